@@ -1,0 +1,935 @@
+"""Price and quantity benchmark of one municipality against comparable municipalities.
+
+Pure pandas: every function takes DataFrames shaped like the warehouse tables (``municipalities``,
+``activity``) and returns a DataFrame or Series. Nothing here reads files or the warehouse.
+
+Units and conventions
+---------------------
+- Money is in DKK (current prices). Quantities are full-year persons (helårspersoner).
+- **Price** is DKK per full-year person: spending / full-year persons.
+- **Rate** is full-year persons per 1,000 residents aged 18-64.
+- **Spending per resident** is DKK per resident aged 18-64.
+- Peer averages are *weighted*: the peer price is total peer spending / total peer persons, the peer rate
+  is total peer persons / total peer population aged 18-64 x 1,000 (not a mean of the peers' own prices or
+  rates).
+- **Sign convention**: a positive gap or effect means the municipality spends *more* than the yardstick; a
+  potential is a possible saving, ``max(effect, 0)``, and is never negative.
+- **Decomposition**: ``gap = price effect + quantity effect`` exactly (checked in code to floating precision).
+  The price effect is valued at the own quantity, the quantity effect at the peer price.
+- **Zero own persons**: the own price is NaN (undefined). The price effect is then ``own spending - 0``,
+  which is 0 when the municipality has no spending either, so all of its gap is quantity effect. Spending
+  without any recorded persons (a data issue to look into) shows up in full as price effect, keeping the
+  sum exact.
+- **Missing data**: a municipality with no activity rows for the selection is treated as having no data,
+  not as zero: the own municipality raises an error, peers are left out and listed (see :func:`benchmark`).
+- **Ties** in nearest-neighbour distances (equal to 1e-10 standard deviations) are broken by the lower
+  municipality code; so are ties in the yardsticks of :func:`potentials`.
+- **Outliers** among external prices: price > Q3 + 1.5 x IQR (Tukey's upper fence) of the distribution across
+  municipalities for the same function, year and paragraph (see :func:`provider_prices`).
+
+Errors are :class:`ValueError` with a message naming what is wrong.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "BenchmarkInputs",
+    "benchmark",
+    "benchmark_inputs",
+    "decompose",
+    "group_peers",
+    "internal_vs_external",
+    "nearest_peers",
+    "peers_from_list",
+    "potentials",
+    "provider_prices",
+    "region_peers",
+    "unit_measures",
+]
+
+UNIT_COLUMNS = ("spending_dkk", "full_year_persons", "population_18_64")
+"""The columns :func:`decompose` needs, for the own municipality and for each peer."""
+
+DEFAULT_FEATURES = ("population", "socioeconomic_index", "population_density")
+DEFAULT_LOG_FEATURES = ("population", "population_density")
+UNIT_BY = ("paragraph", "provider")
+YARDSTICKS = ("peer_average", "cheaper_half", "lowest")
+TIE_DECIMALS = 10
+"""Distances are compared rounded to this many decimals, so floating noise does not break a true tie."""
+ADDITIVITY_TOLERANCE = 1e-9
+"""Relative tolerance of the check that price effect + quantity effect equals the gap."""
+OUTLIER_IQR_FACTOR = 1.5
+"""Tukey's factor: an external price above Q3 + 1.5 x IQR is flagged."""
+
+
+# ----------------------------------------------------------------------------------------------------
+# Decomposition
+# ----------------------------------------------------------------------------------------------------
+
+
+def decompose(own: Mapping | pd.Series, peers: pd.DataFrame) -> pd.Series:
+    """Split the own municipality's spending gap to its peers into a price effect and a quantity effect.
+
+    Parameters
+    ----------
+    own : mapping or pandas.Series
+        The own municipality: ``spending_dkk`` (DKK), ``full_year_persons`` (full-year persons) and
+        ``population_18_64`` (residents aged 18-64). Further keys are ignored.
+    peers : pandas.DataFrame
+        The same three columns, one row per peer municipality. Further columns are ignored.
+
+    Returns
+    -------
+    pandas.Series
+        Float values, indexed by:
+
+        - ``own_spending_dkk``: own spending, DKK.
+        - ``expected_spending_dkk``: spending at peer price and peer rate for the own population,
+          ``peer_price x peer_rate x own population / 1,000``, DKK.
+        - ``gap_dkk``: ``own_spending_dkk - expected_spending_dkk``, DKK; positive = own spends more.
+        - ``price_effect_dkk``: ``(own_price - peer_price) x own persons``, valued at the own quantity, DKK.
+          Computed as ``own spending - peer_price x own persons`` (the same where own persons > 0).
+        - ``quantity_effect_dkk``: ``(own persons - expected persons) x peer_price``, valued at the peer
+          price, DKK.
+        - ``own_price``, ``peer_price``: DKK per full-year person; ``own_price`` is NaN when own persons
+          are 0.
+        - ``own_rate``, ``peer_rate``: full-year persons per 1,000 residents aged 18-64.
+        - ``own_persons``, ``expected_persons``: full-year persons (expected = at peer rate).
+        - ``own_population_18_64``: residents aged 18-64.
+        - ``n_peers``: number of peer rows.
+
+        ``price_effect_dkk + quantity_effect_dkk == gap_dkk`` to floating precision (checked; an
+        ``AssertionError`` would mean a bug here, not bad input).
+
+    Raises
+    ------
+    ValueError
+        If a column or key is missing (named), a value is missing or negative, the peer group is empty, the
+        peers have zero total persons or zero total population, or the own population is zero.
+
+    Notes
+    -----
+    Peer price and rate are weighted by the peers' persons and population (totals divided by totals), so a
+    large peer weighs more than a small one. With zero own persons the own price is undefined (NaN), the price
+    effect is the own spending (0 if none) and the rest of the gap is quantity effect.
+    """
+    own_spending, own_persons, own_population = _own_values(own)
+    peer_spending, peer_persons, peer_population, n_peers = _peer_totals(peers)
+
+    peer_price = peer_spending / peer_persons
+    peer_rate = peer_persons / peer_population * 1000
+    own_price = own_spending / own_persons if own_persons > 0 else math.nan
+    own_rate = own_persons / own_population * 1000
+
+    expected_persons = peer_rate * own_population / 1000
+    expected_spending = peer_price * expected_persons
+    gap = own_spending - expected_spending
+    price_effect = own_spending - peer_price * own_persons
+    quantity_effect = (own_persons - expected_persons) * peer_price
+    _check_additive(gap, price_effect, quantity_effect, scale=max(abs(own_spending), abs(expected_spending)))
+
+    return pd.Series(
+        {
+            "own_spending_dkk": own_spending,
+            "expected_spending_dkk": expected_spending,
+            "gap_dkk": gap,
+            "price_effect_dkk": price_effect,
+            "quantity_effect_dkk": quantity_effect,
+            "own_price": own_price,
+            "peer_price": peer_price,
+            "own_rate": own_rate,
+            "peer_rate": peer_rate,
+            "own_persons": own_persons,
+            "expected_persons": expected_persons,
+            "own_population_18_64": own_population,
+            "n_peers": float(n_peers),
+        },
+        dtype=float,
+    )
+
+
+def _own_values(own: Mapping | pd.Series) -> tuple[float, float, float]:
+    """Return the own spending, persons and population as floats, validated."""
+    values = own.to_dict() if isinstance(own, pd.Series) else dict(own)
+    missing = [c for c in UNIT_COLUMNS if c not in values]
+    if missing:
+        raise ValueError(f"own is missing {', '.join(missing)} (needs {', '.join(UNIT_COLUMNS)})")
+    numbers = {}
+    for column in UNIT_COLUMNS:
+        number = float(values[column])
+        if math.isnan(number):
+            raise ValueError(f"own {column} is missing (NaN)")
+        if number < 0:
+            raise ValueError(f"own {column} is negative ({number})")
+        numbers[column] = number
+    if numbers["population_18_64"] == 0:
+        raise ValueError("own population_18_64 is zero: no rate per 1,000 residents can be computed")
+    return numbers["spending_dkk"], numbers["full_year_persons"], numbers["population_18_64"]
+
+
+def _peer_totals(peers: pd.DataFrame) -> tuple[float, float, float, int]:
+    """Total peer spending, persons and population, and the number of peers, validated."""
+    if not isinstance(peers, pd.DataFrame):
+        raise ValueError(f"peers must be a pandas DataFrame, got {type(peers).__name__}")
+    _require_columns(peers, UNIT_COLUMNS, "peers")
+    if peers.empty:
+        raise ValueError("the peer group is empty: at least one peer municipality is needed")
+    for column in UNIT_COLUMNS:
+        if peers[column].isna().any():
+            raise ValueError(f"peers {column} has missing values in {int(peers[column].isna().sum())} row(s)")
+        if (peers[column] < 0).any():
+            raise ValueError(f"peers {column} has negative values in {int((peers[column] < 0).sum())} row(s)")
+    spending = float(peers["spending_dkk"].sum())
+    persons = float(peers["full_year_persons"].sum())
+    population = float(peers["population_18_64"].sum())
+    if persons == 0:
+        raise ValueError("the peers have zero full-year persons in total: no peer price can be computed")
+    if population == 0:
+        raise ValueError("the peers have zero population_18_64 in total: no peer rate can be computed")
+    return spending, persons, population, len(peers)
+
+
+def _check_additive(gap: float, price_effect: float, quantity_effect: float, scale: float) -> None:
+    """Raise AssertionError unless price effect + quantity effect equals the gap to floating precision.
+
+    The tolerance is relative: ``ADDITIVITY_TOLERANCE x max(1, scale)`` DKK, where ``scale`` is the larger of
+    own and expected spending. An explicit raise rather than ``assert`` so that ``python -O`` keeps the check.
+    """
+    tolerance = ADDITIVITY_TOLERANCE * max(1.0, scale)
+    if abs(price_effect + quantity_effect - gap) > tolerance:
+        raise AssertionError(
+            f"price effect {price_effect} + quantity effect {quantity_effect} != gap {gap} "
+            f"(tolerance {tolerance})"
+        )
+
+
+# ----------------------------------------------------------------------------------------------------
+# Peer selection
+# ----------------------------------------------------------------------------------------------------
+
+
+def peers_from_list(municipalities: pd.DataFrame, own_code: int, codes: Iterable[int]) -> pd.DataFrame:
+    """Peers given as a list of municipality codes (e.g. chosen by the consultant).
+
+    Parameters
+    ----------
+    municipalities : pandas.DataFrame
+        The ``municipalities`` table (any years); used to check that the codes exist.
+    own_code : int
+        The own municipality's code.
+    codes : iterable of int
+        The peers' codes. Duplicates are dropped, keeping the first occurrence and the given order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``municipality_code`` (and ``municipality``, the name, where the table has it), one row per peer.
+
+    Raises
+    ------
+    ValueError
+        If the list is empty, contains the own code (a municipality is never its own peer), or contains codes
+        (named) that are not in ``municipalities``.
+    """
+    _require_columns(municipalities, ("municipality_code",), "municipalities")
+    wanted = list(dict.fromkeys(int(c) for c in codes))
+    if not wanted:
+        raise ValueError("the list of peer codes is empty")
+    if int(own_code) in wanted:
+        raise ValueError(f"the peer list contains the own municipality {own_code}: it cannot be its own peer")
+    known = set(municipalities["municipality_code"].astype(int))
+    unknown = [c for c in wanted if c not in known]
+    if unknown:
+        raise ValueError(f"unknown municipality codes in the peer list: {', '.join(map(str, unknown))}")
+    if int(own_code) not in known:
+        raise ValueError(f"unknown own municipality code {own_code}")
+    peers = pd.DataFrame({"municipality_code": wanted})
+    return _with_names(peers, municipalities)
+
+
+def nearest_peers(
+    municipalities: pd.DataFrame,
+    own_code: int,
+    year: int,
+    k: int = 10,
+    features: Sequence[str] = DEFAULT_FEATURES,
+    weights: Mapping[str, float] | None = None,
+    log_features: Sequence[str] = DEFAULT_LOG_FEATURES,
+) -> pd.DataFrame:
+    """Find the ``k`` municipalities most like the own one in structural features (k nearest neighbours).
+
+    Each feature is standardised across all municipalities of ``year`` (own included): features named in
+    ``log_features`` are first replaced by their natural logarithm (population and density are strongly
+    right-skewed: København and the small islands would otherwise dominate), then every feature becomes a
+    z-score ``(x - mean) / standard deviation`` (population standard deviation, ddof=0). A feature with the
+    same value everywhere carries no information and gets z = 0. The distance is the weighted Euclidean
+    distance ``sqrt(sum_f w_f x (z_f - z_f,own)^2)``, in standard deviations.
+
+    Parameters
+    ----------
+    municipalities : pandas.DataFrame
+        The ``municipalities`` table with ``municipality_code``, ``year`` and the features.
+    own_code : int
+        The own municipality's code; never among the peers.
+    year : int
+        The year whose structural figures are compared.
+    k : int, default 10
+        Number of peers.
+    features : sequence of str
+        Columns to compare on. Default: population, socio-economic index, population density.
+    weights : mapping of str to float, optional
+        Weight per feature (non-negative); features not named weigh 1. Default: all 1.
+    log_features : sequence of str
+        Features (among ``features``; others are ignored) taken in logarithms before standardising; their
+        values must be positive.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``municipality_code``, ``municipality`` (where present), ``distance`` (standard deviations) and
+        ``rank`` (1 = nearest), ``k`` rows ordered by rank. Distances equal to ``TIE_DECIMALS`` (10) decimals
+        are ties, broken by the lower municipality code.
+
+    Raises
+    ------
+    ValueError
+        If columns are missing, the year or own code is not in the table, a code occurs twice in the year,
+        feature values are missing or (for log features) not positive, weights are invalid, or fewer than
+        ``k`` other municipalities exist.
+    """
+    features = list(features)
+    if not features:
+        raise ValueError("no features given to compare municipalities on")
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    table = _year_table(municipalities, year, ("municipality_code", *features))
+    _require_own(table, own_code, year)
+    logged = [f for f in features if f in log_features]
+    z = _standardise(table.set_index("municipality_code")[features], logged)
+    w = pd.Series(_feature_weights(features, weights))
+    distance = np.sqrt(((z - z.loc[int(own_code)]) ** 2 * w).sum(axis=1)).drop(int(own_code))
+    if k > len(distance):
+        raise ValueError(f"k={k} peers requested but only {len(distance)} other municipalities in {year}")
+    peers = pd.DataFrame(
+        {
+            "municipality_code": distance.index.astype(int),
+            "distance": distance.to_numpy(),
+            "_tie_key": distance.round(TIE_DECIMALS).to_numpy(),
+        }
+    )
+    peers = peers.sort_values(["_tie_key", "municipality_code"]).head(k).drop(columns="_tie_key")
+    peers["rank"] = range(1, len(peers) + 1)
+    peers = _with_names(peers.reset_index(drop=True), table)
+    return peers[[c for c in ("municipality_code", "municipality", "distance", "rank") if c in peers.columns]]
+
+
+def region_peers(municipalities: pd.DataFrame, own_code: int, year: int) -> pd.DataFrame:
+    """Select all other municipalities of the own municipality's region in ``year``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``municipality_code``, ``municipality`` (where present) and ``region``, ordered by code, own excluded.
+
+    Raises
+    ------
+    ValueError
+        If columns are missing, the own code is not in the year, or the region has no other municipality.
+    """
+    return _same_value_peers(municipalities, own_code, year, "region")
+
+
+def group_peers(municipalities: pd.DataFrame, own_code: int, year: int) -> pd.DataFrame:
+    """Select all other municipalities of the own municipality's group (kommunegruppe) in ``year``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``municipality_code``, ``municipality`` (where present) and ``municipality_group``, ordered by code,
+        own excluded.
+
+    Raises
+    ------
+    ValueError
+        If columns are missing, the own code is not in the year, or the group has no other municipality.
+    """
+    return _same_value_peers(municipalities, own_code, year, "municipality_group")
+
+
+def _same_value_peers(municipalities: pd.DataFrame, own_code: int, year: int, column: str) -> pd.DataFrame:
+    """Municipalities sharing the own municipality's value of ``column`` in ``year``, own excluded."""
+    table = _year_table(municipalities, year, ("municipality_code", column))
+    _require_own(table, own_code, year)
+    own_value = table.loc[table["municipality_code"] == int(own_code), column].iloc[0]
+    same = table[(table[column] == own_value) & (table["municipality_code"] != int(own_code))]
+    if same.empty:
+        raise ValueError(f"no other municipality than {own_code} has {column} {own_value!r} in {year}")
+    columns = [c for c in ("municipality_code", "municipality", column) if c in same.columns]
+    return same[columns].sort_values("municipality_code").reset_index(drop=True)
+
+
+def _year_table(municipalities: pd.DataFrame, year: int, columns: Sequence[str]) -> pd.DataFrame:
+    """Return the rows of ``year``, checked for the needed columns and for one row per municipality."""
+    _require_columns(municipalities, ("year", *columns), "municipalities")
+    table = municipalities[municipalities["year"] == year].copy()
+    if table.empty:
+        raise ValueError(f"municipalities has no rows for year {year}")
+    table["municipality_code"] = table["municipality_code"].astype(int)
+    duplicated = table.loc[table["municipality_code"].duplicated(), "municipality_code"]
+    if not duplicated.empty:
+        raise ValueError(f"municipalities has several rows in {year} for {', '.join(map(str, duplicated))}")
+    return table
+
+
+def _require_own(table: pd.DataFrame, own_code: int, year: int) -> None:
+    if int(own_code) not in set(table["municipality_code"]):
+        raise ValueError(f"own municipality {own_code} is not in municipalities for {year}")
+
+
+def _standardise(values: pd.DataFrame, log_features: Sequence[str]) -> pd.DataFrame:
+    """Z-scores per column (ddof=0), after natural logarithms of ``log_features``; constant columns give 0."""
+    missing = values[values.isna().any(axis=1)]
+    if not missing.empty:
+        raise ValueError(f"missing feature values for municipalities {', '.join(map(str, missing.index))}")
+    values = values.astype(float)
+    for feature in log_features:
+        not_positive = values.index[values[feature] <= 0]
+        if len(not_positive):
+            raise ValueError(
+                f"{feature} must be positive to take logarithms; "
+                f"not so for {', '.join(map(str, not_positive))}"
+            )
+        values[feature] = np.log(values[feature])
+    spread = values.std(ddof=0)
+    centred = values - values.mean()
+    return centred.div(spread.where(spread > 0)).fillna(0.0)
+
+
+def _feature_weights(features: Sequence[str], weights: Mapping[str, float] | None) -> dict[str, float]:
+    """Return a weight per feature: 1 unless given; checked to be known, non-negative and not all zero."""
+    weights = dict(weights or {})
+    unknown = [f for f in weights if f not in features]
+    if unknown:
+        raise ValueError(f"weights given for features not compared on: {', '.join(unknown)}")
+    result = {f: float(weights.get(f, 1.0)) for f in features}
+    negative = [f for f, w in result.items() if w < 0 or math.isnan(w)]
+    if negative:
+        raise ValueError(f"weights must be non-negative numbers; not so for {', '.join(negative)}")
+    if not any(result.values()):
+        raise ValueError("all feature weights are zero")
+    return result
+
+
+def _with_names(peers: pd.DataFrame, municipalities: pd.DataFrame) -> pd.DataFrame:
+    """Add the municipality name (first one found per code) if the table has names."""
+    if "municipality" not in municipalities.columns:
+        return peers
+    names = municipalities.assign(municipality_code=municipalities["municipality_code"].astype(int))
+    names = names.drop_duplicates("municipality_code")[["municipality_code", "municipality"]]
+    return peers.merge(names, on="municipality_code", how="left")
+
+
+# ----------------------------------------------------------------------------------------------------
+# Unit measures
+# ----------------------------------------------------------------------------------------------------
+
+
+def unit_measures(
+    activity: pd.DataFrame, municipalities: pd.DataFrame, by: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Price, rate and spending per resident per municipality, function area and year.
+
+    Parameters
+    ----------
+    activity : pandas.DataFrame
+        The ``activity`` table.
+    municipalities : pandas.DataFrame
+        The ``municipalities`` table, for ``population_18_64`` per municipality and year.
+    by : sequence of str, default ()
+        Further split by ``"paragraph"`` and/or ``"provider"``. Without it, paragraphs and providers are
+        summed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per municipality_code x year x function_code (x ``by``), ordered by these keys, with:
+
+        - ``full_year_persons``: full-year persons;
+        - ``spending_dkk``: DKK;
+        - ``population_18_64``: residents aged 18-64;
+        - ``price_dkk``: DKK per full-year person (NaN where persons are 0);
+        - ``rate_per_1000``: full-year persons per 1,000 residents aged 18-64;
+        - ``spending_per_resident_dkk``: DKK per resident aged 18-64.
+
+        Rate and spending per resident are NaN where the population is 0.
+
+    Raises
+    ------
+    ValueError
+        If ``by`` names something else than paragraph or provider, columns are missing, or a municipality and
+        year of ``activity`` has no population in ``municipalities`` (the first few are named).
+    """
+    by = list(by)
+    unknown = [b for b in by if b not in UNIT_BY]
+    if unknown:
+        raise ValueError(f"unit_measures can split by {' and/or '.join(UNIT_BY)}, not {', '.join(unknown)}")
+    keys = ["municipality_code", "year", "function_code", *by]
+    _require_columns(activity, (*keys, "full_year_persons", "spending_dkk"), "activity")
+    totals = activity.groupby(keys, as_index=False, dropna=False)[["full_year_persons", "spending_dkk"]].sum()
+    totals = _add_population(totals, municipalities)
+    totals["price_dkk"] = _ratio(totals["spending_dkk"], totals["full_year_persons"])
+    totals["rate_per_1000"] = _ratio(totals["full_year_persons"], totals["population_18_64"]) * 1000
+    totals["spending_per_resident_dkk"] = _ratio(totals["spending_dkk"], totals["population_18_64"])
+    return totals.sort_values(keys).reset_index(drop=True)
+
+
+def _add_population(frame: pd.DataFrame, municipalities: pd.DataFrame) -> pd.DataFrame:
+    """Add ``population_18_64`` by municipality and year; every pair must be found."""
+    _require_columns(municipalities, ("municipality_code", "year", "population_18_64"), "municipalities")
+    population = municipalities[["municipality_code", "year", "population_18_64"]]
+    merged = frame.merge(population, on=["municipality_code", "year"], how="left", validate="many_to_one")
+    missing = merged.loc[merged["population_18_64"].isna(), ["municipality_code", "year"]].drop_duplicates()
+    if not missing.empty:
+        pairs = ", ".join(f"{c} in {y}" for c, y in missing.head(5).itertuples(index=False))
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        raise ValueError(f"no population_18_64 in municipalities for {pairs}{more}")
+    return merged
+
+
+def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    """``numerator / denominator`` as floats, NaN where the denominator is 0."""
+    return numerator.astype(float) / denominator.astype(float).where(denominator != 0)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Benchmark over years and potentials
+# ----------------------------------------------------------------------------------------------------
+
+
+class BenchmarkInputs(NamedTuple):
+    """The inputs of :func:`decompose` for one municipality, function area and year.
+
+    Attributes
+    ----------
+    own : pandas.Series
+        ``municipality_code``, ``spending_dkk``, ``full_year_persons``, ``population_18_64``.
+    peers : pandas.DataFrame
+        The same columns, one row per peer with data, ordered by code.
+    peers_without_data : tuple of int
+        Peer codes left out because they have no activity rows for the selection.
+    """
+
+    own: pd.Series
+    peers: pd.DataFrame
+    peers_without_data: tuple[int, ...]
+
+
+def benchmark_inputs(
+    activity: pd.DataFrame,
+    municipalities: pd.DataFrame,
+    own_code: int,
+    peer_codes: Iterable[int],
+    function_code: str,
+    year: int,
+    paragraph: str | None = None,
+    provider: str | None = None,
+) -> BenchmarkInputs:
+    """Total one function area and year per municipality, ready for :func:`decompose` and :func:`potentials`.
+
+    Parameters
+    ----------
+    activity, municipalities : pandas.DataFrame
+        The warehouse tables.
+    own_code : int
+        The own municipality.
+    peer_codes : iterable of int
+        The peers (e.g. ``nearest_peers(...)["municipality_code"]``); must not contain ``own_code``.
+    function_code : str
+        Function area, e.g. ``'5.38.50'``.
+    year : int
+        Accounting year.
+    paragraph, provider : str, optional
+        Restrict to one paragraph (e.g. ``'§108'``) and/or one provider type (``'internal'``/``'external'``).
+
+    Returns
+    -------
+    BenchmarkInputs
+        Own totals, peer totals and the peers left out for lack of data. Spending in DKK, persons in full-year
+        persons, population aged 18-64.
+
+    Raises
+    ------
+    ValueError
+        If the peer list is empty or contains the own code, the own municipality has no activity rows for the
+        selection, or a population is missing.
+    """
+    peer_codes = list(dict.fromkeys(int(c) for c in peer_codes))
+    if not peer_codes:
+        raise ValueError("the list of peer codes is empty")
+    if int(own_code) in peer_codes:
+        raise ValueError(f"the peer list contains the own municipality {own_code}: it cannot be its own peer")
+    rows = _select_activity(activity, function_code, year, paragraph, provider)
+    rows = rows[rows["municipality_code"].isin([int(own_code), *peer_codes])]
+    columns = ["spending_dkk", "full_year_persons"]
+    totals = rows.groupby(["municipality_code", "year"], as_index=False)[columns].sum()
+    totals = _add_population(totals, municipalities).drop(columns="year").set_index("municipality_code")
+    selection = _describe_selection(function_code, year, paragraph, provider)
+    if int(own_code) not in totals.index:
+        raise ValueError(f"own municipality {own_code} has no activity rows for {selection}")
+    with_data = [c for c in peer_codes if c in totals.index]
+    without_data = tuple(c for c in peer_codes if c not in totals.index)
+    own = totals.loc[int(own_code)].copy()
+    own["municipality_code"] = int(own_code)
+    peers = totals.loc[sorted(with_data)].reset_index()
+    return BenchmarkInputs(own=own, peers=peers, peers_without_data=without_data)
+
+
+def benchmark(
+    activity: pd.DataFrame,
+    municipalities: pd.DataFrame,
+    own_code: int,
+    peer_codes: Iterable[int],
+    function_code: str,
+    years: Iterable[int],
+    paragraph: str | None = None,
+    provider: str | None = None,
+) -> pd.DataFrame:
+    """Decompose one municipality's gap to its peers into price and quantity effects, one row per year.
+
+    Parameters
+    ----------
+    activity, municipalities : pandas.DataFrame
+        The warehouse tables.
+    own_code : int
+        The own municipality.
+    peer_codes : iterable of int
+        The peer municipalities (the same list every year).
+    function_code : str
+        Function area, e.g. ``'5.38.50'``.
+    years : iterable of int
+        The years, in the order wanted in the result.
+    paragraph, provider : str, optional
+        Restrict to one paragraph and/or one provider type.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``year``, ``municipality_code``, ``function_code``, then the fields of :func:`decompose` (DKK, DKK per
+        full-year person, full-year persons per 1,000 residents aged 18-64; ``n_peers`` as an integer), then
+        ``peers_without_data`` (tuple of peer codes with no activity rows that year, left out of the peer
+        averages).
+
+    Raises
+    ------
+    ValueError
+        As :func:`benchmark_inputs` and :func:`decompose`, e.g. when no peer has data in a year.
+    """
+    peer_codes = list(peer_codes)
+    rows = []
+    for year in years:
+        inputs = benchmark_inputs(
+            activity, municipalities, own_code, peer_codes, function_code, year, paragraph, provider
+        )
+        if inputs.peers.empty:
+            selection = _describe_selection(function_code, year, paragraph, provider)
+            raise ValueError(f"the peer group is empty: no peer has activity rows for {selection}")
+        row = {"year": year, "municipality_code": int(own_code), "function_code": function_code}
+        row.update(decompose(inputs.own, inputs.peers).to_dict())
+        row["peers_without_data"] = inputs.peers_without_data
+        rows.append(row)
+    if not rows:
+        raise ValueError("no years given")
+    result = pd.DataFrame(rows)
+    result["n_peers"] = result["n_peers"].astype(int)
+    return result
+
+
+def potentials(own: Mapping | pd.Series, peers: pd.DataFrame) -> pd.DataFrame:
+    """Potential savings at three yardsticks for price, quantity and total spending, side by side.
+
+    Every row is :func:`decompose` of the own municipality against a *yardstick group* of peers:
+
+    - ``peer_average``: all peers (the decomposition's gap and effects themselves);
+    - ``cheaper_half``: the half of the peers (rounded up) lowest in the measure of the row;
+    - ``lowest``: the single peer lowest in the measure of the row.
+
+    The measure decides both the ordering of the peers and which effect is reported:
+
+    - ``price``: peers ordered by price (DKK per full-year person); effect = price effect;
+    - ``quantity``: ordered by rate (full-year persons per 1,000 residents aged 18-64); effect = quantity
+      effect, valued at the yardstick group's price;
+    - ``spending``: ordered by spending per resident aged 18-64; effect = the whole gap.
+
+    Ties in the ordering go to the lower municipality code. Only peers with full-year persons and population
+    above zero (so that price and rate are defined) are eligible for ``cheaper_half`` and ``lowest``.
+
+    Parameters
+    ----------
+    own : mapping or pandas.Series
+        As for :func:`decompose`.
+    peers : pandas.DataFrame
+        As for :func:`decompose`, plus ``municipality_code`` to name the yardstick groups.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Nine rows (yardstick x measure) with ``yardstick``, ``measure``, ``yardstick_codes`` (tuple of codes),
+        ``n_municipalities``, ``unit`` (of the two values), ``own_value``, ``yardstick_value`` (weighted over
+        the yardstick group), ``effect_dkk`` (positive = own spends more) and ``potential_dkk`` =
+        ``max(effect_dkk, 0)``, a possible saving in DKK.
+
+        The potentials are alternatives, not parts: price and quantity potentials overlap with the spending
+        potential and the yardsticks with each other. Never add rows into one total.
+
+    Raises
+    ------
+    ValueError
+        As :func:`decompose`, or if ``municipality_code`` is missing.
+    """
+    _require_columns(peers, ("municipality_code", *UNIT_COLUMNS), "peers")
+    measures = _peer_measures(peers)
+    rows = []
+    for yardstick in YARDSTICKS:
+        for measure, (value_column, effect_column, own_key, peer_key, unit) in _MEASURES.items():
+            group = _yardstick_group(measures, value_column, yardstick)
+            result = decompose(own, group)
+            rows.append(
+                {
+                    "yardstick": yardstick,
+                    "measure": measure,
+                    "yardstick_codes": tuple(int(c) for c in group["municipality_code"]),
+                    "n_municipalities": len(group),
+                    "unit": unit,
+                    "own_value": _own_measure(result, own_key),
+                    "yardstick_value": _peer_measure(result, peer_key),
+                    "effect_dkk": result[effect_column],
+                    "potential_dkk": max(result[effect_column], 0.0),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+_MEASURES = {
+    # measure: (column ordering the peers, effect reported, own value, yardstick value, unit of the values)
+    "price": ("price_dkk", "price_effect_dkk", "own_price", "peer_price", "DKK per full-year person"),
+    "quantity": (
+        "rate_per_1000",
+        "quantity_effect_dkk",
+        "own_rate",
+        "peer_rate",
+        "full-year persons per 1,000 residents aged 18-64",
+    ),
+    "spending": (
+        "spending_per_resident_dkk",
+        "gap_dkk",
+        "own_spending_per_resident",
+        "peer_spending_per_resident",
+        "DKK per resident aged 18-64",
+    ),
+}
+
+
+def _peer_measures(peers: pd.DataFrame) -> pd.DataFrame:
+    """Add price, rate and spending per resident to the peers (NaN where undefined)."""
+    measures = peers.copy()
+    measures["price_dkk"] = _ratio(peers["spending_dkk"], peers["full_year_persons"])
+    measures["rate_per_1000"] = _ratio(peers["full_year_persons"], peers["population_18_64"]) * 1000
+    measures["spending_per_resident_dkk"] = _ratio(peers["spending_dkk"], peers["population_18_64"])
+    return measures
+
+
+def _yardstick_group(measures: pd.DataFrame, value_column: str, yardstick: str) -> pd.DataFrame:
+    """Select the yardstick group: all, the lower half (rounded up) or the lowest in ``value_column``."""
+    if yardstick == "peer_average":
+        return measures
+    eligible = measures[(measures["full_year_persons"] > 0) & (measures["population_18_64"] > 0)]
+    eligible = eligible.sort_values([value_column, "municipality_code"])
+    size = math.ceil(len(eligible) / 2) if yardstick == "cheaper_half" else 1
+    return eligible.head(size)
+
+
+def _own_measure(result: pd.Series, key: str) -> float:
+    if key == "own_spending_per_resident":
+        return result["own_spending_dkk"] / result["own_population_18_64"]
+    return result[key]
+
+
+def _peer_measure(result: pd.Series, key: str) -> float:
+    if key == "peer_spending_per_resident":
+        return result["expected_spending_dkk"] / result["own_population_18_64"]
+    return result[key]
+
+
+# ----------------------------------------------------------------------------------------------------
+# Providers
+# ----------------------------------------------------------------------------------------------------
+
+
+def provider_prices(
+    activity: pd.DataFrame, function_code: str, year: int, paragraph: str | None = None
+) -> pd.DataFrame:
+    """Compare each municipality's average external price with the distribution across municipalities.
+
+    The price is the municipality's external spending / its external full-year persons (DKK per full-year
+    person) for the function area, year and paragraph. The distribution is taken per paragraph across the
+    municipalities with external persons (each municipality counts once, unweighted); municipalities without
+    external persons are left out. The warehouse does not identify the single provider, so this is the
+    municipality's average external price, a pointer to where rates deserve a look.
+
+    **Outlier rule**: a price above the upper fence ``Q3 + 1.5 x IQR`` (Tukey), with quartiles by linear
+    interpolation (pandas' default), is flagged as a candidate for rate negotiation. With few municipalities
+    the quartiles are shaky; ``n_municipalities`` shows how many there are.
+
+    Parameters
+    ----------
+    activity : pandas.DataFrame
+        The ``activity`` table.
+    function_code : str
+        Function area, e.g. ``'5.38.50'``.
+    year : int
+        Accounting year.
+    paragraph : str, optional
+        One paragraph (e.g. ``'§108'``); by default every paragraph, each against its own distribution.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per paragraph x municipality, ordered by paragraph and code: ``paragraph``,
+        ``municipality_code``, ``full_year_persons``, ``spending_dkk``, ``price_dkk``, ``n_municipalities``,
+        ``median_price_dkk``, ``q1_price_dkk``, ``q3_price_dkk``, ``upper_fence_dkk``, ``price_to_median``
+        (ratio) and ``is_outlier`` (bool).
+
+    Raises
+    ------
+    ValueError
+        If columns are missing or no municipality has external persons for the selection.
+    """
+    rows = _select_activity(activity, function_code, year, paragraph, "external")
+    keys = ["paragraph", "municipality_code"]
+    per = rows.groupby(keys, as_index=False)[["full_year_persons", "spending_dkk"]].sum()
+    per = per[per["full_year_persons"] > 0].copy()
+    if per.empty:
+        selection = _describe_selection(function_code, year, paragraph, "external")
+        raise ValueError(f"no municipality has external full-year persons for {selection}")
+    per["price_dkk"] = per["spending_dkk"] / per["full_year_persons"]
+    prices = per.groupby("paragraph")["price_dkk"]
+    stats = pd.DataFrame(
+        {
+            "n_municipalities": prices.size(),
+            "median_price_dkk": prices.median(),
+            "q1_price_dkk": prices.quantile(0.25),
+            "q3_price_dkk": prices.quantile(0.75),
+        }
+    ).reset_index()
+    iqr = stats["q3_price_dkk"] - stats["q1_price_dkk"]
+    stats["upper_fence_dkk"] = stats["q3_price_dkk"] + OUTLIER_IQR_FACTOR * iqr
+    result = per.merge(stats, on="paragraph", how="left")
+    result["price_to_median"] = _ratio(result["price_dkk"], result["median_price_dkk"])
+    result["is_outlier"] = result["price_dkk"] > result["upper_fence_dkk"]
+    return result.sort_values(keys).reset_index(drop=True)
+
+
+def internal_vs_external(
+    activity: pd.DataFrame, own_code: int, function_code: str, year: int
+) -> pd.DataFrame:
+    """Compare internal and external price for one municipality: the business case for own capacity.
+
+    Parameters
+    ----------
+    activity : pandas.DataFrame
+        The ``activity`` table.
+    own_code : int
+        The municipality.
+    function_code : str
+        Function area, e.g. ``'5.38.50'``.
+    year : int
+        Accounting year.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per paragraph (ordered) and a last row with ``paragraph = 'all'``: ``internal_persons``,
+        ``internal_spending_dkk``, ``internal_price_dkk``, ``external_persons``, ``external_spending_dkk``,
+        ``external_price_dkk`` (DKK per full-year person; NaN without persons), ``price_difference_dkk``
+        (external - internal price; positive = external places cost more per full-year person) and
+        ``external_share`` (external full-year persons / all full-year persons, 0-1; NaN without persons).
+
+    Raises
+    ------
+    ValueError
+        If columns are missing or the municipality has no activity rows for the function area and year.
+
+    Notes
+    -----
+    Occupancy of the municipality's own places (belægning) belongs in this business case too, but needs the
+    capacity of the own offers (number of places), which the warehouse does not hold yet; it is left out.
+    """
+    rows = _select_activity(activity, function_code, year, None, None)
+    rows = rows[rows["municipality_code"] == int(own_code)]
+    if rows.empty:
+        selection = _describe_selection(function_code, year, None, None)
+        raise ValueError(f"municipality {own_code} has no activity rows for {selection}")
+    result = [_provider_split(part).assign(paragraph=p) for p, part in rows.groupby("paragraph", sort=True)]
+    result.append(_provider_split(rows).assign(paragraph="all"))
+    result = pd.concat(result, ignore_index=True)
+    return result[["paragraph", *[c for c in result.columns if c != "paragraph"]]]
+
+
+def _provider_split(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row: persons, spending and price for internal and external providers, difference and share."""
+    row = {}
+    for provider in ("internal", "external"):
+        part = rows[rows["provider"] == provider]
+        persons = float(part["full_year_persons"].sum())
+        spending = float(part["spending_dkk"].sum())
+        row[f"{provider}_persons"] = persons
+        row[f"{provider}_spending_dkk"] = spending
+        row[f"{provider}_price_dkk"] = spending / persons if persons > 0 else math.nan
+    row["price_difference_dkk"] = row["external_price_dkk"] - row["internal_price_dkk"]
+    all_persons = row["internal_persons"] + row["external_persons"]
+    row["external_share"] = row["external_persons"] / all_persons if all_persons > 0 else math.nan
+    return pd.DataFrame([row])
+
+
+# ----------------------------------------------------------------------------------------------------
+# Shared helpers
+# ----------------------------------------------------------------------------------------------------
+
+
+def _select_activity(
+    activity: pd.DataFrame, function_code: str, year: int, paragraph: str | None, provider: str | None
+) -> pd.DataFrame:
+    """Select the activity rows of one function area and year, optionally one paragraph and provider."""
+    needed = ("municipality_code", "year", "function_code", "paragraph", "provider")
+    _require_columns(activity, (*needed, "full_year_persons", "spending_dkk"), "activity")
+    keep = (activity["function_code"] == function_code) & (activity["year"] == year)
+    if paragraph is not None:
+        keep &= activity["paragraph"] == paragraph
+    if provider is not None:
+        keep &= activity["provider"] == provider
+    rows = activity[keep].copy()
+    rows["municipality_code"] = rows["municipality_code"].astype(int)
+    return rows
+
+
+def _describe_selection(function_code: str, year: int, paragraph: str | None, provider: str | None) -> str:
+    parts = [f"function {function_code}", f"year {year}"]
+    if paragraph is not None:
+        parts.append(f"paragraph {paragraph}")
+    if provider is not None:
+        parts.append(f"provider {provider}")
+    return ", ".join(parts)
+
+
+def _require_columns(frame: pd.DataFrame, columns: Iterable[str], name: str) -> None:
+    """Raise ValueError naming the columns ``frame`` lacks."""
+    missing = [c for c in dict.fromkeys(columns) if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{name} is missing column(s): {', '.join(missing)}")

@@ -1,0 +1,571 @@
+"""A deterministic national sample: all 98 municipalities, main function 5.38, years 2018-2025.
+
+The sample lets the workbench be shown, tested and learnt without real data. The same seed gives identical
+tables (person pseudonyms also depend on the pseudonymisation key, see :mod:`analysis.privacy`). Nothing in it is
+real data about a municipality's spending or about a person; the municipality list is real.
+
+Assumptions
+-----------
+Municipalities
+    Real codes, names, regions and municipality groups (Statistics Denmark). Populations and areas are rounded
+    public figures for 2024, projected to other years with a growth rate by municipality group (large cities
+    +1.0 % a year, capital-area municipalities +0.6 %, provincial towns +0.4 %, commuter +0.2 %, rural -0.3 %).
+    The share aged 18-64 is 70 % in København and Frederiksberg, 66 % in the large cities, 61 % in the capital
+    area, 58 % in provincial towns, 56 % in commuter and 54 % in rural municipalities, 48 % on small islands, plus
+    a fixed deviation of up to one point. The socio-economic index is illustrative.
+Activity (full-year persons and prices)
+    Each function area has one or two paragraphs with a national rate (full-year persons per 1,000 residents aged
+    18-64) and price (DKK per full-year person, 2024), see :data:`PARAGRAPHS`; e.g. §108 at 2.2 per 1,000 and DKK
+    1.15 mio., §107 at 1.0 per 1,000 and DKK 1.55 mio. A municipality's expected rate is the national rate times
+    its socio-economic index to the power 0.9, times a municipality effect (log-normal, sd 0.15) and a
+    municipality-and-area effect (sd 0.20). Its price is the national price times a municipality effect (sd 0.06),
+    a municipality-and-area effect (sd 0.08), and +5 % in Region Hovedstaden (wages). External providers cost
+    about 15 % more than internal ones (log-normal, sd 0.10); small municipalities buy more places externally.
+    Prices grow 3 % a year (pay and prices), rates by the area's own growth; every year adds noise. Full-year
+    persons are drawn around the expected number (variance equal to the mean) and rounded to 0.1.
+Planted deviations (so that a benchmark has something to find)
+    706 Syddjurs: rate on 5.38.50 (§108) x 1.45 and price on 5.38.52 (§107) x 1.30; 165 Albertslund: price on
+    5.38.50 x 1.25; 751 Aarhus: price on 5.38.51 x 0.85; 461 Odense: rate on 5.38.52 x 1.6.
+Accounts, budgets
+    An area's accounts are the sum of its activity spending (DKK, whole kroner). The corrected budget is the
+    expected spending times a log-normal factor (median -2 %, sd 5 %): budgets tend to be a little short.
+Ledger
+    Each year's accounts are spread over the months by a seasonal profile (January low from late postings,
+    July low, December high from year-end accruals), a trend within the year, level shifts (a quarter of
+    series-years shift by 5-20 % up or down from a month in March-October: a costly placement starts or ends),
+    one-off postings (a fifth of series-years get a back payment or refund of 3-10 % of the year) and noise
+    (sd 4 %). Months are whole kroner and sum exactly to the accounts; December takes the rounding remainder.
+Cases and programmes
+    Person-level cases in the four sectors for 165 Albertslund, 190 Furesø and 706 Syddjurs: one person for
+    every 40 residents, each with a latent complexity that drives how many sectors and cases they have. Each
+    municipality runs a cross-sector programme (see :data:`PROGRAMMES`) whose members were chosen among persons
+    with cases in at least two sectors and high recent cost; membership shortens a third of the members'
+    employment and children's cases that run beyond six months after joining, and adds support under §85.
+    Children's measures are registered on the family's index person. The raw extract carries fictitious CPR
+    numbers (valid-looking dates, random serials), which :func:`analysis.data.cases.ingest_cases` replaces by
+    pseudonyms: no CPR number reaches the warehouse.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.data import reference
+from analysis.data.cases import ingest_cases, ingest_programme_members
+from analysis.data.warehouse import build_lock, connect, create_schema, load, read_meta, write_meta
+
+log = logging.getLogger(__name__)
+
+__all__ = ["PARAGRAPHS", "PROGRAMMES", "SAMPLE_VERSION", "SEED", "YEARS", "build", "ensure", "generate"]
+
+SEED = 2025
+YEARS = tuple(range(2018, 2026))
+#: Bump when the generator changes: a warehouse built by an older version is rebuilt on first use.
+SAMPLE_VERSION = "1"
+CASE_MUNICIPALITIES = (165, 190, 706)
+PROGRAMMES = {
+    165: "Helhedsorienteret indsats for udsatte familier",
+    190: "Tværgående borgerforløb",
+    706: "Sammen om borgeren",
+}
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """National level of one paragraph of a function area (2024).
+
+    Attributes
+    ----------
+    function_code, paragraph
+        Where the activity is counted.
+    rate
+        Full-year persons per 1,000 residents aged 18-64.
+    price
+        DKK per full-year person, internal provider.
+    external_share
+        Typical share of full-year persons with external providers.
+    rate_growth
+        Yearly growth of the rate (fraction).
+    """
+
+    function_code: str
+    paragraph: str
+    rate: float
+    price: float
+    external_share: float
+    rate_growth: float
+
+
+PARAGRAPHS: tuple[Paragraph, ...] = (
+    Paragraph("5.38.38", "§85", 7.0, 190_000, 0.15, 0.020),
+    Paragraph("5.38.38", "§96", 0.15, 1_300_000, 0.30, 0.030),
+    Paragraph("5.38.40", "§12", 2.0, 25_000, 0.10, 0.000),
+    Paragraph("5.38.42", "§110", 0.6, 420_000, 0.40, 0.010),
+    Paragraph("5.38.42", "§109", 0.1, 380_000, 0.60, 0.000),
+    Paragraph("5.38.44", "SUL §141", 2.0, 70_000, 0.30, 0.000),
+    Paragraph("5.38.45", "§101", 1.8, 110_000, 0.35, 0.010),
+    Paragraph("5.38.50", "§108", 2.2, 1_150_000, 0.45, 0.015),
+    Paragraph("5.38.51", "§85", 2.6, 620_000, 0.30, 0.030),
+    Paragraph("5.38.52", "§107", 1.0, 1_550_000, 0.50, -0.005),
+    Paragraph("5.38.53", "§97", 1.2, 75_000, 0.20, 0.010),
+    Paragraph("5.38.53", "§99", 0.4, 60_000, 0.20, 0.000),
+    Paragraph("5.38.58", "§103", 1.3, 160_000, 0.35, 0.000),
+    Paragraph("5.38.59", "§104", 2.8, 190_000, 0.25, 0.010),
+)
+
+#: (municipality_code, function_code, "rate" | "price", factor)
+PLANTED = (
+    (706, "5.38.50", "rate", 1.45),
+    (706, "5.38.52", "price", 1.30),
+    (165, "5.38.50", "price", 1.25),
+    (751, "5.38.51", "price", 0.85),
+    (461, "5.38.52", "rate", 1.60),
+)
+
+_GROWTH = {
+    "Hovedstadskommuner": 0.006,
+    "Storbykommuner": 0.010,
+    "Provinsbykommuner": 0.004,
+    "Oplandskommuner": 0.002,
+    "Landkommuner": -0.003,
+}
+_SHARE_18_64 = {
+    "Hovedstadskommuner": 0.61,
+    "Storbykommuner": 0.66,
+    "Provinsbykommuner": 0.58,
+    "Oplandskommuner": 0.56,
+    "Landkommuner": 0.54,
+}
+_INNER_CITY = (101, 147)
+_SMALL_ISLANDS = (492, 563, 741, 825)
+# January low (late postings), July low (holidays), December high (year-end accruals); mean 1.
+_SEASON = np.array([0.80, 0.97, 1.00, 1.00, 1.00, 0.99, 0.93, 1.01, 1.02, 1.02, 1.01, 1.25])
+
+
+def generate(seed: int = SEED) -> dict[str, pd.DataFrame]:
+    """Generate the sample tables (``cases`` and ``programme_members`` as raw extracts with CPR numbers).
+
+    Returns
+    -------
+    dict
+        ``municipalities``, ``function_areas``, ``activity``, ``accounts``, ``budgets``, ``ledger`` in warehouse
+        form, and ``raw_cases``, ``raw_programme_members``: the case system's extracts, with a ``cpr`` column
+        instead of ``person_id``.
+    """
+    rng = np.random.default_rng(seed)
+    munis = _municipalities(rng)
+    activity, expected = _activity(rng, munis)
+    accounts = activity.groupby(["municipality_code", "year", "function_code"], as_index=False)[
+        "spending_dkk"
+    ].sum()
+    budgets = expected.assign(
+        budget_dkk=np.round(expected["expected_dkk"] * rng.lognormal(-0.02, 0.05, len(expected)), -3)
+    )[["municipality_code", "year", "function_code", "budget_dkk"]]
+    ledger = _ledger(rng, accounts)
+    raw_cases, raw_members = _cases(rng, munis)
+    areas = reference.function_areas()
+    return {
+        "municipalities": munis,
+        "function_areas": areas,
+        "activity": activity,
+        "accounts": accounts,
+        "budgets": budgets,
+        "ledger": ledger,
+        "raw_cases": raw_cases,
+        "raw_programme_members": raw_members,
+    }
+
+
+def _municipalities(rng: np.random.Generator) -> pd.DataFrame:
+    ref = reference.municipalities()
+    share = ref["municipality_group"].map(_SHARE_18_64).to_numpy()
+    share = np.where(ref["municipality_code"].isin(_INNER_CITY), 0.70, share)
+    share = np.where(ref["municipality_code"].isin(_SMALL_ISLANDS), 0.48, share)
+    share = share + rng.uniform(-0.01, 0.01, len(ref))
+    growth = ref["municipality_group"].map(_GROWTH).to_numpy()
+    rows = []
+    for year in YEARS:
+        pop = np.round(ref["population_2024"].to_numpy() * (1 + growth) ** (year - 2024)).astype(int)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "municipality_code": ref["municipality_code"],
+                    "municipality": ref["municipality"],
+                    "region": ref["region"],
+                    "municipality_group": ref["municipality_group"],
+                    "year": year,
+                    "population": pop,
+                    "population_18_64": np.round(pop * share).astype(int),
+                    "socioeconomic_index": ref["socioeconomic_index"],
+                    "population_density": np.round(pop / ref["area_km2"].to_numpy(), 1),
+                }
+            )
+        )
+    return pd.concat(rows, ignore_index=True)
+
+
+def _activity(rng: np.random.Generator, munis: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Activity rows and the expected spending per municipality x year x area (for budgets)."""
+    ref = reference.municipalities()
+    codes = ref["municipality_code"].to_numpy()
+    n = len(codes)
+    areas = sorted({p.function_code for p in PARAGRAPHS})
+    sei = ref["socioeconomic_index"].to_numpy()
+    capital = (ref["region"] == "Region Hovedstaden").to_numpy()
+    pop2024 = ref["population_2024"].to_numpy()
+    rate_muni = rng.lognormal(0, 0.15, n)
+    price_muni = rng.lognormal(0, 0.06, n)
+    rate_area = {a: rng.lognormal(0, 0.20, n) for a in areas}
+    price_area = {a: rng.lognormal(0, 0.08, n) for a in areas}
+    for code, area, kind, factor in PLANTED:
+        i = int(np.flatnonzero(codes == code)[0])
+        (rate_area if kind == "rate" else price_area)[area][i] *= factor
+    # Small municipalities buy more places externally (log-odds shift of 0.5 per halving of population).
+    ext_shift = -0.5 * np.log2(pop2024 / 50_000) + rng.normal(0, 0.3, n)
+    pop18 = munis.pivot(index="municipality_code", columns="year", values="population_18_64").loc[codes]
+    rows, expected = [], []
+    for p in PARAGRAPHS:
+        ext_premium = 1.15 * rng.lognormal(0, 0.10, n)
+        logit = np.log(p.external_share / (1 - p.external_share)) + ext_shift
+        ext_share = 1 / (1 + np.exp(-logit))
+        base_rate = p.rate * sei**0.9 * rate_muni * rate_area[p.function_code]
+        base_price = p.price * price_muni * price_area[p.function_code] * np.where(capital, 1.05, 1.0)
+        for year in YEARS:
+            t = year - 2024
+            rate = base_rate * (1 + p.rate_growth) ** t * rng.lognormal(0, 0.03, n)
+            price = base_price * 1.03**t * rng.lognormal(0, 0.02, n)
+            persons_exp = rate * pop18[year].to_numpy() / 1000
+            share = np.clip(ext_share + rng.normal(0, 0.03, n), 0.02, 0.98)
+            for provider, part, unit_price in (
+                ("internal", 1 - share, price),
+                ("external", share, price * ext_premium),
+            ):
+                mean = persons_exp * part
+                persons = np.round(rng.gamma(np.maximum(mean, 1e-9), 1.0), 1)  # variance = mean
+                spending = np.round(persons * unit_price * rng.lognormal(0, 0.02, n))
+                rows.append(
+                    pd.DataFrame(
+                        {
+                            "municipality_code": codes,
+                            "year": year,
+                            "function_code": p.function_code,
+                            "paragraph": p.paragraph,
+                            "provider": provider,
+                            "full_year_persons": persons,
+                            "spending_dkk": spending,
+                        }
+                    )
+                )
+                expected.append(
+                    pd.DataFrame(
+                        {
+                            "municipality_code": codes,
+                            "year": year,
+                            "function_code": p.function_code,
+                            "expected_dkk": mean * unit_price,
+                        }
+                    )
+                )
+    activity = pd.concat(rows, ignore_index=True)
+    activity = activity.sort_values(
+        ["municipality_code", "year", "function_code", "paragraph", "provider"], ignore_index=True
+    )
+    exp = pd.concat(expected).groupby(["municipality_code", "year", "function_code"], as_index=False).sum()
+    return activity, exp
+
+
+def _ledger(rng: np.random.Generator, accounts: pd.DataFrame) -> pd.DataFrame:
+    """Spread each series-year's accounts over 12 months (see the module docstring)."""
+    acc = accounts.sort_values(["municipality_code", "function_code", "year"], ignore_index=True)
+    n = len(acc)
+    months = np.arange(1, 13)
+    w = np.tile(_SEASON, (n, 1))
+    w *= 1 + rng.normal(0.03, 0.02, (n, 1)) * (months - 6.5) / 12  # trend within the year
+    shift = rng.random(n) < 0.25
+    start = rng.integers(3, 11, n)
+    size = rng.uniform(0.05, 0.20, n) * rng.choice([-1, 1], n, p=[0.3, 0.7])
+    w *= np.where(shift[:, None] & (months >= start[:, None]), 1 + size[:, None], 1)
+    oneoff = rng.random(n) < 0.20
+    month = rng.integers(1, 13, n)
+    lump = rng.uniform(0.03, 0.10, n) * rng.choice([-1, 1], n, p=[0.3, 0.7]) * 12
+    w[np.arange(n), month - 1] += np.where(oneoff, lump, 0) * w.mean(axis=1)
+    w *= rng.lognormal(0, 0.04, (n, 12))
+    w = np.maximum(w, 0.05)
+    total = acc["spending_dkk"].to_numpy()
+    monthly = np.round(total[:, None] * w / w.sum(axis=1, keepdims=True))
+    monthly[:, 11] += total - monthly.sum(axis=1)
+    return pd.DataFrame(
+        {
+            "municipality_code": np.repeat(acc["municipality_code"].to_numpy(), 12),
+            "function_code": np.repeat(acc["function_code"].to_numpy(), 12),
+            "year": np.repeat(acc["year"].to_numpy(), 12),
+            "month": np.tile(months, n),
+            "spending_dkk": monthly.ravel(),
+        }
+    )
+
+
+# sector -> (measure, paragraph, monthly cost low/high in DKK, duration months low/high, P(external),
+#            P(CPR-registered))
+_MEASURES = {
+    "employment": (
+        ("Kontanthjælp", "AKL §25", 13_000, 17_000, 6, 36, 0.0, 1.0),
+        ("Ressourceforløb", "LAB §68 b", 16_000, 20_000, 12, 48, 0.0, 1.0),
+        ("Jobafklaringsforløb", "LAB §68 c", 15_000, 19_000, 6, 24, 0.0, 1.0),
+        ("Mentorstøtte", "LAB §78", 3_000, 6_000, 3, 12, 0.5, 1.0),
+    ),
+    "children_families": (
+        ("Anbringelse på døgninstitution", "SEL §52, stk. 3, nr. 7", 55_000, 75_000, 12, 60, 0.8, 1.0),
+        ("Anbringelse i plejefamilie", "SEL §52, stk. 3, nr. 7", 25_000, 40_000, 12, 72, 0.3, 1.0),
+        ("Familiebehandling", "SEL §52, stk. 3, nr. 3", 8_000, 15_000, 6, 18, 0.4, 1.0),
+        ("Åben rådgivning", "SEL §11", 2_000, 5_000, 3, 12, 0.0, 0.0),
+    ),
+    "adults_social": (
+        ("Botilbud til længerevarende ophold", "§108", 80_000, 130_000, 36, 120, 0.5, 1.0),
+        ("Midlertidigt botilbud", "§107", 100_000, 160_000, 6, 30, 0.5, 1.0),
+        ("Socialpædagogisk bistand", "§85", 8_000, 25_000, 6, 48, 0.2, 1.0),
+        ("Beskyttet beskæftigelse", "§103", 10_000, 15_000, 12, 60, 0.3, 1.0),
+        ("Aktivitets- og samværstilbud", "§104", 10_000, 18_000, 12, 60, 0.2, 0.7),
+        ("Støtte- og kontaktperson", "§99", 3_000, 6_000, 6, 24, 0.0, 0.0),
+        ("Stofmisbrugsbehandling", "§101", 6_000, 12_000, 3, 12, 0.4, 1.0),
+    ),
+    "health": (
+        ("Hjemmesygepleje", "SUL §138", 3_000, 8_000, 3, 24, 0.0, 1.0),
+        ("Genoptræning", "SUL §140", 2_000, 5_000, 2, 6, 0.0, 1.0),
+        ("Alkoholbehandling", "SUL §141", 3_000, 6_000, 3, 12, 0.3, 0.0),
+        ("Kommunal medfinansiering", None, 1_000, 4_000, 1, 6, 1.0, 1.0),
+    ),
+}
+_SECTORS = tuple(_MEASURES)
+_FIRST = dt.date(2017, 1, 1)
+_EXTRACT_DATE = dt.date(2025, 12, 31)
+
+
+def _fake_cprs(rng: np.random.Generator, n: int) -> list[str]:
+    """``n`` distinct fictitious CPR numbers (DDMMYY-SSSS): birth dates 1950-2004, random serials."""
+    out: set[str] = set()
+    span = (dt.date(2004, 12, 31) - dt.date(1950, 1, 1)).days
+    result = []
+    while len(result) < n:
+        birth = dt.date(1950, 1, 1) + dt.timedelta(days=int(rng.integers(0, span)))
+        cpr = f"{birth:%d%m%y}-{int(rng.integers(0, 10_000)):04d}"
+        if cpr not in out:
+            out.add(cpr)
+            result.append(cpr)
+    return result
+
+
+def _add_months(d: dt.date, months: int) -> dt.date:
+    y, m = divmod(d.month - 1 + months, 12)
+    return dt.date(d.year + y, m + 1, 1)
+
+
+def _cases(rng: np.random.Generator, munis: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The raw case and programme extracts, with fictitious CPR numbers."""
+    pop = munis[munis["year"] == 2024].set_index("municipality_code")["population"]
+    days = (_EXTRACT_DATE - _FIRST).days
+    case_rows, member_rows = [], []
+    for code in CASE_MUNICIPALITIES:
+        n = int(pop[code] // 40)
+        cprs = _fake_cprs(rng, n)
+        complexity = rng.gamma(1.2, 1.0, n)
+        n_sectors = np.clip(1 + rng.poisson(complexity * 0.7), 1, 4)
+        serial = 0
+        person_cases: list[list[dict]] = []
+        for i in range(n):
+            mine = []
+            sectors = rng.choice(len(_SECTORS), size=n_sectors[i], replace=False)
+            for s in sorted(sectors):
+                sector = _SECTORS[s]
+                options = _MEASURES[sector]
+                for _ in range(1 + rng.poisson(0.4 + 0.3 * complexity[i])):
+                    measure, para, lo, hi, dlo, dhi, p_ext, p_cpr = options[rng.integers(len(options))]
+                    start = _FIRST + dt.timedelta(days=int(rng.integers(0, days)))
+                    start = dt.date(start.year, start.month, 1)
+                    end = _add_months(start, int(rng.integers(dlo, dhi + 1))) - dt.timedelta(days=1)
+                    cpr_registered = bool(rng.random() < p_cpr)
+                    serial += 1
+                    mine.append(
+                        {
+                            "cpr": cprs[i],
+                            "case_id": f"{code}-{serial:06d}",
+                            "municipality_code": code,
+                            "sector": sector,
+                            "measure": measure,
+                            "paragraph": para,
+                            "provider": "external" if rng.random() < p_ext else "internal",
+                            "start_date": start,
+                            "end_date": None if end > _EXTRACT_DATE else end,
+                            "monthly_cost_dkk": float(round(rng.uniform(lo, hi), -2))
+                            if cpr_registered
+                            else None,
+                            "cpr_registered": cpr_registered,
+                        }
+                    )
+            person_cases.append(mine)
+        # Programme members: at least two sectors, chosen by cost in the year before a join date.
+        joined = [dt.date(2022, 1, 1) + dt.timedelta(days=int(d)) for d in rng.integers(0, 900, n)]
+        joined = [dt.date(d.year, d.month, 1) for d in joined]
+        score = np.array(
+            [
+                _cost_in_year_before(cases, joined[i]) * (len({c["sector"] for c in cases}) >= 2)
+                for i, cases in enumerate(person_cases)
+            ]
+        )
+        n_members = int(round(n * 0.06))
+        members = np.argsort(-score * rng.uniform(0.7, 1.3, n), kind="stable")[:n_members]
+        for i in sorted(members):
+            left = None
+            if rng.random() < 0.25:
+                left = _add_months(joined[i], int(rng.integers(6, 24))) - dt.timedelta(days=1)
+                left = None if left > _EXTRACT_DATE else left
+            member_rows.append(
+                {
+                    "cpr": cprs[i],
+                    "municipality_code": code,
+                    "programme": PROGRAMMES[code],
+                    "joined": joined[i],
+                    "left": left,
+                }
+            )
+            _programme_effect(rng, person_cases[i], joined[i])
+            serial += 1
+            person_cases[i].append(
+                {
+                    "cpr": cprs[i],
+                    "case_id": f"{code}-{serial:06d}",
+                    "municipality_code": code,
+                    "sector": "adults_social",
+                    "measure": "Socialpædagogisk bistand",
+                    "paragraph": "§85",
+                    "provider": "internal",
+                    "start_date": joined[i],
+                    "end_date": None,
+                    "monthly_cost_dkk": float(round(rng.uniform(6_000, 12_000), -2)),
+                    "cpr_registered": True,
+                }
+            )
+        case_rows.extend(c for cases in person_cases for c in cases)
+    raw_cases = pd.DataFrame(case_rows)
+    raw_cases = raw_cases.sort_values(["municipality_code", "case_id"], ignore_index=True)
+    for col in ("start_date", "end_date"):
+        raw_cases[col] = raw_cases[col].map(lambda d: d.isoformat() if d is not None else None)
+    raw_members = pd.DataFrame(member_rows)
+    for col in ("joined", "left"):
+        raw_members[col] = raw_members[col].map(lambda d: d.isoformat() if d is not None else None)
+    return raw_cases, raw_members
+
+
+def _cost_in_year_before(cases: list[dict], joined: dt.date) -> float:
+    """Registered cost (DKK) of ``cases`` in the 12 months before ``joined``."""
+    lo = _add_months(joined, -12)
+    total = 0.0
+    for c in cases:
+        if not c["cpr_registered"]:
+            continue
+        end = c["end_date"] or _EXTRACT_DATE
+        months = _months_overlap(c["start_date"], end, lo, joined - dt.timedelta(days=1))
+        total += months * c["monthly_cost_dkk"]
+    return total
+
+
+def _months_overlap(a0: dt.date, a1: dt.date, b0: dt.date, b1: dt.date) -> int:
+    """Whole months two date ranges share, counting months by their first day."""
+    s, e = max(a0, b0), min(a1, b1)
+    if e < s:
+        return 0
+    return (e.year - s.year) * 12 + e.month - s.month + 1
+
+
+def _programme_effect(rng: np.random.Generator, cases: list[dict], joined: dt.date) -> None:
+    """Shorten a third of a member's employment and children's cases that run beyond six months after joining."""
+    horizon = _add_months(joined, 6)
+    for c in cases:
+        end = c["end_date"] or _EXTRACT_DATE
+        runs_on = (
+            c["sector"] in ("employment", "children_families") and c["start_date"] < joined and end > horizon
+        )
+        if runs_on and rng.random() < 1 / 3:  # draw only for cases that run on
+            c["end_date"] = _add_months(joined, int(rng.integers(3, 7))) - dt.timedelta(days=1)
+
+
+def build(path: str | os.PathLike, seed: int = SEED) -> dict[str, int]:
+    """Build the sample warehouse at ``path`` (replacing it atomically); returns the row count of each table.
+
+    The raw case extracts pass through the same ingest as users' extracts: CPR numbers are pseudonymised
+    before anything is written.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    tables = generate(seed)
+    tables["cases"] = ingest_cases(tables.pop("raw_cases"), source="sample case extract")
+    tables["programme_members"] = ingest_programme_members(
+        tables.pop("raw_programme_members"), source="sample programme extract"
+    )
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    counts = {}
+    con = connect(tmp, read_only=False)
+    try:
+        create_schema(con)
+        for name in (
+            "municipalities",
+            "function_areas",
+            "accounts",
+            "budgets",
+            "activity",
+            "ledger",
+            "cases",
+            "programme_members",
+        ):
+            counts[name] = load(con, name, tables[name], source=f"sample {name}", mode="replace")
+        write_meta(
+            con,
+            {
+                "kind": "sample",
+                "sample_version": SAMPLE_VERSION,
+                "seed": str(seed),
+                "years": f"{YEARS[0]}-{YEARS[-1]}",
+            },
+        )
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    os.replace(tmp, path)
+    log.debug("Built the sample warehouse %s in %.1f s", path, time.perf_counter() - started)
+    return counts
+
+
+def is_current(path: Path, seed: int = SEED) -> bool | None:
+    """True if ``path`` holds a sample of this version and seed, False if an outdated sample, None if not a sample."""
+    if not path.exists():
+        return False
+    con = connect(path, read_only=True)
+    try:
+        meta = read_meta(con)
+    finally:
+        con.close()
+    if meta.get("kind") != "sample":
+        return None
+    return meta.get("sample_version") == SAMPLE_VERSION and meta.get("seed") == str(seed)
+
+
+def ensure(path: str | os.PathLike, seed: int = SEED) -> None:
+    """Build the sample at ``path`` unless it already holds a current sample or a warehouse of other data."""
+    path = Path(path)
+    if path.exists() and is_current(path, seed) is not False:
+        return
+    with build_lock(path):
+        if path.exists() and is_current(path, seed) is not False:
+            return  # another process built it while we waited
+        log.info("Building the sample warehouse %s (first use, or the sample generator changed) ...", path)
+        build(path, seed)

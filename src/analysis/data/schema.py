@@ -1,0 +1,619 @@
+"""The data model: every warehouse table, its columns, types, units and meaning, in one place.
+
+This module is the single source of truth for the warehouse. The DuckDB DDL (:func:`ddl`), the validation at the
+boundary (:func:`validate`) and the schema documentation in ``docs/schema.md`` (:func:`to_markdown`, kept in step
+by a test) are all derived from :data:`TABLES`.
+
+Conventions
+-----------
+- Money is in DKK (whole kroner, current prices), net operating spending (dranst 1, "I alt (netto)").
+- Quantities are full-year persons (helårspersoner): a person served all year counts 1, half a year 0.5.
+- Rates are full-year persons per 1,000 residents aged 18-64.
+- Function codes are strings like ``'5.38.50'`` (the ministry's chart of accounts), paragraphs strings like
+  ``'§108'`` (Social Services Act unless prefixed, e.g. ``'SUL §141'`` for the Health Act).
+- ``person_id`` is a keyed pseudonym (see :mod:`analysis.privacy`); a CPR number never enters the warehouse, and
+  validation refuses any CPR-shaped value in any text column.
+
+Validation errors name the source, the row, the column, what was expected and what was found, and the load that
+raised them changes nothing.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+
+import numpy as np
+import pandas as pd
+
+from analysis.data import reference
+from analysis.privacy import CPR_PATTERN
+
+__all__ = [
+    "Column",
+    "SchemaError",
+    "Table",
+    "TABLES",
+    "ddl",
+    "municipality_codes",
+    "table",
+    "to_markdown",
+    "validate",
+]
+
+FUNCTION_CODE_PATTERN = r"^\d\.\d{2}\.\d{2}$"
+SECTORS = ("employment", "children_families", "adults_social", "health")
+PROVIDERS = ("internal", "external")
+
+_DUCKDB_TYPES = {"int": "BIGINT", "float": "DOUBLE", "str": "VARCHAR", "date": "DATE", "bool": "BOOLEAN"}
+_EXPECTED = {
+    "int": "a whole number",
+    "float": "a number",
+    "str": "text",
+    "date": "a date (YYYY-MM-DD)",
+    "bool": "true or false",
+}
+
+
+class SchemaError(ValueError):
+    """Raised when data does not fit the warehouse schema; nothing of the load was written.
+
+    Attributes
+    ----------
+    source : str
+        The file or source name the data came from.
+    row : int or None
+        The row number in the source (1-based data rows, or as counted by the loader's ``first_row``).
+    column : str or None
+        The offending column.
+    expected : str
+        What was expected.
+    found : str or None
+        What was found, as shown to the user: a value (quoted when text), or ``found_text`` verbatim when the
+        error describes rather than shows what it found (e.g. "no such column", or a value that is person data).
+    """
+
+    def __init__(
+        self,
+        source: str,
+        expected: str,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+        found: object = None,
+        found_text: str | None = None,
+    ):
+        self.source, self.row, self.column, self.expected = source, row, column, expected
+        if found_text is not None:
+            self.found = found_text
+        else:
+            self.found = None if found is None else repr(found) if isinstance(found, str) else str(found)
+        where = [source]
+        if row is not None:
+            where.append(f"row {row}")
+        if column is not None:
+            where.append(f"column '{column}'")
+        message = f"{', '.join(where)}: expected {expected}"
+        if self.found is not None:
+            message += f", found {self.found}"
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a warehouse table.
+
+    ``dtype`` is one of ``int``, ``float``, ``str``, ``date``, ``bool``. ``allowed`` enumerates valid values,
+    ``pattern`` is a regular expression text must match, ``minimum``/``maximum`` bound numbers (inclusive).
+    """
+
+    name: str
+    dtype: str
+    unit: str
+    meaning: str
+    nullable: bool = False
+    allowed: tuple | Callable[[], tuple] | None = None
+    pattern: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+
+    def allowed_values(self) -> tuple | None:
+        """The enumerated valid values, resolving lazily computed ones."""
+        return self.allowed() if callable(self.allowed) else self.allowed
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A rule across columns of one row: ``ok(df)`` returns a boolean Series, True where the row is valid."""
+
+    columns: tuple[str, ...]
+    expected: str
+    ok: Callable[[pd.DataFrame], pd.Series]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A warehouse table: its columns, primary key and row rules."""
+
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    rules: tuple[RowRule, ...] = field(default=())
+
+    @property
+    def column_names(self) -> list[str]:
+        """The column names in warehouse order."""
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        """The column called ``name``."""
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+@cache
+def municipality_codes() -> tuple[int, ...]:
+    """The 98 municipality codes of Statistics Denmark, ascending (from the package's reference list)."""
+    return tuple(sorted(int(c) for c in reference.municipalities()["municipality_code"]))
+
+
+def _municipality(meaning: str = "Statistics Denmark's 3-digit municipality code (kommunekode)") -> Column:
+    return Column("municipality_code", "int", "code", meaning, allowed=municipality_codes)
+
+
+def _year() -> Column:
+    return Column("year", "int", "calendar year", "Accounting year", minimum=2000, maximum=2100)
+
+
+def _function_code() -> Column:
+    return Column(
+        "function_code",
+        "str",
+        "code",
+        "Function in the ministry's chart of accounts, dotted (e.g. '5.38.50')",
+        pattern=FUNCTION_CODE_PATTERN,
+    )
+
+
+def _paragraph(nullable: bool = False) -> Column:
+    return Column(
+        "paragraph",
+        "str",
+        "text",
+        "Section of the law the service is granted under (e.g. '§108')",
+        nullable=nullable,
+    )
+
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "municipalities",
+            "One row per municipality and year: structural indicators used to compare municipalities.",
+            (
+                _municipality(),
+                Column(
+                    "municipality", "str", "name", "Municipality name as in Statistics Denmark's nomenclature"
+                ),
+                Column("region", "str", "name", "Region, e.g. 'Region Midtjylland'"),
+                Column(
+                    "municipality_group",
+                    "str",
+                    "name",
+                    "Statistics Denmark's municipality group (kommunegruppe), e.g. 'Landkommuner'",
+                ),
+                _year(),
+                Column("population", "int", "persons", "Residents on 1 January", minimum=0),
+                Column("population_18_64", "int", "persons", "Residents aged 18-64 on 1 January", minimum=0),
+                Column(
+                    "socioeconomic_index",
+                    "float",
+                    "index, 1.0 = national average",
+                    "Socio-economic index; above 1 means a heavier socio-economic burden",
+                    minimum=0,
+                ),
+                Column(
+                    "population_density",
+                    "float",
+                    "residents per km²",
+                    "Residents per square kilometre of land",
+                    minimum=0,
+                ),
+            ),
+            key=("municipality_code", "year"),
+        ),
+        Table(
+            "function_areas",
+            "The function areas (funktioner) of the chart of accounts the workbench analyses.",
+            (
+                _function_code(),
+                Column(
+                    "name", "str", "text", "Danish name as in the chart of accounts (konteringsvejledningen)"
+                ),
+                _paragraph(),
+                Column(
+                    "paragraphs",
+                    "str",
+                    "text",
+                    "All sections of the law the area covers, as written in Danish",
+                ),
+            ),
+            key=("function_code",),
+        ),
+        Table(
+            "accounts",
+            "Annual accounts: net operating spending per municipality, year and function.",
+            (
+                _municipality(),
+                _year(),
+                _function_code(),
+                Column("spending_dkk", "float", "DKK", "Net operating spending (dranst 1, I alt netto)"),
+            ),
+            key=("municipality_code", "year", "function_code"),
+        ),
+        Table(
+            "budgets",
+            "Annual corrected budgets per municipality, year and function.",
+            (
+                _municipality(),
+                _year(),
+                _function_code(),
+                Column("budget_dkk", "float", "DKK", "Corrected annual budget, net operating"),
+            ),
+            key=("municipality_code", "year", "function_code"),
+        ),
+        Table(
+            "activity",
+            "Activity and spending per paragraph and provider type; spending sums to the area's accounts.",
+            (
+                _municipality(),
+                _year(),
+                _function_code(),
+                _paragraph(),
+                Column(
+                    "provider",
+                    "str",
+                    "category",
+                    "'internal' (the municipality's own offers) or 'external' (other municipalities, regions, private)",
+                    allowed=PROVIDERS,
+                ),
+                Column("full_year_persons", "float", "full-year persons", "Quantity served", minimum=0),
+                Column("spending_dkk", "float", "DKK", "Net operating spending on this activity"),
+            ),
+            key=("municipality_code", "year", "function_code", "paragraph", "provider"),
+        ),
+        Table(
+            "ledger",
+            "Monthly ledger: postings summed per municipality, function, year and month; months sum to the accounts.",
+            (
+                _municipality(),
+                _function_code(),
+                _year(),
+                Column(
+                    "month", "int", "month number", "Month of posting, 1 = January", minimum=1, maximum=12
+                ),
+                Column("spending_dkk", "float", "DKK", "Postings of the month, net"),
+            ),
+            key=("municipality_code", "function_code", "year", "month"),
+        ),
+        Table(
+            "cases",
+            "Person-level cases from the case systems of the four sectors, pseudonymised on ingest.",
+            (
+                Column(
+                    "case_id",
+                    "str",
+                    "identifier",
+                    "Case number in the source system, unique per municipality",
+                ),
+                Column("person_id", "str", "pseudonym", "Keyed pseudonym of the person's CPR number"),
+                _municipality("Paying municipality"),
+                Column(
+                    "sector", "str", "category", "Sector that grants and pays the service", allowed=SECTORS
+                ),
+                Column("measure", "str", "text", "The measure or service (Danish)"),
+                _paragraph(nullable=True),
+                Column("provider", "str", "category", "'internal' or 'external'", allowed=PROVIDERS),
+                Column("start_date", "date", "date", "First day of the service"),
+                Column(
+                    "end_date", "date", "date", "Last day of the service; empty while running", nullable=True
+                ),
+                Column(
+                    "monthly_cost_dkk",
+                    "float",
+                    "DKK per month",
+                    "Monthly cost registered on the person; empty when not CPR-registered",
+                    nullable=True,
+                    minimum=0,
+                ),
+                Column(
+                    "cpr_registered",
+                    "bool",
+                    "flag",
+                    "True when the spending is registered on the person's CPR number in the finance system",
+                ),
+            ),
+            key=("municipality_code", "case_id"),
+            rules=(
+                RowRule(
+                    ("start_date", "end_date"),
+                    "end_date on or after start_date",
+                    lambda d: d["end_date"].isna() | (d["end_date"] >= d["start_date"]),
+                ),
+                RowRule(
+                    ("cpr_registered", "monthly_cost_dkk"),
+                    "a monthly_cost_dkk on every CPR-registered case",
+                    lambda d: ~d["cpr_registered"] | d["monthly_cost_dkk"].notna(),
+                ),
+            ),
+        ),
+        Table(
+            "programme_members",
+            "Membership of cross-sector programmes, pseudonymised on ingest.",
+            (
+                Column("person_id", "str", "pseudonym", "Keyed pseudonym of the person's CPR number"),
+                _municipality(),
+                Column("programme", "str", "name", "Name of the cross-sector programme"),
+                Column("joined", "date", "date", "Date the person joined the programme"),
+                Column("left", "date", "date", "Date the person left; empty while a member", nullable=True),
+            ),
+            key=("person_id", "programme", "joined"),
+            rules=(
+                RowRule(
+                    ("joined", "left"),
+                    "left on or after joined",
+                    lambda d: d["left"].isna() | (d["left"] >= d["joined"]),
+                ),
+            ),
+        ),
+    )
+}
+
+
+def table(name: str) -> Table:
+    """The table called ``name``; an unknown name gets a message with the nearest valid one."""
+    try:
+        return TABLES[name]
+    except KeyError:
+        raise KeyError(
+            f"unknown table '{name}'{_suggest(name, TABLES)}; tables: {', '.join(TABLES)}"
+        ) from None
+
+
+def _suggest(value, valid) -> str:
+    """' (did you mean ...?)' with the nearest valid value: by size for numbers, by spelling for text."""
+    valid = list(valid)
+    if (
+        valid
+        and all(isinstance(v, int | float) for v in valid)
+        and isinstance(value, int | float | np.number)
+    ):
+        near = [min(valid, key=lambda v: (abs(v - value), v))]
+    else:
+        near = difflib.get_close_matches(str(value), [str(v) for v in valid], n=1)
+    return f" (did you mean '{near[0]}'?)" if near else ""
+
+
+def ddl(t: Table) -> str:
+    """The DuckDB ``CREATE TABLE`` statement of table ``t``."""
+    cols = []
+    for c in t.columns:
+        line = f'"{c.name}" {_DUCKDB_TYPES[c.dtype]}' + ("" if c.nullable else " NOT NULL")
+        cols.append(line)
+    cols.append(f"PRIMARY KEY ({', '.join(t.key)})")
+    return f"CREATE TABLE IF NOT EXISTS {t.name} (\n    " + ",\n    ".join(cols) + "\n)"
+
+
+def _bad(mask: pd.Series) -> int | None:
+    """Position of the first True in ``mask``, or None."""
+    hits = np.flatnonzero(mask.to_numpy(dtype=bool))
+    return int(hits[0]) if len(hits) else None
+
+
+def _coerce(series: pd.Series, col: Column) -> tuple[pd.Series, pd.Series]:
+    """Convert ``series`` to the column's type; returns (converted, mask of values that failed to convert)."""
+    present = series.notna()
+    if col.dtype in ("int", "float"):
+        values = pd.to_numeric(series, errors="coerce")
+        if values.dtype == bool:
+            values = values.astype(float)
+        failed = present & values.isna()
+        if col.dtype == "int":
+            fractional = values.notna() & (values != np.floor(values.fillna(0)))
+            failed = failed | fractional
+            out = values.where(~failed).astype("Int64")
+        else:
+            failed = failed | (values.notna() & ~np.isfinite(values.astype(float)))
+            out = values.astype(float)
+        return out, failed
+    if col.dtype == "str":
+        ok = series.map(lambda v: isinstance(v, str))
+        return series.where(present, None).astype(object), present & ~ok
+    if col.dtype == "date":
+        if pd.api.types.is_datetime64_any_dtype(series):
+            out = pd.to_datetime(series)
+            return out.astype("datetime64[ns]"), pd.Series(False, index=series.index)
+        text = series.map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
+        out = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+        return out.astype("datetime64[ns]"), present & out.isna()
+    if col.dtype == "bool":
+        mapped = series.map(_to_bool)
+        return mapped.astype("boolean"), present & mapped.isna()
+    raise ValueError(f"unknown dtype {col.dtype!r}")  # pragma: no cover - schema definition error
+
+
+def _to_bool(value) -> bool | None:
+    """``True``/``False``, 1/0 or the text true/false/1/0 as a bool; anything else None."""
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, str):
+        return {"true": True, "false": False, "1": True, "0": False}.get(value.strip().lower())
+    if isinstance(value, int | float | np.integer | np.floating) and value in (0, 1):
+        return bool(value)
+    return None
+
+
+def validate(df: pd.DataFrame, table_name: str, source: str, *, first_row: int = 1) -> pd.DataFrame:
+    """Check ``df`` against the schema of ``table_name`` and return it typed and in warehouse column order.
+
+    Parameters
+    ----------
+    df
+        The rows to load, one column per warehouse column (names as in the schema).
+    table_name
+        The warehouse table the rows are for.
+    source
+        The file or source name used in error messages.
+    first_row
+        The number the first row of ``df`` has in the source (e.g. 2 for a CSV with a header line), so that
+        errors point at the source's own row numbers.
+
+    Raises
+    ------
+    SchemaError
+        At the first problem found, naming source, row, column, what was expected and what was found.
+    """
+    t = table(table_name)
+    expected_cols = t.column_names
+    for name in df.columns:
+        if name not in expected_cols:
+            raise SchemaError(
+                source,
+                f"only the columns of table '{t.name}' ({', '.join(expected_cols)}){_suggest(name, expected_cols)}",
+                column=str(name),
+                found_text="an unexpected column",
+            )
+    for name in expected_cols:
+        if name not in df.columns:
+            raise SchemaError(
+                source, f"a column '{name}' for table '{t.name}'", column=name, found_text="no such column"
+            )
+    df = df.reset_index(drop=True)
+    out = {}
+    for col in t.columns:
+        raw = df[col.name]
+        values, failed = _coerce(raw, col)
+        i = _bad(failed)
+        if i is not None:
+            raise SchemaError(
+                source, _EXPECTED[col.dtype], row=i + first_row, column=col.name, found=raw.iloc[i]
+            )
+        if not col.nullable:
+            i = _bad(values.isna())
+            if i is not None:
+                raise SchemaError(
+                    source, f"a value ({col.unit})", row=i + first_row, column=col.name, found_text="empty"
+                )
+        allowed = col.allowed_values()
+        if allowed is not None:
+            i = _bad(values.notna() & ~values.isin(allowed))
+            if i is not None:
+                shown = ", ".join(repr(a) for a in allowed[:6]) + (", ..." if len(allowed) > 6 else "")
+                raise SchemaError(
+                    source,
+                    f"one of {shown}{_suggest(values.iloc[i], allowed)}",
+                    row=i + first_row,
+                    column=col.name,
+                    found=raw.iloc[i],
+                )
+        if col.pattern is not None:
+            i = _bad(values.notna() & ~values.astype("string").str.match(col.pattern).fillna(False))
+            if i is not None:
+                raise SchemaError(
+                    source,
+                    f"text matching {col.pattern}",
+                    row=i + first_row,
+                    column=col.name,
+                    found=raw.iloc[i],
+                )
+        if col.minimum is not None:
+            i = _bad(values.notna() & (values < col.minimum))
+            if i is not None:
+                raise SchemaError(
+                    source,
+                    f"at least {col.minimum:g} ({col.unit})",
+                    row=i + first_row,
+                    column=col.name,
+                    found=raw.iloc[i],
+                )
+        if col.maximum is not None:
+            i = _bad(values.notna() & (values > col.maximum))
+            if i is not None:
+                raise SchemaError(
+                    source,
+                    f"at most {col.maximum:g} ({col.unit})",
+                    row=i + first_row,
+                    column=col.name,
+                    found=raw.iloc[i],
+                )
+        if col.dtype == "str":
+            i = _bad(values.notna() & values.astype("string").str.contains(CPR_PATTERN).fillna(False))
+            if i is not None:
+                raise SchemaError(
+                    source,
+                    "no CPR number (pseudonymise person data before loading)",
+                    row=i + first_row,
+                    column=col.name,
+                    found_text="a CPR-shaped value",
+                )
+        out[col.name] = values
+    typed = pd.DataFrame(out)
+    for rule in t.rules:
+        i = _bad(~rule.ok(typed).fillna(True).astype(bool))
+        if i is not None:
+            found = ", ".join(f"{c}={_show(typed[c].iloc[i])}" for c in rule.columns)
+            raise SchemaError(
+                source, rule.expected, row=i + first_row, column=rule.columns[-1], found_text=found
+            )
+    dup = typed.duplicated(list(t.key), keep=False)
+    if dup.any():
+        rows = np.flatnonzero(dup.to_numpy())
+        first = typed.iloc[rows[0]][list(t.key)]
+        same = [int(r) + first_row for r in rows if (typed.iloc[r][list(t.key)] == first).all()]
+        key = ", ".join(f"{k}={_show(v)}" for k, v in first.items())
+        raise SchemaError(
+            source,
+            f"one row per key ({', '.join(t.key)})",
+            row=same[1],
+            column=t.key[-1],
+            found_text=f"the same key as row {same[0]} ({key})",
+        )
+    return typed
+
+
+def _show(value) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "empty"
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    return str(value)
+
+
+def to_markdown(tables: Mapping[str, Table] = TABLES) -> str:
+    """The schema as Markdown: one section per table with column, type, unit and meaning."""
+    parts = [
+        "# Warehouse schema",
+        "",
+        "Generated from `src/analysis/data/schema.py` (`analysis schema`).",
+        "",
+    ]
+    for t in tables.values():
+        parts += [f"## `{t.name}`", "", t.description, "", f"Key: {', '.join(t.key)}.", ""]
+        parts += ["| column | type | unit | meaning |", "| --- | --- | --- | --- |"]
+        for c in t.columns:
+            typ = c.dtype + (", may be empty" if c.nullable else "")
+            meaning = c.meaning.replace("|", "\\|")
+            allowed = c.allowed_values()
+            if allowed is not None and len(allowed) <= 6:
+                meaning += " (" + " / ".join(f"`{a}`" for a in allowed) + ")"
+            parts.append(f"| `{c.name}` | {typ} | {c.unit} | {meaning} |")
+        for r in t.rules:
+            parts.append(f"\nRule: {r.expected}.")
+        parts.append("")
+    return "\n".join(parts)

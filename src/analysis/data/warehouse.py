@@ -1,0 +1,233 @@
+"""The embedded DuckDB warehouse: where it lives, how to open it, and the one way data gets into it.
+
+Location
+--------
+``ANALYSIS_WAREHOUSE`` (a file path) overrides everything. Otherwise the warehouse is ``data/sample.duckdb`` in the
+project folder when the package runs from a checkout (editable install), or
+``$XDG_DATA_HOME/analysis/sample.duckdb`` (``~/.local/share/analysis``) for a plain install.
+
+Loading
+-------
+:func:`load` validates a DataFrame against :mod:`analysis.data.schema` and writes it in one transaction: either all
+rows land or none do. ``mode`` says what happens to rows already there: ``append`` refuses duplicates of existing
+keys, ``upsert`` replaces rows with the same key (so loading the same file twice changes nothing), ``replace``
+empties the table first.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from analysis.data.schema import TABLES, SchemaError, ddl, validate
+
+__all__ = [
+    "WAREHOUSE_ENV",
+    "connect",
+    "create_schema",
+    "data_dir",
+    "default_path",
+    "load",
+    "read_meta",
+    "summary",
+    "write_meta",
+]
+
+WAREHOUSE_ENV = "ANALYSIS_WAREHOUSE"
+
+
+def _project_root() -> Path | None:
+    """The checkout this package runs from (src layout), or None for an installed package."""
+    root = Path(__file__).resolve().parents[3]
+    return root if (root / "pyproject.toml").exists() and (root / "src" / "analysis").is_dir() else None
+
+
+def default_path() -> Path:
+    """Where the warehouse is when no path is given (see the module docstring)."""
+    env = os.environ.get(WAREHOUSE_ENV)
+    if env:
+        return Path(env).expanduser()
+    return data_dir() / "sample.duckdb"
+
+
+def data_dir() -> Path:
+    """The folder of the default warehouse and the pseudonymisation key file."""
+    env = os.environ.get(WAREHOUSE_ENV)
+    if env:
+        return Path(env).expanduser().parent
+    root = _project_root()
+    if root is not None:
+        return root / "data"
+    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "analysis"
+
+
+def connect(path: str | os.PathLike | None = None, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse.
+
+    Parameters
+    ----------
+    path
+        A DuckDB file. ``None`` opens the default warehouse (``ANALYSIS_WAREHOUSE`` or the embedded sample),
+        building the sample on first use or when the sample generator has changed since it was built.
+    read_only
+        Open read-only (the default; any number of processes may read at once). Loaders pass ``False``.
+
+    Returns
+    -------
+    duckdb.DuckDBPyConnection
+    """
+    if path is None:
+        from analysis.data import sample
+
+        path = default_path()
+        sample.ensure(path)
+    path = Path(path)
+    if read_only and not path.exists():
+        raise FileNotFoundError(
+            f"no warehouse at {path}; build the sample with `analysis sample` or load data"
+        )
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(str(path), read_only=read_only)
+
+
+def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every table of the schema that does not exist yet, and the metadata table."""
+    for t in TABLES.values():
+        con.execute(ddl(t))
+    con.execute('CREATE TABLE IF NOT EXISTS _meta ("key" VARCHAR PRIMARY KEY, "value" VARCHAR NOT NULL)')
+
+
+def write_meta(con: duckdb.DuckDBPyConnection, values: dict[str, str]) -> None:
+    """Record key/value metadata about the warehouse (what built it, from which version)."""
+    for k, v in values.items():
+        con.execute("INSERT OR REPLACE INTO _meta VALUES (?, ?)", [k, str(v)])
+
+
+def read_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """The warehouse's metadata; empty when it has none."""
+    try:
+        return dict(con.execute('SELECT "key", "value" FROM _meta').fetchall())
+    except duckdb.CatalogException:
+        return {}
+
+
+def load(
+    con: duckdb.DuckDBPyConnection,
+    table_name: str,
+    df: pd.DataFrame,
+    *,
+    source: str,
+    mode: str = "append",
+    first_row: int = 1,
+) -> int:
+    """Validate ``df`` and write it to ``table_name`` in one transaction; returns the number of rows written.
+
+    Parameters
+    ----------
+    con
+        A writable connection (``connect(path, read_only=False)``).
+    table_name
+        The warehouse table.
+    df
+        The rows, with the table's columns.
+    source
+        The file or source name, used in error messages.
+    mode
+        ``append``, ``upsert`` or ``replace`` (see the module docstring).
+    first_row
+        The source's row number of the first row of ``df`` (e.g. 2 for a CSV with a header line).
+
+    Raises
+    ------
+    SchemaError
+        When the rows break the schema, or (``append``) repeat a key already in the warehouse; nothing is written.
+    """
+    if mode not in ("append", "upsert", "replace"):
+        raise ValueError(f"mode must be 'append', 'upsert' or 'replace', not {mode!r}")
+    typed = validate(df, table_name, source, first_row=first_row)
+    t = TABLES[table_name]
+    create_schema(con)
+    keys = ", ".join(f'"{k}"' for k in t.key)
+    match = " AND ".join(f'{t.name}."{k}" = _incoming."{k}"' for k in t.key)
+    con.register("_incoming", typed.assign(_pos=range(len(typed))))
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if mode == "replace":
+                con.execute(f"DELETE FROM {t.name}")
+            elif mode == "upsert":
+                con.execute(f"DELETE FROM {t.name} USING _incoming WHERE {match}")
+            else:
+                clash = con.execute(
+                    f"SELECT _pos FROM _incoming SEMI JOIN {t.name} USING ({keys}) ORDER BY 1 LIMIT 1"
+                ).fetchone()
+                if clash is not None:
+                    i = int(clash[0])
+                    key = ", ".join(f"{k}={typed.iloc[i][k]}" for k in t.key)
+                    raise SchemaError(
+                        source,
+                        f"a key not yet in table '{t.name}' (use mode 'upsert' to replace)",
+                        row=i + first_row,
+                        column=t.key[-1],
+                        found_text=f"a row already loaded ({key})",
+                    )
+            cols = ", ".join(f'"{c}"' for c in t.column_names)
+            con.execute(f"INSERT INTO {t.name} ({cols}) SELECT {cols} FROM _incoming")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    finally:
+        con.unregister("_incoming")
+    return len(typed)
+
+
+@contextmanager
+def build_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock beside ``path`` so that only one process builds a warehouse at a time (POSIX and Windows)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "a+b") as f:
+        if os.name == "nt":  # pragma: no cover - exercised on Windows only
+            import msvcrt
+
+            f.seek(0)
+            while True:
+                try:
+                    msvcrt.locking(f.fileno(), msvcrt.LK_LOCK, 1)
+                    break
+                except OSError:
+                    continue
+            try:
+                yield
+            finally:
+                f.seek(0)
+                msvcrt.locking(f.fileno(), msvcrt.LK_UNLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(f, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """One row per warehouse table: rows, municipalities, years covered and total DKK where the table has them."""
+    rows = []
+    for t in TABLES.values():
+        cols = set(t.column_names)
+        parts = ["count(*) AS rows"]
+        parts.append("count(DISTINCT municipality_code)" if "municipality_code" in cols else "NULL")
+        parts.append("min(year) || '-' || max(year)" if "year" in cols else "NULL")
+        money = next((c for c in ("spending_dkk", "budget_dkk") if c in cols), None)
+        parts.append(f"sum({money})" if money else "NULL")
+        n, munis, years, dkk = con.execute(f"SELECT {', '.join(parts)} FROM {t.name}").fetchone()
+        rows.append({"table": t.name, "rows": n, "municipalities": munis, "years": years, "total_dkk": dkk})
+    return pd.DataFrame(rows)

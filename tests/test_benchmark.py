@@ -1,0 +1,516 @@
+"""Tests of analysis.benchmark with hand-computed expectations (the arithmetic is in the comments)."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from analysis.benchmark import (
+    benchmark,
+    benchmark_inputs,
+    decompose,
+    group_peers,
+    internal_vs_external,
+    nearest_peers,
+    peers_from_list,
+    potentials,
+    provider_prices,
+    region_peers,
+    unit_measures,
+)
+
+MIO = 1_000_000
+
+
+def unit(spending, persons, population):
+    return {"spending_dkk": spending, "full_year_persons": persons, "population_18_64": population}
+
+
+def peer_frame(*rows, codes=None):
+    frame = pd.DataFrame([unit(*row) for row in rows])
+    if codes is not None:
+        frame.insert(0, "municipality_code", codes)
+    return frame
+
+
+# Two peers with the same price (1.0 mio per person) and rate (2.5 per 1,000):
+#   A: 5 persons, 5 mio, pop 2,000;  B: 20 persons, 20 mio, pop 8,000
+#   totals: 25 persons, 25 mio, pop 10,000 -> peer price 25/25 = 1.0 mio, peer rate 25/10,000*1,000 = 2.5
+SAME_PEERS = peer_frame((5 * MIO, 5, 2_000), (20 * MIO, 20, 8_000))
+
+
+# ---------------------------------------------------------------------------------------------------
+# decompose
+# ---------------------------------------------------------------------------------------------------
+
+
+def test_only_price_differs():
+    # own: 10 persons, 12 mio, pop 4,000 -> price 1.2 mio, rate 10/4,000*1,000 = 2.5 (= peer rate)
+    # expected persons = 2.5 * 4,000/1,000 = 10; expected spending = 1.0 mio * 10 = 10 mio
+    # gap = 12 - 10 = 2 mio; price effect = (1.2 - 1.0) mio * 10 = 2 mio; quantity = (10 - 10) * 1.0 mio = 0
+    result = decompose(unit(12 * MIO, 10, 4_000), SAME_PEERS)
+    assert result["own_price"] == pytest.approx(1.2 * MIO)
+    assert result["peer_price"] == pytest.approx(1.0 * MIO)
+    assert result["own_rate"] == pytest.approx(2.5)
+    assert result["peer_rate"] == pytest.approx(2.5)
+    assert result["expected_spending_dkk"] == pytest.approx(10 * MIO)
+    assert result["gap_dkk"] == pytest.approx(2 * MIO)
+    assert result["price_effect_dkk"] == pytest.approx(2 * MIO)
+    assert result["quantity_effect_dkk"] == pytest.approx(0, abs=1e-6)
+    assert result["n_peers"] == 2
+
+
+def test_only_quantity_differs():
+    # own: 12 persons, 12 mio, pop 4,000 -> price 1.0 mio (= peer price), rate 3.0
+    # expected persons 10, expected spending 10 mio; gap = 2 mio
+    # price effect = (1.0 - 1.0) * 12 = 0; quantity effect = (12 - 10) * 1.0 mio = 2 mio
+    result = decompose(unit(12 * MIO, 12, 4_000), SAME_PEERS)
+    assert result["own_rate"] == pytest.approx(3.0)
+    assert result["gap_dkk"] == pytest.approx(2 * MIO)
+    assert result["price_effect_dkk"] == pytest.approx(0, abs=1e-6)
+    assert result["quantity_effect_dkk"] == pytest.approx(2 * MIO)
+    assert result["expected_persons"] == pytest.approx(10)
+
+
+def test_both_differ_and_add_up():
+    # own: 10 persons at 1.2 mio = 12 mio, pop 5,000 -> rate 2.0
+    # peers: A 6 persons, 6.6 mio, pop 3,000;  B 14 persons, 13.4 mio, pop 5,000
+    #   totals 20 persons, 20 mio, pop 8,000 -> peer price 1.0 mio, peer rate 20/8,000*1,000 = 2.5
+    # expected persons = 2.5 * 5,000/1,000 = 12.5; expected spending = 12.5 mio
+    # gap = 12 - 12.5 = -0.5 mio
+    # price effect = (1.2 - 1.0) mio * 10 = +2.0 mio
+    # quantity effect = (10 - 12.5) * 1.0 mio = -2.5 mio;  2.0 - 2.5 = -0.5 = gap
+    peers = peer_frame((6.6 * MIO, 6, 3_000), (13.4 * MIO, 14, 5_000))
+    result = decompose(pd.Series(unit(12 * MIO, 10, 5_000)), peers)
+    assert result["peer_price"] == pytest.approx(1.0 * MIO)
+    assert result["peer_rate"] == pytest.approx(2.5)
+    assert result["expected_persons"] == pytest.approx(12.5)
+    assert result["gap_dkk"] == pytest.approx(-0.5 * MIO)
+    assert result["price_effect_dkk"] == pytest.approx(2.0 * MIO)
+    assert result["quantity_effect_dkk"] == pytest.approx(-2.5 * MIO)
+    assert result["price_effect_dkk"] + result["quantity_effect_dkk"] == pytest.approx(
+        result["gap_dkk"], rel=1e-12
+    )
+
+
+def test_peer_averages_are_weighted_not_unweighted():
+    # peers: A 1 person, 2 mio, pop 1,000 (price 2 mio, rate 1);  B 9 persons, 9 mio, pop 3,000 (price 1 mio, rate 3)
+    # weighted price = 11 mio / 10 = 1.1 mio   (unweighted mean of prices (2 + 1)/2 = 1.5 mio)
+    # weighted rate  = 10 / 4,000 * 1,000 = 2.5 (unweighted mean of rates (1 + 3)/2 = 2.0)
+    # own: 10 persons, 12 mio, pop 4,000: expected persons 2.5 * 4 = 10, expected spending 1.1 * 10 = 11 mio
+    # gap = 1 mio; price effect = (1.2 - 1.1) * 10 = 1 mio; quantity effect = 0
+    peers = peer_frame((2 * MIO, 1, 1_000), (9 * MIO, 9, 3_000))
+    result = decompose(unit(12 * MIO, 10, 4_000), peers)
+    assert result["peer_price"] == pytest.approx(1.1 * MIO)
+    assert result["peer_price"] != pytest.approx(1.5 * MIO)
+    assert result["peer_rate"] == pytest.approx(2.5)
+    assert result["peer_rate"] != pytest.approx(2.0)
+    assert result["gap_dkk"] == pytest.approx(1 * MIO)
+    assert result["price_effect_dkk"] == pytest.approx(1 * MIO)
+    assert result["quantity_effect_dkk"] == pytest.approx(0, abs=1e-6)
+
+
+def test_zero_own_persons_puts_the_gap_in_quantity():
+    # own: 0 persons, 0 spending, pop 4,000; peers price 1.0 mio, rate 2.5 -> expected 10 persons, 10 mio
+    # gap = -10 mio; own price undefined (NaN), price effect 0, quantity effect (0 - 10) * 1.0 mio = -10 mio
+    result = decompose(unit(0, 0, 4_000), SAME_PEERS)
+    assert math.isnan(result["own_price"])
+    assert result["price_effect_dkk"] == 0
+    assert result["quantity_effect_dkk"] == pytest.approx(-10 * MIO)
+    assert result["gap_dkk"] == pytest.approx(-10 * MIO)
+
+
+def test_empty_peer_group_is_an_error():
+    with pytest.raises(ValueError, match="peer group is empty"):
+        decompose(unit(12 * MIO, 10, 4_000), SAME_PEERS.iloc[0:0])
+
+
+def test_zero_peer_persons_is_an_error():
+    peers = peer_frame((1 * MIO, 0, 2_000), (2 * MIO, 0, 3_000))
+    with pytest.raises(ValueError, match="zero full-year persons"):
+        decompose(unit(12 * MIO, 10, 4_000), peers)
+
+
+def test_zero_peer_population_is_an_error():
+    peers = peer_frame((1 * MIO, 1, 0))
+    with pytest.raises(ValueError, match="zero population_18_64"):
+        decompose(unit(12 * MIO, 10, 4_000), peers)
+
+
+def test_zero_own_population_is_an_error():
+    with pytest.raises(ValueError, match="own population_18_64 is zero"):
+        decompose(unit(12 * MIO, 10, 0), SAME_PEERS)
+
+
+def test_missing_columns_are_named():
+    with pytest.raises(ValueError, match="own is missing population_18_64"):
+        decompose({"spending_dkk": 1.0, "full_year_persons": 1.0}, SAME_PEERS)
+    with pytest.raises(ValueError, match="peers is missing column.*full_year_persons"):
+        decompose(unit(12 * MIO, 10, 4_000), SAME_PEERS.drop(columns="full_year_persons"))
+
+
+def test_negative_values_are_errors():
+    with pytest.raises(ValueError, match="own spending_dkk is negative"):
+        decompose(unit(-1, 10, 4_000), SAME_PEERS)
+    peers = peer_frame((-5 * MIO, 5, 2_000), (20 * MIO, 20, 8_000))
+    with pytest.raises(ValueError, match="peers spending_dkk has negative"):
+        decompose(unit(12 * MIO, 10, 4_000), peers)
+
+
+# ---------------------------------------------------------------------------------------------------
+# peer selection
+# ---------------------------------------------------------------------------------------------------
+
+# Five municipalities in 2024. Each feature's deviations are a permutation of (-2, -1, 0, 1, 2), so every
+# z-score is deviation / sqrt(2) (mean 0, population variance (4+1+0+1+4)/5 = 2):
+#   population = 10**(4 + d_pop)      -> log deviations d_pop  (z-scores do not depend on the log's base)
+#   socioeconomic_index = 1 + 0.1*d_soc
+#   population_density = 10**(2 + d_den)
+#
+#   code  d_pop d_soc d_den  region  group
+#   101    -2     0    -1    North   A      (own)
+#   147    -1     1    -2    North   A
+#   151     0    -2     0    North   B
+#   153     1     2     2    South   A
+#   155     2    -1     1    North   A
+DEVIATIONS = {101: (-2, 0, -1), 147: (-1, 1, -2), 151: (0, -2, 0), 153: (1, 2, 2), 155: (2, -1, 1)}
+REGIONS = {101: "North", 147: "North", 151: "North", 153: "South", 155: "North"}
+GROUPS = {101: "A", 147: "A", 151: "B", 153: "A", 155: "A"}
+
+
+def structure(year=2024, order=(155, 153, 151, 147, 101)):
+    rows = []
+    for code in order:  # deliberately not sorted by code
+        d_pop, d_soc, d_den = DEVIATIONS[code]
+        rows.append(
+            {
+                "municipality_code": code,
+                "municipality": f"M{code}",
+                "region": REGIONS[code],
+                "municipality_group": GROUPS[code],
+                "year": year,
+                "population": 10.0 ** (4 + d_pop),
+                "population_18_64": 1_000,
+                "socioeconomic_index": 1 + 0.1 * d_soc,
+                "population_density": 10.0 ** (2 + d_den),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+MUNICIPALITIES = pd.concat([structure(2023), structure(2024)], ignore_index=True)
+
+
+def test_nearest_peers_hand_computed_order():
+    # squared z-differences from 101, times 2 (z = d / sqrt 2):
+    #   147: (1)^2 + (1)^2 + (-1)^2 = 3   -> distance sqrt(3/2)  = 1.2247
+    #   151: (2)^2 + (-2)^2 + (1)^2 = 9   -> distance sqrt(9/2)  = 2.1213
+    #   153: (3)^2 + (2)^2 + (3)^2  = 22  -> distance sqrt(22/2) = 3.3166
+    #   155: (4)^2 + (-1)^2 + (2)^2 = 21  -> distance sqrt(21/2) = 3.2404
+    peers = nearest_peers(MUNICIPALITIES, 101, 2024, k=4)
+    assert list(peers["municipality_code"]) == [147, 151, 155, 153]
+    assert list(peers["rank"]) == [1, 2, 3, 4]
+    assert list(peers["distance"]) == pytest.approx(
+        [math.sqrt(1.5), math.sqrt(4.5), math.sqrt(10.5), math.sqrt(11)]
+    )
+    assert list(peers.columns) == ["municipality_code", "municipality", "distance", "rank"]
+
+
+def test_nearest_peers_tie_is_broken_by_code():
+    # weight 0 on population leaves socio-economic index and density:
+    #   147: 1 + 1 = 2;  151: 4 + 1 = 5;  153: 4 + 9 = 13;  155: 1 + 4 = 5
+    # 151 and 155 tie at sqrt(5/2); 151 comes first by its lower code (155 comes first in the input table)
+    peers = nearest_peers(MUNICIPALITIES, 101, 2024, k=3, weights={"population": 0})
+    assert list(peers["municipality_code"]) == [147, 151, 155]
+    assert list(peers["distance"]) == pytest.approx([1.0, math.sqrt(2.5), math.sqrt(2.5)])
+
+
+def test_nearest_peers_single_feature_symmetric_tie():
+    # own 151 in the middle of d_pop (-2..2): 147 and 153 at 1/sqrt2, 101 and 155 at 2/sqrt2; ties by code
+    peers = nearest_peers(MUNICIPALITIES, 151, 2024, k=4, features=("population",))
+    assert list(peers["municipality_code"]) == [147, 153, 101, 155]
+    assert list(peers["distance"]) == pytest.approx([1 / math.sqrt(2)] * 2 + [math.sqrt(2)] * 2)
+
+
+def test_nearest_peers_errors():
+    with pytest.raises(ValueError, match="k=5 peers requested but only 4"):
+        nearest_peers(MUNICIPALITIES, 101, 2024, k=5)
+    with pytest.raises(ValueError, match="own municipality 999 is not in municipalities for 2024"):
+        nearest_peers(MUNICIPALITIES, 999, 2024, k=2)
+    with pytest.raises(ValueError, match="weights given for features not compared on: age"):
+        nearest_peers(MUNICIPALITIES, 101, 2024, k=2, weights={"age": 1})
+    with pytest.raises(ValueError, match="missing column.*tax_base"):
+        nearest_peers(MUNICIPALITIES, 101, 2024, k=2, features=("tax_base",))
+
+
+@pytest.mark.parametrize("own", sorted(DEVIATIONS))
+def test_own_is_never_its_own_peer(own):
+    knn = nearest_peers(MUNICIPALITIES, own, 2024, k=4)
+    assert own not in set(knn["municipality_code"])
+    assert len(knn) == 4
+    if own != 153:  # 153 is alone in the South region
+        assert own not in set(region_peers(MUNICIPALITIES, own, 2024)["municipality_code"])
+    if own != 151:  # 151 is alone in group B
+        assert own not in set(group_peers(MUNICIPALITIES, own, 2024)["municipality_code"])
+    others = [c for c in DEVIATIONS if c != own]
+    assert own not in set(peers_from_list(MUNICIPALITIES, own, others)["municipality_code"])
+    with pytest.raises(ValueError, match="cannot be its own peer"):
+        peers_from_list(MUNICIPALITIES, own, [*others, own])
+
+
+def test_region_and_group_peers():
+    region = region_peers(MUNICIPALITIES, 101, 2024)
+    assert list(region["municipality_code"]) == [147, 151, 155]
+    assert set(region["region"]) == {"North"}
+    assert list(group_peers(MUNICIPALITIES, 101, 2024)["municipality_code"]) == [147, 153, 155]
+    with pytest.raises(ValueError, match="no other municipality than 153 has region 'South'"):
+        region_peers(MUNICIPALITIES, 153, 2024)
+
+
+def test_peers_from_list_validates_codes():
+    peers = peers_from_list(MUNICIPALITIES, 101, [155, 147, 155])
+    assert list(peers["municipality_code"]) == [155, 147]  # order kept, duplicate dropped
+    assert list(peers["municipality"]) == ["M155", "M147"]
+    with pytest.raises(ValueError, match="unknown municipality codes in the peer list: 998, 999"):
+        peers_from_list(MUNICIPALITIES, 101, [147, 998, 999])
+    with pytest.raises(ValueError, match="empty"):
+        peers_from_list(MUNICIPALITIES, 101, [])
+
+
+# ---------------------------------------------------------------------------------------------------
+# unit measures
+# ---------------------------------------------------------------------------------------------------
+
+
+def activity_row(code, year, paragraph, provider, persons, spending, function_code="5.38.50"):
+    return {
+        "municipality_code": code,
+        "year": year,
+        "function_code": function_code,
+        "paragraph": paragraph,
+        "provider": provider,
+        "full_year_persons": persons,
+        "spending_dkk": spending,
+    }
+
+
+def population_table(populations):
+    rows = [
+        {"municipality_code": code, "year": year, "population_18_64": pop}
+        for (code, year), pop in populations.items()
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_unit_measures_tiny_table():
+    activity = pd.DataFrame(
+        [
+            activity_row(101, 2024, "§108", "internal", 4, 2.0 * MIO),
+            activity_row(101, 2024, "§108", "external", 1, 0.8 * MIO),
+            activity_row(147, 2024, "§108", "external", 0, 0.1 * MIO),
+        ]
+    )
+    municipalities = population_table({(101, 2024): 2_000, (147, 2024): 1_000})
+
+    total = unit_measures(activity, municipalities).set_index("municipality_code")
+    # 101: 5 persons, 2.8 mio -> price 2.8/5 = 0.56 mio; rate 5/2,000*1,000 = 2.5; per resident 2.8 mio/2,000 = 1,400
+    assert total.loc[101, "full_year_persons"] == 5
+    assert total.loc[101, "price_dkk"] == pytest.approx(560_000)
+    assert total.loc[101, "rate_per_1000"] == pytest.approx(2.5)
+    assert total.loc[101, "spending_per_resident_dkk"] == pytest.approx(1_400)
+    # 147: 0 persons -> price NaN; rate 0; per resident 0.1 mio/1,000 = 100
+    assert math.isnan(total.loc[147, "price_dkk"])
+    assert total.loc[147, "rate_per_1000"] == 0
+    assert total.loc[147, "spending_per_resident_dkk"] == pytest.approx(100)
+
+    split = unit_measures(activity, municipalities, by=("provider",))
+    own = split[split["municipality_code"] == 101].set_index("provider")
+    # internal: 4 persons, 2.0 mio -> 0.5 mio; rate 2.0; 1,000 per resident
+    # external: 1 person, 0.8 mio -> 0.8 mio; rate 0.5; 400 per resident
+    assert own.loc["internal", "price_dkk"] == pytest.approx(500_000)
+    assert own.loc["internal", "rate_per_1000"] == pytest.approx(2.0)
+    assert own.loc["external", "price_dkk"] == pytest.approx(800_000)
+    assert own.loc["external", "spending_per_resident_dkk"] == pytest.approx(400)
+
+
+def test_unit_measures_errors():
+    activity = pd.DataFrame([activity_row(101, 2024, "§108", "internal", 4, 2.0 * MIO)])
+    with pytest.raises(ValueError, match="no population_18_64 in municipalities for 101 in 2024"):
+        unit_measures(activity, population_table({(101, 2023): 2_000}))
+    with pytest.raises(ValueError, match="not region"):
+        unit_measures(activity, population_table({(101, 2024): 2_000}), by=("region",))
+
+
+# ---------------------------------------------------------------------------------------------------
+# benchmark over years and potentials
+# ---------------------------------------------------------------------------------------------------
+
+
+def test_benchmark_one_row_per_year_and_missing_peers():
+    # 2023: own 101 as in test_both_differ (10 persons, 12 mio, pop 5,000; the §108 spending split over providers);
+    #       peers 147 (6 persons, 6.6 mio, pop 3,000) and 151 (14 persons, 13.4 mio, pop 5,000)
+    #       -> gap -0.5 mio, price +2.0 mio, quantity -2.5 mio
+    # 2024: 151 has no rows -> left out; peer = 147 only: 6 persons, 6.6 mio, pop 3,000
+    #       -> peer price 1.1 mio, peer rate 2.0; own 10 persons 12 mio pop 5,000: expected persons 10,
+    #       expected spending 11 mio, gap 1 mio, price (1.2 - 1.1) * 10 = 1 mio, quantity (10 - 10) * 1.1 = 0
+    activity = pd.DataFrame(
+        [
+            activity_row(101, 2023, "§108", "internal", 6, 7 * MIO),
+            activity_row(101, 2023, "§108", "external", 4, 5 * MIO),
+            activity_row(147, 2023, "§108", "external", 6, 6.6 * MIO),
+            activity_row(151, 2023, "§108", "internal", 14, 13.4 * MIO),
+            activity_row(151, 2023, "§108", "internal", 99, 99 * MIO, function_code="5.38.52"),  # other area
+            activity_row(101, 2024, "§108", "internal", 10, 12 * MIO),
+            activity_row(147, 2024, "§108", "external", 6, 6.6 * MIO),
+        ]
+    )
+    pops = {(101, y): 5_000 for y in (2023, 2024)}
+    pops.update({(147, y): 3_000 for y in (2023, 2024)})
+    pops.update({(151, y): 5_000 for y in (2023, 2024)})
+    result = benchmark(activity, population_table(pops), 101, [147, 151], "5.38.50", [2023, 2024])
+
+    assert list(result["year"]) == [2023, 2024]
+    assert list(result["n_peers"]) == [2, 1]
+    assert list(result["peers_without_data"]) == [(), (151,)]
+    assert list(result["gap_dkk"]) == pytest.approx([-0.5 * MIO, 1 * MIO])
+    assert list(result["price_effect_dkk"]) == pytest.approx([2.0 * MIO, 1 * MIO])
+    assert list(result["quantity_effect_dkk"]) == pytest.approx([-2.5 * MIO, 0], abs=1e-6)
+
+    # restricted to external providers in 2023: own 4 persons 5 mio against 147 (6 persons, 6.6 mio)
+    inputs = benchmark_inputs(
+        activity, population_table(pops), 101, [147, 151], "5.38.50", 2023, provider="external"
+    )
+    assert inputs.own["full_year_persons"] == 4
+    assert inputs.peers_without_data == (151,)
+
+    with pytest.raises(ValueError, match="cannot be its own peer"):
+        benchmark(activity, population_table(pops), 101, [101, 147], "5.38.50", [2023])
+    with pytest.raises(ValueError, match="own municipality 101 has no activity rows"):
+        benchmark(activity, population_table(pops), 101, [147], "5.38.50", [2022])
+
+
+# Own: 10 persons, 12 mio, pop 5,000 -> price 1.2 mio, rate 2.0, 2,400 DKK per resident
+# Peers (pop 1,000 each):
+#   code  persons  spending  price    rate  per resident
+#   201      2     2.0 mio   1.0 mio   2     2,000
+#   202      3     2.4 mio   0.8 mio   3     2,400
+#   203      4     6.0 mio   1.5 mio   4     6,000
+#   204      1     1.0 mio   1.0 mio   1     1,000
+#   all     10    11.4 mio   1.14 mio  2.5   2,850
+POTENTIAL_OWN = unit(12 * MIO, 10, 5_000)
+POTENTIAL_PEERS = peer_frame(
+    (2.0 * MIO, 2, 1_000),
+    (2.4 * MIO, 3, 1_000),
+    (6.0 * MIO, 4, 1_000),
+    (1.0 * MIO, 1, 1_000),
+    codes=[201, 202, 203, 204],
+)
+
+
+def test_potentials_yardsticks():
+    result = potentials(POTENTIAL_OWN, POTENTIAL_PEERS).set_index(["yardstick", "measure"])
+    assert len(result) == 9
+
+    # peer average (= decompose against all four): expected persons 2.5 * 5 = 12.5, expected spending 14.25 mio
+    #   price effect (1.2 - 1.14) * 10 = 0.6 mio -> potential 0.6 mio
+    #   quantity effect (10 - 12.5) * 1.14 mio = -2.85 mio -> potential 0 (own uses fewer persons)
+    #   gap 12 - 14.25 = -2.25 mio -> potential 0
+    full = decompose(POTENTIAL_OWN, POTENTIAL_PEERS)
+    assert result.loc[("peer_average", "price"), "effect_dkk"] == pytest.approx(full["price_effect_dkk"])
+    assert result.loc[("peer_average", "spending"), "effect_dkk"] == pytest.approx(full["gap_dkk"])
+    assert result.loc[("peer_average", "price"), "potential_dkk"] == pytest.approx(0.6 * MIO)
+    assert result.loc[("peer_average", "quantity"), "effect_dkk"] == pytest.approx(-2.85 * MIO)
+    assert result.loc[("peer_average", "quantity"), "potential_dkk"] == 0
+    assert result.loc[("peer_average", "spending"), "potential_dkk"] == 0
+    assert result.loc[("peer_average", "spending"), "yardstick_value"] == pytest.approx(2_850)
+    assert result.loc[("peer_average", "spending"), "own_value"] == pytest.approx(2_400)
+
+    # cheaper half (2 of 4):
+    #   price: 202 (0.8) and 201 (1.0; ties 204 at 1.0, lower code wins) -> 4.4 mio / 5 = 0.88 mio
+    #          -> (1.2 - 0.88) * 10 = 3.2 mio
+    #   quantity: 204 (rate 1) and 201 (rate 2) -> 3 persons / 2,000 -> 1.5; price 3.0 mio / 3 = 1.0 mio
+    #          -> expected 1.5 * 5 = 7.5 persons; (10 - 7.5) * 1.0 mio = 2.5 mio
+    #   spending: 204 (1,000) and 201 (2,000) -> 3.0 mio / 2,000 = 1,500 per resident
+    #          -> expected 1,500 * 5,000 = 7.5 mio; 12 - 7.5 = 4.5 mio
+    assert result.loc[("cheaper_half", "price"), "yardstick_codes"] == (202, 201)
+    assert result.loc[("cheaper_half", "price"), "yardstick_value"] == pytest.approx(0.88 * MIO)
+    assert result.loc[("cheaper_half", "price"), "potential_dkk"] == pytest.approx(3.2 * MIO)
+    assert result.loc[("cheaper_half", "quantity"), "yardstick_codes"] == (204, 201)
+    assert result.loc[("cheaper_half", "quantity"), "potential_dkk"] == pytest.approx(2.5 * MIO)
+    assert result.loc[("cheaper_half", "spending"), "potential_dkk"] == pytest.approx(4.5 * MIO)
+
+    # lowest:
+    #   price: 202 at 0.8 mio -> (1.2 - 0.8) * 10 = 4.0 mio
+    #   quantity: 204 at rate 1, price 1.0 mio -> expected 5 persons; (10 - 5) * 1.0 mio = 5.0 mio
+    #   spending: 204 at 1,000 per resident -> expected 5 mio; 12 - 5 = 7.0 mio
+    assert result.loc[("lowest", "price"), "yardstick_codes"] == (202,)
+    assert result.loc[("lowest", "price"), "potential_dkk"] == pytest.approx(4.0 * MIO)
+    assert result.loc[("lowest", "quantity"), "potential_dkk"] == pytest.approx(5.0 * MIO)
+    assert result.loc[("lowest", "spending"), "potential_dkk"] == pytest.approx(7.0 * MIO)
+    assert (result["potential_dkk"] >= 0).all()
+    assert "total" not in result.index.get_level_values("measure")
+
+
+# ---------------------------------------------------------------------------------------------------
+# providers
+# ---------------------------------------------------------------------------------------------------
+
+
+def test_provider_prices_flags_outlier():
+    # §108 external prices (DKK per full-year person) across six municipalities:
+    #   0.5, 0.6, 0.7, 0.8, 0.9, 2.0 mio (2 persons each, spending = 2 x price)
+    # linear quartiles of 6 values: Q1 at position 0.25 * 5 = 1.25 -> 0.6 + 0.25 * 0.1 = 0.625 mio
+    #                               Q3 at position 0.75 * 5 = 3.75 -> 0.8 + 0.75 * 0.1 = 0.875 mio
+    # IQR 0.25 mio; upper fence 0.875 + 1.5 * 0.25 = 1.25 mio -> only 2.0 mio is flagged (0.9 is not)
+    # median (0.7 + 0.8) / 2 = 0.75 mio
+    prices = {101: 0.5, 147: 0.6, 151: 0.7, 153: 0.8, 155: 0.9, 157: 2.0}
+    rows = [activity_row(code, 2024, "§108", "external", 2, 2 * p * MIO) for code, p in prices.items()]
+    rows += [
+        activity_row(101, 2024, "§108", "internal", 5, 50 * MIO),  # internal: not in the distribution
+        activity_row(159, 2024, "§108", "external", 0, 1 * MIO),  # no external persons: left out
+        activity_row(101, 2024, "§107", "external", 1, 9 * MIO),  # other paragraph: its own distribution
+    ]
+    result = provider_prices(pd.DataFrame(rows), "5.38.50", 2024, paragraph="§108").set_index(
+        "municipality_code"
+    )
+    assert sorted(result.index) == sorted(prices)
+    assert result["median_price_dkk"].iloc[0] == pytest.approx(0.75 * MIO)
+    assert result["q1_price_dkk"].iloc[0] == pytest.approx(0.625 * MIO)
+    assert result["q3_price_dkk"].iloc[0] == pytest.approx(0.875 * MIO)
+    assert result["upper_fence_dkk"].iloc[0] == pytest.approx(1.25 * MIO)
+    assert result["n_municipalities"].iloc[0] == 6
+    assert result.index[result["is_outlier"]].tolist() == [157]
+    assert result.loc[157, "price_to_median"] == pytest.approx(2.0 / 0.75)
+
+    every = provider_prices(pd.DataFrame(rows), "5.38.50", 2024)
+    assert set(every["paragraph"]) == {"§107", "§108"}
+    assert not every.loc[every["paragraph"] == "§107", "is_outlier"].any()  # alone: it is its own median
+
+
+def test_internal_vs_external():
+    # 101: §108 internal 4 persons 2.0 mio (0.5 mio), external 1 person 0.8 mio (0.8 mio); §107 external 1, 0.6 mio
+    #   §107: internal price NaN, external 0.6 mio, difference NaN, external share 1/1 = 1.0
+    #   §108: difference 0.8 - 0.5 = 0.3 mio, share 1/5 = 0.2
+    #   all:  internal 4 persons 2.0 mio -> 0.5 mio; external 2 persons 1.4 mio -> 0.7 mio;
+    #         difference 0.2 mio; share 2/6 = 1/3
+    activity = pd.DataFrame(
+        [
+            activity_row(101, 2024, "§108", "internal", 4, 2.0 * MIO),
+            activity_row(101, 2024, "§108", "external", 1, 0.8 * MIO),
+            activity_row(101, 2024, "§107", "external", 1, 0.6 * MIO),
+            activity_row(147, 2024, "§108", "external", 7, 7.0 * MIO),  # another municipality
+        ]
+    )
+    result = internal_vs_external(activity, 101, "5.38.50", 2024).set_index("paragraph")
+    assert list(result.index) == ["§107", "§108", "all"]
+    assert math.isnan(result.loc["§107", "internal_price_dkk"])
+    assert math.isnan(result.loc["§107", "price_difference_dkk"])
+    assert result.loc["§107", "external_share"] == 1.0
+    assert result.loc["§108", "price_difference_dkk"] == pytest.approx(0.3 * MIO)
+    assert result.loc["§108", "external_share"] == pytest.approx(0.2)
+    assert result.loc["all", "internal_price_dkk"] == pytest.approx(0.5 * MIO)
+    assert result.loc["all", "external_price_dkk"] == pytest.approx(0.7 * MIO)
+    assert result.loc["all", "price_difference_dkk"] == pytest.approx(0.2 * MIO)
+    assert result.loc["all", "external_share"] == pytest.approx(1 / 3)
+    with pytest.raises(ValueError, match="municipality 999 has no activity rows"):
+        internal_vs_external(activity, 999, "5.38.50", 2024)
