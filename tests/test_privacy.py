@@ -27,7 +27,8 @@ def test_malformed_cpr_names_the_row_but_not_the_value():
     with pytest.raises(SchemaError) as err:
         pseudonymise_column(values, b"k", source="cases.csv", column="cpr", first_row=2)
     assert str(err.value) == (
-        "cases.csv, row 3, column 'cpr': expected a CPR number of 10 digits (DDMMYY-SSSS), found a value of another form"
+        "cases.csv, row 3, column 'cpr': expected a CPR number of 10 digits (DDMMYY-SSSS), "
+        "found a value of another form"
     )
     assert "01-02-03" not in str(err.value)
     with pytest.raises(SchemaError, match="row 3, column 'cpr': expected a CPR number, found empty"):
