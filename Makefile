@@ -20,8 +20,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 reports: $(STAMP)
-	$(BIN)/analysis sample
-	$(BIN)/analysis tables
+	$(BIN)/analysis run parameters/batches/default.yaml
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -1,4 +1,4 @@
-"""Shared fixtures: every test runs against its own pseudonymisation key and a sample warehouse in a temp folder."""
+"""Shared fixtures: the tests run against their own pseudonymisation key and a sample warehouse in a temp folder."""
 
 from __future__ import annotations
 
@@ -7,26 +7,21 @@ import pytest
 TEST_KEY = "test-key-not-secret"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def sample_path(tmp_path_factory) -> str:
-    """A sample warehouse built once per test session (read it only)."""
+    """A sample warehouse built once per test session (read it only); no test touches the user's warehouse or key.
+
+    Session-scoped and autouse, so that the environment is set before any fixture of any scope runs.
+    """
     from analysis.data import sample
 
     path = tmp_path_factory.mktemp("warehouse") / "sample.duckdb"
     mp = pytest.MonkeyPatch()
     mp.setenv("ANALYSIS_PSEUDONYM_KEY", TEST_KEY)
-    try:
-        sample.build(path)
-    finally:
-        mp.undo()
-    return str(path)
-
-
-@pytest.fixture(autouse=True)
-def _isolated_environment(monkeypatch, tmp_path, sample_path):
-    """No test touches the user's warehouse or key: both point into temp folders."""
-    monkeypatch.setenv("ANALYSIS_PSEUDONYM_KEY", TEST_KEY)
-    monkeypatch.setenv("ANALYSIS_WAREHOUSE", sample_path)
+    mp.setenv("ANALYSIS_WAREHOUSE", str(path))
+    sample.build(path)
+    yield str(path)
+    mp.undo()
 
 
 @pytest.fixture

@@ -18,6 +18,8 @@ examples:
   analysis sample                 build the sample warehouse (or check that it is current)
   analysis sample --rebuild       build it again from scratch
   analysis tables                 what the warehouse holds, table by table
+  analysis run parameters/batches/default.yaml
+                                  execute and render a batch of reports under reports/
   analysis schema > docs/schema.md
 
 The warehouse is data/sample.duckdb in the project folder unless ANALYSIS_WAREHOUSE names another file.
@@ -72,6 +74,30 @@ def _cmd_tables(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_run(args: argparse.Namespace) -> int:
+    from analysis.reporting.batch import load_batch
+    from analysis.reporting.runner import run_batch
+
+    batch = load_batch(args.batch)
+    summary = run_batch(
+        batch,
+        batch_file=args.batch,
+        output=args.output,
+        workers=args.workers,
+        force=args.force,
+        progress=not args.no_progress,
+    )
+    c = summary.counts()
+    print(
+        f"{len(summary.reports)} reports in {summary.seconds:.0f} s: {c['ok']} executed, {c['cached']} reused "
+        f"from the cache, {c['failed']} failed."
+    )
+    for r in summary.failed:
+        print(f"  FAILED {r.notebook} {r.municipality_code} {r.function_code}: {r.error}")
+    print(f"Index: {summary.folder / 'index.html'}")
+    return 1 if summary.failed else 0
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     from analysis.data.schema import to_markdown
 
@@ -99,6 +125,21 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--path", help="a warehouse file (default: the default warehouse, built on first use)")
     t.set_defaults(func=_cmd_tables)
 
+    r = sub.add_parser(
+        "run",
+        help="execute and render a batch of reports",
+        description="Execute the batch's notebooks for each municipality x function area, render them to HTML and "
+        "PDF, and write reports/<name>/<run id>/ with index.html and manifest.json. Exit status 1 if a report failed.",
+    )
+    r.add_argument("batch", help="a batch file, e.g. parameters/batches/default.yaml")
+    r.add_argument("--output", help="the run folder (default: reports/<name>/<run id>/)")
+    r.add_argument("--workers", type=int, help="worker processes (default: the batch's workers, else 2)")
+    r.add_argument(
+        "--force", action="store_true", help="execute every report, even unchanged ones in the cache"
+    )
+    r.add_argument("--no-progress", action="store_true", help="no progress bar (for logs)")
+    r.set_defaults(func=_cmd_run)
+
     c = sub.add_parser("schema", help="print the warehouse schema as Markdown")
     c.set_defaults(func=_cmd_schema)
     return p
@@ -110,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO, format="%(message)s", stream=sys.stderr
     )
+    for noisy in ("papermill", "traitlets", "nbclient", "jupyter_client", "weasyprint", "fontTools"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     try:
         return args.func(args)
     except KeyboardInterrupt:

@@ -22,7 +22,8 @@ Activity (full-year persons and prices)
     a municipality-and-area effect (sd 0.08), and +5 % in Region Hovedstaden (wages). External providers cost
     about 15 % more than internal ones (log-normal, sd 0.10); small municipalities buy more places externally.
     Prices grow 3 % a year (pay and prices), rates by the area's own growth; every year adds noise. Full-year
-    persons are drawn around the expected number (variance equal to the mean) and rounded to 0.1.
+    persons are drawn around the expected number (variance a tenth of the mean: placements run for years, so
+    counts move slowly) and rounded to 0.1.
 Planted deviations (so that a benchmark has something to find)
     706 Syddjurs: rate on 5.38.50 (§108) x 1.45 and price on 5.38.52 (§107) x 1.30; 165 Albertslund: price on
     5.38.50 x 1.25; 751 Aarhus: price on 5.38.51 x 0.85; 461 Odense: rate on 5.38.52 x 1.6.
@@ -69,7 +70,7 @@ __all__ = ["PARAGRAPHS", "PROGRAMMES", "SAMPLE_VERSION", "SEED", "YEARS", "build
 SEED = 2025
 YEARS = tuple(range(2018, 2026))
 #: Bump when the generator changes: a warehouse built by an older version is rebuilt on first use.
-SAMPLE_VERSION = "1"
+SAMPLE_VERSION = "2"
 CASE_MUNICIPALITIES = (165, 190, 706)
 PROGRAMMES = {
     165: "Helhedsorienteret indsats for udsatte familier",
@@ -249,7 +250,8 @@ def _activity(rng: np.random.Generator, munis: pd.DataFrame) -> tuple[pd.DataFra
                 ("external", share, price * ext_premium),
             ):
                 mean = persons_exp * part
-                persons = np.round(rng.gamma(np.maximum(mean, 1e-9), 1.0), 1)  # variance = mean
+                # variance a tenth of the mean: placements run for years, so counts move slowly
+                persons = np.round(rng.gamma(np.maximum(mean, 1e-9) * 10, 0.1), 1)
                 spending = np.round(persons * unit_price * rng.lognormal(0, 0.02, n))
                 rows.append(
                     pd.DataFrame(

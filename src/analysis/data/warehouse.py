@@ -32,6 +32,7 @@ __all__ = [
     "create_schema",
     "data_dir",
     "default_path",
+    "fetch_one",
     "load",
     "read_meta",
     "summary",
@@ -94,6 +95,15 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = True) ->
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     return duckdb.connect(str(path), read_only=read_only)
+
+
+def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple | None:
+    """The first row of a query, or None; the result is read to the end so the connection is free again.
+
+    (DuckDB 2 keeps a connection busy while a result is only partly fetched, e.g. after ``fetchone()``.)
+    """
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -164,9 +174,9 @@ def load(
             elif mode == "upsert":
                 con.execute(f"DELETE FROM {t.name} USING _incoming WHERE {match}")
             else:
-                clash = con.execute(
-                    f"SELECT _pos FROM _incoming SEMI JOIN {t.name} USING ({keys}) ORDER BY 1 LIMIT 1"
-                ).fetchone()
+                clash = fetch_one(
+                    con, f"SELECT _pos FROM _incoming SEMI JOIN {t.name} USING ({keys}) ORDER BY 1 LIMIT 1"
+                )
                 if clash is not None:
                     i = int(clash[0])
                     key = ", ".join(f"{k}={typed.iloc[i][k]}" for k in t.key)
@@ -228,6 +238,6 @@ def summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         parts.append("min(year) || '-' || max(year)" if "year" in cols else "NULL")
         money = next((c for c in ("spending_dkk", "budget_dkk") if c in cols), None)
         parts.append(f"sum({money})" if money else "NULL")
-        n, munis, years, dkk = con.execute(f"SELECT {', '.join(parts)} FROM {t.name}").fetchone()
+        n, munis, years, dkk = fetch_one(con, f"SELECT {', '.join(parts)} FROM {t.name}")
         rows.append({"table": t.name, "rows": n, "municipalities": munis, "years": years, "total_dkk": dkk})
     return pd.DataFrame(rows)

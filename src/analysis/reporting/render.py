@@ -1,0 +1,317 @@
+"""Render executed notebooks as reports: self-contained HTML without code, and A4 PDF.
+
+The look lives in one nbconvert template, ``templates/analysis`` (inheriting JupyterLab's ``lab``), and one
+stylesheet, ``templates/analysis/static/report.css``, which carries both the screen and the print rules.
+The HTML loads nothing from the web (no MathJax, require.js, Mermaid or widget scripts), so a report opens
+on a PC without internet; the PDF is made from the same HTML by WeasyPrint.
+
+Typical use, in a long-lived worker (nbconvert and WeasyPrint cost seconds to import, once per process)::
+
+    nb = nbformat.read(executed_path, as_version=4)
+    meta = ReportMeta.from_notebook(nb)          # or ReportMeta(...) from the runner's parameters
+    html = render_html(nb, meta)
+    Path(html_path).write_text(html, encoding="utf-8")
+    render_pdf(html, pdf_path)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import functools
+import logging
+import os
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from analysis.reporting.formatting import fmt_date
+
+__all__ = [
+    "METADATA_KEY",
+    "REMOVE_CELL_TAG",
+    "TEMPLATES_DIR",
+    "TEMPLATE_NAME",
+    "ReportMeta",
+    "render_html",
+    "render_pdf",
+]
+
+METADATA_KEY = "analysis_report"
+"""Key of the report's metadata (a :meth:`ReportMeta.to_dict` dict) in ``nb.metadata``."""
+
+TEMPLATE_NAME = "analysis"
+"""Name of the nbconvert template of the reports."""
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+"""Directory holding the ``analysis`` template directory (pass it as nbconvert's extra_template_basedirs)."""
+
+REMOVE_CELL_TAG = "remove_cell"
+"""Cell tag that removes a cell, input and output, from the rendered report."""
+
+# Further tags honoured, after common Jupyter practice: hide a cell's input or its outputs only.
+_REMOVE_INPUT_TAGS = {"remove_input"}
+_REMOVE_OUTPUT_TAGS = {"remove_output"}
+
+
+@dataclasses.dataclass(frozen=True)
+class ReportMeta:
+    """What a report's title block, running header and file names say about the report.
+
+    Parameters
+    ----------
+    title : str
+        Title of the report (Danish), e.g. 'Benchmark af botilbud'.
+    municipality_code : int
+        Three-digit municipality code, e.g. 751.
+    municipality : str
+        Municipality name, e.g. 'Aarhus'.
+    function_code : str
+        Function of the municipal chart of accounts, e.g. '5.38.50'.
+    function_name : str
+        Name of the function (Danish).
+    data_period : str
+        Years the data cover, e.g. '2018-2025'.
+    run_date : datetime.date
+        Date of the run that produced the report.
+    run_id : str
+        Short id of the run (the manifest's short id).
+    """
+
+    title: str
+    municipality_code: int
+    municipality: str
+    function_code: str
+    function_name: str
+    data_period: str
+    run_date: dt.date
+    run_id: str
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ReportMeta:
+        """Build from a dict as written by :meth:`to_dict` (``run_date`` an ISO date string or a date).
+
+        Parameters
+        ----------
+        data : mapping
+            One entry per field; further keys are ignored.
+
+        Returns
+        -------
+        ReportMeta
+
+        Raises
+        ------
+        ValueError
+            If a field is missing.
+        """
+        names = [f.name for f in dataclasses.fields(cls)]
+        missing = [n for n in names if n not in data]
+        if missing:
+            raise ValueError(f"report metadata lacks {', '.join(missing)}")
+        values = {n: data[n] for n in names}
+        run_date = values["run_date"]
+        if isinstance(run_date, dt.datetime):
+            run_date = run_date.date()
+        elif isinstance(run_date, str):
+            run_date = dt.date.fromisoformat(run_date[:10])
+        values["run_date"] = run_date
+        values["municipality_code"] = int(values["municipality_code"])
+        for name in ("title", "municipality", "function_code", "function_name", "data_period", "run_id"):
+            values[name] = str(values[name])
+        return cls(**values)
+
+    @classmethod
+    def from_notebook(cls, nb: Mapping[str, Any]) -> ReportMeta:
+        """Read the metadata from ``nb.metadata["analysis_report"]``.
+
+        Parameters
+        ----------
+        nb : nbformat.NotebookNode or dict
+            The notebook.
+
+        Returns
+        -------
+        ReportMeta
+
+        Raises
+        ------
+        ValueError
+            If the notebook has no report metadata, or a field is missing.
+        """
+        try:
+            data = nb["metadata"][METADATA_KEY]
+        except KeyError:
+            raise ValueError(f"notebook has no metadata[{METADATA_KEY!r}]") from None
+        return cls.from_dict(data)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the fields as a JSON-ready dict (``run_date`` as an ISO string), for notebook metadata.
+
+        Returns
+        -------
+        dict
+        """
+        data = dataclasses.asdict(self)
+        data["run_date"] = self.run_date.isoformat()
+        return data
+
+
+# HTML ------------------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _exporter() -> Any:
+    """One configured HTMLExporter per process (constructing it parses the templates)."""
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    config = Config()
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_cell_tags = {REMOVE_CELL_TAG}
+    config.TagRemovePreprocessor.remove_input_tags = _REMOVE_INPUT_TAGS
+    config.TagRemovePreprocessor.remove_all_outputs_tags = _REMOVE_OUTPUT_TAGS
+    config.HTMLExporter.exclude_input = True
+    config.HTMLExporter.exclude_input_prompt = True
+    config.HTMLExporter.exclude_output_prompt = True
+    config.HTMLExporter.language_code = "da"
+    config.HTMLExporter.theme = "light"
+    config.HTMLExporter.embed_images = True
+    return HTMLExporter(
+        config=config,
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[os.fspath(TEMPLATES_DIR)],
+        log=_exporter_log(),
+    )
+
+
+class _DropMissingAltWarning(logging.Filter):
+    """Drop nbconvert's per-report warning about images without alt text (we supply one, see below)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Alternative text is missing")
+
+
+def _exporter_log() -> logging.Logger:
+    log = logging.getLogger(f"{__name__}.nbconvert")
+    if not any(isinstance(f, _DropMissingAltWarning) for f in log.filters):
+        log.addFilter(_DropMissingAltWarning())
+    return log
+
+
+_STYLE_RE = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.DOTALL | re.IGNORECASE)
+_CSS_COMMENT_RE = re.compile(r"/\*.*?\*/", re.DOTALL)
+
+
+# nbconvert gives every image without alt text this English one; a Danish report says "Figur".
+_NBCONVERT_ALT = 'alt="No description has been provided for this image"'
+_DANISH_ALT = 'alt="Figur"'
+
+
+def _postprocess(html: str) -> str:
+    """Drop comments from inlined stylesheets (JupyterLab's cite web addresses) and use Danish alt text."""
+    html = _STYLE_RE.sub(lambda m: m[1] + _CSS_COMMENT_RE.sub("", m[2]) + m[3], html)
+    return html.replace(_NBCONVERT_ALT, _DANISH_ALT)
+
+
+def render_html(nb: Any, meta: ReportMeta | None = None) -> str:
+    """Render an executed notebook as a self-contained HTML report, without code.
+
+    Code inputs and prompts are hidden; markdown and outputs (including error outputs) are shown; cells
+    tagged ``remove_cell`` are dropped (``remove_input`` / ``remove_output`` drop one part). A title block
+    from ``meta`` opens the page. Images are embedded and no script or stylesheet is loaded from the web.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode, str or os.PathLike
+        The executed notebook, or the path of an ``.ipynb`` file. It is not modified.
+    meta : ReportMeta, optional
+        Title block data; by default read from ``nb.metadata["analysis_report"]``.
+
+    Returns
+    -------
+    str
+        The HTML document (``lang="da"``).
+    """
+    if isinstance(nb, str | os.PathLike):
+        import nbformat
+
+        nb = nbformat.read(os.fspath(nb), as_version=4)
+    if meta is None:
+        meta = ReportMeta.from_notebook(nb)
+    title_block = meta.to_dict() | {"run_date_text": fmt_date(meta.run_date)}
+    resources = {"metadata": {"name": meta.title}, METADATA_KEY: title_block}
+    body, _ = _exporter().from_notebook_node(nb, resources=resources)
+    return _postprocess(body)
+
+
+# PDF -------------------------------------------------------------------------------------------------
+
+# Loggers that report every CSS rule WeasyPrint ignores (JupyterLab's stylesheet has hundreds) and
+# fontTools' font-subsetting chatter; errors still pass.
+_NOISY_LOGGERS = ("weasyprint", "fontTools")
+
+
+@contextlib.contextmanager
+def _quiet_logs(level: int = logging.ERROR) -> Iterator[None]:
+    loggers = [logging.getLogger(name) for name in _NOISY_LOGGERS]
+    saved = [lg.level for lg in loggers]
+    for lg in loggers:
+        if lg.getEffectiveLevel() < level:
+            lg.setLevel(level)
+    try:
+        yield
+    finally:
+        for lg, old in zip(loggers, saved, strict=True):
+            lg.setLevel(old)
+
+
+_LOCAL_SCHEMES = ("data", "file")
+
+
+def _offline_fetcher(weasyprint: Any) -> Any:
+    """A URL fetcher that reads embedded (data:) and local (file:) resources only, never the network."""
+    fetcher_cls = getattr(weasyprint, "URLFetcher", None)
+    if fetcher_cls is not None:  # WeasyPrint >= 68
+        return fetcher_cls(allowed_protocols=set(_LOCAL_SCHEMES))
+
+    def fetch(url: str, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover - older WeasyPrint
+        if url.split(":", 1)[0].lower() not in _LOCAL_SCHEMES:
+            raise ValueError(f"report PDFs load no web resources: {url}")
+        return weasyprint.default_url_fetcher(url, *args, **kwargs)
+
+    return fetch
+
+
+def render_pdf(html: str, pdf_path: str | os.PathLike[str], base_url: str | None = None) -> None:
+    """Print a report's HTML to an A4 PDF with WeasyPrint.
+
+    The print rules of ``report.css`` (inlined in the HTML by :func:`render_html`) give the page: A4,
+    margins, a running header (title and municipality left, "Kørsels-id …" right, from the second page)
+    and "Side X af Y" in the footer. Only embedded and local resources are loaded, never web addresses.
+    WeasyPrint's warnings about CSS it ignores are silenced; its errors are logged. The file is written to
+    a temporary name first and then renamed, so a failed render leaves no partial PDF.
+
+    Parameters
+    ----------
+    html : str
+        The HTML document, as returned by :func:`render_html`.
+    pdf_path : str or os.PathLike
+        Where to write the PDF; the folder must exist.
+    base_url : str, optional
+        Base for relative links and images in the HTML (a folder path or ``file:`` URL); not needed for
+        HTML from :func:`render_html`, whose images are embedded.
+    """
+    pdf_path = Path(pdf_path)
+    partial = pdf_path.with_name(pdf_path.name + ".part")
+    with _quiet_logs():
+        import weasyprint  # imported here: it costs seconds, and HTML-only workers never need it
+
+        document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=_offline_fetcher(weasyprint))
+        try:
+            document.write_pdf(partial)
+            partial.replace(pdf_path)
+        finally:
+            partial.unlink(missing_ok=True)

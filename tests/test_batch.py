@@ -1,0 +1,149 @@
+"""Batch files are validated before any kernel starts, with messages that name the problem and a near value."""
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from analysis.reporting.batch import BatchError, expand, load_batch
+from tests.notebook_fixtures import hello
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def notebooks(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("notebooks")
+    hello(folder)
+    return folder
+
+
+def _batch(tmp_path, nb_dir, /, **keys):
+    data = {
+        "name": "t",
+        "municipalities": [706],
+        "function_areas": ["5.38.50"],
+        "notebooks": ["hello"],
+        **keys,
+    }
+    data = {k: v for k, v in data.items() if v is not None}
+    path = tmp_path / "batch.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return load_batch(path, defaults=tmp_path / "none.yaml", notebooks_dir=nb_dir)
+
+
+@pytest.mark.parametrize(
+    "keys, message",
+    [
+        ({"municipalities": [706, 752]}, "municipalities: unknown municipality code 752 (did you mean 751?)"),
+        (
+            {"municipalities": {"region": "Midjylland"}},
+            "unknown region 'Midjylland' (did you mean 'Midtjylland'?)",
+        ),
+        ({"municipalities": {"kommune": "x"}}, "expected {region: <name>} or {group: <name>}"),
+        ({"function_areas": ["53850"]}, "unknown function code '53850' (did you mean '5.38.50'?)"),
+        ({"notebooks": ["helo"]}, "notebooks: unknown notebook 'helo' (did you mean 'hello'?)"),
+        ({"formats": ["html", "pfd"]}, "unknown format 'pfd' (did you mean 'pdf'?)"),
+        ({"munipalities": [706]}, "unknown key 'munipalities' (did you mean 'municipalities'?)"),
+        ({"parameters": {"last_yaer": 2024}}, "unknown parameter 'last_yaer' (did you mean 'last_year'?)"),
+        ({"parameters": {"last_year": "2024"}}, "parameters.last_year: notebook 'hello' expects int"),
+        ({"parameters": {"municipality_code": 101}}, "parameters.municipality_code: set by the runner"),
+        ({"name": "my batch"}, "name: use letters, digits"),
+        ({"notebooks": []}, "notebooks: List should have at least 1 item"),
+    ],
+)
+def test_a_bad_batch_is_refused_with_a_clear_message(tmp_path, notebooks, keys, message):
+    with pytest.raises(BatchError) as err:
+        _batch(tmp_path, notebooks, **keys)
+    assert message in str(err.value)
+    assert str(err.value).startswith(str(tmp_path / "batch.yaml"))
+
+
+def test_a_missing_key_is_named(tmp_path, notebooks):
+    with pytest.raises(BatchError, match="missing key 'function_areas'"):
+        _batch(tmp_path, notebooks, function_areas=None)
+
+
+def test_selectors_expand_to_codes(tmp_path, notebooks):
+    assert _batch(
+        tmp_path, notebooks, municipalities={"region": "Region Nordjylland"}
+    ).municipality_codes() == [
+        773,
+        787,
+        810,
+        813,
+        820,
+        825,
+        840,
+        846,
+        849,
+        851,
+        860,
+    ]
+    assert (
+        _batch(tmp_path, notebooks, municipalities={"region": "nordjylland"}).municipality_codes()[0] == 773
+    )
+    assert len(_batch(tmp_path, notebooks, municipalities="all").municipality_codes()) == 98
+    assert (
+        len(_batch(tmp_path, notebooks, municipalities={"group": "Storbykommuner"}).municipality_codes()) == 3
+    )
+    assert _batch(tmp_path, notebooks, function_areas="all").function_codes()[:2] == ["5.38.38", "5.38.40"]
+
+
+def test_expand_gives_one_job_per_municipality_function_and_notebook(tmp_path, notebooks):
+    batch = _batch(
+        tmp_path,
+        notebooks,
+        municipalities=[706, 101],
+        function_areas=["5.38.50", "5.38.52"],
+        parameters={"last_year": 2024},
+    )
+    jobs = expand(batch, notebooks)
+    assert [(j.municipality_code, j.function_code) for j in jobs] == [
+        (706, "5.38.50"),
+        (706, "5.38.52"),
+        (101, "5.38.50"),
+        (101, "5.38.52"),
+    ]
+    assert jobs[0].parameters == {"last_year": 2024, "municipality_code": 706, "function_code": "5.38.50"}
+    assert jobs[2].slug == "hello/101-koebenhavn_5.38.50"
+
+
+def test_defaults_are_merged_under_the_batch(tmp_path, notebooks):
+    defaults = tmp_path / "defaults.yaml"
+    defaults.write_text("workers: 3\nparameters: {first_year: 2019, last_year: 2025}\n", encoding="utf-8")
+    path = tmp_path / "b.yaml"
+    path.write_text(
+        "name: b\nmunicipalities: [706]\nfunction_areas: all\nnotebooks: [hello]\nparameters: {last_year: 2024}\n",
+        encoding="utf-8",
+    )
+    batch = load_batch(path, defaults=defaults, notebooks_dir=notebooks)
+    assert batch.workers == 3 and batch.parameters == {"first_year": 2019, "last_year": 2024}
+
+
+def test_the_project_batches_are_valid():
+    for path in sorted((ROOT / "parameters" / "batches").glob("*.yaml")):
+        load_batch(path)
+
+
+def test_every_notebook_parameter_is_documented_for_papermill_help():
+    from analysis.reporting.batch import notebook_parameters
+
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        params = notebook_parameters(path)
+        assert params, f"{path.name} has no cell tagged 'parameters'"
+        for name, p in params.items():
+            assert p["help"].strip(), f"{path.name}: parameter {name} has no trailing comment"
+            assert p["inferred_type_name"] != "None", f"{path.name}: parameter {name} has no type"
+
+
+def test_notebooks_are_committed_without_outputs():
+    import nbformat
+
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                assert not cell.outputs and cell.execution_count is None, f"{path.name} has outputs"
+        assert re.fullmatch(r"[a-z_]+", path.stem)

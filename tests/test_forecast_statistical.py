@@ -1,0 +1,128 @@
+"""The numpy Theta, ETS and ARIMA: agreement with statsmodels and known answers."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from analysis.forecast import metrics
+from analysis.forecast.statistical import (
+    arima_forecast,
+    classical_decomposition,
+    ets_forecast,
+    seasonal_naive_forecast,
+    seasonality_test,
+    ses_fit,
+    theta_forecast,
+)
+
+RNG = np.random.default_rng(42)
+T = np.arange(96)
+SEASONAL = 200 + 0.8 * T + 25 * np.sin(2 * np.pi * T / 12) + RNG.normal(0, 4, 96)
+TRENDING = 50 + 0.3 * T + RNG.normal(0, 3, 96).cumsum()
+NEGATIVE = 10 * np.sin(2 * np.pi * T / 12) + RNG.normal(0, 1, 96)
+
+
+@pytest.mark.parametrize(
+    "y", [SEASONAL, TRENDING, NEGATIVE, SEASONAL[:40]], ids=["seasonal", "trend", "neg", "short"]
+)
+def test_theta_matches_statsmodels(y):
+    from statsmodels.tsa.forecasting.theta import ThetaModel
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = np.asarray(ThetaModel(y, period=12).fit().forecast(18))
+    got = theta_forecast(y, 18)[0]
+    np.testing.assert_allclose(got, expected, rtol=2e-3, atol=1e-3 * np.abs(y).mean())
+
+
+def test_decomposition_matches_statsmodels():
+    from statsmodels.tsa.seasonal import seasonal_decompose
+
+    for model in ("multiplicative", "additive"):
+        expected = seasonal_decompose(SEASONAL, model=model, period=12).seasonal[:12]
+        got = classical_decomposition(SEASONAL, model == "multiplicative")[0]
+        np.testing.assert_allclose(got, expected, rtol=1e-10)
+
+
+def test_seasonality_test():
+    got = seasonality_test(np.vstack([SEASONAL, TRENDING, np.full(96, 3.0)]))
+    assert got.tolist() == [True, False, False]
+    assert not seasonality_test(SEASONAL[:20])[0]
+
+
+def test_ses_alpha_and_level():
+    x = np.full((1, 30), 7.0)
+    alpha, level = ses_fit(x)
+    assert level[0] == pytest.approx(7.0)
+    step = np.r_[np.zeros(15), np.ones(15)][None]
+    alpha, level = ses_fit(step)
+    assert alpha[0] == pytest.approx(1.0)
+    assert level[0] == pytest.approx(1.0)
+
+
+def test_vectorised_rows_equal_single_calls():
+    ys = np.vstack([SEASONAL, TRENDING, NEGATIVE])
+    for fn in (theta_forecast, ets_forecast, arima_forecast):
+        together = fn(ys, 12)
+        for i in range(3):
+            np.testing.assert_allclose(together[i], fn(ys[i], 12)[0], rtol=1e-10, err_msg=fn.__name__)
+
+
+def test_ets_lengths_equal_truncated_fits():
+    ends = np.array([60, 72, 96])
+    rows = np.broadcast_to(SEASONAL, (3, 96)).copy()
+    together = ets_forecast(rows, 12, lengths=ends)
+    for i, e in enumerate(ends):
+        np.testing.assert_allclose(together[i], ets_forecast(SEASONAL[:e], 12)[0], rtol=1e-9)
+    # data after a row's length changes nothing for it
+    rows[0, 60:] = 0.0
+    np.testing.assert_allclose(ets_forecast(rows, 12, lengths=ends)[0], together[0], rtol=1e-12)
+
+
+def test_ets_picks_sensible_models():
+    _, names = ets_forecast(
+        np.vstack([SEASONAL, np.full(96, 5.0) + RNG.normal(0, 0.1, 96)]), 6, return_model=True
+    )
+    assert names[0].endswith(("A)", "M)"))  # seasonal
+    assert names[1] == "ETS(A,N,N)"
+
+
+def test_arima_known_answers():
+    line = 5.0 + 2.0 * np.arange(40)
+    f, names = arima_forecast(line, 5, return_model=True)
+    np.testing.assert_allclose(f[0], 5.0 + 2.0 * np.arange(40, 45), rtol=1e-9)
+    assert names[0] == "ARIMA(0,1,1) with drift"
+    # a repeating pattern on a linear trend: the airline model's double difference is zero
+    pattern = 10 * np.tile(np.array([3.0, 5, 9, 4, 2, 8, 7, 1, 6, 5, 3, 2]), 6) + 0.25 * np.arange(72)
+    f, names = arima_forecast(pattern, 12, return_model=True)
+    assert names[0] == "ARIMA(0,1,1)(0,1,1)12"
+    np.testing.assert_allclose(f[0], pattern[-12:] + 3.0, rtol=1e-6)
+
+
+def test_models_on_accuracy_sanity():
+    # each model beats the seasonal naive on a noisy seasonal series with trend
+    a = SEASONAL[-18:]
+    train = SEASONAL[:-18]
+    naive = metrics.smape(seasonal_naive_forecast(train, 18)[0], a)
+    for fn in (theta_forecast, ets_forecast, arima_forecast):
+        assert metrics.smape(fn(train, 18)[0], a) < naive, fn.__name__
+
+
+def test_missing_values_are_refused():
+    y = SEASONAL.copy()
+    y[5] = np.nan
+    with pytest.raises(ValueError, match="missing"):
+        theta_forecast(y, 3)
+
+
+def test_metrics():
+    assert metrics.ape(110.0, 100.0) == pytest.approx(10.0)
+    assert np.isnan(metrics.ape(1.0, 0.0))
+    assert metrics.smape(np.array([0.0, 1.0]), np.array([0.0, 1.0])) == 0.0
+    assert metrics.smape(np.array([1.0]), np.array([0.0])) == pytest.approx(200.0)
+    x = np.arange(24, dtype=float)
+    assert metrics.mase_scale(x) == pytest.approx(12.0)
+    assert metrics.mase(np.array([13.0]), np.array([1.0]), 12.0) == pytest.approx(1.0)

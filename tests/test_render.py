@@ -1,0 +1,249 @@
+"""Rendering executed notebooks as HTML and PDF reports (no kernel: outputs are built by hand)."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import datetime as dt
+import html as html_lib
+import json
+import logging
+import re
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from analysis.reporting.render import (
+    METADATA_KEY,
+    TEMPLATE_NAME,
+    TEMPLATES_DIR,
+    ReportMeta,
+    render_html,
+    render_pdf,
+)
+
+# A 1 x 1 PNG
+PNG = base64.b64encode(
+    bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d49444154789c6360f8cfc0000003010100c9fe92ef0000000049454e44ae426082"
+    )
+).decode()
+
+META = ReportMeta(
+    title="Benchmark af botilbud",
+    municipality_code=751,
+    municipality="Aarhus",
+    function_code="5.38.50",
+    function_name="Botilbud til længerevarende ophold (§ 108)",
+    data_period="2018-2025",
+    run_date=dt.date(2026, 11, 22),
+    run_id="7f3a2c1",
+)
+
+
+def _notebook(table_rows: int = 3) -> nbformat.NotebookNode:
+    rows = "".join(f"<tr><td>Kommune {i}</td><td>{i}.000</td></tr>" for i in range(table_rows))
+    table = f"<table><thead><tr><th>Kommune</th><th>Udgift</th></tr></thead><tbody>{rows}</tbody></table>"
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell("# Udgifter\n\nEn kort indledning om **udgifterne**."),
+            new_code_cell(
+                "SOURCE_MARKER = 1\nprint('hej fra koden')",
+                execution_count=1,
+                outputs=[
+                    new_output("stream", name="stdout", text="hej fra koden\n"),
+                    new_output("display_data", data={"image/png": PNG, "text/plain": "<Figure>"}),
+                    new_output("display_data", data={"text/html": table, "text/plain": "tabel"}),
+                ],
+            ),
+            new_code_cell(
+                "REMOVED_SOURCE = 2",
+                execution_count=2,
+                metadata={"tags": ["remove_cell"]},
+                outputs=[new_output("stream", name="stdout", text="REMOVED_OUTPUT\n")],
+            ),
+            new_code_cell(
+                "1 / 0",
+                execution_count=3,
+                outputs=[
+                    new_output(
+                        "error",
+                        ename="ZeroDivisionError",
+                        evalue="division by zero",
+                        traceback=["\x1b[0;31mZeroDivisionError\x1b[0m: division by zero"],
+                    )
+                ],
+            ),
+        ]
+    )
+    nb.metadata[METADATA_KEY] = META.to_dict()
+    return nb
+
+
+def _text(html: str) -> str:
+    """Visible text of an HTML fragment, whitespace collapsed."""
+    return re.sub(r"\s+", " ", html_lib.unescape(re.sub(r"<[^>]+>", " ", html)))
+
+
+def _title_block(html: str) -> str:
+    match = re.search(r'<header class="report-titleblock">(.*?)</header>', html, re.DOTALL)
+    assert match, "no title block"
+    return _text(match.group(1))
+
+
+@pytest.fixture(scope="module")
+def rendered() -> str:
+    return render_html(_notebook())
+
+
+# --- ReportMeta -------------------------------------------------------------------------------------
+
+
+def test_report_meta_round_trip():
+    data = META.to_dict()
+    assert data["run_date"] == "2026-11-22"
+    json.dumps(data)  # JSON-ready, for notebook metadata
+    assert ReportMeta.from_dict(data) == META
+    assert ReportMeta.from_notebook(_notebook()) == META
+
+
+def test_report_meta_from_notebook_coerces_and_complains():
+    nb = _notebook()
+    nb.metadata[METADATA_KEY]["municipality_code"] = "751"
+    assert ReportMeta.from_notebook(nb).municipality_code == 751
+    del nb.metadata[METADATA_KEY]["run_id"]
+    with pytest.raises(ValueError, match="run_id"):
+        ReportMeta.from_notebook(nb)
+    with pytest.raises(ValueError, match=METADATA_KEY):
+        ReportMeta.from_notebook(new_notebook())
+
+
+# --- HTML -------------------------------------------------------------------------------------------
+
+
+def test_template_directory_inherits_lab():
+    conf = json.loads((TEMPLATES_DIR / TEMPLATE_NAME / "conf.json").read_text(encoding="utf-8"))
+    assert conf["base_template"] == "lab"
+    assert (TEMPLATES_DIR / TEMPLATE_NAME / "static" / "report.css").is_file()
+
+
+def test_html_hides_code(rendered):
+    assert "SOURCE_MARKER" not in rendered
+    assert "print(" not in rendered
+    assert "In&nbsp;[" not in rendered and "Out[" not in rendered
+    assert '<div class="jp-CodeMirrorEditor' not in rendered and 'jp-InputArea-editor"' not in rendered
+    assert "hej fra koden" in rendered  # the stream output stays
+
+
+def test_html_shows_markdown_outputs_and_errors(rendered):
+    text = _text(rendered)
+    assert "En kort indledning om <strong>udgifterne</strong>." in rendered
+    assert "data:image/png;base64," in rendered
+    assert 'alt="Figur"' in rendered
+    assert "Kommune 2" in text and "2.000" in text
+    assert "ZeroDivisionError" in text and "division by zero" in text
+
+
+def test_html_removes_tagged_cells(rendered):
+    assert "REMOVED_SOURCE" not in rendered and "REMOVED_OUTPUT" not in rendered
+
+
+def test_html_title_block(rendered):
+    block = _title_block(rendered)
+    assert "Benchmark af botilbud" in block
+    assert "Kommune: 751 Aarhus" in block
+    assert "Funktion: 5.38.50 Botilbud til længerevarende ophold (§ 108)" in block
+    assert "Dataperiode: 2018-2025" in block
+    assert "Kørselsdato: 22. november 2026" in block
+    assert "Kørsels-id: 7f3a2c1" in block
+    assert "<title>Benchmark af botilbud</title>" in rendered
+
+
+def test_html_is_danish_and_self_contained(rendered):
+    assert re.search(r'<html[^>]*\blang="da"', rendered)
+    external = re.findall(r"""\b(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", rendered, re.IGNORECASE)
+    assert external == []
+    assert re.search(r"url\(\s*[\"']?(?:https?:)?//", rendered) is None
+    assert "<script src" not in rendered and "<link" not in rendered
+    # Not even a web address in a comment: nothing that looks like a CDN is left
+    assert "http://" not in rendered and "https://" not in rendered
+    for cdn in ("MathJax.Hub", "require.min.js", "unpkg.com", "cdnjs", "googleapis", "mermaid.esm"):
+        assert cdn not in rendered
+
+
+def test_html_carries_the_print_stylesheet(rendered):
+    css = "".join(re.findall(r"<style[^>]*>(.*?)</style>", rendered, re.DOTALL))
+    assert "size: A4" in css
+    assert 'content: "Side " counter(page) " af " counter(pages)' in css
+    assert "string-set: report-title content()" in css
+    assert "string-set: report-municipality content()" in css
+    assert 'content: "Kørsels-id " string(report-run-id)' in css
+    assert "display: table-header-group" in css
+    assert re.search(r"\.jp-OutputArea-child[^{]*\{\s*break-inside: auto", css)
+    # our rules come after JupyterLab's, so they win the cascade
+    assert css.rindex("break-inside: avoid-page") < css.rindex("break-inside: auto")
+
+
+def test_html_escapes_metadata():
+    meta = ReportMeta(**{**META.to_dict(), "run_date": META.run_date, "title": "Udgifter <script>x</script>"})
+    html = render_html(_notebook(), meta)
+    assert "<script>x</script>" not in html
+    assert "Udgifter &lt;script&gt;x&lt;/script&gt;" in html
+
+
+def test_render_html_leaves_notebook_alone_and_accepts_a_path(tmp_path):
+    nb = _notebook()
+    before = copy.deepcopy(nb)
+    html = render_html(nb, META)
+    assert nb == before
+    path = tmp_path / "report.ipynb"
+    nbformat.write(nb, path)
+    assert render_html(path) == html
+
+
+# --- PDF --------------------------------------------------------------------------------------------
+
+
+def _layout(html: str) -> tuple[list[str], list[tuple[float, float]]]:
+    """Text and size (CSS px) of each page laid out by WeasyPrint, margin boxes (header, footer) included."""
+    import weasyprint
+
+    document = weasyprint.HTML(string=html).render()
+    texts = []
+    for page in document.pages:
+        parts, stack = [], [page._page_box]
+        while stack:
+            box = stack.pop()
+            if hasattr(box, "text"):
+                parts.append(box.text)
+            stack.extend(reversed(getattr(box, "children", None) or []))
+        texts.append(" ".join(parts))
+    return texts, [(page.width, page.height) for page in document.pages]
+
+
+@pytest.mark.slow
+def test_render_pdf(tmp_path):
+    html = render_html(_notebook(table_rows=120))  # long enough to run over pages
+    pdf = tmp_path / "report.pdf"
+    level_before = logging.getLogger("weasyprint").level
+    render_pdf(html, pdf)
+    assert logging.getLogger("weasyprint").level == level_before
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and len(data) > 5_000
+    assert not list(tmp_path.glob("*.part"))
+
+    pages, sizes = _layout(html)
+    n = len(pages)
+    assert n >= 2
+    width_mm, height_mm = (round(v * 25.4 / 96) for v in sizes[0])
+    assert (width_mm, height_mm) == (210, 297)  # A4
+    assert "Side 1 af" in pages[0]
+    assert f"Side {n} af {n}" in pages[-1]
+    # running header from page 2: title and municipality left, run id right
+    assert "Benchmark af botilbud · 751 Aarhus" in pages[1]
+    assert "Kørsels-id 7f3a2c1" in pages[1]
+    # the long table repeats its header row on the next page
+    continuation = next(p for p in pages[1:] if "Kommune 119" in p)
+    assert "Kommune Udgift" in continuation
