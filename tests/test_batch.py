@@ -147,3 +147,19 @@ def test_notebooks_are_committed_without_outputs():
             if cell.cell_type == "code":
                 assert not cell.outputs and cell.execution_count is None, f"{path.name} has outputs"
         assert re.fullmatch(r"[a-z_]+", path.stem)
+
+
+def test_a_notebook_without_function_code_runs_once_per_municipality(tmp_path, notebooks):
+    from tests.notebook_fixtures import write_notebook
+
+    write_notebook(notebooks, "persons", "print(municipality_code)", title="Personer")
+    nb = notebooks / "persons.ipynb"
+    text = nb.read_text("utf-8").replace('function_code: str = \\"5.38.50\\"  # function area\\n', "")
+    nb.write_text(text, encoding="utf-8")
+    batch = _batch(
+        tmp_path, notebooks, municipalities=[165, 190], function_areas="all", notebooks=["persons"]
+    )
+    jobs = expand(batch, notebooks)
+    assert [(j.municipality_code, j.function_code) for j in jobs] == [(165, ""), (190, "")]
+    assert jobs[0].slug == "persons/165-albertslund"
+    nb.unlink()

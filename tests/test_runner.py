@@ -151,3 +151,13 @@ def test_explore_notebook_runs_on_the_sample(tmp_path, sample_path):
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     assert sum(o.output_type == "display_data" and "image/png" in o.data for o in outputs) == 2
+
+
+def test_a_missing_kernel_is_named_before_anything_runs(tmp_path):
+    from analysis.reporting.batch import BatchError
+
+    notebooks = tmp_path / "notebooks"
+    hello(notebooks)
+    batch, _ = _load(tmp_path, notebooks, municipalities=[706], notebooks=["hello"], kernel="no-such-kernel")
+    with pytest.raises(BatchError, match="no Jupyter kernel named 'no-such-kernel'; install it with"):
+        run_batch(batch, notebooks_dir=notebooks, reports_dir=tmp_path / "reports", progress=False)

@@ -161,9 +161,10 @@ class Job:
 
     @property
     def slug(self) -> str:
-        """Output name without suffix, e.g. ``overview/706-syddjurs_5.38.50``."""
+        """Output name without suffix, e.g. ``overview/706-syddjurs_5.38.50`` (no function part when empty)."""
         name = _slug(municipality_name(self.municipality_code))
-        return f"{self.notebook}/{self.municipality_code}-{name}_{self.function_code}"
+        function = f"_{self.function_code}" if self.function_code else ""
+        return f"{self.notebook}/{self.municipality_code}-{name}{function}"
 
 
 def _slug(text: str) -> str:
@@ -190,8 +191,8 @@ def _function_names() -> dict[str, str]:
 
 
 def function_name(code: str) -> str:
-    """The function area's Danish name, e.g. '5.38.50' -> 'Botilbud til længerevarende ophold'."""
-    return _function_names()[code]
+    """The function area's Danish name, e.g. '5.38.50' -> 'Botilbud til længerevarende ophold'; '' for ''."""
+    return _function_names()[code] if code else ""
 
 
 def notebook_parameters(path: Path) -> dict[str, dict]:
@@ -324,14 +325,19 @@ def _fits(value: object, expected: type) -> bool:
 
 
 def expand(batch: Batch, notebooks_dir: str | Path | None = None) -> list[Job]:
-    """The batch's jobs: notebook x municipality x function area, each with the parameters its notebook declares."""
+    """The batch's jobs: notebook x municipality x function area, each with the parameters its notebook declares.
+
+    A notebook that declares no ``function_code`` parameter (e.g. one about persons across sectors) gets one job
+    per municipality, with an empty function code.
+    """
     notebooks_dir = Path(notebooks_dir) if notebooks_dir is not None else project_root() / "notebooks"
     jobs = []
     for name in batch.notebooks:
         declared = notebook_parameters(notebooks_dir / f"{name}.ipynb")
         shared = {k: v for k, v in batch.parameters.items() if k in declared}
+        function_codes = batch.function_codes() if "function_code" in declared else [""]
         for code in batch.municipality_codes():
-            for function_code in batch.function_codes():
+            for function_code in function_codes:
                 params = {**shared}
                 if "municipality_code" in declared:
                     params["municipality_code"] = code
