@@ -224,3 +224,10 @@ def test_docs_schema_is_in_step_with_the_schema_module():
 
     doc = Path(__file__).resolve().parents[1] / "docs" / "schema.md"
     assert doc.read_text("utf-8") == schema.to_markdown(), "run: analysis schema > docs/schema.md"
+
+
+def test_an_optional_column_may_be_left_out_but_a_required_one_not():
+    out = validate(_cases().drop(columns="function_code", errors="ignore"), "cases", "c.csv")
+    assert out["function_code"].isna().all()
+    with pytest.raises(SchemaError, match="column 'measure': expected a column 'measure'"):
+        validate(_cases().drop(columns="measure"), "cases", "c.csv")

@@ -42,7 +42,8 @@ Cases and programmes
     municipality runs a cross-sector programme (see :data:`PROGRAMMES`) whose members were chosen among persons
     with cases in at least two sectors and high recent cost; membership shortens a third of the members'
     employment and children's cases that run beyond six months after joining, and adds support under §85.
-    Children's measures are registered on the family's index person. The raw extract carries fictitious CPR
+    Children's measures are registered on the family's index person. Adult social and alcohol cases carry
+    the 5.38 function they are paid on; other sectors' cases leave it empty. The raw extract carries fictitious CPR
     numbers (valid-looking dates, random serials), which :func:`analysis.data.cases.ingest_cases` replaces by
     pseudonyms: no CPR number reaches the warehouse.
 """
@@ -70,7 +71,7 @@ __all__ = ["PARAGRAPHS", "PROGRAMMES", "SAMPLE_VERSION", "SEED", "YEARS", "build
 SEED = 2025
 YEARS = tuple(range(2018, 2026))
 #: Bump when the generator changes: a warehouse built by an older version is rebuilt on first use.
-SAMPLE_VERSION = "2"
+SAMPLE_VERSION = "3"
 CASE_MUNICIPALITIES = (165, 190, 706)
 PROGRAMMES = {
     165: "Helhedsorienteret indsats for udsatte familier",
@@ -347,6 +348,17 @@ _MEASURES = {
     ),
 }
 _SECTORS = tuple(_MEASURES)
+#: The function of main function 5.38 a measure is paid on (other sectors' functions are left empty).
+_CASE_FUNCTION = {
+    "Botilbud til længerevarende ophold": "5.38.50",
+    "Midlertidigt botilbud": "5.38.52",
+    "Socialpædagogisk bistand": "5.38.38",
+    "Beskyttet beskæftigelse": "5.38.58",
+    "Aktivitets- og samværstilbud": "5.38.59",
+    "Støtte- og kontaktperson": "5.38.53",
+    "Stofmisbrugsbehandling": "5.38.45",
+    "Alkoholbehandling": "5.38.44",
+}
 _FIRST = dt.date(2017, 1, 1)
 _EXTRACT_DATE = dt.date(2025, 12, 31)
 
@@ -457,6 +469,8 @@ def _cases(rng: np.random.Generator, munis: pd.DataFrame) -> tuple[pd.DataFrame,
             )
         case_rows.extend(c for cases in person_cases for c in cases)
     raw_cases = pd.DataFrame(case_rows)
+    raw_cases["function_code"] = raw_cases["measure"].map(_CASE_FUNCTION).astype(object)
+    raw_cases["function_code"] = raw_cases["function_code"].where(raw_cases["function_code"].notna(), None)
     raw_cases = raw_cases.sort_values(["municipality_code", "case_id"], ignore_index=True)
     for col in ("start_date", "end_date"):
         raw_cases[col] = raw_cases[col].map(lambda d: d.isoformat() if d is not None else None)

@@ -319,6 +319,14 @@ TABLES: dict[str, Table] = {
                 ),
                 Column("measure", "str", "text", "The measure or service (Danish)"),
                 _paragraph(nullable=True),
+                Column(
+                    "function_code",
+                    "str",
+                    "code",
+                    "Function in the chart of accounts the case is paid on (e.g. '5.38.50'); empty when unknown",
+                    nullable=True,
+                    pattern=FUNCTION_CODE_PATTERN,
+                ),
                 Column("provider", "str", "category", "'internal' or 'external'", allowed=PROVIDERS),
                 Column("start_date", "date", "date", "First day of the service"),
                 Column(
@@ -489,12 +497,17 @@ def validate(df: pd.DataFrame, table_name: str, source: str, *, first_row: int =
                 column=str(name),
                 found_text="an unexpected column",
             )
-    for name in expected_cols:
-        if name not in df.columns:
-            raise SchemaError(
-                source, f"a column '{name}' for table '{t.name}'", column=name, found_text="no such column"
-            )
     df = df.reset_index(drop=True)
+    for col in t.columns:
+        if col.name not in df.columns:
+            if not col.nullable:
+                raise SchemaError(
+                    source,
+                    f"a column '{col.name}' for table '{t.name}'",
+                    column=col.name,
+                    found_text="no such column",
+                )
+            df[col.name] = None  # an optional column may be left out: all empty
     out = {}
     for col in t.columns:
         raw = df[col.name]
