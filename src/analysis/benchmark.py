@@ -304,17 +304,10 @@ def nearest_peers(
         feature values are missing or (for log features) not positive, weights are invalid, or fewer than
         ``k`` other municipalities exist.
     """
-    features = list(features)
-    if not features:
-        raise ValueError("no features given to compare municipalities on")
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
-    table = _year_table(municipalities, year, ("municipality_code", *features))
-    _require_own(table, own_code, year)
-    logged = [f for f in features if f in log_features]
-    z = _standardise(table.set_index("municipality_code")[features], logged)
-    w = pd.Series(_feature_weights(features, weights))
-    distance = np.sqrt(((z - z.loc[int(own_code)]) ** 2 * w).sum(axis=1)).drop(int(own_code))
+    distance = structural_distances(municipalities, own_code, year, features, weights, log_features)
+    table = _year_table(municipalities, year, ("municipality_code",))
     if k > len(distance):
         raise ValueError(f"k={k} peers requested but only {len(distance)} other municipalities in {year}")
     peers = pd.DataFrame(
@@ -328,6 +321,44 @@ def nearest_peers(
     peers["rank"] = range(1, len(peers) + 1)
     peers = _with_names(peers.reset_index(drop=True), table)
     return peers[[c for c in ("municipality_code", "municipality", "distance", "rank") if c in peers.columns]]
+
+
+def structural_distances(
+    municipalities: pd.DataFrame,
+    own_code: int,
+    year: int,
+    features: Sequence[str] = DEFAULT_FEATURES,
+    weights: Mapping[str, float] | None = None,
+    log_features: Sequence[str] = DEFAULT_LOG_FEATURES,
+) -> pd.Series:
+    """Distance in structural features from the own municipality to every other one, as :func:`nearest_peers`.
+
+    Parameters
+    ----------
+    municipalities, own_code, year, features, weights, log_features
+        As for :func:`nearest_peers`.
+
+    Returns
+    -------
+    pandas.Series
+        Weighted Euclidean distance of standardised features (standard deviations), indexed by
+        ``municipality_code`` of every municipality of ``year`` but the own one, in the table's order.
+
+    Raises
+    ------
+    ValueError
+        As :func:`nearest_peers` (columns, year, own code, feature values, weights).
+    """
+    features = list(features)
+    if not features:
+        raise ValueError("no features given to compare municipalities on")
+    table = _year_table(municipalities, year, ("municipality_code", *features))
+    _require_own(table, own_code, year)
+    logged = [f for f in features if f in log_features]
+    z = _standardise(table.set_index("municipality_code")[features], logged)
+    w = pd.Series(_feature_weights(features, weights))
+    distance = np.sqrt(((z - z.loc[int(own_code)]) ** 2 * w).sum(axis=1)).drop(int(own_code))
+    return distance.rename("distance")
 
 
 def region_peers(municipalities: pd.DataFrame, own_code: int, year: int) -> pd.DataFrame:
