@@ -163,3 +163,17 @@ def test_a_notebook_without_function_code_runs_once_per_municipality(tmp_path, n
     assert [(j.municipality_code, j.function_code) for j in jobs] == [(165, ""), (190, "")]
     assert jobs[0].slug == "persons/165-albertslund"
     nb.unlink()
+
+
+def test_a_default_parameter_no_notebook_declares_is_not_an_error(tmp_path, notebooks):
+    defaults = tmp_path / "defaults.yaml"
+    defaults.write_text("parameters: {last_year: 2025, min_group: 5}\n", encoding="utf-8")
+    path = tmp_path / "b.yaml"
+    path.write_text(
+        "name: b\nmunicipalities: [706]\nfunction_areas: all\nnotebooks: [hello]\n", encoding="utf-8"
+    )
+    batch = load_batch(path, defaults=defaults, notebooks_dir=notebooks)
+    assert "min_group" not in expand(batch, notebooks)[0].parameters
+    path.write_text(path.read_text("utf-8") + "parameters: {min_group: 5}\n", encoding="utf-8")
+    with pytest.raises(BatchError, match="unknown parameter 'min_group'"):
+        load_batch(path, defaults=defaults, notebooks_dir=notebooks)

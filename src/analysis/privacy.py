@@ -10,20 +10,42 @@ The key comes from the environment variable ``ANALYSIS_PSEUDONYM_KEY`` or, when 
 (``pseudonym.key`` beside the default warehouse, see :func:`analysis.data.warehouse.data_dir`), made with 256 random
 bits on first use and readable only by its owner. Keep the key file out of version control (``data/`` is
 git-ignored) and back it up with the warehouse: a new key gives every person a new pseudonym.
+
+Rendered reports show no figure that rests on fewer than ``min_group`` persons (5 at least, see
+:data:`MIN_GROUP_FLOOR`): :func:`suppression_mask` finds the small cells of a table and the further cells that
+would let a small one be derived from a total (complementary suppression); :func:`suppress` and
+:func:`suppressed_table_html` show them as ``'<5'``. Charts plot only cells the mask leaves shown.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import os
 import re
 import secrets
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["CPR_PATTERN", "KEY_ENV", "find_cpr", "load_key", "pseudonymise", "pseudonymise_column"]
+__all__ = [
+    "CPR_PATTERN",
+    "KEY_ENV",
+    "MIN_GROUP_FLOOR",
+    "check_min_group",
+    "find_cpr",
+    "load_key",
+    "pseudonymise",
+    "pseudonymise_column",
+    "share_mask",
+    "suppress",
+    "suppressed_label",
+    "suppressed_table_html",
+    "suppression_mask",
+]
 
 KEY_ENV = "ANALYSIS_PSEUDONYM_KEY"
 
@@ -103,3 +125,275 @@ def pseudonymise_column(
                 found_text="a value of another form",
             ) from None
     return pd.Series(out, index=values.index, dtype=object)
+
+
+# Small-group suppression ------------------------------------------------------------------------------------------
+
+#: The smallest ``min_group`` allowed: groups of fewer than 5 persons are never shown.
+MIN_GROUP_FLOOR = 5
+
+
+def check_min_group(min_group: int) -> int:
+    """Validate a small-group threshold (persons): a whole number of at least :data:`MIN_GROUP_FLOOR` (5).
+
+    Parameters
+    ----------
+    min_group : int
+        The smallest number of persons a shown figure may rest on (persons).
+
+    Returns
+    -------
+    int
+        ``min_group`` itself.
+
+    Raises
+    ------
+    ValueError
+        When ``min_group`` is below 5 or not a whole number.
+
+    Examples
+    --------
+    >>> check_min_group(5)
+    5
+    """
+    if isinstance(min_group, bool) or not isinstance(min_group, int | np.integer):
+        raise ValueError(f"min_group must be a whole number of persons, found {min_group!r}")
+    if min_group < MIN_GROUP_FLOOR:
+        raise ValueError(
+            f"min_group must be at least {MIN_GROUP_FLOOR} persons (groups of fewer than {MIN_GROUP_FLOOR} are "
+            f"never shown), found {min_group}"
+        )
+    return int(min_group)
+
+
+def suppressed_label(min_group: int = MIN_GROUP_FLOOR) -> str:
+    """The text shown in a suppressed cell: ``'<5'`` for the default threshold.
+
+    >>> suppressed_label(10)
+    '<10'
+    """
+    return f"<{check_min_group(min_group)}"
+
+
+def _groups(shape: tuple[int, int], total_row: int | None, total_column: int | None) -> list[list[tuple]]:
+    """The additive groups of a table's cells: each a list of (row, col) positions, the total (margin) last."""
+    n_rows, n_cols = shape
+    groups = []
+    if total_row is not None:
+        inner = [r for r in range(n_rows) if r != total_row]
+        for c in range(n_cols):
+            groups.append([(r, c) for r in inner] + [(total_row, c)])
+    if total_column is not None:
+        inner = [c for c in range(n_cols) if c != total_column]
+        for r in range(n_rows):
+            groups.append([(r, c) for c in inner] + [(r, total_column)])
+    return groups
+
+
+def suppression_mask(
+    counts: pd.DataFrame | pd.Series,
+    min_group: int = MIN_GROUP_FLOOR,
+    *,
+    total_row: object | None = None,
+    total_column: object | None = None,
+) -> pd.DataFrame | pd.Series:
+    """Which cells of a table to suppress: small groups, plus the cells that would let them be derived.
+
+    Primary suppression: a cell whose figure rests on 1 to ``min_group - 1`` persons. A cell of 0 persons is
+    shown (it describes no one). Complementary suppression: where the table has a total row (the sum of the
+    other rows, column by column) or a total column (the sum of the other columns, row by row), every such
+    additive group (a column with its total, a row with its total) must have no suppressed cell or at least
+    two; a group with exactly one gets a second one: the shown inner cell of the group resting on the fewest
+    persons (more than 0), else the total, else a shown cell of 0 persons. This repeats until no group has
+    exactly one suppressed cell, so that no suppressed figure equals a total less the shown figures.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame or pandas.Series
+        The number of persons behind each cell (persons). A Series gives one count per row, for a table whose
+        every column is suppressed row by row (e.g. one row per sector with several amounts); only
+        ``total_row`` applies then.
+    min_group : int, default 5
+        Smallest number of persons a shown figure may rest on (persons, at least 5).
+    total_row : label, optional
+        Index label of the row that is the sum of the other rows.
+    total_column : label, optional
+        Column label of the column that is the sum of the other columns (DataFrame only).
+
+    Returns
+    -------
+    pandas.DataFrame or pandas.Series
+        Booleans of the shape of ``counts``: True where the cell is to be shown as ``'<5'``.
+
+    Raises
+    ------
+    ValueError
+        When ``min_group`` is below 5, or a total label is not in the table.
+
+    Examples
+    --------
+    >>> counts = pd.Series({"A": 3, "B": 12, "C": 40, "I alt": 55})
+    >>> suppression_mask(counts, total_row="I alt").to_dict()
+    {'A': True, 'B': True, 'C': False, 'I alt': False}
+    """
+    min_group = check_min_group(min_group)
+    series = isinstance(counts, pd.Series)
+    frame = counts.to_frame("count") if series else counts
+    if series and total_column is not None:
+        raise ValueError("total_column needs a DataFrame of counts (one count per cell)")
+    values = frame.to_numpy(dtype=float)
+    if np.isnan(values).any():
+        raise ValueError("counts must be given for every cell (persons); found a missing count")
+    tr = None if total_row is None else _position(frame.index, total_row, "total_row")
+    tc = None if total_column is None else _position(frame.columns, total_column, "total_column")
+    mask = (values > 0) & (values < min_group)
+    groups = _groups(values.shape, tr, tc)
+    changed = True
+    while changed:
+        changed = False
+        for group in groups:
+            hidden = [cell for cell in group if mask[cell]]
+            if len(hidden) != 1 or len(group) < 2:
+                continue
+            shown = [cell for cell in group if not mask[cell]]
+            total = group[-1]
+
+            def rank(cell, total=total):
+                n = values[cell]
+                tier = 0 if (cell != total and n > 0) else (1 if cell == total else 2)
+                return (tier, n, cell)
+
+            mask[min(shown, key=rank)] = True
+            changed = True
+    out = pd.DataFrame(mask, index=frame.index, columns=frame.columns)
+    return out["count"].rename(counts.name) if series else out
+
+
+def share_mask(numerator, denominator, min_group: int = MIN_GROUP_FLOOR):
+    """Which shares (numerator / denominator, counts of persons) to suppress.
+
+    A share is suppressed when its denominator is below ``min_group`` persons, or when the persons it counts
+    (the numerator) or the persons it leaves out (denominator less numerator) number 1 to ``min_group - 1``: a
+    share of 1/7 or of 6/7 would tell about one person. A share of 0/7 or 7/7 is shown.
+
+    Parameters
+    ----------
+    numerator, denominator : array-like or pandas.Series
+        Counts of persons.
+    min_group : int, default 5
+        Smallest group shown (persons, at least 5).
+
+    Returns
+    -------
+    numpy.ndarray or pandas.Series
+        Booleans, True where the share is to be shown as ``'<5'``.
+
+    Examples
+    --------
+    >>> share_mask(pd.Series([0, 1, 6, 7, 3]), pd.Series([7, 7, 7, 7, 4])).tolist()
+    [False, True, True, False, True]
+    """
+    min_group = check_min_group(min_group)
+    k = np.asarray(numerator, dtype=float)
+    n = np.asarray(denominator, dtype=float)
+    small = lambda x: (x > 0) & (x < min_group)  # noqa: E731
+    out = (n < min_group) | small(k) | small(n - k)
+    return pd.Series(out, index=numerator.index) if isinstance(numerator, pd.Series) else out
+
+
+def _position(labels: pd.Index, label: object, name: str) -> int:
+    hits = np.flatnonzero(labels == label)
+    if len(hits) != 1:
+        raise ValueError(f"{name} {label!r} is not (once) among the table's labels")
+    return int(hits[0])
+
+
+def suppress(
+    table: pd.DataFrame,
+    mask: pd.DataFrame | pd.Series,
+    min_group: int = MIN_GROUP_FLOOR,
+    columns: Sequence | None = None,
+) -> pd.DataFrame:
+    """A copy of ``table`` with the suppressed cells replaced by ``'<5'`` (object columns where any is).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The figures to show.
+    mask : pandas.DataFrame or pandas.Series
+        From :func:`suppression_mask`: a DataFrame with ``table``'s index and (some of) its columns, or a Series
+        per row that applies to every column in ``columns``.
+    min_group : int, default 5
+        The threshold used (persons); it gives the label, e.g. ``'<5'``.
+    columns : sequence of labels, optional
+        With a Series mask: the columns it applies to (default: every column).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same shape as ``table``.
+    """
+    label = suppressed_label(min_group)
+    out = table.copy()
+    for col, hidden in _column_masks(table, mask, columns):
+        if hidden.any():
+            out[col] = out[col].astype(object).where(~hidden.to_numpy(), label)
+    return out
+
+
+def _column_masks(table: pd.DataFrame, mask, columns) -> list[tuple[object, pd.Series]]:
+    if isinstance(mask, pd.Series):
+        rows = mask.reindex(table.index)
+        if rows.isna().any():
+            raise ValueError("the mask does not cover every row of the table")
+        cols = list(table.columns) if columns is None else list(columns)
+        return [(c, rows.astype(bool)) for c in cols]
+    out = []
+    for c in mask.columns:
+        if c not in table.columns:
+            raise ValueError(f"the mask names a column not in the table: {c!r}")
+        col = mask[c].reindex(table.index)
+        if col.isna().any():
+            raise ValueError("the mask does not cover every row of the table")
+        out.append((c, col.astype(bool)))
+    return out
+
+
+def suppressed_table_html(
+    table: pd.DataFrame,
+    mask: pd.DataFrame | pd.Series,
+    min_group: int = MIN_GROUP_FLOOR,
+    *,
+    columns: Sequence | None = None,
+    formats: Mapping[object, Callable[[object], str]] | None = None,
+    caption: str | None = None,
+    index: bool = False,
+) -> str:
+    """A report table (:func:`analysis.reporting.formatting.table_html`) with suppressed cells shown as ``'<5'``.
+
+    Numeric columns keep their number format and right alignment; a suppressed cell reads ``'<5'`` (for
+    ``min_group`` 5). Arguments as in :func:`suppress` and ``table_html``; a numeric column without an entry in
+    ``formats`` is written with Danish separators and no decimals.
+
+    Returns
+    -------
+    str
+        The HTML of one ``<table>``.
+    """
+    from analysis.reporting.formatting import fmt_number, table_html
+
+    label = suppressed_label(min_group)
+    formats = dict(formats or {})
+    out = table.copy()
+    for col, hidden in _column_masks(table, mask, columns):
+        if not hidden.any():
+            continue
+        if not pd.api.types.is_numeric_dtype(out[col]) or pd.api.types.is_bool_dtype(out[col]):
+            out[col] = out[col].astype(object).where(~hidden.to_numpy(), label)
+            continue
+        # A numeric column keeps its dtype (and right alignment): the hidden cells carry +inf, which no shown
+        # figure is, and the formatter writes the label for it.
+        out[col] = out[col].astype(float).where(~hidden.to_numpy(), math.inf)
+        base = formats.get(col, lambda v: fmt_number(v, 0))
+        formats[col] = lambda v, base=base: label if (isinstance(v, float) and v == math.inf) else base(v)
+    return table_html(out, formats=formats, caption=caption, index=index)

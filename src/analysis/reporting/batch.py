@@ -253,7 +253,7 @@ def load_batch(
         batch = Batch.model_validate(merged)
     except ValidationError as e:
         raise BatchError(_explain(path, e)) from None
-    _check_notebooks(path, batch, notebooks_dir)
+    _check_notebooks(path, batch, notebooks_dir, own_parameters=set(own.get("parameters") or {}))
     return batch
 
 
@@ -280,7 +280,12 @@ def _explain(path: Path, error: ValidationError) -> str:
     return "\n".join(dict.fromkeys(lines))
 
 
-def _check_notebooks(path: Path, batch: Batch, notebooks_dir: Path) -> None:
+def _check_notebooks(path: Path, batch: Batch, notebooks_dir: Path, own_parameters: set[str]) -> None:
+    """Refuse unknown notebooks, and parameters of the batch file that no notebook of the batch declares.
+
+    A parameter that comes from the defaults file only is passed to the notebooks that declare it and is not an
+    error for the others (defaults serve many notebooks).
+    """
     available = sorted(p.stem for p in notebooks_dir.glob("*.ipynb"))
     declared: dict[str, dict[str, dict]] = {}
     for name in batch.notebooks:
@@ -297,7 +302,7 @@ def _check_notebooks(path: Path, batch: Batch, notebooks_dir: Path) -> None:
                 f"{path}: parameters.{key}: set by the runner for each report; choose municipalities and "
                 "function_areas instead"
             )
-        if key not in known:
+        if key not in known and key in own_parameters:
             raise BatchError(
                 f"{path}: parameters: unknown parameter '{key}'{_near(key, sorted(known))}; the notebooks "
                 f"{', '.join(batch.notebooks)} take: {', '.join(sorted(known - set(INJECTED)))}"

@@ -1,0 +1,741 @@
+"""Cross-sector cost tracing: hand-computed expectations on tiny frames, the sample, and the rendered report."""
+
+import json
+import re
+import types
+import zlib
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from analysis import crosssector as xs
+from analysis.privacy import find_cpr
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def case(person, sector, start, end, cost, measure="M", registered=True):
+    return {
+        "person_id": person,
+        "sector": sector,
+        "measure": measure,
+        "start_date": pd.Timestamp(start),
+        "end_date": pd.Timestamp(end) if end else pd.NaT,
+        "monthly_cost_dkk": cost if registered else np.nan,
+        "cpr_registered": registered,
+    }
+
+
+def monthly(person, sector, first, last, amount):
+    """A costs frame (as from person_month_costs) of ``amount`` DKK in every month first..last."""
+    months = pd.period_range(first, last, freq="M")
+    return pd.DataFrame(
+        {
+            "person_id": person,
+            "sector": sector,
+            "month": months,
+            "cost_dkk": float(amount),
+            "registered_dkk": float(amount),
+            "average_dkk": 0.0,
+            "services": 1,
+        }
+    )
+
+
+@pytest.fixture
+def cases():
+    return pd.DataFrame(
+        [
+            case("a", "employment", "2024-01-16", "2024-03-10", 3100, "Kontanthjælp"),
+            case("a", "health", "2024-02-01", None, None, "Alkoholbehandling", registered=False),
+            case("b", "children_families", "2024-03-01", "2024-03-31", 900, "Familiebehandling"),
+        ]
+    )
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Person x sector x month
+# --------------------------------------------------------------------------------------------------------------
+
+
+def test_costs_are_prorated_by_days_and_add_average_costs(cases):
+    costs = xs.person_month_costs(cases, {"Alkoholbehandling": 600})
+    got = [(r.person_id, r.sector, str(r.month), r.cost_dkk, r.average_dkk) for r in costs.itertuples()]
+    # 16 of January's 31 days: 3100 x 16/31 = 1600; February whole; 10 of March's 31 days: 1000.
+    # The running alcohol treatment (average 600 a month) runs to the data's last month, March.
+    assert got == [
+        ("a", "employment", "2024-01", 1600.0, 0.0),
+        ("a", "employment", "2024-02", 3100.0, 0.0),
+        ("a", "employment", "2024-03", 1000.0, 0.0),
+        ("a", "health", "2024-02", 600.0, 600.0),
+        ("a", "health", "2024-03", 600.0, 600.0),
+        ("b", "children_families", "2024-03", 900.0, 0.0),
+    ]
+    assert costs["registered_dkk"].sum() == 1600 + 3100 + 1000 + 900 and (costs["services"] == 1).all()
+    whole = xs.person_month_costs(cases, {"Alkoholbehandling": 600}, proration="whole")
+    assert whole.loc[whole["sector"] == "employment", "cost_dkk"].tolist() == [3100.0] * 3
+    cut = xs.person_month_costs(cases, {"Alkoholbehandling": 600}, start="2024-02", end="2024-02")
+    assert cut["cost_dkk"].tolist() == [3100.0, 600.0]
+
+
+def test_concurrent_cases_add_up_and_count_as_services():
+    two = pd.DataFrame(
+        [case("a", "health", "2024-01-01", "2024-01-31", 100), case("a", "health", "2024-01-01", None, 50)]
+    )
+    costs = xs.person_month_costs(two, end="2024-02")
+    assert costs[["cost_dkk", "services"]].to_numpy().tolist() == [[150.0, 2], [50.0, 1]]
+
+
+def test_a_missing_unit_cost_or_rule_is_refused(cases):
+    with pytest.raises(ValueError, match="no average unit cost .* Alkoholbehandling"):
+        xs.person_month_costs(cases, {})
+    with pytest.raises(ValueError, match="proration"):
+        xs.person_month_costs(cases, {"Alkoholbehandling": 600}, proration="half")
+    assert xs.data_end(cases) == pd.Period("2024-03", "M")
+
+
+def test_unit_costs_are_read_from_the_parameter_file(tmp_path):
+    default = xs.load_unit_costs()
+    assert default.loc["Støtte- og kontaktperson", "dkk_per_month"] == 5000
+    assert set(default.index) == {
+        "Støtte- og kontaktperson",
+        "Aktivitets- og samværstilbud",
+        "Alkoholbehandling",
+        "Åben rådgivning",
+    }
+    assert default["source"].str.len().gt(10).all()
+    path = tmp_path / "u.yaml"
+    path.write_text(yaml.safe_dump({"X": {"dkk_per_month": 12, "source": "s"}, "Y": 7}), "utf-8")
+    assert xs.load_unit_costs(path)["dkk_per_month"].to_dict() == {"X": 12.0, "Y": 7.0}
+    path.write_text(yaml.safe_dump({"X": {"dkk_per_month": -1}}), "utf-8")
+    with pytest.raises(ValueError, match="X: dkk_per_month must be a positive amount"):
+        xs.load_unit_costs(path)
+
+
+def test_sector_summary_and_number_of_sectors(cases):
+    costs = xs.person_month_costs(cases, {"Alkoholbehandling": 600})
+    s = xs.sector_summary(costs, 2024, members=["b"])
+    assert s.index.tolist() == [*xs.SECTORS, "total"]
+    assert s["persons"].tolist() == [1, 1, 0, 1, 2]
+    assert s["cost_dkk"].tolist() == [5700.0, 900.0, 0.0, 1200.0, 7800.0]
+    assert s.loc["total", "registered_dkk"] == 6600 and s.loc["total", "average_dkk"] == 1200
+    assert s["member_persons"].tolist() == [0, 1, 0, 0, 1] and s.loc["total", "member_cost_dkk"] == 900
+    n = xs.by_number_of_sectors(costs, 2024)
+    assert n.index.tolist() == [1, 2, 3, 4, "total"]
+    assert n["persons"].tolist() == [1, 1, 0, 0, 2]
+    assert n["cost_dkk"].tolist() == [900.0, 6900.0, 0.0, 0.0, 7800.0]
+    assert n.loc[2, "share_of_cost"] == pytest.approx(6900 / 7800) and n.loc[2, "share_of_persons"] == 0.5
+    assert n.loc[2, "cost_per_person_dkk"] == 6900 and np.isnan(n.loc[3, "cost_per_person_dkk"])
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Complexity and target group
+# --------------------------------------------------------------------------------------------------------------
+
+
+def test_complexity_score_counts_sectors_concurrent_services_and_cost(cases):
+    costs = xs.person_month_costs(cases, {"Alkoholbehandling": 600})
+    scores = xs.complexity(costs, "2024-03", months=3, weights=xs.ComplexityWeights(2, 1, 0.5))
+    # a: 2 sectors, 2 services at once (February, March), 6900 kr.: 4 + 2 + 0.5 x 0.069 = 6.0345
+    # b: 1 sector, 1 service, 900 kr.: 2 + 1 + 0.0045
+    assert scores.index.tolist() == ["a", "b"]
+    assert scores["sectors"].tolist() == [2, 1] and scores["services"].tolist() == [2, 1]
+    assert scores["score"].tolist() == pytest.approx([6.0345, 3.0045])
+    # a window of January alone: a has one sector and one service, b nothing
+    jan = xs.complexity(costs, "2024-01", months=1)
+    assert jan.index.tolist() == ["a"] and jan.loc["a", "score"] == pytest.approx(2 + 1 + 0.5 * 0.016)
+
+
+def test_complexity_bands_are_quantile_groups():
+    assert xs.complexity_bands(pd.Series([5.0, 1.0, 3.0, 9.0]), 2).tolist() == [2, 1, 1, 2]
+    # ties share their average rank: ranks 1.5, 1.5, 3, 4 of 4 -> ceil(2 x rank / 4)
+    assert xs.complexity_bands(pd.Series([1.0, 1.0, 2.0, 3.0]), 2).tolist() == [1, 1, 2, 2]
+    assert xs.complexity_bands(pd.Series([7.0]), 10).tolist() == [10]
+    with pytest.raises(ValueError):
+        xs.complexity_bands(pd.Series([1.0]), 0)
+
+
+def test_score_distribution_opens_the_top_interval_until_it_holds_min_group():
+    scores = pd.DataFrame(
+        {"score": [1, 2, 3, 7, 11, 12], "cost_dkk": [10.0] * 6}, index=["a", "b", "c", "d", "e", "f"]
+    )
+    d = xs.score_distribution(scores, min_group=2, width=5, members=["a", "e"])
+    assert d["label"].tolist() == ["0-5", "5-10", "10+"]
+    assert d["persons"].tolist() == [3, 1, 2] and d["members"].tolist() == [1, 0, 1]
+    assert d["cost_per_person_dkk"].tolist() == [10.0, 10.0, 10.0] and np.isnan(d["upper"].iloc[-1])
+    d = xs.score_distribution(scores, min_group=3, width=5)
+    assert d["label"].tolist() == ["0-5", "5+"] and d["persons"].tolist() == [3, 3]
+    # intervals start at the lowest score's
+    assert (
+        xs.score_distribution(scores.assign(score=scores["score"] + 10), 2, width=5)["label"].iloc[0]
+        == "10-15"
+    )
+
+
+def test_candidate_list_ranks_non_members_in_enough_sectors():
+    scores = pd.DataFrame(
+        {
+            "sectors": [3, 2, 1, 2, 2],
+            "services": [4, 2, 5, 3, 2],
+            "cost_dkk": [9.0, 8, 7, 6, 5],
+            "score": [20.0, 15, 30, 15, 10],
+        },
+        index=pd.Index(["m", "p", "q", "r", "s"], name="person_id"),
+    )
+    got = xs.candidate_list(scores, exclude=["m"], min_sectors=2, n=2)
+    # q has one sector only; m is a member; p and r tie on score, p costs more
+    assert got.to_dict("list") == {
+        "rank": [1, 2],
+        "person_id": ["p", "r"],
+        "sectors": [2, 2],
+        "services": [2, 3],
+        "cost_dkk": [8.0, 6.0],
+        "score": [15.0, 15.0],
+    }
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Baseline, comparison, evaluation
+# --------------------------------------------------------------------------------------------------------------
+
+
+def test_baseline_against_actual_is_annualised_when_the_data_end_early():
+    costs = pd.concat(
+        [
+            monthly("a", "employment", "2023-01", "2023-12", 1000),
+            monthly("a", "employment", "2024-01", "2024-06", 400),
+        ]
+    )
+    out = xs.baseline_actual(costs, pd.DataFrame({"person_id": ["a"], "reference": ["2024-01-01"]}))
+    emp = out[out["sector"] == "employment"].iloc[0]
+    assert out["sector"].tolist() == list(xs.SECTORS)
+    assert (emp["months_after"], emp["baseline_dkk"], emp["actual_dkk"]) == (6, 12000.0, 2400.0)
+    assert (emp["baseline_per_year_dkk"], emp["actual_per_year_dkk"], emp["change_per_year_dkk"]) == (
+        12000,
+        4800,
+        -7200,
+    )
+    assert out.loc[out["sector"] != "employment", "actual_per_year_dkk"].eq(0).all()
+    members = pd.DataFrame({"person_id": ["a", "b"], "joined": ["2023-07-01", "2023-08-01"]})
+    assert xs.followed_members(members, "2024-06")["person_id"].tolist() == ["a"]
+
+
+def test_comparisons_are_the_nearest_non_members_of_the_same_band():
+    costs = pd.concat(
+        [
+            monthly("m", "employment", "2023-01", "2023-12", 1000),
+            monthly("n1", "employment", "2023-01", "2023-12", 1000),  # identical: distance 0
+            monthly("n2", "employment", "2023-07", "2023-12", 2000),  # same cost, twice the running cost
+            monthly("n3", "employment", "2023-01", "2023-01", 12000),  # same cost, nothing running
+            monthly("low", "employment", "2023-01", "2023-12", 10),  # the lower band
+        ]
+    )
+    members = pd.DataFrame({"person_id": ["m"], "joined": ["2024-01-01"]})
+    got = xs.match_comparison(costs, members, n_bands=2, k=2)
+    assert got["person_id"].tolist() == ["n1", "n2"] and got["weight"].tolist() == [0.5, 0.5]
+    assert got["band"].tolist() == [2, 2] and str(got["reference"].iloc[0]) == "2024-01"
+    assert got["distance"].tolist() == pytest.approx([0.0, np.log(24001 / 12001)])
+    # excluded persons are never comparisons; a member with no one in its band stays unmatched
+    assert xs.match_comparison(costs, members, n_bands=2, k=2, exclude=["n1"])["person_id"].tolist() == [
+        "n2",
+        "n3",
+    ]
+    lonely = costs[costs["person_id"].isin(["m", "low"])]
+    assert xs.match_comparison(lonely, members, n_bands=2).empty
+
+
+@pytest.fixture
+def evaluation():
+    costs = pd.concat(
+        [
+            monthly("m1", "employment", "2023-01", "2023-12", 1000),
+            monthly("m1", "employment", "2024-01", "2024-12", 500),
+            monthly("m2", "employment", "2023-01", "2024-12", 2000),
+            monthly("c1", "employment", "2023-01", "2024-12", 1000),
+            monthly("c2", "employment", "2023-01", "2023-12", 2000),
+            monthly("c2", "employment", "2024-01", "2024-12", 1000),
+        ]
+    )
+    members = pd.DataFrame({"person_id": ["m1", "m2"], "joined": ["2024-01-01", "2024-01-01"]})
+    matches = pd.DataFrame(
+        {
+            "member_id": ["m1", "m2"],
+            "person_id": ["c1", "c2"],
+            "reference": pd.PeriodIndex(["2024-01", "2024-01"], freq="M"),
+            "weight": [1.0, 1.0],
+        }
+    )
+    return xs.evaluate(costs, members, matches, end="2024-12")
+
+
+def test_evaluation_is_a_difference_in_differences(evaluation):
+    s = evaluation.summary
+    # m1: -6000 a year, its comparison 0 -> effect -6000; m2: 0, its comparison -12000 -> effect +12000
+    effects = evaluation.persons.groupby("person_id")["effect_per_year_dkk"].sum()
+    assert effects.to_dict() == {"m1": -6000.0, "m2": 12000.0}
+    assert (s["baseline_dkk"], s["actual_dkk"], s["change_dkk"]) == (36000.0, 30000.0, -6000.0)
+    assert s["change_pct"] == pytest.approx(-1 / 6) and s["comparison_change_pct"] == pytest.approx(-1 / 3)
+    assert s["effect_dkk"] == 6000.0 and s["effect_per_person_dkk"] == 3000.0
+    half = 1.96 * np.std([-6000, 12000], ddof=1) / np.sqrt(2)
+    assert s["effect_low_dkk"] == pytest.approx(2 * (3000 - half)) and s["effect_high_dkk"] == pytest.approx(
+        2 * (3000 + half)
+    )
+    assert s["balance_smd"] == 0.0 and s["grade"] == "svag" and s["reasons"] == "few,interval"
+    cohort = evaluation.cohort
+    assert cohort.loc["employment", "persons"] == 2 and cohort.loc["health", "persons"] == 0
+    assert (
+        cohort.loc["employment", "effect_dkk"] == 6000.0
+        and cohort.loc["employment", "comparison_persons"] == 2
+    )
+    # two matched members are fewer than the smallest group a report shows: no effect is stated
+    assert xs.evidence_da(s).startswith("Evidensen er utilstrækkelig")
+    text = xs.evidence_da(pd.Series({**s.to_dict(), "matched": 12, "members": 12}))
+    assert "Evidensen er svag" in text and "kun 12 deltagere" in text and "intervallet rummer nul" in text
+    assert "-16,7 %" in text and "-33,3 %" in text and "regression mod gennemsnittet" in text
+
+
+def test_evidence_statement_grades():
+    base = {
+        "members": 40,
+        "matched": 40,
+        "change_pct": -0.2,
+        "comparison_change_pct": 0.05,
+        "effect_dkk": -5e6,
+        "effect_low_dkk": -8e6,
+        "effect_high_dkk": -2e6,
+        "member_baseline_per_person_dkk": 1e6,
+        "comparison_baseline_per_person_dkk": 1e6,
+        "grade": "moderat",
+        "reasons": "",
+    }
+    text = xs.evidence_da(pd.Series(base))
+    assert (
+        "Evidensen er moderat" in text and "5,0 mio. kr. lavere udgift" in text and "regression" not in text
+    )
+    weak = xs.evidence_da(
+        pd.Series({**base, "grade": "svag", "reasons": "balance", "comparison_baseline_per_person_dkk": 5e5})
+    )
+    assert "Evidensen er svag" in weak and "1,0 mio. kr. om året pr. person mod 0,5 mio. kr." in weak
+    assert "utilstrækkelig" in xs.evidence_da(pd.Series({**base, "matched": 4}))
+
+
+def test_change_distribution_counts_members_and_weights_comparisons(evaluation):
+    d = xs.change_distribution(evaluation)
+    # m1 fell 50 %, m2 unchanged; c1 unchanged, c2 fell 50 %
+    assert d["persons"].tolist() == [1, 1, 0, 2]
+    assert d["share"].tolist() == [0.5, 0.5, 0.0, 1.0]
+    assert d["comparison_share"].tolist() == [0.5, 0.5, 0.0, 1.0]
+
+
+def test_employment_outcome_is_an_ended_case_a_year_later():
+    cases = pd.DataFrame(
+        [
+            case("p1", "employment", "2023-06-01", "2024-05-31", 1),
+            case("p2", "employment", "2023-01-01", None, 1),
+            case("p3", "health", "2023-01-01", None, 1),
+        ]
+    )
+    people = pd.DataFrame(
+        {"person_id": ["p1", "p2", "p3"], "reference": ["2024-01-01"] * 3, "weight": [1.0, 0.5, 1]}
+    )
+    out = xs.employment_outcome(cases, people, end="2025-06")
+    assert out["person_id"].tolist() == ["p1", "p2"] and out["ended"].tolist() == [True, False]
+    assert out["at"].astype(str).tolist() == ["2025-01", "2025-01"]
+    early = xs.employment_outcome(cases, people, end="2024-04")  # the data end before a year has passed
+    assert early["at"].astype(str).tolist() == ["2024-04", "2024-04"] and not early["ended"].any()
+    summary = xs.outcome_summary(out.drop(columns="weight"), out)
+    assert summary.loc["members"].tolist() == [2, 1, 0.5]
+    assert summary.loc["comparison", "share"] == pytest.approx(1 / 1.5)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Year-end distribution and monthly follow-up
+# --------------------------------------------------------------------------------------------------------------
+
+
+def test_largest_remainder_adds_up_exactly():
+    assert xs.largest_remainder(100, pd.Series([1, 1, 1])).tolist() == [34, 33, 33]
+    assert xs.largest_remainder(10, pd.Series([1, 1, 1])).tolist() == [4, 3, 3]
+    assert xs.largest_remainder(-10, pd.Series([3, 1])).tolist() == [-8, -2]
+    assert xs.largest_remainder(0, pd.Series([0, 0])).tolist() == [0, 0]
+    rng = np.random.default_rng(1)
+    for _ in range(100):
+        total = int(rng.integers(-(10**9), 10**9))
+        parts = xs.largest_remainder(total, pd.Series(rng.random(int(rng.integers(1, 6)))))
+        assert parts.sum() == total
+    with pytest.raises(ValueError):
+        xs.largest_remainder(5, pd.Series([0, 0]))
+    with pytest.raises(ValueError):
+        xs.largest_remainder(5, pd.Series([1, -1]))
+
+
+@pytest.fixture
+def distribution_data():
+    costs = pd.concat(
+        [
+            monthly("m1", "employment", "2022-07", "2023-06", 1000),
+            monthly("m1", "children_families", "2022-07", "2023-06", 2000),
+            monthly("m1", "children_families", "2024-01", "2024-12", 1000),
+            monthly("m1", "adults_social", "2024-01", "2024-12", 500),
+            monthly("m2", "employment", "2023-04", "2024-03", 600),
+            monthly("m2", "employment", "2024-04", "2024-12", 300),
+            monthly("m2", "adults_social", "2024-04", "2024-12", 500),
+        ]
+    )
+    members = pd.DataFrame(
+        {
+            "person_id": ["m1", "m2"],
+            "joined": pd.to_datetime(["2023-07-01", "2024-04-01"]),
+            "left": pd.to_datetime([None, "2024-09-30"]),
+        }
+    )
+    return costs, members
+
+
+def test_year_end_distribution_shares_the_net_gain_by_baseline(distribution_data):
+    costs, members = distribution_data
+    d = xs.year_end_distribution(costs, members, 2024, rule="baseline_share", end="2024-12")
+    # baseline: m1 12 months x (1000 employment, 2000 children); m2 6 member months (April-September) x 600
+    assert d["baseline_dkk"].tolist() == [15600, 24000, 0, 0, 39600]
+    assert d["actual_dkk"].tolist() == [1800, 12000, 9000, 0, 22800]
+    assert d["gain_dkk"].tolist() == [13800, 12000, -9000, 0, 16800]
+    # 16800 x 15600/39600 = 6618.18 and 16800 x 24000/39600 = 10181.82: the spare krone goes to children
+    assert d["share_dkk"].tolist() == [6618, 10182, 0, 0, 16800]
+    assert d["transfer_dkk"].tolist() == [-7182, -1818, 9000, 0, 0]
+    assert d["persons"].tolist() == [2, 1, 2, 0, 2] and d.loc["total", "member_months"] == 18
+
+
+def test_year_end_distribution_by_where_the_savings_arose(distribution_data):
+    costs, members = distribution_data
+    d = xs.year_end_distribution(costs, members, 2024, rule="savings", end="2024-12")
+    # 16800 x 13800/25800 = 8986.05 and 16800 x 12000/25800 = 7813.95; adults' extra cost is covered
+    assert d["share_dkk"].tolist() == [8986, 7814, 0, 0, 16800]
+    assert d["transfer_dkk"].tolist() == [-4814, -4186, 9000, 0, 0]
+    assert d.loc[list(xs.SECTORS), "share_dkk"].sum() == d.loc["total", "gain_dkk"]
+    with pytest.raises(ValueError, match="rule must be one of"):
+        xs.year_end_distribution(costs, members, 2024, rule="equal")
+
+
+def test_follow_up_adds_a_forecast_to_the_realised_cost():
+    costs = pd.concat(
+        [
+            monthly("m1", "employment", "2024-01", "2025-06", 1000),
+            monthly("m2", "children_families", "2024-01", "2024-12", 1500),
+            monthly("m2", "children_families", "2025-01", "2025-06", 2000),
+            monthly("m3", "health", "2024-01", "2025-06", 100),
+        ]
+    )
+    members = pd.DataFrame(
+        {
+            "person_id": ["m1", "m2", "m3"],
+            "joined": pd.to_datetime(["2024-01-01", "2025-03-01", "2024-01-01"]),
+            "left": pd.to_datetime([None, None, "2025-05-31"]),
+        }
+    )
+    seen = []
+
+    def last_value(y, horizon):
+        seen.append((len(y), str(y.index[-1])))
+        return types.SimpleNamespace(mean=pd.Series([y.iloc[-1]] * horizon), method="last")
+
+    f = xs.follow_up(costs, members, 2025, 6, forecaster=last_value)
+    # m3 left in May: not in the cohort. m2's realised cost counts from joining in March: 4 x 2000.
+    assert f["realised_dkk"].tolist() == [6000, 8000, 0, 0, 14000]
+    assert f["forecast_dkk"].tolist() == [6000, 12000, 0, 0, 18000]
+    assert f["expected_dkk"].tolist() == [12000, 20000, 0, 0, 32000]
+    assert f["last_year_dkk"].tolist() == [12000, 18000, 0, 0, 30000]
+    assert f.loc["children_families", "change_pct"] == pytest.approx(20000 / 18000 - 1)
+    assert f["persons"].tolist() == [1, 1, 0, 0, 2] and f.loc["employment", "method"] == "last"
+    assert seen[0] == (36, "2025-06")
+    december = xs.follow_up(costs, members, 2025, 12, forecaster=last_value)
+    assert december["forecast_dkk"].eq(0).all() and december["method"].eq("").all()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The sample
+# --------------------------------------------------------------------------------------------------------------
+
+
+def test_readers_and_regression_to_the_mean_on_the_sample(con):
+    from analysis.data.sample import PROGRAMMES
+
+    cases = xs.read_cases(con, 165)
+    members = xs.read_members(con, 165)
+    assert members["programme"].unique().tolist() == [PROGRAMMES[165]] and len(members) >= 20
+    with pytest.raises(ValueError, match="no programme named 'Nyt'; it has: "):
+        xs.read_members(con, 165, "Nyt")
+    with pytest.raises(ValueError, match="no members"):
+        xs.read_members(con, 101)
+    costs = xs.person_month_costs(cases, xs.load_unit_costs(), end="2025-09")
+    followed = xs.followed_members(members, "2025-09")
+    ev = xs.evaluate(costs, followed, xs.match_comparison(costs, followed), end="2025-09")
+    # members were chosen at high cost: comparable non-members' costs fall by themselves
+    assert ev.summary["comparison_change_pct"] < -0.05 and ev.summary["grade"] == "svag"
+    assert ev.summary["matched"] == len(followed)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The report, rendered on the sample, and the privacy scan of every output file
+# --------------------------------------------------------------------------------------------------------------
+
+PERSON_COLUMNS = {
+    "Borgere",
+    "Deltagere",
+    "heraf deltagere",
+    "Deltagere med udgift",
+    "Borgere med sag ved indtræden",
+}
+
+
+class _Tables(HTMLParser):
+    """Every <table> of an HTML page as a list of rows of cell texts (header row first)."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables, self._row, self._cell = [], None, None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self._row = []
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = ""
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self._row.append(self._cell.strip())
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            self.tables[-1].append(self._row)
+            self._row = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell += data
+
+
+def _without_images(text: str) -> str:
+    """Text with embedded base64 images removed (random base64 can hold ten digits in a row)."""
+    return re.sub(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=\s]+", "", text)
+
+
+def _notebook_text(path: Path) -> str:
+    nb = json.loads(path.read_text("utf-8"))
+    parts = [json.dumps(nb["metadata"])]
+    for cell in nb["cells"]:
+        parts.append("".join(cell["source"]))
+        for out in cell.get("outputs", []):
+            parts.append("".join(out.get("text", "")))
+            for mime, data in out.get("data", {}).items():
+                if not mime.startswith("image/"):
+                    parts.append(data if isinstance(data, str) else "".join(data))
+            parts += [out.get("ename", ""), out.get("evalue", "")]
+    return "\n".join(parts)
+
+
+def pdf_text(data: bytes) -> str:
+    """The text of a PDF written by WeasyPrint, in pure Python (zlib and the fonts' ToUnicode maps).
+
+    Enough to scan the reports, not a general PDF parser: it reads the objects (also inside object streams),
+    maps each font resource to its ToUnicode CMap, and decodes the hex strings of the Tj/TJ operators of every
+    page. Charts are images and carry no text.
+    """
+    objects: dict[int, bytes] = {}
+    streams: dict[int, bytes] = {}
+    for m in re.finditer(rb"(?<![\d])(\d+) 0 obj\b", data):
+        num, start = int(m.group(1)), m.end()
+        body = data[start : data.find(b"endobj", start)]
+        s = body.find(b"stream")
+        if s < 0:
+            objects[num] = body
+            continue
+        head = objects[num] = body[:s]
+        raw = body[s + len(b"stream") :].lstrip(b"\r\n")[: int(re.search(rb"/Length (\d+)", head).group(1))]
+        streams[num] = zlib.decompress(raw) if b"/FlateDecode" in head else raw
+    for num, head in list(objects.items()):
+        if b"/ObjStm" in head:
+            first, body = int(re.search(rb"/First (\d+)", head).group(1)), streams[num]
+            nums = [int(x) for x in body[:first].split()]
+            pairs = list(zip(nums[::2], nums[1::2], strict=True))
+            for i, (n, off) in enumerate(pairs):
+                stop = pairs[i + 1][1] if i + 1 < len(pairs) else len(body) - first
+                objects[n] = body[first + off : first + stop]
+
+    def cmap(num: int) -> dict[bytes, str]:
+        text, out = streams[num].decode("latin-1"), {}
+        for block in re.findall(r"beginbfchar(.*?)endbfchar", text, re.S):
+            for src, dst in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
+                out[bytes.fromhex(src)] = bytes.fromhex(dst).decode("utf-16-be", "replace")
+        for block in re.findall(r"beginbfrange(.*?)endbfrange", text, re.S):
+            for lo, hi, dst in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
+                a, b, d = int(lo, 16), int(hi, 16), int(dst, 16)
+                out.update({k.to_bytes(len(lo) // 2, "big"): chr(d + k - a) for k in range(a, b + 1)})
+        return out
+
+    blocks = []
+    for body in objects.values():
+        blocks += re.findall(rb"/Font\s*<<(.*?)>>", body, re.S)
+        blocks += [objects.get(int(r), b"") for r in re.findall(rb"/Font (\d+) 0 R", body)]
+    fonts = {}
+    for block in blocks:
+        for name, ref in re.findall(rb"/([^\s/<>\[\]()]+)\s+(\d+) 0 R", block):
+            tu = re.search(rb"/ToUnicode (\d+) 0 R", objects.get(int(ref), b""))
+            if tu:
+                fonts[name] = cmap(int(tu.group(1)))
+    runs = []
+    for body in objects.values():
+        if not re.search(rb"/Type\s*/Page(?!s)", body):
+            continue
+        for ref in re.findall(rb"/Contents (\d+) 0 R", body):
+            current: dict[bytes, str] = {}
+            for tf, show in re.findall(
+                rb"/([^\s/]+) [\d.]+ Tf|(\[(?:[^\]\\]|\\.)*\]\s*TJ|<[0-9a-fA-F]*>\s*Tj)", streams[int(ref)]
+            ):
+                if tf:
+                    current = fonts.get(tf, {})
+                    continue
+                width = 2 if any(len(k) == 2 for k in current) else 1
+                text = ""
+                for hexa in re.findall(rb"<([0-9a-fA-F]*)>", show):
+                    raw = bytes.fromhex(hexa.decode())
+                    text += "".join(current.get(raw[i : i + width], "") for i in range(0, len(raw), width))
+                runs.append(text)
+    return "\n".join(runs)
+
+
+def test_the_pdf_text_extractor_finds_a_cpr_number_in_a_weasyprint_pdf():
+    from weasyprint import HTML
+
+    pdf = HTML(string='<html lang="da"><body><p>Borger 010203-1234 i tabel</p></body></html>').write_pdf()
+    text = pdf_text(pdf)
+    assert "Borger" in text and find_cpr(text.replace("\n", "")) == ["010203-1234"]
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory, sample_path):
+    """The cross-sector report for 706 Syddjurs, executed on the sample and rendered to HTML and PDF (once)."""
+    from analysis.reporting.batch import load_batch
+    from analysis.reporting.runner import run_batch
+
+    tmp = tmp_path_factory.mktemp("xs")
+    data = {
+        "name": "xs",
+        "municipalities": [706],
+        "function_areas": ["5.38.50"],
+        "notebooks": ["cross_sector"],
+        "formats": ["html", "pdf"],
+        "parameters": {"year": 2025, "month": 9, "min_group": 5},
+    }
+    path = tmp / "batch.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    batch = load_batch(path, defaults=ROOT / "parameters" / "defaults.yaml")
+    summary = run_batch(batch, batch_file=path, reports_dir=tmp / "reports", progress=False)
+    (r,) = summary.reports
+    assert r.status == "ok", r.error
+    return summary.folder, r
+
+
+@pytest.mark.slow
+def test_the_report_renders_on_the_sample(report):
+    import nbformat
+
+    folder, r = report
+    assert r.function_code == "" and r.files["html"] == "cross_sector/706-syddjurs.html"
+    html = (folder / r.files["html"]).read_text("utf-8")
+    for text in (
+        "Tværgående økonomi",
+        "Sammen om borgeren",
+        "Kompleksitetsscore",
+        "Sammenligningsgruppe",
+        "Albertslund-modellen",
+        "Månedlig opfølgning 2025",
+        "Metode og data",
+        "Hvor stærk er evidensen?",
+    ):
+        assert text in html, text
+    assert "<h1" not in html.split("Hvad koster")[1]  # no H1 in the notebook's own content
+    assert 'lang="da"' in html and not re.search(r'(src|href)="https?://', html)
+    assert (folder / r.files["pdf"]).read_bytes().startswith(b"%PDF")
+    nb = nbformat.read(folder / r.files["ipynb"], as_version=4)
+    injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+    assert "municipality_code = 706" in injected.source and "month = 9" in injected.source
+    assert not [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    # the year-end table adds up in whole kroner: the shares to the net gain, the transfers to 0
+    tables = _Tables()
+    tables.feed(html)
+    sharing = next(t for t in tables.tables if t[0][-1] == "Omfordeling")
+    rows = {row[0]: row for row in sharing[1:]}
+    kroner = lambda text: int(text.replace(".", ""))  # noqa: E731
+    assert kroner(rows["I alt"][-1]) == 0
+    assert kroner(rows["I alt"][-2]) == kroner(rows["I alt"][-3])
+    assert sum(kroner(row[-2]) for name, row in rows.items() if name != "I alt") == kroner(rows["I alt"][-2])
+
+
+@pytest.mark.slow
+def test_privacy_scan_finds_no_cpr_number_in_any_output_file(report, con):
+    folder, _ = report
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    assert {p.suffix for p in files} >= {".ipynb", ".html", ".pdf", ".json"}
+    for path in files:
+        if path.suffix == ".pdf":
+            text = pdf_text(path.read_bytes())
+            assert "Metode og data" in text.replace("\n", " ") and "Syddjurs" in text  # the extractor read it
+            text = text.replace("\n", "")  # a number split over two runs would still be found
+        elif path.suffix == ".ipynb":
+            text = _notebook_text(path)
+        else:
+            text = _without_images(path.read_text("utf-8"))
+        assert find_cpr(text) == [], path.name
+    # nor in the warehouse the report read
+    for table in ("cases", "programme_members"):
+        df = con.execute(f"SELECT * FROM {table}").df()
+        for col in df.columns:
+            values = df[col].dropna().astype(str)
+            assert not values.map(lambda v: bool(find_cpr(v))).any(), (table, col)
+
+
+@pytest.mark.slow
+def test_no_table_shows_a_group_of_fewer_than_min_group_persons(report):
+    folder, r = report
+    tables = _Tables()
+    tables.feed((folder / r.files["html"]).read_text("utf-8"))
+    checked = hidden = 0
+    for table in tables.tables:
+        header, *rows = table
+        for j, name in enumerate(header):
+            if name not in PERSON_COLUMNS:
+                continue
+            for row in rows:
+                cell = row[j]
+                if cell == "<5":
+                    hidden += 1
+                    continue
+                n = int(cell.replace(".", ""))
+                assert n == 0 or n >= 5, (header, row)
+                checked += 1
+    assert checked > 20 and hidden >= 2  # 706 has groups of fewer than 5 (persons in four sectors)
+
+
+@pytest.mark.slow
+def test_a_threshold_below_five_stops_the_report(tmp_path, sample_path):
+    from analysis.reporting.batch import load_batch
+    from analysis.reporting.runner import run_batch
+
+    path = tmp_path / "batch.yaml"
+    data = {
+        "name": "low",
+        "municipalities": [190],
+        "function_areas": ["5.38.50"],
+        "notebooks": ["cross_sector"],
+        "formats": ["html"],
+        "parameters": {"min_group": 4},
+    }
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    batch = load_batch(path, defaults=ROOT / "parameters" / "defaults.yaml")
+    (r,) = run_batch(batch, batch_file=path, reports_dir=tmp_path / "reports", progress=False).reports
+    assert r.status == "failed" and "min_group must be at least 5" in r.error and "html" not in r.files
