@@ -21,6 +21,11 @@ examples:
   analysis run parameters/batches/default.yaml
                                   execute and render a batch of reports under reports/
   analysis schema > docs/schema.md
+  analysis load statbank regk31.csv --table REGK31 --warehouse data/own.duckdb
+  analysis load ledger posteringer.csv --mapping parameters/mappings/ledger.yaml --municipality 706
+  analysis load cases sager.xlsx --mapping parameters/mappings/cases.yaml --municipality 706
+                                  load your own data (docs/own-data.md); ANALYSIS_WAREHOUSE or --warehouse
+                                  names the warehouse, never the sample
 
 The warehouse is data/sample.duckdb in the project folder unless ANALYSIS_WAREHOUSE names another file.
 CPR numbers are pseudonymised with the key in ANALYSIS_PSEUDONYM_KEY or in data/pseudonym.key (made on first use).
@@ -105,6 +110,85 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_target(args: argparse.Namespace) -> Path:
+    """The warehouse to load into: --warehouse or ANALYSIS_WAREHOUSE, never the sample warehouse."""
+    import os
+
+    from analysis.data.warehouse import WAREHOUSE_ENV, connect, read_meta
+
+    named = args.warehouse or os.environ.get(WAREHOUSE_ENV)
+    if not named:
+        raise ValueError(
+            "say which warehouse to load into: --warehouse FILE (e.g. --warehouse data/own.duckdb) or the "
+            f"environment variable {WAREHOUSE_ENV}. Own data never go into the sample warehouse, which is rebuilt "
+            "whenever the sample generator changes."
+        )
+    path = Path(named).expanduser()
+    if path.exists():
+        con = connect(path, read_only=True)
+        try:
+            kind = read_meta(con).get("kind")
+        finally:
+            con.close()
+        if kind == "sample":
+            raise ValueError(
+                f"{path} holds the sample warehouse, which is rebuilt whenever the sample generator changes; load "
+                "your own data into another file, e.g. --warehouse data/own.duckdb (it is created on first load)"
+            )
+    return path
+
+
+def _cmd_load(args: argparse.Namespace) -> int:
+    import os
+
+    import duckdb
+
+    from analysis.data import case_extract, ledger, statbank
+    from analysis.data.warehouse import connect
+
+    path = _load_target(args)
+    fresh = not path.exists()
+    try:
+        con = connect(path, read_only=False)
+    except duckdb.IOException as e:
+        raise ValueError(
+            f"cannot open {path} for writing (is a report or notebook reading it?): {e}"
+        ) from None
+    try:
+        if args.source == "statbank":
+            result = statbank.load(
+                con, args.file, args.table, prisenhed=args.prisenhed, unit=args.unit, provider=args.provider
+            )
+        elif args.source == "ledger":
+            result = ledger.load(con, args.file, args.mapping, municipality_code=args.municipality)
+        else:
+            from analysis.privacy import KEY_ENV, load_key
+
+            key_file = path.parent / "pseudonym.key"
+            new_key = not os.environ.get(KEY_ENV) and not key_file.exists()
+            key = load_key(key_file)  # the key lives beside the warehouse, as for ANALYSIS_WAREHOUSE
+            result = case_extract.load(
+                con, args.file, args.mapping, municipality_code=args.municipality, key=key
+            )
+            if new_key:
+                print(
+                    f"Made the pseudonymisation key {key_file}: keep it with the warehouse and out of version "
+                    "control; a new key gives every person a new pseudonym."
+                )
+    except BaseException:
+        con.close()
+        if fresh:  # a first load that failed leaves no empty warehouse behind
+            path.unlink(missing_ok=True)
+            path.with_name(path.name + ".wal").unlink(missing_ok=True)
+        raise
+    con.close()
+    if fresh:
+        print(f"Created the warehouse {path} for your own data.")
+    print(result.describe())
+    print(f"Warehouse: {path}")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="analysis",
@@ -142,6 +226,49 @@ def _parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("schema", help="print the warehouse schema as Markdown")
     c.set_defaults(func=_cmd_schema)
+
+    ld = sub.add_parser(
+        "load",
+        help="load your own files into a warehouse (Statistics Denmark, ledger, cases)",
+        description="Load a file into the warehouse named by --warehouse or ANALYSIS_WAREHOUSE (created on first "
+        "load; never the sample warehouse). A file is loaded completely or not at all, and loading the same file "
+        "again changes nothing. See docs/own-data.md.",
+    )
+    kinds = ld.add_subparsers(dest="source", metavar="SOURCE", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("file", help="the file to load")
+    common.add_argument("--warehouse", help="the warehouse file (default: ANALYSIS_WAREHOUSE; required)")
+    st = kinds.add_parser(
+        "statbank",
+        parents=[common],
+        help="a table downloaded from Statistics Denmark (CSV, BULK or JSON-stat)",
+        description="Load a table downloaded from Statistikbanken: REGK31 (accounts), BUDK32 (budgets), FOLK1A "
+        "(population) or a HAND table (recipients by type of service; load REGK31 first).",
+    )
+    st.add_argument("--table", required=True, help="the table id: REGK31, BUDK32, FOLK1A or HAND...")
+    st.add_argument(
+        "--prisenhed", help="REGK31/BUDK32: the PRISENHED to keep (default: the one in 1.000 kr.)"
+    )
+    st.add_argument(
+        "--unit", type=float, help="REGK31/BUDK32: DKK per unit of that PRISENHED (1000 for 1.000 kr.)"
+    )
+    st.add_argument(
+        "--provider",
+        choices=("internal", "external"),
+        help="HAND tables: the provider type the recipients are recorded under (the table has no split)",
+    )
+    for name, what in (
+        ("ledger", "a ledger export (postings) from the finance system"),
+        ("cases", "a case extract from a case system (CPR numbers are pseudonymised)"),
+    ):
+        k = kinds.add_parser(name, parents=[common], help=what, description=f"Load {what}.")
+        k.add_argument(
+            "--mapping", required=True, help=f"the column mapping, e.g. parameters/mappings/{name}.yaml"
+        )
+        k.add_argument(
+            "--municipality", type=int, help="the municipality code, when the file and mapping lack it"
+        )
+    ld.set_defaults(func=_cmd_load)
     return p
 
 

@@ -1,0 +1,188 @@
+"""Case extracts: Danish columns mapped by YAML, CPR numbers pseudonymised on ingest and never shown."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis.data import case_extract
+from analysis.data.schema import SchemaError
+from analysis.data.warehouse import connect
+from analysis.privacy import find_cpr, pseudonymise
+
+ROOT = Path(__file__).resolve().parents[1]
+MAPPING = ROOT / "parameters" / "mappings" / "cases.yaml"
+EXAMPLE = ROOT / "docs" / "examples" / "cases-example.csv"
+KEY = b"test-key-not-secret"
+HEADER = (
+    "CPR-nr.;Sagsnr.;Forvaltning;Ydelse;Paragraf;Funktion;Leverandør;Startdato;Slutdato;Månedlig udgift;"
+    "CPR-registreret"
+)
+ROW = "300285-1201;706-S-1;Voksne;Botilbud;§108;5.38.50;Ekstern;01-03-2019;;98.500,00;Ja"
+
+
+def _write(tmp_path, lines, header=HEADER, name="sager.csv"):
+    path = tmp_path / name
+    path.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+    return path
+
+
+def _all_text(con) -> str:
+    return (
+        con.execute("SELECT * FROM cases").df().to_csv()
+        + con.execute("SELECT * FROM _findings").df().to_csv()
+    )
+
+
+def test_example_extract_is_pseudonymised_and_typed(tmp_path):
+    con = connect(tmp_path / "own.duckdb", read_only=False)
+    try:
+        result = case_extract.load(con, EXAMPLE, MAPPING, municipality_code=706, key=KEY)
+        assert result.status == "loaded" and result.rows_loaded == 7 and result.skipped == {}
+        cases = con.execute("SELECT * FROM cases ORDER BY case_id").df().set_index("case_id")
+        assert cases.loc["706-S-1001", "person_id"] == pseudonymise("300285-1201", KEY)
+        assert cases.loc["706-S-1002", "person_id"] == cases.loc["706-S-1003", "person_id"]  # linked
+        assert cases.loc["706-S-1002", "function_code"] == "5.38.52"  # from 53852
+        assert cases.loc["706-S-1002", "end_date"] == pd.Timestamp("2025-02-28")
+        assert cases.loc["706-S-1001", "monthly_cost_dkk"] == 98_500.0
+        assert (
+            cases.loc["706-S-1001", "provider"] == "external"
+            and cases.loc["706-H-2001", "sector"] == "health"
+        )
+        assert not cases.loc["706-S-1005", "cpr_registered"]
+        assert find_cpr(_all_text(con)) == [] and "cpr" not in cases.columns
+        assert case_extract.load(con, EXAMPLE, MAPPING, municipality_code=706, key=KEY).status == "unchanged"
+    finally:
+        con.close()
+
+
+def test_excel_extract_reads_like_csv(tmp_path):
+    csv_cases, *_ = case_extract.read_extract(EXAMPLE, MAPPING, municipality_code=706, key=KEY)
+    raw = pd.read_csv(EXAMPLE, sep=";", dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    xlsx = tmp_path / "sager.xlsx"
+    raw.to_excel(xlsx, index=False)
+    xlsx_cases, *_ = case_extract.read_extract(xlsx, MAPPING, municipality_code=706, key=KEY)
+    pd.testing.assert_frame_equal(xlsx_cases, csv_cases)
+
+
+def test_rows_without_cpr_and_ending_before_start_are_skipped_and_counted(tmp_path):
+    path = _write(
+        tmp_path,
+        [
+            ROW,
+            ";706-S-2;Voksne;Botilbud;§108;5.38.50;Ekstern;01-03-2019;;98.500,00;Ja",
+            ";706-S-3;Voksne;Botilbud;§108;5.38.50;Ekstern;01-03-2019;;98.500,00;Ja",
+            "310490-2202;706-S-4;Voksne;Botilbud;§107;5.38.52;Intern;01-03-2024;29-02-2024;1.000,00;Ja",
+            "310490-2202;706-S-5;Voksne;Botilbud;§107;5.38.99;Intern;01-03-2024;;1.000,00;Ja",
+        ],
+    )
+    con = connect(tmp_path / "own.duckdb", read_only=False)
+    try:
+        result = case_extract.load(con, path, MAPPING, municipality_code=706, key=KEY)
+        assert result.skipped == {"no CPR number (cannot be pseudonymised)": 2, "ends before it starts": 1}
+        assert result.rows_loaded == 2
+        found = {f.check: f for f in result.findings}
+        assert {k: f.count for k, f in found.items()} == {
+            "missing_cpr": 2,
+            "end_before_start": 1,
+            "unknown_function": 1,
+            "retired_function": 0,
+        }
+        assert found["missing_cpr"].examples == ["sag 706-S-2 (række 3)", "sag 706-S-3 (række 4)"]
+        who = pseudonymise("310490-2202", KEY)
+        assert found["end_before_start"].examples == [
+            f"sag 706-S-4, {who}: start 01.03.2024, slut 29.02.2024"
+        ]
+        assert find_cpr(_all_text(con)) == []
+        stored = con.execute('SELECT source, "check", "count" FROM _findings ORDER BY 2').fetchall()
+        assert ("sager.csv", "missing_cpr", 2) in stored
+    finally:
+        con.close()
+
+
+def test_refusing_rows_without_cpr(tmp_path):
+    strict = tmp_path / "strict.yaml"
+    strict.write_text(MAPPING.read_text("utf-8").replace("missing_cpr: skip", "missing_cpr: refuse"), "utf-8")
+    path = _write(tmp_path, [ROW, ";706-S-2;Voksne;Botilbud;§108;5.38.50;Ekstern;01-03-2019;;1,00;Ja"])
+    with pytest.raises(SchemaError) as e:
+        case_extract.read_extract(path, strict, municipality_code=706, key=KEY)
+    assert str(e.value) == (
+        "sager.csv, row 3, column 'CPR-nr.': expected a CPR number (missing_cpr: refuse in strict.yaml), found empty"
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Malformed extracts: the error names the row and column, and never shows a CPR number
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (
+            "30028-51201;706-S-9;Voksne;Botilbud;§108;5.38.50;Ekstern;01-03-2019;;1,00;Ja",
+            "sager.csv, row 3, column 'CPR-nr.': expected a CPR number of 10 digits (DDMMYY-SSSS), "
+            "found a value of another form",
+        ),
+        (
+            "310490-2202;706-S-9;Voksne;Botilbud 010203-1234;§108;5.38.50;Ekstern;01-03-2019;;1,00;Ja",
+            "sager.csv, row 3, column 'Ydelse': expected no CPR number (pseudonymise person data before loading), "
+            "found a CPR-shaped value",
+        ),
+        (
+            "310490-2202;706-S-9;Voksen;Botilbud;§108;5.38.50;Ekstern;01-03-2019;;1,00;Ja",
+            "sager.csv, row 3, column 'Forvaltning': expected one of 'Beskæftigelse', 'Børn og familie', 'Voksne', "
+            "'Sundhed' (values.sector in cases.yaml) (did you mean 'Voksne'?), found 'Voksen'",
+        ),
+        (
+            "310490-2202;706-S-1;Voksne;Botilbud;§108;5.38.50;Ekstern;01-03-2019;;1,00;Ja",
+            "sager.csv, row 3, column 'Sagsnr.': expected one row per key (municipality_code, case_id), "
+            "found the same key as row 2 (municipality_code=706, case_id=706-S-1)",
+        ),
+        (
+            "310490-2202;706-S-9;Voksne;Botilbud;§108;5.38.50;Ekstern;010203-1234;;1,00;Ja",
+            "sager.csv, row 3, column 'Startdato': expected a date like 31-01-2025 or 31.01.2025, "
+            "found a CPR-shaped value (not shown)",
+        ),
+        (
+            "310490-2202;706-S-9;Voksne;Botilbud;§108;5.38.50;Ekstern;01-03-2019;;1,00;Måske",
+            "sager.csv, row 3, column 'CPR-registreret': expected one of 'Ja', 'Nej' (values.cpr_registered in "
+            "cases.yaml), found 'Måske'",
+        ),
+        (
+            "310490-2202;706-S-9;Voksne;Botilbud;§108;5.38.50;Ekstern;01-03-2019;;;Ja",
+            "sager.csv, row 3, column 'Månedlig udgift': expected a monthly_cost_dkk on every CPR-registered case, "
+            "found cpr_registered=True, monthly_cost_dkk=empty",
+        ),
+    ],
+)
+def test_malformed_extracts(tmp_path, line, message):
+    path = _write(tmp_path, [ROW, line])
+    con = connect(tmp_path / "own.duckdb", read_only=False)
+    try:
+        with pytest.raises(SchemaError) as e:
+            case_extract.load(con, path, MAPPING, municipality_code=706, key=KEY)
+        assert str(e.value) == message
+        assert not find_cpr(str(e.value))
+        assert (
+            con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'cases'"
+            ).fetchone()[0]
+            == 0
+            or con.execute("SELECT count(*) FROM cases").fetchone()[0] == 0
+        )
+    finally:
+        con.close()
+
+
+def test_missing_mapped_column_and_municipality(tmp_path):
+    path = _write(tmp_path, [ROW], header=HEADER.replace("Sagsnr.", "Sagsnummer"))
+    with pytest.raises(
+        SchemaError, match=r"sager.csv, column 'Sagsnr.': expected a column 'Sagsnr.' \(columns.case_id"
+    ):
+        case_extract.read_extract(path, MAPPING, municipality_code=706, key=KEY)
+    with pytest.raises(SchemaError, match="expected a municipality: --municipality CODE"):
+        case_extract.read_extract(_write(tmp_path, [ROW]), MAPPING, key=KEY)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(MAPPING.read_text("utf-8").replace("missing_cpr: skip", "missing_cpr: ignore"), "utf-8")
+    with pytest.raises(SchemaError, match=r"bad.yaml, column 'missing_cpr': expected 'skip' or 'refuse'"):
+        case_extract.read_mapping(bad)

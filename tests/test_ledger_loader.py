@@ -1,0 +1,283 @@
+"""Ledger exports: Danish CSV and Excel read through a mapping, checked, summed per month, loaded all or nothing."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis.data import ledger, loads
+from analysis.data.schema import SchemaError
+from analysis.data.warehouse import connect
+
+ROOT = Path(__file__).resolve().parents[1]
+MAPPING = ROOT / "parameters" / "mappings" / "ledger.yaml"
+EXAMPLE = ROOT / "docs" / "examples" / "ledger-example.csv"
+HEADER = "Bilagsnr.;Bogføringsdato;Funktion;Dranst;Art;Beløb;Tekst"
+
+
+def _write(tmp_path, lines, name="posteringer.csv", header=HEADER, encoding="utf-8-sig"):
+    path = tmp_path / name
+    path.write_text("\n".join([header, *lines]) + "\n", encoding=encoding)
+    return path
+
+
+def _mapping(tmp_path, text, name="m.yaml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_danish_csv_is_read_to_postings_and_month_sums(tmp_path):
+    path = _write(
+        tmp_path,
+        [
+            "1;31-01-2025;5.38.50;1;1.0;1.234.567,89;Løn",
+            "2;15.01.2025;53850;1;4.7;-1.234,50;Tilbageførsel",
+            "3;28-02-2025;5.38.50.001;1;4.7;1.000;Køb",
+            "4;28-02-2025;5.38.50;2;8.6;-500,00;Refusion",
+            "5;2025-02-27;5.38.52;1;4.7;12,5;Køb",
+        ],
+    )
+    postings, table = ledger.read_postings(path, MAPPING, municipality_code=706)
+    assert postings["row"].tolist() == [2, 3, 4, 5, 6]
+    assert postings["function_code"].tolist() == ["5.38.50"] * 4 + ["5.38.52"]
+    assert postings["amount_dkk"].tolist() == [1234567.89, -1234.5, 1000.0, -500.0, 12.5]
+    assert postings["month"].tolist() == [1, 1, 2, 2, 2] and set(postings["year"]) == {2025}
+    sums, skipped = ledger.to_ledger(postings)
+    assert sums.to_dict("records") == [
+        {
+            "municipality_code": 706,
+            "function_code": "5.38.50",
+            "year": 2025,
+            "month": 1,
+            "spending_dkk": 1233333.39,
+        },
+        {
+            "municipality_code": 706,
+            "function_code": "5.38.50",
+            "year": 2025,
+            "month": 2,
+            "spending_dkk": 1000.0,
+        },
+        {
+            "municipality_code": 706,
+            "function_code": "5.38.52",
+            "year": 2025,
+            "month": 2,
+            "spending_dkk": 12.5,
+        },
+    ]
+    assert skipped == {"dranst other than 1 (only operating postings are summed into the ledger)": 1}
+
+
+def test_comma_separated_debit_credit_windows_1252_and_excel_give_the_same_sums(tmp_path):
+    mapping = _mapping(
+        tmp_path,
+        "columns:\n  function_code: Konto\n  date: Dato\n  debit: Debet\n  credit: Kredit\n"
+        "constants:\n  municipality_code: 706\n",
+    )
+    csv_path = tmp_path / "export.csv"
+    csv_path.write_bytes(
+        "Konto,Dato,Debet,Kredit,Bemærkning\n"
+        '053850,31-01-2025,"1,234.50",,Køb\n'
+        "053850,31-01-2025,,234.50,Kreditnota\n"
+        "053852,28-02-2025,100,,Køb\n".encode("cp1252")
+    )
+    table = loads.read_file(csv_path)
+    assert table.delimiter == "," and table.decimal == "." and "Windows-1252" in table.notes[0]
+    postings, _ = ledger.read_postings(csv_path, mapping)
+    expected = ledger.to_ledger(postings)[0]
+    assert expected["spending_dkk"].tolist() == [1000.0, 100.0]
+    xlsx = tmp_path / "export.xlsx"
+    pd.DataFrame(
+        {
+            "Konto": ["5.38.50", "5.38.50", "5.38.52"],
+            "Dato": [pd.Timestamp("2025-01-31"), pd.Timestamp("2025-01-31"), pd.Timestamp("2025-02-28")],
+            "Debet": [1234.5, None, 100],
+            "Kredit": [None, 234.5, None],
+        }
+    ).to_excel(xlsx, index=False, sheet_name="Posteringer")
+    from_excel, _ = ledger.read_postings(xlsx, mapping)
+    pd.testing.assert_frame_equal(ledger.to_ledger(from_excel)[0], expected)
+
+
+def test_load_replaces_the_function_years_of_the_file_and_a_reload_changes_nothing(tmp_path):
+    con = connect(tmp_path / "own.duckdb", read_only=False)
+    try:
+        first = ledger.load(con, EXAMPLE, MAPPING, municipality_code=706)
+        assert first.status == "loaded" and first.rows_read == 22 and first.rows_loaded == 9
+        before = con.execute("SELECT * FROM ledger ORDER BY ALL").df()
+        again = ledger.load(con, EXAMPLE, MAPPING, municipality_code=706)
+        assert again.status == "unchanged"
+        pd.testing.assert_frame_equal(con.execute("SELECT * FROM ledger ORDER BY ALL").df(), before)
+        assert con.execute("SELECT count(*) FROM _loads").fetchone()[0] == 1
+        # a later export of January only for 5.38.50: replaces that function's 2025, keeps the others
+        later = _write(tmp_path, ["9;31-01-2025;5.38.50;1;1.0;100,00;Løn"], name="januar.csv")
+        result = ledger.load(con, later, MAPPING, municipality_code=706)
+        assert (result.new, result.changed, result.removed) == (0, 1, 2)
+        rows = con.execute(
+            "SELECT function_code, month, spending_dkk FROM ledger WHERE function_code = '5.38.50'"
+        )
+        assert rows.fetchall() == [("5.38.50", 1, 100.0)]
+        assert con.execute("SELECT count(*) FROM ledger").fetchone()[0] == 7
+    finally:
+        con.close()
+
+
+def test_a_bad_row_refuses_the_whole_file(tmp_path):
+    con = connect(tmp_path / "own.duckdb", read_only=False)
+    try:
+        ledger.load(con, EXAMPLE, MAPPING, municipality_code=706)
+        before = con.execute("SELECT * FROM ledger ORDER BY ALL").df()
+        bad = _write(
+            tmp_path, ["1;31-01-2025;5.38.50;1;1.0;100,00;Løn", "2;31-02-2025;5.38.50;1;1.0;5,00;Løn"]
+        )
+        with pytest.raises(SchemaError, match="posteringer.csv, row 3, column 'Bogføringsdato'"):
+            ledger.load(con, bad, MAPPING, municipality_code=706)
+        pd.testing.assert_frame_equal(con.execute("SELECT * FROM ledger ORDER BY ALL").df(), before)
+        assert con.execute("SELECT count(*) FROM _loads").fetchone()[0] == 1
+    finally:
+        con.close()
+
+
+def test_checks_count_each_kind_of_finding(tmp_path):
+    path = _write(
+        tmp_path,
+        [
+            "1;31-01-2024;5.38.50;1;1.0;1.000,00;Løn",
+            "2;31-01-2024;5.38.99;1;4.7;50,00;Ukendt",  # unknown function
+            "3;31-01-2024;5.32.32;1;4.7;60,00;Udgået",  # retired in 2017
+            "4;31-01-2024;5.38.50;1;6.5;70,00;Renter",  # financial art on an operating function
+            "5;31-01-2024;5.38.50;1;8.6;-80,00;Refusion",  # refund outside dranst 2
+            "6;31-01-2024;5.22.07;1;4.7;90,00;Udgift",  # expense art on an income-only function
+            "7;31-01-2024;5.38.50;1;4.7;-10,00;Tilbageførsel",  # negative expense
+            "8;31-01-2024;5.38.50;1;7.7;-20,00;Salg",  # negative income: normal
+            "1;31-01-2024;5.38.50;1;1.0;1.000,00;Løn",  # duplicate of row 2
+        ],
+    )
+    postings, _ = ledger.read_postings(path, MAPPING, municipality_code=706)
+    found = {f.check: f for f in ledger.check_postings(postings)}
+    assert {k: f.count for k, f in found.items()} == {
+        "unknown_function": 1,
+        "retired_function": 1,
+        "wrong_account_type": 3,
+        "negative_posting": 1,
+        "duplicate_posting": 1,
+    }
+    assert found["unknown_function"].examples == ["række 3: 5.38.99, 31.01.2024, 50,00 kr., art 4.7, bilag 2"]
+    assert found["duplicate_posting"].examples[0].endswith("(som række 2)")
+    assert "Ukendt" not in " ".join(e for f in found.values() for e in f.examples)  # free text is never shown
+    no_art = ledger.check_postings(postings.assign(art=None))
+    assert next(f for f in no_art if f.check == "wrong_account_type").count is None
+
+
+def test_chart_of_accounts_is_shipped_and_partial():
+    chart = ledger.chart_of_accounts()
+    assert {"5.28.23", "5.38.50", "5.57.72", "5.58.82"} <= set(chart.function_code)
+    assert chart.set_index("function_code").loc["5.32.32", "valid_to"] == 2017
+    assert set(chart.kind) == {"operating", "income"}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Malformed files and mappings: each error names the file, the row and/or column, and what was expected
+
+
+@pytest.mark.parametrize(
+    ("lines", "header", "message"),
+    [
+        (
+            ["1;31-01-2025;5.38.50;1;1.0;100,00;x"],
+            HEADER.replace("Beløb", "Belob"),
+            "posteringer.csv, column 'Beløb': expected a column 'Beløb' (columns.amount in ledger.yaml); the file's "
+            "columns are Bilagsnr., Bogføringsdato, Funktion, Dranst, Art, Belob, Tekst (did you mean 'Belob'?), "
+            "found no such column",
+        ),
+        (
+            ["1;31-13-2025;5.38.50;1;1.0;100,00;x"],
+            HEADER,
+            "posteringer.csv, row 2, column 'Bogføringsdato': expected a date like 31-01-2025 or 31.01.2025, "
+            "found '31-13-2025'",
+        ),
+        (
+            ["1;31-01-2025;5.38.50;1;1.0;100,00;x", "2;31-01-2025;5.38.50;1;1.0;12,34,5;x"],
+            HEADER,
+            "posteringer.csv, row 3, column 'Beløb': expected an amount like 1.234.567,89 or -1234,5, found '12,34,5'",
+        ),
+        (
+            ["1;31-01-2025;Botilbud;1;1.0;100,00;x"],
+            HEADER,
+            "posteringer.csv, row 2, column 'Funktion': expected a function code such as 5.38.50 or 53850, "
+            "found 'Botilbud'",
+        ),
+        (
+            ["1;31-01-2025;5.38.50;1;1.0;100,00;x;ekstra"],
+            HEADER,
+            "posteringer.csv, row 2: expected 7 fields separated by ';' as in the header, found 8 fields",
+        ),
+        (
+            ["1;31-01-2025;5.38.50;1;1.0;;x"],
+            HEADER,
+            "posteringer.csv, row 2, column 'Beløb': expected an amount, found empty",
+        ),
+        (
+            ["1;010180-1234;5.38.50;1;1.0;100,00;x"],
+            HEADER,
+            "posteringer.csv, row 2, column 'Bogføringsdato': expected a date like 31-01-2025 or 31.01.2025, "
+            "found a CPR-shaped value (not shown)",
+        ),
+    ],
+)
+def test_malformed_ledger_files(tmp_path, lines, header, message):
+    path = _write(tmp_path, lines, header=header)
+    with pytest.raises(SchemaError) as e:
+        ledger.read_postings(path, MAPPING, municipality_code=706)
+    assert str(e.value) == message
+
+
+def test_malformed_inputs_outside_the_rows(tmp_path):
+    ok = _write(tmp_path, ["1;31-01-2025;5.38.50;1;1.0;100,00;x"])
+    with pytest.raises(SchemaError, match=r"expected a municipality: --municipality CODE, a column"):
+        ledger.read_postings(ok, MAPPING)
+    with pytest.raises(
+        SchemaError, match=r"posteringer.csv, column 'municipality_code': expected municipality 101"
+    ):
+        ledger.read_postings(
+            ok,
+            _mapping(
+                tmp_path,
+                MAPPING.read_text("utf-8").replace("constants: {}", "constants:\n  municipality_code: 706"),
+            ),
+            municipality_code=101,
+        )
+    empty = tmp_path / "tom.csv"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(
+        SchemaError, match=r"tom.csv: expected a header line and rows of data, found an empty file"
+    ):
+        ledger.read_postings(empty, MAPPING, municipality_code=706)
+    old = tmp_path / "gammel.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0")
+    with pytest.raises(
+        SchemaError, match=r"gammel.xls: expected a .xlsx workbook or a CSV file, found an old Excel"
+    ):
+        ledger.read_postings(old, MAPPING, municipality_code=706)
+    typo = _mapping(tmp_path, "colums:\n  date: Dato\n")
+    with pytest.raises(
+        SchemaError, match=r"m.yaml, column 'colums': expected only the keys .*\(did you mean 'columns'\?\)"
+    ):
+        ledger.read_mapping(typo)
+    field = _mapping(tmp_path, "columns:\n  function_code: F\n  date: D\n  ammount: B\n")
+    with pytest.raises(
+        SchemaError, match=r"column 'columns.ammount': expected one of the fields .*did you mean 'amount'"
+    ):
+        ledger.read_mapping(field)
+    missing = _mapping(tmp_path, "columns:\n  function_code: F\n  date: D\n")
+    with pytest.raises(
+        SchemaError, match=r"expected a column for 'amount' under columns \(or one of debit\)"
+    ):
+        ledger.read_mapping(missing)
+    decimal = _mapping(
+        tmp_path, "format:\n  decimal: ';'\ncolumns:\n  function_code: F\n  date: D\n  amount: B\n"
+    )
+    with pytest.raises(SchemaError, match=r"column 'format.decimal': expected ',' or '.', found ';'"):
+        ledger.read_mapping(decimal)

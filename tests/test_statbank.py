@@ -1,0 +1,368 @@
+"""Statistics Denmark: recorded (constructed) responses parsed to known values, the client against a local server."""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.data import statbank
+from analysis.data.schema import SchemaError
+from analysis.data.warehouse import connect
+
+DATA = Path(__file__).parent / "data" / "statbank"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reading
+
+
+def test_csv_with_labels_reads_to_codes_and_known_values():
+    df = statbank.read(DATA / "regk31_labels.csv")
+    assert list(df.columns) == [
+        "municipality_code",
+        "area_level",
+        "function_code",
+        "dranst",
+        "art",
+        "prisenhed",
+        "period",
+        "value",
+    ]
+    assert len(df) == 61
+    row = df[
+        (df.municipality_code == 706)
+        & (df.function_code == "5.38.50")
+        & (df.period == pd.Period("2024", "Y"))
+        & df.prisenhed.str.contains("1.000")
+        & (df.dranst == "1 Drift")
+    ]
+    assert row["value"].tolist() == [98765.0]
+    assert set(df.loc[df.municipality_code == 0, "area_level"]) == {"country"}
+    assert set(df.loc[df.municipality_code == 82, "area_level"]) == {"region"}
+    assert "5.38" in set(df.function_code)  # a main function
+    per_resident = df[(df.municipality_code == 706) & df.prisenhed.str.startswith("Kr.")]
+    assert per_resident["value"].iloc[0] == pytest.approx(2178.9)  # decimal comma
+    missing = df[
+        (df.municipality_code == 706) & (df.function_code == "5.38.52") & (df.period.dt.year == 2024)
+    ]
+    assert missing["value"].isna().all()  # '..'
+
+
+def test_csv_with_codes_reads_the_same_codes():
+    df = statbank.read(DATA / "regk31_codes.csv")
+    assert sorted(df.municipality_code.unique()) == [0, 101, 706, 751]
+    assert set(df.function_code) == {"5.38.50", "5.38.52"}
+    assert df.loc[(df.municipality_code == 706) & (df.function_code == "5.38.50"), "value"].tolist() == [
+        95112.0,
+        98765.0,
+    ]
+
+
+def test_bulk_without_bom_and_jsonstat_are_read():
+    bulk = statbank.read(DATA / "budk32_bulk.csv")
+    assert len(bulk) == 6 and sorted(bulk.municipality_code.unique()) == [101, 706, 751]
+    js = statbank.read(DATA / "folk1a.jsonstat.json")
+    assert len(js) == 2 * 127 and "contentscode" not in js.columns
+    assert js.attrs["labels"]["alder"]["18"] == "18 år"
+    total = js[(js.municipality_code == 706) & (js.alder == "IALT")]
+    assert total["value"].tolist() == [43540.0] and total["period"].iloc[0] == pd.Period("2025Q1", "Q")
+
+
+def test_time_codes_text_input_and_bytes():
+    text = "OMRÅDE;TID;INDHOLD\nSyddjurs;2024M01;1,5\nSyddjurs;2024M12;..\n"
+    df = statbank.read(text)
+    assert df.period.tolist() == [pd.Period("2024-01", "M"), pd.Period("2024-12", "M")]
+    assert df.value.iloc[0] == 1.5 and np.isnan(df.value.iloc[1])
+    same = statbank.read(("\ufeff" + text).encode("utf-8"))
+    assert same.equals(df)
+    assert statbank.period("2024K3") == pd.Period("2024Q3", "Q")
+    english = statbank.read("REGION;TIME;INDHOLD\nCopenhagen;2024;1.5\nAll Denmark;2024;2\n")
+    assert english.municipality_code.tolist() == [101, 0] and english.value.tolist() == [1.5, 2.0]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Into warehouse rows
+
+
+def test_regk31_becomes_accounts_in_dkk():
+    out = statbank.to_accounts(statbank.read(DATA / "regk31_labels.csv"))
+    acc = out.frame.set_index(["municipality_code", "year", "function_code"])["spending_dkk"]
+    assert acc[(706, 2024, "5.38.50")] == 98_765_000.0
+    assert acc[(101, 2023, "5.38.52")] == 402_114_000.0
+    assert (706, 2024, "5.38.52") not in acc.index  # '..'
+    assert len(out.frame) == 11 and set(out.frame.municipality_code) == {101, 706, 751}
+    assert out.skipped["the whole country, regions and other areas (not municipalities)"] == 24
+    assert out.skipped["the other PRISENHED (each row is given in two units)"] == 12
+    assert sum("DRANST" in k for k in out.skipped) == 1
+
+
+def test_codes_need_a_unit_and_budgets_say_they_are_original():
+    df = statbank.read(DATA / "regk31_codes.csv")
+    with pytest.raises(
+        SchemaError, match=r"regk31_codes.csv, column 'PRISENHED': expected one PRISENHED in 1.000"
+    ):
+        statbank.to_accounts(df, name="regk31_codes.csv")
+    out = statbank.to_accounts(df, unit=1000)
+    assert (
+        out.frame.set_index(["municipality_code", "year", "function_code"]).loc[
+            (706, 2024, "5.38.50"), "spending_dkk"
+        ]
+        == 98_765_000.0
+    )
+    budgets = statbank.to_budgets(statbank.read(DATA / "budk32_bulk.csv"))
+    assert (
+        budgets.frame.set_index(["municipality_code", "year"]).loc[(706, 2025), "budget_dkk"] == 101_250_000.0
+    )
+    assert any("original" in n for n in budgets.notes)
+
+
+def test_folk1a_gives_population_and_working_age_on_1_january():
+    out = statbank.to_municipalities(statbank.read(DATA / "folk1a.csv"))
+    m = out.frame.set_index(["municipality_code", "year"])
+    assert m.loc[(706, 2024), "population"] == 43_040 and m.loc[(706, 2024), "population_18_64"] == 24_440
+    assert m.loc[(706, 2025), "population_18_64"] == 24_675
+    assert (
+        m.loc[(706, 2024), "municipality"] == "Syddjurs"
+        and m.loc[(706, 2024), "region"] == "Region Midtjylland"
+    )
+    assert out.skipped["quarters other than the first (population on 1 January is used)"] == 2 * 127
+    js = statbank.to_municipalities(statbank.read(DATA / "folk1a.jsonstat.json")).frame
+    assert js.set_index("municipality_code").loc[706, ["population", "population_18_64"]].tolist() == [
+        43540,
+        24675,
+    ]
+
+
+def test_hand_table_fills_persons_and_spending_from_accounts():
+    accounts = statbank.to_accounts(statbank.read(DATA / "regk31_labels.csv")).frame
+    out = statbank.to_activity(statbank.read(DATA / "hand_recipients.csv"), accounts, provider="external")
+    a = out.frame.set_index(["municipality_code", "year", "function_code", "paragraph"])
+    assert a.loc[(706, 2024, "5.38.50", "§108"), "full_year_persons"] == 132
+    assert a.loc[(706, 2024, "5.38.50", "§108"), "spending_dkk"] == 98_765_000.0
+    assert set(out.frame.provider) == {"external"}
+    assert any("no provider split" in n for n in out.notes)
+    assert statbank._service("Socialpædagogisk støtte i botilbudslignende tilbud (§ 85)") == (
+        "5.38.51",
+        "§85",
+    )
+    assert statbank._service("Socialpædagogisk støtte i eget hjem (§ 85)") == ("5.38.38", "§85")
+    assert statbank._service("Hjemmehjælp (§ 83)") is None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Malformed responses: each error names the source, the row or column, and what was expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "OMRÅDE;TID;ANTAL\nSyddjurs;2024;1\n",
+            "x.csv, column 'INDHOLD': expected a column INDHOLD with the values",
+        ),
+        (
+            "OMRÅDE;TID;INDHOLD\nSyddjurs;2024;1\nKobenhavn;2024;2\n",
+            "x.csv, row 3, column 'OMRÅDE': expected a municipality, region or 'Hele landet' by code or name "
+            "(did you mean 'København'?), found 'Kobenhavn'",
+        ),
+        (
+            "OMRÅDE;TID;INDHOLD\nSyddjurs;2024 1. kvt.;1\n",
+            "x.csv, row 2, column 'TID': expected a time code such as 2024, 2024K1 or 2024M01, found '2024 1. kvt.'",
+        ),
+        (
+            "OMRÅDE;TID;INDHOLD\nSyddjurs;2024;12a\n",
+            "x.csv, row 2, column 'INDHOLD': expected a number, or '..' for a missing value, found '12a'",
+        ),
+        (
+            "OMRÅDE;TID;INDHOLD\nSyddjurs;2024;1;2\n",
+            "x.csv, row 2: expected 3 fields separated by ';' as in the header, found 4 fields",
+        ),
+        (
+            "OMRÅDE;FUNKTION;TID;INDHOLD\nSyddjurs;Botilbud;2024;1\n",
+            "x.csv, row 2, column 'FUNKTION': expected a function code or label such as '5.38.50 Botilbud ...'",
+        ),
+        (
+            '{"dataset": {"dimension": {"id": ["A"], "size": [2], "A": {"category": {"index": {"x": 0}}}}, '
+            '"value": [1, 2]}}',
+            "x.csv, column 'A': expected 2 categories as the size says, found 1",
+        ),
+    ],
+)
+def test_malformed_responses(text, message):
+    with pytest.raises(SchemaError) as e:
+        statbank.read(text, name="x.csv")
+    assert str(e.value).startswith(message)
+
+
+def test_malformed_tables():
+    with pytest.raises(
+        ValueError, match=r"no loader for Statistics Denmark table 'REGK32' \(did you mean 'REGK31'"
+    ):
+        statbank.table_kind("REGK32")
+    folk = statbank.read(
+        "OMRÅDE;ALDER;TID;INDHOLD\nSyddjurs;Alder i alt;2024K1;100\nSyddjurs;18 år;2024K1;10\n"
+    )
+    with pytest.raises(
+        SchemaError, match=r"expected every age from 18 to 64 \(ALDER=\*\), found no 19, 20, 21"
+    ):
+        statbank.to_municipalities(folk, name="f.csv")
+    per_resident = statbank.read(
+        "OMRÅDE;FUNKTION;PRISENHED;TID;INDHOLD\nSyddjurs;5.38.50 Botilbud;Kr. pr. indbygger;2024;2262,6\n"
+    )
+    with pytest.raises(SchemaError, match="expected one PRISENHED in 1.000 kr."):
+        statbank.to_accounts(per_resident)
+    monthly = statbank.read("OMRÅDE;FUNKTION;TID;INDHOLD\nSyddjurs;53850;2024M01;1\n")
+    with pytest.raises(SchemaError, match=r"column 'TID': expected yearly time codes \(2024\), found M"):
+        statbank.to_accounts(monthly)
+
+
+def test_hand_load_needs_a_provider(tmp_path):
+    con = connect(tmp_path / "w.duckdb", read_only=False)
+    try:
+        with pytest.raises(ValueError, match="has no provider split; say which provider type"):
+            statbank.load(con, DATA / "hand_recipients.csv", "HAND01")
+    finally:
+        con.close()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Loading: all or nothing, and a reload changes nothing
+
+
+def test_load_in_order_and_reload_changes_nothing(tmp_path):
+    path = tmp_path / "own.duckdb"
+    con = connect(path, read_only=False)
+    try:
+        files = [
+            ("folk1a.csv", "FOLK1A", {}),
+            ("regk31_labels.csv", "REGK31", {}),
+            ("budk32_bulk.csv", "BUDK32", {}),
+            ("hand_recipients.csv", "HAND01", {"provider": "internal"}),
+        ]
+        first = [statbank.load(con, DATA / f, t, **kw) for f, t, kw in files]
+        assert [r.status for r in first] == ["loaded"] * 4
+        assert [r.rows_loaded for r in first] == [4, 11, 6, 11]
+        snapshot = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").df() for t in ("accounts", "activity")}
+        again = [statbank.load(con, DATA / f, t, **kw) for f, t, kw in files]
+        assert [r.status for r in again] == ["unchanged"] * 4
+        assert "unchanged" in again[1].describe()
+        for t, before in snapshot.items():
+            pd.testing.assert_frame_equal(con.execute(f"SELECT * FROM {t} ORDER BY ALL").df(), before)
+        assert con.execute("SELECT count(*) FROM _loads").fetchone()[0] == 4
+        assert con.execute("SELECT count(*) FROM function_areas").fetchone()[0] == 11
+    finally:
+        con.close()
+
+
+def test_a_failing_load_writes_nothing(tmp_path):
+    bad = tmp_path / "regk31.csv"
+    bad.write_text(
+        "OMRÅDE;FUNKTION;TID;INDHOLD\nSyddjurs;5.38.50;2024;1\nAarhus;5.38.50;2024;x\n", encoding="utf-8"
+    )
+    con = connect(tmp_path / "w.duckdb", read_only=False)
+    try:
+        with pytest.raises(SchemaError, match="regk31.csv, row 3, column 'INDHOLD'"):
+            statbank.load(con, bad, "REGK31")
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        assert "_loads" not in tables and "accounts" not in tables
+    finally:
+        con.close()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The client, against a local server that replays the recorded responses
+
+
+class _Replay(BaseHTTPRequestHandler):
+    files = {
+        ("data", "REGK31", "CSV"): "regk31_labels.csv",
+        ("data", "FOLK1A", "JSONSTAT"): "folk1a.jsonstat.json",
+        ("tableinfo", "REGK31", "JSON"): "tableinfo_REGK31.json",
+        ("tableinfo", "FOLK1A", "JSON"): "tableinfo_FOLK1A.json",
+    }
+    requests: list[dict] = []
+
+    def do_POST(self):  # noqa: N802 - the http.server API
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])).decode("utf-8"))
+        endpoint = self.path.rstrip("/").rsplit("/", 1)[-1]
+        self.requests.append({"path": self.path, **body})
+        if self.path.startswith("/broken/"):
+            return self._send(500, b"Internal Server Error", "text/plain")
+        name = self.files.get((endpoint, str(body.get("table", "")).upper(), body.get("format", "JSON")))
+        if name is None:
+            error = {
+                "errorTypeCode": "EXTRACT-NOTFOUND",
+                "message": f"Tabellen '{body.get('table')}' findes ikke.",
+            }
+            return self._send(400, json.dumps(error).encode("utf-8"), "application/json")
+        return self._send(200, (DATA / name).read_bytes(), "text/csv; charset=utf-8")
+
+    def _send(self, status, payload, content_type):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Replay)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_client_fetches_and_the_response_parses_as_the_file(server, tmp_path):
+    client = statbank.Client(f"{server}/v1")
+    text = client.data("regk31", {"område": ["706", "101"], "FUNKTION": "53850", "tid": ">2022"})
+    sent = _Replay.requests[-1]
+    assert sent["path"] == "/v1/data" and sent["table"] == "regk31" and sent["format"] == "CSV"
+    assert [v["code"] for v in sent["variables"]] == ["OMRÅDE", "FUNKTION", "Tid"]  # the table's own spelling
+    assert sent["valuePresentation"] == "Value" and sent["lang"] == "da"
+    assert statbank.read(text).equals(statbank.read(DATA / "regk31_labels.csv"))
+    saved = client.download(
+        "FOLK1A", {"OMRÅDE": "*", "ALDER": "*", "Tid": "2025K1"}, tmp_path / "f.json", format="JSONSTAT"
+    )
+    assert statbank.to_municipalities(statbank.read(saved)).frame.population.tolist() == [648_300, 43_540]
+
+
+def test_client_errors_name_table_variable_and_value(server, monkeypatch):
+    monkeypatch.setenv(statbank.BASE_URL_ENV, f"{server}/v1")
+    client = statbank.Client()
+    with pytest.raises(
+        statbank.StatbankError, match=r"Statistics Denmark has no table 'REGK99'.*findes ikke"
+    ):
+        client.data("REGK99", {"OMRÅDE": "*"})
+    with pytest.raises(
+        statbank.StatbankError,
+        match=r"table REGK31 has no variable 'FUNKTIONN' \(did you mean 'FUNKTION'\?\)",
+    ):
+        client.data("REGK31", {"FUNKTIONN": "53850"})
+    with pytest.raises(
+        statbank.StatbankError, match=r"table REGK31, variable DRANST has no value '9'; values: 1, 2, 3"
+    ):
+        client.data("REGK31", {"DRANST": "9"})
+    with pytest.raises(
+        statbank.StatbankError, match=r"answered HTTP 400 to data for table REGK31.*findes ikke"
+    ):
+        client.data(
+            "REGK31", {"DRANST": "1"}, format="BULK"
+        )  # nothing recorded for BULK: the server says 400
+    broken = statbank.Client(f"{server}/broken")
+    with pytest.raises(statbank.StatbankError, match=r"answered HTTP 500 to tableinfo for table REGK31"):
+        broken.data("REGK31", {})
+    unreachable = statbank.Client("http://127.0.0.1:9/v1", timeout=2)
+    with pytest.raises(
+        statbank.StatbankError, match="could not reach Statistics Denmark's API at http://127.0.0.1:9"
+    ):
+        unreachable.tableinfo("REGK31")
