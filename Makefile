@@ -23,13 +23,13 @@ reports: $(STAMP)
 	$(BIN)/analysis run parameters/batches/default.yaml
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench notebooks
+	$(BIN)/ruff format --check src tests bench notebooks
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check --fix src tests bench
-	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench notebooks
+	$(BIN)/ruff format src tests bench notebooks
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/

@@ -6,16 +6,24 @@ import pandas as pd
 import pytest
 
 from analysis.benchmark import (
+    GAP_STEPS,
     benchmark,
     benchmark_inputs,
+    benchmark_report,
     decompose,
+    gap_steps,
     group_peers,
     internal_vs_external,
+    key_figures,
     nearest_peers,
+    peer_table,
     peers_from_list,
     potentials,
+    provider_breakdown,
     provider_prices,
     region_peers,
+    select_peers,
+    structural_distances,
     unit_measures,
 )
 
@@ -512,5 +520,248 @@ def test_internal_vs_external():
     assert result.loc["all", "external_price_dkk"] == pytest.approx(0.7 * MIO)
     assert result.loc["all", "price_difference_dkk"] == pytest.approx(0.2 * MIO)
     assert result.loc["all", "external_share"] == pytest.approx(1 / 3)
+    # premium = external persons x price difference: §108 1 x 0.3 mio; all 2 x 0.2 mio; §107 undefined
+    assert result.loc["§108", "external_premium_dkk"] == pytest.approx(0.3 * MIO)
+    assert result.loc["all", "external_premium_dkk"] == pytest.approx(0.4 * MIO)
+    assert math.isnan(result.loc["§107", "external_premium_dkk"])
     with pytest.raises(ValueError, match="municipality 999 has no activity rows"):
         internal_vs_external(activity, 999, "5.38.50", 2024)
+
+
+# ---------------------------------------------------------------------------------------------------
+# what the report shows: peer choice with distances, peer table, key figures, waterfall, providers
+# ---------------------------------------------------------------------------------------------------
+
+# Distances from 101 in MUNICIPALITIES (see test_nearest_peers_hand_computed_order):
+#   147 sqrt(1.5) = 1.2247, 151 sqrt(4.5) = 2.1213, 155 sqrt(10.5) = 3.2404, 153 sqrt(11) = 3.3166
+DISTANCE_FROM_101 = {147: math.sqrt(1.5), 151: math.sqrt(4.5), 155: math.sqrt(10.5), 153: math.sqrt(11)}
+
+
+def test_structural_distances_are_those_of_nearest_peers():
+    distance = structural_distances(MUNICIPALITIES, 101, 2024)
+    assert sorted(distance.index) == [147, 151, 153, 155]  # every other municipality, own left out
+    for code, expected in DISTANCE_FROM_101.items():
+        assert distance[code] == pytest.approx(expected)
+
+
+def test_select_peers_by_each_method_with_distances():
+    knn = select_peers(MUNICIPALITIES, 101, 2024, "knn", k=2)
+    assert list(knn["municipality_code"]) == [147, 151]
+    assert list(knn.columns) == ["municipality_code", "municipality", "distance"]
+    # a list, a region and a group are ordered by distance (not by the order given or the code)
+    listed = select_peers(MUNICIPALITIES, 101, 2024, "list", codes=[155, 147])
+    assert list(listed["municipality_code"]) == [147, 155]
+    assert list(listed["distance"]) == pytest.approx([DISTANCE_FROM_101[147], DISTANCE_FROM_101[155]])
+    region = select_peers(MUNICIPALITIES, 101, 2024, "region")  # North: 147, 151, 155
+    assert list(region["municipality_code"]) == [147, 151, 155]
+    group = select_peers(MUNICIPALITIES, 101, 2024, "group")  # A: 147, 153, 155; 155 is nearer than 153
+    assert list(group["municipality_code"]) == [147, 155, 153]
+    assert list(group["distance"]) == pytest.approx([DISTANCE_FROM_101[c] for c in (147, 155, 153)])
+    for peers in (knn, listed, region, group):
+        assert 101 not in set(peers["municipality_code"])
+
+
+def test_select_peers_errors():
+    with pytest.raises(
+        ValueError, match="unknown peer method 'nearest'; choose one of knn, list, region, group"
+    ):
+        select_peers(MUNICIPALITIES, 101, 2024, "nearest")
+    with pytest.raises(ValueError, match="peer codes are given but the peer method is 'knn'"):
+        select_peers(MUNICIPALITIES, 101, 2024, "knn", codes=[147])
+    with pytest.raises(ValueError, match="'list' needs the peers' municipality codes"):
+        select_peers(MUNICIPALITIES, 101, 2024, "list")
+    with pytest.raises(ValueError, match="cannot be its own peer"):
+        select_peers(MUNICIPALITIES, 101, 2024, "list", codes=[147, 101])
+
+
+def test_peer_table_own_first_then_peers_with_measures():
+    # 101: 4 + 1 persons, 2.0 + 0.8 mio -> price 0.56 mio, rate 5 / 1,000 * 1,000 = 5.0, 2,800 per resident
+    # 147: 2 persons, 2.4 mio -> price 1.2 mio, rate 2.0, 2,400 per resident
+    # 151: no rows -> no data (NaN, not 0)
+    activity = pd.DataFrame(
+        [
+            activity_row(101, 2024, "§108", "internal", 4, 2.0 * MIO),
+            activity_row(101, 2024, "§108", "external", 1, 0.8 * MIO),
+            activity_row(147, 2024, "§108", "external", 2, 2.4 * MIO),
+            activity_row(151, 2023, "§108", "external", 9, 9.0 * MIO),  # another year
+        ]
+    )
+    peers = select_peers(MUNICIPALITIES, 101, 2024, "list", codes=[151, 147])
+    table = peer_table(activity, MUNICIPALITIES, 101, peers, "5.38.50", 2024).set_index("municipality_code")
+    assert list(table.index) == [101, 147, 151]
+    assert list(table["role"]) == ["own", "peer", "peer"]
+    assert list(table["distance"]) == pytest.approx([0, DISTANCE_FROM_101[147], DISTANCE_FROM_101[151]])
+    assert table.loc[101, "population"] == pytest.approx(100)  # 10 ** (4 - 2)
+    assert table.loc[147, "socioeconomic_index"] == pytest.approx(1.1)
+    assert table.loc[101, "price_dkk"] == pytest.approx(560_000)
+    assert table.loc[101, "rate_per_1000"] == pytest.approx(5.0)
+    assert table.loc[101, "spending_per_resident_dkk"] == pytest.approx(2_800)
+    assert table.loc[147, "price_dkk"] == pytest.approx(1_200_000)
+    assert table.loc[147, "rate_per_1000"] == pytest.approx(2.0)
+    assert list(table["has_data"]) == [True, True, False]
+    assert math.isnan(table.loc[151, "full_year_persons"]) and math.isnan(table.loc[151, "price_dkk"])
+    with pytest.raises(ValueError, match="cannot be its own peer"):
+        peer_table(activity, MUNICIPALITIES, 101, pd.DataFrame({"municipality_code": [101]}), "5.38.50", 2024)
+
+
+def test_key_figures_against_peers_and_country():
+    # population 1,000 each; peers 147, 151, 153; 155 only counts for the country
+    #   code  persons  spending  price     rate  per resident
+    #   101      5     2.8 mio   0.56 mio   5     2,800  (own)
+    #   147      2     2.4 mio   1.2 mio    2     2,400
+    #   151      4     2.0 mio   0.5 mio    4     2,000
+    #   153      0     0.3 mio   -          0       300
+    #   155      9     4.5 mio   0.5 mio    9     4,500  (not a peer)
+    # peers weighted: 4.7 mio / 6 persons = 783,333; 6 / 3,000 * 1,000 = 2.0; 4.7 mio / 3,000 = 1,566.67
+    # country weighted: 12.0 mio / 20 persons = 600,000; 20 / 5,000 * 1,000 = 4.0; 12.0 mio / 5,000 = 2,400
+    rows = [(101, 5, 2.8), (147, 2, 2.4), (151, 4, 2.0), (153, 0, 0.3), (155, 9, 4.5)]
+    activity = pd.DataFrame([activity_row(c, 2024, "§108", "internal", n, s * MIO) for c, n, s in rows])
+    result = key_figures(activity, MUNICIPALITIES, 101, [147, 151, 153], "5.38.50", 2024)
+    price, rate, per = (result.loc[m] for m in ("price_dkk", "rate_per_1000", "spending_per_resident_dkk"))
+    assert price["own"] == pytest.approx(560_000)
+    assert price["peer_average"] == pytest.approx(4.7 * MIO / 6)
+    assert price["peer_median"] == pytest.approx(850_000)  # of 1.2 and 0.5 mio: 153 has no price
+    assert (price["peer_min"], price["peer_max"]) == pytest.approx((500_000, 1_200_000))
+    assert price["n_peers"] == 2
+    assert price["national"] == pytest.approx(600_000)
+    assert (price["rank"], price["n_ranked"]) == (2, 3)  # 0.5 < 0.56 < 1.2 mio
+    assert rate["peer_average"] == pytest.approx(2.0)
+    assert (rate["peer_median"], rate["peer_min"], rate["peer_max"]) == pytest.approx((2, 0, 4))
+    assert rate["national"] == pytest.approx(4.0)
+    assert (rate["rank"], rate["n_ranked"]) == (4, 4)  # 0 < 2 < 4 < 5
+    assert per["peer_average"] == pytest.approx(4.7 * MIO / 3_000)
+    assert per["national"] == pytest.approx(2_400)
+    assert per["own"] == pytest.approx(2_800)
+    # the weighted peer average is the one decompose uses
+    inputs = benchmark_inputs(activity, MUNICIPALITIES, 101, [147, 151, 153], "5.38.50", 2024)
+    assert price["peer_average"] == pytest.approx(decompose(inputs.own, inputs.peers)["peer_price"])
+
+
+def test_gap_steps_walk_from_expected_to_own_spending():
+    # test_both_differ_and_add_up: expected 12.5 mio, price +2.0 mio, quantity -2.5 mio, own 12 mio
+    peers = peer_frame((6.6 * MIO, 6, 3_000), (13.4 * MIO, 14, 5_000))
+    steps = gap_steps(decompose(unit(12 * MIO, 10, 5_000), peers)).set_index("step")
+    assert tuple(steps.index) == GAP_STEPS
+    assert list(steps["value"]) == pytest.approx([12.5 * MIO, 2.0 * MIO, -2.5 * MIO, 12 * MIO])
+    assert list(steps["start"]) == pytest.approx([0, 12.5 * MIO, 14.5 * MIO, 0])
+    assert list(steps["end"]) == pytest.approx([12.5 * MIO, 14.5 * MIO, 12 * MIO, 12 * MIO])
+    assert steps.loc["quantity_effect", "end"] == pytest.approx(steps.loc["own", "end"])
+    assert list(steps["is_total"]) == [True, False, False, True]
+
+
+def test_provider_breakdown_by_paragraph_and_provider():
+    # population 1,000 each; peers 147 and 151 (2,000 together, whatever their providers)
+    #   own 101: §108 internal 4 persons 2.0 mio, external 1 person 0.8 mio
+    #   147: §108 external 2 persons 2.4 mio;  151: §108 internal 4 persons 2.0 mio, §107 external 1 person 1.5 mio
+    # §108 internal: own 0.5 mio vs peers 0.5 mio (ratio 1); rates 4.0 vs 4/2,000*1,000 = 2.0; shares 4/5, 4/6
+    # §108 external: own 0.8 mio vs 1.2 mio (ratio 2/3); rates 1.0 vs 1.0; shares 1/5, 2/6
+    # §108 all: own 2.8/5 = 0.56 mio vs 4.4/6 = 0.7333 mio; rates 5.0 vs 3.0
+    # §107: no own persons (price and share NaN); peers 1.5 mio, rate 0.5, all external
+    # all/all: peers 5.9 mio / 7 persons = 842,857; rate 7 / 2,000 * 1,000 = 3.5 (= decompose's peer price and rate)
+    activity = pd.DataFrame(
+        [
+            activity_row(101, 2024, "§108", "internal", 4, 2.0 * MIO),
+            activity_row(101, 2024, "§108", "external", 1, 0.8 * MIO),
+            activity_row(147, 2024, "§108", "external", 2, 2.4 * MIO),
+            activity_row(151, 2024, "§108", "internal", 4, 2.0 * MIO),
+            activity_row(151, 2024, "§107", "external", 1, 1.5 * MIO),
+            activity_row(155, 2024, "§108", "external", 50, 99 * MIO),  # not a peer
+        ]
+    )
+    result = provider_breakdown(activity, MUNICIPALITIES, 101, [147, 151], "5.38.50", 2024)
+    assert list(zip(result["paragraph"], result["provider"], strict=True)) == [
+        (p, q) for p in ("§107", "§108", "all") for q in ("internal", "external", "all")
+    ]
+    r = result.set_index(["paragraph", "provider"])
+    assert r.loc[("§108", "internal"), "own_price_dkk"] == pytest.approx(500_000)
+    assert r.loc[("§108", "internal"), "peer_price_dkk"] == pytest.approx(500_000)
+    assert r.loc[("§108", "internal"), "price_ratio"] == pytest.approx(1.0)
+    assert r.loc[("§108", "internal"), "own_rate"] == pytest.approx(4.0)
+    assert r.loc[("§108", "internal"), "peer_rate"] == pytest.approx(2.0)
+    assert r.loc[("§108", "internal"), "own_share"] == pytest.approx(0.8)
+    assert r.loc[("§108", "internal"), "peer_share"] == pytest.approx(4 / 6)
+    assert r.loc[("§108", "external"), "price_ratio"] == pytest.approx(2 / 3)
+    assert r.loc[("§108", "external"), "peer_rate"] == pytest.approx(1.0)
+    assert r.loc[("§108", "all"), "peer_price_dkk"] == pytest.approx(4.4 * MIO / 6)
+    assert r.loc[("§108", "all"), "own_rate"] == pytest.approx(5.0)
+    assert r.loc[("§107", "external"), "own_persons"] == 0
+    assert math.isnan(r.loc[("§107", "external"), "own_price_dkk"])
+    assert math.isnan(r.loc[("§107", "all"), "own_share"])
+    assert r.loc[("§107", "external"), "peer_price_dkk"] == pytest.approx(1.5 * MIO)
+    assert r.loc[("§107", "external"), "peer_rate"] == pytest.approx(0.5)
+    inputs = benchmark_inputs(activity, MUNICIPALITIES, 101, [147, 151], "5.38.50", 2024)
+    whole = decompose(inputs.own, inputs.peers)
+    assert r.loc[("all", "all"), "peer_price_dkk"] == pytest.approx(whole["peer_price"])
+    assert r.loc[("all", "all"), "peer_rate"] == pytest.approx(whole["peer_rate"])
+    assert r.loc[("all", "all"), "peer_price_dkk"] == pytest.approx(5.9 * MIO / 7)
+    with pytest.raises(ValueError, match="own municipality 101 has no activity rows"):
+        provider_breakdown(activity, MUNICIPALITIES, 101, [147], "5.38.52", 2024)
+
+
+REPORT_ACTIVITY = pd.DataFrame(
+    [
+        # 2023: 151 has no rows (left out that year)
+        activity_row(101, 2023, "§108", "internal", 5, 2.5 * MIO),
+        activity_row(147, 2023, "§108", "external", 2, 2.0 * MIO),
+        # 2024
+        activity_row(101, 2024, "§108", "internal", 4, 2.0 * MIO),
+        activity_row(101, 2024, "§108", "external", 1, 0.8 * MIO),
+        activity_row(147, 2024, "§108", "external", 2, 2.4 * MIO),
+        activity_row(151, 2024, "§108", "internal", 4, 2.0 * MIO),
+        activity_row(155, 2024, "§108", "external", 3, 2.7 * MIO),  # not a peer
+    ]
+)
+
+
+def test_benchmark_report_assembles_the_report():
+    # 2024: peers 147 + 151: 6 persons, 4.4 mio, pop 2,000 -> price 733,333, rate 3.0
+    #   own 5 persons, 2.8 mio, pop 1,000: expected 3 persons, 2.2 mio; gap 0.6 mio
+    #   price effect 2.8 - 0.7333 * 5 = -0.8667 mio; quantity effect (5 - 3) * 0.7333 = 1.4667 mio
+    # 2023: only 147: price 1.0 mio, rate 2.0; own 5 persons 2.5 mio: expected 2 persons, 2.0 mio; gap 0.5 mio
+    #   price effect 2.5 - 1.0 * 5 = -2.5 mio; quantity effect (5 - 2) * 1.0 = 3.0 mio
+    rep = benchmark_report(
+        REPORT_ACTIVITY, MUNICIPALITIES, 101, "5.38.50", 2022, 2024, method="list", peer_codes=[151, 147]
+    )
+    assert rep.municipality == "M101" and rep.year == 2024
+    assert rep.years == (2023, 2024)  # 2022 has no own activity
+    assert list(rep.peers["municipality_code"]) == [147, 151]  # by distance
+    assert rep.weights == {"population": 1.0, "socioeconomic_index": 1.0, "population_density": 1.0}
+    assert rep.latest["peer_price"] == pytest.approx(4.4 * MIO / 6)
+    assert rep.latest["peer_rate"] == pytest.approx(3.0)
+    assert rep.latest["gap_dkk"] == pytest.approx(0.6 * MIO)
+    assert rep.latest["price_effect_dkk"] == pytest.approx(2.8 * MIO - 4.4 * MIO / 6 * 5)
+    assert rep.latest["quantity_effect_dkk"] == pytest.approx(2 * 4.4 * MIO / 6)
+    assert list(rep.yearly["gap_dkk"]) == pytest.approx([0.5 * MIO, 0.6 * MIO])
+    assert rep.yearly["price_effect_dkk"].iloc[0] == pytest.approx(-2.5 * MIO)
+    assert rep.yearly["quantity_effect_dkk"].iloc[0] == pytest.approx(3.0 * MIO)
+    assert rep.peers_without_data == (151,)
+    assert rep.steps.set_index("step").loc["own", "end"] == pytest.approx(2.8 * MIO)
+    assert list(rep.peer_table["municipality_code"]) == [101, 147, 151]
+    assert rep.key_figures.loc["price_dkk", "own"] == pytest.approx(560_000)
+    assert len(rep.potentials) == 9
+    assert rep.potentials.set_index(["yardstick", "measure"]).loc[
+        ("peer_average", "spending"), "effect_dkk"
+    ] == pytest.approx(0.6 * MIO)
+    roles = dict(zip(rep.provider_prices["municipality_code"], rep.provider_prices["role"], strict=True))
+    assert roles == {101: "own", 147: "peer", 155: "other"}  # 151 buys no external places
+    assert rep.internal_external.set_index("paragraph").loc["all", "external_premium_dkk"] == pytest.approx(
+        0.3 * MIO  # 1 external person x (0.8 - 0.5) mio
+    )
+    assert rep.providers.set_index(["paragraph", "provider"]).loc[
+        ("§108", "all"), "own_rate"
+    ] == pytest.approx(5)
+
+    knn = benchmark_report(REPORT_ACTIVITY, MUNICIPALITIES, 101, "5.38.50", 2023, 2024, k=2)
+    assert list(knn.peers["municipality_code"]) == [147, 151] and knn.method == "knn"
+    assert 101 not in set(knn.peers["municipality_code"])
+
+
+def test_benchmark_report_errors():
+    with pytest.raises(ValueError, match="first_year 2025 is after last_year 2024"):
+        benchmark_report(REPORT_ACTIVITY, MUNICIPALITIES, 101, "5.38.50", 2025, 2024)
+    with pytest.raises(
+        ValueError, match="own municipality 153 has no activity rows for function 5.38.50, year 2024"
+    ):
+        benchmark_report(REPORT_ACTIVITY, MUNICIPALITIES, 153, "5.38.50", 2023, 2024)
+    with pytest.raises(ValueError, match="unknown peer method"):
+        benchmark_report(REPORT_ACTIVITY, MUNICIPALITIES, 101, "5.38.50", 2023, 2024, method="nearest")

@@ -27,6 +27,12 @@ Units and conventions
 - **Outliers** among external prices: price > Q3 + 1.5 x IQR (Tukey's upper fence) of the distribution across
   municipalities for the same function, year and paragraph (see :func:`provider_prices`).
 
+- **Peers** are chosen once, on the structural figures of the last year (:func:`select_peers`: the k nearest,
+  a given list, the region or the municipality group), and kept for every year of a development.
+
+:func:`benchmark_report` assembles everything ``notebooks/benchmark.ipynb`` shows, so that the notebook only
+frames and plots.
+
 Errors are :class:`ValueError` with a message naming what is wrong.
 """
 
@@ -34,6 +40,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
@@ -41,16 +48,24 @@ import pandas as pd
 
 __all__ = [
     "BenchmarkInputs",
+    "BenchmarkReport",
     "benchmark",
     "benchmark_inputs",
+    "benchmark_report",
     "decompose",
+    "gap_steps",
     "group_peers",
     "internal_vs_external",
+    "key_figures",
     "nearest_peers",
+    "peer_table",
     "peers_from_list",
     "potentials",
+    "provider_breakdown",
     "provider_prices",
     "region_peers",
+    "select_peers",
+    "structural_distances",
     "unit_measures",
 ]
 
@@ -61,6 +76,8 @@ DEFAULT_FEATURES = ("population", "socioeconomic_index", "population_density")
 DEFAULT_LOG_FEATURES = ("population", "population_density")
 UNIT_BY = ("paragraph", "provider")
 YARDSTICKS = ("peer_average", "cheaper_half", "lowest")
+PEER_METHODS = ("knn", "list", "region", "group")
+"""Ways to choose the comparable municipalities (see :func:`select_peers`)."""
 TIE_DECIMALS = 10
 """Distances are compared rounded to this many decimals, so floating noise does not break a true tie."""
 ADDITIVITY_TOLERANCE = 1e-9
@@ -406,6 +423,77 @@ def _same_value_peers(municipalities: pd.DataFrame, own_code: int, year: int, co
     return same[columns].sort_values("municipality_code").reset_index(drop=True)
 
 
+def select_peers(
+    municipalities: pd.DataFrame,
+    own_code: int,
+    year: int,
+    method: str = "knn",
+    codes: Iterable[int] = (),
+    k: int = 10,
+    features: Sequence[str] = DEFAULT_FEATURES,
+    weights: Mapping[str, float] | None = None,
+    log_features: Sequence[str] = DEFAULT_LOG_FEATURES,
+) -> pd.DataFrame:
+    """Choose the comparable municipalities in one of the ways of :data:`PEER_METHODS`, each with its distance.
+
+    Parameters
+    ----------
+    municipalities : pandas.DataFrame
+        The ``municipalities`` table.
+    own_code : int
+        The own municipality; never among the peers.
+    year : int
+        The year whose structural figures (and region and group) are used.
+    method : {'knn', 'list', 'region', 'group'}, default 'knn'
+        ``'knn'``: the ``k`` nearest by ``features`` (:func:`nearest_peers`); ``'list'``: the ``codes`` given
+        (:func:`peers_from_list`); ``'region'``: the rest of the own region (:func:`region_peers`); ``'group'``:
+        the rest of the own municipality group (:func:`group_peers`).
+    codes : iterable of int
+        The peers' codes for ``'list'``; must be empty for the other methods.
+    k : int, default 10
+        Number of peers for ``'knn'``.
+    features, weights, log_features
+        As for :func:`nearest_peers`. Used to choose the peers for ``'knn'``, and for every method to show how
+        alike the peers are.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``municipality_code``, ``municipality`` (where present) and ``distance`` (weighted Euclidean distance of
+        standardised features, standard deviations), ordered by distance, ties by the lower code.
+
+    Raises
+    ------
+    ValueError
+        If the method is unknown, ``codes`` are given for another method than ``'list'`` or missing for
+        ``'list'``, or as the function of the method.
+    """
+    codes = list(codes)
+    if method not in PEER_METHODS:
+        raise ValueError(f"unknown peer method {method!r}; choose one of {', '.join(PEER_METHODS)}")
+    if codes and method != "list":
+        raise ValueError(
+            f"peer codes are given but the peer method is {method!r}; use 'list' to compare with them"
+        )
+    if method == "knn":
+        peers = nearest_peers(municipalities, own_code, year, k, features, weights, log_features)
+        return peers.drop(columns="rank")
+    if method == "list":
+        if not codes:
+            raise ValueError("peer method 'list' needs the peers' municipality codes; none were given")
+        peers = peers_from_list(municipalities, own_code, codes)
+    elif method == "region":
+        peers = region_peers(municipalities, own_code, year)
+    else:
+        peers = group_peers(municipalities, own_code, year)
+    distance = structural_distances(municipalities, own_code, year, features, weights, log_features)
+    peers = peers[[c for c in ("municipality_code", "municipality") if c in peers.columns]]
+    peers = peers.merge(distance.reset_index(), on="municipality_code", how="left")
+    peers["_tie_key"] = peers["distance"].round(TIE_DECIMALS)
+    peers = peers.sort_values(["_tie_key", "municipality_code"]).drop(columns="_tie_key")
+    return peers.reset_index(drop=True)
+
+
 def _year_table(municipalities: pd.DataFrame, year: int, columns: Sequence[str]) -> pd.DataFrame:
     """Return the rows of ``year``, checked for the needed columns and for one row per municipality."""
     _require_columns(municipalities, ("year", *columns), "municipalities")
@@ -537,6 +625,173 @@ def _add_population(frame: pd.DataFrame, municipalities: pd.DataFrame) -> pd.Dat
 def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     """``numerator / denominator`` as floats, NaN where the denominator is 0."""
     return numerator.astype(float) / denominator.astype(float).where(denominator != 0)
+
+
+def peer_table(
+    activity: pd.DataFrame,
+    municipalities: pd.DataFrame,
+    own_code: int,
+    peers: pd.DataFrame,
+    function_code: str,
+    year: int,
+    features: Sequence[str] = DEFAULT_FEATURES,
+) -> pd.DataFrame:
+    """The own municipality and its peers side by side: structure, distance and unit measures in one year.
+
+    Parameters
+    ----------
+    activity, municipalities : pandas.DataFrame
+        The warehouse tables.
+    own_code : int
+        The own municipality.
+    peers : pandas.DataFrame
+        ``municipality_code`` and optionally ``distance`` (e.g. from :func:`select_peers`), in the order wanted.
+    function_code : str
+        Function area, e.g. ``'5.38.50'``.
+    year : int
+        The year of the structural figures and the measures.
+    features : sequence of str
+        Structural columns of ``municipalities`` to show.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The own municipality first (``role = 'own'``, ``distance`` 0), then one row per peer (``role =
+        'peer'``, in the order of ``peers``), with ``municipality_code``, ``municipality`` (where present),
+        ``role``, the features, ``distance`` (standard deviations; NaN when ``peers`` has none),
+        ``population_18_64``, ``full_year_persons``, ``spending_dkk`` (DKK), ``price_dkk`` (DKK per full-year
+        person), ``rate_per_1000`` (full-year persons per 1,000 residents aged 18-64),
+        ``spending_per_resident_dkk`` (DKK per resident aged 18-64) and ``has_data`` (False for a municipality
+        without activity rows for the area and year: its persons, spending and measures are NaN, not 0).
+
+    Raises
+    ------
+    ValueError
+        If columns are missing, a code is not in ``municipalities`` for ``year``, or the own code is among the
+        peers.
+    """
+    features = list(features)
+    _require_columns(peers, ("municipality_code",), "peers")
+    peer_codes = [int(c) for c in peers["municipality_code"]]
+    if int(own_code) in peer_codes:
+        raise ValueError(f"the peers contain the own municipality {own_code}: it cannot be its own peer")
+    table = _year_table(municipalities, year, ("municipality_code", "population_18_64", *features))
+    codes = [int(own_code), *peer_codes]
+    unknown = [c for c in codes if c not in set(table["municipality_code"])]
+    if unknown:
+        raise ValueError(f"no municipalities rows in {year} for {', '.join(map(str, unknown))}")
+    out = pd.DataFrame({"municipality_code": codes, "role": ["own"] + ["peer"] * len(peer_codes)})
+    named = [c for c in ("municipality",) if c in table.columns]
+    out = out.merge(
+        table[["municipality_code", *named, *features, "population_18_64"]], on="municipality_code"
+    )
+    if "distance" in peers.columns:
+        distance = dict(zip(peer_codes, peers["distance"].astype(float), strict=True))
+    else:
+        distance = {}
+    out["distance"] = [0.0] + [distance.get(c, math.nan) for c in peer_codes]
+    rows = _select_activity(activity, function_code, year, None, None)
+    totals = (
+        rows[rows["municipality_code"].isin(codes)]
+        .groupby("municipality_code")[["full_year_persons", "spending_dkk"]]
+        .sum()
+    )
+    out = out.merge(totals, left_on="municipality_code", right_index=True, how="left")
+    out["price_dkk"] = _ratio(out["spending_dkk"], out["full_year_persons"])
+    out["rate_per_1000"] = _ratio(out["full_year_persons"], out["population_18_64"]) * 1000
+    out["spending_per_resident_dkk"] = _ratio(out["spending_dkk"], out["population_18_64"])
+    out["has_data"] = out["municipality_code"].isin(totals.index)
+    front = ["municipality_code", *named, "role", *features, "distance"]
+    return out[[*front, *[c for c in out.columns if c not in front]]]
+
+
+KEY_MEASURES = ("price_dkk", "rate_per_1000", "spending_per_resident_dkk")
+"""The three unit measures of :func:`key_figures`, in the order shown."""
+
+
+def key_figures(
+    activity: pd.DataFrame,
+    municipalities: pd.DataFrame,
+    own_code: int,
+    peer_codes: Iterable[int],
+    function_code: str,
+    year: int,
+) -> pd.DataFrame:
+    """Price, rate and spending per resident of the own municipality against the peers and the country.
+
+    Parameters
+    ----------
+    activity, municipalities : pandas.DataFrame
+        The warehouse tables; ``activity`` should hold every municipality for the national figures.
+    own_code : int
+        The own municipality.
+    peer_codes : iterable of int
+        The peers; those without activity rows for the area and year are left out.
+    function_code : str
+        Function area, e.g. ``'5.38.50'``.
+    year : int
+        Accounting year.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by measure (:data:`KEY_MEASURES`: ``price_dkk`` in DKK per full-year person, ``rate_per_1000``
+        in full-year persons per 1,000 residents aged 18-64, ``spending_per_resident_dkk`` in DKK per resident
+        aged 18-64), with columns ``own``; ``peer_average`` (weighted: peer totals divided by peer totals, as in
+        :func:`decompose`); ``peer_median``, ``peer_min``, ``peer_max`` (of the peers' own values, unweighted);
+        ``n_peers`` (peers with a value); ``national`` (weighted over every municipality with activity rows);
+        ``rank`` (the own municipality's place among itself and the peers, 1 = lowest value, ties share the
+        lower place) and ``n_ranked`` (how many were ranked).
+
+    Raises
+    ------
+    ValueError
+        If the own municipality has no activity rows for the area and year, or as :func:`unit_measures`.
+    """
+    peer_codes = [int(c) for c in dict.fromkeys(peer_codes)]
+    if int(own_code) in peer_codes:
+        raise ValueError(f"the peer list contains the own municipality {own_code}: it cannot be its own peer")
+    rows = _select_activity(activity, function_code, year, None, None)
+    per = unit_measures(rows, municipalities).set_index("municipality_code")
+    if int(own_code) not in per.index:
+        selection = _describe_selection(function_code, year, None, None)
+        raise ValueError(f"own municipality {own_code} has no activity rows for {selection}")
+    own = per.loc[int(own_code)]
+    peers = per.loc[[c for c in peer_codes if c in per.index]]
+    result = {}
+    for measure in KEY_MEASURES:
+        values = peers[measure].dropna()
+        ranked = pd.concat([pd.Series([own[measure]], index=[int(own_code)]), values]).dropna()
+        own_rank = ranked.rank(method="min").get(int(own_code), math.nan)
+        result[measure] = {
+            "own": own[measure],
+            "peer_average": _weighted(peers, measure),
+            "peer_median": values.median() if len(values) else math.nan,
+            "peer_min": values.min() if len(values) else math.nan,
+            "peer_max": values.max() if len(values) else math.nan,
+            "n_peers": len(values),
+            "national": _weighted(per, measure),
+            "rank": own_rank,
+            "n_ranked": len(ranked),
+        }
+    out = pd.DataFrame.from_dict(result, orient="index")
+    out.index.name = "measure"
+    out["n_peers"] = out["n_peers"].astype(int)
+    out["n_ranked"] = out["n_ranked"].astype(int)
+    return out
+
+
+def _weighted(per: pd.DataFrame, measure: str) -> float:
+    """A measure over several municipalities, as totals divided by totals (NaN when the divisor is 0)."""
+    spending = float(per["spending_dkk"].sum())
+    persons = float(per["full_year_persons"].sum())
+    population = float(per["population_18_64"].sum())
+    numerator, denominator, scale = {
+        "price_dkk": (spending, persons, 1),
+        "rate_per_1000": (persons, population, 1000),
+        "spending_per_resident_dkk": (spending, population, 1),
+    }[measure]
+    return numerator / denominator * scale if denominator > 0 else math.nan
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -798,6 +1053,41 @@ def _peer_measure(result: pd.Series, key: str) -> float:
     return result[key]
 
 
+GAP_STEPS = ("expected", "price_effect", "quantity_effect", "own")
+"""The steps of :func:`gap_steps`, in order."""
+
+
+def gap_steps(result: pd.Series) -> pd.DataFrame:
+    """The bars of a waterfall from the spending at the peers' level to the own spending.
+
+    Parameters
+    ----------
+    result : pandas.Series
+        The result of :func:`decompose` (one year).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Four rows, :data:`GAP_STEPS`: ``expected`` (the spending at peer price and peer rate, a total from 0),
+        ``price_effect``, ``quantity_effect`` (each from where the previous bar ended) and ``own`` (the own
+        spending, a total from 0), with ``step``, ``value``, ``start`` and ``end`` (DKK) and ``is_total``.
+        The quantity effect ends at the own spending: the effects add up to the gap.
+    """
+    expected = float(result["expected_spending_dkk"])
+    price = float(result["price_effect_dkk"])
+    quantity = float(result["quantity_effect_dkk"])
+    own = float(result["own_spending_dkk"])
+    return pd.DataFrame(
+        {
+            "step": list(GAP_STEPS),
+            "value": [expected, price, quantity, own],
+            "start": [0.0, expected, expected + price, 0.0],
+            "end": [expected, expected + price, expected + price + quantity, own],
+            "is_total": [True, False, False, True],
+        }
+    )
+
+
 # ----------------------------------------------------------------------------------------------------
 # Providers
 # ----------------------------------------------------------------------------------------------------
@@ -889,8 +1179,10 @@ def internal_vs_external(
         One row per paragraph (ordered) and a last row with ``paragraph = 'all'``: ``internal_persons``,
         ``internal_spending_dkk``, ``internal_price_dkk``, ``external_persons``, ``external_spending_dkk``,
         ``external_price_dkk`` (DKK per full-year person; NaN without persons), ``price_difference_dkk``
-        (external - internal price; positive = external places cost more per full-year person) and
-        ``external_share`` (external full-year persons / all full-year persons, 0-1; NaN without persons).
+        (external - internal price; positive = external places cost more per full-year person),
+        ``external_share`` (external full-year persons / all full-year persons, 0-1; NaN without persons) and
+        ``external_premium_dkk`` (external persons x price difference: what the external places cost beyond
+        the same number of full-year persons at the own internal price, DKK; NaN without both prices).
 
     Raises
     ------
@@ -926,7 +1218,275 @@ def _provider_split(rows: pd.DataFrame) -> pd.DataFrame:
     row["price_difference_dkk"] = row["external_price_dkk"] - row["internal_price_dkk"]
     all_persons = row["internal_persons"] + row["external_persons"]
     row["external_share"] = row["external_persons"] / all_persons if all_persons > 0 else math.nan
+    row["external_premium_dkk"] = row["external_persons"] * row["price_difference_dkk"]
     return pd.DataFrame([row])
+
+
+PROVIDERS = ("internal", "external", "all")
+"""Provider rows of :func:`provider_breakdown`: internal, external, and both together."""
+
+
+def provider_breakdown(
+    activity: pd.DataFrame,
+    municipalities: pd.DataFrame,
+    own_code: int,
+    peer_codes: Iterable[int],
+    function_code: str,
+    year: int,
+) -> pd.DataFrame:
+    """Price and rate by paragraph and provider for the own municipality and (weighted) its peers.
+
+    Parameters
+    ----------
+    activity, municipalities : pandas.DataFrame
+        The warehouse tables.
+    own_code : int
+        The own municipality.
+    peer_codes : iterable of int
+        The peers; those without activity rows for the area and year are left out (as in
+        :func:`benchmark_inputs`).
+    function_code : str
+        Function area, e.g. ``'5.38.50'``.
+    year : int
+        Accounting year.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per paragraph (ordered) the rows ``internal``, ``external`` and ``all``; with more than one paragraph
+        also ``paragraph = 'all'`` rows. Columns: ``paragraph``, ``provider``, ``own_persons`` (full-year
+        persons), ``own_spending_dkk``, ``own_share`` (the provider's share of the paragraph's own full-year
+        persons, 0-1), ``own_price_dkk`` and ``peer_price_dkk`` (DKK per full-year person; peers weighted:
+        total spending / total persons), ``price_ratio`` (own / peer price, NaN where either is undefined),
+        ``own_rate`` and ``peer_rate`` (full-year persons per 1,000 residents aged 18-64; the peers' population
+        is that of every peer with activity in the area, whatever its providers), ``peer_share``.
+
+    Raises
+    ------
+    ValueError
+        If the own code is among the peers, the own municipality has no activity rows for the area and year, or
+        a population is missing.
+    """
+    peer_codes = [int(c) for c in dict.fromkeys(peer_codes)]
+    if int(own_code) in peer_codes:
+        raise ValueError(f"the peer list contains the own municipality {own_code}: it cannot be its own peer")
+    rows = _select_activity(activity, function_code, year, None, None)
+    rows = rows[rows["municipality_code"].isin([int(own_code), *peer_codes])]
+    if int(own_code) not in set(rows["municipality_code"]):
+        selection = _describe_selection(function_code, year, None, None)
+        raise ValueError(f"own municipality {own_code} has no activity rows for {selection}")
+    present = rows[["municipality_code", "year"]].drop_duplicates()
+    population = _add_population(present, municipalities).set_index("municipality_code")["population_18_64"]
+    is_own = rows["municipality_code"] == int(own_code)
+    own_population = float(population.loc[int(own_code)])
+    peer_population = float(population.drop(int(own_code)).sum())
+    paragraphs = sorted(rows["paragraph"].unique())
+    if len(paragraphs) > 1:
+        paragraphs.append("all")
+    out = []
+    for paragraph in paragraphs:
+        part = rows if paragraph == "all" else rows[rows["paragraph"] == paragraph]
+        own_part, peer_part = part[is_own.loc[part.index]], part[~is_own.loc[part.index]]
+        own_all = float(own_part["full_year_persons"].sum())
+        peer_all = float(peer_part["full_year_persons"].sum())
+        for provider in PROVIDERS:
+            own_sel = own_part if provider == "all" else own_part[own_part["provider"] == provider]
+            peer_sel = peer_part if provider == "all" else peer_part[peer_part["provider"] == provider]
+            own_persons, own_spending = _sums(own_sel)
+            peer_persons, peer_spending = _sums(peer_sel)
+            own_price = own_spending / own_persons if own_persons > 0 else math.nan
+            peer_price = peer_spending / peer_persons if peer_persons > 0 else math.nan
+            out.append(
+                {
+                    "paragraph": paragraph,
+                    "provider": provider,
+                    "own_persons": own_persons,
+                    "own_spending_dkk": own_spending,
+                    "own_share": own_persons / own_all if own_all > 0 else math.nan,
+                    "own_price_dkk": own_price,
+                    "peer_price_dkk": peer_price,
+                    "price_ratio": own_price / peer_price if peer_price > 0 else math.nan,
+                    "own_rate": own_persons / own_population * 1000 if own_population > 0 else math.nan,
+                    "peer_rate": peer_persons / peer_population * 1000 if peer_population > 0 else math.nan,
+                    "peer_share": peer_persons / peer_all if peer_all > 0 else math.nan,
+                }
+            )
+    return pd.DataFrame(out)
+
+
+def _sums(rows: pd.DataFrame) -> tuple[float, float]:
+    """Total full-year persons and spending (DKK) of activity rows."""
+    return float(rows["full_year_persons"].sum()), float(rows["spending_dkk"].sum())
+
+
+# ----------------------------------------------------------------------------------------------------
+# Everything a benchmark report shows
+# ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BenchmarkReport:
+    """What the benchmark report of one municipality and function area shows (see :func:`benchmark_report`).
+
+    Attributes
+    ----------
+    municipality_code : int
+        The own municipality.
+    municipality : str
+        Its name ('' when the table has no names).
+    function_code : str
+        The function area.
+    year : int
+        The year of the level comparison (the last year); peers are chosen on its structural figures.
+    years : tuple of int
+        The years of the development, ascending (the years in the period with own activity).
+    method : str
+        How the peers were chosen (one of :data:`PEER_METHODS`).
+    features : tuple of str
+        The structural features compared on.
+    weights : dict
+        The weight of each feature (1 unless given).
+    peers : pandas.DataFrame
+        :func:`select_peers`.
+    latest : pandas.Series
+        :func:`decompose` in ``year``.
+    yearly : pandas.DataFrame
+        :func:`benchmark` over ``years``, against the same peers every year.
+    steps : pandas.DataFrame
+        :func:`gap_steps` of ``latest``.
+    potentials : pandas.DataFrame
+        :func:`potentials` in ``year``.
+    peer_table : pandas.DataFrame
+        :func:`peer_table` in ``year``.
+    key_figures : pandas.DataFrame
+        :func:`key_figures` in ``year``.
+    providers : pandas.DataFrame
+        :func:`provider_breakdown` in ``year``.
+    internal_external : pandas.DataFrame
+        :func:`internal_vs_external` in ``year``.
+    provider_prices : pandas.DataFrame or None
+        :func:`provider_prices` in ``year`` (all municipalities) plus ``role`` ('own', 'peer' or 'other');
+        None when no municipality has external full-year persons.
+    peers_without_data : tuple of int
+        Peers left out of the peer averages in at least one year for want of activity rows.
+    """
+
+    municipality_code: int
+    municipality: str
+    function_code: str
+    year: int
+    years: tuple[int, ...]
+    method: str
+    features: tuple[str, ...]
+    weights: dict[str, float]
+    peers: pd.DataFrame
+    latest: pd.Series
+    yearly: pd.DataFrame
+    steps: pd.DataFrame
+    potentials: pd.DataFrame
+    peer_table: pd.DataFrame
+    key_figures: pd.DataFrame
+    providers: pd.DataFrame
+    internal_external: pd.DataFrame
+    provider_prices: pd.DataFrame | None
+    peers_without_data: tuple[int, ...] = field(default=())
+
+
+def benchmark_report(
+    activity: pd.DataFrame,
+    municipalities: pd.DataFrame,
+    own_code: int,
+    function_code: str,
+    first_year: int,
+    last_year: int,
+    method: str = "knn",
+    peer_codes: Iterable[int] = (),
+    k: int = 10,
+    features: Sequence[str] = DEFAULT_FEATURES,
+    weights: Mapping[str, float] | None = None,
+) -> BenchmarkReport:
+    """Assemble everything the benchmark report shows for one municipality and function area.
+
+    The peers are chosen once, on the structural figures of ``last_year``, and the same peers are used in
+    every year (peers without data in a year are left out of that year's averages and listed).
+
+    Parameters
+    ----------
+    activity, municipalities : pandas.DataFrame
+        The warehouse tables for the period, all municipalities (for the peers, the national figures and the
+        distribution of external prices); ``activity`` may hold other function areas too.
+    own_code : int
+        The own municipality.
+    function_code : str
+        Function area, e.g. ``'5.38.50'``.
+    first_year, last_year : int
+        The period (accounting years, inclusive); the levels are compared in ``last_year``.
+    method, peer_codes, k, features, weights
+        How the peers are chosen, as for :func:`select_peers` (``peer_codes`` are its ``codes``).
+
+    Returns
+    -------
+    BenchmarkReport
+
+    Raises
+    ------
+    ValueError
+        If ``first_year > last_year``, the own municipality has no activity rows for the area in ``last_year``,
+        or as the functions called (e.g. an unknown peer method, no peer with data in a year).
+    """
+    if first_year > last_year:
+        raise ValueError(f"first_year {first_year} is after last_year {last_year}")
+    features = tuple(features)
+    _require_columns(activity, ("municipality_code", "year", "function_code"), "activity")
+    own_rows = activity[
+        (activity["municipality_code"] == int(own_code)) & (activity["function_code"] == function_code)
+    ]
+    years = tuple(sorted(y for y in set(own_rows["year"].astype(int)) if first_year <= y <= last_year))
+    if last_year not in years:
+        selection = _describe_selection(function_code, last_year, None, None)
+        raise ValueError(f"own municipality {own_code} has no activity rows for {selection}")
+    peers = select_peers(municipalities, own_code, last_year, method, peer_codes, k, features, weights)
+    codes = [int(c) for c in peers["municipality_code"]]
+    yearly = benchmark(activity, municipalities, own_code, codes, function_code, years)
+    inputs = benchmark_inputs(activity, municipalities, own_code, codes, function_code, last_year)
+    latest = decompose(inputs.own, inputs.peers)
+    prices = None
+    external = activity[
+        (activity["function_code"] == function_code)
+        & (activity["year"] == last_year)
+        & (activity["provider"] == "external")
+        & (activity["full_year_persons"] > 0)
+    ]
+    if not external.empty:
+        prices = provider_prices(activity, function_code, last_year)
+        role = np.where(prices["municipality_code"] == int(own_code), "own", "other")
+        prices["role"] = np.where(prices["municipality_code"].isin(codes), "peer", role)
+    names = _year_table(municipalities, last_year, ("municipality_code",))
+    own_name = ""
+    if "municipality" in names.columns:
+        own_name = str(names.loc[names["municipality_code"] == int(own_code), "municipality"].iloc[0])
+    missing = tuple(sorted({c for t in yearly["peers_without_data"] for c in t}))
+    return BenchmarkReport(
+        municipality_code=int(own_code),
+        municipality=own_name,
+        function_code=function_code,
+        year=last_year,
+        years=years,
+        method=method,
+        features=features,
+        weights=_feature_weights(features, weights),
+        peers=peers,
+        latest=latest,
+        yearly=yearly,
+        steps=gap_steps(latest),
+        potentials=potentials(inputs.own, inputs.peers),
+        peer_table=peer_table(activity, municipalities, own_code, peers, function_code, last_year, features),
+        key_figures=key_figures(activity, municipalities, own_code, codes, function_code, last_year),
+        providers=provider_breakdown(activity, municipalities, own_code, codes, function_code, last_year),
+        internal_external=internal_vs_external(activity, own_code, function_code, last_year),
+        provider_prices=prices,
+        peers_without_data=missing,
+    )
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -746,9 +746,11 @@ def table_html(
         fmt = formats.get(name, default)
         columns.append((_label(name), [fmt(v) for v in series.tolist()], numeric, False))
 
-    def attrs(numeric: bool) -> str:
+    def attrs(numeric: bool, header: bool = False) -> str:
         if not numeric_align_right:
             return ""
+        if numeric and header:  # a column heading may wrap, so that a wide table fits the A4 page
+            return ' style="text-align: right"'
         if numeric:
             return ' class="num" style="text-align: right; white-space: nowrap"'
         return ' style="text-align: left"'
@@ -759,7 +761,7 @@ def table_html(
         out.append(f"<caption>{esc(caption)}</caption>")
     out.append("<thead><tr>")
     for header, _cells, numeric, _row_header in columns:
-        out.append(f'<th scope="col"{attrs(numeric)}>{esc(header)}</th>')
+        out.append(f'<th scope="col"{attrs(numeric, header=True)}>{esc(header)}</th>')
     out.append("</tr></thead><tbody>")
     for row in range(len(df)):
         out.append("<tr>")
