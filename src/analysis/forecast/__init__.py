@@ -2,9 +2,7 @@
 
 Modules
 -------
-
-Methods
--------
+``methods``
     The year-end methods of the finance units (run-rate, profiles, budget-based, seasonal naive, disposition)
     and an adapter for the statistical models, all with one vectorised interface.
 statistical
@@ -15,15 +13,21 @@ backtest
     Back-testing of every method at each month of every past year; error measures and summaries.
 select
     The best method per series with a Danish reason, and the year-end forecast with an 80 % interval.
+drift
+    The deviation of the forecast from the budget split into quantity drift and price drift.
+area
+    One area's year-end forecast as of a month: everything the forecast report shows, as frames.
 auto
     :func:`auto_forecast` (contract): any monthly series, method chosen by rolling-origin back-testing.
 metrics
     APE, sMAPE and MASE.
 """
 
+from analysis.forecast.area import AreaForecast, area_forecast
 from analysis.forecast.auto import AutoForecastResult, auto_forecast
 from analysis.forecast.backtest import BacktestResult, LedgerPanel, backtest, ledger_panel
-from analysis.forecast.disposition import commitment_rates, commitments
+from analysis.forecast.disposition import case_months, commitment_rates, commitments
+from analysis.forecast.drift import forecast_drift, split_drift
 from analysis.forecast.methods import (
     AverageProfile,
     BudgetBased,
@@ -36,11 +40,12 @@ from analysis.forecast.methods import (
     YearContext,
     default_methods,
 )
-from analysis.forecast.select import forecast_year, reason_da, select_methods
+from analysis.forecast.select import forecast_paths, forecast_year, reason_da, select_methods
 from analysis.forecast.statistical import ARIMAMethod, ETSMethod, ThetaMethod
 
 __all__ = [
     "ARIMAMethod",
+    "AreaForecast",
     "AutoForecastResult",
     "AverageProfile",
     "BacktestResult",
@@ -55,13 +60,18 @@ __all__ = [
     "StatisticalAdapter",
     "ThetaMethod",
     "YearContext",
+    "area_forecast",
     "auto_forecast",
     "backtest",
+    "case_months",
     "commitment_rates",
     "commitments",
     "default_methods",
+    "forecast_drift",
+    "forecast_paths",
     "forecast_year",
     "ledger_panel",
     "reason_da",
     "select_methods",
+    "split_drift",
 ]

@@ -19,8 +19,10 @@ with ``C_run`` the monthly cost of the running cases and ``c_new`` the mean mont
 Part-months (a start or end in the middle of a month) are not prorated, and spending outside the cases table
 (overheads, non-case postings) is not included: the ledger's booked months are added by the caller.
 
-The cases table of the data contract has no function code; the caller adds the grouping column(s) it needs
-(e.g. ``function_code`` from the paragraph, see the ``function_areas`` table) and passes them as ``by``.
+The cases table carries the function a case is paid on in its optional ``function_code`` column (the default
+``by`` groups by municipality and function); cases without one belong to no series. Where the column is empty,
+the caller can derive it (e.g. from the paragraph, see the ``function_areas`` table) or pass other ``by``
+columns.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["commitment_paths", "commitment_rates", "commitments"]
+__all__ = ["case_months", "commitment_paths", "commitment_rates", "commitments"]
 
 _FAR = np.iinfo(np.int64).max // 4
 
@@ -211,3 +213,59 @@ def commitment_paths(
             block[has] = path[pos[has]]
             out[:, yi, m - 1, m:] = block
     return out
+
+
+def case_months(
+    cases: pd.DataFrame,
+    year: int,
+    month: int,
+    by: Sequence[str] = ("municipality_code", "function_code"),
+    lookback_months: int = 12,
+) -> pd.DataFrame:
+    """Case-months (cases x months paid) of last year and this year, as known at the end of ``month`` of ``year``.
+
+    The quantity side of the disposition: a case counts once for every month it is paid (its start and end
+    months in full), under the same rules as the commitments (a case is known once it has started; an end
+    date after the origin is not yet known, so the case counts as running; the remaining months are expected
+    from the running cases and the recent start and exit rates).
+
+    Parameters
+    ----------
+    cases : pandas.DataFrame
+        The cases table (``start_date``, ``end_date``) with the ``by`` columns.
+    year : int
+        The current year.
+    month : int
+        Origin month (1-12): January..month of ``year`` have passed.
+    by : sequence of str
+        Grouping columns.
+    lookback_months : int
+        Window (months) for the start and exit rates.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by the groups: ``last_year`` (case-months paid in ``year - 1``), ``booked`` (in January..month
+        of ``year``), ``expected_rest`` (expected in the months after ``month``; 0 after December) and
+        ``year_total`` (``booked + expected_rest``).
+    """
+    if not 1 <= month <= 12:
+        raise ValueError(f"month must be 1-12, got {month}")
+    prep = _Prepared(cases, list(by))
+    g = prep.n_groups
+    t = year * 12 + month - 1
+    known = prep.start <= t
+    end = np.where(known & (prep.end <= t), prep.end, _FAR)
+
+    def paid(first: int, last: int) -> np.ndarray:
+        n = np.clip(np.minimum(end, last) - np.maximum(prep.start, first) + 1, 0, None)
+        return np.bincount(prep.code[known], weights=n[known].astype(float), minlength=g)
+
+    last_year = paid((year - 1) * 12, (year - 1) * 12 + 11)
+    booked = paid(year * 12, t)
+    _, n_running, lam, _, q = prep.rates(t, lookback_months)
+    rest = _paths(n_running.astype(float), lam, np.ones(g), q, 12 - month).sum(axis=1)
+    return pd.DataFrame(
+        {"last_year": last_year, "booked": booked, "expected_rest": rest, "year_total": booked + rest},
+        index=prep.group_index,
+    )

@@ -1,0 +1,382 @@
+"""One area's year-end forecast as of a month: everything the forecast report shows, as frames.
+
+:func:`area_forecast` takes the warehouse tables of one municipality x function area (they may hold more; the
+series is picked out), keeps only what was known at the end of ``month`` of ``year`` (ledger months up to
+then, the cases known by then, the activity of earlier years), back-tests every method on the earlier years,
+selects one (:func:`~analysis.forecast.select.select_methods`) and returns the year-end forecast with its
+interval, the monthly path with a fan, the forecast as of each month of the year so far, the accuracy of every
+method by month and the quantity and price drift against the budget (:mod:`analysis.forecast.drift`).
+
+Fan
+---
+The band around the forecast of month ``k`` after the origin is made as the year-end interval (see
+:func:`~analysis.forecast.select.interval`): the split-conformal half-width
+(:func:`~analysis.forecast.select.conformal_width`) of the back-tested years' relative errors ``(actual -
+forecast) / |forecast|`` of month ``k`` in the forecasts made at the same origin month. The band around the
+cumulative path is made the same way from the cumulative spending through month ``k``; at December it is the
+year-end interval of :func:`~analysis.forecast.select.forecast_year`.
+
+Compared years
+--------------
+The method table and the accuracy by month use the (year, origin month) pairs on which the selection compares
+the methods: those where every eligible method has a forecast (see
+:func:`~analysis.forecast.select.select_methods`), so that their mean errors are the ones the choice was made
+on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from analysis.forecast.backtest import COMBINATION, KEY_COLUMNS, BacktestResult, backtest
+from analysis.forecast.drift import forecast_drift
+from analysis.forecast.methods import DomainMethod, default_methods
+from analysis.forecast.select import conformal_width, forecast_paths, forecast_year, interval, select_methods
+
+__all__ = ["AreaForecast", "area_forecast", "known_at"]
+
+
+@dataclass
+class AreaForecast:
+    """The year-end forecast of one area as of a month, and what the report shows about it.
+
+    Attributes
+    ----------
+    municipality_code, function_code : int, str
+        The series.
+    year, month : int
+        The forecast year and the origin month (January..month booked).
+    method, label_da, reason : str
+        The chosen method, its Danish label and the Danish reason for it.
+    forecast_dkk, lower_dkk, upper_dkk : float
+        The year-end forecast and its interval (DKK); the bounds are NaN with fewer than 3 back-tested years.
+    budget_dkk, ytd_dkk : float
+        The year's budget and the spending booked so far (DKK).
+    methods : pandas.DataFrame
+        One row per method compared, in the methods' order: ``method``,
+        ``label_da``, ``forecast_dkk``, ``lower_dkk``, ``upper_dkk`` (this year), ``mean_ape_pct`` (over the
+        compared years and origin months), ``ape_at_month_pct`` (mean over the compared years at the origin
+        month), ``mean_smape_pct``, ``mean_mase`` and ``selected``.
+    path : pandas.DataFrame
+        Indexed by month 1-12: ``actual_dkk`` (booked; NaN after the origin), ``forecast_dkk`` (booked months,
+        then the chosen method's forecast), ``lower_dkk`` and ``upper_dkk`` (the monthly fan; equal to the
+        booked months up to the origin), ``budget_dkk`` (the budget's monthly pace, a twelfth), the same
+        cumulated over the year: ``cum_actual_dkk``, ``cum_forecast_dkk``, ``cum_lower_dkk``, ``cum_upper_dkk``,
+        ``cum_budget_dkk``; and ``last_year_dkk`` (the same month last year).
+    as_of : pandas.DataFrame
+        Indexed by month 1..``month``: ``actual_dkk`` (that month's spending), ``ytd_dkk``, ``forecast_dkk``,
+        ``lower_dkk``, ``upper_dkk`` (the chosen method's year-end forecast made at the end of that month) and
+        ``deviation_dkk`` (forecast minus budget).
+    accuracy : pandas.DataFrame
+        Mean APE (per cent) of the year-end total, index: method, columns: origin month 1-11.
+    compared_years : list of int
+        The back-tested years the method table and the accuracy cover (those the selection compares on).
+    backtested_years : list of int
+        Every back-tested year (a method is tried from the first year it can forecast).
+    drift : pandas.Series or None
+        One row of :func:`~analysis.forecast.drift.forecast_drift`; None without activity data.
+    selection : pandas.Series
+        The row of :func:`~analysis.forecast.select.select_methods`.
+    uses_cases : bool
+        Whether the cases table covered the area (so that the disposition method ran).
+    backtest : BacktestResult
+        The back-test itself.
+    """
+
+    municipality_code: int
+    function_code: str
+    year: int
+    month: int
+    method: str
+    label_da: str
+    reason: str
+    forecast_dkk: float
+    lower_dkk: float
+    upper_dkk: float
+    budget_dkk: float
+    ytd_dkk: float
+    methods: pd.DataFrame
+    path: pd.DataFrame
+    as_of: pd.DataFrame
+    accuracy: pd.DataFrame
+    compared_years: list[int]
+    backtested_years: list[int]
+    drift: pd.Series | None
+    selection: pd.Series
+    uses_cases: bool
+    backtest: BacktestResult = field(repr=False)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """Danish label of every method."""
+        return dict(self.backtest.labels)
+
+
+def known_at(ledger: pd.DataFrame, year: int, month: int) -> pd.DataFrame:
+    """The ledger rows known at the end of ``month`` of ``year``: earlier years and January..month of ``year``.
+
+    Parameters
+    ----------
+    ledger : pandas.DataFrame
+        The ``ledger`` table.
+    year : int
+        The current year.
+    month : int
+        The last booked month (1-12).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows, in their order.
+    """
+    return ledger[(ledger["year"] < year) | ((ledger["year"] == year) & (ledger["month"] <= month))]
+
+
+def _series(df: pd.DataFrame | None, municipality_code: int, function_code: str) -> pd.DataFrame | None:
+    if df is None:
+        return None
+    if "function_code" not in df.columns:  # e.g. a cases table without function codes: cannot be matched
+        return None
+    out = df[(df["municipality_code"] == municipality_code) & (df["function_code"] == function_code)]
+    return out if not out.empty else None
+
+
+def _compared(result: BacktestResult) -> tuple[pd.DataFrame, list[str]]:
+    """The back-test rows the selection compares on, and the eligible methods (as in ``select_methods``)."""
+    frame = result.frame
+    wide = frame.pivot_table(index=["year", "month"], columns="method", values="ape_pct", sort=True)
+    coverage = wide.notna().sum()
+    eligible = [m for m in result.methods if m in coverage.index and coverage[m] >= 0.5 * coverage.max() > 0]
+    rows = wide[eligible].notna().all(axis=1)
+    if not rows.any():  # as in select_methods: no common row, each method on its own rows
+        rows[:] = True
+    keep = frame.set_index(["year", "month"]).index.isin(wide.index[rows])
+    sub = frame[keep & frame["method"].isin(eligible)]
+    return sub, eligible
+
+
+def _band(
+    result: BacktestResult, method: str, month: int, path: np.ndarray, coverage: float, cumulative: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """The band around a path (12,) forecast at ``month`` (monthly, or cumulative), see the module docstring."""
+    p = result.paths[method][0, :, month - 1, :]
+    a = result.actual[0]
+    ok = np.isfinite(p).all(axis=1) & np.isfinite(a).all(axis=1)
+    line = np.cumsum(path) if cumulative else path.astype(float)
+    lower = line.copy()
+    upper = line.copy()
+    if ok.sum() < 3:
+        lower[month:] = np.nan
+        upper[month:] = np.nan
+        return lower, upper
+    f, act = (np.cumsum(p[ok], axis=1), np.cumsum(a[ok], axis=1)) if cumulative else (p[ok], a[ok])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.where(f != 0, (act - f) / np.abs(f), np.nan)
+    w = np.array([conformal_width(rel[:, j], coverage) for j in range(month, 12)])
+    lower[month:] = line[month:] - w * np.abs(line[month:])
+    upper[month:] = line[month:] + w * np.abs(line[month:])
+    return lower, upper
+
+
+def area_forecast(
+    ledger: pd.DataFrame,
+    municipality_code: int,
+    function_code: str,
+    year: int,
+    month: int,
+    budgets: pd.DataFrame | None = None,
+    activity: pd.DataFrame | None = None,
+    cases: pd.DataFrame | None = None,
+    first_year: int | None = None,
+    methods: Sequence[DomainMethod] | None = None,
+    weighting: str = "ape",
+    coverage: float = 0.8,
+    combination_k: int = 3,
+    lookback_months: int = 12,
+) -> AreaForecast:
+    """Back-test, select and forecast one area's year-end spending as of the end of ``month`` of ``year``.
+
+    Parameters
+    ----------
+    ledger : pandas.DataFrame
+        The ``ledger`` table (DKK per month); rows after ``month`` of ``year`` are ignored.
+    municipality_code : int
+        The municipality (3-digit code).
+    function_code : str
+        The function area, e.g. ``'5.38.50'``.
+    year : int
+        The year to forecast.
+    month : int
+        The origin (1-11): January..month of ``year`` are booked.
+    budgets : pandas.DataFrame, optional
+        The ``budgets`` table (DKK), for the budget-based method, the budget line and the drift.
+    activity : pandas.DataFrame, optional
+        The ``activity`` table, for the quantity and price drift (years before ``year`` only).
+    cases : pandas.DataFrame, optional
+        The cases table with a ``function_code`` column; used (disposition method, caseload) only when it has
+        cases on the area.
+    first_year : int, optional
+        First ledger year used; default all.
+    methods : sequence of DomainMethod, optional
+        Methods to compare; default :func:`~analysis.forecast.methods.default_methods`.
+    weighting : {'ape', 'dkk'}
+        Selection criterion, see :func:`~analysis.forecast.select.select_methods`.
+    coverage : float
+        Interval coverage (0.8).
+    combination_k : int
+        Methods in the combination.
+    lookback_months : int
+        Window (months) of the disposition's start and exit rates.
+
+    Returns
+    -------
+    AreaForecast
+
+    Raises
+    ------
+    ValueError
+        When ``month`` is not 1-11, when the ledger has no month of ``year`` for the area, or when no method
+        can be back-tested (no complete earlier year).
+    """
+    if not 1 <= month <= 11:
+        raise ValueError(f"month must be 1-11 (the months booked before the year ends), got {month}")
+    methods = list(default_methods()) if methods is None else list(methods)
+    led = _series(known_at(ledger, year, month), municipality_code, function_code)
+    if led is not None and first_year is not None:
+        led = led[led["year"] >= first_year]
+    if led is None or not (led["year"] == year).any():
+        raise ValueError(
+            f"the ledger has no month of {year} up to month {month} for {municipality_code} {function_code}"
+        )
+    bud = _series(budgets, municipality_code, function_code)
+    cs = _series(cases, municipality_code, function_code)
+    if not (led["year"] < year).any():
+        raise ValueError(
+            f"no year before {year} in the ledger for {municipality_code} {function_code} to back-test"
+        )
+    result = backtest(led, methods, bud, cs, combination_k=combination_k, lookback_months=lookback_months)
+    selection = select_methods(result, weighting=weighting, reason_month=month)
+    sel = selection.iloc[0]
+    if sel["method"] is None:
+        raise ValueError(f"no method could be back-tested for {municipality_code} {function_code}")
+    chosen = str(sel["method"])
+    args = dict(budgets=bud, cases=cs, combination_k=combination_k, lookback_months=lookback_months)
+    fy = forecast_year(led, year, month, result, selection, methods, coverage=coverage, **args)
+    row = fy[fy["selected"]].iloc[0]
+
+    # the chosen method's path this year and its fan
+    chosen_methods = methods if chosen == COMBINATION else [m for m in methods if m.name == chosen]
+    comb_result = result if chosen == COMBINATION else None
+    keys, paths = forecast_paths(led, year, month, comb_result, chosen_methods, **args)
+    path = paths[chosen][0]
+    actual = np.where(np.arange(12) < month, path, np.nan)
+    cum = np.cumsum(path)
+    lower, upper = _band(result, chosen, month, path, coverage, cumulative=False)
+    cum_lower, cum_upper = _band(result, chosen, month, path, coverage, cumulative=True)
+    budget = float(row["budget_dkk"])
+    last = led[led["year"] == year - 1].set_index("month")["spending_dkk"].reindex(range(1, 13))
+    path_frame = pd.DataFrame(
+        {
+            "actual_dkk": actual,
+            "forecast_dkk": path,
+            "lower_dkk": lower,
+            "upper_dkk": upper,
+            "budget_dkk": np.full(12, budget / 12),
+            "cum_actual_dkk": np.where(np.arange(12) < month, cum, np.nan),
+            "cum_forecast_dkk": cum,
+            "cum_lower_dkk": cum_lower,
+            "cum_upper_dkk": cum_upper,
+            "cum_budget_dkk": budget * np.arange(1, 13) / 12,
+            "last_year_dkk": last.to_numpy(dtype=float),
+        },
+        index=pd.RangeIndex(1, 13, name="month"),
+    )
+
+    # the forecast as of each month of the year so far, by the chosen method
+    keys_idx = pd.MultiIndex.from_frame(keys)
+    as_of = []
+    for k in range(1, month + 1):
+        _, pk = forecast_paths(led, year, k, comb_result, chosen_methods, **args)
+        total = pk[chosen].sum(axis=1)
+        lo, hi = interval(result, chosen, k, total, keys_idx, coverage=coverage)
+        as_of.append(
+            {
+                "month": k,
+                "actual_dkk": path[k - 1],
+                "ytd_dkk": float(path[:k].sum()),
+                "forecast_dkk": float(total[0]),
+                "lower_dkk": float(lo[0]),
+                "upper_dkk": float(hi[0]),
+                "deviation_dkk": float(total[0]) - budget,
+            }
+        )
+    as_of_frame = pd.DataFrame(as_of).set_index("month")
+
+    # accuracy on the rows the selection compared
+    sub, eligible = _compared(result)
+    g = sub.groupby("method", sort=False)
+    at = sub[sub["month"] == month].groupby("method", sort=False)
+    table = pd.DataFrame(
+        {
+            "mean_ape_pct": g["ape_pct"].mean(),
+            "ape_at_month_pct": at["ape_pct"].mean(),
+            "mean_smape_pct": g["smape_pct"].mean(),
+            "mean_mase": g["mase"].mean(),
+        }
+    ).reindex(eligible)
+    this_year = fy.set_index("method").reindex(eligible)
+    methods_frame = pd.DataFrame(
+        {
+            "method": eligible,
+            "label_da": [result.labels[m] for m in eligible],
+            "forecast_dkk": this_year["forecast_dkk"].to_numpy(),
+            "lower_dkk": this_year["lower_dkk"].to_numpy(),
+            "upper_dkk": this_year["upper_dkk"].to_numpy(),
+            **{c: table[c].to_numpy() for c in table.columns},
+            "selected": [m == chosen for m in eligible],
+        }
+    )
+    accuracy = sub.pivot_table(index="method", columns="month", values="ape_pct", aggfunc="mean", sort=False)
+    accuracy = accuracy.reindex(index=eligible, columns=range(1, 12))
+
+    drift = None
+    if activity is not None:
+        act = _series(activity, municipality_code, function_code)
+        if act is not None:
+            frame = pd.DataFrame(
+                {
+                    **{c: [v] for c, v in zip(KEY_COLUMNS, (municipality_code, function_code), strict=True)},
+                    "forecast_dkk": [float(row["forecast_dkk"])],
+                    "budget_dkk": [budget],
+                }
+            )
+            drift = forecast_drift(frame, act, year, month, cs, lookback_months=lookback_months).iloc[0]
+
+    return AreaForecast(
+        municipality_code=municipality_code,
+        function_code=function_code,
+        year=year,
+        month=month,
+        method=chosen,
+        label_da=str(sel["label_da"]),
+        reason=str(sel["reason"]),
+        forecast_dkk=float(row["forecast_dkk"]),
+        lower_dkk=float(row["lower_dkk"]),
+        upper_dkk=float(row["upper_dkk"]),
+        budget_dkk=budget,
+        ytd_dkk=float(row["ytd_dkk"]),
+        methods=methods_frame,
+        path=path_frame,
+        as_of=as_of_frame,
+        accuracy=accuracy,
+        compared_years=sorted(int(y) for y in sub["year"].unique()),
+        backtested_years=[int(y) for y in result.years],
+        drift=drift,
+        selection=sel,
+        uses_cases=cs is not None,
+        backtest=result,
+    )
