@@ -37,7 +37,7 @@ from analysis.data import loads
 from analysis.data.cases import ingest_cases
 from analysis.data.ledger import chart_of_accounts
 from analysis.data.loads import ColumnMapping, Finding, LoadResult, shown
-from analysis.data.schema import SchemaError, municipality_codes
+from analysis.data.schema import SchemaError
 from analysis.privacy import load_key, pseudonymise
 
 __all__ = ["FIELDS", "load", "read_extract", "read_mapping"]
@@ -136,30 +136,14 @@ def read_extract(
     rows = table.rows()
     col = {k: mapping.columns.get(k, k) for k in FIELDS}
 
-    if "municipality_code" not in df.columns:
-        if municipality_code is None:
-            raise SchemaError(
-                source,
-                "a municipality: --municipality CODE, a column (columns.municipality_code) or a constant "
-                f"(constants.municipality_code) in {mapping.source}",
-                column="municipality_code",
-                found_text="none",
-            )
-        df["municipality_code"] = municipality_code
-    valid = set(municipality_codes())
-    munis = []
-    for v, row in zip(df["municipality_code"], rows, strict=True):
-        code = loads.parse_amount(v, ".")
-        if code is None or np.isnan(code) or not float(code).is_integer() or int(code) not in valid:
-            raise SchemaError(
-                source,
-                "a municipality code of Statistics Denmark (3 digits, e.g. 706)",
-                row=int(row),
-                column=col["municipality_code"],
-                **shown(v),
-            )
-        munis.append(int(code))
-    df["municipality_code"] = munis
+    df["municipality_code"] = loads.municipality_column(
+        df,
+        municipality_code,
+        source=source,
+        mapping_source=mapping.source,
+        rows=rows,
+        column=col["municipality_code"],
+    )
 
     skipped: dict[str, int] = {}
     findings: list[Finding] = []

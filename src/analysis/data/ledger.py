@@ -43,7 +43,7 @@ import pandas as pd
 
 from analysis.data import loads
 from analysis.data.loads import ColumnMapping, Finding, LoadResult, kr, shown
-from analysis.data.schema import SchemaError, municipality_codes
+from analysis.data.schema import SchemaError
 
 __all__ = [
     "ART_GROUPS",
@@ -162,40 +162,14 @@ def read_postings(
     col = {k: mapping.columns.get(k, k) for k in FIELDS}
     fmt = mapping.format
 
-    if "municipality_code" not in df.columns:
-        if municipality_code is None:
-            raise SchemaError(
-                source,
-                "a municipality: --municipality CODE, a column (columns.municipality_code) or a constant "
-                f"(constants.municipality_code) in {mapping.source}",
-                column="municipality_code",
-                found_text="none",
-            )
-        df["municipality_code"] = municipality_code
-    munis = []
-    valid = set(municipality_codes())
-    for v, row in zip(df["municipality_code"], rows, strict=True):
-        code = loads.parse_amount(v, ".")
-        if code is None or np.isnan(code) or not float(code).is_integer() or int(code) not in valid:
-            text = str(v).strip()
-            code = int(text[:3]) if text[:3].isdigit() and int(text[:3]) in valid else None
-            if code is None:
-                raise SchemaError(
-                    source,
-                    "a municipality code of Statistics Denmark (3 digits, e.g. 706)",
-                    row=int(row),
-                    column=col["municipality_code"],
-                    **shown(v),
-                )
-        munis.append(int(code))
-    if municipality_code is not None and any(m != municipality_code for m in munis):
-        other = next(m for m in munis if m != municipality_code)
-        raise SchemaError(
-            source,
-            f"municipality {municipality_code} as given on the command line",
-            column=col["municipality_code"],
-            found=str(other),
-        )
+    df["municipality_code"] = loads.municipality_column(
+        df,
+        municipality_code,
+        source=source,
+        mapping_source=mapping.source,
+        rows=rows,
+        column=col["municipality_code"],
+    )
 
     functions = []
     for v, row in zip(df["function_code"], rows, strict=True):
@@ -242,7 +216,7 @@ def read_postings(
     postings = pd.DataFrame(
         {
             "row": rows,
-            "municipality_code": munis,
+            "municipality_code": df["municipality_code"].to_numpy(),
             "function_code": functions,
             "date": dates.to_numpy(),
             "year": dates.dt.year.to_numpy(),

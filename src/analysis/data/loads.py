@@ -836,6 +836,64 @@ def select_columns(table: SourceTable, mapping: ColumnMapping) -> pd.DataFrame:
 # The record of loads
 
 
+def municipality_column(
+    df: pd.DataFrame,
+    municipality_code: int | None,
+    *,
+    source: str,
+    mapping_source: str,
+    rows: Sequence[int],
+    column: str,
+) -> list[int]:
+    """The municipality code of each row of a ledger or case file.
+
+    From the file's ``municipality_code`` column (a code, or a text that starts with one, e.g. '706 Syddjurs'),
+    else the code given (``--municipality`` or the mapping's constant). A code given on the command line must
+    agree with every row of the file.
+
+    Raises
+    ------
+    SchemaError
+        For no municipality at all, a value that is not one of the 98 codes (naming its row), or a file that
+        disagrees with the code given.
+    """
+    valid = set(reference.municipalities()["municipality_code"])
+    if "municipality_code" not in df.columns:
+        if municipality_code is None or int(municipality_code) not in valid:
+            raise SchemaError(
+                source,
+                "a municipality: --municipality CODE, a column (columns.municipality_code) or a constant "
+                f"(constants.municipality_code) in {mapping_source}",
+                column="municipality_code",
+                found_text="none" if municipality_code is None else str(municipality_code),
+            )
+        return [int(municipality_code)] * len(df)
+    munis = []
+    for v, row in zip(df["municipality_code"], rows, strict=True):
+        code = parse_amount(v, ".")
+        if code is None or np.isnan(code) or not float(code).is_integer() or int(code) not in valid:
+            text = str(v).strip()
+            code = int(text[:3]) if text[:3].isdigit() and int(text[:3]) in valid else None
+            if code is None:
+                raise SchemaError(
+                    source,
+                    "a municipality code of Statistics Denmark (3 digits, e.g. 706)",
+                    row=int(row),
+                    column=column,
+                    **shown(v),
+                )
+        munis.append(int(code))
+    if municipality_code is not None and any(m != municipality_code for m in munis):
+        other = next(m for m in munis if m != municipality_code)
+        raise SchemaError(
+            source,
+            f"municipality {municipality_code} as given on the command line",
+            column=column,
+            found=str(other),
+        )
+    return munis
+
+
 def file_sha256(path: str | os.PathLike) -> str:
     """SHA-256 of a file's bytes, as 64 hex digits."""
     h = hashlib.sha256()
