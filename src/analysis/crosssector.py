@@ -43,6 +43,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.data import queries
+
 __all__ = [
     "DISTRIBUTION_RULES",
     "SECTORS",
@@ -106,10 +108,7 @@ def read_cases(con, municipality_code: int) -> pd.DataFrame:
     pandas.DataFrame
         The table's columns; dates as datetime64.
     """
-    return con.execute(
-        "SELECT * FROM cases WHERE municipality_code = ? ORDER BY person_id, start_date, case_id",
-        [int(municipality_code)],
-    ).df()
+    return queries.cases(con, [municipality_code])
 
 
 def read_members(con, municipality_code: int, programme: str = "") -> pd.DataFrame:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import duckdb
 import pandas as pd
 
-__all__ = ["accounts", "activity", "budgets", "function_area", "ledger", "municipalities"]
+__all__ = ["accounts", "activity", "budgets", "cases", "function_area", "ledger", "municipalities"]
 
 
 def _where(
@@ -90,6 +90,20 @@ def ledger(con, function_codes=None, years=None, municipality_codes=None) -> pd.
         function_codes=function_codes,
         years=years,
         municipality_codes=municipality_codes,
+    )
+
+
+def cases(con, municipality_codes=None, function_codes=None) -> pd.DataFrame:
+    """Person-level cases (table ``cases``; pseudonyms, never CPR numbers), ordered by person and start.
+
+    ``function_codes`` keeps only cases paid on those functions (cases without a function code are left out).
+    """
+    return _read(
+        con,
+        "cases",
+        "municipality_code, person_id, start_date, case_id",
+        municipality_codes=municipality_codes,
+        function_codes=function_codes,
     )
 
 
