@@ -765,3 +765,34 @@ def test_benchmark_report_errors():
         benchmark_report(REPORT_ACTIVITY, MUNICIPALITIES, 153, "5.38.50", 2023, 2024)
     with pytest.raises(ValueError, match="unknown peer method"):
         benchmark_report(REPORT_ACTIVITY, MUNICIPALITIES, 101, "5.38.50", 2023, 2024, method="nearest")
+
+
+def test_occupancy_of_own_places_own_and_weighted_peers():
+    activity = pd.DataFrame(
+        {
+            "municipality_code": [101, 101, 147, 151, 151, 155],
+            "year": [2025] * 6,
+            "function_code": ["5.38.50"] * 6,
+            "paragraph": ["§108"] * 6,
+            "provider": ["internal", "external", "internal", "internal", "external", "internal"],
+            "full_year_persons": [18.0, 5.0, 5.0, 27.0, 3.0, 4.0],
+            "spending_dkk": [1.0] * 6,
+        }
+    )
+    capacity = pd.DataFrame(
+        {
+            "municipality_code": [101, 147, 151],
+            "year": [2025] * 3,
+            "function_code": ["5.38.50"] * 3,
+            "places": [20.0, 10.0, 30.0],
+        }
+    )
+    from analysis.benchmark import occupancy
+
+    out = occupancy(activity, capacity, 101, [147, 151, 155], "5.38.50", 2025)
+    # own: 18 internal persons in 20 places = 90 %, 2 free; external persons do not use own places
+    assert out.loc["own"].tolist() == [20.0, 18.0, 0.9, 2.0]
+    # peers weighted: (5 + 27) / (10 + 30) = 32 / 40 = 80 % (not the mean of 50 % and 90 %); 155 has no places
+    assert out.loc["peers"].tolist() == [40.0, 32.0, 0.8, 8.0]
+    # no own places: nothing to show
+    assert occupancy(activity, capacity, 155, [101], "5.38.50", 2025).empty

@@ -58,6 +58,7 @@ __all__ = [
     "internal_vs_external",
     "key_figures",
     "nearest_peers",
+    "occupancy",
     "peer_table",
     "peers_from_list",
     "potentials",
@@ -1157,6 +1158,66 @@ def provider_prices(
     return result.sort_values(keys).reset_index(drop=True)
 
 
+def occupancy(
+    activity: pd.DataFrame,
+    capacity: pd.DataFrame,
+    own_code: int,
+    peer_codes: Iterable[int],
+    function_code: str,
+    year: int,
+) -> pd.DataFrame:
+    """Occupancy of own places (belægning): internal full-year persons per place, own and peers (weighted).
+
+    Parameters
+    ----------
+    activity : pandas.DataFrame
+        The warehouse table ``activity`` (internal full-year persons are summed over paragraphs).
+    capacity : pandas.DataFrame
+        The warehouse table ``capacity``: places in the municipalities' own offers.
+    own_code : int
+        The own municipality.
+    peer_codes : iterable of int
+        The peers; those without places on the area in ``year`` are left out.
+    function_code : str
+        Function area, e.g. ``'5.38.50'``.
+    year : int
+        Accounting year.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Two rows, ``own`` and ``peers`` (index ``role``): places, internal_persons (full-year persons),
+        occupancy (internal persons / places, a fraction; the peers' is total persons / total places) and
+        free_places (places - internal persons, in full-year places). Empty when the own municipality has no
+        places on the area in ``year`` (no own offer, or no capacity data).
+    """
+    cap = capacity[(capacity["function_code"] == function_code) & (capacity["year"] == int(year))]
+    cap = cap.groupby("municipality_code")["places"].sum()
+    act = activity[
+        (activity["function_code"] == function_code)
+        & (activity["year"] == int(year))
+        & (activity["provider"] == "internal")
+    ]
+    persons = act.groupby("municipality_code")["full_year_persons"].sum()
+    own_code = int(own_code)
+    if cap.get(own_code, 0) <= 0:
+        return pd.DataFrame(columns=["places", "internal_persons", "occupancy", "free_places"])
+    peers = [int(c) for c in peer_codes if int(c) != own_code and cap.get(int(c), 0) > 0]
+    rows = {}
+    for role, codes in (("own", [own_code]), ("peers", peers)):
+        places = float(cap.reindex(codes).sum())
+        used = float(persons.reindex(codes).fillna(0).sum())
+        rows[role] = {
+            "places": places,
+            "internal_persons": used,
+            "occupancy": used / places if places > 0 else math.nan,
+            "free_places": places - used,
+        }
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "role"
+    return out
+
+
 def internal_vs_external(
     activity: pd.DataFrame, own_code: int, function_code: str, year: int
 ) -> pd.DataFrame:
@@ -1191,8 +1252,8 @@ def internal_vs_external(
 
     Notes
     -----
-    Occupancy of the municipality's own places (belægning) belongs in this business case too, but needs the
-    capacity of the own offers (number of places), which the warehouse does not hold yet; it is left out.
+    Occupancy of the municipality's own places (belægning), the other half of this business case, is
+    :func:`occupancy`.
     """
     rows = _select_activity(activity, function_code, year, None, None)
     rows = rows[rows["municipality_code"] == int(own_code)]

@@ -12,7 +12,16 @@ from collections.abc import Sequence
 import duckdb
 import pandas as pd
 
-__all__ = ["accounts", "activity", "budgets", "cases", "function_area", "ledger", "municipalities"]
+__all__ = [
+    "accounts",
+    "activity",
+    "budgets",
+    "capacity",
+    "cases",
+    "function_area",
+    "ledger",
+    "municipalities",
+]
 
 
 def _where(
@@ -74,6 +83,18 @@ def budgets(con, function_codes=None, years=None, municipality_codes=None) -> pd
     return _read(
         con,
         "budgets",
+        "municipality_code, year, function_code",
+        function_codes=function_codes,
+        years=years,
+        municipality_codes=municipality_codes,
+    )
+
+
+def capacity(con, function_codes=None, years=None, municipality_codes=None) -> pd.DataFrame:
+    """Places in the municipalities' own offers per year and function (table ``capacity``)."""
+    return _read(
+        con,
+        "capacity",
         "municipality_code, year, function_code",
         function_codes=function_codes,
         years=years,

@@ -30,6 +30,9 @@ Planted deviations (so that a benchmark has something to find)
 Accounts, budgets
     An area's accounts are the sum of its activity spending (DKK, whole kroner). The corrected budget is the
     expected spending times a log-normal factor (median -2 %, sd 5 %): budgets tend to be a little short.
+Capacity
+    Own places on the housing areas 5.38.50-52: the internal full-year persons divided by an occupancy drawn per
+    municipality and area between 80 % and 99 % (moving up to 2 points a year), rounded up to whole places.
 Ledger
     Each year's accounts are spread over the months by a seasonal profile (January low from late postings,
     July low, December high from year-end accruals), a trend within the year, level shifts (a quarter of
@@ -71,7 +74,7 @@ __all__ = ["PARAGRAPHS", "PROGRAMMES", "SAMPLE_VERSION", "SEED", "YEARS", "build
 SEED = 2025
 YEARS = tuple(range(2018, 2026))
 #: Bump when the generator changes: a warehouse built by an older version is rebuilt on first use.
-SAMPLE_VERSION = "3"
+SAMPLE_VERSION = "4"
 CASE_MUNICIPALITIES = (165, 190, 706)
 PROGRAMMES = {
     165: "Helhedsorienteret indsats for udsatte familier",
@@ -173,6 +176,7 @@ def generate(seed: int = SEED) -> dict[str, pd.DataFrame]:
     )[["municipality_code", "year", "function_code", "budget_dkk"]]
     ledger = _ledger(rng, accounts)
     raw_cases, raw_members = _cases(rng, munis)
+    capacity = _capacity(np.random.default_rng([seed, 1]), activity)
     areas = reference.function_areas()
     return {
         "municipalities": munis,
@@ -181,6 +185,7 @@ def generate(seed: int = SEED) -> dict[str, pd.DataFrame]:
         "accounts": accounts,
         "budgets": budgets,
         "ledger": ledger,
+        "capacity": capacity,
         "raw_cases": raw_cases,
         "raw_programme_members": raw_members,
     }
@@ -283,6 +288,27 @@ def _activity(rng: np.random.Generator, munis: pd.DataFrame) -> tuple[pd.DataFra
     )
     exp = pd.concat(expected).groupby(["municipality_code", "year", "function_code"], as_index=False).sum()
     return activity, exp
+
+
+#: Function areas of housing offers, where own capacity is counted in places.
+CAPACITY_AREAS = ("5.38.50", "5.38.51", "5.38.52")
+
+
+def _capacity(rng: np.random.Generator, activity: pd.DataFrame) -> pd.DataFrame:
+    """Own places per municipality, year and housing area: internal full-year persons / occupancy, rounded up.
+
+    Occupancy is drawn per municipality and area between 80 % and 99 %, and moves by up to 2 points a year.
+    """
+    internal = activity[(activity["provider"] == "internal") & activity["function_code"].isin(CAPACITY_AREAS)]
+    df = internal.groupby(["municipality_code", "year", "function_code"], as_index=False)[
+        "full_year_persons"
+    ].sum()
+    pairs = df[["municipality_code", "function_code"]].drop_duplicates().reset_index(drop=True)
+    pairs["base"] = rng.uniform(0.80, 0.99, len(pairs))
+    df = df.merge(pairs, on=["municipality_code", "function_code"])
+    occupancy = np.clip(df["base"] + rng.uniform(-0.02, 0.02, len(df)), 0.75, 0.995)
+    df["places"] = np.ceil(df["full_year_persons"] / occupancy)
+    return df[["municipality_code", "year", "function_code", "places"]]
 
 
 def _ledger(rng: np.random.Generator, accounts: pd.DataFrame) -> pd.DataFrame:
@@ -540,6 +566,7 @@ def build(path: str | os.PathLike, seed: int = SEED) -> dict[str, int]:
             "budgets",
             "activity",
             "ledger",
+            "capacity",
             "cases",
             "programme_members",
         ):

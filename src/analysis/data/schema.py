@@ -289,6 +289,24 @@ TABLES: dict[str, Table] = {
             key=("municipality_code", "year", "function_code", "paragraph", "provider"),
         ),
         Table(
+            "capacity",
+            "Places (pladser) in the municipality's own offers per year and function; with the internal full-year "
+            "persons of the activity table they give the occupancy of own places.",
+            (
+                _municipality(),
+                _year(),
+                _function_code(),
+                Column(
+                    "places",
+                    "float",
+                    "places",
+                    "Places in the municipality's own offers, yearly average",
+                    minimum=0,
+                ),
+            ),
+            key=("municipality_code", "year", "function_code"),
+        ),
+        Table(
             "ledger",
             "Monthly ledger: postings summed per municipality, function, year and month; months sum to the accounts.",
             (
