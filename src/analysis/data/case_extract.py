@@ -85,8 +85,7 @@ def read_mapping(path: str | os.PathLike) -> ColumnMapping:
     return mapping
 
 
-def _empty(v: Any) -> bool:
-    return v is None or (not isinstance(v, str) and pd.isna(v)) or (isinstance(v, str) and not v.strip())
+_empty = loads.is_missing
 
 
 def _date(d: Any) -> str:
@@ -207,21 +206,13 @@ def read_extract(
         if "monthly_cost_dkk" in df.columns
         else pd.Series(np.nan, index=df.index)
     )
-    functions = []
-    if "function_code" in df.columns:
-        for v, row in zip(df["function_code"], rows, strict=True):
-            code = None if _empty(v) else loads.function_code(v)
-            if code is None and not _empty(v):
-                raise SchemaError(
-                    source,
-                    "a function code such as 5.38.50 or 53850, or nothing",
-                    row=int(row),
-                    column=col["function_code"],
-                    **shown(v),
-                )
-            functions.append(code)
-    else:
-        functions = [None] * len(df)
+    functions = (
+        loads.parse_function_codes(
+            df["function_code"], source=source, column=col["function_code"], rows=rows, required=False
+        )
+        if "function_code" in df.columns
+        else [None] * len(df)
+    )
     if "cpr_registered" in df.columns:
         registered = []
         for v, row in zip(df["cpr_registered"], rows, strict=True):

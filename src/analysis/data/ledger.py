@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.data import loads
-from analysis.data.loads import ColumnMapping, Finding, LoadResult, kr, shown
+from analysis.data.loads import ColumnMapping, Finding, LoadResult, kr
 from analysis.data.schema import SchemaError
 
 __all__ = [
@@ -171,18 +171,9 @@ def read_postings(
         column=col["municipality_code"],
     )
 
-    functions = []
-    for v, row in zip(df["function_code"], rows, strict=True):
-        code = loads.function_code(v)
-        if code is None:
-            raise SchemaError(
-                source,
-                "a function code such as 5.38.50 or 53850",
-                row=int(row),
-                column=col["function_code"],
-                **shown(v),
-            )
-        functions.append(code)
+    functions = loads.parse_function_codes(
+        df["function_code"], source=source, column=col["function_code"], rows=rows
+    )
     dates = loads.parse_dates(
         df["date"], source=source, column=col["date"], rows=rows, date_format=fmt.date_format
     )

@@ -470,7 +470,8 @@ def _name(delimiter: str) -> str:
 # Values
 
 
-def _missing(v: Any) -> bool:
+def is_missing(v: Any) -> bool:
+    """True for None, NaN/NaT and blank text: a cell the file left empty."""
     return v is None or (not isinstance(v, str) and pd.isna(v)) or (isinstance(v, str) and not v.strip())
 
 
@@ -492,7 +493,7 @@ def parse_amount(value: Any, decimal: str = ",") -> float | None:
     >>> parse_amount("12,3,4") is None
     True
     """
-    if _missing(value):
+    if is_missing(value):
         return float("nan")
     if isinstance(value, bool):
         return None
@@ -600,7 +601,7 @@ def parse_dates(
     """
     out = []
     for v, row in zip(values, rows, strict=True):
-        if _missing(v):
+        if is_missing(v):
             if required:
                 raise SchemaError(source, "a date", row=int(row), column=column, found_text="empty")
             out.append(pd.NaT)
@@ -626,12 +627,32 @@ def function_code(value: Any) -> str | None:
     >>> function_code("538501234") is None, function_code("Botilbud") is None
     (True, True)
     """
-    if isinstance(value, bool) or _missing(value):
+    if isinstance(value, bool) or is_missing(value):
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     m = _FUNCTION.match(str(value))
     return f"{m.group(1)}.{m.group(2)}.{m.group(3)}" if m else None
+
+
+def parse_function_codes(
+    values: pd.Series, *, source: str, column: str, rows: Sequence[int], required: bool = True
+) -> list[str | None]:
+    """Each value as a dotted function code (see :func:`function_code`); None for an empty optional one.
+
+    Raises
+    ------
+    SchemaError
+        Naming the file's row and column, for a value that is not a function code (or an empty required one).
+    """
+    codes: list[str | None] = []
+    for v, row in zip(values, rows, strict=True):
+        code = function_code(v)
+        if code is None and (required or not is_missing(v)):
+            expected = "a function code such as 5.38.50 or 53850" + ("" if required else ", or nothing")
+            raise SchemaError(source, expected, row=int(row), column=column, **shown(v))
+        codes.append(code)
+    return codes
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -811,7 +832,7 @@ def select_columns(table: SourceTable, mapping: ColumnMapping) -> pd.DataFrame:
         valid = sorted({str(v) for v in table_.values()})
         translated = []
         for v, row in zip(out[target], table.rows(), strict=True):
-            if _missing(v):
+            if is_missing(v):
                 translated.append(None)
                 continue
             if str(v) in valid:  # already the warehouse's value
