@@ -280,12 +280,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     for noisy in ("papermill", "traitlets", "nbclient", "jupyter_client", "weasyprint", "fontTools"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    from analysis.errors import AnalysisError
+
     try:
         return args.func(args)
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130
-    except (ValueError, KeyError, FileNotFoundError) as e:
+    except (AnalysisError, ValueError, KeyError, FileNotFoundError) as e:
         # Errors of input (a bad file, an unknown code, a missing warehouse) are the user's to fix: say what and
         # where, without a traceback. --verbose shows the traceback too.
         if args.verbose:

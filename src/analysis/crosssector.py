@@ -179,7 +179,7 @@ def load_unit_costs(path: str | Path | None = None) -> pd.DataFrame:
     import yaml
 
     if path is None or str(path) == "":
-        from analysis.reporting.batch import project_root
+        from analysis.paths import project_root
 
         path = project_root() / "parameters" / "unit_costs.yaml"
     data = yaml.safe_load(Path(path).read_text("utf-8")) or {}

@@ -74,7 +74,7 @@ def load_key(key_file: Path | None = None) -> bytes:
     if env:
         return env.encode("utf-8")
     if key_file is None:
-        from analysis.data.warehouse import data_dir
+        from analysis.paths import data_dir
 
         key_file = data_dir() / "pseudonym.key"
     key_file = Path(key_file)

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.data import reference
+from analysis.errors import InputError
 from analysis.privacy import CPR_PATTERN
 
 __all__ = [
@@ -57,7 +58,7 @@ _EXPECTED = {
 }
 
 
-class SchemaError(ValueError):
+class SchemaError(InputError):
     """Raised when data does not fit the warehouse schema; nothing of the load was written.
 
     Attributes

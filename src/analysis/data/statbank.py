@@ -59,6 +59,7 @@ import pandas as pd
 from analysis.data import loads, reference
 from analysis.data.loads import LoadResult, function_code
 from analysis.data.schema import SchemaError
+from analysis.errors import DataError
 
 __all__ = [
     "BASE_URL_ENV",
@@ -100,7 +101,7 @@ _OTHER_AREAS = {"christiansø": 411}
 _TOTALS = {"tot", "i alt", "ialt", "total", "alder i alt", "age, total", "køn i alt", "sex, total", "alle"}
 
 
-class StatbankError(RuntimeError):
+class StatbankError(DataError):
     """Statistics Denmark's API could not be reached or refused a request; the message says which and why."""
 
 

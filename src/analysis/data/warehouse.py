@@ -24,7 +24,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from analysis import paths
 from analysis.data.schema import TABLES, SchemaError, ddl, validate
+from analysis.paths import WAREHOUSE_ENV, data_dir
 
 __all__ = [
     "WAREHOUSE_ENV",
@@ -39,13 +41,10 @@ __all__ = [
     "write_meta",
 ]
 
-WAREHOUSE_ENV = "ANALYSIS_WAREHOUSE"
-
 
 def _project_root() -> Path | None:
-    """The checkout this package runs from (src layout), or None for an installed package."""
-    root = Path(__file__).resolve().parents[3]
-    return root if (root / "pyproject.toml").exists() and (root / "src" / "analysis").is_dir() else None
+    """The checkout this package runs from (kept for older imports; see :mod:`analysis.paths`)."""
+    return paths.checkout_root()
 
 
 def default_path() -> Path:
@@ -53,18 +52,7 @@ def default_path() -> Path:
     env = os.environ.get(WAREHOUSE_ENV)
     if env:
         return Path(env).expanduser()
-    return data_dir() / "sample.duckdb"
-
-
-def data_dir() -> Path:
-    """The folder of the default warehouse and the pseudonymisation key file."""
-    env = os.environ.get(WAREHOUSE_ENV)
-    if env:
-        return Path(env).expanduser().parent
-    root = _project_root()
-    if root is not None:
-        return root / "data"
-    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "analysis"
+    return paths.sample_warehouse_path()
 
 
 def connect(path: str | os.PathLike | None = None, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:

@@ -29,6 +29,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from analysis.data import reference
+from analysis.errors import ConfigurationError
+from analysis.paths import project_root
 
 __all__ = ["Batch", "BatchError", "Job", "expand", "load_batch", "notebook_parameters", "project_root"]
 
@@ -37,15 +39,8 @@ FORMATS = ("html", "pdf")
 INJECTED = ("municipality_code", "function_code")
 
 
-class BatchError(ValueError):
+class BatchError(ConfigurationError):
     """A batch file that cannot be run; the message names the file, the key and what was expected."""
-
-
-def project_root() -> Path:
-    """The project folder (where ``notebooks/``, ``parameters/`` and ``reports/`` are): the checkout or the CWD."""
-    from analysis.data.warehouse import _project_root
-
-    return _project_root() or Path.cwd()
 
 
 def _near(value: object, valid: list) -> str:
