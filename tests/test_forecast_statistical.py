@@ -23,10 +23,14 @@ T = np.arange(96)
 SEASONAL = 200 + 0.8 * T + 25 * np.sin(2 * np.pi * T / 12) + RNG.normal(0, 4, 96)
 TRENDING = 50 + 0.3 * T + RNG.normal(0, 3, 96).cumsum()
 NEGATIVE = 10 * np.sin(2 * np.pi * T / 12) + RNG.normal(0, 1, 96)
+# noise around a gentle trend: the SES fit puts alpha at its limit 0, where the Theta drift must carry n
+ALPHA_ZERO = 100 + 0.3 * np.arange(40) + np.random.default_rng(6).normal(0, 8, 40)
 
 
 @pytest.mark.parametrize(
-    "y", [SEASONAL, TRENDING, NEGATIVE, SEASONAL[:40]], ids=["seasonal", "trend", "neg", "short"]
+    "y",
+    [SEASONAL, TRENDING, NEGATIVE, SEASONAL[:40], ALPHA_ZERO],
+    ids=["seasonal", "trend", "neg", "short", "alpha0"],
 )
 def test_theta_matches_statsmodels(y):
     from statsmodels.tsa.forecasting.theta import ThetaModel
@@ -36,6 +40,16 @@ def test_theta_matches_statsmodels(y):
         expected = np.asarray(ThetaModel(y, period=12).fit().forecast(18))
     got = theta_forecast(y, 18)[0]
     np.testing.assert_allclose(got, expected, rtol=2e-3, atol=1e-3 * np.abs(y).mean())
+
+
+def test_theta_alpha_zero_limit_by_hand():
+    # alpha = 0: F(n+k) = l_n + b0 / 2 * (k - 1 + n), k = 1..h; l_n is then the first value (the initial level)
+    alpha, level = ses_fit(ALPHA_ZERO)
+    assert alpha[0] == 0.0 and level[0] == ALPHA_ZERO[0]
+    t = np.arange(40) - 19.5
+    b0 = (ALPHA_ZERO - ALPHA_ZERO.mean()) @ t / (t @ t)
+    expected = ALPHA_ZERO[0] + b0 / 2 * (np.arange(6) + 40)
+    np.testing.assert_allclose(theta_forecast(ALPHA_ZERO, 6)[0], expected, rtol=1e-12)
 
 
 def test_decomposition_matches_statsmodels():

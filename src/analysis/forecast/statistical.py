@@ -321,8 +321,11 @@ def theta_forecast(y: np.ndarray, h: int, period: int = PERIOD) -> np.ndarray:
     b0 = (x - x.mean(axis=1, keepdims=True)) @ tc / (tc @ tc)
     alpha, level = ses_fit(x)
     k = np.arange(h, dtype=float)[None, :]
-    a = np.maximum(alpha, 1e-12)[:, None]
-    drift = np.where(alpha[:, None] > 0, k + 1.0 / a - (1.0 - a) ** n / a, k)
+    # (1 - (1 - alpha)^n) / alpha, written with expm1/log1p so that it stays exact for small alpha and tends to
+    # n (not 0) as alpha -> 0: the trend line then carries the whole sample's drift, as statsmodels' limit does.
+    a = np.clip(alpha, 1e-300, 1.0)[:, None]
+    weight = np.where(alpha[:, None] > 0, -np.expm1(n * np.log1p(-np.minimum(a, 1.0 - 1e-16))) / a, float(n))
+    drift = k + weight
     f = level[:, None] + 0.5 * b0[:, None] * drift
     return _reseasonalise(f, idx, mult, n, period)
 
