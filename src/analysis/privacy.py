@@ -195,15 +195,20 @@ def suppressed_label(min_group: int = MIN_GROUP_FLOOR) -> str:
     return f"<{check_min_group(min_group)}"
 
 
-def suppression_notes(marks, min_group: int = MIN_GROUP_FLOOR) -> list[str]:
+def suppression_notes(
+    marks, min_group: int = MIN_GROUP_FLOOR, count_columns: Sequence | None = None
+) -> list[str]:
     """The Danish footnotes that explain the marks a table uses, one sentence per kind of mark used.
 
     Parameters
     ----------
     marks : pandas.DataFrame, pandas.Series or iterable of str
-        Marks from :func:`suppression_marks` (or :func:`share_marks`).
+        Marks from :func:`suppression_marks` (or :func:`share_marks`); for a DataFrame, one per cell.
     min_group : int, default 5
         The threshold used (persons).
+    count_columns : sequence of labels, optional
+        With a DataFrame of marks: the columns of persons (whose small cells read '<5'; the others '..'), so that
+        the note names only the labels the table shows. Default: both labels are explained.
 
     Returns
     -------
@@ -214,16 +219,30 @@ def suppression_notes(marks, min_group: int = MIN_GROUP_FLOOR) -> list[str]:
     --------
     >>> suppression_notes(pd.Series(["", "small", "complement"]))[1]
     'x: skjult, så mindre grupper ikke kan regnes ud.'
+    >>> suppression_notes(pd.DataFrame({"Borgere": ["small", ""]}), count_columns=["Borgere"])
+    ['<5: gruppen har færre end 5 borgere.']
     """
     values = marks.to_numpy().ravel() if isinstance(marks, pd.DataFrame | pd.Series) else list(marks)
-    used = set(values)
     label = suppressed_label(min_group)
+    if isinstance(marks, pd.DataFrame) and count_columns is not None:
+        counts = [c for c in marks.columns if c in set(count_columns)]
+        others = [c for c in marks.columns if c not in set(count_columns)]
+        small_count = bool((marks[counts] == SMALL).to_numpy().any()) if counts else False
+        small_value = bool((marks[others] == SMALL).to_numpy().any()) if others else False
+    else:
+        small_count = small_value = SMALL in set(values)
     notes = []
-    if SMALL in used:
+    if small_count and small_value:
         notes.append(
             f"{label} og {SMALL_VALUE_LABEL}: gruppen har færre end {min_group} borgere, så dens tal vises ikke."
         )
-    if COMPLEMENT in used:
+    elif small_count:
+        notes.append(f"{label}: gruppen har færre end {min_group} borgere.")
+    elif small_value:
+        notes.append(
+            f"{SMALL_VALUE_LABEL}: tallet vises ikke, fordi det bygger på færre end {min_group} borgere."
+        )
+    if COMPLEMENT in set(values):
         notes.append(f"{COMPLEMENT_LABEL}: skjult, så mindre grupper ikke kan regnes ud.")
     return notes
 

@@ -111,4 +111,4 @@ def suppressed_table_html(
 
         formats[col] = fmt
     body = table_html(out, formats=formats, caption=caption, index=index)
-    return body + table_note_html([*notes, *suppression_notes(marks, min_group)])
+    return body + table_note_html([*notes, *suppression_notes(marks, min_group, count_columns)])
