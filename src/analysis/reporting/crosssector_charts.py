@@ -7,6 +7,8 @@ group out it says so under the chart, naming the group and why (:func:`omitted_n
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 
@@ -76,7 +78,7 @@ def _figure(height: float):
 def _note(fig, marks: pd.Series, min_group: int):
     text = omitted_note(marks, min_group)
     if text:
-        fig.text(0.0, -0.02, text, ha="left", va="top", fontsize=8.5, style="italic", wrap=True)
+        fig.text(0.0, -0.02, textwrap.fill(text, 110), ha="left", va="top", fontsize=8.5, style="italic")
     return fig
 
 
