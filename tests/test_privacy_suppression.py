@@ -7,12 +7,15 @@ import pytest
 from analysis.privacy import (
     MIN_GROUP_FLOOR,
     check_min_group,
+    open_top,
     share_mask,
     suppress,
     suppressed_label,
-    suppressed_table_html,
+    suppression_marks,
     suppression_mask,
+    suppression_notes,
 )
+from analysis.reporting.suppression import suppressed_table_html
 
 
 def test_min_group_has_a_floor_of_five():
@@ -99,18 +102,54 @@ def test_shares_are_hidden_when_the_counted_or_the_rest_is_small():
     assert share_mask([10], [20], 11).tolist() == [True]
 
 
-def test_suppress_replaces_the_hidden_cells_by_the_label():
+def test_suppress_marks_small_groups_and_protecting_cells_differently():
+    # Changed deliberately (issue 11): an amount of a hidden group no longer reads '<5' (it is not a number of
+    # persons), and a row hidden only to protect another reads 'x', not '<5'.
     table = pd.DataFrame({"Borgere": [3, 12, 40, 55], "Udgift": [1.0, 2.0, 3.0, 6.0], "Note": list("abcd")})
     table.index = ["A", "B", "C", "I alt"]
-    mask = suppression_mask(table["Borgere"], total_row="I alt")
-    out = suppress(table, mask, columns=["Borgere", "Udgift"])
-    assert out["Borgere"].tolist() == ["<5", "<5", 40, 55]
-    assert out["Udgift"].tolist() == ["<5", "<5", 3.0, 6.0]
+    marks = suppression_marks(table["Borgere"], total_row="I alt")
+    out = suppress(table, marks, columns=["Borgere", "Udgift"], count_columns=["Borgere"])
+    assert out["Borgere"].tolist() == ["<5", "x", 40, 55]
+    assert out["Udgift"].tolist() == ["..", "x", 3.0, 6.0]
     assert out["Note"].tolist() == list("abcd")  # not in columns
+    # a boolean mask reads as small groups
     frame_mask = pd.DataFrame({"Udgift": [False, False, True, False]}, index=table.index)
-    assert suppress(table, frame_mask, min_group=10)["Udgift"].tolist() == [1.0, 2.0, "<10", 6.0]
+    assert suppress(table, frame_mask, min_group=10)["Udgift"].tolist() == [1.0, 2.0, "..", 6.0]
+    assert suppress(table, frame_mask.rename(columns={"Udgift": "Borgere"}), 10, count_columns=["Borgere"])[
+        "Borgere"
+    ].tolist() == [3, 12, "<10", 55]
     with pytest.raises(ValueError, match="every row"):
-        suppress(table, mask.drop("A"))
+        suppress(table, marks.drop("A"))
+
+
+def test_the_marks_tell_a_small_group_from_a_cell_hidden_to_protect_it():
+    # Syddjurs 2024 by number of sectors: 4 persons in four sectors; the three-sector group (35 persons) is hidden
+    # only so that 597 - 433 - 125 - 35 cannot give the four
+    counts = pd.Series({1: 433, 2: 125, 3: 35, 4: 4, "I alt": 597})
+    marks = suppression_marks(counts, total_row="I alt")
+    assert marks.to_dict() == {1: "", 2: "", 3: "complement", 4: "small", "I alt": ""}
+    assert (suppression_mask(counts, total_row="I alt") == (marks != "")).all()
+    two_way = pd.DataFrame({"x": [2, 10, 12], "y": [10, 10, 20]}, index=["r1", "r2", "tot"])
+    got = suppression_marks(two_way, total_row="tot")
+    assert got.to_dict("list") == {"x": ["small", "complement", ""], "y": ["", "", ""]}
+    notes = suppression_notes(marks)
+    assert notes == [
+        "<5 og ..: gruppen har færre end 5 borgere, så dens tal vises ikke.",
+        "x: skjult, så mindre grupper ikke kan regnes ud.",
+    ]
+    assert suppression_notes(pd.Series(["", ""])) == []
+    assert suppression_notes(["small"], 10)[0].startswith("<10 og ..: gruppen har færre end 10 borgere")
+
+
+def test_a_small_tail_of_categories_is_merged_into_an_open_top():
+    assert open_top([433, 125, 35, 4]) == 2  # 3 and 4 sectors: "3 eller flere" with 39 persons
+    assert open_top([433, 125, 35, 40]) == 3  # nothing small: nothing merged
+    assert open_top([154, 55, 7, 3, 6]) == 3  # the top (6) is large, but the one below it (3) is small
+    assert open_top([20, 2, 1]) == 0  # everything merges into the first category
+    assert open_top([20, 10, 0, 8]) == 3  # an empty category is shown as it is
+    assert open_top([9], 10) == 0
+    with pytest.raises(ValueError):
+        open_top([])
 
 
 def test_suppressed_html_keeps_number_formats_and_right_alignment():
@@ -119,9 +158,18 @@ def test_suppressed_html_keeps_number_formats_and_right_alignment():
     table = pd.DataFrame(
         {"Borgere": [3, 12, 40, 55], "Udgift": [1e6, 2e6, 3e6, 6e6]}, index=["A", "B", "C", "I alt"]
     )
-    mask = suppression_mask(table["Borgere"], total_row="I alt")
-    html = suppressed_table_html(table, mask, formats={"Udgift": fmt_dkk}, index=True)
-    assert html.count(">&lt;5<") == 4  # two rows x two columns
+    marks = suppression_marks(table["Borgere"], total_row="I alt")
+    html = suppressed_table_html(
+        table, marks, formats={"Udgift": fmt_dkk}, index=True, count_columns=["Borgere"]
+    )
+    assert html.count(">&lt;5<") == 1  # the persons of the small group, and nothing else
+    assert html.count(">..<") == 1 and html.count(">x<") == 2  # its amount; the protecting row's two cells
     assert '<td class="num" style="text-align: right; white-space: nowrap">&lt;5</td>' in html
     assert ">3,0 mio. kr.<" in html and ">6,0 mio. kr.<" in html and ">40<" in html
     assert ">1,0 mio. kr.<" not in html and ">12<" not in html
+    assert (
+        '<p class="table-note"><em>Note. &lt;5 og ..: gruppen har færre end 5 borgere'
+        in suppressed_table_html(table, marks, index=True, count_columns=["Borgere"], notes=["Note."])
+    )
+    nothing = suppressed_table_html(table, marks.map(lambda _: ""), index=True)
+    assert "table-note" not in nothing and ">3<" in nothing

@@ -13,19 +13,21 @@ git-ignored) and back it up with the warehouse: a new key gives every person a n
 
 Rendered reports show no figure that rests on fewer than ``min_group`` persons (5 at least, see
 :data:`MIN_GROUP_FLOOR`): :func:`suppression_mask` finds the small cells of a table and the further cells that
-would let a small one be derived from a total (complementary suppression); :func:`suppress` and
-:func:`suppressed_table_html` show them as ``'<5'``. Charts plot only cells the mask leaves shown.
+would let a small one be derived from a total (complementary suppression), and :func:`suppression_marks` tells the
+two apart, so that a table can mark them differently (:func:`suppress`: '<5' for the persons of a small group, '..'
+for its amounts and shares, 'x' for a cell hidden only to protect another, explained by :func:`suppression_notes`);
+:func:`open_top` merges a small tail of ordered categories into one open category instead. Rendering to HTML is the
+reporting layer's (:mod:`analysis.reporting.suppression`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import math
 import os
 import re
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -35,16 +37,24 @@ __all__ = [
     "CPR_PATTERN",
     "KEY_ENV",
     "MIN_GROUP_FLOOR",
+    "COMPLEMENT",
+    "COMPLEMENT_LABEL",
+    "SHOWN",
+    "SMALL",
+    "SMALL_VALUE_LABEL",
+    "cell_marks",
     "check_min_group",
     "find_cpr",
     "load_key",
     "pseudonymise",
+    "open_top",
     "pseudonymise_column",
     "share_mask",
     "suppress",
     "suppressed_label",
-    "suppressed_table_html",
+    "suppression_marks",
     "suppression_mask",
+    "suppression_notes",
 ]
 
 KEY_ENV = "ANALYSIS_PSEUDONYM_KEY"
@@ -132,6 +142,16 @@ def pseudonymise_column(
 #: The smallest ``min_group`` allowed: groups of fewer than 5 persons are never shown.
 MIN_GROUP_FLOOR = 5
 
+#: Marks of :func:`suppression_marks`: a cell shown, a cell of a small group (primary suppression), and a cell hidden
+#: only so that a small one cannot be derived from a total and the shown cells (complementary suppression).
+SHOWN, SMALL, COMPLEMENT = "", "small", "complement"
+
+#: What a table shows in a person-count cell of a small group is :func:`suppressed_label` ('<5'); in its other
+#: cells (amounts, shares) :data:`SMALL_VALUE_LABEL`, and in a cell hidden only to protect another
+#: :data:`COMPLEMENT_LABEL`, so that no amount reads as a number of persons and no large group as a small one.
+SMALL_VALUE_LABEL = ".."
+COMPLEMENT_LABEL = "x"
+
 
 def check_min_group(min_group: int) -> int:
     """Validate a small-group threshold (persons): a whole number of at least :data:`MIN_GROUP_FLOOR` (5).
@@ -167,12 +187,64 @@ def check_min_group(min_group: int) -> int:
 
 
 def suppressed_label(min_group: int = MIN_GROUP_FLOOR) -> str:
-    """The text shown in a suppressed cell: ``'<5'`` for the default threshold.
+    """The text shown in a person-count cell of a small group: ``'<5'`` for the default threshold.
 
     >>> suppressed_label(10)
     '<10'
     """
     return f"<{check_min_group(min_group)}"
+
+
+def suppression_notes(
+    marks, min_group: int = MIN_GROUP_FLOOR, count_columns: Sequence | None = None
+) -> list[str]:
+    """The Danish footnotes that explain the marks a table uses, one sentence per kind of mark used.
+
+    Parameters
+    ----------
+    marks : pandas.DataFrame, pandas.Series or iterable of str
+        Marks from :func:`suppression_marks` (or :func:`share_marks`); for a DataFrame, one per cell.
+    min_group : int, default 5
+        The threshold used (persons).
+    count_columns : sequence of labels, optional
+        With a DataFrame of marks: the columns of persons (whose small cells read '<5'; the others '..'), so that
+        the note names only the labels the table shows. Default: both labels are explained.
+
+    Returns
+    -------
+    list of str
+        Empty when nothing is hidden.
+
+    Examples
+    --------
+    >>> suppression_notes(pd.Series(["", "small", "complement"]))[1]
+    'x: skjult, så mindre grupper ikke kan regnes ud.'
+    >>> suppression_notes(pd.DataFrame({"Borgere": ["small", ""]}), count_columns=["Borgere"])
+    ['<5: gruppen har færre end 5 borgere.']
+    """
+    values = marks.to_numpy().ravel() if isinstance(marks, pd.DataFrame | pd.Series) else list(marks)
+    label = suppressed_label(min_group)
+    if isinstance(marks, pd.DataFrame) and count_columns is not None:
+        counts = [c for c in marks.columns if c in set(count_columns)]
+        others = [c for c in marks.columns if c not in set(count_columns)]
+        small_count = bool((marks[counts] == SMALL).to_numpy().any()) if counts else False
+        small_value = bool((marks[others] == SMALL).to_numpy().any()) if others else False
+    else:
+        small_count = small_value = SMALL in set(values)
+    notes = []
+    if small_count and small_value:
+        notes.append(
+            f"{label} og {SMALL_VALUE_LABEL}: gruppen har færre end {min_group} borgere, så dens tal vises ikke."
+        )
+    elif small_count:
+        notes.append(f"{label}: gruppen har færre end {min_group} borgere.")
+    elif small_value:
+        notes.append(
+            f"{SMALL_VALUE_LABEL}: tallet vises ikke, fordi det bygger på færre end {min_group} borgere."
+        )
+    if COMPLEMENT in set(values):
+        notes.append(f"{COMPLEMENT_LABEL}: skjult, så mindre grupper ikke kan regnes ud.")
+    return notes
 
 
 def _groups(shape: tuple[int, int], total_row: int | None, total_column: int | None) -> list[list[tuple]]:
@@ -190,22 +262,22 @@ def _groups(shape: tuple[int, int], total_row: int | None, total_column: int | N
     return groups
 
 
-def suppression_mask(
+def suppression_marks(
     counts: pd.DataFrame | pd.Series,
     min_group: int = MIN_GROUP_FLOOR,
     *,
     total_row: object | None = None,
     total_column: object | None = None,
 ) -> pd.DataFrame | pd.Series:
-    """Which cells of a table to suppress: small groups, plus the cells that would let them be derived.
+    """Why each cell of a table is hidden: a small group, a cell hidden to protect one, or not hidden.
 
-    Primary suppression: a cell whose figure rests on 1 to ``min_group - 1`` persons. A cell of 0 persons is
-    shown (it describes no one). Complementary suppression: where the table has a total row (the sum of the
-    other rows, column by column) or a total column (the sum of the other columns, row by row), every such
-    additive group (a column with its total, a row with its total) must have no suppressed cell or at least
-    two; a group with exactly one gets a second one: the shown inner cell of the group resting on the fewest
-    persons (more than 0), else the total, else a shown cell of 0 persons. This repeats until no group has
-    exactly one suppressed cell, so that no suppressed figure equals a total less the shown figures.
+    Primary suppression (:data:`SMALL`): a cell whose figure rests on 1 to ``min_group - 1`` persons. A cell of 0
+    persons is shown (it describes no one). Complementary suppression (:data:`COMPLEMENT`): where the table has a
+    total row (the sum of the other rows, column by column) or a total column (the sum of the other columns, row
+    by row), every such additive group (a column with its total, a row with its total) must have no hidden cell
+    or at least two; a group with exactly one gets a second one: the shown inner cell of the group resting on the
+    fewest persons (more than 0), else the total, else a shown cell of 0 persons. This repeats until no group has
+    exactly one hidden cell, so that no hidden figure equals a total less the shown figures.
 
     Parameters
     ----------
@@ -223,18 +295,19 @@ def suppression_mask(
     Returns
     -------
     pandas.DataFrame or pandas.Series
-        Booleans of the shape of ``counts``: True where the cell is to be shown as ``'<5'``.
+        Strings of the shape of ``counts``: :data:`SHOWN` (''), :data:`SMALL` ('small') or :data:`COMPLEMENT`
+        ('complement').
 
     Raises
     ------
     ValueError
-        When ``min_group`` is below 5, or a total label is not in the table.
+        When ``min_group`` is below 5, or a total label is not in the table, or a count is missing.
 
     Examples
     --------
     >>> counts = pd.Series({"A": 3, "B": 12, "C": 40, "I alt": 55})
-    >>> suppression_mask(counts, total_row="I alt").to_dict()
-    {'A': True, 'B': True, 'C': False, 'I alt': False}
+    >>> suppression_marks(counts, total_row="I alt").to_dict()
+    {'A': 'small', 'B': 'complement', 'C': '', 'I alt': ''}
     """
     min_group = check_min_group(min_group)
     series = isinstance(counts, pd.Series)
@@ -246,7 +319,8 @@ def suppression_mask(
         raise ValueError("counts must be given for every cell (persons); found a missing count")
     tr = None if total_row is None else _position(frame.index, total_row, "total_row")
     tc = None if total_column is None else _position(frame.columns, total_column, "total_column")
-    mask = (values > 0) & (values < min_group)
+    primary = (values > 0) & (values < min_group)
+    mask = primary.copy()
     groups = _groups(values.shape, tr, tc)
     changed = True
     while changed:
@@ -265,8 +339,27 @@ def suppression_mask(
 
             mask[min(shown, key=rank)] = True
             changed = True
-    out = pd.DataFrame(mask, index=frame.index, columns=frame.columns)
+    marks = np.where(primary, SMALL, np.where(mask, COMPLEMENT, SHOWN))
+    out = pd.DataFrame(marks, index=frame.index, columns=frame.columns)
     return out["count"].rename(counts.name) if series else out
+
+
+def suppression_mask(
+    counts: pd.DataFrame | pd.Series,
+    min_group: int = MIN_GROUP_FLOOR,
+    *,
+    total_row: object | None = None,
+    total_column: object | None = None,
+) -> pd.DataFrame | pd.Series:
+    """Which cells of a table to hide: :func:`suppression_marks` as booleans (True: hidden, for either reason).
+
+    Examples
+    --------
+    >>> counts = pd.Series({"A": 3, "B": 12, "C": 40, "I alt": 55})
+    >>> suppression_mask(counts, total_row="I alt").to_dict()
+    {'A': True, 'B': True, 'C': False, 'I alt': False}
+    """
+    return suppression_marks(counts, min_group, total_row=total_row, total_column=total_column) != SHOWN
 
 
 def share_mask(numerator, denominator, min_group: int = MIN_GROUP_FLOOR):
@@ -286,7 +379,7 @@ def share_mask(numerator, denominator, min_group: int = MIN_GROUP_FLOOR):
     Returns
     -------
     numpy.ndarray or pandas.Series
-        Booleans, True where the share is to be shown as ``'<5'``.
+        Booleans, True where the share is to be hidden (a small group: mark :data:`SMALL`).
 
     Examples
     --------
@@ -301,6 +394,49 @@ def share_mask(numerator, denominator, min_group: int = MIN_GROUP_FLOOR):
     return pd.Series(out, index=numerator.index) if isinstance(numerator, pd.Series) else out
 
 
+def open_top(counts: Sequence[float], min_group: int = MIN_GROUP_FLOOR) -> int:
+    """Where an ordered list of categories should open its top category ('3 eller flere') so that none is small.
+
+    Starting from the last category, the top categories are merged while the merged group holds 1 to
+    ``min_group - 1`` persons, or the category just below it does: merging a small tail into one open category
+    keeps its information (its persons and cost are shown) where suppression would hide it and a neighbour.
+    The first category is never merged away; it may stay small (and be suppressed).
+
+    Parameters
+    ----------
+    counts : sequence of numbers
+        Persons per category, in their order (e.g. persons served by 1, 2, 3, 4 sectors).
+    min_group : int, default 5
+        Smallest group shown (persons).
+
+    Returns
+    -------
+    int
+        The position of the first category of the open top: categories from it to the end are merged. It is
+        ``len(counts) - 1`` when nothing needs merging.
+
+    Examples
+    --------
+    >>> open_top([433, 125, 35, 4])
+    2
+    >>> open_top([154, 55, 7, 3, 6])
+    3
+    >>> open_top([20, 10, 0, 8])
+    3
+    """
+    min_group = check_min_group(min_group)
+    values = [float(c) for c in counts]
+    if not values:
+        raise ValueError("open_top needs at least one category")
+    small = lambda x: 0 < x < min_group  # noqa: E731
+    top = len(values) - 1
+    merged = values[top]
+    while top > 0 and (small(merged) or small(values[top - 1])):
+        top -= 1
+        merged += values[top]
+    return top
+
+
 def _position(labels: pd.Index, label: object, name: str) -> int:
     hits = np.flatnonzero(labels == label)
     if len(hits) != 1:
@@ -308,92 +444,104 @@ def _position(labels: pd.Index, label: object, name: str) -> int:
     return int(hits[0])
 
 
+def _as_marks(mask: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
+    """Marks from marks, or from a boolean mask (True: a small group)."""
+    values = mask.to_numpy()
+    if values.dtype == bool:
+        marks = np.where(values, SMALL, SHOWN)
+        if isinstance(mask, pd.Series):
+            return pd.Series(marks, index=mask.index, name=mask.name)
+        return pd.DataFrame(marks, index=mask.index, columns=mask.columns)
+    return mask
+
+
+def cell_marks(
+    table: pd.DataFrame, marks: pd.DataFrame | pd.Series, columns: Sequence | None = None
+) -> pd.DataFrame:
+    """The marks of every cell of ``table`` (a frame of ``table``'s shape): '' where a cell is shown.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The figures to show.
+    marks : pandas.DataFrame or pandas.Series
+        From :func:`suppression_marks` (or a boolean mask, True read as a small group): a DataFrame with
+        ``table``'s index and (some of) its columns, or a Series per row that applies to every column in
+        ``columns``.
+    columns : sequence of labels, optional
+        With a Series: the columns it applies to (default: every column).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Strings, ``table``'s index and columns.
+
+    Raises
+    ------
+    ValueError
+        When the marks do not cover every row of the table, or name a column it does not have.
+    """
+    marks = _as_marks(marks)
+    out = pd.DataFrame(SHOWN, index=table.index, columns=table.columns, dtype=object)
+    if isinstance(marks, pd.Series):
+        rows = marks.reindex(table.index)
+        if rows.isna().any():
+            raise ValueError("the mask does not cover every row of the table")
+        for c in list(table.columns) if columns is None else list(columns):
+            out[c] = rows.to_numpy()
+        return out
+    for c in marks.columns:
+        if c not in table.columns:
+            raise ValueError(f"the mask names a column not in the table: {c!r}")
+        col = marks[c].reindex(table.index)
+        if col.isna().any():
+            raise ValueError("the mask does not cover every row of the table")
+        out[c] = col.to_numpy()
+    return out
+
+
 def suppress(
     table: pd.DataFrame,
     mask: pd.DataFrame | pd.Series,
     min_group: int = MIN_GROUP_FLOOR,
     columns: Sequence | None = None,
+    *,
+    count_columns: Sequence = (),
 ) -> pd.DataFrame:
-    """A copy of ``table`` with the suppressed cells replaced by ``'<5'`` (object columns where any is).
+    """A copy of ``table`` with the hidden cells replaced by their labels (object columns where any is).
+
+    A person-count cell (a column in ``count_columns``) of a small group reads ``'<5'``; any other cell of a small
+    group (an amount, a share) reads :data:`SMALL_VALUE_LABEL` ('..'), and a cell hidden only to protect another
+    :data:`COMPLEMENT_LABEL` ('x'), whatever its column.
 
     Parameters
     ----------
     table : pandas.DataFrame
         The figures to show.
     mask : pandas.DataFrame or pandas.Series
-        From :func:`suppression_mask`: a DataFrame with ``table``'s index and (some of) its columns, or a Series
-        per row that applies to every column in ``columns``.
+        Marks from :func:`suppression_marks`, or a boolean mask (True: a small group); see :func:`cell_marks`.
     min_group : int, default 5
         The threshold used (persons); it gives the label, e.g. ``'<5'``.
     columns : sequence of labels, optional
         With a Series mask: the columns it applies to (default: every column).
+    count_columns : sequence of labels, default ()
+        The columns that hold numbers of persons.
 
     Returns
     -------
     pandas.DataFrame
         Same shape as ``table``.
     """
-    label = suppressed_label(min_group)
+    labels = {SMALL: SMALL_VALUE_LABEL, COMPLEMENT: COMPLEMENT_LABEL}
+    small_count = suppressed_label(min_group)
+    marks = cell_marks(table, mask, columns)
     out = table.copy()
-    for col, hidden in _column_masks(table, mask, columns):
-        if hidden.any():
-            out[col] = out[col].astype(object).where(~hidden.to_numpy(), label)
-    return out
-
-
-def _column_masks(table: pd.DataFrame, mask, columns) -> list[tuple[object, pd.Series]]:
-    if isinstance(mask, pd.Series):
-        rows = mask.reindex(table.index)
-        if rows.isna().any():
-            raise ValueError("the mask does not cover every row of the table")
-        cols = list(table.columns) if columns is None else list(columns)
-        return [(c, rows.astype(bool)) for c in cols]
-    out = []
-    for c in mask.columns:
-        if c not in table.columns:
-            raise ValueError(f"the mask names a column not in the table: {c!r}")
-        col = mask[c].reindex(table.index)
-        if col.isna().any():
-            raise ValueError("the mask does not cover every row of the table")
-        out.append((c, col.astype(bool)))
-    return out
-
-
-def suppressed_table_html(
-    table: pd.DataFrame,
-    mask: pd.DataFrame | pd.Series,
-    min_group: int = MIN_GROUP_FLOOR,
-    *,
-    columns: Sequence | None = None,
-    formats: Mapping[object, Callable[[object], str]] | None = None,
-    caption: str | None = None,
-    index: bool = False,
-) -> str:
-    """A report table (:func:`analysis.reporting.formatting.table_html`) with suppressed cells shown as ``'<5'``.
-
-    Numeric columns keep their number format and right alignment; a suppressed cell reads ``'<5'`` (for
-    ``min_group`` 5). Arguments as in :func:`suppress` and ``table_html``; a numeric column without an entry in
-    ``formats`` is written with Danish separators and no decimals.
-
-    Returns
-    -------
-    str
-        The HTML of one ``<table>``.
-    """
-    from analysis.reporting.formatting import fmt_number, table_html
-
-    label = suppressed_label(min_group)
-    formats = dict(formats or {})
-    out = table.copy()
-    for col, hidden in _column_masks(table, mask, columns):
-        if not hidden.any():
+    for col in table.columns:
+        m = marks[col]
+        if not (m != SHOWN).any():
             continue
-        if not pd.api.types.is_numeric_dtype(out[col]) or pd.api.types.is_bool_dtype(out[col]):
-            out[col] = out[col].astype(object).where(~hidden.to_numpy(), label)
-            continue
-        # A numeric column keeps its dtype (and right alignment): the hidden cells carry +inf, which no shown
-        # figure is, and the formatter writes the label for it.
-        out[col] = out[col].astype(float).where(~hidden.to_numpy(), math.inf)
-        base = formats.get(col, lambda v: fmt_number(v, 0))
-        formats[col] = lambda v, base=base: label if (isinstance(v, float) and v == math.inf) else base(v)
-    return table_html(out, formats=formats, caption=caption, index=index)
+        text = m.map(
+            lambda k, col=col: small_count if (k == SMALL and col in count_columns) else labels.get(k)
+        )
+        out[col] = out[col].astype(object).where(m.to_numpy() == SHOWN, text)
+    return out

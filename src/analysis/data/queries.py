@@ -21,6 +21,7 @@ __all__ = [
     "function_area",
     "ledger",
     "municipalities",
+    "programme_members",
 ]
 
 
@@ -135,3 +136,13 @@ def function_area(con, function_code: str) -> pd.Series:
         known = [r[0] for r in con.execute("SELECT function_code FROM function_areas ORDER BY 1").fetchall()]
         raise KeyError(f"function code '{function_code}' is not in the warehouse; known: {', '.join(known)}")
     return df.iloc[0]
+
+
+def programme_members(con, municipality_codes=None) -> pd.DataFrame:
+    """Members of cross-sector programmes (table ``programme_members``; pseudonyms), ordered by joining and person."""
+    return _read(
+        con,
+        "programme_members",
+        "municipality_code, joined, person_id",
+        municipality_codes=municipality_codes,
+    )

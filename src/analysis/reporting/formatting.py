@@ -799,3 +799,36 @@ def summary_box(items: Sequence[tuple[str, str]], title: str | None = None) -> s
     head = f"<p><b>{html.escape(title)}</b></p>" if title else ""
     lines = "".join(f"<li><b>{html.escape(label)}:</b> {html.escape(text)}</li>" for label, text in items)
     return f'<div class="summary-box">{head}<ul>{lines}</ul></div>'
+
+
+def confidential_notice(text: str = "Fortroligt: indeholder personhenførbare oplysninger") -> str:
+    """HTML that marks a report as confidential: a banner where it is shown and a line on every printed page.
+
+    The banner is a ``<div class="confidential-notice">``; the line is a print rule (``@page``, bottom left) that
+    WeasyPrint and browsers put on every page of the PDF, the first included. Show it once, near the top of a
+    report that holds person-level data.
+
+    Parameters
+    ----------
+    text : str, default 'Fortroligt: indeholder personhenførbare oplysninger'
+        The notice (Danish).
+
+    Returns
+    -------
+    str
+        A ``<style>`` element and the banner; display it with ``IPython.display.HTML``.
+
+    Examples
+    --------
+    >>> "@bottom-left" in confidential_notice() and "Fortroligt" in confidential_notice()
+    True
+    """
+    css_text = text.replace("\\", "\\\\").replace('"', '\\"')
+    style = (
+        '<style>@page { @bottom-left { content: "' + css_text + '"; font-size: 8pt; font-weight: bold; '
+        "font-family: 'Helvetica Neue', Arial, 'Liberation Sans', sans-serif; "
+        "color: #a4262c; vertical-align: top; padding-top: 4mm; } }"
+        ".confidential-notice { border: 2px solid #a4262c; color: #a4262c; font-weight: bold; "
+        "padding: 0.4em 0.8em; margin: 0.6em 0; }</style>"
+    )
+    return style + f'<div class="confidential-notice">{html.escape(text)}</div>'

@@ -1,0 +1,556 @@
+"""The cross-sector report's text and tables: Danish sentences and HTML from the analysis' frames.
+
+Every table of ``notebooks/cross_sector.ipynb`` is made here from a :class:`analysis.crosssector.CrossSectorReport`
+(or the frame it holds), with the persons behind each cell attached, so that small groups are hidden in one way
+(:func:`analysis.privacy.suppression_marks`, written by :func:`analysis.reporting.suppression.suppressed_table_html`).
+The headline (:func:`headline_items`) states each headline number once, with its definition and caveat.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from analysis.crosssector.costs import SECTOR_NAMES, TOTAL
+from analysis.privacy import share_mask, suppression_marks
+from analysis.reporting.formatting import fmt_dkk, fmt_month, fmt_number, fmt_pct, summary_box, table_html
+from analysis.reporting.suppression import suppressed_table_html
+
+if TYPE_CHECKING:  # pragma: no cover
+    from analysis.crosssector import CrossSectorReport
+
+__all__ = [
+    "RULES_DA",
+    "by_sectors_table",
+    "candidate_table",
+    "change_table",
+    "evaluation_table",
+    "evidence_da",
+    "follow_table",
+    "headline_html",
+    "headline_items",
+    "method_text",
+    "outcome_table",
+    "score_table",
+    "sector_label",
+    "sector_table",
+    "sharing_table",
+]
+
+TOTAL_DA = "I alt"
+#: The distribution rules as a sentence ends: "fordelt ...".
+RULES_DA = {
+    "baseline_share": "i forhold til hver sektors andel af nulpunktet",
+    "savings": "i forhold til, hvor besparelserne opstod",
+}
+_mio = functools.partial(fmt_dkk, unit="mio")
+_tkr = functools.partial(fmt_dkk, unit="t")
+_kr = functools.partial(fmt_number, decimals=0)
+_SECTORS_DA = {**SECTOR_NAMES, TOTAL: TOTAL_DA}
+
+
+def sector_label(n: int, or_more: bool = False) -> str:
+    """A group of persons by number of sectors, in Danish.
+
+    >>> sector_label(1), sector_label(2), sector_label(3, or_more=True)
+    ('1 sektor', '2 sektorer', '3 eller flere sektorer')
+    """
+    if or_more:
+        return f"{n} eller flere sektorer"
+    return f"{n} sektor" if n == 1 else f"{n} sektorer"
+
+
+def _signed_pct(x: float) -> str:
+    return ("+" if x > 0 else "") + fmt_pct(x)
+
+
+# Headline ---------------------------------------------------------------------------------------------------
+
+
+def headline_items(report: CrossSectorReport, min_group: int = 5) -> list[tuple[str, str]]:
+    """The headline of the report: each figure once, with its definition and caveat.
+
+    Members are counted by :func:`analysis.crosssector.membership` (active in the report month, ever, followed);
+    the realised gain of the year-end distribution and the estimated effect of the evaluation are two different
+    figures and are said to be so: the gain is a before-after figure and not the programme's effect.
+
+    Parameters
+    ----------
+    report : CrossSectorReport
+        From :func:`analysis.crosssector.cross_sector_report`.
+    min_group : int, default 5
+        Smallest group shown (persons): the follow-up and the effect are left out for fewer.
+
+    Returns
+    -------
+    list of (str, str)
+        Label and sentence(s), Danish, for :func:`analysis.reporting.formatting.summary_box`.
+    """
+    m, ev = report.membership, report.evaluation.summary
+    month = fmt_month(report.as_of)
+    items = []
+    who = f"{m['active']} borgere er med i programmet i {month}; i alt {m['ever']} har været med"
+    who += f" ({m['left']} er udtrådt)." if m["left"] else "."
+    if m["followed"]:
+        who += f" Evalueringen omfatter de {m['followed']}, der har været med i mindst 12 måneder"
+        who += f" (heraf {m['followed_left']}, der siden er udtrådt)." if m["followed_left"] else "."
+    items.append(("Deltagere", who))
+    if int(ev["matched"]) >= min_group:
+        change, comp, effect = ev["change_pct"], ev["comparison_change_pct"], ev["effect_dkk"]
+        items.append(
+            (
+                "Før og efter",
+                f"De evaluerede deltageres udgift {'faldt' if change < 0 else 'steg'} {fmt_pct(abs(change))} fra "
+                f"året før indtræden til året efter ({_mio(ev['baseline_dkk'])} til {_mio(ev['actual_dkk'])} om "
+                f"året). Lignende borgere uden for programmet: {'fald' if comp < 0 else 'stigning'} på "
+                f"{fmt_pct(abs(comp))} over de samme måneder.",
+            )
+        )
+        items.append(
+            (
+                "Skønnet virkning",
+                f"{_mio(abs(effect))} {'lavere' if effect < 0 else 'højere'} udgift om året, end hvis deltagerne "
+                f"havde fulgt de lignende borgere (95 %-interval cirka {_mio(ev['effect_low_dkk'])} til "
+                f"{_mio(ev['effect_high_dkk'])}); evidensen er {ev['grade']}.",
+            )
+        )
+    gain = report.sharing.loc[TOTAL, "gain_dkk"]
+    items.append(
+        (
+            f"Realiseret gevinst {report.closed}",
+            f"{_mio(gain)} mod nulpunktet i de måneder af {report.closed}, deltagerne var med, fordelt "
+            f"{RULES_DA[report.rule]}. Det er et før-efter-tal og ikke programmets virkning: det rummer også det "
+            "fald, der ville være kommet uden programmet (se Skønnet virkning)."
+            if gain >= 0
+            else f"{_mio(-gain)} højere udgift end nulpunktet i de måneder af {report.closed}, deltagerne var med "
+            f"(et tab), fordelt {RULES_DA[report.rule]}. Det er et før-efter-tal og ikke programmets virkning.",
+        )
+    )
+    fu = report.follow.loc[TOTAL]
+    if fu["persons"] >= min_group:
+        items.append(
+            (
+                f"Opfølgning {report.as_of.year}",
+                f"Forventet {_mio(fu['expected_dkk'])} i {report.as_of.year} for de {int(fu['persons'])}, der er "
+                f"med i {month}, mod {_mio(fu['last_year_dkk'])} for de samme borgere i {report.as_of.year - 1} "
+                f"({_signed_pct(fu['change_pct'])}).",
+            )
+        )
+    items.append(
+        (
+            "Målgruppe",
+            f"{report.eligible_persons} borgere uden for programmet har fået hjælp fra mindst {report.min_sectors} "
+            "sektorer de seneste 12 måneder.",
+        )
+    )
+    return items
+
+
+def headline_html(report: CrossSectorReport, min_group: int = 5) -> str:
+    """The headline as a summary box (HTML), see :func:`headline_items`."""
+    return summary_box(headline_items(report, min_group))
+
+
+def evidence_da(summary: pd.Series, min_group: int = 5) -> str:
+    """A plain Danish statement of what the evaluation shows and how strong the evidence is.
+
+    Parameters
+    ----------
+    summary : pandas.Series
+        :attr:`analysis.crosssector.Evaluation.summary`.
+    min_group : int, default 5
+        The report's small-group threshold (persons): with fewer matched members no effect is stated.
+
+    Returns
+    -------
+    str
+        Three to four sentences, Danish, amounts in mio. kr.
+    """
+    n, members = int(summary["matched"]), int(summary["members"])
+    if n < min_group:
+        return (
+            "Evidensen er utilstrækkelig: for få deltagere kunne sammenlignes med lignende borgere uden for "
+            "programmet til, at en effekt kan opgøres."
+        )
+    change, comp = summary["change_pct"], summary["comparison_change_pct"]
+    effect, low, high = summary["effect_dkk"], summary["effect_low_dkk"], summary["effect_high_dkk"]
+    text = [
+        f"Deltagernes udgifter ændrede sig med {fmt_pct(change)} fra året før til året efter indtræden; "
+        f"lignende borgere uden for programmet ændrede sig med {fmt_pct(comp)} over de samme måneder."
+    ]
+    if comp < 0:
+        text.append(
+            "At også sammenligningsgruppens udgifter faldt, viser at en del af et fald kommer af sig selv, når "
+            "borgere udvælges i et år med høje udgifter (regression mod gennemsnittet)."
+        )
+    text.append(
+        f"Forskellen svarer til {fmt_dkk(abs(effect))} {'lavere' if effect < 0 else 'højere'} udgift om året "
+        f"for de {n} af {members} deltagere, der kunne sammenlignes (95 %-interval cirka {fmt_dkk(low)} til "
+        f"{fmt_dkk(high)})."
+    )
+    reasons = [r for r in str(summary.get("reasons", "")).split(",") if r]
+    if not reasons:
+        text.append(
+            "Evidensen er moderat: intervallet udelukker nul, og grupperne lignede hinanden før indtræden, men "
+            "deltagerne er udvalgt efter en faglig vurdering og ikke ved lodtrækning, så forskelle, som data ikke "
+            "viser (fx motivation), kan forklare en del."
+        )
+    else:
+        why = []
+        if "few" in reasons:
+            why.append(f"kun {n} deltagere kunne sammenlignes")
+        if "balance" in reasons:
+            mb, cb = summary["member_baseline_per_person_dkk"], summary["comparison_baseline_per_person_dkk"]
+            why.append(
+                f"deltagerne kostede før indtræden {fmt_dkk(mb)} om året pr. person mod {fmt_dkk(cb)} i "
+                "sammenligningsgruppen, så grupperne ligner ikke hinanden nok"
+            )
+        if "interval" in reasons:
+            why.append("intervallet rummer nul")
+        text.append(
+            "Evidensen er svag: "
+            + "; ".join(why)
+            + ". Tallet er et skøn over retningen, ikke en dokumenteret effekt; før-efter-tallet alene må ikke "
+            "læses som programmets gevinst."
+        )
+    return " ".join(text)
+
+
+# Tables -----------------------------------------------------------------------------------------------------
+
+
+def sector_table(overview: pd.DataFrame, min_group: int = 5, caption: str | None = None) -> str:
+    """The year's cost per sector (:func:`analysis.crosssector.sector_summary`) as a report table.
+
+    The persons, cost and its two parts rest on the sector's persons; the members' columns on its members.
+    """
+    t = overview.rename(index=_SECTORS_DA)
+    table = pd.DataFrame(
+        {
+            "Borgere": t["persons"],
+            "Udgift": t["cost_dkk"],
+            "heraf CPR-registreret": t["registered_dkk"],
+            "heraf gennemsnitspriser": t["average_dkk"],
+            "Deltagere": t["member_persons"],
+            "Deltagernes udgift": t["member_cost_dkk"],
+        }
+    ).rename_axis("Sektor")
+    counts = pd.DataFrame(
+        {c: t["persons"] for c in table.columns[:4]} | {c: t["member_persons"] for c in table.columns[4:]}
+    )
+    marks = suppression_marks(counts, min_group, total_row=TOTAL_DA)
+    money = {
+        c: _mio for c in ["Udgift", "heraf CPR-registreret", "heraf gennemsnitspriser", "Deltagernes udgift"]
+    }
+    return suppressed_table_html(
+        table,
+        marks,
+        min_group,
+        count_columns=["Borgere", "Deltagere"],
+        formats=money,
+        index=True,
+        caption=caption,
+    )
+
+
+def _by_sectors_frame(by_sectors: pd.DataFrame) -> pd.DataFrame:
+    labels = {
+        k: (TOTAL_DA if k == TOTAL else sector_label(int(k), bool(by_sectors.loc[k, "or_more"])))
+        for k in by_sectors.index
+    }
+    return by_sectors.rename(index=labels)
+
+
+def by_sectors_marks(by_sectors: pd.DataFrame, min_group: int = 5) -> pd.Series:
+    """The marks of each group of :func:`analysis.crosssector.by_number_of_sectors` (Danish labels, total last)."""
+    t = _by_sectors_frame(by_sectors)
+    return suppression_marks(t["persons"], min_group, total_row=TOTAL_DA)
+
+
+def by_sectors_table(by_sectors: pd.DataFrame, min_group: int = 5) -> str:
+    """Persons and cost by number of sectors (:func:`analysis.crosssector.by_number_of_sectors`) as a table."""
+    t = _by_sectors_frame(by_sectors)
+    table = pd.DataFrame(
+        {
+            "Borgere": t["persons"],
+            "Andel af borgerne": t["share_of_persons"],
+            "Udgift": t["cost_dkk"],
+            "Andel af udgiften": t["share_of_cost"],
+            "Udgift pr. borger": t["cost_per_person_dkk"],
+        }
+    ).rename_axis("Antal sektorer")
+    formats = {
+        "Andel af borgerne": fmt_pct,
+        "Andel af udgiften": fmt_pct,
+        "Udgift": _mio,
+        "Udgift pr. borger": _tkr,
+    }
+    marks = by_sectors_marks(by_sectors, min_group)
+    return suppressed_table_html(
+        table, marks, min_group, count_columns=["Borgere"], formats=formats, index=True
+    )
+
+
+def score_table(distribution: pd.DataFrame, min_group: int = 5) -> str:
+    """Persons by complexity score (:func:`analysis.crosssector.score_distribution`) as a table with a total."""
+    d = distribution.set_index("label")
+    table = pd.DataFrame(
+        {
+            "Borgere": d["persons"],
+            "heraf deltagere": d["members"],
+            "Udgift pr. borger": d["cost_per_person_dkk"],
+        }
+    )
+    persons = int(d["persons"].sum())
+    table.loc[TOTAL_DA] = [persons, d["members"].sum(), d["cost_dkk"].sum() / max(persons, 1)]
+    table = table.astype({"Borgere": int, "heraf deltagere": int}).rename_axis("Score")
+    counts = pd.DataFrame(
+        {
+            "Borgere": table["Borgere"],
+            "heraf deltagere": table["heraf deltagere"],
+            "Udgift pr. borger": table["Borgere"],
+        }
+    )
+    marks = suppression_marks(counts, min_group, total_row=TOTAL_DA)
+    return suppressed_table_html(
+        table,
+        marks,
+        min_group,
+        count_columns=["Borgere", "heraf deltagere"],
+        formats={"Udgift pr. borger": _tkr},
+        index=True,
+        caption="Udgift pr. borger er udgiften i de 12 måneder",
+    )
+
+
+def candidate_table(candidates: pd.DataFrame) -> str:
+    """The ranked candidate list (:func:`analysis.crosssector.candidate_list`): persons under pseudonym."""
+    table = candidates.rename(
+        columns={
+            "rank": "Nr.",
+            "person_id": "Pseudonym",
+            "sectors": "Sektorer",
+            "services": "Samtidige ydelser",
+            "cost_dkk": "Udgift 12 mdr.",
+            "score": "Score",
+        }
+    )
+    formats = {"Udgift 12 mdr.": _tkr, "Score": functools.partial(fmt_number, decimals=1)}
+    return table_html(table, formats=formats)
+
+
+def evaluation_marks(cohort: pd.DataFrame, min_group: int = 5) -> pd.DataFrame:
+    """Marks of the evaluation table: members' columns by members, the comparison's by the fewer of both."""
+    c = cohort.rename(index=_SECTORS_DA)
+    both = np.minimum(c["persons"], c["comparison_persons"])
+    counts = pd.DataFrame({col: c["persons"] for col in ["Deltagere", "Før (nulpunkt)", "Efter", "Ændring"]})
+    counts["Sammenligning"] = both
+    counts["Skønnet virkning"] = both
+    return suppression_marks(counts, min_group, total_row=TOTAL_DA)
+
+
+def evaluation_table(evaluation, min_group: int = 5) -> str:
+    """Baseline against actual per sector beside the comparison group (:attr:`Evaluation.cohort`)."""
+    c = evaluation.cohort.rename(index=_SECTORS_DA)
+    ev = evaluation.summary
+    table = pd.DataFrame(
+        {
+            "Deltagere": c["persons"],
+            "Før (nulpunkt)": c["baseline_dkk"],
+            "Efter": c["actual_dkk"],
+            "Ændring": c["change_pct"],
+            "Sammenligning": c["comparison_change_pct"],
+            "Skønnet virkning": c["effect_dkk"],
+        }
+    ).rename_axis("Sektor")
+    formats = {"Før (nulpunkt)": _mio, "Efter": _mio, "Ændring": fmt_pct, "Sammenligning": fmt_pct}
+    formats["Skønnet virkning"] = _mio
+    caption = (
+        f"Udgift om året; ændring i procent. {int(ev['members'])} deltagere og {int(ev['comparison_persons'])} "
+        "sammenligningspersoner"
+    )
+    marks = evaluation_marks(evaluation.cohort, min_group)
+    return suppressed_table_html(
+        table, marks, min_group, count_columns=["Deltagere"], formats=formats, index=True, caption=caption
+    )
+
+
+def change_table(changes: pd.DataFrame, min_group: int = 5) -> str:
+    """How many members' costs fell, stayed or rose (:func:`analysis.crosssector.change_distribution`)."""
+    t = changes.rename(
+        index={
+            "fell": "Faldt mere end 10 %",
+            "same": "Inden for ±10 %",
+            "rose": "Steg mere end 10 %",
+            TOTAL: TOTAL_DA,
+        }
+    )
+    table = pd.DataFrame(
+        {"Deltagere": t["persons"], "Andel": t["share"], "Sammenligningsgruppe, andel": t["comparison_share"]}
+    ).rename_axis("Samlet udgift, efter mod før")
+    marks = suppression_marks(t["persons"], min_group, total_row=TOTAL_DA)
+    return suppressed_table_html(
+        table,
+        marks,
+        min_group,
+        columns=["Deltagere", "Andel"],
+        count_columns=["Deltagere"],
+        formats={"Andel": fmt_pct, "Sammenligningsgruppe, andel": fmt_pct},
+        index=True,
+    )
+
+
+def outcome_table(outcome: pd.DataFrame, min_group: int = 5) -> str:
+    """Members and comparisons whose employment case ended (:func:`analysis.crosssector.outcome_summary`)."""
+    o = outcome.rename(index={"members": "Deltagere", "comparison": "Sammenligningsgruppe"})
+    table = pd.DataFrame(
+        {"Borgere med sag ved indtræden": o["persons"], "Andel uden sag 12 måneder efter": o["share"]}
+    ).rename_axis("Gruppe")
+    small = (o["persons"] > 0) & (o["persons"] < min_group)
+    marks = pd.DataFrame(
+        {
+            "Borgere med sag ved indtræden": np.where(small, "small", ""),
+            "Andel uden sag 12 måneder efter": np.where(
+                share_mask(o["ended"], o["persons"], min_group), "small", ""
+            ),
+        },
+        index=o.index,
+    )
+    return suppressed_table_html(
+        table,
+        marks,
+        min_group,
+        count_columns=["Borgere med sag ved indtræden"],
+        formats={"Andel uden sag 12 måneder efter": fmt_pct},
+        index=True,
+    )
+
+
+def sharing_table(sharing: pd.DataFrame, closed: int, min_group: int = 5) -> str:
+    """The year-end distribution (:func:`analysis.crosssector.year_end_distribution`) in whole kroner."""
+    s = sharing.rename(index=_SECTORS_DA)
+    table = pd.DataFrame(
+        {
+            "Deltagere": s["persons"],
+            "Nulpunkt": s["baseline_dkk"],
+            "Faktisk": s["actual_dkk"],
+            "Realiseret gevinst": s["gain_dkk"],
+            "Andel af nettogevinst": s["share_dkk"],
+            "Omfordeling": s["transfer_dkk"],
+        }
+    ).rename_axis("Sektor")
+    marks = suppression_marks(s["persons"], min_group, total_row=TOTAL_DA)
+    formats = {col: _kr for col in table.columns[1:]}
+    return suppressed_table_html(
+        table,
+        marks,
+        min_group,
+        count_columns=["Deltagere"],
+        formats=formats,
+        index=True,
+        caption=f"Kroner, {closed}",
+    )
+
+
+def follow_table(follow: pd.DataFrame, year: int, month: int, min_group: int = 5) -> str:
+    """The monthly follow-up (:func:`analysis.crosssector.follow_up`) per sector."""
+    f = follow.rename(index=_SECTORS_DA)
+    table = pd.DataFrame(
+        {
+            "Deltagere": f["persons"],
+            "Realiseret": f["realised_dkk"],
+            "Prognose": f["forecast_dkk"],
+            f"Forventet {year}": f["expected_dkk"],
+            f"Hele {year - 1}": f["last_year_dkk"],
+            "Ændring": f["change_pct"],
+        }
+    ).rename_axis("Sektor")
+    formats = {col: _mio for col in table.columns[1:5]} | {"Ændring": fmt_pct}
+    marks = suppression_marks(f["persons"], min_group, total_row=TOTAL_DA)
+    months_done = fmt_month(year, 1, short=True).split()[0] + "-" + fmt_month(year, month, short=True)
+    caption = f"Realiseret {months_done}, prognose for resten af året; deltagere med udgift i sektoren"
+    return suppressed_table_html(
+        table, marks, min_group, count_columns=["Deltagere"], formats=formats, index=True, caption=caption
+    )
+
+
+# Method -----------------------------------------------------------------------------------------------------
+
+
+def method_text(
+    report: CrossSectorReport,
+    municipality: str,
+    programme: str,
+    min_group: int = 5,
+    show_persons: bool = False,
+) -> str:
+    """The section "Metode og data" (Markdown, Danish): data, costs, score, evaluation, sharing, discretion.
+
+    ``show_persons`` says whether the report shows the candidate list (persons under pseudonym).
+    """
+    w, ev = report.weights, report.evaluation.summary
+    units = "; ".join(
+        f"{m}: {fmt_dkk(r.dkk_per_month, unit='kr')} pr. måned ({r.source})"
+        for m, r in report.unit_costs.iterrows()
+    )
+    rule_note = (
+        " (hver sektor får samme andel af sit nulpunkt)."
+        if report.rule == "baseline_share"
+        else " (sektorer, hvis udgift steg, får dækket merudgiften; resten bliver, hvor besparelsen opstod)."
+    )
+    lines = [
+        "## Metode og data",
+        "",
+        f"- **Data:** sager fra fagsystemerne i de fire sektorer for {municipality} og medlemmerne af {programme}, til "
+        f"og med {fmt_month(report.as_of)}. Borgerne står under pseudonym (en nøglet omskrivning af CPR-nummeret); "
+        "ingen CPR-numre indgår i data eller rapport.",
+        "- **Udgift pr. borger og måned:** en CPR-registreret sag koster sin månedlige takst i hver måned, den "
+        "løber; en måned, den kun løber en del af, tæller forholdsmæssigt efter dage. En løbende sag regnes til "
+        "opgørelsesmåneden. Ydelser, der ikke registreres på CPR-nummer, regnes med gennemsnitspriser "
+        f"({fmt_pct(report.average_share)} af udgiften i {report.closed}): {units}.",
+        f"- **Kompleksitetsscore:** {fmt_number(w.sectors, 1)} point pr. sektor + {fmt_number(w.services, 1)} pr. "
+        f"samtidig ydelse (flest i én måned) + {fmt_number(w.cost, 1)} pr. 100.000 kr., alt over de seneste 12 "
+        f"måneder. Målgruppen er borgere uden for programmet med mindst {report.min_sectors} sektorer.",
+        "- **Deltagere:** *med i programmet* i en måned er de, der er trådt ind og ikke udtrådt før måneden; *har "
+        "været med* tæller alle, der er trådt ind til og med rapportens måned.",
+        "- **Før og efter:** nulpunktet er de 12 kalendermåneder før indtrædelsesmåneden, efter er "
+        "indtrædelsesmåneden og de 11 næste. Kun deltagere med 12 måneder efter indtræden indgår; deltagere, der "
+        "senere er udtrådt, tæller med, så et frafald ikke får programmet til at se bedre ud.",
+        "- **Sammenligningsgruppe:** for hver deltager de 5 borgere uden for programmet, der i måneden før "
+        "deltagerens indtræden lå i samme kompleksitetsgruppe (tiendedele af scoren blandt borgere med udgifter) og "
+        "var nærmest i udgift de 12 måneder før og i løbende månedlig udgift (logaritmisk afstand). En borger kan "
+        "indgå for flere deltagere. Skønnet virkning er deltagerens ændring minus gennemsnittet af de matchede "
+        "borgeres ændring over de samme måneder (forskel i forskelle); intervallet er et tilnærmet 95 %-interval ud "
+        "fra spredningen mellem deltagerne.",
+        "- **Evidensens styrke:** højst *moderat*, fordi deltagerne ikke er udvalgt ved lodtrækning. Den er *svag*, "
+        "når intervallet rummer nul, når færre end 20 deltagere kan sammenlignes, eller når grupperne ikke ligner "
+        "hinanden før indtræden (standardiseret forskel i nulpunktet på 0,1 eller mere). Her: "
+        f"{ev['grade']} (standardiseret forskel {fmt_number(ev['balance_smd'], 2)}).",
+        "- **Realiseret gevinst og skønnet virkning:** den realiserede gevinst er deltagernes nulpunkt minus deres "
+        "faktiske udgift i årets måneder i programmet; den er grundlaget for fordelingen mellem sektorerne, men den "
+        "er ikke programmets virkning. Den skønnede virkning trækker det fald fra, som lignende borgere havde uden "
+        "programmet.",
+        f"- **Fordeling ved årsafslutning:** nettogevinsten fordeles {RULES_DA[report.rule]}{rule_note} Afrunding "
+        "til hele kroner med største-rest-metoden, så delene summer præcist til helheden.",
+        "- **Prognose:** resten af året fremskrives for hver sektor ud fra deltagernes månedlige udgift de seneste "
+        "36 måneder med værktøjets automatiske prognose, der vælger metode ved tilbageprøvning. Sidste år er de "
+        "samme borgeres udgift hele året før.",
+        "- **Udfald:** en afsluttet beskæftigelsessag er en tilnærmelse, ikke et mål for job eller uddannelse.",
+        f"- **Diskretion:** ingen tabel eller figur viser tal for færre end {min_group} borgere. I en tabel står "
+        f"antallet af borgere i en sådan gruppe som <{min_group} og dens beløb og andele som ..; kan gruppen regnes "
+        "ud fra en total og de viste tal, skjules også den mindste anden gruppe (markeret x). Små grupper i enden "
+        f"af en rækkefølge slås sammen (fx {sector_label(3, or_more=True)}). Celler med 0 borgere vises. Andele "
+        "skjules, når tæller eller rest er under grænsen. En figur, der udelader en gruppe, siger det under "
+        "figuren."
+        + (
+            " Kandidatlisten viser enkelte borgere under pseudonym; derfor er rapporten fortrolig."
+            if show_persons
+            else " Rapporten viser ingen enkelte borgere."
+        ),
+        "- **Forbehold:** programmets egne udgifter til medarbejdere indgår ikke, kun udgifter registreret på "
+        "sagerne. Løbende priser.",
+    ]
+    return "\n".join(lines)

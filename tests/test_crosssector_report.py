@@ -1,0 +1,311 @@
+"""The cross-sector report's figures, headline, tables and charts: hand-made frames, hand-computed expectations."""
+
+import re
+import types
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import crosssector as xs
+from analysis.reporting import crosssector_charts as charts
+from analysis.reporting import crosssector_tables as tables
+from tests.test_crosssector import _Tables, monthly
+
+
+def _cells(html):
+    parser = _Tables()
+    parser.feed(html)
+    return parser.tables
+
+
+def _by_sectors(counts):
+    """A by_number_of_sectors frame (unmerged) with the given persons per 1..4 sectors and 1 mio. kr. a person."""
+    idx = pd.Index([1, 2, 3, 4, "total"], dtype=object, name="sectors")
+    persons = [*counts, sum(counts)]
+    frame = pd.DataFrame({"persons": persons, "cost_dkk": [1e6 * n for n in persons]}, index=idx)
+    frame["share_of_persons"] = frame["persons"] / frame.loc["total", "persons"]
+    frame["share_of_cost"] = frame["cost_dkk"] / frame.loc["total", "cost_dkk"]
+    frame["cost_per_person_dkk"] = frame["cost_dkk"] / frame["persons"].replace(0, np.nan)
+    frame["or_more"] = False
+    return frame
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Figures
+# --------------------------------------------------------------------------------------------------------------
+
+
+def test_the_small_tail_of_sectors_is_merged_into_three_or_more():
+    # 6 persons in one sector, 5 in two, 5 in three, 2 in four (1.000 kr. a month each in every sector)
+    parts = []
+    for i in range(18):
+        n = 1 if i < 6 else 2 if i < 11 else 3 if i < 16 else 4
+        parts += [monthly(f"p{i}", s, "2024-01", "2024-12", 1000) for s in xs.SECTORS[:n]]
+    costs = pd.concat(parts)
+    merged = xs.by_number_of_sectors(costs, 2024, min_group=5)
+    assert merged.index.tolist() == [1, 2, 3, "total"]
+    assert merged["persons"].tolist() == [6, 5, 7, 18]
+    assert merged["or_more"].tolist() == [False, False, True, False]
+    # 5 persons x 3 sectors + 2 x 4, at 12.000 kr. a sector
+    assert merged.loc[3, "cost_dkk"] == 12000 * (5 * 3 + 2 * 4)
+    assert merged.loc[3, "cost_per_person_dkk"] == pytest.approx(12000 * 23 / 7)
+    assert merged.loc[[1, 2, 3], "share_of_persons"].sum() == pytest.approx(1)
+    unmerged = xs.by_number_of_sectors(costs, 2024)
+    assert unmerged["persons"].tolist() == [6, 5, 5, 2, 18] and not unmerged["or_more"].any()
+
+
+def test_membership_counts_each_definition_once():
+    members = pd.DataFrame(
+        {
+            "person_id": list("abcde"),
+            "joined": pd.to_datetime(["2023-05-01", "2024-01-10", "2024-09-01", "2025-02-01", "2025-09-15"]),
+            "left": pd.to_datetime(["2024-06-30", None, "2025-09-10", None, None]),
+        }
+    )
+    got = xs.membership(members, "2025-09")
+    # ever: all five joined by September 2025; a left before September; c left in September (still in it);
+    # followed: joined by October 2024 (a, b, c), of them a has left
+    assert got.to_dict() == {"ever": 5, "active": 4, "left": 1, "followed": 3, "followed_left": 1}
+
+
+def test_the_report_computes_every_figure_once_and_the_definitions_agree(con):
+    from analysis.data.programmes import read_cases, read_members
+    from analysis.data.unit_costs import read_unit_costs
+
+    def flat(y, horizon):
+        return types.SimpleNamespace(mean=pd.Series([float(y.iloc[-1])] * horizon), method="flat")
+
+    members = read_members(con, 165)
+    r = xs.cross_sector_report(
+        read_cases(con, 165),
+        members,
+        read_unit_costs(),
+        year=2025,
+        month=9,
+        first_year=2018,
+        last_year=2025,
+        forecaster=flat,
+    )
+    assert str(r.as_of) == "2025-09" and r.closed == 2024
+    joined = pd.to_datetime(members["joined"]) <= pd.Timestamp("2025-09-30")
+    gone = pd.to_datetime(members["left"]) < pd.Timestamp("2025-09-01")
+    assert r.membership["ever"] == joined.sum() == len(r.members)
+    assert r.membership["active"] == (joined & ~gone).sum()
+    # the follow-up's cohort is the active members; the evaluation's the followed ones
+    assert r.follow.loc["total", "persons"] == r.membership["active"]
+    assert r.evaluation.summary["members"] == r.membership["followed"]
+    assert r.by_sectors["persons"].iloc[:-1].sum() == r.by_sectors.loc["total", "persons"]
+    assert len(r.candidates) == 15 and not r.candidates["person_id"].isin(members["person_id"]).any()
+    with pytest.raises(ValueError, match="distribution_rule must be one of"):
+        xs.cross_sector_report(
+            read_cases(con, 165), members, read_unit_costs(), year=2025, month=9, first_year=2018,
+            last_year=2025, rule="equal",
+        )  # fmt: skip
+    with pytest.raises(ValueError, match="fewer than min_group"):
+        xs.cross_sector_report(
+            read_cases(con, 165), members.head(3), read_unit_costs(), year=2025, month=9, first_year=2018,
+            last_year=2025,
+        )  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Headline
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _report(gain=12_402_441.0, effect=9.6e6):
+    summary = pd.Series(
+        {
+            "members": 65,
+            "matched": 65,
+            "change_pct": -0.065,
+            "comparison_change_pct": -0.174,
+            "baseline_dkk": 113.2e6,
+            "actual_dkk": 105.8e6,
+            "effect_dkk": effect,
+            "effect_low_dkk": 0.9e6,
+            "effect_high_dkk": 18.3e6,
+            "grade": "svag",
+        }
+    )
+    return types.SimpleNamespace(
+        as_of=pd.Period("2025-09", "M"),
+        closed=2024,
+        membership=pd.Series({"ever": 65, "active": 52, "left": 13, "followed": 65, "followed_left": 13}),
+        evaluation=types.SimpleNamespace(summary=summary),
+        sharing=pd.DataFrame({"gain_dkk": [gain]}, index=["total"]),
+        follow=pd.DataFrame(
+            {"persons": [52], "expected_dkk": [66.2e6], "last_year_dkk": [77.3e6], "change_pct": [-0.144]},
+            index=["total"],
+        ),
+        rule="baseline_share",
+        eligible_persons=125,
+        min_sectors=2,
+    )
+
+
+def test_the_headline_says_each_number_once_with_its_definition_and_caveat():
+    items = dict(tables.headline_items(_report()))
+    assert list(items) == [
+        "Deltagere",
+        "Før og efter",
+        "Skønnet virkning",
+        "Realiseret gevinst 2024",
+        "Opfølgning 2025",
+        "Målgruppe",
+    ]
+    assert items["Deltagere"].startswith(
+        "52 borgere er med i programmet i september 2025; i alt 65 har været med (13 er udtrådt)."
+    )
+    assert items["Deltagere"].endswith(
+        "Evalueringen omfatter de 65, der har været med i mindst 12 måneder (heraf 13, der siden er udtrådt)."
+    )
+    # the realised gain carries its caveat in the same item, and is not next to the effect
+    gain = items["Realiseret gevinst 2024"]
+    assert gain.startswith("12,4 mio. kr. mod nulpunktet") and "ikke programmets virkning" in gain
+    assert "højere udgift" not in gain and "12,4" not in items["Skønnet virkning"]
+    assert items["Skønnet virkning"].startswith("9,6 mio. kr. højere udgift om året, end hvis deltagerne")
+    assert "evidensen er svag" in items["Skønnet virkning"]
+    assert "for de 52, der er med i september 2025" in items["Opfølgning 2025"]
+    text = " ".join(items.values())
+    # 52 only as the active members (twice: the members and the follow-up's cohort); not the old "65 borgere pr."
+    assert len(re.findall(r"\b52\b", text)) == 2 and "65 borgere" not in text
+    loss = dict(tables.headline_items(_report(gain=-2e6)))["Realiseret gevinst 2024"]
+    assert (
+        loss.startswith("2,0 mio. kr. højere udgift end nulpunktet") and "ikke programmets virkning" in loss
+    )
+    few = dict(tables.headline_items(_report(), min_group=70))
+    assert "Skønnet virkning" not in few and "Opfølgning 2025" not in few
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Tables and charts
+# --------------------------------------------------------------------------------------------------------------
+
+
+def test_a_hidden_group_never_reads_as_small_in_money_or_percent_and_its_protector_reads_x():
+    # 2 persons in two sectors cannot be merged away (three and four sectors are large): it is hidden, and so is
+    # the smallest other group (20 in four sectors) so that the total cannot give it away
+    html = tables.by_sectors_table(_by_sectors([50, 2, 30, 20]))
+    (table,) = _cells(html)
+    header, *rows = table
+    assert header == [
+        "Antal sektorer",
+        "Borgere",
+        "Andel af borgerne",
+        "Udgift",
+        "Andel af udgiften",
+        "Udgift pr. borger",
+    ]
+    rows = {row[0]: row[1:] for row in rows}
+    assert rows["2 sektorer"] == ["<5", "..", "..", "..", ".."]
+    assert rows["4 sektorer"] == ["x", "x", "x", "x", "x"]
+    assert rows["3 sektorer"][0] == "30" and rows["I alt"][0] == "102"
+    assert "x: skjult, så mindre grupper ikke kan regnes ud." in html
+    assert "&lt;5 og ..: gruppen har færre end 5 borgere" in html
+
+
+def test_the_merged_group_is_labelled_three_or_more_and_shown():
+    frame = _by_sectors([433, 125, 35, 4])
+    merged = frame.loc[[1, 2, "total"]].copy()
+    merged.loc[3] = frame.loc[[3, 4]].sum()
+    merged = merged.loc[[1, 2, 3, "total"]]
+    merged["or_more"] = [False, False, True, False]
+    (table,) = _cells(tables.by_sectors_table(merged))
+    assert table[3][:2] == ["3 eller flere sektorer", "39"] and table[3][3] == "39,0 mio. kr."
+    assert not any("<5" in cell or cell in ("x", "..") for row in table for cell in row)
+
+
+def test_a_chart_that_leaves_a_group_out_says_which_and_why():
+    fig = charts.by_sectors_chart(_by_sectors([50, 2, 30, 20]), 2024)
+    texts = [t.get_text().replace("\n", " ") for t in fig.texts]
+    assert texts == [
+        "Figuren udelader 2 sektorer (færre end 5 borgere) og 4 sektorer (skjult, så mindre grupper ikke kan "
+        "regnes ud)."
+    ]
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert labels == ["1 sektor", "3 sektorer"]
+    whole = charts.by_sectors_chart(_by_sectors([50, 20, 30, 20]), 2024)
+    assert whole.texts == [] and len(whole.axes[0].get_xticklabels()) == 4
+
+
+def test_the_score_table_and_chart_hide_the_same_groups():
+    dist = pd.DataFrame(
+        {
+            "label": ["0-5", "5-10", "10+"],
+            "persons": [40, 3, 9],
+            "members": [0, 0, 6],
+            "cost_dkk": [4e5, 3e5, 9e5],
+            "cost_per_person_dkk": [1e4, 1e5, 1e5],
+        }
+    )
+    (table,) = _cells(tables.score_table(dist))
+    rows = {row[0]: row[1:] for row in table[1:]}
+    # 5-10 is small; 10+ (the smallest other) protects it; members: 6 of 6 in 10+ is shown, 0s are shown
+    assert rows["5-10"] == ["<5", "0", ".."] and rows["10+"] == ["x", "6", "x"] and rows["I alt"][0] == "52"
+    fig = charts.score_chart(dist, pd.Period("2025-09", "M"))
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["0-5"]
+    assert "5-10 (færre end 5 borgere) og 10+ (skjult" in fig.texts[0].get_text().replace("\n", " ")
+
+
+def test_the_sharing_table_is_in_whole_kroner_and_small_sectors_are_marked():
+    sharing = pd.DataFrame(
+        {
+            "persons": [10, 3, 12, 0, 14],
+            "member_months": 100,
+            "baseline_dkk": [1000, 200, 3000, 0, 4200],
+            "actual_dkk": [800, 300, 2500, 0, 3600],
+            "gain_dkk": [200, -100, 500, 0, 600],
+            "share_dkk": [143, 29, 428, 0, 600],
+            "transfer_dkk": [-57, 129, -72, 0, 0],
+        },
+        index=pd.Index([*xs.SECTORS, "total"], name="sector"),
+    )
+    (table,) = _cells(tables.sharing_table(sharing, 2024))
+    rows = {row[0]: row[1:] for row in table[1:]}
+    assert rows["Børn og familie"] == ["<5", "..", "..", "..", "..", ".."]
+    assert rows["Beskæftigelse"][0] == "x" and rows["Voksen/socialområdet"][1] == "3.000"
+    assert rows["Sundhed"] == ["0", "0", "0", "0", "0", "0"] and rows["I alt"][-2:] == ["600", "0"]
+
+
+def test_method_text_has_no_code_or_english():
+    report = _report()
+    report.weights = xs.ComplexityWeights()
+    report.evaluation.summary["balance_smd"] = 0.25
+    report.unit_costs = pd.DataFrame({"dkk_per_month": [5000.0], "source": ["antagelse"]}, index=["Støtte"])
+    report.average_share = 0.02
+    for show in (False, True):
+        text = tables.method_text(report, "Syddjurs Kommune", "Sammen om borgeren", 5, show)
+        for code in (
+            "`",
+            "candidates",
+            "show_persons",
+            "intention-to-treat",
+            "analysis ",
+            "notebook",
+            "(her:",
+        ):
+            assert code not in text, code
+    assert "Rapporten viser ingen enkelte borgere." in tables.method_text(report, "S", "P")
+    assert "fortrolig" in tables.method_text(report, "S", "P", show_persons=True)
+
+
+def test_the_analysis_reads_no_files_and_imports_no_reporting_or_data_layer():
+    import ast
+    from pathlib import Path
+
+    import analysis.crosssector
+    import analysis.privacy
+
+    folder = Path(analysis.crosssector.__file__).parent
+    for path in [*sorted(folder.glob("*.py")), Path(analysis.privacy.__file__)]:
+        tree = ast.parse(path.read_text("utf-8"))
+        names = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module]
+        names += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        assert not [n for n in names if n.startswith("analysis.reporting")], path.name
+        if path.parent == folder:
+            assert not [n for n in names if n.startswith("analysis.data") or n in ("yaml", "duckdb")], (
+                path.name
+            )
+            assert "open(" not in path.read_text("utf-8") and "read_text" not in path.read_text("utf-8")
