@@ -18,7 +18,6 @@ from analysis.reporting import formatting as fmt
 from analysis.reporting.benchmark_page import BenchmarkPage
 
 __all__ = [
-    "show",
     "external_prices",
     "gap_waterfall",
     "label_points",
@@ -29,17 +28,9 @@ __all__ = [
 
 
 def _done(fig: Figure) -> Figure:
-    """Detach a finished figure from pyplot, so that it shows once, where :func:`show` puts it."""
+    """Detach a finished figure from pyplot, so that it shows once, where ``formatting.show`` puts it."""
     plt.close(fig)
     return fig
-
-
-def show(fig: Figure | None) -> None:
-    """Show a chart in the notebook at this point (nothing when the chart function had nothing to draw)."""
-    if fig is not None:
-        from IPython.display import display
-
-        display(fig)
 
 
 HALO = [path_effects.withStroke(linewidth=2.5, foreground="white")]

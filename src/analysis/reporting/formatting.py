@@ -70,6 +70,7 @@ __all__ = [
     "number_axis",
     "pct_axis",
     "set_style",
+    "show",
     "summary_box",
     "table_html",
 ]
@@ -799,3 +800,20 @@ def summary_box(items: Sequence[tuple[str, str]], title: str | None = None) -> s
     head = f"<p><b>{html.escape(title)}</b></p>" if title else ""
     lines = "".join(f"<li><b>{html.escape(label)}:</b> {html.escape(text)}</li>" for label, text in items)
     return f'<div class="summary-box">{head}<ul>{lines}</ul></div>'
+
+
+def show(fig: Any) -> None:
+    """Show a finished chart in the notebook at this point; nothing when there is no chart (None).
+
+    Chart functions of the reports return their figure detached from pyplot (closed), so that it appears once,
+    where this is called, and not again at the end of the cell.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure or None
+        The chart.
+    """
+    if fig is not None:
+        from IPython.display import display
+
+        display(fig)
