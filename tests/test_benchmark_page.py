@@ -107,7 +107,7 @@ def test_potentials_table_flags_the_far_yardstick(page):
 
 def test_peer_table_has_weighted_and_unweighted_rows(page):
     html = text.peer_table(page)
-    assert ">Sammenligningskommuner, vægtet<" in html and ">– uvægtet gennemsnit<" in html
+    assert ">Sammenligningskommuner i alt, vægtet<" in html and ">– uvægtet gennemsnit<" in html
     assert ">M147<" in html  # table rows carry the short name
 
 

@@ -212,8 +212,8 @@ def yearly_levels(p: BenchmarkPage) -> Figure:
     yearly = p.report.yearly.set_index("year")
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(fmt.FIGSIZE[0], 3.0))
     panels = (
-        (ax1, "own_price", "peer_price", f"Pris pr. helårsperson (t.kr.{_prices_note(p)})"),
-        (ax2, "own_rate", "peer_rate", "Helårspersoner pr. 1.000 18-64-årige"),
+        (ax1, "own_price", "peer_price", f"Pris pr. helårsperson\n(t.kr.{_prices_note(p)})"),
+        (ax2, "own_rate", "peer_rate", "Helårspersoner pr. 1.000\n18-64-årige"),
     )
     for ax, own_col, peer_col, title in panels:
         ax.plot(

@@ -431,7 +431,7 @@ def peer_table(p: BenchmarkPage) -> str:
     totals = pd.DataFrame(
         [
             {
-                "Kommune": "Sammenligningskommuner, vægtet",
+                "Kommune": "Sammenligningskommuner i alt, vægtet",
                 persons: peer_rows["full_year_persons"].sum(),
                 spending: peer_rows["spending_dkk"].sum(),
                 "Pris, t.kr.": r["peer_price"],

@@ -196,7 +196,7 @@ def levels_chart(p: OverviewPage) -> Figure:
     t = p.yearly
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(fmt.FIGSIZE[0], 3.2))
     panels = (
-        (ax1, "price_dkk", "national_price_dkk", f"Pris pr. helårsperson ({p.prices})"),
+        (ax1, "price_dkk", "national_price_dkk", f"Pris pr. helårsperson\n({p.prices})"),
         (ax2, "rate_per_1000", "national_rate_per_1000", "Helårspersoner pr. 1.000 18-64-årige"),
     )
     for ax, own, nat, title in panels:
