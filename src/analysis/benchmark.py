@@ -5,7 +5,9 @@ Pure pandas: every function takes DataFrames shaped like the warehouse tables (`
 
 Units and conventions
 ---------------------
-- Money is in DKK (current prices). Quantities are full-year persons (helårspersoner).
+- Money is in DKK, in the prices of the frames given: current prices as in the warehouse, or fixed prices of
+  one year when the caller has restated them first (:func:`analysis.prices.to_fixed_prices`, as the benchmark
+  report does). Quantities are full-year persons (helårspersoner).
 - **Price** is DKK per full-year person: spending / full-year persons.
 - **Rate** is full-year persons per 1,000 residents aged 18-64.
 - **Spending per resident** is DKK per resident aged 18-64.
@@ -24,8 +26,12 @@ Units and conventions
   not as zero: the own municipality raises an error, peers are left out and listed (see :func:`benchmark`).
 - **Ties** in nearest-neighbour distances (equal to 1e-10 standard deviations) are broken by the lower
   municipality code; so are ties in the yardsticks of :func:`potentials`.
-- **Outliers** among external prices: price > Q3 + 1.5 x IQR (Tukey's upper fence) of the distribution across
-  municipalities for the same function, year and paragraph (see :func:`provider_prices`).
+- **External-price screen**: a price more than 25 % above the median, or above Q3 + 1.5 x IQR (Tukey's upper
+  fence), of the distribution across municipalities for the same function, year and paragraph is flagged (see
+  :func:`provider_prices`).
+- **Plausibility** of a potential: its yardstick's structural distance and the share of the own spending it implies
+  (see :func:`potentials`); **materiality**: differences under 2 % are on level, for price and quantity alike
+  (see :func:`effects`).
 
 - **Peers** are chosen once, on the structural figures of the last year (:func:`select_peers`: the k nearest,
   a given list, the region or the municipality group), and kept for every year of a development.

@@ -329,7 +329,7 @@ def external_prices(p: BenchmarkPage) -> Figure | None:
         ax.scatter(
             part["price_dkk"][flagged],
             i + jitter[flagged] * (part["role"] != "own").to_numpy()[flagged],
-            s=90,
+            s=140,
             facecolor="none",
             edgecolor=fmt.PALETTE[2],
             linewidth=1.2,

@@ -187,7 +187,7 @@ def spending_chart(p: OverviewPage) -> Figure:
     ax.plot(t.index, t["budget_dkk"], color=fmt.PALETTE[2], marker="o", label="Budget")
     fmt.dkk_axis(ax, unit="mio", label=f"Udgift, {p.prices}")
     ax.set_xticks(t.index)
-    ax.legend(loc="upper left", frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2, frameon=False)
     return _close(fig)
 
 
