@@ -197,3 +197,16 @@ def test_the_screen_marks_syddjurs_107_in_the_sample(con):
     syddjurs = prices.loc[706]
     assert syddjurs["price_to_median"] > 1.25 and not syddjurs["is_outlier"]
     assert syddjurs["is_high"] and syddjurs["is_flagged"]
+
+
+def test_provider_table_by_paragraph_and_provider(page):
+    # 2024 own: internal 4 persons 2.0 mio (500 t.kr.), external 1 person 0.8 mio (800 t.kr.), shares 80 / 20 %
+    #   peers: 147 external 2 persons 2.4 mio, 151 internal 4 persons 2.0 mio -> internal 500 t.kr., external 1.2 mio
+    html = text.provider_table(page)
+    rows = html.split("<tr>")[2:]
+    internal = next(r for r in rows if ">Interne<" in r)
+    external = next(r for r in rows if ">Eksterne<" in r)
+    assert ">80,0 %<" in internal and ">66,7 %<" in internal and ">500 t.kr.<" in internal  # peers 4 of 6
+    assert ">20,0 %<" in external and ">800 t.kr.<" in external and ">1.200 t.kr.<" in external
+    assert ">-33,3 %<" in external  # 0.8 / 1.2 - 1
+    assert "(sml. = sammenligningskommunerne, vægtet)" in html
