@@ -11,6 +11,7 @@ from analysis.benchmark import (
     benchmark_inputs,
     benchmark_report,
     decompose,
+    effects,
     gap_steps,
     group_peers,
     internal_vs_external,
@@ -459,6 +460,79 @@ def test_potentials_yardsticks():
     assert "total" not in result.index.get_level_values("measure")
 
 
+def test_potentials_flag_far_and_large_yardsticks():
+    # distances of the peers (standard deviations): 201 0.5, 202 1.0, 203 0.8, 204 2.0; own spending 12 mio
+    peers = POTENTIAL_PEERS.assign(distance=[0.5, 1.0, 0.8, 2.0])
+    result = potentials(POTENTIAL_OWN, peers).set_index(["yardstick", "measure"])
+    # lowest spending: 204 alone, distance 2.0 > 1.5; potential 7.0 / 12 = 58.3 % > 40 %: both flags
+    row = result.loc[("lowest", "spending")]
+    assert row["distance"] == pytest.approx(2.0)
+    assert row["share_of_spending"] == pytest.approx(7 / 12)
+    assert row["too_far"] and row["too_large"] and not row["is_plausible"]
+    # lowest price: 202 at 1.0; 4.0 / 12 = 33.3 %: plausible
+    row = result.loc[("lowest", "price")]
+    assert (row["distance"], row["share_of_spending"]) == pytest.approx((1.0, 4 / 12))
+    assert row["is_plausible"]
+    # lowest quantity: 204 again (too far), 5.0 / 12 = 41.7 % (too large)
+    assert result.loc[("lowest", "quantity"), ["too_far", "too_large"]].tolist() == [True, True]
+    # cheaper half spending: 204 and 201, mean distance (2.0 + 0.5) / 2 = 1.25; 4.5 / 12 = 37.5 %: plausible
+    row = result.loc[("cheaper_half", "spending")]
+    assert (row["distance"], row["share_of_spending"]) == pytest.approx((1.25, 4.5 / 12))
+    assert row["is_plausible"]
+    # all four: mean distance (0.5 + 1.0 + 0.8 + 2.0) / 4 = 1.075; no spending potential: share 0
+    row = result.loc[("peer_average", "spending")]
+    assert (row["distance"], row["share_of_spending"]) == pytest.approx((1.075, 0.0))
+    assert result.loc[("peer_average", "price"), "share_of_spending"] == pytest.approx(0.6 / 12)
+    # stricter limits flag more: 37.5 % > 30 %, 1.25 > 1.2
+    strict = potentials(POTENTIAL_OWN, peers, max_distance=1.2, max_share=0.3).set_index(
+        ["yardstick", "measure"]
+    )
+    assert strict.loc[("cheaper_half", "spending"), ["too_far", "too_large"]].tolist() == [True, True]
+    # without distances only the share can flag
+    plain = potentials(POTENTIAL_OWN, POTENTIAL_PEERS).set_index(["yardstick", "measure"])
+    assert plain["distance"].isna().all() and not plain["too_far"].any()
+    assert plain.loc[("lowest", "spending"), "too_large"]
+    with pytest.raises(ValueError, match="max_share"):
+        potentials(POTENTIAL_OWN, peers, max_share=0)
+
+
+# One peer: 100 persons, 100 mio, pop 100,000 -> price 1.0 mio, rate 1.0 per 1,000; own population 10,000
+EFFECT_PEERS = peer_frame((100 * MIO, 100, 100_000))
+
+
+def test_effects_treat_price_and_quantity_alike():
+    # quantity above: 10.5 persons (rate 1.05, +5 %) at 0.9 mio (-10 %) -> spending 9.45 mio
+    #   expected 10 persons, 10 mio; gap -0.55 mio; price effect 9.45 - 10.5 = -1.05 mio; quantity +0.5 mio
+    quantity_above = effects(decompose(unit(9.45 * MIO, 10.5, 10_000), EFFECT_PEERS))
+    assert quantity_above.loc["quantity", "difference"] == pytest.approx(0.05)
+    assert quantity_above.loc["quantity", "direction"] == "above"
+    assert quantity_above.loc["quantity", "potential_dkk"] == pytest.approx(0.5 * MIO)
+    assert quantity_above.loc["price", "direction"] == "below"
+    assert quantity_above.loc["spending", "potential_dkk"] == 0
+    assert quantity_above.loc["spending", "difference"] == pytest.approx(-0.055)
+    # the mirror: price 5 % above (1.05 mio), quantity 10 % below (9 persons) -> 9.45 mio
+    #   price effect 9.45 - 9 = 0.45 mio; quantity effect (9 - 10) x 1 = -1 mio
+    price_above = effects(decompose(unit(9.45 * MIO, 9, 10_000), EFFECT_PEERS))
+    assert price_above.loc["price", "direction"] == "above"
+    assert price_above.loc["price", "potential_dkk"] == pytest.approx(0.45 * MIO)
+    assert price_above.loc["quantity", "potential_dkk"] == 0
+    # price 0.8 % above (1.008 mio x 9 persons = 9.072 mio): within 2 %, on level, no potential
+    level = effects(decompose(unit(9.072 * MIO, 9, 10_000), EFFECT_PEERS))
+    assert level.loc["price", "effect_dkk"] == pytest.approx(0.072 * MIO)
+    assert level.loc["price", "difference"] == pytest.approx(0.008)
+    assert level.loc["price", "direction"] == "level" and level.loc["price", "potential_dkk"] == 0
+    # the same 0.8 % on quantity is on level too: 10.08 persons, rate 1.008 per 1,000
+    level_q = effects(decompose(unit(9.072 * MIO, 10.08, 10_000), EFFECT_PEERS))
+    assert level_q.loc["quantity", "difference"] == pytest.approx(0.008)
+    assert level_q.loc["quantity", "direction"] == "level"
+    # a lower materiality makes both material, alike
+    assert effects(decompose(unit(9.072 * MIO, 9, 10_000), EFFECT_PEERS), materiality=0.005).loc[
+        "price", "potential_dkk"
+    ] == pytest.approx(0.072 * MIO)
+    with pytest.raises(ValueError, match="materiality"):
+        effects(decompose(unit(9.072 * MIO, 9, 10_000), EFFECT_PEERS), materiality=-0.1)
+
+
 # ---------------------------------------------------------------------------------------------------
 # providers
 # ---------------------------------------------------------------------------------------------------
@@ -488,11 +562,36 @@ def test_provider_prices_flags_outlier():
     assert result["upper_fence_dkk"].iloc[0] == pytest.approx(1.25 * MIO)
     assert result["n_municipalities"].iloc[0] == 6
     assert result.index[result["is_outlier"]].tolist() == [157]
+    # high limit 0.75 x 1.25 = 0.9375 mio: 0.9 stays below it
+    assert result["high_limit_dkk"].iloc[0] == pytest.approx(0.9375 * MIO)
+    assert result.index[result["is_flagged"]].tolist() == [157]
     assert result.loc[157, "price_to_median"] == pytest.approx(2.0 / 0.75)
 
     every = provider_prices(pd.DataFrame(rows), "5.38.50", 2024)
     assert set(every["paragraph"]) == {"§107", "§108"}
     assert not every.loc[every["paragraph"] == "§107", "is_outlier"].any()  # alone: it is its own median
+
+
+def test_external_price_screen_fires_on_a_planted_price_inside_the_fence():
+    # §107 external prices of seven municipalities, mio DKK per full-year person (1 person each):
+    #   0.6, 0.7, 0.9, 1.0, 1.1, 1.2 and a planted 1.4 (157) -> median 1.0
+    #   Q1 at position 1.5 -> (0.7 + 0.9) / 2 = 0.8; Q3 at 4.5 -> (1.1 + 1.2) / 2 = 1.15; IQR 0.35
+    #   Tukey's fence 1.15 + 1.5 x 0.35 = 1.675: the planted 1.4 (40 % above the median) is inside it
+    #   high limit 1.0 x 1.25 = 1.25: 1.4 is above -> flagged; 1.2 (20 % above) is not
+    prices = {101: 0.6, 147: 0.7, 151: 0.9, 153: 1.0, 155: 1.1, 161: 1.2, 157: 1.4}
+    rows = [activity_row(code, 2024, "§107", "external", 1, p * MIO, "5.38.52") for code, p in prices.items()]
+    result = provider_prices(pd.DataFrame(rows), "5.38.52", 2024).set_index("municipality_code")
+    assert result["upper_fence_dkk"].iloc[0] == pytest.approx(1.675 * MIO)
+    assert result["high_limit_dkk"].iloc[0] == pytest.approx(1.25 * MIO)
+    assert not result["is_outlier"].any()  # the fence alone would pass everyone
+    assert result.index[result["is_high"]].tolist() == [157]
+    assert result.index[result["is_flagged"]].tolist() == [157]
+    assert result.loc[157, "price_to_median"] == pytest.approx(1.4)
+    # a wider margin lets it pass
+    wide = provider_prices(pd.DataFrame(rows), "5.38.52", 2024, high_threshold=0.5)
+    assert not wide["is_flagged"].any()
+    with pytest.raises(ValueError, match="high_threshold"):
+        provider_prices(pd.DataFrame(rows), "5.38.52", 2024, high_threshold=0)
 
 
 def test_internal_vs_external():
@@ -621,6 +720,10 @@ def test_key_figures_against_peers_and_country():
     assert price["own"] == pytest.approx(560_000)
     assert price["peer_average"] == pytest.approx(4.7 * MIO / 6)
     assert price["peer_median"] == pytest.approx(850_000)  # of 1.2 and 0.5 mio: 153 has no price
+    # unweighted: each peer once, (1.2 + 0.5) / 2 = 850,000, not the weighted 783,333 (147 has fewer persons)
+    assert price["peer_mean"] == pytest.approx(850_000)
+    assert rate["peer_mean"] == pytest.approx((2 + 4 + 0) / 3)
+    assert per["peer_mean"] == pytest.approx((2_400 + 2_000 + 300) / 3)
     assert (price["peer_min"], price["peer_max"]) == pytest.approx((500_000, 1_200_000))
     assert price["n_peers"] == 2
     assert price["national"] == pytest.approx(600_000)
@@ -739,6 +842,14 @@ def test_benchmark_report_assembles_the_report():
     assert list(rep.peer_table["municipality_code"]) == [101, 147, 151]
     assert rep.key_figures.loc["price_dkk", "own"] == pytest.approx(560_000)
     assert len(rep.potentials) == 9
+    # the yardsticks carry the peers' distances: the lowest price is 151's (0.5 mio), at 151's distance
+    lowest_price = rep.potentials.set_index(["yardstick", "measure"]).loc[("lowest", "price")]
+    assert lowest_price["yardstick_codes"] == (151,)
+    assert lowest_price["distance"] == pytest.approx(
+        rep.peers.set_index("municipality_code").loc[151, "distance"]
+    )
+    assert rep.effects.loc["quantity", "potential_dkk"] == pytest.approx(2 * 4.4 * MIO / 6)
+    assert rep.effects.loc["price", "direction"] == "below"
     assert rep.potentials.set_index(["yardstick", "measure"]).loc[
         ("peer_average", "spending"), "effect_dkk"
     ] == pytest.approx(0.6 * MIO)

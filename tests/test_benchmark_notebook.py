@@ -69,7 +69,7 @@ def test_no_error_cells_and_the_parameters_landed(report):
 
 
 def test_headline_numbers_are_those_of_decompose(report, expected):
-    _, page = report
+    nb, page = report
     r, peers = expected
     summary = page[page.index('class="summary-box"') :]
     summary = summary[: summary.index("</div>")]
@@ -85,7 +85,17 @@ def test_headline_numbers_are_those_of_decompose(report, expected):
     assert f"{fmt.fmt_dkk(r['peer_price'], unit='t')}" in summary
     assert f"mængden er {fmt.fmt_number(r['own_rate'], 2)} helårspersoner" in summary
     assert f"Potentiale:</b> {fmt.fmt_dkk(r['gap_dkk'])}, hvis udgiften" in summary
-    assert "de 8 kommuner, der i 2025 lignede Syddjurs mest" in summary
+    # official names in running text (issue 11, item 9): "Syddjurs Kommune", not "Syddjurs"
+    assert "de 8 kommuner, der i 2025 lignede Syddjurs Kommune mest" in summary
+    assert "## Syddjurs Kommune: botilbud til længerevarende ophold" in "".join(
+        o.data.get("text/markdown", "")
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if "data" in o
+    )
+    # multi-year figures are in fixed prices of the last year, and say so
+    assert "faste 2025-priser" in page
     # the worked example in "Metode og data" gives the same numbers in kroner
     assert f"forskellen er {fmt.fmt_dkk(r['gap_dkk'], unit='kr')} = priseffekt" in page
     # every peer is named in the peer table; the period is the one asked for
@@ -128,3 +138,4 @@ def test_peer_list_and_another_area_run(tmp_path, sample_path):
     text = "".join(str(o.get("data", {})) for o in outputs)
     assert "Albertslund" in text and "Frederiksberg" in text and "Gentofte" in text
     assert "4 kommuner, valgt på forhånd" in text
+    assert "Frederiksberg Kommune" in text  # official names in the sentences

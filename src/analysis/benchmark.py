@@ -5,7 +5,9 @@ Pure pandas: every function takes DataFrames shaped like the warehouse tables (`
 
 Units and conventions
 ---------------------
-- Money is in DKK (current prices). Quantities are full-year persons (helårspersoner).
+- Money is in DKK, in the prices of the frames given: current prices as in the warehouse, or fixed prices of
+  one year when the caller has restated them first (:func:`analysis.prices.to_fixed_prices`, as the benchmark
+  report does). Quantities are full-year persons (helårspersoner).
 - **Price** is DKK per full-year person: spending / full-year persons.
 - **Rate** is full-year persons per 1,000 residents aged 18-64.
 - **Spending per resident** is DKK per resident aged 18-64.
@@ -24,8 +26,12 @@ Units and conventions
   not as zero: the own municipality raises an error, peers are left out and listed (see :func:`benchmark`).
 - **Ties** in nearest-neighbour distances (equal to 1e-10 standard deviations) are broken by the lower
   municipality code; so are ties in the yardsticks of :func:`potentials`.
-- **Outliers** among external prices: price > Q3 + 1.5 x IQR (Tukey's upper fence) of the distribution across
-  municipalities for the same function, year and paragraph (see :func:`provider_prices`).
+- **External-price screen**: a price more than 25 % above the median, or above Q3 + 1.5 x IQR (Tukey's upper
+  fence), of the distribution across municipalities for the same function, year and paragraph is flagged (see
+  :func:`provider_prices`).
+- **Plausibility** of a potential: its yardstick's structural distance and the share of the own spending it implies
+  (see :func:`potentials`); **materiality**: differences under 2 % are on level, for price and quantity alike
+  (see :func:`effects`).
 
 - **Peers** are chosen once, on the structural figures of the last year (:func:`select_peers`: the k nearest,
   a given list, the region or the municipality group), and kept for every year of a development.
@@ -53,6 +59,7 @@ __all__ = [
     "benchmark_inputs",
     "benchmark_report",
     "decompose",
+    "effects",
     "gap_steps",
     "group_peers",
     "internal_vs_external",
@@ -85,6 +92,16 @@ ADDITIVITY_TOLERANCE = 1e-9
 """Relative tolerance of the check that price effect + quantity effect equals the gap."""
 OUTLIER_IQR_FACTOR = 1.5
 """Tukey's factor: an external price above Q3 + 1.5 x IQR is flagged."""
+HIGH_PRICE_THRESHOLD = 0.25
+"""An external price more than 25 % above the national median for the paragraph is flagged (see
+:func:`provider_prices`): with a hundred municipalities Tukey's fence alone lets 40 % above the median pass."""
+PLAUSIBLE_MAX_DISTANCE = 1.5
+"""A yardstick further than 1.5 standard deviations away in the structural features is not a plausible target
+(:func:`potentials`); the ten nearest peers of a typical municipality lie within about 0.3-0.8."""
+PLAUSIBLE_MAX_SHARE = 0.40
+"""A potential above 40 % of the own spending is not a plausible saving (:func:`potentials`)."""
+MATERIALITY = 0.02
+"""A difference in price, quantity or spending per resident of less than 2 % is "on level" (:func:`effects`)."""
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -739,8 +756,10 @@ def key_figures(
         Indexed by measure (:data:`KEY_MEASURES`: ``price_dkk`` in DKK per full-year person, ``rate_per_1000``
         in full-year persons per 1,000 residents aged 18-64, ``spending_per_resident_dkk`` in DKK per resident
         aged 18-64), with columns ``own``; ``peer_average`` (weighted: peer totals divided by peer totals, as in
-        :func:`decompose`); ``peer_median``, ``peer_min``, ``peer_max`` (of the peers' own values, unweighted);
-        ``n_peers`` (peers with a value); ``national`` (weighted over every municipality with activity rows);
+        :func:`decompose`); ``peer_mean`` (unweighted: the mean of the peers' own values, each peer counting
+        once, so that a large peer does not dominate); ``peer_median``, ``peer_min``, ``peer_max`` (of the
+        peers' own values, unweighted); ``n_peers`` (peers with a value); ``national`` (weighted over every
+        municipality with activity rows);
         ``rank`` (the own municipality's place among itself and the peers, 1 = lowest value, ties share the
         lower place) and ``n_ranked`` (how many were ranked).
 
@@ -767,6 +786,7 @@ def key_figures(
         result[measure] = {
             "own": own[measure],
             "peer_average": _weighted(peers, measure),
+            "peer_mean": values.mean() if len(values) else math.nan,
             "peer_median": values.median() if len(values) else math.nan,
             "peer_min": values.min() if len(values) else math.nan,
             "peer_max": values.max() if len(values) else math.nan,
@@ -938,7 +958,12 @@ def benchmark(
     return result
 
 
-def potentials(own: Mapping | pd.Series, peers: pd.DataFrame) -> pd.DataFrame:
+def potentials(
+    own: Mapping | pd.Series,
+    peers: pd.DataFrame,
+    max_distance: float = PLAUSIBLE_MAX_DISTANCE,
+    max_share: float = PLAUSIBLE_MAX_SHARE,
+) -> pd.DataFrame:
     """Potential savings at three yardsticks for price, quantity and total spending, side by side.
 
     Every row is :func:`decompose` of the own municipality against a *yardstick group* of peers:
@@ -957,20 +982,35 @@ def potentials(own: Mapping | pd.Series, peers: pd.DataFrame) -> pd.DataFrame:
     Ties in the ordering go to the lower municipality code. Only peers with full-year persons and population
     above zero (so that price and rate are defined) are eligible for ``cheaper_half`` and ``lowest``.
 
+    **Plausibility**: a potential is only as good as its yardstick. Each row carries the yardstick's structural
+    distance (the mean of its municipalities' distances to the own one, standard deviations, from the peers'
+    ``distance`` column) and the share of the own spending the potential implies. A row is flagged as not
+    plausible when the yardstick is further than ``max_distance`` away (it is not alike enough to be a target) or
+    when the potential exceeds ``max_share`` of the own spending (no realistic saving removes that much).
+
     Parameters
     ----------
     own : mapping or pandas.Series
         As for :func:`decompose`.
     peers : pandas.DataFrame
-        As for :func:`decompose`, plus ``municipality_code`` to name the yardstick groups.
+        As for :func:`decompose`, plus ``municipality_code`` to name the yardstick groups and optionally
+        ``distance`` (standard deviations, e.g. from :func:`select_peers`); without it the distance is NaN and
+        only the share can flag a row.
+    max_distance : float, default :data:`PLAUSIBLE_MAX_DISTANCE` (1.5)
+        Largest structural distance of a plausible yardstick, standard deviations.
+    max_share : float, default :data:`PLAUSIBLE_MAX_SHARE` (0.40)
+        Largest plausible potential as a fraction of the own spending.
 
     Returns
     -------
     pandas.DataFrame
         Nine rows (yardstick x measure) with ``yardstick``, ``measure``, ``yardstick_codes`` (tuple of codes),
         ``n_municipalities``, ``unit`` (of the two values), ``own_value``, ``yardstick_value`` (weighted over
-        the yardstick group), ``effect_dkk`` (positive = own spends more) and ``potential_dkk`` =
-        ``max(effect_dkk, 0)``, a possible saving in DKK.
+        the yardstick group), ``effect_dkk`` (positive = own spends more), ``potential_dkk`` =
+        ``max(effect_dkk, 0)``, a possible saving in DKK, ``distance`` (the yardstick's mean structural
+        distance, standard deviations), ``share_of_spending`` (``potential_dkk`` / own spending, 0-1; NaN
+        without own spending), ``too_far`` (distance > ``max_distance``), ``too_large`` (share >
+        ``max_share``) and ``is_plausible`` (neither).
 
         The potentials are alternatives, not parts: price and quantity potentials overlap with the spending
         potential and the yardsticks with each other. Never add rows into one total.
@@ -981,12 +1021,20 @@ def potentials(own: Mapping | pd.Series, peers: pd.DataFrame) -> pd.DataFrame:
         As :func:`decompose`, or if ``municipality_code`` is missing.
     """
     _require_columns(peers, ("municipality_code", *UNIT_COLUMNS), "peers")
+    if not (max_distance > 0 and 0 < max_share <= 1):
+        raise ValueError(
+            f"max_distance must be positive and max_share in (0, 1]; got {max_distance} and {max_share}"
+        )
     measures = _peer_measures(peers)
+    own_spending = _own_values(own)[0]
     rows = []
     for yardstick in YARDSTICKS:
         for measure, (value_column, effect_column, own_key, peer_key, unit) in _MEASURES.items():
             group = _yardstick_group(measures, value_column, yardstick)
             result = decompose(own, group)
+            potential = max(result[effect_column], 0.0)
+            distance = float(group["distance"].mean()) if "distance" in group.columns else math.nan
+            share = potential / own_spending if own_spending > 0 else math.nan
             rows.append(
                 {
                     "yardstick": yardstick,
@@ -997,10 +1045,16 @@ def potentials(own: Mapping | pd.Series, peers: pd.DataFrame) -> pd.DataFrame:
                     "own_value": _own_measure(result, own_key),
                     "yardstick_value": _peer_measure(result, peer_key),
                     "effect_dkk": result[effect_column],
-                    "potential_dkk": max(result[effect_column], 0.0),
+                    "potential_dkk": potential,
+                    "distance": distance,
+                    "share_of_spending": share,
+                    "too_far": bool(distance > max_distance),
+                    "too_large": bool(share > max_share),
                 }
             )
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out["is_plausible"] = ~(out["too_far"] | out["too_large"])
+    return out
 
 
 _MEASURES = {
@@ -1089,13 +1143,83 @@ def gap_steps(result: pd.Series) -> pd.DataFrame:
     )
 
 
+EFFECT_MEASURES = ("spending", "price", "quantity")
+"""The rows of :func:`effects`, in order."""
+
+
+def effects(result: pd.Series, materiality: float = MATERIALITY) -> pd.DataFrame:
+    """The three differences of a decomposition with one rule for each: material or on level, potential or none.
+
+    The same rule holds for spending, price and quantity alike (so that a headline treats price and quantity
+    symmetrically): a difference is *material* when the own value differs from the peers' by at least
+    ``materiality`` (relative, either way); a material difference above the peers gives a potential equal to its
+    effect, anything else none.
+
+    Parameters
+    ----------
+    result : pandas.Series
+        The result of :func:`decompose`.
+    materiality : float, default :data:`MATERIALITY` (0.02)
+        Smallest relative difference counted as a difference (0.02 = 2 %).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by measure (:data:`EFFECT_MEASURES`): ``own`` and ``peer`` (spending per resident aged 18-64 in
+        DKK; price in DKK per full-year person; rate in full-year persons per 1,000 residents aged 18-64),
+        ``difference`` (own / peer - 1; NaN where undefined), ``effect_dkk`` (the gap, the price effect and the
+        quantity effect, DKK), ``is_material`` (bool), ``direction`` ('above', 'below' or 'level') and
+        ``potential_dkk`` (DKK, >= 0).
+
+    Raises
+    ------
+    ValueError
+        If ``materiality`` is negative.
+    """
+    if not materiality >= 0:
+        raise ValueError(f"materiality must be a non-negative fraction, got {materiality}")
+    population = float(result["own_population_18_64"])
+    rows = {
+        "spending": (
+            result["own_spending_dkk"] / population,
+            result["expected_spending_dkk"] / population,
+            result["gap_dkk"],
+        ),
+        "price": (result["own_price"], result["peer_price"], result["price_effect_dkk"]),
+        "quantity": (result["own_rate"], result["peer_rate"], result["quantity_effect_dkk"]),
+    }
+    out = []
+    for measure, (own_value, peer_value, effect) in rows.items():
+        own_value, peer_value, effect = float(own_value), float(peer_value), float(effect)
+        difference = own_value / peer_value - 1 if peer_value > 0 else math.nan
+        material = bool(abs(difference) >= materiality) if not math.isnan(difference) else False
+        direction = "level" if not material else ("above" if difference > 0 else "below")
+        out.append(
+            {
+                "measure": measure,
+                "own": own_value,
+                "peer": peer_value,
+                "difference": difference,
+                "effect_dkk": effect,
+                "is_material": material,
+                "direction": direction,
+                "potential_dkk": max(effect, 0.0) if direction == "above" else 0.0,
+            }
+        )
+    return pd.DataFrame(out).set_index("measure")
+
+
 # ----------------------------------------------------------------------------------------------------
 # Providers
 # ----------------------------------------------------------------------------------------------------
 
 
 def provider_prices(
-    activity: pd.DataFrame, function_code: str, year: int, paragraph: str | None = None
+    activity: pd.DataFrame,
+    function_code: str,
+    year: int,
+    paragraph: str | None = None,
+    high_threshold: float = HIGH_PRICE_THRESHOLD,
 ) -> pd.DataFrame:
     """Compare each municipality's average external price with the distribution across municipalities.
 
@@ -1105,9 +1229,12 @@ def provider_prices(
     external persons are left out. The warehouse does not identify the single provider, so this is the
     municipality's average external price, a pointer to where rates deserve a look.
 
-    **Outlier rule**: a price above the upper fence ``Q3 + 1.5 x IQR`` (Tukey), with quartiles by linear
-    interpolation (pandas' default), is flagged as a candidate for rate negotiation. With few municipalities
-    the quartiles are shaky; ``n_municipalities`` shows how many there are.
+    **Screen**: a price is flagged as a candidate for rate negotiation (``is_flagged``) when it is more than
+    ``high_threshold`` above the median (``is_high``) or above the upper fence ``Q3 + 1.5 x IQR`` (Tukey's
+    outlier rule, ``is_outlier``; quartiles by linear interpolation, pandas' default). Prices spread widely
+    across a hundred municipalities, so the fence alone sits about 40-45 % above the median and lets clear
+    cases pass; the fixed margin is the screen's working rule, the fence a second opinion. With few
+    municipalities the quartiles are shaky; ``n_municipalities`` shows how many there are.
 
     Parameters
     ----------
@@ -1119,20 +1246,28 @@ def provider_prices(
         Accounting year.
     paragraph : str, optional
         One paragraph (e.g. ``'§108'``); by default every paragraph, each against its own distribution.
+    high_threshold : float, default :data:`HIGH_PRICE_THRESHOLD` (0.25)
+        Margin above the median (a fraction: 0.25 = 25 % above) beyond which a price is flagged.
 
     Returns
     -------
     pandas.DataFrame
         One row per paragraph x municipality, ordered by paragraph and code: ``paragraph``,
         ``municipality_code``, ``full_year_persons``, ``spending_dkk``, ``price_dkk``, ``n_municipalities``,
-        ``median_price_dkk``, ``q1_price_dkk``, ``q3_price_dkk``, ``upper_fence_dkk``, ``price_to_median``
-        (ratio) and ``is_outlier`` (bool).
+        ``median_price_dkk``, ``q1_price_dkk``, ``q3_price_dkk``, ``upper_fence_dkk``, ``high_limit_dkk``
+        (median x (1 + ``high_threshold``)), ``price_to_median`` (ratio), ``is_outlier`` (above the fence),
+        ``is_high`` (above the high limit) and ``is_flagged`` (either).
 
     Raises
     ------
     ValueError
-        If columns are missing or no municipality has external persons for the selection.
+        If columns are missing, ``high_threshold`` is not positive, or no municipality has external persons for
+        the selection.
     """
+    if not high_threshold > 0:
+        raise ValueError(
+            f"high_threshold must be a positive fraction (0.25 = 25 % above), got {high_threshold}"
+        )
     rows = _select_activity(activity, function_code, year, paragraph, "external")
     keys = ["paragraph", "municipality_code"]
     per = rows.groupby(keys, as_index=False)[["full_year_persons", "spending_dkk"]].sum()
@@ -1155,6 +1290,13 @@ def provider_prices(
     result = per.merge(stats, on="paragraph", how="left")
     result["price_to_median"] = _ratio(result["price_dkk"], result["median_price_dkk"])
     result["is_outlier"] = result["price_dkk"] > result["upper_fence_dkk"]
+    result.insert(
+        result.columns.get_loc("upper_fence_dkk") + 1,
+        "high_limit_dkk",
+        result["median_price_dkk"] * (1 + high_threshold),
+    )
+    result["is_high"] = result["price_dkk"] > result["high_limit_dkk"]
+    result["is_flagged"] = result["is_outlier"] | result["is_high"]
     return result.sort_values(keys).reset_index(drop=True)
 
 
@@ -1430,6 +1572,8 @@ class BenchmarkReport:
         None when no municipality has external full-year persons.
     peers_without_data : tuple of int
         Peers left out of the peer averages in at least one year for want of activity rows.
+    effects : pandas.DataFrame
+        :func:`effects` of ``latest``: spending, price and quantity each material or on level, with a potential.
     """
 
     municipality_code: int
@@ -1451,6 +1595,7 @@ class BenchmarkReport:
     internal_external: pd.DataFrame
     provider_prices: pd.DataFrame | None
     peers_without_data: tuple[int, ...] = field(default=())
+    effects: pd.DataFrame | None = None
 
 
 def benchmark_report(
@@ -1511,6 +1656,9 @@ def benchmark_report(
     yearly = benchmark(activity, municipalities, own_code, codes, function_code, years)
     inputs = benchmark_inputs(activity, municipalities, own_code, codes, function_code, last_year)
     latest = decompose(inputs.own, inputs.peers)
+    with_distance = inputs.peers.merge(
+        peers[["municipality_code", "distance"]], on="municipality_code", how="left"
+    )
     prices = None
     external = activity[
         (activity["function_code"] == function_code)
@@ -1540,13 +1688,14 @@ def benchmark_report(
         latest=latest,
         yearly=yearly,
         steps=gap_steps(latest),
-        potentials=potentials(inputs.own, inputs.peers),
+        potentials=potentials(inputs.own, with_distance),
         peer_table=peer_table(activity, municipalities, own_code, peers, function_code, last_year, features),
         key_figures=key_figures(activity, municipalities, own_code, codes, function_code, last_year),
         providers=provider_breakdown(activity, municipalities, own_code, codes, function_code, last_year),
         internal_external=internal_vs_external(activity, own_code, function_code, last_year),
         provider_prices=prices,
         peers_without_data=missing,
+        effects=effects(latest),
     )
 
 

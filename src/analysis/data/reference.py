@@ -11,7 +11,9 @@ from importlib import resources
 
 import pandas as pd
 
-__all__ = ["function_areas", "municipalities"]
+from analysis.errors import InputError
+
+__all__ = ["function_areas", "municipalities", "official_name", "official_names"]
 
 
 def _read(name: str) -> pd.DataFrame:
@@ -34,9 +36,33 @@ def municipalities() -> pd.DataFrame:
 
     Columns: municipality_code (int), municipality, region (e.g. 'Region Midtjylland'), municipality_group
     (Statistics Denmark's kommunegruppe), population_2024 (residents, rounded), area_km2 (km², rounded),
-    socioeconomic_index (1.0 = national average; illustrative).
+    socioeconomic_index (1.0 = national average; illustrative), official_name (the name used in running text:
+    'Københavns Kommune', 'Bornholms Regionskommune', 'Syddjurs Kommune').
     """
     return _municipalities().copy()
+
+
+def official_names() -> dict[int, str]:
+    """The official name of every municipality by code, e.g. ``{101: 'Københavns Kommune', ...}``."""
+    ref = _municipalities()
+    return dict(zip(ref["municipality_code"], ref["official_name"], strict=True))
+
+
+def official_name(code: int) -> str:
+    """The official name of one municipality, e.g. ``official_name(400) == 'Bornholms Regionskommune'``.
+
+    Raises
+    ------
+    InputError
+        If ``code`` is not one of the 98 municipality codes.
+    """
+    names = official_names()
+    try:
+        return names[int(code)]
+    except (KeyError, TypeError, ValueError):
+        raise InputError(
+            f"unknown municipality code {code!r}: expected one of the 98 codes, e.g. 101"
+        ) from None
 
 
 @cache

@@ -70,6 +70,7 @@ __all__ = [
     "number_axis",
     "pct_axis",
     "set_style",
+    "show",
     "summary_box",
     "table_html",
 ]
@@ -832,3 +833,20 @@ def confidential_notice(text: str = "Fortroligt: indeholder personhenførbare op
         "padding: 0.4em 0.8em; margin: 0.6em 0; }</style>"
     )
     return style + f'<div class="confidential-notice">{html.escape(text)}</div>'
+
+
+def show(fig: Any) -> None:
+    """Show a finished chart in the notebook at this point; nothing when there is no chart (None).
+
+    Chart functions of the reports return their figure detached from pyplot (closed), so that it appears once,
+    where this is called, and not again at the end of the cell.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure or None
+        The chart.
+    """
+    if fig is not None:
+        from IPython.display import display
+
+        display(fig)

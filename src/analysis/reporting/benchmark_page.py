@@ -1,0 +1,653 @@
+"""The Danish tables and sentences of the benchmark report, built from :class:`analysis.benchmark.BenchmarkReport`.
+
+``notebooks/benchmark.ipynb`` calls one function per table or paragraph; everything a reader sees that is not a
+chart (:mod:`analysis.reporting.benchmark_charts`) is made here, with the helpers of
+:mod:`analysis.reporting.formatting`. Functions return HTML (tables, the headline box) or Markdown (sentences).
+
+Names: headings and sentences use the municipalities' official names (``Københavns Kommune``, from the reference
+list); table rows use the short name (``København``), as Statistics Denmark's tables do.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analysis import benchmark
+from analysis.reporting import formatting as fmt
+
+__all__ = [
+    "BenchmarkPage",
+    "external_prices_text",
+    "heading",
+    "headline",
+    "key_figures_table",
+    "method_text",
+    "page",
+    "peer_table",
+    "potentials_table",
+    "potentials_text",
+    "provider_table",
+    "business_case_text",
+    "ranks_text",
+]
+
+FEATURES_TEXT = {
+    "population": "indbyggertal",
+    "population_18_64": "antal 18-64-årige",
+    "socioeconomic_index": "socioøkonomisk indeks",
+    "population_density": "befolkningstæthed",
+}
+FEATURES_SHORT = {
+    "population": "Indbyggere",
+    "population_18_64": "18-64-årige",
+    "socioeconomic_index": "Socioøk. indeks",
+    "population_density": "Indb. pr. km²",
+}
+FEATURE_DECIMALS = {"socioeconomic_index": 2, "population_density": 1}
+PROVIDERS_DA = {"internal": "Interne", "external": "Eksterne", "all": "I alt"}
+YARDSTICKS_DA = {
+    "peer_average": "Gennemsnit af alle",
+    "cheaper_half": "Billigste halvdel",
+    "lowest": "Billigste kommune",
+}
+MEASURES_DA = {"price": "Pris", "quantity": "Mængde", "spending": "Udgift pr. 18-64-årig"}
+SHY = "\u00ad"  # soft hyphen: lets a long word in a table header break
+
+
+@dataclass(frozen=True)
+class BenchmarkPage:
+    """What the report's text needs beside the numbers: names, the area, the own region and the price index.
+
+    Attributes
+    ----------
+    report : analysis.benchmark.BenchmarkReport
+        The numbers.
+    area_name, area_paragraphs : str
+        The function area's Danish name and its paragraphs (e.g. '§ 108').
+    names : dict
+        Official name by municipality code ('Syddjurs Kommune').
+    short_names : dict
+        Short name by code ('Syddjurs'), for table rows and chart labels.
+    region, municipality_group : str
+        The own municipality's region and municipality group.
+    price_index : str
+        The price index and its source, in Danish, as the method section states it ('' when current prices).
+    """
+
+    report: benchmark.BenchmarkReport
+    area_name: str
+    area_paragraphs: str
+    names: dict[int, str]
+    short_names: dict[int, str]
+    region: str = ""
+    municipality_group: str = ""
+    price_index: str = ""
+
+    @property
+    def name(self) -> str:
+        """The own municipality's official name."""
+        return self.names[self.report.municipality_code]
+
+    @property
+    def short_name(self) -> str:
+        """The own municipality's short name."""
+        return self.short_names[self.report.municipality_code]
+
+    @property
+    def n_peers(self) -> int:
+        """Number of peers."""
+        return len(self.report.peers)
+
+    def names_of(self, codes: Iterable[int]) -> str:
+        """Official names of ``codes`` in alphabetical order, joined with commas and 'og'."""
+        return and_join(sorted(self.names[int(c)] for c in codes))
+
+
+def page(
+    report: benchmark.BenchmarkReport,
+    municipalities: pd.DataFrame,
+    area: Mapping,
+    names: Mapping[int, str],
+    price_index: object | None = None,
+) -> BenchmarkPage:
+    """Gather what the text needs.
+
+    Parameters
+    ----------
+    report : BenchmarkReport
+        :func:`analysis.benchmark.benchmark_report`.
+    municipalities : pandas.DataFrame
+        The ``municipalities`` table (short names, region and group in the report's year).
+    area : mapping
+        The function area (``name``, ``paragraphs``), e.g. :func:`analysis.data.queries.function_area`.
+    names : mapping of int to str
+        Official names by code (:func:`analysis.data.reference.official_names`).
+    price_index : PriceIndex, optional
+        The index the report's years were restated with (:func:`analysis.data.price_index.read_price_index`);
+        None when the figures are in current prices.
+    """
+    year = municipalities[municipalities["year"] == report.year]
+    own = year[year["municipality_code"] == report.municipality_code]
+    short = dict(
+        zip(municipalities["municipality_code"].astype(int), municipalities["municipality"], strict=False)
+    )
+    index_text = ""
+    if price_index is not None:
+        index_text = f"{price_index.name.lower()} ({price_index.source})"
+    return BenchmarkPage(
+        report=report,
+        area_name=str(area["name"]),
+        area_paragraphs=str(area["paragraphs"]),
+        names={int(k): str(v) for k, v in names.items()},
+        short_names=short,
+        region=str(own["region"].iloc[0]) if "region" in own and len(own) else "",
+        municipality_group=str(own["municipality_group"].iloc[0])
+        if "municipality_group" in own and len(own)
+        else "",
+        price_index=index_text,
+    )
+
+
+# Words and numbers --------------------------------------------------------------------------------------------
+
+
+def and_join(words: list[str]) -> str:
+    """'a', 'a og b', 'a, b og c'."""
+    words = list(words)
+    return " og ".join([", ".join(words[:-1]), words[-1]] if len(words) > 1 else words)
+
+
+def _mio(x: float) -> str:
+    return fmt.fmt_dkk(x, unit="mio")
+
+
+def _tkr(x: float) -> str:
+    return fmt.fmt_dkk(x, unit="t")
+
+
+def _kr(x: float) -> str:
+    return fmt.fmt_dkk(x, unit="kr")
+
+
+def _signed(x: float) -> str:
+    text = fmt.fmt_dkk(x)
+    return text if text.startswith(("-", "0,0")) else "+" + text
+
+
+def _rate(x: float) -> str:
+    return fmt.fmt_number(x, 2)
+
+
+def _versus(difference: float, direction: str) -> str:
+    """'12,3 % over', '4,0 % under' or 'på niveau med (0,8 % over)'."""
+    side = "over" if difference > 0 else "under"
+    if direction == "level":
+        return f"på niveau med ({fmt.fmt_pct(abs(difference))} {side})"
+    return f"{fmt.fmt_pct(abs(difference))} {side}"
+
+
+def _fixed(p: BenchmarkPage) -> str:
+    return f", faste {p.report.year}-priser" if p.price_index else ""
+
+
+def _peer_choice_short(p: BenchmarkPage) -> str:
+    rep = p.report
+    features = and_join([FEATURES_TEXT.get(f, f) for f in rep.features])
+    return {
+        "knn": f"de {p.n_peers} kommuner, der i {rep.year} lignede {p.name} mest på {features}",
+        "list": f"{p.n_peers} kommuner, valgt på forhånd og givet som en liste",
+        "region": f"de {p.n_peers} øvrige kommuner i {p.region}",
+        "group": f"de {p.n_peers} øvrige kommuner i kommunegruppen {p.municipality_group.lower()}",
+    }[rep.method]
+
+
+# Headline -----------------------------------------------------------------------------------------------------
+
+
+def heading(p: BenchmarkPage) -> str:
+    """The report's first heading (Markdown): '## Syddjurs Kommune: botilbud til længerevarende ophold, § 108'."""
+    return f"## {p.name}: {p.area_name.lower()}, {p.area_paragraphs}"
+
+
+def potential_sentence(p: BenchmarkPage) -> str:
+    """The headline's potential at the peers' average, one rule for spending, price and quantity alike.
+
+    A difference of less than :data:`analysis.benchmark.MATERIALITY` (2 %) is on level and gives no potential.
+    When the spending per resident is above the peers', its gap is the potential. Otherwise each of price and
+    quantity that is above gives its own potential, said in the same words. A yardstick flagged as not plausible
+    says so.
+    """
+    rep, eff = p.report, p.report.effects
+    limit = fmt.fmt_pct(benchmark.MATERIALITY, 0)
+    sentences = []
+    if eff.loc["spending", "direction"] == "above":
+        sentences.append(
+            f"{_mio(eff.loc['spending', 'potential_dkk'])}, hvis udgiften pr. 18-64-årig kom ned på "
+            "sammenligningskommunernes gennemsnit."
+        )
+    else:
+        words = {"price": ("prisen", "gennemsnitspris"), "quantity": ("mængden", "mængde")}
+        above = [m for m in ("price", "quantity") if eff.loc[m, "direction"] == "above"]
+        for m in above:
+            sentences.append(
+                f"Udgiften pr. 18-64-årig er ikke over gennemsnittet, men {words[m][0]} er "
+                f"{fmt.fmt_pct(eff.loc[m, 'difference'])} over: {_mio(eff.loc[m, 'potential_dkk'])} ved "
+                f"sammenligningskommunernes {words[m][1]}."
+            )
+        if not above:
+            sentences.append(
+                "Intet ved sammenligningskommunernes gennemsnit: hverken udgiften pr. 18-64-årig, prisen eller "
+                f"mængden ligger {limit} eller mere over."
+            )
+    if eff["potential_dkk"].max() > 0:
+        sentences.append(
+            "Andre målestokke giver andre tal (se Potentialer); de er alternativer og kan ikke lægges sammen."
+        )
+    average = rep.potentials[rep.potentials["yardstick"] == "peer_average"].iloc[0]
+    if average["too_far"]:
+        sentences.append(
+            f"Usikkert: sammenligningskommunerne ligger i gennemsnit {fmt.fmt_number(average['distance'], 2)} "
+            f"standardafvigelser fra {p.name} på de strukturelle kendetegn (over "
+            f"{fmt.fmt_number(benchmark.PLAUSIBLE_MAX_DISTANCE, 1)})."
+        )
+    return " ".join(sentences)
+
+
+def headline(p: BenchmarkPage) -> str:
+    """The box of headline figures (HTML): spending, difference, price and quantity effects, potential, peers."""
+    r, eff = p.report.latest, p.report.effects
+    gap = r["gap_dkk"]
+    items = [
+        (
+            f"Udgift {p.report.year}",
+            f"{_mio(r['own_spending_dkk'])} mod {_mio(r['expected_spending_dkk'])} med "
+            "sammenligningskommunernes pris og mængde.",
+        ),
+        (
+            "Forskel",
+            f"{_mio(abs(gap))} {'mere' if gap > 0 else 'mindre'} "
+            f"({_versus(eff.loc['spending', 'difference'], eff.loc['spending', 'direction'])} "
+            "sammenligningskommunernes niveau).",
+        ),
+        (
+            "Priseffekt",
+            f"{_signed(r['price_effect_dkk'])}; prisen er {_tkr(r['own_price'])} pr. helårsperson mod "
+            f"{_tkr(r['peer_price'])}, {_versus(eff.loc['price', 'difference'], eff.loc['price', 'direction'])} "
+            "sammenligningskommunerne.",
+        ),
+        (
+            "Mængdeeffekt",
+            f"{_signed(r['quantity_effect_dkk'])}; mængden er {_rate(r['own_rate'])} helårspersoner pr. 1.000 "
+            f"18-64-årige mod {_rate(r['peer_rate'])}, "
+            f"{_versus(eff.loc['quantity', 'difference'], eff.loc['quantity', 'direction'])} "
+            "sammenligningskommunerne.",
+        ),
+        ("Potentiale", potential_sentence(p)),
+        ("Sammenligningskommuner", f"{_peer_choice_short(p)}."),
+    ]
+    return fmt.summary_box(items)
+
+
+# Key figures --------------------------------------------------------------------------------------------------
+
+
+def key_figures_table(p: BenchmarkPage) -> str:
+    """The own municipality, the peers (weighted and unweighted average, median, lowest, highest), the country."""
+    kf = p.report.key_figures
+    rows = {
+        p.short_name: "own",
+        f"{p.n_peers} sml.-kommuner, vægtet gennemsnit": "peer_average",
+        "– uvægtet gennemsnit": "peer_mean",
+        "– median": "peer_median",
+        "– laveste": "peer_min",
+        "– højeste": "peer_max",
+        "Hele landet, vægtet gennemsnit": "national",
+    }
+    shown = kf.T.loc[list(rows.values()), list(benchmark.KEY_MEASURES)].astype(float)
+    shown.index = list(rows)
+    labels = [
+        "Pris pr. helårsperson, t.kr.",
+        "Helårspersoner pr. 1.000 18-64-årige",
+        "Udgift pr. 18-64-årig, kr.",
+    ]
+    shown.columns = labels
+    return fmt.table_html(
+        shown,
+        index=True,
+        caption=f"{p.name}, sammenligningskommunerne (sml.-kommuner) og hele landet, {p.report.year}",
+        formats={labels[0]: lambda x: fmt.fmt_number(x / 1000), labels[1]: _rate, labels[2]: fmt.fmt_number},
+    )
+
+
+def ranks_text(p: BenchmarkPage) -> str:
+    """Where the own municipality ranks among itself and the peers on each measure (Markdown; '' if none)."""
+    kf = p.report.key_figures
+    ranks = [
+        f"nr. {int(kf.loc[m, 'rank'])} af {int(kf.loc[m, 'n_ranked'])} på {label}"
+        for label, m in zip(
+            ["prisen", "mængden", "udgiften pr. 18-64-årig"], benchmark.KEY_MEASURES, strict=True
+        )
+        if not math.isnan(kf.loc[m, "rank"])
+    ]
+    if not ranks:
+        return ""
+    return (
+        f"Ordnet fra laveste til højeste blandt {p.name} og sammenligningskommunerne er {p.name} {and_join(ranks)}. "
+        "Det vægtede gennemsnit lader store kommuner veje mest; i det uvægtede tæller hver kommune én gang."
+    )
+
+
+# Potentials ---------------------------------------------------------------------------------------------------
+
+
+def _verdict(row: pd.Series) -> str:
+    if row["potential_dkk"] <= 0:
+        return "–"
+    reasons = [text for flag, text in (("too_far", "for ulig"), ("too_large", "for stor")) if row[flag]]
+    return " og ".join(reasons) if reasons else "realistisk"
+
+
+def potentials_table(p: BenchmarkPage) -> str:
+    """Every yardstick x measure: the levels, the potential, its share of spending, the distance and a verdict."""
+    pot = p.report.potentials
+    formats_level = {"price": _tkr, "quantity": _rate, "spending": _kr}
+    rows = []
+    for measure in ("price", "quantity", "spending"):
+        for yardstick in benchmark.YARDSTICKS:
+            row = pot[(pot["measure"] == measure) & (pot["yardstick"] == yardstick)].iloc[0]
+            label = YARDSTICKS_DA[yardstick] + (f" {p.n_peers}" if yardstick == "peer_average" else "")
+            rows.append(
+                {
+                    "Mål": MEASURES_DA[measure],
+                    "Målestok": label,
+                    "Kommunen": formats_level[measure](row["own_value"]),
+                    "Målestokken": formats_level[measure](row["yardstick_value"]),
+                    "Potentiale": float(row["potential_dkk"]),
+                    "Andel af udgiften": float(row["share_of_spending"]),
+                    "Afstand": float(row["distance"]),
+                    "Vurdering": _verdict(row),
+                }
+            )
+    shown = pd.DataFrame(rows)
+    return fmt.table_html(
+        shown,
+        caption=f"Niveau og potentiale ved hver målestok, {p.report.year}",
+        formats={
+            "Potentiale": _mio,
+            "Andel af udgiften": fmt.fmt_pct,
+            "Afstand": lambda x: fmt.fmt_number(x, 2),
+        },
+    )
+
+
+def potentials_text(p: BenchmarkPage) -> str:
+    """The units, the yardsticks' municipalities and the plausibility rule (Markdown)."""
+    pot = p.report.potentials.set_index(["yardstick", "measure"])
+    groups = "\n".join(
+        f"- **{MEASURES_DA[m]}:** billigste halvdel {p.names_of(pot.loc[('cheaper_half', m), 'yardstick_codes'])}; "
+        f"billigste kommune {p.names_of(pot.loc[('lowest', m), 'yardstick_codes'])}."
+        for m in ("price", "quantity", "spending")
+    )
+    return (
+        "Pris er i t.kr. pr. helårsperson, mængde i helårspersoner pr. 1.000 18-64-årige, udgift i kr. pr. "
+        "18-64-årig. Målestokkene er vægtede gennemsnit af kommunerne i dem. Afstanden er målestokkens "
+        f"gennemsnitlige afstand til {p.name} på de strukturelle kendetegn (i standardafvigelser). Et potentiale "
+        f"vurderes som *for ulig*, når målestokken ligger mere end "
+        f"{fmt.fmt_number(benchmark.PLAUSIBLE_MAX_DISTANCE, 1)} standardafvigelser væk, og som *for stort*, når "
+        f"det svarer til mere end {fmt.fmt_pct(benchmark.PLAUSIBLE_MAX_SHARE, 0)} af kommunens udgift: så er "
+        "det ikke et realistisk mål.\n\n" + groups
+    )
+
+
+# Peers --------------------------------------------------------------------------------------------------------
+
+
+def peer_table(p: BenchmarkPage) -> str:
+    """The own municipality and the peers: structure, distance, persons, spending, price and rate (HTML)."""
+    rep, r = p.report, p.report.latest
+    table = rep.peer_table
+    peer_rows = table[(table["role"] == "peer") & table["has_data"]]
+    persons, spending = f"Helårs{SHY}personer", "Udgift, mio. kr."
+    cols = {"municipality": "Kommune"}
+    cols.update({f: FEATURES_SHORT.get(f, f) for f in rep.features})
+    cols.update(
+        {
+            "distance": "Afstand",
+            "full_year_persons": persons,
+            "spending_dkk": spending,
+            "price_dkk": "Pris, t.kr.",
+            "rate_per_1000": "Pr. 1.000 18-64-årige",
+        }
+    )
+    shown = table[list(cols)].rename(columns=cols)
+    shown["Kommune"] = [
+        p.short_names.get(int(c), n)
+        for c, n in zip(table["municipality_code"], table["municipality"], strict=True)
+    ]
+    totals = pd.DataFrame(
+        [
+            {
+                "Kommune": "Sammenligningskommuner i alt, vægtet",
+                persons: peer_rows["full_year_persons"].sum(),
+                spending: peer_rows["spending_dkk"].sum(),
+                "Pris, t.kr.": r["peer_price"],
+                "Pr. 1.000 18-64-årige": r["peer_rate"],
+            },
+            {
+                "Kommune": "– uvægtet gennemsnit",
+                persons: peer_rows["full_year_persons"].mean(),
+                spending: peer_rows["spending_dkk"].mean(),
+                "Pris, t.kr.": peer_rows["price_dkk"].mean(),
+                "Pr. 1.000 18-64-årige": peer_rows["rate_per_1000"].mean(),
+            },
+        ]
+    )
+    shown = pd.concat([shown, totals], ignore_index=True)
+    formats = {
+        "Afstand": lambda x: fmt.fmt_number(x, 2),
+        persons: lambda x: fmt.fmt_number(x, 1),
+        spending: lambda x: fmt.fmt_number(x / 1e6, 1),
+        "Pris, t.kr.": lambda x: fmt.fmt_number(x / 1000),
+        "Pr. 1.000 18-64-årige": _rate,
+    }
+    for f in rep.features:
+        decimals = FEATURE_DECIMALS.get(f, 0)
+        formats[FEATURES_SHORT.get(f, f)] = lambda x, d=decimals: fmt.fmt_number(x, d)
+    return fmt.table_html(shown, formats=formats, caption=f"{p.name} og sammenligningskommunerne, {rep.year}")
+
+
+# Providers ----------------------------------------------------------------------------------------------------
+
+
+def external_prices_text(p: BenchmarkPage) -> str:
+    """Per paragraph: the own external price against the country's distribution, and who is flagged (Markdown)."""
+    prices, year = p.report.provider_prices, p.report.year
+    if prices is None:
+        return f"Ingen kommune havde helårspersoner hos eksterne leverandører på området i {year}."
+    high = fmt.fmt_pct(benchmark.HIGH_PRICE_THRESHOLD, 0)
+    lines = []
+    for paragraph, part in prices.groupby("paragraph", sort=True):
+        stats, own = part.iloc[0], part[part["role"] == "own"]
+        flagged = part[part["is_flagged"]]
+        if len(own):
+            o = own.iloc[0]
+            difference = o["price_to_median"] - 1
+            verdict = "markeres" if o["is_flagged"] else "markeres ikke"
+            reason = f"mere end {high} over medianen" if o["is_high"] else "over den statistiske grænse"
+            lines.append(
+                f"- **{paragraph}:** {p.name} betalte i gennemsnit {_tkr(o['price_dkk'])} pr. helårsperson hos "
+                f"eksterne leverandører, {fmt.fmt_pct(abs(difference))} {'over' if difference > 0 else 'under'} "
+                f"landets median ({_tkr(stats['median_price_dkk'])}; kvartiler {_tkr(stats['q1_price_dkk'])} og "
+                f"{_tkr(stats['q3_price_dkk'])}). Grænserne er {_tkr(stats['high_limit_dkk'])} ({high} over medianen) "
+                f"og {_tkr(stats['upper_fence_dkk'])} (statistisk grænse); {p.name} {verdict}"
+                + (f" ({reason})." if o["is_flagged"] else ".")
+            )
+        else:
+            lines.append(f"- **{paragraph}:** {p.name} havde ingen helårspersoner hos eksterne leverandører.")
+        n = int(stats["n_municipalities"])
+        if flagged.empty:
+            lines.append(f"  Ingen af landets {n} kommuner markeres.")
+        else:
+            peers_flagged = flagged[flagged["role"] == "peer"]
+            lines.append(
+                f"  Markeret: {len(flagged)} af landets {n} kommuner ({p.names_of(flagged['municipality_code'])})"
+                + (
+                    "; ingen af dem er sammenligningskommuner."
+                    if peers_flagged.empty
+                    else f"; heraf sammenligningskommunerne {p.names_of(peers_flagged['municipality_code'])}."
+                )
+            )
+    return "\n".join(lines)
+
+
+def provider_table(p: BenchmarkPage) -> str:
+    """Internal and external offers by paragraph: persons, shares and prices, own and peers (HTML)."""
+    prov = p.report.providers
+    prov = prov[(prov["own_persons"] > 0) | (prov["peer_share"] > 0) | (prov["provider"] == "all")].copy()
+    prov["provider"] = prov["provider"].map(PROVIDERS_DA)
+    prov["paragraph"] = prov["paragraph"].replace({"all": "Alle"})
+    prov["difference"] = prov["price_ratio"] - 1
+    columns = {
+        "paragraph": "Paragraf",
+        "provider": "Leverandør",
+        "own_persons": f"Helårs{SHY}personer",
+        "own_share": "Andel",
+        "peer_share": "Andel, sml.",
+        "own_price_dkk": "Pris",
+        "peer_price_dkk": "Pris, sml.",
+        "difference": "Forskel i pris",
+    }
+    shown = prov[list(columns)].rename(columns=columns)
+    return fmt.table_html(
+        shown,
+        caption=f"Interne og eksterne tilbud, {p.report.year} (sml. = sammenligningskommunerne, vægtet)",
+        formats={
+            f"Helårs{SHY}personer": lambda x: fmt.fmt_number(x, 1),
+            "Andel": fmt.fmt_pct,
+            "Andel, sml.": fmt.fmt_pct,
+            "Pris": _tkr,
+            "Pris, sml.": _tkr,
+            "Forskel i pris": fmt.fmt_pct,
+        },
+    )
+
+
+def business_case_text(p: BenchmarkPage, occupancy: pd.DataFrame) -> str:
+    """Own places or buying from outside: the external premium and the occupancy of own places (Markdown).
+
+    Parameters
+    ----------
+    p : BenchmarkPage
+        The report.
+    occupancy : pandas.DataFrame
+        :func:`analysis.benchmark.occupancy` for the report's year (empty without own places).
+    """
+    year = p.report.year
+    ie = p.report.internal_external.set_index("paragraph").loc["all"]
+    if not (ie["internal_persons"] > 0 and ie["external_persons"] > 0):
+        return f"{p.name} havde i {year} ikke både interne og eksterne helårspersoner på området."
+    if occupancy.empty:
+        occupancy_text = (
+            "Belægningen på egne pladser kan ikke opgøres: datagrundlaget har ingen egne pladser på området."
+        )
+    else:
+        own, peers = occupancy.loc["own"], occupancy.loc["peers"]
+        occupancy_text = (
+            f"Kommunens {fmt.fmt_number(own['places'])} egne pladser var i {year} belagt med "
+            f"{fmt.fmt_number(own['internal_persons'], 1)} helårspersoner, en belægning på "
+            f"{fmt.fmt_pct(own['occupancy'])} ({fmt.fmt_number(max(own['free_places'], 0), 1)} ledige pladser i "
+            f"gennemsnit) mod {fmt.fmt_pct(peers['occupancy'])} hos sammenligningskommunerne. Ledige egne pladser "
+            "er det første sted at hente eksterne borgere hjem."
+        )
+    difference = ie["price_difference_dkk"]
+    return (
+        f"**Egne pladser eller køb udefra.** Kommunens eksterne pladser kostede i {year} i gennemsnit "
+        f"{_tkr(abs(difference))} {'mere' if difference > 0 else 'mindre'} pr. helårsperson end de interne "
+        f"({_tkr(ie['external_price_dkk'])} mod {_tkr(ie['internal_price_dkk'])}). For de "
+        f"{fmt.fmt_number(ie['external_persons'], 1)} eksterne helårspersoner svarer det til "
+        f"{_mio(abs(ie['external_premium_dkk']))} om året. Det er et groft mål for, hvad egen kapacitet kan være "
+        "værd, før udgiften til at oprette og drive nye pladser, og forudsætter, at borgerne kan få et tilsvarende "
+        "tilbud i kommunen. " + occupancy_text
+    )
+
+
+# Method -------------------------------------------------------------------------------------------------------
+
+
+def method_text(p: BenchmarkPage, function_code: str) -> str:
+    """The section "Metode og data" (Markdown), with a worked example of the decomposition in kroner."""
+    rep, r = p.report, p.report.latest
+    year = rep.year
+    table = rep.peer_table
+    peer_rows = table[(table["role"] == "peer") & table["has_data"]]
+    peer_spending, peer_persons = peer_rows["spending_dkk"].sum(), peer_rows["full_year_persons"].sum()
+    peer_population = peer_rows["population_18_64"].sum()
+    features = and_join([FEATURES_TEXT.get(f, f) for f in rep.features])
+    weights = ", ".join(f"{FEATURES_TEXT.get(f, f)} {fmt.fmt_number(w, 1)}" for f, w in rep.weights.items())
+    missing = and_join([p.names.get(int(c), str(c)) for c in rep.peers_without_data])
+    peer_choice = {
+        "knn": (
+            f"de {p.n_peers} nærmeste kommuner på {features} i {year}. Hvert kendetegn er gjort sammenligneligt som "
+            "afvigelse fra landsgennemsnittet i standardafvigelser (indbyggertal og befolkningstæthed efter "
+            f"logaritme); afstanden er kvadratroden af den vægtede sum af de kvadrerede forskelle (vægte: {weights}). "
+            "Ved lige afstand går den laveste kommunekode forrest."
+        ),
+        "list": (
+            "en liste af kommuner valgt på forhånd. Afstanden i tabellen er målt på "
+            f"{features} som ved valg af de nærmeste kommuner."
+        ),
+        "region": f"alle øvrige kommuner i {p.region}.",
+        "group": f"alle øvrige kommuner i Danmarks Statistiks kommunegruppe {p.municipality_group.lower()}.",
+    }[rep.method]
+    prices = (
+        f"beløb fra tidligere år er omregnet til faste {year}-priser med {p.price_index}"
+        if p.price_index
+        else "løbende priser"
+    )
+    return (
+        "## Metode og data\n\n"
+        f"- **Område:** funktion {function_code} {p.area_name} ({p.area_paragraphs}) i den kommunale kontoplan. "
+        "Helårspersoner og udgift efter paragraf og leverandør (interne og eksterne tilbud).\n"
+        f"- **Periode:** regnskabsårene {rep.years[0]}-{rep.years[-1]}; {prices}. Niveauer, "
+        f"sammenligningskommuner og potentialer gælder {year}.\n"
+        f"- **Sammenligningskommuner:** {peer_choice} De samme kommuner bruges alle år"
+        + (f"; {missing} mangler data i et eller flere år og indgår ikke i de år." if missing else ".")
+        + " En kommune er aldrig sin egen sammenligningskommune.\n"
+        "- **Mål:** pris = udgift pr. helårsperson; mængde = helårspersoner pr. 1.000 indbyggere i alderen "
+        "18-64 år; udgift pr. 18-64-årig = pris × mængde / 1.000. En borger i tilbud hele året tæller som én "
+        "helårsperson. Vægtede gennemsnit for flere kommuner er samlet udgift delt med samlet antal "
+        "helårspersoner og samlet antal helårspersoner delt med samlet antal 18-64-årige; i de uvægtede tæller "
+        "hver kommune én gang.\n"
+        "- **Opdeling af forskellen:** forskel = faktisk udgift − sammenligningskommunernes pris × deres mængde "
+        "× egne 18-64-årige / 1.000. Priseffekt = (egen pris − deres pris) × egne helårspersoner, dvs. værdisat "
+        "til kommunens egen mængde. Mængdeeffekt = (egne helårspersoner − helårspersoner ved deres mængde) × "
+        "deres pris. Priseffekt + mængdeeffekt = forskellen, uden restled. Positive tal betyder, at kommunen "
+        f"bruger mere. En forskel på under {fmt.fmt_pct(benchmark.MATERIALITY, 0)} i pris, mængde eller udgift "
+        "regnes som på niveau og giver intet potentiale; reglen er den samme for pris og mængde.\n"
+        f"- **Regneeksempel ({year}):** {p.name} brugte {_kr(r['own_spending_dkk'])} på "
+        f"{fmt.fmt_number(r['own_persons'], 1)} helårspersoner og havde {fmt.fmt_number(r['own_population_18_64'])} "
+        f"18-64-årige: en pris på {_kr(r['own_price'])} og {fmt.fmt_number(r['own_rate'], 4)} pr. 1.000. "
+        f"Sammenligningskommunerne brugte tilsammen {_kr(peer_spending)} på {fmt.fmt_number(peer_persons, 1)} "
+        f"helårspersoner og havde {fmt.fmt_number(peer_population)} 18-64-årige: en pris på {_kr(r['peer_price'])} "
+        f"og {fmt.fmt_number(r['peer_rate'], 4)} pr. 1.000. Med deres mængde ville {p.name} have haft "
+        f"{fmt.fmt_number(r['peer_rate'], 4)} × {fmt.fmt_number(r['own_population_18_64'])} / 1.000 = "
+        f"{fmt.fmt_number(r['expected_persons'], 2)} helårspersoner og med deres pris en udgift på "
+        f"{fmt.fmt_number(r['expected_persons'], 2)} × {_kr(r['peer_price'])} = {_kr(r['expected_spending_dkk'])}; "
+        f"forskellen er {_kr(r['gap_dkk'])} = priseffekt {_kr(r['price_effect_dkk'])} "
+        f"+ mængdeeffekt {_kr(r['quantity_effect_dkk'])} (afrundet).\n"
+        "- **Potentialer:** kommunens udgift sammenlignet med målestokkens vægtede niveau, én målestok og ét mål "
+        "ad gangen; den billigste halvdel rundes op, og kun kommuner med helårspersoner kan være billigst. "
+        "Potentialer ved forskellige mål og målestokke overlapper og må ikke lægges sammen. Hvert potentiale "
+        "vurderes på målestokkens afstand til kommunen og på, hvor stor en del af udgiften det svarer til.\n"
+        "- **Eksterne priser:** kommunens eksterne udgift delt med dens eksterne helårspersoner pr. paragraf; "
+        "fordelingen er over alle kommuner med eksterne helårspersoner (hver kommune tæller én gang). "
+        f"Markering: mere end {fmt.fmt_pct(benchmark.HIGH_PRICE_THRESHOLD, 0)} over landets median, eller over "
+        "den statistiske grænse tredje kvartil + 1,5 × (tredje − første kvartil).\n"
+        "- **Forbehold:** en høj pris er ikke i sig selv udtryk for lav produktivitet, og en høj mængde ikke "
+        "for et for højt serviceniveau: borgernes behov er forskellige, og tallene viser ikke kvaliteten af "
+        "tilbuddene. Potentialerne er regneeksempler, ikke budgetmål."
+    )
