@@ -32,6 +32,7 @@ def test_the_ledger_decides_even_where_the_accounts_hold_the_year():
     assert p.last_closed_year == 2024
     assert p.provisional_accounts_years == [2025]
     assert p.closed_years(range(2022, 2027)) == [2022, 2023, 2024]
+    assert p.open_year_texts(2023, 2026) == ["2025 til og med september", "2026 (intet bogført)"]
     assert p.through_text() == "september 2025"
     assert p.year_text(2025) == "2025 til og med september" and p.year_text(2024) == "2024"
     assert p.year_text(2026) == "2026 (intet bogført)"

@@ -69,6 +69,10 @@ class DataPeriod:
         """The closed years among ``years``, in their order."""
         return [int(y) for y in years if self.is_closed(int(y))]
 
+    def open_year_texts(self, first_year: int, last_year: int) -> list[str]:
+        """The years of ``first_year..last_year`` that are not closed, as :meth:`year_text` states them."""
+        return [self.year_text(y) for y in range(first_year, last_year + 1) if not self.is_closed(y)]
+
     @property
     def last_closed_year(self) -> int | None:
         """The latest closed year (None when no year is closed)."""
