@@ -96,7 +96,7 @@ def test_no_split_where_the_cases_do_not_cover_the_area():
     text = report(fc).split_text()
     assert text == (
         "Afvigelsen deles ikke i mængde og pris. Sagsdata dækker ikke området: sagerne giver 6,0 helårspersoner i "
-        "2024 mod 10,0 i aktivitetsdata (60 %; der kræves højst 10 % forskel), så antallet af helårspersoner i "
+        "2024 mod 10,0 i aktivitetsdata (40 % færre; der kræves højst 10 % forskel), så antallet af helårspersoner i "
         "2025 kendes ikke før regnskabet."
     )
     assert report(fc).split_table() == "" and report(fc).split_frame() is None
@@ -116,6 +116,7 @@ def test_two_methods_with_the_same_rounded_error_are_called_equally_good(fc):
     # run rate and last year's profile both hit 1,2 mio. kr. exactly in every back-tested year: 0,0 % each
     text = report(fc).choice_text()
     assert " mod " not in text and "lige gode inden for afprøvningens usikkerhed" in text
+    assert text.endswith(f"(gennemsnitlig afvigelse 0,0 % for begge); prognosen bruger {fc.label_da}.")
     assert text.startswith(f"{fc.label_da} ramte inden for 0,0 % i september i 5 af 5 år.")
     sel = fc.selection.copy()
     sel["error"], sel["runner_up_error"] = 2.44, 2.36  # would read "2,4 % mod 2,4 %"

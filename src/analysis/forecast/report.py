@@ -186,7 +186,8 @@ class ForecastReport:
             return (
                 f"Sagsdata dækker ikke området: sagerne giver {fmt.fmt_number(cov['case_persons'], 1)} "
                 f"helårspersoner i {prev} mod {fmt.fmt_number(cov['activity_persons'], 1)} i aktivitetsdata "
-                f"({fmt.fmt_pct(cov['ratio'], 0)}; der kræves højst {tol} forskel), så antallet af helårspersoner "
+                f"({fmt.fmt_pct(abs(cov['ratio'] - 1), 0)} {'flere' if cov['ratio'] > 1 else 'færre'}; der kræves "
+                f"højst {tol} forskel), så antallet af helårspersoner "
                 f"i {fc.year} kendes ikke før regnskabet."
             )
         return f"Der er ingen pris pr. helårsperson for {prev} eller intet budget for {fc.year}."
@@ -205,8 +206,7 @@ class ForecastReport:
         if best == other:
             return (
                 f"{text}. {fc.label_da} og {second} er lige gode inden for afprøvningens usikkerhed "
-                f"(gennemsnitlig afvigelse {best} for begge); {fc.label_da} er brugt, fordi den står først "
-                "blandt metoderne."
+                f"(gennemsnitlig afvigelse {best} for begge); prognosen bruger {fc.label_da}."
             )
         return f"{text}. Næstbedst: {second} (gennemsnitlig afvigelse {other} mod {best})."
 
