@@ -375,3 +375,19 @@ def test_the_files_table_explains_every_load(tmp_path):
     assert "ikke forklaret" not in " ".join(table["Forklaring"])
     assert quality.files_intro(files).startswith("De seneste indlæsninger")
     assert "dokumentationen" in quality.files_intro(files.iloc[:0])
+
+
+def test_the_headline_of_an_empty_warehouse_says_why_each_check_could_not_run(tmp_path):
+    from analysis.data import loads
+
+    con = connect(tmp_path / "empty.duckdb", read_only=False)
+    try:
+        loads.ensure_tables(con)
+        head = quality.headline(quality.report_findings(con, 706, (2018, 2025)))
+    finally:
+        con.close()
+    assert head["title"] == "0 af 11 kontroller gennemført, ingen fund; 11 kunne ikke gennemføres"
+    text = dict(head["items"])["Ikke gennemført"]
+    assert text.startswith("7 kontroller, fordi der ikke er indlæst en bogføringsfil eller et sagsudtræk")
+    assert "; 4 kontroller på lageret mangler data (Manglende måneder: ingen bogføring i lageret" in text
+    assert "Brud i serierne: ingen aktivitetsdata over to år i træk)." in text

@@ -766,17 +766,21 @@ def headline(
     if s["not_checked"]:
         made = found.groupby("check", sort=False)["count"].apply(lambda c: c.notna().any())
         names = found.drop_duplicates("check").set_index("check").loc[made[~made].index, "title"]
-        why = " eller ".join(s["missing"]) if s["missing"] else "de data, de kræver"
+        why = " eller ".join(s["missing"]) if s["missing"] else "de filer, de kræver"
         notes = found[found["check"].isin(names.index) & (found["note"] != "")].drop_duplicates("check")
         data_notes = [f"{r.title}: {r.note}" for r in notes.itertuples() if r.kind == "warehouse"]
-        text = f"{checks(len(names))}, fordi der ikke er indlæst {why} for kommunen"
         file_checks = [
             t for c, t in names.items() if found.loc[found.check == c, "kind"].iloc[0] != "warehouse"
         ]
+        parts = []
         if file_checks:
-            text += f" ({', '.join(t[0].lower() + t[1:] for t in file_checks)})"
+            listed = ", ".join(t[0].lower() + t[1:] for t in file_checks)
+            parts.append(
+                f"{checks(len(file_checks))}, fordi der ikke er indlæst {why} for kommunen ({listed})"
+            )
         if data_notes:
-            text += "; " + "; ".join(data_notes)
+            parts.append(f"{checks(len(data_notes))} på lageret mangler data ({'; '.join(data_notes)})")
+        text = "; ".join(parts)
         items.append(("Ikke gennemført", text + "."))
     if period:
         line = period + "."
