@@ -134,6 +134,16 @@ def test_disposition_is_left_out_where_the_cases_do_not_cover_the_area(inputs):
     fc = run(inputs, cases=cases)
     assert not fc.uses_cases and "disposition" not in set(fc.methods.method)
     assert fc.drift["quantity_source"] == "last_year"
+    # without cases the number of persons of the year is not known: no split is shown
+    assert fc.split is None and fc.coverage["reason"] == "no_cases"
+
+
+def test_the_sample_cases_do_not_cover_5_38_50(fc):
+    # Syddjurs 5.38.50 in 2024: 91,8 full-year persons in the cases (1.102 case-months / 12) against 64,3 in
+    # the activity table, 43 % more: the split is not shown
+    cov = fc.coverage
+    assert cov["case_persons"] == pytest.approx(1102 / 12) and cov["activity_persons"] == pytest.approx(64.3)
+    assert not cov["covered"] and cov["reason"] == "not_covered" and fc.split is None
 
 
 def test_bad_origins_are_refused(inputs):

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from analysis.forecast.disposition import case_months
-from analysis.forecast.drift import activity_prices, forecast_drift, split_drift
+from analysis.forecast.drift import activity_prices, case_coverage, forecast_drift, split_drift
 
 
 def cases_frame(rows):
@@ -126,3 +126,51 @@ def test_forecast_drift_refuses_an_unknown_quantity_source():
         forecast_drift(FORECAST, ACTIVITY, 2024, 3, quantity="trend")
     with pytest.raises(ValueError, match="needs the cases table"):
         forecast_drift(FORECAST, ACTIVITY, 2024, 3, quantity="cases")
+
+
+def test_the_coverage_test_compares_full_year_persons_of_last_year():
+    keys = pd.DataFrame(
+        {"municipality_code": [101, 101, 101], "function_code": ["5.38.50", "5.38.52", "5.38.59"]}
+    )
+    activity = pd.DataFrame(
+        {
+            "municipality_code": [101, 101, 101],
+            "year": [2024, 2024, 2025],
+            "function_code": ["5.38.50", "5.38.52", "5.38.59"],
+            "paragraph": ["§108"] * 3,
+            "provider": ["internal"] * 3,
+            "full_year_persons": [1.0, 2.0, 5.0],
+            "spending_dkk": [1.0, 1.0, 1.0],
+        }
+    )
+    # 5.38.50: one case all of 2024 and one from March 2024 (10 months): 22 case-months = 1,83 persons against
+    # 1,0; 5.38.52: two cases all of 2024, one paid November-December and one December: 27 case-months = 2,25
+    # persons against 2,0; 5.38.59: activity only in 2025, which is not used
+    cases = cases_frame(
+        [
+            (101, "5.38.50", "2023-01-01", None, 1.0),
+            (101, "5.38.50", "2024-03-01", None, 1.0),
+            (101, "5.38.52", "2023-01-01", None, 1.0),
+            (101, "5.38.52", "2023-01-01", None, 1.0),
+            (101, "5.38.52", "2024-11-01", "2024-12-31", 1.0),
+            (101, "5.38.52", "2024-12-01", "2024-12-31", 1.0),
+        ]
+    )
+    out = case_coverage(keys, activity, cases, 2025, 3)
+    assert out["case_persons"].tolist() == pytest.approx([22 / 12, 27 / 12, np.nan], nan_ok=True)
+    assert out["reason"].tolist() == ["not_covered", "not_covered", "no_activity"]
+    # 27 case-months = 2,25 persons: 12,5 % more than 2,0. With 26 (one month less) 8,3 % more: covered
+    fewer = cases.drop(index=5)
+    out = case_coverage(keys, activity, fewer, 2025, 3)
+    assert out["case_persons"].iloc[1] == pytest.approx(26 / 12) and out["reason"].iloc[1] == "covered"
+    assert out["covered"].tolist() == [False, True, False]
+    # exactly 10 % more passes: 2,2 persons against 2,0
+    exact = activity.assign(full_year_persons=[1.0, 26 / 12 / 1.1, 5.0])
+    assert case_coverage(keys, exact, fewer, 2025, 3)["covered"].iloc[1]
+    assert case_coverage(keys, activity, None, 2025, 3)["reason"].tolist() == [
+        "no_cases",
+        "no_cases",
+        "no_activity",
+    ]
+    with pytest.raises(ValueError, match="tolerance"):
+        case_coverage(keys, activity, cases, 2025, 3, tolerance=1.5)

@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 import yaml
 
@@ -138,8 +139,10 @@ def test_the_report_renders_with_the_findings(faulty, tmp_path):
     assert r.status == "ok", r.error
     assert r.function_code == "" and r.files["html"].endswith("706-syddjurs.html")
     html = (summary.folder / r.files["html"]).read_text("utf-8")
-    total = sum(expected.values())
-    assert f"Syddjurs Kommune: {total} fund i 9 af 9 kontroller" in html
+    # the file checks' faults, 7 function-years where the ledger differs from the accounts (see
+    # test_the_ledger_is_reconciled_with_the_accounts) and the sample's 18 breaks in Syddjurs' series
+    total = sum(expected.values()) + 7 + 18
+    assert f"Syddjurs Kommune: 11 af 11 kontroller gennemført, {total} fund</h2>" in html
     for text in (
         "Sager uden CPR-nummer",
         "3 sager",
@@ -148,9 +151,243 @@ def test_the_report_renders_with_the_findings(faulty, tmp_path):
         "Metode og data",
         "bogfoering-706-med-fejl.csv",
         "uden CPR-nummer: 3",
+        "534 posteringer lagt sammen til 265 månedsbeløb (én række pr. funktion og måned).",
+        "5 sprunget over (uden CPR-nummer: 3; slutter før start: 2); de øvrige 3.572 indlæst som 3.572 sager.",
+        "2018-2025; seneste bogførte måned: december 2025",
+        "Bogføring mod regnskab",
+        "Brud i serierne",
     ):
         assert text in html, text
     assert find_cpr(re.sub(r"<[^>]+>", " ", html)) == []
+    visible = re.sub(r"<[^>]+>", " ", re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", html, flags=re.S))
+    for text in ("Use your own data", "analysis load", "Notebook", "`"):
+        assert text not in visible, text
     assert 'lang="da"' in html and html.count("<h1") == 1  # the title block's; the notebook has no H1
     nb = nbformat.read(summary.folder / r.files["ipynb"], as_version=4)
     assert not [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+
+
+def test_the_ledger_is_reconciled_with_the_accounts(faulty):
+    path, _, _ = faulty
+    con = connect(path)
+    try:
+        found = quality.report_findings(con, 706, (2018, 2025))
+    finally:
+        con.close()
+    row = found[found.check == "ledger_vs_accounts"].iloc[0]
+    # the faulty export replaced 2024-2025: two missing months (5.38.59, 2024), the postings on the wrong account
+    # and the reversals (5.38.50 and 5.38.52 in 2024; 5.38.45 and 5.38.58 in 2025) and two duplicated postings
+    # (the first posting, 5.38.38 January 2024, and one in 5.38.50 2025); 5.38.99 and 5.32.32 are not analysed
+    assert row["count"] == 7 and row.kind == "warehouse"
+    differing = sorted(
+        e.split(":")[0]
+        for e in quality.reconciliation_finding(
+            quality.reconcile_ledger(*_ledger_and_accounts(path)), examples=10
+        ).examples
+    )
+    assert differing == sorted(
+        [
+            "5.38.38 i 2024",
+            "5.38.45 i 2025",
+            "5.38.50 i 2024",
+            "5.38.50 i 2025",
+            "5.38.52 i 2024",
+            "5.38.58 i 2025",
+            "5.38.59 i 2024",
+        ]
+    )
+    assert (
+        "5.38.58 i 2025: bogført 4,6 mio. kr., regnskab 4,6 mio. kr. (forskel -2.250 kr.; 12 måneder bogført)"
+        in (
+            quality.reconciliation_finding(
+                quality.reconcile_ledger(*_ledger_and_accounts(path)), examples=10
+            ).examples
+        )
+    )
+    assert (found.check == "series_breaks").sum() == 1
+
+
+def _ledger_and_accounts(path):
+    con = connect(path)
+    try:
+        where = (
+            "WHERE municipality_code = 706 AND function_code IN (SELECT function_code FROM function_areas)"
+        )
+        led = con.execute(f"SELECT function_code, year, month, spending_dkk FROM ledger {where}").df()
+        acc = con.execute(f"SELECT function_code, year, spending_dkk FROM accounts {where}").df()
+    finally:
+        con.close()
+    return led, acc
+
+
+def test_reconcile_ledger_by_hand():
+    led = pd.DataFrame(
+        {
+            "function_code": ["5.38.50"] * 3 + ["5.38.52"] * 2,
+            "year": [2024, 2024, 2025, 2024, 2024],
+            "month": [1, 2, 1, 1, 2],
+            "spending_dkk": [400.0, 600.0, 70.0, 5_000.0, 2_000.0],
+        }
+    )
+    acc = pd.DataFrame(
+        {
+            "function_code": ["5.38.50", "5.38.50", "5.38.52", "5.38.59"],
+            "year": [2024, 2025, 2024, 2024],
+            "spending_dkk": [2_000.0, 5_000.0, 7_000.0, 9.0],
+        }
+    )
+    r = quality.reconcile_ledger(led, acc, closed_years=[2024])
+    assert r[["function_code", "year", "status"]].values.tolist() == [
+        ["5.38.50", 2024, "equal"],  # 1.000 kr. off: within the rounding of Statistics Denmark's 1.000 kr.
+        ["5.38.50", 2025, "open"],
+        ["5.38.52", 2024, "equal"],
+        ["5.38.59", 2024, "no_ledger"],
+    ]
+    assert r["difference_dkk"].tolist()[:1] == [-1_000.0] and r["months"].tolist() == [2, 1, 2, 0]
+    strict = quality.reconcile_ledger(led, acc, closed_years=[2024], tolerance_dkk=999)
+    assert strict["status"].tolist()[0] == "differs"
+    f = quality.reconciliation_finding(strict, ["2025 til og med januar"])
+    assert f.count == 1 and f.examples == [
+        "5.38.50 i 2024: bogført 1.000 kr., regnskab 2.000 kr. (forskel -1.000 kr.; 2 måneder bogført)"
+    ]
+    assert f.note == (
+        "afstemt: 2 funktioner i 2024; ikke afstemt, fordi året ikke er afsluttet: 2025 til og med januar"
+    )
+    assert quality.reconciliation_finding(r.iloc[:0]).count is None
+
+
+def test_breaks_in_series_by_hand():
+    # København 5.38.50 in the sample: 1.128,6 full-year persons in 2018, 974,2 in 2019 (-14 %)
+    act = pd.DataFrame(
+        {
+            "function_code": ["5.38.50"] * 4 + ["5.38.52"] * 2,
+            "year": [2018, 2019, 2019, 2020, 2018, 2020],
+            "paragraph": ["§108", "§108", "§107", "§108", "§107", "§107"],
+            "full_year_persons": [1128.6, 900.0, 74.2, 980.0, 10.0, 20.0],
+            "spending_dkk": [1_128.6e6, 900e6, 74.2e6, 1_254.4e6, 1e6, 9e6],
+        }
+    )
+    b = quality.series_breaks(act)
+    # 5.38.52 has no 2019: no year-on-year comparison across the gap
+    assert b[["function_code", "year"]].values.tolist() == [["5.38.50", 2019], ["5.38.50", 2020]]
+    assert b["persons"].tolist() == pytest.approx([974.2, 980.0])
+    assert b["persons_change"].iloc[0] == pytest.approx(974.2 / 1128.6 - 1)  # -13,7 %
+    assert b["price_change"].iloc[1] == pytest.approx(1.28 - 1)  # 1,0 -> 1,28 mio. kr. per person
+    assert b["is_break"].tolist() == [True, True]
+    f = quality.series_breaks_finding(b)
+    assert f.count == 2 and f.examples == [
+        "5.38.50 i 2020: +28 % i pris (1.000 til 1.280 t.kr.)",
+        "5.38.50 i 2019: -14 % helårspersoner (1.128,6 til 974,2)",
+    ]
+    assert not quality.series_breaks(act, threshold=0.3)["is_break"].any()
+
+
+def test_the_headline_counts_checks_run_and_not_run(con):
+    found = quality.report_findings(con, 165, (2018, 2025))
+    files = quality.loaded_files(con, 165)
+    head = quality.headline(found, files, "sample", "2018-2025; seneste bogførte måned: december 2025", [])
+    s = quality.summary(found)
+    # four checks on the warehouse ran; the seven checks of loaded files could not
+    assert (s["checks"], s["checked"], s["not_checked"]) == (11, 4, 7)
+    breaks = int(found.loc[found.check == "series_breaks", "count"].iloc[0])
+    assert breaks > 0 and s["total"] == breaks
+    assert head["title"] == f"4 af 11 kontroller gennemført, {breaks} fund; 7 kunne ikke gennemføres"
+    items = dict(head["items"])
+    assert items["Kontroller"] == "4 af 11 gennemført, 7 kunne ikke gennemføres."
+    assert items["Fund"] == f"{breaks} i alt i 1 kontrol; 3 kontroller uden fund."
+    assert items["Ikke gennemført"].startswith(
+        "7 kontroller, fordi der ikke er indlæst en bogføringsfil eller et sagsudtræk for kommunen (ukendte "
+        "funktionskoder, udgåede funktionskoder, postering på forkert kontotype"
+    )
+    assert "sager uden CPR-nummer" in items["Ikke gennemført"]
+    assert items["Eksempeldata"] == "tallene er syntetiske og ikke kommunens regnskab."
+    assert items["Indlæste filer"] == "ingen bogføringsfil eller sagsudtræk for kommunen."
+    provisional = quality.headline(found, period="2018-2025 (2025 til og med september)", provisional=[2025])
+    assert dict(provisional["items"])["Dataperiode"] == (
+        "2018-2025 (2025 til og med september). Regnskabet for 2025 i lageret er ikke endeligt: bogføringen har "
+        "ikke lukket året."
+    )
+
+
+def test_the_headline_without_findings():
+    found = pd.DataFrame(
+        {
+            "check": ["a", "b"],
+            "title": ["A", "B"],
+            "kind": ["warehouse", "warehouse"],
+            "source": ["lageret", "lageret"],
+            "count": pd.array([0, 0], dtype="Int64"),
+            "unit": ["måneder", "måneder"],
+            "examples": [[], []],
+            "note": ["", ""],
+        }
+    )
+    head = quality.headline(found)
+    assert head["title"] == "2 af 2 kontroller gennemført, ingen fund"
+    assert dict(head["items"])["Fund"] == "ingen i de 2 kontroller, der blev gennemført."
+
+
+def test_row_counts_are_explained():
+    assert quality.explain_rows("ledger", 534, 265, {}) == (
+        "534 posteringer lagt sammen til 265 månedsbeløb (én række pr. funktion og måned)."
+    )
+    assert quality.explain_rows("ledger", 10, 3, {"dranst 2 og 3": 2}) == (
+        "2 sprunget over (dranst 2 og 3: 2); de øvrige 8 lagt sammen til 3 månedsbeløb (én række pr. funktion og "
+        "måned)."
+    )
+    assert quality.explain_rows("cases", 12, 9, {"uden CPR-nummer": 2}) == (
+        "2 sprunget over (uden CPR-nummer: 2); de øvrige 10 gav 9 sager; forskellen på 1 er ikke forklaret."
+    )
+    assert quality.explain_rows("statbank", 1200, 300, {"hele landet og regioner": 200}, "accounts") == (
+        "200 sprunget over (hele landet og regioner: 200); de øvrige 1.000 samlet til 300 rækker i tabellen accounts."
+    )
+    assert quality.explain_rows("statbank", 98, 98, {}, "municipalities") == (
+        "98 rækker indlæst én til én i tabellen municipalities."
+    )
+
+
+def test_the_files_table_explains_every_load(tmp_path):
+    con = connect(tmp_path / "own.duckdb", read_only=False)
+    try:
+        ledger.load(
+            con,
+            ROOT / "docs/examples/ledger-example.csv",
+            ROOT / "parameters/mappings/ledger.yaml",
+            municipality_code=706,
+        )
+        statbank.load(con, DATA / "folk1a.csv", "FOLK1A")
+        files = quality.loaded_files(con, 706)
+    finally:
+        con.close()
+    table = quality.files_table(files)
+    assert list(table.columns) == [
+        "Fil",
+        "Type",
+        "Indlæst",
+        "Rækker i filen",
+        "Rækker i lageret",
+        "Forklaring",
+    ]
+    led = table[table.Type == "Bogføring"].iloc[0]
+    assert led["Forklaring"].endswith(
+        f"lagt sammen til {led['Rækker i lageret']} månedsbeløb (én række pr. funktion og måned)."
+    )
+    assert "ikke forklaret" not in " ".join(table["Forklaring"])
+    assert quality.files_intro(files).startswith("De seneste indlæsninger")
+    assert "dokumentationen" in quality.files_intro(files.iloc[:0])
+
+
+def test_the_headline_of_an_empty_warehouse_says_why_each_check_could_not_run(tmp_path):
+    from analysis.data import loads
+
+    con = connect(tmp_path / "empty.duckdb", read_only=False)
+    try:
+        loads.ensure_tables(con)
+        head = quality.headline(quality.report_findings(con, 706, (2018, 2025)))
+    finally:
+        con.close()
+    assert head["title"] == "0 af 11 kontroller gennemført, ingen fund; 11 kunne ikke gennemføres"
+    text = dict(head["items"])["Ikke gennemført"]
+    assert text.startswith("7 kontroller, fordi der ikke er indlæst en bogføringsfil eller et sagsudtræk")
+    assert "; 4 kontroller på lageret mangler data (Manglende måneder: ingen bogføring i lageret" in text
+    assert "Brud i serierne: ingen aktivitetsdata over to år i træk)." in text

@@ -45,9 +45,19 @@ from analysis.data.warehouse import fetch_one
 
 __all__ = [
     "CHECKS",
+    "SERIES_CHECKS",
     "Check",
     "count_text",
+    "explain_rows",
+    "files_intro",
+    "files_table",
     "findings",
+    "findings_table",
+    "headline",
+    "method_lines",
+    "reconcile_ledger",
+    "report_findings",
+    "series_breaks",
     "inject_faults",
     "loaded_files",
     "missing_months",
@@ -408,6 +418,522 @@ def loaded_files(con: duckdb.DuckDBPyConnection, municipality_code: int) -> pd.D
     return df[
         ["kind", "source", "loaded_at", "rows_read", "rows_loaded", "rows_skipped", "skipped", "target"]
     ]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Checks across tables, the report's headline and its tables
+
+#: Checks made on the warehouse across tables (after :data:`CHECKS`); :func:`report_findings` adds them.
+SERIES_CHECKS: dict[str, Check] = {
+    "ledger_vs_accounts": Check(
+        "Bogføring mod regnskab",
+        ("warehouse",),
+        "årets bogføring (summen af månederne) mod regnskabet for hvert analyseret funktionsområde i de "
+        "afsluttede år; en forskel på mere end 1.000 kr. tælles (Danmarks Statistiks regnskabstal er afrundet til "
+        "hele 1.000 kr.). Et år, der ikke er afsluttet i bogføringen, afstemmes ikke.",
+    ),
+    "series_breaks": Check(
+        "Brud i serierne",
+        ("warehouse",),
+        "år, hvor antallet af helårspersoner eller prisen pr. helårsperson i aktivitetstabellen ændrer sig mere "
+        "end 10 % fra året før på et analyseret funktionsområde; et brud kan være en reel ændring, en ny "
+        "opgørelse eller en fejl.",
+    ),
+}
+
+RECONCILIATION_TOLERANCE_DKK = 1_000.0
+"""Largest difference (DKK) between a year's ledger and its accounts counted as equal (rounding to 1.000 kr.)."""
+
+BREAK_THRESHOLD = 0.10
+"""A change from the year before larger than this share (10 %) in persons or price is a break in the series."""
+
+
+def reconcile_ledger(
+    ledger: pd.DataFrame,
+    accounts: pd.DataFrame,
+    closed_years: list[int] | None = None,
+    tolerance_dkk: float = RECONCILIATION_TOLERANCE_DKK,
+) -> pd.DataFrame:
+    """The ledger's yearly total against the accounts, per function and year.
+
+    Parameters
+    ----------
+    ledger : pandas.DataFrame
+        The ``ledger`` table (``function_code``, ``year``, ``month``, ``spending_dkk``) of one municipality.
+    accounts : pandas.DataFrame
+        The ``accounts`` table (``function_code``, ``year``, ``spending_dkk``) of the same municipality.
+    closed_years : list of int, optional
+        The years to reconcile (:meth:`analysis.period.DataPeriod.closed_years`); default every year of the
+        ledger. Other years get the status ``open``.
+    tolerance_dkk : float
+        Largest difference counted as equal (DKK).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per function and year of either table, sorted: ``function_code``, ``year``, ``ledger_dkk``
+        (sum of the months; NaN without a month), ``months`` (months booked), ``accounts_dkk``,
+        ``difference_dkk`` (ledger minus accounts) and ``status``: ``equal``, ``differs``, ``no_accounts``,
+        ``no_ledger`` or ``open`` (a year not closed: not reconciled).
+
+    Examples
+    --------
+    >>> led = pd.DataFrame({"function_code": "5.38.50", "year": 2024, "month": [1, 2], "spending_dkk": [10.0, 5e3]})
+    >>> acc = pd.DataFrame({"function_code": ["5.38.50"], "year": [2024], "spending_dkk": [2e3]})
+    >>> r = reconcile_ledger(led, acc).iloc[0]
+    >>> float(r.difference_dkk), r.status
+    (3010.0, 'differs')
+    """
+    led = ledger.groupby(["function_code", "year"]).agg(
+        ledger_dkk=("spending_dkk", "sum"), months=("month", "nunique")
+    )
+    acc = accounts.groupby(["function_code", "year"])[["spending_dkk"]].sum()
+    out = led.join(acc.rename(columns={"spending_dkk": "accounts_dkk"}), how="outer").reset_index()
+    out["months"] = out["months"].fillna(0).astype(int)
+    out["difference_dkk"] = out["ledger_dkk"] - out["accounts_dkk"]
+    closed = set(out["year"]) if closed_years is None else set(closed_years)
+    status = np.select(
+        [
+            ~out["year"].isin(closed),
+            out["accounts_dkk"].isna(),
+            out["ledger_dkk"].isna(),
+            out["difference_dkk"].abs() > tolerance_dkk,
+        ],
+        ["open", "no_accounts", "no_ledger", "differs"],
+        "equal",
+    )
+    out["status"] = status.astype(object)
+    return out.sort_values(["function_code", "year"], ignore_index=True)
+
+
+def reconciliation_finding(
+    recon: pd.DataFrame, open_years: list[str] | None = None, examples: int = 5
+) -> Finding:
+    """The ledger-vs-accounts check as a finding: the function-years that differ, largest first.
+
+    Parameters
+    ----------
+    recon : pandas.DataFrame
+        :func:`reconcile_ledger`'s result.
+    open_years : list of str, optional
+        Danish texts of the years not reconciled (e.g. ``['2025 til og med september']``), for the note.
+    examples : int
+        Examples kept.
+    """
+    if recon.empty:
+        return Finding(
+            "ledger_vs_accounts", None, "funktioner og år", note="ingen bogføring i lageret for kommunen"
+        )
+    both = recon[recon["status"].isin(["equal", "differs"])]
+    if both.empty:
+        note = "ingen afsluttede år med både bogføring og regnskab"
+        if open_years:
+            note += f"; ikke afsluttet: {', '.join(open_years)}"
+        return Finding("ledger_vs_accounts", None, "funktioner og år", note=note)
+    hits = both[both["status"] == "differs"]
+    hits = hits.reindex(hits["difference_dkk"].abs().sort_values(ascending=False).index)
+    ex = [
+        f"{r.function_code} i {r.year}: bogført {_dkk_text(r.ledger_dkk)}, regnskab {_dkk_text(r.accounts_dkk)} "
+        f"(forskel {_dkk_text(r.difference_dkk, sign=True)}; {r.months} måneder bogført)"
+        for r in hits.itertuples()
+    ]
+    years = sorted(both["year"].unique())
+    note = (
+        f"afstemt: {len(both)} funktioner og år i {years[0]}-{years[-1]}"
+        if len(years) > 1
+        else (f"afstemt: {len(both)} funktioner i {years[0]}")
+    )
+    if open_years:
+        note += f"; ikke afstemt, fordi året ikke er afsluttet: {', '.join(open_years)}"
+    return Finding("ledger_vs_accounts", len(hits), "funktioner og år", ex[:examples], note)
+
+
+def series_breaks(activity: pd.DataFrame, threshold: float = BREAK_THRESHOLD) -> pd.DataFrame:
+    """Years in which full-year persons or the price per person change more than ``threshold`` from the year before.
+
+    Parameters
+    ----------
+    activity : pandas.DataFrame
+        The ``activity`` table of one municipality (``function_code``, ``year``, ``full_year_persons``,
+        ``spending_dkk``); paragraphs and providers are summed.
+    threshold : float
+        The share (0.10 = 10 %).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per function and year with a year before it (consecutive years only): ``function_code``,
+        ``year``, ``persons``, ``persons_before``, ``persons_change`` (share), ``price_dkk``, ``price_before_dkk``,
+        ``price_change`` and ``is_break`` (either change larger than ``threshold`` in size).
+
+    Examples
+    --------
+    >>> act = pd.DataFrame({"function_code": "5.38.50", "year": [2018, 2019], "full_year_persons": [100.0, 86.0],
+    ...                     "spending_dkk": [100e6, 88e6]})
+    >>> b = series_breaks(act).iloc[0]
+    >>> int(b.year), round(float(b.persons_change), 2), round(float(b.price_change), 4), bool(b.is_break)
+    (2019, -0.14, 0.0233, True)
+    """
+    if not 0 < threshold < 1:
+        raise ValueError(f"threshold must be between 0 and 1, got {threshold}")
+    y = activity.groupby(["function_code", "year"])[["full_year_persons", "spending_dkk"]].sum().reset_index()
+    y = y.rename(columns={"full_year_persons": "persons"})
+    y["price_dkk"] = y["spending_dkk"] / y["persons"].where(y["persons"] > 0)
+    before = y.assign(year=y["year"] + 1)[["function_code", "year", "persons", "price_dkk"]]
+    out = y.merge(before, on=["function_code", "year"], suffixes=("", "_before"))
+    out = out.rename(columns={"price_dkk_before": "price_before_dkk"})
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["persons_change"] = out["persons"] / out["persons_before"].where(out["persons_before"] > 0) - 1
+        out["price_change"] = out["price_dkk"] / out["price_before_dkk"] - 1
+    big = (out["persons_change"].abs() > threshold) | (out["price_change"].abs() > threshold)
+    out["is_break"] = big.fillna(False).astype(bool)
+    cols = [
+        "function_code",
+        "year",
+        "persons",
+        "persons_before",
+        "persons_change",
+        "price_dkk",
+        "price_before_dkk",
+    ]
+    return out[[*cols, "price_change", "is_break"]].sort_values(["function_code", "year"], ignore_index=True)
+
+
+def series_breaks_finding(breaks: pd.DataFrame, examples: int = 5) -> Finding:
+    """The breaks in the series as a finding: the function-years with a break, largest change first."""
+    if breaks.empty:
+        return Finding(
+            "series_breaks", None, "funktioner og år", note="ingen aktivitetsdata over to år i træk"
+        )
+    hits = breaks[breaks["is_break"]]
+    size = np.maximum(hits["persons_change"].abs().fillna(0), hits["price_change"].abs().fillna(0))
+    hits = hits.reindex(size.sort_values(ascending=False, kind="stable").index)
+    ex = []
+    for r in hits.itertuples():
+        parts = []
+        if abs(r.persons_change) > BREAK_THRESHOLD:
+            parts.append(
+                f"{_pct_text(r.persons_change)} helårspersoner ({_num(r.persons_before, 1)} til {_num(r.persons, 1)})"
+            )
+        if abs(r.price_change) > BREAK_THRESHOLD:
+            parts.append(
+                f"{_pct_text(r.price_change)} i pris ({_num(r.price_before_dkk / 1e3)} til "
+                f"{_num(r.price_dkk / 1e3)} t.kr.)"
+            )
+        ex.append(f"{r.function_code} i {r.year}: {' og '.join(parts)}")
+    years = sorted(breaks["year"].unique())
+    note = f"undersøgt: {len(breaks)} funktioner og år i {years[0]}-{years[-1]}"
+    return Finding("series_breaks", len(hits), "funktioner og år", ex[:examples], note)
+
+
+def _num(x: float, decimals: int = 0) -> str:
+    from analysis.reporting.formatting import fmt_number
+
+    return fmt_number(x, decimals)
+
+
+def _pct_text(x: float) -> str:
+    from analysis.reporting.formatting import fmt_pct
+
+    return ("+" if x > 0 else "") + fmt_pct(x, 0)
+
+
+def _dkk_text(x: float, sign: bool = False) -> str:
+    """An amount in kr. ('12.345 kr.'), in mio. kr. from 1 mio. kr. up ('92,4 mio. kr.')."""
+    from analysis.reporting.formatting import fmt_dkk
+
+    text = fmt_dkk(x, unit="mio", decimals=1) if abs(x) >= 1e6 else fmt_dkk(x, unit="kr")
+    return ("+" if sign and x > 0 else "") + text
+
+
+def report_findings(
+    con: duckdb.DuckDBPyConnection,
+    municipality_code: int,
+    years: tuple[int, int],
+    examples: int = 5,
+    closed_years: list[int] | None = None,
+    open_years: list[str] | None = None,
+) -> pd.DataFrame:
+    """Every check of the report: :func:`findings` and then the checks across tables of :data:`SERIES_CHECKS`.
+
+    Parameters
+    ----------
+    con
+        A warehouse connection.
+    municipality_code
+        The municipality.
+    years
+        First and last year of the checks made on the warehouse.
+    examples
+        Examples kept per finding.
+    closed_years
+        The closed years (:meth:`analysis.period.DataPeriod.closed_years`); only these are reconciled. Default
+        every year of the ledger.
+    open_years
+        Danish texts of the years not closed, for the reconciliation's note (e.g. ``['2025 til og med september']``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of :func:`findings` followed by one row per check of :data:`SERIES_CHECKS` (kind ``warehouse``).
+    """
+    params = [int(municipality_code), int(years[0]), int(years[1])]
+    analysed = "function_code IN (SELECT function_code FROM function_areas)"
+    where = f"WHERE municipality_code = ? AND year BETWEEN ? AND ? AND {analysed}"
+    led = con.execute(f"SELECT function_code, year, month, spending_dkk FROM ledger {where}", params).df()
+    acc = con.execute(f"SELECT function_code, year, spending_dkk FROM accounts {where}", params).df()
+    act = con.execute(
+        f"SELECT function_code, year, full_year_persons, spending_dkk FROM activity {where}", params
+    ).df()
+    computed = {
+        "ledger_vs_accounts": reconciliation_finding(
+            reconcile_ledger(led, acc, closed_years) if len(led) else pd.DataFrame(columns=["status"]),
+            open_years,
+            examples,
+        ),
+        "series_breaks": series_breaks_finding(series_breaks(act), examples),
+    }
+    rows = [
+        (cid, check.title, "warehouse", "lageret", f.count, f.unit, f.examples, f.note, pd.NaT)
+        for cid, check in SERIES_CHECKS.items()
+        for f in [computed[cid]]
+    ]
+    extra = pd.DataFrame(
+        rows, columns=["check", "title", "kind", "source", "count", "unit", "examples", "note", "loaded_at"]
+    )
+    extra["count"] = extra["count"].astype("Int64")
+    return pd.concat([findings(con, municipality_code, years, examples), extra], ignore_index=True)
+
+
+_NOT_RUN_DA = {"ledger": "en bogføringsfil", "cases": "et sagsudtræk"}
+
+
+def headline(
+    found: pd.DataFrame,
+    files: pd.DataFrame | None = None,
+    kind: str = "",
+    period: str = "",
+    provisional: list[int] | None = None,
+) -> dict[str, object]:
+    """The report's headline: checks run, with findings, and those that could not run and why.
+
+    Parameters
+    ----------
+    found : pandas.DataFrame
+        :func:`report_findings` (or :func:`findings`).
+    files : pandas.DataFrame, optional
+        :func:`loaded_files`, for the line on the municipality's own files.
+    kind : str
+        The warehouse's kind (``_meta``: 'sample', 'sample with injected faults', 'own data').
+    period : str
+        The data period as :meth:`analysis.period.DataPeriod.period_text` states it, with the latest booked month,
+        e.g. '2018-2025 (2025 til og med september)'.
+    provisional : list of int, optional
+        Years the accounts hold although the ledger has not closed them
+        (:attr:`analysis.period.DataPeriod.provisional_accounts_years`).
+
+    Returns
+    -------
+    dict
+        ``title`` (Danish, e.g. '4 af 11 kontroller gennemført, 12 fund; 7 kunne ikke gennemføres'),
+        ``items`` (list of (label, text) for the summary box: Kontroller, Fund, Ikke gennemført) and the figures of
+        :func:`summary`.
+    """
+    s = summary(found)
+    n, run, hits, total = s["checks"], s["checked"], s["with_findings"], s["total"]
+
+    def checks(k: int) -> str:
+        return f"{k} kontrol" if k == 1 else f"{k} kontroller"
+
+    title = f"{run} af {checks(n)} gennemført, "
+    title += f"{_num(total)} fund" if total else "ingen fund"
+    if s["not_checked"]:
+        title += f"; {s['not_checked']} kunne ikke gennemføres"
+    items = [
+        (
+            "Kontroller",
+            f"{run} af {n} gennemført"
+            + (f", {s['not_checked']} kunne ikke gennemføres." if s["not_checked"] else "."),
+        ),
+        (
+            "Fund",
+            f"{_num(total)} i alt i {checks(hits)}"
+            + (f"; {checks(run - hits)} uden fund." if run - hits else ".")
+            if hits
+            else f"ingen i de {checks(run)}, der blev gennemført.",
+        ),
+    ]
+    if s["not_checked"]:
+        made = found.groupby("check", sort=False)["count"].apply(lambda c: c.notna().any())
+        names = found.drop_duplicates("check").set_index("check").loc[made[~made].index, "title"]
+        why = " eller ".join(s["missing"]) if s["missing"] else "de filer, de kræver"
+        notes = found[found["check"].isin(names.index) & (found["note"] != "")].drop_duplicates("check")
+        data_notes = [f"{r.title}: {r.note}" for r in notes.itertuples() if r.kind == "warehouse"]
+        file_checks = [
+            t for c, t in names.items() if found.loc[found.check == c, "kind"].iloc[0] != "warehouse"
+        ]
+        parts = []
+        if file_checks:
+            listed = ", ".join(t[0].lower() + t[1:] for t in file_checks)
+            parts.append(
+                f"{checks(len(file_checks))}, fordi der ikke er indlæst {why} for kommunen ({listed})"
+            )
+        if data_notes:
+            parts.append(f"{checks(len(data_notes))} på lageret mangler data ({'; '.join(data_notes)})")
+        text = "; ".join(parts)
+        items.append(("Ikke gennemført", text + "."))
+    if period:
+        line = period + "."
+        if provisional:
+            years = ", ".join(map(str, provisional))
+            line += f" Regnskabet for {years} i lageret er ikke endeligt: bogføringen har ikke lukket året."
+        items.append(("Dataperiode", line))
+    if kind:
+        items.append(("Lageret", _STORE_DA.get(kind, kind) + "."))
+    if kind.startswith("sample"):
+        items.append(("Eksempeldata", "tallene er syntetiske og ikke kommunens regnskab."))
+    if files is not None:
+        own = files[files["kind"].isin(["ledger", "cases"])] if len(files) else files
+        text = "; ".join(
+            f"{_KIND_NAME[r.kind]} {r.source} ({r.loaded_at:%d.%m.%Y})" for r in own.itertuples()
+        )
+        items.append(
+            ("Indlæste filer", text + "." if text else "ingen bogføringsfil eller sagsudtræk for kommunen.")
+        )
+    return {"title": title, "items": items, **s}
+
+
+_STORE_DA = {
+    "sample": "eksempeldata",
+    "sample with injected faults": "eksempeldata med bevidst indlagte fejl",
+    "own data": "kommunens egne data",
+}
+
+
+def files_intro(files: pd.DataFrame) -> str:
+    """The sentence before the table of loaded files, or what to do when none is loaded."""
+    if len(files):
+        return (
+            "De seneste indlæsninger for kommunen og de landsdækkende tabeller. Rækker, der er sprunget over, er "
+            "ikke med i lageret; forklaringen siger, hvordan filens rækker blev til lagerets."
+        )
+    return (
+        "Der er ikke indlæst filer i lageret. Kontrollerne af bogføring og sager kan først gennemføres, når "
+        "kommunens bogføringsfil og sagsudtræk er indlæst (se dokumentationen om kommunens egne data)."
+    )
+
+
+_KIND_LABEL = {
+    "ledger": "Bogføring",
+    "cases": "Sager",
+    "warehouse": "Lageret",
+    "ledger/cases": "Bogføring og sager",
+}
+
+
+def findings_table(found: pd.DataFrame) -> pd.DataFrame:
+    """The report's table of findings: check, source, count with its unit, and details (examples and note).
+
+    The source is the kind of data ('Bogføring', 'Sager', 'Lageret'), with the file's name where there are
+    several files of one kind.
+    """
+    several = found[found["source"] != ""].groupby("kind")["source"].nunique()
+
+    def source(kind: str, src: str) -> str:
+        label = _KIND_LABEL.get(kind, kind)
+        return f"{label}: {src.split(' ', 1)[-1]}" if several.get(kind, 0) > 1 else label
+
+    return pd.DataFrame(
+        {
+            "Kontrol": found["title"].to_numpy(),
+            "Kilde": [source(k, s) for k, s in zip(found["kind"], found["source"], strict=True)],
+            "Antal": [count_text(c, u) for c, u in zip(found["count"], found["unit"], strict=True)],
+            "Detaljer": [
+                "; ".join(list(e) + ([n] if n else []))
+                for e, n in zip(found["examples"], found["note"], strict=True)
+            ],
+        }
+    )
+
+
+_FILE_KIND_DA = {"ledger": "Bogføring", "cases": "Sager", "statbank": "Danmarks Statistik"}
+_LOADED_AS = {
+    "ledger": ("posteringer", "lagt sammen til {n} månedsbeløb (én række pr. funktion og måned)"),
+    "cases": ("sager", "indlæst som {n} sager"),
+}
+
+
+def explain_rows(
+    kind: str, rows_read: int, rows_loaded: int, skipped: dict[str, int], target: str = ""
+) -> str:
+    """Why a file's rows and the warehouse's rows differ, in Danish: skipped rows by reason, then aggregation.
+
+    Parameters
+    ----------
+    kind : str
+        ``ledger``, ``cases`` or ``statbank``.
+    rows_read, rows_loaded : int
+        Data rows read from the file; warehouse rows written.
+    skipped : dict
+        Rows not loaded, by reason (Danish).
+    target : str
+        The warehouse table written.
+
+    Examples
+    --------
+    >>> explain_rows("ledger", 534, 265, {})
+    '534 posteringer lagt sammen til 265 månedsbeløb (én række pr. funktion og måned).'
+    >>> explain_rows("cases", 10, 7, {"uden CPR-nummer": 3})
+    '3 sprunget over (uden CPR-nummer: 3); de øvrige 7 indlæst som 7 sager.'
+    """
+    unit, loaded_as = _LOADED_AS.get(kind, ("rækker", "samlet til {n} rækker i tabellen " + (target or "")))
+    n_skipped = sum(skipped.values())
+    used = rows_read - n_skipped
+    head = ""
+    if n_skipped:
+        reasons = "; ".join(f"{why}: {_num(n)}" for why, n in skipped.items())
+        head = f"{_num(n_skipped)} sprunget over ({reasons}); de øvrige "
+        subject = f"{_num(used)}"
+    else:
+        subject = f"{_num(used)} {unit}"
+    if kind not in _LOADED_AS and used == rows_loaded:
+        rest = f"{subject} indlæst én til én i tabellen {target}".rstrip()
+    elif kind == "cases" and used != rows_loaded:
+        gap = _num(abs(used - rows_loaded))
+        rest = f"{subject} gav {_num(rows_loaded)} sager; forskellen på {gap} er ikke forklaret"
+    else:
+        rest = f"{subject} {loaded_as.format(n=_num(rows_loaded))}".rstrip()
+    return (head + rest).strip() + "."
+
+
+def files_table(files: pd.DataFrame) -> pd.DataFrame:
+    """The report's table of loaded files (:func:`loaded_files`), each with the explanation of its row counts."""
+    return pd.DataFrame(
+        {
+            "Fil": files["source"].to_numpy(),
+            "Type": files["kind"].map(_FILE_KIND_DA).fillna(files["kind"]).to_numpy(),
+            "Indlæst": [f"{d:%d.%m.%Y}" for d in files["loaded_at"]],
+            "Rækker i filen": files["rows_read"].astype(int).to_numpy(),
+            "Rækker i lageret": files["rows_loaded"].astype(int).to_numpy(),
+            "Forklaring": [
+                explain_rows(k, int(r), int(n), s, t)
+                for k, r, n, s, t in zip(
+                    files["kind"],
+                    files["rows_read"],
+                    files["rows_loaded"],
+                    files["skipped"],
+                    files["target"],
+                    strict=True,
+                )
+            ],
+        }
+    )
+
+
+def method_lines(checks: dict[str, Check] | None = None) -> str:
+    """The report's list of checks with their methods, as Markdown lines ('  - *title:* method')."""
+    checks = {**CHECKS, **SERIES_CHECKS} if checks is None else checks
+    return "\n".join(f"  - *{c.title}:* {c.method}" for c in checks.values())
 
 
 # ---------------------------------------------------------------------------------------------------------------

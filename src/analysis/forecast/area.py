@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.forecast.backtest import COMBINATION, KEY_COLUMNS, BacktestResult, backtest
-from analysis.forecast.drift import forecast_drift
+from analysis.forecast.drift import COVERAGE_TOLERANCE, case_coverage, forecast_drift
 from analysis.forecast.methods import DomainMethod, default_methods
 from analysis.forecast.select import conformal_width, forecast_paths, forecast_year, interval, select_methods
 
@@ -85,6 +85,10 @@ class AreaForecast:
         Whether the cases table covered the area (so that the disposition method ran).
     backtest : BacktestResult
         The back-test itself.
+    coverage : pandas.Series or None
+        One row of :func:`~analysis.forecast.drift.case_coverage`: whether the cases cover the area well enough
+        to split the deviation into quantity and price (``covered``, ``reason``, ``case_persons``,
+        ``activity_persons``, ``ratio``, and ``tolerance``).
     """
 
     municipality_code: int
@@ -109,11 +113,19 @@ class AreaForecast:
     selection: pd.Series
     uses_cases: bool
     backtest: BacktestResult = field(repr=False)
+    coverage: pd.Series | None = None
 
     @property
     def labels(self) -> dict[str, str]:
         """Danish label of every method."""
         return dict(self.backtest.labels)
+
+    @property
+    def split(self) -> pd.Series | None:
+        """The quantity and price drift where the cases cover the area (see ``coverage``), else None."""
+        if self.drift is None or self.coverage is None or not bool(self.coverage["covered"]):
+            return None
+        return self.drift if self.drift["quantity_source"] == "cases" else None
 
 
 def known_at(ledger: pd.DataFrame, year: int, month: int) -> pd.DataFrame:
@@ -343,6 +355,9 @@ def area_forecast(
     accuracy = sub.pivot_table(index="method", columns="month", values="ape_pct", aggfunc="mean", sort=False)
     accuracy = accuracy.reindex(index=eligible, columns=range(1, 12))
 
+    key_frame = pd.DataFrame({"municipality_code": [municipality_code], "function_code": [function_code]})
+    coverage_row = case_coverage(key_frame, activity, cs, year, month).iloc[0].copy()
+    coverage_row["tolerance"] = COVERAGE_TOLERANCE
     drift = None
     if activity is not None:
         act = _series(activity, municipality_code, function_code)
@@ -379,4 +394,5 @@ def area_forecast(
         selection=sel,
         uses_cases=cs is not None,
         backtest=result,
+        coverage=coverage_row,
     )

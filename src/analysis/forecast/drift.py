@@ -30,6 +30,15 @@ Convention
   ``(p_F - p_B) * q_F`` algebraically, so that the two add up to the deviation also in floating point (to the
   rounding of one addition).
 
+Coverage
+--------
+The split is shown only where the quantity data cover the area (:func:`case_coverage`): the cases' full-year
+persons of ``year - 1`` (case-months paid in that year / 12, start and end months in full) must lie within
+:data:`COVERAGE_TOLERANCE` (10 %) of the activity table's full-year persons of that year. Where they do not, or
+where there are no cases or no activity, the number of persons of the forecast year is not known before the
+accounts, and the deviation is not split (the ``'last_year'`` quantity would put every change in the number of
+persons on the price).
+
 Only activity data of years before the forecast year are used (the activity of the year itself is not known
 at the origin) and, with ``'cases'``, only cases known at the end of the origin month.
 
@@ -46,9 +55,19 @@ import pandas as pd
 from analysis.forecast.backtest import KEY_COLUMNS
 from analysis.forecast.disposition import case_months
 
-__all__ = ["QUANTITY_SOURCES", "activity_prices", "forecast_drift", "split_drift"]
+__all__ = [
+    "COVERAGE_TOLERANCE",
+    "QUANTITY_SOURCES",
+    "activity_prices",
+    "case_coverage",
+    "forecast_drift",
+    "split_drift",
+]
 
 QUANTITY_SOURCES = ("auto", "cases", "last_year")
+
+COVERAGE_TOLERANCE = 0.10
+"""Largest relative difference between the cases' and the activity table's full-year persons for a split."""
 
 
 def split_drift(
@@ -204,4 +223,87 @@ def forecast_drift(
     out["last_year_quantity"] = q_last
     out["caseload_index"] = np.where(use_cases, index, np.nan)
     out["quantity_source"] = np.where(possible, source, None)
+    return out
+
+
+def case_coverage(
+    forecasts: pd.DataFrame,
+    activity: pd.DataFrame | None,
+    cases: pd.DataFrame | None,
+    year: int,
+    month: int,
+    key_columns: Sequence[str] = KEY_COLUMNS,
+    tolerance: float = COVERAGE_TOLERANCE,
+) -> pd.DataFrame:
+    """Whether the cases cover each series well enough to split its deviation into quantity and price.
+
+    The test (see the module docstring): the cases' full-year persons of ``year - 1`` (case-months paid in that
+    year, as known at the end of ``month`` of ``year``, divided by 12) against the activity table's full-year
+    persons of ``year - 1``; covered when ``|cases / activity - 1| <= tolerance``.
+
+    Parameters
+    ----------
+    forecasts : pandas.DataFrame
+        One row per series (the key columns).
+    activity : pandas.DataFrame or None
+        The ``activity`` table (full-year persons).
+    cases : pandas.DataFrame or None
+        The cases table with the key columns.
+    year, month : int
+        The forecast year and the origin month (1-12).
+    key_columns : sequence of str
+        Columns identifying a series.
+    tolerance : float
+        Largest relative difference allowed (0.10 = 10 %).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The key columns, ``case_persons`` and ``activity_persons`` (full-year persons of ``year - 1``; NaN where
+        there are none), ``ratio`` (cases / activity), ``covered`` (bool) and ``reason``: ``'covered'``,
+        ``'no_activity'`` (no full-year persons in the activity table), ``'no_cases'`` (no case paid in ``year - 1``)
+        or ``'not_covered'`` (the ratio outside ``1 +- tolerance``).
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"municipality_code": [101], "function_code": ["5.38.50"]})
+    >>> act = pd.DataFrame({"municipality_code": [101], "function_code": ["5.38.50"], "year": [2024],
+    ...                     "full_year_persons": [2.0], "spending_dkk": [1e6]})
+    >>> cs = pd.DataFrame({"municipality_code": [101, 101], "function_code": ["5.38.50"] * 2,
+    ...                    "start_date": pd.to_datetime(["2023-01-01", "2024-07-01"]),
+    ...                    "end_date": pd.to_datetime([None, None]), "monthly_cost_dkk": [1.0, 1.0]})
+    >>> r = case_coverage(f, act, cs, 2025, 3).iloc[0]
+    >>> float(r.case_persons), float(r.ratio), bool(r.covered), r.reason
+    (1.5, 0.75, False, 'not_covered')
+    """
+    if not 0 <= tolerance < 1:
+        raise ValueError(f"tolerance must be in [0, 1), got {tolerance}")
+    key_columns = list(key_columns)
+    keys = pd.MultiIndex.from_frame(forecasts[key_columns])
+    n = len(keys)
+    act_persons = np.full(n, np.nan)
+    if activity is not None and len(activity):
+        prev = activity_prices(activity[activity["year"] == year - 1], key_columns).droplevel("year")
+        persons = prev["full_year_persons"].reindex(keys).to_numpy(dtype=float)
+        act_persons = np.where(persons > 0, persons, np.nan)
+    case_persons = np.full(n, np.nan)
+    if cases is not None and len(cases):
+        cm = case_months(cases, year, month, key_columns).reindex(keys)
+        months = cm["last_year"].to_numpy(dtype=float)
+        case_persons = np.where(months > 0, months / 12, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = case_persons / act_persons
+    # the ratio rounded to 12 decimals, so that a ratio of exactly 1 +- tolerance passes in floating point
+    covered = np.isfinite(ratio) & (np.round(np.abs(ratio - 1), 12) <= tolerance)
+    reason = np.where(
+        ~np.isfinite(act_persons),
+        "no_activity",
+        np.where(~np.isfinite(case_persons), "no_cases", np.where(covered, "covered", "not_covered")),
+    )
+    out = forecasts[key_columns].reset_index(drop=True).copy()
+    out["case_persons"] = case_persons
+    out["activity_persons"] = act_persons
+    out["ratio"] = ratio
+    out["covered"] = covered
+    out["reason"] = reason.astype(object)
     return out

@@ -850,3 +850,63 @@ def show(fig: Any) -> None:
         from IPython.display import display
 
         display(fig)
+
+
+def figure_html(fig: Any, alt: str) -> str:
+    """A matplotlib figure as an HTML image shown at its own size (a PNG of twice the resolution, embedded).
+
+    The figure is closed afterwards.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    alt : str
+        The image's alternative text (Danish), HTML-escaped here.
+
+    Returns
+    -------
+    str
+        An ``<img>`` element with a ``data:`` URL.
+    """
+    import base64
+    import io
+
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buf, format="png", dpi=192, bbox_inches=None)
+    plt.close(fig)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    width = f"{fig.get_figwidth()}in"
+    return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}" style="width: {width}; max-width: 100%">'
+
+
+def section_html(heading: str, *parts: str, level: int = 3, text: str | None = None) -> str:
+    """A heading and its parts as one block that the PDF keeps together on a page.
+
+    Parameters
+    ----------
+    heading : str
+        The heading (plain text, HTML-escaped here).
+    *parts : str
+        HTML shown under it (tables, figures, :func:`summary_box`); empty strings are left out.
+    level : int, default 3
+        The heading level (2 or 3).
+    text : str, optional
+        A paragraph of plain text (HTML-escaped) shown between the heading and the parts.
+
+    Returns
+    -------
+    str
+        A ``<div style="break-inside: avoid">``.
+
+    Examples
+    --------
+    >>> section_html("Fund", "<p>x</p>", text="A & B")
+    '<div style="break-inside: avoid"><h3>Fund</h3><p>A &amp; B</p><p>x</p></div>'
+    """
+    head = f"<h{level}>{html.escape(heading)}</h{level}>"
+    para = f"<p>{html.escape(text)}</p>" if text else ""
+    return f'<div style="break-inside: avoid">{head}{para}{"".join(p for p in parts if p)}</div>'
