@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 import yaml
 
@@ -40,36 +41,76 @@ def test_every_injected_fault_is_found_with_its_count(faulty):
     examples = " ".join(e for ex in found.examples for e in ex)
     assert "5.38.59: jun. 2024, jul. 2024" in examples
     assert "5.38.40 i 2024" in examples
-    assert re.search(r"sag 706-\d{6}, P-[0-9a-f]{4}-", examples)
+    # examples name cases by number and file row, never a person: no pseudonym (changed with issue 10, which
+    # took the pseudonyms out of the examples), no CPR number
+    assert re.search(r"sag 706-\d{6} \(række \d+\): start", examples)
+    assert not re.search(r"P-[0-9a-f]{4}-", examples)
+    assert "sag 706-900003: start 01.03.2031 (Planlagt botilbud)" in examples
+    assert "sag 706-900004: 5.000,00 kr. pr. måned (Ledsagelse)" in examples
+    path, _, folder = faulty
+    extract = pd.read_csv(folder / "sager-706-med-fejl.csv", sep=";", dtype=str, encoding="utf-8-sig")
+    row = int(extract.index[extract["Sagsnr."] == "706-900002"][0]) + 2  # the header is row 1
+    in_text = found[found.check == "cpr_in_text"].iloc[0]
+    assert in_text.examples == [f"række {row}, kolonne Paragraf", f"række {row}, kolonne Ydelse"]
     assert find_cpr(examples) == []
 
 
-def test_the_sample_itself_has_no_findings_and_says_what_was_not_checked(con):
+def _overlaps_brute_force(con, municipality_code):
+    """Cases with an earlier case (start, then case number) of the same person and measure that ends on or after
+    their start (a running case never ends): the definition of quality.overlapping_cases, pair by pair in SQL."""
+    return con.execute(
+        """SELECT count(*) FROM cases a WHERE municipality_code = ? AND EXISTS (
+               SELECT 1 FROM cases b WHERE b.municipality_code = a.municipality_code AND b.person_id = a.person_id
+               AND b.measure = a.measure AND (b.start_date < a.start_date
+                   OR (b.start_date = a.start_date AND b.case_id < a.case_id))
+               AND coalesce(b.end_date, DATE '9999-12-31') >= a.start_date)""",
+        [municipality_code],
+    ).fetchone()[0]
+
+
+def test_the_sample_itself_has_no_findings_but_its_overlaps_and_says_what_was_not_checked(con):
     found = quality.findings(con, 165, (2018, 2025))
-    warehouse_checks = found[found.kind == "warehouse"]
-    assert warehouse_checks["count"].tolist() == [0, 0]
+    warehouse_checks = found[found.kind == "warehouse"].set_index("check")["count"].to_dict()
+    # the sample's generator draws each person's measures independently, so some overlap (issue 10 item 9 made
+    # the check; the sample was never free of it)
+    overlaps = _overlaps_brute_force(con, 165)
+    assert overlaps > 0
+    assert warehouse_checks == {
+        "missing_months": 0,
+        "overlapping_cases": overlaps,
+        "future_start": 0,
+        "cost_without_registration": 0,
+        "spending_without_activity": 0,
+    }
     unchecked = found[found["count"].isna()]
-    assert len(unchecked) == 7 and set(unchecked.kind) == {"ledger", "cases", "ledger/cases"}
+    assert len(unchecked) == 9 and set(unchecked.kind) == {"ledger", "cases", "ledger/cases"}
     s = quality.summary(found)
     assert s == {
-        "checks": 9,
-        "checked": 2,
-        "with_findings": 0,
-        "total": 0,
+        "checks": 14,
+        "checked": 5,
+        "with_findings": 1,
+        "total": overlaps,
         "missing": ["en bogføringsfil", "et sagsudtræk"],
-        "not_checked": 7,
+        "not_checked": 9,
     }
     assert quality.loaded_files(con, 165).empty
+    # a municipality without cases: the case checks on the warehouse say so instead of counting 0
+    none = quality.findings(con, 101, (2018, 2025)).set_index("check")
+    assert none.loc["overlapping_cases", "note"] == "ingen sager i lageret for kommunen"
+    assert pd.isna(none.loc["future_start", "count"])
 
 
-def test_other_municipalities_of_the_faulty_copy_are_clean(faulty):
+def test_other_municipalities_of_the_faulty_copy_are_clean(faulty, con):
     path, _, _ = faulty
-    con = connect(path)
+    faulty_con = connect(path)
     try:
-        found = quality.findings(con, 190, (2018, 2025))
+        found = quality.findings(faulty_con, 190, (2018, 2025))
     finally:
-        con.close()
-    assert found["count"].fillna(0).sum() == 0
+        faulty_con.close()
+    # nothing but the sample's own overlapping cases (the same as in the untouched sample)
+    counts = found.set_index("check")["count"].fillna(0)
+    assert counts.drop("overlapping_cases").sum() == 0
+    assert counts["overlapping_cases"] == _overlaps_brute_force(con, 190) > 0
 
 
 def test_every_reason_for_skipping_rows_has_danish(tmp_path):
