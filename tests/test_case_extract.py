@@ -87,12 +87,14 @@ def test_rows_without_cpr_and_ending_before_start_are_skipped_and_counted(tmp_pa
             "end_before_start": 1,
             "unknown_function": 1,
             "retired_function": 0,
-            "cpr_invalid_date": 2,  # the test's CPR numbers are impossible dates on purpose: 30.02.85, 31.04.90
+            "cpr_invalid_date": 2,  # impossible dates on purpose: 30.02.85, 31.04.90
             "cpr_in_text": 0,
         }
         assert found["missing_cpr"].examples == ["sag 706-S-2 (række 3)", "sag 706-S-3 (række 4)"]
         # examples name the case and the file's row, never a person (no pseudonym since the CPR work of issue 10)
-        assert found["end_before_start"].examples == ["sag 706-S-4 (række 5): start 01.03.2024, slut 29.02.2024"]
+        assert found["end_before_start"].examples == [
+            "sag 706-S-4 (række 5): start 01.03.2024, slut 29.02.2024"
+        ]
         assert found["unknown_function"].examples == ["sag 706-S-5: 5.38.99"]
         assert find_cpr(_all_text(con)) == []
         stored = con.execute('SELECT source, "check", "count" FROM _findings ORDER BY 2').fetchall()

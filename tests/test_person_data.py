@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from analysis.cli import main
@@ -280,3 +281,18 @@ def test_the_command_line_refuses_a_load_under_another_key(tmp_path, capsys, mon
         con.close()
     # the warehouse keeps its first pseudonyms only
     assert persons == {pseudonymise(c, KEY) for c in ("300285-1201", "0102031234", "310490-2202")}
+
+
+def test_every_stored_text_column_refuses_a_cpr_number_with_any_separator():
+    from analysis.data.schema import SchemaError, validate
+
+    for text in ("Botilbud for 010203 1234", "cpr 010203/1234", "010203.1234"):
+        areas = pd.DataFrame(
+            {"function_code": ["5.38.50"], "name": [text], "paragraph": ["§108"], "paragraphs": ["§108"]}
+        )
+        with pytest.raises(SchemaError) as e:
+            validate(areas, "function_areas", "labels.csv")
+        assert str(e.value) == (
+            "labels.csv, row 1, column 'name': expected no CPR number (pseudonymise person data before loading), "
+            "found a CPR-shaped value"
+        )

@@ -150,6 +150,7 @@ def test_every_reason_for_skipping_rows_has_danish(tmp_path):
 @pytest.mark.slow
 def test_the_report_renders_with_the_findings(faulty, tmp_path):
     from analysis.reporting.batch import load_batch
+    from analysis.reporting.formatting import fmt_number
     from analysis.reporting.runner import run_batch
 
     path, expected, _ = faulty
@@ -180,7 +181,7 @@ def test_the_report_renders_with_the_findings(faulty, tmp_path):
     assert r.function_code == "" and r.files["html"].endswith("706-syddjurs.html")
     html = (summary.folder / r.files["html"]).read_text("utf-8")
     total = sum(expected.values())
-    assert f"Syddjurs Kommune: {total} fund i 9 af 9 kontroller" in html
+    assert f"Syddjurs Kommune: {fmt_number(total)} fund i 14 af 14 kontroller" in html
     for text in (
         "Sager uden CPR-nummer",
         "3 sager",
@@ -189,6 +190,10 @@ def test_the_report_renders_with_the_findings(faulty, tmp_path):
         "Metode og data",
         "bogfoering-706-med-fejl.csv",
         "uden CPR-nummer: 3",
+        "CPR-numre i fritekst",
+        "2 felter",
+        "Overlappende sager om samme ydelse",
+        "sag 706-900003: start 01.03.2031 (Planlagt botilbud)",
     ):
         assert text in html, text
     assert find_cpr(re.sub(r"<[^>]+>", " ", html)) == []
