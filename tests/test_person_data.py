@@ -296,3 +296,13 @@ def test_every_stored_text_column_refuses_a_cpr_number_with_any_separator():
             "labels.csv, row 1, column 'name': expected no CPR number (pseudonymise person data before loading), "
             "found a CPR-shaped value"
         )
+
+
+def test_the_fault_injection_refuses_a_key_other_than_the_samples(tmp_path, monkeypatch, sample_path, capsys):
+    # the session's sample was pseudonymised under conftest's key; its copy takes no case load under another
+    monkeypatch.setenv(KEY_ENV, OTHER.decode())
+    with pytest.raises(DataError, match="this warehouse was pseudonymised with another key"):
+        quality.inject_faults(tmp_path / "dq.duckdb", sample_path=sample_path, workdir=tmp_path)
+    monkeypatch.setenv("ANALYSIS_WAREHOUSE", sample_path)
+    assert quality.main(["inject", str(tmp_path / "dq2.duckdb")]) == 2
+    assert "another key" in capsys.readouterr().err

@@ -47,6 +47,7 @@ import pandas as pd
 from analysis.data import loads
 from analysis.data.loads import FINDINGS_TABLE, LOADS_TABLE, Finding
 from analysis.data.warehouse import fetch_one
+from analysis.errors import AnalysisError
 from analysis.privacy import mask_person_data
 
 __all__ = [
@@ -872,7 +873,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     try:
         expected = inject_faults(args.out, municipality_code=args.municipality)
-    except ValueError as e:
+    except (AnalysisError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     print(f"Wrote {args.out}: the sample with known faults for municipality {args.municipality}:")
