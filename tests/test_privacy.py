@@ -105,6 +105,7 @@ def test_cpr_pattern_finds_cpr_shaped_strings_only():
         "0102031234",
         "borger 010203\u20131234",  # an en dash, as word processors write it
         "010203\u00a01234",  # a no-break space
+        "erstatningsnummer 610203-1234",  # a substitute number (day plus 60)
     ],
 )
 def test_cpr_numbers_with_any_separator_are_found_and_masked(text):
@@ -122,6 +123,7 @@ def test_cpr_numbers_with_any_separator_are_found_and_masked(text):
         "15.03.2024 1234",  # a date and a number
         "2024-01-31 12:00",
         "3213991234",  # day 32
+        "4102031234",  # day 41
         "0113991234",  # month 13
         "12345678901",  # a longer number
         "5.38.50 Botilbud",

@@ -20,8 +20,8 @@ The key
     same key; if they differ that is an error, not a silent choice. :func:`key_fingerprint` (an HMAC of a fixed
     text) lets the warehouse remember which key made its pseudonyms without holding the key.
 CPR numbers in text
-    :data:`CPR_PATTERN` finds CPR-shaped numbers: a day of 01-31 and a month of 01-12, two year digits, then the
-    four serial digits after an optional separator: a hyphen (or dash), a
+    :data:`CPR_PATTERN` finds CPR-shaped numbers: a day of 01-31 (or 61-91, a substitute number) and a month of
+    01-12, two year digits, then the four serial digits after an optional separator: a hyphen (or dash), a
     slash, a dot, a space, or none (``010203-1234``, ``010203 1234``, ``010203/1234``, ``010203.1234``,
     ``0102031234``), not part of a longer number or an amount with decimals. Free text that holds one is
     masked, not refused: :func:`mask_cpr` replaces each by :data:`CPR_MASK` (``[CPR]``); the loaders count the
@@ -94,14 +94,15 @@ _MIN_DISTINCT_BYTES = 16
 #: The fixed text whose HMAC under the key is the key's fingerprint.
 _FINGERPRINT_TEXT = b"analysis.privacy: pseudonym key fingerprint, version 1"
 
-# A day of 01-31 and a month of 01-12 (lenient on purpose: a typo in a CPR number is still person data; the
-# date's validity is checked where a CPR column is read, see cpr_date_is_valid).
-_DAY_MONTH = r"(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])"
+# A day of 01-31, or 61-91 (a substitute number, erstatningspersonnummer: day plus 60), and a month of 01-12
+# (lenient on purpose: a typo in a CPR number is still person data; the date's validity is checked where a CPR
+# column is read, see cpr_date_is_valid).
+_DAY_MONTH = r"(?:0[1-9]|[12]\d|3[01]|6[1-9]|[78]\d|9[01])(?:0[1-9]|1[0-2])"
 # Between date and serial: nothing, one space, or a hyphen/dash, slash or dot with at most one space either side.
 _SEPARATOR = r"(?:[ \u00a0]?[-/.\u2010-\u2015\u2212][ \u00a0]?|[ \u00a0])?"
 
-#: A CPR-shaped string: a day 01-31 and a month 01-12, two year digits, an optional separator (hyphen, slash, dot,
-#: space) and four digits, not part of a longer number nor followed by decimals.
+#: A CPR-shaped string: a day 01-31 (or 61-91) and a month 01-12, two year digits, an optional separator (hyphen,
+#: slash, dot, space) and four digits, not part of a longer number nor followed by decimals.
 CPR_PATTERN = rf"(?<!\d)(?<!\d[.,]){_DAY_MONTH}\d{{2}}{_SEPARATOR}\d{{4}}(?![.,]?\d)"
 _CPR = re.compile(CPR_PATTERN)
 _CPR_EXACT = re.compile(rf"^\s*(\d{{6}}){_SEPARATOR}(\d{{4}})\s*$")

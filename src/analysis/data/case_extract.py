@@ -14,7 +14,7 @@ Privacy
     what was expected.
 CPR numbers elsewhere in the file
     A CPR-shaped number (:data:`analysis.privacy.CPR_PATTERN`: with a hyphen, space, slash, dot or no separator,
-    and a valid day and month) in the free-text columns ``measure`` and ``paragraph`` is MASKED: replaced by
+    a day and a month in range) in the free-text columns ``measure`` and ``paragraph`` is MASKED: replaced by
     ``[CPR]`` before anything is stored, and the cells are counted (finding ``cpr_in_text``, with row and column,
     never the value). A CPR-shaped case number is REFUSED, since a masked case number would no longer identify the
     case. A CPR number whose date is impossible (31 April, month 13, a substitute number) is pseudonymised and
