@@ -338,27 +338,26 @@ def overlapping_cases(
     cases = _cases(con, municipality_code)
     if cases.empty:
         return Finding("overlapping_cases", None, "sager", note=_NO_CASES)
-    cases = cases.sort_values(["person_id", "measure", "start_date", "case_id"], kind="stable")
-    hits: list[tuple[object, object, str]] = []  # (later case row, earlier case row, sector)
-    for _, group in cases.groupby(["person_id", "measure"], sort=False):
-        if len(group) < 2:
-            continue
-        latest_end, latest = None, None
-        for r in group.itertuples():
-            end = pd.Timestamp.max if pd.isna(r.end_date) else pd.Timestamp(r.end_date)
-            if latest is not None and pd.Timestamp(r.start_date) <= latest_end:
-                hits.append((r, latest, r.sector))
-            if latest is None or end > latest_end:
-                latest_end, latest = end, r
-    hits.sort(key=lambda h: h[0].case_id)
-    ex = [
-        f"sag {a.case_id} ({_period(a.start_date, a.end_date)}) og sag {b.case_id} "
-        f"({_period(b.start_date, b.end_date)}): {a.measure}"
-        for a, b, _ in hits[:examples]
-    ]
-    per_sector = pd.Series([h[2] for h in hits], dtype=object).value_counts()
+    keys = ["person_id", "measure"]
+    cases = cases.sort_values([*keys, "start_date", "case_id"], kind="stable").reset_index(drop=True)
+    start = pd.to_datetime(cases["start_date"])
+    end = pd.to_datetime(cases["end_date"]).fillna(pd.Timestamp.max)  # a running case never ends
+    groups = [cases[k] for k in keys]
+    latest_before = end.groupby(groups).cummax().groupby(groups).shift()  # latest end of the earlier cases
+    hit = (start <= latest_before).fillna(False).to_numpy(dtype=bool)
+    ex = []
+    for i in cases.index[hit].to_series().sort_values(key=lambda i: cases.loc[i, "case_id"])[:examples]:
+        a = cases.loc[i]
+        earlier = cases.loc[: i - 1]
+        same = earlier[(earlier["person_id"] == a.person_id) & (earlier["measure"] == a.measure)]
+        b = same.loc[end[same.index].idxmax()]  # the earlier case that runs the longest (the first such)
+        ex.append(
+            f"sag {a.case_id} ({_period(a.start_date, a.end_date)}) og sag {b.case_id} "
+            f"({_period(b.start_date, b.end_date)}): {a.measure}"
+        )
+    per_sector = cases.loc[hit, "sector"].value_counts()
     note = "; ".join(f"{_SECTOR_NAMES.get(k, k)}: {int(n)}" for k, n in per_sector.sort_index().items())
-    return Finding("overlapping_cases", len(hits), "sager", ex, note)
+    return Finding("overlapping_cases", int(hit.sum()), "sager", ex, note)
 
 
 def future_starts(
