@@ -340,8 +340,11 @@ def overlapping_cases(
         return Finding("overlapping_cases", None, "sager", note=_NO_CASES)
     keys = ["person_id", "measure"]
     cases = cases.sort_values([*keys, "start_date", "case_id"], kind="stable").reset_index(drop=True)
-    start = pd.to_datetime(cases["start_date"])
-    end = pd.to_datetime(cases["end_date"]).fillna(pd.Timestamp.max)  # a running case never ends
+    start = pd.to_datetime(cases["start_date"]).astype("datetime64[us]")
+    never = pd.Timestamp("9999-12-31").as_unit("us")
+    end = (
+        pd.to_datetime(cases["end_date"]).astype("datetime64[us]").fillna(never)
+    )  # a running case never ends
     groups = [cases[k] for k in keys]
     latest_before = end.groupby(groups).cummax().groupby(groups).shift()  # latest end of the earlier cases
     hit = (start <= latest_before).fillna(False).to_numpy(dtype=bool)
