@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-TEST_KEY = "test-key-not-secret"
+#: 32 bytes as 64 hex digits (a key must be at least 32 random bytes); not secret, for tests only.
+TEST_KEY = "5f0c3a9e1d7b42c68e0f9a1b3c5d7e9f2a4b6c8d0e1f3a5b7c9d1e3f5a7b9c1d"
 
 
 @pytest.fixture(scope="session", autouse=True)

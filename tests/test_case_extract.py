@@ -13,7 +13,7 @@ from analysis.privacy import find_cpr, pseudonymise
 ROOT = Path(__file__).resolve().parents[1]
 MAPPING = ROOT / "parameters" / "mappings" / "cases.yaml"
 EXAMPLE = ROOT / "docs" / "examples" / "cases-example.csv"
-KEY = b"test-key-not-secret"
+KEY = b"5f0c3a9e1d7b42c68e0f9a1b3c5d7e9f2a4b6c8d0e1f3a5b7c9d1e3f5a7b9c1d"  # as conftest.TEST_KEY
 HEADER = (
     "CPR-nr.;Sagsnr.;Forvaltning;Ydelse;Paragraf;Funktion;Leverandør;Startdato;Slutdato;Månedlig udgift;"
     "CPR-registreret"
@@ -87,12 +87,15 @@ def test_rows_without_cpr_and_ending_before_start_are_skipped_and_counted(tmp_pa
             "end_before_start": 1,
             "unknown_function": 1,
             "retired_function": 0,
+            "cpr_invalid_date": 2,  # impossible dates on purpose: 30.02.85, 31.04.90
+            "cpr_in_text": 0,
         }
         assert found["missing_cpr"].examples == ["sag 706-S-2 (række 3)", "sag 706-S-3 (række 4)"]
-        who = pseudonymise("310490-2202", KEY)
+        # examples name the case and the file's row, never a person (no pseudonym since the CPR work of issue 10)
         assert found["end_before_start"].examples == [
-            f"sag 706-S-4, {who}: start 01.03.2024, slut 29.02.2024"
+            "sag 706-S-4 (række 5): start 01.03.2024, slut 29.02.2024"
         ]
+        assert found["unknown_function"].examples == ["sag 706-S-5: 5.38.99"]
         assert find_cpr(_all_text(con)) == []
         stored = con.execute('SELECT source, "check", "count" FROM _findings ORDER BY 2').fetchall()
         assert ("sager.csv", "missing_cpr", 2) in stored
@@ -124,9 +127,9 @@ def test_refusing_rows_without_cpr(tmp_path):
             "found a value of another form",
         ),
         (
-            "310490-2202;706-S-9;Voksne;Botilbud 010203-1234;§108;5.38.50;Ekstern;01-03-2019;;1,00;Ja",
-            "sager.csv, row 3, column 'Ydelse': expected no CPR number (pseudonymise person data before loading), "
-            "found a CPR-shaped value",
+            "310490-2202;0102031234;Voksne;Botilbud;§108;5.38.50;Ekstern;01-03-2019;;1,00;Ja",
+            "sager.csv, row 3, column 'Sagsnr.': expected a case number that is not CPR-shaped (a CPR number is "
+            "never stored; export the case system's own case number), found a CPR-shaped value (not shown)",
         ),
         (
             "310490-2202;706-S-9;Voksen;Botilbud;§108;5.38.50;Ekstern;01-03-2019;;1,00;Ja",

@@ -41,36 +41,76 @@ def test_every_injected_fault_is_found_with_its_count(faulty):
     examples = " ".join(e for ex in found.examples for e in ex)
     assert "5.38.59: jun. 2024, jul. 2024" in examples
     assert "5.38.40 i 2024" in examples
-    assert re.search(r"sag 706-\d{6}, P-[0-9a-f]{4}-", examples)
+    # examples name cases by number and file row, never a person: no pseudonym (changed with issue 10, which
+    # took the pseudonyms out of the examples), no CPR number
+    assert re.search(r"sag 706-\d{6} \(række \d+\): start", examples)
+    assert not re.search(r"P-[0-9a-f]{4}-", examples)
+    assert "sag 706-900003: start 01.03.2031 (Planlagt botilbud)" in examples
+    assert "sag 706-900004: 5.000,00 kr. pr. måned (Ledsagelse)" in examples
+    path, _, folder = faulty
+    extract = pd.read_csv(folder / "sager-706-med-fejl.csv", sep=";", dtype=str, encoding="utf-8-sig")
+    row = int(extract.index[extract["Sagsnr."] == "706-900002"][0]) + 2  # the header is row 1
+    in_text = found[found.check == "cpr_in_text"].iloc[0]
+    assert in_text.examples == [f"række {row}, kolonne Paragraf", f"række {row}, kolonne Ydelse"]
     assert find_cpr(examples) == []
 
 
-def test_the_sample_itself_has_no_findings_and_says_what_was_not_checked(con):
+def _overlaps_brute_force(con, municipality_code):
+    """Cases with an earlier case (start, then case number) of the same person and measure that ends on or after
+    their start (a running case never ends): the definition of quality.overlapping_cases, pair by pair in SQL."""
+    return con.execute(
+        """SELECT count(*) FROM cases a WHERE municipality_code = ? AND EXISTS (
+               SELECT 1 FROM cases b WHERE b.municipality_code = a.municipality_code AND b.person_id = a.person_id
+               AND b.measure = a.measure AND (b.start_date < a.start_date
+                   OR (b.start_date = a.start_date AND b.case_id < a.case_id))
+               AND coalesce(b.end_date, DATE '9999-12-31') >= a.start_date)""",
+        [municipality_code],
+    ).fetchone()[0]
+
+
+def test_the_sample_itself_has_no_findings_but_its_overlaps_and_says_what_was_not_checked(con):
     found = quality.findings(con, 165, (2018, 2025))
-    warehouse_checks = found[found.kind == "warehouse"]
-    assert warehouse_checks["count"].tolist() == [0, 0]
+    warehouse_checks = found[found.kind == "warehouse"].set_index("check")["count"].to_dict()
+    # the sample's generator draws each person's measures independently, so some overlap (issue 10 item 9 made
+    # the check; the sample was never free of it)
+    overlaps = _overlaps_brute_force(con, 165)
+    assert overlaps > 0
+    assert warehouse_checks == {
+        "missing_months": 0,
+        "overlapping_cases": overlaps,
+        "future_start": 0,
+        "cost_without_registration": 0,
+        "spending_without_activity": 0,
+    }
     unchecked = found[found["count"].isna()]
-    assert len(unchecked) == 7 and set(unchecked.kind) == {"ledger", "cases", "ledger/cases"}
+    assert len(unchecked) == 9 and set(unchecked.kind) == {"ledger", "cases", "ledger/cases"}
     s = quality.summary(found)
     assert s == {
-        "checks": 9,
-        "checked": 2,
-        "with_findings": 0,
-        "total": 0,
+        "checks": 14,
+        "checked": 5,
+        "with_findings": 1,
+        "total": overlaps,
         "missing": ["en bogføringsfil", "et sagsudtræk"],
-        "not_checked": 7,
+        "not_checked": 9,
     }
     assert quality.loaded_files(con, 165).empty
+    # a municipality without cases: the case checks on the warehouse say so instead of counting 0
+    none = quality.findings(con, 101, (2018, 2025)).set_index("check")
+    assert none.loc["overlapping_cases", "note"] == "ingen sager i lageret for kommunen"
+    assert pd.isna(none.loc["future_start", "count"])
 
 
-def test_other_municipalities_of_the_faulty_copy_are_clean(faulty):
+def test_other_municipalities_of_the_faulty_copy_are_clean(faulty, con):
     path, _, _ = faulty
-    con = connect(path)
+    faulty_con = connect(path)
     try:
-        found = quality.findings(con, 190, (2018, 2025))
+        found = quality.findings(faulty_con, 190, (2018, 2025))
     finally:
-        con.close()
-    assert found["count"].fillna(0).sum() == 0
+        faulty_con.close()
+    # nothing but the sample's own overlapping cases (the same as in the untouched sample)
+    counts = found.set_index("check")["count"].fillna(0)
+    assert counts.drop("overlapping_cases").sum() == 0
+    assert counts["overlapping_cases"] == _overlaps_brute_force(con, 190) > 0
 
 
 def test_every_reason_for_skipping_rows_has_danish(tmp_path):
@@ -110,6 +150,7 @@ def test_every_reason_for_skipping_rows_has_danish(tmp_path):
 @pytest.mark.slow
 def test_the_report_renders_with_the_findings(faulty, tmp_path):
     from analysis.reporting.batch import load_batch
+    from analysis.reporting.formatting import fmt_number
     from analysis.reporting.runner import run_batch
 
     path, expected, _ = faulty
@@ -142,7 +183,7 @@ def test_the_report_renders_with_the_findings(faulty, tmp_path):
     # the file checks' faults, 7 function-years where the ledger differs from the accounts (see
     # test_the_ledger_is_reconciled_with_the_accounts) and the sample's 18 breaks in Syddjurs' series
     total = sum(expected.values()) + 7 + 18
-    assert f"Syddjurs Kommune: 11 af 11 kontroller gennemført, {total} fund</h2>" in html
+    assert f"Syddjurs Kommune: 16 af 16 kontroller gennemført, {fmt_number(total)} fund</h2>" in html
     for text in (
         "Sager uden CPR-nummer",
         "3 sager",
@@ -152,10 +193,14 @@ def test_the_report_renders_with_the_findings(faulty, tmp_path):
         "bogfoering-706-med-fejl.csv",
         "uden CPR-nummer: 3",
         "534 posteringer lagt sammen til 265 månedsbeløb (én række pr. funktion og måned).",
-        "5 sprunget over (uden CPR-nummer: 3; slutter før start: 2); de øvrige 3.572 indlæst som 3.572 sager.",
+        "5 sprunget over (uden CPR-nummer: 3; slutter før start: 2); de øvrige 3.577 indlæst som 3.577 sager.",
         "2018-2025; seneste bogførte måned: december 2025",
         "Bogføring mod regnskab",
         "Brud i serierne",
+        "CPR-numre i fritekst",
+        "2 felter",
+        "Overlappende sager om samme ydelse",
+        "sag 706-900003: start 01.03.2031 (Planlagt botilbud)",
     ):
         assert text in html, text
     assert find_cpr(re.sub(r"<[^>]+>", " ", html)) == []
@@ -283,20 +328,24 @@ def test_breaks_in_series_by_hand():
 
 
 def test_the_headline_counts_checks_run_and_not_run(con):
+    from analysis.reporting.formatting import fmt_number
+
     found = quality.report_findings(con, 165, (2018, 2025))
     files = quality.loaded_files(con, 165)
     head = quality.headline(found, files, "sample", "2018-2025; seneste bogførte måned: december 2025", [])
     s = quality.summary(found)
-    # four checks on the warehouse ran; the seven checks of loaded files could not
-    assert (s["checks"], s["checked"], s["not_checked"]) == (11, 4, 7)
+    # the seven checks on the warehouse ran; the nine checks of loaded files could not
+    assert (s["checks"], s["checked"], s["not_checked"]) == (16, 7, 9)
     breaks = int(found.loc[found.check == "series_breaks", "count"].iloc[0])
-    assert breaks > 0 and s["total"] == breaks
-    assert head["title"] == f"4 af 11 kontroller gennemført, {breaks} fund; 7 kunne ikke gennemføres"
+    overlaps = int(found.loc[found.check == "overlapping_cases", "count"].iloc[0])
+    assert breaks > 0 and overlaps > 0 and s["total"] == breaks + overlaps
+    total = fmt_number(breaks + overlaps)
+    assert head["title"] == f"7 af 16 kontroller gennemført, {total} fund; 9 kunne ikke gennemføres"
     items = dict(head["items"])
-    assert items["Kontroller"] == "4 af 11 gennemført, 7 kunne ikke gennemføres."
-    assert items["Fund"] == f"{breaks} i alt i 1 kontrol; 3 kontroller uden fund."
+    assert items["Kontroller"] == "7 af 16 gennemført, 9 kunne ikke gennemføres."
+    assert items["Fund"] == f"{total} i alt i 2 kontroller; 5 kontroller uden fund."
     assert items["Ikke gennemført"].startswith(
-        "7 kontroller, fordi der ikke er indlæst en bogføringsfil eller et sagsudtræk for kommunen (ukendte "
+        "9 kontroller, fordi der ikke er indlæst en bogføringsfil eller et sagsudtræk for kommunen (ukendte "
         "funktionskoder, udgåede funktionskoder, postering på forkert kontotype"
     )
     assert "sager uden CPR-nummer" in items["Ikke gennemført"]
@@ -386,8 +435,9 @@ def test_the_headline_of_an_empty_warehouse_says_why_each_check_could_not_run(tm
         head = quality.headline(quality.report_findings(con, 706, (2018, 2025)))
     finally:
         con.close()
-    assert head["title"] == "0 af 11 kontroller gennemført, ingen fund; 11 kunne ikke gennemføres"
+    assert head["title"] == "0 af 16 kontroller gennemført, ingen fund; 16 kunne ikke gennemføres"
     text = dict(head["items"])["Ikke gennemført"]
-    assert text.startswith("7 kontroller, fordi der ikke er indlæst en bogføringsfil eller et sagsudtræk")
-    assert "; 4 kontroller på lageret mangler data (Manglende måneder: ingen bogføring i lageret" in text
+    assert text.startswith("9 kontroller, fordi der ikke er indlæst en bogføringsfil eller et sagsudtræk")
+    assert "sager, der slutter før de starter, CPR-numre med umulig dato, CPR-numre i fritekst); " in text
+    assert "; 7 kontroller på lageret mangler data (Manglende måneder: ingen bogføring i lageret" in text
     assert "Brud i serierne: ingen aktivitetsdata over to år i træk)." in text

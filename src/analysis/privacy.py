@@ -1,15 +1,33 @@
-"""Privacy: CPR pseudonymisation on ingest and the CPR pattern used to check that none gets out.
+"""Privacy: CPR pseudonymisation on ingest, CPR detection and masking, the key, and small-group suppression.
 
-A CPR number (Danish personal identity number, DDMMYY-SSSS) is replaced on ingest by a keyed pseudonym:
-HMAC-SHA256 of the ten digits under a secret key, shortened to 64 bits and written ``P-xxxx-xxxx-xxxx-xxxx`` (hex
-in groups of four, so that a pseudonym can never itself look like a CPR number). The same CPR number and key give
-the same pseudonym, so a person's cases link across sectors and loads; without the key the pseudonym cannot be
-reversed by trying all CPR numbers.
+This module is a leaf: it imports nothing of the package. The data layer calls it (with the key, the file name,
+the row numbers) and turns its errors into the package's own; it never calls the data layer.
 
-The key comes from the environment variable ``ANALYSIS_PSEUDONYM_KEY`` or, when that is unset, from a key file
-(``pseudonym.key`` beside the default warehouse, see :func:`analysis.data.warehouse.data_dir`), made with 256 random
-bits on first use and readable only by its owner. Keep the key file out of version control (``data/`` is
-git-ignored) and back it up with the warehouse: a new key gives every person a new pseudonym.
+Pseudonyms
+    A CPR number (Danish personal identity number, DDMMYY-SSSS) is replaced on ingest by a keyed pseudonym:
+    HMAC-SHA256 of the ten digits under a secret key, shortened to 64 bits and written ``P-xxxx-xxxx-xxxx-xxxx``
+    (hex in groups of four, so that a pseudonym can never itself look like a CPR number). The same CPR number and
+    key give the same pseudonym, so a person's cases link across sectors and loads; without the key the pseudonym
+    cannot be reversed by trying all CPR numbers (about 3,7e8 of them).
+The key
+    :func:`load_key` reads the key from the environment variable ``ANALYSIS_PSEUDONYM_KEY`` or from a key file
+    (the data layer names it: ``pseudonym.key`` beside the warehouse), and makes the file on first use with 32
+    random bytes written as 64 hex digits, atomically (temporary file, fsync, link/rename) with mode 0600. The
+    rule for a key (:func:`key_problem`): at least :data:`MIN_KEY_BYTES` (32) bytes after decoding it from hex
+    or base64 text (64 hex digits, or 44 base64 characters), with at least 16 different byte values among them;
+    anything else (an empty or whitespace-only file, ``1``, a passphrase, ``000...0``) is refused with a
+    message naming where the key came from. When both the variable and the file are there they must hold the
+    same key; if they differ that is an error, not a silent choice. :func:`key_fingerprint` (an HMAC of a fixed
+    text) lets the warehouse remember which key made its pseudonyms without holding the key.
+CPR numbers in text
+    :data:`CPR_PATTERN` finds CPR-shaped numbers: a day of 01-31 (or 61-91, a substitute number) and a month of
+    01-12, two year digits, then the four serial digits after an optional separator: a hyphen (or dash), a
+    slash, a dot, a space, or none (``010203-1234``, ``010203 1234``, ``010203/1234``, ``010203.1234``,
+    ``0102031234``), not part of a longer number or an amount with decimals. Free text that holds one is
+    masked, not refused: :func:`mask_cpr` replaces each by :data:`CPR_MASK` (``[CPR]``); the loaders count the
+    masked values for the data-quality report. Identifiers that are stored (a case number) are refused instead,
+    since a masked identifier would no longer identify. A CPR number with an impossible date
+    (:func:`cpr_date_is_valid`) is pseudonymised like any other but counted in data quality.
 
 Rendered reports show no figure that rests on fewer than ``min_group`` persons (5 at least, see
 :data:`MIN_GROUP_FLOOR`): :func:`suppression_mask` finds the small cells of a table and the further cells that
@@ -22,20 +40,26 @@ reporting layer's (:mod:`analysis.reporting.suppression`).
 
 from __future__ import annotations
 
+import base64
+import binascii
+import contextlib
 import hashlib
 import hmac
 import os
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 __all__ = [
+    "CPR_MASK",
     "CPR_PATTERN",
+    "CprValueError",
     "KEY_ENV",
+    "KEY_FILE_NAME",
     "MIN_GROUP_FLOOR",
     "COMPLEMENT",
     "COMPLEMENT_LABEL",
@@ -43,9 +67,21 @@ __all__ = [
     "SMALL",
     "SMALL_VALUE_LABEL",
     "cell_marks",
+    "MIN_KEY_BYTES",
+    "PERSON_MASK",
+    "PSEUDONYM_PATTERN",
+    "PseudonymKeyError",
+    "check_key",
     "check_min_group",
+    "cpr_date_is_valid",
+    "cpr_digits",
     "find_cpr",
+    "key_fingerprint",
+    "key_problem",
     "load_key",
+    "mask_cpr",
+    "mask_cpr_column",
+    "mask_person_data",
     "pseudonymise",
     "open_top",
     "pseudonymise_column",
@@ -55,84 +91,435 @@ __all__ = [
     "suppression_marks",
     "suppression_mask",
     "suppression_notes",
+    "write_key_file",
 ]
 
 KEY_ENV = "ANALYSIS_PSEUDONYM_KEY"
+#: The key file's name; the data layer keeps it beside the warehouse.
+KEY_FILE_NAME = "pseudonym.key"
+#: The fewest bytes of key material (after decoding from hex or base64) a key may have.
+MIN_KEY_BYTES = 32
+#: The fewest different byte values among a key's bytes (32 random bytes have about 30).
+_MIN_DISTINCT_BYTES = 16
+#: The fixed text whose HMAC under the key is the key's fingerprint.
+_FINGERPRINT_TEXT = b"analysis.privacy: pseudonym key fingerprint, version 1"
 
-#: A CPR-shaped string: a valid day and month, two year digits, an optional hyphen and four digits, not part of a
-#: longer number.
-CPR_PATTERN = r"(?<!\d)(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d{2}-?\d{4}(?!\d)"
+# A day of 01-31, or 61-91 (a substitute number, erstatningspersonnummer: day plus 60), and a month of 01-12
+# (lenient on purpose: a typo in a CPR number is still person data; the date's validity is checked where a CPR
+# column is read, see cpr_date_is_valid).
+_DAY_MONTH = r"(?:0[1-9]|[12]\d|3[01]|6[1-9]|[78]\d|9[01])(?:0[1-9]|1[0-2])"
+# Between date and serial: nothing, one space, or a hyphen/dash, slash or dot with at most one space either side.
+_SEPARATOR = r"(?:[ \u00a0]?[-/.\u2010-\u2015\u2212][ \u00a0]?|[ \u00a0])?"
+
+#: A CPR-shaped string: a day 01-31 (or 61-91) and a month 01-12, two year digits, an optional separator (hyphen,
+#: slash, dot, space) and four digits, not part of a longer number nor followed by decimals.
+CPR_PATTERN = rf"(?<!\d)(?<!\d[.,]){_DAY_MONTH}\d{{2}}{_SEPARATOR}\d{{4}}(?![.,]?\d)"
 _CPR = re.compile(CPR_PATTERN)
-_CPR_EXACT = re.compile(r"^\s*(\d{6})-?(\d{4})\s*$")
+_CPR_EXACT = re.compile(rf"^\s*(\d{{6}}){_SEPARATOR}(\d{{4}})\s*$")
+
+#: What a CPR-shaped number in free text is replaced by.
+CPR_MASK = "[CPR]"
+#: A pseudonym as :func:`pseudonymise` writes it.
+PSEUDONYM_PATTERN = r"\bP-[0-9a-f]{4}(?:-[0-9a-f]{4}){3}\b"
+_PSEUDONYM = re.compile(PSEUDONYM_PATTERN)
+#: What a pseudonym in a report's text is replaced by.
+PERSON_MASK = "[person]"
+
+_DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+class PseudonymKeyError(ValueError):
+    """The pseudonymisation key is missing, too weak, unreadable, or given twice with different values."""
+
+
+class CprValueError(ValueError):
+    """A value of a CPR column is empty or not a CPR number; the message names the row, never the value.
+
+    Attributes
+    ----------
+    source, column : str
+        The file and column.
+    row : int
+        The source's row number.
+    expected, found_text : str
+        What was expected, and a description of what was found (never the value itself).
+    """
+
+    def __init__(self, source: str, column: str, row: int, expected: str, found_text: str):
+        self.source, self.column, self.row = source, column, row
+        self.expected, self.found_text = expected, found_text
+        super().__init__(f"{source}, row {row}, column '{column}': expected {expected}, found {found_text}")
+
+
+# CPR numbers ------------------------------------------------------------------------------------------------------
 
 
 def find_cpr(text: str) -> list[str]:
-    """All CPR-shaped substrings of ``text`` (for scanning outputs)."""
+    """All CPR-shaped substrings of ``text`` (for scanning inputs and outputs).
+
+    >>> find_cpr("borger 010203 1234, cpr 010203/1234; 010203.1234 og 0102031234")
+    ['010203 1234', '010203/1234', '010203.1234', '0102031234']
+    >>> find_cpr("3213991234 (dag 32), 0113991234 (måned 13), 1.234.567,89 kr., 0102031234,50 kr., 2024-01-01")
+    []
+    """
     return _CPR.findall(text)
 
 
-def load_key(key_file: Path | None = None) -> bytes:
-    """The pseudonymisation key: from ``ANALYSIS_PSEUDONYM_KEY``, else from ``key_file``, made on first use.
+def mask_cpr(value: object) -> object:
+    """``value`` with every CPR-shaped number replaced by :data:`CPR_MASK`; values that are not text unchanged.
+
+    >>> mask_cpr("Botilbud for 010203 1234"), mask_cpr(12.5), mask_cpr(None)
+    ('Botilbud for [CPR]', 12.5, None)
+    """
+    return _CPR.sub(CPR_MASK, value) if isinstance(value, str) else value
+
+
+def mask_person_data(value: object) -> object:
+    """``value`` with CPR-shaped numbers and pseudonyms masked (for text a report prints); other values unchanged.
+
+    >>> mask_person_data("sag 1, P-0a1b-2c3d-4e5f-6789: cpr 010203/1234")
+    'sag 1, [person]: cpr [CPR]'
+    """
+    return _PSEUDONYM.sub(PERSON_MASK, _CPR.sub(CPR_MASK, value)) if isinstance(value, str) else value
+
+
+def mask_cpr_column(values: pd.Series) -> pd.Series:
+    """A column with the CPR-shaped numbers of its text masked (see :func:`mask_cpr`); other cells unchanged.
 
     Parameters
     ----------
-    key_file
-        Where the key is kept when the environment variable is unset; defaults to ``pseudonym.key`` in the
-        warehouse's data directory.
-    """
-    env = os.environ.get(KEY_ENV)
-    if env:
-        return env.encode("utf-8")
-    if key_file is None:
-        from analysis.paths import data_dir
+    values : pandas.Series
+        Cells of a text column (text, None or numbers as a file gave them).
 
-        key_file = data_dir() / "pseudonym.key"
+    Returns
+    -------
+    pandas.Series
+        Same index, object dtype.
+    """
+    return pd.Series([mask_cpr(v) for v in values], index=values.index, dtype=object)
+
+
+def cpr_digits(value: object) -> str | None:
+    """The ten digits of a CPR number written with or without a separator, or None when it is not one.
+
+    >>> cpr_digits("010203-1234"), cpr_digits(" 010203 1234 "), cpr_digits("010203/1234"), cpr_digits("12-34")
+    ('0102031234', '0102031234', '0102031234', None)
+    """
+    m = _CPR_EXACT.match(str(value))
+    return m.group(1) + m.group(2) if m else None
+
+
+def cpr_date_is_valid(cpr: str) -> bool:
+    """True when the CPR number's first six digits are a possible date (DDMMYY).
+
+    29 February counts as possible in years divisible by 4 (the century is not needed: 1900 and 1800 are the
+    only such years that were not leap years, and the two year digits cannot tell them from 2000). Substitute
+    numbers (erstatningspersonnumre, day plus 60) count as impossible.
+
+    >>> [cpr_date_is_valid(c) for c in ("010203-1234", "3102851234", "2902841234", "2902851234", "0113001234")]
+    [True, False, True, False, False]
+    """
+    digits = cpr_digits(cpr)
+    if digits is None:
+        return False
+    day, month, year = int(digits[:2]), int(digits[2:4]), int(digits[4:6])
+    if not 1 <= month <= 12:
+        return False
+    last = 28 if month == 2 and year % 4 else _DAYS_IN_MONTH[month - 1]
+    return 1 <= day <= last
+
+
+# The key ----------------------------------------------------------------------------------------------------------
+
+_HEX = re.compile(r"^[0-9a-fA-F]+$")
+_BASE64 = re.compile(r"^(?:[A-Za-z0-9+/]+|[A-Za-z0-9_-]+)={0,2}$")
+_RULE = (
+    f"a key must be at least {MIN_KEY_BYTES} random bytes, written as 64 hex digits or 44 base64 characters (make "
+    'one with: python -c "import secrets; print(secrets.token_hex(32))")'
+)
+
+
+def _key_material(text: str) -> bytes | None:
+    """The bytes a key text stands for: hex first, then base64 (standard or URL-safe); None for other text."""
+    if _HEX.match(text) and len(text) % 2 == 0:
+        return bytes.fromhex(text)
+    if _BASE64.match(text):
+        body = text.rstrip("=")
+        padded = body + "=" * (-len(body) % 4)
+        try:
+            altchars = b"-_" if ("-" in body or "_" in body) else None
+            return base64.b64decode(padded, altchars=altchars, validate=True)
+        except (binascii.Error, ValueError):
+            return None
+    return None
+
+
+def key_problem(key: str | bytes) -> str | None:
+    """What is wrong with a key, in words that complete "the key from X ...", or None for a good key.
+
+    A key is text (hex or base64; surrounding whitespace ignored) or raw bytes. It must stand for at least
+    :data:`MIN_KEY_BYTES` bytes with at least 16 different byte values among them.
+
+    >>> key_problem(b""), key_problem("  "), key_problem("1")
+    ('is empty (0 bytes)', 'holds only whitespace', 'holds 1 character, not hex or base64 text of 32 bytes')
+    >>> key_problem("ab" * 32)
+    'is not random: its 32 bytes take only 1 different values'
+    >>> key_problem("0123456789abcdef" * 4) is not None, key_problem(bytes(range(32)).hex())
+    (True, None)
+    """
+    if isinstance(key, bytes):
+        if not key:
+            return "is empty (0 bytes)"
+        try:
+            text = key.decode("ascii")
+        except UnicodeDecodeError:
+            text = None
+        if text is None:  # raw bytes, as a caller may pass them
+            material = key
+            if len(material) < MIN_KEY_BYTES:
+                return f"holds {len(material)} bytes, fewer than {MIN_KEY_BYTES}"
+            return _variety(material)
+    else:
+        text = key
+    if not text:
+        return "is empty (0 bytes)"
+    text = text.strip()
+    if not text:
+        return "holds only whitespace"
+    material = _key_material(text)
+    n = len(text)
+    chars = f"{n} character{'s' if n != 1 else ''}"
+    if material is None:
+        return f"holds {chars}, not hex or base64 text of {MIN_KEY_BYTES} bytes"
+    if len(material) < MIN_KEY_BYTES:
+        return (
+            f"holds {len(material)} bytes of key material (decoded from {chars}), fewer than {MIN_KEY_BYTES}"
+        )
+    return _variety(material)
+
+
+def _variety(material: bytes) -> str | None:
+    distinct = len(set(material))
+    if distinct < _MIN_DISTINCT_BYTES:
+        return f"is not random: its {len(material)} bytes take only {distinct} different values"
+    return None
+
+
+def check_key(key: str | bytes, origin: str, hint: str = "") -> bytes:
+    """The key as the bytes HMAC uses (text stripped of surrounding whitespace), after checking its strength.
+
+    Parameters
+    ----------
+    key : str or bytes
+        The key as read (text) or given (bytes).
+    origin : str
+        Where it came from, for the message (e.g. ``"the key file data/pseudonym.key"``).
+    hint : str, optional
+        What to do about it, added to the message after the problem.
+
+    Raises
+    ------
+    PseudonymKeyError
+        When :func:`key_problem` finds something wrong; the message names ``origin`` and never shows the key.
+    """
+    problem = key_problem(key)
+    if problem is not None:
+        raise PseudonymKeyError(f"the pseudonymisation key from {origin} {problem}{hint}; {_RULE}")
+    if isinstance(key, str):
+        return key.strip().encode("utf-8")
+    try:
+        return key.decode("ascii").strip().encode("ascii")
+    except UnicodeDecodeError:
+        return key
+
+
+def key_fingerprint(key: bytes) -> str:
+    """A fingerprint of the key: HMAC-SHA256 of a fixed text, 32 hex digits; it does not reveal the key.
+
+    >>> len(key_fingerprint(b"k")), key_fingerprint(b"j") == key_fingerprint(b"k")
+    (32, False)
+    """
+    return hmac.new(key, _FINGERPRINT_TEXT, hashlib.sha256).hexdigest()[:32]
+
+
+def _read_key_file(path: Path) -> bytes:
+    origin = f"the key file {path}"
+    if path.is_dir():
+        raise PseudonymKeyError(f"{origin} is a folder, not a file")
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise PseudonymKeyError(f"cannot read {origin}: {e.strerror or e}") from None
+    hint = ""
+    if not raw.strip():
+        hint = (
+            " (perhaps the disk filled while it was first written). If no case extract was loaded with it, delete "
+            "it and the next case load makes a new key; otherwise restore the key from your backup"
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PseudonymKeyError(f"{origin} is not text (hex or base64); {_RULE}") from None
+    return check_key(text, origin, hint)
+
+
+def write_key_file(path: str | os.PathLike) -> bytes:
+    """Make a new key file: 32 random bytes as 64 hex digits, written atomically with mode 0600.
+
+    The key is written to a temporary file beside ``path``, flushed to disk (fsync) and then linked to
+    ``path``, which never exists half-written; the folder is synced too. When another process made the key file
+    in the meantime, that key is used (so two first loads at once agree on one key).
+
+    Returns
+    -------
+    bytes
+        The key as :func:`load_key` returns it.
+
+    Raises
+    ------
+    PseudonymKeyError
+        When the file cannot be written (the message names it and the cause, e.g. a full disk); nothing is left.
+    """
+    path = Path(path)
+    text = secrets.token_hex(MIN_KEY_BYTES)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            if hasattr(os, "fchmod"):
+                os.fchmod(fd, 0o600)
+            data = (text + "\n").encode("ascii")
+            written = 0
+            while written < len(data):
+                written += os.write(fd, data[written:])
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(tmp, path)  # an atomic rename that never replaces a key another process just made
+        except FileExistsError:
+            return _read_key_file(path)
+        except OSError:  # a file system without hard links
+            if path.exists():
+                return _read_key_file(path)
+            os.replace(tmp, path)
+        _sync_folder(path.parent)
+    except OSError as e:
+        raise PseudonymKeyError(
+            f"cannot write the pseudonymisation key file {path}: {e.strerror or e}; no key was made"
+        ) from None
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+    return text.encode("ascii")
+
+
+def _sync_folder(folder: Path) -> None:
+    if os.name == "nt":  # pragma: no cover - folders cannot be opened on Windows
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def load_key(
+    key_file: str | os.PathLike, *, environ: Mapping[str, str] | None = None, create: bool = True
+) -> bytes:
+    """The pseudonymisation key: from ``ANALYSIS_PSEUDONYM_KEY`` or ``key_file``; a new key file on first use.
+
+    Parameters
+    ----------
+    key_file : path
+        The key file (the data layer passes ``pseudonym.key`` beside the warehouse).
+    environ : mapping, optional
+        The environment to read ``ANALYSIS_PSEUDONYM_KEY`` from; default ``os.environ``.
+    create : bool, default True
+        Make ``key_file`` (see :func:`write_key_file`) when neither the variable nor the file holds a key.
+
+    Returns
+    -------
+    bytes
+        The HMAC key: the key text without surrounding whitespace, as bytes.
+
+    Raises
+    ------
+    PseudonymKeyError
+        For a key that breaks the rule of :func:`key_problem` (naming the variable or the file), a variable set
+        to an empty text, a variable and a file that hold different keys, or a key file that cannot be read or
+        written.
+    """
+    environ = os.environ if environ is None else environ
     key_file = Path(key_file)
-    if not key_file.exists():
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32) + "\n")
-    return key_file.read_text("utf-8").strip().encode("utf-8")
+    env = environ.get(KEY_ENV)
+    env_key = None
+    if env is not None:
+        if not env.strip():
+            raise PseudonymKeyError(
+                f"the environment variable {KEY_ENV} is set but empty; unset it to use the key file {key_file}, "
+                f"or set it to the key ({_RULE})"
+            )
+        env_key = check_key(env, f"the environment variable {KEY_ENV}")
+    file_key = _read_key_file(key_file) if key_file.exists() else None
+    if env_key is not None and file_key is not None and not hmac.compare_digest(env_key, file_key):
+        raise PseudonymKeyError(
+            f"the environment variable {KEY_ENV} and the key file {key_file} hold different pseudonymisation "
+            "keys; pseudonyms made under one do not match the other. Keep the one this warehouse was made with "
+            "and remove the other (unset the variable, or move the file away)"
+        )
+    if env_key is not None:
+        return env_key
+    if file_key is not None:
+        return file_key
+    if not create:
+        raise PseudonymKeyError(f"no pseudonymisation key: {KEY_ENV} is not set and there is no {key_file}")
+    return write_key_file(key_file)
 
 
 def pseudonymise(cpr: str, key: bytes) -> str:
-    """The pseudonym of one CPR number (with or without the hyphen) under ``key``.
+    """The pseudonym of one CPR number (with or without a separator) under ``key``.
 
-    >>> pseudonymise("010203-1234", b"k") == pseudonymise("0102031234", b"k")
+    >>> pseudonymise("010203-1234", b"k") == pseudonymise("0102031234", b"k") == pseudonymise("010203 1234", b"k")
     True
     >>> pseudonymise("0102031234", b"k").startswith("P-")
     True
     """
-    m = _CPR_EXACT.match(str(cpr))
-    if not m:
-        raise ValueError(f"expected a CPR number of 10 digits (DDMMYY-SSSS), found {cpr!r}")
-    digest = hmac.new(key, (m.group(1) + m.group(2)).encode("ascii"), hashlib.sha256).hexdigest()[:16]
+    digits = cpr_digits(cpr)
+    if digits is None:
+        raise ValueError("expected a CPR number of 10 digits (DDMMYY-SSSS)")
+    digest = hmac.new(key, digits.encode("ascii"), hashlib.sha256).hexdigest()[:16]
     return "P-" + "-".join(digest[i : i + 4] for i in range(0, 16, 4))
 
 
 def pseudonymise_column(
     values: pd.Series, key: bytes, *, source: str, column: str, first_row: int = 1
 ) -> pd.Series:
-    """Pseudonymise a column of CPR numbers; a missing or malformed one raises an error naming its row.
+    """Pseudonymise a column of CPR numbers under a key that passes :func:`check_key`.
 
-    The error never repeats the malformed value, which may itself be person data.
+    Raises
+    ------
+    PseudonymKeyError
+        For a weak key (see :func:`key_problem`).
+    CprValueError
+        For a missing or malformed CPR number, naming its row; the error never repeats the value, which may
+        itself be person data.
     """
-    from analysis.data.schema import SchemaError
-
+    key = check_key(key, "the key given for pseudonymisation")
     out = []
     for i, v in enumerate(values):
         if v is None or (not isinstance(v, str) and pd.isna(v)):
-            raise SchemaError(source, "a CPR number", row=i + first_row, column=column, found_text="empty")
+            raise CprValueError(source, column, i + first_row, "a CPR number", "empty")
         try:
             out.append(pseudonymise(str(v), key))
         except ValueError:
-            raise SchemaError(
+            raise CprValueError(
                 source,
+                column,
+                i + first_row,
                 "a CPR number of 10 digits (DDMMYY-SSSS)",
-                row=i + first_row,
-                column=column,
-                found_text="a value of another form",
+                "a value of another form",
             ) from None
     return pd.Series(out, index=values.index, dtype=object)
 

@@ -7,8 +7,18 @@ case number, sector, measure, paragraph, provider, start and end date, monthly c
 
 Privacy
     The ``cpr`` column goes through :func:`analysis.data.cases.ingest_cases`, which replaces it by a keyed pseudonym
-    before anything is validated or stored. No error message repeats a CPR number or any value that looks like one:
-    an error names the row and the column and says what was expected.
+    before anything is validated or stored (a CPR number may be written ``DDMMYY-SSSS``, with a space, slash or dot,
+    or as ten digits). The key must be strong (:func:`analysis.privacy.key_problem`), and a warehouse whose person
+    ids were made under another key refuses the load (:func:`analysis.data.cases.check_warehouse_key`). No error
+    message repeats a CPR number or any value that looks like one: an error names the row and the column and says
+    what was expected.
+CPR numbers elsewhere in the file
+    A CPR-shaped number (:data:`analysis.privacy.CPR_PATTERN`: with a hyphen, space, slash, dot or no separator,
+    a day and a month in range) in the free-text columns ``measure`` and ``paragraph`` is MASKED: replaced by
+    ``[CPR]`` before anything is stored, and the cells are counted (finding ``cpr_in_text``, with row and column,
+    never the value). A CPR-shaped case number is REFUSED, since a masked case number would no longer identify the
+    case. A CPR number whose date is impossible (31 April, month 13, a substitute number) is pseudonymised and
+    loaded, and counted (finding ``cpr_invalid_date``).
 Rows that cannot be loaded
     A case without a CPR number cannot be pseudonymised or linked to the person's other cases. By default
     (``missing_cpr: skip``) such rows are skipped and counted, and the count is kept with the load and shown in the
@@ -19,6 +29,7 @@ Rows that cannot be loaded
     value with no translation, a case number used twice) refuses the file with an error naming the row and column.
 What else is checked
     Function codes unknown to the package's chart-of-accounts list, or retired: counted, loaded as given.
+    Examples of findings name the case number and the file's row, never a person (no CPR number, no pseudonym).
 Loading
     Cases are upserted by municipality and case number: a later extract replaces the cases it holds and keeps
     the others.
@@ -33,12 +44,14 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from analysis.data import cases as case_ingest
 from analysis.data import loads
 from analysis.data.cases import ingest_cases
 from analysis.data.ledger import chart_of_accounts
 from analysis.data.loads import ColumnMapping, Finding, LoadResult, shown
 from analysis.data.schema import SchemaError
-from analysis.privacy import load_key, pseudonymise
+from analysis.errors import ConfigurationError
+from analysis.privacy import PseudonymKeyError, check_key, cpr_date_is_valid, find_cpr, mask_cpr
 
 __all__ = ["FIELDS", "load", "read_extract", "read_mapping"]
 
@@ -87,6 +100,19 @@ def read_mapping(path: str | os.PathLike) -> ColumnMapping:
 
 _empty = loads.is_missing
 
+#: Free-text columns in which CPR-shaped numbers are masked (see the module docstring).
+FREE_TEXT = ("measure", "paragraph")
+
+
+def _key(key: bytes | None) -> bytes:
+    """The key of a load: the one given (checked) or :func:`analysis.data.cases.pseudonym_key`."""
+    if key is None:
+        return case_ingest.pseudonym_key()
+    try:
+        return check_key(key, "the key given to the case loader")
+    except PseudonymKeyError as e:
+        raise ConfigurationError(str(e)) from None
+
 
 def _date(d: Any) -> str:
     return f"{pd.Timestamp(d):%d.%m.%Y}"
@@ -111,7 +137,7 @@ def read_extract(
     municipality_code
         The paying municipality, when neither the extract nor the mapping says.
     key
-        The pseudonymisation key; default :func:`analysis.privacy.load_key`.
+        The pseudonymisation key (at least 32 random bytes); default :func:`analysis.data.cases.pseudonym_key`.
     examples
         Examples kept per finding.
 
@@ -128,7 +154,7 @@ def read_extract(
     """
     if not isinstance(mapping, ColumnMapping):
         mapping = read_mapping(mapping)
-    key = load_key() if key is None else key
+    key = _key(key)
     table = loads.read_file(path, mapping.format)
     df = loads.select_columns(table, mapping)
     source = table.source
@@ -157,6 +183,16 @@ def read_extract(
             found_text="empty",
         )
     case_ids = df["case_id"].map(lambda v: None if _empty(v) else str(v).strip())
+    for v, row in zip(case_ids, rows, strict=True):
+        if isinstance(v, str) and find_cpr(v):
+            raise SchemaError(
+                source,
+                "a case number that is not CPR-shaped (a CPR number is never stored; export the case system's "
+                "own case number)",
+                row=int(row),
+                column=col["case_id"],
+                found_text="a CPR-shaped value (not shown)",
+            )
     findings.append(
         Finding(
             "missing_cpr",
@@ -233,13 +269,10 @@ def read_extract(
         registered = cost.notna().tolist()
 
     backwards = (end.notna() & (end < start)).to_numpy() & ~no_cpr
-    ex = []
-    for i in np.flatnonzero(backwards)[:examples]:
-        try:
-            who = pseudonymise(str(df["cpr"].iloc[i]), key)
-        except ValueError:
-            who = "ugyldigt CPR-nummer"
-        ex.append(f"sag {case_ids.iloc[i]}, {who}: start {_date(start.iloc[i])}, slut {_date(end.iloc[i])}")
+    ex = [
+        f"sag {case_ids.iloc[i]} (række {int(rows[i])}): start {_date(start.iloc[i])}, slut {_date(end.iloc[i])}"
+        for i in np.flatnonzero(backwards)[:examples]
+    ]
     findings.append(
         Finding(
             "end_before_start",
@@ -252,16 +285,56 @@ def read_extract(
     if backwards.any():
         skipped["ends before it starts"] = int(backwards.sum())
 
+    bad_date = np.array(
+        [
+            not n and not b and not cpr_date_is_valid(v)
+            for v, n, b in zip(df["cpr"], no_cpr, backwards, strict=True)
+        ],
+        dtype=bool,
+    )  # a malformed CPR number (not 10 digits) is refused by the ingest below, naming its row
+    findings.append(
+        Finding(
+            "cpr_invalid_date",
+            int(bad_date.sum()),
+            "sager",
+            [f"sag {case_ids.iloc[i]} (række {int(rows[i])})" for i in np.flatnonzero(bad_date)[:examples]],
+            "indlæst; ret CPR-nummeret i fagsystemet, eller er det et erstatningsnummer?"
+            if bad_date.any()
+            else "",
+        )
+    )
+
+    masked_cells = []
+    texts = {}
+    for name in FREE_TEXT:
+        if name not in df.columns:
+            continue
+        clean = df[name].map(lambda v: None if _empty(v) else str(v).strip())
+        masked = clean.map(mask_cpr)
+        hit = np.array(
+            [isinstance(a, str) and a != b for a, b in zip(masked, clean, strict=True)], dtype=bool
+        )
+        masked_cells += [(int(rows[i]), col[name]) for i in np.flatnonzero(hit)]
+        texts[name] = masked
+    masked_cells.sort()
+    findings.append(
+        Finding(
+            "cpr_in_text",
+            len(masked_cells),
+            "felter",
+            [f"række {r}, kolonne {c}" for r, c in masked_cells[:examples]],
+            "CPR-nummeret er erstattet af [CPR] ved indlæsning" if masked_cells else "",
+        )
+    )
+
     raw = pd.DataFrame(
         {
             "cpr": df["cpr"].map(lambda v: None if _empty(v) else str(v).strip()),
             "case_id": case_ids,
             "municipality_code": df["municipality_code"],
             "sector": df["sector"],
-            "measure": df["measure"].map(lambda v: None if _empty(v) else str(v).strip()),
-            "paragraph": df["paragraph"].map(lambda v: None if _empty(v) else str(v).strip())
-            if "paragraph" in df.columns
-            else None,
+            "measure": texts["measure"],
+            "paragraph": texts.get("paragraph"),
             "function_code": pd.Series(functions, index=df.index, dtype=object),
             "provider": df["provider"],
             "start_date": start,
@@ -286,7 +359,7 @@ def read_extract(
 
     def described(mask: pd.Series) -> list[str]:
         sub = cases[mask.to_numpy()].head(examples)
-        return [f"sag {r.case_id}, {r.person_id}: {r.function_code}" for r in sub.itertuples()]
+        return [f"sag {r.case_id}: {r.function_code}" for r in sub.itertuples()]
 
     codes = ", ".join(sorted(cases.loc[unknown.to_numpy(), "function_code"].unique()))
     findings.append(
@@ -335,17 +408,30 @@ def load(
     municipality_code
         The paying municipality, when neither the extract nor the mapping says.
     key
-        The pseudonymisation key; default :func:`analysis.privacy.load_key`.
+        The pseudonymisation key (at least 32 random bytes); default :func:`analysis.data.cases.pseudonym_key`.
+
+    Raises
+    ------
+    SchemaError
+        For a file that cannot be read (naming the row and column, never a CPR number).
+    ConfigurationError
+        For a weak key.
+    DataError
+        When the warehouse's person ids were made under another key ("this warehouse was pseudonymised with
+        another key"); nothing is written.
     """
     if not isinstance(mapping, ColumnMapping):
         mapping = read_mapping(mapping)
+    key = _key(key)
+    case_ingest.check_warehouse_key(con, key)
     cases, skipped, findings, rows, table = read_extract(
         path, mapping, municipality_code=municipality_code, key=key
     )
+    case_ingest.check_warehouse_key(con, key, cases)
     munis = sorted(set(cases["municipality_code"])) or ([municipality_code] if municipality_code else [])
     for f in findings:
         f.municipality_code = int(munis[0]) if len(munis) == 1 else None
-    return loads.write(
+    result = loads.write(
         con,
         "cases",
         cases,
@@ -361,3 +447,5 @@ def load(
         rows=rows,
         columns=cases.attrs["columns"],
     )
+    case_ingest.record_warehouse_key(con, key)
+    return result

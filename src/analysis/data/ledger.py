@@ -44,6 +44,7 @@ import pandas as pd
 from analysis.data import loads
 from analysis.data.loads import ColumnMapping, Finding, LoadResult, kr
 from analysis.data.schema import SchemaError
+from analysis.privacy import mask_cpr
 
 __all__ = [
     "ART_GROUPS",
@@ -217,6 +218,7 @@ def read_postings(
     )
     for name in ("art", "dranst", "posting_id", "text"):
         postings[name] = df[name].map(_text_code).to_numpy(dtype=object) if name in df.columns else None
+    postings[["posting_id", "text"]] = postings[["posting_id", "text"]].map(mask_cpr)  # CPR-shaped -> '[CPR]'
     if "dranst" in df.columns:
         postings["dranst"] = postings["dranst"].map(lambda d: d.split()[0] if isinstance(d, str) else d)
     postings.attrs["columns"] = {k: v for k, v in col.items() if k in df.columns}

@@ -47,7 +47,7 @@ import yaml
 from analysis.data import reference
 from analysis.data.schema import TABLES, SchemaError, validate
 from analysis.data.warehouse import create_schema, fetch_one, read_meta, write_meta
-from analysis.privacy import CPR_PATTERN
+from analysis.privacy import CPR_PATTERN, mask_cpr
 
 __all__ = [
     "FINDINGS_TABLE",
@@ -1107,8 +1107,8 @@ def write(
                         f.check,
                         f.count,
                         f.unit,
-                        json.dumps(f.examples, ensure_ascii=False),
-                        f.note,
+                        json.dumps([mask_cpr(e) for e in f.examples], ensure_ascii=False),
+                        mask_cpr(f.note),
                     ],
                 )
             con.execute("COMMIT")

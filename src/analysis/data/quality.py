@@ -6,14 +6,19 @@ Checks made when a file is loaded, kept with the load (table ``_findings``)
     On ledger exports (:mod:`analysis.data.ledger`): unknown or retired function codes, postings on the wrong type
     of account, negative postings, duplicate postings (counted in postings). On case extracts
     (:mod:`analysis.data.case_extract`): cases without a CPR number and cases that end before they start (both
-    skipped on ingest and counted here), unknown or retired function codes (counted in cases). They need the file:
-    the warehouse keeps months, not postings, and never a row without a pseudonym.
+    skipped on ingest and counted here), unknown or retired function codes (counted in cases), CPR numbers with an
+    impossible date (counted in cases) and CPR-shaped numbers masked in free text (counted in cells). They need the
+    file: the warehouse keeps months, not postings, never a row without a pseudonym, and never a CPR number.
 Checks made on the warehouse when the report runs
     Missing months in the ledger, and spending without activity (:func:`missing_months`,
     :func:`spending_without_activity`), for the function areas the workbench analyses (table ``function_areas``).
+    The plausibility of the cases (:func:`overlapping_cases`, :func:`future_starts`,
+    :func:`costs_without_registration`): the same measure twice at once for one person, cases starting after the
+    report's last year, and monthly costs on cases not registered on the person's CPR number.
 
 Every finding is counted and comes with a few examples that carry no person data: row numbers, voucher and case
-numbers, pseudonyms, amounts.
+numbers, amounts, dates; never a CPR number or a person's pseudonym. :func:`findings` masks both once more in
+everything it returns (:func:`analysis.privacy.mask_person_data`), also in findings a warehouse kept from before.
 
 :func:`inject_faults` copies the sample warehouse and loads a ledger export and a case extract with deliberately
 injected faults through the real loaders, so that the report can be seen, and tested, with findings::
@@ -42,11 +47,14 @@ import pandas as pd
 from analysis.data import loads
 from analysis.data.loads import FINDINGS_TABLE, LOADS_TABLE, Finding
 from analysis.data.warehouse import fetch_one
+from analysis.errors import AnalysisError
+from analysis.privacy import mask_person_data
 
 __all__ = [
     "CHECKS",
     "SERIES_CHECKS",
     "Check",
+    "costs_without_registration",
     "count_text",
     "explain_rows",
     "files_intro",
@@ -58,9 +66,11 @@ __all__ = [
     "reconcile_ledger",
     "report_findings",
     "series_breaks",
+    "future_starts",
     "inject_faults",
     "loaded_files",
     "missing_months",
+    "overlapping_cases",
     "reason_da",
     "spending_without_activity",
     "summary",
@@ -133,6 +143,38 @@ CHECKS: dict[str, Check] = {
         "Sager, der slutter før de starter",
         ("cases",),
         "sager med en slutdato før startdatoen; de springes over ved indlæsning og tælles her.",
+    ),
+    "cpr_invalid_date": Check(
+        "CPR-numre med umulig dato",
+        ("cases",),
+        "sager, hvis CPR-nummer ikke begynder med en mulig dato (fx 31. april eller måned 13). Sagerne indlæses "
+        "med pseudonym som andre; CPR-nummeret bør rettes i fagsystemet. Erstatningsnumre (dag + 60) tælles også.",
+    ),
+    "cpr_in_text": Check(
+        "CPR-numre i fritekst",
+        ("cases",),
+        "felter med fritekst (ydelse, paragraf), der rummer et tal formet som et CPR-nummer (dag og måned, to "
+        "cifre for året, evt. bindestreg, mellemrum, skråstreg eller punktum og fire cifre). Tallet erstattes af "
+        "[CPR] ved indlæsning og gemmes aldrig; fritekst i fagsystemet bør ikke rumme CPR-numre.",
+    ),
+    "overlapping_cases": Check(
+        "Overlappende sager om samme ydelse",
+        ("warehouse",),
+        "sager, der løber samtidig med en tidligere startet sag om samme ydelse for samme person (mindst én fælles "
+        "dag; slutdatoen regnes med): mulige dobbeltregistreringer. På børne- og familieområdet kan søskendes "
+        "sager stå på familiens indeksperson; fordelingen på sektorer står i bemærkningen.",
+    ),
+    "future_start": Check(
+        "Sager, der starter efter rapportens sidste år",
+        ("warehouse",),
+        "sager med en startdato efter 31. december i rapportens sidste år: planlagte sager eller tastefejl i "
+        "datoen.",
+    ),
+    "cost_without_registration": Check(
+        "Udgift uden CPR-registrering",
+        ("warehouse",),
+        "sager med en månedlig udgift, som ikke er registreret på personens CPR-nummer i økonomisystemet. "
+        "Krydssektoranalysen bruger da ydelsens gennemsnitspris i stedet for udgiften.",
     ),
     "spending_without_activity": Check(
         "Udgift uden aktivitet",
@@ -256,6 +298,140 @@ def spending_without_activity(
     return Finding("spending_without_activity", len(hits), "funktioner og år", ex[:examples], note)
 
 
+_SECTOR_NAMES = {
+    "employment": "beskæftigelse",
+    "children_families": "børn og familie",
+    "adults_social": "voksne",
+    "health": "sundhed",
+}
+
+
+def _cases(con: duckdb.DuckDBPyConnection, municipality_code: int) -> pd.DataFrame:
+    """The municipality's cases (no person data leaves this module: examples use case numbers only)."""
+    if not _table_exists(con, "cases"):
+        return pd.DataFrame()
+    return con.execute(
+        "SELECT case_id, person_id, sector, measure, start_date, end_date, monthly_cost_dkk, cpr_registered "
+        "FROM cases WHERE municipality_code = ? ORDER BY case_id",
+        [int(municipality_code)],
+    ).df()
+
+
+_NO_CASES = "ingen sager i lageret for kommunen"
+
+
+def _period(start: object, end: object) -> str:
+    return f"{pd.Timestamp(start):%d.%m.%Y}-" + ("" if pd.isna(end) else f"{pd.Timestamp(end):%d.%m.%Y}")
+
+
+def overlapping_cases(
+    con: duckdb.DuckDBPyConnection, municipality_code: int, years: tuple[int, int], examples: int = 5
+) -> Finding:
+    """Cases that run at the same time as an earlier-started case of the same person and measure.
+
+    Per person and measure the cases are taken in order of start date (then case number); a case counts when it
+    starts on or before the latest end date of the cases before it (a running case has no end). So a measure
+    registered twice counts once, three times at once twice; a case that starts the day after the other ends does
+    not count. The examples name the two case numbers, never the person.
+
+    Parameters
+    ----------
+    con
+        A warehouse connection.
+    municipality_code
+        The municipality.
+    years
+        Not used (every case of the municipality is checked); for the common signature of the checks.
+    examples
+        Examples kept.
+    """
+    cases = _cases(con, municipality_code)
+    if cases.empty:
+        return Finding("overlapping_cases", None, "sager", note=_NO_CASES)
+    keys = ["person_id", "measure"]
+    cases = cases.sort_values([*keys, "start_date", "case_id"], kind="stable").reset_index(drop=True)
+    start = pd.to_datetime(cases["start_date"]).astype("datetime64[us]")
+    never = pd.Timestamp("9999-12-31").as_unit("us")
+    end = (
+        pd.to_datetime(cases["end_date"]).astype("datetime64[us]").fillna(never)
+    )  # a running case never ends
+    groups = [cases[k] for k in keys]
+    latest_before = end.groupby(groups).cummax().groupby(groups).shift()  # latest end of the earlier cases
+    hit = (start <= latest_before).fillna(False).to_numpy(dtype=bool)
+    ex = []
+    for i in cases.index[hit].to_series().sort_values(key=lambda i: cases.loc[i, "case_id"])[:examples]:
+        a = cases.loc[i]
+        earlier = cases.loc[: i - 1]
+        same = earlier[(earlier["person_id"] == a.person_id) & (earlier["measure"] == a.measure)]
+        b = same.loc[end[same.index].idxmax()]  # the earlier case that runs the longest (the first such)
+        ex.append(
+            f"sag {a.case_id} ({_period(a.start_date, a.end_date)}) og sag {b.case_id} "
+            f"({_period(b.start_date, b.end_date)}): {a.measure}"
+        )
+    per_sector = cases.loc[hit, "sector"].value_counts()
+    note = "; ".join(f"{_SECTOR_NAMES.get(k, k)}: {int(n)}" for k, n in per_sector.sort_index().items())
+    return Finding("overlapping_cases", int(hit.sum()), "sager", ex, note)
+
+
+def future_starts(
+    con: duckdb.DuckDBPyConnection, municipality_code: int, years: tuple[int, int], examples: int = 5
+) -> Finding:
+    """Cases whose start date is after 31 December of the report's last year (``years[1]``).
+
+    Parameters
+    ----------
+    con
+        A warehouse connection.
+    municipality_code
+        The municipality.
+    years
+        First and last year of the report; only the last is used.
+    examples
+        Examples kept.
+    """
+    cases = _cases(con, municipality_code)
+    if cases.empty:
+        return Finding("future_start", None, "sager", note=_NO_CASES)
+    limit = pd.Timestamp(int(years[1]), 12, 31)
+    hits = cases[pd.to_datetime(cases["start_date"]) > limit]
+    ex = [
+        f"sag {r.case_id}: start {pd.Timestamp(r.start_date):%d.%m.%Y} ({r.measure})"
+        for r in hits.itertuples()
+    ]
+    note = f"rapportens sidste år: {int(years[1])}" if len(hits) else ""
+    return Finding("future_start", len(hits), "sager", ex[:examples], note)
+
+
+def costs_without_registration(
+    con: duckdb.DuckDBPyConnection, municipality_code: int, years: tuple[int, int], examples: int = 5
+) -> Finding:
+    """Cases with a monthly cost that are not registered on the person's CPR number (``cpr_registered`` false).
+
+    Parameters
+    ----------
+    con
+        A warehouse connection.
+    municipality_code
+        The municipality.
+    years
+        Not used (every case is checked); for the common signature of the checks.
+    examples
+        Examples kept.
+    """
+    cases = _cases(con, municipality_code)
+    if cases.empty:
+        return Finding("cost_without_registration", None, "sager", note=_NO_CASES)
+    registered = cases["cpr_registered"].astype("boolean").fillna(False).astype(bool)
+    hits = cases[~registered & cases["monthly_cost_dkk"].notna()]
+    ex = [
+        f"sag {r.case_id}: {loads.kr(float(r.monthly_cost_dkk))} pr. måned ({r.measure})"
+        for r in hits.itertuples()
+    ]
+    total = float(hits["monthly_cost_dkk"].sum())
+    note = f"i alt {loads.kr(total)} pr. måned" if len(hits) else ""
+    return Finding("cost_without_registration", len(hits), "sager", ex[:examples], note)
+
+
 def findings(
     con: duckdb.DuckDBPyConnection, municipality_code: int, years: tuple[int, int], examples: int = 5
 ) -> pd.DataFrame:
@@ -279,6 +455,7 @@ def findings(
         ``warehouse``), source (a file name, or "lageret"), count (``<NA>`` when the check could not be made), unit,
         examples (list of str), note, loaded_at (when the file was loaded; empty for warehouse checks). A check
         that could not be made has one row, with the kinds of file it needs joined by '/' (``ledger/cases``).
+        CPR-shaped numbers and pseudonyms in source, examples and note are masked (``[CPR]``, ``[person]``).
     """
     recorded = pd.DataFrame()
     if _table_exists(con, FINDINGS_TABLE):
@@ -291,6 +468,9 @@ def findings(
     computed = {
         "missing_months": missing_months(con, municipality_code, years, examples),
         "spending_without_activity": spending_without_activity(con, municipality_code, years, examples),
+        "overlapping_cases": overlapping_cases(con, municipality_code, years, examples),
+        "future_start": future_starts(con, municipality_code, years, examples),
+        "cost_without_registration": costs_without_registration(con, municipality_code, years, examples),
     }
     rows = []
     for check_id, check in CHECKS.items():
@@ -325,6 +505,9 @@ def findings(
         rows, columns=["check", "title", "kind", "source", "count", "unit", "examples", "note", "loaded_at"]
     )
     out["count"] = out["count"].astype("Int64")
+    for col in ("source", "note"):
+        out[col] = out[col].map(mask_person_data)
+    out["examples"] = out["examples"].map(lambda ex: [mask_person_data(e) for e in ex])
     return out
 
 
@@ -360,6 +543,7 @@ def summary(found: pd.DataFrame) -> dict[str, object]:
 _SINGULAR = {
     "posteringer": "postering",
     "sager": "sag",
+    "felter": "felt",
     "måneder": "måned",
     "funktioner og år": "funktion og år",
 }
@@ -414,6 +598,7 @@ def loaded_files(con: duckdb.DuckDBPyConnection, municipality_code: int) -> pd.D
     if df.empty:
         return df
     df = df.drop_duplicates(["kind", "source"], keep="first")
+    df["source"] = df["source"].map(mask_person_data)
     df["skipped"] = df["skipped"].map(lambda text: {reason_da(k): v for k, v in json.loads(text).items()})
     return df[
         ["kind", "source", "loaded_at", "rows_read", "rows_loaded", "rows_skipped", "skipped", "target"]
@@ -774,7 +959,8 @@ def headline(
         ]
         parts = []
         if file_checks:
-            listed = ", ".join(t[0].lower() + t[1:] for t in file_checks)
+            # lower-case the first letter of a title in the sentence, but not of an abbreviation ("CPR-numre")
+            listed = ", ".join(t if t[1:2].isupper() else t[0].lower() + t[1:] for t in file_checks)
             parts.append(
                 f"{checks(len(file_checks))}, fordi der ikke er indlæst {why} for kommunen ({listed})"
             )
@@ -1067,10 +1253,46 @@ def _faulty_cases(code: int, seed: int, path: Path) -> dict[str, int]:
     for i in (n // 5, 2 * n // 3):  # two cases ending the day before they start
         start = dt.datetime.strptime(df.loc[i, "Startdato"], "%d-%m-%Y").date()
         df.loc[i, "Slutdato"] = (start - dt.timedelta(days=1)).strftime("%d-%m-%Y")
-    adult = df.index[(df["Funktion"] != "") & ~df.index.isin([n // 7, n // 3, n // 2, n // 5, 2 * n // 3])]
+    faulty = [n // 7, n // 3, n // 2, n // 5, 2 * n // 3]
+    adult = df.index[(df["Funktion"] != "") & ~df.index.isin(faulty)]
     df.loc[adult[0], "Funktion"] = "5.38.97"  # a function code not in the chart of accounts
+    # New cases (case numbers above the sample's), each with a measure of its own unless it is the duplicate:
+    running = df.index[(df["Slutdato"] == "") & (df["CPR-nr."] != "") & ~df.index.isin([*faulty, adult[0]])]
+    base = df.loc[running[0]]
+    added = [
+        {**base, "Sagsnr.": f"{code}-900001"},  # the same measure registered twice at once
+        {
+            **base,
+            "Sagsnr.": f"{code}-900002",
+            "Ydelse": "Botilbud for 010203 1234",
+            "Paragraf": "§108 cpr 010203/1234",
+        },
+        {**base, "Sagsnr.": f"{code}-900003", "Ydelse": "Planlagt botilbud", "Startdato": "01-03-2031"},
+        {
+            **base,
+            "Sagsnr.": f"{code}-900004",
+            "Ydelse": "Ledsagelse",
+            "Månedlig udgift": "5.000,00",
+            "CPR-registreret": "Nej",
+        },
+        {
+            **base,
+            "Sagsnr.": f"{code}-900005",
+            "CPR-nr.": "310490-2202",
+            "Ydelse": "Ledsageordning",
+        },  # 31 April
+    ]
+    df = pd.concat([df, pd.DataFrame(added)], ignore_index=True)
     df.to_csv(path, sep=";", index=False, encoding="utf-8-sig")
-    return {"missing_cpr": 3, "end_before_start": 2, "unknown_function": 1}
+    return {
+        "missing_cpr": 3,
+        "end_before_start": 2,
+        "unknown_function": 1,
+        "cpr_in_text": 2,
+        "cpr_invalid_date": 1,
+        "future_start": 1,
+        "cost_without_registration": 1,
+    }
 
 
 def inject_faults(
@@ -1086,9 +1308,11 @@ def inject_faults(
     postings on an unknown function (5.38.99), one on a retired one (5.32.32), two on the wrong type of account
     (art 6.5 on 5.38.50; art 8.6 on dranst 1), three negative expense postings, two duplicated postings, and two
     months missing (5.38.59, June and July 2024); a case extract with three cases without a CPR number, two ending
-    before they start and one on an unknown function (5.38.97); and the activity of 5.38.40 in 2024 deleted
-    (spending without activity). The files go through :mod:`analysis.data.ledger` and
-    :mod:`analysis.data.case_extract` as users' files do.
+    before they start, one on an unknown function (5.38.97), and five new cases: a running case registered a
+    second time (one more overlapping case than the sample has), two CPR numbers in the free text of one case
+    (measure and paragraph), a case starting in 2031, a monthly cost on a case not CPR-registered, and a CPR
+    number dated 31 April; and the activity of 5.38.40 in 2024 deleted (spending without activity). The files go
+    through :mod:`analysis.data.ledger` and :mod:`analysis.data.case_extract` as users' files do.
 
     Parameters
     ----------
@@ -1142,6 +1366,7 @@ def inject_faults(
             (folder / "cases.yaml").write_text(_CASES_MAPPING, encoding="utf-8")
             expected_ledger = _faulty_ledger(con, municipality_code, ledger_file)
             expected_cases = _faulty_cases(municipality_code, seed, cases_file)
+            overlaps = overlapping_cases(con, municipality_code, (2018, 2025)).count + 1
             ledger.load(con, ledger_file, folder / "ledger.yaml", municipality_code=municipality_code)
             case_extract.load(con, cases_file, folder / "cases.yaml", municipality_code=municipality_code)
             con.execute(
@@ -1158,8 +1383,10 @@ def inject_faults(
     for check, n in expected_ledger.items():
         expected[(check, "warehouse" if check == "missing_months" else "ledger")] = n
     for check, n in expected_cases.items():
-        expected[(check, "cases")] = n
+        kind = "warehouse" if CHECKS[check].kinds == ("warehouse",) else "cases"
+        expected[(check, kind)] = n
     expected[("spending_without_activity", "warehouse")] = 1
+    expected[("overlapping_cases", "warehouse")] = overlaps
     return expected
 
 
@@ -1175,7 +1402,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     try:
         expected = inject_faults(args.out, municipality_code=args.municipality)
-    except ValueError as e:
+    except (AnalysisError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     print(f"Wrote {args.out}: the sample with known faults for municipality {args.municipality}:")
