@@ -214,7 +214,9 @@ def test_malformed_tables():
         "OMRÅDE;FUNKTION;PRISENHED;TID;INDHOLD\nSyddjurs;5.38.50 Botilbud;Kr. pr. indbygger;2024;2262,6\n"
     )
     # kroner per resident need the population (issue 13: no longer refused outright, converted with FOLK1A)
-    with pytest.raises(SchemaError, match=r"load FOLK1A for 2024 first .*found no population for 706 in 2024"):
+    with pytest.raises(
+        SchemaError, match=r"load FOLK1A for 2024 first .*found no population for 706 in 2024"
+    ):
         statbank.to_accounts(per_resident)
     monthly = statbank.read("OMRÅDE;FUNKTION;TID;INDHOLD\nSyddjurs;53850;2024M01;1\n")
     with pytest.raises(SchemaError, match=r"column 'TID': expected yearly time codes \(2024\), found M"):

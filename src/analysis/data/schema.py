@@ -283,8 +283,8 @@ TABLES: dict[str, Table] = {
                     "provider",
                     "str",
                     "category",
-                    "'internal' (the municipality's own offers) or 'external' (other municipalities, regions, private); "
-                    "'unknown' where the source has no split (Statistikbanken's HAND01)",
+                    "'internal' (the municipality's own offers) or 'external' (other municipalities, regions, "
+                    "private); 'unknown' where the source has no split (Statistikbanken's HAND01)",
                     allowed=ACTIVITY_PROVIDERS,
                 ),
                 Column("full_year_persons", "float", "full-year persons", "Quantity served", minimum=0),

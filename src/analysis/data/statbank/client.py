@@ -67,14 +67,14 @@ class Client:
         lang: str = "da",
         retries: int = 3,
         backoff: float = 2.0,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ):
         self.base_url = (base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).rstrip("/")
         self.timeout = timeout
         self.lang = lang
         self.retries = retries
         self.backoff = backoff
-        self._sleep = sleep
+        self._sleep = sleep if sleep is not None else time.sleep
         self._info: dict[str, dict] = {}
         #: Requests sent (each attempt counts), for progress and tests.
         self.requests = 0

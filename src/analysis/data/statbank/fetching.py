@@ -2,8 +2,8 @@
 
 For the years asked (``--years 2018-2025``) and all 98 municipalities:
 
-- ``ARE207``: the area (km²), for the population density;
 - ``FOLK1A``: the population on 1 January (the first quarter) by age, every other variable at its total;
+- ``ARE207``: the area (km²), for the population density;
 - ``REGK31``: the accounts for the functions of main function 5.38 (and the main function), dranst 1, ART "I alt
   (netto)", PRISENHED 1.000 kr.;
 - ``BUDK32``: the budgets, selected the same way;
@@ -38,8 +38,9 @@ from analysis.errors import InputError
 
 __all__ = ["FETCH_TABLES", "FetchResult", "cache_folder", "fetch", "parse_years"]
 
-#: The tables fetched, in the order they are loaded (the density needs the areas; HAND01 needs the accounts).
-FETCH_TABLES = ("ARE207", "FOLK1A", "REGK31", "BUDK32", "HAND01")
+#: The tables fetched, in the order they are loaded (ARE207 after FOLK1A sets the density of the loaded years;
+#: HAND01 needs the accounts).
+FETCH_TABLES = ("FOLK1A", "ARE207", "REGK31", "BUDK32", "HAND01")
 
 
 @dataclass

@@ -218,6 +218,13 @@ def _load_areas(
 ) -> LoadResult:
     """ARE207: keep the areas and recompute the density of the municipalities already loaded."""
     areas = converted.frame.assign(source=tb.SOURCE_ARE207)
+    known = _areas(con)
+    if len(known):  # the nearest year among all areas loaded, these first
+        keys = set(zip(areas["municipality_code"], areas["year"], strict=True))
+        older = known[[k not in keys for k in zip(known["municipality_code"], known["year"], strict=True)]]
+        known = pd.concat([areas, older], ignore_index=True)
+    else:
+        known = areas
     current = _frame(con, "SELECT * FROM municipalities", "municipalities", [])
     current = (
         current[current["municipality_code"].isin(areas["municipality_code"])] if len(current) else current
@@ -226,7 +233,7 @@ def _load_areas(
     if len(current):
         density, sources = [], []
         for code, year, pop in current[["municipality_code", "year", "population"]].itertuples(index=False):
-            area, source = tb._area_for(areas, int(code), int(year))
+            area, source = tb._area_for(known, int(code), int(year))
             density.append(round(float(pop) / area, 1))
             sources.append((int(code), int(year), "population_density", f"{tb.SOURCE_FOLK1A}; {source}"))
         updated = current.assign(population_density=np.asarray(density, dtype=float))

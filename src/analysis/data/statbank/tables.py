@@ -660,6 +660,8 @@ def paragraph(label: str) -> str | None:
         return f"§{number}" + (f" {letter.strip()}" if letter.strip() else "")
     numbers = re.findall(r"§+\s*(\d+)" + _LETTER, text)
     distinct = {f"§{n}" + (f" {ltr.strip()}" if ltr.strip() else "") for n, ltr in numbers}
+    for listed in re.findall(r"§§\s*(\d+(?:\s*(?:,|og|and|-|til)\s*\d+)+)", text):
+        distinct.update(f"§{n}" for n in re.findall(r"\d+", listed))  # '§§ 83 og 85' names two paragraphs
     if len(distinct) == 1:
         return distinct.pop()
     if not distinct:
