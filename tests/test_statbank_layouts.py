@@ -212,3 +212,10 @@ def test_the_command_line_loads_a_web_download_with_year(tmp_path, capsys):
     assert (
         "regnskab.csv: 8 rows read; 4 rows of table 'accounts' loaded (4 new, 0 changed, 0 removed)." in out
     )
+
+
+def test_an_unterminated_quote_in_a_web_download_is_refused_with_its_row():
+    # issue 10: a quote left open must not swallow the rows after it
+    text = '"København","5.38.50 Botilbud","2024","12"\n"Syddjurs","5.38.50 Botilbud","2024","13\n'
+    with pytest.raises(SchemaError, match=r"x.csv, row 2: expected well-formed CSV, found unexpected end of data"):
+        statbank.read(text, name="x.csv")

@@ -445,12 +445,12 @@ def _records(text: str, name: str) -> tuple[list[list[str]], list[int], str]:
     lines = text.lstrip("\ufeff").splitlines()
     best: tuple[int, str] = (0, ";")
     for sep in (";", ",", "\t"):
-        try:
-            counts = [
-                len(r) for r in csv.reader(io.StringIO("\n".join(lines[:50])), delimiter=sep, strict=True)
-            ]
-        except csv.Error:
-            continue
+        counts = []
+        for line in lines[:50]:  # line by line, so that one bad quote does not hide the delimiter
+            try:
+                counts += [len(r) for r in csv.reader([line], delimiter=sep, strict=True)]
+            except csv.Error:
+                continue
         common = max(set(counts), key=counts.count) if counts else 0
         if common > best[0]:
             best = (common, sep)
