@@ -217,5 +217,7 @@ def test_the_command_line_loads_a_web_download_with_year(tmp_path, capsys):
 def test_an_unterminated_quote_in_a_web_download_is_refused_with_its_row():
     # issue 10: a quote left open must not swallow the rows after it
     text = '"København","5.38.50 Botilbud","2024","12"\n"Syddjurs","5.38.50 Botilbud","2024","13\n'
-    with pytest.raises(SchemaError, match=r"x.csv, row 2: expected well-formed CSV, found unexpected end of data"):
+    with pytest.raises(
+        SchemaError, match=r"x.csv, row 2: expected well-formed CSV, found unexpected end of data"
+    ):
         statbank.read(text, name="x.csv")

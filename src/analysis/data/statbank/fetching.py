@@ -133,21 +133,42 @@ def _requests(table: str, info: dict, years: Sequence[int], notes: list[str]) ->
     time = _time(info)
     available = [str(v["id"]) for v in time["values"]]
 
-    def values(var_id: str, keep: Callable[[dict], bool], what: str) -> list[str]:
+    def values(
+        var_id: str, keep: Callable[[dict], bool], what: str, prefer: Callable[[dict], bool] | None = None
+    ) -> list[str]:
+        """The codes to ask for; with ``prefer``, exactly one (the preferred one, else the first that fits)."""
         var = _variable(info, lambda v: str(v["id"]).casefold() == var_id.casefold())
         if var is None:
             raise StatbankError(f"table {table} has no variable {var_id} in its tableinfo")
-        chosen = [str(v["id"]) for v in var["values"] if keep(v)]
-        if not chosen:
+        fits = [v for v in var["values"] if keep(v)]
+        if not fits:
             raise StatbankError(f"table {table}, variable {var['id']}: no value for {what} in its tableinfo")
+        if prefer is not None:
+            fits = ([v for v in fits if prefer(v)] or fits)[:1]
+        chosen = [str(v["id"]) for v in fits]
         common[var["id"]] = chosen
         return chosen
 
     if table in ("REGK31", "BUDK32"):
         values("FUNKTION", lambda v: str(v["text"]).startswith("5.38"), "the functions of 5.38")
-        values("DRANST", lambda v: str(v["id"]) == "1" or str(v["text"]).startswith("1 "), "dranst 1")
-        values("ART", lambda v: str(v["id"]).upper() == "TOT" or "netto" in str(v["text"]).casefold(), "net")
-        values("PRISENHED", lambda v: _unit_of(str(v["text"])) == "1000", "1.000 kr.")
+        values(
+            "DRANST",
+            lambda v: str(v["id"]) == "1" or str(v["text"]).startswith("1 "),
+            "dranst 1",
+            prefer=lambda v: str(v["id"]) == "1",
+        )
+        values(
+            "ART",
+            lambda v: str(v["id"]).upper() == "TOT" or "i alt (netto)" in str(v["text"]).casefold(),
+            "the net total, I alt (netto)",
+            prefer=lambda v: str(v["id"]).upper() == "TOT",
+        )
+        values(
+            "PRISENHED",
+            lambda v: _unit_of(str(v["text"])) == "1000",
+            "1.000 kr.",
+            prefer=lambda v: re.search(r"løbende|current", str(v["text"]), flags=re.IGNORECASE) is not None,
+        )
     elif table == "FOLK1A":
         values("ALDER", lambda v: True, "every age")
     elif table.startswith("HAND"):
