@@ -287,11 +287,13 @@ def _parser() -> argparse.ArgumentParser:
     st = kinds.add_parser(
         "statbank",
         parents=[common],
-        help="a table downloaded from Statistics Denmark (CSV, BULK or JSON-stat)",
-        description="Load a table downloaded from Statistikbanken: REGK31 (accounts), BUDK32 (budgets), FOLK1A "
-        "(population) or a HAND table (recipients by type of service; load REGK31 first).",
+        help="a table downloaded from Statistics Denmark (the API's CSV, BULK, JSON-stat, or statbank.dk's CSV)",
+        description="Load a table downloaded from Statistikbanken: FOLK1A (population; load it first), ARE207 "
+        "(areas), REGK31 (accounts), BUDK32 (budgets) or HAND01 (services by type; load REGK31 first). Reads the "
+        "API's CSV, BULK and JSON-stat and statbank.dk's web downloads (CSV without a heading line, the matrix with "
+        "title lines).",
     )
-    st.add_argument("--table", required=True, help="the table id: REGK31, BUDK32, FOLK1A or HAND...")
+    st.add_argument("--table", required=True, help="the table id: FOLK1A, ARE207, REGK31, BUDK32 or HAND01")
     st.add_argument(
         "--prisenhed", help="REGK31/BUDK32: the PRISENHED to keep (default: the one in 1.000 kr.)"
     )

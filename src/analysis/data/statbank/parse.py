@@ -659,7 +659,8 @@ def _tidy(raw: pd.DataFrame, name: str, rows: list[int | None]) -> pd.DataFrame:
         role = _role(col)
         series = raw[col].astype(str).str.strip()
         if role == "area":
-            parsed = [_area(v) for v in series]
+            seen_area: dict[str, tuple[int | None, str]] = {}
+            parsed = [seen_area[v] if v in seen_area else seen_area.setdefault(v, _area(v)) for v in series]
             for (_, level), v, row in zip(parsed, series, rows, strict=True):
                 if not level:
                     near = difflib.get_close_matches(
@@ -677,7 +678,11 @@ def _tidy(raw: pd.DataFrame, name: str, rows: list[int | None]) -> pd.DataFrame:
             out["area_level"] = [lv for _, lv in parsed]
         elif role == "function":
             codes = []
+            seen_code: dict[str, str | None] = {}
             for v, row in zip(series, rows, strict=True):
+                if v in seen_code:
+                    codes.append(seen_code[v])
+                    continue
                 code = function_code(v)
                 if code is None:
                     m = re.match(r"^(\d)\.?(\d{2})(?!\d)(?:\s|$)", v)
@@ -693,12 +698,14 @@ def _tidy(raw: pd.DataFrame, name: str, rows: list[int | None]) -> pd.DataFrame:
                             column=col,
                             found=v,
                         )
+                seen_code[v] = code
                 codes.append(code)
             out["function_code"] = pd.Series(codes, index=raw.index, dtype=object)
         elif role == "time":
             periods = []
+            seen_period: dict[str, pd.Period | None] = {}
             for v, row in zip(series, rows, strict=True):
-                p = period(v)
+                p = seen_period[v] if v in seen_period else seen_period.setdefault(v, period(v))
                 if p is None:
                     raise SchemaError(
                         name, "a time code such as 2024, 2024K1 or 2024M01", row=row, column=col, found=v
@@ -712,7 +719,15 @@ def _tidy(raw: pd.DataFrame, name: str, rows: list[int | None]) -> pd.DataFrame:
             out["period"] = pd.Series(periods, index=raw.index)
         elif role == "value":
             numbers = []
-            for v, row in zip(series, rows, strict=True):
+            plain = r"-?\d+(,\d+)?" if decimal == "," else r"-?\d+(\.\d+)?"
+            simple = series.str.fullmatch(plain).fillna(False).to_numpy(dtype=bool)
+            fast = pd.to_numeric(series.where(simple, "0").str.replace(",", ".", regex=False)).to_numpy(
+                dtype=float
+            )
+            for v, row, is_simple, x in zip(series, rows, simple, fast, strict=True):
+                if is_simple:
+                    numbers.append(x)
+                    continue
                 if v in ("..", "", "...", ":"):
                     numbers.append(np.nan)
                     continue

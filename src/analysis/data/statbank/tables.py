@@ -504,9 +504,11 @@ def to_municipalities(
         raise SchemaError(
             name, "quarters (2024K1) or years", column="TID", found_text=", ".join(sorted(freq))
         )
-    ages = df["alder"].map(
-        lambda v: _age(str(v)) if _age(str(v)) is not None else _age(_label(df, "alder", v))
-    )
+    age_of = {
+        v: (_age(str(v)) if _age(str(v)) is not None else _age(_label(df, "alder", v)))
+        for v in df["alder"].unique()
+    }
+    ages = df["alder"].map(age_of)
     bad = ages.isna()
     if bad.any():
         raise SchemaError(
@@ -515,20 +517,31 @@ def to_municipalities(
             column="ALDER",
             found=str(df.loc[bad, "alder"].iloc[0]),
         )
-    df = df.assign(_age=ages, _year=df["period"].map(lambda p: p.year))
+    year_of = {p: p.year for p in df["period"].unique()}
+    df = df.assign(_age=ages, _year=df["period"].map(year_of))
     if df["value"].isna().any():
         raise SchemaError(name, "a population count in every row", column="INDHOLD", found_text="'..'")
-    rows = []
-    for (code, year), g in df.groupby(["municipality_code", "_year"], sort=True):
-        single = g[g["_age"] != "total"]
-        total = g.loc[g["_age"] == "total", "value"]
-        present = set(single["_age"].astype(int))
-        needed = range(18, 65) if len(total) else FOLK1A_AGES
-        missing = [a for a in needed if a not in present]
-        if missing:
+    keys = ["municipality_code", "_year"]
+    is_total = (df["_age"] == "total").to_numpy()
+    single = df[~is_total].assign(_n=lambda d: d["_age"].astype(int))
+    totals = df[is_total].groupby(keys)["value"].first()
+    summed = single.groupby(keys)["value"].sum()
+    working = single[single["_n"].between(18, 64)].groupby(keys)["value"].sum()
+    working_ages = single[single["_n"].between(18, 64)].groupby(keys)["_n"].nunique()
+    all_ages = single[single["_n"].between(0, 125)].groupby(keys)["_n"].nunique()
+    groups = df.groupby(keys).size().index
+    for code, year in groups:
+        has_total = (code, year) in totals.index
+        complete = (
+            working_ages.get((code, year), 0) == 47 if has_total else all_ages.get((code, year), 0) == 126
+        )
+        if not complete:
+            present = set(single.loc[(single["municipality_code"] == code) & (single["_year"] == year), "_n"])
+            needed = range(18, 65) if has_total else FOLK1A_AGES
+            missing = [a for a in needed if a not in present]
             what = (
                 "every age from 18 to 64 (ALDER=*)"
-                if len(total)
+                if has_total
                 else "the age total or every age 0-125 (ALDER=*)"
             )
             raise SchemaError(
@@ -538,9 +551,11 @@ def to_municipalities(
                 found_text=f"no {', '.join(map(str, missing[:5]))}{' ...' if len(missing) > 5 else ''} for "
                 f"{code} in {year}",
             )
-        population = float(total.iloc[0]) if len(total) else float(single["value"].sum())
-        working = float(single.loc[single["_age"].astype(int).between(18, 64), "value"].sum())
-        rows.append((int(code), int(year), round(population), round(working)))
+    population = totals.reindex(groups).fillna(summed.reindex(groups))
+    rows = [
+        (int(code), int(year), round(float(pop)), round(float(working.get((code, year), 0.0))))
+        for (code, year), pop in population.items()
+    ]
     base = pd.DataFrame(rows, columns=["municipality_code", "year", "population", "population_18_64"])
     ref = reference.municipalities()
     frame = base.merge(ref, on="municipality_code", how="left")
