@@ -221,3 +221,17 @@ def test_an_unterminated_quote_in_a_web_download_is_refused_with_its_row():
         SchemaError, match=r"x.csv, row 2: expected well-formed CSV, found unexpected end of data"
     ):
         statbank.read(text, name="x.csv")
+
+
+def test_a_value_that_reads_two_ways_is_refused():
+    # issue 10: '100.000' without a decimal comma anywhere may be 100 or 100.000 kr.
+    text = '"København","5.38.50 Botilbud","2024","100.000"\n"Syddjurs","5.38.50 Botilbud","2024","12.5"\n'
+    with pytest.raises(
+        SchemaError, match=r"x.csv, row 1, column 'INDHOLD': expected a number that reads one way"
+    ):
+        statbank.read(text, name="x.csv")
+    same = '"København","5.38.50 Botilbud","2024","100.000"\n"Syddjurs","5.38.50 Botilbud","2024","12,5"\n'
+    assert statbank.read(same).value.tolist() == [
+        100_000.0,
+        12.5,
+    ]  # with a decimal comma the dot is thousands

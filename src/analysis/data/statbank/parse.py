@@ -719,6 +719,20 @@ def _tidy(raw: pd.DataFrame, name: str, rows: list[int | None]) -> pd.DataFrame:
             out["period"] = pd.Series(periods, index=raw.index)
         elif role == "value":
             numbers = []
+            if (
+                decimal == "."
+            ):  # no decimal comma anywhere: '100.000' may be 100 or 100.000 (Danish thousands)
+                dotted = series.str.fullmatch(r"-?\d{1,3}(\.\d{3})+").fillna(False).to_numpy(dtype=bool)
+                if dotted.any():
+                    k = int(np.argmax(dotted))
+                    raise SchemaError(
+                        name,
+                        "a number that reads one way (with a decimal comma, e.g. 100000 or 100,5; a dot followed by "
+                        "three digits may be a Danish thousands separator or a decimal point)",
+                        row=rows[k],
+                        column=col,
+                        found=series.iloc[k],
+                    )
             plain = r"-?\d+(,\d+)?" if decimal == "," else r"-?\d+(\.\d+)?"
             simple = series.str.fullmatch(plain).fillna(False).to_numpy(dtype=bool)
             fast = pd.to_numeric(series.where(simple, "0").str.replace(",", ".", regex=False)).to_numpy(
