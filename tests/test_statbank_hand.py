@@ -115,3 +115,16 @@ def test_a_provider_can_still_be_given_and_an_ambiguous_label_is_refused():
         SchemaError, match=r"h.csv, column 'YDELSESTYPE': expected a type of service whose paragraph"
     ):
         statbank.to_activity(statbank.read(text), _accounts(), name="h.csv")
+
+
+def test_a_hand01_web_download_without_heading_reads_the_same():
+    label = "Socialpædagogisk støtte i botilbudslignende tilbud (§ 85 i lov om social service)"
+    text = f'"Syddjurs","{label}","2024K1","71"\n"Syddjurs","{label}","2024K2","73"\n'
+    df = statbank.read(text)
+    assert df.attrs["layout"] == "web-csv" and "ydelsestype" in df.columns
+    accounts = pd.DataFrame([(706, 2024, "5.38.51", 7e6)], columns=_accounts().columns)
+    out = statbank.to_activity(df, accounts)
+    assert out.frame[["function_code", "paragraph", "full_year_persons", "spending_dkk"]].values.tolist() == [
+        ["5.38.51", "§85", 72.0, 7e6]  # (71 + 73) / 2, two of four quarters: flagged
+    ]
+    assert out.findings[0].examples == ["2024: 2 af 4 kvartaler"]

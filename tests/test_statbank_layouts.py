@@ -54,7 +54,7 @@ def test_kroner_per_resident_without_folk1a_are_refused_naming_folk1a_and_nothin
     message = str(e.value)
     assert message.startswith("REGK31_2024.csv, column 'PRISENHED': expected the population")
     assert "load FOLK1A for 2024 first" in message and "no population for 101 in 2024" in message
-    assert con.execute("SELECT count(*) FROM accounts").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM information_schema.tables").fetchone()[0] == 0
 
 
 def test_unit_never_turns_kroner_per_resident_into_kroner(con):
@@ -235,3 +235,13 @@ def test_a_value_that_reads_two_ways_is_refused():
         100_000.0,
         12.5,
     ]  # with a decimal comma the dot is thousands
+
+
+def test_a_refused_conversion_creates_nothing(tmp_path):
+    con = connect(tmp_path / "fresh.duckdb", read_only=False)
+    try:
+        with pytest.raises(SchemaError, match="load FOLK1A for 2024 first"):
+            statbank.load(con, DATA / "REGK31_2024.csv", "REGK31")
+        assert con.execute("SELECT count(*) FROM information_schema.tables").fetchone()[0] == 0
+    finally:
+        con.close()

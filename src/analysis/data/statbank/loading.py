@@ -322,7 +322,6 @@ def load(
     df = read(path, year=year)
     name = path.name
     sha256 = loads.file_sha256(path)
-    loads.ensure_tables(con)
     _check_identity(con, df, table, target, name, sha256)
     population = _frame(
         con,
@@ -339,9 +338,12 @@ def load(
     elif target == "municipalities":
         converted = tb.to_municipalities(df, name=name, areas=_areas(con))
     else:
-        accounts = con.execute(
-            "SELECT municipality_code, year, function_code, spending_dkk FROM accounts"
-        ).df()
+        accounts = _frame(
+            con,
+            "SELECT municipality_code, year, function_code, spending_dkk FROM accounts",
+            "accounts",
+            ["municipality_code", "year", "function_code", "spending_dkk"],
+        )
         converted = tb.to_activity(df, accounts, provider=provider, name=name)
     options = {
         "table": table.upper(),
