@@ -373,3 +373,13 @@ def test_client_errors_name_table_variable_and_value(server, monkeypatch):
         statbank.StatbankError, match="could not reach Statistics Denmark's API at http://127.0.0.1:9"
     ):
         unreachable.tableinfo("REGK31")
+
+
+def test_doctests_of_the_statbank_modules():
+    import doctest
+
+    from analysis.data.statbank import fetching, parse, tables
+
+    for module in (parse, tables, fetching):
+        result = doctest.testmod(module)
+        assert result.failed == 0 and result.attempted > 0, module.__name__
