@@ -29,7 +29,7 @@ from pathlib import Path
 import duckdb
 
 from analysis.data import reference
-from analysis.data.loads import LoadResult
+from analysis.data.loads import LoadResult, function_code
 from analysis.data.statbank.client import Client, StatbankError
 from analysis.data.statbank.loading import load
 from analysis.data.statbank.parse import _role
@@ -122,6 +122,13 @@ def _time(info: dict) -> dict:
     return var
 
 
+def _of_538(value: dict) -> bool:
+    """A FUNKTION value of main function 5.38 (its functions and the main function itself), by label or code."""
+    text, code = str(value["text"]).strip(), str(value["id"]).strip()
+    found = function_code(text) or function_code(code)
+    return bool(found and found.startswith("5.38.")) or re.match(r"^0?5\.?38(?!\d|\.\d)", text) is not None
+
+
 def _requests(table: str, info: dict, years: Sequence[int], notes: list[str]) -> list[tuple[str, dict]]:
     """(part, variables) of each request for a table: one per year."""
     area = _variable(info, lambda v: _role(str(v["id"])) == "area")
@@ -150,7 +157,7 @@ def _requests(table: str, info: dict, years: Sequence[int], notes: list[str]) ->
         return chosen
 
     if table in ("REGK31", "BUDK32"):
-        values("FUNKTION", lambda v: str(v["text"]).startswith("5.38"), "the functions of 5.38")
+        values("FUNKTION", _of_538, "the functions of 5.38")
         values(
             "DRANST",
             lambda v: str(v["id"]) == "1" or str(v["text"]).startswith("1 "),
