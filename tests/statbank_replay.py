@@ -64,7 +64,10 @@ class Replay(BaseHTTPRequestHandler):
         table = str(body.get("table", "")).upper()
         server = self.server
         server.log.append({"endpoint": endpoint, **body})
-        if server.fail and server.fail(len(server.log), endpoint, body):
+        failure = server.fail(len(server.log), endpoint, body) if server.fail else None
+        if failure == 429:  # too many requests: come back in 7 seconds
+            return self._send(429, b"Too Many Requests", "text/plain", {"Retry-After": "7"})
+        if failure:
             return self._send(503, b"Service Unavailable", "text/plain")
         if table not in RECORDED:
             error = {
@@ -76,8 +79,10 @@ class Replay(BaseHTTPRequestHandler):
             return self._send(200, json.dumps(tableinfo(table)).encode("utf-8"), "application/json")
         return self._send(200, answer(table, body).encode("utf-8"), "text/csv; charset=utf-8")
 
-    def _send(self, status, payload, content_type):
+    def _send(self, status, payload, content_type, headers=None):
         self.send_response(status)
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()

@@ -144,6 +144,15 @@ def test_a_failed_request_is_retried_after_a_pause(tmp_path):
     assert [r["endpoint"] for r in flaky.log[:3]] == ["tableinfo"] * 3
 
 
+def test_a_server_that_asks_for_a_pause_gets_it(tmp_path):
+    waits = []
+    busy = ReplayServer(fail=lambda n, endpoint, body: 429 if n == 1 else None)
+    with busy as url:
+        client = statbank.Client(url, backoff=0.5, sleep=waits.append)
+        assert client.tableinfo("REGK31")["id"] == "REGK31"
+    assert waits == [7.0] and client.requests == 2  # Retry-After: 7 rather than the 0,5 s back-off
+
+
 def test_no_internet_is_refused_clearly_and_leaves_no_warehouse(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr("time.sleep", lambda s: None)
     w = tmp_path / "own.duckdb"

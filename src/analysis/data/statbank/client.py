@@ -52,7 +52,8 @@ class Client:
     lang : {'da', 'en'}, default 'da'
         Language of labels (and decimal commas in Danish).
     retries : int, default 3
-        Further attempts after a failed request (no answer, HTTP 429 or 5xx); a 4xx answer is not retried.
+        Further attempts after a failed request (no answer, HTTP 429 or 5xx); a 4xx answer is not retried. A
+        ``Retry-After`` header (seconds) lengthens the pause to what the server asks.
     backoff : float, default 2
         Seconds to wait before the first retry; doubled before each further one.
     sleep : callable, optional
@@ -91,6 +92,7 @@ class Client:
                 method="POST",
             )
             self.requests += 1
+            asked_wait = None
             try:
                 with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - http(s)
                     return response.read()
@@ -102,6 +104,11 @@ class Client:
                 )
                 if e.code != 429 and e.code < 500:
                     raise error from None
+                retry_after = (e.headers or {}).get("Retry-After", "")
+                if (
+                    str(retry_after).strip().isdigit()
+                ):  # the server says how long to wait (capped at 5 minutes)
+                    asked_wait = min(float(retry_after), 300.0)
             except urllib.error.URLError as e:
                 error = StatbankError(
                     f"could not reach Statistics Denmark's API at {url}: {e.reason} (is the machine connected "
@@ -112,7 +119,7 @@ class Client:
             if attempt == self.retries:
                 tries = f" (after {self.retries + 1} attempts)" if self.retries else ""
                 raise StatbankError(f"{error}{tries}") from None
-            self._sleep(wait)
+            self._sleep(max(wait, asked_wait or 0.0))
             wait *= 2
         raise AssertionError("unreachable")  # pragma: no cover
 
