@@ -95,9 +95,9 @@ def test_the_warehouse_must_be_named_and_never_the_sample(tmp_path, capsys, monk
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (
-            ["statbank", str(DATA / "hand_recipients.csv"), "--table", "HAND01"],
-            "hand_recipients.csv: a table of recipients has no provider split",
+        (  # issue 13: --unit no longer bypasses a unit per resident (HAND01 without --provider now loads)
+            ["statbank", str(DATA / "REGK31_2024.csv"), "--table", "REGK31", "--unit", "1"],
+            "REGK31_2024.csv, column 'PRISENHED': expected --unit only for a PRISENHED in kroner",
         ),
         (
             ["statbank", str(DATA / "regk31_labels.csv"), "--table", "REGK3"],

@@ -144,13 +144,13 @@ def test_hand_table_fills_persons_and_spending_from_accounts():
     assert a.loc[(706, 2024, "5.38.50", "§108"), "full_year_persons"] == 132
     assert a.loc[(706, 2024, "5.38.50", "§108"), "spending_dkk"] == 98_765_000.0
     assert set(out.frame.provider) == {"external"}
-    assert any("no provider split" in n for n in out.notes)
-    assert statbank._service("Socialpædagogisk støtte i botilbudslignende tilbud (§ 85)") == (
+    assert any("provider 'external'" in n for n in out.notes)
+    assert statbank.service("Socialpædagogisk støtte i botilbudslignende tilbud (§ 85)") == (
         "5.38.51",
         "§85",
     )
-    assert statbank._service("Socialpædagogisk støtte i eget hjem (§ 85)") == ("5.38.38", "§85")
-    assert statbank._service("Hjemmehjælp (§ 83)") is None
+    assert statbank.service("Socialpædagogisk støtte i eget hjem (§ 85)") == ("5.38.38", "§85")
+    assert statbank.service("Hjemmehjælp (§ 83)") is None
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -213,18 +213,25 @@ def test_malformed_tables():
     per_resident = statbank.read(
         "OMRÅDE;FUNKTION;PRISENHED;TID;INDHOLD\nSyddjurs;5.38.50 Botilbud;Kr. pr. indbygger;2024;2262,6\n"
     )
-    with pytest.raises(SchemaError, match="expected one PRISENHED in 1.000 kr."):
+    # kroner per resident need the population (issue 13: no longer refused outright, converted with FOLK1A)
+    with pytest.raises(
+        SchemaError, match=r"load FOLK1A for 2024 first .*found no population for 706 in 2024"
+    ):
         statbank.to_accounts(per_resident)
     monthly = statbank.read("OMRÅDE;FUNKTION;TID;INDHOLD\nSyddjurs;53850;2024M01;1\n")
     with pytest.raises(SchemaError, match=r"column 'TID': expected yearly time codes \(2024\), found M"):
         statbank.to_accounts(monthly)
 
 
-def test_hand_load_needs_a_provider(tmp_path):
+def test_hand_load_without_a_provider_is_unknown(tmp_path):
+    # issue 13: --provider is optional; HAND01 has no provider split, so its rows say 'unknown'
     con = connect(tmp_path / "w.duckdb", read_only=False)
     try:
-        with pytest.raises(ValueError, match="has no provider split; say which provider type"):
-            statbank.load(con, DATA / "hand_recipients.csv", "HAND01")
+        statbank.load(con, DATA / "regk31_labels.csv", "REGK31")
+        result = statbank.load(con, DATA / "hand_recipients.csv", "HAND01")
+        assert result.status == "loaded"
+        assert con.execute("SELECT DISTINCT provider FROM activity").fetchall() == [("unknown",)]
+        assert any("no split between internal and external" in n for n in result.notes)
     finally:
         con.close()
 
@@ -361,8 +368,18 @@ def test_client_errors_name_table_variable_and_value(server, monkeypatch):
     broken = statbank.Client(f"{server}/broken")
     with pytest.raises(statbank.StatbankError, match=r"answered HTTP 500 to tableinfo for table REGK31"):
         broken.data("REGK31", {})
-    unreachable = statbank.Client("http://127.0.0.1:9/v1", timeout=2)
+    unreachable = statbank.Client("http://127.0.0.1:9/v1", timeout=2, retries=0)
     with pytest.raises(
         statbank.StatbankError, match="could not reach Statistics Denmark's API at http://127.0.0.1:9"
     ):
         unreachable.tableinfo("REGK31")
+
+
+def test_doctests_of_the_statbank_modules():
+    import doctest
+
+    from analysis.data.statbank import fetching, parse, tables
+
+    for module in (parse, tables, fetching):
+        result = doctest.testmod(module)
+        assert result.failed == 0 and result.attempted > 0, module.__name__

@@ -21,6 +21,8 @@ examples:
   analysis run parameters/batches/default.yaml
                                   execute and render a batch of reports under reports/
   analysis schema > docs/schema.md
+  analysis fetch statbank --years 2018-2025 --warehouse data/own.duckdb
+                                  download Statistics Denmark's tables for all municipalities and load them
   analysis load statbank regk31.csv --table REGK31 --warehouse data/own.duckdb
   analysis load ledger posteringer.csv --mapping parameters/mappings/ledger.yaml --municipality 706
   analysis load cases sager.xlsx --mapping parameters/mappings/cases.yaml --municipality 706
@@ -157,7 +159,13 @@ def _cmd_load(args: argparse.Namespace) -> int:
     try:
         if args.source == "statbank":
             result = statbank.load(
-                con, args.file, args.table, prisenhed=args.prisenhed, unit=args.unit, provider=args.provider
+                con,
+                args.file,
+                args.table,
+                prisenhed=args.prisenhed,
+                unit=args.unit,
+                provider=args.provider,
+                year=args.year,
             )
         elif args.source == "ledger":
             result = ledger.load(con, args.file, args.mapping, municipality_code=args.municipality)
@@ -186,6 +194,44 @@ def _cmd_load(args: argparse.Namespace) -> int:
         print(f"Created the warehouse {path} for your own data.")
     print(result.describe())
     print(f"Warehouse: {path}")
+    return 0
+
+
+def _cmd_fetch(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from analysis.data import statbank
+    from analysis.data.warehouse import connect
+
+    years = statbank.parse_years(args.years)
+    path = _load_target(args)
+    cache = Path(args.cache) if args.cache else statbank.cache_folder(path)
+    client = statbank.Client(args.base_url)
+    fresh = not path.exists()
+    try:
+        con = connect(path, read_only=False)
+    except duckdb.IOException as e:
+        raise ValueError(
+            f"cannot open {path} for writing (is a report or notebook reading it?): {e}"
+        ) from None
+    print(f"Fetching from {client.base_url} into {path} (responses kept in {cache})", file=sys.stderr)
+    try:
+        result = statbank.fetch(
+            con, years, cache=cache, client=client, progress=lambda line: print(line, file=sys.stderr)
+        )
+    except BaseException:
+        con.close()
+        if fresh:  # a first fetch that failed leaves no empty warehouse behind (the cache stays, to resume)
+            path.unlink(missing_ok=True)
+            path.with_name(path.name + ".wal").unlink(missing_ok=True)
+        raise
+    con.close()
+    print(
+        f"{result.downloaded} responses downloaded, {result.cached} from the cache ({result.requests} requests); "
+        f"{len(result.loads)} files loaded into {path}."
+    )
+    for note in result.notes:
+        print(f"  note: {note}")
     return 0
 
 
@@ -241,11 +287,13 @@ def _parser() -> argparse.ArgumentParser:
     st = kinds.add_parser(
         "statbank",
         parents=[common],
-        help="a table downloaded from Statistics Denmark (CSV, BULK or JSON-stat)",
-        description="Load a table downloaded from Statistikbanken: REGK31 (accounts), BUDK32 (budgets), FOLK1A "
-        "(population) or a HAND table (recipients by type of service; load REGK31 first).",
+        help="a table downloaded from Statistics Denmark (the API's CSV, BULK, JSON-stat, or statbank.dk's CSV)",
+        description="Load a table downloaded from Statistikbanken: FOLK1A (population; load it first), ARE207 "
+        "(areas), REGK31 (accounts), BUDK32 (budgets) or HAND01 (services by type; load REGK31 first). Reads the "
+        "API's CSV, BULK and JSON-stat and statbank.dk's web downloads (CSV without a heading line, the matrix with "
+        "title lines).",
     )
-    st.add_argument("--table", required=True, help="the table id: REGK31, BUDK32, FOLK1A or HAND...")
+    st.add_argument("--table", required=True, help="the table id: FOLK1A, ARE207, REGK31, BUDK32 or HAND01")
     st.add_argument(
         "--prisenhed", help="REGK31/BUDK32: the PRISENHED to keep (default: the one in 1.000 kr.)"
     )
@@ -255,7 +303,12 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument(
         "--provider",
         choices=("internal", "external"),
-        help="HAND tables: the provider type the recipients are recorded under (the table has no split)",
+        help="HAND01: the provider type of all its services, when you know it (default: 'unknown', the table has no "
+        "split)",
+    )
+    st.add_argument(
+        "--year",
+        help="a web download without a time column: its year (default: the year in the file name, REGK31_2024.csv)",
     )
     for name, what in (
         ("ledger", "a ledger export (postings) from the finance system"),
@@ -269,6 +322,24 @@ def _parser() -> argparse.ArgumentParser:
             "--municipality", type=int, help="the municipality code, when the file and mapping lack it"
         )
     ld.set_defaults(func=_cmd_load)
+
+    fe = sub.add_parser(
+        "fetch",
+        help="download public tables and load them (Statistics Denmark)",
+        description="Download what the reports need from Statistikbanken (ARE207, FOLK1A, REGK31, BUDK32, HAND01 "
+        "for all 98 municipalities) and load it into the warehouse named by --warehouse or ANALYSIS_WAREHOUSE. "
+        "Responses are kept in a folder beside the warehouse, so an interrupted fetch continues where it stopped.",
+    )
+    sources = fe.add_subparsers(dest="source", metavar="SOURCE", required=True)
+    fs = sources.add_parser("statbank", help="Statistics Denmark's API (api.statbank.dk)")
+    fs.add_argument("--years", required=True, help="the years, e.g. 2018-2025")
+    fs.add_argument("--warehouse", help="the warehouse file (default: ANALYSIS_WAREHOUSE; required)")
+    fs.add_argument(
+        "--base-url",
+        help="the API's address (default: ANALYSIS_STATBANK_URL, else https://api.statbank.dk/v1)",
+    )
+    fs.add_argument("--cache", help="the folder for downloaded responses (default: beside the warehouse)")
+    fs.set_defaults(func=_cmd_fetch)
     return p
 
 

@@ -47,6 +47,8 @@ __all__ = [
 FUNCTION_CODE_PATTERN = r"^\d\.\d{2}\.\d{2}$"
 SECTORS = ("employment", "children_families", "adults_social", "health")
 PROVIDERS = ("internal", "external")
+#: An activity row may say 'unknown' where its source has no internal/external split (Statistikbanken's HAND01).
+ACTIVITY_PROVIDERS = (*PROVIDERS, "unknown")
 
 _DUCKDB_TYPES = {"int": "BIGINT", "float": "DOUBLE", "str": "VARCHAR", "date": "DATE", "bool": "BOOLEAN"}
 _EXPECTED = {
@@ -281,8 +283,9 @@ TABLES: dict[str, Table] = {
                     "provider",
                     "str",
                     "category",
-                    "'internal' (the municipality's own offers) or 'external' (other municipalities, regions, private)",
-                    allowed=PROVIDERS,
+                    "'internal' (the municipality's own offers) or 'external' (other municipalities, regions, "
+                    "private); 'unknown' where the source has no split (Statistikbanken's HAND01)",
+                    allowed=ACTIVITY_PROVIDERS,
                 ),
                 Column("full_year_persons", "float", "full-year persons", "Quantity served", minimum=0),
                 Column("spending_dkk", "float", "DKK", "Net operating spending on this activity"),

@@ -1,0 +1,130 @@
+"""HAND01: the paragraph the label gives, the documented mapping to functions, quarters to full-year persons."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis.data import statbank
+from analysis.data.schema import SchemaError
+from analysis.errors import ConfigurationError
+
+DATA = Path(__file__).parent / "data" / "statbank"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        # before: the first § in the label won (§83)
+        (
+            "Længerevarende botilbud inkl. tilknyttede ydelser fx §§ 83, 85 (§ 108 i lov om social service)",
+            "§108",
+        ),
+        ("Midlertidige botilbud inklusiv tilknyttede ydelser fx §§83, 85 (§107)", "§107"),
+        ("Kontant tilskud efter §95 til ansættelse af hjælpere (§§83,84) (§95)", "§95"),
+        (
+            "Socialpædagogisk støtte i botilbudslignende tilbud (omfattet af §4, stk. 1, nr. 3, I lov om "
+            "socialtilsyn), fx botilbud efter lov om almene boliger m.v. §105 og 115 (§85)",
+            "§85",
+        ),
+        ("Gruppebaseret socialpædagogisk hjælp og støtte (§ 82 a i lov om social service)", "§82 a"),
+        ("§ 104 Aktivitets- og samværstilbud", "§104"),
+        ("Ydelser i alt", None),
+        ("Støtte efter §§ 83 og 85", "ambiguous"),
+    ],
+)
+def test_the_paragraph_is_the_one_in_parentheses(label, expected):
+    assert statbank.paragraph(label) == expected
+
+
+def test_the_mapping_is_the_documented_table():
+    rules = statbank.hand_mapping()
+    plain = {r.paragraph: r.function_code for r in rules.itertuples() if not r.contains}
+    assert plain["§108"] == "5.38.50" and plain["§107"] == "5.38.52" and plain["§85"] == "5.38.38"
+    assert plain["§103"] == "5.38.58" and plain["§104"] == "5.38.59"
+    assert {plain[p] for p in ("§97", "§98", "§99")} == {"5.38.53"}
+    assert (ROOT / "parameters/statbank/hand01.yaml").read_text(encoding="utf-8").count("Source") == 1
+    s = statbank.service
+    assert s("Socialpædagogisk støtte i botilbudslignende tilbud (§ 85 i lov om social service)") == (
+        "5.38.51",
+        "§85",
+    )
+    assert s("Øvrig socialpædagogisk støtte (§ 85 i lov om social service)") == ("5.38.38", "§85")
+    assert s(
+        "Længerevarende botilbud inkl. tilknyttede ydelser fx §§ 83, 85 (§ 108 i lov om social service)"
+    ) == (
+        "5.38.50",
+        "§108",
+    )
+    assert s("Gruppebaseret socialpædagogisk hjælp og støtte (§ 82 a i lov om social service)") is None
+
+
+def test_a_broken_mapping_file_is_a_clear_error(tmp_path):
+    bad = tmp_path / "hand01.yaml"
+    bad.write_text("services:\n  - {paragraph: '108', function_code: '5.38.50'}\n", encoding="utf-8")
+    with pytest.raises(ConfigurationError, match=r"hand01.yaml, rule 1: expected a paragraph such as '§108'"):
+        statbank.hand_mapping(bad)
+
+
+def _accounts():
+    rows = [
+        (101, 2023, "5.38.50", 1_187_333_000.0),
+        (101, 2023, "5.38.51", 300_000_000.0),
+        (101, 2023, "5.38.38", 500_000_000.0),
+        (101, 2023, "5.38.58", 90_000_000.0),
+        (706, 2023, "5.38.58", 9_000_000.0),
+        (706, 2024, "5.38.50", 98_765_000.0),
+    ]
+    return pd.DataFrame(rows, columns=["municipality_code", "year", "function_code", "spending_dkk"])
+
+
+def test_quarters_become_full_year_persons_and_a_year_with_missing_quarters_is_flagged():
+    out = statbank.to_activity(statbank.read(DATA / "hand01_quarters.csv"), _accounts(), name="hand01.csv")
+    a = out.frame.set_index(["municipality_code", "year", "function_code", "paragraph"])
+    assert (
+        a.loc[(101, 2023, "5.38.50", "§108"), "full_year_persons"] == (1000 + 1004 + 1010 + 1010) / 4
+    )  # 1006
+    assert a.loc[(101, 2023, "5.38.51", "§85"), "full_year_persons"] == (660 + 668 + 672 + 676) / 4  # 669
+    assert (
+        a.loc[(101, 2023, "5.38.38", "§85"), "full_year_persons"] == (2080 + 2084 + 2088 + 2092) / 4
+    )  # 2086
+    assert a.loc[(101, 2023, "5.38.58", "§103"), "full_year_persons"] == (620 + 622 + 620 + 622) / 4  # 621
+    assert (
+        a.loc[(101, 2023, "5.38.38", "§85"), "spending_dkk"] == 500_000_000
+    )  # the only paragraph of 5.38.38
+    # Syddjurs: 2024K4 of §108 and 2023K1 of §103 are '..': the mean of the three quarters present, flagged
+    assert a.loc[(706, 2024, "5.38.50", "§108"), "full_year_persons"] == pytest.approx(
+        (135 + 136 + 138) / 3, abs=1e-4
+    )
+    assert a.loc[(706, 2023, "5.38.58", "§103"), "full_year_persons"] == 72
+    assert set(out.frame.provider) == {"unknown"}
+    (finding,) = out.findings
+    assert finding.check == "incomplete_quarters" and finding.municipality_code == 706 and finding.count == 2
+    assert finding.examples == ["2023: 3 af 4 kvartaler", "2024: 3 af 4 kvartaler"]
+    assert any("years with quarters missing" in n and "2023, 2024 (1 municipality)" in n for n in out.notes)
+    assert any(reason.endswith("(totals; §82 a)") for reason in out.skipped)
+    assert len(out.frame) == 6
+
+
+def test_a_provider_can_still_be_given_and_an_ambiguous_label_is_refused():
+    df = statbank.read(DATA / "hand01_quarters.csv")
+    assert set(statbank.to_activity(df, _accounts(), provider="external").frame.provider) == {"external"}
+    text = "OMRÅDE;YDELSESTYPE;TID;INDHOLD\nSyddjurs;Støtte efter §§ 83 og 85;2024K1;5\n"
+    with pytest.raises(
+        SchemaError, match=r"h.csv, column 'YDELSESTYPE': expected a type of service whose paragraph"
+    ):
+        statbank.to_activity(statbank.read(text), _accounts(), name="h.csv")
+
+
+def test_a_hand01_web_download_without_heading_reads_the_same():
+    label = "Socialpædagogisk støtte i botilbudslignende tilbud (§ 85 i lov om social service)"
+    text = f'"Syddjurs","{label}","2024K1","71"\n"Syddjurs","{label}","2024K2","73"\n'
+    df = statbank.read(text)
+    assert df.attrs["layout"] == "web-csv" and "ydelsestype" in df.columns
+    accounts = pd.DataFrame([(706, 2024, "5.38.51", 7e6)], columns=_accounts().columns)
+    out = statbank.to_activity(df, accounts)
+    assert out.frame[["function_code", "paragraph", "full_year_persons", "spending_dkk"]].values.tolist() == [
+        ["5.38.51", "§85", 72.0, 7e6]  # (71 + 73) / 2, two of four quarters: flagged
+    ]
+    assert out.findings[0].examples == ["2024: 2 af 4 kvartaler"]

@@ -1,0 +1,247 @@
+"""Every layout a user gets from Statistikbanken, units never bypassed, and a file is the table it is loaded as.
+
+The fixtures in tests/data/statbank/ are hand-made in the layouts of statbank.dk's web downloads (see its README);
+the expected amounts are computed by hand in the comments.
+"""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from analysis.cli import main
+from analysis.data import statbank
+from analysis.data.schema import SchemaError
+from analysis.data.warehouse import connect
+
+DATA = Path(__file__).parent / "data" / "statbank"
+
+
+@pytest.fixture
+def con(tmp_path):
+    c = connect(tmp_path / "own.duckdb", read_only=False)
+    yield c
+    c.close()
+
+
+def accounts(con):
+    df = con.execute("SELECT * FROM accounts").df()
+    return df.set_index(["municipality_code", "year", "function_code"])["spending_dkk"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Layouts
+
+
+def test_web_download_without_heading_latin1_kroner_per_resident_is_converted_with_folk1a(con):
+    # "Gem som CSV": no heading line, comma-separated, every field quoted, Latin-1, the year only in the name,
+    # kroner per resident. FOLK1A on 1 January 2024: København 647,800, Syddjurs 43,040.
+    statbank.load(con, DATA / "folk1a.csv", "FOLK1A")
+    result = statbank.load(con, DATA / "REGK31_2024.csv", "REGK31")
+    acc = accounts(con)
+    assert acc[(101, 2024, "5.38.45")] == 379 * 647_800 == 245_516_200  # about 250 mio. kr., not 379 kr.
+    assert acc[(101, 2024, "5.38.50")] == pytest.approx(1905.8 * 647_800)  # 1.234.577.240 kr.
+    assert acc[(706, 2024, "5.38.45")] == pytest.approx(98.3 * 43_040)  # 4.230.832 kr.
+    assert acc[(706, 2024, "5.38.50")] == pytest.approx(2294.7 * 43_040)  # 98.763.888 kr.
+    assert len(acc) == 4  # Syddjurs 5.38.52 is '..'; the country and the region are left out
+    assert result.skipped["the whole country, regions and other areas (not municipalities)"] == 3
+    assert any("per resident were multiplied by the FOLK1A population" in n for n in result.notes)
+
+
+def test_kroner_per_resident_without_folk1a_are_refused_naming_folk1a_and_nothing_is_written(con):
+    with pytest.raises(SchemaError) as e:
+        statbank.load(con, DATA / "REGK31_2024.csv", "REGK31")
+    message = str(e.value)
+    assert message.startswith("REGK31_2024.csv, column 'PRISENHED': expected the population")
+    assert "load FOLK1A for 2024 first" in message and "no population for 101 in 2024" in message
+    assert con.execute("SELECT count(*) FROM information_schema.tables").fetchone()[0] == 0
+
+
+def test_unit_never_turns_kroner_per_resident_into_kroner(con):
+    # before: --unit 1 skipped the per-resident check and stored København 5.38.45 as 379 kr.
+    statbank.load(con, DATA / "folk1a.csv", "FOLK1A")
+    with pytest.raises(
+        SchemaError, match=r"expected --unit only for a PRISENHED in kroner.*found 'Pr. indbygger"
+    ):
+        statbank.load(con, DATA / "REGK31_2024.csv", "REGK31", unit=1)
+    with pytest.raises(
+        SchemaError, match=r"expected --unit 1 to agree with the PRISENHED's own unit \(1000 kr.\)"
+    ):
+        statbank.load(con, DATA / "regk31_labels.csv", "REGK31", unit=1)
+    assert con.execute("SELECT count(*) FROM accounts").fetchone()[0] == 0
+
+
+def test_web_download_semicolon_utf8_with_a_time_column_keeps_the_thousands(con):
+    result = statbank.load(con, DATA / "regk31_web_semicolon.csv", "REGK31")
+    acc = accounts(con)
+    assert acc[(706, 2024, "5.38.50")] == 98_765_000
+    assert acc[(101, 2023, "5.38.52")] == 402_114_000
+    assert acc[(751, 2024, "5.38.50")] == 731_002_000
+    assert len(acc) == 9  # 5 functions x 2 years, Syddjurs 5.38.52 2024 is '..'
+    assert result.skipped["the other PRISENHED (each row is given in two units)"] == 10
+
+
+def test_matrix_with_danish_title_lines_and_repeated_labels_left_blank(con):
+    df = statbank.read(DATA / "regk31_matrix_da.csv")
+    assert df.attrs["layout"] == "web-matrix" and df.attrs["title"].startswith("Kommunernes regnskaber")
+    statbank.load(con, DATA / "regk31_matrix_da.csv", "REGK31")
+    acc = accounts(con)
+    assert acc[(101, 2024, "5.38.52")] == 415_880_000  # the blank label under København is København
+    assert acc[(706, 2023, "5.38.52")] == 40_021_000
+    assert (706, 2024, "5.38.52") not in acc.index and len(acc) == 7
+
+
+def test_matrix_with_english_title_comma_and_quotes(con):
+    statbank.load(con, DATA / "budk32_matrix_en.csv", "BUDK32")
+    budgets = con.execute("SELECT * FROM budgets").df().set_index(["municipality_code", "year"])["budget_dkk"]
+    assert budgets[(101, 2025)] == 1_270_500_000  # Copenhagen, DKK 1,000
+    assert budgets[(706, 2024)] == 96_400_000 and len(budgets) == 6
+
+
+def test_folk1a_web_download_gives_the_population(con):
+    statbank.load(con, DATA / "folk1a_web.csv", "FOLK1A")
+    m = con.execute("SELECT * FROM municipalities").df().set_index("municipality_code")
+    assert m.loc[101, ["population", "population_18_64"]].tolist() == [647_800, 427_700]
+    assert m.loc[706, ["population", "population_18_64"]].tolist() == [43_040, 24_440]
+
+
+def test_the_year_of_a_web_download_from_year_or_the_name_never_guessed(tmp_path, con):
+    statbank.load(con, DATA / "folk1a.csv", "FOLK1A")
+    nameless = tmp_path / "regk31.csv"
+    shutil.copy(DATA / "REGK31_2024.csv", nameless)
+    with pytest.raises(SchemaError, match=r"expected a time column, --year YEAR, or a year in the file name"):
+        statbank.load(con, nameless, "REGK31")
+    two = tmp_path / "regk31_2023_2024.csv"
+    shutil.copy(DATA / "REGK31_2024.csv", two)
+    with pytest.raises(SchemaError, match="a year in the file name"):
+        statbank.load(con, two, "REGK31")  # two years in the name: ambiguous
+    statbank.load(con, nameless, "REGK31", year=2024)
+    assert accounts(con)[(101, 2024, "5.38.45")] == 245_516_200
+    with pytest.raises(SchemaError, match="expected --year only for a file without a time column"):
+        statbank.load(con, DATA / "regk31_web_semicolon.csv", "REGK31", year=2024)
+    assert statbank.year_from_name("2024 regnskab.csv") == "2024"
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        (
+            '"København","Noget helt andet","12"\n"Syddjurs","Noget andet","13"\n',
+            "column 2 holds values it cannot",
+        ),
+        ('"København","5.38.50 Botilbud","ikke et tal"\n', "a last column of values, found 'ikke et tal'"),
+        ("bare en linje\n", "one column only"),
+    ],
+)
+def test_a_layout_it_cannot_read_is_refused_listing_the_layouts_it_reads(text, found):
+    with pytest.raises(SchemaError) as e:
+        statbank.read(text, name="x.csv", year=2024)
+    message = str(e.value)
+    assert message.startswith("x.csv")
+    assert "expected one of the layouts it reads: the API's CSV or BULK" in message
+    assert "'Gem som CSV' without a heading line" in message and "matrix with title lines" in message
+    assert found in message
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# FOLK1A: the whole population or nothing
+
+
+@pytest.mark.parametrize(("variable", "value"), [("KØN", "Mænd"), ("CIVILSTAND", "Ugift")])
+def test_folk1a_for_one_sex_or_one_marital_status_is_refused(variable, value):
+    ages = "".join(f"Syddjurs;{value};{a} år;2024K1;100\n" for a in range(126))
+    text = f"OMRÅDE;{variable};ALDER;TID;INDHOLD\nSyddjurs;{value};Alder i alt;2024K1;12600\n" + ages
+    with pytest.raises(SchemaError) as e:
+        statbank.to_municipalities(statbank.read(text, name="f.csv"), name="f.csv")
+    assert str(e.value).startswith(f"f.csv, column '{variable}': expected {variable} at its total ('I alt')")
+    assert f"found '{value}'" in str(e.value)
+
+
+def test_folk1a_for_an_age_band_without_the_total_is_refused():
+    text = "OMRÅDE;ALDER;TID;INDHOLD\n" + "".join(f"Syddjurs;{a} år;2024K1;500\n" for a in range(18, 65))
+    with pytest.raises(
+        SchemaError, match=r"expected the age total or every age 0-125 \(ALDER=\*\), found no 0, 1"
+    ):
+        statbank.to_municipalities(statbank.read(text, name="f.csv"), name="f.csv")
+    full = "OMRÅDE;ALDER;TID;INDHOLD\n" + "".join(f"Syddjurs;{a} år;2024K1;10\n" for a in range(126))
+    m = statbank.to_municipalities(statbank.read(full)).frame
+    assert m[["population", "population_18_64"]].values.tolist() == [[1260, 470]]  # 126 x 10, 47 x 10
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A file is the table it is loaded as
+
+
+def test_one_file_is_not_accepted_as_regk31_and_then_as_budk32(tmp_path, con):
+    neutral = tmp_path / "kommunetal.csv"  # the same API file under a name that names no table
+    shutil.copy(DATA / "regk31_labels.csv", neutral)
+    statbank.load(con, neutral, "REGK31")
+    with pytest.raises(SchemaError) as e:
+        statbank.load(con, neutral, "BUDK32")
+    assert "the same file (by its SHA-256) loaded as REGK31 before (load 1)" in str(e.value)
+    assert con.execute("SELECT count(*) FROM budgets").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("file", "table", "found"),
+    [
+        ("regk31_labels.csv", "BUDK32", "a file whose name says REGK31"),
+        ("regk31_matrix_da.csv", "BUDK32", "a title that says accounts"),
+        ("budk32_matrix_en.csv", "REGK31", "a title that says budgets"),
+        ("folk1a.csv", "REGK31", "no FUNKTION variable"),
+        ("hand_recipients.csv", "FOLK1A", "types of service by paragraph (§), which HAND01 has"),
+        ("folk1a.csv", "HAND01", "the variable ALDER (age), which FOLK1A has"),
+    ],
+)
+def test_a_file_of_another_table_is_refused(tmp_path, con, file, table, found):
+    path = tmp_path / ("data.csv" if file != "regk31_labels.csv" else file)
+    shutil.copy(DATA / file, path)
+    with pytest.raises(SchemaError) as e:
+        statbank.load(con, path, table)
+    assert found in str(e.value)
+
+
+def test_the_command_line_loads_a_web_download_with_year(tmp_path, capsys):
+    w = str(tmp_path / "own.duckdb")
+    nameless = tmp_path / "regnskab.csv"
+    shutil.copy(DATA / "REGK31_2024.csv", nameless)
+    assert main(["load", "statbank", str(DATA / "folk1a.csv"), "--table", "FOLK1A", "--warehouse", w]) == 0
+    args = ["load", "statbank", str(nameless), "--table", "REGK31", "--year", "2024", "--warehouse", w]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert (
+        "regnskab.csv: 8 rows read; 4 rows of table 'accounts' loaded (4 new, 0 changed, 0 removed)." in out
+    )
+
+
+def test_an_unterminated_quote_in_a_web_download_is_refused_with_its_row():
+    # issue 10: a quote left open must not swallow the rows after it
+    text = '"København","5.38.50 Botilbud","2024","12"\n"Syddjurs","5.38.50 Botilbud","2024","13\n'
+    with pytest.raises(
+        SchemaError, match=r"x.csv, row 2: expected well-formed CSV, found unexpected end of data"
+    ):
+        statbank.read(text, name="x.csv")
+
+
+def test_a_value_that_reads_two_ways_is_refused():
+    # issue 10: '100.000' without a decimal comma anywhere may be 100 or 100.000 kr.
+    text = '"København","5.38.50 Botilbud","2024","100.000"\n"Syddjurs","5.38.50 Botilbud","2024","12.5"\n'
+    with pytest.raises(
+        SchemaError, match=r"x.csv, row 1, column 'INDHOLD': expected a number that reads one way"
+    ):
+        statbank.read(text, name="x.csv")
+    same = '"København","5.38.50 Botilbud","2024","100.000"\n"Syddjurs","5.38.50 Botilbud","2024","12,5"\n'
+    assert statbank.read(same).value.tolist() == [
+        100_000.0,
+        12.5,
+    ]  # with a decimal comma the dot is thousands
+
+
+def test_a_refused_conversion_creates_nothing(tmp_path):
+    con = connect(tmp_path / "fresh.duckdb", read_only=False)
+    try:
+        with pytest.raises(SchemaError, match="load FOLK1A for 2024 first"):
+            statbank.load(con, DATA / "REGK31_2024.csv", "REGK31")
+        assert con.execute("SELECT count(*) FROM information_schema.tables").fetchone()[0] == 0
+    finally:
+        con.close()
