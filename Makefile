@@ -25,6 +25,7 @@ reports: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench notebooks
 	$(BIN)/ruff format --check src tests bench notebooks
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

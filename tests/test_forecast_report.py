@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.forecast import charts
 from analysis.forecast.area import area_forecast
 from analysis.forecast.methods import BudgetBased, LastYearProfile, RunRate
-from analysis.forecast.report import ForecastReport, amount_decimals, span_text
 from analysis.period import data_period
+from analysis.reporting import forecast_charts as charts
 from analysis.reporting import formatting as fmt
+from analysis.reporting.forecast_page import ForecastReport, amount_decimals, span_text
 
 MUNI, FUNC, YEAR, MONTH = 101, "5.38.50", 2025, 9
 KEY = {"municipality_code": MUNI, "function_code": FUNC}

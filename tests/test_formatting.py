@@ -302,5 +302,17 @@ def test_table_html_index_and_options(frame):
 
 
 def test_doctests():
-    result = doctest.testmod(formatting, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 10 and result.failed == 0
+    from analysis import danish
+    from analysis.reporting import charts, html
+
+    results = [doctest.testmod(m, optionflags=doctest.ELLIPSIS) for m in (danish, charts, html)]
+    assert sum(r.attempted for r in results) > 10 and sum(r.failed for r in results) == 0
+
+
+def test_formatting_gathers_the_three_modules():
+    from analysis import danish
+    from analysis.reporting import charts, html
+
+    for module in (danish, charts, html):
+        for name in module.__all__:
+            assert getattr(formatting, name) is getattr(module, name), name

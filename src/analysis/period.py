@@ -28,8 +28,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from analysis.danish import MONTHS_DA, fmt_month
 from analysis.errors import InputError
-from analysis.reporting.formatting import MONTHS_DA, fmt_month
 
 __all__ = ["DataPeriod", "data_period"]
 

@@ -812,20 +812,20 @@ def series_breaks_finding(breaks: pd.DataFrame, examples: int = 5) -> Finding:
 
 
 def _num(x: float, decimals: int = 0) -> str:
-    from analysis.reporting.formatting import fmt_number
+    from analysis.danish import fmt_number
 
     return fmt_number(x, decimals)
 
 
 def _pct_text(x: float) -> str:
-    from analysis.reporting.formatting import fmt_pct
+    from analysis.danish import fmt_pct
 
     return ("+" if x > 0 else "") + fmt_pct(x, 0)
 
 
 def _dkk_text(x: float, sign: bool = False) -> str:
     """An amount in kr. ('12.345 kr.'), in mio. kr. from 1 mio. kr. up ('92,4 mio. kr.')."""
-    from analysis.reporting.formatting import fmt_dkk
+    from analysis.danish import fmt_dkk
 
     text = fmt_dkk(x, unit="mio", decimals=1) if abs(x) >= 1e6 else fmt_dkk(x, unit="kr")
     return ("+" if sign and x > 0 else "") + text

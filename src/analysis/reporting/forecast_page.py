@@ -1,7 +1,7 @@
 """The forecast report's text and tables, from an :class:`~analysis.forecast.area.AreaForecast`.
 
 ``notebooks/forecast.ipynb`` calls these and shows what they return; every figure and sentence with a number
-in the report is made here (the charts are in :mod:`analysis.forecast.charts`).
+in the report is made here (the charts are in :mod:`analysis.reporting.forecast_charts`).
 
 Amounts are shown in mio. kr., with one decimal from 50 mio. kr. up and two below (:func:`amount_decimals`).
 

@@ -11,8 +11,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from analysis.forecast.area import AreaForecast
-from analysis.forecast.report import amount_decimals
 from analysis.reporting import formatting as fmt
+from analysis.reporting.forecast_page import amount_decimals
 
 __all__ = ["accuracy_chart", "spending_chart"]
 

@@ -1,0 +1,349 @@
+"""The one chart style of the reports: colours, figure size, fonts, Danish axes, showing a figure.
+
+Numbers on axes are written by :mod:`analysis.danish`'s rules (decimal comma, thousands point), never by an
+operating-system locale.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from analysis.danish import _DKK_UNITS, _format_decimal, _to_decimal
+
+if TYPE_CHECKING:  # pragma: no cover - imported for annotations only
+    from matplotlib.axes import Axes
+
+__all__ = [
+    "FIGSIZE",
+    "OWN_COLOUR",
+    "PALETTE",
+    "PEER_COLOUR",
+    "danish_formatter",
+    "dkk_axis",
+    "figure_html",
+    "number_axis",
+    "pct_axis",
+    "set_style",
+    "show",
+]
+
+OWN_COLOUR = "#1f4e79"
+"""Colour of the own municipality in charts (dark blue, the colour of the report's headings)."""
+
+PEER_COLOUR = "#b4bcc6"
+"""Colour of the comparison municipalities (a light blue-grey that recedes behind the own municipality)."""
+
+PALETTE = ["#1f4e79", "#5b9bd5", "#c55a11", "#70883a", "#8e6c8a", "#7f7f7f"]
+"""Small palette for series that are not own-versus-peers: dark blue, light blue, rust, olive, plum, grey."""
+
+FIGSIZE = (6.7, 3.8)
+"""Default figure size in inches: 6.7 in (170 mm), the text width of an A4 page (210 mm less margins)."""
+
+_FONT_PREFERENCE = ["Helvetica Neue", "Arial", "Liberation Sans", "DejaVu Sans"]
+
+
+# Charts ----------------------------------------------------------------------------------------------
+
+
+def _auto_decimals(values: Any, max_decimals: int = 3) -> int:
+    """Fewest decimals (0 to ``max_decimals``) that show every tick value exactly."""
+    vals = [float(v) for v in values if math.isfinite(float(v))]
+    if not vals:
+        return 0
+    scale = max(abs(v) for v in vals) or 1.0
+    for decimals in range(max_decimals + 1):
+        if all(abs(v - round(v, decimals)) <= 1e-9 * scale for v in vals):
+            return decimals
+    return max_decimals
+
+
+def danish_formatter(scale: float = 1.0, decimals: int | None = None, suffix: str = "") -> Any:
+    """Make a matplotlib tick formatter that writes Danish numbers.
+
+    Parameters
+    ----------
+    scale : float, default 1.0
+        Tick values are divided by this before formatting (1e6 shows DKK as millions).
+    decimals : int, optional
+        Decimals shown. Default: the fewest that show every tick on the axis exactly (0 for 0, 250, 500;
+        1 for 0, 0.5, 1.0).
+    suffix : str, default ''
+        Text appended to every tick label, e.g. ' %'.
+
+    Returns
+    -------
+    matplotlib.ticker.Formatter
+        A formatter for ``axis.set_major_formatter``; ``format_ticks(values)`` gives the labels of a
+        set of ticks.
+
+    Examples
+    --------
+    >>> f = danish_formatter(scale=1e6, decimals=1)
+    >>> f(1_234_500_000)
+    '1.234,5'
+    >>> danish_formatter(scale=1e6).format_ticks([0, 500_000, 1_000_000])
+    ['0,0', '0,5', '1,0']
+    """
+    from matplotlib.ticker import Formatter
+
+    class _DanishFormatter(Formatter):
+        def __init__(self) -> None:
+            self.scale = scale
+            self.decimals = decimals
+            self.suffix = suffix
+            self._tick_values: list[float] = []
+
+        def set_locs(self, locs: Any) -> None:
+            super().set_locs(locs)
+            self._tick_values = [float(v) for v in locs]
+
+        def _decimals_for(self, x: float) -> int:
+            if self.decimals is not None:
+                return self.decimals
+            values = self._tick_values or [x]
+            return _auto_decimals([v / self.scale for v in values])
+
+        def __call__(self, x: float, pos: int | None = None) -> str:
+            d = _to_decimal(x)
+            if d is None:
+                return ""
+            scaled = d / Decimal(repr(float(self.scale))) if self.scale != 1 else d
+            return _format_decimal(scaled, self._decimals_for(x)) + self.suffix
+
+        def format_data_short(self, value: float) -> str:
+            return self(value)
+
+    return _DanishFormatter()
+
+
+def _axes_for(ax: Axes, axis: str) -> list[Any]:
+    if axis == "x":
+        return [ax.xaxis]
+    if axis == "y":
+        return [ax.yaxis]
+    if axis == "both":
+        return [ax.xaxis, ax.yaxis]
+    raise ValueError(f"axis must be 'x', 'y' or 'both', got {axis!r}")
+
+
+def _set_label(axis_obj: Any, label: str | bool | None, unit_text: str) -> None:
+    if label is False:
+        return
+    if label is None or label is True or label == "":
+        axis_obj.set_label_text(unit_text)
+    else:
+        axis_obj.set_label_text(f"{label} ({unit_text})" if unit_text else str(label))
+
+
+def dkk_axis(
+    ax: Axes,
+    axis: str = "y",
+    unit: str = "mio",
+    decimals: int | None = None,
+    label: str | bool | None = None,
+) -> Axes:
+    """Show an axis of DKK amounts as Danish numbers in a unit, e.g. ticks '0', '2,5', '5' (mio. kr.).
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Axes whose data are amounts in DKK (kroner).
+    axis : {'y', 'x', 'both'}, default 'y'
+        Which axis to format.
+    unit : {'mio', 'mia', 't', 'kr'}, default 'mio'
+        Unit of the tick labels (see :func:`fmt_dkk`); ticks carry the number only, the axis label the unit.
+    decimals : int, optional
+        Decimals on the ticks; default the fewest that show every tick exactly.
+    label : str or bool, optional
+        Axis label. None (default): the unit alone ('mio. kr.'), replacing a column name put there by
+        seaborn. A string: that text with the unit in brackets ('Udgifter (mio. kr.)'). False: leave the
+        label as it is.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The same axes, for chaining.
+    """
+    try:
+        divisor, suffix, _ = _DKK_UNITS[unit]
+    except KeyError:
+        raise ValueError(f"unit must be one of {sorted(_DKK_UNITS)}, got {unit!r}") from None
+    for axis_obj in _axes_for(ax, axis):
+        axis_obj.set_major_formatter(danish_formatter(scale=divisor, decimals=decimals))
+        _set_label(axis_obj, label, suffix)
+    return ax
+
+
+def number_axis(ax: Axes, axis: str = "y", decimals: int | None = None) -> Axes:
+    """Show an axis with Danish numbers ('1.234', '0,5'); the label is left as it is.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The axes.
+    axis : {'y', 'x', 'both'}, default 'y'
+        Which axis to format.
+    decimals : int, optional
+        Decimals on the ticks; default the fewest that show every tick exactly (0 for whole numbers).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The same axes, for chaining.
+    """
+    for axis_obj in _axes_for(ax, axis):
+        axis_obj.set_major_formatter(danish_formatter(decimals=decimals))
+    return ax
+
+
+def pct_axis(ax: Axes, axis: str = "y", decimals: int | None = None) -> Axes:
+    """Show an axis of fractions as Danish percentages: 0.125 -> '12,5 %'.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Axes whose data are fractions (0.1 means 10 per cent).
+    axis : {'y', 'x', 'both'}, default 'y'
+        Which axis to format.
+    decimals : int, optional
+        Decimals of the percentage; default the fewest that show every tick exactly.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The same axes, for chaining.
+    """
+    for axis_obj in _axes_for(ax, axis):
+        axis_obj.set_major_formatter(danish_formatter(scale=0.01, decimals=decimals, suffix=" %"))
+    return ax
+
+
+def _available_fonts() -> list[str]:
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return [name for name in _FONT_PREFERENCE if name in installed] or ["DejaVu Sans"]
+
+
+def _set_retina_figures() -> None:
+    """Have IPython embed figures as double-resolution PNGs shown at their size (no-op outside IPython)."""
+    try:
+        from IPython import get_ipython
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:  # pragma: no cover - both come with ipykernel
+        return
+    if get_ipython() is not None:
+        set_matplotlib_formats("retina")
+
+
+def set_style(retina: bool = True) -> None:
+    """Set the one chart style of all reports: calm, print-friendly, A4-wide figures.
+
+    Sets seaborn's white-grid theme with :data:`PALETTE`, a sans-serif font from the report's font stack
+    that is installed (Helvetica Neue, Arial, Liberation Sans, else DejaVu Sans), light horizontal grid
+    lines, no top and right spines, and figures :data:`FIGSIZE` wide (the A4 text width). Figures are
+    drawn at 96 dpi, the CSS pixel, so that a figure shows at its size in inches on screen and on paper:
+    its 9 pt text prints at 9 pt. Decimal commas come from the formatters (:func:`dkk_axis`,
+    :func:`number_axis`, :func:`pct_axis`), never from an OS locale. Call it once, at the top of a report
+    notebook, before plotting.
+
+    Parameters
+    ----------
+    retina : bool, default True
+        In a Jupyter kernel, embed figures as PNGs of twice the resolution (192 dpi) shown at their size,
+        sharp in print and on high-density screens.
+    """
+    import matplotlib as mpl
+    import matplotlib.pyplot as plt  # noqa: F401 - activates the inline backend first, so our rc wins
+    import seaborn as sns
+
+    if retina:
+        _set_retina_figures()
+    sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE)
+    mpl.rcParams.update(
+        {
+            "font.family": "sans-serif",
+            "font.sans-serif": _available_fonts() + list(mpl.rcParams["font.sans-serif"]),
+            "figure.figsize": FIGSIZE,
+            "figure.dpi": 96,
+            "savefig.dpi": 192,
+            "figure.facecolor": "white",
+            "savefig.facecolor": "white",
+            "savefig.bbox": "tight",
+            "font.size": 9,
+            "axes.titlesize": 10.5,
+            "axes.titleweight": "bold",
+            "axes.titlelocation": "left",
+            "axes.titlecolor": "#1a3a5f",
+            "axes.labelsize": 9,
+            "axes.labelcolor": "#333333",
+            "axes.edgecolor": "#8a949e",
+            "axes.linewidth": 0.8,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.grid": True,
+            "axes.grid.axis": "y",
+            "axes.axisbelow": True,
+            "grid.color": "#dde2e7",
+            "grid.linewidth": 0.6,
+            "xtick.labelsize": 8.5,
+            "ytick.labelsize": 8.5,
+            "xtick.color": "#333333",
+            "ytick.color": "#333333",
+            "legend.fontsize": 8.5,
+            "legend.frameon": False,
+            "lines.linewidth": 1.8,
+            "axes.formatter.use_locale": False,
+        }
+    )
+
+
+def show(fig: Any) -> None:
+    """Show a finished chart in the notebook at this point; nothing when there is no chart (None).
+
+    Chart functions of the reports return their figure detached from pyplot (closed), so that it appears once,
+    where this is called, and not again at the end of the cell.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure or None
+        The chart.
+    """
+    if fig is not None:
+        from IPython.display import display
+
+        display(fig)
+
+
+def figure_html(fig: Any, alt: str) -> str:
+    """A matplotlib figure as an HTML image shown at its own size (a PNG of twice the resolution, embedded).
+
+    The figure is closed afterwards.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    alt : str
+        The image's alternative text (Danish), HTML-escaped here.
+
+    Returns
+    -------
+    str
+        An ``<img>`` element with a ``data:`` URL.
+    """
+    import base64
+    import io
+
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buf, format="png", dpi=192, bbox_inches=None)
+    plt.close(fig)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    width = f"{fig.get_figwidth()}in"
+    return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}" style="width: {width}; max-width: 100%">'
