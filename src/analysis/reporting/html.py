@@ -98,9 +98,10 @@ def table_html(
     Examples
     --------
     >>> import pandas as pd
+    >>> from analysis.danish import fmt_dkk
     >>> df = pd.DataFrame({"Kommune": ["Aarhus"], "År": [2025], "Udgift": [1234567.0]})
-    >>> html = table_html(df, formats={"Udgift": fmt_dkk})
-    >>> "1,2 mio. kr." in html and ">2025<" in html and 'class="report-table"' in html
+    >>> out = table_html(df, formats={"Udgift": fmt_dkk})
+    >>> "1,2 mio. kr." in out and ">2025<" in out and 'class="report-table"' in out
     True
     """
     formats = dict(formats or {})
