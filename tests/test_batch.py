@@ -182,7 +182,10 @@ def test_a_default_parameter_no_notebook_declares_is_not_an_error(tmp_path, note
 @pytest.mark.parametrize(
     "keys, message",
     [
-        ({"municipalities": []}, "municipalities: selects nothing (an empty list); list the municipality codes"),
+        (
+            {"municipalities": []},
+            "municipalities: selects nothing (an empty list); list the municipality codes",
+        ),
         ({"function_areas": []}, "function_areas: selects nothing (an empty list); list the function codes"),
         ({"municipalities": "alle"}, "municipalities: unknown selection 'alle' (did you mean 'all'?)"),
         ({"municipalities": "All"}, "municipalities: unknown selection 'All' (did you mean 'all'?)"),

@@ -621,7 +621,16 @@ def _resolve_warehouse(warehouse: str | Path | None) -> tuple[Path, str | None]:
         )
     if path.is_dir():
         raise DataError(f"the warehouse {path} (named by {named_by}) is a folder, not a DuckDB file")
-    sample.ensure(path)  # builds the default sample, rebuilds an outdated sample, leaves other data alone
+    import duckdb
+
+    try:
+        sample.ensure(path)  # builds the default sample, rebuilds an outdated sample, leaves other data alone
+    except duckdb.Error as e:  # opened, but its tables cannot be read
+        cause = " ".join(str(e).split()).split(" See also ")[0]
+        raise DataError(
+            f"cannot read the warehouse {path}: {cause} (the file is truncated or damaged; restore it from a "
+            "backup or rebuild it)"
+        ) from None
     return path, named_by
 
 
@@ -746,34 +755,41 @@ def run_batch(
     size = warehouse.stat().st_size + (
         wal.stat().st_size if (wal := warehouse.with_name(warehouse.name + ".wal")).exists() else 0
     )
-    _check_writable(run_dir, "run folder")
-    _check_writable(cache_dir, "report cache")
-    _check_writable(snapshots, "snapshot folder", need_bytes=size)
-    _remove_stale(snapshots, "")
+    created = not run_dir.exists()
     sockets_root = Path(tempfile.gettempdir())
-    _remove_stale(sockets_root, "analysis-kernels-")
-
-    # The run folder says it is incomplete until its manifest is final, and `latest` never points at it meanwhile.
-    _unpoint_latest(batch_dir, run_dir)
-    (run_dir / "manifest.json").unlink(missing_ok=True)
-    _write_text(
-        run_dir / INCOMPLETE,
-        f"Run {run_id} started {now.isoformat(timespec='seconds')} (process {os.getpid()}) and has not finished: "
-        "its manifest is not final. A run still going on removes this file at its end; otherwise it was "
-        "stopped: run the batch again (finished reports come from the cache).\n",
-    )
-    from analysis.reporting.index import write_incomplete_index
-
-    write_incomplete_index(run_dir / "index.html", batch, run_id, now)
-
     snapshot_dir = snapshots / f"{os.getpid()}-{run_id}"
     sockets = sockets_root / f"analysis-kernels-{os.getpid()}-{run_id}"
-    snapshot_dir.mkdir(parents=True, exist_ok=True)
-    sockets.mkdir(mode=0o700, parents=True, exist_ok=True)
     snapshot = snapshot_dir / warehouse.name
     try:
+        _check_writable(run_dir, "run folder")
+        _check_writable(cache_dir, "report cache")
+        _check_writable(snapshots, "snapshot folder", need_bytes=size)
+        _remove_stale(snapshots, "")
+        _remove_stale(sockets_root, "analysis-kernels-")
+        snapshot_dir.mkdir(parents=True, exist_ok=True)
         _snapshot(warehouse, snapshot)
         tables, is_sample = _read_state(snapshot, warehouse)
+    except BaseException:
+        shutil.rmtree(snapshot_dir, ignore_errors=True)
+        if created:  # a batch refused before it started leaves no empty run folder
+            with contextlib.suppress(OSError):
+                run_dir.rmdir()
+        raise
+
+    # The run folder says it is incomplete until its manifest is final, and `latest` never points at it meanwhile.
+    from analysis.reporting.index import write_incomplete_index
+
+    try:
+        _unpoint_latest(batch_dir, run_dir)
+        (run_dir / "manifest.json").unlink(missing_ok=True)
+        _write_text(
+            run_dir / INCOMPLETE,
+            f"Run {run_id} started {now.isoformat(timespec='seconds')} (process {os.getpid()}) and has not "
+            "finished: its manifest is not final. A run still going on removes this file at its end; otherwise "
+            "it was stopped: run the batch again (finished reports come from the cache).\n",
+        )
+        write_incomplete_index(run_dir / "index.html", batch, run_id, now)
+        sockets.mkdir(mode=0o700, parents=True, exist_ok=True)
         summary, manifest = _run(
             batch,
             batch_file=batch_file,
