@@ -247,3 +247,49 @@ def test_kill_9_leaves_no_process_and_the_rerun_executes_only_the_unfinished(tmp
     assert (killed / "INCOMPLETE").exists()  # the killed folder still says what it is
     assert not [p for p in sockets if p.exists()]  # the killed run's kernel sockets were removed
     assert not list((tmp_path / "reports" / ".snapshots").iterdir())
+
+
+def test_a_killed_worker_takes_its_kernel_with_it_and_the_batch_still_finishes(tmp_path):
+    psutil = pytest.importorskip("psutil")
+    write_notebook(tmp_path / "notebooks", "sleepy", SLEEPY, title="Langsom")
+    data = {
+        "name": "t",
+        "municipalities": [101, 147, 151],
+        "function_areas": ["5.38.50"],
+        "notebooks": ["sleepy"],
+    }
+    (tmp_path / "batch.yaml").write_text(yaml.safe_dump({**data, "formats": ["html"], "workers": 1}), "utf-8")
+    (tmp_path / "driver.py").write_text(DRIVER, encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, str(tmp_path / "driver.py"), str(tmp_path)], cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 240
+        kernels = []
+        while not kernels:  # the worker with a kernel executing a report (the warm spare may be starting too)
+            assert proc.poll() is None and time.monotonic() < deadline
+            workers = [
+                p for p in psutil.Process(proc.pid).children() if "spawn_main" in " ".join(p.cmdline())
+            ]
+            kernels = [
+                k for w in workers for k in w.children(recursive=True) if "ipykernel" in " ".join(k.cmdline())
+            ]
+            time.sleep(0.2)
+        (worker,) = workers
+        time.sleep(1)
+        kernels = worker.children(recursive=True)
+        worker.kill()  # as the out-of-memory killer would
+        assert proc.wait(timeout=240) == 0  # the batch goes on to its end (the report is failed, not lost)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    deadline = time.monotonic() + 20
+    while any(_alive(k) for k in kernels) and time.monotonic() < deadline:
+        time.sleep(0.25)
+    orphans = [k.pid for k in kernels if _alive(k)]
+    for k in kernels:
+        if _alive(k):
+            k.kill()
+    assert not orphans, "kernels outlived their worker"
+    (run,) = [p for p in (tmp_path / "reports" / "t").iterdir() if p.is_dir() and not p.is_symlink()]
+    manifest = json.loads((run / "manifest.json").read_text("utf-8"))
+    assert manifest["counts"]["failed"] >= 1 and not (run / "INCOMPLETE").exists()
+    assert "worker failed" in (run / "index.html").read_text("utf-8")
