@@ -7,6 +7,7 @@ wrongly; an output folder that is a file, read-only or full; a cache entry that 
 from __future__ import annotations
 
 import collections
+import errno
 import json
 import os
 import shutil
@@ -253,3 +254,19 @@ def test_an_entry_of_the_older_hard_linking_cache_is_never_trusted(tmp_path):
     del data["format"], data["sha256"]  # what the runner wrote before it hashed its files
     entry.write_text(json.dumps(data), encoding="utf-8")
     assert _cache_lookup(cache, result.cache_key) is None
+
+
+@pytest.mark.parametrize(
+    "code, reason",
+    [
+        (errno.EROFS, "it is on a read-only file system"),
+        (errno.ENOSPC, "the disk is full"),
+        (errno.EACCES, "permission denied"),
+        (errno.ENOTDIR, "a part of the path is a file, not a folder"),
+    ],
+)
+def test_file_system_errors_are_named_in_words(tmp_path, code, reason):
+    error = runner._folder_error(tmp_path, OSError(code, os.strerror(code)), "run folder")
+    assert str(error) == (
+        f"cannot write the run folder {tmp_path}: {reason}; choose another folder (--output) or fix this one"
+    )
