@@ -177,3 +177,25 @@ def test_a_default_parameter_no_notebook_declares_is_not_an_error(tmp_path, note
     path.write_text(path.read_text("utf-8") + "parameters: {min_group: 5}\n", encoding="utf-8")
     with pytest.raises(BatchError, match="unknown parameter 'min_group'"):
         load_batch(path, defaults=defaults, notebooks_dir=notebooks)
+
+
+@pytest.mark.parametrize(
+    "keys, message",
+    [
+        (
+            {"municipalities": []},
+            "municipalities: selects nothing (an empty list); list the municipality codes",
+        ),
+        ({"function_areas": []}, "function_areas: selects nothing (an empty list); list the function codes"),
+        ({"municipalities": "alle"}, "municipalities: unknown selection 'alle' (did you mean 'all'?)"),
+        ({"municipalities": "All"}, "municipalities: unknown selection 'All' (did you mean 'all'?)"),
+        ({"function_areas": "ALL"}, "function_areas: unknown selection 'ALL' (did you mean 'all'?)"),
+        ({"function_areas": "alle"}, "function_areas: unknown selection 'alle' (did you mean 'all'?)"),
+        ({"municipalities": "Syddjurs"}, "municipalities: unknown selection 'Syddjurs'; expected a list of"),
+    ],
+)
+def test_a_selection_that_selects_nothing_or_misspells_all_is_refused(tmp_path, notebooks, keys, message):
+    with pytest.raises(BatchError) as err:
+        _batch(tmp_path, notebooks, **keys)
+    assert message in str(err.value)
+    assert str(err.value).count("\n") == 0  # one line, not one per member of the union

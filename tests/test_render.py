@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import base64
 import copy
+import dataclasses
 import datetime as dt
 import html as html_lib
 import json
 import logging
 import re
+import shutil
+import subprocess
 
 import nbformat
 import pytest
@@ -247,3 +250,33 @@ def test_render_pdf(tmp_path):
     # the long table repeats its header row on the next page
     continuation = next(p for p in pages[1:] if "Kommune 119" in p)
     assert "Kommune Udgift" in continuation
+
+
+# --- The sample notice ---------------------------------------------------------------------------------
+
+
+def test_a_report_from_the_sample_says_so_on_its_first_page(tmp_path):
+    from analysis.reporting.render import SAMPLE_NOTICE
+
+    assert SAMPLE_NOTICE == "Eksempeldata: tallene er syntetiske og ikke kommunens regnskab"
+    sample_meta = dataclasses.replace(META, sample=True)
+    html = render_html(_notebook(), sample_meta)
+    title_block = html[html.index('<header class="report-titleblock">') : html.index("</header>")]
+    assert '<p class="report-sample-notice">' + SAMPLE_NOTICE + ".</p>" in title_block
+    # a report from own data says nothing of the kind
+    own = render_html(_notebook(), META)
+    assert 'class="report-sample-notice"' not in own and "Eksempeldata" not in own
+    # round trip through the notebook's metadata, and older metadata without the field still reads
+    assert ReportMeta.from_dict(sample_meta.to_dict()) == sample_meta
+    old = META.to_dict()
+    del old["sample"]
+    assert ReportMeta.from_dict(old).sample is False
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext is None:  # poppler-utils; the HTML assertions above hold either way
+        return
+    pdf = tmp_path / "r.pdf"
+    render_pdf(html, pdf)
+    first_page = subprocess.run(
+        [pdftotext, "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert SAMPLE_NOTICE in " ".join(first_page.split())

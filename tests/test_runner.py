@@ -128,6 +128,10 @@ def test_overview_report_renders_html_and_pdf_on_the_sample(tmp_path, sample_pat
     html = (summary.folder / r.files["html"]).read_text("utf-8")
     assert "Syddjurs" in html and "Botilbud til længerevarende ophold" in html
     assert "mio. kr." in html and 'lang="da"' in html
+    # made from the sample: the first page and the index say so
+    notice = "Eksempeldata: tallene er syntetiske og ikke kommunens regnskab"
+    index = (summary.folder / "index.html").read_text("utf-8")
+    assert notice in html.split("</header>")[0] and notice in index
     assert not re.search(r'(src|href)="https?://', html)  # self-contained: nothing fetched
     pdf = (summary.folder / r.files["pdf"]).read_bytes()
     assert pdf.startswith(b"%PDF") and len(pdf) > 20_000

@@ -180,3 +180,20 @@ def test_pseudonyms_are_consistent_across_a_persons_cases(con, raw):
 @pytest.mark.parametrize("table", ["raw_cases", "raw_programme_members"])
 def test_raw_extracts_carry_cpr_not_person_id(table, raw):
     assert "cpr" in raw[table].columns and "person_id" not in raw[table].columns
+
+
+def test_populations_are_distinct_and_close_to_the_reference(raw):
+    from analysis.data import reference
+
+    m = raw["municipalities"]
+    for year, g in m.groupby("year"):
+        assert g["population"].is_unique, f"{year}: two municipalities share a population"
+    ref = reference.municipalities().set_index("municipality_code")["population_2024"]
+    pop = m[m["year"] == 2024].set_index("municipality_code")["population"]
+    # the reference list rounds to the thousand (Ishøj, Glostrup and Solrød all 24.000); the sample stays within
+    # 3 % of it and no longer looks rounded
+    assert ((pop / ref.loc[pop.index] - 1).abs() <= 0.03 + 1e-9).all()
+    assert (pop % 100 == 0).sum() <= 3
+    # deterministic: the same seed gives the same populations
+    again = sample.generate()["municipalities"]
+    pd.testing.assert_series_equal(m["population"], again["population"])

@@ -12,9 +12,17 @@ def test_default_path_follows_the_environment(tmp_path, monkeypatch):
     assert default_path() == tmp_path / "w.duckdb"
 
 
+def _sample_at(monkeypatch, path):
+    """Make ``path`` the sample's default path (the sample is built only there, never at ANALYSIS_WAREHOUSE)."""
+    from analysis import paths
+
+    monkeypatch.delenv("ANALYSIS_WAREHOUSE", raising=False)
+    monkeypatch.setattr(paths, "sample_warehouse_path", lambda: path)
+
+
 def test_connect_builds_on_first_use_and_reuses_afterwards(tmp_path, monkeypatch):
     path = tmp_path / "sub" / "sample.duckdb"
-    monkeypatch.setenv("ANALYSIS_WAREHOUSE", str(path))
+    _sample_at(monkeypatch, path)
     con = connect()
     assert con.execute("SELECT count(*) FROM municipalities WHERE year = 2025").fetchone() == (98,)
     con.close()
@@ -25,7 +33,7 @@ def test_connect_builds_on_first_use_and_reuses_afterwards(tmp_path, monkeypatch
 
 def test_an_outdated_sample_is_rebuilt(tmp_path, monkeypatch):
     path = tmp_path / "sample.duckdb"
-    monkeypatch.setenv("ANALYSIS_WAREHOUSE", str(path))
+    _sample_at(monkeypatch, path)
     monkeypatch.setattr(sample, "SAMPLE_VERSION", "0-old")
     connect().close()
     monkeypatch.setattr(sample, "SAMPLE_VERSION", "1-new")

@@ -92,6 +92,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         output=args.output,
         workers=args.workers,
         force=args.force,
+        warehouse=args.warehouse,
         progress=not args.no_progress,
     )
     c = summary.counts()
@@ -267,6 +268,10 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--force", action="store_true", help="execute every report, even unchanged ones in the cache"
     )
+    r.add_argument(
+        "--warehouse",
+        help="the warehouse the reports read (default: ANALYSIS_WAREHOUSE, else the sample); must exist",
+    )
     r.add_argument("--no-progress", action="store_true", help="no progress bar (for logs)")
     r.set_defaults(func=_cmd_run)
 
@@ -358,9 +363,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130
-    except (AnalysisError, ValueError, KeyError, FileNotFoundError) as e:
+    except (AnalysisError, ValueError, KeyError, OSError) as e:
         # Errors of input (a bad file, an unknown code, a missing warehouse) are the user's to fix: say what and
-        # where, without a traceback. --verbose shows the traceback too.
+        # where, without a traceback; so are those of the file system (a full disk, a read-only folder), whose
+        # message names the file and the cause. --verbose shows the traceback too.
         if args.verbose:
             raise
         message = e.args[0] if isinstance(e, KeyError) and e.args else e

@@ -74,7 +74,7 @@ __all__ = ["PARAGRAPHS", "PROGRAMMES", "SAMPLE_VERSION", "SEED", "YEARS", "build
 SEED = 2025
 YEARS = tuple(range(2018, 2026))
 #: Bump when the generator changes: a warehouse built by an older version is rebuilt on first use.
-SAMPLE_VERSION = "4"
+SAMPLE_VERSION = "5"
 CASE_MUNICIPALITIES = (165, 190, 706)
 PROGRAMMES = {
     165: "Helhedsorienteret indsats for udsatte familier",
@@ -166,7 +166,7 @@ def generate(seed: int = SEED) -> dict[str, pd.DataFrame]:
         instead of ``person_id``.
     """
     rng = np.random.default_rng(seed)
-    munis = _municipalities(rng)
+    munis = _municipalities(rng, np.random.default_rng([seed, 2]))
     activity, expected = _activity(rng, munis)
     accounts = activity.groupby(["municipality_code", "year", "function_code"], as_index=False)[
         "spending_dkk"
@@ -191,16 +191,36 @@ def generate(seed: int = SEED) -> dict[str, pd.DataFrame]:
     }
 
 
-def _municipalities(rng: np.random.Generator) -> pd.DataFrame:
+def _distinct(pop: np.ndarray) -> np.ndarray:
+    """``pop`` (residents) with ties broken by adding one resident at a time to the later of two equal ones."""
+    pop = pop.copy()
+    seen: set[int] = set()
+    for i in range(len(pop)):
+        while pop[i] in seen:
+            pop[i] += 1
+        seen.add(int(pop[i]))
+    return pop
+
+
+def _municipalities(rng: np.random.Generator, spread: np.random.Generator | None = None) -> pd.DataFrame:
+    """Municipalities x years with plausible, distinct populations.
+
+    The reference list's populations are rounded (twenty municipalities would share one figure, e.g. 24.000); each
+    gets a share of up to 3 % added or taken (``spread``, a generator of its own so the other tables' random draws
+    stay as they were) and a growth rate of its own within 0,2 percentage points of its group's, and remaining
+    ties are broken by single residents.
+    """
     ref = reference.municipalities()
+    spread = spread if spread is not None else np.random.default_rng([SEED, 2])
     share = ref["municipality_group"].map(_SHARE_18_64).to_numpy()
     share = np.where(ref["municipality_code"].isin(_INNER_CITY), 0.70, share)
     share = np.where(ref["municipality_code"].isin(_SMALL_ISLANDS), 0.48, share)
     share = share + rng.uniform(-0.01, 0.01, len(ref))
-    growth = ref["municipality_group"].map(_GROWTH).to_numpy()
+    base = ref["population_2024"].to_numpy() * (1 + spread.uniform(-0.03, 0.03, len(ref)))
+    growth = ref["municipality_group"].map(_GROWTH).to_numpy() + spread.uniform(-0.002, 0.002, len(ref))
     rows = []
     for year in YEARS:
-        pop = np.round(ref["population_2024"].to_numpy() * (1 + growth) ** (year - 2024)).astype(int)
+        pop = _distinct(np.round(base * (1 + growth) ** (year - 2024)).astype(int))
         rows.append(
             pd.DataFrame(
                 {
@@ -410,7 +430,8 @@ def _add_months(d: dt.date, months: int) -> dt.date:
 
 def _cases(rng: np.random.Generator, munis: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The raw case and programme extracts, with fictitious CPR numbers."""
-    pop = munis[munis["year"] == 2024].set_index("municipality_code")["population"]
+    # sized by the reference list's (rounded) population, so the extracts do not move with the population spread
+    pop = reference.municipalities().set_index("municipality_code")["population_2024"]
     days = (_EXTRACT_DATE - _FIRST).days
     case_rows, member_rows = [], []
     for code in CASE_MUNICIPALITIES:

@@ -17,6 +17,7 @@ empties the table first.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,10 +27,12 @@ import pandas as pd
 
 from analysis import paths
 from analysis.data.schema import TABLES, SchemaError, ddl, validate
+from analysis.errors import DataError
 from analysis.paths import WAREHOUSE_ENV, data_dir
 
 __all__ = [
     "WAREHOUSE_ENV",
+    "WarehouseNotFoundError",
     "connect",
     "create_schema",
     "data_dir",
@@ -55,6 +58,14 @@ def default_path() -> Path:
     return paths.sample_warehouse_path()
 
 
+class WarehouseNotFoundError(DataError, FileNotFoundError):
+    """No warehouse at the path named (a ``DataError`` that is also a ``FileNotFoundError``, as before)."""
+
+
+def _is_sample_path(path: Path) -> bool:
+    return path.expanduser().resolve() == paths.sample_warehouse_path().resolve()
+
+
 def connect(path: str | os.PathLike | None = None, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
     """Open the warehouse.
 
@@ -62,27 +73,59 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = True) ->
     ----------
     path
         A DuckDB file. ``None`` opens the default warehouse (``ANALYSIS_WAREHOUSE`` or the embedded sample),
-        building the sample on first use or when the sample generator has changed since it was built.
+        building the sample on first use or when the sample generator has changed since it was built. The sample
+        is built only at its default path: a file named by ``ANALYSIS_WAREHOUSE`` that does not exist is refused
+        (a typing error must not turn into a report on synthetic data).
     read_only
         Open read-only (the default; any number of processes may read at once). Loaders pass ``False``.
 
     Returns
     -------
     duckdb.DuckDBPyConnection
+
+    Raises
+    ------
+    DataError
+        One line naming the file and the cause: no such file (:class:`WarehouseNotFoundError`), locked by another
+        process, or not a DuckDB database (empty, truncated, another kind of file).
     """
     if path is None:
         from analysis.data import sample
 
         path = default_path()
+        if not path.exists() and not _is_sample_path(path):
+            raise WarehouseNotFoundError(
+                f"no warehouse at {path} (named by {WAREHOUSE_ENV}); check the name, or unset {WAREHOUSE_ENV} to "
+                f"use the sample warehouse (it is built only at its default path {paths.sample_warehouse_path()})"
+            )
         sample.ensure(path)
     path = Path(path)
     if read_only and not path.exists():
-        raise FileNotFoundError(
+        raise WarehouseNotFoundError(
             f"no warehouse at {path}; build the sample with `analysis sample` or load data"
         )
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(path), read_only=read_only)
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as e:
+        raise DataError(f"cannot open the warehouse {path}: {_cause(e)}") from e
+
+
+def _cause(error: BaseException) -> str:
+    """DuckDB's reason for refusing a file, in one line and in words a user can act on."""
+    text = " ".join(str(error).split())
+    text = re.sub(r"^(IO|Serialization|Invalid Input|Catalog|Internal) Error: ", "", text)
+    if "Could not set lock" in text or "Conflicting lock" in text:
+        pid = re.search(r"\(PID (\d+)\)", text)
+        who = f"process {pid[1]}" if pid else "another process"
+        return (
+            f"it is locked by {who} (a load, a report or a notebook that holds it open); try again when that "
+            "has finished"
+        )
+    if "not a valid DuckDB database file" in text:
+        return "it is not a DuckDB database (an empty, truncated or damaged file, or another kind of file)"
+    return text.split(" See also ")[0]
 
 
 def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple | None:

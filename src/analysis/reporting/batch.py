@@ -55,6 +55,11 @@ def _near(value: object, valid: list) -> str:
     return f" (did you mean '{near[0]}'?)" if near else ""
 
 
+def _looks_like_all(text: str) -> bool:
+    """True for ways of writing 'all' that are not 'all': any case, the Danish 'alle', surrounding blanks."""
+    return text.strip().casefold() in ("all", "alle", "alt", "alla")
+
+
 def _strip_region(name: str) -> str:
     return re.sub(r"^region\s+", "", name.strip(), flags=re.IGNORECASE).casefold()
 
@@ -80,6 +85,23 @@ class Batch(BaseModel):
     def _name_is_a_folder_name(cls, v: str) -> str:
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", v):
             raise ValueError("use letters, digits, '.', '_' and '-' only (it names a folder)")
+        return v
+
+    @field_validator("municipalities", "function_areas", mode="before")
+    @classmethod
+    def _selects_something(cls, v, info):
+        """Refuse a selection that selects nothing (``[]``) and a word that is not ``all`` (``alle``, ``All``)."""
+        if isinstance(v, list | tuple) and len(v) == 0:
+            what = "municipality codes" if info.field_name == "municipalities" else "function codes"
+            raise ValueError(f"selects nothing (an empty list); list the {what} to run, or write 'all'")
+        if isinstance(v, str) and v != "all":
+            hint = " (did you mean 'all'?)" if _looks_like_all(v) else _near(v, ["all"])
+            shapes = (
+                "a list of municipality codes, 'all', {region: <name>} or {group: <name>}"
+                if info.field_name == "municipalities"
+                else "a list of function codes or 'all'"
+            )
+            raise ValueError(f"unknown selection '{v}'{hint}; expected {shapes}")
         return v
 
     @field_validator("municipalities")
@@ -248,6 +270,8 @@ def load_batch(
         batch = Batch.model_validate(merged)
     except ValidationError as e:
         raise BatchError(_explain(path, e)) from None
+    if not batch.municipality_codes():
+        raise BatchError(f"{path}: municipalities: {batch.municipalities} selects no municipality")
     _check_notebooks(path, batch, notebooks_dir, own_parameters=set(own.get("parameters") or {}))
     return batch
 

@@ -11,12 +11,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from analysis.reporting.formatting import fmt_date, fmt_number
+from analysis.reporting.render import SAMPLE_NOTICE  # the same words as each report's first page
 
 if TYPE_CHECKING:
     from analysis.reporting.batch import Batch
     from analysis.reporting.runner import RunSummary
 
-__all__ = ["write_index"]
+__all__ = ["INCOMPLETE_TEXT", "SAMPLE_NOTICE", "write_incomplete_index", "write_index"]
+
+#: What the index of a run says while its manifest is not final (the run goes on, or was killed).
+INCOMPLETE_TEXT = (
+    "Ufuldstændig kørsel: kørslen er ikke afsluttet, eller den blev afbrudt. Rapporterne her kan mangle eller være "
+    "halvfærdige. Kør batchen igen; de rapporter, der blev færdige, genbruges."
+)
 
 _STATUS = {"ok": "Færdig", "cached": "Genbrugt", "failed": "Fejlet"}
 _FILES = (("html", "HTML"), ("pdf", "PDF"), ("ipynb", "Notebook"))
@@ -42,6 +49,9 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 .summary b { display: block; font-size: 22px; color: #1a3a5f; }
 .error { font-family: Menlo, Consolas, monospace; font-size: 12px; white-space: pre-wrap; color: var(--red); }
 footer { color: var(--muted); font-size: 12px; margin-top: 32px; }
+.notice { margin: 18px 0 0; padding: 10px 14px; border-left: 5px solid #e0a800; background: #fff4ce;
+          color: #5c4300; font-weight: 600; }
+.notice.incomplete { border-color: var(--red); background: #fbe9ea; color: var(--red); }
 a { color: var(--blue); }
 """
 
@@ -89,6 +99,15 @@ def write_index(path: Path, batch: Batch, summary: RunSummary, manifest: dict[st
             "<table><thead><tr><th>Kommune</th><th>Funktion</th><th>Analyse</th><th>Fejl</th><th></th></tr></thead>"
             f"<tbody>{items}</tbody></table>"
         )
+    inputs = manifest.get("inputs", {})
+    notices = ""
+    if inputs.get("sample"):
+        notices += f'<p class="notice sample">{_e(SAMPLE_NOTICE)}.</p>\n'
+    if inputs.get("changed_during_run"):
+        notices += (
+            '<p class="notice">Data i lageret blev ændret under kørslen. Alle rapporter her bygger på de samme data: '
+            "et øjebliksbillede taget ved kørslens start. Kør batchen igen for at få de nye data med.</p>\n"
+        )
     code = manifest["code"]
     commit = (code.get("git_commit") or "ukendt")[:10] + (
         " (med lokale ændringer)" if code.get("git_dirty") else ""
@@ -101,7 +120,7 @@ def write_index(path: Path, batch: Batch, summary: RunSummary, manifest: dict[st
 <header><h1>{_e(title)}</h1>
 <p>Kørsel {_e(summary.run_id)} · {fmt_date(started.date())} kl. {started:%H.%M}</p></header>
 <main>
-<div class="summary">
+{notices}<div class="summary">
 <div><b>{len(summary.reports)}</b>rapporter</div>
 <div><b>{counts["ok"]}</b>kørt</div>
 <div><b>{counts["cached"]}</b>genbrugt</div>
@@ -119,4 +138,28 @@ def write_index(path: Path, batch: Batch, summary: RunSummary, manifest: dict[st
 <a href="manifest.json">manifest.json</a>.</footer>
 </main></body></html>
 """
-    path.write_text(page, encoding="utf-8")
+    _write(path, page)
+
+
+def _write(path: Path, page: str) -> None:
+    """Write under a temporary name and rename, so a reader never sees half a page."""
+    partial = path.with_name(f".{path.name}.part")
+    partial.write_text(page, encoding="utf-8")
+    partial.replace(path)
+
+
+def write_incomplete_index(path: Path, batch: Batch, run_id: str, started: dt.datetime) -> None:
+    """Write the index of a run that has started and not finished: it says so, and lists nothing as done."""
+    title = batch.title or batch.name
+    page = f"""<!DOCTYPE html>
+<html lang="da">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{_e(title)} (ufuldstændig kørsel)</title><style>{_CSS}</style></head>
+<body>
+<header><h1>{_e(title)}</h1>
+<p>Kørsel {_e(run_id)} · {fmt_date(started.date())} kl. {started:%H.%M}</p></header>
+<main>
+<p class="notice incomplete">{_e(INCOMPLETE_TEXT)}</p>
+</main></body></html>
+"""
+    _write(path, page)

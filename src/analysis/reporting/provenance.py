@@ -18,7 +18,15 @@ from pathlib import Path
 import analysis
 from analysis.data.warehouse import fetch_one
 
-__all__ = ["code_version", "file_sha256", "package_versions", "stable_hash", "warehouse_fingerprint"]
+__all__ = [
+    "code_version",
+    "environment_fingerprint",
+    "file_sha256",
+    "package_versions",
+    "parameters_fingerprint",
+    "stable_hash",
+    "warehouse_fingerprint",
+]
 
 #: The packages whose versions a manifest records.
 PACKAGES = (
@@ -107,12 +115,53 @@ def warehouse_fingerprint(con) -> dict[str, dict[str, object]]:
     """Per warehouse table: its row count and a content hash (order-independent; DuckDB's row hash summed).
 
     Any change of a value, a row added or removed changes the table's hash.
+
+    Every table counts, the bookkeeping ones too (``_meta``, ``_loads``, ``_findings``, a load history): reports
+    read them (the data-quality report prints ``_findings``; the sample notice comes from ``_meta``).
     """
     out = {}
-    tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
-    for name in tables:
-        if name.startswith("_"):
-            continue
-        rows, digest = fetch_one(con, f'SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) FROM "{name}" t')
-        out[name] = {"rows": int(rows), "hash": hashlib.sha256(str(digest).encode()).hexdigest()[:16]}
+    tables = [
+        r[0]
+        for r in con.execute(
+            "SELECT schema_name || '.' || table_name FROM duckdb_tables() ORDER BY 1"
+        ).fetchall()
+    ]
+    for qualified in tables:
+        schema, name = qualified.split(".", 1)
+        key = name if schema == "main" else qualified
+        rows, digest = fetch_one(
+            con, f'SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) FROM "{schema}"."{name}" t'
+        )
+        out[key] = {"rows": int(rows), "hash": hashlib.sha256(str(digest).encode()).hexdigest()[:16]}
     return out
+
+
+def parameters_fingerprint(folder: str | Path, *, exclude: tuple[str, ...] = ("batches",)) -> dict[str, str]:
+    """SHA-256 of every file under ``parameters/`` (relative path -> hex), but the folders in ``exclude``.
+
+    The package and the notebooks read files there (``unit_costs.yaml``, mappings, defaults, indices); hashing all
+    of them is the simple rule that cannot miss one. Batch files are left out: a batch's effective parameters are
+    part of each report's own key, and adding a batch must not make every cached report stale.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return {}
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(folder)
+        if p.is_file() and rel.parts[0] not in exclude and "__pycache__" not in rel.parts:
+            out[rel.as_posix()] = file_sha256(p)
+    return out
+
+
+@cache
+def environment_fingerprint() -> str:
+    """SHA-256 over Python's version and the name and version of every installed distribution.
+
+    Any upgrade of a package a notebook imports (directly or not) changes it; cheaper to over-approximate
+    than to miss the one that changed a chart.
+    """
+    names = sorted(
+        f"{(d.metadata['Name'] or '').lower()}=={d.version}" for d in metadata.distributions() if d.metadata
+    )
+    return stable_hash([platform.python_version(), sys.platform, names])

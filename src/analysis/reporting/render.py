@@ -32,6 +32,7 @@ from analysis.reporting.formatting import fmt_date
 __all__ = [
     "METADATA_KEY",
     "REMOVE_CELL_TAG",
+    "SAMPLE_NOTICE",
     "TEMPLATES_DIR",
     "TEMPLATE_NAME",
     "ReportMeta",
@@ -47,6 +48,9 @@ TEMPLATE_NAME = "analysis"
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 """Directory holding the ``analysis`` template directory (pass it as nbconvert's extra_template_basedirs)."""
+
+SAMPLE_NOTICE = "Eksempeldata: tallene er syntetiske og ikke kommunens regnskab"
+"""What the first page of every report made from the synthetic sample says (and the index of such a run)."""
 
 REMOVE_CELL_TAG = "remove_cell"
 """Cell tag that removes a cell, input and output, from the rendered report."""
@@ -78,6 +82,9 @@ class ReportMeta:
         Date of the run that produced the report.
     run_id : str
         Short id of the run (the manifest's short id).
+    sample : bool
+        The report was made from the synthetic sample warehouse: its title block says so
+        (:data:`SAMPLE_NOTICE`).
     """
 
     title: str
@@ -88,6 +95,7 @@ class ReportMeta:
     data_period: str
     run_date: dt.date
     run_id: str
+    sample: bool = False
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ReportMeta:
@@ -107,11 +115,13 @@ class ReportMeta:
         ValueError
             If a field is missing.
         """
-        names = [f.name for f in dataclasses.fields(cls)]
-        missing = [n for n in names if n not in data]
+        fields = dataclasses.fields(cls)
+        names = [f.name for f in fields]
+        missing = [f.name for f in fields if f.name not in data and f.default is dataclasses.MISSING]
         if missing:
             raise ValueError(f"report metadata lacks {', '.join(missing)}")
-        values = {n: data[n] for n in names}
+        values = {n: data[n] for n in names if n in data}
+        values["sample"] = bool(values.get("sample", False))
         run_date = values["run_date"]
         if isinstance(run_date, dt.datetime):
             run_date = run_date.date()
@@ -241,7 +251,10 @@ def render_html(nb: Any, meta: ReportMeta | None = None) -> str:
         nb = nbformat.read(os.fspath(nb), as_version=4)
     if meta is None:
         meta = ReportMeta.from_notebook(nb)
-    title_block = meta.to_dict() | {"run_date_text": fmt_date(meta.run_date)}
+    title_block = meta.to_dict() | {
+        "run_date_text": fmt_date(meta.run_date),
+        "sample_notice": SAMPLE_NOTICE if meta.sample else "",
+    }
     resources = {"metadata": {"name": meta.title}, METADATA_KEY: title_block}
     body, _ = _exporter().from_notebook_node(nb, resources=resources)
     return _postprocess(body)

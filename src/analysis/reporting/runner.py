@@ -2,29 +2,47 @@
 
 Flow of :func:`run_batch`
 -------------------------
-1. Expand the (already validated) batch into jobs; fingerprint the warehouse and the code.
-2. Reuse from the cache every report whose notebook, parameters, inputs and code are unchanged (unless ``force``).
-3. Execute the rest in bounded worker processes. Each worker is long-lived: it imports papermill, nbconvert and
+1. Refuse what cannot work before any worker starts: a missing kernel, a warehouse named but not there (the sample
+   is built only at its default path), an output, cache or snapshot folder that cannot be written or is full.
+2. Take a read snapshot of the warehouse: the file is copied once, under DuckDB's shared lock (no load can write
+   meanwhile), into ``reports/.snapshots/<run id>/``; every kernel of the batch reads that copy, so one batch reads
+   one state of the data however long it runs and whatever is loaded meanwhile.
+3. Key every report on everything it reads: its notebook, its parameters, every table of the snapshot (the
+   bookkeeping tables ``_loads``, ``_findings``, ``_meta`` too), every file under ``parameters/`` but the batch
+   files, the package's code and the version of every installed distribution. Reuse from the cache every report
+   whose key is there and whose files still hash as they did when stored (unless ``force``).
+4. Execute the rest in bounded worker processes. Each worker is long-lived: it imports papermill, nbconvert and
    WeasyPrint once, and keeps one kernel started ahead with the libraries imported, which it hands to the next
    report and then shuts down (a kernel serves one report only: no state passes between reports). A kernel that
-   fails to start is retried once with a fresh one.
-4. Render each executed notebook to HTML (and PDF); a notebook that failed is kept as executed, with its error,
-   but never rendered as a report.
-5. Write ``manifest.json`` and ``index.html``, point ``reports/<name>/latest`` at the run, and return a summary.
+   fails to start is retried once with a fresh one. Workers end with the process that started them (a watchdog
+   thread polls the parent and kills the worker's kernels first); kernels end with their worker (ipykernel polls
+   ``JPY_PARENT_PID``). Kernel sockets and connection files live in one folder per run, removed at the end and,
+   after a ``kill -9``, by the next run.
+5. Render each executed notebook to HTML (and PDF); a notebook that failed is kept as executed, with its error,
+   but never rendered as a report. Each report is copied into the cache the moment it is done, so a re-run after
+   a killed batch executes only what was unfinished.
+6. Until the manifest is final the run folder holds ``INCOMPLETE`` and an index that says "Ufuldstændig kørsel";
+   at the end ``manifest.json`` and ``index.html`` are written, ``INCOMPLETE`` removed and ``reports/<name>/latest``
+   pointed at the run (never at an incomplete one).
 
-The runner knows nothing of the domain beyond the names it prints in title blocks.
+Files go into and out of the cache by copy to a temporary name and rename, never by hard link, so a later run
+writing into a run folder can never change a cached report. The runner knows nothing of the domain beyond the
+names it prints in title blocks.
 """
 
 from __future__ import annotations
 
 import atexit
 import concurrent.futures as cf
+import contextlib
 import datetime as dt
+import errno
 import json
 import logging
 import multiprocessing
 import os
 import shutil
+import signal
 import tempfile
 import threading
 import time
@@ -32,13 +50,18 @@ import traceback
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from shutil import disk_usage as _disk_usage
 from typing import Any
 
+from analysis.errors import DataError
+from analysis.paths import WAREHOUSE_ENV
 from analysis.reporting.batch import Batch, BatchError, expand, function_name, municipality_name, project_root
 from analysis.reporting.provenance import (
     code_version,
+    environment_fingerprint,
     file_sha256,
     package_versions,
+    parameters_fingerprint,
     stable_hash,
     warehouse_fingerprint,
 )
@@ -55,6 +78,14 @@ WARM_IMPORTS = (
 #: Parameters that say where to read, not what: they are left out of the cache key (the inputs' fingerprints
 #: stand for the content).
 LOCATION_PARAMETERS = ("warehouse",)
+#: Bump when the layout of a cache entry or the content of its key changes: older entries are then misses.
+CACHE_FORMAT = 2
+#: The file that marks a run folder whose manifest is not final (the run is going on, or was killed).
+INCOMPLETE = "INCOMPLETE"
+#: Free space an output folder must have before a batch starts (bytes), beside the warehouse snapshot's size.
+MIN_FREE_BYTES = 50_000_000
+#: Seconds between a worker's checks that the process that started it is still alive.
+WATCHDOG_SECONDS = 0.5
 
 
 @dataclass
@@ -110,6 +141,7 @@ class _WarmKernel:
 
     def __init__(self, kernel_name: str, code: str, cwd: str, timeout: float = 120):
         self.km = None
+        self.taken = False
         self.error: BaseException | None = None
         self._thread = threading.Thread(
             target=self._start, args=(kernel_name, code, cwd, timeout), daemon=True
@@ -120,13 +152,22 @@ class _WarmKernel:
         try:
             from jupyter_client.manager import KernelManager
 
+            sockets = _WORKER.get("sockets") or tempfile.gettempdir()
+            name = f"k-{uuid.uuid4().hex[:12]}"
+            connection_file = os.path.join(sockets, name + ".json")
             if os.name == "posix":
                 # IPC sockets (no TCP port, no "running over TCP without encryption" warning) at an absolute
-                # path, since papermill changes the working directory of the client that connects later.
-                ip = os.path.join(tempfile.gettempdir(), f"analysis-kernel-{uuid.uuid4().hex[:12]}")
-                km = KernelManager(kernel_name=kernel_name, transport="ipc", ip=ip)
+                # path, since papermill changes the working directory of the client that connects later; in the
+                # run's socket folder, so that a killed run's are found and removed.
+                km = KernelManager(
+                    kernel_name=kernel_name,
+                    transport="ipc",
+                    ip=os.path.join(sockets, name),
+                    connection_file=connection_file,
+                )
             else:  # pragma: no cover - Windows
-                km = KernelManager(kernel_name=kernel_name)
+                km = KernelManager(kernel_name=kernel_name, connection_file=connection_file)
+            _KERNELS.add(km)
             km.start_kernel(cwd=cwd)
             kc = km.client()
             kc.start_channels()
@@ -144,14 +185,74 @@ class _WarmKernel:
     def take(self):
         """The ready kernel manager, or None when the kernel could not be started (the caller starts its own)."""
         self._thread.join()
+        self.taken = True
         if self.error is not None:
             log.warning("a kernel started ahead failed (%s); starting a fresh one", self.error)
             return None
         return self.km
 
 
-def _init_worker(kernel_name: str, warm: bool, cwd: str) -> None:
-    """Import the heavy libraries once per worker, quieten their logs, and start the first kernel."""
+#: The kernels this worker has started and not yet shut down (the watchdog kills them if the parent dies).
+_KERNELS: set = set()
+
+
+def _kill_kernels() -> None:
+    """Kill every kernel this worker started (its whole process group) and remove its sockets and files."""
+    for km in list(_KERNELS):
+        process = getattr(getattr(km, "provisioner", None), "process", None)
+        pid = getattr(process, "pid", None)
+        if pid:
+            try:
+                if os.name == "posix":
+                    os.killpg(pid, signal.SIGKILL)  # the kernel leads its own session: its children go too
+                else:  # pragma: no cover - Windows
+                    os.kill(pid, signal.SIGTERM)
+            except OSError:
+                pass
+        with contextlib.suppress(Exception):  # best effort while the worker goes down
+            km.cleanup_resources()
+        _KERNELS.discard(km)
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """End this worker, and its kernels, as soon as the process that started it is gone (e.g. ``kill -9``)."""
+    while True:
+        time.sleep(WATCHDOG_SECONDS)
+        if os.getppid() != parent_pid:
+            _kill_kernels()
+            os._exit(3)
+
+
+def _shutdown_kernel(km) -> None:
+    try:
+        km.shutdown_kernel(now=True)
+    finally:
+        _KERNELS.discard(km)
+
+
+def _init_worker(
+    kernel_name: str,
+    warm: bool,
+    cwd: str,
+    parent_pid: int | None = None,
+    sockets: str | None = None,
+    env: dict[str, str] | None = None,
+) -> None:
+    """Watch the parent, import the heavy libraries once per worker, quieten their logs, start the first kernel.
+
+    Parameters
+    ----------
+    parent_pid
+        The process that started the pool: when it is gone the worker kills its kernels and exits.
+    sockets
+        The run's folder for kernel sockets and connection files.
+    env
+        Set in the worker's environment (and so its kernels'), e.g. ``ANALYSIS_WAREHOUSE`` to the snapshot.
+    """
+    if parent_pid is not None:
+        threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True, name="watchdog").start()
+    os.environ.update(env or {})
+    _WORKER["sockets"] = sockets
     for name in (
         "papermill",
         "traitlets",
@@ -183,7 +284,7 @@ def _shutdown_spare_kernel() -> None:
     if spare is not None:
         km = spare.take()
         if km is not None:
-            km.shutdown_kernel(now=True)
+            _shutdown_kernel(km)
 
 
 def _execute(spec: dict[str, Any], km) -> None:
@@ -224,6 +325,12 @@ def _run_job(spec: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = {"status": "ok", "files": {}, "seconds": {}, "error": None}
     out_ipynb = Path(spec["output_ipynb"])
     out_ipynb.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in (
+        ".ipynb",
+        ".html",
+        ".pdf",
+    ):  # new files, never writes into an older run's (or a link's) inode
+        out_ipynb.with_suffix(suffix).unlink(missing_ok=True)
     started = time.perf_counter()
     for attempt in (1, 2):
         km = None
@@ -237,7 +344,7 @@ def _run_job(spec: dict[str, Any]) -> dict[str, Any]:
             error = e
         finally:
             if km is not None:
-                km.shutdown_kernel(now=True)
+                _shutdown_kernel(km)
             if _WORKER.get("warm"):
                 _WORKER["next"] = _WarmKernel(_WORKER["kernel_name"], WARM_IMPORTS, _WORKER["cwd"])
         if error is None or attempt == 2 or not _kernel_start_error(error):
@@ -305,32 +412,87 @@ def _data_period(params: dict[str, Any]) -> str:
     return ""
 
 
+# The cache ------------------------------------------------------------------------------------------------------
+
+
+def _copy(src: Path, dst: Path) -> None:
+    """Copy ``src`` to ``dst`` under a temporary name, then rename: never a hard link, never a half-written file."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    partial = dst.with_name(f".{dst.name}.{uuid.uuid4().hex[:8]}.part")
+    try:
+        shutil.copyfile(src, partial)
+        os.replace(partial, dst)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _entry_dir(cache_dir: Path, key: str) -> Path:
+    return cache_dir / key[:2] / key
+
+
 def _cache_lookup(cache_dir: Path, key: str) -> dict[str, Any] | None:
-    entry = cache_dir / key[:2] / key / "result.json"
+    """The cache entry of ``key`` when every one of its files is there and hashes as stored; else None (a miss).
+
+    An unreadable, truncated or altered entry is a miss, logged with the file it concerns; the report is then
+    executed again and the entry replaced.
+    """
+    folder = _entry_dir(cache_dir, key)
+    entry = folder / "result.json"
     if not entry.exists():
         return None
-    data = json.loads(entry.read_text("utf-8"))
-    if all((entry.parent / Path(f).name).exists() for f in data["files"].values()):
-        return data
-    return None
-
-
-def _link_or_copy(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    dst.unlink(missing_ok=True)
     try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
+        data = json.loads(entry.read_text("utf-8"))
+        if data.get("format") != CACHE_FORMAT:
+            return None  # written by an older runner (perhaps hard-linked to a run folder): never trusted
+        files, hashes = data["files"], data["sha256"]
+        for rel in files.values():
+            name = Path(rel).name
+            if file_sha256(folder / name) != hashes[name]:
+                log.warning(
+                    "cache entry %s: %s has changed since it was stored; executing again", folder, name
+                )
+                return None
+        data["seconds"] = dict(data["seconds"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+        log.warning("cache entry %s is unreadable (%s: %s); executing again", entry, type(e).__name__, e)
+        return None
+    return data
 
 
 def _cache_store(cache_dir: Path, run_dir: Path, result: ReportResult, run_id: str) -> None:
-    folder = cache_dir / result.cache_key[:2] / result.cache_key
-    folder.mkdir(parents=True, exist_ok=True)
-    for rel in result.files.values():
-        _link_or_copy(run_dir / rel, folder / Path(rel).name)
-    data = {"files": result.files, "seconds": result.seconds, "run_id": result.cached_from or run_id}
-    (folder / "result.json").write_text(json.dumps(data, indent=1), encoding="utf-8")
+    """Copy a finished report into the cache: files first, then ``result.json`` with their hashes, then rename.
+
+    The entry appears whole or not at all (a folder renamed into place), so a run killed meanwhile leaves no
+    half-entry that a later run would trust.
+    """
+    final = _entry_dir(cache_dir, result.cache_key)
+    building = final.with_name(f".{final.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        building.mkdir(parents=True)
+        hashes = {}
+        for rel in result.files.values():
+            name = Path(rel).name
+            _copy(run_dir / rel, building / name)
+            hashes[name] = file_sha256(building / name)
+        data = {
+            "format": CACHE_FORMAT,
+            "files": result.files,
+            "sha256": hashes,
+            "seconds": result.seconds,
+            "run_id": result.cached_from or run_id,
+        }
+        (building / "result.json").write_text(json.dumps(data, indent=1), encoding="utf-8")
+        if final.exists():
+            shutil.rmtree(final, ignore_errors=True)
+        os.replace(building, final)
+    except OSError as e:  # the cache is an optimisation: a report that cannot be stored is still a report
+        log.warning("could not store %s in the cache %s: %s", result.files.get("html", ""), cache_dir, e)
+    finally:
+        if building.exists():
+            shutil.rmtree(building, ignore_errors=True)
+
+
+# The run folder --------------------------------------------------------------------------------------------------
 
 
 def _point_latest(batch_dir: Path, run_dir: Path) -> None:
@@ -343,6 +505,192 @@ def _point_latest(batch_dir: Path, run_dir: Path) -> None:
         latest.symlink_to(run_dir.name, target_is_directory=True)
     except OSError:  # no symlinks (e.g. Windows without developer mode): a file naming the run instead
         (batch_dir / "LATEST").write_text(run_dir.name + "\n", encoding="utf-8")
+
+
+def _unpoint_latest(batch_dir: Path, run_dir: Path) -> None:
+    """Stop ``latest`` pointing at ``run_dir`` (a folder about to be written again is not a finished run)."""
+    latest = batch_dir / "latest"
+    try:
+        if latest.is_symlink() and latest.resolve() == run_dir.resolve():
+            latest.unlink()
+        marker = batch_dir / "LATEST"
+        if marker.exists() and marker.read_text("utf-8").strip() == run_dir.name:
+            marker.unlink()
+    except OSError:
+        pass
+
+
+def _folder_error(folder: Path, error: OSError, what: str) -> DataError:
+    reason = error.strerror or str(error)
+    if error.errno == errno.ENOSPC:
+        reason = "the disk is full"
+    elif error.errno in (errno.EROFS,):
+        reason = "it is on a read-only file system"
+    elif error.errno in (errno.EACCES, errno.EPERM):
+        reason = "permission denied"
+    elif error.errno == errno.ENOTDIR:
+        reason = "a part of the path is a file, not a folder"
+    return DataError(
+        f"cannot write the {what} {folder}: {reason}; choose another folder (--output) or fix this one"
+    )
+
+
+def _check_writable(folder: Path, what: str, need_bytes: int = 0) -> None:
+    """Refuse a folder that cannot be created, written or has too little free space, before any worker starts.
+
+    Raises
+    ------
+    DataError
+        Naming the folder and the cause (read-only, permission denied, disk full, a file in the way).
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".write-test-{uuid.uuid4().hex[:8]}"
+        fd = os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        try:
+            os.write(fd, b"\0" * 65536)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+            probe.unlink(missing_ok=True)
+        free = _disk_usage(folder).free
+    except OSError as e:
+        raise _folder_error(folder, e, what) from None
+    need = need_bytes + MIN_FREE_BYTES
+    if free < need:
+        raise DataError(
+            f"cannot write the {what} {folder}: the disk is full or nearly so ({free / 1e6:,.1f} MB free, the "
+            f"batch needs at least {need / 1e6:,.0f} MB); free some space or choose another folder (--output)"
+        )
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Write a file of the run folder under a temporary name and rename it into place."""
+    partial = path.with_name(f".{path.name}.part")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+    except OSError as e:
+        partial.unlink(missing_ok=True)
+        raise _folder_error(path.parent, e, "run folder") from None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_stale(folder: Path, prefix: str) -> None:
+    """Remove ``folder/<prefix><pid>*`` left by runs whose process is gone (a ``kill -9``)."""
+    if not folder.is_dir():
+        return
+    for p in folder.glob(prefix + "*"):
+        pid = p.name[len(prefix) :].split("-")[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+
+
+# The warehouse snapshot ------------------------------------------------------------------------------------------
+
+
+def _resolve_warehouse(warehouse: str | Path | None) -> tuple[Path, str | None]:
+    """The warehouse the batch reads and who named it (``--warehouse``, the environment, or None: the sample).
+
+    A warehouse named explicitly must exist: the sample is built only at its default path, never at a path that
+    may be a typing error. The sample at its default path is built (or rebuilt when outdated) here, once.
+    """
+    from analysis import paths
+    from analysis.data import sample
+
+    if warehouse is not None:
+        path, named_by = Path(warehouse).expanduser(), "--warehouse"
+    elif os.environ.get(WAREHOUSE_ENV):
+        path, named_by = Path(os.environ[WAREHOUSE_ENV]).expanduser(), WAREHOUSE_ENV
+    else:
+        path, named_by = paths.sample_warehouse_path(), None
+    is_default_sample = path.resolve() == paths.sample_warehouse_path().resolve()
+    if named_by and not path.exists() and not is_default_sample:
+        raise DataError(
+            f"no warehouse at {path} (named by {named_by}); check the name. The sample warehouse is built only "
+            f"at its default path {paths.sample_warehouse_path()}; load own data with `analysis load`"
+        )
+    if path.is_dir():
+        raise DataError(f"the warehouse {path} (named by {named_by}) is a folder, not a DuckDB file")
+    import duckdb
+
+    try:
+        sample.ensure(path)  # builds the default sample, rebuilds an outdated sample, leaves other data alone
+    except duckdb.Error as e:  # opened, but its tables cannot be read
+        cause = " ".join(str(e).split()).split(" See also ")[0]
+        raise DataError(
+            f"cannot read the warehouse {path}: {cause} (the file is truncated or damaged; restore it from a "
+            "backup or rebuild it)"
+        ) from None
+    return path, named_by
+
+
+def _snapshot(warehouse: Path, dest: Path) -> None:
+    """Copy the warehouse to ``dest`` while holding DuckDB's shared lock on it (no load writes meanwhile)."""
+    from analysis.data.warehouse import connect
+
+    con = connect(warehouse)  # read-only: a shared lock; a loader waits or is refused until we close
+    try:
+        try:
+            _copy(warehouse, dest)
+            wal = warehouse.with_name(warehouse.name + ".wal")
+            if wal.exists():
+                _copy(wal, dest.with_name(dest.name + ".wal"))
+        except OSError as e:
+            raise _folder_error(dest.parent, e, "snapshot folder") from None
+    finally:
+        con.close()
+
+
+def _read_state(path: Path, shown_as: Path) -> tuple[dict, bool]:
+    """The fingerprint of every table of the warehouse at ``path`` and whether it is the synthetic sample.
+
+    Raises
+    ------
+    DataError
+        When a table cannot be read (a truncated or damaged file), naming ``shown_as`` (the user's file).
+    """
+    import duckdb
+
+    from analysis.data.warehouse import connect, read_meta
+
+    try:
+        con = connect(path)
+    except DataError as e:
+        raise DataError(str(e).replace(str(path), str(shown_as))) from None
+    try:
+        tables = warehouse_fingerprint(con)
+        kind = read_meta(con).get("kind")
+    except duckdb.Error as e:
+        cause = " ".join(str(e).split()).split(" See also ")[0]
+        raise DataError(
+            f"cannot read the warehouse {shown_as}: {cause.replace(str(path), str(shown_as))} (the file is "
+            "truncated or damaged; restore it from a backup or rebuild it)"
+        ) from None
+    finally:
+        con.close()
+    return tables, kind == "sample"
+
+
+def _live_changed(warehouse: Path, tables: dict) -> bool | None:
+    """Whether the warehouse now differs from the snapshot the batch read (None: could not tell, e.g. locked)."""
+    try:
+        now, _ = _read_state(warehouse, warehouse)
+    except DataError:
+        return None
+    return now != tables
+
+
+# The driver ------------------------------------------------------------------------------------------------------
 
 
 def run_batch(
@@ -373,17 +721,25 @@ def run_batch(
     force
         Execute every report even when an unchanged one is in the cache.
     warehouse
-        The warehouse the notebooks read (passed as their ``warehouse`` parameter); default: the default warehouse.
+        The warehouse the notebooks read; default ``ANALYSIS_WAREHOUSE``, else the sample (built at its default
+        path on first use). A warehouse named here or in the environment must exist. The notebooks read a snapshot
+        of it taken at the start (passed as their ``warehouse`` parameter and as ``ANALYSIS_WAREHOUSE``).
     notebooks_dir, reports_dir
         Where the notebooks are and where reports go; by default ``notebooks/`` and ``reports/`` of the project.
     progress
         Show a progress bar with counts and time left.
     warm_kernels
         Start each report's kernel ahead, with the libraries imported (see the module docstring).
-    """
-    from analysis.data import sample
-    from analysis.data.warehouse import connect, default_path
 
+    Raises
+    ------
+    BatchError
+        When the batch's kernel is not installed.
+    DataError
+        Before any worker starts: the warehouse is missing, locked, empty, truncated or not a DuckDB file; an
+        output, cache or snapshot folder is read-only, not a folder or full. Later: the run folder cannot be
+        written (disk full).
+    """
     started = time.perf_counter()
     now = dt.datetime.now().astimezone()
     root = project_root()
@@ -392,19 +748,110 @@ def run_batch(
     run_id = _new_run_id(batch, now)
     batch_dir = reports_dir / batch.name
     run_dir = Path(output) if output else batch_dir / run_id
-    run_dir.mkdir(parents=True, exist_ok=True)
     cache_dir = reports_dir / ".cache"
+    snapshots = reports_dir / ".snapshots"
     _check_kernel(batch.kernel)
-
-    warehouse = Path(warehouse) if warehouse else default_path()
-    if warehouse == default_path():
-        sample.ensure(warehouse)  # build once here, not in every kernel at once
-    con = connect(warehouse)
+    warehouse, _ = _resolve_warehouse(warehouse)
+    size = warehouse.stat().st_size + (
+        wal.stat().st_size if (wal := warehouse.with_name(warehouse.name + ".wal")).exists() else 0
+    )
+    created = not run_dir.exists()
+    sockets_root = Path(tempfile.gettempdir())
+    snapshot_dir = snapshots / f"{os.getpid()}-{run_id}"
+    sockets = sockets_root / f"analysis-kernels-{os.getpid()}-{run_id}"
+    snapshot = snapshot_dir / warehouse.name
     try:
-        inputs = {"warehouse": warehouse.name, "tables": warehouse_fingerprint(con)}
+        _check_writable(run_dir, "run folder")
+        _check_writable(cache_dir, "report cache")
+        _check_writable(snapshots, "snapshot folder", need_bytes=size)
+        _remove_stale(snapshots, "")
+        _remove_stale(sockets_root, "analysis-kernels-")
+        snapshot_dir.mkdir(parents=True, exist_ok=True)
+        _snapshot(warehouse, snapshot)
+        tables, is_sample = _read_state(snapshot, warehouse)
+    except BaseException:
+        shutil.rmtree(snapshot_dir, ignore_errors=True)
+        if created:  # a batch refused before it started leaves no empty run folder
+            with contextlib.suppress(OSError):
+                run_dir.rmdir()
+        raise
+
+    # The run folder says it is incomplete until its manifest is final, and `latest` never points at it meanwhile.
+    from analysis.reporting.index import write_incomplete_index
+
+    try:
+        _unpoint_latest(batch_dir, run_dir)
+        (run_dir / "manifest.json").unlink(missing_ok=True)
+        _write_text(
+            run_dir / INCOMPLETE,
+            f"Run {run_id} started {now.isoformat(timespec='seconds')} (process {os.getpid()}) and has not "
+            "finished: its manifest is not final. A run still going on removes this file at its end; otherwise "
+            "it was stopped: run the batch again (finished reports come from the cache).\n",
+        )
+        write_incomplete_index(run_dir / "index.html", batch, run_id, now)
+        sockets.mkdir(mode=0o700, parents=True, exist_ok=True)
+        summary, manifest = _run(
+            batch,
+            batch_file=batch_file,
+            run_id=run_id,
+            run_dir=run_dir,
+            cache_dir=cache_dir,
+            now=now,
+            started=started,
+            notebooks_dir=notebooks_dir,
+            warehouse=warehouse,
+            snapshot=snapshot,
+            sockets=sockets,
+            tables=tables,
+            is_sample=is_sample,
+            workers=workers,
+            force=force,
+            progress=progress,
+            warm_kernels=warm_kernels,
+        )
     finally:
-        con.close()
+        shutil.rmtree(snapshot_dir, ignore_errors=True)
+        shutil.rmtree(sockets, ignore_errors=True)
+    from analysis.reporting.index import write_index
+
+    _write_text(run_dir / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
+    write_index(run_dir / "index.html", batch, summary, manifest)
+    (run_dir / INCOMPLETE).unlink(missing_ok=True)
+    _point_latest(batch_dir, run_dir)
+    return summary
+
+
+def _run(
+    batch: Batch,
+    *,
+    batch_file,
+    run_id: str,
+    run_dir: Path,
+    cache_dir: Path,
+    now: dt.datetime,
+    started: float,
+    notebooks_dir: Path,
+    warehouse: Path,
+    snapshot: Path,
+    sockets: Path,
+    tables: dict,
+    is_sample: bool,
+    workers: int | None,
+    force: bool,
+    progress: bool,
+    warm_kernels: bool,
+) -> tuple[RunSummary, dict[str, Any]]:
+    """Key, reuse, execute and store every report of the batch; returns the summary and the manifest."""
+    parameters = parameters_fingerprint(project_root() / "parameters")
+    inputs = {
+        "warehouse": warehouse.name,
+        "snapshot": True,
+        "sample": is_sample,
+        "tables": tables,
+        "parameters": parameters,
+    }
     code = code_version()
+    environment = environment_fingerprint()
 
     jobs = expand(batch, notebooks_dir)
     notebook_hash = {name: file_sha256(notebooks_dir / f"{name}.ipynb") for name in batch.notebooks}
@@ -414,13 +861,17 @@ def run_batch(
         params = dict(job.parameters)
         declared = _declared(notebooks_dir, job.notebook)
         if "warehouse" in declared:
-            params["warehouse"] = str(warehouse.resolve())
+            params["warehouse"] = str(snapshot.resolve())
         key = stable_hash(
             {
+                "format": CACHE_FORMAT,
                 "notebook": notebook_hash[job.notebook],
                 "parameters": {k: v for k, v in params.items() if k not in LOCATION_PARAMETERS},
-                "inputs": inputs["tables"],
+                "tables": tables,
+                "parameter_files": parameters,
                 "code": code["source_sha256"],
+                "environment": environment,
+                "kernel": batch.kernel,
                 "formats": sorted(batch.formats),
             }
         )
@@ -438,8 +889,11 @@ def run_batch(
         results.append(result)
         hit = None if force else _cache_lookup(cache_dir, key)
         if hit is not None:
-            for rel in hit["files"].values():
-                _link_or_copy(cache_dir / key[:2] / key / Path(rel).name, run_dir / rel)
+            try:
+                for rel in hit["files"].values():
+                    _copy(_entry_dir(cache_dir, key) / Path(rel).name, run_dir / rel)
+            except OSError as e:
+                raise _folder_error(run_dir, e, "run folder") from None
             result.status, result.files, result.seconds = "cached", hit["files"], hit["seconds"]
             result.cached_from = hit["run_id"]
             continue
@@ -461,27 +915,33 @@ def run_batch(
                 "data_period": _data_period(params),
                 "run_date": now.date().isoformat(),
                 "run_id": run_id,
+                "sample": is_sample,
             },
         }
 
+    def store(i: int) -> None:  # each report goes into the cache the moment it is done
+        if results[i].status == "ok":
+            _cache_store(cache_dir, run_dir, results[i], run_id)
+
     n_workers = max(1, min(workers or batch.workers, len(specs) or 1))
     _execute_all(
-        specs, results, n_workers, batch.kernel, progress, warm_kernels, len(jobs), str(notebooks_dir)
+        specs,
+        results,
+        n_workers,
+        batch.kernel,
+        progress,
+        warm_kernels,
+        len(jobs),
+        str(notebooks_dir),
+        on_done=store,
+        worker_env={WAREHOUSE_ENV: str(snapshot.resolve())},
+        sockets=str(sockets),
     )
-
-    for i, r in enumerate(results):
-        if i in specs and r.status == "ok":
-            _cache_store(cache_dir, run_dir, r, run_id)
+    inputs["changed_during_run"] = _live_changed(warehouse, tables)
     summary = RunSummary(run_id, run_dir, results, round(time.perf_counter() - started, 2))
     manifest = _manifest(batch, batch_file, summary, now, inputs, code, n_workers, force)
-    (run_dir / "manifest.json").write_text(
-        json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8"
-    )
-    from analysis.reporting.index import write_index
-
-    write_index(run_dir / "index.html", batch, summary, manifest)
-    _point_latest(batch_dir, run_dir)
-    return summary
+    manifest["environment_sha256"] = environment
+    return summary, manifest
 
 
 def _declared(notebooks_dir: Path, name: str, _cache: dict = {}) -> dict:  # noqa: B006 - a per-process memo
@@ -513,8 +973,16 @@ def _execute_all(
     warm: bool,
     total: int,
     cwd: str,
+    *,
+    on_done=None,
+    worker_env: dict[str, str] | None = None,
+    sockets: str | None = None,
 ) -> None:
-    """Run the specs in a pool of worker processes, updating ``results`` in place, with a progress bar."""
+    """Run the specs in a pool of worker processes, updating ``results`` in place, with a progress bar.
+
+    ``on_done(i)`` is called in this process as soon as report ``i`` is done (the runner stores it in the cache);
+    ``worker_env`` is set in each worker's environment before its first kernel starts.
+    """
     from tqdm.auto import tqdm
 
     done_before = total - len(specs)
@@ -532,7 +1000,10 @@ def _execute_all(
     failed = 0
     ctx = multiprocessing.get_context("spawn")
     with cf.ProcessPoolExecutor(
-        n_workers, mp_context=ctx, initializer=_init_worker, initargs=(kernel_name, warm, cwd)
+        n_workers,
+        mp_context=ctx,
+        initializer=_init_worker,
+        initargs=(kernel_name, warm, cwd, os.getpid(), sockets, worker_env),
     ) as pool:
         futures = {pool.submit(_run_job, spec): i for i, spec in specs.items()}
         for fut in cf.as_completed(futures):
@@ -546,6 +1017,8 @@ def _execute_all(
             if r.status == "failed":
                 failed += 1
                 bar.write(f"FEJL  {r.notebook} {r.municipality_code} {r.function_code}: {r.error}")
+            if on_done is not None:
+                on_done(i)
             bar.set_postfix_str(f"({failed} fejlet)" if failed else "")
             bar.update(1)
     bar.close()

@@ -1,0 +1,295 @@
+"""The report cache is correct by construction, a batch reads one state of the data, and a killed batch leaves
+no process behind and is finished by the next run (real kernels)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from analysis.reporting import runner
+from analysis.reporting.batch import load_batch
+from analysis.reporting.runner import run_batch
+from tests.notebook_fixtures import hello, write_notebook
+
+pytestmark = pytest.mark.slow
+
+READER_PARAMETERS = (
+    "municipality_code: int = 706  # kommunekode\n"
+    'function_code: str = "5.38.50"  # function area\n'
+    'warehouse: str = ""  # the warehouse file\n'
+    'live: str = ""  # a warehouse file to write into while the batch runs (the test of the snapshot)'
+)
+READER_BODY = """\
+import duckdb
+if live and municipality_code == 165:
+    w = duckdb.connect(live)
+    w.execute("CREATE TABLE IF NOT EXISTS _probe (x INT)")
+    w.execute("INSERT INTO _probe VALUES (1)")
+    w.close()
+con = duckdb.connect(warehouse, read_only=True)
+has = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = '_probe'").fetchone()[0]
+rows = con.execute("SELECT count(*) FROM _probe").fetchone()[0] if has else 0
+print(f"probe rows: {rows}")
+"""
+
+
+def reader(folder: Path) -> None:
+    import nbformat
+
+    path = write_notebook(folder, "reader", READER_BODY, title="Læser")
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[1].source = READER_PARAMETERS
+    nbformat.write(nb, path)
+
+
+def _batch(tmp_path, nb_dir, /, **keys):
+    data = {"name": "t", "function_areas": ["5.38.50"], "formats": ["html"], "workers": 1, **keys}
+    path = tmp_path / f"batch-{abs(hash(json.dumps(data, sort_keys=True)))}.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return load_batch(path, defaults=tmp_path / "none.yaml", notebooks_dir=nb_dir)
+
+
+def _html(summary, code: int) -> str:
+    r = next(r for r in summary.reports if r.municipality_code == code)
+    return (summary.folder / r.files["html"]).read_text("utf-8")
+
+
+def test_reusing_an_output_folder_never_changes_a_cached_report(tmp_path):
+    notebooks = tmp_path / "notebooks"
+    hello(notebooks)
+    reports = tmp_path / "reports"
+    shared = tmp_path / "shared-output"
+    y2025 = _batch(
+        tmp_path, notebooks, municipalities=[706], notebooks=["hello"], parameters={"last_year": 2025}
+    )
+    y2024 = _batch(
+        tmp_path, notebooks, municipalities=[706], notebooks=["hello"], parameters={"last_year": 2024}
+    )
+    kw = {"notebooks_dir": notebooks, "reports_dir": reports, "progress": False}
+    first = run_batch(y2025, output=shared, **kw)
+    assert "Kommune 706, funktion 5.38.50, 2025" in _html(first, 706)
+    second = run_batch(y2024, output=shared, **kw)  # writes the same file names into the same folder
+    assert [r.status for r in second.reports] == ["ok"]
+    assert "Kommune 706, funktion 5.38.50, 2024" in _html(second, 706)
+    third = run_batch(y2025, **kw)
+    assert [r.status for r in third.reports] == ["cached"]
+    assert "Kommune 706, funktion 5.38.50, 2025" in _html(third, 706)
+    for f in (reports / ".cache").rglob("*.html"):
+        assert f.stat().st_nlink == 1
+
+
+def test_a_truncated_cache_entry_is_executed_again(tmp_path):
+    notebooks = tmp_path / "notebooks"
+    hello(notebooks)
+    kw = {"notebooks_dir": notebooks, "reports_dir": tmp_path / "reports", "progress": False}
+    batch = _batch(tmp_path, notebooks, municipalities=[706], notebooks=["hello"])
+    first = run_batch(batch, **kw)
+    (entry,) = (tmp_path / "reports" / ".cache").rglob("result.json")
+    entry.write_bytes(entry.read_bytes()[:25])
+    again = run_batch(batch, **kw)
+    assert [r.status for r in again.reports] == ["ok"] and first.reports[0].cache_key == again.reports[
+        0
+    ].cache_key
+    assert [r.status for r in run_batch(batch, **kw).reports] == ["cached"]  # the entry was written anew
+
+
+def test_the_key_covers_parameter_files_and_the_bookkeeping_tables(tmp_path, sample_path, monkeypatch):
+    root = tmp_path / "project"
+    (root / "parameters" / "batches").mkdir(parents=True)
+    unit_costs = root / "parameters" / "unit_costs.yaml"
+    unit_costs.write_text("botilbud: 5000\n", encoding="utf-8")
+    monkeypatch.setattr(runner, "project_root", lambda: root)
+    notebooks = tmp_path / "notebooks"
+    reader(notebooks)
+    own = tmp_path / "own.duckdb"
+    shutil.copyfile(sample_path, own)
+    batch = _batch(tmp_path, notebooks, municipalities=[706], notebooks=["reader"])
+    kw = {
+        "notebooks_dir": notebooks,
+        "reports_dir": tmp_path / "reports",
+        "progress": False,
+        "warehouse": own,
+    }
+
+    def status():
+        return run_batch(batch, **kw).reports[0].status
+
+    assert status() == "ok"
+    assert status() == "cached"
+    unit_costs.write_text("botilbud: 6000\n", encoding="utf-8")  # a changed unit cost
+    assert status() == "ok"
+    (root / "parameters" / "batches" / "other.yaml").write_text("name: other\n", encoding="utf-8")
+    assert status() == "cached"  # another batch file changes no report
+    for table in ("_findings", "_loads"):  # tables the data-quality report reads
+        con = duckdb.connect(str(own))
+        con.execute(f"CREATE TABLE IF NOT EXISTS {table} (note VARCHAR)")
+        con.execute(f"INSERT INTO {table} VALUES ('a corrected file was loaded')")
+        con.close()
+        assert status() == "ok", table
+        assert status() == "cached", table
+
+
+def test_a_batch_reads_one_state_of_the_warehouse_while_a_load_writes(tmp_path, sample_path):
+    notebooks = tmp_path / "notebooks"
+    reader(notebooks)
+    own = tmp_path / "own.duckdb"
+    shutil.copyfile(sample_path, own)
+    # one worker: Albertslund (165) runs first and writes into the warehouse, as a load during the batch would
+    batch = _batch(
+        tmp_path, notebooks, municipalities=[165, 706], notebooks=["reader"], parameters={"live": str(own)}
+    )
+    kw = {
+        "notebooks_dir": notebooks,
+        "reports_dir": tmp_path / "reports",
+        "progress": False,
+        "warehouse": own,
+    }
+    first = run_batch(batch, **kw)
+    assert [r.status for r in first.reports] == ["ok", "ok"]
+    assert "probe rows: 0" in _html(first, 165) and "probe rows: 0" in _html(first, 706)  # the snapshot
+    manifest = json.loads((first.folder / "manifest.json").read_text("utf-8"))
+    assert manifest["inputs"]["snapshot"] is True and manifest["inputs"]["changed_during_run"] is True
+    index = (first.folder / "index.html").read_text("utf-8")
+    assert "Data i lageret blev ændret under kørslen" in index
+    assert not list((tmp_path / "reports" / ".snapshots").iterdir())  # the snapshot is gone after the run
+    # the next run reads the new state (one row), nothing of the old one is reused, and again both reports read
+    # the same state although Albertslund's adds a second row during the run
+    second = run_batch(batch, **kw)
+    assert [r.status for r in second.reports] == ["ok", "ok"]
+    assert "probe rows: 1" in _html(second, 165) and "probe rows: 1" in _html(second, 706)
+
+
+SLEEPY = 'import time\ntime.sleep(4)\nprint(f"Kommune {municipality_code}")'
+DRIVER = """\
+import sys
+from pathlib import Path
+from analysis.reporting.batch import load_batch
+from analysis.reporting.runner import run_batch
+if __name__ == "__main__":
+    tmp = Path(sys.argv[1])
+    batch = load_batch(tmp / "batch.yaml", defaults=tmp / "none.yaml", notebooks_dir=tmp / "notebooks")
+    run_batch(batch, notebooks_dir=tmp / "notebooks", reports_dir=tmp / "reports", progress=False)
+"""
+
+
+def _alive(p) -> bool:
+    import psutil
+
+    try:
+        return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def test_kill_9_leaves_no_process_and_the_rerun_executes_only_the_unfinished(tmp_path):
+    psutil = pytest.importorskip("psutil")
+    write_notebook(tmp_path / "notebooks", "sleepy", SLEEPY, title="Langsom")
+    codes = [101, 147, 151, 153, 155, 157]
+    data = {"name": "t", "municipalities": codes, "function_areas": ["5.38.50"], "notebooks": ["sleepy"]}
+    (tmp_path / "batch.yaml").write_text(yaml.safe_dump({**data, "formats": ["html"], "workers": 2}), "utf-8")
+    (tmp_path / "driver.py").write_text(DRIVER, encoding="utf-8")
+    cache = tmp_path / "reports" / ".cache"
+    proc = subprocess.Popen([sys.executable, str(tmp_path / "driver.py"), str(tmp_path)], cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 240
+        while not list(cache.rglob("result.json")):
+            assert proc.poll() is None, "the batch ended before it could be killed"
+            assert time.monotonic() < deadline, "no report finished in 4 minutes"
+            time.sleep(0.2)
+        family = psutil.Process(proc.pid).children(recursive=True)
+        commands = [" ".join(p.cmdline()) for p in family if _alive(p)]
+        done_at_kill = len(list(cache.rglob("result.json")))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert sum("ipykernel" in c for c in commands) >= 1 and sum("spawn_main" in c for c in commands) == 2, (
+        commands
+    )
+    deadline = time.monotonic() + 20
+    while any(_alive(p) for p in family) and time.monotonic() < deadline:
+        time.sleep(0.25)
+    orphans = [(p.pid, " ".join(p.cmdline())[:80]) for p in family if _alive(p)]
+    for p in family:  # never leave them to the next test
+        if _alive(p):
+            p.kill()
+    assert not orphans, f"processes outlived the killed batch: {orphans}"
+
+    (killed,) = [p for p in (tmp_path / "reports" / "t").iterdir() if p.is_dir()]
+    assert (killed / "INCOMPLETE").exists() and not (killed / "manifest.json").exists()
+    assert "Ufuldstændig kørsel" in (killed / "index.html").read_text("utf-8")
+    assert not (tmp_path / "reports" / "t" / "latest").exists()
+    sockets = list(Path(tempfile.gettempdir()).glob(f"analysis-kernels-{proc.pid}-*"))
+
+    batch = load_batch(
+        tmp_path / "batch.yaml", defaults=tmp_path / "none.yaml", notebooks_dir=tmp_path / "notebooks"
+    )
+    rerun = run_batch(
+        batch, notebooks_dir=tmp_path / "notebooks", reports_dir=tmp_path / "reports", progress=False
+    )
+    counts = rerun.counts()
+    assert counts["failed"] == 0 and counts["cached"] >= done_at_kill >= 1
+    assert counts["ok"] == len(codes) - counts["cached"] < len(codes)
+    assert (tmp_path / "reports" / "t" / "latest").resolve() == rerun.folder.resolve()
+    assert not (rerun.folder / "INCOMPLETE").exists()
+    assert (killed / "INCOMPLETE").exists()  # the killed folder still says what it is
+    assert not [p for p in sockets if p.exists()]  # the killed run's kernel sockets were removed
+    assert not list((tmp_path / "reports" / ".snapshots").iterdir())
+
+
+def test_a_killed_worker_takes_its_kernel_with_it_and_the_batch_still_finishes(tmp_path):
+    psutil = pytest.importorskip("psutil")
+    write_notebook(tmp_path / "notebooks", "sleepy", SLEEPY, title="Langsom")
+    data = {
+        "name": "t",
+        "municipalities": [101, 147, 151],
+        "function_areas": ["5.38.50"],
+        "notebooks": ["sleepy"],
+    }
+    (tmp_path / "batch.yaml").write_text(yaml.safe_dump({**data, "formats": ["html"], "workers": 1}), "utf-8")
+    (tmp_path / "driver.py").write_text(DRIVER, encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, str(tmp_path / "driver.py"), str(tmp_path)], cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 240
+        kernels = []
+        while not kernels:  # the worker with a kernel executing a report (the warm spare may be starting too)
+            assert proc.poll() is None and time.monotonic() < deadline
+            workers = [
+                p for p in psutil.Process(proc.pid).children() if "spawn_main" in " ".join(p.cmdline())
+            ]
+            kernels = [
+                k for w in workers for k in w.children(recursive=True) if "ipykernel" in " ".join(k.cmdline())
+            ]
+            time.sleep(0.2)
+        (worker,) = workers
+        time.sleep(1)
+        kernels = worker.children(recursive=True)
+        worker.kill()  # as the out-of-memory killer would
+        assert proc.wait(timeout=240) == 0  # the batch goes on to its end (the report is failed, not lost)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    deadline = time.monotonic() + 20
+    while any(_alive(k) for k in kernels) and time.monotonic() < deadline:
+        time.sleep(0.25)
+    orphans = [k.pid for k in kernels if _alive(k)]
+    for k in kernels:
+        if _alive(k):
+            k.kill()
+    assert not orphans, "kernels outlived their worker"
+    (run,) = [p for p in (tmp_path / "reports" / "t").iterdir() if p.is_dir() and not p.is_symlink()]
+    manifest = json.loads((run / "manifest.json").read_text("utf-8"))
+    assert manifest["counts"]["failed"] >= 1 and not (run / "INCOMPLETE").exists()
+    assert "worker failed" in (run / "index.html").read_text("utf-8")
