@@ -18,6 +18,8 @@ def _sample_at(monkeypatch, path):
 
     monkeypatch.delenv("ANALYSIS_WAREHOUSE", raising=False)
     monkeypatch.setattr(paths, "sample_warehouse_path", lambda: path)
+    # and the data folder with it: a key file left in the checkout by `make reports` must not meet the tests' key
+    monkeypatch.setattr(paths, "data_dir", lambda: path.parent)
 
 
 def test_connect_builds_on_first_use_and_reuses_afterwards(tmp_path, monkeypatch):
