@@ -1,5 +1,7 @@
 """Strict reading of users' files: quotes, line counts, encodings and ambiguous amounts are refused, never guessed."""
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -190,3 +192,23 @@ def test_one_sign_in_each_form_reads_negative():
     values = pd.Series(["(1.234,00)", "1.234,00-", "-1.234,00", "\u22121.234,00", "1.234,00"])
     got = loads.parse_amounts(values, decimal=",", source="f.csv", column="Beløb", rows=[2, 3, 4, 5, 6])
     assert got.tolist() == [-1234.0, -1234.0, -1234.0, -1234.0, 1234.0]
+
+
+def test_a_comma_separated_case_extract_with_a_cost_of_98_500_is_refused(tmp_path):
+    from analysis.data import case_extract
+
+    root = Path(__file__).resolve().parents[1]
+    header = (
+        "CPR-nr.,Sagsnr.,Forvaltning,Ydelse,Paragraf,Funktion,Leverandør,Startdato,Slutdato,Månedlig udgift,"
+        "CPR-registreret"
+    )
+    row = '300285-1201,706-S-1001,Voksne,Botilbud,§108,5.38.50,Ekstern,01-03-2019,,"98.500",Ja'
+    path = _file(tmp_path, (header + "\n" + row + "\n").encode(), "sager.csv")
+    with pytest.raises(SchemaError) as e:
+        case_extract.read_extract(
+            path, root / "parameters/mappings/cases.yaml", municipality_code=706, key=b"k" * 32
+        )
+    assert str(e.value).startswith(
+        "sager.csv, row 2, column 'Månedlig udgift': expected an amount whose decimal mark is known ('98.500' is "
+        "98,50 kr. with a decimal point and 98.500,00 kr. with a decimal comma)"
+    )

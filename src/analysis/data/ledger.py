@@ -191,6 +191,28 @@ def art_code(value: object) -> str | None:
     return m.group(1) + (f".{m.group(2)}" if m.group(2) else "")
 
 
+def _texts(values: pd.Series) -> np.ndarray:
+    """Cells as stripped text (None when empty); Excel's whole numbers as '1', not '1.0' (see _text_code)."""
+    arr = values.to_numpy(dtype=object)
+    if all(isinstance(v, str) or v is None for v in arr):
+        stripped = pd.Series(arr, dtype=object).str.strip()
+        return stripped.where(stripped.fillna("") != "", None).to_numpy(dtype=object)
+    return values.map(_text_code).to_numpy(dtype=object)
+
+
+_WHOLE = re.compile(r"0|[1-9]\d{0,17}")
+
+
+def _voucher_numbers(ids: np.ndarray) -> np.ndarray:
+    """Voucher numbers as int64 when every one is a whole number without leading zeros, else as they are.
+
+    (8 bytes a posting instead of a string object of about 60.)
+    """
+    if len(ids) and all(isinstance(v, str) and _WHOLE.fullmatch(v) for v in ids):
+        return np.asarray(ids, dtype=np.int64)
+    return ids
+
+
 def _parse_codes(
     values: pd.Series, parse, *, source: str, column: str, rows: np.ndarray, expected: str
 ) -> np.ndarray:
@@ -288,15 +310,30 @@ def _postings(
     else:
         postings["dranst"] = None
     if "posting_id" in df.columns:
-        postings["posting_id"] = df["posting_id"].map(_text_code).to_numpy(dtype=object)
+        postings["posting_id"] = _voucher_numbers(_texts(df["posting_id"]))
     else:
         postings["posting_id"] = None
     if "text" in df.columns:  # only its fingerprint is kept: the text is for finding duplicates, never stored
-        texts = df["text"].map(_text_code).fillna("").to_numpy(dtype=object)
-        postings["text_hash"] = pd.util.hash_array(texts)
+        texts = _texts(df["text"])
+        postings["text_hash"] = pd.util.hash_array(np.where(pd.isna(texts), "", texts).astype(object))
     else:
         postings["text_hash"] = np.zeros(len(postings), dtype=np.uint64)
     return postings
+
+
+def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The chunks' postings as one frame, column by column, freeing each chunk's column once it is copied."""
+    if len(parts) == 1:
+        return parts[0]
+    columns = {}
+    for name in list(parts[0].columns):
+        arrays = [p[name].to_numpy() for p in parts]
+        if len({a.dtype for a in arrays}) > 1:  # e.g. voucher numbers whole in one chunk, text in another
+            arrays = [a if a.dtype == object else a.astype(str).astype(object) for a in arrays]
+        columns[name] = np.concatenate(arrays)
+        for p in parts:
+            del p[name]
+    return pd.DataFrame(columns, copy=False)  # no second copy of the columns
 
 
 def read_postings(
@@ -356,7 +393,7 @@ def read_postings(
             )
         )
         del cells, chunk, df
-    postings = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    postings = _concat(parts)
     col = {k: mapping.columns.get(k, k) for k in FIELDS}
     present = set(mapping.columns) | set(mapping.constants)
     postings.attrs["columns"] = {k: v for k, v in col.items() if k in present}
@@ -371,8 +408,9 @@ def _example(p: pd.Series) -> str:
     ]
     if isinstance(p.get("art"), str):
         parts.append(f"art {p['art']}")
-    if isinstance(p.get("posting_id"), str):
-        parts.append(f"bilag {p['posting_id']}")
+    voucher = p.get("posting_id")
+    if isinstance(voucher, str | int | np.integer) and not isinstance(voucher, bool):
+        parts.append(f"bilag {voucher}")
     return ", ".join(parts)
 
 
@@ -387,6 +425,15 @@ def _by_value(series: pd.Series, fn) -> np.ndarray:
     codes, uniques = loads._codes(series)
     table = np.asarray([*(fn(u) for u in uniques), fn(None)], dtype=object)
     return table[codes]
+
+
+def _fingerprint(df: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """A 64-bit hash of each row's values in ``columns`` (rows with equal values get equal hashes)."""
+    out = np.zeros(len(df), dtype=np.uint64)
+    for c in columns:
+        h = pd.util.hash_array(df[c].to_numpy())  # factorised first: None and NaN hash alike
+        out = (out * np.uint64(1_000_003)) ^ h
+    return out
 
 
 def check_postings(
@@ -409,10 +456,9 @@ def check_postings(
     unknown = postings[~in_chart]
     codes = ", ".join(sorted(unknown["function_code"].unique()))
     out = [_finding("unknown_function", unknown, note=f"koder: {codes}" if codes else "", n=examples)]
-    valid_to = postings["function_code"].map(known["valid_to"]).astype("Float64")
-    retired = postings[
-        in_chart & valid_to.notna().to_numpy() & (postings["year"] > valid_to).fillna(False).to_numpy()
-    ]
+    last_year = known["valid_to"].dropna().astype(float).to_dict()
+    valid_to = _by_value(postings["function_code"], lambda f: last_year.get(f, np.inf)).astype(float)
+    retired = postings[in_chart & (postings["year"].to_numpy() > valid_to)]
     codes = ", ".join(sorted(retired["function_code"].unique()))
     out.append(_finding("retired_function", retired, note=f"koder: {codes}" if codes else "", n=examples))
 
@@ -422,7 +468,10 @@ def check_postings(
         index=postings.index,
     )
     if has_art:
-        main_account = postings["function_code"].str[0].astype(int)
+        main_account = pd.Series(
+            _by_value(postings["function_code"], lambda f: int(f[0]) if isinstance(f, str) else -1),
+            index=postings.index,
+        ).astype(int)
         kind = postings["function_code"].map(known["kind"])
         financial = (group == "6") & (main_account <= 6)
         refund = pd.Series(
@@ -444,7 +493,7 @@ def check_postings(
 
     text = "text_hash" if "text_hash" in postings.columns else "text"
     same = ["municipality_code", "function_code", "date", "amount_dkk", "art", "dranst", "posting_id", text]
-    fingerprint = pd.util.hash_pandas_object(postings[same].astype(object), index=False).to_numpy()
+    fingerprint = _fingerprint(postings, same)
     dup = pd.Series(fingerprint).duplicated(keep="first").to_numpy()
     duplicates = postings[dup]
     f = _finding("duplicate_posting", duplicates, n=examples)
@@ -471,11 +520,21 @@ def to_ledger(postings: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
         skipped["dranst other than 1 (only operating postings are summed into the ledger)"] = int(
             (~operating).sum()
         )
-    keys = ["municipality_code", "function_code", "year", "month"]
-    ledger = postings[operating].groupby(keys, as_index=False)["amount_dkk"].sum()
-    ledger = ledger.rename(columns={"amount_dkk": "spending_dkk"})
-    ledger["spending_dkk"] = ledger["spending_dkk"].round(2)
+    ledger = _month_sums(postings, operating).drop(columns="postings")
     return ledger, skipped
+
+
+def _month_sums(postings: pd.DataFrame, operating: np.ndarray) -> pd.DataFrame:
+    """The operating postings summed (spending_dkk) and counted (postings) per municipality, function and month."""
+    keys = ["municipality_code", "function_code", "year", "month"]
+    cols = postings.loc[operating, [*keys, "amount_dkk"]]  # a copy of these columns only
+    ledger = cols.groupby(keys, as_index=False).agg(
+        spending_dkk=("amount_dkk", "sum"), postings=("amount_dkk", "size")
+    )
+    ledger["spending_dkk"] = ledger["spending_dkk"].round(2)
+    for k in ("municipality_code", "year", "month"):
+        ledger[k] = ledger[k].astype(np.int64)
+    return ledger
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -602,14 +661,21 @@ def prepare(
         mapping = read_mapping(mapping)
     postings, reader = read_postings(path, mapping, municipality_code=municipality_code, progress=progress)
     findings = []
-    for code, group in postings.groupby("municipality_code"):
+    codes = postings["municipality_code"].unique()
+    groups = [(codes[0], postings)] if len(codes) == 1 else postings.groupby("municipality_code")
+    for code, group in groups:  # one municipality (the usual case): no copy of the postings
         for f in check_postings(group):
             f.municipality_code = int(code)
             findings.append(f)
-    ledger, skipped = to_ledger(postings)
+    del groups
     operating = (postings["dranst"].isna() | (postings["dranst"] == "1")).to_numpy()
-    keys = ["municipality_code", "function_code", "year", "month"]
-    counts = postings[operating].groupby(keys).size().to_numpy()
+    skipped = {}
+    if (~operating).any():
+        skipped["dranst other than 1 (only operating postings are summed into the ledger)"] = int(
+            (~operating).sum()
+        )
+    ledger = _month_sums(postings, operating)  # as to_ledger, with the number of postings of each month
+    counts = ledger.pop("postings").to_numpy()
     munis = sorted(int(m) for m in postings["municipality_code"].unique())
     return PreparedLedger(
         source=reader.source,
