@@ -259,3 +259,34 @@ def test_cli_undo_and_loads_need_an_existing_warehouse(tmp_path, capsys, monkeyp
     assert "say which warehouse to load into" in capsys.readouterr().err
     assert main(["loads", "--warehouse", str(tmp_path / "none.duckdb")]) == 2
     assert "analysis: error: no warehouse at" in capsys.readouterr().err
+
+
+def test_undo_out_of_order_keeps_the_findings_of_the_load_in_force(tmp_path, con):
+    a = _write(tmp_path, "x.csv", ["1;15-01-2024;5.38.50;1;4.7;-1,00;Køb"])  # one negative posting
+    first = ledger.load(con, a, MAPPING, municipality_code=706)
+    b = _write(
+        tmp_path, "x.csv", ["1;15-01-2024;5.38.52;1;4.7;-1,00;Køb", "2;15-01-2024;5.38.52;1;4.7;-2,00;Køb"]
+    )
+    second = ledger.load(con, b, MAPPING, municipality_code=706)  # same name, other rows: no conflict
+
+    def negatives():
+        return con.execute(
+            'SELECT load_id, "count" FROM _findings WHERE "check" = \'negative_posting\' ORDER BY 1'
+        ).fetchall()
+
+    assert negatives() == [(second.load_id, 2)]
+    loads.undo(con, first.load_id)
+    assert negatives() == [(second.load_id, 2)]  # not also the first load's, which is undone
+    loads.undo(con, second.load_id)
+    assert negatives() == []  # and the undone first load's findings do not come back
+    assert _ledger(con).empty
+
+
+def test_a_load_without_history_cannot_be_undone(tmp_path, con):
+    first = ledger.load(con, _year_2024(tmp_path), MAPPING, municipality_code=706)
+    con.execute("DELETE FROM _history_ledger")  # as a load made before loads kept their history
+    with pytest.raises(
+        InputError, match=r"was made before loads kept the rows they replace, so it cannot be undone"
+    ):
+        loads.undo(con, first.load_id)
+    assert _total(con, 2024) == (12, 12_000_000.0)

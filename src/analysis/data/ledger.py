@@ -16,9 +16,12 @@ columns::
       municipality_code: 706       # or a column, or --municipality on the command line
 
 What is loaded
-    The operating postings (dranst 1; all postings when the export has no dranst column), summed per
-    municipality, function, year and month into the warehouse table ``ledger``. A file replaces the months of each
-    function and year it holds: export whole years (or the year so far) per function, not single months.
+    The operating postings (dranst 1, however written: ``1``, ``01``, ``1.0``, ``Drift``, ``1 Drift``; all postings
+    when the export has no dranst column), summed per municipality, function, year and month into the warehouse
+    table ``ledger``. A file replaces exactly the period it covers (see :func:`load`): a declared ``period``, or
+    the months it holds postings in; a file that covers much less of a function-year than the warehouse holds is
+    refused unless ``replace_partial``. Every replaced row is kept, and the load can be undone
+    (:func:`analysis.data.loads.undo`). A dranst or art that is not recognised is refused.
 What is checked (:func:`check_postings`, recorded with the load for the data-quality report)
     Function codes unknown to the chart-of-accounts list shipped in the package (:func:`chart_of_accounts`, a
     partial list) or retired; postings on the wrong type of account (with an art column: financial expenses, art

@@ -1889,6 +1889,15 @@ def undo(con: duckdb.DuckDBPyConnection, load_id: int) -> dict[str, Any]:
     source, table, undone_at, loaded_at = row
     if undone_at is not None:
         raise InputError(f"load {load_id} ({source}) was undone already, at {undone_at:%Y-%m-%d %H:%M}")
+    if table not in TABLES:
+        raise InputError(f"load {load_id} ({source}) wrote table '{table}', which this version does not know")
+    kept = fetch_one(con, f"SELECT count(*) FROM {history_table(table)} WHERE load_id = ?", [int(load_id)])[0]
+    loaded = fetch_one(con, f"SELECT rows_loaded FROM {LOADS_TABLE} WHERE load_id = ?", [int(load_id)])[0]
+    if kept == 0 and loaded:
+        raise InputError(
+            f"load {load_id} ({source}, {loaded_at:%Y-%m-%d %H:%M}) was made before loads kept the rows they replace, "
+            "so it cannot be undone; load the earlier files again instead"
+        )
     later = _conflicts(con, int(load_id), table)
     if later:
         raise InputError(
@@ -1916,13 +1925,18 @@ def undo(con: duckdb.DuckDBPyConnection, load_id: int) -> dict[str, Any]:
             f"INSERT INTO {t.name} ({names}) SELECT {names} FROM {hist} WHERE load_id = ? AND change = 'before'",
             [int(load_id)],
         )
+        # its findings go; those it replaced come back unless a later load of the file has its own by now
         con.execute(f"DELETE FROM {FINDINGS_TABLE} WHERE load_id = ?", [int(load_id)])
         cols = 'load_id, kind, source, municipality_code, "check", "count", unit, examples, note'
         con.execute(
-            f"INSERT INTO {FINDINGS_TABLE} SELECT {cols} FROM {FINDINGS_TABLE}_history WHERE replaced_by = ?",
+            f"INSERT INTO {FINDINGS_TABLE} SELECT {cols} FROM {FINDINGS_TABLE}_history h WHERE replaced_by = ? "
+            f"AND NOT EXISTS (SELECT 1 FROM {FINDINGS_TABLE} f WHERE f.source = h.source AND f.kind = h.kind)",
             [int(load_id)],
         )
-        con.execute(f"DELETE FROM {FINDINGS_TABLE}_history WHERE replaced_by = ?", [int(load_id)])
+        con.execute(
+            f"DELETE FROM {FINDINGS_TABLE}_history WHERE replaced_by = ? OR load_id = ?",
+            [int(load_id), int(load_id)],
+        )
         con.execute(
             f"UPDATE {LOADS_TABLE} SET undone_at = ? WHERE load_id = ?",
             [dt.datetime.now().replace(microsecond=0), int(load_id)],
