@@ -212,3 +212,25 @@ def test_a_comma_separated_case_extract_with_a_cost_of_98_500_is_refused(tmp_pat
         "sager.csv, row 2, column 'Månedlig udgift': expected an amount whose decimal mark is known ('98.500' is "
         "98,50 kr. with a decimal point and 98.500,00 kr. with a decimal comma)"
     )
+
+
+def test_the_text_parser_of_statistics_denmark_files_is_as_strict(tmp_path):
+    text = 'OMRÅDE;TID;INDHOLD\n"Aarhus;2024;1\nSyddjurs;2024;2\nFavrskov;2024;3\n'
+    with pytest.raises(SchemaError) as e:
+        loads.parse_csv(text, ";", "regk31.csv")
+    assert str(e.value) == (
+        "regk31.csv, row 2, column 'OMRÅDE': expected well-formed CSV: every quote (\") closed in the field it "
+        "opens, found a quote that is never closed (the rest of the file, lines 2-4, would run into one field)"
+    )
+    df, rows = loads.parse_csv("OMRÅDE;TID;INDHOLD\n\nAarhus;2024;1\n", ";", "regk31.csv")
+    assert rows == [3] and df.iloc[0].tolist() == ["Aarhus", "2024", "1"]
+
+
+def test_read_text_applies_the_same_byte_checks(tmp_path):
+    good = _file(tmp_path, "TID;INDHOLD\r\n2024;1\r\n".encode("utf-16"), "folk1a.csv")
+    assert loads.read_text(good) == ("TID;INDHOLD\r\n2024;1\r\n", ["read as UTF-16 (Excel's 'Unicode text')"])
+    bad = _file(tmp_path, "TID;INDHOLD\n2024;1\n".encode("utf-16-le"), "bad.csv")
+    with pytest.raises(
+        SchemaError, match=r"bad.csv, row 1: expected text in UTF-8 or Windows-1252, found a NUL"
+    ):
+        loads.read_text(bad)

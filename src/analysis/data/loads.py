@@ -4,20 +4,26 @@ The loaders (:mod:`analysis.data.statbank`, :mod:`analysis.data.ledger`, :mod:`a
 file into warehouse rows; this module holds what they share.
 
 Reading
-    :func:`read_file` reads CSV (``;``, ``,`` or tab, detected from the header line; UTF-8 with or without a BOM,
-    else Windows-1252) or Excel (``.xlsx``). :func:`parse_amounts` reads amounts with a decimal comma and thousands
-    dots (``1.234.567,89``, ``-1.234,5``, ``1.234,50-``); :func:`parse_dates` reads Danish dates (``31-01-2025``,
-    ``31.01.2025``, ``31/01/2025``) and ISO dates; :func:`function_code` reads function codes written with or
-    without dots (``5.38.50``, ``53850``, ``5.38.50.001``, ``5.38.50 Botilbud ...``).
+    :func:`open_table` opens CSV (``;``, ``,`` or tab, detected from the header line; UTF-8 with or without a BOM,
+    UTF-16 with a BOM, else Windows-1252) or Excel (``.xlsx``) and reads it in chunks; :func:`read_file` reads it
+    whole. Reading is strict: a quote never closed, a record over several lines, another number of fields than the
+    header, a NUL byte (UTF-16 without a BOM), UTF-8 mixed with Windows-1252 and a declared encoding that does not
+    fit are refused, naming the row and the column. :func:`parse_amounts` reads amounts with a decimal comma and
+    thousands dots (``1.234.567,89``, ``-1.234,5``, ``1.234,50-``) and refuses an amount whose sign is written
+    twice (``(1.234,00-)``) or that reads two ways where the decimal mark was not declared (``100.000`` in a
+    comma-separated file); :func:`parse_dates` reads Danish dates (``31-01-2025``, ``31.01.2025``,
+    ``31/01/2025``) and ISO dates; :func:`function_code` reads function codes written with or without dots
+    (``5.38.50``, ``53850``, ``5.38.50.001``, ``5.38.50 Botilbud ...``). Each distinct value is parsed once.
 Mappings
     :func:`read_mapping` reads the small YAML file that says which column of an export holds what (see
     ``parameters/mappings/``), and refuses unknown keys with the nearest valid one.
 The record of loads
-    :func:`write` validates warehouse rows with :func:`analysis.data.schema.validate` and writes them, the record of
-    the load (table ``_loads``: file name, SHA-256, rows read, loaded and skipped) and the load's data-quality
-    findings (table ``_findings``) in ONE transaction: a file lands completely or not at all. A file whose rows are
-    all in the warehouse already, loaded before with the same options, is reported as unchanged and nothing is
-    written, so loading the same file twice changes nothing.
+    :func:`write` validates warehouse rows and writes them, the record of the load (table ``_loads``: file name,
+    SHA-256, rows read, loaded and skipped), the load's data-quality findings (table ``_findings``) and every row
+    it replaces or removes (table ``_history_<table>``) in ONE transaction: a file lands completely or not at
+    all. A file whose rows are all in the warehouse already, loaded before with the same options, is reported as
+    unchanged and nothing is written; a file whose bytes were loaded before as another table is refused.
+    :func:`undo` restores the warehouse as it was before a load.
 
 Errors are :class:`~analysis.data.schema.SchemaError`: they name the file, the row as a spreadsheet shows it (the
 header is row 1), the column as the file calls it, what was expected and what was found. A value that looks like a
@@ -75,6 +81,7 @@ __all__ = [
     "previous_loads",
     "read_file",
     "read_mapping",
+    "read_text",
     "remap_error",
     "select_columns",
     "shown",
@@ -568,6 +575,28 @@ def read_file(path: str | os.PathLike, fmt: FileFormat | None = None) -> SourceT
         When there is no such file.
     """
     return open_table(path, fmt).read()
+
+
+def read_text(path: str | os.PathLike, fmt: FileFormat | None = None) -> tuple[str, list[str]]:
+    """A text file's content with the checks of :func:`open_table` on its bytes (for loaders that parse text).
+
+    Returns
+    -------
+    (str, list of str)
+        The text (line breaks as in the file, a BOM removed) and notes (e.g. the encoding it was read in).
+
+    Raises
+    ------
+    SchemaError
+        For text that is not in the declared or detected encoding (UTF-16 without a byte-order mark, UTF-8 mixed
+        with Windows-1252 ...), naming the row and the column.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no such file: {path}")
+    scan = _scan(path, fmt or FileFormat())
+    with open(path, encoding=scan.encoding, newline="") as f:
+        return f.read(), [scan.note] if scan.note else []
 
 
 @dataclass
