@@ -234,3 +234,17 @@ def test_read_text_applies_the_same_byte_checks(tmp_path):
         SchemaError, match=r"bad.csv, row 1: expected text in UTF-8 or Windows-1252, found a NUL"
     ):
         loads.read_text(bad)
+
+
+def test_a_file_with_a_utf8_bom_and_a_windows_1252_byte_is_refused(tmp_path):
+    content = (
+        "\ufeff".encode()
+        + _lines(ROW.format(n=1, text="Løn"))
+        + (ROW.format(n=2, text="Køb") + "\n").encode("cp1252")
+    )
+    with pytest.raises(SchemaError) as e:
+        loads.read_file(_file(tmp_path, content))
+    assert str(e.value).startswith(
+        "posteringer.csv, row 3, column 'Tekst': expected text in UTF-8, as the byte-order mark at the start of the "
+        "file says, found a byte that is not UTF-8"
+    )

@@ -356,6 +356,9 @@ _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", 
 _UTF8_LATIN = re.compile(rb"\xc3[\x80-\xbf]")
 
 
+_SHOWN = {"utf-8-sig": "UTF-8", "utf-8": "UTF-8", "cp1252": "Windows-1252", "utf-16": "UTF-16"}
+
+
 def _codec(name: str) -> str:
     try:
         return codecs.lookup(name).name
@@ -644,8 +647,14 @@ def _scan(path: Path, fmt: FileFormat) -> _Scanned:
         candidates = ["utf-8", "cp1252"]
     wide = _codec(candidates[0]).startswith(("utf-16", "utf-32"))
     h = hashlib.sha256()
-    decoder = codecs.getincrementaldecoder(candidates[0])()
+    mark = next((m for m, _ in _BOMS if head.startswith(m)), b"")
+    plain = {"utf-8-sig": "utf-8", "utf-16": "utf-16-le" if mark == b"\xff\xfe" else "utf-16-be"}
+    # the byte-order mark is skipped, so that error offsets count from the file's first byte
+    decoder = codecs.getincrementaldecoder(
+        plain.get(_codec(candidates[0]), candidates[0]) if mark else candidates[0]
+    )()
     encoding = candidates[0]
+    skip = len(mark)
     offset = 0  # bytes before the current block
     lines = 0
     last_cr = False
@@ -669,16 +678,16 @@ def _scan(path: Path, fmt: FileFormat) -> _Scanned:
                     )
             pending = len(getattr(decoder, "buffer", b""))
             try:
-                decoder.decode(block)
+                decoder.decode(block[skip:] if offset == 0 else block)
             except UnicodeDecodeError as e:
-                bad = max(offset - pending + e.start, 0)
+                bad = max(offset + (skip if offset == 0 else 0) - pending + e.start, 0)
                 if declared or encoding != "utf-8":
                     raise _encoding_error(
                         path,
                         fmt,
                         bad,
                         encoding,
-                        f"a byte that is not {declared or encoding} ({e.reason})",
+                        f"a byte that is not {declared or _SHOWN.get(encoding, encoding)} ({e.reason})",
                         declared,
                     ) from None
                 if non_ascii_ok or not block[: max(bad - offset, 0)].isascii():
@@ -765,11 +774,12 @@ def _encoding_error(
     header = [h.strip().lstrip("\ufeff") for h in next(csv.reader([header_line], delimiter=delimiter), [])]
     position = len(next(csv.reader([line.replace("\x00", "")], delimiter=delimiter), [""])) - 1
     column = header[position] if 0 <= position < len(header) and row > fmt.skip_rows + 1 else None
-    expected = (
-        f"text in the declared encoding {declared} (format.encoding)"
-        if declared
-        else ("text in UTF-8 or Windows-1252")
-    )
+    if declared:
+        expected = f"text in the declared encoding {declared} (format.encoding)"
+    elif encoding in ("utf-8-sig", "utf-16"):
+        expected = f"text in {_SHOWN[encoding]}, as the byte-order mark at the start of the file says"
+    else:
+        expected = "text in UTF-8 or Windows-1252"
     return SchemaError(path.name, expected, row=row, column=column, found_text=found)
 
 
