@@ -290,3 +290,19 @@ def test_a_load_without_history_cannot_be_undone(tmp_path, con):
     ):
         loads.undo(con, first.load_id)
     assert _total(con, 2024) == (12, 12_000_000.0)
+
+
+def test_the_record_of_loads_in_force_leaves_out_undone_loads(tmp_path, con):
+    first = ledger.load(con, _year_2024(tmp_path), MAPPING, municipality_code=706)
+    second = ledger.load(
+        con,
+        _write(tmp_path, "b.csv", ["1;15-03-2024;5.38.52;1;4.7;5,00;Køb"]),
+        MAPPING,
+        municipality_code=706,
+    )
+    loads.undo(con, second.load_id)
+    assert loads.previous_loads(con, 706)["load_id"].tolist() == [first.load_id]
+    every = loads.previous_loads(con, include_undone=True)
+    assert every["load_id"].tolist() == [second.load_id, first.load_id] and every[
+        "undone_at"
+    ].notna().tolist() == [True, False]

@@ -252,7 +252,7 @@ def _cmd_loads(args: argparse.Namespace) -> int:
     path = _named_warehouse(args)
     con = connect(path, read_only=True)
     try:
-        df = loads.previous_loads(con).sort_values("load_id")
+        df = loads.previous_loads(con, include_undone=True).sort_values("load_id")
     finally:
         con.close()
     print(f"Loads into {path}\n")

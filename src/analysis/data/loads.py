@@ -1993,23 +1993,32 @@ def undo(con: duckdb.DuckDBPyConnection, load_id: int) -> dict[str, Any]:
     }
 
 
-def previous_loads(con: duckdb.DuckDBPyConnection, municipality_code: int | None = None) -> pd.DataFrame:
+def previous_loads(
+    con: duckdb.DuckDBPyConnection, municipality_code: int | None = None, *, include_undone: bool = False
+) -> pd.DataFrame:
     """The record of loads (newest first), optionally those about one municipality or about all (national data).
+
+    Parameters
+    ----------
+    con
+        A warehouse connection.
+    municipality_code
+        Only the loads about this municipality and those about all municipalities.
+    include_undone
+        Also the loads that were undone (``undone_at`` set); by default only the loads in force.
 
     Returns
     -------
     pandas.DataFrame
-        The columns of ``_loads`` (``undone_at`` is set for an undone load); empty (with those columns) when
-        nothing was ever loaded.
+        The columns of ``_loads``; empty (with those columns) when nothing was ever loaded.
     """
     try:
-        if municipality_code is None:
-            return con.execute(f"SELECT * FROM {LOADS_TABLE} ORDER BY load_id DESC").df()
-        return con.execute(
-            f"SELECT * FROM {LOADS_TABLE} WHERE municipality_code = ? OR municipality_code IS NULL "
-            "ORDER BY load_id DESC",
-            [int(municipality_code)],
-        ).df()
+        df = con.execute(f"SELECT * FROM {LOADS_TABLE} ORDER BY load_id DESC").df()
     except duckdb.CatalogException:
         cols = re.findall(r"^\s+(\w+) ", _LOADS_DDL, flags=re.M)
         return pd.DataFrame(columns=cols)
+    if municipality_code is not None:
+        df = df[df["municipality_code"].isna() | (df["municipality_code"] == int(municipality_code))]
+    if not include_undone and "undone_at" in df.columns:
+        df = df[df["undone_at"].isna()]
+    return df.reset_index(drop=True)
