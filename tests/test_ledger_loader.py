@@ -8,6 +8,7 @@ import pytest
 from analysis.data import ledger, loads
 from analysis.data.schema import SchemaError
 from analysis.data.warehouse import connect
+from analysis.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 MAPPING = ROOT / "parameters" / "mappings" / "ledger.yaml"
@@ -111,10 +112,26 @@ def test_load_replaces_the_function_years_of_the_file_and_a_reload_changes_nothi
         assert again.status == "unchanged"
         pd.testing.assert_frame_equal(con.execute("SELECT * FROM ledger ORDER BY ALL").df(), before)
         assert con.execute("SELECT count(*) FROM _loads").fetchone()[0] == 1
-        # a later export of January only for 5.38.50: replaces that function's 2025, keeps the others
+        # A later export of January only for 5.38.50. Before loads declared their period, it replaced that
+        # function's whole 2025 (months 2 and 3 removed). Now it is refused: it covers 1 of the 3 months the
+        # warehouse holds; --period says what it covers.
         later = _write(tmp_path, ["9;31-01-2025;5.38.50;1;1.0;100,00;Løn"], name="januar.csv")
-        result = ledger.load(con, later, MAPPING, municipality_code=706)
-        assert (result.new, result.changed, result.removed) == (0, 1, 2)
+        with pytest.raises(InputError) as e:
+            ledger.load(con, later, MAPPING, municipality_code=706)
+        assert (
+            "5.38.50 in 2025 (municipality 706): the file holds 1 month (2025-01), the warehouse 3 "
+            in str(e.value)
+        )
+        assert "(2025-01..2025-03); loading would replace 2025-01" in str(e.value)
+        pd.testing.assert_frame_equal(con.execute("SELECT * FROM ledger ORDER BY ALL").df(), before)
+        january = ledger.load(con, later, MAPPING, municipality_code=706, period="2025-01")
+        assert (january.new, january.changed, january.removed) == (0, 1, 0)
+        rows = con.execute(
+            "SELECT month, spending_dkk FROM ledger WHERE function_code = '5.38.50' ORDER BY month"
+        ).fetchall()
+        assert [m for m, _ in rows] == [1, 2, 3] and rows[0][1] == 100.0
+        whole_year = ledger.load(con, later, MAPPING, municipality_code=706, period="2025")
+        assert (whole_year.new, whole_year.changed, whole_year.removed) == (0, 0, 2)
         rows = con.execute(
             "SELECT function_code, month, spending_dkk FROM ledger WHERE function_code = '5.38.50'"
         )
@@ -281,3 +298,63 @@ def test_malformed_inputs_outside_the_rows(tmp_path):
     )
     with pytest.raises(SchemaError, match=r"column 'format.decimal': expected ',' or '.', found ';'"):
         ledger.read_mapping(decimal)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Dranst and art: the ways exports write them mean the same; what is not recognised is refused
+
+
+def test_every_way_of_writing_dranst_1_is_operating(tmp_path):
+    # before: only '1' counted; '01', '1.0', 'Drift' and '1 Drift' were skipped as "not operating" (140 of 150 kr.)
+    dranst = ["1", "01", "1.0", "Drift", "1 Drift", "2 Statsrefusion"]
+    lines = [f"{i};31-01-2025;5.38.50;{d};4.7;{10 * (i + 1)},00;Køb" for i, d in enumerate(dranst)]
+    postings, _ = ledger.read_postings(_write(tmp_path, lines), MAPPING, municipality_code=706)
+    assert postings["dranst"].tolist() == ["1", "1", "1", "1", "1", "2"]
+    sums, skipped = ledger.to_ledger(postings)
+    assert sums["spending_dkk"].tolist() == [150.0]  # 10 + 20 + 30 + 40 + 50
+    assert skipped == {"dranst other than 1 (only operating postings are summed into the ledger)": 1}
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    [
+        ("Dranst", "D", "a dranst: 1 (Drift), 2 (Statsrefusion) or 3 (Anlæg)"),
+        ("Dranst", "2 Drift", "a dranst: 1 (Drift)"),
+        ("Dranst", "11", "a dranst: 1 (Drift)"),
+        ("Art", "Løn", "an art such as 1.0, 4.7 or 8.6"),
+        ("Art", "3.1", "an art such as 1.0, 4.7 or 8.6"),
+    ],
+)
+def test_an_unrecognised_dranst_or_art_is_refused_naming_row_and_column(tmp_path, column, value, expected):
+    cells = {"Dranst": "1", "Art": "4.7"} | {column: value}
+    lines = [
+        "1;31-01-2025;5.38.50;1;4.7;10,00;Køb",
+        f"2;31-01-2025;5.38.50;{cells['Dranst']};{cells['Art']};5,00;x",
+    ]
+    with pytest.raises(SchemaError) as e:
+        ledger.read_postings(_write(tmp_path, lines), MAPPING, municipality_code=706)
+    assert str(e.value).startswith(f"posteringer.csv, row 3, column '{column}': expected {expected}")
+    assert str(e.value).endswith(f"found '{value}'")
+
+
+def test_art_written_with_a_comma_or_by_excel_is_the_same_art(tmp_path):
+    lines = ["1;31-01-2025;5.38.50;1;4,7;10,00;a", "2;31-01-2025;5.38.50;1;8.6 Refusion;5,00;b"]
+    postings, _ = ledger.read_postings(_write(tmp_path, lines), MAPPING, municipality_code=706)
+    assert postings["art"].tolist() == ["4.7", "8.6"]
+    found = {f.check: f.count for f in ledger.check_postings(postings)}
+    assert found["wrong_account_type"] == 1  # the refund outside dranst 2
+
+
+def test_a_large_export_read_in_chunks_gives_the_same_postings(tmp_path):
+    lines = [
+        f"{i};{(i % 28) + 1:02d}-{(i % 12) + 1:02d}-2025;5.38.5{i % 3};1;4.7;{i},50;t{i % 7}"
+        for i in range(50)
+    ]
+    lines += [lines[3]]  # one duplicate, found across chunks
+    path = _write(tmp_path, lines)
+    whole, _ = ledger.read_postings(path, MAPPING, municipality_code=706)
+    chunked, _ = ledger.read_postings(path, MAPPING, municipality_code=706, chunk_rows=7)
+    pd.testing.assert_frame_equal(whole, chunked)
+    assert next(f for f in ledger.check_postings(chunked) if f.check == "duplicate_posting").examples == [
+        "række 52: 5.38.50, 04.04.2025, 3,50 kr., art 4.7, bilag 3 (som række 5)"
+    ]

@@ -147,3 +147,35 @@ def test_a_bad_cpr_is_reported_by_row_without_showing_it(tmp_path, capsys):
     assert "sager.csv, row 3, column 'CPR-nr.': expected a CPR number of 10 digits" in err
     assert "3002851-201" not in err and "300285" not in err
     assert not (tmp_path / "own.duckdb").exists()  # a failed first load leaves no warehouse behind
+
+
+def test_a_ledger_file_is_read_and_checked_before_the_warehouse_is_opened(tmp_path, capsys):
+    w = tmp_path / "own.duckdb"
+    assert main(["load", *LEDGER, "--warehouse", str(w)]) == 0
+    capsys.readouterr()
+    bad = tmp_path / "posteringer.csv"
+    bad.write_text(
+        'Bilagsnr.;Bogføringsdato;Funktion;Dranst;Art;Beløb;Tekst\n1;31-01-2025;5.38.50;1;4.7;"100,00;x\n',
+        encoding="utf-8",
+    )
+    reader = connect(w)  # a report reading the warehouse: the file's error is reported, not the lock
+    try:
+        args = [
+            "load",
+            "ledger",
+            str(bad),
+            "--mapping",
+            LEDGER[3],
+            "--municipality",
+            "706",
+            "--warehouse",
+            str(w),
+        ]
+        assert main(args) == 2
+    finally:
+        reader.close()
+    err = capsys.readouterr().err
+    assert err.startswith("analysis: error: posteringer.csv, row 2, column 'Beløb': expected well-formed CSV")
+    fresh = tmp_path / "new.duckdb"
+    assert main(["load", "ledger", str(bad), "--mapping", LEDGER[3], "--warehouse", str(fresh)]) == 2
+    assert not fresh.exists()

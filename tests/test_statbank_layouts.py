@@ -178,7 +178,7 @@ def test_one_file_is_not_accepted_as_regk31_and_then_as_budk32(tmp_path, con):
     statbank.load(con, neutral, "REGK31")
     with pytest.raises(SchemaError) as e:
         statbank.load(con, neutral, "BUDK32")
-    assert "the same file (by its SHA-256) loaded as REGK31 before (load 1)" in str(e.value)
+    assert "loaded as table 'accounts' (REGK31) by the statbank loader in load 1 at " in str(e.value)
     assert con.execute("SELECT count(*) FROM budgets").fetchone()[0] == 0
 
 

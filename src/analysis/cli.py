@@ -28,6 +28,7 @@ examples:
   analysis load cases sager.xlsx --mapping parameters/mappings/cases.yaml --municipality 706
                                   load your own data (docs/own-data.md); ANALYSIS_WAREHOUSE or --warehouse
                                   names the warehouse, never the sample
+  analysis loads                  the loads of the warehouse; analysis undo 7 restores it as before load 7
 
 The warehouse is data/sample.duckdb in the project folder unless ANALYSIS_WAREHOUSE names another file.
 CPR numbers are pseudonymised with the key in ANALYSIS_PSEUDONYM_KEY or in data/pseudonym.key (made on first use).
@@ -150,6 +151,14 @@ def _cmd_load(args: argparse.Namespace) -> int:
     from analysis.data.warehouse import connect
 
     path = _load_target(args)
+    prepared = None
+    if (
+        args.source == "ledger"
+    ):  # read and check the file before the warehouse is opened (and locked) for writing
+        with _progress(f"reading {Path(args.file).name}") as progress:
+            prepared = ledger.prepare(
+                args.file, args.mapping, municipality_code=args.municipality, progress=progress
+            )
     fresh = not path.exists()
     try:
         con = connect(path, read_only=False)
@@ -169,7 +178,7 @@ def _cmd_load(args: argparse.Namespace) -> int:
                 year=args.year,
             )
         elif args.source == "ledger":
-            result = ledger.load(con, args.file, args.mapping, municipality_code=args.municipality)
+            result = ledger.write(con, prepared, period=args.period, replace_partial=args.replace_partial)
         else:
             from analysis.privacy import KEY_ENV, load_key
 
@@ -194,6 +203,108 @@ def _cmd_load(args: argparse.Namespace) -> int:
     if fresh:
         print(f"Created the warehouse {path} for your own data.")
     print(result.describe())
+    if result.load_id is not None and result.status == "loaded":
+        print(f"Load {result.load_id}; undo it with: analysis undo {result.load_id} --warehouse {path}")
+    print(f"Warehouse: {path}")
+    return 0
+
+
+class _progress:
+    """A progress bar on stderr for reading a big file (tqdm; shown only after a second, so small files stay quiet)."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.bar = None
+
+    def __enter__(self):
+        return self.update
+
+    def update(self, done: int, total: int) -> None:
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(
+                total=total,
+                unit="B",
+                unit_scale=True,
+                desc=self.what,
+                file=sys.stderr,
+                delay=1.0,
+                leave=False,
+            )
+        self.bar.update(done - self.bar.n)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _named_warehouse(args: argparse.Namespace) -> Path:
+    """--warehouse or ANALYSIS_WAREHOUSE, which must exist."""
+    import os
+
+    from analysis.data.warehouse import WAREHOUSE_ENV
+
+    named = args.warehouse or os.environ.get(WAREHOUSE_ENV)
+    if not named:
+        raise ValueError(f"say which warehouse: --warehouse FILE or the environment variable {WAREHOUSE_ENV}")
+    path = Path(named).expanduser()
+    if not path.exists():
+        raise FileNotFoundError(f"no warehouse at {path}")
+    return path
+
+
+def _cmd_loads(args: argparse.Namespace) -> int:
+    from analysis.data import loads
+    from analysis.data.warehouse import connect
+
+    path = _named_warehouse(args)
+    con = connect(path, read_only=True)
+    try:
+        df = loads.previous_loads(con, include_undone=True).sort_values("load_id")
+    finally:
+        con.close()
+    print(f"Loads into {path}\n")
+    if df.empty:
+        print("(none)")
+        return 0
+    print(
+        f"{'id':>4}  {'loaded at':<19}  {'file':<28} {'sha256':<12}  {'table':<16} {'added':>8} {'replaced':>8} "
+        f"{'removed':>8}  undone"
+    )
+    for r in df.itertuples():
+        undone = getattr(r, "undone_at", None)
+        undone = "" if undone is None or undone != undone else f"{undone:%Y-%m-%d %H:%M}"
+        print(
+            f"{r.load_id:>4}  {r.loaded_at:%Y-%m-%d %H:%M:%S}  {str(r.source)[:28]:<28} {r.sha256[:12]:<12}  "
+            f"{r.target:<16} {r.rows_new:>8,} {r.rows_changed:>8,} {r.rows_removed:>8,}  {undone or 'no'}"
+        )
+    return 0
+
+
+def _cmd_undo(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from analysis.data import loads
+    from analysis.data.warehouse import connect
+
+    path = _load_target(args)
+    if not path.exists():
+        raise FileNotFoundError(f"no warehouse at {path}")
+    try:
+        con = connect(path, read_only=False)
+    except duckdb.IOException as e:
+        raise ValueError(
+            f"cannot open {path} for writing (is a report or notebook reading it?): {e}"
+        ) from None
+    try:
+        done = loads.undo(con, args.load_id)
+    finally:
+        con.close()
+    print(
+        f"Undid load {done['load_id']} ({done['source']}, table '{done['target']}'): {done['deleted']:,} rows it "
+        f"wrote deleted, {done['restored']:,} rows it had replaced or removed restored."
+    )
     print(f"Warehouse: {path}")
     return 0
 
@@ -326,6 +437,19 @@ def _parser() -> argparse.ArgumentParser:
         k.add_argument(
             "--municipality", type=int, help="the municipality code, when the file and mapping lack it"
         )
+        if name == "ledger":
+            k.add_argument(
+                "--period",
+                help="the period the export covers, e.g. 2025 or 2025-01..2025-09: its months are replaced for "
+                "each function in the file (months without postings are removed; postings outside are left out). "
+                "Default: exactly the months the file holds postings in",
+            )
+            k.add_argument(
+                "--replace-partial",
+                action="store_true",
+                help="replace the months the file holds even where it covers much less of a year than the "
+                "warehouse holds (refused otherwise)",
+            )
     ld.set_defaults(func=_cmd_load)
 
     fe = sub.add_parser(
@@ -345,6 +469,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     fs.add_argument("--cache", help="the folder for downloaded responses (default: beside the warehouse)")
     fs.set_defaults(func=_cmd_fetch)
+
+    lo = sub.add_parser(
+        "loads", help="list the loads of a warehouse (id, time, file, SHA-256, table, rows, undone)"
+    )
+    lo.add_argument("--warehouse", help="the warehouse file (default: ANALYSIS_WAREHOUSE)")
+    lo.set_defaults(func=_cmd_loads)
+
+    un = sub.add_parser(
+        "undo",
+        help="restore the warehouse as it was before a load",
+        description="Undo a load (see `analysis loads`): the rows it wrote are deleted and the rows it replaced or "
+        "removed come back from the history. Refused while a later load that changed the same rows is in force: "
+        "undo those first, newest first.",
+    )
+    un.add_argument("load_id", type=int, help="the load's id, as `analysis loads` lists it")
+    un.add_argument("--warehouse", help="the warehouse file (default: ANALYSIS_WAREHOUSE; required)")
+    un.set_defaults(func=_cmd_undo)
     return p
 
 

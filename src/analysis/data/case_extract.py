@@ -238,6 +238,7 @@ def read_extract(
             column=col["monthly_cost_dkk"],
             rows=rows,
             required=False,
+            decimal_declared=table.decimal_declared,
         )
         if "monthly_cost_dkk" in df.columns
         else pd.Series(np.nan, index=df.index)

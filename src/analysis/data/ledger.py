@@ -16,9 +16,12 @@ columns::
       municipality_code: 706       # or a column, or --municipality on the command line
 
 What is loaded
-    The operating postings (dranst 1; all postings when the export has no dranst column), summed per
-    municipality, function, year and month into the warehouse table ``ledger``. A file replaces the months of each
-    function and year it holds: export whole years (or the year so far) per function, not single months.
+    The operating postings (dranst 1, however written: ``1``, ``01``, ``1.0``, ``Drift``, ``1 Drift``; all postings
+    when the export has no dranst column), summed per municipality, function, year and month into the warehouse
+    table ``ledger``. A file replaces exactly the period it covers (see :func:`load`): a declared ``period``, or
+    the months it holds postings in; a file that covers much less of a function-year than the warehouse holds is
+    refused unless ``replace_partial``. Every replaced row is kept, and the load can be undone
+    (:func:`analysis.data.loads.undo`). A dranst or art that is not recognised is refused.
 What is checked (:func:`check_postings`, recorded with the load for the data-quality report)
     Function codes unknown to the chart-of-accounts list shipped in the package (:func:`chart_of_accounts`, a
     partial list) or retired; postings on the wrong type of account (with an art column: financial expenses, art
@@ -34,6 +37,9 @@ from __future__ import annotations
 
 import io
 import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
@@ -44,17 +50,25 @@ import pandas as pd
 from analysis.data import loads
 from analysis.data.loads import ColumnMapping, Finding, LoadResult, kr
 from analysis.data.schema import SchemaError
+from analysis.errors import InputError
 from analysis.privacy import mask_cpr
 
 __all__ = [
     "ART_GROUPS",
+    "DRANST",
     "FIELDS",
+    "PreparedLedger",
+    "art_code",
     "chart_of_accounts",
     "check_postings",
+    "dranst_code",
     "load",
+    "parse_period",
+    "prepare",
     "read_mapping",
     "read_postings",
     "to_ledger",
+    "write",
 ]
 
 #: The fields a ledger mapping may name.
@@ -124,13 +138,221 @@ def _text_code(v: object) -> str | None:
     return text or None
 
 
+#: Dranst (drifts-/anlægsstatus) by code; names are matched without regard to case.
+DRANST = {"1": "Drift", "2": "Statsrefusion", "3": "Anlæg"}
+_DRANST_NAMES = {"drift": "1", "statsrefusion": "2", "refusion": "2", "anlæg": "3"}
+_CODE = re.compile(r"^0*(\d)(?:[.,]0+)?$")
+_ART = re.compile(r"^(\d)(?:[.,](\d))?$")
+
+
+def dranst_code(value: object) -> str | None:
+    """A dranst as its code '1', '2' or '3'; None when the value is not one (empty values are handled by the caller).
+
+    ``1``, ``01``, ``1.0``, ``Drift``, ``1 Drift`` and ``1 - Drift`` all mean operating (1).
+
+    >>> [dranst_code(v) for v in ("1", "01", "1.0", 1.0, "Drift", "1 Drift", "1 - drift", "2 Statsrefusion")]
+    ['1', '1', '1', '1', '1', '1', '1', '2']
+    >>> [dranst_code(v) for v in ("D", "4", "1 Anlæg", "11")]
+    [None, None, None, None]
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float | np.integer | np.floating):
+        if float(value).is_integer() and str(int(value)) in DRANST:
+            return str(int(value))
+        return None
+    text = re.sub(r"\s+", " ", str(value)).strip()
+    if text.casefold() in _DRANST_NAMES:
+        return _DRANST_NAMES[text.casefold()]
+    m = re.match(r"^(\S+)(?:\s*[-–:]?\s*(.+))?$", text)
+    if not m:
+        return None
+    code = _CODE.match(m.group(1))
+    if not code or code.group(1) not in DRANST:
+        return None
+    name = m.group(2)
+    if name is not None and _DRANST_NAMES.get(name.strip().casefold()) != code.group(1):
+        return None
+    return code.group(1)
+
+
+def art_code(value: object) -> str | None:
+    """An art (type of expense or income) as '4.7' or its main group '4'; None when it is not one.
+
+    >>> [art_code(v) for v in ("4.7", "4,7", 4.7, "1.0", 1.0, "5", "8.6 Refusion")]
+    ['4.7', '4.7', '4.7', '1.0', '1', '5', '8.6']
+    >>> [art_code(v) for v in ("3.1", "47", "Løn", "4.77")]
+    [None, None, None, None]
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float | np.integer | np.floating):
+        value = str(int(value)) if float(value).is_integer() else f"{float(value):g}"
+    text = re.sub(r"\s+", " ", str(value)).strip()
+    m = _ART.match(text.split(" ", 1)[0])
+    if not m or m.group(1) not in ART_GROUPS:
+        return None
+    return m.group(1) + (f".{m.group(2)}" if m.group(2) else "")
+
+
+def _texts(values: pd.Series) -> np.ndarray:
+    """Cells as stripped text (None when empty); Excel's whole numbers as '1', not '1.0' (see _text_code)."""
+    arr = values.to_numpy(dtype=object)
+    if all(isinstance(v, str) or v is None for v in arr):
+        stripped = pd.Series(arr, dtype=object).str.strip()
+        return stripped.where(stripped.fillna("") != "", None).to_numpy(dtype=object)
+    return values.map(_text_code).to_numpy(dtype=object)
+
+
+_WHOLE = re.compile(r"0|[1-9]\d{0,17}")
+
+
+def _voucher_numbers(ids: np.ndarray) -> np.ndarray:
+    """Voucher numbers as int64 when every one is a whole number without leading zeros, else as they are.
+
+    (8 bytes a posting instead of a string object of about 60.)
+    """
+    if len(ids) and all(isinstance(v, str) and _WHOLE.fullmatch(v) for v in ids):
+        return np.asarray(ids, dtype=np.int64)
+    return ids
+
+
+def _parse_codes(
+    values: pd.Series, parse, *, source: str, column: str, rows: np.ndarray, expected: str
+) -> np.ndarray:
+    """Each value through ``parse`` (once per distinct value); empty stays None; an unknown value raises."""
+    codes, uniques = loads._codes(values)
+    parsed = [parse(v) if not loads.is_missing(v) else None for v in uniques]
+    bad = {
+        i
+        for i, (v, p) in enumerate(zip(uniques, parsed, strict=True))
+        if p is None and not loads.is_missing(v)
+    }
+    if bad:
+        pos, row = loads._first_row(codes, bad, rows)
+        raise SchemaError(source, expected, row=row, column=column, **loads.shown(values.iloc[pos]))
+    table = np.asarray([*parsed, None], dtype=object)
+    return table[codes]
+
+
+def _postings(
+    df: pd.DataFrame,
+    rows: np.ndarray,
+    *,
+    source: str,
+    mapping: ColumnMapping,
+    municipality_code: int | None,
+    decimal: str,
+    decimal_declared: bool,
+) -> pd.DataFrame:
+    """One chunk of the export's mapped cells as postings (see :func:`read_postings`)."""
+    col = {k: mapping.columns.get(k, k) for k in FIELDS}
+    fmt = mapping.format
+    munis = loads.municipality_column(
+        df,
+        municipality_code,
+        source=source,
+        mapping_source=mapping.source,
+        rows=rows,
+        column=col["municipality_code"],
+    )
+    functions = loads.parse_function_codes(
+        df["function_code"], source=source, column=col["function_code"], rows=rows
+    )
+    dates = loads.parse_dates(
+        df["date"], source=source, column=col["date"], rows=rows, date_format=fmt.date_format
+    )
+    money = {"decimal": decimal, "source": source, "rows": rows, "decimal_declared": decimal_declared}
+    if "amount" in df.columns:
+        amount = loads.parse_amounts(df["amount"], column=col["amount"], **money)
+    else:
+        debit = loads.parse_amounts(df["debit"], column=col["debit"], required=False, **money)
+        credit = (
+            loads.parse_amounts(df["credit"], column=col["credit"], required=False, **money)
+            if "credit" in df.columns
+            else pd.Series(0.0, index=df.index)
+        )
+        both_empty = debit.isna().to_numpy() & credit.isna().to_numpy()
+        if both_empty.any():
+            row = int(rows[int(np.flatnonzero(both_empty)[0])])
+            raise SchemaError(
+                source, "an amount in debit or credit", row=row, column=col["debit"], found_text="empty"
+            )
+        amount = debit.fillna(0) - credit.fillna(0)
+    stamp = pd.DatetimeIndex(dates.to_numpy())
+    postings = pd.DataFrame(
+        {
+            "row": np.asarray(rows, dtype=np.int64),
+            "municipality_code": np.asarray(munis, dtype=np.int64),
+            "function_code": np.asarray(functions, dtype=object),
+            "date": dates.to_numpy(),
+            "year": stamp.year.to_numpy(dtype=np.int64),
+            "month": stamp.month.to_numpy(dtype=np.int64),
+            "amount_dkk": amount.round(2).to_numpy(),
+        }
+    )
+    if "art" in df.columns:
+        postings["art"] = _parse_codes(
+            df["art"],
+            art_code,
+            source=source,
+            column=col["art"],
+            rows=rows,
+            expected="an art such as 1.0, 4.7 or 8.6 (main groups " + ", ".join(ART_GROUPS) + ")",
+        )
+    else:
+        postings["art"] = None
+    if "dranst" in df.columns:
+        postings["dranst"] = _parse_codes(
+            df["dranst"],
+            dranst_code,
+            source=source,
+            column=col["dranst"],
+            rows=rows,
+            expected="a dranst: 1 (Drift), 2 (Statsrefusion) or 3 (Anlæg), written e.g. 1, 01, 1.0, Drift or 1 Drift",
+        )
+    else:
+        postings["dranst"] = None
+    if "posting_id" in df.columns:
+        # a CPR-shaped voucher number becomes '[CPR]' before anything keeps it (warehouse, findings' examples)
+        ids = _texts(df["posting_id"])
+        postings["posting_id"] = _voucher_numbers(
+            np.asarray([mask_cpr(v) if isinstance(v, str) else v for v in ids], dtype=object)
+        )
+    else:
+        postings["posting_id"] = None
+    if "text" in df.columns:  # only its fingerprint is kept: the text is for finding duplicates, never stored
+        texts = _texts(df["text"])
+        postings["text_hash"] = pd.util.hash_array(np.where(pd.isna(texts), "", texts).astype(object))
+    else:
+        postings["text_hash"] = np.zeros(len(postings), dtype=np.uint64)
+    return postings
+
+
+def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The chunks' postings as one frame, column by column, freeing each chunk's column once it is copied."""
+    if len(parts) == 1:
+        return parts[0]
+    columns = {}
+    for name in list(parts[0].columns):
+        arrays = [p[name].to_numpy() for p in parts]
+        if len({a.dtype for a in arrays}) > 1:  # e.g. voucher numbers whole in one chunk, text in another
+            arrays = [a if a.dtype == object else a.astype(str).astype(object) for a in arrays]
+        columns[name] = np.concatenate(arrays)
+        for p in parts:
+            del p[name]
+    return pd.DataFrame(columns, copy=False)  # no second copy of the columns
+
+
 def read_postings(
     path: str | os.PathLike,
     mapping: ColumnMapping | str | os.PathLike,
     *,
     municipality_code: int | None = None,
-) -> tuple[pd.DataFrame, loads.SourceTable]:
-    """Read a ledger export into one row per posting.
+    progress: Callable[[int, int], None] | None = None,
+    chunk_rows: int = loads.CHUNK_ROWS,
+) -> tuple[pd.DataFrame, loads.TableReader]:
+    """Read a ledger export into one row per posting, chunk by chunk.
 
     Parameters
     ----------
@@ -140,89 +362,50 @@ def read_postings(
         A mapping or the path of its YAML file.
     municipality_code
         The municipality, when the export has no column for it and the mapping no constant.
+    progress
+        Called after each chunk with (bytes read, bytes in the file).
+    chunk_rows
+        Rows parsed at a time (memory grows with it, not with the file).
 
     Returns
     -------
-    (pandas.DataFrame, SourceTable)
+    (pandas.DataFrame, TableReader)
         Postings with columns row (the file's row), municipality_code, function_code, date, year, month,
-        amount_dkk (DKK; debit minus credit when the export has two columns), art, dranst, posting_id, text; and
-        the file as read.
+        amount_dkk (DKK; debit minus credit when the export has two columns), art ('4.7', or the main group '4'),
+        dranst ('1', '2' or '3'), posting_id, text_hash (a 64-bit fingerprint of the text: the text itself is not
+        kept); and the file as opened (source, notes, SHA-256).
 
     Raises
     ------
     SchemaError
-        For a missing column, a municipality, date, amount or function code that cannot be read, naming the file,
-        the row and the column.
+        For a missing column, a municipality, date, amount, function code, art or dranst that cannot be read (or an
+        amount that reads two ways), naming the file, the row and the column.
     """
     if not isinstance(mapping, ColumnMapping):
         mapping = read_mapping(mapping)
-    table = loads.read_file(path, mapping.format)
-    df = loads.select_columns(table, mapping)
-    rows = table.rows()
-    source = table.source
+    reader = loads.open_table(path, mapping.format)
+    parts = []
+    report = (lambda n: progress(n, reader.size)) if progress else None
+    for cells, rows in reader.chunks(rows=chunk_rows, progress=report):
+        chunk = loads.SourceTable(cells, reader.source, rows, reader.delimiter, reader.decimal, reader.notes)
+        df = loads.select_columns(chunk, mapping)
+        parts.append(
+            _postings(
+                df,
+                rows,
+                source=reader.source,
+                mapping=mapping,
+                municipality_code=municipality_code,
+                decimal=reader.decimal,
+                decimal_declared=reader.decimal_declared,
+            )
+        )
+        del cells, chunk, df
+    postings = _concat(parts)
     col = {k: mapping.columns.get(k, k) for k in FIELDS}
-    fmt = mapping.format
-
-    df["municipality_code"] = loads.municipality_column(
-        df,
-        municipality_code,
-        source=source,
-        mapping_source=mapping.source,
-        rows=rows,
-        column=col["municipality_code"],
-    )
-
-    functions = loads.parse_function_codes(
-        df["function_code"], source=source, column=col["function_code"], rows=rows
-    )
-    dates = loads.parse_dates(
-        df["date"], source=source, column=col["date"], rows=rows, date_format=fmt.date_format
-    )
-    if "amount" in df.columns:
-        amount = loads.parse_amounts(
-            df["amount"], decimal=table.decimal, source=source, column=col["amount"], rows=rows
-        )
-    else:
-        debit = loads.parse_amounts(
-            df["debit"], decimal=table.decimal, source=source, column=col["debit"], rows=rows, required=False
-        )
-        credit = (
-            loads.parse_amounts(
-                df["credit"],
-                decimal=table.decimal,
-                source=source,
-                column=col["credit"],
-                rows=rows,
-                required=False,
-            )
-            if "credit" in df.columns
-            else pd.Series(0.0, index=df.index)
-        )
-        both_empty = debit.isna() & credit.isna()
-        if both_empty.any():
-            row = int(rows[int(np.flatnonzero(both_empty.to_numpy())[0])])
-            raise SchemaError(
-                source, "an amount in debit or credit", row=row, column=col["debit"], found_text="empty"
-            )
-        amount = debit.fillna(0) - credit.fillna(0)
-    postings = pd.DataFrame(
-        {
-            "row": rows,
-            "municipality_code": df["municipality_code"].to_numpy(),
-            "function_code": functions,
-            "date": dates.to_numpy(),
-            "year": dates.dt.year.to_numpy(),
-            "month": dates.dt.month.to_numpy(),
-            "amount_dkk": amount.round(2).to_numpy(),
-        }
-    )
-    for name in ("art", "dranst", "posting_id", "text"):
-        postings[name] = df[name].map(_text_code).to_numpy(dtype=object) if name in df.columns else None
-    postings[["posting_id", "text"]] = postings[["posting_id", "text"]].map(mask_cpr)  # CPR-shaped -> '[CPR]'
-    if "dranst" in df.columns:
-        postings["dranst"] = postings["dranst"].map(lambda d: d.split()[0] if isinstance(d, str) else d)
-    postings.attrs["columns"] = {k: v for k, v in col.items() if k in df.columns}
-    return postings, table
+    present = set(mapping.columns) | set(mapping.constants)
+    postings.attrs["columns"] = {k: v for k, v in col.items() if k in present}
+    return postings, reader
 
 
 def _example(p: pd.Series) -> str:
@@ -233,8 +416,9 @@ def _example(p: pd.Series) -> str:
     ]
     if isinstance(p.get("art"), str):
         parts.append(f"art {p['art']}")
-    if isinstance(p.get("posting_id"), str):
-        parts.append(f"bilag {p['posting_id']}")
+    voucher = p.get("posting_id")
+    if isinstance(voucher, str | int | np.integer) and not isinstance(voucher, bool):
+        parts.append(f"bilag {voucher}")
     return ", ".join(parts)
 
 
@@ -242,6 +426,22 @@ def _finding(
     check: str, hits: pd.DataFrame, unit: str = "posteringer", note: str = "", n: int = 5
 ) -> Finding:
     return Finding(check, int(len(hits)), unit, [_example(r) for _, r in hits.head(n).iterrows()], note)
+
+
+def _by_value(series: pd.Series, fn) -> np.ndarray:
+    """``fn`` of each value, computed once per distinct value (None/NaN stays None)."""
+    codes, uniques = loads._codes(series)
+    table = np.asarray([*(fn(u) for u in uniques), fn(None)], dtype=object)
+    return table[codes]
+
+
+def _fingerprint(df: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """A 64-bit hash of each row's values in ``columns`` (rows with equal values get equal hashes)."""
+    out = np.zeros(len(df), dtype=np.uint64)
+    for c in columns:
+        h = pd.util.hash_array(df[c].to_numpy())  # factorised first: None and NaN hash alike
+        out = (out * np.uint64(1_000_003)) ^ h
+    return out
 
 
 def check_postings(
@@ -260,47 +460,56 @@ def check_postings(
     """
     chart = _chart() if chart is None else chart
     known = chart.set_index("function_code")
-    in_chart = postings["function_code"].isin(known.index)
+    in_chart = postings["function_code"].isin(known.index).to_numpy()
     unknown = postings[~in_chart]
     codes = ", ".join(sorted(unknown["function_code"].unique()))
     out = [_finding("unknown_function", unknown, note=f"koder: {codes}" if codes else "", n=examples)]
-    valid_to = postings["function_code"].map(known["valid_to"]).astype("Float64")
-    retired = postings[
-        in_chart & valid_to.notna().to_numpy() & (postings["year"] > valid_to).fillna(False).to_numpy()
-    ]
+    last_year = known["valid_to"].dropna().astype(float).to_dict()
+    valid_to = _by_value(postings["function_code"], lambda f: last_year.get(f, np.inf)).astype(float)
+    retired = postings[in_chart & (postings["year"].to_numpy() > valid_to)]
     codes = ", ".join(sorted(retired["function_code"].unique()))
     out.append(_finding("retired_function", retired, note=f"koder: {codes}" if codes else "", n=examples))
 
     has_art = postings["art"].notna().any()
-    group = postings["art"].map(lambda a: a.strip()[0] if isinstance(a, str) and a.strip() else None)
+    group = pd.Series(
+        _by_value(postings["art"], lambda a: a.strip()[0] if isinstance(a, str) and a.strip() else None),
+        index=postings.index,
+    )
     if has_art:
-        main_account = postings["function_code"].str[0].astype(int)
+        main_account = pd.Series(
+            _by_value(postings["function_code"], lambda f: int(f[0]) if isinstance(f, str) else -1),
+            index=postings.index,
+        ).astype(int)
         kind = postings["function_code"].map(known["kind"])
         financial = (group == "6") & (main_account <= 6)
-        refund = postings["art"].map(
-            lambda a: isinstance(a, str) and a.replace(",", ".").startswith(_REFUND_ART)
-        )
+        refund = pd.Series(
+            _by_value(
+                postings["art"], lambda a: isinstance(a, str) and a.replace(",", ".").startswith(_REFUND_ART)
+            ),
+            index=postings.index,
+        ).astype(bool)
         refund_outside = refund & postings["dranst"].notna() & (postings["dranst"] != "2")
         expense_on_income = group.isin(_EXPENSE_GROUPS) & (kind == "income")
-        wrong = postings[financial | refund_outside | expense_on_income]
+        wrong = postings[(financial | refund_outside | expense_on_income).to_numpy()]
         out.append(_finding("wrong_account_type", wrong, n=examples))
     else:
         out.append(Finding("wrong_account_type", None, "posteringer", note="filen har ingen art-kolonne"))
 
-    expense = group.isin(_EXPENSE_GROUPS) | group.isna()
-    negative = postings[(postings["amount_dkk"] < 0) & expense]
+    expense = (group.isin(_EXPENSE_GROUPS) | group.isna()).to_numpy()
+    negative = postings[(postings["amount_dkk"].to_numpy() < 0) & expense]
     out.append(_finding("negative_posting", negative, n=examples))
 
-    same = ["municipality_code", "function_code", "date", "amount_dkk", "art", "dranst", "posting_id", "text"]
-    keyed = postings[same].astype(object).fillna("").astype(str)
-    dup = keyed.duplicated(keep="first")
-    first_row = postings.groupby([keyed[c] for c in same], sort=False, dropna=False)["row"].transform("first")
-    duplicates = postings[dup.to_numpy()]
+    text = "text_hash" if "text_hash" in postings.columns else "text"
+    same = ["municipality_code", "function_code", "date", "amount_dkk", "art", "dranst", "posting_id", text]
+    fingerprint = _fingerprint(postings, same)
+    dup = pd.Series(fingerprint).duplicated(keep="first").to_numpy()
+    duplicates = postings[dup]
     f = _finding("duplicate_posting", duplicates, n=examples)
-    f.examples = [
-        f"{e} (som række {int(r)})"
-        for e, r in zip(f.examples, first_row[dup.to_numpy()].head(examples), strict=False)
-    ]
+    if len(duplicates):
+        first_row = pd.Series(postings["row"].to_numpy()).groupby(fingerprint).transform("first").to_numpy()
+        f.examples = [
+            f"{e} (som række {int(r)})" for e, r in zip(f.examples, first_row[dup][:examples], strict=False)
+        ]
     out.append(f)
     return out
 
@@ -314,16 +523,252 @@ def to_ledger(postings: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
         Rows of table ``ledger`` (spending_dkk in DKK) and the postings left out, by reason.
     """
     skipped: dict[str, int] = {}
-    operating = postings["dranst"].isna() | (postings["dranst"] == "1")
+    operating = (postings["dranst"].isna() | (postings["dranst"] == "1")).to_numpy()
     if (~operating).any():
         skipped["dranst other than 1 (only operating postings are summed into the ledger)"] = int(
             (~operating).sum()
         )
-    keys = ["municipality_code", "function_code", "year", "month"]
-    ledger = postings[operating].groupby(keys, as_index=False)["amount_dkk"].sum()
-    ledger = ledger.rename(columns={"amount_dkk": "spending_dkk"})
-    ledger["spending_dkk"] = ledger["spending_dkk"].round(2)
+    ledger = _month_sums(postings, operating).drop(columns="postings")
     return ledger, skipped
+
+
+def _month_sums(postings: pd.DataFrame, operating: np.ndarray) -> pd.DataFrame:
+    """The operating postings summed (spending_dkk) and counted (postings) per municipality, function and month."""
+    keys = ["municipality_code", "function_code", "year", "month"]
+    cols = postings.loc[operating, [*keys, "amount_dkk"]]  # a copy of these columns only
+    ledger = cols.groupby(keys, as_index=False).agg(
+        spending_dkk=("amount_dkk", "sum"), postings=("amount_dkk", "size")
+    )
+    ledger["spending_dkk"] = ledger["spending_dkk"].round(2)
+    for k in ("municipality_code", "year", "month"):
+        ledger[k] = ledger[k].astype(np.int64)
+    return ledger
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The period a file replaces
+
+_MONTH = re.compile(r"^(\d{4})(?:-(\d{1,2}))?$")
+
+
+def parse_period(text: str) -> list[tuple[int, int]]:
+    """The (year, month) pairs of a period: ``2025``, ``2025-03``, ``2025-01..2025-09`` or ``2024..2025``.
+
+    >>> parse_period("2025-11..2026-02")
+    [(2025, 11), (2025, 12), (2026, 1), (2026, 2)]
+    >>> len(parse_period("2025"))
+    12
+
+    Raises
+    ------
+    InputError
+        For text that is not a period.
+    """
+    parts = [p.strip() for p in str(text).split("..")]
+    bounds = [_MONTH.match(p) for p in parts]
+    if (
+        len(parts) not in (1, 2)
+        or not all(bounds)
+        or any(b.group(2) and not 1 <= int(b.group(2)) <= 12 for b in bounds)
+    ):
+        raise InputError(
+            f"--period: expected a year (2025), a month (2025-03) or a range (2025-01..2025-09), found {text!r}"
+        )
+    first = (int(bounds[0].group(1)), int(bounds[0].group(2) or 1))
+    last_b = bounds[-1]
+    last = (int(last_b.group(1)), int(last_b.group(2) or 12))
+    if last < first:
+        raise InputError(f"--period: the range {text!r} ends before it starts")
+    months, (y, m) = [], first
+    while (y, m) <= last:
+        months.append((y, m))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return months
+
+
+def _ym(year: int, month: int) -> str:
+    return f"{year}-{month:02d}"
+
+
+def _span(months: list[int], year: int) -> str:
+    months = sorted(months)
+    if months == list(range(months[0], months[-1] + 1)) and len(months) > 2:
+        return f"{_ym(year, months[0])}..{_ym(year, months[-1])}"
+    return ", ".join(_ym(year, m) for m in months)
+
+
+def _partial(ledger: pd.DataFrame, held: pd.DataFrame, source: str) -> str | None:
+    """The refusal for function-years the file covers much less of than the warehouse holds, or None.
+
+    A function-year is refused when the file's months of it replace months in the warehouse and are fewer than half
+    of the months the warehouse holds of it (e.g. one accrual dated 31-12-2024 in a 2025 export, against twelve
+    months of 2024).
+    """
+    keys = ["municipality_code", "function_code", "year"]
+    file_months = ledger.groupby(keys)["month"].apply(lambda s: sorted(set(s)))
+    held_months = (
+        held.groupby(keys)["month"].apply(lambda s: sorted(set(s))) if len(held) else pd.Series(dtype=object)
+    )
+    sums = held.set_index([*keys, "month"])["spending_dkk"] if len(held) else pd.Series(dtype=float)
+    incoming = ledger.set_index([*keys, "month"])["spending_dkk"]
+    cases = []
+    for key, months in file_months.items():
+        if key not in held_months.index:
+            continue
+        have = held_months[key]
+        overlap = sorted(set(months) & set(have))
+        if overlap and len(months) * 2 < len(have):
+            muni, function, year = key
+            before = sum(float(sums[(*key, m)]) for m in overlap)
+            after = sum(float(incoming[(*key, m)]) for m in overlap)
+            cases.append(
+                f"{function} in {year} (municipality {muni}): the file holds {len(months)} month"
+                f"{'s' if len(months) > 1 else ''} ({_span(months, year)}), the warehouse {len(have)} "
+                f"({_span(have, year)}); loading would replace {_span(overlap, year)} ({kr(before)} in the "
+                f"warehouse, {kr(after)} in the file)"
+            )
+    if not cases:
+        return None
+    shown = "; ".join(cases[:5]) + (f"; and {len(cases) - 5} more" if len(cases) > 5 else "")
+    main = int(ledger.groupby("year")["month"].size().idxmax())
+    return (
+        f"{source}: the file covers much less than the warehouse holds of some function-years, so it may not be an "
+        f"export of them (e.g. an accrual posted into the year before): {shown}. Nothing was loaded. Say what the "
+        f"file covers with --period (e.g. --period {main}: the file replaces {main}, postings outside it are left "
+        "out), or pass --replace-partial to replace exactly the months the file holds"
+    )
+
+
+@dataclass
+class PreparedLedger:
+    """A ledger export read, checked and summed per month, ready to be written (:func:`write`)."""
+
+    source: str
+    sha256: str
+    ledger: pd.DataFrame
+    postings_read: int
+    first_year: int
+    last_year: int
+    findings: list[Finding]
+    skipped: dict[str, int]
+    notes: list[str]
+    options: dict[str, object]
+    municipalities: list[int]
+    counts: np.ndarray  # operating postings in each row of ledger
+
+
+def prepare(
+    path: str | os.PathLike,
+    mapping: ColumnMapping | str | os.PathLike,
+    *,
+    municipality_code: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> PreparedLedger:
+    """Read, check and sum a ledger export without touching a warehouse (see :func:`load`)."""
+    if not isinstance(mapping, ColumnMapping):
+        mapping = read_mapping(mapping)
+    postings, reader = read_postings(path, mapping, municipality_code=municipality_code, progress=progress)
+    findings = []
+    codes = postings["municipality_code"].unique()
+    groups = [(codes[0], postings)] if len(codes) == 1 else postings.groupby("municipality_code")
+    for code, group in groups:  # one municipality (the usual case): no copy of the postings
+        for f in check_postings(group):
+            f.municipality_code = int(code)
+            findings.append(f)
+    del groups
+    operating = (postings["dranst"].isna() | (postings["dranst"] == "1")).to_numpy()
+    skipped = {}
+    if (~operating).any():
+        skipped["dranst other than 1 (only operating postings are summed into the ledger)"] = int(
+            (~operating).sum()
+        )
+    ledger = _month_sums(postings, operating)  # as to_ledger, with the number of postings of each month
+    counts = ledger.pop("postings").to_numpy()
+    munis = sorted(int(m) for m in postings["municipality_code"].unique())
+    return PreparedLedger(
+        source=reader.source,
+        sha256=reader.sha256,
+        ledger=ledger,
+        postings_read=len(postings),
+        first_year=int(postings["year"].min()),
+        last_year=int(postings["year"].max()),
+        findings=findings,
+        skipped=skipped,
+        notes=list(reader.notes),
+        options={"mapping": mapping.sha256, "municipality_code": municipality_code},
+        municipalities=munis,
+        counts=counts,
+    )
+
+
+def write(
+    con: duckdb.DuckDBPyConnection,
+    prepared: PreparedLedger,
+    *,
+    period: str | None = None,
+    replace_partial: bool = False,
+) -> LoadResult:
+    """Write a prepared ledger export: exactly the period it covers is replaced (see :func:`load`)."""
+    ledger = prepared.ledger
+    skipped = dict(prepared.skipped)
+    notes = list(prepared.notes)
+    options = dict(prepared.options)
+    scope = None
+    loads.ensure_tables(con)
+    if period is not None:
+        months = parse_period(period)
+        options["period"] = f"{_ym(*months[0])}..{_ym(*months[-1])}"
+        inside = pd.MultiIndex.from_frame(ledger[["year", "month"]]).isin(months)
+        if (~inside).any():
+            out = ledger[~inside]
+            outside = sorted({_ym(y, m) for y, m in zip(out["year"], out["month"], strict=True)})
+            reason = f"outside the declared period {options['period']} ({', '.join(outside[:6])}"
+            reason += ", ...)" if len(outside) > 6 else ")"
+            skipped[reason] = int(prepared.counts[~inside].sum())
+        ledger = ledger[inside].reset_index(drop=True)
+        if ledger.empty:
+            raise InputError(
+                f"{prepared.source}: no operating postings in the declared period {options['period']}; the file holds "
+                f"{prepared.first_year}-{prepared.last_year}"
+            )
+        pairs = ledger[["municipality_code", "function_code"]].drop_duplicates()
+        period_df = pd.DataFrame(months, columns=["year", "month"])
+        scope = pairs.merge(period_df, how="cross")
+        notes.append(
+            f"replaces {options['period']} of the {len(pairs)} function(s) in the file; other functions untouched"
+        )
+    else:
+        munis = ", ".join(str(m) for m in prepared.municipalities)
+        held = con.execute(
+            f"SELECT municipality_code, function_code, year, month, spending_dkk FROM ledger "
+            f"WHERE municipality_code IN ({munis})"
+        ).df()
+        if not replace_partial:
+            refusal = _partial(ledger, held, prepared.source)
+            if refusal:
+                raise InputError(refusal)
+        notes.append("replaces the months the file holds postings in, per function; other months untouched")
+    years = (
+        str(prepared.first_year)
+        if prepared.first_year == prepared.last_year
+        else f"{prepared.first_year}-{prepared.last_year}"
+    )
+    notes.append(f"{prepared.postings_read:,} postings of {years} summed into {len(ledger):,} months")
+    return loads.write(
+        con,
+        "ledger",
+        ledger,
+        kind="ledger",
+        source=prepared.source,
+        sha256=prepared.sha256,
+        options=options,
+        rows_read=prepared.postings_read,
+        municipality_code=prepared.municipalities[0] if len(prepared.municipalities) == 1 else None,
+        scope=scope,
+        findings=prepared.findings,
+        skipped=skipped,
+        notes=notes,
+    )
 
 
 def load(
@@ -332,11 +777,23 @@ def load(
     mapping: ColumnMapping | str | os.PathLike,
     *,
     municipality_code: int | None = None,
+    period: str | None = None,
+    replace_partial: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> LoadResult:
     """Load a ledger export: postings checked, summed per month, written with the record of the load.
 
-    All or nothing per file; loading the same file again changes nothing. The months of each municipality,
-    function and year in the file replace those in the warehouse.
+    All or nothing per file; loading the same file again changes nothing; :func:`analysis.data.loads.undo`
+    restores the warehouse as it was before.
+
+    What is replaced
+        With ``period`` (``2025``, ``2025-01..2025-09``): every month of the period, for each municipality and
+        function in the file; months of the period the file holds no postings in are removed, postings outside the
+        period are left out (counted as skipped), functions not in the file are untouched. Without: exactly the
+        months (per municipality, function and year) the file holds postings in; nothing else is touched. A file
+        whose months of a function-year replace months in the warehouse and are fewer than half of those the
+        warehouse holds is refused, naming them (an accrual dated 31-12-2024 in a 2025 export must not stand for
+        December 2024), unless ``replace_partial``.
 
     Parameters
     ----------
@@ -348,33 +805,12 @@ def load(
         A mapping or the path of its YAML file.
     municipality_code
         The municipality, when neither the export nor the mapping says.
+    period
+        The period the file covers (see above).
+    replace_partial
+        Replace the months the file holds even where it covers much less of a year than the warehouse holds.
+    progress
+        Called after each chunk of the file with (bytes read, bytes in the file).
     """
-    if not isinstance(mapping, ColumnMapping):
-        mapping = read_mapping(mapping)
-    postings, table = read_postings(path, mapping, municipality_code=municipality_code)
-    findings = []
-    for code, group in postings.groupby("municipality_code"):
-        for f in check_postings(group):
-            f.municipality_code = int(code)
-            findings.append(f)
-    ledger, skipped = to_ledger(postings)
-    munis = sorted(postings["municipality_code"].unique())
-    notes = list(table.notes)
-    first, last = int(postings["year"].min()), int(postings["year"].max())
-    years = str(first) if first == last else f"{first}-{last}"
-    notes.append(f"{len(postings):,} postings of {years} summed into {len(ledger):,} months")
-    return loads.write(
-        con,
-        "ledger",
-        ledger,
-        kind="ledger",
-        source=table.source,
-        sha256=loads.file_sha256(path),
-        options={"mapping": mapping.sha256, "municipality_code": municipality_code},
-        rows_read=len(postings),
-        municipality_code=int(munis[0]) if len(munis) == 1 else None,
-        partition=("municipality_code", "function_code", "year"),
-        findings=findings,
-        skipped=skipped,
-        notes=notes,
-    )
+    prepared = prepare(path, mapping, municipality_code=municipality_code, progress=progress)
+    return write(con, prepared, period=period, replace_partial=replace_partial)

@@ -1367,7 +1367,13 @@ def inject_faults(
             expected_ledger = _faulty_ledger(con, municipality_code, ledger_file)
             expected_cases = _faulty_cases(municipality_code, seed, cases_file)
             overlaps = overlapping_cases(con, municipality_code, (2018, 2025)).count + 1
-            ledger.load(con, ledger_file, folder / "ledger.yaml", municipality_code=municipality_code)
+            ledger.load(  # an export of 2024-2025: the months it lacks are removed
+                con,
+                ledger_file,
+                folder / "ledger.yaml",
+                municipality_code=municipality_code,
+                period="2024..2025",
+            )
             case_extract.load(con, cases_file, folder / "cases.yaml", municipality_code=municipality_code)
             con.execute(
                 "DELETE FROM activity WHERE municipality_code = ? AND year = 2024 AND function_code = '5.38.40'",

@@ -630,6 +630,27 @@ def _show(value) -> str:
     return str(value)
 
 
+#: The warehouse's bookkeeping tables (made by :mod:`analysis.data.loads`), described in ``docs/schema.md``.
+BOOKKEEPING = [
+    "## Bookkeeping tables",
+    "",
+    "Made by the loaders (`analysis.data.loads`); the data-quality report reads `_loads` and `_findings`.",
+    "",
+    "- `_meta`: key/value facts about the warehouse (`kind`: `sample` or `own data`, the generator version ...).",
+    "- `_loads`: one row per load: load_id, loaded_at, kind (`statbank`, `ledger`, `cases`), source (file name), "
+    "sha256 (of the file's bytes), options (JSON: table id, mapping fingerprint, municipality, period), target "
+    "(the table written), municipality_code, rows_read, rows_loaded, rows_new, rows_changed, rows_removed, "
+    "rows_skipped, skipped and notes (JSON), undone_at (when `analysis undo` undid it; empty while in force).",
+    "- `_findings`: the data-quality findings of the loads in force (load_id, kind, source, municipality_code, "
+    "check, count, unit, examples, note); `_findings_history` keeps those a later load of the same file replaced "
+    "(replaced_by: that load).",
+    "- `_history_<table>` (one per table above): load_id, change, then the table's columns. `before`: a row the "
+    "load replaced or removed, as it was; `after`: the key of a row the load wrote. `analysis undo LOAD_ID` "
+    "deletes the `after` keys and restores the `before` rows.",
+    "",
+]
+
+
 def to_markdown(tables: Mapping[str, Table] = TABLES) -> str:
     """The schema as Markdown: one section per table with column, type, unit and meaning."""
     parts = [
@@ -651,4 +672,5 @@ def to_markdown(tables: Mapping[str, Table] = TABLES) -> str:
         for r in t.rules:
             parts.append(f"\nRule: {r.expected}.")
         parts.append("")
+    parts += BOOKKEEPING
     return "\n".join(parts)

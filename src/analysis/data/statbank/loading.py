@@ -14,7 +14,6 @@ load_id: where each structural feature of ``municipalities`` came from, so that 
 from __future__ import annotations
 
 import difflib
-import json
 import os
 import re
 from pathlib import Path
@@ -99,7 +98,7 @@ def _table_ids(file_name: str) -> set[str]:
 def _check_identity(
     con: duckdb.DuckDBPyConnection, df: pd.DataFrame, table: str, target: str, name: str, sha256: str
 ) -> None:
-    """Refuse a file that is not the table it is loaded as: by name, title, variables and earlier loads."""
+    """Refuse a file that is not the table it is loaded as: by its name, its title and its variables."""
     key = table.upper()
     named = {t for t in _table_ids(name) if not (t.startswith("HAND") and key.startswith("HAND"))} - {key}
     if named:
@@ -137,18 +136,7 @@ def _check_identity(
         wrong = "the variable FUNKTION, which ARE207 has not"
     if wrong:
         raise SchemaError(name, f"a file of {key}, as --table says", found_text=wrong)
-    previous = loads.previous_loads(con)
-    if len(previous):
-        same = previous[(previous["sha256"] == sha256) & (previous["kind"] == "statbank")]
-        for options, load_id in same[["options", "load_id"]].itertuples(index=False):
-            other = str(json.loads(options).get("table", "")).upper()
-            if other and other != key and not (other.startswith("HAND") and key.startswith("HAND")):
-                raise SchemaError(
-                    name,
-                    f"a file of {key}, as --table says",
-                    found_text=f"the same file (by its SHA-256) loaded as {other} before (load {int(load_id)}): one "
-                    "file cannot be two tables",
-                )
+    # the same bytes loaded before as another table: refused for every loader by loads.write
 
 
 def _write_sources(con: duckdb.DuckDBPyConnection, sources: pd.DataFrame, load_id: int | None) -> None:

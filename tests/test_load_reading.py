@@ -1,0 +1,253 @@
+"""Strict reading of users' files: quotes, line counts, encodings and ambiguous amounts are refused, never guessed."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis.data import ledger, loads
+from analysis.data.schema import SchemaError
+
+HEADER = "Bilagsnr.;Bogføringsdato;Funktion;Dranst;Art;Beløb;Tekst"
+ROW = "{n};31-01-2025;5.38.50;1;1.0;100,00;{text}"
+
+
+def _file(tmp_path, content: bytes, name="posteringer.csv"):
+    path = tmp_path / name
+    path.write_bytes(content)
+    return path
+
+
+def _lines(*lines, encoding="utf-8"):
+    return ("\n".join([HEADER, *lines]) + "\n").encode(encoding)
+
+
+def test_an_unterminated_quote_is_refused_naming_its_row_and_column(tmp_path):
+    # with csv's strict=False the quote swallowed rows 3-6: five postings came in as two
+    path = _file(
+        tmp_path,
+        _lines(
+            ROW.format(n=1, text="Løn"),
+            ROW.format(n=2, text='"Køb af pladser'),
+            ROW.format(n=3, text="Løn"),
+            ROW.format(n=4, text="Løn"),
+            ROW.format(n=5, text="Løn"),
+        ),
+    )
+    with pytest.raises(SchemaError) as e:
+        loads.read_file(path)
+    assert str(e.value) == (
+        "posteringer.csv, row 3, column 'Tekst': expected well-formed CSV: every quote (\") closed in the field it "
+        "opens, found a quote that is never closed (the rest of the file, lines 3-6, would run into one field)"
+    )
+
+
+def test_a_quote_closed_on_a_later_line_is_refused_as_a_record_over_several_lines(tmp_path):
+    path = _file(
+        tmp_path,
+        _lines(
+            ROW.format(n=1, text='"Køb'),
+            ROW.format(n=2, text='Løn"'),
+            ROW.format(n=3, text="Løn"),
+        ),
+    )
+    with pytest.raises(SchemaError, match=r"row 2, column 'Tekst': expected one line per row .* lines 2-3"):
+        loads.read_file(path)
+
+
+def test_a_quote_followed_by_text_is_refused_naming_the_column(tmp_path):
+    path = _file(tmp_path, _lines('1;31-01-2025;5.38.50;1;1.0;"100,00"x;Løn'))
+    with pytest.raises(
+        SchemaError, match=r"row 2, column 'Beløb': expected well-formed CSV.*malformed quote"
+    ):
+        loads.read_file(path)
+
+
+def test_row_numbers_count_blank_lines_and_crlf(tmp_path):
+    content = (HEADER + "\r\n" + ROW.format(n=1, text="a") + "\r\n\r\n" + ROW.format(n=2, text="b")).encode()
+    table = loads.read_file(_file(tmp_path, content))
+    assert table.rows().tolist() == [2, 4]
+    assert table.df["Tekst"].tolist() == ["a", "b"]
+
+
+def test_utf16_with_a_bom_is_read_and_without_one_refused(tmp_path):
+    text = "\n".join([HEADER, ROW.format(n=1, text="Løn")]).replace(";", "\t") + "\n"
+    with_bom = loads.read_file(_file(tmp_path, text.encode("utf-16"), "unicode.txt"))
+    assert with_bom.df.iloc[0].tolist() == ["1", "31-01-2025", "5.38.50", "1", "1.0", "100,00", "Løn"]
+    assert with_bom.delimiter == "\t" and "UTF-16" in with_bom.notes[0]
+    no_bom = _file(tmp_path, text.encode("utf-16-le"), "unicode-le.txt")
+    with pytest.raises(SchemaError) as e:
+        loads.read_file(no_bom)
+    assert str(e.value).startswith(
+        "unicode-le.txt, row 1: expected text in UTF-8 or Windows-1252, found a NUL byte: the file looks like "
+        "UTF-16 (Excel's 'Unicode text') without a byte-order mark"
+    )
+    declared = loads.read_file(no_bom, loads.FileFormat(encoding="utf-16-le"))
+    assert declared.df.iloc[0, 6] == "Løn"
+    with pytest.raises(SchemaError, match=r"declared encoding cp1252 .* found a UTF-16 byte-order mark"):
+        loads.read_file(_file(tmp_path, text.encode("utf-16"), "u2.txt"), loads.FileFormat(encoding="cp1252"))
+
+
+def test_utf8_mixed_with_windows_1252_is_refused_naming_row_and_column(tmp_path):
+    utf8_first = _lines(ROW.format(n=1, text="Løn")) + (ROW.format(n=2, text="Køb") + "\n").encode("cp1252")
+    with pytest.raises(SchemaError) as e:
+        loads.read_file(_file(tmp_path, utf8_first))
+    assert str(e.value).startswith(
+        "posteringer.csv, row 3, column 'Tekst': expected text in UTF-8 or Windows-1252, found a byte that is not "
+        "UTF-8 in a file that is UTF-8 elsewhere"
+    )
+    cp_first = (
+        _lines(ROW.format(n=1, text="Køb"), encoding="cp1252") + (ROW.format(n=2, text="Løn") + "\n").encode()
+    )
+    with pytest.raises(SchemaError, match=r"row 3, column 'Tekst': .*found UTF-8 text \(e.g. 'Ã¦' for 'æ'\)"):
+        loads.read_file(_file(tmp_path, cp_first, "b.csv"))
+    plain_cp = loads.read_file(
+        _file(tmp_path, _lines(ROW.format(n=1, text="Køb"), encoding="cp1252"), "c.csv")
+    )
+    assert plain_cp.df.iloc[0, 6] == "Køb" and "Windows-1252" in plain_cp.notes[0]
+
+
+def test_a_declared_encoding_that_does_not_fit_is_refused_naming_the_row(tmp_path):
+    path = _file(tmp_path, ("Konto;Beløb\n5.38.50;1\n5.38.50;Øre\n").encode("cp1252"))
+    with pytest.raises(SchemaError) as e:
+        loads.read_file(path, loads.FileFormat(encoding="utf-8"))
+    assert str(e.value).startswith(
+        "posteringer.csv, row 1: expected text in the declared encoding utf-8 (format.encoding), found a byte "
+        "that is not utf-8"
+    )
+    ascii_header = _file(tmp_path, ("Konto;Tekst\n5.38.50;a\n5.38.50;Øre\n").encode("cp1252"), "d.csv")
+    with pytest.raises(SchemaError, match=r"d.csv, row 3, column 'Tekst': expected text in the declared"):
+        loads.read_file(ascii_header, loads.FileFormat(encoding="utf-8"))
+
+
+def test_a_lone_carriage_return_does_not_split_a_row_silently(tmp_path):
+    path = _file(tmp_path, _lines(ROW.format(n=1, text="a"), ROW.format(n=2, text="K\rb")))
+    with pytest.raises(SchemaError, match=r"row 4: expected 7 fields separated by ';'"):
+        loads.read_file(path)
+
+
+def test_chunks_give_the_same_rows_as_one_read(tmp_path):
+    lines = [ROW.format(n=i, text=f"t{i}") for i in range(1, 8)]
+    path = _file(tmp_path, _lines(*lines[:3], "", *lines[3:]))
+    reader = loads.open_table(path)
+    parts = list(reader.chunks(rows=3))
+    assert [len(df) for df, _ in parts] == [3, 3, 1]
+    assert [n for _, rows in parts for n in rows.tolist()] == [2, 3, 4, 6, 7, 8, 9]
+    seen = []
+    list(reader.chunks(rows=3, progress=seen.append))
+    assert seen[-1] == path.stat().st_size and seen == sorted(seen)
+    assert reader.sha256 == loads.file_sha256(path)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Values
+
+
+@pytest.mark.parametrize("value", ["100.000", "1,234", "-12.345", "(100.000)"])
+def test_an_amount_that_reads_two_ways_is_refused_where_the_decimal_mark_is_not_declared(value):
+    with pytest.raises(
+        SchemaError, match=r"row 3, column 'Beløb': expected an amount whose decimal mark is known"
+    ):
+        loads.parse_amounts(
+            pd.Series(["1.5", value]),
+            decimal=".",
+            source="f.csv",
+            column="Beløb",
+            rows=[2, 3],
+            decimal_declared=False,
+        )
+
+
+def test_a_declared_decimal_mark_reads_the_same_amounts():
+    values = pd.Series(["100.000", "1,234", "1,234.50", "1.5"])
+    common = {"source": "f.csv", "column": "Beløb", "rows": [2, 3, 4, 5]}
+    assert loads.parse_amounts(values, decimal=".", **common).tolist() == [100.0, 1234.0, 1234.5, 1.5]
+    danish = pd.Series(["100.000", "1,234", "1.234,50"])
+    got = loads.parse_amounts(danish, decimal=",", decimal_declared=False, **{**common, "rows": [2, 3, 4]})
+    assert got.tolist() == [100000.0, 1.234, 1234.5]  # ';'-separated files: the Danish convention
+
+
+def test_a_comma_separated_ledger_with_100_000_is_refused_unless_the_mapping_says(tmp_path):
+    mapping = tmp_path / "m.yaml"
+    text = "columns:\n  function_code: Konto\n  date: Dato\n  amount: Beløb\nconstants:\n  municipality_code: 706\n"
+    mapping.write_text(text, encoding="utf-8")
+    path = _file(tmp_path, b'Konto,Dato,Bel\xc3\xb8b\n5.38.50,31-01-2025,"100.000"\n', "export.csv")
+    with pytest.raises(
+        SchemaError, match=r"export.csv, row 2, column 'Beløb': expected an amount whose decimal"
+    ):
+        ledger.read_postings(path, mapping)
+    mapping.write_text("format:\n  decimal: ','\n" + text, encoding="utf-8")
+    postings, _ = ledger.read_postings(path, mapping)
+    assert postings["amount_dkk"].tolist() == [100000.0]
+
+
+@pytest.mark.parametrize("value", ["(1.234,00-)", "-1.234,00-", "(-1.234,00)"])
+def test_an_amount_with_its_sign_written_twice_is_refused(value):
+    assert loads.parse_amount(value) is None
+    with pytest.raises(SchemaError, match=r"row 2, column 'Beløb': expected an amount"):
+        loads.parse_amounts(pd.Series([value]), decimal=",", source="f.csv", column="Beløb", rows=[2])
+
+
+def test_one_sign_in_each_form_reads_negative():
+    values = pd.Series(["(1.234,00)", "1.234,00-", "-1.234,00", "\u22121.234,00", "1.234,00"])
+    got = loads.parse_amounts(values, decimal=",", source="f.csv", column="Beløb", rows=[2, 3, 4, 5, 6])
+    assert got.tolist() == [-1234.0, -1234.0, -1234.0, -1234.0, 1234.0]
+
+
+def test_a_comma_separated_case_extract_with_a_cost_of_98_500_is_refused(tmp_path):
+    from analysis.data import case_extract
+
+    root = Path(__file__).resolve().parents[1]
+    header = (
+        "CPR-nr.,Sagsnr.,Forvaltning,Ydelse,Paragraf,Funktion,Leverandør,Startdato,Slutdato,Månedlig udgift,"
+        "CPR-registreret"
+    )
+    row = '300285-1201,706-S-1001,Voksne,Botilbud,§108,5.38.50,Ekstern,01-03-2019,,"98.500",Ja'
+    path = _file(tmp_path, (header + "\n" + row + "\n").encode(), "sager.csv")
+    with pytest.raises(SchemaError) as e:
+        case_extract.read_extract(
+            path,
+            root / "parameters/mappings/cases.yaml",
+            municipality_code=706,
+            key=b"5f0c3a9e1d7b42c68e0f9a1b3c5d7e9f2a4b6c8d0e1f3a5b7c9d1e3f5a7b9c1d",
+        )
+    assert str(e.value).startswith(
+        "sager.csv, row 2, column 'Månedlig udgift': expected an amount whose decimal mark is known ('98.500' is "
+        "98,50 kr. with a decimal point and 98.500,00 kr. with a decimal comma)"
+    )
+
+
+def test_the_text_parser_of_statistics_denmark_files_is_as_strict(tmp_path):
+    text = 'OMRÅDE;TID;INDHOLD\n"Aarhus;2024;1\nSyddjurs;2024;2\nFavrskov;2024;3\n'
+    with pytest.raises(SchemaError) as e:
+        loads.parse_csv(text, ";", "regk31.csv")
+    assert str(e.value) == (
+        "regk31.csv, row 2, column 'OMRÅDE': expected well-formed CSV: every quote (\") closed in the field it "
+        "opens, found a quote that is never closed (the rest of the file, lines 2-4, would run into one field)"
+    )
+    df, rows = loads.parse_csv("OMRÅDE;TID;INDHOLD\n\nAarhus;2024;1\n", ";", "regk31.csv")
+    assert rows == [3] and df.iloc[0].tolist() == ["Aarhus", "2024", "1"]
+
+
+def test_read_text_applies_the_same_byte_checks(tmp_path):
+    good = _file(tmp_path, "TID;INDHOLD\r\n2024;1\r\n".encode("utf-16"), "folk1a.csv")
+    assert loads.read_text(good) == ("TID;INDHOLD\r\n2024;1\r\n", ["read as UTF-16 (Excel's 'Unicode text')"])
+    bad = _file(tmp_path, "TID;INDHOLD\n2024;1\n".encode("utf-16-le"), "bad.csv")
+    with pytest.raises(
+        SchemaError, match=r"bad.csv, row 1: expected text in UTF-8 or Windows-1252, found a NUL"
+    ):
+        loads.read_text(bad)
+
+
+def test_a_file_with_a_utf8_bom_and_a_windows_1252_byte_is_refused(tmp_path):
+    content = (
+        "\ufeff".encode()
+        + _lines(ROW.format(n=1, text="Løn"))
+        + (ROW.format(n=2, text="Køb") + "\n").encode("cp1252")
+    )
+    with pytest.raises(SchemaError) as e:
+        loads.read_file(_file(tmp_path, content))
+    assert str(e.value).startswith(
+        "posteringer.csv, row 3, column 'Tekst': expected text in UTF-8, as the byte-order mark at the start of the "
+        "file says, found a byte that is not UTF-8"
+    )
