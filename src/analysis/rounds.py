@@ -1,0 +1,164 @@
+"""The budget round and the monthly follow-up round: read the warehouse, compute, record.
+
+The glue between the warehouse (:mod:`analysis.data`), the pure analyses (:mod:`analysis.budget`,
+:mod:`analysis.followup`) and the append-only tables (:mod:`analysis.data.journal`), used by the commands
+``analysis budget`` and ``analysis followup`` and by the notebooks ``budget`` and ``followup``, so that a report
+shows what the command records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import yaml
+
+from analysis import budget as budget_model
+from analysis import followup as fu
+from analysis.data import journal, queries
+from analysis.errors import InputError
+
+__all__ = [
+    "BudgetInputs",
+    "FollowupRun",
+    "budget_inputs",
+    "compute_budget",
+    "compute_followup",
+    "read_decisions",
+]
+
+#: Peers shown beside the budget assumptions: the k municipalities most alike in structure (benchmark's knn).
+PEER_K = 10
+
+
+def read_decisions(path: str | Path | None) -> list[budget_model.Decision]:
+    """The decisions listed in a YAML file (see ``parameters/budget/decisions-example.yaml``); none for None."""
+    if path is None or str(path) == "":
+        return []
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such decisions file") from None
+    except yaml.YAMLError as e:
+        raise InputError(f"{path}: not valid YAML: {e}") from None
+    return budget_model.parse_decisions(data, source=str(path))
+
+
+@dataclass
+class BudgetInputs:
+    """The frames a budget is computed from (one municipality; peers' activity for the comparison)."""
+
+    activity: pd.DataFrame
+    budgets: pd.DataFrame
+    municipalities: pd.DataFrame
+    population: dict[int, float]
+    peer_codes: list[int]
+    peers: pd.DataFrame
+
+
+def budget_inputs(
+    con: duckdb.DuckDBPyConnection,
+    municipality_code: int,
+    year: int,
+    base_year: int | None = None,
+    trend_years: int = 3,
+) -> BudgetInputs:
+    """Read what :func:`compute_budget` needs: activity, budgets and population of the municipality, the peers'."""
+    from analysis.benchmark import select_peers
+
+    base_year = year - 1 if base_year is None else base_year
+    years = (base_year - max(trend_years, 0), base_year)
+    munis = queries.municipalities(con)
+    own = munis[munis["municipality_code"] == municipality_code]
+    if own.empty:
+        raise InputError(f"municipality {municipality_code} is not in the warehouse's municipalities table")
+    population = dict(zip(own["year"].astype(int), own["population_18_64"].astype(float), strict=True))
+    activity = queries.activity(con, years=years, municipality_codes=[municipality_code])
+    budgets = queries.budgets(con, years=(year - 1, year - 1), municipality_codes=[municipality_code])
+    peer_codes: list[int] = []
+    peers = pd.DataFrame(columns=["peer_price_dkk", "peer_rate", "peers"])
+    if (munis["year"] == base_year).any():
+        peer_codes = [
+            int(c) for c in select_peers(munis, municipality_code, base_year, k=PEER_K)["municipality_code"]
+        ]
+        peer_act = queries.activity(con, years=(base_year, base_year), municipality_codes=peer_codes)
+        peers = budget_model.peer_levels(peer_act, munis, peer_codes, base_year)
+    return BudgetInputs(activity, budgets, munis, population, peer_codes, peers)
+
+
+def compute_budget(
+    con: duckdb.DuckDBPyConnection,
+    municipality_code: int,
+    year: int,
+    *,
+    decisions: list[budget_model.Decision] | None = None,
+    decisions_file: str | None = None,
+    price_index: dict[int, float] | None = None,
+    price_growth: float = budget_model.DEFAULT_PRICE_GROWTH,
+    population_growth: float = 0.0,
+    trend_years: int = 3,
+    peer_step: float = 0.0,
+) -> budget_model.BudgetResult:
+    """The budget assumptions of ``year`` computed from the warehouse (see :func:`analysis.budget.budget_model`)."""
+    inp = budget_inputs(con, municipality_code, year, trend_years=trend_years)
+    result = budget_model.budget_model(
+        inp.activity,
+        municipality_code,
+        year,
+        population=inp.population,
+        population_growth=population_growth,
+        price_index=price_index,
+        price_growth=price_growth,
+        trend_years=trend_years,
+        decisions=decisions or [],
+        budgets=inp.budgets,
+        peers=inp.peers,
+        peer_step=peer_step,
+    )
+    result.inputs["peer_codes"] = inp.peer_codes
+    result.inputs["decisions_file"] = Path(decisions_file).name if decisions_file else None
+    return result
+
+
+@dataclass
+class FollowupRun:
+    """A month's follow-up as computed now: its rows, the data's fingerprint, the assumptions used."""
+
+    rows: pd.DataFrame
+    fingerprint: str
+    assumptions: pd.DataFrame
+
+
+def compute_followup(
+    con: duckdb.DuckDBPyConnection,
+    municipality_code: int,
+    year: int,
+    month: int,
+    first_year: int | None = None,
+) -> FollowupRun:
+    """The follow-up of ``month`` of ``year`` for every area, measured against the latest recorded assumptions."""
+    years = (first_year or 2000, year)
+    led = queries.ledger(con, years=years, municipality_codes=[municipality_code])
+    budgets = queries.budgets(con, years=years, municipality_codes=[municipality_code])
+    accounts = queries.accounts(con, years=(year, year), municipality_codes=[municipality_code])
+    activity = queries.activity(con, years=years, municipality_codes=[municipality_code])
+    cases = queries.cases(con, [municipality_code])
+    assumptions = journal.budget_assumptions(con, municipality_code, year)
+    rows = fu.followup(
+        led,
+        budgets,
+        municipality_code,
+        year,
+        month,
+        activity=activity,
+        cases=cases,
+        assumptions=assumptions,
+        first_year=first_year,
+    )
+    fingerprint = fu.data_fingerprint(
+        municipality_code, year, month, led, budgets, accounts, activity, assumptions
+    )
+    return FollowupRun(rows, fingerprint, assumptions)
