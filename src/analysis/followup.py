@@ -72,9 +72,7 @@ def monthly_profile(ledger: pd.DataFrame, year: int, years: int = 3) -> pd.DataF
     totals = complete.sum(axis=1)
     complete = complete[totals != 0]
     shares = complete.div(complete.sum(axis=1), axis=0)
-    shares = shares.groupby(level="function_code", group_keys=False).apply(
-        lambda g: g.sort_index(level="year").tail(years)
-    )
+    shares = shares.sort_index().groupby(level="function_code").tail(years)
     codes = sorted(ledger["function_code"].unique())
     out = shares.groupby(level="function_code").mean().reindex(codes)
     n = shares.groupby(level="function_code").size().reindex(codes).fillna(0).astype(int)

@@ -80,7 +80,7 @@ def budget_inputs(
     budgets = queries.budgets(con, years=(year - 1, year - 1), municipality_codes=[municipality_code])
     peer_codes: list[int] = []
     peers = pd.DataFrame(columns=["peer_price_dkk", "peer_rate", "peers"])
-    if (munis["year"] == base_year).any():
+    if ((munis["year"] == base_year) & (munis["municipality_code"] != municipality_code)).any():
         peer_codes = [
             int(c) for c in select_peers(munis, municipality_code, base_year, k=PEER_K)["municipality_code"]
         ]
