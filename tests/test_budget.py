@@ -339,3 +339,27 @@ def test_the_table_refuses_an_amount_that_is_not_persons_times_price(tmp_path):
         assert journal.budget_assumptions(con, MUNI, 2026).empty
     finally:
         con.close()
+
+
+def test_the_area_table_and_the_bridge_steps_of_the_report():
+    from analysis.budget import area_summary, bridge_steps
+
+    r = _model()
+    t = area_summary(r, {"5.38.50": "Botilbud"}).set_index("name")
+    assert t.index.tolist() == ["Botilbud", "5.38.52", "I alt"]
+    assert t.loc["I alt", "amount_dkk"] == pytest.approx(25_327_700.0)
+    assert t.loc["I alt", "full_year_persons"] == pytest.approx(19.125 + 18.4)
+    assert t.loc["I alt", "change_dkk"] == pytest.approx(25_327_700.0 - 20_500_000.0)
+    s = bridge_steps(r).set_index("step")
+    assert (
+        s.loc["last_budget_dkk", "label"] == "Budget 2025"
+        and s.loc["budget_dkk", "label"] == "Budgetbehov 2026"
+    )
+    assert s.loc["drift_dkk", ["start_dkk", "end_dkk"]].tolist() == pytest.approx(
+        [20_500_000.0, 21_000_000.0]
+    )
+    assert s.loc["decisions_dkk", "end_dkk"] == pytest.approx(25_327_700.0)
+    # without last year's budget the bridge starts at the base year's actual, 21.0 mio. kr.
+    s = bridge_steps(_model(budgets=None)).set_index("step")
+    assert s.index[0] == "base_dkk" and s.loc["base_dkk", "dkk"] == pytest.approx(21_000_000.0)
+    assert s.loc["base_dkk", "label"] == "Regnskab 2025"

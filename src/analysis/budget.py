@@ -47,6 +47,8 @@ __all__ = [
     "DEFAULT_PRICE_GROWTH",
     "BudgetResult",
     "Decision",
+    "area_summary",
+    "bridge_steps",
     "budget_model",
     "index_factor",
     "parse_decisions",
@@ -68,6 +70,15 @@ BRIDGE_STEPS = {
     "peers_dkk": "Tilpasning mod sammenligningskommuner",
     "decisions_dkk": "Beslutninger",
     "budget_dkk": "Budgetbehov",
+}
+
+_SHORT = {
+    "drift_dkk": "Drift",
+    "trend_dkk": "Trend",
+    "demography_dkk": "Demo-\ngrafi",
+    "prices_dkk": "Pris\nog løn",
+    "peers_dkk": "Sml.-\nkommuner",
+    "decisions_dkk": "Beslut-\nninger",
 }
 
 _KEY = ["function_code", "paragraph", "provider"]
@@ -529,3 +540,91 @@ def budget_model(
         decisions=pd.DataFrame(effects, columns=dec_cols),
         inputs=inputs,
     )
+
+
+def area_summary(result: BudgetResult, names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Price x quantity per area and in total, beside last year's budget (the budget report's main table).
+
+    Parameters
+    ----------
+    result : BudgetResult
+        From :func:`budget_model`.
+    names : mapping, optional
+        Danish name per function code; default the code.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per area and a last row ``I alt``: ``function_code`` ('' for the total), ``name``,
+        ``full_year_persons``, ``price_dkk`` (amount / persons), ``amount_dkk``, ``last_budget_dkk`` and
+        ``change_dkk`` (amount - last budget).
+    """
+    names = dict(names or {})
+    a = result.areas
+    b = result.bridge.drop(index="total")
+    out = pd.DataFrame(
+        {
+            "function_code": a.index,
+            "name": [names.get(c, c) for c in a.index],
+            "full_year_persons": a["full_year_persons"].to_numpy(),
+            "price_dkk": a["price_dkk"].to_numpy(),
+            "amount_dkk": a["amount_dkk"].to_numpy(),
+            "last_budget_dkk": b["last_budget_dkk"].reindex(a.index).to_numpy(),
+        }
+    )
+    q, amount = out["full_year_persons"].sum(), out["amount_dkk"].sum()
+    total = {
+        "function_code": "",
+        "name": "I alt",
+        "full_year_persons": q,
+        "price_dkk": amount / q if q > 0 else np.nan,
+        "amount_dkk": amount,
+        "last_budget_dkk": out["last_budget_dkk"].sum(min_count=len(out)),
+    }
+    out = pd.concat([out, pd.DataFrame([total])], ignore_index=True)
+    out["change_dkk"] = out["amount_dkk"] - out["last_budget_dkk"]
+    return out
+
+
+def bridge_steps(result: BudgetResult, function_code: str = "total") -> pd.DataFrame:
+    """The bridge of one area (or the total) as steps for a table or a waterfall chart.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per step of :data:`BRIDGE_STEPS` in order: ``step`` (column name), ``label`` (Danish),
+        ``short`` (a short label on two lines, for a chart),
+        ``dkk`` (the level for the first and last row, the change for the others), ``start_dkk`` and
+        ``end_dkk`` (where the step's bar starts and ends; the steps add up to the last row). Without last
+        year's budget the bridge starts at the base year's actual (the first two rows are dropped and a row
+        ``base_dkk`` labelled 'Regnskab' starts it).
+    """
+    row = result.bridge.loc[function_code]
+    steps = list(BRIDGE_STEPS)
+    labels = dict(BRIDGE_STEPS)
+    values = row.reindex(steps).to_dict()
+    if not np.isfinite(values["last_budget_dkk"]):
+        steps = ["base_dkk", *steps[2:]]
+        labels["base_dkk"] = f"Regnskab {result.base_year}"
+        values["base_dkk"] = float(result.bridge.loc[function_code, "budget_dkk"]) - sum(
+            float(values[s]) for s in steps[1:-1]
+        )
+    labels["last_budget_dkk"] = f"Budget {result.year - 1}"
+    labels["drift_dkk"] = f"Drift: regnskab {result.base_year} mod budget {result.year - 1}"
+    labels["budget_dkk"] = f"Budgetbehov {result.year}"
+    short = dict(
+        _SHORT, base_dkk=f"Regnskab\n{result.base_year}", last_budget_dkk=f"Budget\n{result.year - 1}"
+    )
+    short["budget_dkk"] = f"Budget-\nbehov {result.year}"
+    rows, level = [], 0.0
+    for i, s in enumerate(steps):
+        v = float(values[s])
+        if i == 0 or s == "budget_dkk":
+            start, end, level = 0.0, v, v
+        else:
+            start, end = level, level + v
+            level = end
+        rows.append(
+            {"step": s, "label": labels[s], "short": short[s], "dkk": v, "start_dkk": start, "end_dkk": end}
+        )
+    return pd.DataFrame(rows)

@@ -22,11 +22,15 @@ from analysis.errors import InputError
 
 __all__ = [
     "BudgetInputs",
+    "FollowupReport",
     "FollowupRun",
     "budget_inputs",
     "compute_budget",
     "compute_followup",
+    "current_fingerprint",
+    "followup_report",
     "read_decisions",
+    "recorded_budget_version",
 ]
 
 #: Peers shown beside the budget assumptions: the k municipalities most alike in structure (benchmark's knn).
@@ -162,3 +166,109 @@ def compute_followup(
         municipality_code, year, month, led, budgets, accounts, activity, assumptions
     )
     return FollowupRun(rows, fingerprint, assumptions)
+
+
+def current_fingerprint(
+    con: duckdb.DuckDBPyConnection, municipality_code: int, year: int, month: int
+) -> tuple[str, pd.DataFrame]:
+    """The fingerprint of the data a follow-up of ``month`` would be made from now, and the assumptions it uses."""
+    where = {"years": (year, year), "municipality_codes": [municipality_code]}
+    assumptions = journal.budget_assumptions(con, municipality_code, year)
+    fingerprint = fu.data_fingerprint(
+        municipality_code,
+        year,
+        month,
+        queries.ledger(con, **where),
+        queries.budgets(con, **where),
+        queries.accounts(con, **where),
+        queries.activity(con, **where),
+        assumptions,
+    )
+    return fingerprint, assumptions
+
+
+@dataclass
+class FollowupReport:
+    """What the follow-up report shows, as frames (see :func:`followup_report`).
+
+    Attributes
+    ----------
+    rows : pandas.DataFrame
+        The month's follow-up per area with the split of :func:`analysis.followup.split_deviation` and a last row
+        ``total`` (:func:`analysis.followup.with_total`).
+    recorded : bool
+        Whether the journal holds this follow-up (a version made from the data as they are now).
+    version, created_at
+        The journal's version and time (None when not recorded).
+    previous : pandas.DataFrame or None
+        The previous month's follow-up as recorded (latest version), None when none is recorded.
+    moved : pandas.DataFrame
+        :func:`analysis.followup.moved` of ``rows`` against ``previous``.
+    history : pandas.DataFrame
+        Every recorded month of the year (latest version each): ``month``, ``forecast_dkk``, ``booked_dkk``,
+        ``budget_dkk``, ``budget_to_date_dkk`` summed over the areas, and ``version``.
+    starts : pandas.DataFrame
+        :func:`analysis.followup.starts_and_ends` of the month.
+    budget_version : int or None
+        The version of the budget assumptions measured against.
+    """
+
+    rows: pd.DataFrame
+    recorded: bool
+    version: int | None
+    created_at: str | None
+    previous: pd.DataFrame | None
+    moved: pd.DataFrame
+    history: pd.DataFrame
+    starts: pd.DataFrame
+    budget_version: int | None
+
+
+def followup_report(
+    con: duckdb.DuckDBPyConnection,
+    municipality_code: int,
+    year: int,
+    month: int,
+    first_year: int | None = None,
+) -> FollowupReport:
+    """The follow-up of ``month``: as recorded when the journal holds it for the data as they are, else computed.
+
+    The comparison with the previous month always uses the previous month's recorded follow-up (never a
+    recomputation).
+    """
+    fingerprint, assumptions = current_fingerprint(con, municipality_code, year, month)
+    recorded = journal.followup_journal(con, municipality_code, year, month)
+    is_recorded = not recorded.empty and (recorded["data_fingerprint"] == fingerprint).all()
+    rows = recorded if is_recorded else compute_followup(con, municipality_code, year, month, first_year).rows
+    previous = journal.followup_journal(con, municipality_code, year, month - 1) if month > 1 else None
+    previous = None if previous is None or previous.empty else previous
+    split = fu.with_total(fu.split_deviation(rows, assumptions))
+    moved = fu.moved(rows, previous)
+    every = journal.followup_journal(con, municipality_code, year)
+    every = every[every["month"] <= month]
+    sums = ["forecast_dkk", "booked_dkk", "budget_dkk", "budget_to_date_dkk"]
+    history = every.groupby("month", as_index=False).agg(
+        **{c: (c, "sum") for c in sums}, version=("version", "first")
+    )
+    starts = fu.starts_and_ends(queries.cases(con, [municipality_code]), municipality_code, year, month)
+    return FollowupReport(
+        rows=split,
+        recorded=bool(is_recorded),
+        version=int(recorded["version"].iloc[0]) if is_recorded else None,
+        created_at=str(recorded["created_at"].iloc[0]) if is_recorded else None,
+        previous=previous,
+        moved=moved,
+        history=history,
+        starts=starts,
+        budget_version=None if assumptions.empty else int(assumptions["version"].iloc[0]),
+    )
+
+
+def recorded_budget_version(
+    con: duckdb.DuckDBPyConnection, result: budget_model.BudgetResult
+) -> pd.Series | None:
+    """The recorded version holding exactly these assumptions and inputs (``version``, ``created_at``), or None."""
+    latest = journal.budget_assumptions(con, result.municipality_code, result.year)
+    if latest.empty or not journal.same_budget(latest, result.assumptions, result.inputs):
+        return None
+    return latest[["version", "created_at"]].iloc[0]

@@ -27,6 +27,7 @@ __all__ = [
     "followup_journal",
     "record_budget_assumptions",
     "record_followup",
+    "same_budget",
 ]
 
 _BUDGET_KEY = ["function_code", "paragraph", "provider"]
@@ -127,6 +128,17 @@ def _same_rows(a: pd.DataFrame, b: pd.DataFrame, key: list[str], values: list[st
     return True
 
 
+def _json(inputs: dict) -> str:
+    return json.dumps(inputs, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def same_budget(recorded: pd.DataFrame, assumptions: pd.DataFrame, inputs: dict) -> bool:
+    """Whether a recorded version (its rows) holds the same assumptions and inputs."""
+    if recorded.empty or recorded["inputs"].iloc[0] != _json(inputs):
+        return False
+    return _same_rows(recorded, assumptions, _BUDGET_KEY, _BUDGET_VALUES)
+
+
 def record_budget_assumptions(
     con: duckdb.DuckDBPyConnection,
     assumptions: pd.DataFrame,
@@ -160,10 +172,9 @@ def record_budget_assumptions(
     ]
     rows = assumptions[cols].copy()
     muni, year = _one(rows, "municipality_code"), _one(rows, "year")
-    text = json.dumps(inputs, sort_keys=True, ensure_ascii=False, default=str)
+    text = _json(inputs)
     latest = budget_assumptions(con, muni, year)
-    same = not latest.empty and latest["inputs"].iloc[0] == text
-    if same and _same_rows(latest, rows, _BUDGET_KEY, _BUDGET_VALUES):
+    if same_budget(latest, rows, inputs):
         return RecordResult(int(latest["version"].iloc[0]), False, len(latest))
     version = _next_version(con, "budget_assumptions", "municipality_code = ? AND year = ?", [muni, year])
     rows["version"] = version
