@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -25,10 +26,12 @@ __all__ = [
     "FollowupReport",
     "FollowupRun",
     "budget_inputs",
+    "budget_tables",
     "compute_budget",
     "compute_followup",
     "current_fingerprint",
     "followup_report",
+    "followup_tables",
     "read_decisions",
     "recorded_budget_version",
 ]
@@ -272,3 +275,217 @@ def recorded_budget_version(
     if latest.empty or not journal.same_budget(latest, result.assumptions, result.inputs):
         return None
     return latest[["version", "created_at"]].iloc[0]
+
+
+# The reports' tables ------------------------------------------------------------------------------------------
+
+_PROVIDERS_DA = {"internal": "egen", "external": "ekstern"}
+
+
+def _fmt():
+    from analysis.reporting import formatting
+
+    return formatting
+
+
+def _signed_mio(x: float) -> str:
+    f = _fmt()
+    return ("+" if x > 0 else "") + f.fmt_dkk(x, unit="mio")
+
+
+def _mio1(x: float) -> str:
+    return _fmt().fmt_number(x / 1e6, 1)
+
+
+def _signed_mio1(x: float) -> str:
+    return ("+" if x > 0 else "") + _mio1(x)
+
+
+def budget_tables(
+    result: budget_model.BudgetResult, names: dict[str, str], peer_names: dict[int, str]
+) -> dict:
+    """The budget report's tables as HTML: ``areas``, ``bridge``, ``decisions`` (None without), ``peers``, ``rows``.
+
+    Parameters
+    ----------
+    result : BudgetResult
+        From :func:`compute_budget`.
+    names : dict
+        Danish name per function code.
+    peer_names : dict
+        Name per municipality code (for the peers' caption).
+    """
+    f = _fmt()
+    y, base = result.year, result.base_year
+    mio, tkr = (lambda x: f.fmt_dkk(x, unit="mio")), (lambda x: f.fmt_dkk(x, unit="t"))
+    one = lambda x: f.fmt_number(x, 1)  # noqa: E731
+    a = budget_model.area_summary(result, names)
+    areas = pd.DataFrame(
+        {
+            "Område": a["name"],
+            "Helårspersoner": a["full_year_persons"],
+            "Pris pr. helårsperson": a["price_dkk"],
+            f"Budgetbehov {y}": a["amount_dkk"],
+            f"Budget {y - 1}": a["last_budget_dkk"],
+            "Ændring": a["change_dkk"],
+        }
+    )
+    formats = {"Helårspersoner": one, "Pris pr. helårsperson": tkr, f"Budgetbehov {y}": mio}
+    out = {"areas": f.table_html(areas, formats={**formats, f"Budget {y - 1}": mio, "Ændring": _signed_mio})}
+    s = budget_model.bridge_steps(result)
+    ends = s.index.isin([0, len(s) - 1])
+    bridge = pd.DataFrame({"Trin": s["label"], "Ændring": s["dkk"].where(~ends), "Niveau": s["end_dkk"]})
+    out["bridge"] = f.table_html(bridge, formats={"Ændring": _signed_mio, "Niveau": mio})
+    d = result.decisions
+    out["decisions"] = None
+    if not d.empty:
+        dec = pd.DataFrame(
+            {
+                "Beslutning": d["text"],
+                "Område": d["function_code"].map(names),
+                "Paragraf": d["paragraph"],
+                "Leverandør": d["provider"].map(_PROVIDERS_DA),
+                "Virkning": d["effect_dkk"],
+            }
+        )
+        out["decisions"] = f.table_html(dec, formats={"Virkning": _signed_mio})
+    p = a.iloc[:-1].set_index("function_code").join(result.areas[["rate", "peer_rate", "peer_price_dkk"]])
+    peers = pd.DataFrame(
+        {
+            "Område": p["name"],
+            "Pris": p["price_dkk"],
+            "Pris, sml.": p["peer_price_dkk"],
+            "Pr. 1.000 (18-64 år)": p["rate"],
+            "Pr. 1.000, sml.": p["peer_rate"],
+        }
+    )
+    rate = lambda x: f.fmt_number(x, 2)  # noqa: E731
+    codes = result.inputs.get("peer_codes") or []
+    caption = "Sammenligningskommuner: " + (", ".join(peer_names.get(c, str(c)) for c in codes) or "ingen")
+    out["peers"] = f.table_html(
+        peers,
+        formats={"Pris": tkr, "Pris, sml.": tkr, "Pr. 1.000 (18-64 år)": rate, "Pr. 1.000, sml.": rate},
+        caption=caption,
+    )
+    t = result.assumptions
+    rows = pd.DataFrame(
+        {
+            "Funktion": t["function_code"],
+            "Paragraf": t["paragraph"],
+            "Leverandør": t["provider"].map(_PROVIDERS_DA),
+            f"Helårspersoner {base}": t["base_persons"],
+            f"Helårspersoner {y}": t["full_year_persons"],
+            f"Pris {y}": t["price_dkk"],
+            "Budgetbehov": t["amount_dkk"],
+        }
+    )
+    formats = {
+        f"Helårspersoner {base}": one,
+        f"Helårspersoner {y}": one,
+        f"Pris {y}": tkr,
+        "Budgetbehov": mio,
+    }
+    out["rows"] = f.table_html(rows, formats=formats)
+    return out
+
+
+def followup_tables(rep: FollowupReport, names: dict[str, str], month: int) -> dict:
+    """The follow-up report's tables as HTML, keyed by section.
+
+    ``areas``; ``split`` (None without assumptions); ``moved`` (None without a previous recorded follow-up);
+    ``history`` (None before the first record); ``starts`` (counts; groups under 5 persons suppressed, with the
+    complementary cells; None without cases).
+    """
+    from analysis import privacy
+
+    f = _fmt()
+    names = {**names, fu.TOTAL: "I alt"}
+    now, before = f.MONTHS_DA[month - 1], f.MONTHS_DA[month - 2] if month > 1 else ""
+    r = rep.rows
+    interval = [
+        f"{_mio1(lo)}-{_mio1(hi)}" if np.isfinite(lo) else f.NA
+        for lo, hi in zip(r["lower_dkk"], r["upper_dkk"], strict=True)
+    ]
+    areas = pd.DataFrame(
+        {
+            "Område": r["function_code"].map(names),
+            "Budget": r["budget_dkk"],
+            "Budget til dato": r["budget_to_date_dkk"],
+            "Bogført til dato": r["booked_dkk"],
+            "Prognose": r["forecast_dkk"],
+            "80 %-interval": interval,
+            "Afvigelse": r["forecast_dkk"] - r["budget_dkk"],
+        }
+    )
+    formats = {c: _mio1 for c in ("Budget", "Budget til dato", "Bogført til dato", "Prognose")}
+    out = {
+        "areas": f.table_html(
+            areas,
+            formats={**formats, "Afvigelse": _signed_mio1},
+            caption=f"Mio. kr. Budget til dato: til og med {now}, efter områdets sædvanlige forbrugsmønster",
+        ),
+        "split": None,
+        "moved": None,
+        "history": None,
+    }
+    if rep.budget_version is not None:
+        split = pd.DataFrame(
+            {
+                "Område": r["function_code"].map(names),
+                "Helårspersoner, forudsat": r["assumed_persons"],
+                "Helårspersoner, prognose": r["full_year_persons"],
+                "Afvigelse": r["deviation_dkk"],
+                "Mængde": r["quantity_dkk"],
+                "Pris": r["price_effect_dkk"],
+                "Budget mod forudsætninger": r["budget_gap_dkk"],
+            }
+        )
+        one = lambda x: f.fmt_number(x, 1)  # noqa: E731
+        formats = {c: _signed_mio1 for c in split.columns[3:]}
+        out["split"] = f.table_html(
+            split,
+            formats={**formats, "Helårspersoner, forudsat": one, "Helårspersoner, prognose": one},
+            caption=f"Mio. kr. Budgetforudsætninger {r['year'].iloc[0]}, version {rep.budget_version}",
+        )
+    if rep.previous is not None:
+        m = rep.moved
+        moved = pd.DataFrame(
+            {
+                "Område": m.index.map(names),
+                f"Prognose {before}": m["previous_dkk"],
+                f"Prognose {now}": m["current_dkk"],
+                "Ændring": m["change_dkk"],
+                "Heraf mængde": m["quantity_dkk"],
+                "Heraf pris": m["price_effect_dkk"],
+                f"Bogført i {now}": m["booked_in_month_dkk"],
+            }
+        )
+        formats = {c: _mio1 for c in moved.columns[1:]}
+        formats |= {c: _signed_mio1 for c in ("Ændring", "Heraf mængde", "Heraf pris")}
+        out["moved"] = f.table_html(moved, formats=formats, caption="Mio. kr.")
+    h = rep.history
+    if not h.empty:
+        hist = pd.DataFrame(
+            {
+                "Måned": [f.MONTHS_DA[k - 1].capitalize() for k in h["month"]],
+                "Bogført til dato": h["booked_dkk"],
+                "Budget til dato": h["budget_to_date_dkk"],
+                "Årsprognose": h["forecast_dkk"],
+                "Version": h["version"],
+            }
+        )
+        formats = {c: _mio1 for c in ("Bogført til dato", "Budget til dato", "Årsprognose")}
+        out["history"] = f.table_html(
+            hist, formats=formats, caption="Mio. kr., seneste version af hver måned"
+        )
+    s = rep.starts.rename(
+        index=names,
+        columns={"started": "Startet", "ended": "Stoppet", "running": f"Løbende ved udgangen af {now}"},
+    )
+    out["starts"] = None
+    if not s.empty:
+        total = "I alt (summen af områderne)"
+        s.loc[total] = s.sum()
+        shown = privacy.suppress(s, privacy.suppression_mask(s, total_row=total))
+        out["starts"] = f.table_html(shown.rename_axis("Område"), index=True, numeric_align_right=True)
+    return out
