@@ -363,3 +363,15 @@ def test_the_area_table_and_the_bridge_steps_of_the_report():
     s = bridge_steps(_model(budgets=None)).set_index("step")
     assert s.index[0] == "base_dkk" and s.loc["base_dkk", "dkk"] == pytest.approx(21_000_000.0)
     assert s.loc["base_dkk", "label"] == "Regnskab 2025"
+
+
+def test_the_budget_reports_tables_show_the_hand_computed_figures():
+    from analysis.rounds import budget_tables
+
+    t = budget_tables(_model(), {"5.38.50": "Botilbud", "5.38.52": "Midlertidige botilbud"}, {})
+    assert ">25,3 mio. kr.<" in t["areas"] and ">+4,8 mio. kr.<" in t["areas"]  # 25.33 - 20.5
+    assert ">1.126 t.kr.<" in t["areas"]  # 21,537,300 / 19.125 persons
+    assert ">+14,2" not in t["bridge"] and ">+4,3 mio. kr.<" in t["bridge"]  # the trend of 5.38.50
+    assert "To borgere flytter til eget botilbud" in t["decisions"] and ">-0,4 mio. kr.<" in t["decisions"]
+    assert "Sammenligningskommuner: ingen" in t["peers"]
+    assert ">ekstern<" in t["rows"] and ">1.391 t.kr.<" in t["rows"]

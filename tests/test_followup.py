@@ -296,3 +296,64 @@ def test_a_month_that_is_not_booked_yet_is_refused(warehouse, capsys):
         == 2
     )
     assert "the ledger has no posting of 706 in 2026 up to month 3" in capsys.readouterr().err
+
+
+def test_the_followup_reports_tables_suppress_small_groups_and_show_the_moves():
+    from analysis.rounds import FollowupReport, followup_tables
+
+    rows = pd.DataFrame(
+        {
+            "municipality_code": MUNI,
+            "year": 2025,
+            "month": 9,
+            "function_code": ["5.38.50", "5.38.52"],
+            "budget_dkk": [10e6, 5e6],
+            "budget_to_date_dkk": [7e6, 3.5e6],
+            "booked_dkk": [7.5e6, 3.0e6],
+            "forecast_dkk": [11e6, 4.5e6],
+            "lower_dkk": [10e6, np.nan],
+            "upper_dkk": [12e6, np.nan],
+            "full_year_persons": [10.0, 5.0],
+            "price_dkk": [1.1e6, 0.9e6],
+        }
+    )
+    prev = rows.assign(
+        month=8,
+        forecast_dkk=[10e6, 4.5e6],
+        full_year_persons=[10.0, 5.0],
+        price_dkk=[1e6, 0.9e6],
+        booked_dkk=[6.5e6, 2.6e6],
+    )
+    starts = pd.DataFrame(
+        {"started": [2, 6], "ended": [0, 7], "running": [40, 30]}, index=["5.38.50", "5.38.52"]
+    )
+    rep = FollowupReport(
+        rows=fu.with_total(rows),
+        recorded=True,
+        version=1,
+        created_at="2025-10-05T08:00:00+00:00",
+        previous=prev,
+        moved=fu.moved(rows, prev),
+        history=pd.DataFrame(
+            {
+                "month": [8, 9],
+                "forecast_dkk": [14.5e6, 15.5e6],
+                "booked_dkk": [9.1e6, 10.5e6],
+                "budget_dkk": [15e6, 15e6],
+                "budget_to_date_dkk": [9.5e6, 10.5e6],
+                "version": [1, 1],
+            }
+        ),
+        starts=starts,
+        budget_version=None,
+    )
+    t = followup_tables(rep, {"5.38.50": "Botilbud"}, 9)
+    assert ">I alt<" in t["areas"] and ">15,5<" in t["areas"] and ">10,0-12,0<" in t["areas"]
+    assert t["split"] is None  # no assumptions recorded
+    # 5.38.50 moved +1.0 mio. kr., all of it price (same persons); 5.38.52 did not move
+    assert (
+        ">Prognose august<" in t["moved"] and ">+1,0<" in t["moved"] and ">Bogført i september<" in t["moved"]
+    )
+    assert ">August<" in t["history"] and ">September<" in t["history"]
+    # 2 started on 5.38.50: suppressed, and so is the next smallest of the column (6), not the total (8)
+    assert t["starts"].count("&lt;5") == 2 and ">8<" in t["starts"] and ">0<" in t["starts"]

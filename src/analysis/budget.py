@@ -257,8 +257,8 @@ class BudgetResult:
     areas : pandas.DataFrame
         Indexed by function_code: ``full_year_persons``, ``price_dkk`` (amount / persons), ``amount_dkk``,
         ``base_persons``, ``base_price_dkk``, ``base_amount_dkk``, ``rate`` (per 1,000 residents aged 18-64 of
-        the budget year), ``trend`` (annual growth of the rate used), and where peers are given
-        ``peer_price_dkk`` and ``peer_rate`` (the peers' base-year figures, the price indexed to the year).
+        the budget year), ``trend`` (annual growth of the rate used), ``peer_price_dkk`` and ``peer_rate`` (the
+        peers' base-year figures, the price indexed to the year; NaN without peers).
     bridge : pandas.DataFrame
         Indexed by function_code, the columns of :data:`BRIDGE_STEPS` (DKK): ``last_budget_dkk`` plus the steps
         add up to ``budget_dkk``; a row ``total`` sums the areas. Without last year's budget
@@ -481,6 +481,8 @@ def budget_model(
         rate=1000 * sums["full_year_persons"] / pop_year,
         trend=trend.reindex(sums.index).fillna(0.0),
     )
+    areas["peer_price_dkk"] = np.nan
+    areas["peer_rate"] = np.nan
     if peers is not None:
         areas["peer_price_dkk"] = peers["peer_price_dkk"].reindex(areas.index) * price_factor
         areas["peer_rate"] = peers["peer_rate"].reindex(areas.index)
