@@ -95,6 +95,7 @@ def test_the_followup_report_compares_with_the_recorded_previous_month(tmp_path,
                     str(month),
                     "--warehouse",
                     str(own),
+                    "--no-report",
                 ]
             )
             == 0

@@ -98,6 +98,7 @@ def _run(path, month, capsys):
             str(path),
             "--first-year",
             "2019",
+            "--no-report",
         ]
     )
     assert code == 0
@@ -357,3 +358,32 @@ def test_the_followup_reports_tables_suppress_small_groups_and_show_the_moves():
     assert ">August<" in t["history"] and ">September<" in t["history"]
     # 2 started on 5.38.50: suppressed, and so is the next smallest of the column (6), not the total (8)
     assert t["starts"].count("&lt;5") == 2 and ">8<" in t["starts"] and ">0<" in t["starts"]
+
+
+def test_analysis_followup_renders_the_report_unless_told_not_to(warehouse, tmp_path, capsys, monkeypatch):
+    import analysis.reporting.runner as runner
+
+    calls = []
+
+    class Summary:
+        folder, reports, failed = tmp_path, [], []
+
+    monkeypatch.setattr(runner, "run_batch", lambda batch, **kw: calls.append((batch, kw)) or Summary())
+    _run(warehouse, 8, capsys)  # --no-report
+    assert calls == []
+    args = [
+        "followup",
+        "--municipality",
+        str(MUNI),
+        "--year",
+        "2025",
+        "--month",
+        "8",
+        "--warehouse",
+        str(warehouse),
+    ]
+    assert main([*args, "--output", str(tmp_path / "out")]) == 0
+    ((batch, kw),) = calls
+    assert batch.notebooks == ["followup"] and batch.municipality_codes() == [MUNI]
+    assert batch.parameters == {"year": 2025, "month": 8, "first_year": 2018}
+    assert kw["output"] == str(tmp_path / "out") and kw["warehouse"] == warehouse

@@ -277,7 +277,7 @@ def _cmd_followup(args: argparse.Namespace) -> int:
         f"Forecast {fmt.fmt_dkk(run.rows.forecast_dkk.sum())} against a budget of "
         f"{fmt.fmt_dkk(run.rows.budget_dkk.sum())}; journal in {path}."
     )
-    if args.output is None:
+    if args.no_report:
         return 0
     from analysis.reporting.batch import Batch
     from analysis.reporting.runner import run_batch
@@ -419,13 +419,14 @@ def _parser() -> argparse.ArgumentParser:
         help="record the month's follow-up of every area in the journal, and render the report",
         description="Forecast every function area as of the end of the month, compare with the budget and the "
         "recorded budget assumptions, and record it in the table followup_journal: a new version when the data "
-        "changed, nothing when they did not. With --output, render the follow-up report there.",
+        "changed, nothing when they did not; then render the follow-up report (notebooks/followup.ipynb).",
     )
     f.add_argument("--municipality", type=int, required=True, help="the municipality code, e.g. 706")
     f.add_argument("--year", type=int, required=True, help="the year followed up, e.g. 2025")
     f.add_argument("--month", type=int, required=True, help="the last booked month, 1-11")
     f.add_argument("--warehouse", help="the warehouse file (default: ANALYSIS_WAREHOUSE or the sample)")
-    f.add_argument("--output", help="render the report into this folder")
+    f.add_argument("--output", help="the report's folder (default: reports/followup/<run id>/)")
+    f.add_argument("--no-report", action="store_true", help="record only; render no report")
     f.add_argument("--first-year", type=int, default=2018, help="first ledger year the forecast reads (2018)")
     f.set_defaults(func=_cmd_followup)
     return p

@@ -448,7 +448,8 @@ def followup_tables(rep: FollowupReport, names: dict[str, str], month: int) -> d
             caption=f"Mio. kr. Budgetforudsætninger {r['year'].iloc[0]}, version {rep.budget_version}",
         )
     if rep.previous is not None:
-        m = rep.moved
+        m = rep.moved.copy()
+        m.loc[fu.TOTAL] = m.sum(min_count=1)
         moved = pd.DataFrame(
             {
                 "Område": m.index.map(names),
