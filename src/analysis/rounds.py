@@ -290,7 +290,7 @@ def _fmt():
 
 def _signed_mio(x: float) -> str:
     f = _fmt()
-    return ("+" if x > 0 else "") + f.fmt_dkk(x, unit="mio")
+    return ("+" if round(x / 1e6, 1) > 0 else "") + f.fmt_dkk(x, unit="mio")  # no '+0,0'
 
 
 def _mio1(x: float) -> str:
@@ -298,7 +298,7 @@ def _mio1(x: float) -> str:
 
 
 def _signed_mio1(x: float) -> str:
-    return ("+" if x > 0 else "") + _mio1(x)
+    return ("+" if round(x / 1e6, 1) > 0 else "") + _mio1(x)  # no '+0,0'
 
 
 def budget_tables(
