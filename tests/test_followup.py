@@ -15,10 +15,10 @@ AREAS = ("5.38.50", "5.38.52")
 
 
 def _ledger() -> pd.DataFrame:
-    """Two areas, 2019-2024 complete and 2025 to September; January is twice an ordinary month (a profile of 13)."""
+    """Two areas, 2021-2024 complete and 2025 to September; January is twice an ordinary month (a profile of 13)."""
     rows = []
     for code, level in zip(AREAS, (100_000.0, 50_000.0), strict=True):
-        for year in range(2019, 2026):
+        for year in range(2021, 2026):
             for month in range(1, 13 if year < 2025 else 10):
                 growth = 1.02 ** (year - 2019)
                 wobble = 1 + 0.01 * ((year * 7 + month * 3) % 5 - 2)  # a little noise for the models

@@ -26,6 +26,10 @@ examples:
   analysis load cases sager.xlsx --mapping parameters/mappings/cases.yaml --municipality 706
                                   load your own data (docs/own-data.md); ANALYSIS_WAREHOUSE or --warehouse
                                   names the warehouse, never the sample
+  analysis budget --municipality 706 --year 2026 --decisions parameters/budget/decisions-example.yaml
+                                  record next year's budget assumptions (price x quantity) as a new version
+  analysis followup --municipality 706 --year 2025 --month 9
+                                  record the month's follow-up of every area in the journal and render it
 
 The warehouse is data/sample.duckdb in the project folder unless ANALYSIS_WAREHOUSE names another file.
 CPR numbers are pseudonymised with the key in ANALYSIS_PSEUDONYM_KEY or in data/pseudonym.key (made on first use).
