@@ -375,3 +375,14 @@ def test_the_budget_reports_tables_show_the_hand_computed_figures():
     assert "To borgere flytter til eget botilbud" in t["decisions"] and ">-0,4 mio. kr.<" in t["decisions"]
     assert "Sammenligningskommuner: ingen" in t["peers"]
     assert ">ekstern<" in t["rows"] and ">1.391 t.kr.<" in t["rows"]
+
+
+def test_an_earlier_base_year_carries_prices_over_two_years_and_notes_a_missing_trend():
+    r = budget_model(
+        _activity(), MUNI, 2026, base_year=2024, population=POPULATION, price_growth=0.02, trend_years=1
+    )
+    a = r.assumptions.set_index(["function_code", "paragraph", "provider"])
+    # 2024: 20 persons at 195,000 kr.; prices x 1.02^2; demography 10,200 / 10,000; no year 2023 for a trend
+    assert a.loc[("5.38.52", "§107", "internal"), "price_dkk"] == pytest.approx(195_000.0 * 1.0404)
+    assert a.loc[("5.38.52", "§107", "internal"), "full_year_persons"] == pytest.approx(20.4)
+    assert r.inputs["trend_missing"] == ["5.38.50", "5.38.52"] and r.base_year == 2024

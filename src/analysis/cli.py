@@ -238,6 +238,7 @@ def _cmd_budget(args: argparse.Namespace) -> int:
             population_growth=args.population_growth,
             trend_years=args.trend_years,
             peer_step=args.peer_step,
+            base_year=args.base_year,
         )
         rec = journal.record_budget_assumptions(con, result.assumptions, result.inputs)
     finally:
@@ -413,6 +414,11 @@ def _parser() -> argparse.ArgumentParser:
         help="annual growth of the 18-64 population for years without figures, a fraction (0)",
     )
     b.add_argument("--trend-years", type=int, default=3, help="years of the rate's trend; 0 for none (3)")
+    b.add_argument(
+        "--base-year",
+        type=int,
+        help="the year of the actual the budget starts from (default: the year before)",
+    )
     b.add_argument(
         "--peer-step", type=float, default=0.0, help="share of the way toward the peers' rate and price (0)"
     )

@@ -108,13 +108,18 @@ def compute_budget(
     population_growth: float = 0.0,
     trend_years: int = 3,
     peer_step: float = 0.0,
+    base_year: int | None = None,
 ) -> budget_model.BudgetResult:
-    """The budget assumptions of ``year`` computed from the warehouse (see :func:`analysis.budget.budget_model`)."""
-    inp = budget_inputs(con, municipality_code, year, trend_years=trend_years)
+    """The budget assumptions of ``year`` computed from the warehouse (see :func:`analysis.budget.budget_model`).
+
+    ``base_year`` is the year of the actual the budget starts from; default ``year - 1``.
+    """
+    inp = budget_inputs(con, municipality_code, year, base_year=base_year, trend_years=trend_years)
     result = budget_model.budget_model(
         inp.activity,
         municipality_code,
         year,
+        base_year=base_year,
         population=inp.population,
         population_growth=population_growth,
         price_index=price_index,
