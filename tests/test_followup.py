@@ -387,3 +387,17 @@ def test_analysis_followup_renders_the_report_unless_told_not_to(warehouse, tmp_
     assert batch.notebooks == ["followup"] and batch.municipality_codes() == [MUNI]
     assert batch.parameters == {"year": 2025, "month": 8, "first_year": 2018}
     assert kw["output"] == str(tmp_path / "out") and kw["warehouse"] == warehouse
+
+
+def test_the_fingerprint_before_forecasting_is_the_one_recorded(warehouse, capsys):
+    # `analysis followup` compares it first, so that a re-run on unchanged data needs no forecast
+    from analysis import rounds
+    from analysis.data import connect
+
+    _run(warehouse, 8, capsys)
+    con = connect(warehouse)
+    try:
+        fingerprint, _ = rounds.current_fingerprint(con, MUNI, 2025, 8)
+    finally:
+        con.close()
+    assert _journal(warehouse)["data_fingerprint"].unique().tolist() == [fingerprint]

@@ -260,10 +260,18 @@ def _cmd_followup(args: argparse.Namespace) -> int:
 
     path, con = _writable(args)
     try:
-        run = rounds.compute_followup(
-            con, args.municipality, args.year, args.month, first_year=args.first_year
-        )
-        rec = journal.record_followup(con, run.rows, run.fingerprint)
+        fingerprint, assumptions = rounds.current_fingerprint(con, args.municipality, args.year, args.month)
+        latest = journal.followup_journal(con, args.municipality, args.year, args.month)
+        if (
+            not latest.empty and (latest["data_fingerprint"] == fingerprint).all()
+        ):  # unchanged: no forecast needed
+            run = rounds.FollowupRun(latest, fingerprint, assumptions)
+            rec = journal.RecordResult(int(latest["version"].iloc[0]), False, len(latest))
+        else:
+            run = rounds.compute_followup(
+                con, args.municipality, args.year, args.month, first_year=args.first_year
+            )
+            rec = journal.record_followup(con, run.rows, run.fingerprint)
     finally:
         con.close()
     if rec.recorded:

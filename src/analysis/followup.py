@@ -113,12 +113,13 @@ def data_fingerprint(
         "budget_assumptions": assumptions if assumptions is not None else pd.DataFrame(),
     }
     for name, df in frames.items():
-        if not df.empty:
+        if {"municipality_code", "year"} <= set(df.columns):
             df = df[(df["municipality_code"] == municipality_code) & (df["year"] == year)]
-            df = df.drop(columns=[c for c in ("created_at", "inputs") if c in df.columns])
-            df = df[sorted(df.columns)]
-            df = df.sort_values(list(df.columns)).reset_index(drop=True)
-        text = df.to_csv(index=False, float_format="%.6f")
+        df = df.drop(columns=[c for c in ("created_at", "inputs") if c in df.columns])
+        df = df[sorted(df.columns)]
+        df = df.sort_values(list(df.columns)).reset_index(drop=True) if len(df) else df
+        # an empty frame counts as no rows, whatever its columns (a table read for other years, or none)
+        text = df.to_csv(index=False, float_format="%.6f") if len(df) else ""
         parts.append(f"{name}\n{text}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
