@@ -29,6 +29,10 @@ examples:
                                   load your own data (docs/own-data.md); ANALYSIS_WAREHOUSE or --warehouse
                                   names the warehouse, never the sample
   analysis loads                  the loads of the warehouse; analysis undo 7 restores it as before load 7
+  analysis budget --municipality 706 --year 2026 --decisions parameters/budget/decisions-example.yaml
+                                  record next year's budget assumptions (price x quantity) as a new version
+  analysis followup --municipality 706 --year 2025 --month 9
+                                  record the month's follow-up of every area in the journal and render it
 
 The warehouse is data/sample.duckdb in the project folder unless ANALYSIS_WAREHOUSE names another file.
 CPR numbers are pseudonymised with the key in ANALYSIS_PSEUDONYM_KEY or in data/pseudonym.key (made on first use).
@@ -347,6 +351,127 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _writable(args: argparse.Namespace):
+    """A writable connection to --warehouse, ANALYSIS_WAREHOUSE or the sample warehouse (built on first use)."""
+    import duckdb
+
+    from analysis.data import sample
+    from analysis.data.warehouse import connect, default_path, read_meta
+
+    path = Path(args.warehouse).expanduser() if args.warehouse else default_path()
+    if not args.warehouse and path == default_path():
+        sample.ensure(path)
+    if not path.exists():
+        raise FileNotFoundError(
+            f"no warehouse at {path}; build the sample with `analysis sample` or load data"
+        )
+    try:
+        con = connect(path, read_only=False)
+    except duckdb.IOException as e:
+        raise ValueError(
+            f"cannot open {path} for writing (is a report or notebook reading it?): {e}"
+        ) from None
+    if read_meta(con).get("kind") == "sample":
+        print(
+            f"Note: {path} is the sample warehouse; what is recorded there is lost when the sample is rebuilt."
+        )
+    return path, con
+
+
+def _cmd_budget(args: argparse.Namespace) -> int:
+    from analysis import rounds
+    from analysis.data import journal
+    from analysis.reporting import formatting as fmt
+
+    decisions = rounds.read_decisions(args.decisions)
+    path, con = _writable(args)
+    try:
+        result = rounds.compute_budget(
+            con,
+            args.municipality,
+            args.year,
+            decisions=decisions,
+            decisions_file=args.decisions,
+            price_growth=args.price_growth,
+            population_growth=args.population_growth,
+            trend_years=args.trend_years,
+            peer_step=args.peer_step,
+            base_year=args.base_year,
+        )
+        rec = journal.record_budget_assumptions(con, result.assumptions, result.inputs)
+    finally:
+        con.close()
+    what = "Recorded as version" if rec.recorded else "Unchanged since version"
+    print(
+        f"Budget {args.year} for {args.municipality}: {fmt.fmt_dkk(result.total_dkk)} over "
+        f"{len(result.assumptions)} rows (function x paragraph x provider) of {len(result.areas)} areas, from "
+        f"{result.base_year}; {len(decisions)} decisions."
+    )
+    print(f"{what} {rec.version} in budget_assumptions of {path}.")
+    return 0
+
+
+def _cmd_followup(args: argparse.Namespace) -> int:
+    from analysis import rounds
+    from analysis.data import journal
+    from analysis.reporting import formatting as fmt
+
+    path, con = _writable(args)
+    try:
+        fingerprint, assumptions = rounds.current_fingerprint(con, args.municipality, args.year, args.month)
+        latest = journal.followup_journal(con, args.municipality, args.year, args.month)
+        if (
+            not latest.empty and (latest["data_fingerprint"] == fingerprint).all()
+        ):  # unchanged: no forecast needed
+            run = rounds.FollowupRun(latest, fingerprint, assumptions)
+            rec = journal.RecordResult(int(latest["version"].iloc[0]), False, len(latest))
+        else:
+            run = rounds.compute_followup(
+                con, args.municipality, args.year, args.month, first_year=args.first_year
+            )
+            rec = journal.record_followup(con, run.rows, run.fingerprint)
+    finally:
+        con.close()
+    if rec.recorded:
+        print(
+            f"Recorded the follow-up of {args.month}/{args.year} as version {rec.version} ({rec.rows} areas)."
+        )
+    else:
+        print(
+            f"The data are unchanged since version {rec.version} of {args.month}/{args.year}: nothing recorded."
+        )
+    if run.assumptions.empty:
+        print(
+            f"No budget assumptions recorded for {args.year}: run `analysis budget` to split the deviation."
+        )
+    print(
+        f"Forecast {fmt.fmt_dkk(run.rows.forecast_dkk.sum())} against a budget of "
+        f"{fmt.fmt_dkk(run.rows.budget_dkk.sum())}; journal in {path}."
+    )
+    if args.no_report:
+        return 0
+    from analysis.reporting.batch import Batch
+    from analysis.reporting.runner import run_batch
+
+    batch = Batch(
+        name="followup",
+        title=f"Opfølgning {args.month}/{args.year}",
+        municipalities=[args.municipality],
+        function_areas="all",
+        notebooks=["followup"],
+        parameters={"year": args.year, "month": args.month, "first_year": args.first_year},
+        workers=1,
+    )
+    summary = run_batch(batch, output=args.output, warehouse=path, progress=False)
+    for r in summary.reports:
+        print(
+            f"Report: {summary.folder / r.files.get('html', '')} ({r.status})"
+            if r.status != "failed"
+            else f"FAILED {r.notebook}: {r.error}"
+        )
+    return 1 if summary.failed else 0
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="analysis",
@@ -486,6 +611,59 @@ def _parser() -> argparse.ArgumentParser:
     un.add_argument("load_id", type=int, help="the load's id, as `analysis loads` lists it")
     un.add_argument("--warehouse", help="the warehouse file (default: ANALYSIS_WAREHOUSE; required)")
     un.set_defaults(func=_cmd_undo)
+
+    b = sub.add_parser(
+        "budget",
+        help="compute the budget assumptions (price x quantity) of a year and record them as a new version",
+        description="Compute a quantity (full-year persons) and a price (DKK per full-year person) for every "
+        "function area x paragraph x provider from the previous year's actual, the trend, the 18-64 population, "
+        "prices and wages, and the decisions listed in a YAML file; record them as a new version in the table "
+        "budget_assumptions (earlier versions are kept; the same inputs again record nothing).",
+    )
+    b.add_argument("--municipality", type=int, required=True, help="the municipality code, e.g. 706")
+    b.add_argument("--year", type=int, required=True, help="the budget year, e.g. 2026")
+    b.add_argument("--warehouse", help="the warehouse file (default: ANALYSIS_WAREHOUSE or the sample)")
+    b.add_argument(
+        "--decisions", help="a YAML file of decisions, e.g. parameters/budget/decisions-example.yaml"
+    )
+    b.add_argument(
+        "--price-growth",
+        type=float,
+        default=0.025,
+        help="annual growth of prices and wages, a fraction (0.025)",
+    )
+    b.add_argument(
+        "--population-growth",
+        type=float,
+        default=0.0,
+        help="annual growth of the 18-64 population for years without figures, a fraction (0)",
+    )
+    b.add_argument("--trend-years", type=int, default=3, help="years of the rate's trend; 0 for none (3)")
+    b.add_argument(
+        "--base-year",
+        type=int,
+        help="the year of the actual the budget starts from (default: the year before)",
+    )
+    b.add_argument(
+        "--peer-step", type=float, default=0.0, help="share of the way toward the peers' rate and price (0)"
+    )
+    b.set_defaults(func=_cmd_budget)
+
+    f = sub.add_parser(
+        "followup",
+        help="record the month's follow-up of every area in the journal, and render the report",
+        description="Forecast every function area as of the end of the month, compare with the budget and the "
+        "recorded budget assumptions, and record it in the table followup_journal: a new version when the data "
+        "changed, nothing when they did not; then render the follow-up report (notebooks/followup.ipynb).",
+    )
+    f.add_argument("--municipality", type=int, required=True, help="the municipality code, e.g. 706")
+    f.add_argument("--year", type=int, required=True, help="the year followed up, e.g. 2025")
+    f.add_argument("--month", type=int, required=True, help="the last booked month, 1-11")
+    f.add_argument("--warehouse", help="the warehouse file (default: ANALYSIS_WAREHOUSE or the sample)")
+    f.add_argument("--output", help="the report's folder (default: reports/followup/<run id>/)")
+    f.add_argument("--no-report", action="store_true", help="record only; render no report")
+    f.add_argument("--first-year", type=int, default=2018, help="first ledger year the forecast reads (2018)")
+    f.set_defaults(func=_cmd_followup)
     return p
 
 

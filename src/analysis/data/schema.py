@@ -402,6 +402,111 @@ TABLES: dict[str, Table] = {
                 ),
             ),
         ),
+        Table(
+            "budget_assumptions",
+            "Budget assumptions (budgetforudsætninger), append-only: one version per run of `analysis budget`, "
+            "a quantity and a price per function, paragraph and provider; earlier versions are never changed.",
+            (
+                _municipality(),
+                Column("year", "int", "calendar year", "Budget year", minimum=2000, maximum=2100),
+                _function_code(),
+                _paragraph(),
+                Column("provider", "str", "category", "'internal' or 'external'", allowed=PROVIDERS),
+                Column("full_year_persons", "float", "full-year persons", "Quantity assumption", minimum=0),
+                Column("price_dkk", "float", "DKK per full-year person", "Price assumption", minimum=0),
+                Column("amount_dkk", "float", "DKK", "Budget need: full_year_persons × price_dkk"),
+                Column(
+                    "version", "int", "number", "Version of the municipality's budget year, from 1", minimum=1
+                ),
+                Column("created_at", "str", "ISO 8601 time, UTC", "When the version was recorded"),
+                Column(
+                    "inputs",
+                    "str",
+                    "JSON",
+                    "What the version was computed from: base year, index, growth, decisions, peers",
+                ),
+            ),
+            key=("municipality_code", "year", "function_code", "paragraph", "provider", "version"),
+            rules=(
+                RowRule(
+                    ("full_year_persons", "price_dkk", "amount_dkk"),
+                    "amount_dkk equal to full_year_persons × price_dkk (to the krone)",
+                    lambda d: (d["amount_dkk"] - d["full_year_persons"] * d["price_dkk"]).abs() < 1.0,
+                ),
+            ),
+        ),
+        Table(
+            "followup_journal",
+            "The journal of monthly follow-ups (budgetopfølgning), append-only: what was reported for each area "
+            "and month; a re-run on unchanged data records nothing, changed data a new version.",
+            (
+                _municipality(),
+                Column("year", "int", "calendar year", "Year followed up", minimum=2000, maximum=2100),
+                Column(
+                    "month",
+                    "int",
+                    "month number",
+                    "Last booked month of the follow-up",
+                    minimum=1,
+                    maximum=12,
+                ),
+                _function_code(),
+                Column("budget_dkk", "float", "DKK", "The year's corrected budget"),
+                Column(
+                    "budget_to_date_dkk",
+                    "float",
+                    "DKK",
+                    "The budget periodised to the end of the month by the area's usual monthly profile",
+                ),
+                Column("booked_dkk", "float", "DKK", "Booked from January to the end of the month"),
+                Column("forecast_dkk", "float", "DKK", "Year-end forecast"),
+                Column(
+                    "lower_dkk",
+                    "float",
+                    "DKK",
+                    "Lower bound of the 80 % interval; empty if not computed",
+                    nullable=True,
+                ),
+                Column(
+                    "upper_dkk",
+                    "float",
+                    "DKK",
+                    "Upper bound of the 80 % interval; empty if not computed",
+                    nullable=True,
+                ),
+                Column("method", "str", "name", "The forecast method chosen (analysis.forecast)"),
+                Column(
+                    "full_year_persons",
+                    "float",
+                    "full-year persons",
+                    "Quantity the forecast pays for; empty without activity data",
+                    nullable=True,
+                ),
+                Column(
+                    "price_dkk",
+                    "float",
+                    "DKK per full-year person",
+                    "Price of the forecast (forecast / quantity); empty without a quantity",
+                    nullable=True,
+                ),
+                Column(
+                    "budget_version",
+                    "int",
+                    "number",
+                    "Version of budget_assumptions measured against; empty when none was recorded",
+                    nullable=True,
+                ),
+                Column("version", "int", "number", "Version of the municipality's month, from 1", minimum=1),
+                Column("created_at", "str", "ISO 8601 time, UTC", "When the version was recorded"),
+                Column(
+                    "data_fingerprint",
+                    "str",
+                    "hash",
+                    "Fingerprint of the rows read (ledger to the month, budgets, accounts, activity, assumptions)",
+                ),
+            ),
+            key=("municipality_code", "year", "month", "function_code", "version"),
+        ),
     )
 }
 

@@ -1,0 +1,497 @@
+"""The budget round and the monthly follow-up round: read the warehouse, compute, record.
+
+The glue between the warehouse (:mod:`analysis.data`), the pure analyses (:mod:`analysis.budget`,
+:mod:`analysis.followup`) and the append-only tables (:mod:`analysis.data.journal`), used by the commands
+``analysis budget`` and ``analysis followup`` and by the notebooks ``budget`` and ``followup``, so that a report
+shows what the command records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import yaml
+
+from analysis import budget as budget_model
+from analysis import followup as fu
+from analysis.data import journal, queries
+from analysis.errors import InputError
+
+__all__ = [
+    "BudgetInputs",
+    "FollowupReport",
+    "FollowupRun",
+    "budget_inputs",
+    "budget_tables",
+    "compute_budget",
+    "compute_followup",
+    "current_fingerprint",
+    "followup_report",
+    "followup_tables",
+    "read_decisions",
+    "recorded_budget_version",
+]
+
+#: Peers shown beside the budget assumptions: the k municipalities most alike in structure (benchmark's knn).
+PEER_K = 10
+
+
+def read_decisions(path: str | Path | None) -> list[budget_model.Decision]:
+    """The decisions listed in a YAML file (see ``parameters/budget/decisions-example.yaml``); none for None."""
+    if path is None or str(path) == "":
+        return []
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such decisions file") from None
+    except yaml.YAMLError as e:
+        raise InputError(f"{path}: not valid YAML: {e}") from None
+    return budget_model.parse_decisions(data, source=str(path))
+
+
+@dataclass
+class BudgetInputs:
+    """The frames a budget is computed from (one municipality; peers' activity for the comparison)."""
+
+    activity: pd.DataFrame
+    budgets: pd.DataFrame
+    municipalities: pd.DataFrame
+    population: dict[int, float]
+    peer_codes: list[int]
+    peers: pd.DataFrame
+
+
+def budget_inputs(
+    con: duckdb.DuckDBPyConnection,
+    municipality_code: int,
+    year: int,
+    base_year: int | None = None,
+    trend_years: int = 3,
+) -> BudgetInputs:
+    """Read what :func:`compute_budget` needs: activity, budgets and population of the municipality, the peers'."""
+    from analysis.benchmark import select_peers
+
+    base_year = year - 1 if base_year is None else base_year
+    years = (base_year - max(trend_years, 0), base_year)
+    munis = queries.municipalities(con)
+    own = munis[munis["municipality_code"] == municipality_code]
+    if own.empty:
+        raise InputError(f"municipality {municipality_code} is not in the warehouse's municipalities table")
+    population = dict(zip(own["year"].astype(int), own["population_18_64"].astype(float), strict=True))
+    activity = queries.activity(con, years=years, municipality_codes=[municipality_code])
+    budgets = queries.budgets(con, years=(year - 1, year - 1), municipality_codes=[municipality_code])
+    peer_codes: list[int] = []
+    peers = pd.DataFrame(columns=["peer_price_dkk", "peer_rate", "peers"])
+    if ((munis["year"] == base_year) & (munis["municipality_code"] != municipality_code)).any():
+        peer_codes = [
+            int(c) for c in select_peers(munis, municipality_code, base_year, k=PEER_K)["municipality_code"]
+        ]
+        peer_act = queries.activity(con, years=(base_year, base_year), municipality_codes=peer_codes)
+        peers = budget_model.peer_levels(peer_act, munis, peer_codes, base_year)
+    return BudgetInputs(activity, budgets, munis, population, peer_codes, peers)
+
+
+def compute_budget(
+    con: duckdb.DuckDBPyConnection,
+    municipality_code: int,
+    year: int,
+    *,
+    decisions: list[budget_model.Decision] | None = None,
+    decisions_file: str | None = None,
+    price_index: dict[int, float] | None = None,
+    price_growth: float = budget_model.DEFAULT_PRICE_GROWTH,
+    population_growth: float = 0.0,
+    trend_years: int = 3,
+    peer_step: float = 0.0,
+    base_year: int | None = None,
+) -> budget_model.BudgetResult:
+    """The budget assumptions of ``year`` computed from the warehouse (see :func:`analysis.budget.budget_model`).
+
+    ``base_year`` is the year of the actual the budget starts from; default ``year - 1``.
+    """
+    inp = budget_inputs(con, municipality_code, year, base_year=base_year, trend_years=trend_years)
+    result = budget_model.budget_model(
+        inp.activity,
+        municipality_code,
+        year,
+        base_year=base_year,
+        population=inp.population,
+        population_growth=population_growth,
+        price_index=price_index,
+        price_growth=price_growth,
+        trend_years=trend_years,
+        decisions=decisions or [],
+        budgets=inp.budgets,
+        peers=inp.peers,
+        peer_step=peer_step,
+    )
+    result.inputs["peer_codes"] = inp.peer_codes
+    result.inputs["decisions_file"] = Path(decisions_file).name if decisions_file else None
+    return result
+
+
+@dataclass
+class FollowupRun:
+    """A month's follow-up as computed now: its rows, the data's fingerprint, the assumptions used."""
+
+    rows: pd.DataFrame
+    fingerprint: str
+    assumptions: pd.DataFrame
+
+
+def compute_followup(
+    con: duckdb.DuckDBPyConnection,
+    municipality_code: int,
+    year: int,
+    month: int,
+    first_year: int | None = None,
+) -> FollowupRun:
+    """The follow-up of ``month`` of ``year`` for every area, measured against the latest recorded assumptions."""
+    years = (first_year or 2000, year)
+    led = queries.ledger(con, years=years, municipality_codes=[municipality_code])
+    budgets = queries.budgets(con, years=years, municipality_codes=[municipality_code])
+    accounts = queries.accounts(con, years=(year, year), municipality_codes=[municipality_code])
+    activity = queries.activity(con, years=years, municipality_codes=[municipality_code])
+    cases = queries.cases(con, [municipality_code])
+    assumptions = journal.budget_assumptions(con, municipality_code, year)
+    rows = fu.followup(
+        led,
+        budgets,
+        municipality_code,
+        year,
+        month,
+        activity=activity,
+        cases=cases,
+        assumptions=assumptions,
+        first_year=first_year,
+    )
+    fingerprint = fu.data_fingerprint(
+        municipality_code, year, month, led, budgets, accounts, activity, assumptions
+    )
+    return FollowupRun(rows, fingerprint, assumptions)
+
+
+def current_fingerprint(
+    con: duckdb.DuckDBPyConnection, municipality_code: int, year: int, month: int
+) -> tuple[str, pd.DataFrame]:
+    """The fingerprint of the data a follow-up of ``month`` would be made from now, and the assumptions it uses."""
+    where = {"years": (year, year), "municipality_codes": [municipality_code]}
+    assumptions = journal.budget_assumptions(con, municipality_code, year)
+    fingerprint = fu.data_fingerprint(
+        municipality_code,
+        year,
+        month,
+        queries.ledger(con, **where),
+        queries.budgets(con, **where),
+        queries.accounts(con, **where),
+        queries.activity(con, **where),
+        assumptions,
+    )
+    return fingerprint, assumptions
+
+
+@dataclass
+class FollowupReport:
+    """What the follow-up report shows, as frames (see :func:`followup_report`).
+
+    Attributes
+    ----------
+    rows : pandas.DataFrame
+        The month's follow-up per area with the split of :func:`analysis.followup.split_deviation` and a last row
+        ``total`` (:func:`analysis.followup.with_total`).
+    recorded : bool
+        Whether the journal holds this follow-up (a version made from the data as they are now).
+    version, created_at
+        The journal's version and time (None when not recorded).
+    previous : pandas.DataFrame or None
+        The previous month's follow-up as recorded (latest version), None when none is recorded.
+    moved : pandas.DataFrame
+        :func:`analysis.followup.moved` of ``rows`` against ``previous``.
+    history : pandas.DataFrame
+        Every recorded month of the year (latest version each): ``month``, ``forecast_dkk``, ``booked_dkk``,
+        ``budget_dkk``, ``budget_to_date_dkk`` summed over the areas, and ``version``.
+    starts : pandas.DataFrame
+        :func:`analysis.followup.starts_and_ends` of the month.
+    budget_version : int or None
+        The version of the budget assumptions measured against.
+    """
+
+    rows: pd.DataFrame
+    recorded: bool
+    version: int | None
+    created_at: str | None
+    previous: pd.DataFrame | None
+    moved: pd.DataFrame
+    history: pd.DataFrame
+    starts: pd.DataFrame
+    budget_version: int | None
+
+
+def followup_report(
+    con: duckdb.DuckDBPyConnection,
+    municipality_code: int,
+    year: int,
+    month: int,
+    first_year: int | None = None,
+) -> FollowupReport:
+    """The follow-up of ``month``: as recorded when the journal holds it for the data as they are, else computed.
+
+    The comparison with the previous month always uses the previous month's recorded follow-up (never a
+    recomputation).
+    """
+    fingerprint, assumptions = current_fingerprint(con, municipality_code, year, month)
+    recorded = journal.followup_journal(con, municipality_code, year, month)
+    is_recorded = not recorded.empty and (recorded["data_fingerprint"] == fingerprint).all()
+    rows = recorded if is_recorded else compute_followup(con, municipality_code, year, month, first_year).rows
+    previous = journal.followup_journal(con, municipality_code, year, month - 1) if month > 1 else None
+    previous = None if previous is None or previous.empty else previous
+    split = fu.with_total(fu.split_deviation(rows, assumptions))
+    moved = fu.moved(rows, previous)
+    every = journal.followup_journal(con, municipality_code, year)
+    every = every[every["month"] <= month]
+    sums = ["forecast_dkk", "booked_dkk", "budget_dkk", "budget_to_date_dkk"]
+    history = every.groupby("month", as_index=False).agg(
+        **{c: (c, "sum") for c in sums}, version=("version", "first")
+    )
+    starts = fu.starts_and_ends(queries.cases(con, [municipality_code]), municipality_code, year, month)
+    return FollowupReport(
+        rows=split,
+        recorded=bool(is_recorded),
+        version=int(recorded["version"].iloc[0]) if is_recorded else None,
+        created_at=str(recorded["created_at"].iloc[0]) if is_recorded else None,
+        previous=previous,
+        moved=moved,
+        history=history,
+        starts=starts,
+        budget_version=None if assumptions.empty else int(assumptions["version"].iloc[0]),
+    )
+
+
+def recorded_budget_version(
+    con: duckdb.DuckDBPyConnection, result: budget_model.BudgetResult
+) -> pd.Series | None:
+    """The recorded version holding exactly these assumptions and inputs (``version``, ``created_at``), or None."""
+    latest = journal.budget_assumptions(con, result.municipality_code, result.year)
+    if latest.empty or not journal.same_budget(latest, result.assumptions, result.inputs):
+        return None
+    return latest[["version", "created_at"]].iloc[0]
+
+
+# The reports' tables ------------------------------------------------------------------------------------------
+
+_PROVIDERS_DA = {"internal": "egen", "external": "ekstern"}
+
+
+def _fmt():
+    from analysis.reporting import formatting
+
+    return formatting
+
+
+def _signed_mio(x: float) -> str:
+    f = _fmt()
+    return ("+" if round(x / 1e6, 1) > 0 else "") + f.fmt_dkk(x, unit="mio")  # no '+0,0'
+
+
+def _mio1(x: float) -> str:
+    return _fmt().fmt_number(x / 1e6, 1)
+
+
+def _signed_mio1(x: float) -> str:
+    return ("+" if round(x / 1e6, 1) > 0 else "") + _mio1(x)  # no '+0,0'
+
+
+def budget_tables(
+    result: budget_model.BudgetResult, names: dict[str, str], peer_names: dict[int, str]
+) -> dict:
+    """The budget report's tables as HTML: ``areas``, ``bridge``, ``decisions`` (None without), ``peers``, ``rows``.
+
+    Parameters
+    ----------
+    result : BudgetResult
+        From :func:`compute_budget`.
+    names : dict
+        Danish name per function code.
+    peer_names : dict
+        Name per municipality code (for the peers' caption).
+    """
+    f = _fmt()
+    y, base = result.year, result.base_year
+    mio, tkr = (lambda x: f.fmt_dkk(x, unit="mio")), (lambda x: f.fmt_dkk(x, unit="t"))
+    one = lambda x: f.fmt_number(x, 1)  # noqa: E731
+    a = budget_model.area_summary(result, names)
+    areas = pd.DataFrame(
+        {
+            "Område": a["name"],
+            "Helårspersoner": a["full_year_persons"],
+            "Pris pr. helårsperson": a["price_dkk"],
+            f"Budgetbehov {y}": a["amount_dkk"],
+            f"Budget {y - 1}": a["last_budget_dkk"],
+            "Ændring": a["change_dkk"],
+        }
+    )
+    formats = {"Helårspersoner": one, "Pris pr. helårsperson": tkr, f"Budgetbehov {y}": mio}
+    out = {"areas": f.table_html(areas, formats={**formats, f"Budget {y - 1}": mio, "Ændring": _signed_mio})}
+    s = budget_model.bridge_steps(result)
+    ends = s.index.isin([0, len(s) - 1])
+    bridge = pd.DataFrame({"Trin": s["label"], "Ændring": s["dkk"].where(~ends), "Niveau": s["end_dkk"]})
+    out["bridge"] = f.table_html(bridge, formats={"Ændring": _signed_mio, "Niveau": mio})
+    d = result.decisions
+    out["decisions"] = None
+    if not d.empty:
+        dec = pd.DataFrame(
+            {
+                "Beslutning": d["text"],
+                "Område": d["function_code"].map(names),
+                "Paragraf": d["paragraph"],
+                "Leverandør": d["provider"].map(_PROVIDERS_DA),
+                "Virkning": d["effect_dkk"],
+            }
+        )
+        out["decisions"] = f.table_html(dec, formats={"Virkning": _signed_mio})
+    p = a.iloc[:-1].set_index("function_code").join(result.areas[["rate", "peer_rate", "peer_price_dkk"]])
+    peers = pd.DataFrame(
+        {
+            "Område": p["name"],
+            "Pris": p["price_dkk"],
+            "Pris, sml.": p["peer_price_dkk"],
+            "Pr. 1.000 (18-64 år)": p["rate"],
+            "Pr. 1.000, sml.": p["peer_rate"],
+        }
+    )
+    rate = lambda x: f.fmt_number(x, 2)  # noqa: E731
+    codes = result.inputs.get("peer_codes") or []
+    caption = "Sammenligningskommuner: " + (", ".join(peer_names.get(c, str(c)) for c in codes) or "ingen")
+    out["peers"] = f.table_html(
+        peers,
+        formats={"Pris": tkr, "Pris, sml.": tkr, "Pr. 1.000 (18-64 år)": rate, "Pr. 1.000, sml.": rate},
+        caption=caption,
+    )
+    t = result.assumptions
+    rows = pd.DataFrame(
+        {
+            "Funktion": t["function_code"],
+            "Paragraf": t["paragraph"],
+            "Leverandør": t["provider"].map(_PROVIDERS_DA),
+            f"Helårspersoner {base}": t["base_persons"],
+            f"Helårspersoner {y}": t["full_year_persons"],
+            f"Pris {y}": t["price_dkk"],
+            "Budgetbehov": t["amount_dkk"],
+        }
+    )
+    formats = {
+        f"Helårspersoner {base}": one,
+        f"Helårspersoner {y}": one,
+        f"Pris {y}": tkr,
+        "Budgetbehov": mio,
+    }
+    out["rows"] = f.table_html(rows, formats=formats)
+    return out
+
+
+def followup_tables(rep: FollowupReport, names: dict[str, str], month: int) -> dict:
+    """The follow-up report's tables as HTML, keyed by section.
+
+    ``areas``; ``split`` (None without assumptions); ``moved`` (None without a previous recorded follow-up);
+    ``history`` (None before the first record); ``starts`` (counts; groups under 5 persons suppressed, with the
+    complementary cells; None without cases).
+    """
+    from analysis import privacy
+
+    f = _fmt()
+    names = {**names, fu.TOTAL: "I alt"}
+    now, before = f.MONTHS_DA[month - 1], f.MONTHS_DA[month - 2] if month > 1 else ""
+    r = rep.rows
+    interval = [
+        f"{_mio1(lo)}-{_mio1(hi)}" if np.isfinite(lo) else f.NA
+        for lo, hi in zip(r["lower_dkk"], r["upper_dkk"], strict=True)
+    ]
+    areas = pd.DataFrame(
+        {
+            "Område": r["function_code"].map(names),
+            "Budget": r["budget_dkk"],
+            "Budget til dato": r["budget_to_date_dkk"],
+            "Bogført til dato": r["booked_dkk"],
+            "Prognose": r["forecast_dkk"],
+            "80 %-interval": interval,
+            "Afvigelse": r["forecast_dkk"] - r["budget_dkk"],
+        }
+    )
+    formats = {c: _mio1 for c in ("Budget", "Budget til dato", "Bogført til dato", "Prognose")}
+    out = {
+        "areas": f.table_html(
+            areas,
+            formats={**formats, "Afvigelse": _signed_mio1},
+            caption=f"Mio. kr. Budget til dato: til og med {now}, efter områdets sædvanlige forbrugsmønster",
+        ),
+        "split": None,
+        "moved": None,
+        "history": None,
+    }
+    if rep.budget_version is not None:
+        split = pd.DataFrame(
+            {
+                "Område": r["function_code"].map(names),
+                "Helårspersoner, forudsat": r["assumed_persons"],
+                "Helårspersoner, prognose": r["full_year_persons"],
+                "Afvigelse": r["deviation_dkk"],
+                "Mængde": r["quantity_dkk"],
+                "Pris": r["price_effect_dkk"],
+                "Budget mod forudsætninger": r["budget_gap_dkk"],
+            }
+        )
+        one = lambda x: f.fmt_number(x, 1)  # noqa: E731
+        formats = {c: _signed_mio1 for c in split.columns[3:]}
+        out["split"] = f.table_html(
+            split,
+            formats={**formats, "Helårspersoner, forudsat": one, "Helårspersoner, prognose": one},
+            caption=f"Mio. kr. Budgetforudsætninger {r['year'].iloc[0]}, version {rep.budget_version}",
+        )
+    if rep.previous is not None:
+        m = rep.moved.copy()
+        m.loc[fu.TOTAL] = m.sum(min_count=1)
+        moved = pd.DataFrame(
+            {
+                "Område": m.index.map(names),
+                f"Prognose {before}": m["previous_dkk"],
+                f"Prognose {now}": m["current_dkk"],
+                "Ændring": m["change_dkk"],
+                "Heraf mængde": m["quantity_dkk"],
+                "Heraf pris": m["price_effect_dkk"],
+                f"Bogført i {now}": m["booked_in_month_dkk"],
+            }
+        )
+        formats = {c: _mio1 for c in moved.columns[1:]}
+        formats |= {c: _signed_mio1 for c in ("Ændring", "Heraf mængde", "Heraf pris")}
+        out["moved"] = f.table_html(moved, formats=formats, caption="Mio. kr.")
+    h = rep.history
+    if not h.empty:
+        hist = pd.DataFrame(
+            {
+                "Måned": [f.MONTHS_DA[k - 1].capitalize() for k in h["month"]],
+                "Bogført til dato": h["booked_dkk"],
+                "Budget til dato": h["budget_to_date_dkk"],
+                "Årsprognose": h["forecast_dkk"],
+                "Version": h["version"],
+            }
+        )
+        formats = {c: _mio1 for c in ("Bogført til dato", "Budget til dato", "Årsprognose")}
+        out["history"] = f.table_html(
+            hist, formats=formats, caption="Mio. kr., seneste version af hver måned"
+        )
+    s = rep.starts.rename(
+        index=names,
+        columns={"started": "Startet", "ended": "Stoppet", "running": f"Løbende ved udgangen af {now}"},
+    )
+    out["starts"] = None
+    if not s.empty:
+        total = "I alt (summen af områderne)"
+        s.loc[total] = s.sum()
+        shown = privacy.suppress(s, privacy.suppression_mask(s, total_row=total))
+        out["starts"] = f.table_html(shown.rename_axis("Område"), index=True, numeric_align_right=True)
+    return out

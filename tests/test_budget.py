@@ -1,0 +1,388 @@
+"""The budget model on a budget of two areas computed by hand, the decisions file, and the versioned table."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from analysis.budget import budget_model, index_factor, parse_decisions, peer_levels
+from analysis.errors import InputError
+
+MUNI = 706
+
+
+def _activity() -> pd.DataFrame:
+    rows = [
+        # function, paragraph, provider, year, persons, spending
+        ("5.38.50", "§108", "internal", 2024, 9.0, 9_000_000.0),
+        ("5.38.50", "§108", "external", 2024, 3.0, 4_500_000.0),
+        ("5.38.50", "§108", "internal", 2025, 11.0, 11_000_000.0),
+        ("5.38.50", "§108", "external", 2025, 4.0, 6_000_000.0),
+        ("5.38.52", "§107", "internal", 2024, 20.0, 3_900_000.0),
+        ("5.38.52", "§107", "internal", 2025, 20.0, 4_000_000.0),
+    ]
+    df = pd.DataFrame(
+        rows, columns=["function_code", "paragraph", "provider", "year", "full_year_persons", "spending_dkk"]
+    )
+    other = df.assign(municipality_code=751, full_year_persons=df.full_year_persons * 3)  # never read
+    return pd.concat([df.assign(municipality_code=MUNI), other], ignore_index=True)
+
+
+BUDGETS = pd.DataFrame(
+    {
+        "municipality_code": [MUNI, MUNI],
+        "year": [2025, 2025],
+        "function_code": ["5.38.50", "5.38.52"],
+        "budget_dkk": [16_000_000.0, 4_500_000.0],
+    }
+)
+POPULATION = {2024: 10_000, 2025: 10_000, 2026: 10_200}  # 18-64: +2 % into the budget year
+DECISIONS = parse_decisions(
+    {
+        "decisions": [
+            {
+                "function_code": "5.38.52",
+                "paragraph": "§107",
+                "provider": "internal",
+                "persons": -2,
+                "text": "To borgere flytter til eget botilbud",
+            },
+            {
+                "function_code": "5.38.50",
+                "paragraph": "§108",
+                "provider": "external",
+                "price_pct": -0.10,
+                "text": "Genforhandling af prisen på eksterne pladser",
+            },
+        ]
+    }
+)
+
+
+def _model(**kw):
+    args = dict(
+        population=POPULATION,
+        price_index={2025: 100.0, 2026: 103.0},
+        trend_years=1,
+        decisions=DECISIONS,
+        budgets=BUDGETS,
+    )
+    args.update(kw)
+    return budget_model(_activity(), MUNI, 2026, **args)
+
+
+def test_a_budget_of_two_areas_by_hand():
+    # 5.38.50: rate 12 -> 15 per 10,000 from 2024 to 2025: trend +25 %; demography 10,200 / 10,000; index 1.03
+    #   internal: 11 x 1.25 x 1.02 = 14.025 persons at 1,000,000 x 1.03 = 1,030,000 kr. -> 14,445,750
+    #   external:  4 x 1.25 x 1.02 = 5.1 persons at 1,500,000 x 1.03 x 0.9 = 1,390,500 kr. -> 7,091,550
+    # 5.38.52: no trend; 20 x 1.02 - 2 = 18.4 persons at 200,000 x 1.03 = 206,000 kr. -> 3,790,400
+    r = _model()
+    a = r.assumptions.set_index(["function_code", "paragraph", "provider"])
+    expected = {
+        ("5.38.50", "§108", "internal"): (14.025, 1_030_000.0, 14_445_750.0),
+        ("5.38.50", "§108", "external"): (5.1, 1_390_500.0, 7_091_550.0),
+        ("5.38.52", "§107", "internal"): (18.4, 206_000.0, 3_790_400.0),
+    }
+    assert len(a) == 3
+    for key, (q, p, amount) in expected.items():
+        assert a.loc[key, "full_year_persons"] == pytest.approx(q)
+        assert a.loc[key, "price_dkk"] == pytest.approx(p)
+        assert a.loc[key, "amount_dkk"] == pytest.approx(amount)
+    assert r.total_dkk == pytest.approx(25_327_700.0)
+    assert (r.assumptions.municipality_code == MUNI).all() and (r.assumptions.year == 2026).all()
+    assert r.areas.loc["5.38.50", "trend"] == pytest.approx(0.25)
+    assert r.areas.loc["5.38.50", "price_dkk"] == pytest.approx(21_537_300.0 / 19.125)
+
+
+def test_the_bridge_from_last_years_budget_adds_up_step_by_step():
+    b = _model().bridge
+    # 5.38.50: budget 16.0 mio.; actual 2025 17.0 (drift +1.0); trend: 13.75 x 1.0 mio. + 5 x 1.5 mio. = 21.25
+    # (+4.25); demography +2 % of 21.25 = +0.425; prices +3 % of 21.675 = +0.65025; decision -10 % of the
+    # external 5.1 x 1,545,000 = -787,950
+    assert b.loc["5.38.50"].to_dict() == pytest.approx(
+        {
+            "last_budget_dkk": 16_000_000.0,
+            "drift_dkk": 1_000_000.0,
+            "trend_dkk": 4_250_000.0,
+            "demography_dkk": 425_000.0,
+            "prices_dkk": 650_250.0,
+            "peers_dkk": 0.0,
+            "decisions_dkk": -787_950.0,
+            "budget_dkk": 21_537_300.0,
+        }
+    )
+    # 5.38.52: 4.5 -> actual 4.0 (-0.5); demography +80,000; prices +122,400; two persons fewer -412,000
+    assert b.loc["5.38.52", ["drift_dkk", "demography_dkk", "prices_dkk", "decisions_dkk"]].tolist() == (
+        pytest.approx([-500_000.0, 80_000.0, 122_400.0, -412_000.0])
+    )
+    steps = ["last_budget_dkk", "drift_dkk", "trend_dkk", "demography_dkk", "prices_dkk", "peers_dkk"]
+    assert b[[*steps, "decisions_dkk"]].sum(axis=1).to_numpy() == pytest.approx(b["budget_dkk"].to_numpy())
+    assert b.loc["total", "budget_dkk"] == pytest.approx(25_327_700.0)
+    assert b.loc["total", "last_budget_dkk"] == pytest.approx(20_500_000.0)
+
+
+def test_each_decision_has_its_effect_and_its_text():
+    d = _model().decisions
+    assert d["effect_dkk"].tolist() == pytest.approx([-412_000.0, -787_950.0])
+    assert d["kind"].tolist() == ["persons", "price_pct"]
+    assert d["text"].iloc[0] == "To borgere flytter til eget botilbud"
+
+
+def test_an_amount_is_put_on_the_price_so_that_amount_is_persons_times_price():
+    amount = parse_decisions(
+        {
+            "decisions": [
+                {
+                    "function_code": "5.38.52",
+                    "paragraph": "§107",
+                    "provider": "internal",
+                    "amount_dkk": 204_000,
+                    "text": "Ny aftale",
+                }
+            ]
+        }
+    )
+    r = _model(decisions=amount)
+    row = r.assumptions.set_index("function_code").loc["5.38.52"]
+    # 20.4 persons at 206,000 = 4,202,400 + 204,000 = 4,406,400 = 20.4 x 216,000
+    assert row.full_year_persons == pytest.approx(20.4)
+    assert row.price_dkk == pytest.approx(216_000.0)
+    assert row.amount_dkk == pytest.approx(4_406_400.0)
+
+
+def test_a_step_toward_the_peers_lowers_only_what_is_above_them():
+    # 5.38.52 at the budget year: 20.4 persons per 10,200 = 2.0 per 1,000; peers 1.5: half-way = x 0.875.
+    # 5.38.50: rate 19.125 / 10.2 = 1.875 per 1,000, below the peers' 2.5: not raised; its price above the peers'
+    peers = pd.DataFrame(
+        {"peer_price_dkk": [2_000_000.0, 200_000.0], "peer_rate": [2.5, 1.5], "peers": [10, 10]},
+        index=pd.Index(["5.38.50", "5.38.52"], name="function_code"),
+    )
+    r = _model(decisions=[], peers=peers, peer_step=0.5)
+    a = r.assumptions.set_index("function_code")
+    assert a.loc["5.38.52", "full_year_persons"] == pytest.approx(20.4 * 0.875)
+    assert a.loc["5.38.52", "price_dkk"] == pytest.approx(206_000.0)  # at the peers' indexed price: unchanged
+    assert a.loc["5.38.50", "full_year_persons"].tolist() == pytest.approx([5.1, 14.025])
+    assert a.loc["5.38.50", "price_dkk"].tolist() == pytest.approx([1_545_000.0, 1_030_000.0])
+    assert r.bridge.loc["5.38.52", "peers_dkk"] == pytest.approx(-0.125 * 20.4 * 206_000.0)
+    assert r.areas.loc["5.38.52", "peer_rate"] == 1.5
+
+
+def test_without_an_index_the_documented_growth_rate_is_used():
+    r = budget_model(_activity(), MUNI, 2026, population=POPULATION, trend_years=0, price_growth=0.02)
+    a = r.assumptions.set_index(["function_code", "paragraph"])
+    assert a.loc[("5.38.52", "§107"), "price_dkk"].item() == pytest.approx(204_000.0)
+    assert a.loc[("5.38.52", "§107"), "full_year_persons"].item() == pytest.approx(20.4)
+    assert r.inputs["price_factor"] == pytest.approx(1.02) and r.inputs["trend_years"] == 0
+    assert index_factor({2024: 100.0}, 2024, 2026, 0.03) == pytest.approx(1.0609)
+
+
+def test_population_beyond_the_figures_is_carried_with_the_growth_parameter():
+    r = budget_model(
+        _activity(), MUNI, 2026, population={2025: 10_000}, population_growth=0.01, trend_years=0
+    )
+    assert r.inputs["demography_factor"] == pytest.approx(1.01)
+
+
+def test_peer_levels_are_weighted_totals():
+    act = pd.DataFrame(
+        {
+            "municipality_code": [1, 2, 3],
+            "year": 2025,
+            "function_code": "5.38.50",
+            "paragraph": "§108",
+            "provider": "internal",
+            "full_year_persons": [10.0, 30.0, 99.0],
+            "spending_dkk": [10e6, 50e6, 1.0],
+        }
+    )
+    munis = pd.DataFrame(
+        {"municipality_code": [1, 2, 3], "year": 2025, "population_18_64": [10_000, 10_000, 1]}
+    )
+    p = peer_levels(act, munis, [1, 2], 2025).loc["5.38.50"]
+    assert p.peer_price_dkk == pytest.approx(1_500_000.0)  # 60 mio. / 40 persons
+    assert p.peer_rate == pytest.approx(2.0)  # 40 per 20,000 residents = 2 per 1,000
+    assert p.peers == 2
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {
+                "decisions": [
+                    {"function_code": "5.38.50", "paragraph": "§108", "provider": "internal", "persons": 1}
+                ]
+            },
+            "decision 1: 'text' must be given",
+        ),
+        (
+            {
+                "decisions": [
+                    {
+                        "function_code": "5.38.50",
+                        "paragraph": "§108",
+                        "provider": "internal",
+                        "text": "x",
+                        "persons": 1,
+                        "amount_dkk": 5,
+                    }
+                ]
+            },
+            "exactly one of persons, price_pct, amount_dkk",
+        ),
+        (
+            {
+                "decisions": [
+                    {
+                        "function_code": "5.38.50",
+                        "paragraph": "§108",
+                        "provider": "internal",
+                        "text": "x",
+                        "price_pct": 5,
+                    }
+                ]
+            },
+            "'price_pct' is a fraction",
+        ),
+        (
+            {
+                "decisions": [
+                    {
+                        "function_code": "5.38.50",
+                        "paragraph": "§108",
+                        "provider": "internal",
+                        "text": "x",
+                        "person": 1,
+                    }
+                ]
+            },
+            "unknown key 'person'",
+        ),
+        ({"decision": []}, "expected one key 'decisions'"),
+    ],
+)
+def test_unclear_decisions_are_refused_naming_the_file_and_decision(data, message):
+    with pytest.raises(InputError, match=message) as e:
+        parse_decisions(data, source="beslutninger.yaml")
+    assert str(e.value).startswith("beslutninger.yaml")
+
+
+def test_a_decision_on_a_row_without_activity_is_refused():
+    bad = parse_decisions(
+        {
+            "decisions": [
+                {
+                    "function_code": "5.38.52",
+                    "paragraph": "§107",
+                    "provider": "external",
+                    "persons": 1,
+                    "text": "Ny plads",
+                }
+            ]
+        }
+    )
+    with pytest.raises(InputError, match="no activity in 2025 on 5.38.52 §107 external; rows of 5.38.52: "):
+        _model(decisions=bad)
+
+
+def test_a_base_year_without_activity_is_refused():
+    with pytest.raises(InputError, match="no activity of 706 in the base year 2023"):
+        budget_model(_activity(), MUNI, 2024)
+
+
+def test_versions_are_appended_never_overwritten(tmp_path):
+    from analysis.data import connect, journal
+
+    con = connect(tmp_path / "w.duckdb", read_only=False)
+    try:
+        first = _model()
+        r1 = journal.record_budget_assumptions(
+            con, first.assumptions, first.inputs, created_at="2025-09-01T10:00:00"
+        )
+        again = journal.record_budget_assumptions(con, first.assumptions, first.inputs)
+        second = _model(decisions=DECISIONS[:1])
+        r2 = journal.record_budget_assumptions(con, second.assumptions, second.inputs)
+        assert (r1.version, r1.recorded, again.version, again.recorded, r2.version, r2.recorded) == (
+            1,
+            True,
+            1,
+            False,
+            2,
+            True,
+        )
+        latest = journal.budget_assumptions(con, MUNI, 2026)
+        old = journal.budget_assumptions(con, MUNI, 2026, version=1)
+        assert latest.version.unique().tolist() == [2] and old.version.unique().tolist() == [1]
+        assert old.amount_dkk.sum() == pytest.approx(25_327_700.0)
+        assert latest.amount_dkk.sum() == pytest.approx(25_327_700.0 + 787_950.0)
+        assert old.created_at.iloc[0] == "2025-09-01T10:00:00"
+        assert json.loads(old.inputs.iloc[0])["decisions"][1]["price_pct"] == -0.1
+        versions = journal.budget_versions(con, MUNI, 2026)
+        assert versions.version.tolist() == [1, 2]
+        assert con.execute("SELECT count(*) FROM budget_assumptions").fetchone()[0] == 6
+    finally:
+        con.close()
+
+
+def test_the_table_refuses_an_amount_that_is_not_persons_times_price(tmp_path):
+    from analysis.data import connect, journal
+    from analysis.data.schema import SchemaError
+
+    con = connect(tmp_path / "w.duckdb", read_only=False)
+    try:
+        rows = _model().assumptions.copy()
+        rows.loc[0, "amount_dkk"] += 10
+        with pytest.raises(SchemaError, match="amount_dkk equal to full_year_persons × price_dkk"):
+            journal.record_budget_assumptions(con, rows, {})
+        assert journal.budget_assumptions(con, MUNI, 2026).empty
+    finally:
+        con.close()
+
+
+def test_the_area_table_and_the_bridge_steps_of_the_report():
+    from analysis.budget import area_summary, bridge_steps
+
+    r = _model()
+    t = area_summary(r, {"5.38.50": "Botilbud"}).set_index("name")
+    assert t.index.tolist() == ["Botilbud", "5.38.52", "I alt"]
+    assert t.loc["I alt", "amount_dkk"] == pytest.approx(25_327_700.0)
+    assert t.loc["I alt", "full_year_persons"] == pytest.approx(19.125 + 18.4)
+    assert t.loc["I alt", "change_dkk"] == pytest.approx(25_327_700.0 - 20_500_000.0)
+    s = bridge_steps(r).set_index("step")
+    assert (
+        s.loc["last_budget_dkk", "label"] == "Budget 2025"
+        and s.loc["budget_dkk", "label"] == "Budgetbehov 2026"
+    )
+    assert s.loc["drift_dkk", ["start_dkk", "end_dkk"]].tolist() == pytest.approx(
+        [20_500_000.0, 21_000_000.0]
+    )
+    assert s.loc["decisions_dkk", "end_dkk"] == pytest.approx(25_327_700.0)
+    # without last year's budget the bridge starts at the base year's actual, 21.0 mio. kr.
+    s = bridge_steps(_model(budgets=None)).set_index("step")
+    assert s.index[0] == "base_dkk" and s.loc["base_dkk", "dkk"] == pytest.approx(21_000_000.0)
+    assert s.loc["base_dkk", "label"] == "Regnskab 2025"
+
+
+def test_the_budget_reports_tables_show_the_hand_computed_figures():
+    from analysis.rounds import budget_tables
+
+    t = budget_tables(_model(), {"5.38.50": "Botilbud", "5.38.52": "Midlertidige botilbud"}, {})
+    assert ">25,3 mio. kr.<" in t["areas"] and ">+4,8 mio. kr.<" in t["areas"]  # 25.33 - 20.5
+    assert ">1.126 t.kr.<" in t["areas"]  # 21,537,300 / 19.125 persons
+    assert ">+14,2" not in t["bridge"] and ">+4,3 mio. kr.<" in t["bridge"]  # the trend of 5.38.50
+    assert "To borgere flytter til eget botilbud" in t["decisions"] and ">-0,4 mio. kr.<" in t["decisions"]
+    assert "Sammenligningskommuner: ingen" in t["peers"]
+    assert ">ekstern<" in t["rows"] and ">1.391 t.kr.<" in t["rows"]
+
+
+def test_an_earlier_base_year_carries_prices_over_two_years_and_notes_a_missing_trend():
+    r = budget_model(
+        _activity(), MUNI, 2026, base_year=2024, population=POPULATION, price_growth=0.02, trend_years=1
+    )
+    a = r.assumptions.set_index(["function_code", "paragraph", "provider"])
+    # 2024: 20 persons at 195,000 kr.; prices x 1.02^2; demography 10,200 / 10,000; no year 2023 for a trend
+    assert a.loc[("5.38.52", "§107", "internal"), "price_dkk"] == pytest.approx(195_000.0 * 1.0404)
+    assert a.loc[("5.38.52", "§107", "internal"), "full_year_persons"] == pytest.approx(20.4)
+    assert r.inputs["trend_missing"] == ["5.38.50", "5.38.52"] and r.base_year == 2024

@@ -1,0 +1,115 @@
+"""The budget and follow-up reports executed once on the sample through the batch runner (a real kernel).
+
+The follow-up report reads the journal: the test records the budget of 2025 and the follow-ups of August and
+September in a copy of the sample warehouse first, as `analysis budget` and `analysis followup` do.
+"""
+
+from __future__ import annotations
+
+import html
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from analysis.reporting.batch import load_batch
+from analysis.reporting.runner import run_batch
+
+pytestmark = pytest.mark.slow
+
+MUNI = 706
+
+
+def _run(tmp: Path, notebook: str, parameters: dict, warehouse: str):
+    path = tmp / "batch.yaml"
+    batch = {
+        "name": f"{notebook}-test",
+        "municipalities": [MUNI],
+        "function_areas": "all",
+        "notebooks": [notebook],
+        "formats": ["html"],
+        "workers": 1,
+        "parameters": parameters,
+    }
+    path.write_text(yaml.safe_dump(batch), encoding="utf-8")
+    summary = run_batch(
+        load_batch(path), batch_file=path, reports_dir=tmp / "reports", warehouse=warehouse, progress=False
+    )
+    (r,) = summary.reports  # one report per municipality, not one per function area
+    assert r.status == "ok", r.error
+    nb = nbformat.read(summary.folder / r.files["ipynb"], as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+    return injected.source, (summary.folder / r.files["html"]).read_text("utf-8")
+
+
+def test_the_budget_report_shows_the_models_total_and_the_decisions(tmp_path, sample_path):
+    from analysis import rounds
+    from analysis.data import connect
+    from analysis.paths import project_root
+    from analysis.reporting import formatting as fmt
+
+    decisions = "parameters/budget/decisions-example.yaml"
+    injected, page = _run(tmp_path, "budget", {"year": 2026, "decisions_file": decisions}, sample_path)
+    assert f"municipality_code = {MUNI}" in injected and "year = 2026" in injected
+    assert "function_code" not in injected
+    con = connect(sample_path)
+    try:
+        r = rounds.compute_budget(
+            con,
+            MUNI,
+            2026,
+            decisions=rounds.read_decisions(project_root() / decisions),
+            decisions_file=decisions,
+        )
+    finally:
+        con.close()
+    assert "Budgetforudsætninger 2026: Syddjurs Kommune" in page
+    assert f"{fmt.fmt_dkk(r.total_dkk)} til" in page
+    assert html.escape("To borgere flytter fra eksterne botilbud til kommunens eget nye botilbud") in page
+    assert "ikke registreret endnu" in page  # the session's sample holds no recorded version
+    assert "Sammenligningskommuner:" in page and "Metode og data" in page
+
+
+def test_the_followup_report_compares_with_the_recorded_previous_month(tmp_path, sample_path):
+    from analysis.cli import main
+    from analysis.data import connect, journal
+    from analysis.reporting import formatting as fmt
+
+    own = tmp_path / "copy.duckdb"
+    shutil.copy(sample_path, own)
+    assert main(["budget", "--municipality", str(MUNI), "--year", "2025", "--warehouse", str(own)]) == 0
+    for month in (8, 9):
+        assert (
+            main(
+                [
+                    "followup",
+                    "--municipality",
+                    str(MUNI),
+                    "--year",
+                    "2025",
+                    "--month",
+                    str(month),
+                    "--warehouse",
+                    str(own),
+                    "--no-report",
+                ]
+            )
+            == 0
+        )
+    injected, page = _run(tmp_path, "followup", {"year": 2025, "month": 9}, str(own))
+    assert "month = 9" in injected
+    con = connect(own)
+    try:
+        aug, sep = (journal.followup_journal(con, MUNI, 2025, m) for m in (8, 9))
+    finally:
+        con.close()
+    change = sep.forecast_dkk.sum() - aug.forecast_dkk.sum()
+    assert "opfølgning til og med september 2025" in page
+    assert f"Siden august:</b> prognosen i alt {'+' if change > 0 else ''}{fmt.fmt_dkk(change)}" in page
+    assert "version 1, registreret" in page and "Budgetforudsætninger 2025, version 1" in page
+    assert ">August</td>" in page and ">September</td>" in page  # the forecast as reported, month by month
+    assert fmt.fmt_number(sep.forecast_dkk.sum() / 1e6, 1) in page

@@ -1,0 +1,403 @@
+"""The monthly follow-up: profile, split, what moved, and the journal of August then September (re-run unchanged,
+re-run after a changed posting) through ``analysis followup`` on a tiny hand-made warehouse."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import followup as fu
+from analysis.cli import main
+
+MUNI = 706
+AREAS = ("5.38.50", "5.38.52")
+
+
+def _ledger() -> pd.DataFrame:
+    """Two areas, 2021-2024 complete and 2025 to September; January is twice an ordinary month (a profile of 13)."""
+    rows = []
+    for code, level in zip(AREAS, (100_000.0, 50_000.0), strict=True):
+        for year in range(2021, 2026):
+            for month in range(1, 13 if year < 2025 else 10):
+                growth = 1.02 ** (year - 2019)
+                wobble = 1 + 0.01 * ((year * 7 + month * 3) % 5 - 2)  # a little noise for the models
+                base = level * growth * (2 if month == 1 else 1)
+                rows.append((MUNI, code, year, month, round(base * (wobble if year < 2025 else 1.0))))
+    return pd.DataFrame(rows, columns=["municipality_code", "function_code", "year", "month", "spending_dkk"])
+
+
+@pytest.fixture
+def warehouse(tmp_path):
+    from analysis.data import connect, load
+
+    path = tmp_path / "own.duckdb"
+    con = connect(path, read_only=False)
+    led = _ledger()
+    load(con, "ledger", led, source="test")
+    budgets = pd.DataFrame(
+        {
+            "municipality_code": MUNI,
+            "year": 2025,
+            "function_code": list(AREAS),
+            "budget_dkk": [1.43e6, 0.65e6],
+        }
+    )
+    load(con, "budgets", budgets, source="test")
+    activity = pd.DataFrame(
+        {
+            "municipality_code": MUNI,
+            "year": 2024,
+            "function_code": list(AREAS),
+            "paragraph": ["§108", "§107"],
+            "provider": "internal",
+            "full_year_persons": [10.0, 5.0],
+            "spending_dkk": [1.3e6, 0.6e6],
+        }
+    )
+    load(con, "activity", activity, source="test")
+    munis = pd.DataFrame(
+        {
+            "municipality_code": MUNI,
+            "municipality": "Syddjurs",
+            "region": "Region Midtjylland",
+            "municipality_group": "Landkommuner",
+            "year": [2024, 2025],
+            "population": 42_000,
+            "population_18_64": 24_000,
+            "socioeconomic_index": 1.0,
+            "population_density": 60.0,
+        }
+    )
+    load(con, "municipalities", munis, source="test")
+    con.close()
+    return path
+
+
+def _journal(path, latest=False):
+    from analysis.data import connect, journal
+
+    con = connect(path)
+    try:
+        return journal.followup_journal(con, MUNI, 2025, latest=latest)
+    finally:
+        con.close()
+
+
+def _run(path, month, capsys):
+    code = main(
+        [
+            "followup",
+            "--municipality",
+            str(MUNI),
+            "--year",
+            "2025",
+            "--month",
+            str(month),
+            "--warehouse",
+            str(path),
+            "--first-year",
+            "2019",
+            "--no-report",
+        ]
+    )
+    assert code == 0
+    return capsys.readouterr().out
+
+
+def test_monthly_profile_is_the_mean_share_of_the_complete_years():
+    p = fu.monthly_profile(_ledger()[lambda d: d.function_code == "5.38.52"], 2025, years=3)
+    assert p.loc["5.38.52", list(range(1, 13))].sum() == pytest.approx(1.0)
+    assert int(p.loc["5.38.52", "years"]) == 3
+    # January about 2/13 of the year, February 1/13 (the noise is 1 % at most)
+    assert p.loc["5.38.52", 1] == pytest.approx(2 / 13, rel=0.03)
+    assert p.loc["5.38.52", 2] == pytest.approx(1 / 13, rel=0.03)
+    flat = fu.monthly_profile(_ledger()[lambda d: d.year == 2025], 2025)
+    assert flat.loc["5.38.50", 5] == pytest.approx(1 / 12) and int(flat.loc["5.38.50", "years"]) == 0
+
+
+def test_the_deviation_splits_into_quantity_price_and_budget_against_assumptions():
+    j = pd.DataFrame(
+        {
+            "function_code": ["a", "b"],
+            "budget_dkk": [90.0, 50.0],
+            "forecast_dkk": [132.0, 40.0],
+            "full_year_persons": [60.0, np.nan],
+        }
+    )
+    a = pd.DataFrame(
+        {"function_code": ["a", "a"], "full_year_persons": [30.0, 20.0], "amount_dkk": [60.0, 40.0]}
+    )
+    r = fu.split_deviation(j, a).set_index("function_code")
+    # a: assumed 50 persons at 2.0 = 100; forecast 60 persons at 2.2: quantity +20, price +12, budget 10 below
+    assert r.loc["a", ["quantity_dkk", "price_effect_dkk", "budget_gap_dkk", "deviation_dkk"]].tolist() == (
+        pytest.approx([20.0, 12.0, 10.0, 42.0])
+    )
+    assert np.isnan(r.loc["b", "quantity_dkk"]) and r.loc["b", "deviation_dkk"] == -10.0
+
+
+def test_moved_splits_the_change_of_the_forecast_into_persons_and_price():
+    prev = pd.DataFrame(
+        {
+            "function_code": ["a", "b"],
+            "forecast_dkk": [100.0, 50.0],
+            "full_year_persons": [10.0, 5.0],
+            "price_dkk": [10.0, 10.0],
+            "booked_dkk": [60.0, 30.0],
+        }
+    )
+    cur = pd.DataFrame(
+        {
+            "function_code": ["a", "b"],
+            "forecast_dkk": [99.0, 60.0],
+            "full_year_persons": [9.0, 5.0],
+            "price_dkk": [11.0, 12.0],
+            "booked_dkk": [70.0, 36.0],
+        }
+    )
+    m = fu.moved(cur, prev)
+    assert m.index.tolist() == ["b", "a"]  # the larger change first
+    assert m.loc["a", ["change_dkk", "quantity_dkk", "price_effect_dkk"]].tolist() == pytest.approx(
+        [-1.0, -10.0, 9.0]
+    )
+    assert m.loc["b", ["quantity_dkk", "price_effect_dkk", "booked_in_month_dkk"]].tolist() == pytest.approx(
+        [0.0, 10.0, 6.0]
+    )
+    assert fu.moved(cur, None).empty
+
+
+def test_the_fingerprint_follows_the_rows_not_their_order():
+    led = _ledger()
+    empty = pd.DataFrame(columns=["municipality_code", "year"])
+    f = fu.data_fingerprint(MUNI, 2025, 8, led, empty, empty, empty)
+    assert fu.data_fingerprint(MUNI, 2025, 8, led.sample(frac=1, random_state=1), empty, empty, empty) == f
+    later = led.copy()
+    later.loc[(later.year == 2025) & (later.month == 9), "spending_dkk"] += 1  # after August: not read
+    assert fu.data_fingerprint(MUNI, 2025, 8, later, empty, empty, empty) == f
+    changed = led.copy()
+    changed.loc[(changed.year == 2025) & (changed.month == 8), "spending_dkk"] += 1
+    assert fu.data_fingerprint(MUNI, 2025, 8, changed, empty, empty, empty) != f
+
+
+def test_starts_and_ends_count_persons_in_the_month():
+    cases = pd.DataFrame(
+        {
+            "municipality_code": MUNI,
+            "person_id": ["p1", "p2", "p3", "p3", "p4"],
+            "function_code": ["5.38.50"] * 4 + [None],
+            "start_date": pd.to_datetime(
+                ["2025-09-03", "2025-01-01", "2025-09-10", "2025-09-20", "2025-09-01"]
+            ),
+            "end_date": pd.to_datetime([None, "2025-09-30", None, None, None]),
+        }
+    )
+    r = fu.starts_and_ends(cases, MUNI, 2025, 9).loc["5.38.50"]
+    assert (r.started, r.ended, r.running) == (2, 1, 2)  # p1 and p3 (twice) started, p2 ended
+
+
+def test_a_journal_of_august_then_september_rerun_unchanged_and_after_a_changed_posting(warehouse, capsys):
+    out = _run(warehouse, 8, capsys)
+    assert "Recorded the follow-up of 8/2025 as version 1 (2 areas)" in out
+    aug = _journal(warehouse).set_index("function_code")
+    # booked January-August 2025: 2 x level x 1.02^6 + 7 x level x 1.02^6 (rounded to the krone per month)
+    level = 100_000 * 1.02**6
+    assert aug.loc["5.38.50", "booked_dkk"] == pytest.approx(round(2 * level) + 7 * round(level))
+    # the budget to date by the profile: about 9/13 of the year (January counts twice), not 8/12
+    assert aug.loc["5.38.50", "budget_to_date_dkk"] == pytest.approx(1.43e6 * 9 / 13, rel=0.01)
+    assert aug.loc["5.38.50", "budget_dkk"] == 1.43e6
+    assert (aug["version"] == 1).all() and aug["budget_version"].isna().all()
+    assert aug.loc["5.38.50", "full_year_persons"] == pytest.approx(10.0)  # last year's persons, no cases
+    assert aug.loc["5.38.50", "price_dkk"] == pytest.approx(aug.loc["5.38.50", "forecast_dkk"] / 10.0)
+
+    out = _run(warehouse, 9, capsys)
+    assert "as version 1" in out
+    out = _run(warehouse, 9, capsys)
+    assert "unchanged since version 1 of 9/2025: nothing recorded" in out
+    assert len(_journal(warehouse)) == 4
+
+    from analysis.data import connect
+
+    con = connect(warehouse, read_only=False)
+    con.execute(
+        "UPDATE ledger SET spending_dkk = spending_dkk + 250000 WHERE year = 2025 AND month = 8 "
+        "AND function_code = '5.38.50'"
+    )
+    con.close()
+    out = _run(warehouse, 8, capsys)
+    assert "Recorded the follow-up of 8/2025 as version 2" in out
+    every = _journal(warehouse)
+    assert len(every) == 6
+    old = every[(every.month == 8) & (every.version == 1)].set_index("function_code")
+    new = every[(every.month == 8) & (every.version == 2)].set_index("function_code")
+    pd.testing.assert_frame_equal(old, aug)  # the first version is kept as it was
+    assert new.loc["5.38.50", "booked_dkk"] == aug.loc["5.38.50", "booked_dkk"] + 250_000
+    assert new.loc["5.38.52", "booked_dkk"] == aug.loc["5.38.52", "booked_dkk"]
+    assert old["data_fingerprint"].iloc[0] != new["data_fingerprint"].iloc[0]
+    latest = _journal(warehouse, latest=True)
+    assert sorted(zip(latest.month, latest.version, strict=True)) == [(8, 2), (8, 2), (9, 1), (9, 1)]
+
+
+def test_a_followup_is_measured_against_the_recorded_budget_assumptions(warehouse, capsys):
+    code = main(
+        [
+            "budget",
+            "--municipality",
+            str(MUNI),
+            "--year",
+            "2025",
+            "--warehouse",
+            str(warehouse),
+            "--trend-years",
+            "0",
+            "--price-growth",
+            "0",
+        ]
+    )
+    assert code == 0
+    assert "Recorded as version 1" in capsys.readouterr().out
+    _run(warehouse, 8, capsys)
+    aug = _journal(warehouse).set_index("function_code")
+    assert (aug["budget_version"] == 1).all()
+    # assumptions: 2024's 10 persons at 130,000 kr. (no trend, no price growth, the same 18-64 population)
+    split = fu.split_deviation(aug.reset_index(), _assumptions(warehouse)).set_index("function_code")
+    r = split.loc["5.38.50"]
+    assert (r.assumed_persons, r.assumed_price_dkk) == (10.0, pytest.approx(130_000.0))
+    assert r.quantity_dkk == pytest.approx(0.0)  # forecast persons = last year's = assumed
+    assert r.budget_gap_dkk == pytest.approx(1.3e6 - 1.43e6)
+    assert r.quantity_dkk + r.price_effect_dkk + r.budget_gap_dkk == pytest.approx(
+        r.forecast_dkk - r.budget_dkk
+    )
+
+
+def _assumptions(path):
+    from analysis.data import connect, journal
+
+    con = connect(path)
+    try:
+        return journal.budget_assumptions(con, MUNI, 2025)
+    finally:
+        con.close()
+
+
+def test_a_month_that_is_not_booked_yet_is_refused(warehouse, capsys):
+    assert (
+        main(
+            [
+                "followup",
+                "--municipality",
+                str(MUNI),
+                "--year",
+                "2026",
+                "--month",
+                "3",
+                "--warehouse",
+                str(warehouse),
+            ]
+        )
+        == 2
+    )
+    assert "the ledger has no posting of 706 in 2026 up to month 3" in capsys.readouterr().err
+
+
+def test_the_followup_reports_tables_suppress_small_groups_and_show_the_moves():
+    from analysis.rounds import FollowupReport, followup_tables
+
+    rows = pd.DataFrame(
+        {
+            "municipality_code": MUNI,
+            "year": 2025,
+            "month": 9,
+            "function_code": ["5.38.50", "5.38.52"],
+            "budget_dkk": [10e6, 5e6],
+            "budget_to_date_dkk": [7e6, 3.5e6],
+            "booked_dkk": [7.5e6, 3.0e6],
+            "forecast_dkk": [11e6, 4.5e6],
+            "lower_dkk": [10e6, np.nan],
+            "upper_dkk": [12e6, np.nan],
+            "full_year_persons": [10.0, 5.0],
+            "price_dkk": [1.1e6, 0.9e6],
+        }
+    )
+    prev = rows.assign(
+        month=8,
+        forecast_dkk=[10e6, 4.5e6],
+        full_year_persons=[10.0, 5.0],
+        price_dkk=[1e6, 0.9e6],
+        booked_dkk=[6.5e6, 2.6e6],
+    )
+    starts = pd.DataFrame(
+        {"started": [2, 6], "ended": [0, 7], "running": [40, 30]}, index=["5.38.50", "5.38.52"]
+    )
+    rep = FollowupReport(
+        rows=fu.with_total(rows),
+        recorded=True,
+        version=1,
+        created_at="2025-10-05T08:00:00+00:00",
+        previous=prev,
+        moved=fu.moved(rows, prev),
+        history=pd.DataFrame(
+            {
+                "month": [8, 9],
+                "forecast_dkk": [14.5e6, 15.5e6],
+                "booked_dkk": [9.1e6, 10.5e6],
+                "budget_dkk": [15e6, 15e6],
+                "budget_to_date_dkk": [9.5e6, 10.5e6],
+                "version": [1, 1],
+            }
+        ),
+        starts=starts,
+        budget_version=None,
+    )
+    t = followup_tables(rep, {"5.38.50": "Botilbud"}, 9)
+    assert ">I alt<" in t["areas"] and ">15,5<" in t["areas"] and ">10,0-12,0<" in t["areas"]
+    assert t["split"] is None  # no assumptions recorded
+    # 5.38.50 moved +1.0 mio. kr., all of it price (same persons); 5.38.52 did not move
+    assert (
+        ">Prognose august<" in t["moved"] and ">+1,0<" in t["moved"] and ">Bogført i september<" in t["moved"]
+    )
+    assert ">August<" in t["history"] and ">September<" in t["history"]
+    # 2 started on 5.38.50: suppressed, and so is the next smallest of the column (6), not the total (8)
+    assert t["starts"].count("&lt;5") == 2 and ">8<" in t["starts"] and ">0<" in t["starts"]
+
+
+def test_analysis_followup_renders_the_report_unless_told_not_to(warehouse, tmp_path, capsys, monkeypatch):
+    import analysis.reporting.runner as runner
+
+    calls = []
+
+    class Summary:
+        folder, reports, failed = tmp_path, [], []
+
+    monkeypatch.setattr(runner, "run_batch", lambda batch, **kw: calls.append((batch, kw)) or Summary())
+    _run(warehouse, 8, capsys)  # --no-report
+    assert calls == []
+    args = [
+        "followup",
+        "--municipality",
+        str(MUNI),
+        "--year",
+        "2025",
+        "--month",
+        "8",
+        "--warehouse",
+        str(warehouse),
+    ]
+    assert main([*args, "--output", str(tmp_path / "out")]) == 0
+    ((batch, kw),) = calls
+    assert batch.notebooks == ["followup"] and batch.municipality_codes() == [MUNI]
+    assert batch.parameters == {"year": 2025, "month": 8, "first_year": 2018}
+    assert kw["output"] == str(tmp_path / "out") and kw["warehouse"] == warehouse
+
+
+def test_the_fingerprint_before_forecasting_is_the_one_recorded(warehouse, capsys):
+    # `analysis followup` compares it first, so that a re-run on unchanged data needs no forecast
+    from analysis import rounds
+    from analysis.data import connect
+
+    _run(warehouse, 8, capsys)
+    con = connect(warehouse)
+    try:
+        fingerprint, _ = rounds.current_fingerprint(con, MUNI, 2025, 8)
+    finally:
+        con.close()
+    assert _journal(warehouse)["data_fingerprint"].unique().tolist() == [fingerprint]
