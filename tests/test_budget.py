@@ -366,7 +366,7 @@ def test_the_area_table_and_the_bridge_steps_of_the_report():
 
 
 def test_the_budget_reports_tables_show_the_hand_computed_figures():
-    from analysis.rounds import budget_tables
+    from analysis.reporting.rounds import budget_tables
 
     t = budget_tables(_model(), {"5.38.50": "Botilbud", "5.38.52": "Midlertidige botilbud"}, {})
     assert ">25,3 mio. kr.<" in t["areas"] and ">+4,8 mio. kr.<" in t["areas"]  # 25.33 - 20.5

@@ -47,10 +47,10 @@ def _run(tmp: Path, notebook: str, parameters: dict, warehouse: str):
 
 
 def test_the_budget_report_shows_the_models_total_and_the_decisions(tmp_path, sample_path):
-    from analysis import rounds
     from analysis.data import connect
     from analysis.paths import project_root
     from analysis.reporting import formatting as fmt
+    from analysis.reporting import rounds
 
     decisions = "parameters/budget/decisions-example.yaml"
     injected, page = _run(tmp_path, "budget", {"year": 2026, "decisions_file": decisions}, sample_path)

@@ -300,7 +300,7 @@ def test_a_month_that_is_not_booked_yet_is_refused(warehouse, capsys):
 
 
 def test_the_followup_reports_tables_suppress_small_groups_and_show_the_moves():
-    from analysis.rounds import FollowupReport, followup_tables
+    from analysis.reporting.rounds import FollowupReport, followup_tables
 
     rows = pd.DataFrame(
         {
@@ -356,8 +356,11 @@ def test_the_followup_reports_tables_suppress_small_groups_and_show_the_moves():
         ">Prognose august<" in t["moved"] and ">+1,0<" in t["moved"] and ">Bogført i september<" in t["moved"]
     )
     assert ">August<" in t["history"] and ">September<" in t["history"]
-    # 2 started on 5.38.50: suppressed, and so is the next smallest of the column (6), not the total (8)
-    assert t["starts"].count("&lt;5") == 2 and ">8<" in t["starts"] and ">0<" in t["starts"]
+    # 2 started on 5.38.50: a small group ('<5'); the next smallest of the column (6) is hidden only so that the 2
+    # cannot be worked out from the total (8): 'x', with the footnote that says so
+    assert t["starts"].count(">&lt;5<") == 1 and t["starts"].count(">x<") == 1
+    assert ">8<" in t["starts"] and ">0<" in t["starts"] and ">6<" not in t["starts"]
+    assert "skjult, så mindre grupper ikke kan regnes ud" in t["starts"]
 
 
 def test_analysis_followup_renders_the_report_unless_told_not_to(warehouse, tmp_path, capsys, monkeypatch):
@@ -391,8 +394,8 @@ def test_analysis_followup_renders_the_report_unless_told_not_to(warehouse, tmp_
 
 def test_the_fingerprint_before_forecasting_is_the_one_recorded(warehouse, capsys):
     # `analysis followup` compares it first, so that a re-run on unchanged data needs no forecast
-    from analysis import rounds
     from analysis.data import connect
+    from analysis.reporting import rounds
 
     _run(warehouse, 8, capsys)
     con = connect(warehouse)

@@ -379,9 +379,9 @@ def _writable(args: argparse.Namespace):
 
 
 def _cmd_budget(args: argparse.Namespace) -> int:
-    from analysis import rounds
     from analysis.data import journal
     from analysis.reporting import formatting as fmt
+    from analysis.reporting import rounds
 
     decisions = rounds.read_decisions(args.decisions)
     path, con = _writable(args)
@@ -412,9 +412,9 @@ def _cmd_budget(args: argparse.Namespace) -> int:
 
 
 def _cmd_followup(args: argparse.Namespace) -> int:
-    from analysis import rounds
     from analysis.data import journal
     from analysis.reporting import formatting as fmt
+    from analysis.reporting import rounds
 
     path, con = _writable(args)
     try:

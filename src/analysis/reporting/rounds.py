@@ -492,6 +492,13 @@ def followup_tables(rep: FollowupReport, names: dict[str, str], month: int) -> d
     if not s.empty:
         total = "I alt (summen af områderne)"
         s.loc[total] = s.sum()
-        shown = privacy.suppress(s, privacy.suppression_mask(s, total_row=total))
-        out["starts"] = f.table_html(shown.rename_axis("Område"), index=True, numeric_align_right=True)
+        from analysis.reporting.suppression import suppressed_table_html
+
+        # every column counts persons: a small group reads '<5', a cell hidden only to protect it 'x' (footnoted)
+        out["starts"] = suppressed_table_html(
+            s.rename_axis("Område"),
+            privacy.suppression_marks(s, total_row=total).rename_axis("Område"),
+            count_columns=list(s.columns),
+            index=True,
+        )
     return out
