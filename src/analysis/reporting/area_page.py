@@ -23,6 +23,7 @@ from analysis.reporting import formatting as fmt
 
 __all__ = [
     "AreaPage",
+    "annex_break",
     "page",
     "composition_table",
     "development_table",
@@ -161,6 +162,11 @@ def _mio(x: float) -> str:
     return fmt.fmt_dkk(x, unit="mio")
 
 
+def _amount(x: float) -> str:
+    """Mio. kr., or t.kr. below 0,1 mio. kr. (so that a small amount does not read '0,0 mio. kr.')."""
+    return fmt.fmt_dkk(x, unit="t") if abs(x) < 100_000 else _mio(x)
+
+
 def _signed(x: float) -> str:
     text = fmt.fmt_dkk(x)
     return text if text.startswith(("-", "0,0")) else "+" + text
@@ -219,7 +225,8 @@ def headline(
         ),
         (
             "Områder over sammenligningskommunerne",
-            f"{len(above)} af {len(effects)} bruger {fmt.fmt_pct(benchmark.MATERIALITY, 0)} eller mere pr. 18-64-årig.",
+            f"{len(above)} af {len(effects)} områder bruger mindst {fmt.fmt_pct(benchmark.MATERIALITY, 0)} mere pr. "
+            "18-64-årig end sammenligningskommunerne.",
         ),
         (
             "Botilbud samlet (mængde)",
@@ -278,7 +285,7 @@ def recommendations_text(p: AreaPage, recommendations: pd.DataFrame) -> str:
         if rows.empty:
             continue
         listed = "; ".join(
-            f"{p.area(r.function_code)} ({r.size}, {_mio(r.potential_dkk)})" for r in rows.itertuples()
+            f"{p.area(r.function_code)} ({r.size}, {_amount(r.potential_dkk)})" for r in rows.itertuples()
         )
         parts.append(f"- **{CATEGORIES_DA[category]}** ({WHAT_IT_TAKES[category]}): {listed}.")
     return "\n".join(parts) + "\n\n" + rule
@@ -404,7 +411,8 @@ def substitution_text(p: AreaPage, substitution: pd.DataFrame) -> str:
         sign = "over" if net["quantity_effect_dkk"] > 0 else "under"
         return (
             f"Alle botilbuddene ligger på samme side af sammenligningskommunerne i mængde ({sign}); der er ikke tegn "
-            f"på, at ét tilbud erstatter et andet. Netto: {_signed(net['quantity_effect_dkk'])}."
+            f"på, at ét tilbud erstatter et andet. Netto er mængdeeffekten {_signed(net['quantity_effect_dkk'])}"
+            " i alt."
         )
     return (
         f"{p.name} har flere borgere end sammenligningskommunerne på {listing(up)} og færre på {listing(down)}. "
@@ -522,20 +530,22 @@ def expensive_text(
             f"{_mio(threshold_dkk)}; tallene vises ikke af hensyn til borgernes anonymitet."
         )
     elif int(e["persons"]) == 0:
-        lead = f"Ingen borger havde i {p.year} en udgift over {_mio(threshold_dkk)}."
+        lead = f"Ingen borger havde i {p.year} en udgift over {_mio(threshold_dkk)}"
     else:
         lead = (
             f"{fmt.fmt_number(e['persons'])} af {fmt.fmt_number(a['persons'])} borgere med sager på "
             f"{p.main_function} havde i {p.year} en udgift over {_mio(threshold_dkk)}: tilsammen "
             f"{_mio(e['cost_dkk'])}, "
-            f"{fmt.fmt_pct(e['share_of_cost'])} af udgiften til alle borgernes sager. Efter refusion efter § 176 "
-            f"koster de {_mio(e['net_cost_dkk'])}."
+            f"{fmt.fmt_pct(e['share_of_cost'])} af udgiften til alle borgernes sager. Med refusionen efter § 176 "
+            "fratrukket "
+            f"koster de {_mio(e['net_cost_dkk'])}"
         )
     return (
-        f"{lead} For alle borgere udgør refusionen {_mio(a['refund_dkk'])}, så udgiften falder fra "
+        f"{lead.rstrip('.')}. For alle borgere udgør refusionen {_mio(a['refund_dkk'])}, så udgiften falder fra "
         f"{_mio(a['cost_dkk'])} før til {_mio(a['net_cost_dkk'])} efter refusion.{unknown}\n\n"
-        f"Udgiften pr. borger er summen af borgerens sager i året (månedlig udgift × måneder i året). Refusionen "
-        f"følger {refund_name}: {refund_source} ({level_year}-niveau). Ordningen gælder borgere under 67 år; "
+        "Udgiften pr. borger er summen af borgerens sager i året (månedlig udgift × måneder i året). Refusionen er "
+        f"beregnet som {refund_name[:1].lower() + refund_name[1:]} med beløbsgrænser i {level_year}-niveau (kilde: "
+        f"{refund_source}). Ordningen gælder borgere under 67 år; "
         "sagerne rummer ikke alder, så alle regnes med, og refusionen er en øvre grænse, hvis ældre borgere er blandt "
         "dem. Beløbene er i løbende priser."
     )
@@ -544,15 +554,19 @@ def expensive_text(
 # Method -------------------------------------------------------------------------------------------------------
 
 
+def annex_break() -> str:
+    """HTML that starts a new PDF page: shown before :func:`method_text`, so that the bundle can make it an annex."""
+    return '<div class="annex-break" style="break-before: page"></div>'
+
+
 def method_text(p: AreaPage) -> str:
-    """The section "Metode og data" (Markdown); in the PDF it starts on a new page, so that it can be an annex."""
+    """The section "Metode og data" (Markdown); show :func:`annex_break` before it."""
     prices = (
         f"beløb fra tidligere år er omregnet til faste {p.year}-priser med {p.price_index}"
         if p.price_index
         else "løbende priser"
     )
     return (
-        '<div style="break-before: page"></div>\n\n'
         "## Metode og data\n\n"
         f"- **Område:** alle funktioner under hovedfunktion {p.main_function} {p.main_function_name} i den kommunale "
         "kontoplan, hver for sig og i alt. Udgift og helårspersoner efter område, paragraf og leverandør.\n"
