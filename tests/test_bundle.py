@@ -116,13 +116,13 @@ def test_the_bound_pdf_has_cover_contents_summary_first_and_the_method_as_annex(
 
 def test_the_workbook_has_one_sheet_per_table_with_numbers_as_numbers(result):
     wb = load_workbook(result.workbook)
-    assert wb.sheetnames == result.sheets == ["Indhold", "1 area", "2 area", "3 5.38.50"]
-    sheet = wb["1 area"]
+    assert wb.sheetnames == result.sheets == ["Indhold", "1 Samlet", "2 Samlet", "3 5.38.50"]
+    sheet = wb["1 Samlet"]
     assert sheet["A1"].value == "Udgiften fordelt på område, 2025"
     assert [c.value for c in sheet[2]] == ["Område", "Udgift"]
     assert sheet["B3"].value == pytest.approx(12.3) and sheet["B3"].number_format == '#,##0.0" mio. kr."'
     assert sheet["B4"].value == pytest.approx(1234.5)
-    small = wb["2 area"]
+    small = wb["2 Samlet"]
     assert small["A3"].value == 2025 and small["A3"].number_format == "0"
     assert small["B3"].value == "<5"  # suppressed stays suppressed, as text
     assert small["C3"].value == pytest.approx(-0.04) and small["C3"].number_format == "0.0%"

@@ -20,6 +20,8 @@ examples:
   analysis tables                 what the warehouse holds, table by table
   analysis run parameters/batches/default.yaml
                                   execute and render a batch of reports under reports/
+  analysis bundle reports/bdo-botilbud/latest --municipality 706
+                                  one PDF and one Excel workbook of a municipality's reports of a run
   analysis schema > docs/schema.md
   analysis load statbank regk31.csv --table REGK31 --warehouse data/own.duckdb
   analysis load ledger posteringer.csv --mapping parameters/mappings/ledger.yaml --municipality 706

@@ -257,7 +257,7 @@ def recommendations_table(p: AreaPage, recommendations: pd.DataFrame) -> str:
         shown,
         caption=f"Anbefalinger efter type og størrelse, {p.year} (sml. = sammenligningskommunerne)",
         formats={
-            "Potentiale": _mio,
+            "Potentiale": _amount,
             "Andel af udgiften": fmt.fmt_pct,
             "Pris mod sml.": _pct_signed,
             "Mængde mod sml.": _pct_signed,
@@ -515,8 +515,13 @@ def expensive_text(
     level_year: int,
     cases_without_cost: int,
     min_group: int = privacy.MIN_GROUP_FLOOR,
+    area_spending_dkk: float | None = None,
 ) -> str:
-    """What the expensive cases and the refund amount to, with the source of the thresholds (Markdown)."""
+    """What the expensive cases and the refund amount to, with the source of the thresholds (Markdown).
+
+    ``area_spending_dkk`` (DKK), the municipality's spending on the main function in the year from the accounts'
+    activity table, adds the expensive cases' share of it (the cases are another source: their sum differs).
+    """
     e, a = summary.loc["expensive"], summary.loc["all"]
     unknown = (
         f" {fmt.fmt_number(cases_without_cost)} sager i året har ingen registreret månedlig udgift og indgår ikke; "
@@ -536,7 +541,14 @@ def expensive_text(
             f"{fmt.fmt_number(e['persons'])} af {fmt.fmt_number(a['persons'])} borgere med sager på "
             f"{p.main_function} havde i {p.year} en udgift over {_mio(threshold_dkk)}: tilsammen "
             f"{_mio(e['cost_dkk'])}, "
-            f"{fmt.fmt_pct(e['share_of_cost'])} af udgiften til alle borgernes sager. Med refusionen efter § 176 "
+            f"{fmt.fmt_pct(e['share_of_cost'])} af udgiften til alle borgernes sager"
+            + (
+                f" og {fmt.fmt_pct(e['cost_dkk'] / area_spending_dkk)} af kommunens udgift på {p.main_function} "
+                f"({_mio(area_spending_dkk)})"
+                if area_spending_dkk
+                else ""
+            )
+            + ". Med refusionen efter § 176 "
             "fratrukket "
             f"koster de {_mio(e['net_cost_dkk'])}"
         )

@@ -29,7 +29,8 @@ A cell whose text is a number as the formatting helpers write it ('1.234,5', '12
 written as that number with an Excel number format that shows it the same way ('#,##0.0" mio. kr."', '0.0%'); Excel
 stores formats in its own notation and shows them with the reader's separators, so Danish Excel shows '1.234,5'.
 Anything else ('<5', '..', names) stays text; '–' (no value) becomes an empty cell. A first sheet, "Indhold", lists
-the sheets with their report and caption.
+the sheets with their report and caption; a sheet is named by its number and its report ("3 Samlet" for the area
+report, "12 5.38.50" for an area).
 """
 
 from __future__ import annotations
@@ -417,7 +418,7 @@ def parse_number(text: str) -> tuple[float, str] | None:
 
 
 def _sheet_name(index: int, report: ReportFile, used: set[str]) -> str:
-    base = f"{index} {report.function_code or report.notebook}"[:31]
+    base = f"{index} {report.function_code or 'Samlet'}"[:31]
     name, n = base, 2
     while name in used:
         name = f"{base[:28]} {n}"
