@@ -516,11 +516,13 @@ def expensive_text(
     cases_without_cost: int,
     min_group: int = privacy.MIN_GROUP_FLOOR,
     area_spending_dkk: float | None = None,
+    tiers: Sequence[tuple[float, float]] = (),
 ) -> str:
     """What the expensive cases and the refund amount to, with the source of the thresholds (Markdown).
 
     ``area_spending_dkk`` (DKK), the municipality's spending on the main function in the year from the accounts'
     activity table, adds the expensive cases' share of it (the cases are another source: their sum differs).
+    ``tiers`` ((threshold DKK, rate) as :func:`analysis.expensive_cases.refund` takes them) are spelt out.
     """
     e, a = summary.loc["expensive"], summary.loc["all"]
     unknown = (
@@ -556,8 +558,21 @@ def expensive_text(
         f"{lead.rstrip('.')}. For alle borgere udgør refusionen {_mio(a['refund_dkk'])}, så udgiften falder fra "
         f"{_mio(a['cost_dkk'])} før til {_mio(a['net_cost_dkk'])} efter refusion.{unknown}\n\n"
         "Udgiften pr. borger er summen af borgerens sager i året (månedlig udgift × måneder i året). Refusionen er "
-        f"beregnet som {refund_name[:1].lower() + refund_name[1:]} med beløbsgrænser i {level_year}-niveau (kilde: "
-        f"{refund_source}). Ordningen gælder borgere under 67 år; "
+        f"beregnet som {refund_name[:1].lower() + refund_name[1:]}"
+        + (
+            ": "
+            + benchmark_and_join(
+                [
+                    f"{fmt.fmt_pct(rate, 0)} af den del{' af udgiften' if i == 0 else ''}, der overstiger "
+                    f"{fmt.fmt_number(t)} kr."
+                    for i, (t, rate) in enumerate(tiers)
+                ]
+            )
+            + " om året"
+            if tiers
+            else ""
+        )
+        + f" ({level_year}-niveau; kilde: {refund_source}). Ordningen gælder borgere under 67 år; "
         "sagerne rummer ikke alder, så alle regnes med, og refusionen er en øvre grænse, hvis ældre borgere er blandt "
         "dem. Beløbene er i løbende priser."
     )

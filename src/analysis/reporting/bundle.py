@@ -545,5 +545,5 @@ def bundle(run_dir: str | Path, municipality_code: int, names: dict[int, str] | 
     pages, contents = bind_pdf(
         reports, {"title": title, "lines": [x for x in lines if x], "sample": sample}, pdf_path
     )
-    sheets = write_workbook(reports, xlsx_path, f"{title}: {name}")
+    sheets = write_workbook(reports, xlsx_path, title if name in title else f"{title}: {name}")
     return BundleResult(pdf_path, xlsx_path, pages, sheets, contents, left_out)
