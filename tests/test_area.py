@@ -162,3 +162,18 @@ def test_spending_per_resident_and_composition():
         area.composition(act, 1, 2025, "sector")
     with pytest.raises(ValueError, match="no activity"):
         area.area_effects(act, _municipalities(), 1, [2], 2024)
+
+
+@pytest.mark.parametrize("module", ["area", "expensive_cases"])
+def test_the_analysis_imports_neither_data_nor_reporting_and_reads_no_file(module):
+    import ast
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "src" / "analysis" / f"{module}.py"
+    tree = ast.parse(path.read_text("utf-8"))
+    imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert not [m for m in imported if m.startswith(("analysis.data", "analysis.reporting"))]
+    calls = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    attributes = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    assert "open" not in calls and not attributes & {"read_csv", "read_excel", "read_text", "safe_load"}
