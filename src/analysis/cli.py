@@ -20,6 +20,8 @@ examples:
   analysis tables                 what the warehouse holds, table by table
   analysis run parameters/batches/default.yaml
                                   execute and render a batch of reports under reports/
+  analysis bundle reports/bdo-botilbud/latest --municipality 706
+                                  one PDF and one Excel workbook of a municipality's reports of a run
   analysis schema > docs/schema.md
   analysis fetch statbank --years 2018-2025 --warehouse data/own.duckdb
                                   download Statistics Denmark's tables for all municipalities and load them
@@ -109,6 +111,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"  FAILED {r.notebook} {r.municipality_code} {r.function_code}: {r.error}")
     print(f"Index: {summary.folder / 'index.html'}")
     return 1 if summary.failed else 0
+
+
+def _cmd_bundle(args: argparse.Namespace) -> int:
+    from analysis.data.reference import official_names
+    from analysis.reporting.bundle import bundle
+
+    result = bundle(args.run_folder, args.municipality, official_names())
+    print(f"PDF: {result.pdf} ({result.pages} pages)")
+    print(f"Excel: {result.workbook} ({len(result.sheets) - 1} tables)")
+    for left in result.left_out:
+        print(f"  left out: {left}")
+    return 0
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
@@ -510,6 +524,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--no-progress", action="store_true", help="no progress bar (for logs)")
     r.set_defaults(func=_cmd_run)
+
+    b = sub.add_parser(
+        "bundle",
+        help="bind one municipality's reports of a run into one PDF and an Excel workbook of their tables",
+        description="Bind the area report and the per-area reports of one municipality in RUN_FOLDER into one PDF "
+        "(cover, contents with page numbers, summary first, method as annex) and write every table of those reports "
+        "to an Excel workbook, one sheet per table; both are written into RUN_FOLDER.",
+    )
+    b.add_argument("run_folder", help="the folder of one run, e.g. reports/bdo-botilbud/latest")
+    b.add_argument("--municipality", type=int, required=True, help="municipality code, e.g. 706")
+    b.set_defaults(func=_cmd_bundle)
 
     c = sub.add_parser("schema", help="print the warehouse schema as Markdown")
     c.set_defaults(func=_cmd_schema)
