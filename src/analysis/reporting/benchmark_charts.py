@@ -415,8 +415,9 @@ def _yearly_per_resident(p: BenchmarkPage) -> Figure:
         marker="o",
         label="Sammenligningskommuner",
     )
-    ax.set_title("Udgift pr. 18-64-årig (kr.)", fontsize=9.5)
+    ax.set_title(f"Udgift pr. 18-64-årig (kr.{_prices_note(p)})", fontsize=9.5)
     ax.set_xticks(yearly.index)
+    ax.set_ylim(bottom=0)
     fmt.number_axis(ax)
     ax.legend(loc="best", fontsize=8)
     fig.tight_layout()

@@ -232,7 +232,9 @@ def _peer_choice_short(p: BenchmarkPage) -> str:
     rep = p.report
     features = and_join([FEATURES_TEXT.get(f, f) for f in rep.features])
     return {
-        "knn": f"de {p.n_peers} kommuner, der i {rep.year} lignede {p.name} mest på {features}",
+        "knn": f"de {p.n_peers} kommuner, der i {rep.year} lignede {p.name} mest på {features}"
+        if p.n_peers > 1
+        else f"den kommune, der i {rep.year} lignede {p.name} mest på {features}",
         "list": f"{p.n_peers} kommuner, valgt på forhånd og givet som en liste",
         "region": f"de {p.n_peers} øvrige kommuner i {p.region}",
         "group": f"de {p.n_peers} øvrige kommuner i kommunegruppen {p.municipality_group.lower()}",
@@ -645,7 +647,8 @@ def method_text(p: BenchmarkPage, function_code: str) -> str:
     missing = and_join([p.names.get(int(c), str(c)) for c in rep.peers_without_data])
     peer_choice = {
         "knn": (
-            f"de {p.n_peers} nærmeste kommuner på {features} i {year}. Hvert kendetegn er gjort sammenligneligt som "
+            (f"de {p.n_peers} nærmeste kommuner" if p.n_peers > 1 else "den nærmeste kommune")
+            + f" på {features} i {year}. Hvert kendetegn er gjort sammenligneligt som "
             "afvigelse fra landsgennemsnittet i standardafvigelser (indbyggertal og befolkningstæthed efter "
             f"logaritme); afstanden er kvadratroden af den vægtede sum af de kvadrerede forskelle (vægte: {weights}). "
             "Ved lige afstand går den laveste kommunekode forrest."
@@ -665,8 +668,13 @@ def method_text(p: BenchmarkPage, function_code: str) -> str:
     return (
         "## Metode og data\n\n"
         f"- **Område:** funktion {function_code} {p.area_name} ({p.area_paragraphs}) i den kommunale kontoplan. "
-        "Helårspersoner og udgift efter paragraf og leverandør (interne og eksterne tilbud).\n"
-        f"- **Periode:** {data_text(p)}; {prices}. Niveauer, "
+        + (
+            "Helårspersoner og udgift efter paragraf og leverandør (interne og eksterne tilbud).\n"
+            if p.providers_known
+            else "Helårspersoner efter paragraf (Danmarks Statistiks HAND01, fuldtidsydelser omregnet til "
+            "helårspersoner som gennemsnittet af årets kvartaler) og udgift fra regnskabet (REGK31).\n"
+        )
+        + f"- **Periode:** {data_text(p)}; {prices}. Niveauer, "
         f"sammenligningskommuner og potentialer gælder {year}.\n"
         f"- **Strukturelle kendetegn:** {sources_text(p)}\n"
         f"- **Sammenligningskommuner:** {peer_choice} De samme kommuner bruges alle år"
@@ -699,11 +707,15 @@ def method_text(p: BenchmarkPage, function_code: str) -> str:
         "ad gangen; den billigste halvdel rundes op, og kun kommuner med helårspersoner kan være billigst. "
         "Potentialer ved forskellige mål og målestokke overlapper og må ikke lægges sammen. Hvert potentiale "
         "vurderes på målestokkens afstand til kommunen og på, hvor stor en del af udgiften det svarer til.\n"
-        "- **Eksterne priser:** kommunens eksterne udgift delt med dens eksterne helårspersoner pr. paragraf; "
-        "fordelingen er over alle kommuner med eksterne helårspersoner (hver kommune tæller én gang). "
-        f"Markering: mere end {fmt.fmt_pct(benchmark.HIGH_PRICE_THRESHOLD, 0)} over landets median, eller over "
-        "den statistiske grænse tredje kvartil + 1,5 × (tredje − første kvartil).\n"
-        "- **Forbehold:** en høj pris er ikke i sig selv udtryk for lav produktivitet, og en høj mængde ikke "
+        + (
+            "- **Eksterne priser:** kommunens eksterne udgift delt med dens eksterne helårspersoner pr. paragraf; "
+            "fordelingen er over alle kommuner med eksterne helårspersoner (hver kommune tæller én gang). "
+            f"Markering: mere end {fmt.fmt_pct(benchmark.HIGH_PRICE_THRESHOLD, 0)} over landets median, eller over "
+            "den statistiske grænse tredje kvartil + 1,5 × (tredje − første kvartil).\n"
+            if p.providers_known
+            else ""
+        )
+        + "- **Forbehold:** en høj pris er ikke i sig selv udtryk for lav produktivitet, og en høj mængde ikke "
         "for et for højt serviceniveau: borgernes behov er forskellige, og tallene viser ikke kvaliteten af "
         "tilbuddene. Potentialerne er regneeksempler, ikke budgetmål."
     )
@@ -747,9 +759,10 @@ def sources_text(p: BenchmarkPage) -> str:
         for feature, part in p.sources.groupby("feature", sort=False):
             known[feature] = and_join(sorted(str(x) for x in part["source"].unique()))
     parts = [
-        f"{FEATURES_TEXT.get(f, f)} ({known.get(f, 'kilde ikke registreret')})" for f in p.report.features
+        f"{FEATURES_TEXT.get(f, f)} fra {known.get(f, 'en ikke registreret kilde')}"
+        for f in p.report.features
     ]
-    text = f"Sammenligningskommunerne er fundet på {and_join(parts)}."
+    text = f"Sammenligningskommunerne er fundet på {'; '.join(parts)}."
     if any("illustrative" in known.get(f, "") for f in p.report.features):
         text += (
             " Et illustrativt indeks er ikke et officielt mål; indlæs ministeriets socioøkonomiske indeks for at "
@@ -773,6 +786,19 @@ def providers_unknown_text(p: BenchmarkPage) -> str:
 
 
 INTROS = {
+    "key_figures": (
+        "Sammenligningskommunernes gennemsnit vises både vægtet (samlet udgift delt med samlet antal helårspersoner "
+        "osv., så store kommuner vejer mest) og uvægtet (hver kommune tæller én gang); median, laveste og højeste er "
+        "af sammenligningskommunernes egne tal."
+    ),
+    "potentials": (
+        "Hvor meget lavere ville udgiften være, hvis kommunen nåede en målestok: sammenligningskommunernes "
+        "gennemsnit, den billigste halvdel af dem eller den billigste enkeltkommune, hver for sig på pris, mængde og "
+        "udgift pr. 18-64-årig? Tallene er alternativer og må ikke lægges sammen: potentialerne ved pris og mængde "
+        "overlapper med potentialet ved udgiften, og målestokkene overlapper hinanden. Ligger kommunen allerede "
+        "under en målestok, er potentialet 0. Hvert potentiale vurderes: en målestok, der ikke ligner kommunen, "
+        "eller et potentiale, der svarer til en meget stor del af udgiften, er ikke et realistisk mål."
+    ),
     "price_quantity": (
         "Hver prik er en kommune. Kommuner til højre har flere borgere i tilbud pr. indbygger, kommuner højt oppe en "
         "højere pris pr. helårsperson. De stiplede linjer er sammenligningskommunernes gennemsnit; kommuner under "
@@ -804,11 +830,23 @@ def intro(p: BenchmarkPage, section: str) -> str:
 
     Parameters
     ----------
-    section : {'price_quantity', 'gap', 'yearly', 'external'}
+    section : {'key_figures', 'price_quantity', 'gap', 'yearly', 'potentials', 'external'}
         The section.
     """
-    if p.spending_only and section in ("price_quantity", "gap"):
-        return NO_PERSONS if section == "price_quantity" else ""
+    if p.spending_only and section == "key_figures":
+        return (
+            "Sammenligningskommunernes gennemsnit vises både vægtet (samlet udgift delt med samlet antal 18-64-årige, "
+            "så store kommuner vejer mest) og uvægtet (hver kommune tæller én gang)."
+        )
+    if p.spending_only and section == "potentials":
+        return ""
+    if p.spending_only and section == "price_quantity":
+        return NO_PERSONS
+    if p.spending_only and section == "gap":
+        return (
+            "Uden helårspersoner kan forskellen ikke deles i pris og mængde: hele forskellen er forskellen i udgift "
+            "pr. 18-64-årig gange kommunens 18-64-årige (se overblikket øverst)."
+        )
     if p.spending_only and section == "yearly":
         return (
             "Kommunens udgift pr. 18-64-årig sammen med sammenligningskommunernes vægtede gennemsnit hvert år "
@@ -887,8 +925,8 @@ def _spending_potential_text(p: BenchmarkPage) -> str:
     return (
         "Uden helårspersoner er der kun én målestok: udgiften pr. 18-64-årig hos sammenligningskommunerne. "
         f"Med deres vægtede gennemsnit ({_kr(r['peer_per_resident_dkk'])}) ville {p.name} have brugt "
-        f"{_mio(r['expected_spending_dkk'])}; potentialet er {_mio(r['potential_dkk'])}. "
-        "Potentialer ved pris og mængde kræver helårspersoner (HAND01 eller sagsdata)."
+        f"{_mio(r['expected_spending_dkk'])}, og potentialet ved den målestok er {_mio(r['potential_dkk'])} om "
+        "året. Potentialer ved pris og mængde kræver helårspersoner (HAND01 eller sagsdata)."
     )
 
 
@@ -925,11 +963,12 @@ def _spending_peer_table(p: BenchmarkPage) -> str:
 def _spending_method_text(p: BenchmarkPage, function_code: str) -> str:
     rep, r = p.report, p.report.latest
     features = and_join([FEATURES_TEXT.get(f, f) for f in rep.features])
-    fewer = (
-        f" Der var kun {p.n_peers} andre kommuner med strukturelle tal i datagrundlaget, så alle er med."
-        if rep.method == "knn" and p.n_peers < rep.k_requested
-        else ""
-    )
+    fewer = ""
+    if rep.method == "knn" and p.n_peers < rep.k_requested:
+        others = "én anden kommune" if p.n_peers == 1 else f"{p.n_peers} andre kommuner"
+        fewer = (
+            f" Datagrundlaget har kun {others} med strukturelle tal, så {rep.k_requested} kunne ikke vælges."
+        )
     missing = and_join([p.names.get(int(c), str(c)) for c in rep.peers_without_data])
     return (
         "## Metode og data\n\n"
@@ -953,7 +992,8 @@ def _spending_method_text(p: BenchmarkPage, function_code: str) -> str:
         f"{fmt.fmt_number(r['own_population_18_64'])} 18-64-årige, {_kr(r['own_per_resident_dkk'])} pr. 18-64-årig. "
         f"Sammenligningskommunerne brugte {_kr(r['peer_spending_dkk'])} på "
         f"{fmt.fmt_number(r['peer_population_18_64'])} 18-64-årige, {_kr(r['peer_per_resident_dkk'])} pr. "
-        f"18-64-årig; forskellen er {_kr(r['gap_dkk'])}.\n"
+        f"18-64-årig. Forskellen er ({_kr(r['own_per_resident_dkk'])} − {_kr(r['peer_per_resident_dkk'])}) × "
+        f"{fmt.fmt_number(r['own_population_18_64'])} = {_kr(r['gap_dkk'])} (afrundet).\n"
         f"- **Pris og mængde:** {NO_PERSONS}\n"
         "- **Forbehold:** en høj udgift er ikke i sig selv udtryk for et for højt serviceniveau: borgernes behov er "
         "forskellige. Potentialet er et regneeksempel, ikke et budgetmål."

@@ -305,7 +305,7 @@ def levels_chart(p: OverviewPage) -> Figure:
 
 
 def _per_resident_chart(p: OverviewPage) -> Figure:
-    t = p.yearly
+    t = p.yearly.dropna(subset=["spending_per_resident_dkk"])
     fig, ax = plt.subplots(figsize=(fmt.FIGSIZE[0], 3.2))
     ax.plot(t.index, t["spending_per_resident_dkk"], color=fmt.OWN_COLOUR, marker="o", label=p.short_name)
     ax.plot(
@@ -317,6 +317,7 @@ def _per_resident_chart(p: OverviewPage) -> Figure:
     )
     ax.set_title(f"Udgift pr. 18-64-årig (kr., {p.prices})", fontsize=10, loc="left")
     ax.set_xticks(t.index)
+    ax.set_ylim(bottom=0)
     fmt.number_axis(ax)
     ax.legend(loc="best", frameon=False, fontsize=8)
     fig.tight_layout()

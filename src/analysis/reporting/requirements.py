@@ -14,8 +14,8 @@ the command that loads it, e.g. ``'befolkningstal (FOLK1A) mangler for kommune 7
 analysis load statbank FIL --table FOLK1A'``. The batch runner is meant to call it for every job before it starts
 any kernel and to refuse the batch with the problems; :func:`table_summary` once per batch keeps that cheap.
 
-What a notebook can do without (budgets, activity for the overview) is not declared: the reports degrade and say
-what is missing.
+What a notebook can do without is not declared: the reports degrade and say what is missing (budgets, activity;
+the overview also the population).
 """
 
 from __future__ import annotations
@@ -200,7 +200,7 @@ def check_requirements(
     --------
     >>> con = duckdb.connect()
     >>> check_requirements(con, "overview", 706, "5.38.50")[0]  # doctest: +ELLIPSIS
-    'regnskab (REGK31) eller aktivitet (HAND01) mangler for kommune 706 og funktion 5.38.50: analysis fetch ...'
+    'regnskab (REGK31) mangler for kommune 706 og funktion 5.38.50: analysis fetch statbank eller ...'
     """
     requirements = requirements_of(notebook)
     if isinstance(con_or_table_summary, Mapping):
