@@ -71,7 +71,11 @@ def test_from_statbank_to_a_benchmark_report(tmp_path, monkeypatch, capsys):
     # HAND01 2024 for Syddjurs: 409 / 3 = 136.33 full-year persons; REGK31 98,765,000 kr. -> 724,438 kr. each.
     # The only peer with a population is København: 1,234,567,000 kr. / 1,018 = 1,212,738 kr.
     assert "prisen er 724 t.kr. pr. helårsperson mod 1.213 t.kr." in bench
-    assert "Data: Regnskabsåret 2024." in bench  # 2023 has no FOLK1A
+    assert (
+        "Data: Regnskabsåret 2024 (2023 har regnskab, men intet befolkningstal eller ingen helårspersoner for "
+        "kommunen, og er udeladt)." in bench
+    )  # FOLK1A has no 2023 in the recording
+    assert "Det socioøkonomiske indeks kommer fra pakkens illustrative referenceliste" in bench
     assert "HAND01, som ikke skelner mellem kommunens egne tilbud" in bench
     assert "indbyggertal fra Danmarks Statistik, FOLK1A (befolkningen 1. januar)" in bench
     assert "socioøkonomisk indeks fra værktøjets illustrative referenceliste" in bench

@@ -203,6 +203,12 @@ def test_spending_only_page_compares_per_resident_and_says_what_the_split_needs(
     assert "indbyggertal fra Danmarks Statistik, FOLK1A (befolkningen 1. januar)" in method
     assert "socioøkonomisk indeks fra værktøjets illustrative referenceliste" in method
     assert "Et illustrativt indeks er ikke et officielt mål" in method
+    assert "indekset kommer fra pakkens illustrative referenceliste" not in box
+    assert (
+        "Det socioøkonomiske indeks kommer fra pakkens illustrative referenceliste" not in box
+    )  # not compared on
+    knn = text.page(spending(method="knn", peer_codes=(), k=2), MUNIS, AREA, NAMES, FLAT, sources=SOURCES)
+    assert "Det socioøkonomiske indeks kommer fra pakkens illustrative referenceliste" in text.headline(knn)
 
 
 # HAND01: persons without a provider split ----------------------------------------------------------------------
@@ -290,6 +296,33 @@ def test_an_open_year_is_not_called_final():
     assert "Året er ikke afsluttet (bogført til og med september 2024)" in box
     assert "Regnskabsårene 2023-2024 (2024 til og med september); tallene for 2024 er foreløbige" in box
     page = text.page(spending(), MUNIS, AREA, NAMES, FLAT, stored)
-    assert "tallene for 2024 er foreløbige: året er bogført til og med september 2024" in text.headline(page)
+    box = text.headline(page)
+    assert "tallene for 2024 er foreløbige: året er bogført til og med september 2024" in box
+    # 2023 has accounts but no population for 101: left out, and said so
+    assert "<b>Data:</b> Regnskabsåret 2024 (2023 har regnskab, men intet befolkningstal" in box
     closed = period.data_period(None, ACCOUNTS, 101)
     assert "regnskabet blev" in ov.headline(overview_page(data_period=closed))
+
+
+def test_the_runner_check_names_every_report_that_cannot_be_made():
+    from analysis.errors import DataError
+    from analysis.reporting.batch import Job
+    from analysis.reporting.requirements import check_jobs, require_jobs
+
+    con = _warehouse(accounts=ACCOUNTS, municipalities=MUNIS.assign(population_18_64=np.nan))
+    jobs = [
+        Job("overview", 101, "5.38.50"),
+        Job("benchmark", 101, "5.38.50"),
+        Job("benchmark", 147, "5.38.52"),
+    ]
+    assert check_jobs(con, jobs) == [
+        "benchmark 101 5.38.50: befolkningstal (FOLK1A) mangler for kommune 101: analysis fetch statbank eller "
+        "analysis load statbank FIL --table FOLK1A",
+        "benchmark 147 5.38.52: regnskab (REGK31) mangler for kommune 147 og funktion 5.38.52: analysis fetch "
+        "statbank eller analysis load statbank FIL --table REGK31",
+        "benchmark 147 5.38.52: befolkningstal (FOLK1A) mangler for kommune 147: analysis fetch statbank eller "
+        "analysis load statbank FIL --table FOLK1A",
+    ]
+    with pytest.raises(DataError, match=r"3 report\(s\) need; load it first:\n  benchmark 101 5.38.50: "):
+        require_jobs(con, jobs)
+    require_jobs(_warehouse(accounts=ACCOUNTS, municipalities=MUNIS), jobs[:2])  # nothing missing: no error

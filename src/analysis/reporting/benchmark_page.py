@@ -325,7 +325,7 @@ def headline(p: BenchmarkPage) -> str:
             "sammenligningskommunerne.",
         ),
         ("Potentiale", potential_sentence(p)),
-        ("Sammenligningskommuner", f"{_peer_choice_short(p)}."),
+        ("Sammenligningskommuner", f"{_peer_choice_short(p)}.{_illustrative_note(p)}"),
     ]
     return fmt.summary_box(_first_items(p) + items)
 
@@ -736,9 +736,31 @@ def data_text(p: BenchmarkPage) -> str:
     rep = p.report
     first, last = rep.years[0], rep.years[-1]
     years = f"regnskabsåret {last}" if first == last else f"regnskabsårene {first}-{last}"
+    if p.period is not None:
+        left_out = [y for y in p.period.accounts_years if y < last and y not in rep.years]
+        if left_out:
+            years += (
+                f" ({and_join([str(y) for y in left_out])} har regnskab, men intet befolkningstal eller ingen "
+                "helårspersoner for kommunen, og er udeladt)"
+            )
     if p.period is None or p.period.is_closed(last):
         return years
     return f"{years}; " + PERIOD_NOTE.format(year=last, through=p.period.through_text())
+
+
+def _illustrative_note(p: BenchmarkPage) -> str:
+    """A sentence for the headline when the nearest peers were chosen on the illustrative socio-economic index."""
+    if p.report.method != "knn" or "socioeconomic_index" not in p.report.features:
+        return ""
+    if p.sources is None or not len(p.sources):
+        return ""
+    index = p.sources[p.sources["feature"] == "socioeconomic_index"]["source"].astype(str)
+    if not index.str.contains("illustrative").any():
+        return ""
+    return (
+        " Det socioøkonomiske indeks kommer fra pakkens illustrative referenceliste og er ikke et officielt indeks "
+        "(se Metode og data)."
+    )
 
 
 def _first_items(p: BenchmarkPage) -> list[tuple[str, str]]:
@@ -884,7 +906,7 @@ def _spending_headline(p: BenchmarkPage) -> str:
             f"{fmt.fmt_pct(benchmark.MATERIALITY, 0)} eller mere over.",
         ),
         ("Pris og mængde", NO_PERSONS),
-        ("Sammenligningskommuner", f"{_peer_choice_short(p)}."),
+        ("Sammenligningskommuner", f"{_peer_choice_short(p)}.{_illustrative_note(p)}"),
     ]
     return fmt.summary_box(_first_items(p) + items)
 

@@ -21,16 +21,24 @@ the overview also the population).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from analysis.errors import ConfigurationError
-from analysis.paths import notebooks_dir
+from analysis import paths
+from analysis.errors import ConfigurationError, DataError
 
-__all__ = ["Requirement", "TableInfo", "check_requirements", "requirements_of", "table_summary"]
+__all__ = [
+    "Requirement",
+    "TableInfo",
+    "check_jobs",
+    "check_requirements",
+    "require_jobs",
+    "requirements_of",
+    "table_summary",
+]
 
 
 @dataclass(frozen=True)
@@ -88,9 +96,9 @@ def requirements_of(notebook: str | Path) -> list[Requirement]:
     path = Path(notebook)
     if not path.is_file():
         name = path.name if path.suffix == ".ipynb" else f"{path.name}.ipynb"
-        path = notebooks_dir() / name
+        path = paths.notebooks_dir() / name
     if not path.is_file():
-        raise ConfigurationError(f"notebook {notebook} not found (looked in {notebooks_dir()})")
+        raise ConfigurationError(f"notebook {notebook} not found (looked in {paths.notebooks_dir()})")
     meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get("analysis", {})
     out = []
     for i, item in enumerate(meta.get("requires", [])):
@@ -219,3 +227,62 @@ def check_requirements(
 
 
 _FUNCTION_TABLES = frozenset({"accounts", "activity", "budgets", "ledger"})
+
+
+def check_jobs(
+    con: duckdb.DuckDBPyConnection, jobs: Iterable, notebooks_dir: str | Path | None = None
+) -> list[str]:
+    """The problems of every job of a batch, each prefixed by the report it stops (empty when none).
+
+    Meant for the runner, after expanding the batch and before any kernel starts: the warehouse is summarised
+    once, however many jobs there are.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        The warehouse the notebooks will read.
+    jobs : iterable of analysis.reporting.batch.Job
+        ``notebook``, ``municipality_code`` and ``function_code`` ('' for a notebook not about one area).
+    notebooks_dir : str or pathlib.Path, optional
+        Where the notebooks are (default ``notebooks/`` of the project).
+
+    Returns
+    -------
+    list of str
+        E.g. ``'benchmark 751 5.38.50: befolkningstal (FOLK1A) mangler for kommune 751: analysis fetch ...'``.
+    """
+    jobs = list(jobs)
+    folder = Path(notebooks_dir) if notebooks_dir else paths.notebooks_dir()
+    needs = {job.notebook: requirements_of(folder / f"{job.notebook}.ipynb") for job in jobs}
+    union = [r for reqs in needs.values() for r in reqs]
+    summary = table_summary(con, union) if union else {}
+    problems = []
+    for job in jobs:
+        if not needs[job.notebook]:
+            continue
+        function = job.function_code or None
+        label = " ".join(str(x) for x in (job.notebook, job.municipality_code, job.function_code) if x)
+        for problem in check_requirements(
+            summary, folder / f"{job.notebook}.ipynb", job.municipality_code, function
+        ):
+            problems.append(f"{label}: {problem}")
+    return problems
+
+
+def require_jobs(
+    con: duckdb.DuckDBPyConnection, jobs: Iterable, notebooks_dir: str | Path | None = None
+) -> None:
+    """Refuse a batch whose warehouse lacks what its notebooks need (:func:`check_jobs`), before any kernel starts.
+
+    Raises
+    ------
+    DataError
+        Naming every report that cannot be made, what is missing and the command that loads it.
+    """
+    problems = check_jobs(con, jobs, notebooks_dir)
+    if problems:
+        shown = problems[:10] + ([f"... and {len(problems) - 10} more"] if len(problems) > 10 else [])
+        raise DataError(
+            f"the warehouse lacks what {len(problems)} report(s) need; load it first:\n  "
+            + "\n  ".join(shown)
+        )
