@@ -326,3 +326,15 @@ def test_the_runner_check_names_every_report_that_cannot_be_made():
     with pytest.raises(DataError, match=r"3 report\(s\) need; load it first:\n  benchmark 101 5.38.50: "):
         require_jobs(con, jobs)
     require_jobs(_warehouse(accounts=ACCOUNTS, municipalities=MUNIS), jobs[:2])  # nothing missing: no error
+
+
+def test_the_national_rate_counts_only_municipalities_with_a_population():
+    extra = pd.DataFrame([activity_row(153, 2024, "§108", "unknown", 10, 1.0 * MIO)])
+    munis = MUNIS.copy()
+    munis.loc[(munis["municipality_code"] == 153) & (munis["year"] == 2024), "population_18_64"] = np.nan
+    page = overview_page(activity=pd.concat([HAND, extra], ignore_index=True), munis=munis)
+    # (5 + 2 + 4) persons / (1,000 + 1,000 + 2,000) residents x 1,000 = 2.75 per 1,000 (153's 10 persons left out)
+    assert page.yearly.loc[2024, "national_rate_per_1000"] == pytest.approx(2.75)
+    # the price counts every municipality: 8.4 mio / 21 persons
+    assert page.yearly.loc[2024, "national_price_dkk"] == pytest.approx(8.4 * MIO / 21)
+    assert "Helårspersonerne er Danmarks Statistiks HAND01" in ov.method_text(page)

@@ -89,9 +89,13 @@ def yearly(
     if "full_year_persons" in act and len(act):
         nat = act.groupby("year")[["spending_dkk", "full_year_persons"]].sum()
         act_in = act[["municipality_code", "year"]].drop_duplicates()
-        act_pop = act_in.join(pop, on=["municipality_code", "year"]).groupby("year")["population_18_64"].sum()
+        act_in = act_in.join(pop, on=["municipality_code", "year"]).dropna(subset=["population_18_64"])
+        act_pop = act_in.groupby("year")["population_18_64"].sum()
+        # the rate counts only municipalities with a population in the year (FOLK1A may lack one)
+        rated = act.merge(act_in[["municipality_code", "year"]], on=["municipality_code", "year"])
+        rate_persons = rated.groupby("year")["full_year_persons"].sum()
         out["national_price_dkk"] = (nat["spending_dkk"] / nat["full_year_persons"]).reindex(out.index)
-        out["national_rate_per_1000"] = (nat["full_year_persons"] / act_pop * 1000).reindex(out.index)
+        out["national_rate_per_1000"] = (rate_persons / act_pop.replace(0, np.nan) * 1000).reindex(out.index)
     else:
         out["national_price_dkk"] = np.nan
         out["national_rate_per_1000"] = np.nan

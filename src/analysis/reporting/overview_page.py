@@ -295,9 +295,11 @@ def levels_chart(p: OverviewPage) -> Figure:
         ax.plot(t.index, t[own], color=fmt.OWN_COLOUR, marker="o", label=p.short_name)
         ax.plot(t.index, t[nat], color=fmt.PEER_COLOUR, marker="o", label="Landsgennemsnit")
         ax.set_title(title, fontsize=10, loc="left")
-        ax.set_xticks(t.index[::2])
+        shown = t.index[t[[own, nat]].notna().any(axis=1)]  # a year without population has no rate
+        ax.set_xticks(shown[:: 2 if len(shown) > 5 else 1])
     fmt.dkk_axis(ax1, unit="t", label=False)
-    fmt.number_axis(ax2, decimals=1)
+    rates = t[["rate_per_1000", "national_rate_per_1000"]]
+    fmt.number_axis(ax2, decimals=1 if float(rates.max().max() - rates.min().min()) >= 1 else 2)
     ax1.set_ylabel("t.kr.")
     ax1.legend(loc="best", frameon=False, fontsize=8)
     fig.tight_layout()
@@ -438,7 +440,13 @@ def method_text(p: OverviewPage) -> str:
         "- **Udgift:** nettodriftsudgift (dranst 1). Budget: korrigeret budget.\n"
         + (
             "- **Mængde:** helårspersoner; en borger i tilbud hele året tæller 1, et halvt år 0,5. "
-            "Opgjort pr. 1.000 indbyggere i alderen 18-64 år pr. 1. januar.\n"
+            "Opgjort pr. 1.000 indbyggere i alderen 18-64 år pr. 1. januar."
+            + (
+                " Helårspersonerne er Danmarks Statistiks HAND01 (fuldtidsydelser, gennemsnittet af årets kvartaler)."
+                if not p.providers["provider"].isin(["internal", "external"]).any()
+                else ""
+            )
+            + "\n"
             "- **Pris:** udgift pr. helårsperson. Landsgennemsnittet er vægtet med kommunernes antal "
             "helårspersoner.\n"
             if p.has_persons
