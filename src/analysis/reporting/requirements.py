@@ -11,8 +11,9 @@ the table has a ``function_code`` column and one is given)::
 
 :func:`check_requirements` answers with one problem per requirement not met, in Danish, naming what is missing and
 the command that loads it, e.g. ``'befolkningstal (FOLK1A) mangler for kommune 706: analysis fetch statbank eller
-analysis load statbank FIL --table FOLK1A'``. The batch runner is meant to call it for every job before it starts
-any kernel and to refuse the batch with the problems; :func:`table_summary` once per batch keeps that cheap.
+analysis load statbank FIL --table FOLK1A'``. For a batch, :func:`check_jobs` checks every job against one
+:func:`table_summary` of the warehouse, and :func:`require_jobs` raises :class:`~analysis.errors.DataError` with the
+problems: the runner is meant to call it after expanding the batch and before any kernel starts.
 
 What a notebook can do without is not declared: the reports degrade and say what is missing (budgets, activity;
 the overview also the population).
@@ -283,6 +284,5 @@ def require_jobs(
     if problems:
         shown = problems[:10] + ([f"... and {len(problems) - 10} more"] if len(problems) > 10 else [])
         raise DataError(
-            f"the warehouse lacks what {len(problems)} report(s) need; load it first:\n  "
-            + "\n  ".join(shown)
+            f"the warehouse lacks what {len(problems)} report(s) need; load it first: " + "; ".join(shown)
         )
