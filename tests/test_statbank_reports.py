@@ -341,3 +341,12 @@ def test_the_national_rate_counts_only_municipalities_with_a_population():
     # the price counts every municipality: 8.4 mio / 21 persons
     assert page.yearly.loc[2024, "national_price_dkk"] == pytest.approx(8.4 * MIO / 21)
     assert "Helårspersonerne er Danmarks Statistiks HAND01" in ov.method_text(page)
+
+
+def test_overview_without_budgets_says_so():
+    no_budgets = pd.DataFrame(columns=["municipality_code", "year", "function_code", "budget_dkk"])
+    page = ov.page(NO_ACTIVITY, MUNIS, no_budgets, 101, "5.38.50", 2023, 2024, AREA, NAMES, FLAT, ACCOUNTS)
+    assert "<b>Budget 2024:</b> Intet budget i datagrundlaget (Danmarks Statistiks BUDK32" in ov.headline(
+        page
+    )
+    assert ov.spending_chart(page) is not None
