@@ -759,7 +759,7 @@ def _illustrative_note(p: BenchmarkPage) -> str:
         return ""
     return (
         " Det socioøkonomiske indeks kommer fra pakkens illustrative referenceliste og er ikke et officielt indeks "
-        "(se Metode og data)."
+        "(se metoden sidst i rapporten)."
     )
 
 
