@@ -58,6 +58,7 @@ __all__ = [
     "benchmark",
     "benchmark_inputs",
     "benchmark_report",
+    "report_from_data",
     "decompose",
     "effects",
     "gap_steps",
@@ -73,6 +74,8 @@ __all__ = [
     "provider_prices",
     "region_peers",
     "select_peers",
+    "SpendingReport",
+    "spending_report",
     "structural_distances",
     "unit_measures",
 ]
@@ -1644,6 +1647,7 @@ def benchmark_report(
         raise ValueError(f"first_year {first_year} is after last_year {last_year}")
     features = tuple(features)
     _require_columns(activity, ("municipality_code", "year", "function_code"), "activity")
+    activity = _with_population_only(activity, municipalities)
     own_rows = activity[
         (activity["municipality_code"] == int(own_code)) & (activity["function_code"] == function_code)
     ]
@@ -1651,6 +1655,7 @@ def benchmark_report(
     if last_year not in years:
         selection = _describe_selection(function_code, last_year, None, None)
         raise ValueError(f"own municipality {own_code} has no activity rows for {selection}")
+    k = _available_k(municipalities, own_code, last_year, method, k, features)
     peers = select_peers(municipalities, own_code, last_year, method, peer_codes, k, features, weights)
     codes = [int(c) for c in peers["municipality_code"]]
     yearly = benchmark(activity, municipalities, own_code, codes, function_code, years)
@@ -1696,6 +1701,290 @@ def benchmark_report(
         provider_prices=prices,
         peers_without_data=missing,
         effects=effects(latest),
+    )
+
+
+def _with_population_only(frame: pd.DataFrame, municipalities: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``frame`` whose municipality and year have a population aged 18-64.
+
+    Others cannot be compared per resident: FOLK1A may lack a year that REGK31 or HAND01 has.
+    """
+    if "population_18_64" not in municipalities.columns:
+        return frame.iloc[0:0]
+    known = municipalities.dropna(subset=["population_18_64"])[
+        ["municipality_code", "year"]
+    ].drop_duplicates()
+    return frame.merge(
+        known.astype({"municipality_code": int, "year": int}), on=["municipality_code", "year"]
+    )
+
+
+def _available_k(
+    municipalities: pd.DataFrame, own_code: int, year: int, method: str, k: int, features: Sequence[str]
+) -> int:
+    """``k``, or fewer when fewer other municipalities have every feature in ``year`` (a small warehouse)."""
+    if method != "knn":
+        return k
+    rows = municipalities[
+        (municipalities["year"] == year) & (municipalities["municipality_code"] != own_code)
+    ]
+    present = [f for f in features if f in rows.columns]
+    n = int(rows.dropna(subset=present)["municipality_code"].nunique())
+    return max(1, min(int(k), n))
+
+
+@dataclass(frozen=True)
+class SpendingReport:
+    """The benchmark without full-year persons: spending per resident aged 18-64 against the peers.
+
+    Made from the accounts (Statistics Denmark's REGK31) and the population (FOLK1A) when the warehouse has no
+    activity for the area (no HAND01, no case data): the price and quantity split cannot be made.
+
+    Attributes
+    ----------
+    municipality_code, municipality, function_code, year, years, method, features, weights, peers
+        As for :class:`BenchmarkReport`.
+    k_requested : int
+        The ``k`` asked for (``len(peers)`` may be smaller in a small warehouse).
+    latest : pandas.Series
+        own_spending_dkk, own_population_18_64, own_per_resident_dkk (DKK per resident aged 18-64),
+        peer_spending_dkk, peer_population_18_64, peer_per_resident_dkk (weighted: total spending / total
+        residents), peer_per_resident_unweighted_dkk (mean of the peers' own), expected_spending_dkk (peer level x
+        own residents), gap_dkk (own minus expected), difference (own / peer level - 1), direction ('above',
+        'below' or 'level', :data:`MATERIALITY`), potential_dkk (max(gap, 0) unless on level).
+    yearly : pandas.DataFrame
+        Indexed by year: own_per_resident_dkk, peer_per_resident_dkk, gap_dkk.
+    peer_table : pandas.DataFrame
+        The own municipality and the peers in ``year``: municipality_code, municipality, role, the features,
+        distance, spending_dkk, population_18_64, spending_per_resident_dkk, has_data.
+    peers_without_data : tuple of int
+        Peers without accounts or population in a year of ``years``.
+    """
+
+    municipality_code: int
+    municipality: str
+    function_code: str
+    year: int
+    years: tuple[int, ...]
+    method: str
+    features: tuple[str, ...]
+    weights: dict[str, float]
+    peers: pd.DataFrame
+    k_requested: int
+    latest: pd.Series
+    yearly: pd.DataFrame
+    peer_table: pd.DataFrame
+    peers_without_data: tuple[int, ...] = field(default=())
+
+
+def spending_report(
+    accounts: pd.DataFrame,
+    municipalities: pd.DataFrame,
+    own_code: int,
+    function_code: str,
+    first_year: int,
+    last_year: int,
+    method: str = "knn",
+    peer_codes: Iterable[int] = (),
+    k: int = 10,
+    features: Sequence[str] = DEFAULT_FEATURES,
+    weights: Mapping[str, float] | None = None,
+) -> SpendingReport:
+    """Spending per resident aged 18-64 against the peers, from accounts and population alone.
+
+    Peers are chosen as in :func:`benchmark_report` (once, on ``last_year``); with ``'knn'`` and fewer other
+    municipalities than ``k`` with structural figures, all of them are the peers. Peer levels are weighted
+    (total spending / total residents aged 18-64 x residents) and, beside, unweighted.
+
+    Parameters
+    ----------
+    accounts : pandas.DataFrame
+        The ``accounts`` table (municipality_code, year, function_code, spending_dkk in DKK), all municipalities.
+    municipalities : pandas.DataFrame
+        The ``municipalities`` table (population_18_64 and the features).
+    own_code, function_code, first_year, last_year, method, peer_codes, k, features, weights
+        As for :func:`benchmark_report`.
+
+    Returns
+    -------
+    SpendingReport
+
+    Raises
+    ------
+    ValueError
+        If the own municipality has no accounts with a population for the area in ``last_year``, or no peer has.
+
+    Examples
+    --------
+    >>> acc = pd.DataFrame({"municipality_code": [1, 2, 3], "year": 2024, "function_code": "5.38.50",
+    ...                     "spending_dkk": [300.0, 100.0, 300.0]})
+    >>> mun = pd.DataFrame({"municipality_code": [1, 2, 3], "year": 2024, "population_18_64": [100, 100, 200],
+    ...                     "population": [150, 160, 300]})
+    >>> r = spending_report(acc, mun, 1, "5.38.50", 2024, 2024, "list", [2, 3], features=["population"])
+    >>> r.latest[["own_per_resident_dkk", "peer_per_resident_dkk", "gap_dkk"]].tolist()
+    [3.0, 1.3333333333333333, 166.66666666666669]
+    """
+    if first_year > last_year:
+        raise ValueError(f"first_year {first_year} is after last_year {last_year}")
+    features = tuple(features)
+    _require_columns(accounts, ("municipality_code", "year", "function_code", "spending_dkk"), "accounts")
+    rows = accounts[
+        (accounts["function_code"] == function_code) & accounts["year"].between(first_year, last_year)
+    ]
+    rows = rows.dropna(subset=["spending_dkk"]).astype({"municipality_code": int, "year": int})
+    rows = _add_population(_with_population_only(rows, municipalities), municipalities)
+    totals = rows.groupby(["municipality_code", "year"])[["spending_dkk", "population_18_64"]].agg(
+        spending_dkk=("spending_dkk", "sum"), population_18_64=("population_18_64", "first")
+    )
+    own = (
+        totals.xs(int(own_code), level="municipality_code")
+        if int(own_code) in totals.index.levels[0]
+        else None
+    )
+    if own is None or last_year not in own.index:
+        raise ValueError(
+            f"own municipality {own_code} has no accounts with a population for function {function_code}, "
+            f"year {last_year}"
+        )
+    years = tuple(int(y) for y in sorted(own.index))
+    k_used = _available_k(municipalities, own_code, last_year, method, k, features)
+    peers = select_peers(municipalities, own_code, last_year, method, peer_codes, k_used, features, weights)
+    codes = [int(c) for c in peers["municipality_code"]]
+    yearly, missing = [], set()
+    for year in years:
+        peer_rows = totals[
+            totals.index.get_level_values("municipality_code").isin(codes)
+            & (totals.index.get_level_values("year") == year)
+        ]
+        missing |= set(codes) - set(peer_rows.index.get_level_values("municipality_code"))
+        if peer_rows.empty:
+            continue
+        level = peer_rows["spending_dkk"].sum() / peer_rows["population_18_64"].sum()
+        o = own.loc[year]
+        yearly.append(
+            {
+                "year": year,
+                "own_per_resident_dkk": o["spending_dkk"] / o["population_18_64"],
+                "peer_per_resident_dkk": level,
+                "gap_dkk": o["spending_dkk"] - level * o["population_18_64"],
+            }
+        )
+    yearly = pd.DataFrame(yearly).set_index("year") if yearly else pd.DataFrame()
+    if last_year not in yearly.index:
+        raise ValueError(
+            f"no peer has accounts with a population for function {function_code}, year {last_year}"
+        )
+    last = totals.xs(last_year, level="year")
+    peer_last = last[last.index.isin(codes)]
+    o = own.loc[last_year]
+    level = yearly.loc[last_year, "peer_per_resident_dkk"]
+    gap = yearly.loc[last_year, "gap_dkk"]
+    difference = (o["spending_dkk"] / o["population_18_64"]) / level - 1 if level else float("nan")
+    direction = "level" if abs(difference) < MATERIALITY else ("above" if difference > 0 else "below")
+    latest = pd.Series(
+        {
+            "own_spending_dkk": float(o["spending_dkk"]),
+            "own_population_18_64": float(o["population_18_64"]),
+            "own_per_resident_dkk": float(o["spending_dkk"] / o["population_18_64"]),
+            "peer_spending_dkk": float(peer_last["spending_dkk"].sum()),
+            "peer_population_18_64": float(peer_last["population_18_64"].sum()),
+            "peer_per_resident_dkk": float(level),
+            "peer_per_resident_unweighted_dkk": float(
+                (peer_last["spending_dkk"] / peer_last["population_18_64"]).mean()
+            ),
+            "expected_spending_dkk": float(level * o["population_18_64"]),
+            "gap_dkk": float(gap),
+            "difference": float(difference),
+            "direction": direction,
+            "potential_dkk": float(max(gap, 0.0)) if direction == "above" else 0.0,
+        }
+    )
+    year_rows = _year_table(municipalities, last_year, ("municipality_code",))
+    table = year_rows[year_rows["municipality_code"].isin([int(own_code), *codes])].copy()
+    table["role"] = np.where(table["municipality_code"] == int(own_code), "own", "peer")
+    table = table.merge(peers[["municipality_code", "distance"]], on="municipality_code", how="left")
+    table = table.merge(
+        last["spending_dkk"].rename("spending_dkk").reset_index(), on="municipality_code", how="left"
+    )
+    table["spending_per_resident_dkk"] = _ratio(table["spending_dkk"], table["population_18_64"])
+    table["has_data"] = table["spending_dkk"].notna()
+    table["_own_first"] = table["role"] != "own"
+    table = table.sort_values(["_own_first", "distance", "municipality_code"]).drop(columns="_own_first")
+    columns = [
+        "municipality_code",
+        "municipality",
+        "role",
+        *features,
+        "distance",
+        "spending_dkk",
+        "population_18_64",
+        "spending_per_resident_dkk",
+        "has_data",
+    ]
+    table = table[[c for c in dict.fromkeys(columns) if c in table.columns]].reset_index(drop=True)
+    own_name = (
+        str(table.loc[table["role"] == "own", "municipality"].iloc[0]) if "municipality" in table else ""
+    )
+    return SpendingReport(
+        municipality_code=int(own_code),
+        municipality=own_name,
+        function_code=function_code,
+        year=int(last_year),
+        years=years,
+        method=method,
+        features=features,
+        weights=_feature_weights(features, weights),
+        peers=peers,
+        k_requested=int(k),
+        latest=latest,
+        yearly=yearly,
+        peer_table=table,
+        peers_without_data=tuple(sorted(missing)),
+    )
+
+
+def report_from_data(
+    activity: pd.DataFrame,
+    accounts: pd.DataFrame,
+    municipalities: pd.DataFrame,
+    own_code: int,
+    function_code: str,
+    first_year: int,
+    last_year: int,
+    **peer_options,
+) -> BenchmarkReport | SpendingReport:
+    """The fullest benchmark the data allow: with full-year persons, or spending per resident alone.
+
+    :func:`benchmark_report` when the own municipality has activity (full-year persons) with a population for the
+    area in ``last_year``, else :func:`spending_report` from the accounts (Statistics Denmark's REGK31 and FOLK1A
+    alone).
+
+    Parameters
+    ----------
+    activity, accounts, municipalities : pandas.DataFrame
+        The warehouse tables for the period, all municipalities (either of activity and accounts may be empty).
+    own_code, function_code, first_year, last_year
+        As for :func:`benchmark_report`.
+    **peer_options
+        ``method``, ``peer_codes``, ``k``, ``features``, ``weights`` as for :func:`benchmark_report`.
+
+    Raises
+    ------
+    ValueError
+        As :func:`spending_report` when there is neither activity nor accounts for the own municipality.
+    """
+    usable = _with_population_only(activity, municipalities)
+    own = usable[
+        (usable["municipality_code"] == int(own_code))
+        & (usable["function_code"] == function_code)
+        & (usable["year"] == int(last_year))
+    ]
+    if len(own) and own["full_year_persons"].notna().any():
+        return benchmark_report(
+            activity, municipalities, own_code, function_code, first_year, last_year, **peer_options
+        )
+    return spending_report(
+        accounts, municipalities, own_code, function_code, first_year, last_year, **peer_options
     )
 
 

@@ -21,8 +21,13 @@ def yearly(
     budgets: pd.DataFrame,
     municipality_code: int,
     function_code: str,
+    accounts: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per year for one municipality and function area, with the national figures beside it.
+
+    Spending comes from ``activity`` (with its full-year persons) when the municipality has activity rows for the
+    area, else from ``accounts`` (Statistics Denmark's REGK31 alone): then the persons, price and rate are NaN, and
+    the national spending per resident is that of the accounts. A year without population gives NaN rates.
 
     Parameters
     ----------
@@ -32,6 +37,9 @@ def yearly(
         The municipality (3-digit code).
     function_code
         The function area, e.g. ``'5.38.50'``.
+    accounts
+        The ``accounts`` table (municipality_code, year, function_code, spending_dkk in DKK), optional: used when
+        the municipality has no activity rows for the area.
 
     Returns
     -------
@@ -43,15 +51,29 @@ def yearly(
     Raises
     ------
     ValueError
-        When the municipality has no activity for the function area in the frames given.
+        When the municipality has neither activity nor accounts for the function area in the frames given.
     """
     act = activity[activity["function_code"] == function_code]
-    pop = municipalities.set_index(["municipality_code", "year"])["population_18_64"]
     own = act[act["municipality_code"] == municipality_code]
+    base = act
+    if own.empty and accounts is not None:
+        base = accounts[accounts["function_code"] == function_code]
+        own = base[base["municipality_code"] == municipality_code]
     if own.empty:
-        raise ValueError(f"no activity for municipality {municipality_code} on function {function_code}")
-    out = own.groupby("year")[["spending_dkk", "full_year_persons"]].sum()
-    out["population_18_64"] = pop.xs(municipality_code, level="municipality_code").reindex(out.index)
+        raise ValueError(
+            f"no activity or accounts for municipality {municipality_code} on function {function_code}"
+        )
+    pop = (
+        municipalities.dropna(subset=["population_18_64"])
+        .groupby(["municipality_code", "year"])["population_18_64"]
+        .first()
+    )
+    out = own.groupby("year")[["spending_dkk"]].sum()
+    out["full_year_persons"] = (
+        own.groupby("year")["full_year_persons"].sum() if "full_year_persons" in own else np.nan
+    )
+    keys = pd.MultiIndex.from_arrays([[int(municipality_code)] * len(out), out.index])
+    out["population_18_64"] = pop.reindex(keys).to_numpy(dtype=float)
     bud = budgets[
         (budgets["municipality_code"] == municipality_code) & (budgets["function_code"] == function_code)
     ]
@@ -59,12 +81,25 @@ def yearly(
     out["price_dkk"] = out["spending_dkk"] / out["full_year_persons"].replace(0, np.nan)
     out["rate_per_1000"] = out["full_year_persons"] / out["population_18_64"] * 1000
     out["spending_per_resident_dkk"] = out["spending_dkk"] / out["population_18_64"]
-    nat = act.groupby("year")[["spending_dkk", "full_year_persons"]].sum()
-    munis_in = act[["municipality_code", "year"]].drop_duplicates()
-    nat_pop = munis_in.join(pop, on=["municipality_code", "year"]).groupby("year")["population_18_64"].sum()
-    out["national_price_dkk"] = (nat["spending_dkk"] / nat["full_year_persons"]).reindex(out.index)
-    out["national_rate_per_1000"] = (nat["full_year_persons"] / nat_pop * 1000).reindex(out.index)
-    out["national_spending_per_resident_dkk"] = (nat["spending_dkk"] / nat_pop).reindex(out.index)
+    munis_in = base[["municipality_code", "year"]].drop_duplicates()
+    with_pop = munis_in.join(pop, on=["municipality_code", "year"]).dropna(subset=["population_18_64"])
+    nat_pop = with_pop.groupby("year")["population_18_64"].sum()
+    counted = base.merge(with_pop[["municipality_code", "year"]], on=["municipality_code", "year"])
+    nat_spending = counted.groupby("year")["spending_dkk"].sum()
+    if "full_year_persons" in act and len(act):
+        nat = act.groupby("year")[["spending_dkk", "full_year_persons"]].sum()
+        act_in = act[["municipality_code", "year"]].drop_duplicates()
+        act_in = act_in.join(pop, on=["municipality_code", "year"]).dropna(subset=["population_18_64"])
+        act_pop = act_in.groupby("year")["population_18_64"].sum()
+        # the rate counts only municipalities with a population in the year (FOLK1A may lack one)
+        rated = act.merge(act_in[["municipality_code", "year"]], on=["municipality_code", "year"])
+        rate_persons = rated.groupby("year")["full_year_persons"].sum()
+        out["national_price_dkk"] = (nat["spending_dkk"] / nat["full_year_persons"]).reindex(out.index)
+        out["national_rate_per_1000"] = (rate_persons / act_pop.replace(0, np.nan) * 1000).reindex(out.index)
+    else:
+        out["national_price_dkk"] = np.nan
+        out["national_rate_per_1000"] = np.nan
+    out["national_spending_per_resident_dkk"] = (nat_spending / nat_pop.replace(0, np.nan)).reindex(out.index)
     return out[
         [
             "spending_dkk",

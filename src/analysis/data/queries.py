@@ -18,11 +18,19 @@ __all__ = [
     "budgets",
     "capacity",
     "cases",
+    "feature_sources",
     "function_area",
+    "is_sample",
     "ledger",
     "municipalities",
     "programme_members",
 ]
+
+#: The source a report names for the sample warehouse's structural features (synthetic, no ``_feature_sources``).
+SAMPLE_FEATURE_SOURCE = "pakkens eksempeldata (syntetiske tal)"
+#: The source of the socio-economic index of the sample and of the reference list (not an official index).
+ILLUSTRATIVE_INDEX_SOURCE = "pakkens illustrative referenceliste (ikke et officielt indeks)"
+SAMPLE_FEATURES = ("population", "population_18_64", "population_density", "socioeconomic_index")
 
 
 def _where(
@@ -145,4 +153,49 @@ def programme_members(con, municipality_codes=None) -> pd.DataFrame:
         "programme_members",
         "municipality_code, joined, person_id",
         municipality_codes=municipality_codes,
+    )
+
+
+def is_sample(con) -> bool:
+    """Whether the warehouse is the synthetic sample (``_meta`` kind ``'sample'``)."""
+    from analysis.data.warehouse import read_meta
+
+    return read_meta(con).get("kind") == "sample"
+
+
+def feature_sources(con, municipality_codes=None) -> pd.DataFrame:
+    """Where the structural features of ``municipalities`` came from, for a report to name them (Danish).
+
+    Loaded data (``analysis fetch statbank``, ``analysis load statbank``) record their sources in
+    ``_feature_sources`` (:func:`analysis.data.statbank.feature_sources`). The sample warehouse records none: its
+    features are synthetic, and its socio-economic index is the package's illustrative reference list.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        The warehouse.
+    municipality_codes : list of int, optional
+        Count only these municipalities (the own one and its candidates).
+
+    Returns
+    -------
+    pandas.DataFrame
+        feature, source, municipalities (how many have the feature from that source; NaN for the sample), years;
+        empty (with those columns) when nothing is recorded and the warehouse is not the sample.
+    """
+    from analysis.data import statbank
+
+    recorded = statbank.feature_sources(con, municipality_codes)
+    if len(recorded) or not is_sample(con):
+        return recorded
+    return pd.DataFrame(
+        {
+            "feature": list(SAMPLE_FEATURES),
+            "source": [
+                ILLUSTRATIVE_INDEX_SOURCE if f == "socioeconomic_index" else SAMPLE_FEATURE_SOURCE
+                for f in SAMPLE_FEATURES
+            ],
+            "municipalities": float("nan"),
+            "years": "",
+        }
     )

@@ -84,7 +84,7 @@ def label_points(ax, xs, ys, texts, placed, fontsize=7.5, **kwargs) -> None:
         )
 
 
-def price_quantity(p: BenchmarkPage) -> Figure:
+def price_quantity(p: BenchmarkPage) -> Figure | None:
     """Price against quantity of the own municipality and each peer, the peers' average and its iso-spending curve.
 
     Returns
@@ -94,6 +94,8 @@ def price_quantity(p: BenchmarkPage) -> Figure:
         municipality in the own colour, the weighted average as a diamond with dashed lines; the curve is the
         combinations of price and quantity that cost the same per resident as the peers' average.
     """
+    if p.spending_only:
+        return None  # no full-year persons: the text says why
     rep, r = p.report, p.report.latest
     table = rep.peer_table
     peers = table[(table["role"] == "peer") & table["has_data"]]
@@ -158,7 +160,7 @@ def price_quantity(p: BenchmarkPage) -> Figure:
 WATERFALL_LABELS = ("Ved sammenlignings-\nkommunernes\npris og mængde", "Priseffekt", "Mængdeeffekt")
 
 
-def gap_waterfall(p: BenchmarkPage) -> Figure:
+def gap_waterfall(p: BenchmarkPage) -> Figure | None:
     """From the spending at the peers' price and quantity, by the price and the quantity effect, to the own spending.
 
     Returns
@@ -167,6 +169,8 @@ def gap_waterfall(p: BenchmarkPage) -> Figure:
         Four bars (:func:`analysis.benchmark.gap_steps`): the two totals from 0, the effects floating from where
         the previous bar ended (rust when positive, olive when negative), each labelled in mio. kr.
     """
+    if p.spending_only:
+        return None  # no full-year persons: the text says why
     steps = p.report.steps
     labels = [*WATERFALL_LABELS, f"Faktisk udgift\n{p.short_name}"]
     colours = []
@@ -207,8 +211,10 @@ def _prices_note(p: BenchmarkPage) -> str:
     return f", faste {p.report.year}-priser" if p.price_index else ""
 
 
-def yearly_levels(p: BenchmarkPage) -> Figure:
+def yearly_levels(p: BenchmarkPage) -> Figure | None:
     """Price and quantity of the own municipality and the peers' weighted average, year by year (two panels)."""
+    if p.spending_only:
+        return _yearly_per_resident(p)
     yearly = p.report.yearly.set_index("year")
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(fmt.FIGSIZE[0], 3.0))
     panels = (
@@ -236,8 +242,10 @@ def yearly_levels(p: BenchmarkPage) -> Figure:
     return _done(fig)
 
 
-def yearly_effects(p: BenchmarkPage) -> Figure:
+def yearly_effects(p: BenchmarkPage) -> Figure | None:
     """The gap to the peers' level each year, as stacked price and quantity effects and the total as a line."""
+    if p.spending_only:
+        return None  # no full-year persons: the text says why
     yearly = p.report.yearly.set_index("year")
     fig, ax = plt.subplots(figsize=(fmt.FIGSIZE[0], 2.9))
     pe, qe = yearly["price_effect_dkk"], yearly["quantity_effect_dkk"]
@@ -279,6 +287,8 @@ def external_prices(p: BenchmarkPage) -> Figure | None:
         municipality large and named) and the flagged ones circled. None when no municipality buys external
         places on the area.
     """
+    if not p.providers_known:
+        return None  # no internal/external split: the text says why
     prices = p.report.provider_prices
     if prices is None:
         return None
@@ -388,4 +398,27 @@ def external_prices(p: BenchmarkPage) -> Figure | None:
         ncol=3,
         fontsize=7.5,
     )
+    return _done(fig)
+
+
+def _yearly_per_resident(p: BenchmarkPage) -> Figure:
+    """Spending per resident aged 18-64, own and the peers' weighted average, year by year (accounts only)."""
+    yearly = p.report.yearly
+    fig, ax = plt.subplots(figsize=(fmt.FIGSIZE[0], 3.0))
+    ax.plot(
+        yearly.index, yearly["own_per_resident_dkk"], color=fmt.OWN_COLOUR, marker="o", label=p.short_name
+    )
+    ax.plot(
+        yearly.index,
+        yearly["peer_per_resident_dkk"],
+        color=fmt.PALETTE[2],
+        marker="o",
+        label="Sammenligningskommuner",
+    )
+    ax.set_title(f"Udgift pr. 18-64-årig (kr.{_prices_note(p)})", fontsize=9.5)
+    ax.set_xticks(yearly.index)
+    ax.set_ylim(bottom=0)
+    fmt.number_axis(ax)
+    ax.legend(loc="best", fontsize=8)
+    fig.tight_layout()
     return _done(fig)

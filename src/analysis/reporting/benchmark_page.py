@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analysis import benchmark
+from analysis.period import DataPeriod
 from analysis.reporting import formatting as fmt
 
 __all__ = [
@@ -32,7 +33,11 @@ __all__ = [
     "potentials_text",
     "provider_table",
     "business_case_text",
+    "data_text",
+    "intro",
+    "providers_unknown_text",
     "ranks_text",
+    "sources_text",
 ]
 
 FEATURES_TEXT = {
@@ -86,6 +91,23 @@ class BenchmarkPage:
     region: str = ""
     municipality_group: str = ""
     price_index: str = ""
+    period: DataPeriod | None = None
+    sources: pd.DataFrame | None = None
+    is_sample: bool = False
+
+    @property
+    def spending_only(self) -> bool:
+        """Whether the report has no full-year persons (accounts and population only): no price/quantity split."""
+        return isinstance(self.report, benchmark.SpendingReport)
+
+    @property
+    def providers_known(self) -> bool:
+        """Whether the activity tells internal from external offers (HAND01 has provider 'unknown')."""
+        if self.spending_only:
+            return False
+        prov = self.report.providers
+        known = prov[prov["provider"].isin(["internal", "external"])]
+        return bool((known["own_persons"] > 0).any() or (known["peer_share"] > 0).any())
 
     @property
     def name(self) -> str:
@@ -113,6 +135,9 @@ def page(
     area: Mapping,
     names: Mapping[int, str],
     price_index: object | None = None,
+    period: DataPeriod | None = None,
+    sources: pd.DataFrame | None = None,
+    is_sample: bool = False,
 ) -> BenchmarkPage:
     """Gather what the text needs.
 
@@ -129,6 +154,12 @@ def page(
     price_index : PriceIndex, optional
         The index the report's years were restated with (:func:`analysis.data.price_index.read_price_index`);
         None when the figures are in current prices.
+    period : DataPeriod, optional
+        :func:`analysis.period.data_period` of the own municipality: an open last year is stated as such.
+    sources : pandas.DataFrame, optional
+        Where the structural features came from (:func:`analysis.data.queries.feature_sources`: feature, source).
+    is_sample : bool
+        Whether the warehouse is the synthetic sample (the first page says so).
     """
     year = municipalities[municipalities["year"] == report.year]
     own = year[year["municipality_code"] == report.municipality_code]
@@ -149,6 +180,9 @@ def page(
         if "municipality_group" in own and len(own)
         else "",
         price_index=index_text,
+        period=period,
+        sources=sources,
+        is_sample=bool(is_sample),
     )
 
 
@@ -198,7 +232,9 @@ def _peer_choice_short(p: BenchmarkPage) -> str:
     rep = p.report
     features = and_join([FEATURES_TEXT.get(f, f) for f in rep.features])
     return {
-        "knn": f"de {p.n_peers} kommuner, der i {rep.year} lignede {p.name} mest på {features}",
+        "knn": f"de {p.n_peers} kommuner, der i {rep.year} lignede {p.name} mest på {features}"
+        if p.n_peers > 1
+        else f"den kommune, der i {rep.year} lignede {p.name} mest på {features}",
         "list": f"{p.n_peers} kommuner, valgt på forhånd og givet som en liste",
         "region": f"de {p.n_peers} øvrige kommuner i {p.region}",
         "group": f"de {p.n_peers} øvrige kommuner i kommunegruppen {p.municipality_group.lower()}",
@@ -259,6 +295,8 @@ def potential_sentence(p: BenchmarkPage) -> str:
 
 def headline(p: BenchmarkPage) -> str:
     """The box of headline figures (HTML): spending, difference, price and quantity effects, potential, peers."""
+    if p.spending_only:
+        return _spending_headline(p)
     r, eff = p.report.latest, p.report.effects
     gap = r["gap_dkk"]
     items = [
@@ -287,9 +325,9 @@ def headline(p: BenchmarkPage) -> str:
             "sammenligningskommunerne.",
         ),
         ("Potentiale", potential_sentence(p)),
-        ("Sammenligningskommuner", f"{_peer_choice_short(p)}."),
+        ("Sammenligningskommuner", f"{_peer_choice_short(p)}.{_illustrative_note(p)}"),
     ]
-    return fmt.summary_box(items)
+    return fmt.summary_box(_first_items(p) + items)
 
 
 # Key figures --------------------------------------------------------------------------------------------------
@@ -297,6 +335,8 @@ def headline(p: BenchmarkPage) -> str:
 
 def key_figures_table(p: BenchmarkPage) -> str:
     """The own municipality, the peers (weighted and unweighted average, median, lowest, highest), the country."""
+    if p.spending_only:
+        return _spending_key_figures(p)
     kf = p.report.key_figures
     rows = {
         p.short_name: "own",
@@ -325,6 +365,8 @@ def key_figures_table(p: BenchmarkPage) -> str:
 
 def ranks_text(p: BenchmarkPage) -> str:
     """Where the own municipality ranks among itself and the peers on each measure (Markdown; '' if none)."""
+    if p.spending_only:
+        return ""
     kf = p.report.key_figures
     ranks = [
         f"nr. {int(kf.loc[m, 'rank'])} af {int(kf.loc[m, 'n_ranked'])} på {label}"
@@ -353,6 +395,8 @@ def _verdict(row: pd.Series) -> str:
 
 def potentials_table(p: BenchmarkPage) -> str:
     """Every yardstick x measure: the levels, the potential, its share of spending, the distance and a verdict."""
+    if p.spending_only:
+        return ""
     pot = p.report.potentials
     formats_level = {"price": _tkr, "quantity": _rate, "spending": _kr}
     rows = []
@@ -386,6 +430,8 @@ def potentials_table(p: BenchmarkPage) -> str:
 
 def potentials_text(p: BenchmarkPage) -> str:
     """The units, the yardsticks' municipalities and the plausibility rule (Markdown)."""
+    if p.spending_only:
+        return _spending_potential_text(p)
     pot = p.report.potentials.set_index(["yardstick", "measure"])
     groups = "\n".join(
         f"- **{MEASURES_DA[m]}:** billigste halvdel {p.names_of(pot.loc[('cheaper_half', m), 'yardstick_codes'])}; "
@@ -408,6 +454,8 @@ def potentials_text(p: BenchmarkPage) -> str:
 
 def peer_table(p: BenchmarkPage) -> str:
     """The own municipality and the peers: structure, distance, persons, spending, price and rate (HTML)."""
+    if p.spending_only:
+        return _spending_peer_table(p)
     rep, r = p.report, p.report.latest
     table = rep.peer_table
     peer_rows = table[(table["role"] == "peer") & table["has_data"]]
@@ -465,6 +513,8 @@ def peer_table(p: BenchmarkPage) -> str:
 
 def external_prices_text(p: BenchmarkPage) -> str:
     """Per paragraph: the own external price against the country's distribution, and who is flagged (Markdown)."""
+    if not p.providers_known:
+        return providers_unknown_text(p)
     prices, year = p.report.provider_prices, p.report.year
     if prices is None:
         return f"Ingen kommune havde helårspersoner hos eksterne leverandører på området i {year}."
@@ -506,6 +556,8 @@ def external_prices_text(p: BenchmarkPage) -> str:
 
 def provider_table(p: BenchmarkPage) -> str:
     """Internal and external offers by paragraph: persons, shares and prices, own and peers (HTML)."""
+    if not p.providers_known:
+        return ""
     prov = p.report.providers
     prov = prov[(prov["own_persons"] > 0) | (prov["peer_share"] > 0) | (prov["provider"] == "all")].copy()
     prov["provider"] = prov["provider"].map(PROVIDERS_DA)
@@ -546,6 +598,8 @@ def business_case_text(p: BenchmarkPage, occupancy: pd.DataFrame) -> str:
     occupancy : pandas.DataFrame
         :func:`analysis.benchmark.occupancy` for the report's year (empty without own places).
     """
+    if not p.providers_known:
+        return ""
     year = p.report.year
     ie = p.report.internal_external.set_index("paragraph").loc["all"]
     if not (ie["internal_persons"] > 0 and ie["external_persons"] > 0):
@@ -580,6 +634,8 @@ def business_case_text(p: BenchmarkPage, occupancy: pd.DataFrame) -> str:
 
 def method_text(p: BenchmarkPage, function_code: str) -> str:
     """The section "Metode og data" (Markdown), with a worked example of the decomposition in kroner."""
+    if p.spending_only:
+        return _spending_method_text(p, function_code)
     rep, r = p.report, p.report.latest
     year = rep.year
     table = rep.peer_table
@@ -591,7 +647,8 @@ def method_text(p: BenchmarkPage, function_code: str) -> str:
     missing = and_join([p.names.get(int(c), str(c)) for c in rep.peers_without_data])
     peer_choice = {
         "knn": (
-            f"de {p.n_peers} nærmeste kommuner på {features} i {year}. Hvert kendetegn er gjort sammenligneligt som "
+            (f"de {p.n_peers} nærmeste kommuner" if p.n_peers > 1 else "den nærmeste kommune")
+            + f" på {features} i {year}. Hvert kendetegn er gjort sammenligneligt som "
             "afvigelse fra landsgennemsnittet i standardafvigelser (indbyggertal og befolkningstæthed efter "
             f"logaritme); afstanden er kvadratroden af den vægtede sum af de kvadrerede forskelle (vægte: {weights}). "
             "Ved lige afstand går den laveste kommunekode forrest."
@@ -611,9 +668,15 @@ def method_text(p: BenchmarkPage, function_code: str) -> str:
     return (
         "## Metode og data\n\n"
         f"- **Område:** funktion {function_code} {p.area_name} ({p.area_paragraphs}) i den kommunale kontoplan. "
-        "Helårspersoner og udgift efter paragraf og leverandør (interne og eksterne tilbud).\n"
-        f"- **Periode:** regnskabsårene {rep.years[0]}-{rep.years[-1]}; {prices}. Niveauer, "
+        + (
+            "Helårspersoner og udgift efter paragraf og leverandør (interne og eksterne tilbud).\n"
+            if p.providers_known
+            else "Helårspersoner efter paragraf (Danmarks Statistiks HAND01, fuldtidsydelser omregnet til "
+            "helårspersoner som gennemsnittet af årets kvartaler) og udgift fra regnskabet (REGK31).\n"
+        )
+        + f"- **Periode:** {data_text(p)}; {prices}. Niveauer, "
         f"sammenligningskommuner og potentialer gælder {year}.\n"
+        f"- **Strukturelle kendetegn:** {sources_text(p)}\n"
         f"- **Sammenligningskommuner:** {peer_choice} De samme kommuner bruges alle år"
         + (f"; {missing} mangler data i et eller flere år og indgår ikke i de år." if missing else ".")
         + " En kommune er aldrig sin egen sammenligningskommune.\n"
@@ -622,7 +685,8 @@ def method_text(p: BenchmarkPage, function_code: str) -> str:
         "helårsperson. Vægtede gennemsnit for flere kommuner er samlet udgift delt med samlet antal "
         "helårspersoner og samlet antal helårspersoner delt med samlet antal 18-64-årige; i de uvægtede tæller "
         "hver kommune én gang.\n"
-        "- **Opdeling af forskellen:** forskel = faktisk udgift − sammenligningskommunernes pris × deres mængde "
+        + (f"- **Leverandør:** {providers_unknown_text(p)}\n" if not p.providers_known else "")
+        + "- **Opdeling af forskellen:** forskel = faktisk udgift − sammenligningskommunernes pris × deres mængde "
         "× egne 18-64-årige / 1.000. Priseffekt = (egen pris − deres pris) × egne helårspersoner, dvs. værdisat "
         "til kommunens egen mængde. Mængdeeffekt = (egne helårspersoner − helårspersoner ved deres mængde) × "
         "deres pris. Priseffekt + mængdeeffekt = forskellen, uden restled. Positive tal betyder, at kommunen "
@@ -643,11 +707,316 @@ def method_text(p: BenchmarkPage, function_code: str) -> str:
         "ad gangen; den billigste halvdel rundes op, og kun kommuner med helårspersoner kan være billigst. "
         "Potentialer ved forskellige mål og målestokke overlapper og må ikke lægges sammen. Hvert potentiale "
         "vurderes på målestokkens afstand til kommunen og på, hvor stor en del af udgiften det svarer til.\n"
-        "- **Eksterne priser:** kommunens eksterne udgift delt med dens eksterne helårspersoner pr. paragraf; "
-        "fordelingen er over alle kommuner med eksterne helårspersoner (hver kommune tæller én gang). "
-        f"Markering: mere end {fmt.fmt_pct(benchmark.HIGH_PRICE_THRESHOLD, 0)} over landets median, eller over "
-        "den statistiske grænse tredje kvartil + 1,5 × (tredje − første kvartil).\n"
-        "- **Forbehold:** en høj pris er ikke i sig selv udtryk for lav produktivitet, og en høj mængde ikke "
+        + (
+            "- **Eksterne priser:** kommunens eksterne udgift delt med dens eksterne helårspersoner pr. paragraf; "
+            "fordelingen er over alle kommuner med eksterne helårspersoner (hver kommune tæller én gang). "
+            f"Markering: mere end {fmt.fmt_pct(benchmark.HIGH_PRICE_THRESHOLD, 0)} over landets median, eller over "
+            "den statistiske grænse tredje kvartil + 1,5 × (tredje − første kvartil).\n"
+            if p.providers_known
+            else ""
+        )
+        + "- **Forbehold:** en høj pris er ikke i sig selv udtryk for lav produktivitet, og en høj mængde ikke "
         "for et for højt serviceniveau: borgernes behov er forskellige, og tallene viser ikke kvaliteten af "
         "tilbuddene. Potentialerne er regneeksempler, ikke budgetmål."
+    )
+
+
+# Period, sources and what the data cannot show ------------------------------------------------------------------
+
+PERIOD_NOTE = "tallene for {year} er foreløbige: året er bogført til og med {through}"
+NO_PERSONS = (
+    "Opdelingen i pris og mængde kræver antallet af helårspersoner på området: Danmarks Statistiks tabel HAND01 "
+    "eller kommunens egne sagsdata. Datagrundlaget har kun regnskab og befolkningstal, så rapporten sammenligner "
+    "udgiften pr. 18-64-årig."
+)
+
+
+def data_text(p: BenchmarkPage) -> str:
+    """The data period: 'regnskabsårene 2018-2024', or with an open last year '... (2025 til og med september)'."""
+    rep = p.report
+    first, last = rep.years[0], rep.years[-1]
+    years = f"regnskabsåret {last}" if first == last else f"regnskabsårene {first}-{last}"
+    if p.period is not None:
+        left_out = [y for y in p.period.accounts_years if y < last and y not in rep.years]
+        if left_out:
+            years += (
+                f" ({and_join([str(y) for y in left_out])} har regnskab, men intet befolkningstal eller ingen "
+                "helårspersoner for kommunen, og er udeladt)"
+            )
+    if p.period is None or p.period.is_closed(last):
+        return years
+    return f"{years}; " + PERIOD_NOTE.format(year=last, through=p.period.through_text())
+
+
+def _illustrative_note(p: BenchmarkPage) -> str:
+    """A sentence for the headline when the nearest peers were chosen on the illustrative socio-economic index."""
+    if p.report.method != "knn" or "socioeconomic_index" not in p.report.features:
+        return ""
+    if p.sources is None or not len(p.sources):
+        return ""
+    index = p.sources[p.sources["feature"] == "socioeconomic_index"]["source"].astype(str)
+    if not index.str.contains("illustrative").any():
+        return ""
+    return (
+        " Det socioøkonomiske indeks kommer fra pakkens illustrative referenceliste og er ikke et officielt indeks "
+        "(se metoden sidst i rapporten)."
+    )
+
+
+def _first_items(p: BenchmarkPage) -> list[tuple[str, str]]:
+    items = [("Data", f"{data_text(p)[0].upper()}{data_text(p)[1:]}.")]
+    if p.is_sample:
+        items.append(("Eksempeldata", "tallene er syntetiske og ikke kommunens regnskab."))
+    return items
+
+
+def sources_text(p: BenchmarkPage) -> str:
+    """The structural features compared on and where each came from (Markdown sentence).
+
+    The source of each feature is that of :attr:`BenchmarkPage.sources`; a feature without a recorded source says
+    so.
+    """
+    known = {}
+    if p.sources is not None and len(p.sources):
+        for feature, part in p.sources.groupby("feature", sort=False):
+            known[feature] = and_join(sorted(str(x) for x in part["source"].unique()))
+    parts = [
+        f"{FEATURES_TEXT.get(f, f)} fra {known.get(f, 'en ikke registreret kilde')}"
+        for f in p.report.features
+    ]
+    text = f"Sammenligningskommunerne er fundet på {'; '.join(parts)}."
+    if any("illustrative" in known.get(f, "") for f in p.report.features):
+        text += (
+            " Et illustrativt indeks er ikke et officielt mål; indlæs ministeriets socioøkonomiske indeks for at "
+            "vælge sammenligningskommuner på det."
+        )
+    return text
+
+
+def providers_unknown_text(p: BenchmarkPage) -> str:
+    """Why there is no internal/external view (HAND01 or accounts only), in Danish."""
+    if p.spending_only:
+        return (
+            "Datagrundlaget har ingen helårspersoner på området, så interne og eksterne tilbud og eksterne "
+            "priser kan ikke vises."
+        )
+    return (
+        "Helårspersonerne kommer fra Danmarks Statistiks HAND01, som ikke skelner mellem kommunens egne tilbud og "
+        "køb hos andre kommuner, regioner og private; derfor vises hverken interne og eksterne tilbud eller "
+        "eksterne priser. Det kræver kommunens egne sagsdata."
+    )
+
+
+INTROS = {
+    "key_figures": (
+        "Sammenligningskommunernes gennemsnit vises både vægtet (samlet udgift delt med samlet antal helårspersoner "
+        "osv., så store kommuner vejer mest) og uvægtet (hver kommune tæller én gang); median, laveste og højeste er "
+        "af sammenligningskommunernes egne tal."
+    ),
+    "potentials": (
+        "Hvor meget lavere ville udgiften være, hvis kommunen nåede en målestok: sammenligningskommunernes "
+        "gennemsnit, den billigste halvdel af dem eller den billigste enkeltkommune, hver for sig på pris, mængde og "
+        "udgift pr. 18-64-årig? Tallene er alternativer og må ikke lægges sammen: potentialerne ved pris og mængde "
+        "overlapper med potentialet ved udgiften, og målestokkene overlapper hinanden. Ligger kommunen allerede "
+        "under en målestok, er potentialet 0. Hvert potentiale vurderes: en målestok, der ikke ligner kommunen, "
+        "eller et potentiale, der svarer til en meget stor del af udgiften, er ikke et realistisk mål."
+    ),
+    "price_quantity": (
+        "Hver prik er en kommune. Kommuner til højre har flere borgere i tilbud pr. indbygger, kommuner højt oppe en "
+        "højere pris pr. helårsperson. De stiplede linjer er sammenligningskommunernes gennemsnit; kommuner under "
+        "den buede linje bruger mindre pr. 18-64-årig end gennemsnittet."
+    ),
+    "gap": (
+        "Første søjle er udgiften med sammenligningskommunernes pris og mængde. Priseffekten er forskellen i pris "
+        "gange kommunens egne helårspersoner; mængdeeffekten er forskellen i antal helårspersoner gange "
+        "sammenligningskommunernes pris. Tilsammen giver de hele forskellen."
+    ),
+    "yearly": (
+        "Kommunens pris og mængde sammen med sammenligningskommunernes vægtede gennemsnit, og hvordan forskellen i "
+        "udgift har fordelt sig på pris og mængde hvert år. Beløb fra tidligere år er omregnet til faste priser for "
+        "det seneste år, så udviklingen ikke blot viser den almindelige pris- og lønudvikling. "
+        "Sammenligningskommunerne er de samme alle år."
+    ),
+    "external": (
+        "Kommunens gennemsnitlige pris for pladser hos eksterne leverandører (andre kommuner, regioner og private) "
+        "holdt op mod, hvad alle landets kommuner betaler for samme paragraf. En pris mere end 25 % over landets "
+        "median, eller over den statistiske grænse (tredje kvartil plus 1,5 gange afstanden mellem første og "
+        "tredje kvartil), markeres som kandidat til en genforhandling af takster. Data viser kommunens "
+        "gennemsnit, ikke den enkelte leverandør."
+    ),
+}
+
+
+def intro(p: BenchmarkPage, section: str) -> str:
+    """The introduction of a section (Markdown), or why the section cannot be shown with these data.
+
+    Parameters
+    ----------
+    section : {'key_figures', 'price_quantity', 'gap', 'yearly', 'potentials', 'external'}
+        The section.
+    """
+    if p.spending_only and section == "key_figures":
+        return (
+            "Sammenligningskommunernes gennemsnit vises både vægtet (samlet udgift delt med samlet antal 18-64-årige, "
+            "så store kommuner vejer mest) og uvægtet (hver kommune tæller én gang)."
+        )
+    if p.spending_only and section == "potentials":
+        return ""
+    if p.spending_only and section == "price_quantity":
+        return NO_PERSONS
+    if p.spending_only and section == "gap":
+        return (
+            "Uden helårspersoner kan forskellen ikke deles i pris og mængde: hele forskellen er forskellen i udgift "
+            "pr. 18-64-årig gange kommunens 18-64-årige (se overblikket øverst)."
+        )
+    if p.spending_only and section == "yearly":
+        return (
+            "Kommunens udgift pr. 18-64-årig sammen med sammenligningskommunernes vægtede gennemsnit hvert år "
+            "(samme sammenligningskommuner alle år)."
+        )
+    if section == "external" and not p.providers_known:
+        return ""
+    return INTROS[section]
+
+
+# Accounts and population only -------------------------------------------------------------------------------------
+
+
+def _spending_headline(p: BenchmarkPage) -> str:
+    r = p.report.latest
+    gap = r["gap_dkk"]
+    items = [
+        (
+            f"Udgift {p.report.year}",
+            f"{_mio(r['own_spending_dkk'])} mod {_mio(r['expected_spending_dkk'])} med "
+            "sammenligningskommunernes udgift pr. 18-64-årig.",
+        ),
+        (
+            "Udgift pr. 18-64-årig",
+            f"{_kr(r['own_per_resident_dkk'])} mod {_kr(r['peer_per_resident_dkk'])}, "
+            f"{_versus(r['difference'], r['direction'])} sammenligningskommunerne "
+            f"({_mio(abs(gap))} {'mere' if gap > 0 else 'mindre'}).",
+        ),
+        (
+            "Potentiale",
+            f"{_mio(r['potential_dkk'])}, hvis udgiften pr. 18-64-årig kom ned på sammenligningskommunernes "
+            "gennemsnit."
+            if r["potential_dkk"] > 0
+            else "Intet ved sammenligningskommunernes gennemsnit: udgiften pr. 18-64-årig ligger ikke "
+            f"{fmt.fmt_pct(benchmark.MATERIALITY, 0)} eller mere over.",
+        ),
+        ("Pris og mængde", NO_PERSONS),
+        ("Sammenligningskommuner", f"{_peer_choice_short(p)}.{_illustrative_note(p)}"),
+    ]
+    return fmt.summary_box(_first_items(p) + items)
+
+
+def _spending_key_figures(p: BenchmarkPage) -> str:
+    t = p.report.peer_table
+    peers = t[(t["role"] == "peer") & t["has_data"]]["spending_per_resident_dkk"]
+    r = p.report.latest
+    rows = pd.DataFrame(
+        {
+            "": [
+                p.short_name,
+                f"{len(peers)} sml.-kommuner, vægtet gennemsnit",
+                "– uvægtet gennemsnit",
+                "– median",
+                "– laveste",
+                "– højeste",
+            ],
+            "Udgift pr. 18-64-årig, kr.": [
+                r["own_per_resident_dkk"],
+                r["peer_per_resident_dkk"],
+                r["peer_per_resident_unweighted_dkk"],
+                peers.median(),
+                peers.min(),
+                peers.max(),
+            ],
+        }
+    )
+    return fmt.table_html(
+        rows,
+        caption=f"{p.name} og sammenligningskommunerne (sml.-kommuner), {p.report.year}",
+        formats={"Udgift pr. 18-64-årig, kr.": fmt.fmt_number},
+    )
+
+
+def _spending_potential_text(p: BenchmarkPage) -> str:
+    r = p.report.latest
+    return (
+        "Uden helårspersoner er der kun én målestok: udgiften pr. 18-64-årig hos sammenligningskommunerne. "
+        f"Med deres vægtede gennemsnit ({_kr(r['peer_per_resident_dkk'])}) ville {p.name} have brugt "
+        f"{_mio(r['expected_spending_dkk'])}, og potentialet ved den målestok er {_mio(r['potential_dkk'])} om "
+        "året. Potentialer ved pris og mængde kræver helårspersoner (HAND01 eller sagsdata)."
+    )
+
+
+def _spending_peer_table(p: BenchmarkPage) -> str:
+    rep = p.report
+    table = rep.peer_table
+    cols = {"municipality": "Kommune"}
+    cols.update({f: FEATURES_SHORT.get(f, f) for f in rep.features if f in table.columns})
+    cols.update(
+        {
+            "distance": "Afstand",
+            "population_18_64": "18-64-årige",
+            "spending_dkk": "Udgift, mio. kr.",
+            "spending_per_resident_dkk": "Udgift pr. 18-64-årig, kr.",
+        }
+    )
+    shown = table[list(cols)].rename(columns=cols)
+    shown["Kommune"] = [
+        p.short_names.get(int(c), n)
+        for c, n in zip(table["municipality_code"], table["municipality"], strict=True)
+    ]
+    formats = {
+        "Afstand": lambda x: fmt.fmt_number(x, 2),
+        "18-64-årige": fmt.fmt_number,
+        "Udgift, mio. kr.": lambda x: fmt.fmt_number(x / 1e6, 1),
+        "Udgift pr. 18-64-årig, kr.": fmt.fmt_number,
+    }
+    for f in rep.features:
+        decimals = FEATURE_DECIMALS.get(f, 0)
+        formats[FEATURES_SHORT.get(f, f)] = lambda x, d=decimals: fmt.fmt_number(x, d)
+    return fmt.table_html(shown, formats=formats, caption=f"{p.name} og sammenligningskommunerne, {rep.year}")
+
+
+def _spending_method_text(p: BenchmarkPage, function_code: str) -> str:
+    rep, r = p.report, p.report.latest
+    features = and_join([FEATURES_TEXT.get(f, f) for f in rep.features])
+    fewer = ""
+    if rep.method == "knn" and p.n_peers < rep.k_requested:
+        others = "én anden kommune" if p.n_peers == 1 else f"{p.n_peers} andre kommuner"
+        fewer = (
+            f" Datagrundlaget har kun {others} med strukturelle tal, så {rep.k_requested} kunne ikke vælges."
+        )
+    missing = and_join([p.names.get(int(c), str(c)) for c in rep.peers_without_data])
+    return (
+        "## Metode og data\n\n"
+        f"- **Område:** funktion {function_code} {p.area_name} ({p.area_paragraphs}) i den kommunale kontoplan: "
+        "nettodriftsudgift fra regnskabet (Danmarks Statistiks REGK31) og indbyggere i alderen 18-64 år "
+        "(FOLK1A).\n"
+        f"- **Periode:** {data_text(p)}; "
+        + (
+            f"beløb fra tidligere år er omregnet til faste {rep.year}-priser med {p.price_index}.\n"
+            if p.price_index
+            else "løbende priser.\n"
+        )
+        + f"- **Sammenligningskommuner:** {_peer_choice_short(p)}.{fewer} Afstanden måles på {features} i "
+        "standardafvigelser fra landsgennemsnittet. De samme kommuner bruges alle år"
+        + (f"; {missing} mangler data i et eller flere år og indgår ikke i de år." if missing else ".")
+        + "\n"
+        f"- **Strukturelle kendetegn:** {sources_text(p)}\n"
+        "- **Mål:** udgift pr. 18-64-årig. Sammenligningskommunernes vægtede gennemsnit er deres samlede udgift "
+        "delt med deres samlede antal 18-64-årige; i det uvægtede tæller hver kommune én gang.\n"
+        f"- **Regneeksempel ({rep.year}):** {p.name} brugte {_kr(r['own_spending_dkk'])} og havde "
+        f"{fmt.fmt_number(r['own_population_18_64'])} 18-64-årige, {_kr(r['own_per_resident_dkk'])} pr. 18-64-årig. "
+        f"Sammenligningskommunerne brugte {_kr(r['peer_spending_dkk'])} på "
+        f"{fmt.fmt_number(r['peer_population_18_64'])} 18-64-årige, {_kr(r['peer_per_resident_dkk'])} pr. "
+        f"18-64-årig. Forskellen er ({_kr(r['own_per_resident_dkk'])} − {_kr(r['peer_per_resident_dkk'])}) × "
+        f"{fmt.fmt_number(r['own_population_18_64'])} = {_kr(r['gap_dkk'])} (afrundet).\n"
+        f"- **Pris og mængde:** {NO_PERSONS}\n"
+        "- **Forbehold:** en høj udgift er ikke i sig selv udtryk for et for højt serviceniveau: borgernes behov er "
+        "forskellige. Potentialet er et regneeksempel, ikke et budgetmål."
     )

@@ -15,13 +15,16 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis import overview, prices
+from analysis.period import DataPeriod
 from analysis.reporting import formatting as fmt
 
 __all__ = [
     "OverviewPage",
+    "data_text",
     "heading",
     "headline",
     "levels_chart",
+    "levels_intro",
     "method_text",
     "page",
     "provider_table",
@@ -63,11 +66,23 @@ class OverviewPage:
     first_year: int
     last_year: int
     price_index: str
+    period: DataPeriod | None = None
+    is_sample: bool = False
 
     @property
     def prices(self) -> str:
         """'faste 2025-priser'."""
         return f"faste {self.last_year}-priser"
+
+    @property
+    def has_persons(self) -> bool:
+        """Whether the data have full-year persons in the last year (activity; not accounts alone)."""
+        return bool(pd.notna(self.yearly.loc[self.last_year, "full_year_persons"]))
+
+    @property
+    def last_closed(self) -> bool:
+        """Whether the last year is closed (its accounts final); True without a period."""
+        return self.period is None or self.period.is_closed(self.last_year)
 
 
 def page(
@@ -81,6 +96,9 @@ def page(
     area: Mapping,
     names: Mapping[int, str],
     price_index: object,
+    accounts: pd.DataFrame | None = None,
+    period: DataPeriod | None = None,
+    is_sample: bool = False,
 ) -> OverviewPage:
     """Compute everything the overview shows, in fixed prices of ``last_year`` and in current prices.
 
@@ -100,6 +118,12 @@ def page(
         Official names by code (:func:`analysis.data.reference.official_names`).
     price_index : PriceIndex
         :func:`analysis.data.price_index.read_price_index`: ``index`` by year, ``name`` and ``source``.
+    accounts : pandas.DataFrame, optional
+        The ``accounts`` table for the period: the spending when the municipality has no activity for the area.
+    period : DataPeriod, optional
+        :func:`analysis.period.data_period` of the municipality: an open last year is not called final.
+    is_sample : bool
+        Whether the warehouse is the synthetic sample (the headline says so).
 
     Raises
     ------
@@ -108,12 +132,17 @@ def page(
     """
     fixed_activity = prices.to_fixed_prices(activity, price_index.index, last_year)
     fixed_budgets = prices.to_fixed_prices(budgets, price_index.index, last_year, columns=("budget_dkk",))
+    fixed_accounts = None
+    if accounts is not None:
+        fixed_accounts = prices.to_fixed_prices(accounts, price_index.index, last_year)
     short = municipalities.loc[municipalities["municipality_code"] == municipality_code, "municipality"]
     return OverviewPage(
         yearly=overview.yearly(
-            fixed_activity, municipalities, fixed_budgets, municipality_code, function_code
+            fixed_activity, municipalities, fixed_budgets, municipality_code, function_code, fixed_accounts
         ),
-        yearly_current=overview.yearly(activity, municipalities, budgets, municipality_code, function_code),
+        yearly_current=overview.yearly(
+            activity, municipalities, budgets, municipality_code, function_code, accounts
+        ),
         providers=overview.by_provider(activity, municipality_code, function_code, last_year),
         name=str(names[int(municipality_code)]),
         short_name=str(short.iloc[0]) if len(short) else str(names[int(municipality_code)]),
@@ -123,6 +152,8 @@ def page(
         first_year=int(first_year),
         last_year=int(last_year),
         price_index=f"{price_index.name.lower()} ({price_index.source})",
+        period=period,
+        is_sample=bool(is_sample),
     )
 
 
@@ -139,38 +170,94 @@ def _more_less(x: float) -> str:
     return f"{fmt.fmt_pct(abs(x))} {'mere' if x >= 0 else 'mindre'}"
 
 
+NO_PERSONS = (
+    "Pris og mængde kræver antallet af helårspersoner på området: Danmarks Statistiks tabel HAND01 eller "
+    "kommunens egne sagsdata. Datagrundlaget har kun regnskab og befolkningstal."
+)
+NO_POPULATION = "Kan ikke opgøres: befolkningstallet (Danmarks Statistiks FOLK1A) mangler for {year}."
+
+
+def data_text(p: OverviewPage) -> str:
+    """'Regnskabsårene 2018-2024', or '... (2025 til og med september); tallene for 2025 er foreløbige'."""
+    years = f"{p.first_year}-{p.last_year}" if p.first_year != p.last_year else str(p.last_year)
+    if p.last_closed:
+        return f"Regnskabsårene {years}."
+    return (
+        f"Regnskabsårene {p.period.period_text(p.first_year, p.last_year)}; tallene for {p.last_year} er "
+        f"foreløbige: året er bogført til og med {p.period.through_text()}."
+    )
+
+
+def _budget_item(p: OverviewPage) -> tuple[str, str]:
+    latest = p.yearly.loc[p.last_year]
+    label = f"Budget {p.last_year}"
+    if pd.isna(latest["budget_dkk"]):
+        return (
+            label,
+            "Intet budget i datagrundlaget (Danmarks Statistiks BUDK32 eller kommunens eget budget).",
+        )
+    if not p.last_closed:
+        return label, (
+            f"{fmt.fmt_dkk(latest['budget_dkk'])}. Året er ikke afsluttet (bogført til og med "
+            f"{p.period.through_text()}), så udgiften holdes ikke op mod budgettet endnu."
+        )
+    gap = latest["spending_dkk"] - latest["budget_dkk"]
+    return label, (
+        f"{fmt.fmt_dkk(latest['budget_dkk'])}; regnskabet blev {fmt.fmt_dkk(abs(gap))} "
+        f"{'højere' if gap > 0 else 'lavere'}."
+    )
+
+
 def headline(p: OverviewPage) -> str:
-    """The headline box (HTML): spending and its change in fixed and current prices, price, quantity, budget."""
+    """The headline box (HTML): period, spending and its change in fixed and current prices, price, quantity, budget.
+
+    Without full-year persons it gives the spending per resident aged 18-64 and says what the split needs.
+    """
     t, c = p.yearly, p.yearly_current
     first, last = p.first_year, p.last_year
     latest = t.loc[last]
-    fixed_change = latest["spending_dkk"] / t.loc[first, "spending_dkk"] - 1
-    current_change = c.loc[last, "spending_dkk"] / c.loc[first, "spending_dkk"] - 1
-    price_vs = latest["price_dkk"] / latest["national_price_dkk"] - 1
-    rate_vs = latest["rate_per_1000"] / latest["national_rate_per_1000"] - 1
-    budget_gap = latest["spending_dkk"] - latest["budget_dkk"]
-    items = [
-        (
-            f"Udgift {last}",
-            f"{fmt.fmt_dkk(latest['spending_dkk'])}, {_more_less(fixed_change)} end i {first} i {p.prices} "
-            f"({_more_less(current_change)} i løbende priser, som også rummer pris- og lønudviklingen).",
-        ),
-        (
-            "Pris",
-            f"{fmt.fmt_dkk(latest['price_dkk'], unit='t')} pr. helårsperson, {_above_below(price_vs)} "
-            "landsgennemsnittet.",
-        ),
-        (
-            "Mængde",
-            f"{fmt.fmt_number(latest['rate_per_1000'], 2)} helårspersoner pr. 1.000 18-64-årige, "
-            f"{_above_below(rate_vs)} landsgennemsnittet.",
-        ),
-        (
-            f"Budget {last}",
-            f"{fmt.fmt_dkk(latest['budget_dkk'])}; regnskabet blev {fmt.fmt_dkk(abs(budget_gap))} "
-            f"{'højere' if budget_gap > 0 else 'lavere'}.",
-        ),
-    ]
+    items = [("Data", data_text(p))]
+    if p.is_sample:
+        items.append(("Eksempeldata", "tallene er syntetiske og ikke kommunens regnskab."))
+    spending = f"{fmt.fmt_dkk(latest['spending_dkk'])}"
+    if first in t.index and first != last:
+        fixed_change = latest["spending_dkk"] / t.loc[first, "spending_dkk"] - 1
+        current_change = c.loc[last, "spending_dkk"] / c.loc[first, "spending_dkk"] - 1
+        spending += (
+            f", {_more_less(fixed_change)} end i {first} i {p.prices} "
+            f"({_more_less(current_change)} i løbende priser, som også rummer pris- og lønudviklingen)."
+        )
+    else:
+        spending += f" i {p.prices}."
+    items.append((f"Udgift {last}" + ("" if p.last_closed else ", foreløbig"), spending))
+    if pd.isna(latest["population_18_64"]):
+        items.append(("Udgift pr. 18-64-årig", NO_POPULATION.format(year=last)))
+    elif p.has_persons:
+        price_vs = latest["price_dkk"] / latest["national_price_dkk"] - 1
+        rate_vs = latest["rate_per_1000"] / latest["national_rate_per_1000"] - 1
+        items += [
+            (
+                "Pris",
+                f"{fmt.fmt_dkk(latest['price_dkk'], unit='t')} pr. helårsperson, {_above_below(price_vs)} "
+                "landsgennemsnittet.",
+            ),
+            (
+                "Mængde",
+                f"{fmt.fmt_number(latest['rate_per_1000'], 2)} helårspersoner pr. 1.000 18-64-årige, "
+                f"{_above_below(rate_vs)} landsgennemsnittet.",
+            ),
+        ]
+    else:
+        vs = latest["spending_per_resident_dkk"] / latest["national_spending_per_resident_dkk"] - 1
+        items += [
+            (
+                "Udgift pr. 18-64-årig",
+                f"{fmt.fmt_dkk(latest['spending_per_resident_dkk'], unit='kr')}, {_above_below(vs)} "
+                "landsgennemsnittet.",
+            ),
+            ("Pris og mængde", NO_PERSONS),
+        ]
+    items.append(_budget_item(p))
     return fmt.summary_box(items)
 
 
@@ -192,8 +279,13 @@ def spending_chart(p: OverviewPage) -> Figure:
 
 
 def levels_chart(p: OverviewPage) -> Figure:
-    """Price (fixed prices) and quantity of the municipality against the national average, per year (two panels)."""
+    """Price (fixed prices) and quantity of the municipality against the national average, per year (two panels).
+
+    Without full-year persons: spending per resident aged 18-64 against the national average (one panel).
+    """
     t = p.yearly
+    if not p.has_persons:
+        return _per_resident_chart(p)
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(fmt.FIGSIZE[0], 3.2))
     panels = (
         (ax1, "price_dkk", "national_price_dkk", f"Pris pr. helårsperson\n({p.prices})"),
@@ -203,13 +295,49 @@ def levels_chart(p: OverviewPage) -> Figure:
         ax.plot(t.index, t[own], color=fmt.OWN_COLOUR, marker="o", label=p.short_name)
         ax.plot(t.index, t[nat], color=fmt.PEER_COLOUR, marker="o", label="Landsgennemsnit")
         ax.set_title(title, fontsize=10, loc="left")
-        ax.set_xticks(t.index[::2])
+        shown = t.index[t[[own, nat]].notna().any(axis=1)]  # a year without population has no rate
+        ax.set_xticks(shown[:: 2 if len(shown) > 5 else 1])
     fmt.dkk_axis(ax1, unit="t", label=False)
-    fmt.number_axis(ax2, decimals=1)
+    rates = t[["rate_per_1000", "national_rate_per_1000"]]
+    fmt.number_axis(ax2, decimals=1 if float(rates.max().max() - rates.min().min()) >= 1 else 2)
     ax1.set_ylabel("t.kr.")
     ax1.legend(loc="best", frameon=False, fontsize=8)
     fig.tight_layout()
     return _close(fig)
+
+
+def _per_resident_chart(p: OverviewPage) -> Figure:
+    t = p.yearly.dropna(subset=["spending_per_resident_dkk"])
+    fig, ax = plt.subplots(figsize=(fmt.FIGSIZE[0], 3.2))
+    ax.plot(t.index, t["spending_per_resident_dkk"], color=fmt.OWN_COLOUR, marker="o", label=p.short_name)
+    ax.plot(
+        t.index,
+        t["national_spending_per_resident_dkk"],
+        color=fmt.PEER_COLOUR,
+        marker="o",
+        label="Landsgennemsnit",
+    )
+    ax.set_title(f"Udgift pr. 18-64-årig (kr., {p.prices})", fontsize=10, loc="left")
+    ax.set_xticks(t.index)
+    ax.set_ylim(bottom=0)
+    fmt.number_axis(ax)
+    ax.legend(loc="best", frameon=False, fontsize=8)
+    fig.tight_layout()
+    return _close(fig)
+
+
+def levels_intro(p: OverviewPage) -> str:
+    """The introduction of the section on price and quantity (Markdown), or why it shows spending per resident."""
+    if p.has_persons:
+        return (
+            f"Pris er udgift pr. helårsperson i {p.prices}. Mængde er helårspersoner pr. 1.000 indbyggere i alderen "
+            "18-64 år. Landsgennemsnittet er vægtet: alle kommuners samlede udgift delt med deres samlede antal "
+            "helårspersoner."
+        )
+    return (
+        f"{NO_PERSONS} Figuren viser derfor udgiften pr. 18-64-årig mod landsgennemsnittet (alle kommuner i "
+        "datagrundlaget: samlet udgift delt med samlet antal 18-64-årige)."
+    )
 
 
 def yearly_table(p: OverviewPage) -> str:
@@ -224,6 +352,15 @@ def yearly_table(p: OverviewPage) -> str:
         "rate_per_1000": "Pr. 1.000 18-64-årige",
         "national_rate_per_1000": "Pr. 1.000, landet",
     }
+    if not p.has_persons:
+        columns = {
+            "year": "År",
+            "spending_dkk": "Udgift",
+            "budget_dkk": "Budget",
+            "population_18_64": "18-64-årige",
+            "spending_per_resident_dkk": "Pr. 18-64-årig, kr.",
+            "national_spending_per_resident_dkk": "Pr. 18-64-årig, landet",
+        }
     shown = p.yearly.reset_index()[list(columns)].rename(columns=columns)
 
     def mio(x):
@@ -235,23 +372,39 @@ def yearly_table(p: OverviewPage) -> str:
     def two(x):
         return fmt.fmt_number(x, 2)
 
+    formats = {
+        "Udgift": mio,
+        "Budget": mio,
+        "Pris": tkr,
+        "Pris, landet": tkr,
+        "Helårspersoner": lambda x: fmt.fmt_number(x, 1),
+        "Pr. 1.000 18-64-årige": two,
+        "Pr. 1.000, landet": two,
+        "18-64-årige": fmt.fmt_number,
+        "Pr. 18-64-årig, kr.": fmt.fmt_number,
+        "Pr. 18-64-årig, landet": fmt.fmt_number,
+    }
     return fmt.table_html(
         shown,
         caption=f"{p.name}, {p.first_year}-{p.last_year}, {p.prices}",
-        formats={
-            "Udgift": mio,
-            "Budget": mio,
-            "Pris": tkr,
-            "Pris, landet": tkr,
-            "Helårspersoner": lambda x: fmt.fmt_number(x, 1),
-            "Pr. 1.000 18-64-årige": two,
-            "Pr. 1.000, landet": two,
-        },
+        formats={k: f for k, f in formats.items() if k in shown.columns},
     )
 
 
 def provider_table(p: OverviewPage) -> str:
-    """Persons, share, spending and price by paragraph and provider in the last year (HTML)."""
+    """Persons, share, spending and price by paragraph and provider in the last year (HTML).
+
+    Without a provider split (Statistics Denmark's HAND01: provider 'unknown') or without persons, a paragraph
+    that says why.
+    """
+    if not p.has_persons:
+        return "<p>Uden helårspersoner kan fordelingen på interne og eksterne tilbud ikke vises.</p>"
+    if not p.providers["provider"].isin(["internal", "external"]).any():
+        return (
+            "<p>Helårspersonerne kommer fra Danmarks Statistiks HAND01, som ikke skelner mellem kommunens egne "
+            "tilbud og køb hos andre kommuner, regioner og private; fordelingen på leverandører kan derfor ikke "
+            "vises. Det kræver kommunens egne sagsdata.</p>"
+        )
     prov = p.providers.assign(
         provider=p.providers["provider"].map({"internal": "Interne", "external": "Eksterne"})
     )
@@ -282,11 +435,24 @@ def method_text(p: OverviewPage) -> str:
         "## Metode og data\n\n"
         f"- **Område:** funktion {p.function_code} {p.area_name} ({p.area_paragraphs}) i den kommunale "
         "kontoplan, hovedfunktion 5.38 Tilbud til voksne med særlige behov.\n"
-        f"- **Periode:** regnskabsårene {p.first_year}-{p.last_year}. Beløb og priser fra tidligere år er omregnet "
+        f"- **Periode:** {data_text(p)} Beløb og priser fra tidligere år er omregnet "
         f"til {p.prices} med {p.price_index}; udviklingen i løbende priser står i overblikket.\n"
         "- **Udgift:** nettodriftsudgift (dranst 1). Budget: korrigeret budget.\n"
-        "- **Mængde:** helårspersoner; en borger i tilbud hele året tæller 1, et halvt år 0,5. "
-        "Opgjort pr. 1.000 indbyggere i alderen 18-64 år pr. 1. januar.\n"
-        "- **Pris:** udgift pr. helårsperson. Landsgennemsnittet er vægtet med kommunernes antal helårspersoner.\n"
-        "- **Forbehold:** en høj pris er ikke i sig selv udtryk for lav produktivitet; borgernes behov er forskellige."
+        + (
+            "- **Mængde:** helårspersoner; en borger i tilbud hele året tæller 1, et halvt år 0,5. "
+            "Opgjort pr. 1.000 indbyggere i alderen 18-64 år pr. 1. januar."
+            + (
+                " Helårspersonerne er Danmarks Statistiks HAND01 (fuldtidsydelser, gennemsnittet af årets kvartaler)."
+                if not p.providers["provider"].isin(["internal", "external"]).any()
+                else ""
+            )
+            + "\n"
+            "- **Pris:** udgift pr. helårsperson. Landsgennemsnittet er vægtet med kommunernes antal "
+            "helårspersoner.\n"
+            if p.has_persons
+            else f"- **Pris og mængde:** {NO_PERSONS} Udgiften er sat i forhold til indbyggerne i alderen 18-64 "
+            "år pr. 1. januar (Danmarks Statistiks FOLK1A).\n"
+        )
+        + "- **Forbehold:** en høj pris er ikke i sig selv udtryk for lav produktivitet; borgernes behov er "
+        "forskellige."
     )
