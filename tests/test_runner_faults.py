@@ -66,6 +66,39 @@ def _nothing_started(root: Path) -> None:
 # --- The warehouse ----------------------------------------------------------------------------------------------
 
 
+def test_a_warehouse_without_what_a_notebook_needs_is_refused_before_any_kernel(project, tmp_path, capsys):
+    import nbformat
+
+    from analysis.data import connect, loads
+
+    root, batch = project
+    nb_path = root / "notebooks" / "hello.ipynb"
+    nb = nbformat.read(nb_path, as_version=4)
+    nb.metadata["analysis"] = {
+        "title": "Hej",
+        "requires": [
+            {
+                "what": "befolkningstal (FOLK1A)",
+                "tables": ["municipalities"],
+                "columns": ["municipality_code", "year", "population_18_64"],
+                "load": "analysis load statbank FIL --table FOLK1A",
+            }
+        ],
+    }
+    nbformat.write(nb, nb_path)
+    own = tmp_path / "own.duckdb"
+    con = connect(own, read_only=False)
+    loads.ensure_tables(con)  # every table, no rows
+    con.close()
+    code, err = _run_cli(capsys, batch, "--warehouse", own)
+    assert code == 2
+    assert (
+        "the warehouse lacks what 1 report(s) need; load it first: hello 706 5.38.50: befolkningstal (FOLK1A) "
+        "mangler for kommune 706: analysis load statbank FIL --table FOLK1A"
+    ) in _one_line(err)
+    _nothing_started(root)
+
+
 def test_a_mistyped_warehouse_in_the_environment_is_refused_not_built(project, tmp_path, monkeypatch, capsys):
     root, batch = project
     typo = tmp_path / "own.duckbd"

@@ -693,6 +693,18 @@ def _live_changed(warehouse: Path, tables: dict) -> bool | None:
 # The driver ------------------------------------------------------------------------------------------------------
 
 
+def _require(snapshot: Path, batch: Batch, notebooks_dir: Path) -> None:
+    """Refuse the batch, before any kernel starts, when the warehouse lacks a table or column a notebook needs."""
+    from analysis.data.warehouse import connect
+    from analysis.reporting.requirements import require_jobs
+
+    con = connect(snapshot)
+    try:
+        require_jobs(con, expand(batch, notebooks_dir), notebooks_dir)
+    finally:
+        con.close()
+
+
 def run_batch(
     batch: Batch,
     *,
@@ -769,6 +781,7 @@ def run_batch(
         snapshot_dir.mkdir(parents=True, exist_ok=True)
         _snapshot(warehouse, snapshot)
         tables, is_sample = _read_state(snapshot, warehouse)
+        _require(snapshot, batch, notebooks_dir)
     except BaseException:
         shutil.rmtree(snapshot_dir, ignore_errors=True)
         if created:  # a batch refused before it started leaves no empty run folder
