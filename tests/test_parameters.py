@@ -102,7 +102,7 @@ def _refusal(tmp_path, notebooks, parameters) -> str:
         (
             ["cross_sector"],
             {"min_group": 3},
-            "parameters.min_group: notebook 'cross_sector': 3 is out of range",
+            "parameters.min_group: notebook 'cross_sector': 3 is below the least value 5 (did you mean 5?)",
         ),
         (
             ["forecast"],

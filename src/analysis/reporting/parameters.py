@@ -264,21 +264,18 @@ def _explain(error: dict, model: type[_Parameters]) -> tuple[str, str]:
         allowed = list(get_args(model.model_fields[name].annotation)) if name in model.model_fields else []
         near = did_you_mean(value, allowed, always=True)
         return key, f"unknown value {value!r}{near}; expected {', '.join(map(str, allowed))}"
-    bounds = {"greater_than_equal": "ge", "less_than_equal": "le", "greater_than": "gt", "less_than": "lt"}
-    if kind in bounds:
-        info = model.model_fields.get(name)
-        low = next(
-            (m.ge for m in (info.metadata if info else []) if getattr(m, "ge", None) is not None), None
-        )
-        high = next(
-            (m.le for m in (info.metadata if info else []) if getattr(m, "le", None) is not None), None
-        )
-        span = f"{low}..{high}" if low is not None and high is not None else str(error["msg"]).lower()
-        nearest = ""
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            near = min(max(value, low if low is not None else value), high if high is not None else value)
-            nearest = f" (did you mean {near}?)"
-        return key, f"{value!r} is out of range {span}{nearest}"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        metadata = model.model_fields[name].metadata if name in model.model_fields else []
+        low = next((m.ge for m in metadata if getattr(m, "ge", None) is not None), None)
+        high = next((m.le for m in metadata if getattr(m, "le", None) is not None), None)
+        if low is not None and high is not None:
+            span = f"is out of range {low}..{high}"
+        else:
+            span = (
+                f"is below the least value {low}" if low is not None else f"is above the largest value {high}"
+            )
+        near = low if low is not None and value < low else high
+        return key, f"{value!r} {span} (did you mean {near}?)"
     if kind in ("int_type", "float_type", "string_type", "bool_type", "list_type", "dict_type"):
         expected = kind.removesuffix("_type").replace("string", "str")
         return key, f"expected {expected}, found {value!r}"
