@@ -164,6 +164,11 @@ def test_an_old_parameter_name_is_refused_with_its_new_name(tmp_path, notebooks,
     assert f"parameters.{old}: renamed to {new} (did you mean {new}?)" in text
 
 
+def test_an_old_name_no_notebook_of_the_batch_had_is_an_unknown_parameter(tmp_path):
+    text = _refusal(tmp_path, ["overview"], {"peers": [707]})
+    assert "parameters: unknown parameter 'peers'" in text and "renamed" not in text
+
+
 def test_valid_parameters_pass_and_the_model_fills_in_the_defaults(tmp_path):
     path = _batch_file(tmp_path, ["benchmark", "forecast"], {"peer_method": "list", "peer_codes": [707, 710]})
     batch = load_batch(path, defaults=ROOT / "parameters" / "defaults.yaml", notebooks_dir=NOTEBOOKS)

@@ -11,6 +11,10 @@ with a message that names the file, the key and the value, and suggests the near
     formats: [html, pdf]
     parameters: {}                 # passed to every notebook that declares them (years, peers, thresholds ...)
 
+The parameters of each report notebook are checked by its typed model (:mod:`analysis.reporting.parameters`):
+allowed values and ranges, with "did you mean"; old parameter names (``peers``, ``year``, ``month``) are refused
+with their new name.
+
 :func:`expand` turns a batch into its jobs: one per municipality x function area x notebook, in a stable order,
 each with the parameters papermill injects and a slugged output name.
 """
@@ -322,9 +326,9 @@ def _check_notebooks(path: Path, batch: Batch, notebooks_dir: Path, own_paramete
                 f"{path}: parameters.{key}: set by the runner for each report; choose municipalities and "
                 "function_areas instead"
             )
-        if key not in known and key in own_parameters and key in RENAMED:
-            new_names = sorted({RENAMED[key][n] for n in batch.notebooks if n in RENAMED[key]})
-            new_name = " or ".join(f"'{n}'" for n in new_names) or "a new name"
+        new_names = sorted({RENAMED.get(key, {})[n] for n in batch.notebooks if n in RENAMED.get(key, {})})
+        if key not in known and key in own_parameters and new_names:
+            new_name = " or ".join(f"'{n}'" for n in new_names)
             raise BatchError(
                 f"{path}: parameters.{key}: renamed to {new_name} (did you mean {new_name}?); "
                 "the old name is no longer accepted"
