@@ -648,7 +648,7 @@ def test_select_peers_by_each_method_with_distances():
     assert list(knn["municipality_code"]) == [147, 151]
     assert list(knn.columns) == ["municipality_code", "municipality", "distance"]
     # a list, a region and a group are ordered by distance (not by the order given or the code)
-    listed = select_peers(MUNICIPALITIES, 101, 2024, "list", codes=[155, 147])
+    listed = select_peers(MUNICIPALITIES, 101, 2024, "list", peer_codes=[155, 147])
     assert list(listed["municipality_code"]) == [147, 155]
     assert list(listed["distance"]) == pytest.approx([DISTANCE_FROM_101[147], DISTANCE_FROM_101[155]])
     region = select_peers(MUNICIPALITIES, 101, 2024, "region")  # North: 147, 151, 155
@@ -666,11 +666,11 @@ def test_select_peers_errors():
     ):
         select_peers(MUNICIPALITIES, 101, 2024, "nearest")
     with pytest.raises(ValueError, match="peer codes are given but the peer method is 'knn'"):
-        select_peers(MUNICIPALITIES, 101, 2024, "knn", codes=[147])
+        select_peers(MUNICIPALITIES, 101, 2024, "knn", peer_codes=[147])
     with pytest.raises(ValueError, match="'list' needs the peers' municipality codes"):
         select_peers(MUNICIPALITIES, 101, 2024, "list")
     with pytest.raises(ValueError, match="cannot be its own peer"):
-        select_peers(MUNICIPALITIES, 101, 2024, "list", codes=[147, 101])
+        select_peers(MUNICIPALITIES, 101, 2024, "list", peer_codes=[147, 101])
 
 
 def test_peer_table_own_first_then_peers_with_measures():
@@ -685,7 +685,7 @@ def test_peer_table_own_first_then_peers_with_measures():
             activity_row(151, 2023, "§108", "external", 9, 9.0 * MIO),  # another year
         ]
     )
-    peers = select_peers(MUNICIPALITIES, 101, 2024, "list", codes=[151, 147])
+    peers = select_peers(MUNICIPALITIES, 101, 2024, "list", peer_codes=[151, 147])
     table = peer_table(activity, MUNICIPALITIES, 101, peers, "5.38.50", 2024).set_index("municipality_code")
     assert list(table.index) == [101, 147, 151]
     assert list(table["role"]) == ["own", "peer", "peer"]
@@ -823,7 +823,7 @@ def test_benchmark_report_assembles_the_report():
     # 2023: only 147: price 1.0 mio, rate 2.0; own 5 persons 2.5 mio: expected 2 persons, 2.0 mio; gap 0.5 mio
     #   price effect 2.5 - 1.0 * 5 = -2.5 mio; quantity effect (5 - 2) * 1.0 = 3.0 mio
     rep = benchmark_report(
-        REPORT_ACTIVITY, MUNICIPALITIES, 101, "5.38.50", 2022, 2024, method="list", peer_codes=[151, 147]
+        REPORT_ACTIVITY, MUNICIPALITIES, 101, "5.38.50", 2022, 2024, peer_method="list", peer_codes=[151, 147]
     )
     assert rep.municipality == "M101" and rep.year == 2024
     assert rep.years == (2023, 2024)  # 2022 has no own activity
@@ -875,7 +875,7 @@ def test_benchmark_report_errors():
     ):
         benchmark_report(REPORT_ACTIVITY, MUNICIPALITIES, 153, "5.38.50", 2023, 2024)
     with pytest.raises(ValueError, match="unknown peer method"):
-        benchmark_report(REPORT_ACTIVITY, MUNICIPALITIES, 101, "5.38.50", 2023, 2024, method="nearest")
+        benchmark_report(REPORT_ACTIVITY, MUNICIPALITIES, 101, "5.38.50", 2023, 2024, peer_method="nearest")
 
 
 def test_occupancy_of_own_places_own_and_weighted_peers():

@@ -127,7 +127,7 @@ def test_peer_list_and_another_area_run(tmp_path, sample_path):
             "municipality_code": 165,
             "function_code": "5.38.52",
             "peer_method": "list",
-            "peers": [147, 151, 153, 157],
+            "peer_codes": [147, 151, 153, 157],
             "warehouse": sample_path,
         },
         cwd=str(ROOT / "notebooks"),

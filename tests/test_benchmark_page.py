@@ -35,7 +35,7 @@ INDEX = PriceIndex(
 @pytest.fixture(scope="module")
 def page():
     rep = benchmark_report(
-        REPORT_ACTIVITY, MUNICIPALITIES, 101, "5.38.50", 2022, 2024, method="list", peer_codes=[151, 147]
+        REPORT_ACTIVITY, MUNICIPALITIES, 101, "5.38.50", 2022, 2024, peer_method="list", peer_codes=[151, 147]
     )
     return text.page(rep, MUNICIPALITIES, AREA, NAMES, INDEX)
 

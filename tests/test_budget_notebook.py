@@ -53,8 +53,8 @@ def test_the_budget_report_shows_the_models_total_and_the_decisions(tmp_path, sa
     from analysis.reporting import rounds
 
     decisions = "parameters/budget/decisions-example.yaml"
-    injected, page = _run(tmp_path, "budget", {"year": 2026, "decisions_file": decisions}, sample_path)
-    assert f"municipality_code = {MUNI}" in injected and "year = 2026" in injected
+    injected, page = _run(tmp_path, "budget", {"budget_year": 2026, "decisions_file": decisions}, sample_path)
+    assert f"municipality_code = {MUNI}" in injected and "budget_year = 2026" in injected
     assert "function_code" not in injected
     con = connect(sample_path)
     try:
@@ -100,8 +100,8 @@ def test_the_followup_report_compares_with_the_recorded_previous_month(tmp_path,
             )
             == 0
         )
-    injected, page = _run(tmp_path, "followup", {"year": 2025, "month": 9}, str(own))
-    assert "month = 9" in injected
+    injected, page = _run(tmp_path, "followup", {"last_year": 2025, "as_of_month": 9}, str(own))
+    assert "as_of_month = 9" in injected
     con = connect(own)
     try:
         aug, sep = (journal.followup_journal(con, MUNI, 2025, m) for m in (8, 9))

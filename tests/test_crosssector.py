@@ -639,7 +639,7 @@ def report(tmp_path_factory, sample_path):
         "function_areas": ["5.38.50"],
         "notebooks": ["cross_sector"],
         "formats": ["html", "pdf"],
-        "parameters": {"year": 2025, "month": 9, "min_group": 5},
+        "parameters": {"last_year": 2025, "as_of_month": 9, "min_group": 5},
     }
     path = tmp / "batch.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
@@ -673,7 +673,7 @@ def test_the_report_renders_on_the_sample(report):
     assert (folder / r.files["pdf"]).read_bytes().startswith(b"%PDF")
     nb = nbformat.read(folder / r.files["ipynb"], as_version=4)
     injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
-    assert "municipality_code = 706" in injected.source and "month = 9" in injected.source
+    assert "municipality_code = 706" in injected.source and "as_of_month = 9" in injected.source
     assert not [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     # the year-end table adds up in whole kroner: the shares to the net gain, the transfers to 0
     tables = _Tables()
@@ -778,8 +778,9 @@ def test_a_report_with_the_person_list_says_confidential_on_every_page(tmp_path,
 
 @pytest.mark.slow
 def test_a_threshold_below_five_stops_the_report(tmp_path, sample_path):
-    from analysis.reporting.batch import load_batch
-    from analysis.reporting.runner import run_batch
+    # Changed deliberately (issue 11, typed parameters): the batch check refuses min_group below 5 before any
+    # kernel starts, instead of a report that fails in its kernel ("min_group must be at least 5").
+    from analysis.reporting.batch import BatchError, load_batch
 
     path = tmp_path / "batch.yaml"
     data = {
@@ -791,6 +792,10 @@ def test_a_threshold_below_five_stops_the_report(tmp_path, sample_path):
         "parameters": {"min_group": 4},
     }
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    batch = load_batch(path, defaults=ROOT / "parameters" / "defaults.yaml")
-    (r,) = run_batch(batch, batch_file=path, reports_dir=tmp_path / "reports", progress=False).reports
-    assert r.status == "failed" and "min_group must be at least 5" in r.error and "html" not in r.files
+    with pytest.raises(BatchError) as err:
+        load_batch(path, defaults=ROOT / "parameters" / "defaults.yaml")
+    assert (
+        f"{path}: parameters.min_group: notebook 'cross_sector': 4 is below the least value 5 (did you mean 5?)"
+        in str(err.value)
+    )
+    assert not (tmp_path / "reports").exists()

@@ -388,7 +388,7 @@ def test_analysis_followup_renders_the_report_unless_told_not_to(warehouse, tmp_
     assert main([*args, "--output", str(tmp_path / "out")]) == 0
     ((batch, kw),) = calls
     assert batch.notebooks == ["followup"] and batch.municipality_codes() == [MUNI]
-    assert batch.parameters == {"year": 2025, "month": 8, "first_year": 2018}
+    assert batch.parameters == {"last_year": 2025, "as_of_month": 8, "first_year": 2018}
     assert kw["output"] == str(tmp_path / "out") and kw["warehouse"] == warehouse
 
 

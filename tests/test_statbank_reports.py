@@ -78,7 +78,7 @@ SOURCES = pd.DataFrame(
 
 
 def spending(**options):
-    options = {"method": "list", "peer_codes": [147, 151], **options}
+    options = {"peer_method": "list", "peer_codes": [147, 151], **options}
     return benchmark.spending_report(ACCOUNTS, MUNIS, 101, "5.38.50", 2023, 2024, **options)
 
 
@@ -163,7 +163,7 @@ def test_spending_report_hand_computed():
 
 
 def test_knn_with_fewer_municipalities_than_k_takes_them_all():
-    rep = spending(method="knn", peer_codes=(), k=10)
+    rep = spending(peer_method="knn", peer_codes=(), k=10)
     assert sorted(rep.peers["municipality_code"]) == [147, 151, 153, 155] and rep.k_requested == 10
     page = text.page(rep, MUNIS, AREA, NAMES, FLAT)
     assert "Datagrundlaget har kun 4 andre kommuner med strukturelle tal, så 10 kunne ikke vælges." in (
@@ -173,11 +173,11 @@ def test_knn_with_fewer_municipalities_than_k_takes_them_all():
 
 def test_report_from_data_falls_back_to_spending_per_resident():
     rep = benchmark.report_from_data(
-        NO_ACTIVITY, ACCOUNTS, MUNIS, 101, "5.38.50", 2023, 2024, method="list", peer_codes=[147, 151]
+        NO_ACTIVITY, ACCOUNTS, MUNIS, 101, "5.38.50", 2023, 2024, peer_method="list", peer_codes=[147, 151]
     )
     assert isinstance(rep, benchmark.SpendingReport)
     rep = benchmark.report_from_data(
-        HAND, ACCOUNTS, MUNIS, 101, "5.38.50", 2023, 2024, method="list", peer_codes=[147, 151]
+        HAND, ACCOUNTS, MUNIS, 101, "5.38.50", 2023, 2024, peer_method="list", peer_codes=[147, 151]
     )
     assert isinstance(rep, benchmark.BenchmarkReport)
 
@@ -207,7 +207,9 @@ def test_spending_only_page_compares_per_resident_and_says_what_the_split_needs(
     assert (
         "Det socioøkonomiske indeks kommer fra pakkens illustrative referenceliste" not in box
     )  # not compared on
-    knn = text.page(spending(method="knn", peer_codes=(), k=2), MUNIS, AREA, NAMES, FLAT, sources=SOURCES)
+    knn = text.page(
+        spending(peer_method="knn", peer_codes=(), k=2), MUNIS, AREA, NAMES, FLAT, sources=SOURCES
+    )
     assert "Det socioøkonomiske indeks kommer fra pakkens illustrative referenceliste" in text.headline(knn)
 
 
@@ -216,7 +218,7 @@ def test_spending_only_page_compares_per_resident_and_says_what_the_split_needs(
 
 def test_hand01_gives_price_and_quantity_but_no_provider_view():
     rep = benchmark.benchmark_report(
-        HAND, MUNIS, 101, "5.38.50", 2023, 2024, method="list", peer_codes=[147, 151]
+        HAND, MUNIS, 101, "5.38.50", 2023, 2024, peer_method="list", peer_codes=[147, 151]
     )
     page = text.page(rep, MUNIS, AREA, NAMES, FLAT, sources=SOURCES)
     assert not page.spending_only and not page.providers_known

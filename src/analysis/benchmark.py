@@ -448,8 +448,8 @@ def select_peers(
     municipalities: pd.DataFrame,
     own_code: int,
     year: int,
-    method: str = "knn",
-    codes: Iterable[int] = (),
+    peer_method: str = "knn",
+    peer_codes: Iterable[int] = (),
     k: int = 10,
     features: Sequence[str] = DEFAULT_FEATURES,
     weights: Mapping[str, float] | None = None,
@@ -465,11 +465,11 @@ def select_peers(
         The own municipality; never among the peers.
     year : int
         The year whose structural figures (and region and group) are used.
-    method : {'knn', 'list', 'region', 'group'}, default 'knn'
-        ``'knn'``: the ``k`` nearest by ``features`` (:func:`nearest_peers`); ``'list'``: the ``codes`` given
+    peer_method : {'knn', 'list', 'region', 'group'}, default 'knn'
+        ``'knn'``: the ``k`` nearest by ``features`` (:func:`nearest_peers`); ``'list'``: the ``peer_codes`` given
         (:func:`peers_from_list`); ``'region'``: the rest of the own region (:func:`region_peers`); ``'group'``:
         the rest of the own municipality group (:func:`group_peers`).
-    codes : iterable of int
+    peer_codes : iterable of int
         The peers' codes for ``'list'``; must be empty for the other methods.
     k : int, default 10
         Number of peers for ``'knn'``.
@@ -486,24 +486,24 @@ def select_peers(
     Raises
     ------
     ValueError
-        If the method is unknown, ``codes`` are given for another method than ``'list'`` or missing for
+        If the method is unknown, ``peer_codes`` are given for another method than ``'list'`` or missing for
         ``'list'``, or as the function of the method.
     """
-    codes = list(codes)
-    if method not in PEER_METHODS:
-        raise ValueError(f"unknown peer method {method!r}; choose one of {', '.join(PEER_METHODS)}")
-    if codes and method != "list":
+    peer_codes = list(peer_codes)
+    if peer_method not in PEER_METHODS:
+        raise ValueError(f"unknown peer method {peer_method!r}; choose one of {', '.join(PEER_METHODS)}")
+    if peer_codes and peer_method != "list":
         raise ValueError(
-            f"peer codes are given but the peer method is {method!r}; use 'list' to compare with them"
+            f"peer codes are given but the peer method is {peer_method!r}; use 'list' to compare with them"
         )
-    if method == "knn":
+    if peer_method == "knn":
         peers = nearest_peers(municipalities, own_code, year, k, features, weights, log_features)
         return peers.drop(columns="rank")
-    if method == "list":
-        if not codes:
+    if peer_method == "list":
+        if not peer_codes:
             raise ValueError("peer method 'list' needs the peers' municipality codes; none were given")
-        peers = peers_from_list(municipalities, own_code, codes)
-    elif method == "region":
+        peers = peers_from_list(municipalities, own_code, peer_codes)
+    elif peer_method == "region":
         peers = region_peers(municipalities, own_code, year)
     else:
         peers = group_peers(municipalities, own_code, year)
@@ -1608,7 +1608,7 @@ def benchmark_report(
     function_code: str,
     first_year: int,
     last_year: int,
-    method: str = "knn",
+    peer_method: str = "knn",
     peer_codes: Iterable[int] = (),
     k: int = 10,
     features: Sequence[str] = DEFAULT_FEATURES,
@@ -1630,8 +1630,8 @@ def benchmark_report(
         Function area, e.g. ``'5.38.50'``.
     first_year, last_year : int
         The period (accounting years, inclusive); the levels are compared in ``last_year``.
-    method, peer_codes, k, features, weights
-        How the peers are chosen, as for :func:`select_peers` (``peer_codes`` are its ``codes``).
+    peer_method, peer_codes, k, features, weights
+        How the peers are chosen, as for :func:`select_peers`.
 
     Returns
     -------
@@ -1655,8 +1655,8 @@ def benchmark_report(
     if last_year not in years:
         selection = _describe_selection(function_code, last_year, None, None)
         raise ValueError(f"own municipality {own_code} has no activity rows for {selection}")
-    k = _available_k(municipalities, own_code, last_year, method, k, features)
-    peers = select_peers(municipalities, own_code, last_year, method, peer_codes, k, features, weights)
+    k = _available_k(municipalities, own_code, last_year, peer_method, k, features)
+    peers = select_peers(municipalities, own_code, last_year, peer_method, peer_codes, k, features, weights)
     codes = [int(c) for c in peers["municipality_code"]]
     yearly = benchmark(activity, municipalities, own_code, codes, function_code, years)
     inputs = benchmark_inputs(activity, municipalities, own_code, codes, function_code, last_year)
@@ -1686,7 +1686,7 @@ def benchmark_report(
         function_code=function_code,
         year=last_year,
         years=years,
-        method=method,
+        method=peer_method,
         features=features,
         weights=_feature_weights(features, weights),
         peers=peers,
@@ -1784,7 +1784,7 @@ def spending_report(
     function_code: str,
     first_year: int,
     last_year: int,
-    method: str = "knn",
+    peer_method: str = "knn",
     peer_codes: Iterable[int] = (),
     k: int = 10,
     features: Sequence[str] = DEFAULT_FEATURES,
@@ -1802,7 +1802,7 @@ def spending_report(
         The ``accounts`` table (municipality_code, year, function_code, spending_dkk in DKK), all municipalities.
     municipalities : pandas.DataFrame
         The ``municipalities`` table (population_18_64 and the features).
-    own_code, function_code, first_year, last_year, method, peer_codes, k, features, weights
+    own_code, function_code, first_year, last_year, peer_method, peer_codes, k, features, weights
         As for :func:`benchmark_report`.
 
     Returns
@@ -1847,8 +1847,10 @@ def spending_report(
             f"year {last_year}"
         )
     years = tuple(int(y) for y in sorted(own.index))
-    k_used = _available_k(municipalities, own_code, last_year, method, k, features)
-    peers = select_peers(municipalities, own_code, last_year, method, peer_codes, k_used, features, weights)
+    k_used = _available_k(municipalities, own_code, last_year, peer_method, k, features)
+    peers = select_peers(
+        municipalities, own_code, last_year, peer_method, peer_codes, k_used, features, weights
+    )
     codes = [int(c) for c in peers["municipality_code"]]
     yearly, missing = [], set()
     for year in years:
@@ -1931,7 +1933,7 @@ def spending_report(
         function_code=function_code,
         year=int(last_year),
         years=years,
-        method=method,
+        method=peer_method,
         features=features,
         weights=_feature_weights(features, weights),
         peers=peers,
@@ -1966,7 +1968,7 @@ def report_from_data(
     own_code, function_code, first_year, last_year
         As for :func:`benchmark_report`.
     **peer_options
-        ``method``, ``peer_codes``, ``k``, ``features``, ``weights`` as for :func:`benchmark_report`.
+        ``peer_method``, ``peer_codes``, ``k``, ``features``, ``weights`` as for :func:`benchmark_report`.
 
     Raises
     ------

@@ -473,7 +473,7 @@ def _cmd_followup(args: argparse.Namespace) -> int:
         municipalities=[args.municipality],
         function_areas="all",
         notebooks=["followup"],
-        parameters={"year": args.year, "month": args.month, "first_year": args.first_year},
+        parameters={"last_year": args.year, "as_of_month": args.month, "first_year": args.first_year},
         workers=1,
     )
     summary = run_batch(batch, output=args.output, warehouse=path, progress=False)

@@ -11,6 +11,10 @@ with a message that names the file, the key and the value, and suggests the near
     formats: [html, pdf]
     parameters: {}                 # passed to every notebook that declares them (years, peers, thresholds ...)
 
+The parameters of each report notebook are checked by its typed model (:mod:`analysis.reporting.parameters`):
+allowed values and ranges, with "did you mean"; old parameter names (``peers``, ``year``, ``month``) are refused
+with their new name.
+
 :func:`expand` turns a batch into its jobs: one per municipality x function area x notebook, in a stable order,
 each with the parameters papermill injects and a slugged output name.
 """
@@ -31,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from analysis.data import reference
 from analysis.errors import ConfigurationError
 from analysis.paths import project_root
+from analysis.reporting.parameters import MODELS, RENAMED, ParameterError, check
 
 __all__ = ["Batch", "BatchError", "Job", "expand", "load_batch", "notebook_parameters", "project_root"]
 
@@ -321,19 +326,39 @@ def _check_notebooks(path: Path, batch: Batch, notebooks_dir: Path, own_paramete
                 f"{path}: parameters.{key}: set by the runner for each report; choose municipalities and "
                 "function_areas instead"
             )
+        new_names = sorted({RENAMED.get(key, {})[n] for n in batch.notebooks if n in RENAMED.get(key, {})})
+        if key not in known and key in own_parameters and new_names:
+            new_name = " or ".join(f"'{n}'" for n in new_names)
+            raise BatchError(
+                f"{path}: parameters.{key}: renamed to {new_name} (did you mean {new_name}?); "
+                "the old name is no longer accepted"
+            )
         if key not in known and key in own_parameters:
             raise BatchError(
                 f"{path}: parameters: unknown parameter '{key}'{_near(key, sorted(known))}; the notebooks "
                 f"{', '.join(batch.notebooks)} take: {', '.join(sorted(known - set(INJECTED)))}"
             )
         for name, params in declared.items():
-            if key in params:
+            if key in params and name not in MODELS:
                 expected = _TYPES.get(params[key]["inferred_type_name"])
                 if expected is not None and not _fits(value, expected):
                     raise BatchError(
                         f"{path}: parameters.{key}: notebook '{name}' expects {params[key]['inferred_type_name']} "
                         f"(default {params[key]['default']}), found {value!r}"
                     )
+
+    problems = []
+    for name, params in declared.items():
+        if name in MODELS:  # the notebook's typed model: allowed values and ranges, with "did you mean"
+            try:
+                check(name, {k: v for k, v in batch.parameters.items() if k in params})
+            except ParameterError as e:
+                problems += [
+                    f"{path}: parameters{'.' + key if key else ''}: notebook '{name}': {message}"
+                    for key, message in e.problems
+                ]
+    if problems:
+        raise BatchError("\n".join(problems))
 
 
 _TYPES = {"int": int, "float": float, "str": str, "bool": bool, "list": list, "dict": dict}
