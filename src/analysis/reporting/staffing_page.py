@@ -1,0 +1,197 @@
+"""The staffing report of one offer (notebooks/staffing.ipynb) and the text of ``analysis staffing``.
+
+Glue between :mod:`analysis.data.offers` (the offer file) and :mod:`analysis.managers` (the figures): it computes
+every figure once (:func:`compute`) and writes them in Danish, as lines for the terminal (:func:`text_lines`) and
+as HTML tables for the report (:func:`tables`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+import pandas as pd
+
+from analysis import managers
+from analysis.danish import fmt_dkk, fmt_number, fmt_pct
+from analysis.data.offers import Offer
+from analysis.reporting.html import table_html
+
+__all__ = ["StaffingResult", "compute", "tables", "text_lines", "week_ranges"]
+
+kr = partial(fmt_dkk, unit="kr")
+hours = partial(fmt_number, decimals=1)
+
+
+@dataclass(frozen=True)
+class StaffingResult:
+    offer: Offer
+    lost_shares: pd.Series
+    weeks: pd.DataFrame
+    summary: pd.Series
+    mean_hourly_cost_dkk: float
+    average_weekly_hours: float
+    rates: pd.DataFrame | None
+    income: pd.DataFrame | None
+    what_if: pd.DataFrame | None
+
+
+def compute(offer: Offer) -> StaffingResult:
+    """Every figure of the report for one offer."""
+    lost = managers.weekly_lost_shares(offer.lost_share, offer.holiday_weeks)
+    weeks = managers.staffing_weeks(offer.wage_budget_dkk, offer.groups, lost, offer.substitute_hourly_cost_dkk)
+    summary = managers.staffing_summary(offer.wage_budget_dkk, offer.groups, weeks, offer.substitute_hourly_cost_dkk)
+    g = offer.groups
+    paid = g.paid_hours_per_week.sum()
+    mean_cost = float((g.paid_hours_per_week * g.hourly_cost_dkk).sum() / paid) if paid else float(g.hourly_cost_dkk.mean())
+    rates = income = table = None
+    if offer.hourly_rate_dkk is not None:
+        rates = managers.level_rates(
+            offer.levels, offer.hourly_rate_dkk, offer.overhead_share, offer.overhead_per_resident_dkk
+        )
+        if not offer.residents.empty:
+            income = managers.offer_income(rates, offer.residents)
+            table = managers.what_if(rates, offer.residents, offer.scenarios)
+    return StaffingResult(
+        offer,
+        lost,
+        weeks,
+        summary,
+        mean_cost,
+        managers.weekly_hours(offer.wage_budget_dkk, mean_cost, offer.lost_share),
+        rates,
+        income,
+        table,
+    )
+
+
+def week_ranges(weeks: pd.DataFrame) -> pd.DataFrame:
+    """The weeks table with runs of consecutive weeks of the same figures joined into one row ('Uge 1-6').
+
+    Returns the columns of :func:`analysis.managers.staffing_weeks` with ``week`` replaced by ``weeks`` (text) and
+    a column ``n_weeks``.
+    """
+    values = weeks.drop(columns="week").round(6)
+    new_run = (values != values.shift()).any(axis=1)
+    run = new_run.cumsum()
+    rows = []
+    for _, part in weeks.groupby(run, sort=True):
+        first, last = int(part.week.iloc[0]), int(part.week.iloc[-1])
+        row = part.iloc[0].drop("week").to_dict()
+        rows.append({"weeks": f"Uge {first}" if first == last else f"Uge {first}-{last}", "n_weeks": len(part), **row})
+    return pd.DataFrame(rows)
+
+
+def text_lines(r: StaffingResult) -> list[str]:
+    """The figures of the offer in Danish, one line each, for the terminal."""
+    o, s = r.offer, r.summary
+    lines = [
+        f"{o.offer}, {o.year}: lønbudget {kr(o.wage_budget_dkk)}",
+        f"  Timer på gulvet i gennemsnit: {hours(r.average_weekly_hours)} timer pr. uge "
+        f"(lønbudgettet / {kr(r.mean_hourly_cost_dkk)} pr. time x {fmt_pct(1 - o.lost_share)} / 52 uger)",
+        f"  Fast personale: {hours(s.paid_hours_year / 52)} betalte timer pr. uge, {hours(s.floor_hours_per_week)} "
+        f"timer på gulvet pr. uge i gennemsnit, {kr(s.permanent_dkk)} om året",
+        f"  Plads til vikarer: {kr(s.substitute_room_dkk)} = {hours(s.substitute_room_hours)} vikartimer om året",
+        f"  Vikarbehov efter vagtplanen: {hours(s.substitute_need_hours)} timer = {kr(s.substitute_need_dkk)}; "
+        f"{'overskud' if s.balance_dkk >= 0 else 'underskud'} {kr(abs(s.balance_dkk))}",
+        f"  Vagtplanen kræver et lønbudget på {kr(s.roster_budget_dkk)}",
+        "  Uge for uge (betalte timer, timer på gulvet, vagtplan, vikarbehov, plads til vikarer):",
+    ]
+    for w in week_ranges(r.weeks).itertuples():
+        lines.append(
+            f"    {w.weeks:<10} {hours(w.paid_hours):>8} {hours(w.floor_hours):>8} {hours(w.planned_hours):>8} "
+            f"{hours(w.substitute_need_hours):>8} {hours(w.substitute_room_hours):>8}   (fravær {fmt_pct(w.lost_share)})"
+        )
+    if r.rates is not None:
+        lines.append("  Takst pr. støttebehovsniveau (pr. borger og år):")
+        for x in r.rates.itertuples():
+            lines.append(f"    {x.level:<10} {hours(x.hours_per_week):>6} timer pr. uge  {kr(x.rate_dkk):>14}")
+    if r.income is not None:
+        lines.append(f"  Indtægt i alt: {kr(r.income.income_dkk.iloc[-1])} for {fmt_number(r.income.residents.iloc[-1], 1)} borgere")
+    if r.what_if is not None:
+        for x in r.what_if.iloc[1:].itertuples():
+            sign = "+" if x.change_dkk > 0 else ""
+            lines.append(f"    {x.scenario}: {sign}{kr(x.change_dkk)} om året")
+    return lines
+
+
+def tables(r: StaffingResult) -> dict[str, str]:
+    """The report's tables as HTML: 'weeks', 'groups', 'rates', 'income', 'what_if' (the last three may be '')."""
+    w = week_ranges(r.weeks)
+    weeks = pd.DataFrame(
+        {
+            "Uger": w.weeks,
+            "Fravær": w.lost_share,
+            "Betalte timer": w.paid_hours,
+            "Timer på gulvet": w.floor_hours,
+            "Vagtplan": w.planned_hours,
+            "Vikarbehov": w.substitute_need_hours,
+            "Plads til vikarer": w.substitute_room_hours,
+            "Udækket": w.uncovered_hours,
+        }
+    )
+    hour_cols = ["Betalte timer", "Timer på gulvet", "Vagtplan", "Vikarbehov", "Plads til vikarer", "Udækket"]
+    out = {
+        "weeks": table_html(
+            weeks,
+            formats={"Fravær": fmt_pct, **{c: hours for c in hour_cols}},
+            caption="Timer pr. uge; uger med samme tal er slået sammen",
+        )
+    }
+    g = r.offer.groups
+    out["groups"] = table_html(
+        pd.DataFrame(
+            {
+                "Personalegruppe": g.staff_group,
+                "Timepris": g.hourly_cost_dkk,
+                "Betalte timer pr. uge": g.paid_hours_per_week,
+                "Vagtplan, timer pr. uge": g.planned_hours_per_week,
+                "Løn om året": g.paid_hours_per_week * g.hourly_cost_dkk * managers.WEEKS,
+            }
+        ),
+        formats={"Timepris": kr, "Løn om året": kr, "Betalte timer pr. uge": hours, "Vagtplan, timer pr. uge": hours},
+    )
+    out["rates"] = out["income"] = out["what_if"] = ""
+    if r.rates is not None:
+        x = r.rates
+        out["rates"] = table_html(
+            pd.DataFrame(
+                {
+                    "Niveau": x.level,
+                    "Støttetimer pr. uge": x.hours_per_week,
+                    "Personale": x.staff_dkk,
+                    "Overhead": x.overhead_dkk,
+                    "Takst pr. år": x.rate_dkk,
+                    "Takst pr. døgn": x.rate_per_day_dkk,
+                }
+            ),
+            formats={
+                "Støttetimer pr. uge": hours,
+                "Personale": kr,
+                "Overhead": kr,
+                "Takst pr. år": kr,
+                "Takst pr. døgn": kr,
+            },
+        )
+    if r.income is not None:
+        x = r.income
+        out["income"] = table_html(
+            pd.DataFrame(
+                {"Niveau": x.level, "Borgere": x.residents, "Takst pr. år": x.rate_dkk, "Indtægt": x.income_dkk}
+            ),
+            formats={"Borgere": partial(fmt_number, decimals=1), "Takst pr. år": kr, "Indtægt": kr},
+        )
+    if r.what_if is not None:
+        x = r.what_if
+        out["what_if"] = table_html(
+            pd.DataFrame(
+                {
+                    "Hvad hvis": x.scenario,
+                    "Borgere": x.residents,
+                    "Indtægt": x.income_dkk,
+                    "Ændring": x.change_dkk,
+                }
+            ),
+            formats={"Borgere": partial(fmt_number, decimals=1), "Indtægt": kr, "Ændring": kr},
+        )
+    return out
