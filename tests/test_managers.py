@@ -99,7 +99,11 @@ def test_allocation_model_rates_income_change_and_what_if():
     assert t.residents.tolist() == [8, 8, 9, 7]
     assert t.income_dkk.iloc[2] == pytest.approx(1_761_600 + 134_400)
     with pytest.raises(InputError, match="which has 0"):
-        m.what_if(rates, pd.DataFrame({"level": ["1"], "residents": [1]}), [{"label": "x", "from_level": "3", "to_level": "1"}])
+        m.what_if(
+            rates,
+            pd.DataFrame({"level": ["1"], "residents": [1]}),
+            [{"label": "x", "from_level": "3", "to_level": "1"}],
+        )
     with pytest.raises(InputError, match="unknown level"):
         m.level_change_effect(rates, "1", "9")
 
@@ -137,3 +141,10 @@ def test_the_staffing_command_refuses_a_bad_file(tmp_path, capsys):
     bad.write_text("offer: x\n", "utf-8")
     assert main(["staffing", str(bad)]) == 2
     assert "wage_budget_dkk" in capsys.readouterr().err
+
+
+def test_the_report_refuses_an_offer_of_another_municipality():
+    from analysis.reporting import staffing_page
+
+    with pytest.raises(InputError, match="belongs to municipality 706, not 751"):
+        staffing_page.compute(read_offer(OFFER), 751)

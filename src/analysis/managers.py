@@ -172,7 +172,9 @@ def _check_groups(groups: pd.DataFrame) -> pd.DataFrame:
             if not isinstance(v, int | float) or isinstance(v, bool) or v < 0:
                 raise InputError(f"staff group {r.staff_group!r}: {col}: expected hours >= 0, found {v!r}")
     if groups["staff_group"].duplicated().any():
-        raise InputError(f"staff groups: a group is listed twice: {groups.staff_group[groups.staff_group.duplicated()].tolist()}")
+        raise InputError(
+            f"staff groups: a group is listed twice: {groups.staff_group[groups.staff_group.duplicated()].tolist()}"
+        )
     return groups
 
 
@@ -349,7 +351,9 @@ def level_rates(
         if col not in levels.columns:
             raise InputError(f"levels: missing column '{col}'")
     if levels.level.duplicated().any():
-        raise InputError(f"levels: a level is listed twice: {levels.level[levels.level.duplicated()].tolist()}")
+        raise InputError(
+            f"levels: a level is listed twice: {levels.level[levels.level.duplicated()].tolist()}"
+        )
     if (levels.hours_per_week < 0).any():
         raise InputError("levels: hours_per_week must be >= 0")
     out = levels[["level", "hours_per_week"]].copy()
@@ -389,7 +393,14 @@ def offer_income(rates: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
     out["income_dkk"] = out.residents * out.rate_dkk
     n, income = out.residents.sum(), out.income_dkk.sum()
     total = pd.DataFrame(
-        [{"level": "I alt", "residents": n, "rate_dkk": income / n if n else float("nan"), "income_dkk": income}]
+        [
+            {
+                "level": "I alt",
+                "residents": n,
+                "rate_dkk": income / n if n else float("nan"),
+                "income_dkk": income,
+            }
+        ]
     )
     return pd.concat([out, total], ignore_index=True)
 
@@ -441,13 +452,17 @@ def what_if(rates: pd.DataFrame, residents: pd.DataFrame, scenarios: Sequence[Ma
     base = offer_income(rates, residents).iloc[-1]
     rate = _rate_of(rates)
     now = residents.groupby("level").residents.sum().to_dict()
-    rows = [{"scenario": "I dag", "residents": base.residents, "income_dkk": base.income_dkk, "change_dkk": 0.0}]
+    rows = [
+        {"scenario": "I dag", "residents": base.residents, "income_dkk": base.income_dkk, "change_dkk": 0.0}
+    ]
     for s in scenarios:
         count = s.get("count", 1)
         f, t = s.get("from_level"), s.get("to_level")
         for lv in (f, t):
             if lv is not None and lv not in rate:
-                raise InputError(f"scenario {s.get('label')!r}: unknown level {lv!r}; the rates have {list(rate)}")
+                raise InputError(
+                    f"scenario {s.get('label')!r}: unknown level {lv!r}; the rates have {list(rate)}"
+                )
         if f is not None and now.get(f, 0) < count:
             raise InputError(
                 f"scenario {s.get('label')!r}: {count} residents leave level {f!r}, which has {now.get(f, 0)}"
@@ -455,6 +470,11 @@ def what_if(rates: pd.DataFrame, residents: pd.DataFrame, scenarios: Sequence[Ma
         change = (rate[t] if t is not None else 0.0) * count - (rate[f] if f is not None else 0.0) * count
         n = base.residents + (count if f is None else 0) - (count if t is None else 0)
         rows.append(
-            {"scenario": s["label"], "residents": n, "income_dkk": base.income_dkk + change, "change_dkk": change}
+            {
+                "scenario": s["label"],
+                "residents": n,
+                "income_dkk": base.income_dkk + change,
+                "change_dkk": change,
+            }
         )
     return pd.DataFrame(rows)

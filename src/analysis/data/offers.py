@@ -59,6 +59,7 @@ class _Allocation(BaseModel):
 class _Offer(BaseModel):
     model_config = ConfigDict(extra="forbid")
     offer: str = Field(min_length=1)
+    example: bool = False
     municipality_code: int
     year: int = Field(ge=2000, le=2100)
     wage_budget_dkk: float = Field(gt=0)
@@ -74,6 +75,7 @@ class Offer:
     """An offer as the managers' tools take it: figures, and frames of staff groups, levels and residents."""
 
     offer: str
+    example: bool
     municipality_code: int
     year: int
     wage_budget_dkk: float
@@ -123,7 +125,11 @@ def read_offer(path: str | Path) -> Offer:
         raise InputError("\n".join(lines)) from None
     groups = pd.DataFrame([g.model_dump() for g in o.staff_groups])
     a = o.allocation
-    levels = pd.DataFrame([lv.model_dump() for lv in a.levels]) if a else pd.DataFrame(columns=["level", "hours_per_week"])
+    levels = (
+        pd.DataFrame([lv.model_dump() for lv in a.levels])
+        if a
+        else pd.DataFrame(columns=["level", "hours_per_week"])
+    )
     residents = (
         pd.DataFrame([r.model_dump() for r in a.residents], columns=["level", "residents"])
         if a
@@ -132,9 +138,12 @@ def read_offer(path: str | Path) -> Offer:
     if a is not None:
         unknown = sorted(set(residents.level) - set(levels.level))
         if unknown:
-            raise InputError(f"{path}: allocation.residents: unknown levels {unknown}; levels: {levels.level.tolist()}")
+            raise InputError(
+                f"{path}: allocation.residents: unknown levels {unknown}; levels: {levels.level.tolist()}"
+            )
     return Offer(
         offer=o.offer,
+        example=o.example,
         municipality_code=o.municipality_code,
         year=o.year,
         wage_budget_dkk=o.wage_budget_dkk,

@@ -15,9 +15,19 @@ import pandas as pd
 from analysis import managers
 from analysis.danish import fmt_dkk, fmt_number, fmt_pct
 from analysis.data.offers import Offer
+from analysis.errors import InputError
 from analysis.reporting.html import table_html
 
-__all__ = ["StaffingResult", "compute", "tables", "text_lines", "week_ranges"]
+__all__ = [
+    "StaffingResult",
+    "compute",
+    "method_text",
+    "summary_items",
+    "tables",
+    "text_lines",
+    "week_ranges",
+    "weeks_figure",
+]
 
 kr = partial(fmt_dkk, unit="kr")
 hours = partial(fmt_number, decimals=1)
@@ -25,6 +35,8 @@ hours = partial(fmt_number, decimals=1)
 
 @dataclass(frozen=True)
 class StaffingResult:
+    """Every figure of one offer's report: the weeks, the year's summary and the allocation model's tables."""
+
     offer: Offer
     lost_shares: pd.Series
     weeks: pd.DataFrame
@@ -36,14 +48,35 @@ class StaffingResult:
     what_if: pd.DataFrame | None
 
 
-def compute(offer: Offer) -> StaffingResult:
-    """Every figure of the report for one offer."""
+def compute(offer: Offer, municipality_code: int | None = None) -> StaffingResult:
+    """Every figure of the report for one offer.
+
+    Parameters
+    ----------
+    offer : Offer
+        The offer (:func:`analysis.data.offers.read_offer`).
+    municipality_code : int, optional
+        The municipality the report is for; refused when the offer names another one.
+    """
+    if municipality_code is not None and offer.municipality_code != municipality_code:
+        raise InputError(
+            f"the offer {offer.offer!r} belongs to municipality {offer.municipality_code}, not {municipality_code}; "
+            "give the offer file of that municipality"
+        )
     lost = managers.weekly_lost_shares(offer.lost_share, offer.holiday_weeks)
-    weeks = managers.staffing_weeks(offer.wage_budget_dkk, offer.groups, lost, offer.substitute_hourly_cost_dkk)
-    summary = managers.staffing_summary(offer.wage_budget_dkk, offer.groups, weeks, offer.substitute_hourly_cost_dkk)
+    weeks = managers.staffing_weeks(
+        offer.wage_budget_dkk, offer.groups, lost, offer.substitute_hourly_cost_dkk
+    )
+    summary = managers.staffing_summary(
+        offer.wage_budget_dkk, offer.groups, weeks, offer.substitute_hourly_cost_dkk
+    )
     g = offer.groups
     paid = g.paid_hours_per_week.sum()
-    mean_cost = float((g.paid_hours_per_week * g.hourly_cost_dkk).sum() / paid) if paid else float(g.hourly_cost_dkk.mean())
+    mean_cost = (
+        float((g.paid_hours_per_week * g.hourly_cost_dkk).sum() / paid)
+        if paid
+        else float(g.hourly_cost_dkk.mean())
+    )
     rates = income = table = None
     if offer.hourly_rate_dkk is not None:
         rates = managers.level_rates(
@@ -78,7 +111,9 @@ def week_ranges(weeks: pd.DataFrame) -> pd.DataFrame:
     for _, part in weeks.groupby(run, sort=True):
         first, last = int(part.week.iloc[0]), int(part.week.iloc[-1])
         row = part.iloc[0].drop("week").to_dict()
-        rows.append({"weeks": f"Uge {first}" if first == last else f"Uge {first}-{last}", "n_weeks": len(part), **row})
+        rows.append(
+            {"weeks": f"Uge {first}" if first == last else f"Uge {first}-{last}", "n_weeks": len(part), **row}
+        )
     return pd.DataFrame(rows)
 
 
@@ -100,14 +135,20 @@ def text_lines(r: StaffingResult) -> list[str]:
     for w in week_ranges(r.weeks).itertuples():
         lines.append(
             f"    {w.weeks:<10} {hours(w.paid_hours):>8} {hours(w.floor_hours):>8} {hours(w.planned_hours):>8} "
-            f"{hours(w.substitute_need_hours):>8} {hours(w.substitute_room_hours):>8}   (fravær {fmt_pct(w.lost_share)})"
+            f"{hours(w.substitute_need_hours):>8} {hours(w.substitute_room_hours):>8}   "
+            f"(fravær {fmt_pct(w.lost_share)})"
         )
     if r.rates is not None:
         lines.append("  Takst pr. støttebehovsniveau (pr. borger og år):")
         for x in r.rates.itertuples():
-            lines.append(f"    {x.level:<10} {hours(x.hours_per_week):>6} timer pr. uge  {kr(x.rate_dkk):>14}")
+            lines.append(
+                f"    {x.level:<10} {hours(x.hours_per_week):>6} timer pr. uge  {kr(x.rate_dkk):>14}"
+            )
     if r.income is not None:
-        lines.append(f"  Indtægt i alt: {kr(r.income.income_dkk.iloc[-1])} for {fmt_number(r.income.residents.iloc[-1], 1)} borgere")
+        lines.append(
+            f"  Indtægt i alt: {kr(r.income.income_dkk.iloc[-1])} for "
+            f"{fmt_number(r.income.residents.iloc[-1], 1)} borgere"
+        )
     if r.what_if is not None:
         for x in r.what_if.iloc[1:].itertuples():
             sign = "+" if x.change_dkk > 0 else ""
@@ -149,7 +190,12 @@ def tables(r: StaffingResult) -> dict[str, str]:
                 "Løn om året": g.paid_hours_per_week * g.hourly_cost_dkk * managers.WEEKS,
             }
         ),
-        formats={"Timepris": kr, "Løn om året": kr, "Betalte timer pr. uge": hours, "Vagtplan, timer pr. uge": hours},
+        formats={
+            "Timepris": kr,
+            "Løn om året": kr,
+            "Betalte timer pr. uge": hours,
+            "Vagtplan, timer pr. uge": hours,
+        },
     )
     out["rates"] = out["income"] = out["what_if"] = ""
     if r.rates is not None:
@@ -177,9 +223,15 @@ def tables(r: StaffingResult) -> dict[str, str]:
         x = r.income
         out["income"] = table_html(
             pd.DataFrame(
-                {"Niveau": x.level, "Borgere": x.residents, "Takst pr. år": x.rate_dkk, "Indtægt": x.income_dkk}
+                {
+                    "Niveau": x.level,
+                    "Borgere": x.residents,
+                    "Takst pr. år": x.rate_dkk,
+                    "Indtægt": x.income_dkk,
+                }
             ),
             formats={"Borgere": partial(fmt_number, decimals=1), "Takst pr. år": kr, "Indtægt": kr},
+            caption="Indtægt efter beboernes niveauer; i alt-rækkens takst er gennemsnittet pr. beboer",
         )
     if r.what_if is not None:
         x = r.what_if
@@ -193,5 +245,109 @@ def tables(r: StaffingResult) -> dict[str, str]:
                 }
             ),
             formats={"Borgere": partial(fmt_number, decimals=1), "Indtægt": kr, "Ændring": kr},
+            caption="Hvad hvis: indtægten om året, når borgere skifter niveau, kommer til eller flytter",
         )
     return out
+
+
+def weeks_figure(weeks: pd.DataFrame):
+    """Bars of the own staff's hours on the floor and the substitute room per week, the roster as a line."""
+    import matplotlib.pyplot as plt
+
+    from analysis.reporting.charts import FIGSIZE, PALETTE, number_axis
+
+    fig, ax = plt.subplots(figsize=(FIGSIZE[0], 3.0))
+    ax.bar(weeks.week, weeks.floor_hours, color=PALETTE[0], width=0.8, label="Fast personale på gulvet")
+    ax.bar(
+        weeks.week,
+        weeks.substitute_room_hours,
+        bottom=weeks.floor_hours,
+        color=PALETTE[2],
+        width=0.8,
+        label="Plads til vikarer",
+    )
+    ax.step(weeks.week, weeks.planned_hours, where="mid", color=PALETTE[5], label="Vagtplan")
+    ax.set_xlabel("Uge")
+    ax.set_xlim(0.4, managers.WEEKS + 0.6)
+    number_axis(ax)
+    ax.set_ylabel("Timer pr. uge")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=8, frameon=False)
+    return fig
+
+
+def summary_items(r: StaffingResult) -> list[tuple[str, str]]:
+    """The report's summary box: (label, Danish sentence) pairs."""
+    o, s = r.offer, r.summary
+    items = [
+        ("Lønbudget", f"{kr(o.wage_budget_dkk)} i {o.year}"),
+        (
+            "Timer på gulvet",
+            f"{hours(r.average_weekly_hours)} timer pr. uge i gennemsnit over 52 uger, hvis hele lønbudgettet går "
+            f"til timer til gennemsnitlig {kr(r.mean_hourly_cost_dkk)} i timen og {fmt_pct(o.lost_share)} af "
+            "timerne går til ferie, fravær og uddannelse",
+        ),
+        (
+            "Fast personale",
+            f"{hours(s.paid_hours_year / managers.WEEKS)} betalte timer og {hours(s.floor_hours_per_week)} timer på "
+            f"gulvet pr. uge i gennemsnit; løn {kr(s.permanent_dkk)} om året",
+        ),
+        (
+            "Vikarer",
+            f"plads til {hours(max(s.substitute_room_hours, 0))} vikartimer ({kr(max(s.substitute_room_dkk, 0))}); "
+            f"vagtplanen kræver {hours(s.substitute_need_hours)} vikartimer ({kr(s.substitute_need_dkk)})",
+        ),
+        (
+            "Vagtplanens lønbudget",
+            f"{kr(s.roster_budget_dkk)}: "
+            + (
+                f"lønbudgettet giver et overskud på {kr(s.balance_dkk)}"
+                if s.balance_dkk >= 0
+                else f"lønbudgettet mangler {kr(-s.balance_dkk)}"
+            ),
+        ),
+    ]
+    if r.income is not None:
+        items.append(
+            (
+                "Indtægt",
+                f"{kr(r.income.income_dkk.iloc[-1])} om året fra {fmt_number(r.income.residents.iloc[-1], 1)} "
+                "beboere efter deres støttebehov",
+            )
+        )
+    return items
+
+
+def method_text(r: StaffingResult, offer_file: str) -> str:
+    """The report's 'Metode og data' section (Markdown, Danish)."""
+    o = r.offer
+    holidays = ", ".join(f"uge {w} ({fmt_pct(v, 0)})" for w, v in sorted(o.holiday_weeks.items()))
+    others = r.lost_shares[~r.lost_shares.index.isin(list(o.holiday_weeks))]
+    text = (
+        "## Metode og data\n\n"
+        f"- **Grundlag:** tilbudsfilen {offer_file}: lønbudget, personalegrupper med timepris (inklusive pension og "
+        "tillæg), det faste personales betalte timer og vagtplanens timer pr. uge.\n"
+        f"- **Fravær:** {fmt_pct(o.lost_share)} af årets betalte timer går til ferie, fravær og uddannelse; "
+        + (
+            f"i ferieugerne {holidays}, i de øvrige uger {fmt_pct(others.iloc[0])}, så året i alt giver "
+            f"{fmt_pct(o.lost_share)}.\n"
+            if o.holiday_weeks and len(others)
+            else "lige meget hver uge.\n"
+        )
+        + "- **Vikarbehov:** for hver personalegruppe og uge vagtplanens timer minus gruppens timer på gulvet, "
+        "når det er positivt; en gruppes overskud dækker ikke en anden gruppes mangel. Vikartimer koster "
+        f"{kr(o.substitute_hourly_cost_dkk)} i timen.\n"
+        "- **Plads til vikarer:** lønbudgettet minus det faste personales løn (52 uger), delt med vikartimeprisen "
+        "og fordelt på ugerne efter vikarbehovet.\n"
+        "- **Vagtplanens lønbudget:** det faste personales løn plus årets vikarbehov til vikartimeprisen.\n"
+        "- **Timer på gulvet i gennemsnit:** lønbudgettet delt med den gennemsnitlige timepris (vægtet med de "
+        "betalte timer), gange andelen af timerne, der ikke går tabt, delt med 52 uger.\n"
+    )
+    if r.rates is not None:
+        text += (
+            f"- **Takster:** timepris {kr(o.hourly_rate_dkk)} gange støttetimer pr. uge gange 52, plus "
+            f"{fmt_pct(o.overhead_share)} til ledelse, administration og bygning og {kr(o.overhead_per_resident_dkk)} "
+            "pr. beboer om året; døgntaksten er årstaksten delt med 365.\n"
+        )
+    if o.example:
+        text += "\nTallene er et opdigtet eksempel, ikke et rigtigt tilbud."
+    return text
