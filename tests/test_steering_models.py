@@ -109,7 +109,7 @@ def test_monthly_residents_count_running_cases_and_rates_come_from_activity():
             "end_date": pd.to_datetime([None, "2024-04-30", None, None, None]),
         }
     )
-    r = sm.monthly_residents(cases, ["§108"], "internal", (2024, 2024)).set_index("month").residents
+    r = sm.monthly_residents(cases, "internal", (2024, 2024), ["§108"]).set_index("month").residents
     # a from January; b March-April and again from May (one person): 1, 1, 2, 2, 2, ...
     assert r.tolist() == [1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2]
     activity = pd.DataFrame(

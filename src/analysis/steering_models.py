@@ -64,7 +64,9 @@ JUDGEMENTS = {
 _TOL = 0.5  # residents: paid capacity within half a resident of demand counts as following it
 
 
-def monthly_residents(cases: pd.DataFrame, paragraphs, provider: str, years: tuple[int, int]) -> pd.DataFrame:
+def monthly_residents(
+    cases: pd.DataFrame, provider: str, years: tuple[int, int], paragraphs=None
+) -> pd.DataFrame:
     """Residents per month from cases: the distinct persons with a case running in the month.
 
     A case runs in a month when it starts on or before the month's last day and has not ended before its first
@@ -74,19 +76,21 @@ def monthly_residents(cases: pd.DataFrame, paragraphs, provider: str, years: tup
     ----------
     cases : pandas.DataFrame
         The warehouse's cases: ``person_id``, ``paragraph``, ``provider``, ``start_date``, ``end_date``.
-    paragraphs : sequence of str
-        The paragraphs of the offer, e.g. ``['§108']``.
     provider : str
         'internal' or 'external'.
     years : (int, int)
         First and last year, inclusive.
+    paragraphs : sequence of str, optional
+        Keep only these paragraphs, e.g. ``['§108']``; default all (give cases of one function area).
 
     Returns
     -------
     pandas.DataFrame
         ``year``, ``month``, ``residents`` (float) for every month of the years, 0 where none.
     """
-    c = cases[cases.paragraph.isin(list(paragraphs)) & (cases.provider == provider)]
+    c = cases[cases.provider == provider]
+    if paragraphs is not None:
+        c = c[c.paragraph.isin(list(paragraphs))]
     start = pd.to_datetime(c.start_date)
     end = pd.to_datetime(c.end_date)
     rows = []
