@@ -148,3 +148,14 @@ def test_the_report_refuses_an_offer_of_another_municipality():
 
     with pytest.raises(InputError, match="belongs to municipality 706, not 751"):
         staffing_page.compute(read_offer(OFFER), 751)
+
+
+def test_every_offer_file_under_parameters_reads_and_computes():
+    from analysis.paths import parameters_dir
+    from analysis.reporting import staffing_page
+
+    files = sorted((parameters_dir() / "offers").glob("*.yaml"))
+    assert files
+    for path in files:
+        r = staffing_page.compute(read_offer(path))
+        assert r.summary.paid_hours_year > 0 and r.rates is not None
