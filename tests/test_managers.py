@@ -159,3 +159,35 @@ def test_every_offer_file_under_parameters_reads_and_computes():
     for path in files:
         r = staffing_page.compute(read_offer(path))
         assert r.summary.paid_hours_year > 0 and r.rates is not None
+
+
+def test_income_month_by_month_follows_the_residents_levels():
+    o = read_offer(OFFER)
+    rates = m.level_rates(o.levels, o.hourly_rate_dkk, o.overhead_share, o.overhead_per_resident_dkk)
+    inc = m.monthly_income(rates, o.residents_by_month).set_index("month")
+    # January: (4 x 134,400 + 3 x 248,800 + 477,600) / 12 = 146,800; from July one moves from 2 to 3: +228,800 / 12
+    assert inc.income_dkk.loc[1] == pytest.approx(1_761_600 / 12)
+    assert inc.income_dkk.loc[7] == pytest.approx((1_761_600 + 228_800) / 12)
+    assert inc.income_dkk.sum() == pytest.approx(1_761_600 + 6 * 228_800 / 12)
+    assert inc.residents.tolist() == [8] * 12
+    # the same as the change of level's effect for the six months it applies
+    assert inc.income_dkk.sum() - 1_761_600 == pytest.approx(m.level_change_effect(rates, "2", "3", months=6))
+
+
+def test_residents_by_month_need_twelve_months(tmp_path):
+    bad = tmp_path / "offer.yaml"
+    bad.write_text(
+        OFFER.read_text("utf-8").replace('"1": [4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4]', '"1": [4, 4]'), "utf-8"
+    )
+    with pytest.raises(InputError, match=r"residents_by_month.1: expected 12 numbers"):
+        read_offer(bad)
+
+
+def test_the_income_table_hides_levels_of_fewer_than_five_residents():
+    from analysis.reporting import staffing_page
+
+    t = staffing_page.tables(staffing_page.compute(read_offer(OFFER)))["income"]
+    # levels 1-3 hold 4, 3 and 1 residents: every level is hidden ('<5' and '..'), the total of 8 is shown
+    assert t.count(">&lt;5<") == 3 and "134.400 kr." in t  # the rate itself is no count
+    assert "færre end 5 borgere" in t
+    assert "537.600 kr." not in t and "1.761.600 kr." in t

@@ -35,6 +35,7 @@ __all__ = [
     "budget_for_weekly_hours",
     "level_change_effect",
     "level_rates",
+    "monthly_income",
     "offer_income",
     "roster_budget",
     "staffing_summary",
@@ -403,6 +404,35 @@ def offer_income(rates: pd.DataFrame, residents: pd.DataFrame) -> pd.DataFrame:
         ]
     )
     return pd.concat([out, total], ignore_index=True)
+
+
+def monthly_income(rates: pd.DataFrame, residents_by_month: pd.DataFrame) -> pd.DataFrame:
+    """The offer's income month by month from its residents' levels: residents x the annual rate / 12.
+
+    Parameters
+    ----------
+    rates : pandas.DataFrame
+        :func:`level_rates`.
+    residents_by_month : pandas.DataFrame
+        ``month`` (1-12), ``level`` and ``residents`` (residents of that level in the month).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: ``month``, ``residents`` (all levels), ``income_dkk``.
+    """
+    rate = _rate_of(rates)
+    unknown = sorted(set(residents_by_month.level) - set(rate), key=str)
+    if unknown:
+        raise InputError(f"residents by month: unknown levels {unknown}; the rates have {list(rate)}")
+    bad = sorted(set(residents_by_month.month) - set(range(1, 13)))
+    if bad:
+        raise InputError(f"residents by month: months must be 1-12, found {bad}")
+    r = residents_by_month.assign(
+        income_dkk=residents_by_month.residents * residents_by_month.level.map(rate) / 12
+    )
+    out = r.groupby("month", as_index=False)[["residents", "income_dkk"]].sum()
+    return out.set_index("month").reindex(range(1, 13), fill_value=0.0).rename_axis("month").reset_index()
 
 
 def level_change_effect(rates: pd.DataFrame, from_level, to_level, months: float = 12) -> float:

@@ -53,6 +53,7 @@ class _Allocation(BaseModel):
     overhead_per_resident_dkk: float = Field(0.0, ge=0)
     levels: list[_Level] = Field(min_length=1)
     residents: list[_Residents] = Field(default_factory=list)
+    residents_by_month: dict[str, list[float]] = Field(default_factory=dict)
     scenarios: list[_Scenario] = Field(default_factory=list)
 
 
@@ -88,6 +89,7 @@ class Offer:
     overhead_per_resident_dkk: float
     levels: pd.DataFrame
     residents: pd.DataFrame
+    residents_by_month: pd.DataFrame
     scenarios: list[dict]
 
 
@@ -135,11 +137,26 @@ def read_offer(path: str | Path) -> Offer:
         if a
         else pd.DataFrame(columns=["level", "residents"])
     )
+    by_month = pd.DataFrame(columns=["month", "level", "residents"])
+    if a is not None and a.residents_by_month:
+        for level, values in a.residents_by_month.items():
+            if len(values) != 12 or any(v < 0 for v in values):
+                raise InputError(
+                    f"{path}: allocation.residents_by_month.{level}: expected 12 numbers >= 0 (January-December), "
+                    f"found {values}"
+                )
+        by_month = pd.DataFrame(
+            [
+                {"month": m, "level": level, "residents": float(v)}
+                for level, values in a.residents_by_month.items()
+                for m, v in enumerate(values, start=1)
+            ]
+        )
     if a is not None:
-        unknown = sorted(set(residents.level) - set(levels.level))
+        unknown = sorted((set(residents.level) | set(by_month.level)) - set(levels.level))
         if unknown:
             raise InputError(
-                f"{path}: allocation.residents: unknown levels {unknown}; levels: {levels.level.tolist()}"
+                f"{path}: allocation: residents of unknown levels {unknown}; levels: {levels.level.tolist()}"
             )
     return Offer(
         offer=o.offer,
@@ -156,5 +173,6 @@ def read_offer(path: str | Path) -> Offer:
         overhead_per_resident_dkk=a.overhead_per_resident_dkk if a else 0.0,
         levels=levels,
         residents=residents,
+        residents_by_month=by_month,
         scenarios=[s.model_dump() for s in a.scenarios] if a else [],
     )

@@ -13,10 +13,12 @@ from functools import partial
 import pandas as pd
 
 from analysis import managers
-from analysis.danish import fmt_dkk, fmt_number, fmt_pct
+from analysis.danish import MONTHS_DA, fmt_dkk, fmt_number, fmt_pct
 from analysis.data.offers import Offer
 from analysis.errors import InputError
+from analysis.privacy import suppression_marks
 from analysis.reporting.html import table_html
+from analysis.reporting.suppression import suppressed_table_html
 
 __all__ = [
     "StaffingResult",
@@ -30,6 +32,8 @@ __all__ = [
 ]
 
 kr = partial(fmt_dkk, unit="kr")
+#: Smallest group of citizens shown in a table (a level with 1-4 residents is hidden, '<5').
+MIN_GROUP = 5
 hours = partial(fmt_number, decimals=1)
 
 
@@ -46,6 +50,7 @@ class StaffingResult:
     rates: pd.DataFrame | None
     income: pd.DataFrame | None
     what_if: pd.DataFrame | None
+    monthly: pd.DataFrame | None = None
 
 
 def compute(offer: Offer, municipality_code: int | None = None) -> StaffingResult:
@@ -77,7 +82,7 @@ def compute(offer: Offer, municipality_code: int | None = None) -> StaffingResul
         if paid
         else float(g.hourly_cost_dkk.mean())
     )
-    rates = income = table = None
+    rates = income = table = monthly = None
     if offer.hourly_rate_dkk is not None:
         rates = managers.level_rates(
             offer.levels, offer.hourly_rate_dkk, offer.overhead_share, offer.overhead_per_resident_dkk
@@ -85,6 +90,8 @@ def compute(offer: Offer, municipality_code: int | None = None) -> StaffingResul
         if not offer.residents.empty:
             income = managers.offer_income(rates, offer.residents)
             table = managers.what_if(rates, offer.residents, offer.scenarios)
+        if not offer.residents_by_month.empty:
+            monthly = managers.monthly_income(rates, offer.residents_by_month)
     return StaffingResult(
         offer,
         lost,
@@ -95,6 +102,7 @@ def compute(offer: Offer, municipality_code: int | None = None) -> StaffingResul
         rates,
         income,
         table,
+        monthly,
     )
 
 
@@ -149,6 +157,8 @@ def text_lines(r: StaffingResult) -> list[str]:
             f"  Indtægt i alt: {kr(r.income.income_dkk.iloc[-1])} for "
             f"{fmt_number(r.income.residents.iloc[-1], 1)} borgere"
         )
+    if r.monthly is not None:
+        lines.append(f"  Indtægt efter beboerne måned for måned: {kr(r.monthly.income_dkk.sum())} i året")
     if r.what_if is not None:
         for x in r.what_if.iloc[1:].itertuples():
             sign = "+" if x.change_dkk > 0 else ""
@@ -197,7 +207,7 @@ def tables(r: StaffingResult) -> dict[str, str]:
             "Vagtplan, timer pr. uge": hours,
         },
     )
-    out["rates"] = out["income"] = out["what_if"] = ""
+    out["rates"] = out["income"] = out["what_if"] = out["months"] = ""
     if r.rates is not None:
         x = r.rates
         out["rates"] = table_html(
@@ -221,15 +231,16 @@ def tables(r: StaffingResult) -> dict[str, str]:
         )
     if r.income is not None:
         x = r.income
-        out["income"] = table_html(
-            pd.DataFrame(
-                {
-                    "Niveau": x.level,
-                    "Borgere": x.residents,
-                    "Takst pr. år": x.rate_dkk,
-                    "Indtægt": x.income_dkk,
-                }
-            ),
+        shown = pd.DataFrame(
+            {"Niveau": x.level, "Borgere": x.residents, "Takst pr. år": x.rate_dkk, "Indtægt": x.income_dkk}
+        )
+        marks = suppression_marks(x.residents.reset_index(drop=True), MIN_GROUP, total_row=len(x) - 1)
+        out["income"] = suppressed_table_html(
+            shown,
+            marks,
+            MIN_GROUP,
+            columns=["Borgere", "Indtægt"],
+            count_columns=["Borgere"],
             formats={"Borgere": partial(fmt_number, decimals=1), "Takst pr. år": kr, "Indtægt": kr},
             caption="Indtægt efter beboernes niveauer; i alt-rækkens takst er gennemsnittet pr. beboer",
         )
@@ -246,6 +257,25 @@ def tables(r: StaffingResult) -> dict[str, str]:
             ),
             formats={"Borgere": partial(fmt_number, decimals=1), "Indtægt": kr, "Ændring": kr},
             caption="Hvad hvis: indtægten om året, når borgere skifter niveau, kommer til eller flytter",
+        )
+    if r.monthly is not None:
+        x = r.monthly
+        shown = pd.DataFrame(
+            {
+                "Måned": [MONTHS_DA[m - 1].capitalize() for m in x.month] + ["I alt"],
+                "Beboere": [*x.residents, float("nan")],
+                "Indtægt": [*x.income_dkk, x.income_dkk.sum()],
+            }
+        )
+        counts = pd.Series([*x.residents, x.residents.sum()])
+        out["months"] = suppressed_table_html(
+            shown,
+            suppression_marks(counts, MIN_GROUP, total_row=len(x)),
+            MIN_GROUP,
+            columns=["Beboere", "Indtægt"],
+            count_columns=["Beboere"],
+            formats={"Beboere": partial(fmt_number, decimals=1), "Indtægt": kr},
+            caption="Indtægt måned for måned efter beboernes niveauer (årstaksten / 12 pr. beboer og måned)",
         )
     return out
 
