@@ -11,7 +11,7 @@ import pytest
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
-@pytest.mark.parametrize("name", ["forecast", "data_quality"])
+@pytest.mark.parametrize("name", ["forecast", "data_quality", "staffing", "steering_models"])
 def test_the_notebook_is_calls_headings_and_sentences(name):
     nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
     code = [c.source for c in nb.cells if c.cell_type == "code"]

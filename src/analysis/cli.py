@@ -35,6 +35,8 @@ examples:
                                   record next year's budget assumptions (price x quantity) as a new version
   analysis followup --municipality 706 --year 2025 --month 9
                                   record the month's follow-up of every area in the journal and render it
+  analysis staffing parameters/offers/example-offer.yaml
+                                  an offer's wage budget as hours per week, substitutes and rates per level
 
 The warehouse is data/sample.duckdb in the project folder unless ANALYSIS_WAREHOUSE names another file.
 CPR numbers are pseudonymised with the key in ANALYSIS_PSEUDONYM_KEY or in data/pseudonym.key (made on first use).
@@ -486,6 +488,15 @@ def _cmd_followup(args: argparse.Namespace) -> int:
     return 1 if summary.failed else 0
 
 
+def _cmd_staffing(args: argparse.Namespace) -> int:
+    from analysis.data.offers import read_offer
+    from analysis.reporting import staffing_page
+
+    result = staffing_page.compute(read_offer(args.offer))
+    print("\n".join(staffing_page.text_lines(result)))
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="analysis",
@@ -689,6 +700,16 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--no-report", action="store_true", help="record only; render no report")
     f.add_argument("--first-year", type=int, default=2018, help="first ledger year the forecast reads (2018)")
     f.set_defaults(func=_cmd_followup)
+
+    sf = sub.add_parser(
+        "staffing",
+        help="an offer's wage budget as hours per week, substitute hours, and its rates per support-need level",
+        description="Read an offer file (see parameters/offers/example-offer.yaml) and print, in Danish, the hours "
+        "on the floor the wage budget buys per week, the substitute hours it leaves room for week by week, the wage "
+        "budget the roster needs, and the allocation model's rate per level, income and what-if table.",
+    )
+    sf.add_argument("offer", help="the offer file (YAML), e.g. parameters/offers/example-offer.yaml")
+    sf.set_defaults(func=_cmd_staffing)
     return p
 
 

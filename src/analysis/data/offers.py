@@ -1,0 +1,178 @@
+"""Read an offer description (YAML, e.g. ``parameters/offers/example-offer.yaml``) for the managers' tools.
+
+A thin reader: it checks the file against a typed model and hands the figures to :mod:`analysis.managers` as
+numbers and frames. Every problem is refused with the file, the key and what was expected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from analysis.errors import InputError
+
+__all__ = ["Offer", "read_offer"]
+
+
+class _Group(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    staff_group: str = Field(min_length=1)
+    hourly_cost_dkk: float = Field(gt=0)
+    paid_hours_per_week: float = Field(ge=0)
+    planned_hours_per_week: float = Field(ge=0)
+
+
+class _Level(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    level: str = Field(min_length=1)
+    hours_per_week: float = Field(ge=0)
+
+
+class _Residents(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    level: str
+    residents: float = Field(ge=0)
+
+
+class _Scenario(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    label: str = Field(min_length=1)
+    from_level: str | None = None
+    to_level: str | None = None
+    count: int = Field(1, ge=1)
+
+
+class _Allocation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    hourly_rate_dkk: float = Field(gt=0)
+    overhead_share: float = Field(0.0, ge=0)
+    overhead_per_resident_dkk: float = Field(0.0, ge=0)
+    levels: list[_Level] = Field(min_length=1)
+    residents: list[_Residents] = Field(default_factory=list)
+    residents_by_month: dict[str, list[float]] = Field(default_factory=dict)
+    scenarios: list[_Scenario] = Field(default_factory=list)
+
+
+class _Offer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    offer: str = Field(min_length=1)
+    example: bool = False
+    municipality_code: int
+    year: int = Field(ge=2000, le=2100)
+    wage_budget_dkk: float = Field(gt=0)
+    lost_share: float = Field(ge=0, lt=1)
+    holiday_weeks: dict[int, float] = Field(default_factory=dict)
+    substitute_hourly_cost_dkk: float = Field(gt=0)
+    staff_groups: list[_Group] = Field(min_length=1)
+    allocation: _Allocation | None = None
+
+
+@dataclass(frozen=True)
+class Offer:
+    """An offer as the managers' tools take it: figures, and frames of staff groups, levels and residents."""
+
+    offer: str
+    example: bool
+    municipality_code: int
+    year: int
+    wage_budget_dkk: float
+    lost_share: float
+    holiday_weeks: dict[int, float]
+    substitute_hourly_cost_dkk: float
+    groups: pd.DataFrame
+    hourly_rate_dkk: float | None
+    overhead_share: float
+    overhead_per_resident_dkk: float
+    levels: pd.DataFrame
+    residents: pd.DataFrame
+    residents_by_month: pd.DataFrame
+    scenarios: list[dict]
+
+
+def read_offer(path: str | Path) -> Offer:
+    """Read and check an offer file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The YAML file.
+
+    Raises
+    ------
+    InputError
+        For a missing file, bad YAML, an unknown or missing key, or a value of the wrong kind, naming the file and
+        the key.
+    """
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such offer file") from None
+    except yaml.YAMLError as e:
+        raise InputError(f"{path}: not valid YAML: {e}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: expected keys such as offer, wage_budget_dkk, staff_groups")
+    try:
+        o = _Offer.model_validate(data)
+    except ValidationError as e:
+        lines = []
+        for err in e.errors():
+            key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            found = "" if err["type"] == "missing" else f", found {err.get('input')!r}"
+            lines.append(f"{path}: {key}: {err['msg']}{found}")
+        raise InputError("\n".join(lines)) from None
+    groups = pd.DataFrame([g.model_dump() for g in o.staff_groups])
+    a = o.allocation
+    levels = (
+        pd.DataFrame([lv.model_dump() for lv in a.levels])
+        if a
+        else pd.DataFrame(columns=["level", "hours_per_week"])
+    )
+    residents = (
+        pd.DataFrame([r.model_dump() for r in a.residents], columns=["level", "residents"])
+        if a
+        else pd.DataFrame(columns=["level", "residents"])
+    )
+    by_month = pd.DataFrame(columns=["month", "level", "residents"])
+    if a is not None and a.residents_by_month:
+        for level, values in a.residents_by_month.items():
+            if len(values) != 12 or any(v < 0 for v in values):
+                raise InputError(
+                    f"{path}: allocation.residents_by_month.{level}: expected 12 numbers >= 0 (January-December), "
+                    f"found {values}"
+                )
+        by_month = pd.DataFrame(
+            [
+                {"month": m, "level": level, "residents": float(v)}
+                for level, values in a.residents_by_month.items()
+                for m, v in enumerate(values, start=1)
+            ]
+        )
+    if a is not None:
+        unknown = sorted((set(residents.level) | set(by_month.level)) - set(levels.level))
+        if unknown:
+            raise InputError(
+                f"{path}: allocation: residents of unknown levels {unknown}; levels: {levels.level.tolist()}"
+            )
+    return Offer(
+        offer=o.offer,
+        example=o.example,
+        municipality_code=o.municipality_code,
+        year=o.year,
+        wage_budget_dkk=o.wage_budget_dkk,
+        lost_share=o.lost_share,
+        holiday_weeks=dict(o.holiday_weeks),
+        substitute_hourly_cost_dkk=o.substitute_hourly_cost_dkk,
+        groups=groups,
+        hourly_rate_dkk=a.hourly_rate_dkk if a else None,
+        overhead_share=a.overhead_share if a else 0.0,
+        overhead_per_resident_dkk=a.overhead_per_resident_dkk if a else 0.0,
+        levels=levels,
+        residents=residents,
+        residents_by_month=by_month,
+        scenarios=[s.model_dump() for s in a.scenarios] if a else [],
+    )

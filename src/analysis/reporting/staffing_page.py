@@ -1,0 +1,383 @@
+"""The staffing report of one offer (notebooks/staffing.ipynb) and the text of ``analysis staffing``.
+
+Glue between :mod:`analysis.data.offers` (the offer file) and :mod:`analysis.managers` (the figures): it computes
+every figure once (:func:`compute`) and writes them in Danish, as lines for the terminal (:func:`text_lines`) and
+as HTML tables for the report (:func:`tables`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+import pandas as pd
+
+from analysis import managers
+from analysis.danish import MONTHS_DA, fmt_dkk, fmt_number, fmt_pct
+from analysis.data.offers import Offer
+from analysis.errors import InputError
+from analysis.privacy import suppression_marks
+from analysis.reporting.html import table_html
+from analysis.reporting.suppression import suppressed_table_html
+
+__all__ = [
+    "StaffingResult",
+    "compute",
+    "method_text",
+    "summary_items",
+    "tables",
+    "text_lines",
+    "week_ranges",
+    "weeks_figure",
+]
+
+kr = partial(fmt_dkk, unit="kr")
+#: Smallest group of citizens shown in a table (a level with 1-4 residents is hidden, '<5').
+MIN_GROUP = 5
+hours = partial(fmt_number, decimals=1)
+
+
+@dataclass(frozen=True)
+class StaffingResult:
+    """Every figure of one offer's report: the weeks, the year's summary and the allocation model's tables."""
+
+    offer: Offer
+    lost_shares: pd.Series
+    weeks: pd.DataFrame
+    summary: pd.Series
+    mean_hourly_cost_dkk: float
+    average_weekly_hours: float
+    rates: pd.DataFrame | None
+    income: pd.DataFrame | None
+    what_if: pd.DataFrame | None
+    monthly: pd.DataFrame | None = None
+
+
+def compute(offer: Offer, municipality_code: int | None = None) -> StaffingResult:
+    """Every figure of the report for one offer.
+
+    Parameters
+    ----------
+    offer : Offer
+        The offer (:func:`analysis.data.offers.read_offer`).
+    municipality_code : int, optional
+        The municipality the report is for; refused when the offer names another one.
+    """
+    if municipality_code is not None and offer.municipality_code != municipality_code:
+        raise InputError(
+            f"the offer {offer.offer!r} belongs to municipality {offer.municipality_code}, not {municipality_code}; "
+            "give the offer file of that municipality"
+        )
+    lost = managers.weekly_lost_shares(offer.lost_share, offer.holiday_weeks)
+    weeks = managers.staffing_weeks(
+        offer.wage_budget_dkk, offer.groups, lost, offer.substitute_hourly_cost_dkk
+    )
+    summary = managers.staffing_summary(
+        offer.wage_budget_dkk, offer.groups, weeks, offer.substitute_hourly_cost_dkk
+    )
+    g = offer.groups
+    paid = g.paid_hours_per_week.sum()
+    mean_cost = (
+        float((g.paid_hours_per_week * g.hourly_cost_dkk).sum() / paid)
+        if paid
+        else float(g.hourly_cost_dkk.mean())
+    )
+    rates = income = table = monthly = None
+    if offer.hourly_rate_dkk is not None:
+        rates = managers.level_rates(
+            offer.levels, offer.hourly_rate_dkk, offer.overhead_share, offer.overhead_per_resident_dkk
+        )
+        if not offer.residents.empty:
+            income = managers.offer_income(rates, offer.residents)
+            table = managers.what_if(rates, offer.residents, offer.scenarios)
+        if not offer.residents_by_month.empty:
+            monthly = managers.monthly_income(rates, offer.residents_by_month)
+    return StaffingResult(
+        offer,
+        lost,
+        weeks,
+        summary,
+        mean_cost,
+        managers.weekly_hours(offer.wage_budget_dkk, mean_cost, offer.lost_share),
+        rates,
+        income,
+        table,
+        monthly,
+    )
+
+
+def week_ranges(weeks: pd.DataFrame) -> pd.DataFrame:
+    """The weeks table with runs of consecutive weeks of the same figures joined into one row ('Uge 1-6').
+
+    Returns the columns of :func:`analysis.managers.staffing_weeks` with ``week`` replaced by ``weeks`` (text) and
+    a column ``n_weeks``.
+    """
+    values = weeks.drop(columns="week").round(6)
+    new_run = (values != values.shift()).any(axis=1)
+    run = new_run.cumsum()
+    rows = []
+    for _, part in weeks.groupby(run, sort=True):
+        first, last = int(part.week.iloc[0]), int(part.week.iloc[-1])
+        row = part.iloc[0].drop("week").to_dict()
+        rows.append(
+            {"weeks": f"Uge {first}" if first == last else f"Uge {first}-{last}", "n_weeks": len(part), **row}
+        )
+    return pd.DataFrame(rows)
+
+
+def text_lines(r: StaffingResult) -> list[str]:
+    """The figures of the offer in Danish, one line each, for the terminal."""
+    o, s = r.offer, r.summary
+    lines = [
+        f"{o.offer}, {o.year}: lønbudget {kr(o.wage_budget_dkk)}",
+        f"  Timer på gulvet i gennemsnit: {hours(r.average_weekly_hours)} timer pr. uge "
+        f"(lønbudgettet / {kr(r.mean_hourly_cost_dkk)} pr. time x {fmt_pct(1 - o.lost_share)} / 52 uger)",
+        f"  Fast personale: {hours(s.paid_hours_year / 52)} betalte timer pr. uge, {hours(s.floor_hours_per_week)} "
+        f"timer på gulvet pr. uge i gennemsnit, {kr(s.permanent_dkk)} om året",
+        f"  Plads til vikarer: {kr(s.substitute_room_dkk)} = {hours(s.substitute_room_hours)} vikartimer om året",
+        f"  Vikarbehov efter vagtplanen: {hours(s.substitute_need_hours)} timer = {kr(s.substitute_need_dkk)}; "
+        f"{'overskud' if s.balance_dkk >= 0 else 'underskud'} {kr(abs(s.balance_dkk))}",
+        f"  Vagtplanen kræver et lønbudget på {kr(s.roster_budget_dkk)}",
+        "  Uge for uge (betalte timer, timer på gulvet, vagtplan, vikarbehov, plads til vikarer):",
+    ]
+    for w in week_ranges(r.weeks).itertuples():
+        lines.append(
+            f"    {w.weeks:<10} {hours(w.paid_hours):>8} {hours(w.floor_hours):>8} {hours(w.planned_hours):>8} "
+            f"{hours(w.substitute_need_hours):>8} {hours(w.substitute_room_hours):>8}   "
+            f"(fravær {fmt_pct(w.lost_share)})"
+        )
+    if r.rates is not None:
+        lines.append("  Takst pr. støttebehovsniveau (pr. borger og år):")
+        for x in r.rates.itertuples():
+            lines.append(
+                f"    {x.level:<10} {hours(x.hours_per_week):>6} timer pr. uge  {kr(x.rate_dkk):>14}"
+            )
+    if r.income is not None:
+        lines.append(
+            f"  Indtægt i alt: {kr(r.income.income_dkk.iloc[-1])} for "
+            f"{fmt_number(r.income.residents.iloc[-1], 1)} borgere"
+        )
+    if r.monthly is not None:
+        lines.append(f"  Indtægt efter beboerne måned for måned: {kr(r.monthly.income_dkk.sum())} i året")
+    if r.what_if is not None:
+        for x in r.what_if.iloc[1:].itertuples():
+            sign = "+" if x.change_dkk > 0 else ""
+            lines.append(f"    {x.scenario}: {sign}{kr(x.change_dkk)} om året")
+    return lines
+
+
+def tables(r: StaffingResult) -> dict[str, str]:
+    """The report's tables as HTML: 'weeks', 'groups', 'rates', 'income', 'what_if' (the last three may be '')."""
+    w = week_ranges(r.weeks)
+    weeks = pd.DataFrame(
+        {
+            "Uger": w.weeks,
+            "Fravær": w.lost_share,
+            "Betalte timer": w.paid_hours,
+            "Timer på gulvet": w.floor_hours,
+            "Vagtplan": w.planned_hours,
+            "Vikarbehov": w.substitute_need_hours,
+            "Plads til vikarer": w.substitute_room_hours,
+            "Udækket": w.uncovered_hours,
+        }
+    )
+    hour_cols = ["Betalte timer", "Timer på gulvet", "Vagtplan", "Vikarbehov", "Plads til vikarer", "Udækket"]
+    out = {
+        "weeks": table_html(
+            weeks,
+            formats={"Fravær": fmt_pct, **{c: hours for c in hour_cols}},
+            caption="Timer pr. uge; uger med samme tal er slået sammen",
+        )
+    }
+    g = r.offer.groups
+    out["groups"] = table_html(
+        pd.DataFrame(
+            {
+                "Personalegruppe": g.staff_group,
+                "Timepris": g.hourly_cost_dkk,
+                "Betalte timer pr. uge": g.paid_hours_per_week,
+                "Vagtplan, timer pr. uge": g.planned_hours_per_week,
+                "Løn om året": g.paid_hours_per_week * g.hourly_cost_dkk * managers.WEEKS,
+            }
+        ),
+        formats={
+            "Timepris": kr,
+            "Løn om året": kr,
+            "Betalte timer pr. uge": hours,
+            "Vagtplan, timer pr. uge": hours,
+        },
+    )
+    out["rates"] = out["income"] = out["what_if"] = out["months"] = ""
+    if r.rates is not None:
+        x = r.rates
+        out["rates"] = table_html(
+            pd.DataFrame(
+                {
+                    "Niveau": x.level,
+                    "Støttetimer pr. uge": x.hours_per_week,
+                    "Personale": x.staff_dkk,
+                    "Overhead": x.overhead_dkk,
+                    "Takst pr. år": x.rate_dkk,
+                    "Takst pr. døgn": x.rate_per_day_dkk,
+                }
+            ),
+            formats={
+                "Støttetimer pr. uge": hours,
+                "Personale": kr,
+                "Overhead": kr,
+                "Takst pr. år": kr,
+                "Takst pr. døgn": kr,
+            },
+        )
+    if r.income is not None:
+        x = r.income
+        shown = pd.DataFrame(
+            {"Niveau": x.level, "Borgere": x.residents, "Takst pr. år": x.rate_dkk, "Indtægt": x.income_dkk}
+        )
+        marks = suppression_marks(x.residents.reset_index(drop=True), MIN_GROUP, total_row=len(x) - 1)
+        out["income"] = suppressed_table_html(
+            shown,
+            marks,
+            MIN_GROUP,
+            columns=["Borgere", "Indtægt"],
+            count_columns=["Borgere"],
+            formats={"Borgere": partial(fmt_number, decimals=1), "Takst pr. år": kr, "Indtægt": kr},
+            caption="Indtægt efter beboernes niveauer; i alt-rækkens takst er gennemsnittet pr. beboer",
+        )
+    if r.what_if is not None:
+        x = r.what_if
+        out["what_if"] = table_html(
+            pd.DataFrame(
+                {
+                    "Hvad hvis": x.scenario,
+                    "Borgere": x.residents,
+                    "Indtægt": x.income_dkk,
+                    "Ændring": x.change_dkk,
+                }
+            ),
+            formats={"Borgere": partial(fmt_number, decimals=1), "Indtægt": kr, "Ændring": kr},
+            caption="Hvad hvis: indtægten om året, når borgere skifter niveau, kommer til eller flytter",
+        )
+    if r.monthly is not None:
+        x = r.monthly
+        shown = pd.DataFrame(
+            {
+                "Måned": [MONTHS_DA[m - 1].capitalize() for m in x.month] + ["I alt"],
+                "Beboere": [*x.residents, float("nan")],
+                "Indtægt": [*x.income_dkk, x.income_dkk.sum()],
+            }
+        )
+        counts = pd.Series([*x.residents, x.residents.sum()])
+        out["months"] = suppressed_table_html(
+            shown,
+            suppression_marks(counts, MIN_GROUP, total_row=len(x)),
+            MIN_GROUP,
+            columns=["Beboere", "Indtægt"],
+            count_columns=["Beboere"],
+            formats={"Beboere": partial(fmt_number, decimals=1), "Indtægt": kr},
+            caption="Indtægt måned for måned efter beboernes niveauer (årstaksten / 12 pr. beboer og måned)",
+        )
+    return out
+
+
+def weeks_figure(weeks: pd.DataFrame):
+    """Bars of the own staff's hours on the floor and the substitute room per week, the roster as a line."""
+    import matplotlib.pyplot as plt
+
+    from analysis.reporting.charts import FIGSIZE, PALETTE, number_axis
+
+    fig, ax = plt.subplots(figsize=(FIGSIZE[0], 3.0))
+    ax.bar(weeks.week, weeks.floor_hours, color=PALETTE[0], width=0.8, label="Fast personale på gulvet")
+    ax.bar(
+        weeks.week,
+        weeks.substitute_room_hours,
+        bottom=weeks.floor_hours,
+        color=PALETTE[2],
+        width=0.8,
+        label="Plads til vikarer",
+    )
+    ax.step(weeks.week, weeks.planned_hours, where="mid", color=PALETTE[5], label="Vagtplan")
+    ax.set_xlabel("Uge")
+    ax.set_xlim(0.4, managers.WEEKS + 0.6)
+    number_axis(ax)
+    ax.set_ylabel("Timer pr. uge")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=8, frameon=False)
+    return fig
+
+
+def summary_items(r: StaffingResult) -> list[tuple[str, str]]:
+    """The report's summary box: (label, Danish sentence) pairs."""
+    o, s = r.offer, r.summary
+    items = [
+        ("Lønbudget", f"{kr(o.wage_budget_dkk)} i {o.year}"),
+        (
+            "Timer på gulvet",
+            f"{hours(r.average_weekly_hours)} timer pr. uge i gennemsnit over 52 uger, hvis hele lønbudgettet går "
+            f"til timer til gennemsnitlig {kr(r.mean_hourly_cost_dkk)} i timen og {fmt_pct(o.lost_share)} af "
+            "timerne går til ferie, fravær og uddannelse",
+        ),
+        (
+            "Fast personale",
+            f"{hours(s.paid_hours_year / managers.WEEKS)} betalte timer og {hours(s.floor_hours_per_week)} timer på "
+            f"gulvet pr. uge i gennemsnit; løn {kr(s.permanent_dkk)} om året",
+        ),
+        (
+            "Vikarer",
+            f"plads til {hours(max(s.substitute_room_hours, 0))} vikartimer ({kr(max(s.substitute_room_dkk, 0))}); "
+            f"vagtplanen kræver {hours(s.substitute_need_hours)} vikartimer ({kr(s.substitute_need_dkk)})",
+        ),
+        (
+            "Vagtplanens lønbudget",
+            f"{kr(s.roster_budget_dkk)}: "
+            + (
+                f"lønbudgettet giver et overskud på {kr(s.balance_dkk)}"
+                if s.balance_dkk >= 0
+                else f"lønbudgettet mangler {kr(-s.balance_dkk)}"
+            ),
+        ),
+    ]
+    if r.income is not None:
+        items.append(
+            (
+                "Indtægt",
+                f"{kr(r.income.income_dkk.iloc[-1])} om året fra {fmt_number(r.income.residents.iloc[-1], 1)} "
+                "beboere efter deres støttebehov",
+            )
+        )
+    return items
+
+
+def method_text(r: StaffingResult, offer_file: str) -> str:
+    """The report's 'Metode og data' section (Markdown, Danish)."""
+    o = r.offer
+    holidays = ", ".join(f"uge {w} ({fmt_pct(v, 0)})" for w, v in sorted(o.holiday_weeks.items()))
+    others = r.lost_shares[~r.lost_shares.index.isin(list(o.holiday_weeks))]
+    text = (
+        "## Metode og data\n\n"
+        f"- **Grundlag:** tilbudsfilen {offer_file}: lønbudget, personalegrupper med timepris (inklusive pension og "
+        "tillæg), det faste personales betalte timer og vagtplanens timer pr. uge.\n"
+        f"- **Fravær:** {fmt_pct(o.lost_share)} af årets betalte timer går til ferie, fravær og uddannelse; "
+        + (
+            f"i ferieugerne {holidays}, i de øvrige uger {fmt_pct(others.iloc[0])}, så året i alt giver "
+            f"{fmt_pct(o.lost_share)}.\n"
+            if o.holiday_weeks and len(others)
+            else "lige meget hver uge.\n"
+        )
+        + "- **Vikarbehov:** for hver personalegruppe og uge vagtplanens timer minus gruppens timer på gulvet, "
+        "når det er positivt; en gruppes overskud dækker ikke en anden gruppes mangel. Vikartimer koster "
+        f"{kr(o.substitute_hourly_cost_dkk)} i timen.\n"
+        "- **Plads til vikarer:** lønbudgettet minus det faste personales løn (52 uger), delt med vikartimeprisen "
+        "og fordelt på ugerne efter vikarbehovet.\n"
+        "- **Vagtplanens lønbudget:** det faste personales løn plus årets vikarbehov til vikartimeprisen.\n"
+        "- **Timer på gulvet i gennemsnit:** lønbudgettet delt med den gennemsnitlige timepris (vægtet med de "
+        "betalte timer), gange andelen af timerne, der ikke går tabt, delt med 52 uger.\n"
+    )
+    if r.rates is not None:
+        text += (
+            f"- **Takster:** timepris {kr(o.hourly_rate_dkk)} gange støttetimer pr. uge gange 52, plus "
+            f"{fmt_pct(o.overhead_share)} til ledelse, administration og bygning og {kr(o.overhead_per_resident_dkk)} "
+            "pr. beboer om året; døgntaksten er årstaksten delt med 365.\n"
+        )
+    if o.example:
+        text += "\nTallene er et opdigtet eksempel, ikke et rigtigt tilbud."
+    return text
