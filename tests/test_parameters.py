@@ -207,3 +207,14 @@ def test_the_cli_refuses_before_any_kernel_starts(tmp_path, capsys, monkeypatch)
 )
 def test_did_you_mean(value, valid, expected):
     assert P.did_you_mean(value, valid) == expected
+
+
+def test_the_manager_notebooks_have_models_that_refuse_bad_values():
+    from analysis.reporting.parameters import ParameterError, check
+
+    assert check("staffing", {}).offer_file == "parameters/offers/example-offer.yaml"
+    with pytest.raises(ParameterError, match="warehouse"):
+        check("staffing", {"warehouse": "w.duckdb"})  # the staffing report reads an offer file, no warehouse
+    with pytest.raises(ParameterError, match="threshold"):
+        check("steering_models", {"threshold": 1.5})
+    assert check("steering_models", {"threshold": 0.1}).threshold == 0.1

@@ -37,6 +37,8 @@ __all__ = [
     "ForecastParameters",
     "OverviewParameters",
     "ParameterError",
+    "StaffingParameters",
+    "SteeringModelsParameters",
     "cell_disagreements",
     "check",
     "did_you_mean",
@@ -234,8 +236,26 @@ class CrossSectorParameters(_Parameters):
     unit_costs: str = ""
 
 
+class StaffingParameters(BaseModel):
+    """``notebooks/staffing.ipynb`` (one offer; it reads no warehouse)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    offer_file: str = "parameters/offers/example-offer.yaml"
+    municipality_code: int = Field(706, ge=101, le=999)
+
+
+class SteeringModelsParameters(_Parameters):
+    """``notebooks/steering_models.ipynb``."""
+
+    function_code: str = "5.38.50"
+    first_year: int = Field(2020, **_YEAR)
+    last_year: int = Field(2025, **_YEAR)
+    threshold: float = Field(0.05, gt=0.0, lt=1.0)
+
+
 #: The model of each report notebook, by notebook name (the file's stem in ``notebooks/``).
-MODELS: dict[str, type[_Parameters]] = {
+MODELS: dict[str, type[BaseModel]] = {
     "overview": OverviewParameters,
     "benchmark": BenchmarkParameters,
     "forecast": ForecastParameters,
@@ -244,6 +264,8 @@ MODELS: dict[str, type[_Parameters]] = {
     "budget": BudgetParameters,
     "followup": FollowupParameters,
     "area": AreaParameters,
+    "staffing": StaffingParameters,
+    "steering_models": SteeringModelsParameters,
 }
 
 
