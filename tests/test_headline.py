@@ -202,3 +202,14 @@ def test_a_published_headline_reaches_the_result_the_manifest_and_the_index(tmp_
     )
     reused = next(r for r in again.reports if r.notebook == "benchmark")
     assert reused.status == "cached" and reused.headline == expected
+
+
+def test_without_drops_only_the_headline_outputs_from_a_copy():
+    good = {headline.MIME_TYPE: {"label": "Forskel", "value_dkk": 5.0}}
+    nb = _nb(good, {"text/plain": "1"})
+    bare = headline.without(nb)
+    assert [len(c.outputs) for c in bare.cells] == [0, 0, 1] and bare.cells[2].outputs[0].data == {
+        "text/plain": "1"
+    }
+    assert headline.from_notebook(nb) == headline.Headline("Forskel", 5.0)  # the original keeps it
+    assert headline.from_notebook(bare) is None

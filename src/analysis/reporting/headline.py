@@ -5,8 +5,8 @@ A report notebook states its one figure for a steering group with one call, near
     fmt.headline("Forskel til sammenligningskommuner", gap_dkk, "Udgift 2025: 80,1 mio. kr.")
 
 (:func:`publish`, also exported by :mod:`analysis.reporting.formatting`). The call displays an output of the
-MIME type :data:`MIME_TYPE` only; nbconvert renders no output of a type it does not know, so the figure stays out
-of the report's HTML and PDF (which state it in their own words), while it travels in the executed notebook. The
+MIME type :data:`MIME_TYPE` only; the runner renders the report without it (:func:`without`), so the figure stays
+out of the report's HTML and PDF (which state it in their own words), while it travels in the executed notebook. The
 runner reads it with :func:`from_notebook` into the report's result and manifest, and the index shows it.
 """
 
@@ -20,7 +20,7 @@ from typing import Any
 from analysis.danish import fmt_dkk, fmt_number
 from analysis.errors import DataError, InputError
 
-__all__ = ["MIME_TYPE", "Headline", "from_notebook", "publish"]
+__all__ = ["MIME_TYPE", "Headline", "from_notebook", "publish", "without"]
 
 #: The MIME type of the output :func:`publish` displays.
 MIME_TYPE = "application/vnd.analysis.headline+json"
@@ -174,3 +174,17 @@ def from_notebook(nb: Any) -> Headline | None:
     if len(found) > 1:
         raise DataError(f"{where}: {len(found)} headlines published; a report publishes exactly one")
     return Headline.from_dict(dict(found[0]), where)
+
+
+def without(nb: Any) -> Any:
+    """A copy of notebook ``nb`` without its headline outputs; ``nb`` itself is not modified.
+
+    For rendering: nbconvert would warn of an output type it cannot show.
+    """
+    import copy
+
+    out = copy.deepcopy(nb)
+    for cell in out.cells:
+        if cell.get("cell_type") == "code":
+            cell.outputs = [o for o in cell.get("outputs", []) if MIME_TYPE not in o.get("data", {})]
+    return out

@@ -321,7 +321,7 @@ def _run_job(spec: dict[str, Any]) -> dict[str, Any]:
     import nbformat
     import papermill.exceptions as pe
 
-    from analysis.reporting import render
+    from analysis.reporting import headline, render
 
     result: dict[str, Any] = {"status": "ok", "files": {}, "seconds": {}, "error": None}
     out_ipynb = Path(spec["output_ipynb"])
@@ -366,7 +366,7 @@ def _run_job(spec: dict[str, Any]) -> dict[str, Any]:
         nb.metadata["analysis_report"] = meta.to_dict()
         nbformat.write(nb, out_ipynb)
         t = time.perf_counter()
-        html = render.render_html(nb, meta)
+        html = render.render_html(headline.without(nb), meta)  # the headline is for the index, not drawn
         html_path = out_ipynb.with_suffix(".html")
         html_path.write_text(html, encoding="utf-8")
         result["seconds"]["html"] = round(time.perf_counter() - t, 3)
