@@ -123,6 +123,7 @@ def test_the_index_shows_each_headline_with_its_links_and_the_run_log_behind_a_f
     page = _index(tmp_path, results)
     body, fold = page.split('<details class="run">')
     section = body[body.index('<section class="municipality" id="m706">') :]
+    assert "<h2>Syddjurs Kommune <small>(706)</small></h2>" in section  # the official name
     # overview before benchmark, the figure of each, links to HTML and PDF
     assert section.index(">Overview<") < section.index(">Benchmark<") < section.index(">Forecast<")
     assert section.index(">Forecast<") < section.index(">Data_quality<")

@@ -14,6 +14,7 @@ import html
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from analysis.data.reference import official_names
 from analysis.reporting.formatting import fmt_date, fmt_number
 from analysis.reporting.headline import Headline
 from analysis.reporting.render import SAMPLE_NOTICE  # the same words as each report's first page
@@ -143,6 +144,7 @@ def _figure(r) -> str:
 
 def _municipality_section(key: tuple[int, str], reports: list) -> str:
     code, name = key
+    name = official_names().get(code, name)  # 'Københavns Kommune', 'Bornholms Regionskommune'
     rows = []
     for r in reports:
         links = " · ".join(f'<a href="{_e(r.files[k])}">{label}</a>' for k, label in _FILES if k in r.files)
