@@ -22,6 +22,7 @@ from analysis.reporting.charts import (
     set_style,
     show,
 )
+from analysis.reporting.headline import publish as headline
 from analysis.reporting.html import confidential_notice, section_html, summary_box, table_html
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "fmt_month",
     "fmt_number",
     "fmt_pct",
+    "headline",
     "number_axis",
     "pct_axis",
     "section_html",

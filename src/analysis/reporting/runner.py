@@ -105,6 +105,7 @@ class ReportResult:
     error: str | None = None
     cache_key: str = ""
     cached_from: str | None = None  # run id of the run that produced a reused report
+    headline: dict[str, Any] | None = None  # what the notebook published (analysis.reporting.headline)
 
 
 @dataclass
@@ -320,7 +321,7 @@ def _run_job(spec: dict[str, Any]) -> dict[str, Any]:
     import nbformat
     import papermill.exceptions as pe
 
-    from analysis.reporting import render
+    from analysis.reporting import headline, render
 
     result: dict[str, Any] = {"status": "ok", "files": {}, "seconds": {}, "error": None}
     out_ipynb = Path(spec["output_ipynb"])
@@ -365,7 +366,7 @@ def _run_job(spec: dict[str, Any]) -> dict[str, Any]:
         nb.metadata["analysis_report"] = meta.to_dict()
         nbformat.write(nb, out_ipynb)
         t = time.perf_counter()
-        html = render.render_html(nb, meta)
+        html = render.render_html(headline.without(nb), meta)  # the headline is for the index, not drawn
         html_path = out_ipynb.with_suffix(".html")
         html_path.write_text(html, encoding="utf-8")
         result["seconds"]["html"] = round(time.perf_counter() - t, 3)
@@ -950,11 +951,27 @@ def _run(
         worker_env={WAREHOUSE_ENV: str(snapshot.resolve())},
         sockets=str(sockets),
     )
+    for r in results:  # each report's headline, read from its executed notebook (fresh or reused)
+        r.headline = _headline(run_dir, r)
     inputs["changed_during_run"] = _live_changed(warehouse, tables)
     summary = RunSummary(run_id, run_dir, results, round(time.perf_counter() - started, 2))
     manifest = _manifest(batch, batch_file, summary, now, inputs, code, n_workers, force)
     manifest["environment_sha256"] = environment
     return summary, manifest
+
+
+def _headline(run_dir: Path, r: ReportResult) -> dict[str, Any] | None:
+    """The headline report ``r`` published, as a dict; None when it failed, published none or a malformed one."""
+    from analysis.reporting import headline
+
+    if r.status == "failed" or "ipynb" not in r.files:
+        return None
+    try:
+        h = headline.from_notebook(run_dir / r.files["ipynb"])
+    except (OSError, ValueError, DataError) as e:
+        log.warning("%s: no headline shown: %s", r.files["ipynb"], e)
+        return None
+    return h.to_dict() if h is not None else None
 
 
 def _declared(notebooks_dir: Path, name: str, _cache: dict = {}) -> dict:  # noqa: B006 - a per-process memo
