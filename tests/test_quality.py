@@ -11,6 +11,7 @@ import yaml
 from analysis.data import case_extract, ledger, quality, queries, statbank
 from analysis.data.warehouse import connect, read_meta
 from analysis.privacy import find_cpr
+from tests import faults
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "statbank"
@@ -18,10 +19,10 @@ DATA = Path(__file__).parent / "data" / "statbank"
 
 @pytest.fixture(scope="module")
 def faulty(tmp_path_factory, sample_path):
-    """A copy of the session's sample with the known faults of :func:`quality.inject_faults` (municipality 706)."""
+    """A copy of the session's sample with the known faults of :func:`tests.faults.inject_faults` (municipality 706)."""
     folder = tmp_path_factory.mktemp("faults")
     path = folder / "faults.duckdb"
-    expected = quality.inject_faults(path, sample_path=sample_path, workdir=folder)
+    expected = faults.inject_faults(path, sample_path=sample_path, workdir=folder)
     return path, expected, folder
 
 
