@@ -187,7 +187,7 @@ def test_the_report_renders_with_the_findings(faulty, tmp_path):
     con = connect(path)
     try:
         breaks = quality.series_breaks_finding(
-            quality.series_breaks(queries.activity(con, None, (2018, 2025), [706]))
+            quality.series_breaks(queries.activity(con, municipality_codes=[706], years=(2018, 2025)))
         ).count
     finally:
         con.close()
