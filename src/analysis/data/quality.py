@@ -1,4 +1,4 @@
-"""Data quality: the checks behind the report ``notebooks/data_quality.ipynb``, and a sample with known faults.
+"""Data quality: the checks behind the report ``notebooks/data_quality.ipynb``.
 
 Two kinds of check feed the report (:func:`findings`):
 
