@@ -288,7 +288,8 @@ def test_evaluation_is_a_difference_in_differences(evaluation):
     effects = evaluation.persons.groupby("person_id")["effect_per_year_dkk"].sum()
     assert effects.to_dict() == {"m1": -6000.0, "m2": 12000.0}
     assert (s["baseline_dkk"], s["actual_dkk"], s["change_dkk"]) == (36000.0, 30000.0, -6000.0)
-    assert s["change_share"] == pytest.approx(-1 / 6) and s["comparison_change_share"] == pytest.approx(-1 / 3)
+    assert s["change_share"] == pytest.approx(-1 / 6)
+    assert s["comparison_change_share"] == pytest.approx(-1 / 3)
     assert s["effect_dkk"] == 6000.0 and s["effect_per_person_dkk"] == 3000.0
     half = 1.96 * np.std([-6000, 12000], ddof=1) / np.sqrt(2)
     assert s["effect_low_dkk"] == pytest.approx(2 * (3000 - half)) and s["effect_high_dkk"] == pytest.approx(
