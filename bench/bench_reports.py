@@ -57,7 +57,7 @@ def main() -> None:
     import_s = time.perf_counter() - t
     from analysis.data import connect
     from analysis.reporting import render
-    from analysis.reporting.runner import WARM_IMPORTS, _WarmKernel
+    from analysis.reporting.workers import WARM_IMPORTS, _WarmKernel
 
     connect().close()  # build the sample first, outside the timings
     tmp = Path(tempfile.mkdtemp(prefix="bench-reports-"))

@@ -33,8 +33,8 @@ def _quantity_effects(warehouse: str) -> dict[str, float]:
 
     con = connect(warehouse)
     try:
-        munis = queries.municipalities(con, (2018, 2025))
-        activity = queries.activity(con, None, (2018, 2025))
+        munis = queries.municipalities(con, years=(2018, 2025))
+        activity = queries.activity(con, years=(2018, 2025))
     finally:
         con.close()
     activity = prices.to_fixed_prices(activity, price_index.read_price_index().index, 2025)

@@ -141,12 +141,22 @@ def test_every_notebook_parameter_is_documented_for_papermill_help():
 def test_notebooks_are_committed_without_outputs():
     import nbformat
 
-    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+    folder = ROOT / "notebooks"
+    paths = sorted(folder.glob("*.ipynb")) + sorted((folder / "explore").glob("*.ipynb"))
+    assert "explore" in [p.stem for p in paths]
+    for path in paths:
         nb = nbformat.read(path, as_version=4)
         for cell in nb.cells:
             if cell.cell_type == "code":
                 assert not cell.outputs and cell.execution_count is None, f"{path.name} has outputs"
         assert re.fullmatch(r"[a-z_]+", path.stem)
+
+
+def test_an_exploration_notebook_is_not_a_report_notebook(tmp_path):
+    # notebooks/explore/ is apart from the report notebooks: a batch cannot name it
+    assert (ROOT / "notebooks" / "explore" / "explore.ipynb").exists()
+    with pytest.raises(BatchError, match="notebooks: unknown notebook 'explore'"):
+        _batch(tmp_path, ROOT / "notebooks", notebooks=["explore"])
 
 
 def test_a_notebook_without_function_code_runs_once_per_municipality(tmp_path, notebooks):

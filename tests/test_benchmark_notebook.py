@@ -49,8 +49,8 @@ def expected(sample_path):
     """The headline numbers computed here from the warehouse with the package, for the same inputs."""
     con = connect(sample_path)
     try:
-        munis = queries.municipalities(con, (2022, 2025))
-        activity = queries.activity(con, ["5.38.50"], (2022, 2025))
+        munis = queries.municipalities(con, years=(2022, 2025))
+        activity = queries.activity(con, years=(2022, 2025), function_codes=["5.38.50"])
     finally:
         con.close()
     peers = benchmark.nearest_peers(munis, 706, 2025, k=8)

@@ -192,7 +192,7 @@ def test_the_screen_marks_syddjurs_107_in_the_sample(con):
     from analysis.benchmark import provider_prices
     from analysis.data import queries
 
-    activity = queries.activity(con, ["5.38.52"], (2025, 2025))
+    activity = queries.activity(con, years=(2025, 2025), function_codes=["5.38.52"])
     prices = provider_prices(activity, "5.38.52", 2025).set_index("municipality_code")
     syddjurs = prices.loc[706]
     assert syddjurs["price_to_median"] > 1.25 and not syddjurs["is_outlier"]

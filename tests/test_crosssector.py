@@ -288,7 +288,8 @@ def test_evaluation_is_a_difference_in_differences(evaluation):
     effects = evaluation.persons.groupby("person_id")["effect_per_year_dkk"].sum()
     assert effects.to_dict() == {"m1": -6000.0, "m2": 12000.0}
     assert (s["baseline_dkk"], s["actual_dkk"], s["change_dkk"]) == (36000.0, 30000.0, -6000.0)
-    assert s["change_pct"] == pytest.approx(-1 / 6) and s["comparison_change_pct"] == pytest.approx(-1 / 3)
+    assert s["change_share"] == pytest.approx(-1 / 6)
+    assert s["comparison_change_share"] == pytest.approx(-1 / 3)
     assert s["effect_dkk"] == 6000.0 and s["effect_per_person_dkk"] == 3000.0
     half = 1.96 * np.std([-6000, 12000], ddof=1) / np.sqrt(2)
     assert s["effect_low_dkk"] == pytest.approx(2 * (3000 - half)) and s["effect_high_dkk"] == pytest.approx(
@@ -312,8 +313,8 @@ def test_evidence_statement_grades():
     base = {
         "members": 40,
         "matched": 40,
-        "change_pct": -0.2,
-        "comparison_change_pct": 0.05,
+        "change_share": -0.2,
+        "comparison_change_share": 0.05,
         "effect_dkk": -5e6,
         "effect_low_dkk": -8e6,
         "effect_high_dkk": -2e6,
@@ -458,7 +459,7 @@ def test_follow_up_adds_a_forecast_to_the_realised_cost():
     assert f["forecast_dkk"].tolist() == [6000, 12000, 0, 0, 18000]
     assert f["expected_dkk"].tolist() == [12000, 20000, 0, 0, 32000]
     assert f["last_year_dkk"].tolist() == [12000, 18000, 0, 0, 30000]
-    assert f.loc["children_families", "change_pct"] == pytest.approx(20000 / 18000 - 1)
+    assert f.loc["children_families", "change_share"] == pytest.approx(20000 / 18000 - 1)
     assert f["persons"].tolist() == [1, 1, 0, 0, 2] and f.loc["employment", "method"] == "last"
     assert seen[0] == (36, "2025-06")
     december = xs.follow_up(costs, members, 2025, 12, forecaster=last_value)
@@ -484,7 +485,7 @@ def test_readers_and_regression_to_the_mean_on_the_sample(con):
     followed = xs.followed_members(members, "2025-09")
     ev = xs.evaluate(costs, followed, xs.match_comparison(costs, followed), end="2025-09")
     # members were chosen at high cost: comparable non-members' costs fall by themselves
-    assert ev.summary["comparison_change_pct"] < -0.05 and ev.summary["grade"] == "svag"
+    assert ev.summary["comparison_change_share"] < -0.05 and ev.summary["grade"] == "svag"
     assert ev.summary["matched"] == len(followed)
 
 

@@ -119,8 +119,8 @@ def _report(gain=12_402_441.0, effect=9.6e6):
         {
             "members": 65,
             "matched": 65,
-            "change_pct": -0.065,
-            "comparison_change_pct": -0.174,
+            "change_share": -0.065,
+            "comparison_change_share": -0.174,
             "baseline_dkk": 113.2e6,
             "actual_dkk": 105.8e6,
             "effect_dkk": effect,
@@ -136,7 +136,7 @@ def _report(gain=12_402_441.0, effect=9.6e6):
         evaluation=types.SimpleNamespace(summary=summary),
         sharing=pd.DataFrame({"gain_dkk": [gain]}, index=["total"]),
         follow=pd.DataFrame(
-            {"persons": [52], "expected_dkk": [66.2e6], "last_year_dkk": [77.3e6], "change_pct": [-0.144]},
+            {"persons": [52], "expected_dkk": [66.2e6], "last_year_dkk": [77.3e6], "change_share": [-0.144]},
             index=["total"],
         ),
         rule="baseline_share",

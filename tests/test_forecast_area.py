@@ -32,9 +32,9 @@ def inputs(sample_path):
         years = (2018, YEAR)
         cases = con.execute("SELECT * FROM cases WHERE municipality_code = ?", [MUNI]).df()
         return {
-            "ledger": queries.ledger(con, None, years, [MUNI]),
-            "budgets": queries.budgets(con, None, years, [MUNI]),
-            "activity": queries.activity(con, None, years, [MUNI]),
+            "ledger": queries.ledger(con, municipality_codes=[MUNI], years=years),
+            "budgets": queries.budgets(con, municipality_codes=[MUNI], years=years),
+            "activity": queries.activity(con, municipality_codes=[MUNI], years=years),
             "cases": cases,
         }
     finally:

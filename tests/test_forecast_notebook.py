@@ -62,8 +62,8 @@ def test_the_method_named_is_the_one_select_methods_chooses(report, sample_path)
     _, page = report
     con = connect(sample_path)
     try:
-        led = queries.ledger(con, [FUNC], (2018, YEAR), [MUNI])
-        budgets = queries.budgets(con, [FUNC], (2018, YEAR), [MUNI])
+        led = queries.ledger(con, municipality_codes=[MUNI], years=(2018, YEAR), function_codes=[FUNC])
+        budgets = queries.budgets(con, municipality_codes=[MUNI], years=(2018, YEAR), function_codes=[FUNC])
         cases = con.execute(
             "SELECT * FROM cases WHERE municipality_code = ? AND function_code = ?", [MUNI, FUNC]
         ).df()

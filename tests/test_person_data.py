@@ -12,6 +12,7 @@ from analysis.data.cases import KEY_FINGERPRINT_META, check_warehouse_key
 from analysis.data.warehouse import connect, read_meta, write_meta
 from analysis.errors import DataError
 from analysis.privacy import KEY_ENV, find_cpr, key_fingerprint, pseudonymise
+from tests import faults
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES_MAPPING = ROOT / "parameters" / "mappings" / "cases.yaml"
@@ -302,7 +303,7 @@ def test_the_fault_injection_refuses_a_key_other_than_the_samples(tmp_path, monk
     # the session's sample was pseudonymised under conftest's key; its copy takes no case load under another
     monkeypatch.setenv(KEY_ENV, OTHER.decode())
     with pytest.raises(DataError, match="this warehouse was pseudonymised with another key"):
-        quality.inject_faults(tmp_path / "dq.duckdb", sample_path=sample_path, workdir=tmp_path)
+        faults.inject_faults(tmp_path / "dq.duckdb", sample_path=sample_path, workdir=tmp_path)
     monkeypatch.setenv("ANALYSIS_WAREHOUSE", sample_path)
-    assert quality.main(["inject", str(tmp_path / "dq2.duckdb")]) == 2
+    assert faults.main(["inject", str(tmp_path / "dq2.duckdb")]) == 2
     assert "another key" in capsys.readouterr().err

@@ -11,6 +11,7 @@ import yaml
 from analysis.data import case_extract, ledger, quality, queries, statbank
 from analysis.data.warehouse import connect, read_meta
 from analysis.privacy import find_cpr
+from tests import faults
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "statbank"
@@ -18,10 +19,10 @@ DATA = Path(__file__).parent / "data" / "statbank"
 
 @pytest.fixture(scope="module")
 def faulty(tmp_path_factory, sample_path):
-    """A copy of the session's sample with the known faults of :func:`quality.inject_faults` (municipality 706)."""
+    """A copy of the session's sample with the known faults of :func:`tests.faults.inject_faults` (municipality 706)."""
     folder = tmp_path_factory.mktemp("faults")
     path = folder / "faults.duckdb"
-    expected = quality.inject_faults(path, sample_path=sample_path, workdir=folder)
+    expected = faults.inject_faults(path, sample_path=sample_path, workdir=folder)
     return path, expected, folder
 
 
@@ -186,7 +187,7 @@ def test_the_report_renders_with_the_findings(faulty, tmp_path):
     con = connect(path)
     try:
         breaks = quality.series_breaks_finding(
-            quality.series_breaks(queries.activity(con, None, (2018, 2025), [706]))
+            quality.series_breaks(queries.activity(con, municipality_codes=[706], years=(2018, 2025)))
         ).count
     finally:
         con.close()

@@ -144,12 +144,12 @@ def test_explore_notebook_runs_on_the_sample(tmp_path, sample_path):
 
     out = tmp_path / "explore.ipynb"
     papermill.execute_notebook(
-        str(ROOT / "notebooks" / "explore.ipynb"),
+        str(ROOT / "notebooks" / "explore" / "explore.ipynb"),
         str(out),
         kernel_name="python3",
         progress_bar=False,
         parameters={"municipality_code": 165},
-        cwd=str(ROOT / "notebooks"),
+        cwd=str(ROOT / "notebooks" / "explore"),
     )
     nb = nbformat.read(out, as_version=4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]

@@ -202,14 +202,14 @@ class Evaluation:
         (change less comparison change).
     cohort : pandas.DataFrame
         Indexed by sector and ``'total'``: persons (members with a cost in the sector in either period; the total
-        counts every member), baseline_dkk, actual_dkk, change_dkk (DKK per year, all members), change_pct,
-        comparison_change_pct (the comparisons' change relative to their baseline, weighted as the members),
+        counts every member), baseline_dkk, actual_dkk, change_dkk (DKK per year, all members), change_share,
+        comparison_change_share (the comparisons' change relative to their baseline, weighted as the members),
         matched_persons, comparison_persons (distinct comparison persons with a cost in the sector in either
         period), effect_dkk (sum of the matched members' effects, DKK per year; negative = lower costs than the
         comparisons).
     summary : pandas.Series
         members, matched (persons), comparison_persons (distinct comparison persons), baseline_dkk, actual_dkk,
-        change_dkk, change_pct, comparison_change_pct, effect_dkk, effect_low_dkk, effect_high_dkk (approximate 95 %
+        change_dkk, change_share, comparison_change_share, effect_dkk, effect_low_dkk, effect_high_dkk (approximate 95 %
         interval of effect_dkk), effect_per_person_dkk, member_baseline_per_person_dkk,
         comparison_baseline_per_person_dkk (DKK per year), balance_smd, months_after_min (fewest months after
         joining), grade ('svag' or 'moderat') and reasons (why 'svag': 'few', 'interval', 'balance', comma-separated).
@@ -316,8 +316,8 @@ def evaluate(
             "baseline_dkk": base,
             "actual_dkk": act,
             "change_dkk": act - base,
-            "change_pct": (act - base) / base if base else np.nan,
-            "comparison_change_pct": per.loc[matched, "comparison_change_per_year_dkk"].sum() / cbase
+            "change_share": (act - base) / base if base else np.nan,
+            "comparison_change_share": per.loc[matched, "comparison_change_per_year_dkk"].sum() / cbase
             if cbase
             else np.nan,
             "matched_persons": int(matched.sum() if key == TOTAL else (matched & has_cost).sum()),
@@ -359,8 +359,8 @@ def evaluate(
             "baseline_dkk": t["baseline_dkk"],
             "actual_dkk": t["actual_dkk"],
             "change_dkk": t["change_dkk"],
-            "change_pct": t["change_pct"],
-            "comparison_change_pct": t["comparison_change_pct"],
+            "change_share": t["change_share"],
+            "comparison_change_share": t["comparison_change_share"],
             "effect_dkk": t["effect_dkk"],
             "effect_low_dkk": low,
             "effect_high_dkk": high,

@@ -49,7 +49,7 @@ def follow_up(
     pandas.DataFrame
         Indexed by sector and ``'total'``: persons (cohort members with a cost in the sector in the previous or
         this year up to ``month``; the total counts the cohort), realised_dkk, forecast_dkk, expected_dkk
-        (realised + forecast), last_year_dkk (DKK), change_pct (expected against last year), method (the
+        (realised + forecast), last_year_dkk (DKK), change_share (expected against last year), method (the
         forecast's method; '' for the total).
     """
     if not 1 <= month <= 12:
@@ -94,8 +94,8 @@ def follow_up(
     total = out[["realised_dkk", "forecast_dkk", "expected_dkk", "last_year_dkk"]].sum()
     out.loc[TOTAL] = {**total.to_dict(), "persons": len(cohort), "method": ""}
     out["persons"] = out["persons"].astype(int)
-    out["change_pct"] = out["expected_dkk"] / out["last_year_dkk"].replace(0, np.nan) - 1
+    out["change_share"] = out["expected_dkk"] / out["last_year_dkk"].replace(0, np.nan) - 1
     out.index.name = "sector"
     return out[
-        ["persons", "realised_dkk", "forecast_dkk", "expected_dkk", "last_year_dkk", "change_pct", "method"]
+        ["persons", "realised_dkk", "forecast_dkk", "expected_dkk", "last_year_dkk", "change_share", "method"]
     ]

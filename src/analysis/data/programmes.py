@@ -25,7 +25,7 @@ def read_cases(con, municipality_code: int) -> pd.DataFrame:
     pandas.DataFrame
         The table's columns; dates as datetime64.
     """
-    return queries.cases(con, [int(municipality_code)])
+    return queries.cases(con, municipality_codes=[int(municipality_code)])
 
 
 def read_members(con, municipality_code: int, programme: str = "") -> pd.DataFrame:
@@ -52,7 +52,7 @@ def read_members(con, municipality_code: int, programme: str = "") -> pd.DataFra
         When the municipality has no programme members, or none in ``programme`` (the message names the
         programmes there are).
     """
-    members = queries.programme_members(con, [int(municipality_code)])
+    members = queries.programme_members(con, municipality_codes=[int(municipality_code)])
     if members.empty:
         raise InputError(f"municipality {municipality_code} has no members of a cross-sector programme")
     if not programme:

@@ -3,6 +3,14 @@
 Every function takes an open connection (:func:`analysis.data.connect`) and returns a pandas DataFrame with the
 columns of the table (see :mod:`analysis.data.schema`), so that analysis functions stay pure and testable on
 hand-made frames.
+
+One argument order for all of them, the filters keyword-only (a filter left out, or None, keeps every row)::
+
+    queries.<table>(con, *, municipality_codes=None, years=None, function_codes=None)
+
+``municipality_codes`` are Statistics Denmark's 3-digit codes, ``years`` an inclusive ``(first, last)`` pair of
+calendar years, ``function_codes`` codes of the chart of accounts such as ``"5.38.50"``. A table without a year or
+a function code takes only the filters it has.
 """
 
 from __future__ import annotations
@@ -11,6 +19,10 @@ from collections.abc import Sequence
 
 import duckdb
 import pandas as pd
+
+MunicipalityCodes = Sequence[int] | None
+Years = tuple[int, int] | None
+FunctionCodes = Sequence[str] | None
 
 __all__ = [
     "accounts",
@@ -56,74 +68,111 @@ def _read(con: duckdb.DuckDBPyConnection, table: str, order: str, **filters) -> 
     return con.execute(f"SELECT * FROM {table}{where} ORDER BY {order}", params).df()
 
 
-def municipalities(con, years: tuple[int, int] | None = None, municipality_codes=None) -> pd.DataFrame:
+def municipalities(
+    con: duckdb.DuckDBPyConnection, *, municipality_codes: MunicipalityCodes = None, years: Years = None
+) -> pd.DataFrame:
     """Structural indicators per municipality and year (table ``municipalities``)."""
     return _read(
-        con, "municipalities", "year, municipality_code", years=years, municipality_codes=municipality_codes
+        con, "municipalities", "year, municipality_code", municipality_codes=municipality_codes, years=years
     )
 
 
-def activity(con, function_codes=None, years=None, municipality_codes=None) -> pd.DataFrame:
+def activity(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    municipality_codes: MunicipalityCodes = None,
+    years: Years = None,
+    function_codes: FunctionCodes = None,
+) -> pd.DataFrame:
     """Full-year persons and DKK per municipality, year, function, paragraph and provider (table ``activity``)."""
     return _read(
         con,
         "activity",
         "municipality_code, year, function_code, paragraph, provider",
-        function_codes=function_codes,
-        years=years,
         municipality_codes=municipality_codes,
+        years=years,
+        function_codes=function_codes,
     )
 
 
-def accounts(con, function_codes=None, years=None, municipality_codes=None) -> pd.DataFrame:
+def accounts(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    municipality_codes: MunicipalityCodes = None,
+    years: Years = None,
+    function_codes: FunctionCodes = None,
+) -> pd.DataFrame:
     """Net operating spending in DKK per municipality, year and function (table ``accounts``)."""
     return _read(
         con,
         "accounts",
         "municipality_code, year, function_code",
-        function_codes=function_codes,
-        years=years,
         municipality_codes=municipality_codes,
+        years=years,
+        function_codes=function_codes,
     )
 
 
-def budgets(con, function_codes=None, years=None, municipality_codes=None) -> pd.DataFrame:
+def budgets(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    municipality_codes: MunicipalityCodes = None,
+    years: Years = None,
+    function_codes: FunctionCodes = None,
+) -> pd.DataFrame:
     """Corrected budgets in DKK per municipality, year and function (table ``budgets``)."""
     return _read(
         con,
         "budgets",
         "municipality_code, year, function_code",
-        function_codes=function_codes,
-        years=years,
         municipality_codes=municipality_codes,
+        years=years,
+        function_codes=function_codes,
     )
 
 
-def capacity(con, function_codes=None, years=None, municipality_codes=None) -> pd.DataFrame:
+def capacity(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    municipality_codes: MunicipalityCodes = None,
+    years: Years = None,
+    function_codes: FunctionCodes = None,
+) -> pd.DataFrame:
     """Places in the municipalities' own offers per year and function (table ``capacity``)."""
     return _read(
         con,
         "capacity",
         "municipality_code, year, function_code",
-        function_codes=function_codes,
-        years=years,
         municipality_codes=municipality_codes,
+        years=years,
+        function_codes=function_codes,
     )
 
 
-def ledger(con, function_codes=None, years=None, municipality_codes=None) -> pd.DataFrame:
+def ledger(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    municipality_codes: MunicipalityCodes = None,
+    years: Years = None,
+    function_codes: FunctionCodes = None,
+) -> pd.DataFrame:
     """Monthly postings in DKK per municipality, function, year and month (table ``ledger``)."""
     return _read(
         con,
         "ledger",
         "municipality_code, function_code, year, month",
-        function_codes=function_codes,
-        years=years,
         municipality_codes=municipality_codes,
+        years=years,
+        function_codes=function_codes,
     )
 
 
-def cases(con, municipality_codes=None, function_codes=None) -> pd.DataFrame:
+def cases(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    municipality_codes: MunicipalityCodes = None,
+    function_codes: FunctionCodes = None,
+) -> pd.DataFrame:
     """Person-level cases (table ``cases``; pseudonyms, never CPR numbers), ordered by person and start.
 
     ``function_codes`` keeps only cases paid on those functions (cases without a function code are left out).
@@ -146,7 +195,9 @@ def function_area(con, function_code: str) -> pd.Series:
     return df.iloc[0]
 
 
-def programme_members(con, municipality_codes=None) -> pd.DataFrame:
+def programme_members(
+    con: duckdb.DuckDBPyConnection, *, municipality_codes: MunicipalityCodes = None
+) -> pd.DataFrame:
     """Members of cross-sector programmes (table ``programme_members``; pseudonyms), ordered by joining and person."""
     return _read(
         con,

@@ -120,8 +120,8 @@ def evaluation_chart(evaluation, min_group: int = 5):
     safe = c[(marks == SHOWN).to_numpy()].iloc[::-1]
     fig, ax = _figure(2.9)
     y = np.arange(len(safe))
-    ax.barh(y + 0.2, safe["change_pct"], 0.4, color=OWN_COLOUR, label="Deltagere")
-    ax.barh(y - 0.2, safe["comparison_change_pct"], 0.4, color=PEER_COLOUR, label="Sammenligningsgruppe")
+    ax.barh(y + 0.2, safe["change_share"], 0.4, color=OWN_COLOUR, label="Deltagere")
+    ax.barh(y - 0.2, safe["comparison_change_share"], 0.4, color=PEER_COLOUR, label="Sammenligningsgruppe")
     ax.axvline(0, color="#555555", linewidth=0.8)
     ax.set_yticks(y, list(safe.index))
     pct_axis(ax, axis="x")

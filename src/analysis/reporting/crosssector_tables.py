@@ -99,7 +99,7 @@ def headline_items(report: CrossSectorReport, min_group: int = 5) -> list[tuple[
         who += f" (heraf {m['followed_left']}, der siden er udtrådt)." if m["followed_left"] else "."
     items.append(("Deltagere", who))
     if int(ev["matched"]) >= min_group:
-        change, comp, effect = ev["change_pct"], ev["comparison_change_pct"], ev["effect_dkk"]
+        change, comp, effect = ev["change_share"], ev["comparison_change_share"], ev["effect_dkk"]
         items.append(
             (
                 "Før og efter",
@@ -136,7 +136,7 @@ def headline_items(report: CrossSectorReport, min_group: int = 5) -> list[tuple[
                 f"Opfølgning {report.as_of.year}",
                 f"Forventet {_mio(fu['expected_dkk'])} i {report.as_of.year} for de {int(fu['persons'])}, der er "
                 f"med i {month}, mod {_mio(fu['last_year_dkk'])} for de samme borgere i {report.as_of.year - 1} "
-                f"({_signed_pct(fu['change_pct'])}).",
+                f"({_signed_pct(fu['change_share'])}).",
             )
         )
     items.append(
@@ -175,7 +175,7 @@ def evidence_da(summary: pd.Series, min_group: int = 5) -> str:
             "Evidensen er utilstrækkelig: for få deltagere kunne sammenlignes med lignende borgere uden for "
             "programmet til, at en effekt kan opgøres."
         )
-    change, comp = summary["change_pct"], summary["comparison_change_pct"]
+    change, comp = summary["change_share"], summary["comparison_change_share"]
     effect, low, high = summary["effect_dkk"], summary["effect_low_dkk"], summary["effect_high_dkk"]
     text = [
         f"Deltagernes udgifter ændrede sig med {fmt_pct(change)} fra året før til året efter indtræden; "
@@ -361,8 +361,8 @@ def evaluation_table(evaluation, min_group: int = 5) -> str:
             "Deltagere": c["persons"],
             "Før (nulpunkt)": c["baseline_dkk"],
             "Efter": c["actual_dkk"],
-            "Ændring": c["change_pct"],
-            "Sammenligning": c["comparison_change_pct"],
+            "Ændring": c["change_share"],
+            "Sammenligning": c["comparison_change_share"],
             "Skønnet virkning": c["effect_dkk"],
         }
     ).rename_axis("Sektor")
@@ -465,7 +465,7 @@ def follow_table(follow: pd.DataFrame, year: int, month: int, min_group: int = 5
             "Prognose": f["forecast_dkk"],
             f"Forventet {year}": f["expected_dkk"],
             f"Hele {year - 1}": f["last_year_dkk"],
-            "Ændring": f["change_pct"],
+            "Ændring": f["change_share"],
         }
     ).rename_axis("Sektor")
     formats = {col: _mio for col in table.columns[1:5]} | {"Ændring": fmt_pct}

@@ -21,7 +21,7 @@ from analysis.reporting.render import SAMPLE_NOTICE  # the same words as each re
 
 if TYPE_CHECKING:
     from analysis.reporting.batch import Batch
-    from analysis.reporting.runner import RunSummary
+    from analysis.reporting.results import RunSummary
 
 __all__ = [
     "INCOMPLETE_TEXT",

@@ -83,15 +83,15 @@ def budget_inputs(
     if own.empty:
         raise InputError(f"municipality {municipality_code} is not in the warehouse's municipalities table")
     population = dict(zip(own["year"].astype(int), own["population_18_64"].astype(float), strict=True))
-    activity = queries.activity(con, years=years, municipality_codes=[municipality_code])
-    budgets = queries.budgets(con, years=(year - 1, year - 1), municipality_codes=[municipality_code])
+    activity = queries.activity(con, municipality_codes=[municipality_code], years=years)
+    budgets = queries.budgets(con, municipality_codes=[municipality_code], years=(year - 1, year - 1))
     peer_codes: list[int] = []
     peers = pd.DataFrame(columns=["peer_price_dkk", "peer_rate", "peers"])
     if ((munis["year"] == base_year) & (munis["municipality_code"] != municipality_code)).any():
         peer_codes = [
             int(c) for c in select_peers(munis, municipality_code, base_year, k=PEER_K)["municipality_code"]
         ]
-        peer_act = queries.activity(con, years=(base_year, base_year), municipality_codes=peer_codes)
+        peer_act = queries.activity(con, municipality_codes=peer_codes, years=(base_year, base_year))
         peers = budget_model.peer_levels(peer_act, munis, peer_codes, base_year)
     return BudgetInputs(activity, budgets, munis, population, peer_codes, peers)
 
@@ -153,11 +153,11 @@ def compute_followup(
 ) -> FollowupRun:
     """The follow-up of ``month`` of ``year`` for every area, measured against the latest recorded assumptions."""
     years = (first_year or 2000, year)
-    led = queries.ledger(con, years=years, municipality_codes=[municipality_code])
-    budgets = queries.budgets(con, years=years, municipality_codes=[municipality_code])
-    accounts = queries.accounts(con, years=(year, year), municipality_codes=[municipality_code])
-    activity = queries.activity(con, years=years, municipality_codes=[municipality_code])
-    cases = queries.cases(con, [municipality_code])
+    led = queries.ledger(con, municipality_codes=[municipality_code], years=years)
+    budgets = queries.budgets(con, municipality_codes=[municipality_code], years=years)
+    accounts = queries.accounts(con, municipality_codes=[municipality_code], years=(year, year))
+    activity = queries.activity(con, municipality_codes=[municipality_code], years=years)
+    cases = queries.cases(con, municipality_codes=[municipality_code])
     assumptions = journal.budget_assumptions(con, municipality_code, year)
     rows = fu.followup(
         led,
@@ -258,7 +258,9 @@ def followup_report(
     history = every.groupby("month", as_index=False).agg(
         **{c: (c, "sum") for c in sums}, version=("version", "first")
     )
-    starts = fu.starts_and_ends(queries.cases(con, [municipality_code]), municipality_code, year, month)
+    starts = fu.starts_and_ends(
+        queries.cases(con, municipality_codes=[municipality_code]), municipality_code, year, month
+    )
     return FollowupReport(
         rows=split,
         recorded=bool(is_recorded),

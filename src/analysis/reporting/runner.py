@@ -32,7 +32,6 @@ names it prints in title blocks.
 
 from __future__ import annotations
 
-import atexit
 import concurrent.futures as cf
 import contextlib
 import datetime as dt
@@ -42,20 +41,18 @@ import logging
 import multiprocessing
 import os
 import shutil
-import signal
 import tempfile
-import threading
 import time
-import traceback
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from shutil import disk_usage as _disk_usage
 from typing import Any
 
 from analysis.errors import DataError
 from analysis.paths import WAREHOUSE_ENV
-from analysis.reporting.batch import Batch, BatchError, expand, function_name, municipality_name, project_root
+from analysis.reporting.batch import Batch, expand, function_name, municipality_name, project_root
+from analysis.reporting.cache import CACHE_FORMAT, _cache_lookup, _cache_store, _copy, _entry_dir
 from analysis.reporting.provenance import (
     code_version,
     environment_fingerprint,
@@ -65,329 +62,31 @@ from analysis.reporting.provenance import (
     stable_hash,
     warehouse_fingerprint,
 )
+from analysis.reporting.results import ReportResult, RunSummary
+from analysis.reporting.workers import (
+    WARM_IMPORTS,  # noqa: F401 - also importable from here
+    _check_kernel,
+    _init_worker,
+    _run_job,
+    _WarmKernel,  # noqa: F401 - also importable from here
+)
 
 __all__ = ["ReportResult", "RunSummary", "run_batch"]
 
 log = logging.getLogger(__name__)
 
-#: Imported in each kernel before it is handed a report (the costly part of a report's start).
-WARM_IMPORTS = (
-    "import numpy, pandas, matplotlib, matplotlib.pyplot, seaborn, duckdb\n"
-    "import analysis.data, analysis.reporting.formatting\n"
-)
 #: Parameters that say where to read, not what: they are left out of the cache key (the inputs' fingerprints
 #: stand for the content).
 LOCATION_PARAMETERS = ("warehouse",)
-#: Bump when the layout of a cache entry or the content of its key changes: older entries are then misses.
-CACHE_FORMAT = 2
 #: The file that marks a run folder whose manifest is not final (the run is going on, or was killed).
 INCOMPLETE = "INCOMPLETE"
 #: Free space an output folder must have before a batch starts (bytes), beside the warehouse snapshot's size.
 MIN_FREE_BYTES = 50_000_000
-#: Seconds between a worker's checks that the process that started it is still alive.
-WATCHDOG_SECONDS = 0.5
-
-
-@dataclass
-class ReportResult:
-    """The outcome of one report."""
-
-    notebook: str
-    title: str
-    municipality_code: int
-    municipality: str
-    function_code: str
-    function_name: str
-    parameters: dict[str, Any]
-    status: str  # "ok", "failed" or "cached"
-    files: dict[str, str] = field(default_factory=dict)  # format -> path relative to the run folder
-    seconds: dict[str, float] = field(default_factory=dict)  # execute, html, pdf
-    error: str | None = None
-    cache_key: str = ""
-    cached_from: str | None = None  # run id of the run that produced a reused report
-    headline: dict[str, Any] | None = None  # what the notebook published (analysis.reporting.headline)
-
-
-@dataclass
-class RunSummary:
-    """The outcome of a run."""
-
-    run_id: str
-    folder: Path
-    reports: list[ReportResult]
-    seconds: float
-
-    @property
-    def failed(self) -> list[ReportResult]:
-        """The reports that failed."""
-        return [r for r in self.reports if r.status == "failed"]
-
-    def counts(self) -> dict[str, int]:
-        """How many reports ended in each status."""
-        out = {"ok": 0, "cached": 0, "failed": 0}
-        for r in self.reports:
-            out[r.status] += 1
-        return out
 
 
 # --------------------------------------------------------------------------------------------------------------
-# The worker side: runs in each worker process
-# --------------------------------------------------------------------------------------------------------------
-
-_WORKER: dict[str, Any] = {}
-
-
-class _WarmKernel:
-    """A kernel started in a background thread, with :data:`WARM_IMPORTS` executed, ready for one report."""
-
-    def __init__(self, kernel_name: str, code: str, cwd: str, timeout: float = 120):
-        self.km = None
-        self.taken = False
-        self.error: BaseException | None = None
-        self._thread = threading.Thread(
-            target=self._start, args=(kernel_name, code, cwd, timeout), daemon=True
-        )
-        self._thread.start()
-
-    def _start(self, kernel_name: str, code: str, cwd: str, timeout: float) -> None:
-        try:
-            from jupyter_client.manager import KernelManager
-
-            sockets = _WORKER.get("sockets") or tempfile.gettempdir()
-            name = f"k-{uuid.uuid4().hex[:12]}"
-            connection_file = os.path.join(sockets, name + ".json")
-            if os.name == "posix":
-                # IPC sockets (no TCP port, no "running over TCP without encryption" warning) at an absolute
-                # path, since papermill changes the working directory of the client that connects later; in the
-                # run's socket folder, so that a killed run's are found and removed.
-                km = KernelManager(
-                    kernel_name=kernel_name,
-                    transport="ipc",
-                    ip=os.path.join(sockets, name),
-                    connection_file=connection_file,
-                )
-            else:  # pragma: no cover - Windows
-                km = KernelManager(kernel_name=kernel_name, connection_file=connection_file)
-            _KERNELS.add(km)
-            km.start_kernel(cwd=cwd)
-            kc = km.client()
-            kc.start_channels()
-            try:
-                kc.wait_for_ready(timeout=timeout)
-                reply = kc.execute_interactive(code, silent=True, store_history=False, timeout=timeout)
-                if reply["content"]["status"] != "ok":
-                    raise RuntimeError(f"warming the kernel failed: {reply['content'].get('evalue')}")
-            finally:
-                kc.stop_channels()
-            self.km = km
-        except BaseException as e:  # reported when the kernel is taken
-            self.error = e
-
-    def take(self):
-        """The ready kernel manager, or None when the kernel could not be started (the caller starts its own)."""
-        self._thread.join()
-        self.taken = True
-        if self.error is not None:
-            log.warning("a kernel started ahead failed (%s); starting a fresh one", self.error)
-            return None
-        return self.km
-
-
-#: The kernels this worker has started and not yet shut down (the watchdog kills them if the parent dies).
-_KERNELS: set = set()
-
-
-def _kill_kernels() -> None:
-    """Kill every kernel this worker started (its whole process group) and remove its sockets and files."""
-    for km in list(_KERNELS):
-        process = getattr(getattr(km, "provisioner", None), "process", None)
-        pid = getattr(process, "pid", None)
-        if pid:
-            try:
-                if os.name == "posix":
-                    os.killpg(pid, signal.SIGKILL)  # the kernel leads its own session: its children go too
-                else:  # pragma: no cover - Windows
-                    os.kill(pid, signal.SIGTERM)
-            except OSError:
-                pass
-        with contextlib.suppress(Exception):  # best effort while the worker goes down
-            km.cleanup_resources()
-        _KERNELS.discard(km)
-
-
-def _watch_parent(parent_pid: int) -> None:
-    """End this worker, and its kernels, as soon as the process that started it is gone (e.g. ``kill -9``)."""
-    while True:
-        time.sleep(WATCHDOG_SECONDS)
-        if os.getppid() != parent_pid:
-            _kill_kernels()
-            os._exit(3)
-
-
-def _shutdown_kernel(km) -> None:
-    try:
-        km.shutdown_kernel(now=True)
-    finally:
-        _KERNELS.discard(km)
-
-
-def _init_worker(
-    kernel_name: str,
-    warm: bool,
-    cwd: str,
-    parent_pid: int | None = None,
-    sockets: str | None = None,
-    env: dict[str, str] | None = None,
-) -> None:
-    """Watch the parent, import the heavy libraries once per worker, quieten their logs, start the first kernel.
-
-    Parameters
-    ----------
-    parent_pid
-        The process that started the pool: when it is gone the worker kills its kernels and exits.
-    sockets
-        The run's folder for kernel sockets and connection files.
-    env
-        Set in the worker's environment (and so its kernels'), e.g. ``ANALYSIS_WAREHOUSE`` to the snapshot.
-    """
-    if parent_pid is not None:
-        threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True, name="watchdog").start()
-    os.environ.update(env or {})
-    _WORKER["sockets"] = sockets
-    for name in (
-        "papermill",
-        "traitlets",
-        "nbclient",
-        "jupyter_client",
-        "weasyprint",
-        "fontTools",
-        "asyncio",
-    ):
-        logging.getLogger(name).setLevel(logging.ERROR)
-    import warnings
-
-    warnings.filterwarnings("ignore", category=DeprecationWarning)
-    import nbformat  # noqa: F401
-    import papermill  # noqa: F401
-
-    from analysis.reporting import render  # noqa: F401
-
-    _WORKER["kernel_name"] = kernel_name
-    _WORKER["warm"] = warm
-    _WORKER["cwd"] = cwd
-    _WORKER["next"] = _WarmKernel(kernel_name, WARM_IMPORTS, cwd) if warm else None
-    atexit.register(_shutdown_spare_kernel)
-
-
-def _shutdown_spare_kernel() -> None:
-    """Stop the kernel started ahead for a report that never came (the pool is closing)."""
-    spare = _WORKER.pop("next", None)
-    if spare is not None:
-        km = spare.take()
-        if km is not None:
-            _shutdown_kernel(km)
-
-
-def _execute(spec: dict[str, Any], km) -> None:
-    import papermill
-
-    papermill.execute_notebook(
-        spec["input"],
-        spec["output_ipynb"],
-        parameters=spec["parameters"],
-        kernel_name=spec["kernel_name"],
-        progress_bar=False,
-        log_output=False,
-        execution_timeout=spec["timeout"],
-        start_timeout=120,
-        cwd=spec["cwd"],
-        km=km,
-    )
-
-
-def _kernel_start_error(error: BaseException) -> bool:
-    """True for errors of the kernel's machinery, worth one retry with a fresh kernel.
-
-    That is start-up failures and a dying kernel; not errors of the notebook's own code, nor cells out of time.
-    """
-    import papermill.exceptions as pe
-    from nbclient.exceptions import CellTimeoutError
-
-    return not isinstance(error, pe.PapermillExecutionError | CellTimeoutError)
-
-
-def _run_job(spec: dict[str, Any]) -> dict[str, Any]:
-    """Execute and render one report in a worker; never raises (errors are returned in the result)."""
-    import nbformat
-    import papermill.exceptions as pe
-
-    from analysis.reporting import headline, render
-
-    result: dict[str, Any] = {"status": "ok", "files": {}, "seconds": {}, "error": None}
-    out_ipynb = Path(spec["output_ipynb"])
-    out_ipynb.parent.mkdir(parents=True, exist_ok=True)
-    for suffix in (
-        ".ipynb",
-        ".html",
-        ".pdf",
-    ):  # new files, never writes into an older run's (or a link's) inode
-        out_ipynb.with_suffix(suffix).unlink(missing_ok=True)
-    started = time.perf_counter()
-    for attempt in (1, 2):
-        km = None
-        if _WORKER.get("warm") and _WORKER.get("next") is not None:
-            km = _WORKER["next"].take()
-            _WORKER["next"] = None
-        try:
-            _execute(spec, km)
-            error = None
-        except BaseException as e:  # noqa: BLE001 - any failure of a report is reported, not raised
-            error = e
-        finally:
-            if km is not None:
-                _shutdown_kernel(km)
-            if _WORKER.get("warm"):
-                _WORKER["next"] = _WarmKernel(_WORKER["kernel_name"], WARM_IMPORTS, _WORKER["cwd"])
-        if error is None or attempt == 2 or not _kernel_start_error(error):
-            break
-    result["seconds"]["execute"] = round(time.perf_counter() - started, 3)
-    if out_ipynb.exists():
-        result["files"]["ipynb"] = spec["rel"] + ".ipynb"
-    if error is not None:
-        result["status"] = "failed"
-        if isinstance(error, pe.PapermillExecutionError):
-            result["error"] = f"cell {error.exec_count}: {error.ename}: {error.evalue}"
-        else:
-            result["error"] = f"{type(error).__name__}: {error}".strip()
-        return result
-    try:
-        nb = nbformat.read(out_ipynb, as_version=4)
-        meta = render.ReportMeta.from_dict(spec["meta"])
-        nb.metadata["analysis_report"] = meta.to_dict()
-        nbformat.write(nb, out_ipynb)
-        t = time.perf_counter()
-        html = render.render_html(headline.without(nb), meta)  # the headline is for the index, not drawn
-        html_path = out_ipynb.with_suffix(".html")
-        html_path.write_text(html, encoding="utf-8")
-        result["seconds"]["html"] = round(time.perf_counter() - t, 3)
-        if "html" in spec["formats"]:
-            result["files"]["html"] = spec["rel"] + ".html"
-        if "pdf" in spec["formats"]:
-            t = time.perf_counter()
-            render.render_pdf(html, out_ipynb.with_suffix(".pdf"), base_url=str(out_ipynb.parent))
-            result["seconds"]["pdf"] = round(time.perf_counter() - t, 3)
-            result["files"]["pdf"] = spec["rel"] + ".pdf"
-        if "html" not in spec["formats"]:
-            html_path.unlink()
-    except Exception as e:  # noqa: BLE001
-        result["status"] = "failed"
-        result["error"] = f"rendering failed: {type(e).__name__}: {e}"
-        log.debug("rendering failed:\n%s", traceback.format_exc())
-    return result
-
-
-# --------------------------------------------------------------------------------------------------------------
-# The driver
+# The driver: runs in the process that started the batch (the worker side is analysis.reporting.workers, the
+# cache analysis.reporting.cache, the outcome analysis.reporting.results)
 # --------------------------------------------------------------------------------------------------------------
 
 
@@ -395,102 +94,11 @@ def _new_run_id(batch: Batch, now: dt.datetime) -> str:
     return f"{now:%Y%m%d-%H%M%S}-{stable_hash([batch.model_dump(), now.isoformat(), os.getpid()])[:6]}"
 
 
-def _check_kernel(name: str) -> None:
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-
-    try:
-        KernelSpecManager().get_kernel_spec(name)
-    except NoSuchKernel:
-        raise BatchError(
-            f"no Jupyter kernel named '{name}'; install it with: python -m ipykernel install --user --name {name}"
-        ) from None
-
-
 def _data_period(params: dict[str, Any]) -> str:
     first, last = params.get("first_year"), params.get("last_year")
     if first and last:
         return f"{first}-{last}" if first != last else str(first)
     return ""
-
-
-# The cache ------------------------------------------------------------------------------------------------------
-
-
-def _copy(src: Path, dst: Path) -> None:
-    """Copy ``src`` to ``dst`` under a temporary name, then rename: never a hard link, never a half-written file."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    partial = dst.with_name(f".{dst.name}.{uuid.uuid4().hex[:8]}.part")
-    try:
-        shutil.copyfile(src, partial)
-        os.replace(partial, dst)
-    finally:
-        partial.unlink(missing_ok=True)
-
-
-def _entry_dir(cache_dir: Path, key: str) -> Path:
-    return cache_dir / key[:2] / key
-
-
-def _cache_lookup(cache_dir: Path, key: str) -> dict[str, Any] | None:
-    """The cache entry of ``key`` when every one of its files is there and hashes as stored; else None (a miss).
-
-    An unreadable, truncated or altered entry is a miss, logged with the file it concerns; the report is then
-    executed again and the entry replaced.
-    """
-    folder = _entry_dir(cache_dir, key)
-    entry = folder / "result.json"
-    if not entry.exists():
-        return None
-    try:
-        data = json.loads(entry.read_text("utf-8"))
-        if data.get("format") != CACHE_FORMAT:
-            return None  # written by an older runner (perhaps hard-linked to a run folder): never trusted
-        files, hashes = data["files"], data["sha256"]
-        for rel in files.values():
-            name = Path(rel).name
-            if file_sha256(folder / name) != hashes[name]:
-                log.warning(
-                    "cache entry %s: %s has changed since it was stored; executing again", folder, name
-                )
-                return None
-        data["seconds"] = dict(data["seconds"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
-        log.warning("cache entry %s is unreadable (%s: %s); executing again", entry, type(e).__name__, e)
-        return None
-    return data
-
-
-def _cache_store(cache_dir: Path, run_dir: Path, result: ReportResult, run_id: str) -> None:
-    """Copy a finished report into the cache: files first, then ``result.json`` with their hashes, then rename.
-
-    The entry appears whole or not at all (a folder renamed into place), so a run killed meanwhile leaves no
-    half-entry that a later run would trust.
-    """
-    final = _entry_dir(cache_dir, result.cache_key)
-    building = final.with_name(f".{final.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        building.mkdir(parents=True)
-        hashes = {}
-        for rel in result.files.values():
-            name = Path(rel).name
-            _copy(run_dir / rel, building / name)
-            hashes[name] = file_sha256(building / name)
-        data = {
-            "format": CACHE_FORMAT,
-            "files": result.files,
-            "sha256": hashes,
-            "seconds": result.seconds,
-            "run_id": result.cached_from or run_id,
-        }
-        (building / "result.json").write_text(json.dumps(data, indent=1), encoding="utf-8")
-        if final.exists():
-            shutil.rmtree(final, ignore_errors=True)
-        os.replace(building, final)
-    except OSError as e:  # the cache is an optimisation: a report that cannot be stored is still a report
-        log.warning("could not store %s in the cache %s: %s", result.files.get("html", ""), cache_dir, e)
-    finally:
-        if building.exists():
-            shutil.rmtree(building, ignore_errors=True)
 
 
 # The run folder --------------------------------------------------------------------------------------------------

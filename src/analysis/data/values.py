@@ -1,0 +1,493 @@
+"""Values of users' files: Danish amounts, dates, function codes and municipality codes, and how errors show them.
+
+:func:`parse_amounts` reads amounts with a decimal comma and thousands dots (``1.234.567,89``, ``-1.234,5``,
+``1.234,50-``) and refuses an amount whose sign is written twice (``(1.234,00-)``) or that reads two ways where the
+decimal mark was not declared (``100.000`` in a comma-separated file); :func:`parse_dates` reads Danish dates
+(``31-01-2025``, ``31.01.2025``, ``31/01/2025``) and ISO dates; :func:`function_code` reads function codes written
+with or without dots (``5.38.50``, ``53850``, ``5.38.50.001``, ``5.38.50 Botilbud ...``);
+:func:`municipality_column` the municipality of each row. Each distinct value is parsed once.
+
+Errors are :class:`~analysis.data.schema.SchemaError`; :func:`shown` keeps a CPR-shaped value out of them and
+:func:`remap_error` gives an error the file's own row number and column name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis.data import reference
+from analysis.data.schema import SchemaError
+from analysis.privacy import CPR_PATTERN
+
+_CPR = re.compile(CPR_PATTERN)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Errors
+
+
+def kr(x: float) -> str:
+    """An amount in Danish notation for examples in findings.
+
+    >>> kr(-1234567.891)
+    '-1.234.567,89 kr.'
+    """
+    return f"{x:,.2f}".translate(str.maketrans({",": ".", ".": ","})) + " kr."
+
+
+def shown(value: Any) -> dict[str, Any]:
+    """Keyword arguments for :class:`SchemaError` that show ``value``, unless it looks like a CPR number.
+
+    >>> shown("abc")
+    {'found': 'abc'}
+    >>> shown("010203-1234")
+    {'found_text': 'a CPR-shaped value (not shown)'}
+    """
+    if isinstance(value, str) and _CPR.search(value):
+        return {"found_text": "a CPR-shaped value (not shown)"}
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return {"found_text": "empty"}
+    return {"found": value}
+
+
+def remap_error(
+    error: SchemaError, rows: Sequence[int] | None = None, columns: Mapping[str, str] | None = None
+) -> SchemaError:
+    """The same error with the file's own row number and column name.
+
+    Parameters
+    ----------
+    error
+        An error raised on rows numbered from 1 (``first_row=1``).
+    rows
+        The file row of each of those rows (e.g. after rows were skipped).
+    columns
+        Warehouse column -> the file's column name.
+    """
+    row = error.row
+    if row is not None and rows is not None and 1 <= row <= len(rows):
+        row = int(rows[row - 1])
+    column = error.column
+    if column is not None and columns and column in columns:
+        column = f"{columns[column]}"
+    found = error.found
+    m = re.match(r"^the same key as row (\d+)", found or "")
+    if m and rows is not None and 1 <= int(m.group(1)) <= len(rows):
+        found = found.replace(m.group(0), f"the same key as row {int(rows[int(m.group(1)) - 1])}", 1)
+    return SchemaError(error.source, error.expected, row=row, column=column, found_text=found)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Values
+
+
+def is_missing(v: Any) -> bool:
+    """True for None, NaN/NaT and blank text: a cell the file left empty."""
+    return v is None or (not isinstance(v, str) and pd.isna(v)) or (isinstance(v, str) and not v.strip())
+
+
+_AMOUNT = {
+    ",": re.compile(r"^(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?$"),
+    ".": re.compile(r"^(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?$"),
+}
+
+
+def _amount_text(value: Any) -> str:
+    text = str(value).strip().replace("\u00a0", "").replace(" ", "")
+    return re.sub(r"(?i)^(kr\.?|dkk)|(kr\.?|dkk)$", "", text)
+
+
+def parse_amount(value: Any, decimal: str = ",") -> float | None:
+    """One amount as a float, or None when it cannot be read (NaN when empty).
+
+    A sign is written once: a leading minus, a trailing minus or parentheses. An amount that carries two of them
+    (``(1.234,00-)``, ``-(5)``) is not read (None) rather than guessed.
+
+    >>> parse_amount("1.234.567,89")
+    1234567.89
+    >>> parse_amount("-1.234,5"), parse_amount("1.234,50-"), parse_amount("(12,00)")
+    (-1234.5, -1234.5, -12.0)
+    >>> parse_amount("1,234.5", decimal=".")
+    1234.5
+    >>> parse_amount("12,3,4") is None, parse_amount("(1.234,00-)") is None
+    (True, True)
+    """
+    if is_missing(value):
+        return float("nan")
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float | np.integer | np.floating):
+        return float(value)
+    text = _amount_text(value)
+    signs = 0
+    if text.startswith("(") and text.endswith(")"):
+        signs, text = signs + 1, text[1:-1]
+    if text.endswith("-"):
+        signs, text = signs + 1, text[:-1]
+    if text.startswith(("-", "+", "\u2212")):
+        signs, text = signs + (text[0] != "+"), text[1:]
+        if text.startswith("(") or text.endswith(")"):
+            return None
+    if signs > 1 or not text:
+        return None
+    m = _AMOUNT[decimal].match(text)
+    if not m:
+        return None
+    whole = m.group(1).replace("." if decimal == "," else ",", "")
+    return (-1.0 if signs else 1.0) * float(f"{whole}.{m.group(2) or 0}")
+
+
+def _two_signs(value: Any) -> bool:
+    text = _amount_text(value) if isinstance(value, str) else ""
+    marks = (text.startswith("(") and text.endswith(")")) + text.rstrip(")").endswith("-")
+    marks += text.lstrip("(").startswith(("-", "\u2212"))
+    return marks > 1
+
+
+#: An amount that reads differently with a decimal point and with a decimal comma (100.000 or 1,234).
+_AMBIGUOUS = re.compile(r"^[-+\u2212(]*\d{1,3}[.,]\d{3}[-)]*$")
+
+
+def _codes(values: pd.Series | Sequence[Any]) -> tuple[np.ndarray, list[Any]]:
+    """``pandas.factorize`` of the cells: the position of each cell's value among the distinct values.
+
+    Parsing each distinct value once keeps a column of millions of cells fast; the distinct values are in the order
+    they first appear, so the first bad one is also the first bad row.
+    """
+    arr = np.asarray(values, dtype=object)
+    codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+    return codes, list(uniques)
+
+
+def _first_row(codes: np.ndarray, bad: Sequence[int], rows: Sequence[int]) -> tuple[int, int]:
+    """(position, file row) of the first cell whose code is in ``bad`` (-1: an empty cell)."""
+    hit = np.flatnonzero(np.isin(codes, np.asarray(list(bad), dtype=codes.dtype)))[0]
+    return int(hit), int(np.asarray(rows)[hit])
+
+
+_PLAIN = {
+    ",": r"(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?",
+    ".": r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?",
+}
+_FAST = {d: re.compile(rf"-?{n}|{n}-").fullmatch for d, n in _PLAIN.items()}
+_TRAILING_MINUS = re.compile(r"^(.*)-$", re.M)
+_AMBIGUOUS_LINE = re.compile(r"^-?\d{1,3}[.,]\d{3}-?$", re.M)
+
+
+def _fast_amounts(values: Any, decimal: str, *, required: bool, ambiguous: bool) -> np.ndarray | None:
+    """The amounts of a column of plain text amounts (``1.234,50``, ``-12``, ``1.234,50-``) read at C speed.
+
+    None when any cell is of another form (blank, spaces, ``kr.``, parentheses, a number from Excel ...), when a
+    required cell is empty, or (with ``ambiguous``) when an amount could be read two ways: :func:`parse_amounts`
+    then reads cell by cell, with its errors.
+    """
+    arr = np.asarray(values, dtype=object)
+    missing = pd.isna(arr)
+    if missing.any():
+        if required:
+            return None
+        cells = arr[~missing]
+    else:
+        cells = arr
+    match = _FAST[decimal]
+    try:
+        if not all(map(match, cells)):
+            return None
+    except TypeError:  # a cell that is not text
+        return None
+    joined = "\n".join(cells)
+    if ambiguous and _AMBIGUOUS_LINE.search(joined):
+        return None
+    joined = joined.replace(".", "").replace(",", ".") if decimal == "," else joined.replace(",", "")
+    joined = _TRAILING_MINUS.sub(r"-\1", joined)
+    out = np.full(len(arr), np.nan)
+    if len(cells):
+        out[~missing] = np.array(joined.split("\n"), dtype=float)
+    return out
+
+
+def parse_amounts(
+    values: pd.Series,
+    *,
+    decimal: str,
+    source: str,
+    column: str,
+    rows: Sequence[int],
+    required: bool = True,
+    decimal_declared: bool = True,
+) -> pd.Series:
+    """Read a column of amounts (see :func:`parse_amount`); the first unreadable, ambiguous or missing one raises.
+
+    Parameters
+    ----------
+    values
+        The cells.
+    decimal
+        ``","`` or ``"."``.
+    source, column, rows
+        The file, its column name and the row number of each cell, for errors.
+    required
+        Refuse empty cells.
+    decimal_declared
+        False when the decimal mark was taken from the delimiter (a comma-separated file reads ``.`` as the decimal
+        mark): an amount such as ``100.000`` or ``1,234`` could then be either, and is refused.
+
+    Returns
+    -------
+    pandas.Series
+        Floats (DKK as written in the file); NaN where empty and not required.
+    """
+    fast = _fast_amounts(
+        values, decimal, required=required, ambiguous=not decimal_declared and decimal == "."
+    )
+    if fast is not None:
+        return pd.Series(fast, index=values.index if isinstance(values, pd.Series) else None, dtype=float)
+    codes, uniques = _codes(values)
+    parsed = np.empty(len(uniques), dtype=float)
+    bad: dict[int, str] = {}
+    for i, v in enumerate(uniques):
+        x = parse_amount(v, decimal)
+        if x is None:
+            bad[i] = "unreadable"
+            x = np.nan
+        elif (
+            not decimal_declared
+            and decimal == "."
+            and isinstance(v, str)
+            and _AMBIGUOUS.match(_amount_text(v))
+        ):
+            bad[i] = "ambiguous"
+        elif required and np.isnan(x):
+            bad[i] = "empty"
+        parsed[i] = x
+    if required and (codes == -1).any():
+        bad[-1] = "empty"
+    if bad:
+        pos, row = _first_row(codes, bad, rows)
+        kind = bad[int(codes[pos])]
+        v = values.iloc[pos] if isinstance(values, pd.Series) else values[pos]
+        if kind == "empty":
+            raise SchemaError(source, "an amount", row=row, column=column, found_text="empty")
+        if kind == "ambiguous":
+            text = _amount_text(v)
+            point, comma = parse_amount(text, "."), parse_amount(text, ",")
+            raise SchemaError(
+                source,
+                f"an amount whose decimal mark is known ('{text}' is {kr(point)} with a decimal point and "
+                f"{kr(comma)} with a decimal comma); say which with format: decimal: ',' (1.234,50) or '.' "
+                "(1,234.50) in the mapping",
+                row=row,
+                column=column,
+                **shown(v),
+            )
+        if _two_signs(v):
+            raise SchemaError(
+                source,
+                "an amount with one sign (a leading or trailing minus, or parentheses)",
+                row=row,
+                column=column,
+                found_text=f"'{str(v).strip()}', whose sign is written twice",
+            )
+        example = "1.234.567,89" if decimal == "," else "1,234,567.89"
+        raise SchemaError(
+            source, f"an amount like {example} or -1234{decimal}5", row=row, column=column, **shown(v)
+        )
+    out = np.full(len(codes), np.nan)
+    known = codes >= 0
+    out[known] = parsed[codes[known]]
+    return pd.Series(out, index=values.index if isinstance(values, pd.Series) else None, dtype=float)
+
+
+DATE_FORMATS = ("%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y", "%Y-%m-%d", "%d-%m-%y", "%d.%m.%y", "%d/%m/%y", "%Y%m%d")
+
+
+def parse_date(value: Any, date_format: str | None = None) -> dt.date | None:
+    """One date, Danish (day first) or ISO; None when it cannot be read, NaT-like None for empty handled by caller.
+
+    >>> parse_date("31-01-2025"), parse_date("31.01.2025"), parse_date("2025-01-31")
+    (datetime.date(2025, 1, 31), datetime.date(2025, 1, 31), datetime.date(2025, 1, 31))
+    >>> parse_date("31-01-2025 00:00:00")
+    datetime.date(2025, 1, 31)
+    >>> parse_date("01-31-2025") is None
+    True
+    """
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    text = str(value).strip()
+    text = re.sub(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "", text)
+    for f in (date_format,) if date_format else DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, f).date()
+        except ValueError:
+            continue
+    return None
+
+
+def parse_dates(
+    values: pd.Series,
+    *,
+    source: str,
+    column: str,
+    rows: Sequence[int],
+    date_format: str | None = None,
+    required: bool = True,
+) -> pd.Series:
+    """Read a column of dates (see :func:`parse_date`); the first unreadable or missing one raises.
+
+    Returns
+    -------
+    pandas.Series
+        ``datetime64[ns]`` (NaT where empty and not required).
+    """
+    codes, uniques = _codes(values)
+    parsed: list[Any] = []
+    bad: dict[int, str] = {}
+    for i, v in enumerate(uniques):
+        if is_missing(v):
+            parsed.append(pd.NaT)
+            if required:
+                bad[i] = "empty"
+            continue
+        d = parse_date(v, date_format)
+        if d is None:
+            bad[i] = "unreadable"
+            parsed.append(pd.NaT)
+        else:
+            parsed.append(pd.Timestamp(d))
+    if required and (codes == -1).any():
+        bad[-1] = "empty"
+    if bad:
+        pos, row = _first_row(codes, bad, rows)
+        if bad[int(codes[pos])] == "empty":
+            raise SchemaError(source, "a date", row=row, column=column, found_text="empty")
+        expected = (
+            f"a date in the form {date_format}" if date_format else "a date like 31-01-2025 or 31.01.2025"
+        )
+        v = values.iloc[pos] if isinstance(values, pd.Series) else values[pos]
+        raise SchemaError(source, expected, row=row, column=column, **shown(v))
+    table = np.asarray(
+        pd.to_datetime(pd.Series(parsed, dtype="datetime64[ns]")).to_numpy(), dtype="datetime64[ns]"
+    )
+    out = np.full(len(codes), np.datetime64("NaT"), dtype="datetime64[ns]")
+    known = codes >= 0
+    out[known] = table[codes[known]]
+    return pd.Series(out, index=values.index if isinstance(values, pd.Series) else None)
+
+
+_FUNCTION = re.compile(r"^\s*0?(\d)[.\- ]?(\d{2})[.\- ]?(\d{2})(?!\d)(?:$|[.\- ,;:]|\s)")
+
+
+def function_code(value: Any) -> str | None:
+    """A function code in the dotted form of the chart of accounts, or None when the value is not one.
+
+    >>> [function_code(v) for v in ("5.38.50", "53850", "053850", 53850, "5.38.50.001", "5.38.50 Botilbud")]
+    ['5.38.50', '5.38.50', '5.38.50', '5.38.50', '5.38.50', '5.38.50']
+    >>> function_code("538501234") is None, function_code("Botilbud") is None
+    (True, True)
+    """
+    if isinstance(value, bool) or is_missing(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    m = _FUNCTION.match(str(value))
+    return f"{m.group(1)}.{m.group(2)}.{m.group(3)}" if m else None
+
+
+def parse_function_codes(
+    values: pd.Series, *, source: str, column: str, rows: Sequence[int], required: bool = True
+) -> list[str | None]:
+    """Each value as a dotted function code (see :func:`function_code`); None for an empty optional one.
+
+    Raises
+    ------
+    SchemaError
+        Naming the file's row and column, for a value that is not a function code (or an empty required one).
+    """
+    codes, uniques = _codes(values)
+    parsed = [function_code(v) for v in uniques]
+    bad = {
+        i
+        for i, (v, c) in enumerate(zip(uniques, parsed, strict=True))
+        if c is None and (required or not is_missing(v))
+    }
+    if required and (codes == -1).any():
+        bad.add(-1)
+    if bad:
+        pos, row = _first_row(codes, bad, rows)
+        v = values.iloc[pos] if isinstance(values, pd.Series) else values[pos]
+        expected = "a function code such as 5.38.50 or 53850" + ("" if required else ", or nothing")
+        raise SchemaError(source, expected, row=row, column=column, **shown(v))
+    table = np.asarray([*parsed, None], dtype=object)
+    return list(table[codes])
+
+
+def municipality_column(
+    df: pd.DataFrame,
+    municipality_code: int | None,
+    *,
+    source: str,
+    mapping_source: str,
+    rows: Sequence[int],
+    column: str,
+) -> list[int]:
+    """The municipality code of each row of a ledger or case file.
+
+    From the file's ``municipality_code`` column (a code, or a text that starts with one, e.g. '706 Syddjurs'),
+    else the code given (``--municipality`` or the mapping's constant). A code given on the command line must
+    agree with every row of the file.
+
+    Raises
+    ------
+    SchemaError
+        For no municipality at all, a value that is not one of the 98 codes (naming its row), or a file that
+        disagrees with the code given.
+    """
+    valid = set(reference.municipalities()["municipality_code"])
+    if "municipality_code" not in df.columns:
+        if municipality_code is None or int(municipality_code) not in valid:
+            raise SchemaError(
+                source,
+                "a municipality: --municipality CODE, a column (columns.municipality_code) or a constant "
+                f"(constants.municipality_code) in {mapping_source}",
+                column="municipality_code",
+                found_text="none" if municipality_code is None else str(municipality_code),
+            )
+        return [int(municipality_code)] * len(df)
+    codes, uniques = _codes(df["municipality_code"])
+    parsed: list[int | None] = []
+    for v in uniques:
+        code = parse_amount(v, ".")
+        if code is None or np.isnan(code) or not float(code).is_integer() or int(code) not in valid:
+            text = str(v).strip()
+            code = int(text[:3]) if text[:3].isdigit() and int(text[:3]) in valid else None
+        parsed.append(None if code is None else int(code))
+    bad = {i for i, c in enumerate(parsed) if c is None} | ({-1} if (codes == -1).any() else set())
+    if bad:
+        pos, row = _first_row(codes, bad, rows)
+        raise SchemaError(
+            source,
+            "a municipality code of Statistics Denmark (3 digits, e.g. 706)",
+            row=row,
+            column=column,
+            **shown(df["municipality_code"].iloc[pos]),
+        )
+    munis = np.asarray(parsed, dtype=np.int64)[codes].tolist()
+    if municipality_code is not None and any(m != municipality_code for m in munis):
+        other = next(m for m in munis if m != municipality_code)
+        raise SchemaError(
+            source,
+            f"municipality {municipality_code} as given on the command line",
+            column=column,
+            found=str(other),
+        )
+    return munis

@@ -1,0 +1,297 @@
+"""The worker side of the runner: runs in each worker process of a batch.
+
+Each worker is long-lived: it imports papermill, nbconvert and WeasyPrint once, and keeps one kernel started ahead
+with the libraries imported (:class:`_WarmKernel`), which it hands to the next report and then shuts down (a kernel
+serves one report only). A kernel that fails to start is retried once with a fresh one. A watchdog thread ends the
+worker, and its kernels first, as soon as the process that started it is gone. :func:`_run_job` executes and renders
+one report and never raises: errors come back in its result.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import logging
+import os
+import signal
+import tempfile
+import threading
+import time
+import traceback
+import uuid
+from pathlib import Path
+from typing import Any
+
+from analysis.reporting.batch import BatchError
+
+log = logging.getLogger(__name__)
+
+#: Imported in each kernel before it is handed a report (the costly part of a report's start).
+WARM_IMPORTS = (
+    "import numpy, pandas, matplotlib, matplotlib.pyplot, seaborn, duckdb\n"
+    "import analysis.data, analysis.reporting.formatting\n"
+)
+#: Seconds between a worker's checks that the process that started it is still alive.
+WATCHDOG_SECONDS = 0.5
+
+_WORKER: dict[str, Any] = {}
+
+
+class _WarmKernel:
+    """A kernel started in a background thread, with :data:`WARM_IMPORTS` executed, ready for one report."""
+
+    def __init__(self, kernel_name: str, code: str, cwd: str, timeout: float = 120):
+        self.km = None
+        self.taken = False
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._start, args=(kernel_name, code, cwd, timeout), daemon=True
+        )
+        self._thread.start()
+
+    def _start(self, kernel_name: str, code: str, cwd: str, timeout: float) -> None:
+        try:
+            from jupyter_client.manager import KernelManager
+
+            sockets = _WORKER.get("sockets") or tempfile.gettempdir()
+            name = f"k-{uuid.uuid4().hex[:12]}"
+            connection_file = os.path.join(sockets, name + ".json")
+            if os.name == "posix":
+                # IPC sockets (no TCP port, no "running over TCP without encryption" warning) at an absolute
+                # path, since papermill changes the working directory of the client that connects later; in the
+                # run's socket folder, so that a killed run's are found and removed.
+                km = KernelManager(
+                    kernel_name=kernel_name,
+                    transport="ipc",
+                    ip=os.path.join(sockets, name),
+                    connection_file=connection_file,
+                )
+            else:  # pragma: no cover - Windows
+                km = KernelManager(kernel_name=kernel_name, connection_file=connection_file)
+            _KERNELS.add(km)
+            km.start_kernel(cwd=cwd)
+            kc = km.client()
+            kc.start_channels()
+            try:
+                kc.wait_for_ready(timeout=timeout)
+                reply = kc.execute_interactive(code, silent=True, store_history=False, timeout=timeout)
+                if reply["content"]["status"] != "ok":
+                    raise RuntimeError(f"warming the kernel failed: {reply['content'].get('evalue')}")
+            finally:
+                kc.stop_channels()
+            self.km = km
+        except BaseException as e:  # reported when the kernel is taken
+            self.error = e
+
+    def take(self):
+        """The ready kernel manager, or None when the kernel could not be started (the caller starts its own)."""
+        self._thread.join()
+        self.taken = True
+        if self.error is not None:
+            log.warning("a kernel started ahead failed (%s); starting a fresh one", self.error)
+            return None
+        return self.km
+
+
+#: The kernels this worker has started and not yet shut down (the watchdog kills them if the parent dies).
+_KERNELS: set = set()
+
+
+def _kill_kernels() -> None:
+    """Kill every kernel this worker started (its whole process group) and remove its sockets and files."""
+    for km in list(_KERNELS):
+        process = getattr(getattr(km, "provisioner", None), "process", None)
+        pid = getattr(process, "pid", None)
+        if pid:
+            try:
+                if os.name == "posix":
+                    os.killpg(pid, signal.SIGKILL)  # the kernel leads its own session: its children go too
+                else:  # pragma: no cover - Windows
+                    os.kill(pid, signal.SIGTERM)
+            except OSError:
+                pass
+        with contextlib.suppress(Exception):  # best effort while the worker goes down
+            km.cleanup_resources()
+        _KERNELS.discard(km)
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """End this worker, and its kernels, as soon as the process that started it is gone (e.g. ``kill -9``)."""
+    while True:
+        time.sleep(WATCHDOG_SECONDS)
+        if os.getppid() != parent_pid:
+            _kill_kernels()
+            os._exit(3)
+
+
+def _shutdown_kernel(km) -> None:
+    try:
+        km.shutdown_kernel(now=True)
+    finally:
+        _KERNELS.discard(km)
+
+
+def _init_worker(
+    kernel_name: str,
+    warm: bool,
+    cwd: str,
+    parent_pid: int | None = None,
+    sockets: str | None = None,
+    env: dict[str, str] | None = None,
+) -> None:
+    """Watch the parent, import the heavy libraries once per worker, quieten their logs, start the first kernel.
+
+    Parameters
+    ----------
+    parent_pid
+        The process that started the pool: when it is gone the worker kills its kernels and exits.
+    sockets
+        The run's folder for kernel sockets and connection files.
+    env
+        Set in the worker's environment (and so its kernels'), e.g. ``ANALYSIS_WAREHOUSE`` to the snapshot.
+    """
+    if parent_pid is not None:
+        threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True, name="watchdog").start()
+    os.environ.update(env or {})
+    _WORKER["sockets"] = sockets
+    for name in (
+        "papermill",
+        "traitlets",
+        "nbclient",
+        "jupyter_client",
+        "weasyprint",
+        "fontTools",
+        "asyncio",
+    ):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    import warnings
+
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    import nbformat  # noqa: F401
+    import papermill  # noqa: F401
+
+    from analysis.reporting import render  # noqa: F401
+
+    _WORKER["kernel_name"] = kernel_name
+    _WORKER["warm"] = warm
+    _WORKER["cwd"] = cwd
+    _WORKER["next"] = _WarmKernel(kernel_name, WARM_IMPORTS, cwd) if warm else None
+    atexit.register(_shutdown_spare_kernel)
+
+
+def _shutdown_spare_kernel() -> None:
+    """Stop the kernel started ahead for a report that never came (the pool is closing)."""
+    spare = _WORKER.pop("next", None)
+    if spare is not None:
+        km = spare.take()
+        if km is not None:
+            _shutdown_kernel(km)
+
+
+def _execute(spec: dict[str, Any], km) -> None:
+    import papermill
+
+    papermill.execute_notebook(
+        spec["input"],
+        spec["output_ipynb"],
+        parameters=spec["parameters"],
+        kernel_name=spec["kernel_name"],
+        progress_bar=False,
+        log_output=False,
+        execution_timeout=spec["timeout"],
+        start_timeout=120,
+        cwd=spec["cwd"],
+        km=km,
+    )
+
+
+def _kernel_start_error(error: BaseException) -> bool:
+    """True for errors of the kernel's machinery, worth one retry with a fresh kernel.
+
+    That is start-up failures and a dying kernel; not errors of the notebook's own code, nor cells out of time.
+    """
+    import papermill.exceptions as pe
+    from nbclient.exceptions import CellTimeoutError
+
+    return not isinstance(error, pe.PapermillExecutionError | CellTimeoutError)
+
+
+def _run_job(spec: dict[str, Any]) -> dict[str, Any]:
+    """Execute and render one report in a worker; never raises (errors are returned in the result)."""
+    import nbformat
+    import papermill.exceptions as pe
+
+    from analysis.reporting import headline, render
+
+    result: dict[str, Any] = {"status": "ok", "files": {}, "seconds": {}, "error": None}
+    out_ipynb = Path(spec["output_ipynb"])
+    out_ipynb.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in (
+        ".ipynb",
+        ".html",
+        ".pdf",
+    ):  # new files, never writes into an older run's (or a link's) inode
+        out_ipynb.with_suffix(suffix).unlink(missing_ok=True)
+    started = time.perf_counter()
+    for attempt in (1, 2):
+        km = None
+        if _WORKER.get("warm") and _WORKER.get("next") is not None:
+            km = _WORKER["next"].take()
+            _WORKER["next"] = None
+        try:
+            _execute(spec, km)
+            error = None
+        except BaseException as e:  # noqa: BLE001 - any failure of a report is reported, not raised
+            error = e
+        finally:
+            if km is not None:
+                _shutdown_kernel(km)
+            if _WORKER.get("warm"):
+                _WORKER["next"] = _WarmKernel(_WORKER["kernel_name"], WARM_IMPORTS, _WORKER["cwd"])
+        if error is None or attempt == 2 or not _kernel_start_error(error):
+            break
+    result["seconds"]["execute"] = round(time.perf_counter() - started, 3)
+    if out_ipynb.exists():
+        result["files"]["ipynb"] = spec["rel"] + ".ipynb"
+    if error is not None:
+        result["status"] = "failed"
+        if isinstance(error, pe.PapermillExecutionError):
+            result["error"] = f"cell {error.exec_count}: {error.ename}: {error.evalue}"
+        else:
+            result["error"] = f"{type(error).__name__}: {error}".strip()
+        return result
+    try:
+        nb = nbformat.read(out_ipynb, as_version=4)
+        meta = render.ReportMeta.from_dict(spec["meta"])
+        nb.metadata["analysis_report"] = meta.to_dict()
+        nbformat.write(nb, out_ipynb)
+        t = time.perf_counter()
+        html = render.render_html(headline.without(nb), meta)  # the headline is for the index, not drawn
+        html_path = out_ipynb.with_suffix(".html")
+        html_path.write_text(html, encoding="utf-8")
+        result["seconds"]["html"] = round(time.perf_counter() - t, 3)
+        if "html" in spec["formats"]:
+            result["files"]["html"] = spec["rel"] + ".html"
+        if "pdf" in spec["formats"]:
+            t = time.perf_counter()
+            render.render_pdf(html, out_ipynb.with_suffix(".pdf"), base_url=str(out_ipynb.parent))
+            result["seconds"]["pdf"] = round(time.perf_counter() - t, 3)
+            result["files"]["pdf"] = spec["rel"] + ".pdf"
+        if "html" not in spec["formats"]:
+            html_path.unlink()
+    except Exception as e:  # noqa: BLE001
+        result["status"] = "failed"
+        result["error"] = f"rendering failed: {type(e).__name__}: {e}"
+        log.debug("rendering failed:\n%s", traceback.format_exc())
+    return result
+
+
+def _check_kernel(name: str) -> None:
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        KernelSpecManager().get_kernel_spec(name)
+    except NoSuchKernel:
+        raise BatchError(
+            f"no Jupyter kernel named '{name}'; install it with: python -m ipykernel install --user --name {name}"
+        ) from None
