@@ -303,3 +303,16 @@ def test_file_system_errors_are_named_in_words(tmp_path, code, reason):
     assert str(error) == (
         f"cannot write the run folder {tmp_path}: {reason}; choose another folder (--output) or fix this one"
     )
+
+
+def test_the_title_block_gives_the_month_of_an_open_year():
+    assert runner._data_period({"first_year": 2018, "last_year": 2025}) == "2018-2025"
+    assert (
+        runner._data_period({"first_year": 2018, "last_year": 2025, "as_of_month": 9})
+        == "2018-2025 (2025 til og med september)"
+    )
+    assert runner._data_period({"first_year": 2025, "last_year": 2025, "as_of_month": 1}) == (
+        "2025 (2025 til og med januar)"
+    )
+    # month 12 closes the year (the cross-sector report allows it): no open-year note
+    assert runner._data_period({"first_year": 2018, "last_year": 2025, "as_of_month": 12}) == "2018-2025"

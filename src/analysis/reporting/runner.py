@@ -95,10 +95,20 @@ def _new_run_id(batch: Batch, now: dt.datetime) -> str:
 
 
 def _data_period(params: dict[str, Any]) -> str:
+    """The title block's data period, e.g. '2018-2025' or, as of a month, '2018-2025 (2025 til og med september)'.
+
+    A report made as of a month of its last year says so, so that an open year is never shown as if it were whole.
+    """
+    from analysis.danish import MONTHS_DA
+
     first, last = params.get("first_year"), params.get("last_year")
-    if first and last:
-        return f"{first}-{last}" if first != last else str(first)
-    return ""
+    if not (first and last):
+        return ""
+    period = f"{first}-{last}" if first != last else str(first)
+    month = params.get("as_of_month")
+    if isinstance(month, int) and 1 <= month <= 11:
+        period += f" ({last} til og med {MONTHS_DA[month - 1]})"
+    return period
 
 
 # The run folder --------------------------------------------------------------------------------------------------
