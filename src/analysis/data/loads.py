@@ -1620,6 +1620,10 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_FINDINGS_HISTORY_DDL)
     for name in TABLES:
         con.execute(_history_ddl(name))
+        for c in TABLES[name].columns:  # a history table made before a column was added gets it
+            con.execute(
+                f'ALTER TABLE {history_table(name)} ADD COLUMN IF NOT EXISTS "{c.name}" {_DUCKDB.get(c.dtype, "VARCHAR")}'
+            )
 
 
 def _prepare(con: duckdb.DuckDBPyConnection) -> None:
