@@ -92,8 +92,11 @@ class _Prepared:
         return known & ~(known & (self.end <= t))
 
     def planned_paid(self, t: int, months_ahead: int, weights: np.ndarray | None = None) -> np.ndarray:
-        """Per group and month ``t + 1 .. t + months_ahead``: the sum of ``weights`` (default the monthly cost) of
-        the running cases with a planned end after ``t`` that still pay in that month."""
+        """Per group and month ``t + 1 .. t + months_ahead``: the planned cases' ``weights`` still paying.
+
+        The sum of ``weights`` (default the monthly cost) of the running cases with a planned end after ``t``
+        that pay in that month.
+        """
         has = self.running(t) & (self.planned > t) & (self.planned < _FAR)
         w = self.cost if weights is None else weights
         paid_months = np.clip(self.planned[has] - t, 0, months_ahead)
