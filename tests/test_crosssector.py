@@ -483,8 +483,15 @@ def test_readers_and_regression_to_the_mean_on_the_sample(con):
     costs = xs.person_month_costs(cases, read_unit_costs(), end="2025-09")
     followed = xs.followed_members(members, "2025-09")
     ev = xs.evaluate(costs, followed, xs.match_comparison(costs, followed), end="2025-09")
-    # members were chosen at high cost: comparable non-members' costs fall by themselves
-    assert ev.summary["comparison_change_pct"] < -0.05 and ev.summary["grade"] == "svag"
+    # members were chosen at high cost: comparable non-members' costs fall by themselves, by 4,1 % in sample
+    # version 6 (its 5.38 cases are long placements made from the activity, which fall less than the old ones):
+    # the comparisons' weighted change over their weighted baseline
+    c = ev.comparisons
+    by_hand = (c["weight"] * c["change_per_year_dkk"]).sum() / (
+        c["weight"] * c["baseline_per_year_dkk"]
+    ).sum()
+    assert ev.summary["comparison_change_pct"] == pytest.approx(by_hand)
+    assert ev.summary["comparison_change_pct"] < -0.04 and ev.summary["grade"] == "svag"
     assert ev.summary["matched"] == len(followed)
 
 

@@ -330,7 +330,7 @@ def case_months(
 def _months_of(dates: pd.Series) -> np.ndarray:
     """Month index (year * 12 + month - 1) of each date; -1 for a missing date."""
     idx = _month_index(dates)
-    return np.where(idx == _FAR, -1, idx)
+    return np.where(idx >= _FAR, -1, idx)
 
 
 def register(
