@@ -95,3 +95,23 @@ def test_a_bad_file_through_the_cli_is_one_line_and_leaves_no_warehouse(tmp_path
     err = capsys.readouterr().err
     assert err.startswith("analysis: error: bad_type.csv, row 3, column 'Type'")
     assert not w.exists()
+
+
+def test_a_case_extract_may_carry_planned_end_dates(tmp_path):
+    from analysis.data import case_extract
+
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "docs/examples/cases-example.csv").read_text("utf-8-sig").splitlines()
+    rows = [text[0] + ";Bevilget til"] + [
+        line + (";30-11-2026" if i == 0 else ";") for i, line in enumerate(text[1:])
+    ]
+    f = tmp_path / "cases.csv"
+    f.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    mapping = (root / "parameters/mappings/cases.yaml").read_text("utf-8")
+    mapping = mapping.replace("  # planned_end_date: Bevilget til", "  planned_end_date: Bevilget til")
+    m = tmp_path / "cases.yaml"
+    m.write_text(mapping, encoding="utf-8")
+    key = b"5f0c3a9e1d7b42c68e0f9a1b3c5d7e9f2a4b6c8d0e1f3a5b7c9d1e3f5a7b9c1d"
+    cases, *_ = case_extract.read_extract(f, m, municipality_code=706, key=key)
+    assert cases["planned_end_date"].iloc[0] == pd.Timestamp("2026-11-30")
+    assert cases["planned_end_date"].iloc[1:].isna().all()
