@@ -484,8 +484,15 @@ def test_readers_and_regression_to_the_mean_on_the_sample(con):
     costs = xs.person_month_costs(cases, read_unit_costs(), end="2025-09")
     followed = xs.followed_members(members, "2025-09")
     ev = xs.evaluate(costs, followed, xs.match_comparison(costs, followed), end="2025-09")
-    # members were chosen at high cost: comparable non-members' costs fall by themselves
-    assert ev.summary["comparison_change_share"] < -0.05 and ev.summary["grade"] == "svag"
+    # members were chosen at high cost: comparable non-members' costs fall by themselves, by 4,1 % in sample
+    # version 6 (its 5.38 cases are long placements made from the activity, which fall less than the old ones):
+    # the comparisons' weighted change over their weighted baseline
+    c = ev.comparisons
+    by_hand = (c["weight"] * c["change_per_year_dkk"]).sum() / (
+        c["weight"] * c["baseline_per_year_dkk"]
+    ).sum()
+    assert ev.summary["comparison_change_share"] == pytest.approx(by_hand)
+    assert ev.summary["comparison_change_share"] < -0.04 and ev.summary["grade"] == "svag"
     assert ev.summary["matched"] == len(followed)
 
 
@@ -712,9 +719,10 @@ def test_privacy_scan_finds_no_cpr_number_in_any_output_file(report, con):
 
 @pytest.mark.slow
 def test_no_table_shows_a_group_of_fewer_than_min_group_persons(report):
-    # Changed deliberately (issue 11): 706's four persons in four sectors are merged into "3 eller flere sektorer"
-    # instead of being hidden together with the 35 in three sectors, so the report may hide nothing; a hidden
-    # cell reads '<5' only in a column of persons ('..' or 'x' elsewhere).
+    # Changed deliberately (issue 11): a tail of fewer than five persons (the most sectors) is merged into "3 eller
+    # flere sektorer" instead of being hidden together with its neighbour (tested on hand-made data in
+    # test_privacy_suppression), so the report may hide nothing; a hidden cell reads '<5' only in a column of
+    # persons ('..' or 'x' elsewhere).
     folder, r = report
     tables = _Tables()
     tables.feed((folder / r.files["html"]).read_text("utf-8"))
@@ -734,8 +742,17 @@ def test_no_table_shows_a_group_of_fewer_than_min_group_persons(report):
                 checked += 1
     assert checked > 20
     by_sectors = next(t for t in tables.tables if t[0][0] == "Antal sektorer")
-    assert [row[0] for row in by_sectors[1:]] == ["1 sektor", "2 sektorer", "3 eller flere sektorer", "I alt"]
-    assert int(by_sectors[3][1]) >= 5
+    # Sample version 6 (issue 14): 706 has 376, 192, 83 and 17 persons with cases in 1, 2, 3 and 4 sectors in
+    # 2024, the table's year (SELECT count(DISTINCT sector) ... FROM cases per person, cases running in 2024), so
+    # every group is shown and none is merged
+    assert [row[0] for row in by_sectors[1:]] == [
+        "1 sektor",
+        "2 sektorer",
+        "3 sektorer",
+        "4 sektorer",
+        "I alt",
+    ]
+    assert [int(row[1].replace(".", "")) for row in by_sectors[1:]] == [376, 192, 83, 17, 668]
 
 
 @pytest.mark.slow

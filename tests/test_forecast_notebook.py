@@ -86,12 +86,20 @@ def test_only_the_months_up_to_as_of_month_are_shown_as_booked(report):
     assert "Metode og data" in page and "senere måneder bruges ikke" in page
 
 
-def test_the_title_block_states_the_period_and_no_unfounded_split(report):
+def test_the_title_block_states_the_period_and_a_founded_split(report):
     _, page = report
     assert "bogføringen januar 2018 til og med juni 2025; 2025 er ikke afsluttet" in page
     assert "Lageret har bogføring til og med december 2025" in page  # the sample's ledger goes on
     assert "2018-2025 (2025 til og med juni)" in page
-    # the sample's cases do not cover 5.38.50 (91,8 against 64,3 full-year persons in 2024): no split
-    assert "Afvigelsen deles ikke i mængde og pris. Sagsdata dækker ikke området" in page
-    assert "fra antallet" not in page and "Heraf mængde" not in page
+    # Changed with sample version 6 (issue 14), whose cases are made from the activity: they cover 5.38.50 (67,4
+    # full-year persons in 2024 = 809 case-months / 12 by SQL, against 65,9 in the activity), so the split is shown
+    assert "Afvigelsen deles ikke i mængde og pris" not in page
+    assert "fra antallet af helårspersoner" in page and "Heraf mængde" in page
+    assert "Sagsdata dækker området: sagerne giver 67,4 helårspersoner" in page
+    # the cases' payments in January-June 2025 against the booked spending, by SQL on the warehouse:
+    # 44.235.700 / 48.303.835 kr. = 91,6 %
+    assert (
+        "forklarer sagernes månedlige priser 92 % af de bogførte udgifter på området i januar-juni 2025"
+        in page
+    )
     assert "Eksempeldata" in page

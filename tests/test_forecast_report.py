@@ -168,3 +168,15 @@ def test_the_charts_draw_the_forecast(fc):
     assert bold == [fc.label_da]
     expected = [fmt.fmt_number(v, 1) for v in fc.accuracy.to_numpy(dtype=float).ravel()]
     assert [t.get_text() for t in ax.texts] == expected  # row by row, as seaborn annotates
+
+
+def test_the_method_note_states_the_share_of_the_booked_spending_the_cases_explain():
+    # nine of the ten cases: 9 x 10.000 kr. against 100.000 kr. booked each month of January-September
+    fc = forecast(cases=CASES.head(9))
+    assert fc.explained_share == pytest.approx(0.9)
+    assert list(fc.reconciliation["cases_dkk"]) == [90_000.0] * MONTH
+    text = report(fc).disposition_text()
+    assert (
+        "forklarer sagernes månedlige priser 90 % af de bogførte udgifter på området i januar-september 2025"
+        in text
+    )

@@ -69,13 +69,13 @@ def _overlaps_brute_force(con, municipality_code):
     ).fetchone()[0]
 
 
-def test_the_sample_itself_has_no_findings_but_its_overlaps_and_says_what_was_not_checked(con):
+def test_the_sample_itself_has_no_findings_and_says_what_was_not_checked(con):
     found = quality.findings(con, 165, (2018, 2025))
     warehouse_checks = found[found.kind == "warehouse"].set_index("check")["count"].to_dict()
-    # the sample's generator draws each person's measures independently, so some overlap (issue 10 item 9 made
-    # the check; the sample was never free of it)
+    # since sample version 6 a person never has two cases of one measure at the same time (issue 14); the
+    # brute-force count (every pair of cases) agrees
     overlaps = _overlaps_brute_force(con, 165)
-    assert overlaps > 0
+    assert overlaps == 0
     assert warehouse_checks == {
         "missing_months": 0,
         "overlapping_cases": overlaps,
@@ -89,8 +89,8 @@ def test_the_sample_itself_has_no_findings_but_its_overlaps_and_says_what_was_no
     assert s == {
         "checks": 14,
         "checked": 5,
-        "with_findings": 1,
-        "total": overlaps,
+        "with_findings": 0,
+        "total": 0,
         "missing": ["en bogføringsfil", "et sagsudtræk"],
         "not_checked": 9,
     }
@@ -108,10 +108,10 @@ def test_other_municipalities_of_the_faulty_copy_are_clean(faulty, con):
         found = quality.findings(faulty_con, 190, (2018, 2025))
     finally:
         faulty_con.close()
-    # nothing but the sample's own overlapping cases (the same as in the untouched sample)
+    # nothing: the untouched sample has no overlapping cases (sample version 6), the brute-force count agrees
     counts = found.set_index("check")["count"].fillna(0)
     assert counts.drop("overlapping_cases").sum() == 0
-    assert counts["overlapping_cases"] == _overlaps_brute_force(con, 190) > 0
+    assert counts["overlapping_cases"] == _overlaps_brute_force(con, 190) == 0
 
 
 def test_every_reason_for_skipping_rows_has_danish(tmp_path):
@@ -203,7 +203,9 @@ def test_the_report_renders_with_the_findings(faulty, tmp_path):
         "bogfoering-706-med-fejl.csv",
         "uden CPR-nummer: 3",
         "534 posteringer lagt sammen til 265 månedsbeløb (én række pr. funktion og måned).",
-        "5 sprunget over (uden CPR-nummer: 3; slutter før start: 2); de øvrige 3.577 indlæst som 3.577 sager.",
+        # the sample's 6.404 cases of 706 (SELECT count(*) FROM cases WHERE municipality_code = 706, sample
+        # version 6) plus the five new ones, less the five skipped
+        "5 sprunget over (uden CPR-nummer: 3; slutter før start: 2); de øvrige 6.404 indlæst som 6.404 sager.",
         "2018-2025; seneste bogførte måned: december 2025",
         "Bogføring mod regnskab",
         "Brud i serierne",
@@ -348,12 +350,13 @@ def test_the_headline_counts_checks_run_and_not_run(con):
     assert (s["checks"], s["checked"], s["not_checked"]) == (16, 7, 9)
     breaks = int(found.loc[found.check == "series_breaks", "count"].iloc[0])
     overlaps = int(found.loc[found.check == "overlapping_cases", "count"].iloc[0])
-    assert breaks > 0 and overlaps > 0 and s["total"] == breaks + overlaps
-    total = fmt_number(breaks + overlaps)
+    # the sample's only findings are its series breaks: no overlapping cases since sample version 6
+    assert breaks > 0 and overlaps == 0 and s["total"] == breaks
+    total = fmt_number(breaks)
     assert head["title"] == f"7 af 16 kontroller gennemført, {total} fund; 9 kunne ikke gennemføres"
     items = dict(head["items"])
     assert items["Kontroller"] == "7 af 16 gennemført, 9 kunne ikke gennemføres."
-    assert items["Fund"] == f"{total} i alt i 2 kontroller; 5 kontroller uden fund."
+    assert items["Fund"] == f"{total} i alt i 1 kontrol; 6 kontroller uden fund."
     assert items["Ikke gennemført"].startswith(
         "9 kontroller, fordi der ikke er indlæst en bogføringsfil eller et sagsudtræk for kommunen (ukendte "
         "funktionskoder, udgåede funktionskoder, postering på forkert kontotype"

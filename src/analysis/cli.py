@@ -199,6 +199,10 @@ def _cmd_load(args: argparse.Namespace) -> int:
             )
         elif args.source == "ledger":
             result = ledger.write(con, prepared, period=args.period, replace_partial=args.replace_partial)
+        elif args.source == "expectations":
+            from analysis.data import expectations
+
+            result = expectations.load(con, args.file, args.mapping, municipality_code=args.municipality)
         else:
             from analysis.privacy import KEY_ENV, load_key
 
@@ -611,6 +615,18 @@ def _parser() -> argparse.ArgumentParser:
                 help="replace the months the file holds even where it covers much less of a year than the "
                 "warehouse holds (refused otherwise)",
             )
+    ex = kinds.add_parser(
+        "expectations",
+        parents=[common],
+        help="managers' expected starts, ends and need changes (the disposition template, CSV or Excel)",
+        description="Load the managers' expectations for the disposition: one row per expected start (Tilgang), "
+        "end (Afgang) or change of need (Behovsændring), with the columns Kommune, Funktion, Type, Dato, Sag, "
+        "Antal, Månedlig udgift, Bemærkning, Indtastet. The file replaces the expectations of the areas it holds.",
+    )
+    ex.add_argument("--mapping", help="a column mapping for another layout (default: the template's columns)")
+    ex.add_argument(
+        "--municipality", type=int, help="the municipality code, when the file has no Kommune column"
+    )
     ld.set_defaults(func=_cmd_load)
 
     fe = sub.add_parser(

@@ -69,6 +69,7 @@ FIELDS = (
     "end_date",
     "monthly_cost_dkk",
     "cpr_registered",
+    "planned_end_date",
 )
 _REQUIRED = (("cpr",), ("case_id",), ("sector",), ("measure",), ("provider",), ("start_date",))
 _OPTIONS = {"missing_cpr": "skip"}
@@ -230,6 +231,18 @@ def read_extract(
         if "end_date" in df.columns
         else pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
     )
+    planned = (
+        loads.parse_dates(
+            df["planned_end_date"],
+            source=source,
+            column=col["planned_end_date"],
+            rows=rows,
+            date_format=mapping.format.date_format,
+            required=False,
+        )
+        if "planned_end_date" in df.columns
+        else pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
+    )
     cost = (
         loads.parse_amounts(
             df["monthly_cost_dkk"],
@@ -342,6 +355,7 @@ def read_extract(
             "end_date": end,
             "monthly_cost_dkk": cost,
             "cpr_registered": pd.Series(registered, index=df.index, dtype=object),
+            "planned_end_date": planned,
         }
     )
     keep = ~(no_cpr | backwards)

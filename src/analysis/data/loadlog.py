@@ -212,6 +212,9 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_FINDINGS_HISTORY_DDL)
     for name in TABLES:
         con.execute(_history_ddl(name))
+        for c in TABLES[name].columns:  # a history table made before a column was added gets it
+            sql_type = _DUCKDB.get(c.dtype, "VARCHAR")
+            con.execute(f'ALTER TABLE {history_table(name)} ADD COLUMN IF NOT EXISTS "{c.name}" {sql_type}')
 
 
 def _prepare(con: duckdb.DuckDBPyConnection) -> None:

@@ -49,6 +49,8 @@ SECTORS = ("employment", "children_families", "adults_social", "health")
 PROVIDERS = ("internal", "external")
 #: An activity row may say 'unknown' where its source has no internal/external split (Statistikbanken's HAND01).
 ACTIVITY_PROVIDERS = (*PROVIDERS, "unknown")
+#: What a line of the managers' expectations template says (table ``expectations``).
+EXPECTATION_KINDS = ("start", "end", "change")
 
 _DUCKDB_TYPES = {"int": "BIGINT", "float": "DOUBLE", "str": "VARCHAR", "date": "DATE", "bool": "BOOLEAN"}
 _EXPECTED = {
@@ -368,6 +370,13 @@ TABLES: dict[str, Table] = {
                     "flag",
                     "True when the spending is registered on the person's CPR number in the finance system",
                 ),
+                Column(
+                    "planned_end_date",
+                    "date",
+                    "date",
+                    "Last day the service is granted for (bevilget til); empty when open-ended",
+                    nullable=True,
+                ),
             ),
             key=("municipality_code", "case_id"),
             rules=(
@@ -380,6 +389,89 @@ TABLES: dict[str, Table] = {
                     ("cpr_registered", "monthly_cost_dkk"),
                     "a monthly_cost_dkk on every CPR-registered case",
                     lambda d: ~d["cpr_registered"] | d["monthly_cost_dkk"].notna(),
+                ),
+                RowRule(
+                    ("start_date", "planned_end_date"),
+                    "planned_end_date on or after start_date",
+                    lambda d: d["planned_end_date"].isna() | (d["planned_end_date"] >= d["start_date"]),
+                ),
+            ),
+        ),
+        Table(
+            "expectations",
+            "Managers' expectations for the disposition (forventninger): expected starts, ends and need changes "
+            "per area, from the template loaded by `analysis load expectations`; a file replaces the expectations "
+            "of the areas it holds.",
+            (
+                _municipality(),
+                _function_code(),
+                Column(
+                    "line",
+                    "int",
+                    "number",
+                    "Line of the expectation within its area in the file, from 1",
+                    minimum=1,
+                ),
+                Column(
+                    "kind",
+                    "str",
+                    "category",
+                    "'start' (expected new cases), 'end' (an expected end) or 'change' (a change of need)",
+                    allowed=EXPECTATION_KINDS,
+                ),
+                Column(
+                    "date",
+                    "date",
+                    "date",
+                    "start: first day of the service; end: last day paid; change: first day at the new cost",
+                ),
+                Column(
+                    "case_id",
+                    "str",
+                    "identifier",
+                    "The case an end or change concerns (its case number); empty for starts and unnamed ends",
+                    nullable=True,
+                ),
+                Column(
+                    "cases",
+                    "int",
+                    "cases",
+                    "Number of cases the line is about (1 for a named case)",
+                    minimum=1,
+                ),
+                Column(
+                    "monthly_cost_dkk",
+                    "float",
+                    "DKK per month",
+                    "start and unnamed end: the cost of each case; change: the change of the monthly cost (may be "
+                    "negative); empty for the end of a named case (its own cost)",
+                    nullable=True,
+                ),
+                Column("note", "str", "text", "The manager's note (Danish)", nullable=True),
+                Column(
+                    "entered_date",
+                    "date",
+                    "date",
+                    "When the expectation was entered; empty: known from the start (used to avoid look-ahead)",
+                    nullable=True,
+                ),
+            ),
+            key=("municipality_code", "function_code", "line"),
+            rules=(
+                RowRule(
+                    ("kind", "monthly_cost_dkk"),
+                    "a monthly_cost_dkk on every start and change",
+                    lambda d: ~d["kind"].isin(["start", "change"]) | d["monthly_cost_dkk"].notna(),
+                ),
+                RowRule(
+                    ("kind", "case_id", "monthly_cost_dkk"),
+                    "an end either of a named case (case_id) or with a monthly_cost_dkk",
+                    lambda d: (d["kind"] != "end") | d["case_id"].notna() | d["monthly_cost_dkk"].notna(),
+                ),
+                RowRule(
+                    ("kind", "case_id"),
+                    "no case_id on a start (a new case has no case number yet)",
+                    lambda d: (d["kind"] != "start") | d["case_id"].isna(),
                 ),
             ),
         ),
@@ -742,7 +834,8 @@ BOOKKEEPING = [
     "Made by the loaders (`analysis.data.loads`); the data-quality report reads `_loads` and `_findings`.",
     "",
     "- `_meta`: key/value facts about the warehouse (`kind`: `sample` or `own data`, the generator version ...).",
-    "- `_loads`: one row per load: load_id, loaded_at, kind (`statbank`, `ledger`, `cases`), source (file name), "
+    "- `_loads`: one row per load: load_id, loaded_at, kind (`statbank`, `ledger`, `cases`, `expectations`), "
+    "source (file name), "
     "sha256 (of the file's bytes), options (JSON: table id, mapping fingerprint, municipality, period), target "
     "(the table written), municipality_code, rows_read, rows_loaded, rows_new, rows_changed, rows_removed, "
     "rows_skipped, skipped and notes (JSON), undone_at (when `analysis undo` undid it; empty while in force).",

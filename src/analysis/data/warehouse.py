@@ -137,10 +137,16 @@ def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = No
     return rows[0] if rows else None
 
 
+_SQL_TYPES = {"int": "BIGINT", "float": "DOUBLE", "str": "VARCHAR", "date": "DATE", "bool": "BOOLEAN"}
+
+
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every table of the schema that does not exist yet, and the metadata table."""
     for t in TABLES.values():
         con.execute(ddl(t))
+        for c in t.columns:  # a warehouse made before a nullable column was added gets it, empty
+            if c.nullable:
+                con.execute(f'ALTER TABLE {t.name} ADD COLUMN IF NOT EXISTS "{c.name}" {_SQL_TYPES[c.dtype]}')
     con.execute('CREATE TABLE IF NOT EXISTS _meta ("key" VARCHAR PRIMARY KEY, "value" VARCHAR NOT NULL)')
 
 

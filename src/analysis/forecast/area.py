@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.forecast.backtest import COMBINATION, KEY_COLUMNS, BacktestResult, backtest
+from analysis.forecast.disposition import explained_share, reconcile
 from analysis.forecast.drift import COVERAGE_TOLERANCE, case_coverage, forecast_drift
 from analysis.forecast.methods import DomainMethod, default_methods
 from analysis.forecast.select import conformal_width, forecast_paths, forecast_year, interval, select_methods
@@ -89,6 +90,12 @@ class AreaForecast:
         One row of :func:`~analysis.forecast.drift.case_coverage`: whether the cases cover the area well enough
         to split the deviation into quantity and price (``covered``, ``reason``, ``case_persons``,
         ``activity_persons``, ``ratio``, and ``tolerance``).
+    reconciliation : pandas.DataFrame or None
+        The booked months of the year against the cases' payments
+        (:func:`~analysis.forecast.disposition.reconcile`: ``month``, ``booked_dkk``, ``cases_dkk``,
+        ``paying_cases``, ``share``); None without cases on the area.
+    explained_share : float or None
+        The share of the year's booked spending (January..month) the cases explain; None without cases.
     """
 
     municipality_code: int
@@ -114,6 +121,8 @@ class AreaForecast:
     uses_cases: bool
     backtest: BacktestResult = field(repr=False)
     coverage: pd.Series | None = None
+    reconciliation: pd.DataFrame | None = None
+    explained_share: float | None = None
 
     @property
     def labels(self) -> dict[str, str]:
@@ -371,6 +380,12 @@ def area_forecast(
             )
             drift = forecast_drift(frame, act, year, month, cs, lookback_months=lookback_months).iloc[0]
 
+    rec, share = None, None
+    if cs is not None:
+        rec = reconcile(cs, led, year, through_month=month, by=KEY_COLUMNS)
+        shares = explained_share(rec, by=KEY_COLUMNS)
+        share = float(shares["share"].iloc[0]) if len(shares) else None
+
     return AreaForecast(
         municipality_code=municipality_code,
         function_code=function_code,
@@ -395,4 +410,6 @@ def area_forecast(
         uses_cases=cs is not None,
         backtest=result,
         coverage=coverage_row,
+        reconciliation=rec,
+        explained_share=share,
     )

@@ -371,9 +371,14 @@ class ForecastReport:
             "løbende sager, som de var kendt ved månedens udgang, gange månedlig pris for resten af året plus "
             "forventede nye sager og afgange ud fra de seneste 12 måneder."
         )
-        if self.is_sample:
+        share = getattr(self.fc, "explained_share", None)
+        if share is not None and np.isfinite(share):
+            months = "januar" if self.fc.month == 1 else f"januar-{fmt.MONTHS_DA[self.fc.month - 1]}"
             text += (
-                " I eksempeldata er sagerne dannet uafhængigt af regnskabet, så disponeringen er kun til "
-                "illustration."
+                f" Afstemt mod bogføringen forklarer sagernes månedlige priser {fmt.fmt_pct(share, 0)} af de "
+                f"bogførte udgifter på området i {months} {self.fc.year}; resten (fx fællesudgifter og "
+                "posteringer uden cpr-nummer) indgår ikke i disponeringen."
             )
+        if self.is_sample:
+            text += " I eksempeldata er sagerne dannet, så de forklarer omkring 90 % af bogføringen."
         return text
