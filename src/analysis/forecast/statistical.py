@@ -48,6 +48,7 @@ __all__ = [
     "ThetaMethod",
     "arima_forecast",
     "classical_decomposition",
+    "dotm_forecast",
     "ets_fit",
     "ets_forecast",
     "naive_forecast",
@@ -850,6 +851,114 @@ def arima_forecast(
         out[seasonal] = path[:, n:] * scale[seasonal]
         names[seasonal] = "ARIMA(0,1,1)(0,1,1)12"
     return (out, names.astype(str)) if return_model else out
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Dynamic optimised Theta (DOTM)
+# ------------------------------------------------------------------------------------------------------------
+
+_DOTM_ALPHA = (0.01, 0.99)
+
+
+def _dotm_sums(x: np.ndarray, alpha: np.ndarray):
+    """Least-squares sums of the DOTM one-step errors, linear in ``(l0, w)`` for each ``alpha`` ``(S, G)``.
+
+    The error at ``t`` (1-based) is ``r_t - c_t l0 - w D_t`` with ``r_t = y_t - L_{t-1}`` (``L`` the SES level
+    started at 0), ``c_t = (1 - alpha)^(t-1)`` and ``D_t = (1 - alpha)^(t-1) A_{t-1} + (1 - (1 - alpha)^t) /
+    alpha B_{t-1}`` (``A``, ``B`` the intercept and slope of the least-squares line through ``y_1..y_{t-1}``).
+    Returns the sums ``rr, rc, rd, cc, cd, dd`` and the final ``L_n`` and ``(1 - alpha)^n``.
+    """
+    s, n = x.shape
+    t = np.arange(1, n + 1, dtype=float)
+    cy = np.cumsum(x, axis=1)
+    cty = np.cumsum(x * t, axis=1)
+    # intercept and slope of the line through the first t values (t = 1..n); t = 1: A = y_1, B = 0
+    sxx = t * (t * t - 1) / 12.0
+    mean_y = cy / t
+    slope = np.where(sxx > 0, (cty - t * (t + 1) / 2 * mean_y) / np.where(sxx > 0, sxx, 1.0), 0.0)
+    inter = mean_y - (t + 1) / 2 * slope
+    a_prev = np.concatenate([np.zeros((s, 1)), inter[:, :-1]], axis=1)
+    b_prev = np.concatenate([np.zeros((s, 1)), slope[:, :-1]], axis=1)
+    level = np.zeros(alpha.shape)
+    decay = np.ones(alpha.shape)  # (1 - alpha)^(t-1)
+    sums = [np.zeros(alpha.shape) for _ in range(6)]
+    for i in range(n):
+        y_t = x[:, i : i + 1]
+        next_decay = decay * (1.0 - alpha)
+        d = decay * a_prev[:, i : i + 1] + (1.0 - next_decay) / alpha * b_prev[:, i : i + 1]
+        r = y_t - level
+        c = decay
+        for j, v in enumerate((r * r, r * c, r * d, c * c, c * d, d * d)):
+            sums[j] += v
+        level = alpha * y_t + (1.0 - alpha) * level
+        decay = next_decay
+    return sums, level, decay, inter[:, -1], slope[:, -1]
+
+
+def _dotm_solve(sums):
+    """``(l0, w, sse)`` minimising the error sums of :func:`_dotm_sums` with ``0 <= w <= 1`` (theta >= 1)."""
+    rr, rc, rd, cc, cd, dd = sums
+    det = cc * dd - cd * cd
+    ok = np.abs(det) > 1e-12 * np.maximum(cc * dd, _TINY)
+    safe = np.where(ok, det, 1.0)
+    l0 = np.where(ok, (rc * dd - rd * cd) / safe, rc / np.maximum(cc, _TINY))
+    w = np.where(ok, (rd * cc - rc * cd) / safe, 0.0)
+    # at a bound of w the level alone is re-solved
+    for bound in (0.0, 1.0):
+        out = (w < 0.0) if bound == 0.0 else (w > 1.0)
+        l0_b = (rc - bound * cd) / np.maximum(cc, _TINY)
+        l0 = np.where(out, l0_b, l0)
+        w = np.where(out, bound, w)
+    sse = rr - 2 * l0 * rc - 2 * w * rd + l0 * l0 * cc + 2 * l0 * w * cd + w * w * dd
+    return l0, w, np.maximum(sse, 0.0)
+
+
+def dotm_forecast(y: np.ndarray, h: int, period: int = PERIOD) -> np.ndarray:
+    """Forecast with the dynamic optimised Theta model (Fiorucci et al. 2016), vectorised over series.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        Shape ``(S, n)`` monthly values.
+    h : int
+        Horizon in months.
+    period : int
+        Seasonal period in months.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(S, h)``: forecasts in the unit of ``y``.
+
+    Notes
+    -----
+    Seasonal series (the 90 % test of :func:`seasonality_test`) are adjusted by the classical decomposition
+    first, as for :func:`theta_forecast`. On the adjusted series ``x``: one-step prediction ``mu_t = l_{t-1} +
+    (1 - 1/theta) [(1 - alpha)^(t-1) A_{t-1} + (1 - (1 - alpha)^t) / alpha B_{t-1}]``, SES level ``l_t = alpha
+    x_t + (1 - alpha) l_{t-1}``, ``A_t, B_t`` the intercept and slope of the least-squares line through
+    ``x_1..x_t`` (updated every month: the "dynamic" part). ``alpha`` in ``[0.01, 0.99]``, ``theta >= 1`` and
+    ``l_0`` minimise the sum of squared one-step errors; ``l_0`` and ``1 - 1/theta`` enter linearly and are
+    solved exactly for each ``alpha``, ``alpha`` by a refined grid. Forecast ``l_n + (1 - 1/theta) [(1 -
+    alpha)^n A_n + (k - 1 + (1 - (1 - alpha)^(n+1)) / alpha) B_n]`` for ``k = 1..h``.
+    """
+    y = _as_2d(y)
+    s, n = y.shape
+    if n < 3:
+        return naive_forecast(y, h)
+    seasonal = seasonality_test(y, period)
+    x, idx, mult = _deseasonalise(y, seasonal, period)
+
+    def loss(alpha):
+        sums, *_ = _dotm_sums(x, alpha)
+        return _dotm_solve(sums)[2]
+
+    alpha = _refine_1d(loss, *_DOTM_ALPHA, s, n_grid=25)[:, None]
+    sums, level0, decay_n, a_n, b_n = _dotm_sums(x, alpha)
+    l0, w, _ = _dotm_solve(sums)
+    level = level0 + decay_n * l0  # L_n + (1 - alpha)^n l0
+    k = np.arange(1, h + 1, dtype=float)[None, :]
+    f = level + w * (decay_n * a_n[:, None] + (k - 1 + (1 - decay_n * (1 - alpha)) / alpha) * b_n[:, None])
+    return _reseasonalise(f, idx, mult, n, period)
 
 
 # ------------------------------------------------------------------------------------------------------------
