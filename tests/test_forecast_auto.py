@@ -140,8 +140,8 @@ def test_auto_forecast_many_equals_one_by_one():
         assert len(many) == 3
         for a, b in zip(one, many, strict=True):
             assert a.method == b.method
-            np.testing.assert_allclose(a.mean, b.mean, rtol=1e-12)
-            np.testing.assert_allclose(a.upper, b.upper, rtol=1e-12)
+            np.testing.assert_allclose(a.mean, b.mean, rtol=1e-9)
+            np.testing.assert_allclose(a.upper, b.upper, rtol=1e-9)
 
 
 def test_positive_series_forecast_below_zero_is_stated():

@@ -139,42 +139,77 @@ def _check(y: pd.Series, horizon: int) -> np.ndarray:
     return x
 
 
-def _damped_sa(x: np.ndarray, ends: list[int], h: int) -> np.ndarray:
-    """ETS(A,Ad,N) on the seasonally adjusted series (Theta's test and decomposition), reseasonalised."""
-    n_max = max(ends)
-    adjusted = np.zeros((len(ends), n_max))
-    parts = []
-    for i, e in enumerate(ends):
-        seasonal = seasonality_test(x[None, :e])
-        xa, idx, mult = _deseasonalise(x[None, :e], seasonal)
-        adjusted[i, :e] = xa[0]
-        parts.append((idx, mult, e))
-    fit = ets_fit(adjusted, h, lengths=np.array(ends), models=(("A", "Ad", "N"),))
-    return np.vstack(
-        [
-            _reseasonalise(fit.forecast[i : i + 1], idx, mult, e, PERIOD)
-            for i, (idx, mult, e) in enumerate(parts)
-        ]
-    )
+def _by_length(rows: list[np.ndarray], fn, h: int) -> np.ndarray:
+    """``fn`` on every row, one vectorised call per distinct length; ``(len(rows), h)``."""
+    out = np.empty((len(rows), h))
+    lengths = np.array([len(r) for r in rows])
+    for n in np.unique(lengths):
+        idx = np.flatnonzero(lengths == n)
+        out[idx] = fn(np.vstack([rows[i] for i in idx]), h)
+    return out
 
 
-def _candidates(x: np.ndarray, ends: list[int], h: int) -> tuple[dict[str, np.ndarray], str]:
-    """Forecasts ``(len(ends), h)`` of every candidate from each end (number of months used).
+def _padded(rows: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    lengths = np.array([len(r) for r in rows])
+    y = np.zeros((len(rows), int(lengths.max())))
+    for i, r in enumerate(rows):
+        y[i, : len(r)] = r
+    return y, lengths
 
-    Also returns the ETS model chosen on the last end.
+
+_ETS_CHUNK = 64  # rows per vectorised ETS call (memory: rows x about 1,700 parameter columns x 12 seasons)
+
+
+def _ets_rows(rows: list[np.ndarray], h: int, models=None):
+    f = np.empty((len(rows), h))
+    names = np.empty(len(rows), dtype=object)
+    for a in range(0, len(rows), _ETS_CHUNK):
+        y, lengths = _padded(rows[a : a + _ETS_CHUNK])
+        fit = (
+            ets_fit(y, h, lengths=lengths)
+            if models is None
+            else ets_fit(y, h, lengths=lengths, models=models)
+        )
+        f[a : a + len(lengths)] = fit.forecast
+        names[a : a + len(lengths)] = fit.model
+    return f, names
+
+
+def _damped_rows(rows: list[np.ndarray], h: int) -> np.ndarray:
+    """ETS(A,Ad,N) on the seasonally adjusted rows (Theta's test and decomposition), reseasonalised."""
+    adjusted: list[np.ndarray] = [np.empty(0)] * len(rows)
+    season = [None] * len(rows)
+    lengths = np.array([len(r) for r in rows])
+    for n in np.unique(lengths):
+        idx = np.flatnonzero(lengths == n)
+        y = np.vstack([rows[i] for i in idx])
+        xa, ind, mult = _deseasonalise(y, seasonality_test(y))
+        for j, i in enumerate(idx):
+            adjusted[i] = xa[j]
+            season[i] = (ind[j : j + 1], mult[j : j + 1])
+    f, _ = _ets_rows(adjusted, h, models=(("A", "Ad", "N"),))
+    for i, (ind, mult) in enumerate(season):
+        f[i] = _reseasonalise(f[i : i + 1], ind, mult, lengths[i], PERIOD)[0]
+    return f
+
+
+def _candidates(rows: list[np.ndarray], h: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Forecasts ``(len(rows), h)`` of every candidate for each row (a series cut at a back-test origin).
+
+    Every model is called once per distinct row length (ETS once for all rows), so many series and origins
+    share each vectorised pass. Also returns the ETS model chosen for each row.
     """
-    rows = np.broadcast_to(x, (len(ends), len(x))).copy()
-    ets = ets_fit(rows, h, lengths=np.array(ends))
+    ets, ets_names = _ets_rows(rows, h)
     out = {
-        "theta": np.vstack([theta_forecast(x[:e], h) for e in ends]),
-        "dotm": np.vstack([dotm_forecast(x[:e], h) for e in ends]),
-        "ets": ets.forecast,
-        "damped": _damped_sa(x, ends, h),
-        "arima": np.vstack([arima_forecast(x[:e], h) for e in ends]),
+        "theta": _by_length(rows, theta_forecast, h),
+        "dotm": _by_length(rows, dotm_forecast, h),
+        "ets": ets,
+        "damped": _damped_rows(rows, h),
+        "arima": _by_length(rows, arima_forecast, h),
     }
     out["mean"] = np.stack([out[k] for k in POOL]).mean(axis=0)
     out["median"] = np.median(np.stack([out[k] for k in SINGLES]), axis=0)
-    return out, str(ets.model[-1])
+    return out, ets_names
 
 
 def _scale(x: np.ndarray) -> float:
@@ -210,6 +245,11 @@ def auto_forecast(y: pd.Series, horizon: int, margin: float = MARGIN) -> AutoFor
     >>> len(res.mean), str(res.mean.index[0])
     (18, '2023-01')
     """
+    return _run([y], int(horizon), margin)[0]
+
+
+def _plan(y: pd.Series, horizon: int):
+    """Check ``y``; return ``(None, result)`` for the fallbacks, else ``(state, None)`` to forecast."""
     x = _check(y, horizon)
     index = _future_index(y.index, int(horizon))
     n = len(x)
@@ -230,7 +270,7 @@ def auto_forecast(y: pd.Series, horizon: int, margin: float = MARGIN) -> AutoFor
     spread = np.ptp(x)
     if spread <= 1e-12 * max(1.0, np.abs(x).max()):
         f = np.full(horizon, x[-1])
-        return result(
+        return None, result(
             "constant", f, f, f, empty_bt, {"constant": f}, "Constant series: forecast is that constant."
         )
 
@@ -250,14 +290,21 @@ def auto_forecast(y: pd.Series, horizon: int, margin: float = MARGIN) -> AutoFor
         notes.append(
             f"Too short to back-test ({n} months): naive forecast (last value), random-walk interval."
         )
-        return result("naive", f, f - half, f + half, empty_bt, {"naive": f}, " ".join(notes))
+        return None, result("naive", f, f - half, f + half, empty_bt, {"naive": f}, " ".join(notes))
     if n < MIN_TRAIN + 6:
         notes.append(
             f"Back-test on {len(ends)} origin(s) of {hb} months with at least {min_train} months each."
         )
 
-    h_all = max(hb, int(horizon))
-    fc, ets_model = _candidates(x, ends + [n], h_all)
+    state = {"x": x, "n": n, "ends": ends, "hb": hb, "notes": notes, "k": k, "result": result}
+    return state, None
+
+
+def _finish(state: dict, fc: dict[str, np.ndarray], ets_model: str, horizon: int, margin: float):
+    """Score the back-test of one series, choose, and build its interval and result."""
+    x, n, ends, hb, notes, k, result = (
+        state[key] for key in ("x", "n", "ends", "hb", "notes", "k", "result")
+    )
     rows = []
     errors = {}
     for cand in CANDIDATES:
@@ -311,13 +358,33 @@ def auto_forecast(y: pd.Series, horizon: int, margin: float = MARGIN) -> AutoFor
     )
 
 
+def _run(items: list[pd.Series], horizon: int, margin: float) -> list[AutoForecastResult]:
+    """:func:`auto_forecast` for several series, the candidates of all their origins in shared passes."""
+    out: list = [None] * len(items)
+    rows, spans = [], []
+    for i, y in enumerate(items):
+        state, done = _plan(y, horizon)
+        if done is not None:
+            out[i] = done
+            continue
+        cut = [state["x"][:e] for e in state["ends"] + [state["n"]]]
+        spans.append((i, state, len(rows), len(rows) + len(cut)))
+        rows += cut
+    if rows:
+        fc, ets_names = _candidates(rows, horizon)
+        for i, state, a, b in spans:
+            part = {c: v[a:b] for c, v in fc.items()}
+            out[i] = _finish(state, part, str(ets_names[b - 1]), horizon, margin)
+    return out
+
+
 def _many_chunk(args):
     items, horizon, margin = args
-    return [auto_forecast(y, horizon, margin=margin) for y in items]
+    return _run(items, horizon, margin)
 
 
 def auto_forecast_many(
-    series, horizon: int, n_jobs: int = 1, margin: float = MARGIN, chunksize: int = 16
+    series, horizon: int, n_jobs: int = 1, margin: float = MARGIN, chunksize: int = 64
 ) -> list[AutoForecastResult]:
     """:func:`auto_forecast` for many series, optionally in ``n_jobs`` worker processes.
 
@@ -340,8 +407,14 @@ def auto_forecast_many(
         In the order of ``series``; the same results as calling :func:`auto_forecast` on each.
     """
     items = list(series)
+    if not isinstance(horizon, int | np.integer) or horizon < 1:
+        raise ValueError(f"horizon must be a positive whole number of months, got {horizon!r}")
     if n_jobs is None or n_jobs <= 1 or len(items) <= chunksize:
-        return [auto_forecast(y, horizon, margin=margin) for y in items]
+        return [
+            r
+            for a in range(0, len(items), chunksize)
+            for r in _run(items[a : a + chunksize], int(horizon), margin)
+        ]
     from concurrent.futures import ProcessPoolExecutor
 
     chunks = [(items[i : i + chunksize], horizon, margin) for i in range(0, len(items), chunksize)]

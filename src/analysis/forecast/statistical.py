@@ -357,12 +357,28 @@ _ETS_LO, _ETS_HI = (
 _PHI_LO, _PHI_HI = 0.8, 0.98  # statsmodels' bounds of the damping parameter
 # coarse grid in the unit cube of (alpha, beta*, gamma*, phi); mapped linearly onto the bounds above
 _U_COARSE = (
-    np.array([0.0, 0.1, 0.25, 0.45, 0.65, 0.85, 1.0]),
-    np.array([0.0, 0.1, 0.3, 0.6]),
-    np.array([0.0, 0.1, 0.3, 0.6]),
-    np.array([0.0, 0.5, 1.0]),
+    np.array([0.0, 0.15, 0.4, 0.7, 1.0]),
+    np.array([0.0, 0.15, 0.5]),
+    np.array([0.0, 0.15, 0.5]),
+    np.array([0.2, 0.8]),
 )
-_ETS_ROUNDS = 14
+_ETS_ROUNDS = 24
+
+
+_ETS_SEARCH = "axes"
+
+
+def _ets_offsets(used: np.ndarray) -> np.ndarray:
+    """Pattern-search moves in the unit cube for the parameters ``used`` (4 bools): all 3^d or the 2d axes."""
+    if _ETS_SEARCH == "full":
+        return np.array(list(product(*[(-1.0, 0.0, 1.0) if u else (0.0,) for u in used])))
+    moves = [np.zeros(4)]
+    for j in np.flatnonzero(used):
+        for sign in (-1.0, 1.0):
+            m = np.zeros(4)
+            m[j] = sign
+            moves.append(m)
+    return np.array(moves)
 
 
 def _ets_heuristic_init(y: np.ndarray, lengths: np.ndarray, season: str, period: int = PERIOD):
@@ -435,31 +451,46 @@ def _ets_filter(y, lengths, alpha, bstar, gstar, phi, mult, l0, b0, s0, record=F
     """
     level = l0.copy()
     slope = b0.copy()
-    seas = s0.copy()
+    seas = [np.ascontiguousarray(s0[:, :, j]) for j in range(period)]
     m = np.broadcast_to(mult, alpha.shape)
+    any_mult = bool(np.any(mult))
     sse = np.zeros(alpha.shape)
     sre = np.zeros(alpha.shape)
     slog = np.zeros(alpha.shape)
+    prod = np.ones(alpha.shape)  # |yhat| multiplied over up to 6 months, then logged (saves a log per month)
     n_t = y.shape[1]
+    n_min = int(lengths.min())
     pred = np.empty(alpha.shape + (n_t,)) if record else None
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for t in range(n_t):
             k = t % period
-            st = seas[:, :, k]
+            st = seas[k]
             base = level + phi * slope
-            yhat = np.where(m, base * st, base + st)
+            yhat = np.where(m, base * st, base + st) if any_mult else base + st
             if record:
                 pred[:, :, t] = yhat
-            inside = t < lengths[:, None]
-            obs = np.where(inside, y[:, t : t + 1], yhat)
-            e = obs - yhat
+            if t < n_min:
+                obs = np.broadcast_to(y[:, t : t + 1], yhat.shape)
+                e = obs - yhat
+                prod *= np.abs(yhat)
+            else:
+                inside = t < lengths[:, None]
+                obs = np.where(inside, y[:, t : t + 1], yhat)
+                e = obs - yhat
+                prod *= np.where(inside, np.abs(yhat), 1.0)
+            if t % 6 == 5 or t == n_t - 1:
+                slog += np.log(prod)
+                prod[...] = 1.0
             sse += e * e
             rel = e / yhat
             sre += rel * rel
-            slog += np.where(inside, np.log(np.abs(yhat)), 0.0)
-            new_level = alpha * np.where(m, obs / st, obs - st) + (1.0 - alpha) * base
+            if any_mult:
+                new_level = alpha * np.where(m, obs / st, obs - st) + (1.0 - alpha) * base
+                seas[k] = gstar * np.where(m, obs / new_level, obs - new_level) + (1.0 - gstar) * st
+            else:
+                new_level = alpha * (obs - st) + (1.0 - alpha) * base
+                seas[k] = gstar * (obs - new_level) + (1.0 - gstar) * st
             slope = bstar * (new_level - level) + (1.0 - bstar) * phi * slope
-            seas[:, :, k] = gstar * np.where(m, obs / new_level, obs - new_level) + (1.0 - gstar) * st
             level = new_level
     return sse, sre, slog, pred
 
@@ -608,11 +639,8 @@ def ets_fit(
         best_v[:, i] = values[rows, j]
         best_u[:, i] = u[rows, j]
 
-    # pattern search: all 3^d neighbours of the current best, step halved where none improves
-    offs = [
-        np.array(list(product(*[(-1.0, 0.0, 1.0) if used[i, j] else (0.0,) for j in range(4)])))
-        for i in range(n_mod)
-    ]
+    # pattern search: moves along each parameter axis (see _ets_offsets), step halved where none improves
+    offs = [_ets_offsets(used[i]) for i in range(n_mod)]
     cols = np.concatenate([np.full(len(o), i) for i, o in enumerate(offs)])
     off = np.concatenate(offs)
     step = np.full((r, n_mod), 0.1)
@@ -857,7 +885,7 @@ def arima_forecast(
 # Dynamic optimised Theta (DOTM)
 # ------------------------------------------------------------------------------------------------------------
 
-_DOTM_ALPHA = (0.01, 0.99)
+_DOTM_ALPHA = (0.1, 0.99)
 
 
 def _dotm_sums(x: np.ndarray, alpha: np.ndarray):
@@ -936,7 +964,7 @@ def dotm_forecast(y: np.ndarray, h: int, period: int = PERIOD) -> np.ndarray:
     first, as for :func:`theta_forecast`. On the adjusted series ``x``: one-step prediction ``mu_t = l_{t-1} +
     (1 - 1/theta) [(1 - alpha)^(t-1) A_{t-1} + (1 - (1 - alpha)^t) / alpha B_{t-1}]``, SES level ``l_t = alpha
     x_t + (1 - alpha) l_{t-1}``, ``A_t, B_t`` the intercept and slope of the least-squares line through
-    ``x_1..x_t`` (updated every month: the "dynamic" part). ``alpha`` in ``[0.01, 0.99]``, ``theta >= 1`` and
+    ``x_1..x_t`` (updated every month: the "dynamic" part). ``alpha`` in ``[0.1, 0.99]``, ``theta >= 1`` and
     ``l_0`` minimise the sum of squared one-step errors; ``l_0`` and ``1 - 1/theta`` enter linearly and are
     solved exactly for each ``alpha``, ``alpha`` by a refined grid. Forecast ``l_n + (1 - 1/theta) [(1 -
     alpha)^n A_n + (k - 1 + (1 - (1 - alpha)^(n+1)) / alpha) B_n]`` for ``k = 1..h``.
