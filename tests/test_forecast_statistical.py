@@ -177,3 +177,13 @@ def test_dotm_continues_a_line_and_follows_the_season():
     f = dotm_forecast(SEASONAL, 12)[0]
     # the sine peaks in month 3 (t % 12 == 3) and bottoms in month 9; 96 values: forecasts start at t % 12 == 0
     assert f[3] > f[9] + 30
+
+
+def test_ets_flags_a_positive_series_whose_model_goes_below_zero():
+    from analysis.forecast.statistical import ets_fit
+
+    falling = 1000 - 9.0 * np.arange(100) + np.random.default_rng(3).normal(0, 1, 100)
+    fit = ets_fit(np.vstack([falling[:96], SEASONAL]), 18)
+    assert (falling[:96] > 0).all() and fit.forecast[0, -1] < 0
+    assert fit.implies_negative.tolist() == [True, False]
+    assert "A" in fit.model[0].split(",")[1]  # an additive trend carries it down
