@@ -665,9 +665,11 @@ def ets_fit(
             j = c[np.argmin(values[:, c], axis=1)]
             with np.errstate(invalid="ignore"):
                 better = values[rows, j] < best_v[:, i] - 1e-12 * np.abs(best_v[:, i])
+            moving = step[:, i] > _ETS_TOL  # a converged row stays put whatever the other rows do
+            better &= moving
             best_v[better, i] = values[rows, j][better]
             best_u[better, i] = u[rows, j][better]
-            step[~better, i] /= 2.0
+            step[~better & moving, i] /= 2.0
 
     k = df[None, :].astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
