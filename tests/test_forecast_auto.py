@@ -154,3 +154,15 @@ def test_positive_series_forecast_below_zero_is_stated():
     assert "below zero" in res.note
     ok = auto_forecast(pd.Series(VALUES, index=pd.period_range("2016-01", periods=N, freq="M")), 18)
     assert (ok.mean > 0).all() and "below zero" not in ok.note
+
+
+def test_interval_widens_as_k_to_the_0_3():
+    # the back-test interval's half-width is w * s * k ** 0.3: never narrower a month further ahead, and
+    # 18 ** 0.3 = 2.380 times the first month's at month 18
+    idx = pd.period_range("2016-01", periods=N, freq="M")
+    res = auto_forecast(pd.Series(VALUES, index=idx), 18)
+    assert "back-test error quantiles" in res.note
+    half = (res.upper - res.mean).to_numpy()
+    assert (np.diff(half) > 0).all()
+    np.testing.assert_allclose(half / half[0], np.arange(1, 19) ** 0.3, rtol=1e-12)
+    np.testing.assert_allclose(res.mean - res.lower, res.upper - res.mean, rtol=1e-12)
