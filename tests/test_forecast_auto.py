@@ -128,3 +128,41 @@ def test_bad_input_is_refused():
             ),
             3,
         )
+
+
+def test_auto_forecast_many_equals_one_by_one():
+    from analysis.forecast.auto import auto_forecast_many
+
+    idx = pd.period_range("2016-01", periods=N, freq="M")
+    series = [pd.Series(VALUES * k, index=idx) for k in (1.0, 2.0, 0.5)]
+    one = [auto_forecast(y, 6) for y in series]
+    for many in (auto_forecast_many(series, 6), auto_forecast_many(series, 6, n_jobs=2, chunksize=1)):
+        assert len(many) == 3
+        for a, b in zip(one, many, strict=True):
+            assert a.method == b.method
+            np.testing.assert_allclose(a.mean, b.mean, rtol=1e-9)
+            np.testing.assert_allclose(a.upper, b.upper, rtol=1e-9)
+
+
+def test_positive_series_forecast_below_zero_is_stated():
+    # a positive series falling by 9 a month from 1000: 100 months end at 109, 18 months on the line reach -53
+    idx = pd.period_range("2010-01", periods=100, freq="M")
+    y = pd.Series(1000 - 9.0 * np.arange(100) + RNG.normal(0, 1, 100), index=idx)
+    assert (y > 0).all()
+    res = auto_forecast(y, 18)
+    assert res.mean.iloc[-1] < 0
+    assert "below zero" in res.note
+    ok = auto_forecast(pd.Series(VALUES, index=pd.period_range("2016-01", periods=N, freq="M")), 18)
+    assert (ok.mean > 0).all() and "below zero" not in ok.note
+
+
+def test_interval_widens_as_k_to_the_0_3():
+    # the back-test interval's half-width is w * s * k ** 0.3: never narrower a month further ahead, and
+    # 18 ** 0.3 = 2.380 times the first month's at month 18
+    idx = pd.period_range("2016-01", periods=N, freq="M")
+    res = auto_forecast(pd.Series(VALUES, index=idx), 18)
+    assert "back-test error quantiles" in res.note
+    half = (res.upper - res.mean).to_numpy()
+    assert (np.diff(half) > 0).all()
+    np.testing.assert_allclose(half / half[0], np.arange(1, 19) ** 0.3, rtol=1e-12)
+    np.testing.assert_allclose(res.mean - res.lower, res.upper - res.mean, rtol=1e-12)
