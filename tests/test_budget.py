@@ -386,3 +386,89 @@ def test_an_earlier_base_year_carries_prices_over_two_years_and_notes_a_missing_
     assert a.loc[("5.38.52", "§107", "internal"), "price_dkk"] == pytest.approx(195_000.0 * 1.0404)
     assert a.loc[("5.38.52", "§107", "internal"), "full_year_persons"] == pytest.approx(20.4)
     assert r.inputs["trend_missing"] == ["5.38.50", "5.38.52"] and r.base_year == 2024
+
+
+def test_the_budget_pages_heading_and_summary_state_the_hand_computed_bridge():
+    import dataclasses
+
+    from analysis.reporting import budget_page as page
+
+    r = _model()
+    assert page.heading(r) == "Budgetforudsætninger 2026: Syddjurs Kommune"
+    assert page.heading(dataclasses.replace(r, municipality_code=101)) == (
+        "Budgetforudsætninger 2026: Københavns Kommune"  # the official name, genitive
+    )
+    items = dict(page.summary_items(r, None))
+    # 25,327,700 kr. to 19.125 + 18.4 = 37.525 persons; +4,827,700 (23.5 %) from the budget 2025 of 20.5 mio. kr.
+    assert items["Budgetbehov 2026"] == "25,3 mio. kr. til 37,5 helårspersoner"
+    assert items["Mod budget 2025"] == "+4,8 mio. kr. (23,5 %) fra 20,5 mio. kr."
+    # drift +1.0 - 0.5; trend +4.25; demography 425,000 + 80,000; prices 650,250 + 122,400; decisions
+    # -787,950 - 412,000
+    assert items["Heraf"] == (
+        "drift (regnskab 2025 mod budget 2025) +0,5 mio. kr., udvikling (trend) +4,3 mio. kr., demografi "
+        "+0,5 mio. kr., pris og løn +0,8 mio. kr., beslutninger -1,2 mio. kr."
+    )
+    assert items["Registreret"].startswith("ikke registreret endnu")
+    assert [k for k, _ in page.summary_items(r, None)][:2] == ["Budgetbehov 2026", "Mod budget 2025"]
+    recorded = pd.Series({"version": 2, "created_at": "2025-11-03T10:00:00+00:00"})
+    assert dict(page.summary_items(r, recorded))["Registreret"] == (
+        "version 2 af budgetforudsætningerne for 2026 (2025-11-03)."
+    )
+    # without last year's budget there is nothing to compare with and no drift
+    items = dict(page.summary_items(_model(budgets=None), None))
+    assert "Mod budget 2025" not in items and items["Heraf"].startswith(
+        "drift (regnskab 2025 mod budget 2025) 0,0"
+    )
+    assert page.headline_text(r) == "Til 37,5 helårspersoner."
+    assert page.persons(r) == pytest.approx(37.525)
+
+
+def test_the_bridge_chart_floats_each_step_from_the_level_before():
+    import matplotlib.pyplot as plt
+
+    from analysis.reporting import budget_page as page
+    from analysis.reporting.charts import PALETTE
+
+    fig = page.bridge_figure(_model())
+    assert not plt.fignum_exists(fig.number)  # detached: shown once, where fmt.show is called
+    (ax,) = fig.axes
+    bars = ax.patches
+    # budget 2025, drift, trend, demography, prices, peers, decisions, budget need 2026
+    levels = [20.5e6, 21.0e6, 25.25e6, 25.755e6, 26.52765e6, 26.52765e6, 25.3277e6, 25.3277e6]
+    assert len(bars) == 8
+    assert bars[0].get_y() == pytest.approx(0.0) and bars[0].get_height() == pytest.approx(20.5e6)
+    assert bars[2].get_y() == pytest.approx(21.0e6) and bars[2].get_height() == pytest.approx(4.25e6)
+    assert bars[6].get_y() == pytest.approx(25.3277e6) and bars[6].get_height() == pytest.approx(1.19995e6)
+    assert bars[7].get_height() == pytest.approx(levels[-1])
+    hex_of = [plt.matplotlib.colors.to_hex(b.get_facecolor()) for b in bars]
+    assert hex_of[0] == hex_of[7] == PALETTE[5] and hex_of[2] == PALETTE[2] and hex_of[6] == PALETTE[3]
+    assert ax.get_ylim() == pytest.approx((20.5e6 * 0.9, 26.52765e6 * 1.03))
+    assert ax.get_xticklabels()[0].get_text() != ""
+
+
+def test_the_budget_pages_method_names_the_trend_prices_peers_and_decisions():
+    import dataclasses
+
+    from analysis.reporting import budget_page as page
+
+    text = page.method_text(_model(), {"5.38.50": "Botilbud"}, "", is_sample=False)
+    assert text.startswith("## Metode og data\n\n")
+    assert "over de 1 år til og med 2025." in text
+    assert "(faktor 1,0200)" in text  # 10,200 / 10,000
+    assert "**Pris og løn:** faktor 1,0300, fra det angivne indeks." in text
+    assert "de vises kun til sammenligning." in text and "**Beslutninger:** ingen." in text
+    assert "eksempeldata" not in text
+    r = budget_model(
+        _activity(), MUNI, 2026, base_year=2024, population=POPULATION, price_growth=0.02, trend_years=1
+    )
+    text = page.method_text(r, {"5.38.50": "Botilbud"}, "parameters/budget/x.yaml", is_sample=True)
+    assert "over de 1 år til og med 2024; uden trend (for få år i data): botilbud, 5.38.52." in text
+    assert "faktor 1,0404, en antaget vækst på 2,0 % om året" in text  # 1.02 over two years
+    assert "fra parameters/budget/x.yaml, i filens rækkefølge. Tallene er dannede eksempeldata" in text
+    r = _model()
+    r = dataclasses.replace(r, inputs={**r.inputs, "peer_step": 0.5, "peer_codes": [751, 707]})
+    text = page.method_text(r, {}, "", is_sample=False)
+    assert (
+        "de 2 kommuner, der ligner mest på strukturelle kendetegn i 2025; budgettet tager 50 % af vejen mod deres "
+        "niveau, hvor kommunen ligger over." in text
+    )

@@ -404,3 +404,137 @@ def test_the_fingerprint_before_forecasting_is_the_one_recorded(warehouse, capsy
     finally:
         con.close()
     assert _journal(warehouse)["data_fingerprint"].unique().tolist() == [fingerprint]
+
+
+def _page_report(recorded=True, budget_version=2, previous_persons=(10.0, 5.0), history=True):
+    """A follow-up of September of two areas with the split and a recorded August, every figure by hand."""
+    from analysis.reporting.rounds import FollowupReport
+
+    rows = pd.DataFrame(
+        {
+            "municipality_code": MUNI,
+            "year": 2025,
+            "month": 9,
+            "function_code": ["5.38.50", "5.38.52"],
+            "budget_dkk": [10e6, 5e6],
+            "budget_to_date_dkk": [7e6, 3e6],
+            "booked_dkk": [7.5e6, 3.0e6],
+            "forecast_dkk": [11e6, 4.5e6],
+            "lower_dkk": [10e6, np.nan],
+            "upper_dkk": [12e6, np.nan],
+            "full_year_persons": [10.0, 5.0],
+            "price_dkk": [1.1e6, 0.9e6],
+            "quantity_dkk": [1.5e6, -0.2e6],
+            "price_effect_dkk": [-0.3e6, -0.1e6],
+            "budget_gap_dkk": [-0.2e6, -0.2e6],
+        }
+    )
+    # August: 5.38.50 at 10 persons x 1.0 mio. kr. (or 9 x 1.1), 5.38.52 at 5 x 0.94 mio. kr.
+    prices = [1e6, 0.94e6] if previous_persons[0] == 10.0 else [1.1e6, 0.94e6]
+    prev = rows.assign(
+        month=8,
+        full_year_persons=list(previous_persons),
+        price_dkk=prices,
+        forecast_dkk=[previous_persons[0] * prices[0], 4.7e6],
+        booked_dkk=[6.5e6, 2.6e6],
+    )
+    return FollowupReport(
+        rows=fu.with_total(rows),
+        recorded=recorded,
+        version=1 if recorded else None,
+        created_at="2025-10-05T08:00:00+00:00" if recorded else None,
+        previous=prev,
+        moved=fu.moved(rows, prev),
+        history=pd.DataFrame(
+            {
+                "month": [8, 9] if history else [],
+                "forecast_dkk": [15.2e6, 15.5e6] if history else [],
+                "booked_dkk": [9.1e6, 10.5e6] if history else [],
+                "budget_dkk": [15e6, 15e6] if history else [],
+                "budget_to_date_dkk": [9.0e6, 10.0e6] if history else [],
+                "version": [1, 1] if history else [],
+            }
+        ),
+        starts=pd.DataFrame(),
+        budget_version=budget_version,
+    )
+
+
+NAMES = {"5.38.50": "Botilbud", "5.38.52": "Midlertidige botilbud"}
+
+
+def test_the_followup_pages_summary_states_forecast_booking_split_and_moves():
+    from analysis.reporting import followup_page as page
+
+    items = page.summary_items(_page_report(), NAMES, 2025, 9)
+    assert [k for k, _ in items] == [
+        "Prognose for 2025",
+        "Bogført til og med september",
+        "Afvigelsen",
+        "Siden august",
+        "Journal",
+    ]
+    s = dict(items)
+    # 15.5 mio. kr. forecast against 15.0 budget: +0.5 = 3.3 %
+    assert s["Prognose for 2025"] == "15,5 mio. kr., +0,5 mio. kr. (3,3 %) mod budgettet"
+    assert s["Bogført til og med september"] == "10,5 mio. kr. mod 10,0 mio. kr. i budgettet til dato"
+    assert s["Afvigelsen"] == (
+        "+1,3 mio. kr. fra antallet af helårspersoner, -0,4 mio. kr. fra prisen, -0,4 mio. kr. fra budget mod "
+        "forudsætninger (version 2)"
+    )
+    # 5.38.50 moved +1.0 mio. kr. at the same 10 persons (all price), 5.38.52 -0.2: +0.8 in all
+    assert s["Siden august"] == "prognosen i alt +0,8 mio. kr.; mest botilbud (+1,0 mio. kr., mest pris)"
+    assert s["Journal"] == "version 1, registreret 2025-10-05"
+    # 9 persons at 1.1 mio. kr. in August: 5.38.50's +1.1 mio. kr. is all persons
+    s = dict(page.summary_items(_page_report(previous_persons=(9.0, 5.0)), NAMES, 2025, 9))
+    assert s["Siden august"] == "prognosen i alt +0,9 mio. kr.; mest botilbud (+1,1 mio. kr., mest mængde)"
+    rep = _page_report(recorded=False, budget_version=None)
+    rep.previous = None
+    s = dict(page.summary_items(rep, NAMES, 2025, 9))
+    assert "Afvigelsen" not in s and "Siden august" not in s
+    assert s["Journal"] == "ikke journaliseret (kommandoen analysis followup registrerer den)"
+    assert page.previous_month_name(1) == "måneden før" and page.previous_month_name(9) == "august"
+
+
+def test_the_followup_pages_heading_names_the_municipality_officially():
+    from analysis.reporting import followup_page as page
+
+    assert page.heading(706, 2025, 9) == "Syddjurs Kommune: opfølgning til og med september 2025"
+    assert page.heading(101, 2025, 1) == "Københavns Kommune: opfølgning til og med januar 2025"
+    rep = _page_report()
+    assert page.deviation_dkk(rep) == pytest.approx(0.5e6)
+    assert page.headline_text(rep, 9) == (
+        "Årsprognose 15,5 mio. kr. mod budget 15,0 mio. kr., bogføring til og med september."
+    )
+
+
+def test_the_history_chart_draws_the_forecast_as_reported_against_the_budget():
+    import matplotlib.pyplot as plt
+
+    from analysis.danish import MONTHS_DA_SHORT
+    from analysis.reporting import followup_page as page
+
+    fig = page.history_figure(_page_report())
+    assert not plt.fignum_exists(fig.number)  # detached: shown once, where fmt.show is called
+    (ax,) = fig.axes
+    forecast, budget = ax.get_lines()
+    assert list(forecast.get_xdata()) == [8, 9]
+    assert list(forecast.get_ydata()) == pytest.approx([15.2e6, 15.5e6])
+    assert list(budget.get_ydata()) == pytest.approx([15e6, 15e6])  # the year's budget, all areas
+    assert ax.get_xlim() == (0.5, 11.5)
+    assert [t.get_text() for t in ax.get_xticklabels()] == list(MONTHS_DA_SHORT[:11])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Årsprognose, som rapporteret", "Budget"]
+    assert page.history_figure(_page_report(history=False)) is None  # nothing recorded yet: no chart
+
+
+def test_the_followup_pages_method_names_the_month_and_year():
+    from analysis.reporting import followup_page as page
+
+    text = page.method_text(2025, 9, is_sample=False)
+    assert text.startswith("## Metode og data\n\n")
+    assert "plejer at nå til og med september (gennemsnit af de seneste tre hele år)" in text
+    assert "aktivitet og forudsætninger for 2025);" in text
+    assert "eksempeldata" not in text
+    assert page.method_text(2025, 3, is_sample=True).endswith(
+        "ikke en ny beregning. Tallene er dannede eksempeldata, ikke en kommunes regnskab."
+    )

@@ -1,4 +1,4 @@
-"""The forecast and data-quality notebooks are thin: calls, headings and sentences, no logic of their own."""
+"""The report notebooks are thin: calls, headings and sentences, no logic of their own."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ import pytest
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
-@pytest.mark.parametrize("name", ["forecast", "data_quality", "staffing", "steering_models"])
+@pytest.mark.parametrize(
+    "name", ["forecast", "data_quality", "staffing", "steering_models", "budget", "followup"]
+)
 def test_the_notebook_is_calls_headings_and_sentences(name):
     nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
     code = [c.source for c in nb.cells if c.cell_type == "code"]
@@ -24,3 +26,13 @@ def test_the_notebook_is_calls_headings_and_sentences(name):
     assert not re.search(r"\b(SELECT|FROM|WHERE)\b", text)  # no SQL
     assert not re.search(r"\.(pivot|pivot_table|groupby|merge|apply)\(", text)  # no pivots or frame logic
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")  # committed without outputs
+
+
+@pytest.mark.parametrize("name", ["budget", "followup"])
+def test_the_notebook_draws_no_chart_of_its_own(name):
+    nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert not re.search(
+        r"\bmatplotlib\b|\bplt\.|\bax\.", text
+    )  # charts come from the package, shown with fmt.show
+    assert "fmt.show(" in text
