@@ -192,6 +192,11 @@ def _alive(p) -> bool:
         return False
 
 
+def _entries(cache: Path) -> list[Path]:
+    """The cache's finished entries (an entry being written is a hidden '.<key>.<id>.tmp' folder until renamed)."""
+    return [p for p in cache.rglob("result.json") if not p.parent.name.startswith(".")]
+
+
 def test_kill_9_leaves_no_process_and_the_rerun_executes_only_the_unfinished(tmp_path):
     psutil = pytest.importorskip("psutil")
     write_notebook(tmp_path / "notebooks", "sleepy", SLEEPY, title="Langsom")
@@ -203,13 +208,13 @@ def test_kill_9_leaves_no_process_and_the_rerun_executes_only_the_unfinished(tmp
     proc = subprocess.Popen([sys.executable, str(tmp_path / "driver.py"), str(tmp_path)], cwd=tmp_path)
     try:
         deadline = time.monotonic() + 240
-        while not list(cache.rglob("result.json")):
+        while not _entries(cache):
             assert proc.poll() is None, "the batch ended before it could be killed"
             assert time.monotonic() < deadline, "no report finished in 4 minutes"
             time.sleep(0.2)
         family = psutil.Process(proc.pid).children(recursive=True)
         commands = [" ".join(p.cmdline()) for p in family if _alive(p)]
-        done_at_kill = len(list(cache.rglob("result.json")))
+        done_at_kill = len(_entries(cache))
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
     finally:
