@@ -23,7 +23,7 @@ import pandas as pd
 from analysis.data import reference
 from analysis.data.schema import TABLES, SchemaError, validate
 from analysis.data.values import remap_error
-from analysis.data.warehouse import create_schema, fetch_one, read_meta, write_meta
+from analysis.data.warehouse import abort, create_schema, fetch_one, read_meta, write_meta
 from analysis.errors import InputError
 from analysis.privacy import mask_cpr
 
@@ -461,9 +461,11 @@ def write(
                     ],
                 )
             con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        except BaseException as e:
+            replacement = abort(con, e, f"the load of {source}")
+            if replacement is e:
+                raise
+            raise replacement from e
         result.load_id = load_id
     finally:
         con.unregister("_incoming")
@@ -576,9 +578,11 @@ def undo(con: duckdb.DuckDBPyConnection, load_id: int) -> dict[str, Any]:
             [dt.datetime.now().replace(microsecond=0), int(load_id)],
         )
         con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    except BaseException as e:
+        replacement = abort(con, e, f"undoing load {load_id}")
+        if replacement is e:
+            raise
+        raise replacement from e
     return {
         "load_id": int(load_id),
         "source": source,

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import duckdb
@@ -164,6 +164,36 @@ def read_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         return {}
 
 
+#: DuckDB errors of the storage itself (a full disk, a file that cannot be written, no memory): not the data's fault.
+_STORAGE_ERRORS = (duckdb.IOException, duckdb.FatalException, duckdb.OutOfMemoryException)
+
+
+def abort(con: duckdb.DuckDBPyConnection, error: BaseException, what: str) -> BaseException:
+    """Roll back the open transaction after ``error``; return the exception to raise in its place.
+
+    A COMMIT that fails (e.g. the disk filled) has already ended DuckDB's transaction, so the ROLLBACK that follows
+    fails too ("cannot rollback - no transaction is active") and would hide the cause: it is tried quietly. A
+    storage error becomes a :class:`~analysis.errors.DataError` that names ``what`` and the cause; any other error
+    is returned as it is.
+
+    Parameters
+    ----------
+    con
+        The connection whose transaction failed.
+    error
+        What went wrong.
+    what
+        What was being written, for the message (e.g. "the load of posteringer.csv").
+    """
+    with suppress(duckdb.Error):
+        con.execute("ROLLBACK")
+    if isinstance(error, _STORAGE_ERRORS):
+        return DataError(
+            f"{what} could not be written to the warehouse, and nothing of it was stored: {error}"
+        )
+    return error
+
+
 def load(
     con: duckdb.DuckDBPyConnection,
     table_name: str,
@@ -227,9 +257,11 @@ def load(
             cols = ", ".join(f'"{c}"' for c in t.column_names)
             con.execute(f"INSERT INTO {t.name} ({cols}) SELECT {cols} FROM _incoming")
             con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        except BaseException as e:
+            replacement = abort(con, e, f"the load of {source}")
+            if replacement is e:
+                raise
+            raise replacement from e
     finally:
         con.unregister("_incoming")
     return len(typed)

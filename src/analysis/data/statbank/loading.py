@@ -27,6 +27,7 @@ from analysis.data.loads import LoadResult
 from analysis.data.schema import SchemaError
 from analysis.data.statbank import tables as tb
 from analysis.data.statbank.parse import read, title_kind
+from analysis.data.warehouse import abort
 
 __all__ = ["AREAS_TABLE", "SOURCES_TABLE", "TABLES", "feature_sources", "load", "table_kind"]
 
@@ -152,9 +153,11 @@ def _write_sources(con: duckdb.DuckDBPyConnection, sources: pd.DataFrame, load_i
             )
             con.execute(f"INSERT INTO {SOURCES_TABLE} SELECT * FROM _incoming_sources")
             con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        except BaseException as e:
+            replacement = abort(con, e, "the sources of the structural features")
+            if replacement is e:
+                raise
+            raise replacement from e
     finally:
         con.unregister("_incoming_sources")
 
