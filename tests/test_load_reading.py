@@ -251,3 +251,23 @@ def test_a_file_with_a_utf8_bom_and_a_windows_1252_byte_is_refused(tmp_path):
         "posteringer.csv, row 3, column 'Tekst': expected text in UTF-8, as the byte-order mark at the start of the "
         "file says, found a byte that is not UTF-8"
     )
+
+
+def test_an_optional_column_is_parsed_when_present_and_empty_when_absent():
+    df = pd.DataFrame({"end_date": ["31-12-2025", ""], "cost": ["1.234,50", ""]})
+    cols = {"end_date": "Slutdato", "cost": "Månedlig udgift"}
+    ends = loads.optional_dates(
+        df, "end_date", columns=cols, source="f.csv", rows=[2, 3], date_format="%d-%m-%Y"
+    )
+    assert ends.tolist()[0] == pd.Timestamp("2025-12-31") and pd.isna(ends.iloc[1])
+    cost = loads.optional_amounts(df, "cost", columns=cols, source="f.csv", rows=[2, 3], decimal=",")
+    assert cost.iloc[0] == 1234.5 and pd.isna(cost.iloc[1])
+    absent = loads.optional_dates(df, "start", columns=cols, source="f.csv", rows=[2, 3])
+    assert absent.isna().all() and str(absent.dtype) == "datetime64[ns]"
+    assert (
+        loads.optional_amounts(df, "x", columns=cols, source="f.csv", rows=[2, 3], decimal=",").isna().all()
+    )
+    with pytest.raises(SchemaError, match="f.csv, row 2, column 'Slutdato'"):
+        loads.optional_dates(
+            pd.DataFrame({"end_date": ["31-13-2025"]}), "end_date", columns=cols, source="f.csv", rows=[2]
+        )

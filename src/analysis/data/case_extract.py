@@ -219,42 +219,20 @@ def read_extract(
         rows=rows,
         date_format=mapping.format.date_format,
     )
-    end = (
-        loads.parse_dates(
-            df["end_date"],
-            source=source,
-            column=col["end_date"],
-            rows=rows,
-            date_format=mapping.format.date_format,
-            required=False,
-        )
-        if "end_date" in df.columns
-        else pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
+    end = loads.optional_dates(
+        df, "end_date", columns=col, source=source, rows=rows, date_format=mapping.format.date_format
     )
-    planned = (
-        loads.parse_dates(
-            df["planned_end_date"],
-            source=source,
-            column=col["planned_end_date"],
-            rows=rows,
-            date_format=mapping.format.date_format,
-            required=False,
-        )
-        if "planned_end_date" in df.columns
-        else pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
+    planned = loads.optional_dates(
+        df, "planned_end_date", columns=col, source=source, rows=rows, date_format=mapping.format.date_format
     )
-    cost = (
-        loads.parse_amounts(
-            df["monthly_cost_dkk"],
-            decimal=table.decimal,
-            source=source,
-            column=col["monthly_cost_dkk"],
-            rows=rows,
-            required=False,
-            decimal_declared=table.decimal_declared,
-        )
-        if "monthly_cost_dkk" in df.columns
-        else pd.Series(np.nan, index=df.index)
+    cost = loads.optional_amounts(
+        df,
+        "monthly_cost_dkk",
+        columns=col,
+        source=source,
+        rows=rows,
+        decimal=table.decimal,
+        decimal_declared=table.decimal_declared,
     )
     functions = (
         loads.parse_function_codes(

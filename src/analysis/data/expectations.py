@@ -170,30 +170,17 @@ def read_expectations(
     dates = loads.parse_dates(
         df["date"], source=source, column=col["date"], rows=rows, date_format=mapping.format.date_format
     )
-    entered = (
-        loads.parse_dates(
-            df["entered_date"],
-            source=source,
-            column=col["entered_date"],
-            rows=rows,
-            date_format=mapping.format.date_format,
-            required=False,
-        )
-        if "entered_date" in df.columns
-        else pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
+    entered = loads.optional_dates(
+        df, "entered_date", columns=col, source=source, rows=rows, date_format=mapping.format.date_format
     )
-    cost = (
-        loads.parse_amounts(
-            df["monthly_cost_dkk"],
-            decimal=table.decimal,
-            source=source,
-            column=col["monthly_cost_dkk"],
-            rows=rows,
-            required=False,
-            decimal_declared=table.decimal_declared,
-        )
-        if "monthly_cost_dkk" in df.columns
-        else pd.Series(np.nan, index=df.index)
+    cost = loads.optional_amounts(
+        df,
+        "monthly_cost_dkk",
+        columns=col,
+        source=source,
+        rows=rows,
+        decimal=table.decimal,
+        decimal_declared=table.decimal_declared,
     )
     case_ids: list[str | None] = []
     for v, row in zip(df["case_id"] if "case_id" in df.columns else [None] * len(df), rows, strict=True):

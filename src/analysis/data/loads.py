@@ -58,6 +58,8 @@ from analysis.data.values import (  # noqa: F401 - re-exported
     is_missing,
     kr,
     municipality_column,
+    optional_amounts,
+    optional_dates,
     parse_amount,
     parse_amounts,
     parse_date,

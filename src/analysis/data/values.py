@@ -491,3 +491,64 @@ def municipality_column(
             found=str(other),
         )
     return munis
+
+
+def optional_dates(
+    df: pd.DataFrame,
+    name: str,
+    *,
+    columns: Mapping[str, str],
+    source: str,
+    rows: Sequence[int],
+    date_format: str | None = None,
+) -> pd.Series:
+    """:func:`parse_dates` of the optional field ``name`` (empty cells allowed), or all NaT when the file lacks it.
+
+    Parameters
+    ----------
+    df
+        The file's rows, columns renamed to field names.
+    name
+        The field.
+    columns
+        Field name -> the file's column name, for messages.
+    source, rows, date_format
+        As for :func:`parse_dates`.
+    """
+    if name not in df.columns:
+        return pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
+    return parse_dates(
+        df[name], source=source, column=columns[name], rows=rows, date_format=date_format, required=False
+    )
+
+
+def optional_amounts(
+    df: pd.DataFrame,
+    name: str,
+    *,
+    columns: Mapping[str, str],
+    source: str,
+    rows: Sequence[int],
+    decimal: str,
+    decimal_declared: bool = True,
+) -> pd.Series:
+    """:func:`parse_amounts` (DKK) of the optional field ``name`` (empty cells allowed), or all NaN without it.
+
+    Parameters
+    ----------
+    df, name, columns, source, rows
+        As for :func:`optional_dates`.
+    decimal, decimal_declared
+        As for :func:`parse_amounts`.
+    """
+    if name not in df.columns:
+        return pd.Series(np.nan, index=df.index)
+    return parse_amounts(
+        df[name],
+        decimal=decimal,
+        source=source,
+        column=columns[name],
+        rows=rows,
+        required=False,
+        decimal_declared=decimal_declared,
+    )
