@@ -37,6 +37,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from analysis.danish import fmt_dkk, fmt_month, fmt_number, fmt_pct
 from analysis.data import loads
 from analysis.data.loads import FINDINGS_TABLE, LOADS_TABLE, Finding
 from analysis.data.warehouse import fetch_one
@@ -183,12 +184,11 @@ _NOT_LOADED = {
 
 
 def _mio(x: float) -> str:
-    return f"{x / 1e6:,.1f}".translate(str.maketrans({",": ".", ".": ","})) + " mio. kr."
+    return fmt_dkk(x, "mio", 1)
 
 
 def _month(year: int, month: int) -> str:
-    names = ["jan.", "feb.", "mar.", "apr.", "maj", "jun.", "jul.", "aug.", "sep.", "okt.", "nov.", "dec."]
-    return f"{names[month - 1]} {year}"
+    return fmt_month(year, month, short=True)
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
@@ -803,21 +803,15 @@ def series_breaks_finding(breaks: pd.DataFrame, examples: int = 5) -> Finding:
 
 
 def _num(x: float, decimals: int = 0) -> str:
-    from analysis.danish import fmt_number
-
     return fmt_number(x, decimals)
 
 
 def _pct_text(x: float) -> str:
-    from analysis.danish import fmt_pct
-
     return ("+" if x > 0 else "") + fmt_pct(x, 0)
 
 
 def _dkk_text(x: float, sign: bool = False) -> str:
     """An amount in kr. ('12.345 kr.'), in mio. kr. from 1 mio. kr. up ('92,4 mio. kr.')."""
-    from analysis.danish import fmt_dkk
-
     text = fmt_dkk(x, unit="mio", decimals=1) if abs(x) >= 1e6 else fmt_dkk(x, unit="kr")
     return ("+" if sign and x > 0 else "") + text
 

@@ -30,6 +30,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from analysis.danish import MONTHS_DA
 from analysis.forecast.backtest import (
     COMBINATION,
     COMBINATION_LABEL_DA,
@@ -51,11 +52,6 @@ __all__ = [
     "select_methods",
     "year_context",
 ]
-
-MONTHS_DA = (
-    "januar", "februar", "marts", "april", "maj", "juni",
-    "juli", "august", "september", "oktober", "november", "december",
-)  # fmt: skip
 
 
 def format_pct_da(value: float, decimals: int = 1) -> str:
