@@ -51,7 +51,7 @@ _LOADS_DDL = f"""CREATE TABLE IF NOT EXISTS {LOADS_TABLE} (
     notes VARCHAR NOT NULL
 )"""
 
-_FINDINGS_DDL = f"""CREATE TABLE IF NOT EXISTS {FINDINGS_TABLE} (
+_FINDINGS_COLUMNS = """
     load_id BIGINT NOT NULL,
     kind VARCHAR NOT NULL,
     source VARCHAR NOT NULL,
@@ -61,7 +61,9 @@ _FINDINGS_DDL = f"""CREATE TABLE IF NOT EXISTS {FINDINGS_TABLE} (
     unit VARCHAR NOT NULL,
     examples VARCHAR NOT NULL,
     note VARCHAR NOT NULL
-)"""
+"""
+
+_FINDINGS_DDL = f"CREATE TABLE IF NOT EXISTS {FINDINGS_TABLE} ({_FINDINGS_COLUMNS})"
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -186,18 +188,8 @@ def _history_ddl(table: str) -> str:
 
 _DUCKDB = {"int": "BIGINT", "float": "DOUBLE", "str": "VARCHAR", "date": "DATE", "bool": "BOOLEAN"}
 
-_FINDINGS_HISTORY_DDL = f"""CREATE TABLE IF NOT EXISTS {FINDINGS_TABLE}_history (
-    replaced_by BIGINT NOT NULL,
-    load_id BIGINT NOT NULL,
-    kind VARCHAR NOT NULL,
-    source VARCHAR NOT NULL,
-    municipality_code BIGINT,
-    "check" VARCHAR NOT NULL,
-    "count" BIGINT,
-    unit VARCHAR NOT NULL,
-    examples VARCHAR NOT NULL,
-    note VARCHAR NOT NULL
-)"""
+# the findings a load replaced, with the load that replaced them (same columns as the findings table)
+_FINDINGS_HISTORY_DDL = f"CREATE TABLE IF NOT EXISTS {FINDINGS_TABLE}_history (\n    replaced_by BIGINT NOT NULL,{_FINDINGS_COLUMNS})"
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
