@@ -316,3 +316,18 @@ def test_the_title_block_gives_the_month_of_an_open_year():
     )
     # month 12 closes the year (the cross-sector report allows it): no open-year note
     assert runner._data_period({"first_year": 2018, "last_year": 2025, "as_of_month": 12}) == "2018-2025"
+
+
+@pytest.mark.parametrize(
+    "command", [["budget", "--year", "2026"], ["followup", "--year", "2025", "--month", "9"]]
+)
+def test_budget_and_followup_refuse_a_mistyped_warehouse_and_build_nothing(
+    tmp_path, monkeypatch, capsys, command
+):
+    typo = tmp_path / "own.duckbd"
+    monkeypatch.setenv("ANALYSIS_WAREHOUSE", str(typo))
+    assert main([command[0], "--municipality", "706", *command[1:]]) == 2
+    assert f"no warehouse at {typo} (named by ANALYSIS_WAREHOUSE); check the name" in _one_line(
+        capsys.readouterr().err
+    )
+    assert not typo.exists()

@@ -375,16 +375,12 @@ def _writable(args: argparse.Namespace):
     """A writable connection to --warehouse, ANALYSIS_WAREHOUSE or the sample warehouse (built on first use)."""
     import duckdb
 
-    from analysis.data import sample
-    from analysis.data.warehouse import connect, default_path, read_meta
+    from analysis.data.warehouse import connect, read_meta
+    from analysis.reporting.runner import _resolve_warehouse
 
-    path = Path(args.warehouse).expanduser() if args.warehouse else default_path()
-    if not args.warehouse and path == default_path():
-        sample.ensure(path)
-    if not path.exists():
-        raise FileNotFoundError(
-            f"no warehouse at {path}; build the sample with `analysis sample` or load data"
-        )
+    # as `analysis run` does: a warehouse named by --warehouse or ANALYSIS_WAREHOUSE must exist (a typing error is
+    # never answered by building the sample there); the sample is built only at its default path
+    path, _ = _resolve_warehouse(args.warehouse)
     try:
         con = connect(path, read_only=False)
     except duckdb.IOException as e:

@@ -189,7 +189,10 @@ def _history_ddl(table: str) -> str:
 _DUCKDB = {"int": "BIGINT", "float": "DOUBLE", "str": "VARCHAR", "date": "DATE", "bool": "BOOLEAN"}
 
 # the findings a load replaced, with the load that replaced them (same columns as the findings table)
-_FINDINGS_HISTORY_DDL = f"CREATE TABLE IF NOT EXISTS {FINDINGS_TABLE}_history (\n    replaced_by BIGINT NOT NULL,{_FINDINGS_COLUMNS})"
+_FINDINGS_HISTORY_DDL = (
+    f"CREATE TABLE IF NOT EXISTS {FINDINGS_TABLE}_history (\n    replaced_by BIGINT NOT NULL,"
+    f"{_FINDINGS_COLUMNS})"
+)
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
