@@ -331,3 +331,20 @@ def test_budget_and_followup_refuse_a_mistyped_warehouse_and_build_nothing(
         capsys.readouterr().err
     )
     assert not typo.exists()
+
+
+def test_a_run_id_is_never_cpr_shaped():
+    import datetime as dt
+
+    from analysis.privacy import find_cpr
+    from analysis.reporting.batch import Batch
+
+    batch = Batch.model_validate(
+        {"name": "t", "municipalities": [706], "function_areas": ["5.38.50"], "notebooks": ["hello"]}
+    )
+    # 22:12:18 reads as the date 22.12.18; a hash starting with four digits made '221218-7351' in a report
+    for second in range(60):
+        now = dt.datetime(2026, 12, 1, 22, 12, second)
+        run_id = runner._new_run_id(batch, now)
+        assert run_id.startswith(f"20261201-2212{second:02d}-r") and len(run_id) == 22
+        assert find_cpr(f"Kørsels-id: {run_id}") == [], run_id

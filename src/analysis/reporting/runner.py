@@ -91,7 +91,12 @@ MIN_FREE_BYTES = 50_000_000
 
 
 def _new_run_id(batch: Batch, now: dt.datetime) -> str:
-    return f"{now:%Y%m%d-%H%M%S}-{stable_hash([batch.model_dump(), now.isoformat(), os.getpid()])[:6]}"
+    """'20261201-221218-r7351a': date, time and a short hash of the batch, the time and the process.
+
+    The hash starts with a letter: after a time that reads as a date (22:12:18 as 22.12.18) four digits would make
+    the id CPR-shaped, and every report prints its run id.
+    """
+    return f"{now:%Y%m%d-%H%M%S}-r{stable_hash([batch.model_dump(), now.isoformat(), os.getpid()])[:5]}"
 
 
 def _data_period(params: dict[str, Any]) -> str:
