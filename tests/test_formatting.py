@@ -113,6 +113,31 @@ def test_fmt_dkk(x, kwargs, expected):
     assert fmt_dkk(x, **kwargs) == expected
 
 
+@pytest.mark.parametrize(
+    ("x", "expected"),
+    [
+        (1_249_999, "+1,2 mio. kr."),  # 1,249999 mio. rounds to 1,2: positive, '+'
+        (-400_000, "-0,4 mio. kr."),  # hyphen-minus, as every negative number
+        (1_250_000, "+1,3 mio. kr."),  # 1,25 rounds half away from zero
+        (49_999, "0,0 mio. kr."),  # rounds to 0,0: no '+0,0'
+        (-49_999, "0,0 mio. kr."),  # nor '-0,0'
+        (float("nan"), "–"),
+    ],
+)
+def test_fmt_dkk_signed(x, expected):
+    assert fmt_dkk(x, sign=True) == expected
+
+
+def test_sign_option_of_numbers_and_percentages():
+    assert fmt_number(1234.56, 1, sign=True) == "+1.234,6"
+    assert fmt_number(-3, sign=True) == "-3"
+    assert fmt_number(0.4, sign=True) == "0"  # rounds to 0
+    assert fmt_pct(0.0349, sign=True) == "+3,5 %"  # 3,49 % -> 3,5
+    assert fmt_pct(-0.12, 0, sign=True) == "-12 %"
+    assert fmt_dkk(12_345, unit="t", sign=True) == "+12 t.kr."
+    assert fmt_dkk(1.0e6) == "1,0 mio. kr."  # unsigned by default
+
+
 def test_fmt_dkk_unknown_unit():
     with pytest.raises(ValueError, match="unit"):
         fmt_dkk(1, unit="euro")

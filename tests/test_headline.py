@@ -36,8 +36,21 @@ def test_publish_displays_one_output_of_the_headline_type_only(monkeypatch):
     shown = _published(monkeypatch, "Forskel", 29_728_504.0, "Udgift 2025.")
     ((args, kwargs),) = shown
     assert kwargs == {"raw": True}
-    data = {"label": "Forskel", "value_dkk": 29_728_504.0, "text": "Udgift 2025.", "value": None, "unit": ""}
+    data = {"label": "Forskel", "value_dkk": 29_728_504.0, "text": "Udgift 2025.", "value": None, "unit": "",
+            "signed": True}  # fmt: skip
     assert args == ({headline.MIME_TYPE: data},)
+
+
+def test_a_level_is_published_unsigned_and_read_back_so(monkeypatch):
+    ((args, _),) = _published(monkeypatch, "Udgift 2025", 80_123_456.0, signed=False)
+    h = headline.Headline.from_dict(args[0][headline.MIME_TYPE])
+    assert h.signed is False and h.value_text() == "80,1 mio. kr."
+    # a manifest written before 'signed' existed reads as a signed amount
+    assert headline.Headline.from_dict({"label": "Forskel", "value_dkk": -400_000.0}).value_text() == "-0,4 mio. kr."
+    with pytest.raises(InputError, match="signed"):
+        headline.publish("Udgift", 1.0, signed="nej")
+    with pytest.raises(DataError, match="signed"):
+        headline.Headline.from_dict({"label": "Udgift", "signed": "nej"})
 
 
 def test_publish_takes_nan_as_no_figure_and_refuses_what_is_not_a_number(monkeypatch):
@@ -53,8 +66,12 @@ def test_publish_takes_nan_as_no_figure_and_refuses_what_is_not_a_number(monkeyp
 
 
 def test_value_text_in_danish_mio_kr_or_in_its_unit():
-    assert headline.Headline("Forskel", 29_728_504.0).value_text() == "29,7 mio. kr."
+    # a gap is signed by default: 29.728.504 kr. = 29,73 mio. -> '+29,7'; -2.250.000 -> -2,25 -> '-2,3' (half away)
+    assert headline.Headline("Forskel", 29_728_504.0).value_text() == "+29,7 mio. kr."
     assert headline.Headline("Forskel", -2_250_000.0).value_text() == "-2,3 mio. kr."
+    assert headline.Headline("Forskel", 49_999.0).value_text() == "0,0 mio. kr."  # 0,05 mio. rounds to 0,0: no sign
+    # a level (a year's spending) is not signed
+    assert headline.Headline("Udgift 2025", 80_123_456.0, signed=False).value_text() == "80,1 mio. kr."
     assert headline.Headline("Fund", value=12, unit="fund").value_text() == "12 fund"
     assert headline.Headline("Ingen").value_text() == ""
 
@@ -116,7 +133,7 @@ def test_the_index_shows_each_headline_with_its_links_and_the_run_log_behind_a_f
     gap = headline.Headline("Forskel til sammenligningskommuner", 29_728_504.0, "Udgift 2025: 80,1 mio. kr.")
     results = [
         _result("benchmark", head=gap.to_dict(), status="cached", cached_from="20261130-090000-ffffff"),
-        _result("overview", head=headline.Headline("Udgift 2025", 80_123_456.0).to_dict()),
+        _result("overview", head=headline.Headline("Udgift 2025", 80_123_456.0, signed=False).to_dict()),
         _result("data_quality", head=headline.Headline("Fund i data", value=3, unit="fund").to_dict()),
         _result("forecast"),  # published nothing
     ]
@@ -127,7 +144,7 @@ def test_the_index_shows_each_headline_with_its_links_and_the_run_log_behind_a_f
     # overview before benchmark, the figure of each, links to HTML and PDF
     assert section.index(">Overview<") < section.index(">Benchmark<") < section.index(">Forecast<")
     assert section.index(">Forecast<") < section.index(">Data_quality<")
-    assert '<span class="value">29,7 mio. kr.</span>' in section
+    assert '<span class="value">+29,7 mio. kr.</span>' in section  # a gap, signed
     assert "Forskel til sammenligningskommuner" in section and "Udgift 2025: 80,1 mio. kr." in section
     assert (
         '<span class="value">80,1 mio. kr.</span>' in section
@@ -185,12 +202,12 @@ def test_a_published_headline_reaches_the_result_the_manifest_and_the_index(tmp_
     by_name = {r.notebook: r for r in summary.reports}
     assert all(r.status == "ok" for r in summary.reports), [r.error for r in summary.reports]
     expected = {"label": "Forskel til sammenligningskommuner", "value_dkk": 706_000_353.0, "value": None,
-                "unit": "", "text": "Kommune 706."}  # fmt: skip
+                "unit": "", "text": "Kommune 706.", "signed": True}  # fmt: skip
     assert by_name["benchmark"].headline == expected and by_name["overview"].headline is None
     manifest = json.loads((summary.folder / "manifest.json").read_text("utf-8"))
     assert [r["headline"] for r in manifest["reports"] if r["notebook"] == "benchmark"] == [expected]
     index = (summary.folder / "index.html").read_text("utf-8")
-    assert '<span class="value">706,0 mio. kr.</span>' in index and "Kommune 706." in index
+    assert '<span class="value">+706,0 mio. kr.</span>' in index and "Kommune 706." in index
     assert index.index(">Overblik<") < index.index(">Benchmark<")  # overview first, whatever the batch order
     html = (summary.folder / by_name["benchmark"].files["html"]).read_text("utf-8")
     assert (

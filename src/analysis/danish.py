@@ -19,7 +19,9 @@ Rounding
     ``format`` round half to even on the binary value and would give '0', '2', '-2' and '1,00'.)
 Signs
     Negative numbers carry an ASCII hyphen-minus ('-1.234,6'), which every font and spreadsheet reads. A
-    value that rounds to zero is written without a sign ('0,0', never '-0,0').
+    value that rounds to zero is written without a sign ('0,0', never '-0,0'). A change or a gap is written
+    with ``sign=True``: a positive value gets a '+' ('+1,2 mio. kr.'), a negative one its '-', and a value
+    that rounds to zero none ('0,0 mio. kr.', never '+0,0').
 Spaces
     The space between a number and its unit ('12,3 %', '1,2 mio. kr.') is an ordinary space; HTML tables made
     by :func:`table_html` keep numeric cells on one line.
@@ -140,8 +142,8 @@ def _is_pandas_missing(x: Any) -> bool:
         return False
 
 
-def _format_decimal(d: Decimal, decimals: int) -> str:
-    """Format an exact decimal with Danish separators, rounding half away from zero."""
+def _format_decimal(d: Decimal, decimals: int, sign: bool = False) -> str:
+    """Format an exact decimal with Danish separators, rounding half away from zero; '+' for >0 with ``sign``."""
     if decimals < 0:
         raise ValueError(f"decimals must be >= 0, got {decimals}")
     with localcontext() as ctx:
@@ -150,10 +152,11 @@ def _format_decimal(d: Decimal, decimals: int) -> str:
     if q.is_zero():
         q = abs(q)  # no '-0,0'
     text = f"{q:,.{decimals}f}"  # '1,234.5' (English separators)
-    return text.translate(str.maketrans({",": ".", ".": ","}))
+    plus = "+" if sign and q > 0 else ""  # the rounded value decides: no '+0,0'
+    return plus + text.translate(str.maketrans({",": ".", ".": ","}))
 
 
-def fmt_number(x: Any, decimals: int = 0, na: str = NA) -> str:
+def fmt_number(x: Any, decimals: int = 0, na: str = NA, *, sign: bool = False) -> str:
     """Format a number the Danish way: '1.234.567', '1.234,5', '-12,0'.
 
     Parameters
@@ -164,6 +167,8 @@ def fmt_number(x: Any, decimals: int = 0, na: str = NA) -> str:
         Number of decimals shown; rounding is half away from zero (see the module docstring).
     na : str, default :data:`NA` ('–')
         Text for a missing or non-finite value (None, NaN, pandas.NA, ±inf).
+    sign : bool, default False
+        Write a '+' before a positive value (a change or a gap): ``'+1,2'``; none before one that rounds to 0.
 
     Returns
     -------
@@ -180,14 +185,18 @@ def fmt_number(x: Any, decimals: int = 0, na: str = NA) -> str:
     '3'
     >>> fmt_number(float("nan"))
     '–'
+    >>> fmt_number(1.24, 1, sign=True)
+    '+1,2'
     """
     d = _to_decimal(x)
     if d is None:
         return na
-    return _format_decimal(d, decimals)
+    return _format_decimal(d, decimals, sign)
 
 
-def fmt_dkk(x: Any, unit: str = "mio", decimals: int | None = None, na: str = NA) -> str:
+def fmt_dkk(
+    x: Any, unit: str = "mio", decimals: int | None = None, na: str = NA, *, sign: bool = False
+) -> str:
     """Format an amount in Danish kroner with a Danish unit: '1.234,5 mio. kr.'.
 
     Parameters
@@ -201,6 +210,9 @@ def fmt_dkk(x: Any, unit: str = "mio", decimals: int | None = None, na: str = NA
         Decimals shown. Default: 1 for 'mio' and 'mia', 0 for 't' and 'kr'.
     na : str, default :data:`NA` ('–')
         Text for a missing value.
+    sign : bool, default False
+        A signed amount (a gap, a change): '+' before a positive one (``'+1,2 mio. kr.'``), '-' before a negative
+        one (``'-0,4 mio. kr.'``), no sign when it rounds to zero (``'0,0 mio. kr.'``).
 
     Returns
     -------
@@ -217,6 +229,8 @@ def fmt_dkk(x: Any, unit: str = "mio", decimals: int | None = None, na: str = NA
     '1.234 kr.'
     >>> fmt_dkk(5_600_000_000, unit="mia")
     '5,6 mia. kr.'
+    >>> fmt_dkk(1_249_999, sign=True)
+    '+1,2 mio. kr.'
     """
     try:
         divisor, suffix, default_decimals = _DKK_UNITS[unit]
@@ -226,10 +240,10 @@ def fmt_dkk(x: Any, unit: str = "mio", decimals: int | None = None, na: str = NA
     if d is None:
         return na
     scaled = d / Decimal(divisor) if divisor != 1 else d
-    return f"{_format_decimal(scaled, default_decimals if decimals is None else decimals)} {suffix}"
+    return f"{_format_decimal(scaled, default_decimals if decimals is None else decimals, sign)} {suffix}"
 
 
-def fmt_pct(x: Any, decimals: int = 1, na: str = NA) -> str:
+def fmt_pct(x: Any, decimals: int = 1, na: str = NA, *, sign: bool = False) -> str:
     """Format a fraction as a Danish percentage: 0.123 -> '12,3 %'.
 
     Parameters
@@ -240,6 +254,8 @@ def fmt_pct(x: Any, decimals: int = 1, na: str = NA) -> str:
         Decimals of the percentage shown.
     na : str, default :data:`NA` ('–')
         Text for a missing value.
+    sign : bool, default False
+        '+' before a positive percentage (a change): ``'+12,3 %'``; none when it rounds to zero.
 
     Returns
     -------
@@ -256,7 +272,7 @@ def fmt_pct(x: Any, decimals: int = 1, na: str = NA) -> str:
     d = _to_decimal(x)
     if d is None:
         return na
-    return f"{_format_decimal(d * 100, decimals)} %"
+    return f"{_format_decimal(d * 100, decimals, sign)} %"
 
 
 # Dates -----------------------------------------------------------------------------------------------

@@ -43,6 +43,9 @@ class Headline:
         A figure that is not an amount (a count, a percentage point), with its ``unit``.
     unit : str
         Danish unit of ``value`` ('fund', 'helårspersoner').
+    signed : bool
+        Whether ``value_dkk`` is a signed amount (a gap, a deviation, a gain: '+1,2 mio. kr.', '-0,4 mio. kr.')
+        rather than a level ('80,1 mio. kr.'). True unless the notebook says otherwise.
     """
 
     label: str
@@ -50,11 +53,16 @@ class Headline:
     text: str = ""
     value: float | None = None
     unit: str = ""
+    signed: bool = True
 
     def value_text(self) -> str:
-        """The figure as the index shows it: '29,7 mio. kr.', '-1,2 mio. kr.', '12 fund', or '' when none."""
+        """The figure as the index shows it: '+29,7 mio. kr.', '-1,2 mio. kr.', '80,1 mio. kr.' (a level), '12 fund'.
+
+        A signed amount is written by :func:`analysis.danish.fmt_dkk` with ``sign=True`` ('+' when positive, no
+        sign when it rounds to 0,0); '' when the headline has no figure.
+        """
         if self.value_dkk is not None:
-            return fmt_dkk(self.value_dkk, unit="mio")
+            return fmt_dkk(self.value_dkk, unit="mio", sign=self.signed)
         if self.value is not None:
             decimals = 0 if float(self.value).is_integer() else 1
             return f"{fmt_number(self.value, decimals)} {self.unit}".strip()
@@ -69,7 +77,7 @@ class Headline:
         """Check and build a headline from :meth:`to_dict`'s form; a malformed one raises DataError."""
         if not isinstance(data, dict) or not isinstance(data.get("label"), str) or not data["label"].strip():
             raise DataError(f"{where}: expected a headline with a non-empty 'label', found {data!r}")
-        known = {"label", "value_dkk", "value", "unit", "text"}
+        known = {"label", "value_dkk", "value", "unit", "text", "signed"}
         unknown = sorted(set(data) - known)
         if unknown:
             raise DataError(f"{where}: unknown headline field(s) {unknown}; expected {sorted(known)}")
@@ -82,6 +90,8 @@ class Headline:
         for key in ("unit", "text"):
             if not isinstance(data.get(key, ""), str):
                 raise DataError(f"{where}: headline '{key}' must be text, found {data[key]!r}")
+        if not isinstance(data.get("signed", True), bool):
+            raise DataError(f"{where}: headline 'signed' must be true or false, found {data['signed']!r}")
         return cls(**data)
 
 
@@ -109,6 +119,7 @@ def publish(
     *,
     value: float | None = None,
     unit: str = "",
+    signed: bool = True,
 ) -> None:
     """Publish the report's headline figure from its notebook: call once, near the end.
 
@@ -125,6 +136,9 @@ def publish(
         One Danish sentence beside the figure.
     value, unit : float and str, optional
         A figure that is not an amount (e.g. ``value=12, unit="fund"``); not together with ``value_dkk``.
+    signed : bool, default True
+        ``value_dkk`` is a gap, a deviation or a gain, shown with its sign ('+1,2 mio. kr.'); pass False for a
+        level such as a year's spending ('80,1 mio. kr.').
 
     Raises
     ------
@@ -139,7 +153,11 @@ def publish(
         raise InputError("headline: give value_dkk (an amount) or value with unit, not both")
     if not isinstance(text, str) or not isinstance(unit, str):
         raise InputError(f"headline: text and unit must be text, found {text!r} and {unit!r}")
-    h = Headline(label.strip(), _number(value_dkk, "value_dkk"), text.strip(), _number(value, "value"), unit)
+    if not isinstance(signed, bool):
+        raise InputError(f"headline: signed must be True or False, found {signed!r}")
+    h = Headline(
+        label.strip(), _number(value_dkk, "value_dkk"), text.strip(), _number(value, "value"), unit, signed
+    )
     display({MIME_TYPE: h.to_dict()}, raw=True)
 
 
