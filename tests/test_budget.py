@@ -375,6 +375,21 @@ def test_the_budget_reports_tables_show_the_hand_computed_figures():
     assert "To borgere flytter til eget botilbud" in t["decisions"] and ">-0,4 mio. kr.<" in t["decisions"]
     assert "Sammenligningskommuner: ingen" in t["peers"]
     assert ">ekstern<" in t["rows"] and ">1.391 t.kr.<" in t["rows"]
+    assert "+0,0" not in "".join(v for v in t.values() if v)  # a change that rounds to zero has no sign
+
+
+def test_the_budget_tables_cell_formats():
+    from analysis.reporting import rounds
+
+    # the formats of the budget and follow-up tables, on hand-picked amounts (DKK)
+    assert rounds.MIO(25_327_700) == "25,3 mio. kr."
+    assert rounds.SIGNED_MIO(4_827_700) == "+4,8 mio. kr." and rounds.SIGNED_MIO(-400_000) == "-0,4 mio. kr."
+    assert rounds.SIGNED_MIO(-40_000) == "0,0 mio. kr."  # -0,04 mio. rounds to 0,0
+    assert rounds.TKR(1_126_132.0) == "1.126 t.kr."  # 21.537.300 / 19,125 persons
+    assert rounds.MIO_NUMBER(15_500_000) == "15,5" and rounds.SIGNED_MIO_NUMBER(1_000_000) == "+1,0"
+    assert (
+        rounds.ONE_DECIMAL(19.125) == "19,1" and rounds.TWO_DECIMALS(1.255) == "1,26"
+    )  # half away from zero
 
 
 def test_an_earlier_base_year_carries_prices_over_two_years_and_notes_a_missing_trend():

@@ -363,6 +363,35 @@ def test_the_followup_reports_tables_suppress_small_groups_and_show_the_moves():
     assert "skjult, så mindre grupper ikke kan regnes ud" in t["starts"]
 
 
+def test_the_followup_reports_cells_are_danish_mio_kr_with_one_sign_rule():
+    from analysis.reporting.rounds import FollowupReport, followup_tables
+
+    # one area: budget 10 mio., forecast 11,25 mio.; assumed 9,5 persons at 1,0 mio., forecast 10,0 persons
+    rows = pd.DataFrame(
+        {
+            "municipality_code": MUNI, "year": 2025, "month": 9, "function_code": ["5.38.50"],
+            "budget_dkk": [10e6], "budget_to_date_dkk": [7.5e6], "booked_dkk": [8.04e6], "forecast_dkk": [11.25e6],
+            "lower_dkk": [10.449e6], "upper_dkk": [12.05e6], "full_year_persons": [10.0], "price_dkk": [1.125e6],
+            "assumed_persons": [9.5], "deviation_dkk": [1.25e6], "quantity_dkk": [0.5e6],
+            "price_effect_dkk": [0.8e6], "budget_gap_dkk": [-0.049e6],
+        }
+    )  # fmt: skip
+    rep = FollowupReport(
+        rows=fu.with_total(rows), recorded=True, version=1, created_at="2025-10-05T08:00:00+00:00", previous=None,
+        moved=pd.DataFrame(), history=pd.DataFrame(), starts=pd.DataFrame(), budget_version=2,
+    )  # fmt: skip
+    t = followup_tables(rep, {"5.38.50": "Botilbud"}, 9)
+    # Afvigelse 11,25 - 10 = +1,25 mio. -> '+1,3' (half away from zero); booked 8,04 -> '8,0'
+    assert ">+1,3<" in t["areas"] and ">8,0<" in t["areas"] and ">11,3<" in t["areas"]
+    assert ">10,4-12,1<" in t["areas"]  # 10,449 -> 10,4; 12,05 -> 12,1
+    assert "til og med september" in t["areas"]
+    # the split: persons with one decimal, effects signed; -0,049 mio. rounds to 0,0 and has no sign
+    assert ">9,5<" in t["split"] and ">10,0<" in t["split"]
+    assert ">+0,5<" in t["split"] and ">+0,8<" in t["split"] and ">0,0<" in t["split"]
+    assert "-0,0" not in t["split"] and "+0,0" not in t["split"] and "version 2" in t["split"]
+    assert t["moved"] is None and t["history"] is None and t["starts"] is None
+
+
 def test_analysis_followup_renders_the_report_unless_told_not_to(warehouse, tmp_path, capsys, monkeypatch):
     import analysis.reporting.runner as runner
 

@@ -46,7 +46,10 @@ def test_a_level_is_published_unsigned_and_read_back_so(monkeypatch):
     h = headline.Headline.from_dict(args[0][headline.MIME_TYPE])
     assert h.signed is False and h.value_text() == "80,1 mio. kr."
     # a manifest written before 'signed' existed reads as a signed amount
-    assert headline.Headline.from_dict({"label": "Forskel", "value_dkk": -400_000.0}).value_text() == "-0,4 mio. kr."
+    assert (
+        headline.Headline.from_dict({"label": "Forskel", "value_dkk": -400_000.0}).value_text()
+        == "-0,4 mio. kr."
+    )
     with pytest.raises(InputError, match="signed"):
         headline.publish("Udgift", 1.0, signed="nej")
     with pytest.raises(DataError, match="signed"):
@@ -69,7 +72,9 @@ def test_value_text_in_danish_mio_kr_or_in_its_unit():
     # a gap is signed by default: 29.728.504 kr. = 29,73 mio. -> '+29,7'; -2.250.000 -> -2,25 -> '-2,3' (half away)
     assert headline.Headline("Forskel", 29_728_504.0).value_text() == "+29,7 mio. kr."
     assert headline.Headline("Forskel", -2_250_000.0).value_text() == "-2,3 mio. kr."
-    assert headline.Headline("Forskel", 49_999.0).value_text() == "0,0 mio. kr."  # 0,05 mio. rounds to 0,0: no sign
+    assert (
+        headline.Headline("Forskel", 49_999.0).value_text() == "0,0 mio. kr."
+    )  # 0,05 mio. rounds to 0,0: no sign
     # a level (a year's spending) is not signed
     assert headline.Headline("Udgift 2025", 80_123_456.0, signed=False).value_text() == "80,1 mio. kr."
     assert headline.Headline("Fund", value=12, unit="fund").value_text() == "12 fund"

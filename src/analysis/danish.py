@@ -54,6 +54,7 @@ __all__ = [
     "NA",
     "fmt_date",
     "fmt_dkk",
+    "fmt_dkk_number",
     "fmt_month",
     "fmt_number",
     "fmt_pct",
@@ -232,15 +233,60 @@ def fmt_dkk(
     >>> fmt_dkk(1_249_999, sign=True)
     '+1,2 mio. kr.'
     """
+    scaled = _scaled_dkk(x, unit, decimals, sign)
+    return na if scaled is None else f"{scaled[0]} {scaled[1]}"
+
+
+def _scaled_dkk(x: Any, unit: str, decimals: int | None, sign: bool) -> tuple[str, str] | None:
+    """The amount ``x`` (DKK) written in ``unit``, and the unit's suffix; None when ``x`` is missing."""
     try:
         divisor, suffix, default_decimals = _DKK_UNITS[unit]
     except KeyError:
         raise ValueError(f"unit must be one of {sorted(_DKK_UNITS)}, got {unit!r}") from None
     d = _to_decimal(x)
     if d is None:
-        return na
+        return None
     scaled = d / Decimal(divisor) if divisor != 1 else d
-    return f"{_format_decimal(scaled, default_decimals if decimals is None else decimals, sign)} {suffix}"
+    return _format_decimal(scaled, default_decimals if decimals is None else decimals, sign), suffix
+
+
+def fmt_dkk_number(
+    x: Any, unit: str = "mio", decimals: int | None = None, na: str = NA, *, sign: bool = False
+) -> str:
+    """An amount in DKK written in a unit but without it: '1.234,5' for 1.234.500.000 kr. in 'mio'.
+
+    For table columns whose caption or heading names the unit ('Mio. kr.'); the rounding and the sign are those
+    of :func:`fmt_dkk`.
+
+    Parameters
+    ----------
+    x : number or None
+        The amount in DKK (kroner).
+    unit : {'mio', 'mia', 't', 'kr'}, default 'mio'
+        The unit the amount is divided into (1e6, 1e9, 1e3 or 1).
+    decimals : int, optional
+        Decimals shown. Default: 1 for 'mio' and 'mia', 0 for 't' and 'kr'.
+    na : str, default :data:`NA` ('–')
+        Text for a missing value.
+    sign : bool, default False
+        '+' before a positive amount, none when it rounds to zero (as :func:`fmt_dkk`).
+
+    Returns
+    -------
+    str
+        E.g. ``'1.234,5'``.
+
+    Examples
+    --------
+    >>> fmt_dkk_number(1_234_500_000)
+    '1.234,5'
+    >>> fmt_dkk_number(1_000_000, sign=True)
+    '+1,0'
+    >>> fmt_dkk_number(-12_345, unit="t")
+    '-12'
+    """
+    scaled = _scaled_dkk(x, unit, decimals, sign)
+    return na if scaled is None else scaled[0]
 
 
 def fmt_pct(x: Any, decimals: int = 1, na: str = NA, *, sign: bool = False) -> str:

@@ -9,6 +9,7 @@ shows what the command records.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -18,8 +19,10 @@ import yaml
 
 from analysis import budget as budget_model
 from analysis import followup as fu
+from analysis.danish import MONTHS_DA, NA, fmt_dkk, fmt_dkk_number, fmt_number
 from analysis.data import journal, queries
 from analysis.errors import InputError
+from analysis.reporting.html import table_html
 
 __all__ = [
     "BudgetInputs",
@@ -288,24 +291,15 @@ def recorded_budget_version(
 
 _PROVIDERS_DA = {"internal": "egen", "external": "ekstern"}
 
-
-def _fmt():
-    from analysis.reporting import formatting
-
-    return formatting
-
-
-def _signed_mio(x: float) -> str:
-    f = _fmt()
-    return ("+" if round(x / 1e6, 1) > 0 else "") + f.fmt_dkk(x, unit="mio")  # no '+0,0'
-
-
-def _mio1(x: float) -> str:
-    return _fmt().fmt_number(x / 1e6, 1)
-
-
-def _signed_mio1(x: float) -> str:
-    return ("+" if round(x / 1e6, 1) > 0 else "") + _mio1(x)  # no '+0,0'
+# The cell formats of the reports' tables, from analysis.danish (amounts in DKK; one rounding rule, one sign rule:
+# '+' before a positive change, none before one that rounds to zero).
+MIO = partial(fmt_dkk, unit="mio")  # '25,3 mio. kr.'
+SIGNED_MIO = partial(fmt_dkk, unit="mio", sign=True)  # '+4,8 mio. kr.', '-0,4 mio. kr.'
+TKR = partial(fmt_dkk, unit="t")  # '1.126 t.kr.'
+MIO_NUMBER = partial(fmt_dkk_number, unit="mio")  # '15,5' in a table captioned 'Mio. kr.'
+SIGNED_MIO_NUMBER = partial(fmt_dkk_number, unit="mio", sign=True)  # '+1,0'
+ONE_DECIMAL = partial(fmt_number, decimals=1)  # full-year persons: '19,1'
+TWO_DECIMALS = partial(fmt_number, decimals=2)  # persons per 1,000 residents: '1,25'
 
 
 def budget_tables(
@@ -322,10 +316,7 @@ def budget_tables(
     peer_names : dict
         Name per municipality code (for the peers' caption).
     """
-    f = _fmt()
     y, base = result.year, result.base_year
-    mio, tkr = (lambda x: f.fmt_dkk(x, unit="mio")), (lambda x: f.fmt_dkk(x, unit="t"))
-    one = lambda x: f.fmt_number(x, 1)  # noqa: E731
     a = budget_model.area_summary(result, names)
     areas = pd.DataFrame(
         {
@@ -337,12 +328,18 @@ def budget_tables(
             "Ændring": a["change_dkk"],
         }
     )
-    formats = {"Helårspersoner": one, "Pris pr. helårsperson": tkr, f"Budgetbehov {y}": mio}
-    out = {"areas": f.table_html(areas, formats={**formats, f"Budget {y - 1}": mio, "Ændring": _signed_mio})}
+    formats = {
+        "Helårspersoner": ONE_DECIMAL,
+        "Pris pr. helårsperson": TKR,
+        f"Budgetbehov {y}": MIO,
+        f"Budget {y - 1}": MIO,
+        "Ændring": SIGNED_MIO,
+    }
+    out = {"areas": table_html(areas, formats=formats)}
     s = budget_model.bridge_steps(result)
     ends = s.index.isin([0, len(s) - 1])
     bridge = pd.DataFrame({"Trin": s["label"], "Ændring": s["dkk"].where(~ends), "Niveau": s["end_dkk"]})
-    out["bridge"] = f.table_html(bridge, formats={"Ændring": _signed_mio, "Niveau": mio})
+    out["bridge"] = table_html(bridge, formats={"Ændring": SIGNED_MIO, "Niveau": MIO})
     d = result.decisions
     out["decisions"] = None
     if not d.empty:
@@ -355,7 +352,7 @@ def budget_tables(
                 "Virkning": d["effect_dkk"],
             }
         )
-        out["decisions"] = f.table_html(dec, formats={"Virkning": _signed_mio})
+        out["decisions"] = table_html(dec, formats={"Virkning": SIGNED_MIO})
     p = a.iloc[:-1].set_index("function_code").join(result.areas[["rate", "peer_rate", "peer_price_dkk"]])
     peers = pd.DataFrame(
         {
@@ -366,12 +363,16 @@ def budget_tables(
             "Pr. 1.000, sml.": p["peer_rate"],
         }
     )
-    rate = lambda x: f.fmt_number(x, 2)  # noqa: E731
     codes = result.inputs.get("peer_codes") or []
     caption = "Sammenligningskommuner: " + (", ".join(peer_names.get(c, str(c)) for c in codes) or "ingen")
-    out["peers"] = f.table_html(
+    out["peers"] = table_html(
         peers,
-        formats={"Pris": tkr, "Pris, sml.": tkr, "Pr. 1.000 (18-64 år)": rate, "Pr. 1.000, sml.": rate},
+        formats={
+            "Pris": TKR,
+            "Pris, sml.": TKR,
+            "Pr. 1.000 (18-64 år)": TWO_DECIMALS,
+            "Pr. 1.000, sml.": TWO_DECIMALS,
+        },
         caption=caption,
     )
     t = result.assumptions
@@ -387,12 +388,12 @@ def budget_tables(
         }
     )
     formats = {
-        f"Helårspersoner {base}": one,
-        f"Helårspersoner {y}": one,
-        f"Pris {y}": tkr,
-        "Budgetbehov": mio,
+        f"Helårspersoner {base}": ONE_DECIMAL,
+        f"Helårspersoner {y}": ONE_DECIMAL,
+        f"Pris {y}": TKR,
+        "Budgetbehov": MIO,
     }
-    out["rows"] = f.table_html(rows, formats=formats)
+    out["rows"] = table_html(rows, formats=formats)
     return out
 
 
@@ -405,12 +406,11 @@ def followup_tables(rep: FollowupReport, names: dict[str, str], month: int) -> d
     """
     from analysis import privacy
 
-    f = _fmt()
     names = {**names, fu.TOTAL: "I alt"}
-    now, before = f.MONTHS_DA[month - 1], f.MONTHS_DA[month - 2] if month > 1 else ""
+    now, before = MONTHS_DA[month - 1], MONTHS_DA[month - 2] if month > 1 else ""
     r = rep.rows
     interval = [
-        f"{_mio1(lo)}-{_mio1(hi)}" if np.isfinite(lo) else f.NA
+        f"{MIO_NUMBER(lo)}-{MIO_NUMBER(hi)}" if np.isfinite(lo) else NA
         for lo, hi in zip(r["lower_dkk"], r["upper_dkk"], strict=True)
     ]
     areas = pd.DataFrame(
@@ -424,11 +424,11 @@ def followup_tables(rep: FollowupReport, names: dict[str, str], month: int) -> d
             "Afvigelse": r["forecast_dkk"] - r["budget_dkk"],
         }
     )
-    formats = {c: _mio1 for c in ("Budget", "Budget til dato", "Bogført til dato", "Prognose")}
+    formats = {c: MIO_NUMBER for c in ("Budget", "Budget til dato", "Bogført til dato", "Prognose")}
     out = {
-        "areas": f.table_html(
+        "areas": table_html(
             areas,
-            formats={**formats, "Afvigelse": _signed_mio1},
+            formats={**formats, "Afvigelse": SIGNED_MIO_NUMBER},
             caption=f"Mio. kr. Budget til dato: til og med {now}, efter områdets sædvanlige forbrugsmønster",
         ),
         "split": None,
@@ -447,11 +447,14 @@ def followup_tables(rep: FollowupReport, names: dict[str, str], month: int) -> d
                 "Budget mod forudsætninger": r["budget_gap_dkk"],
             }
         )
-        one = lambda x: f.fmt_number(x, 1)  # noqa: E731
-        formats = {c: _signed_mio1 for c in split.columns[3:]}
-        out["split"] = f.table_html(
+        formats = {c: SIGNED_MIO_NUMBER for c in split.columns[3:]}
+        out["split"] = table_html(
             split,
-            formats={**formats, "Helårspersoner, forudsat": one, "Helårspersoner, prognose": one},
+            formats={
+                **formats,
+                "Helårspersoner, forudsat": ONE_DECIMAL,
+                "Helårspersoner, prognose": ONE_DECIMAL,
+            },
             caption=f"Mio. kr. Budgetforudsætninger {r['year'].iloc[0]}, version {rep.budget_version}",
         )
     if rep.previous is not None:
@@ -468,24 +471,22 @@ def followup_tables(rep: FollowupReport, names: dict[str, str], month: int) -> d
                 f"Bogført i {now}": m["booked_in_month_dkk"],
             }
         )
-        formats = {c: _mio1 for c in moved.columns[1:]}
-        formats |= {c: _signed_mio1 for c in ("Ændring", "Heraf mængde", "Heraf pris")}
-        out["moved"] = f.table_html(moved, formats=formats, caption="Mio. kr.")
+        formats = {c: MIO_NUMBER for c in moved.columns[1:]}
+        formats |= {c: SIGNED_MIO_NUMBER for c in ("Ændring", "Heraf mængde", "Heraf pris")}
+        out["moved"] = table_html(moved, formats=formats, caption="Mio. kr.")
     h = rep.history
     if not h.empty:
         hist = pd.DataFrame(
             {
-                "Måned": [f.MONTHS_DA[k - 1].capitalize() for k in h["month"]],
+                "Måned": [MONTHS_DA[k - 1].capitalize() for k in h["month"]],
                 "Bogført til dato": h["booked_dkk"],
                 "Budget til dato": h["budget_to_date_dkk"],
                 "Årsprognose": h["forecast_dkk"],
                 "Version": h["version"],
             }
         )
-        formats = {c: _mio1 for c in ("Bogført til dato", "Budget til dato", "Årsprognose")}
-        out["history"] = f.table_html(
-            hist, formats=formats, caption="Mio. kr., seneste version af hver måned"
-        )
+        formats = {c: MIO_NUMBER for c in ("Bogført til dato", "Budget til dato", "Årsprognose")}
+        out["history"] = table_html(hist, formats=formats, caption="Mio. kr., seneste version af hver måned")
     s = rep.starts.rename(
         index=names,
         columns={"started": "Startet", "ended": "Stoppet", "running": f"Løbende ved udgangen af {now}"},
