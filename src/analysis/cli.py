@@ -136,30 +136,9 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 def _load_target(args: argparse.Namespace) -> Path:
     """The warehouse to load into: --warehouse or ANALYSIS_WAREHOUSE, never the sample warehouse."""
-    import os
+    from analysis.data.warehouse import resolve
 
-    from analysis.data.warehouse import WAREHOUSE_ENV, connect, read_meta
-
-    named = args.warehouse or os.environ.get(WAREHOUSE_ENV)
-    if not named:
-        raise ValueError(
-            "say which warehouse to load into: --warehouse FILE (e.g. --warehouse data/own.duckdb) or the "
-            f"environment variable {WAREHOUSE_ENV}. Own data never go into the sample warehouse, which is rebuilt "
-            "whenever the sample generator changes."
-        )
-    path = Path(named).expanduser()
-    if path.exists():
-        con = connect(path, read_only=True)
-        try:
-            kind = read_meta(con).get("kind")
-        finally:
-            con.close()
-        if kind == "sample":
-            raise ValueError(
-                f"{path} holds the sample warehouse, which is rebuilt whenever the sample generator changes; load "
-                "your own data into another file, e.g. --warehouse data/own.duckdb (it is created on first load)"
-            )
-    return path
+    return resolve(args.warehouse, purpose="load")[0]
 
 
 def _cmd_load(args: argparse.Namespace) -> int:
@@ -265,17 +244,9 @@ class _progress:
 
 def _named_warehouse(args: argparse.Namespace) -> Path:
     """--warehouse or ANALYSIS_WAREHOUSE, which must exist."""
-    import os
+    from analysis.data.warehouse import resolve
 
-    from analysis.data.warehouse import WAREHOUSE_ENV
-
-    named = args.warehouse or os.environ.get(WAREHOUSE_ENV)
-    if not named:
-        raise ValueError(f"say which warehouse: --warehouse FILE or the environment variable {WAREHOUSE_ENV}")
-    path = Path(named).expanduser()
-    if not path.exists():
-        raise FileNotFoundError(f"no warehouse at {path}")
-    return path
+    return resolve(args.warehouse, purpose="inspect")[0]
 
 
 def _cmd_loads(args: argparse.Namespace) -> int:
@@ -375,12 +346,11 @@ def _writable(args: argparse.Namespace):
     """A writable connection to --warehouse, ANALYSIS_WAREHOUSE or the sample warehouse (built on first use)."""
     import duckdb
 
-    from analysis.data.warehouse import connect, read_meta
-    from analysis.reporting.runner import _resolve_warehouse
+    from analysis.data.warehouse import connect, read_meta, resolve
 
     # as `analysis run` does: a warehouse named by --warehouse or ANALYSIS_WAREHOUSE must exist (a typing error is
     # never answered by building the sample there); the sample is built only at its default path
-    path, _ = _resolve_warehouse(args.warehouse)
+    path, _ = resolve(args.warehouse, purpose="report")
     try:
         con = connect(path, read_only=False)
     except duckdb.IOException as e:

@@ -40,6 +40,7 @@ __all__ = [
     "fetch_one",
     "load",
     "read_meta",
+    "resolve",
     "summary",
     "write_meta",
 ]
@@ -110,6 +111,104 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = True) ->
         return duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as e:
         raise DataError(f"cannot open the warehouse {path}: {_cause(e)}") from e
+
+
+#: What a command wants the warehouse for, in :func:`resolve`.
+PURPOSES = ("report", "load", "inspect")
+
+
+def resolve(path: str | os.PathLike | None = None, *, purpose: str = "report") -> tuple[Path, str | None]:
+    """Choose the warehouse a command works on: the one rule for every command and the report runner.
+
+    The warehouse is the file named by ``path`` (the ``--warehouse`` option), else by the environment variable
+    ``ANALYSIS_WAREHOUSE``, else the sample warehouse at its default path. A file that is named must be what the
+    user meant: a name that does not exist is refused (a typing error never gets the sample built there).
+
+    Parameters
+    ----------
+    path : str or path-like, optional
+        The file given with ``--warehouse``; None when the option was not given.
+    purpose : {'report', 'load', 'inspect'}, default 'report'
+        - ``'report'`` (``analysis run``, ``budget``, ``followup``): the sample is the default; a named file must
+          exist unless it is the sample's default path; the sample is built there on first use and rebuilt when
+          outdated (:func:`analysis.data.sample.ensure`), other warehouses are left as they are.
+        - ``'load'`` (``load``, ``fetch``, ``undo``): a file must be named (own data never go into the sample, which
+          is rebuilt whenever its generator changes); it may not exist yet (the first load creates it), but may not
+          be the sample warehouse.
+        - ``'inspect'`` (``loads``): a file must be named and must exist.
+
+    Returns
+    -------
+    (pathlib.Path, str or None)
+        The warehouse file and who named it: ``'--warehouse'``, ``'ANALYSIS_WAREHOUSE'`` or None (the sample).
+
+    Raises
+    ------
+    ConfigurationError
+        No file named where one is needed, or an unknown ``purpose``.
+    DataError
+        A named file that does not exist (:class:`WarehouseNotFoundError`), a folder, the sample warehouse named as
+        the target of a load, or a warehouse that cannot be read (truncated or damaged).
+    """
+    from analysis.errors import ConfigurationError
+
+    if purpose not in PURPOSES:
+        raise ConfigurationError(f"purpose must be one of {', '.join(PURPOSES)}, got {purpose!r}")
+    if path is not None and str(path) != "":
+        chosen, named_by = Path(path).expanduser(), "--warehouse"
+    elif os.environ.get(WAREHOUSE_ENV):
+        chosen, named_by = Path(os.environ[WAREHOUSE_ENV]).expanduser(), WAREHOUSE_ENV
+    elif purpose == "report":
+        chosen, named_by = paths.sample_warehouse_path(), None
+    elif purpose == "load":
+        raise ConfigurationError(
+            "say which warehouse to load into: --warehouse FILE (e.g. --warehouse data/own.duckdb) or the "
+            f"environment variable {WAREHOUSE_ENV}. Own data never go into the sample warehouse, which is rebuilt "
+            "whenever the sample generator changes."
+        )
+    else:
+        raise ConfigurationError(
+            f"say which warehouse: --warehouse FILE or the environment variable {WAREHOUSE_ENV}"
+        )
+    if chosen.is_dir():
+        raise DataError(f"the warehouse {chosen} (named by {named_by}) is a folder, not a DuckDB file")
+    if purpose == "load":
+        if chosen.exists() and (_is_sample_path(chosen) or _kind(chosen) == "sample"):
+            raise DataError(
+                f"{chosen} holds the sample warehouse, which is rebuilt whenever the sample generator changes; load "
+                "your own data into another file, e.g. --warehouse data/own.duckdb (it is created on first load)"
+            )
+        return chosen, named_by
+    if purpose == "inspect":
+        if not chosen.exists():
+            raise WarehouseNotFoundError(f"no warehouse at {chosen} (named by {named_by}); check the name")
+        return chosen, named_by
+    if named_by and not chosen.exists() and not _is_sample_path(chosen):
+        raise WarehouseNotFoundError(
+            f"no warehouse at {chosen} (named by {named_by}); check the name. The sample warehouse is built only "
+            f"at its default path {paths.sample_warehouse_path()}; load own data with `analysis load`"
+        )
+    from analysis.data import sample
+
+    try:
+        sample.ensure(
+            chosen
+        )  # builds the default sample, rebuilds an outdated sample, leaves other data alone
+    except duckdb.Error as e:  # opened, but its tables cannot be read
+        raise DataError(
+            f"cannot read the warehouse {chosen}: {_cause(e)} (the file is truncated or damaged; restore it from a "
+            "backup or rebuild it)"
+        ) from None
+    return chosen, named_by
+
+
+def _kind(path: Path) -> str | None:
+    """The ``kind`` a warehouse file records in its metadata ('sample' for the generated sample), or None."""
+    con = connect(path, read_only=True)
+    try:
+        return read_meta(con).get("kind")
+    finally:
+        con.close()
 
 
 def _cause(error: BaseException) -> str:

@@ -223,39 +223,10 @@ def _remove_stale(folder: Path, prefix: str) -> None:
 
 
 def _resolve_warehouse(warehouse: str | Path | None) -> tuple[Path, str | None]:
-    """The warehouse the batch reads and who named it (``--warehouse``, the environment, or None: the sample).
+    """The warehouse the batch reads and who named it: :func:`analysis.data.warehouse.resolve` for a report."""
+    from analysis.data.warehouse import resolve
 
-    A warehouse named explicitly must exist: the sample is built only at its default path, never at a path that
-    may be a typing error. The sample at its default path is built (or rebuilt when outdated) here, once.
-    """
-    from analysis import paths
-    from analysis.data import sample
-
-    if warehouse is not None:
-        path, named_by = Path(warehouse).expanduser(), "--warehouse"
-    elif os.environ.get(WAREHOUSE_ENV):
-        path, named_by = Path(os.environ[WAREHOUSE_ENV]).expanduser(), WAREHOUSE_ENV
-    else:
-        path, named_by = paths.sample_warehouse_path(), None
-    is_default_sample = path.resolve() == paths.sample_warehouse_path().resolve()
-    if named_by and not path.exists() and not is_default_sample:
-        raise DataError(
-            f"no warehouse at {path} (named by {named_by}); check the name. The sample warehouse is built only "
-            f"at its default path {paths.sample_warehouse_path()}; load own data with `analysis load`"
-        )
-    if path.is_dir():
-        raise DataError(f"the warehouse {path} (named by {named_by}) is a folder, not a DuckDB file")
-    import duckdb
-
-    try:
-        sample.ensure(path)  # builds the default sample, rebuilds an outdated sample, leaves other data alone
-    except duckdb.Error as e:  # opened, but its tables cannot be read
-        cause = " ".join(str(e).split()).split(" See also ")[0]
-        raise DataError(
-            f"cannot read the warehouse {path}: {cause} (the file is truncated or damaged; restore it from a "
-            "backup or rebuild it)"
-        ) from None
-    return path, named_by
+    return resolve(warehouse, purpose="report")
 
 
 def _snapshot(warehouse: Path, dest: Path) -> None:
