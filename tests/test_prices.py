@@ -54,6 +54,8 @@ def test_the_shipped_index_chains_its_growth_rates():
     # 3 % a year in the shipped (sample) file: 2025 = 100 x 1.03^7 = 122.987...
     assert pl.index.loc[2025] == pytest.approx(100 * 1.03**7)
     assert "pris- og løn" in pl.source and pl.name.startswith("Pris- og lønindeks")
+    # no official figures are shipped: the source every report prints says the figures are an assumption
+    assert pl.source.startswith("eksempeldata: antaget 3 % om året; en antagelse, ikke KL's officielle")
     # "34,7 % more than in 2018" in current prices is 1.347 / 1.2299 - 1 = 9.5 % in 2025 prices
     factor = price_factors(pl.index, [2018], 2025).iloc[0]
     assert 1.347 / factor - 1 == pytest.approx(0.0952, abs=1e-4)
