@@ -191,3 +191,69 @@ def test_the_income_table_hides_levels_of_fewer_than_five_residents():
     assert t.count(">&lt;5<") == 3 and "134.400 kr." in t  # the rate itself is no count
     assert "færre end 5 borgere" in t
     assert "537.600 kr." not in t and "1.761.600 kr." in t
+
+
+# The sample's offers (parameters/offers) and the staffing batch --------------------------------------------------
+
+
+def _write_offer(folder, name, code):
+    text = OFFER.read_text("utf-8").replace("municipality_code:", f"municipality_code: {code}  #", 1)
+    (folder / name).write_text(text, encoding="utf-8")
+
+
+def test_offer_file_for_picks_the_municipalitys_one_offer_of_a_folder(tmp_path):
+    from analysis.data.offers import offer_file_for
+
+    folder = tmp_path / "offers"
+    folder.mkdir()
+    _write_offer(folder, "a.yaml", 165)
+    _write_offer(folder, "b.yaml", 190)
+    assert offer_file_for("offers", 190, tmp_path) == "offers/b.yaml"
+    assert read_offer(tmp_path / offer_file_for("offers/", 165, tmp_path)).municipality_code == 165
+    assert offer_file_for("offers/a.yaml", 706, tmp_path) == "offers/a.yaml"  # a file is read as it is
+    with pytest.raises(InputError, match="offers: no offer file of municipality 706"):
+        offer_file_for("offers", 706, tmp_path)
+    _write_offer(folder, "c.yaml", 190)
+    with pytest.raises(InputError, match=r"2 offer files \(b.yaml, c.yaml\) of municipality 190"):
+        offer_file_for("offers", 190, tmp_path)
+    (folder / "d.yaml").write_text("offer: [", encoding="utf-8")
+    with pytest.raises(InputError, match="d.yaml: not valid YAML"):
+        offer_file_for("offers", 190, tmp_path)
+
+
+def test_the_staffing_batch_renders_one_report_per_offer_of_the_sample():
+    from analysis.data.offers import offer_file_for
+    from analysis.paths import parameters_dir, project_root
+    from analysis.reporting.batch import load_batch
+
+    batch = load_batch(parameters_dir() / "batches" / "staffing.yaml")
+    chosen = {
+        c: offer_file_for(batch.parameters["offer_file"], c, project_root())
+        for c in batch.municipality_codes()
+    }
+    assert chosen == {
+        165: "parameters/offers/albertslund-birkelunden.yaml",
+        190: "parameters/offers/furesoe-soebakken.yaml",
+        706: "parameters/offers/example-offer.yaml",
+    }
+    assert sorted(p.name for p in (parameters_dir() / "offers").glob("*.yaml")) == sorted(
+        p.rsplit("/", 1)[1] for p in chosen.values()
+    )  # every offer file has its report
+
+
+def test_the_albertslund_offer_matches_a_hand_calculation():
+    from analysis.paths import parameters_dir
+    from analysis.reporting import staffing_page
+
+    r = staffing_page.compute(read_offer(parameters_dir() / "offers" / "albertslund-birkelunden.yaml"), 165)
+    s = r.summary
+    # permanent staff: 52 x (222 x 380 + 111 x 360 + 56 x 410) = 52 x 147,280 = 7,658,560 DKK
+    assert s.permanent_dkk == pytest.approx(7_658_560)
+    # room for substitutes: (8,300,000 - 7,658,560) / 420 = 1,527.24 hours
+    assert s.substitute_room_hours == pytest.approx(641_440 / 420)
+    # rate of level 1: 400 x 10 x 52 x 1.25 + 30,000 = 290,000; level 3: 400 x 30 x 52 x 1.25 + 30,000 = 810,000
+    rates = dict(zip(r.rates.level, r.rates.rate_dkk, strict=True))
+    assert rates == pytest.approx({"Niveau 1": 290_000, "Niveau 2": 498_000, "Niveau 3": 810_000})
+    # the year month by month: 5 x 5 + 7 x 6 + ... = level 1: 9 x 5 + 3 x 6 = 63 resident-months, level 2:
+    # 5 x 6 + 7 x 5 = 65, level 3: 5 x 5 + 7 x 6 = 67; income (63 x 290,000 + 65 x 498,000 + 67 x 810,000) / 12
+    assert r.monthly.income_dkk.sum() == pytest.approx((63 * 290_000 + 65 * 498_000 + 67 * 810_000) / 12)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from analysis.errors import InputError
 
-__all__ = ["Offer", "read_offer"]
+__all__ = ["Offer", "offer_file_for", "read_offer"]
 
 
 class _Group(BaseModel):
@@ -176,3 +176,50 @@ def read_offer(path: str | Path) -> Offer:
         residents_by_month=by_month,
         scenarios=[s.model_dump() for s in a.scenarios] if a else [],
     )
+
+
+def offer_file_for(offer_file: str, municipality_code: int, root: str | Path | None = None) -> str:
+    """The offer file a report of ``municipality_code`` reads: ``offer_file`` itself, or its folder's one offer.
+
+    A batch renders the staffing report once per municipality; naming a folder of offer files (e.g.
+    ``parameters/offers``) lets one batch render one report per offer, each municipality's report reading the
+    file whose ``municipality_code`` is that municipality.
+
+    Parameters
+    ----------
+    offer_file : str
+        An offer file, or a folder of offer files (``*.yaml``), as given to the report (relative to ``root``).
+    municipality_code : int
+        The municipality the report is for.
+    root : str or Path, optional
+        The folder ``offer_file`` is relative to (the project folder); default the current folder.
+
+    Returns
+    -------
+    str
+        ``offer_file`` when it is a file; else the folder's file for the municipality, written as
+        ``offer_file`` + '/' + its name (so that the report names it as the user would).
+
+    Raises
+    ------
+    InputError
+        When the folder holds no offer of the municipality, or several (naming them), or a file that is not YAML.
+    """
+    folder = Path(root or ".") / offer_file
+    if not folder.is_dir():
+        return offer_file
+    found = []
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            data = yaml.safe_load(path.read_text("utf-8"))
+        except yaml.YAMLError as e:
+            raise InputError(f"{path}: not valid YAML: {e}") from None
+        if isinstance(data, dict) and data.get("municipality_code") == municipality_code:
+            found.append(path.name)
+    if len(found) != 1:
+        what = "no offer file" if not found else f"{len(found)} offer files ({', '.join(found)})"
+        raise InputError(
+            f"{offer_file}: {what} of municipality {municipality_code}; the staffing report needs exactly one "
+            "(name the file itself to choose)"
+        )
+    return f"{offer_file.rstrip('/')}/{found[0]}"

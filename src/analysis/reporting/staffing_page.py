@@ -281,7 +281,7 @@ def tables(r: StaffingResult) -> dict[str, str]:
 
 
 def weeks_figure(weeks: pd.DataFrame):
-    """Bars of the own staff's hours on the floor and the substitute room per week, the roster as a line."""
+    """Bars of the own staff's hours on the floor and the substitute room per week, the roster as a line (closed)."""
     import matplotlib.pyplot as plt
 
     from analysis.reporting.charts import FIGSIZE, PALETTE, number_axis
@@ -302,6 +302,7 @@ def weeks_figure(weeks: pd.DataFrame):
     number_axis(ax)
     ax.set_ylabel("Timer pr. uge")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=8, frameon=False)
+    plt.close(fig)  # detached from pyplot: shown once, where the notebook calls fmt.show
     return fig
 
 
