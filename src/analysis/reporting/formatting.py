@@ -8,7 +8,17 @@ notebook needs one import; new code may import from the module that does the job
 
 from __future__ import annotations
 
-from analysis.danish import MONTHS_DA, MONTHS_DA_SHORT, NA, fmt_date, fmt_dkk, fmt_month, fmt_number, fmt_pct
+from analysis.danish import (
+    MONTHS_DA,
+    MONTHS_DA_SHORT,
+    NA,
+    fmt_date,
+    fmt_dkk,
+    fmt_dkk_number,
+    fmt_month,
+    fmt_number,
+    fmt_pct,
+)
 from analysis.reporting.charts import (
     FIGSIZE,
     OWN_COLOUR,
@@ -39,6 +49,7 @@ __all__ = [
     "figure_html",
     "fmt_date",
     "fmt_dkk",
+    "fmt_dkk_number",
     "fmt_month",
     "fmt_number",
     "fmt_pct",
