@@ -132,7 +132,10 @@ def years_table(r: SteeringResult) -> str:
 
 
 def demand_figure(r: SteeringResult):
-    """Residents and paid capacity month by month under each model; None when a month has 1-4 residents."""
+    """Residents and paid capacity month by month under each model; None when a month has 1-4 residents.
+
+    The figure is returned closed (detached from pyplot); the notebook shows it with ``formatting.show``.
+    """
     d = r.demand
     if ((d.residents > 0) & (d.residents < MIN_GROUP)).any():
         return None
@@ -151,6 +154,7 @@ def demand_figure(r: SteeringResult):
     number_axis(ax)
     ax.set_ylabel("Beboere pr. måned")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize=8, frameon=False)
+    plt.close(fig)  # shown once, where the notebook calls fmt.show
     return fig
 
 
