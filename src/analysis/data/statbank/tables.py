@@ -684,7 +684,7 @@ HAND_FUNCTIONS = {
 
 
 #: A paragraph's letter ('§ 82 a', '§ 101 a'), not the 'i' of '§ 108 i lov om social service'.
-_LETTER = r"(?:\s?([a-z])(?=\s*(?:\)|,|$|\si\s+lov)))?"
+_LETTER = r"(?:\s?([a-z])(?=\s*(?:\)|,|$|\si\s+(?:lov\b|[Ss]ervicelov))))?"  # "§ 85 a i Serviceloven"
 
 
 def paragraph(label: str) -> str | None:
