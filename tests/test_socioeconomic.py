@@ -41,9 +41,15 @@ def test_a_long_layout_on_the_scale_100_with_a_year_column(tmp_path):
     path = _write(
         tmp_path,
         "indeks.csv",
-        ["Kommunenr;Kommune;År;Socioøkonomisk indeks", "706;Syddjurs;2025;89,04", "707;Norddjurs;2025;105,3"],
+        [
+            "Kommunenr;Kommune;År;Socioøkonomisk indeks",
+            "082;Region Midtjylland;2025;98,1",
+            "706;Syddjurs;2025;89,04",
+            "707;Norddjurs;2025;105,3",
+        ],
     )
-    df, _, _, _, notes = socioeconomic.read_index(path)
+    df, _, _, skipped, notes = socioeconomic.read_index(path)
+    assert skipped == {"hele landet og regioner": 1}  # the region's code 082
     # published as 100 = national average: 89,04 / 100 = 0.8904 and 105,3 / 100 = 1.053
     assert df["socioeconomic_index"].tolist() == pytest.approx([0.8904, 1.053])
     assert df["year"].tolist() == [2025, 2025]

@@ -112,7 +112,7 @@ def _code_of(value, source: str, row: int, column: str) -> int | None:
     m = re.match(r"^(\d{1,3})(?:\s+(\S.*))?$", text)
     if m:
         code = int(m.group(1))
-        if code == 0:
+        if code == 0 or 81 <= code <= 85:  # the whole country, a region
             return None
         if code not in valid:
             raise SchemaError(
