@@ -53,3 +53,22 @@ def test_no_row_without_a_hand_table(tmp_path):
     con = _warehouse(tmp_path)
     found = quality.findings(con, 706, (2023, 2024))
     assert "incomplete_quarters" not in set(found["check"])
+
+
+def test_each_hand_file_of_the_municipality_has_its_row(tmp_path):
+    con = _warehouse(tmp_path)
+    statbank.load(con, DATA / "hand01_quarters.csv", "HAND01")
+    label = "Længerevarende botilbud inkl. tilknyttede ydelser fx §§ 83, 85 (§ 108 i lov om social service)"
+    complete = tmp_path / "hand01_b.csv"
+    complete.write_text(
+        "OMRÅDE;YDELSESTYPE;TID;INDHOLD\n" + "".join(f"Syddjurs;{label};2024K{q};136\n" for q in range(1, 5)),
+        encoding="utf-8",
+    )
+    statbank.load(con, complete, "HAND01")
+    found = quality.findings(con, 706, (2023, 2024))
+    rows = found[found["check"] == "incomplete_quarters"].sort_values("source")
+    # the first file's two short years stay its finding; the second file has all four quarters of 2024: 0
+    assert rows[["source", "count"]].values.tolist() == [
+        ["Danmarks Statistik hand01_b.csv", 0],
+        ["Danmarks Statistik hand01_quarters.csv", 2],
+    ]

@@ -473,23 +473,27 @@ def findings(
     hand = _hand_loads(con, municipality_code)
     rows = []
     for check_id, check in CHECKS.items():
-        if check.kinds == ("statbank",) and not (len(recorded) and (recorded["check"] == check_id).any()):
-            # made on every HAND table loaded with the municipality's activity; not applicable without one
+        if check.kinds == ("statbank",):
+            # made on every HAND table loaded with the municipality's activity (a load with no finding found
+            # nothing); not applicable without one
+            found = set(recorded.loc[recorded["check"] == check_id, "source"]) if len(recorded) else set()
             for source, loaded_at in hand:
-                rows.append(
-                    (
-                        check_id,
-                        check.title,
-                        "statbank",
-                        f"{_KIND_NAME['statbank']} {source}",
-                        0,
-                        "år",
-                        [],
-                        "alle år har tal for fire kvartaler",
-                        loaded_at,
+                if source not in found:
+                    rows.append(
+                        (
+                            check_id,
+                            check.title,
+                            "statbank",
+                            f"{_KIND_NAME['statbank']} {source}",
+                            0,
+                            "år",
+                            [],
+                            "alle år har tal for fire kvartaler",
+                            loaded_at,
+                        )
                     )
-                )
-            continue
+            if not found:
+                continue
         if check.kinds == ("warehouse",):
             f = computed[check_id]
             rows.append(
