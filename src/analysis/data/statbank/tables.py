@@ -480,7 +480,8 @@ def to_municipalities(
     skipped: dict[str, int] = {}
     notes = [
         "name, region, municipality group and socio-economic index from the package's reference list "
-        "(the index there is illustrative)"
+        "(the index there is illustrative: load the ministry's with analysis load socioeconomic FILE, and the "
+        "benchmark chooses peers on that)"
     ]
     df = _municipalities_only(df, skipped)
     for col in df.columns:
