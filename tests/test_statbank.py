@@ -38,13 +38,13 @@ def test_csv_with_labels_reads_to_codes_and_known_values():
         & (df.function_code == "5.38.50")
         & (df.period == pd.Period("2024", "Y"))
         & df.prisenhed.str.contains("1.000")
-        & (df.dranst == "1 Drift")
+        & (df.dranst == "1 Driftskonti")
     ]
     assert row["value"].tolist() == [98765.0]
     assert set(df.loc[df.municipality_code == 0, "area_level"]) == {"country"}
     assert set(df.loc[df.municipality_code == 82, "area_level"]) == {"region"}
     assert "5.38" in set(df.function_code)  # a main function
-    per_resident = df[(df.municipality_code == 706) & df.prisenhed.str.startswith("Kr.")]
+    per_resident = df[(df.municipality_code == 706) & df.prisenhed.str.startswith("Pr. indbygger")]
     assert per_resident["value"].iloc[0] == pytest.approx(2178.9)  # decimal comma
     missing = df[
         (df.municipality_code == 706) & (df.function_code == "5.38.52") & (df.period.dt.year == 2024)
@@ -211,7 +211,8 @@ def test_malformed_tables():
     ):
         statbank.to_municipalities(folk, name="f.csv")
     per_resident = statbank.read(
-        "OMRÅDE;FUNKTION;PRISENHED;TID;INDHOLD\nSyddjurs;5.38.50 Botilbud;Kr. pr. indbygger;2024;2262,6\n"
+        "OMRÅDE;FUNKTION;PRISENHED;TID;INDHOLD\n"
+        "Syddjurs;5.38.50 Botilbud;Pr. indbygger, løbende priser (kr.);2024;2262,6\n"
     )
     # kroner per resident need the population (issue 13: no longer refused outright, converted with FOLK1A)
     with pytest.raises(

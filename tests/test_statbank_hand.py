@@ -128,3 +128,76 @@ def test_a_hand01_web_download_without_heading_reads_the_same():
         ["5.38.51", "§85", 72.0, 7e6]  # (71 + 73) / 2, two of four quarters: flagged
     ]
     assert out.findings[0].examples == ["2024: 2 af 4 kvartaler"]
+
+
+def test_the_package_ships_the_mapping_and_uses_it_without_a_project_file(tmp_path, monkeypatch):
+    from importlib import resources
+
+    from analysis.data.statbank import tables
+
+    default = resources.files("analysis.data.statbank").joinpath("hand01.yaml")
+    # one table: the documented, user-replaceable file and the package's default say the same
+    assert default.read_text("utf-8") == (ROOT / "parameters/statbank/hand01.yaml").read_text("utf-8")
+    # pip-installed (no parameters/ folder): the default is read, and it is the documented table
+    monkeypatch.setattr(tables, "parameters_dir", lambda: tmp_path)
+    name, _ = tables.hand_mapping_source()
+    assert name == "analysis/data/statbank/hand01.yaml (the package's default)"
+    rules = statbank.hand_mapping()
+    plain = {r.paragraph: r.function_code for r in rules.itertuples() if not r.contains}
+    assert plain["§108"] == "5.38.50" and plain["§107"] == "5.38.52"
+    # a project's own file wins over the default
+    own = tmp_path / "statbank" / "hand01.yaml"
+    own.parent.mkdir()
+    own.write_text("services:\n  - {paragraph: '§108', function_code: '5.38.39'}\n", encoding="utf-8")
+    assert statbank.hand_mapping()["function_code"].tolist() == ["5.38.39"]
+
+
+def test_the_wheel_includes_the_default_mapping():
+    import fnmatch
+    import tomllib
+
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"][
+        "package-data"
+    ]
+    assert any(fnmatch.fnmatch("data/statbank/hand01.yaml", p) for p in patterns["analysis"])
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        # labels of HAND01 as Statistikbanken lists them since 2024 (a paragraph of "Serviceloven" and the first
+        # quarter the type exists); before, '§ 85 a' read as §85 and was booked on 5.38.38
+        (
+            "Hjælp, omsorg eller støtte til personer i hjemløshed eller i risiko for hjemløshed, ACT og "
+            "M-ACT-støttemetode (§ 85 a i Serviceloven) (2024K1-)",
+            "§85 a",
+        ),
+        (
+            "Hjælp og støtte ved hastigt fremskridende sygdom, jf. § 83 i lov om social service (§ 117 a i "
+            "Serviceloven) (2024K3-)",
+            "§117 a",
+        ),
+        (
+            "Kontant tilskud efter § 95 til ansættelse af hjælpere (§§ 83, 84) (§ 95 i lov om social service)",
+            "§95",
+        ),
+        ("Aktivitets- og samværstilbud (§ 104 i lov om social service)", "§104"),
+    ],
+)
+def test_the_paragraph_of_the_labels_statistikbanken_lists(label, expected):
+    assert statbank.paragraph(label) == expected
+    if expected.endswith(" a"):
+        assert statbank.service(label) is None  # no function of its own in 5.38: left out and counted
+
+
+def test_hand01_values_with_decimal_commas_and_municipality_groups_are_read():
+    # HAND01 counts are quarterly averages (135,3); REGK31/BUDK32 also list the municipality groups 910-960
+    text = (
+        "OMRÅDE;YDELSESTYPE;TID;INDHOLD\n"
+        "706;Længerevarende botilbud inkl. tilknyttede ydelser fx §§ 83, 85 (§ 108 i lov om social service);"
+        "2024K1;135,3\n"
+    )
+    assert statbank.read(text)["value"].tolist() == [135.3]
+    groups = statbank.read("OMRÅDE;TID;INDHOLD\n920;2024;5\n706;2024;7\n")
+    assert groups["area_level"].tolist() == ["group", "municipality"]
+    assert groups["municipality_code"].isna().tolist() == [True, False]

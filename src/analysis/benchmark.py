@@ -78,6 +78,7 @@ __all__ = [
     "spending_report",
     "structural_distances",
     "unit_measures",
+    "with_socioeconomic_index",
 ]
 
 UNIT_COLUMNS = ("spending_dkk", "full_year_persons", "population_18_64")
@@ -513,6 +514,55 @@ def select_peers(
     peers["_tie_key"] = peers["distance"].round(TIE_DECIMALS)
     peers = peers.sort_values(["_tie_key", "municipality_code"]).drop(columns="_tie_key")
     return peers.reset_index(drop=True)
+
+
+def with_socioeconomic_index(municipalities: pd.DataFrame, index: pd.DataFrame | None) -> pd.DataFrame:
+    """The municipalities with the ministry's socio-economic index where it was loaded, for choosing peers.
+
+    For every municipality and year of ``municipalities`` the loaded index of that year, else of the latest year
+    before it, replaces ``socioeconomic_index``; where there is none (no index loaded, or only for later years)
+    the table's own value (the package's illustrative reference list) stays.
+
+    Parameters
+    ----------
+    municipalities : pandas.DataFrame
+        The ``municipalities`` table (municipality_code, year, socioeconomic_index, ...).
+    index : pandas.DataFrame or None
+        The ``socioeconomic_index`` table (municipality_code, year, socioeconomic_index; 1.0 = national average),
+        e.g. :func:`analysis.data.queries.socioeconomic_index`; None or empty when none was loaded.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``municipalities`` in its order with ``socioeconomic_index`` replaced where loaded and the column
+        ``socioeconomic_index_year``: the year of the loaded index used (<NA> where the illustrative one stays).
+    """
+    out = municipalities.copy()
+    out["socioeconomic_index_year"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    if index is None or not len(index) or not len(out):
+        return out
+    loaded = (
+        index[["municipality_code", "year", "socioeconomic_index"]]
+        .astype({"municipality_code": "int64", "year": "int64", "socioeconomic_index": float})
+        .rename(columns={"year": "_index_year", "socioeconomic_index": "_loaded"})
+        .assign(_on=lambda d: d["_index_year"])
+        .sort_values("_on")
+    )
+    keys = (
+        out[["municipality_code", "year"]]
+        .astype("int64")
+        .assign(_pos=np.arange(len(out)), _on=lambda d: d["year"])
+    )
+    matched = pd.merge_asof(
+        keys.sort_values("_on"), loaded, on="_on", by="municipality_code", direction="backward"
+    ).sort_values("_pos")
+    found = matched["_loaded"].notna().to_numpy()
+    values = out["socioeconomic_index"].to_numpy(dtype=float, copy=True)
+    values[found] = matched["_loaded"].to_numpy()[found]
+    out["socioeconomic_index"] = values
+    years = matched["_index_year"].to_numpy()
+    out.loc[found, "socioeconomic_index_year"] = years[found].astype("int64")
+    return out
 
 
 def _year_table(municipalities: pd.DataFrame, year: int, columns: Sequence[str]) -> pd.DataFrame:

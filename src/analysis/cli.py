@@ -182,6 +182,10 @@ def _cmd_load(args: argparse.Namespace) -> int:
             from analysis.data import expectations
 
             result = expectations.load(con, args.file, args.mapping, municipality_code=args.municipality)
+        elif args.source == "socioeconomic":
+            from analysis.data import socioeconomic
+
+            result = socioeconomic.load(con, args.file, year=args.year)
         else:
             from analysis.privacy import KEY_ENV, load_key
 
@@ -592,6 +596,21 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--mapping", help="a column mapping for another layout (default: the template's columns)")
     ex.add_argument(
         "--municipality", type=int, help="the municipality code, when the file has no Kommune column"
+    )
+    so = kinds.add_parser(
+        "socioeconomic",
+        parents=[common],
+        help="the ministry's socio-economic index per municipality (socioøkonomisk indeks; CSV or Excel)",
+        description="Load Indenrigs- og Boligministeriets socio-economic index per municipality, as published for "
+        "the equalisation scheme (Kommunale Nøgletal, Kommunal udligning og generelle tilskud): a column Kommune "
+        "(code or name) and a column Socioøkonomisk indeks (with År or --year), or one column per year. Danish "
+        "decimals; 1,00 or 100 = national average. The benchmark then chooses peers on it instead of the "
+        "package's illustrative index. The file replaces the index of the years it holds.",
+    )
+    so.add_argument(
+        "--year",
+        type=int,
+        help="the index's year, for a file with one index column and no year (default: the year in the file name)",
     )
     ld.set_defaults(func=_cmd_load)
 

@@ -168,6 +168,13 @@ CHECKS: dict[str, Check] = {
         "sager med en månedlig udgift, som ikke er registreret på personens CPR-nummer i økonomisystemet. "
         "Krydssektoranalysen bruger da ydelsens gennemsnitspris i stedet for udgiften.",
     ),
+    "incomplete_quarters": Check(
+        "År med manglende kvartaler i HAND01",
+        ("statbank",),
+        "år, hvor Danmarks Statistiks HAND01 (fuldtidsydelser pr. kvartal) mangler tal for et eller flere "
+        "kvartaler for kommunen ('..'). Helårspersonerne er da gennemsnittet af de kvartaler, der er tal for. "
+        "Kontrollen vises kun, når aktiviteten er indlæst fra en HAND-tabel.",
+    ),
     "spending_without_activity": Check(
         "Udgift uden aktivitet",
         ("warehouse",),
@@ -463,8 +470,30 @@ def findings(
         "future_start": future_starts(con, municipality_code, years, examples),
         "cost_without_registration": costs_without_registration(con, municipality_code, years, examples),
     }
+    hand = _hand_loads(con, municipality_code)
     rows = []
     for check_id, check in CHECKS.items():
+        if check.kinds == ("statbank",):
+            # made on every HAND table loaded with the municipality's activity (a load with no finding found
+            # nothing); not applicable without one
+            found = set(recorded.loc[recorded["check"] == check_id, "source"]) if len(recorded) else set()
+            for source, loaded_at in hand:
+                if source not in found:
+                    rows.append(
+                        (
+                            check_id,
+                            check.title,
+                            "statbank",
+                            f"{_KIND_NAME['statbank']} {source}",
+                            0,
+                            "år",
+                            [],
+                            "alle år har tal for fire kvartaler",
+                            loaded_at,
+                        )
+                    )
+            if not found:
+                continue
         if check.kinds == ("warehouse",):
             f = computed[check_id]
             rows.append(
@@ -500,6 +529,32 @@ def findings(
         out[col] = out[col].map(mask_person_data)
     out["examples"] = out["examples"].map(lambda ex: [mask_person_data(e) for e in ex])
     return out
+
+
+def _hand_loads(con: duckdb.DuckDBPyConnection, municipality_code: int) -> list[tuple[str, object]]:
+    """(source, loaded_at) of the HAND tables in force that wrote activity rows of the municipality."""
+    if not (_table_exists(con, LOADS_TABLE) and _table_exists(con, "_history_activity")):
+        return []
+    undone = (
+        "AND l.undone_at IS NULL"
+        if "undone_at"
+        in set(
+            con.execute(
+                f"SELECT column_name FROM information_schema.columns WHERE table_name = '{LOADS_TABLE}'"
+            ).df()["column_name"]
+        )
+        else ""
+    )
+    found = con.execute(
+        f"SELECT l.source, l.loaded_at FROM {LOADS_TABLE} l WHERE l.kind = 'statbank' AND l.target = 'activity' "
+        f"{undone} AND EXISTS (SELECT 1 FROM _history_activity h WHERE h.load_id = l.load_id "
+        "AND h.change = 'after' AND h.municipality_code = ?) ORDER BY l.loaded_at, l.source",
+        [int(municipality_code)],
+    ).fetchall()
+    latest: dict[str, object] = {}
+    for source, loaded_at in found:  # a file loaded again: its latest load
+        latest[source] = loaded_at
+    return list(latest.items())
 
 
 def summary(found: pd.DataFrame) -> dict[str, object]:
@@ -1027,7 +1082,12 @@ def findings_table(found: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-_FILE_KIND_DA = {"ledger": "Bogføring", "cases": "Sager", "statbank": "Danmarks Statistik"}
+_FILE_KIND_DA = {
+    "ledger": "Bogføring",
+    "cases": "Sager",
+    "statbank": "Danmarks Statistik",
+    "socioeconomic": "Socioøkonomisk indeks",
+}
 _LOADED_AS = {
     "ledger": ("posteringer", "lagt sammen til {n} månedsbeløb (én række pr. funktion og måned)"),
     "cases": ("sager", "indlæst som {n} sager"),

@@ -36,6 +36,7 @@ __all__ = [
     "ledger",
     "municipalities",
     "programme_members",
+    "socioeconomic_index",
 ]
 
 #: The source a report names for the sample warehouse's structural features (synthetic, no ``_feature_sources``).
@@ -74,6 +75,35 @@ def municipalities(
     """Structural indicators per municipality and year (table ``municipalities``)."""
     return _read(
         con, "municipalities", "year, municipality_code", municipality_codes=municipality_codes, years=years
+    )
+
+
+def socioeconomic_index(
+    con: duckdb.DuckDBPyConnection, *, municipality_codes: MunicipalityCodes = None, years: Years = None
+) -> pd.DataFrame:
+    """The ministry's socio-economic index loaded by ``analysis load socioeconomic`` (table ``socioeconomic_index``).
+
+    Columns municipality_code, year and socioeconomic_index (1.0 = national average).
+
+    Empty (with those columns) when none was loaded, also in a warehouse made before the table existed.
+    """
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'socioeconomic_index'"
+    ).fetchone()[0]
+    if not exists:
+        return pd.DataFrame(
+            {
+                "municipality_code": pd.Series(dtype="int64"),
+                "year": pd.Series(dtype="int64"),
+                "socioeconomic_index": pd.Series(dtype=float),
+            }
+        )
+    return _read(
+        con,
+        "socioeconomic_index",
+        "year, municipality_code",
+        municipality_codes=municipality_codes,
+        years=years,
     )
 
 

@@ -234,6 +234,34 @@ TABLES: dict[str, Table] = {
             key=("municipality_code", "year"),
         ),
         Table(
+            "socioeconomic_index",
+            "The ministry's socio-economic index per municipality and year (Indenrigs- og Boligministeriets "
+            "socioøkonomiske indeks, as published for the equalisation scheme), loaded by `analysis load "
+            "socioeconomic`; a file replaces the index of the years it holds. When loaded, the benchmark compares "
+            "peers on it (the report's year, else the latest year before) instead of the illustrative index of "
+            "`municipalities`.",
+            (
+                _municipality(),
+                Column(
+                    "year",
+                    "int",
+                    "calendar year",
+                    "The year the index is published for (udligningsår)",
+                    minimum=2000,
+                    maximum=2100,
+                ),
+                Column(
+                    "socioeconomic_index",
+                    "float",
+                    "index, 1.0 = national average",
+                    "Socio-economic index; above 1 means a heavier socio-economic burden (published also as "
+                    "100 = national average, stored divided by 100)",
+                    minimum=0,
+                ),
+            ),
+            key=("municipality_code", "year"),
+        ),
+        Table(
             "function_areas",
             "The function areas (funktioner) of the chart of accounts the workbench analyses.",
             (
@@ -834,7 +862,8 @@ BOOKKEEPING = [
     "Made by the loaders (`analysis.data.loads`); the data-quality report reads `_loads` and `_findings`.",
     "",
     "- `_meta`: key/value facts about the warehouse (`kind`: `sample` or `own data`, the generator version ...).",
-    "- `_loads`: one row per load: load_id, loaded_at, kind (`statbank`, `ledger`, `cases`, `expectations`), "
+    "- `_loads`: one row per load: load_id, loaded_at, kind (`statbank`, `ledger`, `cases`, `expectations`, "
+    "`socioeconomic`), "
     "source (file name), "
     "sha256 (of the file's bytes), options (JSON: table id, mapping fingerprint, municipality, period), target "
     "(the table written), municipality_code, rows_read, rows_loaded, rows_new, rows_changed, rows_removed, "

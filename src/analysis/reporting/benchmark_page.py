@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analysis import benchmark
+from analysis.data.queries import ILLUSTRATIVE_INDEX_SOURCE
+from analysis.data.socioeconomic import source_text
 from analysis.period import DataPeriod
 from analysis.reporting import formatting as fmt
 
@@ -166,6 +168,7 @@ def page(
     short = dict(
         zip(municipalities["municipality_code"].astype(int), municipalities["municipality"], strict=False)
     )
+    sources = _index_sources(sources, year)
     index_text = ""
     if price_index is not None:
         index_text = f"{price_index.name.lower()} ({price_index.source})"
@@ -746,6 +749,44 @@ def data_text(p: BenchmarkPage) -> str:
     if p.period is None or p.period.is_closed(last):
         return years
     return f"{years}; " + PERIOD_NOTE.format(year=last, through=p.period.through_text())
+
+
+def _index_sources(sources: pd.DataFrame | None, year: pd.DataFrame) -> pd.DataFrame | None:
+    """The sources with the ministry's loaded index named for the socio-economic index of the report's year.
+
+    ``year`` holds the rows of the report's year of :func:`analysis.benchmark.with_socioeconomic_index`'s result:
+    its column ``socioeconomic_index_year`` is the year of the loaded index used (<NA> where the illustrative index
+    stays, which keeps its recorded source).
+    """
+    if "socioeconomic_index_year" not in year.columns:
+        return sources
+    used = year["socioeconomic_index_year"].dropna()
+    if not len(used):
+        return sources
+    rows = [
+        {
+            "feature": "socioeconomic_index",
+            "source": source_text(int(y)),
+            "municipalities": int(n),
+            "years": str(y),
+        }
+        for y, n in used.astype(int).value_counts().sort_index().items()
+    ]
+    kept = (
+        pd.DataFrame(columns=["feature", "source", "municipalities", "years"]) if sources is None else sources
+    )
+    if used.size == len(year):  # every municipality of the year has the ministry's index
+        kept = kept[kept["feature"] != "socioeconomic_index"]
+    elif not (kept["feature"] == "socioeconomic_index").any():
+        rows.append(
+            {
+                "feature": "socioeconomic_index",
+                "source": ILLUSTRATIVE_INDEX_SOURCE,
+                "municipalities": len(year) - used.size,
+                "years": "",
+            }
+        )
+    return pd.concat([kept, pd.DataFrame(rows)], ignore_index=True)
 
 
 def _illustrative_note(p: BenchmarkPage) -> str:

@@ -77,6 +77,9 @@ _REGIONS = {
 }
 _COUNTRY = {"hele landet", "danmark", "all denmark", "denmark", "i alt", "total"}
 _OTHER_AREAS = {"christiansø": 411}
+#: The codes of the municipality groups (kommunegrupper) in the accounts and budget tables' area variable:
+#: 910 Hovedstadskommuner, 920 Storbykommuner, 930 Provinsbykommuner, 940 Oplandskommuner, 960 Landkommuner.
+_GROUP_CODES = {910, 920, 930, 940, 960}
 _GROUPS = {
     "hovedstadskommuner",
     "storbykommuner",
@@ -118,6 +121,8 @@ def _level(code: int) -> str:
         return "landsdel"
     if code in _OTHER_AREAS.values():
         return "other"
+    if code in _GROUP_CODES:
+        return "group"
     return ""
 
 
@@ -128,6 +133,8 @@ def _area(value: str) -> tuple[int | None, str]:
     if m:
         code = int(m.group(1))
         level = _level(code)
+        if level == "group":  # a municipality group has no code of its own in the warehouse, as by name
+            return None, "group"
         return (code, level) if level else (None, "")
     key = re.sub(r"\s+kommune$", "", text.casefold()).strip()
     if key in _COUNTRY:
@@ -173,6 +180,8 @@ _ROLE = {
     "area": "area",
     "kommune": "area",
     "komk": "area",
+    "regi07a": "area",  # BUDK32's area variable (Kommune), where REGK31 has OMRÅDE
+    "regi07": "area",
     "funktion": "function",
     "function": "function",
     "tid": "time",
@@ -369,6 +378,7 @@ _TITLE_WORDS = {
     "befolkning": "population",
     "population": "population",
     "fuldtidsydelser": "services",
+    "handicapydelser": "services",  # HAND01: "Handicapydelser efter område, ydelsestype og tid"
     "full-time services": "services",
     "areal": "area",
     "area": "area",

@@ -2,7 +2,8 @@
 
 Each function takes :func:`analysis.data.statbank.read`'s frame (and what it needs from the warehouse, as frames)
 and returns :class:`Converted`: the rows, what was left out and why, notes, findings and the source of each
-structural feature. Nothing here opens a file or the warehouse but the HAND01 mapping under ``parameters/``.
+structural feature. Nothing here opens a file or the warehouse but the HAND01 mapping (``parameters/statbank/``,
+else the package's default copy).
 
 Units are never bypassed: amounts in 1.000 kr. become kroner; kroner per resident become kroner with the FOLK1A
 population of the municipality and year (passed in; refused naming FOLK1A when missing); ``unit`` (``--unit``)
@@ -15,6 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -478,7 +480,8 @@ def to_municipalities(
     skipped: dict[str, int] = {}
     notes = [
         "name, region, municipality group and socio-economic index from the package's reference list "
-        "(the index there is illustrative)"
+        "(the index there is illustrative: load the ministry's with analysis load socioeconomic FILE, and the "
+        "benchmark chooses peers on that)"
     ]
     df = _municipalities_only(df, skipped)
     for col in df.columns:
@@ -600,25 +603,61 @@ def to_municipalities(
 # Activity: HAND01
 
 
+#: The package's default HAND01 mapping (package data, so that an installed package has it).
+DEFAULT_HAND_MAPPING = "hand01.yaml"
+
+
+def hand_mapping_source(path: str | Path | None = None) -> tuple[str, str]:
+    """Where the HAND01 mapping is read from and its text: ``path``, else the project's, else the package's.
+
+    The project's ``parameters/statbank/hand01.yaml`` is the documented file a user edits or replaces; the
+    package ships the same table as its default (``analysis/data/statbank/hand01.yaml``, read with
+    :mod:`importlib.resources`), used when the project has no such file (a plain ``pip install``).
+
+    Returns
+    -------
+    tuple of str
+        The name shown in messages (a path, or ``analysis/data/statbank/hand01.yaml (the package's default)``)
+        and the file's text.
+
+    Raises
+    ------
+    ConfigurationError
+        When ``path`` is given and does not exist.
+    """
+    if path is not None:
+        p = Path(path)
+        if not p.exists():
+            raise ConfigurationError(f"no HAND01 mapping {p} (the mapping of types of service to functions)")
+        return str(p), p.read_text(encoding="utf-8")
+    project = parameters_dir() / "statbank" / "hand01.yaml"
+    if project.exists():
+        return str(project), project.read_text(encoding="utf-8")
+    default = resources.files("analysis.data.statbank").joinpath(DEFAULT_HAND_MAPPING)
+    return (
+        f"analysis/data/statbank/{DEFAULT_HAND_MAPPING} (the package's default)",
+        default.read_text(encoding="utf-8"),
+    )
+
+
 def hand_mapping(path: str | Path | None = None) -> pd.DataFrame:
     """The mapping of HAND01's types of service to functions: paragraph, contains (tuple), function_code, service.
 
-    Read from ``parameters/statbank/hand01.yaml`` (or ``path``), where each rule and its source is documented.
+    Read from ``path``, else ``parameters/statbank/hand01.yaml``, else the package's default copy of it
+    (:func:`hand_mapping_source`); each rule and its source is documented in the file.
 
     Raises
     ------
     ConfigurationError
         When the file is missing or a rule lacks a paragraph or a function code like '5.38.50'.
     """
-    return _hand_mapping(str(path or parameters_dir() / "statbank" / "hand01.yaml"))
+    return _hand_mapping(*hand_mapping_source(path))
 
 
 @cache
-def _hand_mapping(path: str) -> pd.DataFrame:
-    p = Path(path)
-    if not p.exists():
-        raise ConfigurationError(f"no HAND01 mapping {p} (the mapping of types of service to functions)")
-    data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+def _hand_mapping(name: str, text: str) -> pd.DataFrame:
+    p = Path(name.split(" (")[0])
+    data = yaml.safe_load(text) or {}
     rules = []
     for i, rule in enumerate(data.get("services") or [], start=1):
         para, code = str(rule.get("paragraph", "")).strip(), str(rule.get("function_code", "")).strip()
@@ -646,7 +685,7 @@ HAND_FUNCTIONS = {
 
 
 #: A paragraph's letter ('§ 82 a', '§ 101 a'), not the 'i' of '§ 108 i lov om social service'.
-_LETTER = r"(?:\s?([a-z])(?=\s*(?:\)|,|$|\si\s+lov)))?"
+_LETTER = r"(?:\s?([a-z])(?=\s*(?:\)|,|$|\si\s+(?:lov\b|[Ss]ervicelov))))?"  # "§ 85 a i Serviceloven"
 
 
 def paragraph(label: str) -> str | None:

@@ -1,0 +1,246 @@
+"""The ministry's socio-economic index: the loader (`analysis load socioeconomic`) and the peers chosen on it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import duckdb
+import pandas as pd
+import pytest
+
+from analysis import benchmark
+from analysis.data import loads, queries, socioeconomic
+from analysis.data.schema import SchemaError
+from analysis.reporting import benchmark_page
+
+FIXTURE = Path(__file__).parent / "data" / "socioeconomic" / "index_2024_2025.csv"
+
+
+def _write(tmp_path: Path, name: str, lines: list[str], encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    return path
+
+
+def test_the_ministry_layout_with_title_lines_and_one_column_per_year():
+    df, rows, _, skipped, _ = socioeconomic.read_index(FIXTURE)
+    got = {(int(c), int(y)): v for c, y, v in df.itertuples(index=False)}
+    # the file's cells with decimal commas: '101 København;1,0843;1,0712', 'Favrskov Kommune;0,7013;0,6990'
+    assert got[(101, 2024)] == pytest.approx(1.0843)
+    assert got[(101, 2025)] == pytest.approx(1.0712)
+    assert got[(710, 2024)] == pytest.approx(0.7013)  # a name with 'Kommune' matched to its code
+    assert got[(751, 2025)] == pytest.approx(0.9502)
+    assert len(df) == 12  # 6 municipalities x 2 years
+    # 'Hele landet' and 'Region Midtjylland' left out; 'Københavns Kommune;;' has no values (2 empty cells)
+    assert skipped == {"hele landet og regioner": 2, "tomme indekstal": 2}
+    assert int(rows[0]) == 6  # København is line 6 of the file: 3 title lines, then the heading on line 4
+
+
+def test_a_long_layout_on_the_scale_100_with_a_year_column(tmp_path):
+    path = _write(
+        tmp_path,
+        "indeks.csv",
+        [
+            "Kommunenr;Kommune;År;Socioøkonomisk indeks",
+            "082;Region Midtjylland;2025;98,1",
+            "706;Syddjurs;2025;89,04",
+            "707;Norddjurs;2025;105,3",
+        ],
+    )
+    df, _, _, skipped, notes = socioeconomic.read_index(path)
+    assert skipped == {"hele landet og regioner": 1}  # the region's code 082
+    # published as 100 = national average: 89,04 / 100 = 0.8904 and 105,3 / 100 = 1.053
+    assert df["socioeconomic_index"].tolist() == pytest.approx([0.8904, 1.053])
+    assert df["year"].tolist() == [2025, 2025]
+    assert any("100 = national average" in n for n in notes)
+
+
+def test_one_index_column_takes_its_year_from_the_option(tmp_path):
+    path = _write(tmp_path, "indeks.csv", ["Kommune;Socioøkonomisk indeks", "Syddjurs;0,8904"])
+    with pytest.raises(SchemaError, match="the index's year"):
+        socioeconomic.read_index(path)
+    df, _, _, _, _ = socioeconomic.read_index(path, year=2025)
+    assert df.iloc[0].tolist() == [706, 2025, pytest.approx(0.8904)]
+
+
+def test_an_unknown_name_is_refused_with_its_row_and_a_suggestion(tmp_path):
+    path = _write(
+        tmp_path,
+        "indeks_2025.csv",
+        ["Kommune;Socioøkonomisk indeks", "Syddjurs;0,8904", "Norddjur;1,0530"],
+    )
+    with pytest.raises(SchemaError) as e:
+        socioeconomic.read_index(path)
+    text = str(e.value)
+    assert "row 3" in text and "'Kommune'" in text and "'Norddjur'" in text
+    assert "Norddjurs Kommune" in text  # did you mean
+
+
+def test_a_code_and_a_name_that_disagree_are_refused(tmp_path):
+    path = _write(tmp_path, "indeks_2025.csv", ["Kommune;Socioøkonomisk indeks", "101 Aarhus;0,95"])
+    with pytest.raises(SchemaError, match=r"row 2.*a code and a name of the same municipality.*751"):
+        socioeconomic.read_index(path)
+
+
+def test_a_value_that_reads_two_ways_is_refused(tmp_path):
+    # two rows with decimal commas, one with a point: '1.052' is 1,052 or (a thousands point) 1052
+    path = _write(
+        tmp_path,
+        "indeks_2025.csv",
+        ["Kommune;Socioøkonomisk indeks", "Syddjurs;0,8904", "Norddjurs;1.052", "Favrskov;0,70"],
+    )
+    with pytest.raises(SchemaError) as e:
+        socioeconomic.read_index(path)
+    assert "row 3" in str(e.value) and "'1.052'" in str(e.value) and "1052" in str(e.value)
+
+
+def test_an_implausible_index_and_a_second_value_are_refused(tmp_path):
+    path = _write(tmp_path, "indeks_2025.csv", ["Kommune;Socioøkonomisk indeks", "Syddjurs;8,9"])
+    with pytest.raises(SchemaError, match="between 0,2 and 5"):
+        socioeconomic.read_index(path)
+    path = _write(
+        tmp_path,
+        "indeks_2025.csv",
+        ["Kommune;Socioøkonomisk indeks", "706 Syddjurs;0,89", "Syddjurs Kommune;0,91"],
+    )
+    with pytest.raises(SchemaError, match=r"row 3.*one index of municipality 706 in 2025"):
+        socioeconomic.read_index(path)
+
+
+def test_the_load_is_recorded_replaces_its_years_and_can_be_undone(tmp_path):
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    first = socioeconomic.load(con, FIXTURE)
+    assert (first.rows_loaded, first.new) == (12, 12)
+    again = socioeconomic.load(con, FIXTURE)
+    assert again.status == "unchanged"
+    # a later file for 2025 alone replaces 2025 (all six municipalities: four removed) and leaves 2024
+    later = _write(
+        tmp_path, "indeks_2025.csv", ["Kommune;Socioøkonomisk indeks", "Syddjurs;0,9000", "Aarhus;0,95"]
+    )
+    second = socioeconomic.load(con, later)
+    assert (second.new, second.changed, second.removed) == (0, 2, 4)
+    index = queries.socioeconomic_index(con)
+    assert len(index) == 6 + 2
+    assert index[(index["municipality_code"] == 706) & (index["year"] == 2025)][
+        "socioeconomic_index"
+    ].item() == (pytest.approx(0.9))
+    loads.undo(con, second.load_id)
+    index = queries.socioeconomic_index(con)
+    assert len(index) == 12
+    assert index[(index["municipality_code"] == 706) & (index["year"] == 2025)][
+        "socioeconomic_index"
+    ].item() == (pytest.approx(0.8961))
+
+
+def test_the_query_is_empty_in_a_warehouse_without_the_table():
+    con = duckdb.connect()
+    got = queries.socioeconomic_index(con)
+    assert got.empty and list(got.columns) == ["municipality_code", "year", "socioeconomic_index"]
+
+
+def _municipalities() -> pd.DataFrame:
+    # four municipalities alike in everything but the (illustrative) index
+    rows = [
+        (101, "København", 1.00),
+        (147, "Frederiksberg", 1.30),
+        (706, "Syddjurs", 0.80),
+        (707, "Norddjurs", 1.60),
+    ]
+    frames = [
+        pd.DataFrame(
+            {
+                "municipality_code": [r[0] for r in rows],
+                "municipality": [r[1] for r in rows],
+                "year": year,
+                "socioeconomic_index": [r[2] for r in rows],
+            }
+        )
+        for year in (2023, 2024, 2025)
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_the_loaded_index_of_the_year_or_the_latest_before_replaces_the_illustrative_one():
+    index = pd.DataFrame(
+        {"municipality_code": [147, 147], "year": [2024, 2026], "socioeconomic_index": [1.05, 0.5]}
+    )
+    got = benchmark.with_socioeconomic_index(_municipalities(), index)
+    frb = got[got["municipality_code"] == 147].set_index("year")
+    # 2023: nothing loaded for 2023 or before -> the illustrative 1.30; 2024: the 2024 index; 2025: still 2024's
+    # (2026 is after); the other municipalities keep theirs
+    assert frb["socioeconomic_index"].tolist() == [1.30, 1.05, 1.05]
+    assert frb["socioeconomic_index_year"].tolist() == [pd.NA, 2024, 2024]
+    assert got[got["municipality_code"] == 706]["socioeconomic_index"].tolist() == [0.80] * 3
+    assert (
+        benchmark.with_socioeconomic_index(_municipalities(), None)["socioeconomic_index_year"].isna().all()
+    )
+
+
+def test_the_nearest_peer_is_chosen_on_the_loaded_index():
+    munis = _municipalities()
+    options = {"k": 1, "features": ("socioeconomic_index",), "log_features": ()}
+    # illustrative: København 1.00 is 0.20 from Syddjurs (0.80) and 0.30 from Frederiksberg (1.30)
+    before = benchmark.nearest_peers(munis, 101, 2025, **options)
+    assert before["municipality_code"].tolist() == [706]
+    # the ministry's 2024 index puts Frederiksberg at 1.05: 0.05 from København, now the nearest
+    index = pd.DataFrame({"municipality_code": [147], "year": [2024], "socioeconomic_index": [1.05]})
+    after = benchmark.nearest_peers(benchmark.with_socioeconomic_index(munis, index), 101, 2025, **options)
+    assert after["municipality_code"].tolist() == [147]
+
+
+def test_the_report_names_the_ministry_index_of_the_year_used():
+    index = pd.DataFrame(
+        {
+            "municipality_code": [101, 147, 706, 707],
+            "year": 2024,
+            "socioeconomic_index": [1.0, 1.05, 0.8, 1.6],
+        }
+    )
+    munis = benchmark.with_socioeconomic_index(_municipalities(), index)
+    recorded = pd.DataFrame(
+        {
+            "feature": ["population", "socioeconomic_index"],
+            "source": [
+                "Danmarks Statistik, FOLK1A",
+                "værktøjets illustrative referenceliste (ikke et officielt indeks)",
+            ],
+            "municipalities": [4, 4],
+            "years": ["2023-2025", "2023-2025"],
+        }
+    )
+    sources = benchmark_page._index_sources(recorded, munis[munis["year"] == 2025])
+    p = SimpleNamespace(
+        report=SimpleNamespace(features=("population", "socioeconomic_index")), sources=sources
+    )
+    text = benchmark_page.sources_text(p)
+    assert "socioøkonomisk indeks fra Indenrigs- og Boligministeriets socioøkonomiske indeks 2024" in text
+    assert "illustrativ" not in text
+    # only Frederiksberg loaded: the others keep the illustrative source, and the text says both
+    partial = benchmark.with_socioeconomic_index(_municipalities(), index[index["municipality_code"] == 147])
+    sources = benchmark_page._index_sources(recorded, partial[partial["year"] == 2025])
+    p = SimpleNamespace(report=p.report, sources=sources)
+    text = benchmark_page.sources_text(p)
+    assert "Indenrigs- og Boligministeriets socioøkonomiske indeks 2024" in text and "illustrativ" in text
+
+
+def test_an_excel_file_with_a_title_row(tmp_path):
+    path = tmp_path / "socioøkonomisk indeks.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame([["Socioøkonomisk indeks 2025"]]).to_excel(writer, index=False, header=False)
+        pd.DataFrame(
+            {"Kommune": ["Hele landet", "Syddjurs"], "Socioøkonomisk indeks 2025": [1.0, 0.8904]}
+        ).to_excel(writer, index=False, startrow=2)
+    df, rows, _, skipped, _ = socioeconomic.read_index(path)
+    # a number cell is read as it is; the heading is on the third row, Syddjurs on the fifth
+    assert df.iloc[0].tolist() == [706, 2025, pytest.approx(0.8904)]
+    assert int(rows[0]) == 5 and skipped == {"hele landet og regioner": 1}
+
+
+def test_the_command_loads_the_file(tmp_path, capsys):
+    from analysis import cli
+
+    warehouse = tmp_path / "own.duckdb"
+    assert cli.main(["load", "socioeconomic", str(FIXTURE), "--warehouse", str(warehouse)]) == 0
+    out = capsys.readouterr().out
+    assert "12 rows of table 'socioeconomic_index' loaded" in out and "analysis undo 1" in out
