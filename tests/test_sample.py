@@ -67,11 +67,15 @@ def test_function_areas_of_main_functions_5_38_and_5_28(con):
 
 
 def test_5_28_in_the_sample_at_plausible_levels_and_5_38_untouched(con):
-    df = con.sql(
-        """SELECT function_code, sum(spending_dkk) / sum(full_year_persons) AS price, count(DISTINCT
+    df = (
+        con.sql(
+            """SELECT function_code, sum(spending_dkk) / sum(full_year_persons) AS price, count(DISTINCT
                   municipality_code) AS municipalities
            FROM activity WHERE function_code LIKE '5.28.%' GROUP BY 1"""
-    ).df().set_index("function_code")
+        )
+        .df()
+        .set_index("function_code")
+    )
     assert (df["municipalities"] == 98).all()
     assert 0.3e6 < df.loc["5.28.22", "price"] < 0.5e6  # a foster family: 0,3-0,5 mio. kr. a year
     assert 1.0e6 < df.loc["5.28.23", "price"] < 1.5e6  # a place in a children's home: 1,0-1,5 mio. kr.

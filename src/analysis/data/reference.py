@@ -1,5 +1,4 @@
-"""Reference lists shipped with the package: the 98 municipalities and the function areas of main functions 5.38
-and 5.28.
+"""Reference lists shipped with the package: the 98 municipalities and the function areas of 5.38 and 5.28.
 
 Both are small CSV files in ``analysis/data/reference/`` (``;``-separated, UTF-8, ``#`` comment lines on top).
 """

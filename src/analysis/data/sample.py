@@ -228,7 +228,9 @@ def generate(seed: int = SEED) -> dict[str, pd.DataFrame]:
         "spending_dkk"
     ].sum()
     fam_budgets = fam_expected.assign(
-        budget_dkk=np.round(fam_expected["expected_dkk"] * family.lognormal(-0.02, 0.05, len(fam_expected)), -3)
+        budget_dkk=np.round(
+            fam_expected["expected_dkk"] * family.lognormal(-0.02, 0.05, len(fam_expected)), -3
+        )
     )[["municipality_code", "year", "function_code", "budget_dkk"]]
     fam_ledger = _ledger(family, fam_accounts)
     activity = pd.concat([activity, fam_activity], ignore_index=True)

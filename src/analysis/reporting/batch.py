@@ -158,7 +158,9 @@ class Batch(BaseModel):
                         f"known: {', '.join(codes)}, or a main function {' or '.join(wildcards)}"
                     )
             if len(set(_expand_areas(v))) != len(_expand_areas(v)):
-                raise ValueError("a function code is selected twice (listed twice, or also by its main function)")
+                raise ValueError(
+                    "a function code is selected twice (listed twice, or also by its main function)"
+                )
         return v
 
     def municipality_codes(self) -> list[int]:
@@ -176,8 +178,11 @@ class Batch(BaseModel):
         return list(self.municipalities)
 
     def function_codes(self) -> list[str]:
-        """The function codes this batch covers: 'all' is every area of 5.38 (:data:`reference.DEFAULT_MAIN_FUNCTION`),
-        '5.28.*' every area of 5.28 in the chart of accounts' order; listed codes in the order given."""
+        """The function codes this batch covers, in the order given.
+
+        'all' is every area of 5.38 (``reference.DEFAULT_MAIN_FUNCTION``), '5.28.*' every area of 5.28, each in the
+        chart of accounts' order.
+        """
         if self.function_areas == "all":
             return _expand_areas([f"{reference.DEFAULT_MAIN_FUNCTION}.*"])
         return _expand_areas(self.function_areas)

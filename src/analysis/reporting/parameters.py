@@ -178,7 +178,9 @@ class AreaParameters(_PeerParameters):
 
         if v not in MAIN_FUNCTIONS:
             known = list(MAIN_FUNCTIONS)
-            raise ValueError(f"unknown main function '{v}'{did_you_mean(v, known)}; known: {', '.join(known)}")
+            raise ValueError(
+                f"unknown main function '{v}'{did_you_mean(v, known)}; known: {', '.join(known)}"
+            )
         return v
 
 
