@@ -77,9 +77,17 @@ def test_a_birth_date_column_wins_and_is_dropped():
     assert "birth_date" not in out.columns
 
 
+def test_an_age_above_115_is_not_believed():
+    # 7th digit 5 and YY 70: born 1870 by the century rule; on a case of 2020 that is 150 years: no age
+    out = ingest_cases(_raw().assign(cpr=["010170-5234", "010105-4321", "010150-1234"]), source="t", key=KEY)
+    assert out["age_at_start_year"].tolist() == [pd.NA, 19, 74]
+
+
 def test_an_unreadable_birth_date_is_refused_naming_row_and_column_not_value():
     with pytest.raises(SchemaError) as e:
-        ingest_cases(_raw(birth_date=["1960-07-01", "31-31-1961", None]), source="t.csv", key=KEY, first_row=2)
+        ingest_cases(
+            _raw(birth_date=["1960-07-01", "31-31-1961", None]), source="t.csv", key=KEY, first_row=2
+        )
     assert "t.csv, row 3, column 'birth_date'" in str(e.value) and "31-31-1961" not in str(e.value)
 
 
@@ -109,7 +117,7 @@ def test_case_extract_with_a_birth_date_column(tmp_path):
 
 def test_the_sample_cases_hold_ages_and_no_birth_date(con):
     columns = [r[0] for r in con.execute("DESCRIBE cases").fetchall()]
-    assert "age_at_start_year" in columns and not any("birth" in c or "cpr" == c for c in columns)
+    assert "age_at_start_year" in columns and not any("birth" in c or c == "cpr" for c in columns)
     n, known, older = con.execute(
         """SELECT count(*), count(age_at_start_year),
                   avg(CASE WHEN age_at_start_year + (2025 - year(start_date)) >= 65 THEN 1 ELSE 0 END)
@@ -131,7 +139,14 @@ def _cases():
     rows.append(("u", "5.38.52", "2024-01-01", None, None, None))  # no cost, no age
     return pd.DataFrame(
         rows,
-        columns=["person_id", "function_code", "start_date", "end_date", "monthly_cost_dkk", "age_at_start_year"],
+        columns=[
+            "person_id",
+            "function_code",
+            "start_date",
+            "end_date",
+            "monthly_cost_dkk",
+            "age_at_start_year",
+        ],
     ).assign(start_date=lambda d: pd.to_datetime(d.start_date), end_date=lambda d: pd.to_datetime(d.end_date))
 
 

@@ -8,8 +8,8 @@ Ages
     :func:`ingest_cases` derives each case's ``age_at_start_year`` (the person's age on 1 January of the year the
     case starts) from a ``birth_date`` column when the extract has one, else from the CPR number's date with the
     century of its 7th digit (:func:`cpr_birth_date`), and stores neither the birth date nor the CPR number. A CPR
-    number whose date is impossible (a substitute number) gives no age; a birth date that cannot be read refuses the
-    file, naming the row and column (never the value).
+    number whose date is impossible (a substitute number), or an age above :data:`MAX_AGE` (115) at the start,
+    gives no age; a birth date that cannot be read refuses the file, naming the row and column (never the value).
 
 The key
     :func:`pseudonym_key` finds the key for a warehouse (``ANALYSIS_PSEUDONYM_KEY``, or ``pseudonym.key`` beside
@@ -44,6 +44,7 @@ from analysis.privacy import (
 
 __all__ = [
     "KEY_FINGERPRINT_META",
+    "MAX_AGE",
     "age_at_start_year",
     "cpr_birth_date",
     "check_warehouse_key",
@@ -81,6 +82,11 @@ def pseudonym_key(key_file: str | os.PathLike | None = None) -> bytes:
         return load_key(default_key_file() if key_file is None else key_file)
     except PseudonymKeyError as e:
         raise ConfigurationError(str(e)) from None
+
+
+#: Ages above this are not believed (a birth date or CPR number that is wrong, or the 1800s of the century rule on a
+#: case of today): the case gets no age.
+MAX_AGE = 115
 
 
 def cpr_birth_date(cpr: object) -> dt.date | None:
@@ -202,6 +208,7 @@ def ingest_cases(
     if "start_date" in raw.columns:
         births = _birth_dates(raw, source, first_row)
         ages = age_at_start_year(births, pd.Series(pd.to_datetime(raw["start_date"]).to_numpy()))
+        ages = ages.where(ages <= MAX_AGE)  # e.g. a CPR number of the 1800s on a case of today: no age
         out["age_at_start_year"] = ages.set_axis(out.index)
     order = ["case_id", "person_id"] + [c for c in out.columns if c not in ("case_id", "person_id")]
     return out[[c for c in order if c in out.columns]]
