@@ -274,7 +274,7 @@ def headline(
             "18-64-årig end sammenligningskommunerne.",
         ),
         (
-            f"{_words(p)['group']} samlet (mængde)",
+            f"{_words(p)['others'].capitalize()} samlet (mængde)",
             f"{_signed(net['quantity_effect_dkk'])} netto; {_mio(net['offset_dkk'])} af de positive mængdeeffekter "
             f"opvejes af negative på andre {_words(p)['others']}.",
         ),
@@ -744,7 +744,7 @@ def method_text(p: AreaPage) -> str:
         "sammenligningskommunernes pris × deres mængde × egne 18-64-årige / 1.000; priseffekt = (egen pris − deres "
         "pris) × egne helårspersoner; mængdeeffekt = (egne − forventede helårspersoner) × deres pris. I hvert område "
         "er priseffekt + mængdeeffekt = forskellen. Effekter af forskellige mål lægges aldrig sammen på tværs.\n"
-        f"- **{_words(p)['group']} samlet:** {_words(p)['method']}; hvert områdes effekt er "
+        f"- **{_words(p)['others'].capitalize()} samlet:** {_words(p)['method']}; hvert områdes effekt er "
         "værdisat til områdets egen pris hos sammenligningskommunerne, så summen er udgiften til forskellen i antal "
         f"{_words(p)['in_offers']} samlet. Det opvejede beløb er den del af de positive effekter, som negative "
         f"effekter på andre {_words(p)['others']} modsvarer.\n"
