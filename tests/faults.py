@@ -76,11 +76,15 @@ def _day(year: int, month: int, day: int | None = None) -> str:
 
 def _faulty_ledger(con: duckdb.DuckDBPyConnection, code: int, path: Path) -> dict[str, int]:
     """Write the municipality's 2024-2025 ledger as postings with known faults; return the expected counts."""
-    months = con.execute(
+    # the months of 5.38 carry the faults; those of 5.28 (sample version 7) follow them at the end, without faults,
+    # so the faults of 5.38 sit where they did before 5.28 came and the export still covers every function
+    every = con.execute(
         "SELECT function_code, year, month, spending_dkk FROM ledger WHERE municipality_code = ? "
         "AND year IN (2024, 2025) ORDER BY function_code, year, month",
         [code],
     ).df()
+    months = every[every["function_code"].str.startswith("5.38.")]
+    family = every[~every["function_code"].str.startswith("5.38.")]
     rows: list[list[str]] = []
     voucher = 500000
     for r in months.itertuples():
@@ -107,6 +111,14 @@ def _faulty_ledger(con: duckdb.DuckDBPyConnection, code: int, path: Path) -> dic
         voucher += 1
         rows.append([str(voucher), _day(year, month, 15), function, dranst, art, _dk(amount), text])
     rows += [list(rows[0]), list(rows[len(rows) // 2])]  # two duplicate postings
+    for r in family.itertuples():
+        wages = round(r.spending_dkk * 0.6, 2)
+        for art, amount, text in (
+            ("1.0", wages, "Lønninger, egne tilbud"),
+            ("4.7", round(r.spending_dkk - wages, 2), "Køb af pladser"),
+        ):
+            voucher += 1
+            rows.append([str(voucher), _day(r.year, r.month), r.function_code, "1", art, _dk(amount), text])
     header = ["Bilagsnr.", "Bogføringsdato", "Funktion", "Dranst", "Art", "Beløb", "Tekst"]
     lines = [";".join(header)] + [";".join(r) for r in rows]
     path.write_text("\ufeff" + "\r\n".join(lines) + "\r\n", encoding="utf-8")

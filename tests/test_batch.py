@@ -209,3 +209,30 @@ def test_a_selection_that_selects_nothing_or_misspells_all_is_refused(tmp_path, 
         _batch(tmp_path, notebooks, **keys)
     assert message in str(err.value)
     assert str(err.value).count("\n") == 0  # one line, not one per member of the union
+
+
+def test_function_areas_of_5_28_all_stays_5_38(tmp_path, notebooks):
+    every_538 = _batch(tmp_path, notebooks, function_areas="all").function_codes()
+    assert len(every_538) == 11 and all(c.startswith("5.38.") for c in every_538)  # as before 5.28 came
+    assert _batch(tmp_path, notebooks, function_areas=["5.28.*"]).function_codes() == [
+        "5.28.20",
+        "5.28.21",
+        "5.28.22",
+        "5.28.23",
+        "5.28.24",
+    ]
+    mixed = _batch(tmp_path, notebooks, function_areas=["5.38.50", "5.28.22"]).function_codes()
+    assert mixed == ["5.38.50", "5.28.22"]
+
+
+@pytest.mark.parametrize(
+    "areas, message",
+    [
+        (["5.29.*"], "unknown main function '5.29.*' (did you mean '5.28.*'?); known: 5.38.*, 5.28.*"),
+        (["5.28.25"], "unknown function code '5.28.25' (did you mean '5.28.24'?)"),
+        (["5.28.*", "5.28.22"], "a function code is selected twice"),
+    ],
+)
+def test_function_areas_of_5_28_refused(tmp_path, notebooks, areas, message):
+    with pytest.raises(BatchError, match=re.escape(message)):
+        _batch(tmp_path, notebooks, function_areas=areas)

@@ -18,7 +18,9 @@ def test_sample_builds_then_reports_current(tmp_path, capsys):
     path = tmp_path / "s.duckdb"
     assert main(["sample", "--path", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "Built the sample warehouse" in out and "ledger" in out and "103,488 rows" in out
+    assert (
+        "Built the sample warehouse" in out and "ledger" in out and "150,528 rows" in out
+    )  # 98 x (11 + 5 areas) x 8 years x 12
     assert main(["sample", "--path", str(path)]) == 0
     assert "is current" in capsys.readouterr().out
 

@@ -53,13 +53,39 @@ def test_all_98_municipalities_with_real_codes_names_and_five_regions(con):
     assert share.between(0.45, 0.72).all()
 
 
-def test_function_areas_of_main_function_5_38(con):
+def test_function_areas_of_main_functions_5_38_and_5_28(con):
     fa = con.sql("SELECT * FROM function_areas").df().set_index("function_code")
     assert fa.loc["5.38.50", "name"] == "Botilbud til længerevarende ophold"
     assert fa.loc["5.38.50", "paragraph"] == "§108"
     assert fa.loc["5.38.52", "paragraph"] == "§107"
     assert fa.loc["5.38.51", "name"] == "Botilbudslignende tilbud"
-    assert len(fa) == 11 and all(c.startswith("5.38.") for c in fa.index)
+    assert fa.loc["5.28.22", "name"] == "Plejefamilier"
+    assert fa.loc["5.28.23", "paragraph"] == "BL §43"
+    # 11 areas of 5.38 and the chart's five of 5.28 (5.28.20-5.28.24)
+    assert sum(c.startswith("5.38.") for c in fa.index) == 11
+    assert sorted(c for c in fa.index if c.startswith("5.28.")) == [f"5.28.2{i}" for i in range(5)]
+
+
+def test_5_28_in_the_sample_at_plausible_levels_and_5_38_untouched(con):
+    df = (
+        con.sql(
+            """SELECT function_code, sum(spending_dkk) / sum(full_year_persons) AS price, count(DISTINCT
+                  municipality_code) AS municipalities
+           FROM activity WHERE function_code LIKE '5.28.%' GROUP BY 1"""
+        )
+        .df()
+        .set_index("function_code")
+    )
+    assert (df["municipalities"] == 98).all()
+    assert 0.3e6 < df.loc["5.28.22", "price"] < 0.5e6  # a foster family: 0,3-0,5 mio. kr. a year
+    assert 1.0e6 < df.loc["5.28.23", "price"] < 1.5e6  # a place in a children's home: 1,0-1,5 mio. kr.
+    # the accounts of 5.28 are their activity's spending, as for 5.38
+    gap = con.execute(
+        """SELECT max(abs(a.spending_dkk - s.s)) FROM accounts a JOIN (SELECT municipality_code, year,
+                  function_code, sum(spending_dkk) AS s FROM activity GROUP BY ALL) s USING (municipality_code,
+                  year, function_code) WHERE a.function_code LIKE '5.28.%'"""
+    ).fetchone()[0]
+    assert gap == 0
 
 
 def test_prices_and_rates_are_of_the_documented_order(con):
@@ -99,7 +125,7 @@ def test_ledger_months_sum_to_the_accounts(con):
                  FROM ledger GROUP BY ALL) l USING (municipality_code, function_code, year)
            WHERE l.months = 12"""
     ).fetchone()
-    assert diff == (98 * 11 * 8, 0.0)
+    assert diff == (98 * (11 + 5) * 8, 0.0)  # 98 municipalities x (11 areas of 5.38 + 5 of 5.28) x 8 years
 
 
 def test_activity_spending_sums_to_the_accounts_of_the_area(con):
@@ -108,7 +134,7 @@ def test_activity_spending_sums_to_the_accounts_of_the_area(con):
            JOIN (SELECT municipality_code, function_code, year, sum(spending_dkk) AS total
                  FROM activity GROUP BY ALL) x USING (municipality_code, function_code, year)"""
     ).fetchone()
-    assert (n, worst) == (98 * 11 * 8, 0.0)
+    assert (n, worst) == (98 * (11 + 5) * 8, 0.0)  # 98 municipalities x (11 + 5 areas) x 8 years
 
 
 def test_ledger_has_seasonality_and_level_shifts(con):

@@ -29,6 +29,15 @@ their *net* (the sum of the quantity effects, each valued at its own area's peer
 spends more or less on the number of citizens in housing offers as a whole, and ``offset_dkk`` is the part of the
 positive quantity effects that negative ones elsewhere balance.
 
+Main functions. 5.38 (adults) and 5.28 (children and young people) are read the same way; their substitution sets
+differ (:data:`SUBSTITUTION_SETS`): for 5.28 the places of placement, foster families (5.28.22), opholdssteder
+(5.28.20) and children's homes (5.28.23), where a child placed in a children's home rather than a foster family costs
+about three times as much. Both use the yardstick residents aged 18-64 (the warehouse holds no population aged 0-17).
+
+Citizens aged 65 and over (:func:`older_citizens`): from the case data, where they hold the age
+(``age_at_start_year``); counts and spending per area, not suppressed here (the report suppresses groups of fewer
+than 5 citizens).
+
 Recommendations (:func:`classify`): a documented rule, a starting point for the consultant's judgement.
 
 - *service level* (serviceniveau): the quantity (rate) is materially above the peers and the price is not;
@@ -51,14 +60,18 @@ from collections.abc import Iterable, Mapping, Sequence
 import pandas as pd
 
 from analysis import benchmark
+from analysis import expensive_cases as ec
 
 __all__ = [
     "CATEGORIES",
+    "OLDER_AGE",
     "SIZES",
     "SUBSTITUTION_AREAS",
+    "SUBSTITUTION_SETS",
     "area_effects",
     "classify",
     "composition",
+    "older_citizens",
     "ranking",
     "spending_per_resident",
     "substitution",
@@ -66,6 +79,13 @@ __all__ = [
 
 SUBSTITUTION_AREAS = ("5.38.50", "5.38.51", "5.38.52")
 """The housing offers that may stand in for one another: § 108 long-term, § 85 in housing, § 107 temporary."""
+SUBSTITUTION_SETS = {
+    "5.38": SUBSTITUTION_AREAS,
+    "5.28": ("5.28.22", "5.28.20", "5.28.23"),
+}
+"""The offers that may stand in for one another, by main function: 5.28 foster families, opholdssteder, homes."""
+OLDER_AGE = 65
+"""Citizens of this age or over are counted by :func:`older_citizens` (on 1 January of the year)."""
 CATEGORIES = ("service_level", "efficiency", "both")
 """The kinds of recommendation of :func:`classify`."""
 SIZES = ("lav", "middel", "høj")
@@ -507,3 +527,94 @@ def classify(effects: pd.DataFrame, sizes: Mapping[str, float]) -> pd.DataFrame:
     ]
     out = pd.DataFrame(rows, columns=columns)
     return out.sort_values(["potential_dkk", "function_code"], ascending=[False, True]).reset_index(drop=True)
+
+
+def older_citizens(
+    cases: pd.DataFrame, year: int, main_function: str = "5.38", min_age: int = OLDER_AGE
+) -> pd.DataFrame:
+    """Citizens aged ``min_age`` or over among those with cases on each area of a main function, and their spending.
+
+    A citizen counts in an area when one of their cases on it runs in ``year`` (see
+    :func:`analysis.expensive_cases.person_costs`); their age is that on 1 January of ``year``,
+    ``age_at_start_year + (year - start year)`` of their case (the largest, should cases disagree). Spending is the
+    cases' monthly cost times the months they run in the year (cases without a cost count 0 and are counted in
+    ``cases_without_cost``).
+
+    Parameters
+    ----------
+    cases : pandas.DataFrame
+        Table ``cases``: ``person_id``, ``function_code``, ``start_date``, ``end_date``, ``monthly_cost_dkk``,
+        ``age_at_start_year`` (missing where unknown).
+    year : int
+        The calendar year.
+    main_function : str, default '5.38'
+        Areas are the function codes under it.
+    min_age : int, default :data:`OLDER_AGE`
+        The age from which a citizen counts as older.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per area with a running case, in function-code order, then ``function_code = 'total'`` (a citizen
+        with cases on two areas counts once in the total): ``persons`` (citizens), ``persons_older`` (aged
+        ``min_age`` or over), ``persons_unknown_age``, ``share_older`` (of the citizens of known age, 0-1; NaN
+        when none), ``spending_dkk``, ``spending_older_dkk`` (DKK in the year), ``share_spending_older`` (0-1, NaN
+        when no spending) and ``cases_without_cost``.
+
+    Raises
+    ------
+    ValueError
+        If a column is missing, or as :func:`analysis.expensive_cases.person_costs`.
+
+    Examples
+    --------
+    >>> cases = pd.DataFrame({"person_id": ["a", "b"], "function_code": "5.38.50",
+    ...     "start_date": pd.to_datetime(["2020-01-01", "2024-01-01"]), "end_date": pd.NaT,
+    ...     "monthly_cost_dkk": [10_000.0, 20_000.0], "age_at_start_year": [62, 40]})
+    >>> r = older_citizens(cases, 2024).set_index("function_code")
+    >>> int(r.loc["5.38.50", "persons_older"]), float(r.loc["5.38.50", "spending_older_dkk"])  # a: 62 + 4 = 66
+    (1, 120000.0)
+    """
+    needed = ("person_id", "function_code", "start_date", "end_date", "monthly_cost_dkk", "age_at_start_year")
+    _require(cases, needed, "cases")
+    sub = cases[cases["function_code"].fillna("").astype(str).str.startswith(main_function + ".")].copy()
+    start_year = pd.to_datetime(sub["start_date"]).dt.year
+    sub["age"] = pd.to_numeric(sub["age_at_start_year"], errors="coerce") + (int(year) - start_year)
+    ages = sub.groupby("person_id")["age"].max()
+
+    def one(frame: pd.DataFrame, code: str) -> dict | None:
+        costs = ec.person_costs(frame.assign(monthly_cost_dkk=frame["monthly_cost_dkk"].fillna(0.0)), year)
+        if costs.empty:
+            return None
+        without_cost = ec.person_costs(frame, year).attrs["cases_without_cost"]
+        age = costs["person_id"].map(ages)
+        older = age >= min_age
+        known = int(age.notna().sum())
+        spending = float(costs["cost_dkk"].sum())
+        spending_older = float(costs.loc[older.to_numpy(), "cost_dkk"].sum())
+        return {
+            "function_code": code,
+            "persons": len(costs),
+            "persons_older": int(older.sum()),
+            "persons_unknown_age": len(costs) - known,
+            "share_older": int(older.sum()) / known if known else math.nan,
+            "spending_dkk": spending,
+            "spending_older_dkk": spending_older,
+            "share_spending_older": spending_older / spending if spending else math.nan,
+            "cases_without_cost": int(without_cost),
+        }
+
+    rows = [r for code, g in sorted(sub.groupby("function_code")) if (r := one(g, str(code))) is not None]
+    total = one(sub, "total") if rows else None
+    columns = [
+        "function_code",
+        "persons",
+        "persons_older",
+        "persons_unknown_age",
+        "share_older",
+        "spending_dkk",
+        "spending_older_dkk",
+        "share_spending_older",
+        "cases_without_cost",
+    ]
+    return pd.DataFrame(rows + ([total] if total else []), columns=columns)

@@ -27,6 +27,11 @@ Rows that cannot be loaded
     examples. Both are registration errors to correct in the case system, not reasons to lose the rest of the file.
     Everything else that cannot be read (a missing column, a malformed CPR number, a date that is not one, a
     value with no translation, a case number used twice) refuses the file with an error naming the row and column.
+Ages
+    The person's age on 1 January of each case's start year (``age_at_start_year``) is derived on the way in: from
+    the column mapped as ``birth_date`` when there is one (a value that is not a date refuses the file, naming the
+    row and column), else from the CPR number's date with the century of its 7th digit
+    (:func:`analysis.data.cases.cpr_birth_date`). Neither the birth date nor the CPR number is stored.
 What else is checked
     Function codes unknown to the package's chart-of-accounts list, or retired: counted, loaded as given.
     Examples of findings name the case number and the file's row, never a person (no CPR number, no pseudonym).
@@ -70,6 +75,7 @@ FIELDS = (
     "monthly_cost_dkk",
     "cpr_registered",
     "planned_end_date",
+    "birth_date",
 )
 _REQUIRED = (("cpr",), ("case_id",), ("sector",), ("measure",), ("provider",), ("start_date",))
 _OPTIONS = {"missing_cpr": "skip"}
@@ -225,6 +231,13 @@ def read_extract(
     planned = loads.optional_dates(
         df, "planned_end_date", columns=col, source=source, rows=rows, date_format=mapping.format.date_format
     )
+    birth = (
+        loads.optional_dates(
+            df, "birth_date", columns=col, source=source, rows=rows, date_format=mapping.format.date_format
+        )
+        if "birth_date" in df.columns
+        else None
+    )
     cost = loads.optional_amounts(
         df,
         "monthly_cost_dkk",
@@ -336,6 +349,8 @@ def read_extract(
             "planned_end_date": planned,
         }
     )
+    if birth is not None:
+        raw["birth_date"] = birth
     keep = ~(no_cpr | backwards)
     raw, kept_rows = raw[keep].reset_index(drop=True), rows[keep]
     columns = {**{k: v for k, v in col.items()}, "person_id": col["cpr"]}

@@ -4,6 +4,13 @@ A raw extract has the columns of the warehouse tables ``cases`` and ``programme_
 number, DDMMYY-SSSS or ten digits) in place of ``person_id``. The functions here return warehouse-shaped rows with
 ``person_id`` and no ``cpr`` column; validation and loading are :func:`analysis.data.warehouse.load`'s job.
 
+Ages
+    :func:`ingest_cases` derives each case's ``age_at_start_year`` (the person's age on 1 January of the year the
+    case starts) from a ``birth_date`` column when the extract has one, else from the CPR number's date with the
+    century of its 7th digit (:func:`cpr_birth_date`), and stores neither the birth date nor the CPR number. A CPR
+    number whose date is impossible (a substitute number), or an age above :data:`MAX_AGE` (115) at the start,
+    gives no age; a birth date that cannot be read refuses the file, naming the row and column (never the value).
+
 The key
     :func:`pseudonym_key` finds the key for a warehouse (``ANALYSIS_PSEUDONYM_KEY``, or ``pseudonym.key`` beside
     the warehouse, made on first use) through :func:`analysis.privacy.load_key`, which refuses a weak key.
@@ -14,7 +21,9 @@ The key
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 from pathlib import Path
 
 import duckdb
@@ -35,6 +44,9 @@ from analysis.privacy import (
 
 __all__ = [
     "KEY_FINGERPRINT_META",
+    "MAX_AGE",
+    "age_at_start_year",
+    "cpr_birth_date",
     "check_warehouse_key",
     "default_key_file",
     "ingest_cases",
@@ -72,6 +84,82 @@ def pseudonym_key(key_file: str | os.PathLike | None = None) -> bytes:
         raise ConfigurationError(str(e)) from None
 
 
+#: Ages above this are not believed (a birth date or CPR number that is wrong, or the 1800s of the century rule on a
+#: case of today): the case gets no age.
+MAX_AGE = 115
+
+
+def cpr_birth_date(cpr: object) -> dt.date | None:
+    """The birth date in a CPR number (DDMMYY-SSSS or ten digits), the century from the 7th digit; None if impossible.
+
+    The century rule of the CPR office (CPR-kontoret): 7th digit 0-3: 1900-1999; 4 or 9: 2000-2036 when YY is
+    00-36, else 1937-1999; 5-8: 2000-2057 when YY is 00-57, else 1858-1899.
+
+    Returns None for a value that is not ten digits or whose day and month are no date (e.g. a substitute number
+    with 60 added to the day).
+
+    Examples
+    --------
+    >>> cpr_birth_date("010150-1234"), cpr_birth_date("010105-4321"), cpr_birth_date("010160-5321")
+    (datetime.date(1950, 1, 1), datetime.date(2005, 1, 1), datetime.date(1860, 1, 1))
+    """
+    digits = re.sub(r"[-\s/.]", "", str(cpr)) if cpr is not None else ""
+    if not re.fullmatch(r"\d{10}", digits):
+        return None
+    day, month, yy, seventh = int(digits[:2]), int(digits[2:4]), int(digits[4:6]), int(digits[6])
+    if seventh <= 3:
+        year = 1900 + yy
+    elif seventh in (4, 9):
+        year = (2000 if yy <= 36 else 1900) + yy
+    else:
+        year = (2000 if yy <= 57 else 1800) + yy
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def age_at_start_year(birth: pd.Series, start: pd.Series) -> pd.Series:
+    """Age in whole years on 1 January of each start date's year (0 when born in that year), nullable Int64.
+
+    Parameters
+    ----------
+    birth, start : pandas.Series
+        Birth dates and start dates (datetime-like; a missing birth date gives a missing age).
+
+    Examples
+    --------
+    >>> b = pd.Series(pd.to_datetime(["1950-01-01", "1950-06-15", "2024-03-01"]))
+    >>> s = pd.Series(pd.to_datetime(["2024-05-01", "2024-05-01", "2024-05-01"]))
+    >>> age_at_start_year(b, s).tolist()  # 2024-1950; 2024-1950-1 (birthday after 1 January); born in 2024
+    [74, 73, 0]
+    """
+    birth, start = pd.to_datetime(birth), pd.to_datetime(start)
+    after_new_year = ((birth.dt.month > 1) | (birth.dt.day > 1)).astype("Int64")
+    age = start.dt.year.astype("Int64") - birth.dt.year.astype("Int64") - after_new_year
+    return age.clip(lower=0).astype("Int64")
+
+
+def _birth_dates(raw: pd.DataFrame, source: str, first_row: int) -> pd.Series:
+    """Birth dates: the ``birth_date`` column when there is one (refused when unreadable), else the CPR's."""
+    if "birth_date" in raw.columns:
+        values = raw["birth_date"]
+        parsed = pd.to_datetime(values, errors="coerce", format="mixed", dayfirst=False)
+        bad = parsed.isna() & values.notna() & values.map(lambda v: str(v).strip() != "")
+        if bad.any():
+            i = int(bad.to_numpy().nonzero()[0][0])
+            raise SchemaError(
+                source,
+                "a birth date (YYYY-MM-DD) or nothing",
+                row=first_row + i,
+                column="birth_date",
+                found_text="a value that is not a date (not shown)",
+            )
+        return parsed.reset_index(drop=True)
+    births = raw["cpr"].map(cpr_birth_date)
+    return pd.to_datetime(births.where(births.notna(), None)).reset_index(drop=True)
+
+
 def _ingest(raw: pd.DataFrame, source: str, key: bytes | None, first_row: int) -> pd.DataFrame:
     if "cpr" not in raw.columns:
         raise SchemaError(
@@ -92,12 +180,14 @@ def _ingest(raw: pd.DataFrame, source: str, key: bytes | None, first_row: int) -
 def ingest_cases(
     raw: pd.DataFrame, *, source: str, key: bytes | None = None, first_row: int = 1
 ) -> pd.DataFrame:
-    """Pseudonymise a raw case extract: ``cpr`` becomes ``person_id``.
+    """Pseudonymise a raw case extract: ``cpr`` becomes ``person_id``; the age is derived, no birth date kept.
 
     Parameters
     ----------
     raw
-        The extract: ``cpr`` plus the columns of table ``cases`` other than ``person_id``.
+        The extract: ``cpr`` plus the columns of table ``cases`` other than ``person_id``, and optionally
+        ``birth_date``. With a ``start_date`` column the result has ``age_at_start_year`` (see the module
+        docstring); ``birth_date`` is dropped.
     source
         The file or source name, used in error messages.
     key
@@ -109,11 +199,17 @@ def ingest_cases(
     Raises
     ------
     SchemaError
-        For a missing or malformed CPR number (naming the row, never the value).
+        For a missing or malformed CPR number, or a birth date that is not a date (naming the row, never the
+        value).
     ConfigurationError
         For a weak key.
     """
-    out = _ingest(raw, source, key, first_row)
+    out = _ingest(raw.drop(columns=["birth_date"], errors="ignore"), source, key, first_row)
+    if "start_date" in raw.columns:
+        births = _birth_dates(raw, source, first_row)
+        ages = age_at_start_year(births, pd.Series(pd.to_datetime(raw["start_date"]).to_numpy()))
+        ages = ages.where(ages <= MAX_AGE)  # e.g. a CPR number of the 1800s on a case of today: no age
+        out["age_at_start_year"] = ages.set_axis(out.index)
     order = ["case_id", "person_id"] + [c for c in out.columns if c not in ("case_id", "person_id")]
     return out[[c for c in order if c in out.columns]]
 

@@ -1,4 +1,4 @@
-"""Reference lists shipped with the package: the 98 municipalities and the function areas of main function 5.38.
+"""Reference lists shipped with the package: the 98 municipalities and the function areas of 5.38 and 5.28.
 
 Both are small CSV files in ``analysis/data/reference/`` (``;``-separated, UTF-8, ``#`` comment lines on top).
 """
@@ -13,7 +13,23 @@ import pandas as pd
 
 from analysis.errors import InputError
 
-__all__ = ["function_areas", "municipalities", "official_name", "official_names"]
+__all__ = [
+    "DEFAULT_MAIN_FUNCTION",
+    "MAIN_FUNCTIONS",
+    "function_areas",
+    "main_function_of",
+    "municipalities",
+    "official_name",
+    "official_names",
+]
+
+#: The main functions whose areas the workbench knows, with their Danish names (the chart of accounts).
+MAIN_FUNCTIONS = {
+    "5.38": "Tilbud til voksne med særlige behov",
+    "5.28": "Tilbud til børn og unge med særlige behov",
+}
+#: The main function meant where none is named (``function_areas: all`` of a batch, the area report's default).
+DEFAULT_MAIN_FUNCTION = "5.38"
 
 
 def _read(name: str) -> pd.DataFrame:
@@ -70,6 +86,33 @@ def _function_areas() -> pd.DataFrame:
     return _read("function_areas.csv")
 
 
-def function_areas() -> pd.DataFrame:
-    """The function areas of main function 5.38: function_code ('5.38.50'), name (Danish), paragraph, paragraphs."""
-    return _function_areas().copy()
+def main_function_of(function_code: str) -> str:
+    """The main function of a function code: ``main_function_of('5.28.22') == '5.28'``."""
+    return ".".join(str(function_code).split(".")[:2])
+
+
+def function_areas(main_function: str | None = None) -> pd.DataFrame:
+    """The function areas of main functions 5.38 and 5.28 (:data:`MAIN_FUNCTIONS`), 5.38 first.
+
+    Columns: function_code ('5.38.50'), name (Danish), paragraph (the main section: '§108' of serviceloven, 'BL §43'
+    of barnets lov), paragraphs (all sections the area covers).
+
+    Parameters
+    ----------
+    main_function : str, optional
+        Only the areas of this main function, e.g. '5.28'; default all.
+
+    Raises
+    ------
+    InputError
+        For a main function that is not one of :data:`MAIN_FUNCTIONS`.
+    """
+    areas = _function_areas()
+    if main_function is None:
+        return areas.copy()
+    if main_function not in MAIN_FUNCTIONS:
+        raise InputError(
+            f"unknown main function {main_function!r}: expected one of {', '.join(MAIN_FUNCTIONS)}"
+        )
+    keep = areas["function_code"].map(main_function_of) == main_function
+    return areas[keep].reset_index(drop=True)

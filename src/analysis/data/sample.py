@@ -1,4 +1,4 @@
-"""A deterministic national sample: all 98 municipalities, main function 5.38, years 2018-2025.
+"""A deterministic national sample: all 98 municipalities, main functions 5.38 and 5.28, years 2018-2025.
 
 The sample lets the workbench be shown, tested and learnt without real data. The same seed gives identical
 tables (person pseudonyms also depend on the pseudonymisation key, see :mod:`analysis.privacy`). Nothing in it is
@@ -27,6 +27,17 @@ Activity (full-year persons and prices)
 Planted deviations (so that a benchmark has something to find)
     706 Syddjurs: rate on 5.38.50 (§108) x 1.45 and price on 5.38.52 (§107) x 1.30; 165 Albertslund: price on
     5.38.50 x 1.25; 751 Aarhus: price on 5.38.51 x 0.85; 461 Odense: rate on 5.38.52 x 1.6.
+Children and young people with special needs (main function 5.28)
+    The five areas of 5.28 (:data:`FAMILY_PARAGRAPHS`) for every municipality, by the same model as 5.38 and on
+    the same yardstick (full-year persons per 1,000 residents aged 18-64, for the warehouse holds no population
+    aged 0-17): foster families (5.28.22, barnets lov § 43, stk. 1, nr. 1-4) at 2.0 per 1,000 and DKK 0.42 mio.
+    a year, children's homes (5.28.23) at 0.5 per 1,000 and DKK 1.35 mio., opholdssteder (5.28.20) at 0.7 and
+    DKK 1.10 mio., secured institutions (5.28.24) at 0.06 and DKK 4.0 mio., supportive measures (5.28.21, § 32)
+    at 5.0 and DKK 90,000. Planted: 706 Syddjurs places more children in children's homes (rate on 5.28.23 x
+    1.45) and fewer in foster families (5.28.22 x 0.80), so the placements' substitution has something to show;
+    190 Furesø: price on 5.28.20 x 1.25. The tables of 5.28 (activity, accounts, budgets, ledger) are drawn from
+    a random stream of their own (``[seed, 4]``) and appended after those of 5.38, which therefore are exactly
+    as in sample version 6. The case extracts hold no 5.28 cases.
 Accounts, budgets
     An area's accounts are the sum of its activity spending (DKK, whole kroner). The corrected budget is the
     expected spending times a log-normal factor (median -2 %, sd 5 %): budgets tend to be a little short.
@@ -58,6 +69,13 @@ Cases on 5.38 (the disposition)
     These cases carry the 5.38 function they are paid on; other sectors' cases leave it empty. The raw extract
     carries fictitious CPR numbers (valid-looking dates, random serials), which
     :func:`analysis.data.cases.ingest_cases` replaces by pseudonyms: no CPR number reaches the warehouse.
+Ages
+    The extract also carries a fictitious birth date per person (column ``birth_date``, drawn from a random
+    stream of its own, ``[seed, 5]``, so that neither the CPR numbers nor anything else moves): persons with adult
+    cases are aged 26-88 at the end of 2025, 15 % of them 65 or over; the others 20-70. The ingest turns it into
+    the age on 1 January of each case's start year (``age_at_start_year``) and stores no birth date
+    (:func:`analysis.data.cases.ingest_cases`). The birth date wins over the CPR number's date, which in the
+    sample is random (its serials do not follow the century rule).
 """
 
 from __future__ import annotations
@@ -83,7 +101,7 @@ __all__ = ["PARAGRAPHS", "PROGRAMMES", "SAMPLE_VERSION", "SEED", "YEARS", "build
 SEED = 2025
 YEARS = tuple(range(2018, 2026))
 #: Bump when the generator changes: a warehouse built by an older version is rebuilt on first use.
-SAMPLE_VERSION = "6"
+SAMPLE_VERSION = "7"
 CASE_MUNICIPALITIES = (165, 190, 706)
 PROGRAMMES = {
     165: "Helhedsorienteret indsats for udsatte familier",
@@ -133,6 +151,21 @@ PARAGRAPHS: tuple[Paragraph, ...] = (
     Paragraph("5.38.53", "§99", 0.4, 60_000, 0.20, 0.000),
     Paragraph("5.38.58", "§103", 1.3, 160_000, 0.35, 0.000),
     Paragraph("5.38.59", "§104", 2.8, 190_000, 0.25, 0.010),
+)
+
+#: The areas of main function 5.28 (children and young people with special needs), same model and yardstick.
+FAMILY_PARAGRAPHS: tuple[Paragraph, ...] = (
+    Paragraph("5.28.20", "BL §43", 0.7, 1_100_000, 0.85, 0.000),
+    Paragraph("5.28.21", "BL §32", 5.0, 90_000, 0.30, 0.020),
+    Paragraph("5.28.22", "BL §43", 2.0, 420_000, 0.15, 0.010),
+    Paragraph("5.28.23", "BL §43", 0.5, 1_350_000, 0.50, -0.010),
+    Paragraph("5.28.24", "BL §63", 0.06, 4_000_000, 0.70, 0.000),
+)
+#: Planted deviations on 5.28 (as :data:`PLANTED`).
+FAMILY_PLANTED = (
+    (706, "5.28.23", "rate", 1.45),
+    (706, "5.28.22", "rate", 0.80),
+    (190, "5.28.20", "price", 1.25),
 )
 
 #: (municipality_code, function_code, "rate" | "price", factor)
@@ -185,8 +218,25 @@ def generate(seed: int = SEED) -> dict[str, pd.DataFrame]:
     )[["municipality_code", "year", "function_code", "budget_dkk"]]
     ledger = _ledger(rng, accounts)
     raw_cases, raw_members = _cases(rng, munis, activity, np.random.default_rng([seed, 3]))
+    raw_cases = _with_birth_dates(np.random.default_rng([seed, 5]), raw_cases)
     capacity = _capacity(np.random.default_rng([seed, 1]), activity)
     areas = reference.function_areas()
+    # 5.28 from a stream of its own, appended: the tables of 5.38 stay exactly as they were
+    family = np.random.default_rng([seed, 4])
+    fam_activity, fam_expected = _activity(family, munis, FAMILY_PARAGRAPHS, FAMILY_PLANTED)
+    fam_accounts = fam_activity.groupby(["municipality_code", "year", "function_code"], as_index=False)[
+        "spending_dkk"
+    ].sum()
+    fam_budgets = fam_expected.assign(
+        budget_dkk=np.round(
+            fam_expected["expected_dkk"] * family.lognormal(-0.02, 0.05, len(fam_expected)), -3
+        )
+    )[["municipality_code", "year", "function_code", "budget_dkk"]]
+    fam_ledger = _ledger(family, fam_accounts)
+    activity = pd.concat([activity, fam_activity], ignore_index=True)
+    accounts = pd.concat([accounts, fam_accounts], ignore_index=True)
+    budgets = pd.concat([budgets, fam_budgets], ignore_index=True)
+    ledger = pd.concat([ledger, fam_ledger], ignore_index=True)
     return {
         "municipalities": munis,
         "function_areas": areas,
@@ -248,12 +298,17 @@ def _municipalities(rng: np.random.Generator, spread: np.random.Generator | None
     return pd.concat(rows, ignore_index=True)
 
 
-def _activity(rng: np.random.Generator, munis: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _activity(
+    rng: np.random.Generator,
+    munis: pd.DataFrame,
+    paragraphs: tuple[Paragraph, ...] = PARAGRAPHS,
+    planted: tuple = PLANTED,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Activity rows and the expected spending per municipality x year x area (for budgets)."""
     ref = reference.municipalities()
     codes = ref["municipality_code"].to_numpy()
     n = len(codes)
-    areas = sorted({p.function_code for p in PARAGRAPHS})
+    areas = sorted({p.function_code for p in paragraphs})
     sei = ref["socioeconomic_index"].to_numpy()
     capital = (ref["region"] == "Region Hovedstaden").to_numpy()
     pop2024 = ref["population_2024"].to_numpy()
@@ -261,14 +316,14 @@ def _activity(rng: np.random.Generator, munis: pd.DataFrame) -> tuple[pd.DataFra
     price_muni = rng.lognormal(0, 0.06, n)
     rate_area = {a: rng.lognormal(0, 0.20, n) for a in areas}
     price_area = {a: rng.lognormal(0, 0.08, n) for a in areas}
-    for code, area, kind, factor in PLANTED:
+    for code, area, kind, factor in planted:
         i = int(np.flatnonzero(codes == code)[0])
         (rate_area if kind == "rate" else price_area)[area][i] *= factor
     # Small municipalities buy more places externally (log-odds shift of 0.5 per halving of population).
     ext_shift = -0.5 * np.log2(pop2024 / 50_000) + rng.normal(0, 0.3, n)
     pop18 = munis.pivot(index="municipality_code", columns="year", values="population_18_64").loc[codes]
     rows, expected = [], []
-    for p in PARAGRAPHS:
+    for p in paragraphs:
         ext_premium = 1.15 * rng.lognormal(0, 0.10, n)
         logit = np.log(p.external_share / (1 - p.external_share)) + ext_shift
         ext_share = 1 / (1 + np.exp(-logit))
@@ -430,6 +485,24 @@ def _fake_cprs(rng: np.random.Generator, n: int) -> list[str]:
             out.add(cpr)
             result.append(cpr)
     return result
+
+
+def _with_birth_dates(rng: np.random.Generator, raw_cases: pd.DataFrame) -> pd.DataFrame:
+    """``raw_cases`` with a fictitious ``birth_date`` (ISO text) per person (per CPR number), see the docstring.
+
+    Persons with a case on 5.38 are aged 26-88 on 31 December 2025 (so 18 or over from 2017), 15 % of them 65 or
+    over; the others 20-70. One draw per person, persons in the order of their first row.
+    """
+    persons = raw_cases.drop_duplicates("cpr")["cpr"].tolist()
+    adult = set(raw_cases.loc[raw_cases["function_code"].fillna("").str.startswith("5.38."), "cpr"])
+    older = rng.random(len(persons)) < 0.15
+    age_adult = np.where(older, rng.uniform(65, 89, len(persons)), rng.uniform(26, 65, len(persons)))
+    age_other = rng.uniform(20, 71, len(persons))
+    births = {}
+    for i, cpr in enumerate(persons):
+        age = age_adult[i] if cpr in adult else age_other[i]
+        births[cpr] = (_EXTRACT_DATE - dt.timedelta(days=int(age * 365.25))).isoformat()
+    return raw_cases.assign(birth_date=raw_cases["cpr"].map(births))
 
 
 def _add_months(d: dt.date, months: int) -> dt.date:

@@ -405,6 +405,17 @@ TABLES: dict[str, Table] = {
                     "Last day the service is granted for (bevilget til); empty when open-ended",
                     nullable=True,
                 ),
+                Column(
+                    "age_at_start_year",
+                    "int",
+                    "years",
+                    "The person's age in whole years on 1 January of the year the case starts (0 when born that "
+                    "year), derived at ingest from a birth date or the CPR number, which are not stored; the age "
+                    "on 1 January of year Y is this + (Y - start year). Empty when unknown",
+                    nullable=True,
+                    minimum=0,
+                    maximum=130,
+                ),
             ),
             key=("municipality_code", "case_id"),
             rules=(

@@ -33,9 +33,12 @@ __all__ = [
     "heading",
     "headline",
     "method_text",
+    "older_table",
+    "older_text",
     "ranking_table",
     "recommendations_table",
     "recommendations_text",
+    "substitution_intro",
     "substitution_table",
     "substitution_text",
 ]
@@ -55,6 +58,39 @@ MAIN_FUNCTION_NAMES = {
     "5.28": "Tilbud til børn og unge med særlige behov",
 }
 """Danish names of the main functions of the chart of accounts an area report can cover."""
+
+#: The words of the substitution section by main function: the group's name in a table, in running text, the
+#: section's introduction and the method's sentence.
+SUBSTITUTION_WORDS = {
+    "5.38": {
+        "group": "Botilbud",
+        "plural": "botilbuddene",
+        "in_offers": "borgere i botilbud",
+        "intro": (
+            "Midlertidige botilbud (§ 107), længerevarende botilbud (§ 108) og botilbudslignende tilbud (§ 85) kan "
+            "stå i stedet for hinanden. Mængdeeffekterne lagt sammen viser, hvad kommunen netto bruger på antallet "
+            "af borgere i botilbud."
+        ),
+        "method": "mængdeeffekterne af §§ 107, 108 og 85 (i boliger) lagt sammen",
+        "citizens": "borgere",
+        "others": "botilbud",
+    },
+    "5.28": {
+        "group": "Anbringelsessted",
+        "plural": "anbringelsesstederne",
+        "in_offers": "anbragte børn og unge",
+        "intro": (
+            "Plejefamilier (barnets lov § 43, stk. 1, nr. 1-4), opholdssteder og døgninstitutioner (børne- og "
+            "ungehjem) kan stå i stedet for hinanden: et barn anbragt på en døgninstitution frem for i en "
+            "plejefamilie koster omtrent det tredobbelte. Mængdeeffekterne lagt sammen viser, hvad kommunen netto "
+            "bruger på antallet af anbragte børn og unge."
+        ),
+        "method": "mængdeeffekterne af plejefamilier, opholdssteder og døgninstitutioner (barnets lov § 43) lagt "
+        "sammen",
+        "citizens": "børn og unge",
+        "others": "anbringelsessteder",
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -179,6 +215,15 @@ def _pct_signed(x: float) -> str:
     return text if text.startswith(("-", "0,0")) else "+" + text
 
 
+def _words(p: AreaPage) -> dict[str, str]:
+    return SUBSTITUTION_WORDS.get(p.main_function, SUBSTITUTION_WORDS["5.38"])
+
+
+def substitution_intro(p: AreaPage) -> str:
+    """The heading and introduction of the substitution section (Markdown)."""
+    return f"### {_words(p)['plural'].capitalize()} samlet\n\n{_words(p)['intro']}"
+
+
 def heading(p: AreaPage) -> str:
     """The report's first heading (Markdown): '## Syddjurs Kommune: tilbud til voksne med særlige behov (5.38)'."""
     return f"## {p.name}: {p.main_function_name.lower()} ({p.main_function})"
@@ -229,9 +274,9 @@ def headline(
             "18-64-årig end sammenligningskommunerne.",
         ),
         (
-            "Botilbud samlet (mængde)",
+            f"{_words(p)['others'].capitalize()} samlet (mængde)",
             f"{_signed(net['quantity_effect_dkk'])} netto; {_mio(net['offset_dkk'])} af de positive mængdeeffekter "
-            "opvejes af negative på andre botilbud.",
+            f"opvejes af negative på andre {_words(p)['others']}.",
         ),
     ]
     return fmt.summary_box(items)
@@ -375,7 +420,7 @@ def substitution_table(p: AreaPage, substitution: pd.DataFrame) -> str:
     codes = substitution["function_code"].tolist()
     shown = pd.DataFrame(
         {
-            "Botilbud": [("Netto" if c == "net" else p.area(c)) for c in codes],
+            _words(p)["group"]: [("Netto" if c == "net" else p.area(c)) for c in codes],
             "Helårspersoner": substitution["own_persons"].astype(float).tolist(),
             "Ved sml.-kommunernes mængde": substitution["expected_persons"].astype(float).tolist(),
             "Forskel i helårspersoner": substitution["persons_difference"].astype(float).tolist(),
@@ -385,7 +430,7 @@ def substitution_table(p: AreaPage, substitution: pd.DataFrame) -> str:
     one = lambda x: fmt.fmt_number(x, 1)  # noqa: E731
     return fmt.table_html(
         shown,
-        caption=f"Botilbud: mængdeeffekterne hver for sig og netto, {p.year}",
+        caption=f"{_words(p)['group']}: mængdeeffekterne hver for sig og netto, {p.year}",
         formats={
             "Helårspersoner": one,
             "Ved sml.-kommunernes mængde": one,
@@ -410,14 +455,16 @@ def substitution_text(p: AreaPage, substitution: pd.DataFrame) -> str:
     if up.empty or down.empty:
         sign = "over" if net["quantity_effect_dkk"] > 0 else "under"
         return (
-            f"Alle botilbuddene ligger på samme side af sammenligningskommunerne i mængde ({sign}); der er ikke tegn "
-            f"på, at ét tilbud erstatter et andet. Netto er mængdeeffekten {_signed(net['quantity_effect_dkk'])}"
-            " i alt."
+            f"Alle {_words(p)['plural']} ligger på samme side af sammenligningskommunerne i mængde ({sign}); "
+            "der er ikke tegn på, at ét tilbud erstatter et andet. Netto er mængdeeffekten "
+            f"{_signed(net['quantity_effect_dkk'])} i alt."
         )
     return (
-        f"{p.name} har flere borgere end sammenligningskommunerne på {listing(up)} og færre på {listing(down)}. "
+        f"{p.name} har flere {_words(p)['citizens']} end sammenligningskommunerne på {listing(up)} og færre på "
+        f"{listing(down)}. "
         "Det kan være ét tilbud, der står i stedet for et andet: læst hver for sig overvurderer de positive "
-        f"mængdeeffekter, hvad kommunen bruger på antallet af borgere i botilbud. Netto er mængdeeffekten "
+        f"mængdeeffekter, hvad kommunen bruger på antallet af "
+        f"{_words(p)['in_offers']}. Netto er mængdeeffekten "
         f"{_signed(net['quantity_effect_dkk'])} ({fmt.fmt_number(net['persons_difference'], 1)} helårspersoner), og "
         f"{_mio(net['offset_dkk'])} af de positive effekter opvejes af de negative. Hver mængdeeffekt er værdisat "
         "til sit eget områdes pris hos sammenligningskommunerne."
@@ -525,6 +572,11 @@ def expensive_text(
     ``tiers`` ((threshold DKK, rate) as :func:`analysis.expensive_cases.refund` takes them) are spelt out.
     """
     e, a = summary.loc["expensive"], summary.loc["all"]
+    if int(a["persons"]) == 0 and not cases_without_cost:
+        return (
+            f"Kommunens sagsdata har ingen sager med en udgift på {p.main_function} "
+            f"{p.main_function_name.lower()} i {p.year}; de særligt dyre enkeltsager kan ikke opgøres her."
+        )
     unknown = (
         f" {fmt.fmt_number(cases_without_cost)} sager i året har ingen registreret månedlig udgift og indgår ikke; "
         "tallene er derfor en nedre grænse."
@@ -581,6 +633,92 @@ def expensive_text(
 # Method -------------------------------------------------------------------------------------------------------
 
 
+def _older_hidden(persons: float, older: float, min_group: int) -> bool:
+    """True where the older or the younger group of an area is smaller than ``min_group`` (but not empty)."""
+    younger = persons - older
+    return 0 < older < min_group or 0 < younger < min_group
+
+
+def older_table(p: AreaPage, older: pd.DataFrame, min_group: int = privacy.MIN_GROUP_FLOOR) -> str:
+    """Citizens aged 65 and over and their spending per area (HTML); small groups suppressed.
+
+    A row's 65+ figures are hidden when the citizens aged 65 and over, or those under 65, are fewer than
+    ``min_group`` (the one could be had from the other and the total); an area with fewer than ``min_group``
+    citizens shows none of its figures. Empty ('') when there are no cases or the main function is not 5.38.
+    """
+    min_group = privacy.check_min_group(min_group)
+    if older.empty or p.main_function != "5.38":
+        return ""
+    rows = []
+    for r in older.itertuples():
+        tiny = r.persons < min_group
+        hide = tiny or _older_hidden(r.persons, r.persons_older, min_group)
+        rows.append(
+            {
+                "Område": "I alt (hver borger én gang)"
+                if r.function_code == "total"
+                else p.area(r.function_code),
+                "Borgere": privacy.suppressed_label(min_group) if tiny else fmt.fmt_number(r.persons),
+                "Heraf 65 år og derover": privacy.suppressed_label(min_group)
+                if hide
+                else fmt.fmt_number(r.persons_older),
+                "Andel 65+": privacy.SMALL_VALUE_LABEL if hide else fmt.fmt_pct(r.share_older),
+                "Udgift i alt": privacy.SMALL_VALUE_LABEL if tiny else _mio(r.spending_dkk),
+                "Udgift til 65+": privacy.SMALL_VALUE_LABEL if hide else _mio(r.spending_older_dkk),
+                "Andel af udgiften": privacy.SMALL_VALUE_LABEL
+                if hide
+                else fmt.fmt_pct(r.share_spending_older),
+            }
+        )
+    shown = pd.DataFrame(
+        rows,
+        columns=[
+            "Område",
+            "Borgere",
+            "Heraf 65 år og derover",
+            "Andel 65+",
+            "Udgift i alt",
+            "Udgift til 65+",
+            "Andel af udgiften",
+        ],
+    )
+    return fmt.table_html(
+        shown,
+        caption=f"Borgere med sager på området og heraf 65 år og derover (alder 1. januar {p.year}), {p.year}",
+    )
+
+
+def older_text(p: AreaPage, older: pd.DataFrame, min_group: int = privacy.MIN_GROUP_FLOOR) -> str:
+    """One Danish sentence on the citizens aged 65 and over in the whole area (Markdown), suppressed when small."""
+    min_group = privacy.check_min_group(min_group)
+    if p.main_function != "5.38":
+        return (
+            f"Borgere på 65 år og derover opgøres for voksenområdet (5.38); på {p.main_function} "
+            f"{p.main_function_name.lower()} er de ikke relevante."
+        )
+    total = older[older["function_code"] == "total"]
+    if total.empty:
+        return f"Sagsdata for {p.name} dækker ikke området i {p.year}; borgere på 65 år og derover kan ikke opgøres."
+    t = total.iloc[0]
+    unknown = (
+        f" For {fmt.fmt_number(t['persons_unknown_age'])} borgere kendes alderen ikke."
+        if t["persons_unknown_age"]
+        else ""
+    )
+    if t["persons"] < min_group or _older_hidden(t["persons"], t["persons_older"], min_group):
+        return (
+            f"Antallet af borgere på 65 år og derover med sager på området i {p.year} vises ikke, da gruppen er under "
+            f"{min_group} borgere (eller gruppen under 65 år er).{unknown}"
+        )
+    return (
+        f"I {p.year} havde {fmt.fmt_number(t['persons_older'])} af {fmt.fmt_number(t['persons'])} borgere med sager på "
+        f"området ({fmt.fmt_pct(t['share_older'])}) fyldt 65 år, og de stod for {_mio(t['spending_older_dkk'])} "
+        f"({fmt.fmt_pct(t['share_spending_older'])}) af sagernes udgift på {_mio(t['spending_dkk'])}. Borgere over "
+        "folkepensionsalderen kan høre til ældreområdet (5.30) eller være uden for refusionen af særligt dyre "
+        f"enkeltsager; det er et spørgsmål om visitation og finansiering, ikke et besparelsesmål.{unknown}"
+    )
+
+
 def annex_break() -> str:
     """HTML that starts a new PDF page: shown before :func:`method_text`, so that the bundle can make it an annex."""
     return '<div class="annex-break" style="break-before: page"></div>'
@@ -606,10 +744,19 @@ def method_text(p: AreaPage) -> str:
         "sammenligningskommunernes pris × deres mængde × egne 18-64-årige / 1.000; priseffekt = (egen pris − deres "
         "pris) × egne helårspersoner; mængdeeffekt = (egne − forventede helårspersoner) × deres pris. I hvert område "
         "er priseffekt + mængdeeffekt = forskellen. Effekter af forskellige mål lægges aldrig sammen på tværs.\n"
-        "- **Botilbud samlet:** mængdeeffekterne af §§ 107, 108 og 85 (i boliger) lagt sammen; hvert områdes effekt er "
+        f"- **{_words(p)['others'].capitalize()} samlet:** {_words(p)['method']}; hvert områdes effekt er "
         "værdisat til områdets egen pris hos sammenligningskommunerne, så summen er udgiften til forskellen i antal "
-        "borgere i botilbud samlet. Det opvejede beløb er den del af de positive effekter, som negative effekter på "
-        "andre botilbud modsvarer.\n"
+        f"{_words(p)['in_offers']} samlet. Det opvejede beløb er den del af de positive effekter, som negative "
+        f"effekter på andre {_words(p)['others']} modsvarer.\n"
+        + (
+            "- **Målestok for børn og unge:** også her pr. 18-64-årig, da datavarehuset ikke har antallet af "
+            "0-17-årige; en kommune med relativt mange børn ser derfor dyrere ud, end den er pr. barn.\n"
+            if p.main_function == "5.28"
+            else ""
+        )
+        + "- **Borgere på 65 år og derover:** fra sagsdata, hvor de har alderen (afledt ved indlæsning af "
+        "fødselsdatoen i CPR-nummeret, som ikke gemmes): alderen 1. januar i året; udgiften er sagernes månedlige "
+        "udgift gange månederne i året. Grupper med færre end 5 borgere vises ikke.\n"
         "- **Anbefalinger:** en fast regel: mængde over sammenligningskommunerne (mindst "
         f"{fmt.fmt_pct(benchmark.MATERIALITY, 0)}) og pris ikke: serviceniveau, potentiale = mængdeeffekten; pris over "
         "og mængde ikke: effektivitet, potentiale = priseffekten; begge over: begge, potentiale = hele forskellen. "

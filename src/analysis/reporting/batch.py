@@ -6,7 +6,7 @@ with a message that names the file, the key and the value, and suggests the near
 
     name: botilbud-2025            # names the output folder
     municipalities: [706, 751]     # codes; or "all"; or {region: Midtjylland}; or {group: Landkommuner}
-    function_areas: ["5.38.50"]    # function codes; or "all"
+    function_areas: ["5.38.50"]    # function codes; "5.28.*" (every area of a main function); or "all" (= 5.38.*)
     notebooks: [overview]          # names of notebooks in notebooks/
     formats: [html, pdf]
     parameters: {}                 # passed to every notebook that declares them (years, peers, thresholds ...)
@@ -144,11 +144,23 @@ class Batch(BaseModel):
     def _known_function_areas(cls, v):
         if isinstance(v, list):
             codes = reference.function_areas()["function_code"].tolist()
+            wildcards = [f"{m}.*" for m in reference.MAIN_FUNCTIONS]
             for code in v:
-                if code not in codes:
+                if code.endswith("*") or code in reference.MAIN_FUNCTIONS:
+                    if code not in wildcards:
+                        raise ValueError(
+                            f"unknown main function '{code}'{_near(code, wildcards)}; "
+                            f"known: {', '.join(wildcards)}"
+                        )
+                elif code not in codes:
                     raise ValueError(
-                        f"unknown function code '{code}'{_near(code, codes)}; known: {', '.join(codes)}"
+                        f"unknown function code '{code}'{_near(code, codes)}; "
+                        f"known: {', '.join(codes)}, or a main function {' or '.join(wildcards)}"
                     )
+            if len(set(_expand_areas(v))) != len(_expand_areas(v)):
+                raise ValueError(
+                    "a function code is selected twice (listed twice, or also by its main function)"
+                )
         return v
 
     def municipality_codes(self) -> list[int]:
@@ -166,10 +178,26 @@ class Batch(BaseModel):
         return list(self.municipalities)
 
     def function_codes(self) -> list[str]:
-        """The function codes this batch covers, in the chart of accounts' order."""
+        """The function codes this batch covers, in the order given.
+
+        'all' is every area of 5.38 (``reference.DEFAULT_MAIN_FUNCTION``), '5.28.*' every area of 5.28, each in the
+        chart of accounts' order.
+        """
         if self.function_areas == "all":
-            return reference.function_areas()["function_code"].tolist()
-        return list(self.function_areas)
+            return _expand_areas([f"{reference.DEFAULT_MAIN_FUNCTION}.*"])
+        return _expand_areas(self.function_areas)
+
+
+def _expand_areas(selection: list[str]) -> list[str]:
+    """Function codes of a validated selection: a main function's wildcard ('5.28.*') becomes its areas."""
+    out: list[str] = []
+    for code in selection:
+        main = code[:-2] if code.endswith(".*") else None
+        if main is not None:
+            out += reference.function_areas(main)["function_code"].tolist()
+        else:
+            out.append(code)
+    return out
 
 
 @dataclass(frozen=True)

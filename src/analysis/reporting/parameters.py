@@ -171,6 +171,18 @@ class AreaParameters(_PeerParameters):
 
     main_function: str = Field("5.38", pattern=r"^\d\.\d\d$")
 
+    @field_validator("main_function")
+    @classmethod
+    def _known_main_function(cls, v: str) -> str:
+        from analysis.data.reference import MAIN_FUNCTIONS
+
+        if v not in MAIN_FUNCTIONS:
+            known = list(MAIN_FUNCTIONS)
+            raise ValueError(
+                f"unknown main function '{v}'{did_you_mean(v, known)}; known: {', '.join(known)}"
+            )
+        return v
+
 
 class ForecastParameters(_Parameters):
     """``notebooks/forecast.ipynb``."""
