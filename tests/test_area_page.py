@@ -121,3 +121,27 @@ def test_expensive_cases_shown_with_the_refund_before_and_after(page):
     assert "fra 20,0 mio. kr. før til 16,5 mio. kr. efter refusion" in words
     assert "7 sager i året har ingen registreret månedlig udgift" in words and "2022-niveau" in words
     assert ".." not in words
+
+
+def _munis(index_years):
+    """Three municipalities in 2025 with the loaded index's year per municipality (None: illustrative)."""
+    return pd.DataFrame(
+        {
+            "municipality_code": [101, 147, 706],
+            "year": [2025, 2025, 2025],
+            "socioeconomic_index_year": pd.array(index_years, dtype="Int64"),
+        }
+    )
+
+
+def test_index_source_names_the_ministry_index_when_every_municipality_has_it():
+    assert text.index_source(_munis([2024, 2024, 2024]), 2025) == (
+        "Indenrigs- og Boligministeriets socioøkonomiske indeks 2024"
+    )
+
+
+def test_index_source_says_illustrative_when_none_was_loaded_and_counts_the_gaps():
+    assert "illustrative" in text.index_source(_munis([None, None, None]), 2025)
+    mixed = text.index_source(_munis([2024, None, None]), 2025)
+    assert mixed.startswith("Indenrigs- og Boligministeriets socioøkonomiske indeks 2024; for 2 kommuner ")
+    assert "illustrative" in mixed

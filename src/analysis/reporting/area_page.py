@@ -135,6 +135,39 @@ class AreaPage:
         return f"{code} {self.area_names.get(code, '')}".strip()
 
 
+def index_source(municipalities: pd.DataFrame, year: int) -> str:
+    """Where the socio-economic index of ``year`` comes from, in Danish.
+
+    Parameters
+    ----------
+    municipalities : pandas.DataFrame
+        :func:`analysis.benchmark.with_socioeconomic_index`'s result (``year``, ``socioeconomic_index_year``).
+    year : int
+        The year the peers were chosen in.
+
+    Returns
+    -------
+    str
+        The ministry's index of the year used when every municipality of ``year`` has it; the illustrative list
+        when none has; both, with the number of municipalities on the illustrative one, when some have it.
+    """
+    from analysis.data.queries import ILLUSTRATIVE_INDEX_SOURCE
+    from analysis.data.socioeconomic import source_text
+    from analysis.reporting.benchmark_page import and_join
+
+    rows = municipalities[municipalities["year"] == year]
+    if "socioeconomic_index_year" not in rows.columns:
+        return ILLUSTRATIVE_INDEX_SOURCE
+    used = rows["socioeconomic_index_year"].dropna().astype(int)
+    if not len(used):
+        return ILLUSTRATIVE_INDEX_SOURCE
+    loaded = and_join([source_text(y) for y in sorted(used.unique())])
+    missing = len(rows) - len(used)
+    if not missing:
+        return loaded
+    return f"{loaded}; for {missing} kommuner {ILLUSTRATIVE_INDEX_SOURCE}"
+
+
 def page(
     name: str,
     main_function: str,
@@ -146,6 +179,7 @@ def page(
     year: int,
     sizes: Mapping[str, float],
     price_index: object | None = None,
+    municipalities: pd.DataFrame | None = None,
 ) -> AreaPage:
     """Gather what the text needs.
 
@@ -169,6 +203,10 @@ def page(
         :func:`analysis.data.thresholds.read_recommendation_sizes`.
     price_index : PriceIndex, optional
         The index used for fixed prices (None: current prices).
+    municipalities : pandas.DataFrame, optional
+        The municipalities the peers were chosen among, as returned by
+        :func:`analysis.benchmark.with_socioeconomic_index` (its ``socioeconomic_index_year``); when given and the
+        peers were chosen on the socio-economic index, the text names that index's source.
     """
     from analysis.reporting.benchmark_page import FEATURES_TEXT, and_join
 
@@ -180,6 +218,8 @@ def page(
         "region": f"de {n} øvrige kommuner i regionen",
         "group": f"de {n} øvrige kommuner i kommunegruppen",
     }[method]
+    if method == "knn" and "socioeconomic_index" in features and municipalities is not None:
+        peer_text += f" (det socioøkonomiske indeks: {index_source(municipalities, year)})"
     return AreaPage(
         name=name,
         main_function=main_function,
