@@ -116,7 +116,7 @@ def _printed(folder, rel):
 def test_a_batch_on_the_cluster_gives_the_local_pool_s_manifest(tmp_path, cluster):
     notebooks = tmp_path / "notebooks"
     _notebook(notebooks, "tally", TALLY)
-    batch, path = _batch(tmp_path, notebooks, "dask", [165, 706], notebooks=["tally"])
+    batch, path = _batch(tmp_path, notebooks, "dask", [165, 706], notebooks=["tally"], formats=["html"], workers=1)
     reports = tmp_path / "reports"
     local = run_batch(batch, batch_file=path, notebooks_dir=notebooks, reports_dir=reports, progress=False)
     remote = run_batch(
@@ -141,7 +141,6 @@ def test_a_batch_on_the_cluster_gives_the_local_pool_s_manifest(tmp_path, cluste
     # the sample's accounts: 11 functions x 8 years = 88 rows for each municipality
     for r in remote.reports:
         assert _printed(remote.folder, r.files["ipynb"]) == [f"Kommune {r.municipality_code}: 88 konteringer\n"]
-        assert (remote.folder / r.files["pdf"]).read_bytes()[:5] == b"%PDF-"
         assert "Tally" in (remote.folder / r.files["html"]).read_text("utf-8")
     assert not list(remote.folder.rglob("*.part")) and not (remote.folder / "INCOMPLETE").exists()
     # the cache the cluster filled serves the next run, wherever it runs
