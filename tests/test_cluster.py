@@ -42,8 +42,6 @@ MORTAL = (
     'print("overlevede")'
 )
 
-pytestmark = pytest.mark.slow
-
 
 def _notebook(folder, name, body):
     nb = new_notebook(
@@ -113,10 +111,13 @@ def _printed(folder, rel):
     return [o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs]
 
 
+@pytest.mark.slow
 def test_a_batch_on_the_cluster_gives_the_local_pool_s_manifest(tmp_path, cluster):
     notebooks = tmp_path / "notebooks"
     _notebook(notebooks, "tally", TALLY)
-    batch, path = _batch(tmp_path, notebooks, "dask", [165, 706], notebooks=["tally"], formats=["html"], workers=1)
+    batch, path = _batch(
+        tmp_path, notebooks, "dask", [165, 706], notebooks=["tally"], formats=["html"], workers=1
+    )
     reports = tmp_path / "reports"
     local = run_batch(batch, batch_file=path, notebooks_dir=notebooks, reports_dir=reports, progress=False)
     remote = run_batch(
@@ -131,7 +132,11 @@ def test_a_batch_on_the_cluster_gives_the_local_pool_s_manifest(tmp_path, cluste
     )
     local_manifest, local_reports = _figures(local)
     remote_manifest, remote_reports = _figures(remote)
-    assert remote_reports == local_reports and remote_manifest["counts"] == {"ok": 2, "cached": 0, "failed": 0}
+    assert remote_reports == local_reports and remote_manifest["counts"] == {
+        "ok": 2,
+        "cached": 0,
+        "failed": 0,
+    }
     assert local_manifest["counts"] == {"ok": 2, "cached": 0, "failed": 0}
     assert remote_manifest["cluster"] == {
         "scheduler": cluster.scheduler_address,
@@ -140,7 +145,9 @@ def test_a_batch_on_the_cluster_gives_the_local_pool_s_manifest(tmp_path, cluste
     }
     # the sample's accounts: 11 functions x 8 years = 88 rows for each municipality
     for r in remote.reports:
-        assert _printed(remote.folder, r.files["ipynb"]) == [f"Kommune {r.municipality_code}: 88 konteringer\n"]
+        assert _printed(remote.folder, r.files["ipynb"]) == [
+            f"Kommune {r.municipality_code}: 88 konteringer\n"
+        ]
         assert "Tally" in (remote.folder / r.files["html"]).read_text("utf-8")
     assert not list(remote.folder.rglob("*.part")) and not (remote.folder / "INCOMPLETE").exists()
     # the cache the cluster filled serves the next run, wherever it runs
@@ -155,12 +162,19 @@ def test_a_batch_on_the_cluster_gives_the_local_pool_s_manifest(tmp_path, cluste
     assert again.counts() == {"ok": 0, "cached": 2, "failed": 0}
 
 
+@pytest.mark.slow
 def test_a_worker_killed_during_a_report_is_survived(tmp_path, cluster):
     notebooks = tmp_path / "notebooks"
     _notebook(notebooks, "mortal", MORTAL)
     marker = tmp_path / "killed-once"
     batch, path = _batch(
-        tmp_path, notebooks, "kill", [706], notebooks=["mortal"], formats=["html"], parameters={"marker": str(marker)}
+        tmp_path,
+        notebooks,
+        "kill",
+        [706],
+        notebooks=["mortal"],
+        formats=["html"],
+        parameters={"marker": str(marker)},
     )
     summary = run_batch(
         batch,
@@ -182,3 +196,21 @@ def test_an_unreachable_scheduler_is_named_with_the_timeout():
 
     with pytest.raises(DataError, match=r"tcp://127\.0\.0\.1:9 within 1 s"):
         connect("tcp://127.0.0.1:9", timeout=1)
+
+
+def test_run_with_an_unreachable_scheduler_is_one_line_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    from analysis import cli
+    from analysis.reporting import cluster
+
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", 1.0)
+    batch = tmp_path / "b.yaml"
+    batch.write_text(
+        yaml.safe_dump(
+            {"name": "b", "municipalities": [706], "function_areas": ["5.38.50"], "notebooks": ["overview"]}
+        )
+    )
+    out = tmp_path / "run"
+    assert cli.main(["run", str(batch), "--output", str(out), "--scheduler", "tcp://127.0.0.1:9"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("analysis: error: cannot reach the Dask scheduler at tcp://127.0.0.1:9 within 1 s")
+    assert not out.exists()

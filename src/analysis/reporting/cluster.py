@@ -63,7 +63,7 @@ _LOCK = threading.RLock()
 
 
 def _scratch(run_id: str) -> Path:
-    """This worker's temporary folder for the run (its pid first, so a dead worker's folder can be found)."""
+    """The worker's temporary folder for the run (its pid first, so a dead worker's folder can be found)."""
     return Path(tempfile.gettempdir()) / f"analysis-dask-{os.getpid()}-{run_id}"
 
 
@@ -106,7 +106,9 @@ def _warehouse_here(run: dict[str, Any], shipped: dict[str, bytes] | None) -> Pa
             path.chmod(0o444)  # a read-only copy
         if file_sha256(path) != snapshot["files"][name][1]:
             path.unlink(missing_ok=True)
-            raise DataError(f"the copy of the warehouse snapshot on this worker ({path}) does not hash as sent")
+            raise DataError(
+                f"the copy of the warehouse snapshot on this worker ({path}) does not hash as sent"
+            )
     return folder / snapshot["name"]
 
 
@@ -194,8 +196,10 @@ def _alive(pid: int) -> bool:
 # --------------------------------------------------------------------------------------------------------------
 
 
-def connect(address: str, timeout: float = CONNECT_TIMEOUT):
+def connect(address: str, timeout: float | None = None):
     """A :class:`distributed.Client` of the scheduler at ``address``, with at least one worker.
+
+    ``timeout`` defaults to :data:`CONNECT_TIMEOUT` seconds.
 
     Raises
     ------
@@ -204,6 +208,7 @@ def connect(address: str, timeout: float = CONNECT_TIMEOUT):
     """
     from distributed import Client
 
+    timeout = CONNECT_TIMEOUT if timeout is None else timeout
     try:
         client = Client(address, timeout=timeout, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as e:
@@ -260,7 +265,7 @@ def execute_on_cluster(
     progress: bool,
     on_done: Callable[[int], None] | None = None,
     ship_warehouse: bool | None = None,
-    timeout: float = CONNECT_TIMEOUT,
+    timeout: float | None = None,
 ) -> dict[str, Any]:
     """Run the specs as tasks on the cluster, updating ``results`` in place, with the local pool's progress bar.
 
@@ -279,7 +284,7 @@ def execute_on_cluster(
         True: always send the snapshot's bytes; False: never (workers must read it in place); None (default):
         send them only when a worker cannot read the snapshot at the client's path.
     timeout
-        Seconds to wait for the scheduler, and then for a worker.
+        Seconds to wait for the scheduler, and then for a worker (default :data:`CONNECT_TIMEOUT`).
 
     Returns
     -------
@@ -358,7 +363,12 @@ def execute_on_cluster(
                     _write_report(run_dir, specs[i]["rel"], {})
                     out = {"status": "failed", "files": {}, "seconds": {}, "error": _lost(e)}
                 fut.release()
-                r.status, r.files, r.seconds, r.error = out["status"], out["files"], out["seconds"], out["error"]
+                r.status, r.files, r.seconds, r.error = (
+                    out["status"],
+                    out["files"],
+                    out["seconds"],
+                    out["error"],
+                )
                 if r.status == "failed":
                     failed += 1
                     bar.write(f"FEJL  {r.notebook} {r.municipality_code} {r.function_code}: {r.error}")
@@ -392,7 +402,9 @@ def _write_report(run_dir: Path, rel: str, blobs: dict[str, bytes]) -> None:
     """Replace report ``rel``'s files in the run folder by ``blobs``, each under a temporary name, then renamed."""
     base = run_dir / rel
     try:
-        for suffix in SUFFIXES:  # new files, as the local pool's workers make them: never an older run's inode
+        for (
+            suffix
+        ) in SUFFIXES:  # new files, as the local pool's workers make them: never an older run's inode
             base.with_name(base.name + suffix).unlink(missing_ok=True)
         for name, data in blobs.items():
             dst = run_dir / name

@@ -319,7 +319,8 @@ def _pdf_setup() -> tuple[Any, Any, list[Any]]:
 
         fonts = FontConfiguration()
         sheets = [
-            weasyprint.CSS(string=path.read_text("utf-8"), font_config=fonts) for path in (PRINT_CSS, REPORT_CSS)
+            weasyprint.CSS(string=path.read_text("utf-8"), font_config=fonts)
+            for path in (PRINT_CSS, REPORT_CSS)
         ]
     return weasyprint, fonts, sheets
 

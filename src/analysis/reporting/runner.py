@@ -395,6 +395,10 @@ def run_batch(
     cache_dir = reports_dir / ".cache"
     snapshots = reports_dir / ".snapshots"
     _check_kernel(batch.kernel)
+    if scheduler:  # an unreachable scheduler is refused before anything is written
+        from analysis.reporting.cluster import connect
+
+        connect(scheduler).close()
     warehouse, _ = _resolve_warehouse(warehouse)
     size = warehouse.stat().st_size + (
         wal.stat().st_size if (wal := warehouse.with_name(warehouse.name + ".wal")).exists() else 0
