@@ -3,7 +3,9 @@
 The look lives in one nbconvert template, ``templates/analysis`` (inheriting JupyterLab's ``lab``), and one
 stylesheet, ``templates/analysis/static/report.css``, which carries both the screen and the print rules.
 The HTML loads nothing from the web (no MathJax, require.js, Mermaid or widget scripts), so a report opens
-on a PC without internet; the PDF is made from the same HTML by WeasyPrint.
+on a PC without internet; the PDF is made from the same HTML by WeasyPrint, laid out with the print
+stylesheets (``static/print.css``, the little of JupyterLab's stylesheet the reports use, then
+``report.css``) in place of the stylesheets the HTML carries for the screen (JupyterLab's ~250 kB).
 
 Typical use, in a long-lived worker (nbconvert and WeasyPrint cost seconds to import, once per process)::
 
@@ -37,6 +39,7 @@ __all__ = [
     "TEMPLATE_NAME",
     "ReportMeta",
     "render_html",
+    "pdf_document",
     "render_pdf",
 ]
 
@@ -336,6 +339,19 @@ def _print_html(html: str) -> str:
     return html[: head.start()] + _HEAD_STYLE_RE.sub("", head[0]) + html[head.end() :]
 
 
+def pdf_document(html: str, base_url: str | None = None) -> Any:
+    """Lay a report's HTML out as A4 pages with the print stylesheets: a ``weasyprint.Document``.
+
+    What :func:`render_pdf` writes; tests read its pages' text and sizes.
+    """
+    weasyprint, fonts, sheets = _pdf_setup()
+    with _quiet_logs():
+        document = weasyprint.HTML(
+            string=_print_html(html), base_url=base_url, url_fetcher=_offline_fetcher(weasyprint)
+        )
+        return document.render(stylesheets=sheets, font_config=fonts)
+
+
 def render_pdf(html: str, pdf_path: str | os.PathLike[str], base_url: str | None = None) -> None:
     """Print a report's HTML to an A4 PDF with WeasyPrint.
 
@@ -360,13 +376,10 @@ def render_pdf(html: str, pdf_path: str | os.PathLike[str], base_url: str | None
     """
     pdf_path = Path(pdf_path)
     partial = pdf_path.with_name(pdf_path.name + ".part")
-    weasyprint, fonts, sheets = _pdf_setup()
+    document = pdf_document(html, base_url)
     with _quiet_logs():
-        document = weasyprint.HTML(
-            string=_print_html(html), base_url=base_url, url_fetcher=_offline_fetcher(weasyprint)
-        )
         try:
-            document.write_pdf(partial, stylesheets=sheets, font_config=fonts)
+            document.write_pdf(partial)
             partial.replace(pdf_path)
         finally:
             partial.unlink(missing_ok=True)
