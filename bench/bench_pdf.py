@@ -2,7 +2,8 @@
 
 Makes one benchmark report (``notebooks/benchmark.ipynb``, Syddjurs, 5.38.50, on the default warehouse) with the
 runner, then prints WeasyPrint's time for its PDF two ways, each as the first call of the process (fonts found,
-stylesheets parsed) and as the median of ``--repeat`` later calls (what a long-lived worker pays per report):
+stylesheets parsed) and as the median of ``--repeat`` later calls (what a long-lived worker pays per report),
+in wall time and in the process's CPU time (steadier on a shared machine):
 
 1. ``full CSS``: the HTML as the report file has it, every ``<style>`` of its head laid out (JupyterLab's
    ~250 kB stylesheet, its theme, Pygments and report.css): how PDFs were made before the print stylesheet;
@@ -60,16 +61,18 @@ def _full_css(html: str, path: Path) -> None:
     weasyprint.HTML(string=html, url_fetcher=render._offline_fetcher(weasyprint)).write_pdf(path)
 
 
-def _time(fn, repeat: int) -> tuple[float, float]:
+def _time(fn, repeat: int) -> tuple[float, float, float]:
+    """Wall time of the first call; medians of the wall and CPU time of ``repeat`` later calls."""
     t = time.perf_counter()
     fn()
     first = time.perf_counter() - t
-    times = []
+    wall, cpu = [], []
     for _ in range(repeat):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - t)
-    return first, statistics.median(times)
+        wall.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+    return first, statistics.median(wall), statistics.median(cpu)
 
 
 def main() -> None:
@@ -98,12 +101,12 @@ def main() -> None:
         ("print CSS (render_pdf)", lambda: render.render_pdf(html, out / "print.pdf"), out / "print.pdf"),
         ("full CSS (before)", lambda: _full_css(html, out / "full.pdf"), out / "full.pdf"),
     ):
-        first, median = _time(fn, args.repeat)
-        rows.append((name, first, median, len(PdfReader(pdf).pages), pdf.stat().st_size / 1e3))
+        first, wall, cpu = _time(fn, args.repeat)
+        rows.append((name, first, wall, cpu, len(PdfReader(pdf).pages), pdf.stat().st_size / 1e3))
     print(f"PDF of {html_path.name} ({len(html) / 1e3:,.0f} kB of HTML)")
-    print(f"{'route':<26} {'first call, s':>14} {'later, s':>9} {'pages':>6} {'kB':>7}")
-    for name, first, median, pages, kb in rows:
-        print(f"{name:<26} {first:>14.2f} {median:>9.2f} {pages:>6} {kb:>7.0f}")
+    print(f"{'route':<26} {'first call, s':>14} {'later, s':>9} {'later, CPU s':>13} {'pages':>6} {'kB':>7}")
+    for name, first, wall, cpu, pages, kb in rows:
+        print(f"{name:<26} {first:>14.2f} {wall:>9.2f} {cpu:>13.2f} {pages:>6} {kb:>7.0f}")
 
 
 if __name__ == "__main__":
