@@ -3,7 +3,9 @@
 import json
 import logging
 import os
+import tempfile
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -150,6 +152,7 @@ def test_a_batch_on_the_cluster_gives_the_local_pool_s_manifest(tmp_path, cluste
         ]
         assert "Tally" in (remote.folder / r.files["html"]).read_text("utf-8")
     assert not list(remote.folder.rglob("*.part")) and not (remote.folder / "INCOMPLETE").exists()
+    assert not list(Path(tempfile.gettempdir()).glob(f"analysis-dask-*-{remote.run_id}"))  # shipped copy gone
     # the cache the cluster filled serves the next run, wherever it runs
     again = run_batch(
         batch,
@@ -189,6 +192,8 @@ def test_a_worker_killed_during_a_report_is_survived(tmp_path, cluster):
     assert (r.status, r.error) == ("ok", None)
     assert _printed(summary.folder, r.files["ipynb"]) == ["overlevede\n"]
     assert not list(summary.folder.rglob("*.part"))
+    # nothing left on the workers either: not the killed worker's folder, not the survivor's
+    assert not list(Path(tempfile.gettempdir()).glob(f"analysis-dask-*-{summary.run_id}"))
 
 
 def test_an_unreachable_scheduler_is_named_with_the_timeout():

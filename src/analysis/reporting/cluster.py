@@ -58,7 +58,7 @@ SUFFIXES = (".ipynb", ".html", ".pdf")
 # The worker side: runs inside a Dask worker process
 # --------------------------------------------------------------------------------------------------------------
 
-_STATE: dict[str, Any] = {"run": None}
+_STATE: dict[str, Any] = {"run": None, "ended": set()}
 _LOCK = threading.RLock()
 
 
@@ -118,8 +118,8 @@ def _prepare(run: dict[str, Any], shipped: dict[str, bytes] | None) -> Path:
 
     if _STATE["run"] == run["run_id"]:
         return _STATE["scratch"]
-    if _STATE["run"]:  # a worker that served an earlier run: its spare kernel has that run's environment
-        _finish(_STATE["run"])
+    if _STATE["run"]:  # a worker that served another run: its spare kernel has that run's environment
+        _teardown()
     scratch = _scratch(run["run_id"])
     (scratch / "kernels").mkdir(mode=0o700, parents=True, exist_ok=True)
     warehouse = _warehouse_here(run, shipped)
@@ -145,6 +145,8 @@ def _task(spec: dict[str, Any], run: dict[str, Any], shipped: dict[str, bytes] |
     from analysis.reporting import workers
 
     with _LOCK:  # one report at a time per worker process, whatever its --nthreads
+        if run["run_id"] in _STATE["ended"]:  # a task that started after its run's client had gone
+            raise RuntimeError(f"run {run['run_id']} has ended")
         scratch = _prepare(run, shipped)
         out = scratch / "out" / uuid.uuid4().hex[:8]
         source = scratch / "in" / Path(spec["input"]).name
@@ -164,21 +166,29 @@ def _task(spec: dict[str, Any], run: dict[str, Any], shipped: dict[str, bytes] |
 
 
 def _finish(run_id: str | None) -> None:
-    """End the run on this worker: shut the spare kernel down, remove its folders (and dead workers' of the run)."""
+    """End the run on this worker: shut the spare kernel down, remove its folder and those of dead workers.
+
+    A task of the run that starts later (it was cancelled too late) is refused, so it leaves nothing behind.
+    """
+    with _LOCK:
+        if run_id is not None:
+            _STATE["ended"].add(run_id)
+        if run_id is None or _STATE["run"] == run_id:
+            _teardown()
+        for folder in Path(tempfile.gettempdir()).glob("analysis-dask-*-*"):
+            pid = folder.name.split("-")[2]
+            if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def _teardown() -> None:
+    """Shut down the spare kernel and remove the folder of the run this worker is set up for."""
     from analysis.reporting import workers
 
-    with _LOCK:
-        if run_id is None or _STATE["run"] == run_id:
-            workers._shutdown_spare_kernel()
-            if _STATE["run"]:
-                shutil.rmtree(_STATE["scratch"], ignore_errors=True)
-            _STATE["run"] = None
-        if run_id is None:
-            return
-        for folder in Path(tempfile.gettempdir()).glob(f"analysis-dask-*-{run_id}"):
-            pid = folder.name.split("-")[2]
-            if pid.isdigit() and not _alive(int(pid)):
-                shutil.rmtree(folder, ignore_errors=True)
+    workers._shutdown_spare_kernel()
+    if _STATE["run"]:
+        shutil.rmtree(_STATE["scratch"], ignore_errors=True)
+    _STATE["run"] = None
 
 
 def _alive(pid: int) -> bool:
