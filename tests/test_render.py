@@ -211,9 +211,9 @@ def test_render_html_leaves_notebook_alone_and_accepts_a_path(tmp_path):
 
 def _layout(html: str) -> tuple[list[str], list[tuple[float, float]]]:
     """Text and size (CSS px) of each page laid out by WeasyPrint, margin boxes (header, footer) included."""
-    import weasyprint
+    from analysis.reporting.render import pdf_document
 
-    document = weasyprint.HTML(string=html).render()
+    document = pdf_document(html)  # as render_pdf lays it out: the print stylesheets
     texts = []
     for page in document.pages:
         parts, stack = [], [page._page_box]
@@ -250,6 +250,35 @@ def test_render_pdf(tmp_path):
     # the long table repeats its header row on the next page
     continuation = next(p for p in pages[1:] if "Kommune 119" in p)
     assert "Kommune Udgift" in continuation
+
+
+def test_the_pdf_is_laid_out_with_the_print_stylesheets_and_keeps_the_report_s_own():
+    from analysis.reporting.render import _print_html
+
+    html = render_html(_notebook())
+    head = html.split("</head>")[0]
+    assert head.count("<style") >= 3  # JupyterLab's, its theme's and report.css, for the screen
+    printed = _print_html(html)
+    assert "<style" not in printed.split("</head>")[0]
+    assert printed.split("</head>")[1] == html.split("</head>")[1]  # the body as it is
+    nb = _notebook()
+    own = "<style>.mine { color: red }</style><p class='mine'>x</p>"
+    nb.cells.append(new_code_cell("x", outputs=[new_output("display_data", data={"text/html": own})]))
+    assert ".mine { color: red }" in _print_html(render_html(nb))
+
+
+@pytest.mark.slow
+def test_the_confidential_notice_is_on_every_pdf_page():
+    from analysis.reporting.html import confidential_notice
+
+    nb = _notebook(table_rows=120)
+    notice = new_output("display_data", data={"text/html": confidential_notice()})
+    nb.cells.insert(1, new_code_cell("notice", outputs=[notice]))
+    pages, _ = _layout(render_html(nb, META))
+    assert len(pages) >= 2
+    # the banner once in the text, and the @page rule's line on each page, the first included
+    assert pages[0].count("Fortroligt: indeholder personhenførbare oplysninger") == 2
+    assert all("Fortroligt: indeholder personhenførbare oplysninger" in p for p in pages[1:])
 
 
 # --- The sample notice ---------------------------------------------------------------------------------

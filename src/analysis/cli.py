@@ -103,6 +103,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         force=args.force,
         warehouse=args.warehouse,
         progress=not args.no_progress,
+        scheduler=args.scheduler,
     )
     c = summary.counts()
     print(
@@ -508,6 +509,11 @@ def _parser() -> argparse.ArgumentParser:
         help="the warehouse the reports read (default: ANALYSIS_WAREHOUSE, else the sample); must exist",
     )
     r.add_argument("--no-progress", action="store_true", help="no progress bar (for logs)")
+    r.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run the reports on a Dask cluster, e.g. tcp://10.0.0.5:8786 (docs/scale.md); default: local workers",
+    )
     r.set_defaults(func=_cmd_run)
 
     b = sub.add_parser(

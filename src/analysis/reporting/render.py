@@ -3,7 +3,9 @@
 The look lives in one nbconvert template, ``templates/analysis`` (inheriting JupyterLab's ``lab``), and one
 stylesheet, ``templates/analysis/static/report.css``, which carries both the screen and the print rules.
 The HTML loads nothing from the web (no MathJax, require.js, Mermaid or widget scripts), so a report opens
-on a PC without internet; the PDF is made from the same HTML by WeasyPrint.
+on a PC without internet; the PDF is made from the same HTML by WeasyPrint, laid out with the print
+stylesheets (``static/print.css``, the little of JupyterLab's stylesheet the reports use, then
+``report.css``) in place of the stylesheets the HTML carries for the screen (JupyterLab's ~250 kB).
 
 Typical use, in a long-lived worker (nbconvert and WeasyPrint cost seconds to import, once per process)::
 
@@ -37,6 +39,7 @@ __all__ = [
     "TEMPLATE_NAME",
     "ReportMeta",
     "render_html",
+    "pdf_document",
     "render_pdf",
 ]
 
@@ -298,14 +301,68 @@ def _offline_fetcher(weasyprint: Any) -> Any:
     return fetch
 
 
+#: The PDF's base stylesheet: what of JupyterLab's the reports use (report.css follows it).
+PRINT_CSS = TEMPLATES_DIR / TEMPLATE_NAME / "static" / "print.css"
+REPORT_CSS = TEMPLATES_DIR / TEMPLATE_NAME / "static" / "report.css"
+
+_HEAD_RE = re.compile(r"<head\b.*?</head>", re.DOTALL | re.IGNORECASE)
+_HEAD_STYLE_RE = re.compile(r"<style\b[^>]*>.*?</style>", re.DOTALL | re.IGNORECASE)
+
+
+@functools.cache
+def _pdf_setup() -> tuple[Any, Any, list[Any]]:
+    """WeasyPrint, one font configuration and the parsed print stylesheets: once per process (worker).
+
+    Finding the system's fonts and parsing the stylesheets are the fixed part of a PDF's cost; every report
+    of a worker reuses them.
+    """
+    with _quiet_logs():
+        import weasyprint  # imported here: it costs seconds, and HTML-only workers never need it
+        from weasyprint.text.fonts import FontConfiguration
+
+        fonts = FontConfiguration()
+        sheets = [
+            weasyprint.CSS(string=path.read_text("utf-8"), font_config=fonts)
+            for path in (PRINT_CSS, REPORT_CSS)
+        ]
+    return weasyprint, fonts, sheets
+
+
+def _print_html(html: str) -> str:
+    """The report's HTML without the stylesheets of its head (JupyterLab's, Pygments', report.css).
+
+    Stylesheets in the body, a report's own (e.g. :func:`analysis.reporting.html.confidential_notice`), stay.
+    """
+    head = _HEAD_RE.search(html)
+    if head is None:
+        return html
+    return html[: head.start()] + _HEAD_STYLE_RE.sub("", head[0]) + html[head.end() :]
+
+
+def pdf_document(html: str, base_url: str | None = None) -> Any:
+    """Lay a report's HTML out as A4 pages with the print stylesheets: a ``weasyprint.Document``.
+
+    What :func:`render_pdf` writes; tests read its pages' text and sizes.
+    """
+    weasyprint, fonts, sheets = _pdf_setup()
+    with _quiet_logs():
+        document = weasyprint.HTML(
+            string=_print_html(html), base_url=base_url, url_fetcher=_offline_fetcher(weasyprint)
+        )
+        return document.render(stylesheets=sheets, font_config=fonts)
+
+
 def render_pdf(html: str, pdf_path: str | os.PathLike[str], base_url: str | None = None) -> None:
     """Print a report's HTML to an A4 PDF with WeasyPrint.
 
-    The print rules of ``report.css`` (inlined in the HTML by :func:`render_html`) give the page: A4,
-    margins, a running header (title and municipality left, "Kørsels-id …" right, from the second page)
-    and "Side X af Y" in the footer. Only embedded and local resources are loaded, never web addresses.
-    WeasyPrint's warnings about CSS it ignores are silenced; its errors are logged. The file is written to
-    a temporary name first and then renamed, so a failed render leaves no partial PDF.
+    The page is laid out with the print stylesheets, not with those the HTML carries for the screen:
+    ``print.css`` (the little of JupyterLab's stylesheet the reports use) and ``report.css`` (the reports'
+    look; its print rules give A4, margins, a running header with the title and municipality left and
+    "Kørsels-id …" right from the second page, and "Side X af Y" in the footer), parsed once per process
+    with one font configuration. Stylesheets in the report's body are kept. Only embedded and local
+    resources are loaded, never web addresses. WeasyPrint's warnings about CSS it ignores are silenced; its
+    errors are logged. The file is written to a temporary name first and then renamed, so a failed render
+    leaves no partial PDF.
 
     Parameters
     ----------
@@ -319,10 +376,8 @@ def render_pdf(html: str, pdf_path: str | os.PathLike[str], base_url: str | None
     """
     pdf_path = Path(pdf_path)
     partial = pdf_path.with_name(pdf_path.name + ".part")
+    document = pdf_document(html, base_url)
     with _quiet_logs():
-        import weasyprint  # imported here: it costs seconds, and HTML-only workers never need it
-
-        document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=_offline_fetcher(weasyprint))
         try:
             document.write_pdf(partial)
             partial.replace(pdf_path)

@@ -312,6 +312,8 @@ def run_batch(
     reports_dir: str | Path | None = None,
     progress: bool = True,
     warm_kernels: bool = True,
+    scheduler: str | None = None,
+    ship_warehouse: bool | None = None,
 ) -> RunSummary:
     """Run a batch: execute, render, index and record every report; never stops at a failed report.
 
@@ -337,6 +339,12 @@ def run_batch(
         Show a progress bar with counts and time left.
     warm_kernels
         Start each report's kernel ahead, with the libraries imported (see the module docstring).
+    scheduler
+        A Dask scheduler's address (``tcp://host:8786``): the reports to execute run as tasks on its workers
+        instead of the local pool (:mod:`analysis.reporting.cluster`); everything else is as without it.
+    ship_warehouse
+        With ``scheduler``: send the snapshot's bytes to the workers (True), never (False), or only when a worker
+        cannot read it at this machine's path (None).
 
     Raises
     ------
@@ -358,6 +366,10 @@ def run_batch(
     cache_dir = reports_dir / ".cache"
     snapshots = reports_dir / ".snapshots"
     _check_kernel(batch.kernel)
+    if scheduler:  # an unreachable scheduler is refused before anything is written
+        from analysis.reporting.cluster import connect
+
+        connect(scheduler).close()
     warehouse, _ = _resolve_warehouse(warehouse)
     size = warehouse.stat().st_size + (
         wal.stat().st_size if (wal := warehouse.with_name(warehouse.name + ".wal")).exists() else 0
@@ -416,6 +428,8 @@ def run_batch(
             force=force,
             progress=progress,
             warm_kernels=warm_kernels,
+            scheduler=scheduler,
+            ship_warehouse=ship_warehouse,
         )
     finally:
         shutil.rmtree(snapshot_dir, ignore_errors=True)
@@ -448,6 +462,8 @@ def _run(
     force: bool,
     progress: bool,
     warm_kernels: bool,
+    scheduler: str | None = None,
+    ship_warehouse: bool | None = None,
 ) -> tuple[RunSummary, dict[str, Any]]:
     """Key, reuse, execute and store every report of the batch; returns the summary and the manifest."""
     parameters = parameters_fingerprint(project_root() / "parameters")
@@ -532,25 +548,48 @@ def _run(
             _cache_store(cache_dir, run_dir, results[i], run_id)
 
     n_workers = max(1, min(workers or batch.workers, len(specs) or 1))
-    _execute_all(
-        specs,
-        results,
-        n_workers,
-        batch.kernel,
-        progress,
-        warm_kernels,
-        len(jobs),
-        str(notebooks_dir),
-        on_done=store,
-        worker_env={WAREHOUSE_ENV: str(snapshot.resolve())},
-        sockets=str(sockets),
-    )
+    cluster = None
+    if scheduler:  # the same reports, as tasks on a Dask cluster; the rest of the run is as with the pool
+        from analysis.reporting.cluster import execute_on_cluster
+
+        cluster = execute_on_cluster(
+            specs,
+            results,
+            scheduler=scheduler,
+            run_id=run_id,
+            run_dir=run_dir,
+            snapshot=snapshot,
+            kernel_name=batch.kernel,
+            warm=warm_kernels,
+            cwd=str(notebooks_dir),
+            total=len(jobs),
+            progress=progress,
+            on_done=store,
+            ship_warehouse=ship_warehouse,
+        )
+    else:
+        _execute_all(
+            specs,
+            results,
+            n_workers,
+            batch.kernel,
+            progress,
+            warm_kernels,
+            len(jobs),
+            str(notebooks_dir),
+            on_done=store,
+            worker_env={WAREHOUSE_ENV: str(snapshot.resolve())},
+            sockets=str(sockets),
+        )
     for r in results:  # each report's headline, read from its executed notebook (fresh or reused)
         r.headline = _headline(run_dir, r)
     inputs["changed_during_run"] = _live_changed(warehouse, tables)
     summary = RunSummary(run_id, run_dir, results, round(time.perf_counter() - started, 2))
     manifest = _manifest(batch, batch_file, summary, now, inputs, code, n_workers, force)
     manifest["environment_sha256"] = environment
+    if cluster is not None:
+        manifest["workers"] = cluster["workers"]
+        manifest["cluster"] = cluster
     return summary, manifest
 
 
