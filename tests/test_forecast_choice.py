@@ -56,7 +56,9 @@ NOISE = {
 def test_the_t_quantiles_are_the_tabled_ones():
     # one-sided 5 %: 6,314 (1 df), 2,132 (4), 2,015 (5); 10 % with 30 df: 1,310
     assert t_critical(1) == pytest.approx(6.314, abs=1e-3) and t_critical(4) == pytest.approx(2.132, abs=1e-3)
-    assert t_critical(5) == pytest.approx(2.015, abs=1e-3) and t_critical(30, 0.1) == pytest.approx(1.310, abs=1e-3)
+    assert t_critical(5) == pytest.approx(2.015, abs=1e-3) and t_critical(30, 0.1) == pytest.approx(
+        1.310, abs=1e-3
+    )
     mean, unc, better = paired_test([1.0, 2.0])  # two years: no test
     assert mean == 1.5 and np.isnan(unc) and not better
 
@@ -73,7 +75,9 @@ def test_a_method_clearly_and_consistently_better_is_chosen_noise_keeps_the_comb
         "bedre i de 6 tidligere år (i gennemsnit 2,0 procentpoint tættere på, usikkerhed ±0,1)"
     )
     # b: d = 1,3 -0,7 2,3 -1,7 1,3 -0,7, mean 0,3, sd = sqrt(12 / 5) = 1,549, 2,015 x 1,549 / sqrt(6) = 1,274
-    assert b["method"] == "combination" and b["rule"] == "combination" and b["best_single"] == "average_profile"
+    assert (
+        b["method"] == "combination" and b["rule"] == "combination" and b["best_single"] == "average_profile"
+    )
     assert b["difference"] == pytest.approx(0.3) and b["uncertainty"] == pytest.approx(1.2745, abs=1e-4)
     assert b["reason"] == (
         "Kombination af de bedste metoder ramte inden for 3,3 % i juni i 6 af 6 år. Kombinationen bruges, fordi "
@@ -90,7 +94,10 @@ def test_a_combination_that_hit_better_than_every_method_is_said_so():
     worse = {**NOISE, "average_profile": [4.0] * 6}  # best single 4,0 against the combination's 3,3: d = -0,7
     row = select_methods(result_from({"5.38.50": worse})).iloc[0]
     assert row["method"] == "combination" and row["difference"] == pytest.approx(-0.7)
-    assert "mindst lige så godt som hver enkelt metode" in row["rule_text"] and "0,7 procentpoint" in row["rule_text"]
+    assert (
+        "mindst lige så godt som hver enkelt metode" in row["rule_text"]
+        and "0,7 procentpoint" in row["rule_text"]
+    )
 
 
 def test_the_fan_never_narrows_in_a_low_november():
@@ -132,10 +139,14 @@ def test_the_report_fan_widens_monotonically_on_a_series_with_a_low_november():
     p = fc.path
     width = (p["upper_dkk"] - p["lower_dkk"]).iloc[9:].to_numpy()
     cum_width = (p["cum_upper_dkk"] - p["cum_lower_dkk"]).iloc[9:].to_numpy()
-    assert np.isfinite(width).all() and (np.diff(width) >= -1e-6).all() and (np.diff(cum_width) >= -1e-6).all()
+    assert (
+        np.isfinite(width).all() and (np.diff(width) >= -1e-6).all() and (np.diff(cum_width) >= -1e-6).all()
+    )
     assert p.loc[11, "forecast_dkk"] < 0.6 * p.loc[10, "forecast_dkk"]  # November is low ...
     assert width[1] >= width[0] > 0  # ... and its band is not narrower than October's
-    assert (p.loc[12, "cum_lower_dkk"], p.loc[12, "cum_upper_dkk"]) == pytest.approx((fc.lower_dkk, fc.upper_dkk))
+    assert (p.loc[12, "cum_lower_dkk"], p.loc[12, "cum_upper_dkk"]) == pytest.approx(
+        (fc.lower_dkk, fc.upper_dkk)
+    )
 
 
 # two areas whose Decembers miss in opposite directions (DKK), 2020-2024; 2025 is forecast in September

@@ -14,8 +14,9 @@ The band around the forecast path comes from the chosen method's back-test at th
 it never shrinks with the horizon. The monthly band of month ``k`` is the split-conformal width
 (:func:`~analysis.forecast.select.conformal_width`) of the back-tested years' errors of month ``k`` relative to
 their year-end forecast, made non-decreasing over the months (a fall is averaged with the months before it,
-so a low month such as November has no narrower band). The band around the cumulative path is made from the cumulative errors the same way and ends
-at December in the year-end interval of :func:`~analysis.forecast.select.forecast_year`.
+so a low month such as November has no narrower band). The band around the cumulative path is made from the
+cumulative errors the same way and ends at December in the year-end interval of
+:func:`~analysis.forecast.select.forecast_year`.
 
 Compared years
 --------------
