@@ -71,11 +71,10 @@ def test_the_method_named_is_the_one_select_methods_chooses(report, sample_path)
         con.close()
     led = led[(led.year < YEAR) | (led.month <= MONTH)]  # what was known at the end of June
     sel = select_methods(backtest(led, budgets=budgets, cases=cases), reason_month=MONTH).iloc[0]
-    # the reason up to the runner-up; here the two mean errors round alike (2,4 %), so they are called equally
-    # good instead of "2,4 % mod 2,4 %" (select_methods' own sentence)
-    first, _ = sel["reason"].split(". Næstbedst: ")
-    assert html.escape(f"{first}.") in page and "2,4 % mod 2,4 %" not in page
-    assert html.escape(f"{sel['label_da']} og {sel['runner_up_label_da']} er lige gode") in page
+    # the reason states the rule's evidence (a difference in percentage points and its uncertainty), never two
+    # rounded errors side by side ("2,4 % mod 2,4 %", the sentence of the rule before)
+    assert html.escape(f"{sel['reason']}.") in page and " % mod " not in page
+    assert "procentpoint" in sel["rule_text"] or "for få tidligere år" in sel["rule_text"]
     assert html.escape(f"{sel['label_da']} (valgt)") in page
 
 

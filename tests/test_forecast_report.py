@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from analysis.forecast.area import area_forecast
 from analysis.forecast.methods import BudgetBased, LastYearProfile, RunRate
+from analysis.forecast.select import rule_text_da
 from analysis.period import data_period
 from analysis.reporting import forecast_charts as charts
 from analysis.reporting import formatting as fmt
@@ -112,18 +111,26 @@ def test_no_split_without_cases_or_without_activity():
     assert "ingen helårspersoner for 2024 i aktivitetsdata" in report(no_activity).split_intro()
 
 
-def test_two_methods_with_the_same_rounded_error_are_called_equally_good(fc):
-    # run rate and last year's profile both hit 1,2 mio. kr. exactly in every back-tested year: 0,0 % each
+def test_the_choice_states_the_rule_and_its_evidence_never_two_rounded_errors(fc):
+    # the run rate hits 1,2 mio. kr. exactly in every back-tested year (0,0 %), the combination does not: the
+    # difference is the same every year, so its uncertainty is nil and the run rate replaces the combination
     text = report(fc).choice_text()
-    assert " mod " not in text and "lige gode inden for afprøvningens usikkerhed" in text
-    assert text.endswith(f"(gennemsnitlig afvigelse 0,0 % for begge); prognosen bruger {fc.label_da}.")
-    assert text.startswith(f"{fc.label_da} ramte inden for 0,0 % i september i 5 af 5 år.")
-    sel = fc.selection.copy()
-    sel["error"], sel["runner_up_error"] = 2.44, 2.36  # would read "2,4 % mod 2,4 %"
-    assert "lige gode" in report(dataclasses.replace(fc, selection=sel)).choice_text()
-    sel["error"], sel["runner_up_error"] = 2.36, 2.94
-    text = report(dataclasses.replace(fc, selection=sel)).choice_text()
-    assert text.endswith(f"Næstbedst: {sel['runner_up_label_da']} (gennemsnitlig afvigelse 2,9 % mod 2,4 %).")
+    assert " mod " not in text
+    assert text.startswith(
+        f"{fc.label_da} ramte inden for 0,0 % i september i 5 af 5 år. {fc.label_da} bruges frem for "
+        "kombinationen, fordi den har ramt signifikant bedre i de 3 tidligere år (i gennemsnit "
+    )
+    assert text.endswith("procentpoint tættere på, usikkerhed ±0,0).")
+    # where the difference is noise the sentence is the combination's (the example)
+    row = {"rule": "combination", "label_da": "Kombination af de bedste metoder", "difference": 0.3,
+           "uncertainty": 0.9, "n_compared_years": 6, "best_single_label_da": "Theta-metoden"}  # fmt: skip
+    assert rule_text_da(row) == (
+        "Kombinationen bruges, fordi ingen enkelt metode har ramt signifikant bedre i de 6 tidligere år "
+        "(forskel 0,3 procentpoint, usikkerhed ±0,9)"
+    )
+    assert rule_text_da({**row, "uncertainty": float("nan"), "n_compared_years": 2}) == (
+        "Kombinationen bruges, fordi der er for få tidligere år (2) til at vise, at en enkelt metode rammer bedre"
+    )
 
 
 def test_the_data_period_is_stated_with_the_month(fc):

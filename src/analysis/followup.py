@@ -170,7 +170,10 @@ def followup(
         One row per function area with postings in ``year`` up to ``month``: ``municipality_code``, ``year``,
         ``month``, ``function_code``, ``budget_dkk``, ``budget_to_date_dkk``, ``booked_dkk``,
         ``forecast_dkk``, ``lower_dkk``, ``upper_dkk``, ``method``, ``full_year_persons``, ``price_dkk``
-        (forecast / persons) and ``budget_version``.
+        (forecast / persons) and ``budget_version``; and on every row ``total_lower_dkk`` and
+        ``total_upper_dkk``, the 80 % interval of the sum of the areas' forecasts
+        (:func:`analysis.forecast.total.reconciled_total`; NaN when the forecaster gives no back-test). The
+        journal records the areas' columns only.
 
     Raises
     ------
@@ -193,9 +196,10 @@ def followup(
     if assumptions is not None and not assumptions.empty:
         version = int(assumptions["version"].iloc[0]) if "version" in assumptions.columns else None
         assumed = assumptions.groupby("function_code")["amount_dkk"].sum()
-    rows = []
+    rows, forecasts = [], []
     for code in sorted(now["function_code"].unique()):
         fc = forecaster(led, municipality_code, code, year, month, budgets, activity, cases, first_year)
+        forecasts.append(fc)
         budget = float(bud.get(code, np.nan))
         if not np.isfinite(budget):
             budget = float(assumed.get(code, np.nan))
@@ -221,7 +225,24 @@ def followup(
                 "budget_version": version,
             }
         )
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    lower, upper = _total_bounds(forecasts)
+    out["total_lower_dkk"] = lower
+    out["total_upper_dkk"] = upper
+    return out
+
+
+def _total_bounds(forecasts: list) -> tuple[float, float]:
+    """The reconciled interval of the sum of the areas' forecasts (:mod:`analysis.forecast.total`), DKK.
+
+    NaN when a forecaster gives no back-test (a stand-in forecaster in tests).
+    """
+    if not forecasts or not all(hasattr(fc, "backtest") for fc in forecasts):
+        return np.nan, np.nan
+    from analysis.forecast.total import reconciled_total
+
+    total = reconciled_total(forecasts)
+    return float(total["lower_dkk"]), float(total["upper_dkk"])
 
 
 def split_deviation(journal: pd.DataFrame, assumptions: pd.DataFrame | None) -> pd.DataFrame:
@@ -285,12 +306,19 @@ def split_deviation(journal: pd.DataFrame, assumptions: pd.DataFrame | None) -> 
 def with_total(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` (a row per area) with a last row ``function_code = 'total'`` summing its DKK and persons.
 
-    The total's interval is left empty (the areas' bounds do not add up to an interval of the total), its
+    The total's forecast is the sum of the areas' forecasts (reconciled). Its interval is the one of
+    :func:`followup` (columns ``total_lower_dkk``, ``total_upper_dkk``: from the areas' back-tested errors
+    summed per year, :mod:`analysis.forecast.total`), not the sum of the areas' bounds; it is left empty where
+    the frame does not have it (a follow-up read back from the journal, which records the areas only). Its
     price is the total forecast over the total persons, and its method empty.
     """
+    bounds = ("total_lower_dkk", "total_upper_dkk")
     sums = [c for c in frame.columns if c.endswith("_dkk") or c in ("full_year_persons", "assumed_persons")]
-    sums = [c for c in sums if c not in ("lower_dkk", "upper_dkk", "price_dkk", "assumed_price_dkk")]
+    sums = [c for c in sums if c not in ("lower_dkk", "upper_dkk", "price_dkk", "assumed_price_dkk", *bounds)]
     total = {c: frame[c].sum(min_count=1) for c in sums}
+    if all(c in frame.columns for c in bounds) and len(frame):
+        total["lower_dkk"], total["upper_dkk"] = (float(frame[c].iloc[0]) for c in bounds)
+        total.update({c: total[k] for c, k in zip(bounds, ("lower_dkk", "upper_dkk"), strict=True)})
     for c in ("municipality_code", "year", "month", "version", "budget_version"):
         if c in frame.columns:
             total[c] = frame[c].iloc[0] if len(frame) else np.nan

@@ -12,7 +12,10 @@ disposition
 backtest
     Back-testing of every method at each month of every past year; error measures and summaries.
 select
-    The best method per series with a Danish reason, and the year-end forecast with an 80 % interval.
+    The method per series (the combination unless one method is significantly better) with a Danish reason, and
+    the year-end forecast with an 80 % interval.
+total
+    The sum of several areas' year-end forecasts with an interval from their back-tested errors summed per year.
 drift
     The deviation of the forecast from the budget split into quantity drift and price drift.
 area

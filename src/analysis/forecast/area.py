@@ -9,12 +9,14 @@ method by month and the quantity and price drift against the budget (:mod:`analy
 
 Fan
 ---
-The band around the forecast of month ``k`` after the origin is made as the year-end interval (see
-:func:`~analysis.forecast.select.interval`): the split-conformal half-width
-(:func:`~analysis.forecast.select.conformal_width`) of the back-tested years' relative errors ``(actual -
-forecast) / |forecast|`` of month ``k`` in the forecasts made at the same origin month. The band around the
-cumulative path is made the same way from the cumulative spending through month ``k``; at December it is the
-year-end interval of :func:`~analysis.forecast.select.forecast_year`.
+The band around the forecast path comes from the chosen method's back-test at the same origin month
+(:func:`fan_halfwidths`): its half-width is a share of the year-end forecast, not of each month's level, and
+it never shrinks with the horizon. The monthly band of month ``k`` is the split-conformal width
+(:func:`~analysis.forecast.select.conformal_width`) of the back-tested years' errors of month ``k`` relative to
+their year-end forecast, made non-decreasing over the months (a fall is averaged with the months before it,
+so a low month such as November has no narrower band). The band around the cumulative path is made from the
+cumulative errors the same way and ends at December in the year-end interval of
+:func:`~analysis.forecast.select.forecast_year`.
 
 Compared years
 --------------
@@ -38,7 +40,7 @@ from analysis.forecast.drift import COVERAGE_TOLERANCE, case_coverage, forecast_
 from analysis.forecast.methods import DomainMethod, default_methods
 from analysis.forecast.select import conformal_width, forecast_paths, forecast_year, interval, select_methods
 
-__all__ = ["AreaForecast", "area_forecast", "known_at"]
+__all__ = ["AreaForecast", "area_forecast", "fan_halfwidths", "known_at"]
 
 
 @dataclass
@@ -180,26 +182,85 @@ def _compared(result: BacktestResult) -> tuple[pd.DataFrame, list[str]]:
     return sub, eligible
 
 
+def fan_halfwidths(
+    forecasts: np.ndarray, actuals: np.ndarray, month: int, coverage: float = 0.8
+) -> tuple[np.ndarray, np.ndarray]:
+    """Half-widths of the fan, relative to the year-end forecast, from the back-tested years at one origin.
+
+    Parameters
+    ----------
+    forecasts : numpy.ndarray
+        Shape ``(n, 12)``: in each back-tested year, the booked months ``1..month`` and the forecast of the
+        remaining months made at the end of ``month`` (DKK).
+    actuals : numpy.ndarray
+        Shape ``(n, 12)``: the actual months of those years (DKK).
+    month : int
+        The origin (1-11).
+    coverage : float
+        Nominal coverage (0.8).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``monthly`` and ``cumulative``, each of shape ``(12 - month,)`` for months ``month+1..12``, as fractions
+        of the year-end forecast ``|F|``; NaN with fewer than 3 usable years. ``monthly[j]`` is the
+        split-conformal width (:func:`~analysis.forecast.select.conformal_width`) of ``(a_j - f_j) / |F|``,
+        made non-decreasing over the months by the least-squares monotone fit (where a month's width falls
+        below an earlier one's, the two are averaged), so that a low month (November) has no narrower band
+        than the months before it: uncertainty does not fall with the horizon. ``cumulative[j]`` is the
+        width of the cumulative errors ``(A_j - F_j) / |F|`` (spending through month ``j``), then the running
+        minimum from December backwards, so that it never narrows and ends at the year-end interval of
+        :func:`~analysis.forecast.select.interval` (the same errors at December).
+
+    Examples
+    --------
+    >>> f = np.tile([10.0] * 12, (3, 1)); a = f.copy(); a[:, 10] = [12.0, 11.0, 9.0]  # Nov off by 2, 1, -1
+    >>> m, c = fan_halfwidths(f, a, 9)  # |F| = 120; 3 years: the largest error of each month
+    >>> # monthly Oct 0, Nov 2, Dec 0: December's fall is averaged with November (1, 1); cumulative 0, 2, 2
+    >>> np.round(m * 120, 6).tolist(), np.round(c * 120, 6).tolist()
+    ([0.0, 1.0, 1.0], [0.0, 2.0, 2.0])
+    """
+    p = np.asarray(forecasts, dtype=float)
+    a = np.asarray(actuals, dtype=float)
+    ok = np.isfinite(p).all(axis=1) & np.isfinite(a).all(axis=1)
+    nan = np.full(12 - month, np.nan)
+    total = np.abs(p[ok].sum(axis=1))
+    ok_rows = total > 0
+    if ok_rows.sum() < 3:
+        return nan, nan.copy()
+    p, a, total = p[ok][ok_rows], a[ok][ok_rows], total[ok_rows][:, None]
+    rel = (a - p) / total
+    rel_cum = (np.cumsum(a, axis=1) - np.cumsum(p, axis=1)) / total
+    monthly = np.array([conformal_width(rel[:, j], coverage) for j in range(month, 12)])
+    cum = np.array([conformal_width(rel_cum[:, j], coverage) for j in range(month, 12)])
+    return _non_decreasing(monthly), np.minimum.accumulate(cum[::-1])[::-1]
+
+
+def _non_decreasing(x: np.ndarray) -> np.ndarray:
+    """The least-squares non-decreasing fit of ``x`` (pool-adjacent-violators): a fall is averaged away.
+
+    >>> _non_decreasing(np.array([8.0, 1.0, 12.0])).tolist()
+    [4.5, 4.5, 12.0]
+    """
+    blocks: list[list[float]] = []  # [mean, count]
+    for v in np.asarray(x, dtype=float):
+        blocks.append([v, 1.0])
+        while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
+            (m2, n2), (m1, n1) = blocks.pop(), blocks.pop()
+            blocks.append([(m1 * n1 + m2 * n2) / (n1 + n2), n1 + n2])
+    return np.concatenate([np.full(int(n), m) for m, n in blocks]) if blocks else np.asarray(x, dtype=float)
+
+
 def _band(
     result: BacktestResult, method: str, month: int, path: np.ndarray, coverage: float, cumulative: bool
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The band around a path (12,) forecast at ``month`` (monthly, or cumulative), see the module docstring."""
-    p = result.paths[method][0, :, month - 1, :]
-    a = result.actual[0]
-    ok = np.isfinite(p).all(axis=1) & np.isfinite(a).all(axis=1)
+    """The band around a path (12,) forecast at ``month`` (monthly, or cumulative), see :func:`fan_halfwidths`."""
+    monthly, cum = fan_halfwidths(result.paths[method][0, :, month - 1, :], result.actual[0], month, coverage)
     line = np.cumsum(path) if cumulative else path.astype(float)
-    lower = line.copy()
-    upper = line.copy()
-    if ok.sum() < 3:
-        lower[month:] = np.nan
-        upper[month:] = np.nan
-        return lower, upper
-    f, act = (np.cumsum(p[ok], axis=1), np.cumsum(a[ok], axis=1)) if cumulative else (p[ok], a[ok])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rel = np.where(f != 0, (act - f) / np.abs(f), np.nan)
-    w = np.array([conformal_width(rel[:, j], coverage) for j in range(month, 12)])
-    lower[month:] = line[month:] - w * np.abs(line[month:])
-    upper[month:] = line[month:] + w * np.abs(line[month:])
+    half = np.abs(float(np.sum(path))) * (cum if cumulative else monthly)
+    lower, upper = line.copy(), line.copy()
+    lower[month:] = line[month:] - half
+    upper[month:] = line[month:] + half
     return lower, upper
 
 

@@ -4,11 +4,23 @@ Selection
 ---------
 For each series, every method with forecasts for at least half as many (year, origin month) pairs as the best
 covered method is eligible; the eligible methods are compared on the pairs where all of them have a forecast
-(so a method is not favoured for skipping the hard first year). The error is the mean APE of the year-end
-total (per cent), or with ``weighting='dkk'`` the mean absolute error in DKK (materiality: a year with more
-spending counts more). The lowest error wins; ties go to the method listed first (the simpler one). The reason
-is a Danish sentence such as "Sidste års forbrugsmønster ramte inden for 2,1 % i juni i 5 af 6 år": the 80 %
-point of the method's APEs at the reason month over the back-tested years, and how many years were within it.
+(so a method is not favoured for skipping the hard first year). The error is the APE of the year-end total
+(per cent), or with ``weighting='dkk'`` the absolute error in DKK (materiality).
+
+The rule (``rule='test'``, the report's): the forecast is the **combination** unless the single method with the
+lowest mean error beat it significantly. Per back-tested year, ``d_y`` is the combination's mean error over the
+origin months minus that method's; the method replaces the combination only when the mean of ``d_y`` exceeds
+``t(n - 1, 0.05) * sd(d) / sqrt(n)`` (a one-sided Diebold-Mariano-type test over the ``n`` years at 5 %
+significance, :func:`paired_test`; with fewer than 3 years the combination is kept). Where the combination
+has no track record yet (it needs three methods with earlier years) the lowest mean error decides. The
+years, not the origin months, are the unit, because the eleven forecasts of one year share its surprises.
+The rule before (``rule='lowest'``: the lowest mean error, however small the margin) lost to always using the
+combination out of sample on the sample ledger; ``bench/bench_selection.py`` measures both (docs/forecast.md).
+
+The reason is Danish: "Sidste års forbrugsmønster ramte inden for 2,1 % i juni i 5 af 6 år" (the 80 % point of
+the method's APEs at the reason month over the back-tested years, and how many years were within it) and the
+rule's outcome (:func:`rule_text_da`), e.g. "Kombinationen bruges, fordi ingen enkelt metode har ramt
+signifikant bedre i de 6 tidligere år (forskel 0,3 procentpoint, usikkerhed ±0,9)".
 
 Interval
 --------
@@ -24,13 +36,14 @@ quantiles lie inside the range of the errors seen; see ``docs/forecast.md``.)
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from analysis.danish import MONTHS_DA
+from analysis.danish import MONTHS_DA, fmt_dkk, fmt_number, fmt_pct
 from analysis.forecast.backtest import (
     COMBINATION,
     COMBINATION_LABEL_DA,
@@ -43,27 +56,67 @@ from analysis.forecast.methods import DomainMethod, YearContext, default_methods
 
 __all__ = [
     "MONTHS_DA",
+    "SIGNIFICANCE",
     "conformal_width",
-    "format_pct_da",
     "forecast_paths",
     "forecast_year",
     "interval",
+    "paired_test",
     "reason_da",
+    "rule_text_da",
     "select_methods",
+    "t_critical",
     "year_context",
 ]
 
 
-def format_pct_da(value: float, decimals: int = 1) -> str:
-    """A percentage in Danish notation, e.g. ``2.05 -> '2,1 %'``."""
-    return f"{value:.{decimals}f}".replace(".", ",") + " %"
+#: One-sided significance of the test that lets a single method replace the combination (see the module docstring).
+SIGNIFICANCE = 0.05
 
 
-def _format_dkk_da(value: float) -> str:
+def _dkk_da(value: float) -> str:
     """An amount in Danish notation: ``'1,2 mio. kr.'`` from a million up, else ``'45.300 kr.'``."""
-    if abs(value) >= 1e6:
-        return f"{value / 1e6:.1f}".replace(".", ",") + " mio. kr."
-    return f"{value:,.0f}".replace(",", ".") + " kr."
+    return fmt_dkk(value, unit="mio" if abs(value) >= 1e6 else "kr")
+
+
+@functools.lru_cache(maxsize=256)
+def t_critical(df: int, alpha: float = SIGNIFICANCE) -> float:
+    """The one-sided critical value ``t`` of Student's t distribution: ``P(T > t) = alpha`` with ``df`` degrees.
+
+    Computed by integrating the density (Simpson's rule) and bisection, so that no statistics library is needed.
+
+    Parameters
+    ----------
+    df : int
+        Degrees of freedom (at least 1).
+    alpha : float
+        One-sided tail probability (0 < alpha < 0.5).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> round(t_critical(4, 0.05), 3), round(t_critical(5, 0.05), 3), round(t_critical(1, 0.05), 3)
+    (2.132, 2.015, 6.314)
+    """
+    if df < 1 or not 0 < alpha < 0.5:
+        raise ValueError(f"need df >= 1 and 0 < alpha < 0.5, got df={df}, alpha={alpha}")
+    c = math.exp(math.lgamma((df + 1) / 2) - math.lgamma(df / 2)) / math.sqrt(df * math.pi)
+
+    def tail(x: float) -> float:  # P(0 < T < x), Simpson's rule on 2,000 intervals
+        t = np.linspace(0.0, x, 2001)
+        f = c * (1 + t * t / df) ** (-(df + 1) / 2)
+        return float((x / 6000) * (f[0] + f[-1] + 4 * f[1:-1:2].sum() + 2 * f[2:-1:2].sum()))
+
+    lo, hi = 0.0, 1.0
+    while 0.5 - tail(hi) > alpha:
+        hi *= 2
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if 0.5 - tail(mid) > alpha else (lo, mid)
+    return (lo + hi) / 2
 
 
 def reason_da(label: str, apes: Sequence[float], month: int) -> str:
@@ -90,7 +143,100 @@ def reason_da(label: str, apes: Sequence[float], month: int) -> str:
     k = max(1, math.ceil(0.8 * n))
     threshold = a[k - 1]
     within = int(np.sum(a <= threshold))
-    return f"{label} ramte inden for {format_pct_da(threshold)} i {MONTHS_DA[month - 1]} i {within} af {n} år"
+    return f"{label} ramte inden for {fmt_pct(threshold / 100)} i {MONTHS_DA[month - 1]} i {within} af {n} år"
+
+
+def paired_test(
+    differences: Sequence[float] | np.ndarray, alpha: float = SIGNIFICANCE
+) -> tuple[float, float, bool]:
+    """A Diebold-Mariano-type test that a method beats another: the mean of paired yearly differences.
+
+    Parameters
+    ----------
+    differences : sequence of float
+        One value per back-tested year: the other method's mean error minus this method's (positive where
+        this method hit better), over the origin months of the year. A year is the unit, not an origin month,
+        because the eleven forecasts of one year share the year's surprises.
+    alpha : float
+        One-sided significance.
+
+    Returns
+    -------
+    tuple of (float, float, bool)
+        The mean difference; the uncertainty ``t(n - 1, alpha) * sd / sqrt(n)`` (the margin the mean must
+        exceed; NaN with fewer than 3 years); and whether the mean exceeds it (False with fewer than 3 years).
+
+    Examples
+    --------
+    >>> mean, unc, better = paired_test([1.0, 2.0, 3.0, 2.0])  # mean 2, sd 0.8165, t(3) 2.353: 2.353 * 0.408
+    >>> round(mean, 3), round(unc, 3), better
+    (2.0, 0.961, True)
+    """
+    d = np.asarray(differences, dtype=float)
+    d = d[np.isfinite(d)]
+    n = len(d)
+    mean = float(d.mean()) if n else float("nan")
+    if n < 3:
+        return mean, float("nan"), False
+    unc = t_critical(n - 1, alpha) * float(d.std(ddof=1)) / math.sqrt(n)
+    return mean, unc, bool(mean > unc)
+
+
+def rule_text_da(row: pd.Series | dict, weighting: str = "ape") -> str:
+    """The Danish sentence that states the selection rule's outcome for one series (see :func:`select_methods`).
+
+    Parameters
+    ----------
+    row : pandas.Series or dict
+        A row of :func:`select_methods`: ``rule``, ``label_da``, ``best_single_label_da``, ``difference``,
+        ``uncertainty``, ``n_compared_years``.
+    weighting : {'ape', 'dkk'}
+        The unit of ``difference`` and ``uncertainty``: percentage points of APE, or DKK.
+
+    Returns
+    -------
+    str
+        E.g. ``'Kombinationen bruges, fordi ingen enkelt metode har ramt signifikant bedre i de 6 tidligere år
+        (forskel 0,3 procentpoint, usikkerhed ±0,9)'``.
+    """
+    n = int(row["n_compared_years"])
+    years = "det 1 tidligere år" if n == 1 else f"de {n} tidligere år"
+
+    def amount(x: float) -> str:
+        return f"{fmt_number(x, 1)} procentpoint" if weighting == "ape" else _dkk_da(x)
+
+    def unc(x: float) -> str:
+        return "±" + (fmt_number(x, 1) if weighting == "ape" else _dkk_da(x))
+
+    rule = row["rule"]
+    if rule == "single":
+        return (
+            f"{row['label_da']} bruges frem for kombinationen, fordi den har ramt signifikant bedre i {years} "
+            f"(i gennemsnit {amount(row['difference'])} tættere på, usikkerhed {unc(row['uncertainty'])})"
+        )
+    if rule == "combination":
+        d = row["difference"]
+        if not np.isfinite(row["uncertainty"]):
+            return (
+                f"Kombinationen bruges, fordi der er for få tidligere år ({n}) til at vise, at en enkelt metode "
+                "rammer bedre"
+            )
+        if d <= 0:
+            return (
+                f"Kombinationen bruges; den har ramt mindst lige så godt som hver enkelt metode i {years} "
+                f"(den bedste enkelte metode, {row['best_single_label_da']}, lå i gennemsnit "
+                f"{amount(-d)} længere fra)"
+            )
+        return (
+            f"Kombinationen bruges, fordi ingen enkelt metode har ramt signifikant bedre i {years} (forskel "
+            f"{amount(d)}, usikkerhed {unc(row['uncertainty'])})"
+        )
+    if rule == "lowest":
+        return f"{row['label_da']} har den laveste gennemsnitlige afvigelse i {years}"
+    return (
+        f"{row['label_da']} bruges, fordi kombinationen endnu ikke kan afprøves (den kræver tre metoder med "
+        "tidligere år)"
+    )
 
 
 def select_methods(
@@ -98,29 +244,44 @@ def select_methods(
     weighting: str = "ape",
     reason_month: int = 6,
     methods: Sequence[str] | None = None,
+    rule: str = "test",
+    alpha: float = SIGNIFICANCE,
 ) -> pd.DataFrame:
-    """Choose the method with the lowest back-tested error for every series.
+    """Choose the method of every series: the combination, unless one method is significantly better.
 
     Parameters
     ----------
     result : BacktestResult
         The back-test (see :func:`~analysis.forecast.backtest.backtest`).
     weighting : {'ape', 'dkk'}
-        ``'ape'``: mean absolute percentage error of the year-end total; ``'dkk'``: mean absolute error in
-        DKK.
+        ``'ape'``: absolute percentage error of the year-end total; ``'dkk'``: absolute error in DKK.
     reason_month : int
         Origin month (1-11) the reason sentence refers to.
     methods : sequence of str, optional
         Restrict the choice to these methods.
+    rule : {'test', 'lowest'}
+        ``'test'`` (the report's): the single method with the lowest mean error replaces the combination only
+        when :func:`paired_test` of their yearly mean differences is significant at ``alpha``; ``'lowest'``:
+        the method with the lowest mean error, whatever the margin (the rule before, kept for the bench).
+    alpha : float
+        One-sided significance of the test (0.05).
 
     Returns
     -------
     pandas.DataFrame
-        One row per series: key columns, ``method``, ``label_da``, ``error`` (per cent or DKK),
-        ``runner_up``, ``runner_up_label_da``, ``runner_up_error``, ``n_years`` and ``reason`` (Danish).
+        One row per series: key columns, ``method``, ``label_da``, ``error`` (mean, per cent or DKK),
+        ``runner_up``, ``runner_up_label_da``, ``runner_up_error``, ``n_years`` (years at the reason month),
+        ``best_single``, ``best_single_label_da`` (the single method with the lowest mean error),
+        ``difference`` (the combination's mean error minus the best single method's, mean of the yearly
+        differences: positive where the single method hit better; percentage points or DKK),
+        ``uncertainty`` (the margin of :func:`paired_test`), ``n_compared_years``, ``rule`` (``'single'``,
+        ``'combination'``, ``'no_combination'`` or ``'lowest'``), ``rule_text`` (:func:`rule_text_da`) and
+        ``reason`` (Danish: :func:`reason_da` of the chosen method and ``rule_text``).
     """
     if weighting not in ("ape", "dkk"):
         raise ValueError(f"weighting must be 'ape' or 'dkk', got {weighting!r}")
+    if rule not in ("test", "lowest"):
+        raise ValueError(f"rule must be 'test' or 'lowest', got {rule!r}")
     if not 1 <= reason_month <= 11:
         raise ValueError(f"reason_month must be 1-11, got {reason_month}")
     keys = list(result.keys.columns)
@@ -138,6 +299,7 @@ def select_methods(
     row_ok = (have.to_numpy() | ~elig_rows).all(axis=1)
     means = wide[row_ok].groupby(level=keys).mean()
     means = means.reindex(eligible.index).where(eligible)
+    yearly = wide[row_ok].groupby(level=[*keys, "year"]).mean()
     # series without a common row: fall back to each method's own mean
     own = wide.groupby(level=keys).mean().where(eligible)
     fallback = ~means.notna().any(axis=1)
@@ -160,25 +322,50 @@ def select_methods(
                 runner_up_label_da=None,
                 runner_up_error=np.nan,
                 n_years=0,
+                best_single=None,
+                best_single_label_da=None,
+                difference=np.nan,
+                uncertainty=np.nan,
+                n_compared_years=0,
+                rule="none",
+                rule_text="",
                 reason="Ingen metode kunne afprøves på tidligere år",
             )
             out.append(rec)
             continue
-        vals = r.to_numpy()
-        ranked = [r.index[i] for i in np.argsort(vals, kind="stable")]
-        best = ranked[0]
-        second = ranked[1] if len(ranked) > 1 else None
+        ranked = [r.index[i] for i in np.argsort(r.to_numpy(), kind="stable")]
+        singles = [m for m in ranked if m != COMBINATION]
+        single = singles[0] if singles else None
+        diff, unc, n_cmp, better = np.nan, np.nan, 0, False
+        has_comb = COMBINATION in r.index
+        if single is not None and has_comb:
+            try:
+                y = yearly.xs(key, level=keys) if not fallback.loc[key] else None
+            except KeyError:
+                y = None
+            if y is not None:
+                d = (y[COMBINATION] - y[single]).dropna()
+                n_cmp = len(d)
+                diff, unc, better = paired_test(d.to_numpy(), alpha)
+        elif single is not None:
+            n_cmp = int(len(yearly.xs(key, level=keys))) if not fallback.loc[key] else 0
+        if rule == "lowest":
+            best, how = ranked[0], "lowest"
+        elif not has_comb:
+            best, how = ranked[0], "no_combination"
+        elif better:
+            best, how = single, "single"
+        else:
+            best, how = COMBINATION, "combination"
+        second = (
+            (COMBINATION if best != COMBINATION else single)
+            if how in ("single", "combination")
+            else (ranked[1] if len(ranked) > 1 else None)
+        )
         try:
             apes = ape_at.xs(key, level=keys)[best].to_numpy() if best in ape_at.columns else []
         except KeyError:
             apes = []
-        text = reason_da(labels.get(best, best), apes, reason_month)
-        if second is not None:
-            fmt = format_pct_da if weighting == "ape" else _format_dkk_da
-            text += (
-                f". Næstbedst: {labels.get(second, second)} (gennemsnitlig afvigelse {fmt(r[second])}"
-                f" mod {fmt(r[best])})"
-            )
         rec.update(
             method=best,
             label_da=labels.get(best, best),
@@ -187,8 +374,15 @@ def select_methods(
             runner_up_label_da=labels.get(second, second) if second else None,
             runner_up_error=float(r[second]) if second else np.nan,
             n_years=int(np.isfinite(np.asarray(apes, dtype=float)).sum()),
-            reason=text,
+            best_single=single,
+            best_single_label_da=labels.get(single, single) if single else None,
+            difference=float(diff),
+            uncertainty=float(unc),
+            n_compared_years=int(n_cmp),
+            rule=how,
         )
+        rec["rule_text"] = rule_text_da(rec, weighting)
+        rec["reason"] = reason_da(labels.get(best, best), apes, reason_month) + ". " + rec["rule_text"]
         out.append(rec)
     return pd.DataFrame(out)
 

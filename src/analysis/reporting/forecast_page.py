@@ -6,8 +6,8 @@ in the report is made here (the charts are in :mod:`analysis.reporting.forecast_
 Amounts are shown in mio. kr., with one decimal from 50 mio. kr. up and two below (:func:`amount_decimals`).
 
 The choice of method (:meth:`ForecastReport.choice_text`) names the chosen method's error at the report month
-and the runner-up's mean error; where the two mean errors round to the same figure, the report says that the
-two are equally good within the back-test's noise instead of naming one the winner.
+and states the selection rule's evidence: the combination is used unless a single method hit significantly
+better in the earlier years (the mean difference in percentage points and its uncertainty).
 """
 
 from __future__ import annotations
@@ -193,22 +193,18 @@ class ForecastReport:
         return f"Der er ingen pris pr. helårsperson for {prev} eller intet budget for {fc.year}."
 
     def choice_text(self) -> str:
-        """Why the method was chosen; two methods whose mean errors round alike are called equally good."""
+        """Why the method was chosen: how close it hit at the report month, and the selection rule's evidence.
+
+        The rule (:func:`~analysis.forecast.select.select_methods`): the combination, unless the best single
+        method hit significantly better in the earlier years; the sentence gives the mean difference in
+        percentage points and its uncertainty, never two rounded errors side by side.
+        """
         fc = self.fc
         frame = fc.backtest.frame
         at = frame[(frame["method"] == fc.method) & (frame["month"] == fc.month)]
         text = reason_da(fc.label_da, at["ape_pct"].to_numpy(dtype=float), fc.month)
-        sel = fc.selection
-        second = sel.get("runner_up_label_da")
-        if second is None or (isinstance(second, float) and np.isnan(second)):
-            return text + "."
-        best, other = fmt.fmt_pct(sel["error"] / 100), fmt.fmt_pct(sel["runner_up_error"] / 100)
-        if best == other:
-            return (
-                f"{text}. {fc.label_da} og {second} er lige gode inden for afprøvningens usikkerhed "
-                f"(gennemsnitlig afvigelse {best} for begge); prognosen bruger {fc.label_da}."
-            )
-        return f"{text}. Næstbedst: {second} (gennemsnitlig afvigelse {other} mod {best})."
+        rule = fc.selection.get("rule_text")
+        return f"{text}. {rule}." if isinstance(rule, str) and rule else text + "."
 
     def summary_items(self) -> list[tuple[str, str]]:
         """The headline box: data period, forecast, budget, quantity and price, method, booked so far."""
