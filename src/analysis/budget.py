@@ -20,8 +20,8 @@ new budget exactly (sequential substitution):
    peers' weighted rate (price, indexed like the own), every row's quantity (price) is moved the share s of the
    way: factor ``1 - s (1 - peer / own)``. Areas at or below the peers are not raised.
 5. **Decisions** (from a YAML file, :func:`read_decisions`): in the file's order, each on one row
-   (function_code, paragraph, provider): ``persons`` (a change in full-year persons), ``price_pct`` (a change of
-   the price, a fraction: -0.02 is 2 % lower) or ``amount_dkk`` (an amount; it is put on the price,
+   (function_code, paragraph, provider): ``persons`` (a change in full-year persons), ``price_change`` (a change
+   of the price, a fraction: -0.02 is 2 % lower) or ``amount_dkk`` (an amount; it is put on the price,
    ``amount / persons``, so that amount = persons x price still holds). Each with a ``text``.
 
 The **bridge** from last year's budget (``budgets`` of ``year - 1``) to the new budget need: *drift* (the
@@ -88,7 +88,8 @@ _KEY = ["function_code", "paragraph", "provider"]
 class Decision:
     """One political or administrative decision on one row of the budget.
 
-    Exactly one of ``persons`` (change in full-year persons), ``price_pct`` (fractional change of the price) and
+    Exactly one of ``persons`` (change in full-year persons), ``price_change`` (fractional change of the price,
+    -0.02 is 2 % lower) and
     ``amount_dkk`` (DKK) is given.
     """
 
@@ -97,18 +98,22 @@ class Decision:
     provider: str
     text: str
     persons: float | None = None
-    price_pct: float | None = None
+    price_change: float | None = None
     amount_dkk: float | None = None
 
     @property
     def kind(self) -> str:
-        """Which change the decision makes: ``'persons'``, ``'price_pct'`` or ``'amount'``."""
-        return (
-            "persons" if self.persons is not None else "price_pct" if self.price_pct is not None else "amount"
-        )
+        """Which change the decision makes: ``'persons'``, ``'price_change'`` or ``'amount'``."""
+        if self.persons is not None:
+            return "persons"
+        return "price_change" if self.price_change is not None else "amount"
 
 
-_DECISION_KEYS = ("function_code", "paragraph", "provider", "text", "persons", "price_pct", "amount_dkk")
+_DECISION_KEYS = ("function_code", "paragraph", "provider", "text", "persons", "price_change", "amount_dkk")
+#: Keys of earlier versions of the file format, refused with the key to use instead.
+_OLD_KEYS = {
+    "price_pct": "price_change (the same fraction: -0.02 is 2 % lower; the old name read as per cent)",
+}
 
 
 def parse_decisions(data: object, source: str = "decisions") -> list[Decision]:
@@ -138,6 +143,9 @@ def parse_decisions(data: object, source: str = "decisions") -> list[Decision]:
         where = f"{source}: decision {i}"
         if not isinstance(item, Mapping):
             raise InputError(f"{where}: expected keys {', '.join(_DECISION_KEYS)}, found {item!r:.80}")
+        old = sorted(set(item) & set(_OLD_KEYS))
+        if old:
+            raise InputError(f"{where}: the key '{old[0]}' is no longer read; did you mean {_OLD_KEYS[old[0]]}?")
         unknown = set(item) - set(_DECISION_KEYS)
         if unknown:
             raise InputError(
@@ -146,18 +154,18 @@ def parse_decisions(data: object, source: str = "decisions") -> list[Decision]:
         for key in ("function_code", "paragraph", "provider", "text"):
             if not isinstance(item.get(key), str) or not item[key].strip():
                 raise InputError(f"{where}: '{key}' must be given as text, found {item.get(key)!r}")
-        changes = [k for k in ("persons", "price_pct", "amount_dkk") if item.get(k) is not None]
+        changes = [k for k in ("persons", "price_change", "amount_dkk") if item.get(k) is not None]
         if len(changes) != 1:
             raise InputError(
-                f"{where}: give exactly one of persons, price_pct, amount_dkk, found "
+                f"{where}: give exactly one of persons, price_change, amount_dkk, found "
                 f"{', '.join(changes) if changes else 'none'}"
             )
         value = item[changes[0]]
         if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
             raise InputError(f"{where}: '{changes[0]}' must be a number, found {value!r}")
-        if changes[0] == "price_pct" and not -1 < value < 1:
+        if changes[0] == "price_change" and not -1 < value < 1:
             raise InputError(
-                f"{where}: 'price_pct' is a fraction (-0.02 for 2 % lower), between -1 and 1, found {value!r}"
+                f"{where}: 'price_change' is a fraction (-0.02 for 2 % lower), between -1 and 1, found {value!r}"
             )
         out.append(
             Decision(
@@ -454,8 +462,8 @@ def budget_model(
                     f"(the assumption before it is {q[i]:.1f})"
                 )
             q[i] += d.persons
-        elif d.kind == "price_pct":
-            p[i] *= 1 + d.price_pct
+        elif d.kind == "price_change":
+            p[i] *= 1 + d.price_change
         else:
             if q[i] <= 0:
                 raise InputError(
