@@ -468,7 +468,8 @@ def test_the_budget_pages_method_names_the_trend_prices_peers_and_decisions():
     text = page.method_text(_model(), {"5.38.50": "Botilbud"}, "", is_sample=False)
     assert text.startswith("## Metode og data\n\n")
     assert "over de 1 år til og med 2025." in text
-    assert "(faktor 1,0200)" in text  # 10,200 / 10,000
+    assert "faktor 1,0200." in text  # 10,200 / 10,000
+    assert "antaget vækst: de 18-64-årige 2026 mod 2025" in text and "ingen befolkningsfremskrivning" in text
     assert "**Pris og løn:** faktor 1,0300, fra det angivne indeks." in text
     assert "de vises kun til sammenligning." in text and "**Beslutninger:** ingen." in text
     assert "eksempeldata" not in text

@@ -10,8 +10,10 @@ new budget exactly (sequential substitution):
    quantity is multiplied by ``(1 + t) ** (year - base_year)``. ``trend_years=0`` assumes no trend; with fewer
    years of data than ``trend_years`` the area gets no trend (recorded in the inputs).
 2. **Demography** (quantity): the quantity follows the number of residents aged 18-64,
-   ``P_year / P_base``, from ``population`` (actual figures and a projection, ``{year: persons}``); a year not
-   in it is carried from the last known year with ``population_growth`` a year.
+   ``P_year / P_base``. From a loaded population projection (``projection``, ``{year: persons}``, e.g. Statistics
+   Denmark's FRKM125) where it holds both the base year and the budget year; else from ``population`` (actual
+   figures, ``{year: persons}``), a year not in it carried from the last known year with ``population_growth``
+   a year. The inputs say which (``demography_source``: ``'projection'`` or ``'growth'``).
 3. **Prices and wages** (price): the price is multiplied by ``I_year / I_base`` of ``price_index``
    (``{year: index}``, any base); a year not in it is carried with ``price_growth`` a year.
    :data:`DEFAULT_PRICE_GROWTH` is an assumption of this workbench, not an official forecast: give the index
@@ -40,6 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from analysis.danish import fmt_number, fmt_pct
 from analysis.errors import InputError
 
 __all__ = [
@@ -50,6 +53,7 @@ __all__ = [
     "area_summary",
     "bridge_steps",
     "budget_model",
+    "demography_text_da",
     "index_factor",
     "parse_decisions",
     "peer_levels",
@@ -145,7 +149,9 @@ def parse_decisions(data: object, source: str = "decisions") -> list[Decision]:
             raise InputError(f"{where}: expected keys {', '.join(_DECISION_KEYS)}, found {item!r:.80}")
         old = sorted(set(item) & set(_OLD_KEYS))
         if old:
-            raise InputError(f"{where}: the key '{old[0]}' is no longer read; did you mean {_OLD_KEYS[old[0]]}?")
+            raise InputError(
+                f"{where}: the key '{old[0]}' is no longer read; did you mean {_OLD_KEYS[old[0]]}?"
+            )
         unknown = set(item) - set(_DECISION_KEYS)
         if unknown:
             raise InputError(
@@ -188,7 +194,7 @@ def index_factor(index: Mapping[int, float] | None, base_year: int, year: int, g
     1.03
     >>> round(index_factor({2024: 100.0, 2025: 103.0}, 2024, 2026, 0.02), 6)  # 2026 carried from 2025
     1.0506
-    >>> index_factor(None, 2024, 2026, 0.025)
+    >>> round(index_factor(None, 2024, 2026, 0.025), 6)
     1.050625
     """
     return _level(index, year, growth) / _level(index, base_year, growth)
@@ -314,6 +320,8 @@ def budget_model(
     base_year: int | None = None,
     population: Mapping[int, float] | pd.Series | None = None,
     population_growth: float = 0.0,
+    projection: Mapping[int, float] | None = None,
+    projection_source: str | None = None,
     price_index: Mapping[int, float] | None = None,
     price_growth: float = DEFAULT_PRICE_GROWTH,
     trend_years: int = 3,
@@ -340,6 +348,11 @@ def budget_model(
         Residents aged 18-64 by year (persons), actual and projected; default none (only ``population_growth``).
     population_growth : float
         Annual growth of the 18-64 population (fraction) for years not in ``population``.
+    projection : mapping, optional
+        Projected residents aged 18-64 by year (persons), from a loaded population projection; used for the
+        demography when it holds both ``base_year`` and ``year``.
+    projection_source : str, optional
+        The projection's name (e.g. ``'FRKM125'``), recorded in the inputs and named in the report.
     price_index : mapping, optional
         A price and wage index ``{year: index}``; default none (only ``price_growth``).
     price_growth : float
@@ -385,7 +398,13 @@ def budget_model(
     pop = {int(k): float(v) for k, v in dict(population if population is not None else {}).items()}
     pop_base = _level(pop, base_year, population_growth)
     pop_year = _level(pop, year, population_growth)
-    demography = pop_year / pop_base
+    proj = {int(k): float(v) for k, v in dict(projection or {}).items()}
+    use_projection = base_year in proj and year in proj and proj[base_year] > 0
+    if use_projection:
+        demography = proj[year] / proj[base_year]
+        pop_year = pop_base * demography  # the rates of the budget year follow the projection's change
+    else:
+        demography = pop_year / pop_base
     price_factor = index_factor(price_index, base_year, year, price_growth)
     span = year - base_year
     trend = _trend(
@@ -532,6 +551,9 @@ def budget_model(
         "trend_missing": no_trend,
         "population_18_64": {str(base_year): pop_base if pop else None, str(year): pop_year if pop else None},
         "population_growth": population_growth,
+        "demography_source": "projection" if use_projection else "growth",
+        "projection_source": projection_source if proj else None,
+        "projection_18_64": {str(k): proj[k] for k in (base_year, year) if k in proj} if proj else None,
         "demography_factor": demography,
         "price_index": {str(k): float(v) for k, v in (price_index or {}).items()},
         "price_growth": price_growth,
@@ -549,6 +571,36 @@ def budget_model(
         bridge=bridge,
         decisions=pd.DataFrame(effects, columns=dec_cols),
         inputs=inputs,
+    )
+
+
+def demography_text_da(result: BudgetResult) -> str:
+    """The Danish statement of where the demography came from: the loaded projection, or the assumed growth.
+
+    Examples
+    --------
+    >>> r = BudgetResult(706, 2026, 2025, pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame(),
+    ...                  inputs={"demography_source": "projection", "projection_source": "FRKM125",
+    ...                          "demography_factor": 1.0125, "population_growth": 0.0})
+    >>> demography_text_da(r)
+    'befolkningsfremskrivningen FRKM125: de 18-64-årige 2026 mod 2025, faktor 1,0125'
+    """
+    i = result.inputs
+    factor = fmt_number(i["demography_factor"], 4)
+    if i.get("demography_source") == "projection":
+        return (
+            f"befolkningsfremskrivningen {i.get('projection_source') or ''}: de 18-64-årige {result.year} mod "
+            f"{result.base_year}, faktor {factor}"
+        ).replace("  ", " ")
+    growth = fmt_pct(i["population_growth"])
+    missing = (
+        f" (den indlæste fremskrivning {i['projection_source']} dækker ikke {result.base_year} og {result.year})"
+        if i.get("projection_source")
+        else " (ingen befolkningsfremskrivning indlæst)"
+    )
+    return (
+        f"antaget vækst: de 18-64-årige {result.year} mod {result.base_year}, år uden tal fremskrevet med "
+        f"{growth} om året{missing}, faktor {factor}"
     )
 
 

@@ -203,6 +203,10 @@ def _cmd_load(args: argparse.Namespace) -> int:
             from analysis.data import expectations
 
             result = expectations.load(con, args.file, args.mapping, municipality_code=args.municipality)
+        elif args.source == "projection":
+            from analysis.data import projection
+
+            result = projection.load(con, args.file, source=args.source_name)
         else:
             from analysis.privacy import KEY_ENV, load_key
 
@@ -622,6 +626,20 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--mapping", help="a column mapping for another layout (default: the template's columns)")
     ex.add_argument(
         "--municipality", type=int, help="the municipality code, when the file has no Kommune column"
+    )
+    pr = kinds.add_parser(
+        "projection",
+        parents=[common],
+        help="a population projection by municipality, year and age (Statistikbanken FRKM1YY, or your own CSV)",
+        description="Load a population projection for the budget's demography: Statistics Denmark's FRKM1YY "
+        "(FRKM125 is the projection of 2025) downloaded as CSV, or a CSV with the columns municipality_code; year; "
+        "age; persons (an age 18, a group 18-64 or an open top 100-). Sexes are summed; a file replaces the "
+        "projection of the municipalities it holds.",
+    )
+    pr.add_argument(
+        "--source",
+        dest="source_name",
+        help="the projection's name in reports (default: the FRKM id in the file name, else the file name)",
     )
     ld.set_defaults(func=_cmd_load)
 
