@@ -600,3 +600,33 @@ def test_the_followup_pages_method_names_the_month_and_year():
     assert page.method_text(2025, 3, is_sample=True).endswith(
         "ikke en ny beregning. Tallene er dannede eksempeldata, ikke en kommunes regnskab."
     )
+
+
+def test_the_report_states_how_the_disposition_was_scaled_area_by_area():
+    from analysis.reporting.rounds import FollowupReport, disposition_text
+
+    rows = pd.DataFrame(
+        {
+            "function_code": ["5.38.50", "5.38.52", "5.38.58", fu.TOTAL],
+            "method": ["disposition", "run_rate", "disposition", None],
+        }
+    )
+    scaling = pd.DataFrame({"share": [0.88, 0.95, 0.42]}, index=["5.38.50", "5.38.52", "5.38.58"])
+    rep = FollowupReport(
+        rows, True, 1, None, None, pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), None, scaling
+    )
+    text = disposition_text(rep, {"5.38.50": "Botilbud"}, 2025, 9)
+    assert (
+        "i de samme måneder sidste år (oktober-december 2024), når andelen ligger mellem 50 % og 110 %"
+        in text
+    )
+    assert "- **Botilbud:** sagerne forklarer 88 % af det bogførte; prognosen er opregnet med det." in text
+    assert (
+        "- **5.38.58:** sagerne forklarer 42 % af det bogførte, under mindstegrænsen på 50 %; prognosen er ikke "
+        "opregnet." in text
+    )
+    assert "5.38.52" not in text  # its forecast is not the disposition
+    rep.rows = rows.assign(method="run_rate")
+    assert disposition_text(rep, {}, 2025, 9).endswith(
+        "Ingen af områdernes prognoser bruger disponeringen i september."
+    )

@@ -870,8 +870,8 @@ BOOKKEEPING = [
     "Made by the loaders (`analysis.data.loads`); the data-quality report reads `_loads` and `_findings`.",
     "",
     "- `_meta`: key/value facts about the warehouse (`kind`: `sample` or `own data`, the generator version ...).",
-    "- `_loads`: one row per load: load_id, loaded_at, kind (`statbank`, `ledger`, `cases`, `expectations`, `projection`), "
-    "source (file name), "
+    "- `_loads`: one row per load: load_id, loaded_at, kind (`statbank`, `ledger`, `cases`, `expectations`, "
+    "`projection`), source (file name), "
     "sha256 (of the file's bytes), options (JSON: table id, mapping fingerprint, municipality, period), target "
     "(the table written), municipality_code, rows_read, rows_loaded, rows_new, rows_changed, rows_removed, "
     "rows_skipped, skipped and notes (JSON), undone_at (when `analysis undo` undid it; empty while in force).",

@@ -604,8 +604,8 @@ def disposition_text(rep: FollowupReport, names: dict[str, str], year: int, mont
     if not used:
         return f"{rule} Ingen af områdernes prognoser bruger disponeringen i {f.MONTHS_DA[month - 1]}."
     sc = rep.scaling if rep.scaling is not None else pd.DataFrame(columns=["share"])
-    parts = []
+    lines = []
     for code in used:
         share = float(sc["share"].get(code, np.nan)) if "share" in sc else np.nan
-        parts.append(f"{names.get(code, code)}: {disposition.scaling_text_da(share)}")
-    return f"{rule} " + "; ".join(parts) + "."
+        lines.append(f"- **{names.get(code, code)}:** {disposition.scaling_text_da(share)}.")
+    return f"{rule} Områder med disponering som prognose:\n\n" + "\n".join(lines)
