@@ -318,18 +318,22 @@ def _explained_shares(
     s, y = len(keys), len(years)
     has = pos >= 0
     cost = np.nan_to_num(prep.cost)  # a case without a cost pays 0, as in reconcile
-    sums = ledger.groupby([*by, "year", "month"], observed=True)["spending_dkk"].sum()
+    before = [int(v) - 1 for v in years]
     paid = np.zeros((s, y, 12))
-    booked = np.zeros((s, y, 12))
-    for yi, year in enumerate(years):
-        before = int(year) - 1
+    for yi, year in enumerate(before):
         for m in range(1, 13):
-            t = before * 12 + m - 1
+            t = year * 12 + m - 1
             paying = (prep.start <= t) & (prep.end >= t)  # a missing end is far in the future
             g = np.bincount(prep.code[paying], weights=cost[paying], minlength=prep.n_groups)
             paid[has, yi, m - 1] = g[pos[has]]
-            idx = pd.MultiIndex.from_frame(keys[by].assign(year=before, month=m))
-            booked[:, yi, m - 1] = sums.reindex(idx).to_numpy(dtype=float, na_value=0.0)
+    led = ledger[ledger["year"].isin(before)]
+    wide = led.pivot_table(
+        index=by, columns=["year", "month"], values="spending_dkk", aggfunc="sum", observed=True
+    )
+    wide = wide.reindex(columns=pd.MultiIndex.from_product([before, range(1, 13)]))
+    rows = pd.MultiIndex.from_frame(keys[by]) if len(by) > 1 else pd.Index(keys[by[0]])
+    booked = wide.reindex(rows).to_numpy(dtype=float, na_value=0.0).reshape(s, y, 12)
+    booked = np.nan_to_num(booked)
     # months m+1..12: the sum from the end backwards, shifted by one
     paid_rest = np.cumsum(paid[:, :, ::-1], axis=2)[:, :, ::-1][:, :, 1:]
     booked_rest = np.cumsum(booked[:, :, ::-1], axis=2)[:, :, ::-1][:, :, 1:]
