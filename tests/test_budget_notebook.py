@@ -138,4 +138,8 @@ def test_the_followup_report_compares_with_the_recorded_previous_month(tmp_path,
     )
     assert "Bilag (fortroligt)" in confidential and len(annex) > 0
     assert set(re.findall(PSEUDONYM_PATTERN, confidential)) == set(annex["person_id"])
-    assert confidential.count(">Startet<") == (annex["event"] == "start").sum()
+    listed = confidential.split("Bilag (fortroligt)")[
+        1
+    ]  # the annex, after the counts table's 'Startet' heading
+    assert listed.count(">Startet<") == (annex["event"] == "start").sum()
+    assert listed.count(">Stoppet<") == (annex["event"] == "end").sum()
