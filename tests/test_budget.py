@@ -53,7 +53,7 @@ DECISIONS = parse_decisions(
                 "function_code": "5.38.50",
                 "paragraph": "§108",
                 "provider": "external",
-                "price_pct": -0.10,
+                "price_change": -0.10,
                 "text": "Genforhandling af prisen på eksterne pladser",
             },
         ]
@@ -126,7 +126,7 @@ def test_the_bridge_from_last_years_budget_adds_up_step_by_step():
 def test_each_decision_has_its_effect_and_its_text():
     d = _model().decisions
     assert d["effect_dkk"].tolist() == pytest.approx([-412_000.0, -787_950.0])
-    assert d["kind"].tolist() == ["persons", "price_pct"]
+    assert d["kind"].tolist() == ["persons", "price_change"]
     assert d["text"].iloc[0] == "To borgere flytter til eget botilbud"
 
 
@@ -230,7 +230,7 @@ def test_peer_levels_are_weighted_totals():
                     }
                 ]
             },
-            "exactly one of persons, price_pct, amount_dkk",
+            "exactly one of persons, price_change, amount_dkk",
         ),
         (
             {
@@ -240,11 +240,25 @@ def test_peer_levels_are_weighted_totals():
                         "paragraph": "§108",
                         "provider": "internal",
                         "text": "x",
-                        "price_pct": 5,
+                        "price_change": 5,
                     }
                 ]
             },
-            "'price_pct' is a fraction",
+            "'price_change' is a fraction",
+        ),
+        (
+            {
+                "decisions": [
+                    {
+                        "function_code": "5.38.50",
+                        "paragraph": "§108",
+                        "provider": "internal",
+                        "text": "x",
+                        "price_pct": -0.03,
+                    }
+                ]
+            },
+            "the key 'price_pct' is no longer read; did you mean price_change",
         ),
         (
             {
@@ -318,7 +332,7 @@ def test_versions_are_appended_never_overwritten(tmp_path):
         assert old.amount_dkk.sum() == pytest.approx(25_327_700.0)
         assert latest.amount_dkk.sum() == pytest.approx(25_327_700.0 + 787_950.0)
         assert old.created_at.iloc[0] == "2025-09-01T10:00:00"
-        assert json.loads(old.inputs.iloc[0])["decisions"][1]["price_pct"] == -0.1
+        assert json.loads(old.inputs.iloc[0])["decisions"][1]["price_change"] == -0.1
         versions = journal.budget_versions(con, MUNI, 2026)
         assert versions.version.tolist() == [1, 2]
         assert con.execute("SELECT count(*) FROM budget_assumptions").fetchone()[0] == 6
@@ -469,7 +483,8 @@ def test_the_budget_pages_method_names_the_trend_prices_peers_and_decisions():
     text = page.method_text(_model(), {"5.38.50": "Botilbud"}, "", is_sample=False)
     assert text.startswith("## Metode og data\n\n")
     assert "over de 1 år til og med 2025." in text
-    assert "(faktor 1,0200)" in text  # 10,200 / 10,000
+    assert "faktor 1,0200." in text  # 10,200 / 10,000
+    assert "antaget vækst: de 18-64-årige 2026 mod 2025" in text and "ingen befolkningsfremskrivning" in text
     assert "**Pris og løn:** faktor 1,0300, fra det angivne indeks." in text
     assert "de vises kun til sammenligning." in text and "**Beslutninger:** ingen." in text
     assert "eksempeldata" not in text

@@ -7,6 +7,7 @@ September in a copy of the sample warehouse first, as `analysis budget` and `ana
 from __future__ import annotations
 
 import html
+import re
 import shutil
 from pathlib import Path
 
@@ -75,8 +76,10 @@ def test_the_budget_report_shows_the_models_total_and_the_decisions(tmp_path, sa
 
 
 def test_the_followup_report_compares_with_the_recorded_previous_month(tmp_path, sample_path):
+    from analysis import followup as fu
     from analysis.cli import main
-    from analysis.data import connect, journal
+    from analysis.data import connect, journal, queries
+    from analysis.privacy import PSEUDONYM_PATTERN
     from analysis.reporting import formatting as fmt
 
     own = tmp_path / "copy.duckdb"
@@ -113,3 +116,30 @@ def test_the_followup_report_compares_with_the_recorded_previous_month(tmp_path,
     assert "version 1, registreret" in page and "Budgetforudsætninger 2025, version 1" in page
     assert ">August</td>" in page and ">September</td>" in page  # the forecast as reported, month by month
     assert fmt.fmt_number(sep.forecast_dkk.sum() / 1e6, 1) in page
+    # by default the report names no person: no pseudonym anywhere, not marked confidential
+    assert not re.search(PSEUDONYM_PATTERN, page) and "Fortroligt" not in page and "Bilag" not in page
+
+    # with show_persons: the annex lists the month's starts and ends case by case, and every page says so
+    (tmp_path / "persons").mkdir()
+    _, confidential = _run(
+        tmp_path / "persons",
+        "followup",
+        {"last_year": 2025, "as_of_month": 9, "show_persons": True},
+        str(own),
+    )
+    con = connect(own)
+    try:
+        annex = fu.case_list(queries.cases(con, municipality_codes=[MUNI]), MUNI, 2025, 9)
+    finally:
+        con.close()
+    assert (
+        "Fortroligt: indeholder personhenførbare oplysninger" in confidential
+        and "@bottom-left" in confidential
+    )
+    assert "Bilag (fortroligt)" in confidential and len(annex) > 0
+    assert set(re.findall(PSEUDONYM_PATTERN, confidential)) == set(annex["person_id"])
+    listed = confidential.split("Bilag (fortroligt)")[
+        1
+    ]  # the annex, after the counts table's 'Startet' heading
+    assert listed.count(">Startet<") == (annex["event"] == "start").sum()
+    assert listed.count(">Stoppet<") == (annex["event"] == "end").sum()

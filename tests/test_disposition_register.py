@@ -142,3 +142,72 @@ def test_the_disposition_method_stops_a_case_at_its_planned_end():
         50_000 * s**2 + 0 + new * (1 + s + s**2),  # B's planned end is November: nothing in December
     ]
     assert path == pytest.approx(expected)
+
+
+def _ledger_2024_2025(last_quarter_2024: float) -> pd.DataFrame:
+    """2024 complete (January-September 90.000 a month, October-December as given) and 2025 to September."""
+    rows = [(2024, m, 90_000.0 if m <= 9 else last_quarter_2024) for m in range(1, 13)]
+    rows += [(2025, m, 150_000.0) for m in range(1, 10)]
+    return pd.DataFrame(rows, columns=["year", "month", "spending_dkk"]).assign(
+        municipality_code=706, function_code="5.38.50"
+    )
+
+
+def _unscaled_rest() -> float:
+    # the path of test_the_disposition_method_stops_a_case_at_its_planned_end, October-December 2025
+    q, new = 1 / 29, 80_000 / 12
+    s = 1 - q
+    return (
+        (50_000 + 80_000 + new)
+        + (50_000 * s + 80_000 + new * (1 + s))
+        + (50_000 * s**2 + new * (1 + s + s**2))
+    )
+
+
+def test_the_disposition_is_scaled_by_the_share_the_cases_explained_of_the_same_months_last_year():
+    from analysis.forecast.disposition import commitment_paths, scaling_share, scaling_text_da
+    from analysis.forecast.methods import Disposition
+    from analysis.forecast.select import forecast_year
+
+    ledger = _ledger_2024_2025(100_000.0)
+    # October-December 2024: A (50.000) and C (30.000) pay, B has not started: 3 x 80.000 = 240.000 of 300.000
+    # booked, a share of 0,8; the commitments of October-December 2025 are divided by it
+    share = scaling_share(three_cases(), ledger, 2025, 9).loc[(706, "5.38.50")]
+    assert share["share"] == pytest.approx(0.8) and share["months"] == 3 and share["scaling"] == "scaled"
+    assert share["factor"] == pytest.approx(1.25)
+    keys = pd.DataFrame({"municipality_code": [706], "function_code": ["5.38.50"]})
+    plain = commitment_paths(three_cases(), keys, [2025], BY)[0, 0, 8, 9:]
+    scaled = commitment_paths(three_cases(), keys, [2025], BY, ledger=ledger)[0, 0, 8, 9:]
+    assert plain.sum() == pytest.approx(_unscaled_rest())
+    assert scaled == pytest.approx(plain / 0.8)
+    # the year-end forecast: booked January-September 2025 (9 x 150.000) + the commitments / 0,8
+    fy = forecast_year(ledger, 2025, 9, methods=[Disposition()], cases=three_cases())
+    assert fy["forecast_dkk"].iloc[0] == pytest.approx(9 * 150_000 + _unscaled_rest() / 0.8)
+    assert (
+        scaling_text_da(share["share"])
+        == "sagerne forklarer 80 % af det bogførte; prognosen er opregnet med det"
+    )
+
+
+@pytest.mark.parametrize(
+    ("last_quarter", "status", "text"),
+    [
+        # 240.000 of 3 x 200.000: 40 %, below the minimum of 50 %
+        (200_000.0, "too_low", "sagerne forklarer 40 % af det bogførte, under mindstegrænsen på 50 %"),
+        # 240.000 of 3 x 70.000 = 210.000: 114 %, above 110 %
+        (70_000.0, "too_high", "sagerne forklarer 114 % af det bogførte, over grænsen på 110 %"),
+    ],
+)
+def test_the_disposition_is_not_scaled_when_the_cases_explain_too_little_or_too_much(
+    last_quarter, status, text
+):
+    from analysis.forecast.disposition import scaling_share, scaling_text_da
+    from analysis.forecast.methods import Disposition
+    from analysis.forecast.select import forecast_year
+
+    ledger = _ledger_2024_2025(last_quarter)
+    share = scaling_share(three_cases(), ledger, 2025, 9).loc[(706, "5.38.50")]
+    assert share["scaling"] == status and share["factor"] == 1.0
+    assert scaling_text_da(share["share"]) == f"{text}; prognosen er ikke opregnet"
+    fy = forecast_year(ledger, 2025, 9, methods=[Disposition()], cases=three_cases())
+    assert fy["forecast_dkk"].iloc[0] == pytest.approx(9 * 150_000 + _unscaled_rest())

@@ -195,6 +195,68 @@ def test_starts_and_ends_count_persons_in_the_month():
     assert (r.started, r.ended, r.running) == (2, 1, 2)  # p1 and p3 (twice) started, p2 ended
 
 
+def _annex_cases() -> pd.DataFrame:
+    """Five cases around September 2025: two start in it, one ends in it, one does both, one is outside it."""
+    return pd.DataFrame(
+        {
+            "municipality_code": MUNI,
+            "case_id": ["c1", "c2", "c3", "c4", "c5"],
+            "person_id": [
+                "P-0000-0000-0000-00a1",
+                "P-0000-0000-0000-00a2",
+                "P-0000-0000-0000-00a3",
+                "P-0000-0000-0000-00a4",
+                "P-0000-0000-0000-00a5",
+            ],
+            "function_code": ["5.38.52", "5.38.50", "5.38.50", "5.38.50", "5.38.50"],
+            "paragraph": ["§107", "§108", "§108", "§85", "§108"],
+            "provider": ["external", "internal", "external", "internal", "internal"],
+            "start_date": pd.to_datetime(
+                ["2025-09-15", "2025-09-01", "2024-03-01", "2025-09-02", "2025-08-01"]
+            ),
+            "end_date": pd.to_datetime([None, None, "2025-09-30", "2025-09-20", "2025-08-31"]),
+            "monthly_cost_dkk": [61_000.0, 38_500.0, 52_250.0, 9_900.0, 40_000.0],
+        }
+    )
+
+
+def test_the_case_list_holds_the_months_starts_and_ends_by_area_under_pseudonym():
+    annex = fu.case_list(_annex_cases(), MUNI, 2025, 9)
+    # by hand: 5.38.50 starts c2 (1 Sep) and c4 (2 Sep), ends c4 (20 Sep) and c3 (30 Sep); 5.38.52 starts c1;
+    # c5 ended in August and is not listed
+    got = annex.assign(date=annex["date"].dt.strftime("%Y-%m-%d")).values.tolist()
+    assert got == [
+        ["5.38.50", "start", "2025-09-01", "P-0000-0000-0000-00a2", "§108", "internal", 38_500.0],
+        ["5.38.50", "start", "2025-09-02", "P-0000-0000-0000-00a4", "§85", "internal", 9_900.0],
+        ["5.38.50", "end", "2025-09-20", "P-0000-0000-0000-00a4", "§85", "internal", 9_900.0],
+        ["5.38.50", "end", "2025-09-30", "P-0000-0000-0000-00a3", "§108", "external", 52_250.0],
+        ["5.38.52", "start", "2025-09-15", "P-0000-0000-0000-00a1", "§107", "external", 61_000.0],
+    ]
+    # the same cases as the counts: 2 started and 2 ended on 5.38.50, 1 started on 5.38.52
+    counts = fu.starts_and_ends(_annex_cases(), MUNI, 2025, 9)
+    assert counts.loc["5.38.50", ["started", "ended"]].tolist() == [2, 2]
+    assert counts.loc["5.38.52", ["started", "ended"]].tolist() == [1, 0]
+    assert fu.case_list(_annex_cases(), MUNI, 2025, 7).empty
+
+
+def test_the_case_list_refuses_a_person_id_that_is_not_a_pseudonym():
+    cases = _annex_cases()
+    cases.loc[0, "person_id"] = "010203-1234"  # a CPR number that was never pseudonymised
+    with pytest.raises(ValueError, match="not a pseudonym") as e:
+        fu.case_list(cases, MUNI, 2025, 9)
+    assert "010203" not in str(e.value)
+
+
+def test_the_annex_table_shows_the_cases_in_danish():
+    from analysis.reporting.rounds import case_annex_table
+
+    html = case_annex_table(fu.case_list(_annex_cases(), MUNI, 2025, 9), {"5.38.50": "Botilbud"})
+    assert html.count("P-0000-0000-0000-00a4") == 2 and ">Startet<" in html and ">Stoppet<" in html
+    assert ">38.500 kr.<" in html and ">20. september 2025<" in html and ">ekstern<" in html
+    assert ">Botilbud<" in html and ">5.38.52<" in html  # a code without a name stays a code
+    assert case_annex_table(fu.case_list(_annex_cases(), MUNI, 2025, 7), {}) is None
+
+
 def test_a_journal_of_august_then_september_rerun_unchanged_and_after_a_changed_posting(warehouse, capsys):
     out = _run(warehouse, 8, capsys)
     assert "Recorded the follow-up of 8/2025 as version 1 (2 areas)" in out
@@ -566,4 +628,34 @@ def test_the_followup_pages_method_names_the_month_and_year():
     assert "eksempeldata" not in text
     assert page.method_text(2025, 3, is_sample=True).endswith(
         "ikke en ny beregning. Tallene er dannede eksempeldata, ikke en kommunes regnskab."
+    )
+
+
+def test_the_report_states_how_the_disposition_was_scaled_area_by_area():
+    from analysis.reporting.rounds import FollowupReport, disposition_text
+
+    rows = pd.DataFrame(
+        {
+            "function_code": ["5.38.50", "5.38.52", "5.38.58", fu.TOTAL],
+            "method": ["disposition", "run_rate", "disposition", None],
+        }
+    )
+    scaling = pd.DataFrame({"share": [0.88, 0.95, 0.42]}, index=["5.38.50", "5.38.52", "5.38.58"])
+    rep = FollowupReport(
+        rows, True, 1, None, None, pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), None, scaling
+    )
+    text = disposition_text(rep, {"5.38.50": "Botilbud"}, 2025, 9)
+    assert (
+        "i de samme måneder sidste år (oktober-december 2024), når andelen ligger mellem 50 % og 110 %"
+        in text
+    )
+    assert "- **Botilbud:** sagerne forklarer 88 % af det bogførte; prognosen er opregnet med det." in text
+    assert (
+        "- **5.38.58:** sagerne forklarer 42 % af det bogførte, under mindstegrænsen på 50 %; prognosen er ikke "
+        "opregnet." in text
+    )
+    assert "5.38.52" not in text  # its forecast is not the disposition
+    rep.rows = rows.assign(method="run_rate")
+    assert disposition_text(rep, {}, 2025, 9).endswith(
+        "Ingen af områdernes prognoser bruger disponeringen i september."
     )

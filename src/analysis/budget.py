@@ -10,8 +10,10 @@ new budget exactly (sequential substitution):
    quantity is multiplied by ``(1 + t) ** (year - base_year)``. ``trend_years=0`` assumes no trend; with fewer
    years of data than ``trend_years`` the area gets no trend (recorded in the inputs).
 2. **Demography** (quantity): the quantity follows the number of residents aged 18-64,
-   ``P_year / P_base``, from ``population`` (actual figures and a projection, ``{year: persons}``); a year not
-   in it is carried from the last known year with ``population_growth`` a year.
+   ``P_year / P_base``. From a loaded population projection (``projection``, ``{year: persons}``, e.g. Statistics
+   Denmark's FRKM125) where it holds both the base year and the budget year; else from ``population`` (actual
+   figures, ``{year: persons}``), a year not in it carried from the last known year with ``population_growth``
+   a year. The inputs say which (``demography_source``: ``'projection'`` or ``'growth'``).
 3. **Prices and wages** (price): the price is multiplied by ``I_year / I_base`` of ``price_index``
    (``{year: index}``, any base); a year not in it is carried with ``price_growth`` a year.
    :data:`DEFAULT_PRICE_GROWTH` is an assumption of this workbench, not an official forecast: give the index
@@ -20,8 +22,8 @@ new budget exactly (sequential substitution):
    peers' weighted rate (price, indexed like the own), every row's quantity (price) is moved the share s of the
    way: factor ``1 - s (1 - peer / own)``. Areas at or below the peers are not raised.
 5. **Decisions** (from a YAML file, :func:`read_decisions`): in the file's order, each on one row
-   (function_code, paragraph, provider): ``persons`` (a change in full-year persons), ``price_pct`` (a change of
-   the price, a fraction: -0.02 is 2 % lower) or ``amount_dkk`` (an amount; it is put on the price,
+   (function_code, paragraph, provider): ``persons`` (a change in full-year persons), ``price_change`` (a change
+   of the price, a fraction: -0.02 is 2 % lower) or ``amount_dkk`` (an amount; it is put on the price,
    ``amount / persons``, so that amount = persons x price still holds). Each with a ``text``.
 
 The **bridge** from last year's budget (``budgets`` of ``year - 1``) to the new budget need: *drift* (the
@@ -40,6 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from analysis.danish import fmt_number, fmt_pct
 from analysis.errors import InputError
 
 __all__ = [
@@ -50,6 +53,7 @@ __all__ = [
     "area_summary",
     "bridge_steps",
     "budget_model",
+    "demography_text_da",
     "index_factor",
     "parse_decisions",
     "peer_levels",
@@ -88,7 +92,8 @@ _KEY = ["function_code", "paragraph", "provider"]
 class Decision:
     """One political or administrative decision on one row of the budget.
 
-    Exactly one of ``persons`` (change in full-year persons), ``price_pct`` (fractional change of the price) and
+    Exactly one of ``persons`` (change in full-year persons), ``price_change`` (fractional change of the price,
+    -0.02 is 2 % lower) and
     ``amount_dkk`` (DKK) is given.
     """
 
@@ -97,18 +102,22 @@ class Decision:
     provider: str
     text: str
     persons: float | None = None
-    price_pct: float | None = None
+    price_change: float | None = None
     amount_dkk: float | None = None
 
     @property
     def kind(self) -> str:
-        """Which change the decision makes: ``'persons'``, ``'price_pct'`` or ``'amount'``."""
-        return (
-            "persons" if self.persons is not None else "price_pct" if self.price_pct is not None else "amount"
-        )
+        """Which change the decision makes: ``'persons'``, ``'price_change'`` or ``'amount'``."""
+        if self.persons is not None:
+            return "persons"
+        return "price_change" if self.price_change is not None else "amount"
 
 
-_DECISION_KEYS = ("function_code", "paragraph", "provider", "text", "persons", "price_pct", "amount_dkk")
+_DECISION_KEYS = ("function_code", "paragraph", "provider", "text", "persons", "price_change", "amount_dkk")
+#: Keys of earlier versions of the file format, refused with the key to use instead.
+_OLD_KEYS = {
+    "price_pct": "price_change (the same fraction: -0.02 is 2 % lower; the old name read as per cent)",
+}
 
 
 def parse_decisions(data: object, source: str = "decisions") -> list[Decision]:
@@ -138,6 +147,11 @@ def parse_decisions(data: object, source: str = "decisions") -> list[Decision]:
         where = f"{source}: decision {i}"
         if not isinstance(item, Mapping):
             raise InputError(f"{where}: expected keys {', '.join(_DECISION_KEYS)}, found {item!r:.80}")
+        old = sorted(set(item) & set(_OLD_KEYS))
+        if old:
+            raise InputError(
+                f"{where}: the key '{old[0]}' is no longer read; did you mean {_OLD_KEYS[old[0]]}?"
+            )
         unknown = set(item) - set(_DECISION_KEYS)
         if unknown:
             raise InputError(
@@ -146,18 +160,18 @@ def parse_decisions(data: object, source: str = "decisions") -> list[Decision]:
         for key in ("function_code", "paragraph", "provider", "text"):
             if not isinstance(item.get(key), str) or not item[key].strip():
                 raise InputError(f"{where}: '{key}' must be given as text, found {item.get(key)!r}")
-        changes = [k for k in ("persons", "price_pct", "amount_dkk") if item.get(k) is not None]
+        changes = [k for k in ("persons", "price_change", "amount_dkk") if item.get(k) is not None]
         if len(changes) != 1:
             raise InputError(
-                f"{where}: give exactly one of persons, price_pct, amount_dkk, found "
+                f"{where}: give exactly one of persons, price_change, amount_dkk, found "
                 f"{', '.join(changes) if changes else 'none'}"
             )
         value = item[changes[0]]
         if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
             raise InputError(f"{where}: '{changes[0]}' must be a number, found {value!r}")
-        if changes[0] == "price_pct" and not -1 < value < 1:
+        if changes[0] == "price_change" and not -1 < value < 1:
             raise InputError(
-                f"{where}: 'price_pct' is a fraction (-0.02 for 2 % lower), between -1 and 1, found {value!r}"
+                f"{where}: 'price_change' is a fraction (-0.02 for 2 % lower), between -1 and 1, found {value!r}"
             )
         out.append(
             Decision(
@@ -180,7 +194,7 @@ def index_factor(index: Mapping[int, float] | None, base_year: int, year: int, g
     1.03
     >>> round(index_factor({2024: 100.0, 2025: 103.0}, 2024, 2026, 0.02), 6)  # 2026 carried from 2025
     1.0506
-    >>> index_factor(None, 2024, 2026, 0.025)
+    >>> round(index_factor(None, 2024, 2026, 0.025), 6)
     1.050625
     """
     return _level(index, year, growth) / _level(index, base_year, growth)
@@ -306,6 +320,8 @@ def budget_model(
     base_year: int | None = None,
     population: Mapping[int, float] | pd.Series | None = None,
     population_growth: float = 0.0,
+    projection: Mapping[int, float] | None = None,
+    projection_source: str | None = None,
     price_index: Mapping[int, float] | None = None,
     price_growth: float = DEFAULT_PRICE_GROWTH,
     trend_years: int = 3,
@@ -332,6 +348,11 @@ def budget_model(
         Residents aged 18-64 by year (persons), actual and projected; default none (only ``population_growth``).
     population_growth : float
         Annual growth of the 18-64 population (fraction) for years not in ``population``.
+    projection : mapping, optional
+        Projected residents aged 18-64 by year (persons), from a loaded population projection; used for the
+        demography when it holds both ``base_year`` and ``year``.
+    projection_source : str, optional
+        The projection's name (e.g. ``'FRKM125'``), recorded in the inputs and named in the report.
     price_index : mapping, optional
         A price and wage index ``{year: index}``; default none (only ``price_growth``).
     price_growth : float
@@ -377,7 +398,13 @@ def budget_model(
     pop = {int(k): float(v) for k, v in dict(population if population is not None else {}).items()}
     pop_base = _level(pop, base_year, population_growth)
     pop_year = _level(pop, year, population_growth)
-    demography = pop_year / pop_base
+    proj = {int(k): float(v) for k, v in dict(projection or {}).items()}
+    use_projection = base_year in proj and year in proj and proj[base_year] > 0
+    if use_projection:
+        demography = proj[year] / proj[base_year]
+        pop_year = pop_base * demography  # the rates of the budget year follow the projection's change
+    else:
+        demography = pop_year / pop_base
     price_factor = index_factor(price_index, base_year, year, price_growth)
     span = year - base_year
     trend = _trend(
@@ -454,8 +481,8 @@ def budget_model(
                     f"(the assumption before it is {q[i]:.1f})"
                 )
             q[i] += d.persons
-        elif d.kind == "price_pct":
-            p[i] *= 1 + d.price_pct
+        elif d.kind == "price_change":
+            p[i] *= 1 + d.price_change
         else:
             if q[i] <= 0:
                 raise InputError(
@@ -524,6 +551,9 @@ def budget_model(
         "trend_missing": no_trend,
         "population_18_64": {str(base_year): pop_base if pop else None, str(year): pop_year if pop else None},
         "population_growth": population_growth,
+        "demography_source": "projection" if use_projection else "growth",
+        "projection_source": projection_source if proj else None,
+        "projection_18_64": {str(k): proj[k] for k in (base_year, year) if k in proj} if proj else None,
         "demography_factor": demography,
         "price_index": {str(k): float(v) for k, v in (price_index or {}).items()},
         "price_growth": price_growth,
@@ -541,6 +571,36 @@ def budget_model(
         bridge=bridge,
         decisions=pd.DataFrame(effects, columns=dec_cols),
         inputs=inputs,
+    )
+
+
+def demography_text_da(result: BudgetResult) -> str:
+    """The Danish statement of where the demography came from: the loaded projection, or the assumed growth.
+
+    Examples
+    --------
+    >>> r = BudgetResult(706, 2026, 2025, pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), pd.DataFrame(),
+    ...                  inputs={"demography_source": "projection", "projection_source": "FRKM125",
+    ...                          "demography_factor": 1.0125, "population_growth": 0.0})
+    >>> demography_text_da(r)
+    'befolkningsfremskrivningen FRKM125: de 18-64-årige 2026 mod 2025, faktor 1,0125'
+    """
+    i = result.inputs
+    factor = fmt_number(i["demography_factor"], 4)
+    if i.get("demography_source") == "projection":
+        return (
+            f"befolkningsfremskrivningen {i.get('projection_source') or ''}: de 18-64-årige {result.year} mod "
+            f"{result.base_year}, faktor {factor}"
+        ).replace("  ", " ")
+    growth = fmt_pct(i["population_growth"])
+    missing = (
+        f" (den indlæste fremskrivning {i['projection_source']} dækker ikke {result.base_year} og {result.year})"
+        if i.get("projection_source")
+        else " (ingen befolkningsfremskrivning indlæst)"
+    )
+    return (
+        f"antaget vækst: de 18-64-årige {result.year} mod {result.base_year}, år uden tal fremskrevet med "
+        f"{growth} om året{missing}, faktor {factor}"
     )
 
 

@@ -187,6 +187,10 @@ def _cmd_load(args: argparse.Namespace) -> int:
             from analysis.data import socioeconomic
 
             result = socioeconomic.load(con, args.file, year=args.year)
+        elif args.source == "projection":
+            from analysis.data import projection
+
+            result = projection.load(con, args.file, source=args.source_name)
         else:
             from analysis.privacy import KEY_ENV, load_key
 
@@ -617,6 +621,20 @@ def _parser() -> argparse.ArgumentParser:
         "--year",
         type=int,
         help="the index's year, for a file with one index column and no year (default: the year in the file name)",
+    )
+    pr = kinds.add_parser(
+        "projection",
+        parents=[common],
+        help="a population projection by municipality, year and age (Statistikbanken FRKM1YY, or your own CSV)",
+        description="Load a population projection for the budget's demography: Statistics Denmark's FRKM1YY "
+        "(FRKM125 is the projection of 2025) downloaded as CSV, or a CSV with the columns municipality_code; year; "
+        "age; persons (an age 18, a group 18-64 or an open top 100-). Sexes are summed; a file replaces the "
+        "projection of the municipalities it holds.",
+    )
+    pr.add_argument(
+        "--source",
+        dest="source_name",
+        help="the projection's name in reports (default: the FRKM id in the file name, else the file name)",
     )
     ld.set_defaults(func=_cmd_load)
 

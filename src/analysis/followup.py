@@ -19,12 +19,16 @@ Units: DKK, full-year persons, DKK per full-year person.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
+from analysis.privacy import PSEUDONYM_PATTERN
+
 __all__ = [
+    "case_list",
     "data_fingerprint",
     "followup",
     "monthly_profile",
@@ -35,6 +39,9 @@ __all__ = [
 ]
 
 TOTAL = "total"
+
+#: A person id the confidential case list may show: a keyed pseudonym (see :mod:`analysis.privacy`), never CPR.
+_PSEUDONYM = re.compile(PSEUDONYM_PATTERN)
 
 
 def monthly_profile(ledger: pd.DataFrame, year: int, years: int = 3) -> pd.DataFrame:
@@ -62,7 +69,7 @@ def monthly_profile(ledger: pd.DataFrame, year: int, years: int = 3) -> pd.DataF
     ...                     "spending_dkk": [2.0] + [1.0] * 11})
     >>> p = monthly_profile(led, 2025)
     >>> float(p.loc["5.38.50", 1]), float(p.loc["5.38.50", 2]), int(p.loc["5.38.50", "years"])
-    (0.16666666666666666, 0.08333333333333333, 1)
+    (0.15384615384615385, 0.07692307692307693, 1)
     """
     past = ledger[ledger["year"] < year]
     wide = past.pivot_table(
@@ -427,3 +434,66 @@ def starts_and_ends(cases: pd.DataFrame, municipality_code: int, year: int, mont
     codes = sorted(cs["function_code"].unique())
     out = pd.DataFrame({"started": started, "ended": ended, "running": running}).reindex(codes)
     return out.fillna(0).astype(int)
+
+
+def case_list(cases: pd.DataFrame, municipality_code: int, year: int, month: int) -> pd.DataFrame:
+    """The cases that started or ended in ``month`` of ``year``, per area: the confidential annex's rows.
+
+    The same cases as the counts of :func:`starts_and_ends` (a case started when its start date, ended when its
+    end date, lies in the month; a case doing both is listed twice), one row each, with the person under the
+    pseudonym the cases table holds.
+
+    Parameters
+    ----------
+    cases : pandas.DataFrame
+        The ``cases`` table (``person_id``, ``function_code``, ``paragraph``, ``provider``, ``start_date``,
+        ``end_date``, ``monthly_cost_dkk``).
+    municipality_code : int
+        The municipality.
+    year, month : int
+        The month.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``function_code``, ``event`` (``'start'`` or ``'end'``), ``date`` (the start or end date),
+        ``person_id`` (pseudonym), ``paragraph``, ``provider`` and ``monthly_cost_dkk`` (DKK per month), ordered
+        by area, event (starts first), date and person; cases without a function code are left out.
+
+    Raises
+    ------
+    ValueError
+        When a listed person id is not a pseudonym (``P-xxxx-xxxx-xxxx-xxxx``): the list never shows a CPR
+        number or any other identifier that was not pseudonymised on ingest.
+
+    Examples
+    --------
+    >>> cs = pd.DataFrame({"municipality_code": 706, "function_code": "5.38.50",
+    ...     "person_id": ["P-0000-0000-0000-0001", "P-0000-0000-0000-0002"], "paragraph": "§108",
+    ...     "provider": "external", "start_date": ["2025-09-03", "2024-01-01"],
+    ...     "end_date": [None, "2025-09-30"], "monthly_cost_dkk": [50_000.0, 40_000.0]})
+    >>> case_list(cs, 706, 2025, 9)[["event", "person_id", "monthly_cost_dkk"]].values.tolist()
+    [['start', 'P-0000-0000-0000-0001', 50000.0], ['end', 'P-0000-0000-0000-0002', 40000.0]]
+    """
+    cols = ["function_code", "event", "date", "person_id", "paragraph", "provider", "monthly_cost_dkk"]
+    cs = cases[(cases["municipality_code"] == municipality_code) & cases["function_code"].notna()]
+    first = pd.Timestamp(year=year, month=month, day=1)
+    last = first + pd.offsets.MonthEnd(0)
+    parts = []
+    for event, column in (("start", "start_date"), ("end", "end_date")):
+        d = pd.to_datetime(cs[column])
+        hit = cs[(d >= first) & (d <= last)]
+        parts.append(hit.assign(event=event, date=d[hit.index]))
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
+    out = out.reindex(columns=cols)
+    bad = ~out["person_id"].astype(str).map(lambda v: bool(_PSEUDONYM.fullmatch(v)))
+    if bad.any():
+        raise ValueError(
+            f"{int(bad.sum())} listed case(s) have a person id that is not a pseudonym (P-xxxx-xxxx-xxxx-xxxx); "
+            "the case list shows pseudonyms only, never CPR numbers"
+        )
+    order = out["event"].map({"start": 0, "end": 1})
+    out = out.assign(_order=order).sort_values(
+        ["function_code", "_order", "date", "person_id"], kind="stable"
+    )
+    return out.drop(columns="_order").reset_index(drop=True)

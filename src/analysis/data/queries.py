@@ -35,6 +35,7 @@ __all__ = [
     "is_sample",
     "ledger",
     "municipalities",
+    "population_projection",
     "programme_members",
     "socioeconomic_index",
 ]
@@ -279,4 +280,28 @@ def feature_sources(con, municipality_codes=None) -> pd.DataFrame:
             "municipalities": float("nan"),
             "years": "",
         }
+    )
+
+
+def population_projection(
+    con: duckdb.DuckDBPyConnection, *, municipality_codes: MunicipalityCodes = None, years: Years = None
+) -> pd.DataFrame:
+    """The loaded population projection (table ``population_projection``); empty when none is loaded.
+
+    A warehouse made before the table existed (the sample, read-only) has none: it reads as empty.
+    """
+    from analysis.data.schema import TABLES
+
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'population_projection'"
+    ).fetchone()[0]
+    if not exists:
+        cols = [c.name for c in TABLES["population_projection"].columns]
+        return pd.DataFrame(columns=cols)
+    return _read(
+        con,
+        "population_projection",
+        "municipality_code, year, age_from",
+        municipality_codes=municipality_codes,
+        years=years,
     )

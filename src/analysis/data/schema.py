@@ -638,6 +638,42 @@ TABLES: dict[str, Table] = {
             ),
             key=("municipality_code", "year", "month", "function_code", "version"),
         ),
+        Table(
+            "population_projection",
+            "A population projection (befolkningsfremskrivning) by municipality, year and age, e.g. Statistics "
+            "Denmark's FRKM1YY, from `analysis load projection`; a file replaces the municipalities it holds.",
+            (
+                _municipality(),
+                Column(
+                    "year",
+                    "int",
+                    "calendar year",
+                    "Year (population on 1 January)",
+                    minimum=2000,
+                    maximum=2100,
+                ),
+                Column(
+                    "age_from",
+                    "int",
+                    "years of age",
+                    "First age of the row (a single age or a group)",
+                    minimum=0,
+                ),
+                Column(
+                    "age_to", "int", "years of age", "Last age of the row (125 for an open top)", minimum=0
+                ),
+                Column("persons", "float", "persons", "Projected residents, both sexes", minimum=0),
+                Column("source", "str", "name", "The projection, e.g. 'FRKM125' or the file's name"),
+            ),
+            key=("municipality_code", "year", "age_from"),
+            rules=(
+                RowRule(
+                    ("age_from", "age_to"),
+                    "age_to at or above age_from",
+                    lambda d: d["age_to"] >= d["age_from"],
+                ),
+            ),
+        ),
     )
 }
 
@@ -874,8 +910,7 @@ BOOKKEEPING = [
     "",
     "- `_meta`: key/value facts about the warehouse (`kind`: `sample` or `own data`, the generator version ...).",
     "- `_loads`: one row per load: load_id, loaded_at, kind (`statbank`, `ledger`, `cases`, `expectations`, "
-    "`socioeconomic`), "
-    "source (file name), "
+    "`socioeconomic`, `projection`), source (file name), "
     "sha256 (of the file's bytes), options (JSON: table id, mapping fingerprint, municipality, period), target "
     "(the table written), municipality_code, rows_read, rows_loaded, rows_new, rows_changed, rows_removed, "
     "rows_skipped, skipped and notes (JSON), undone_at (when `analysis undo` undid it; empty while in force).",

@@ -320,7 +320,9 @@ def backtest(
     budget = _budget_array(budgets, panel, key_columns)[:, target_idx].reshape(s * t)
     commit = None
     if cases is not None and any(m.name == "disposition" for m in methods):
-        commit = commitment_paths(cases, panel.keys, panel.years[target_idx], key_columns, lookback_months)
+        commit = commitment_paths(
+            cases, panel.keys, panel.years[target_idx], key_columns, lookback_months, ledger=ledger
+        )
     paths = {n: np.full((s, t, 11, 12), np.nan) for n in names}
     for m in range(1, 12):
         ytd = actual[:, :, :m].reshape(s * t, m)

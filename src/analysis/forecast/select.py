@@ -435,7 +435,7 @@ def year_context(
         budget = b.reindex(pd.MultiIndex.from_frame(panel.keys)).to_numpy(dtype=float)
     commit = None
     if cases is not None:
-        commit = commitment_paths(cases, panel.keys, [year], key_columns, lookback_months)[
+        commit = commitment_paths(cases, panel.keys, [year], key_columns, lookback_months, ledger=led)[
             :, 0, month - 1, month:
         ]
     ctx = YearContext(ytd=values[:, yi, :month], history=history, budget=budget, commitments=commit)

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.forecast.area import AreaForecast
+from analysis.forecast.disposition import MAX_EXPLAINED_SHARE, MIN_EXPLAINED_SHARE
 from analysis.forecast.select import reason_da
 from analysis.period import DataPeriod, data_period
 from analysis.reporting import formatting as fmt
@@ -372,8 +373,10 @@ class ForecastReport:
             months = "januar" if self.fc.month == 1 else f"januar-{fmt.MONTHS_DA[self.fc.month - 1]}"
             text += (
                 f" Afstemt mod bogføringen forklarer sagernes månedlige priser {fmt.fmt_pct(share, 0)} af de "
-                f"bogførte udgifter på området i {months} {self.fc.year}; resten (fx fællesudgifter og "
-                "posteringer uden cpr-nummer) indgår ikke i disponeringen."
+                f"bogførte udgifter på området i {months} {self.fc.year}. For resten (fx fællesudgifter og "
+                "posteringer uden cpr-nummer) opregnes disponeringen med den andel af det bogførte, sagerne "
+                f"forklarede i de samme måneder sidste år, når den ligger mellem {fmt.fmt_pct(MIN_EXPLAINED_SHARE, 0)} "
+                f"og {fmt.fmt_pct(MAX_EXPLAINED_SHARE, 0)} (ellers uopregnet)."
             )
         if self.is_sample:
             text += " I eksempeldata er sagerne dannet, så de forklarer omkring 90 % af bogføringen."

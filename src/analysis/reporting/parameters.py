@@ -199,6 +199,7 @@ class FollowupParameters(_Parameters):
     last_year: int = Field(2025, **_YEAR)
     as_of_month: int = Field(9, ge=1, le=11)
     first_year: int = Field(2018, **_YEAR)
+    show_persons: bool = False
 
 
 class DataQualityParameters(_Parameters):

@@ -22,6 +22,7 @@ from analysis import followup as fu
 from analysis.danish import MONTHS_DA, NA, fmt_dkk, fmt_dkk_number, fmt_number
 from analysis.data import journal, queries
 from analysis.errors import InputError
+from analysis.forecast import disposition
 from analysis.reporting.html import table_html
 
 __all__ = [
@@ -33,6 +34,9 @@ __all__ = [
     "compute_budget",
     "compute_followup",
     "current_fingerprint",
+    "disposition_text",
+    "case_annex",
+    "case_annex_table",
     "followup_report",
     "followup_tables",
     "read_decisions",
@@ -67,6 +71,8 @@ class BudgetInputs:
     population: dict[int, float]
     peer_codes: list[int]
     peers: pd.DataFrame
+    projection: dict[int, float] | None = None
+    projection_source: str | None = None
 
 
 def budget_inputs(
@@ -86,6 +92,11 @@ def budget_inputs(
     if own.empty:
         raise InputError(f"municipality {municipality_code} is not in the warehouse's municipalities table")
     population = dict(zip(own["year"].astype(int), own["population_18_64"].astype(float), strict=True))
+    from analysis.data.projection import population_18_64
+
+    projected, projection_source = population_18_64(
+        queries.population_projection(con, municipality_codes=[municipality_code]), municipality_code
+    )
     activity = queries.activity(con, municipality_codes=[municipality_code], years=years)
     budgets = queries.budgets(con, municipality_codes=[municipality_code], years=(year - 1, year - 1))
     peer_codes: list[int] = []
@@ -96,7 +107,9 @@ def budget_inputs(
         ]
         peer_act = queries.activity(con, municipality_codes=peer_codes, years=(base_year, base_year))
         peers = budget_model.peer_levels(peer_act, munis, peer_codes, base_year)
-    return BudgetInputs(activity, budgets, munis, population, peer_codes, peers)
+    return BudgetInputs(
+        activity, budgets, munis, population, peer_codes, peers, projected or None, projection_source
+    )
 
 
 def compute_budget(
@@ -125,6 +138,8 @@ def compute_budget(
         base_year=base_year,
         population=inp.population,
         population_growth=population_growth,
+        projection=inp.projection,
+        projection_source=inp.projection_source,
         price_index=price_index,
         price_growth=price_growth,
         trend_years=trend_years,
@@ -222,6 +237,10 @@ class FollowupReport:
         :func:`analysis.followup.starts_and_ends` of the month.
     budget_version : int or None
         The version of the budget assumptions measured against.
+    scaling : pandas.DataFrame or None
+        :func:`analysis.forecast.disposition.scaling_share` per function_code: the share of the booked spending
+        the cases explained in the months after ``month`` a year earlier, which the disposition method is
+        scaled by (None without cases).
     """
 
     rows: pd.DataFrame
@@ -233,6 +252,7 @@ class FollowupReport:
     history: pd.DataFrame
     starts: pd.DataFrame
     budget_version: int | None
+    scaling: pd.DataFrame | None = None
 
 
 def followup_report(
@@ -261,9 +281,9 @@ def followup_report(
     history = every.groupby("month", as_index=False).agg(
         **{c: (c, "sum") for c in sums}, version=("version", "first")
     )
-    starts = fu.starts_and_ends(
-        queries.cases(con, municipality_codes=[municipality_code]), municipality_code, year, month
-    )
+    cases = queries.cases(con, municipality_codes=[municipality_code])
+    starts = fu.starts_and_ends(cases, municipality_code, year, month)
+    scaling = _scaling(con, cases, municipality_code, year, month)
     return FollowupReport(
         rows=split,
         recorded=bool(is_recorded),
@@ -274,7 +294,18 @@ def followup_report(
         history=history,
         starts=starts,
         budget_version=None if assumptions.empty else int(assumptions["version"].iloc[0]),
+        scaling=scaling,
     )
+
+
+def _scaling(con, cases: pd.DataFrame, municipality_code: int, year: int, month: int) -> pd.DataFrame | None:
+    """The disposition's scaling share per function_code (see :attr:`FollowupReport.scaling`)."""
+    cs = cases[cases["function_code"].notna()]
+    if cs.empty:
+        return None
+    led = queries.ledger(con, municipality_codes=[municipality_code], years=(year - 1, year - 1))
+    share = disposition.scaling_share(cs, led, year, month)
+    return share.reset_index(level="municipality_code", drop=True)
 
 
 def recorded_budget_version(
@@ -296,6 +327,7 @@ _PROVIDERS_DA = {"internal": "egen", "external": "ekstern"}
 MIO = partial(fmt_dkk, unit="mio")  # '25,3 mio. kr.'
 SIGNED_MIO = partial(fmt_dkk, unit="mio", sign=True)  # '+4,8 mio. kr.', '-0,4 mio. kr.'
 TKR = partial(fmt_dkk, unit="t")  # '1.126 t.kr.'
+KR = partial(fmt_dkk, unit="kr")  # '12.500 kr.'
 MIO_NUMBER = partial(fmt_dkk_number, unit="mio")  # '15,5' in a table captioned 'Mio. kr.'
 SIGNED_MIO_NUMBER = partial(fmt_dkk_number, unit="mio", sign=True)  # '+1,0'
 ONE_DECIMAL = partial(fmt_number, decimals=1)  # full-year persons: '19,1'
@@ -505,3 +537,78 @@ def followup_tables(rep: FollowupReport, names: dict[str, str], month: int) -> d
             index=True,
         )
     return out
+
+
+_EVENTS_DA = {"start": "Startet", "end": "Stoppet"}
+
+
+def case_annex(con: duckdb.DuckDBPyConnection, municipality_code: int, year: int, month: int) -> pd.DataFrame:
+    """The confidential annex's rows: the month's starts and ends case by case (:func:`analysis.followup.case_list`).
+
+    Only for a report rendered with ``show_persons``: the rows name persons (under pseudonym).
+    """
+    cases = queries.cases(con, municipality_codes=[municipality_code])
+    return fu.case_list(cases, municipality_code, year, month)
+
+
+def case_annex_table(annex: pd.DataFrame, names: dict[str, str]) -> str | None:
+    """The confidential annex as HTML: one row per case started or stopped, persons under pseudonym; None if none.
+
+    Parameters
+    ----------
+    annex : pandas.DataFrame
+        From :func:`case_annex`.
+    names : dict
+        Danish name per function code.
+    """
+    if annex.empty:
+        return None
+    from analysis.reporting import formatting as f
+
+    table = pd.DataFrame(
+        {
+            "Område": annex["function_code"].map(lambda c: names.get(c, c)),
+            "Hændelse": annex["event"].map(_EVENTS_DA),
+            "Dato": annex["date"].map(f.fmt_date),
+            "Pseudonym": annex["person_id"],
+            "Paragraf": annex["paragraph"],
+            "Leverandør": annex["provider"].map(_PROVIDERS_DA),
+            "Månedlig pris": annex["monthly_cost_dkk"],
+        }
+    )
+    return table_html(
+        table,
+        formats={"Månedlig pris": KR},
+        caption=(
+            "Månedlig pris: sagens udgift pr. måned. Borgerne står under pseudonym; kun kommunen, der har "
+            "nøglen, kan slå dem op."
+        ),
+    )
+
+
+def disposition_text(rep: FollowupReport, names: dict[str, str], year: int, month: int) -> str:
+    """The Danish sentences on how the disposition method was scaled, for the areas whose forecast uses it.
+
+    The disposition (commitments of the known cases) is divided by the share of the booked spending the cases
+    explained in the same months a year earlier, unless that share is under 50 % or over 110 %
+    (:mod:`analysis.forecast.disposition`); this says so for every area whose forecast is the disposition.
+    """
+    from analysis.reporting import formatting as f
+
+    later = f"{f.MONTHS_DA[month]}-december {year - 1}" if month < 11 else f"december {year - 1}"
+    rule = (
+        "Disponeringen (kendte sager) opregnes med den andel af det bogførte, sagerne forklarede i de samme "
+        f"måneder sidste år ({later}), når andelen ligger mellem "
+        f"{f.fmt_pct(disposition.MIN_EXPLAINED_SHARE, 0)} og {f.fmt_pct(disposition.MAX_EXPLAINED_SHARE, 0)}; "
+        "ellers bruges summen af sagernes forpligtelser uopregnet."
+    )
+    r = rep.rows
+    used = [c for c in r.loc[r["method"] == "disposition", "function_code"] if c != fu.TOTAL]
+    if not used:
+        return f"{rule} Ingen af områdernes prognoser bruger disponeringen i {f.MONTHS_DA[month - 1]}."
+    sc = rep.scaling if rep.scaling is not None else pd.DataFrame(columns=["share"])
+    lines = []
+    for code in used:
+        share = float(sc["share"].get(code, np.nan)) if "share" in sc else np.nan
+        lines.append(f"- **{names.get(code, code)}:** {disposition.scaling_text_da(share)}.")
+    return f"{rule} Områder med disponering som prognose:\n\n" + "\n".join(lines)
