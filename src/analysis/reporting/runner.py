@@ -41,6 +41,7 @@ import logging
 import multiprocessing
 import os
 import shutil
+import sys
 import tempfile
 import time
 import uuid
@@ -51,6 +52,7 @@ from typing import Any
 
 from analysis.errors import DataError
 from analysis.paths import WAREHOUSE_ENV
+from analysis.reporting import notebook_json
 from analysis.reporting.batch import Batch, expand, function_name, municipality_name, project_root
 from analysis.reporting.cache import CACHE_FORMAT, _cache_lookup, _cache_store, _copy, _entry_dir
 from analysis.reporting.provenance import (
@@ -589,9 +591,9 @@ def _headline(run_dir: Path, r: ReportResult) -> dict[str, Any] | None:
 
     if r.status == "failed" or "ipynb" not in r.files:
         return None
-    try:
-        h = headline.from_notebook(run_dir / r.files["ipynb"])
-    except (OSError, ValueError, DataError) as e:
+    try:  # read as JSON: importing nbformat would cost more than a run whose reports are all cached
+        h = headline.from_notebook(notebook_json.cells(run_dir / r.files["ipynb"]))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, DataError) as e:
         log.warning("%s: no headline shown: %s", r.files["ipynb"], e)
         return None
     return h.to_dict() if h is not None else None
@@ -608,12 +610,11 @@ def _declared(notebooks_dir: Path, name: str, _cache: dict = {}) -> dict:  # noq
 
 def _title(notebooks_dir: Path, name: str, _cache: dict = {}) -> str:  # noqa: B006 - a per-process memo
     """The report title a notebook declares in its metadata (``metadata.analysis.title``), or its name."""
-    import nbformat
-
     key = (str(notebooks_dir), name)
     if key not in _cache:
-        nb = nbformat.read(notebooks_dir / f"{name}.ipynb", as_version=4)
-        _cache[key] = nb.metadata.get("analysis", {}).get("title") or name.replace("_", " ").capitalize()
+        _cache[key] = (
+            notebook_json.title(notebooks_dir / f"{name}.ipynb") or name.replace("_", " ").capitalize()
+        )
     return _cache[key]
 
 
@@ -636,7 +637,10 @@ def _execute_all(
     ``on_done(i)`` is called in this process as soon as report ``i`` is done (the runner stores it in the cache);
     ``worker_env`` is set in each worker's environment before its first kernel starts.
     """
-    from tqdm.auto import tqdm
+    if "IPython" in sys.modules:  # perhaps a notebook: tqdm.auto chooses (and imports IPython to find out)
+        from tqdm.auto import tqdm
+    else:
+        from tqdm import tqdm
 
     done_before = total - len(specs)
     bar = tqdm(

@@ -286,7 +286,30 @@ def _run_job(spec: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def _kernel_installed(name: str) -> bool:
+    """True when a kernel spec ``name`` is on Jupyter's path (or it is ipykernel's own python3), found cheaply.
+
+    ``jupyter_client`` costs a few tenths of a second to import, more than a batch whose reports are all cached.
+    """
+    import importlib.util
+
+    from jupyter_core.paths import jupyter_path
+
+    if name == "python3" and importlib.util.find_spec("ipykernel") is not None:
+        return True
+    return any(os.path.isfile(os.path.join(d, name, "kernel.json")) for d in jupyter_path("kernels"))
+
+
 def _check_kernel(name: str) -> None:
+    """Refuse a kernel name that is not installed, with the command that installs it.
+
+    Raises
+    ------
+    BatchError
+        When Jupyter knows no kernel of that name.
+    """
+    if _kernel_installed(name):
+        return
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
     try:
