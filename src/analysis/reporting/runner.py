@@ -13,11 +13,12 @@ Flow of :func:`run_batch`
    whose key is there and whose files still hash as they did when stored (unless ``force``).
 4. Execute the rest in bounded worker processes. Each worker is long-lived: it imports papermill, nbconvert and
    WeasyPrint once, and keeps one kernel started ahead with the libraries imported, which it hands to the next
-   report and then shuts down (a kernel serves one report only: no state passes between reports). A kernel that
-   fails to start is retried once with a fresh one. Workers end with the process that started them (a watchdog
-   thread polls the parent and kills the worker's kernels first); kernels end with their worker (ipykernel polls
-   ``JPY_PARENT_PID``). Kernel sockets and connection files live in one folder per run, removed at the end and,
-   after a ``kill -9``, by the next run.
+   report and then shuts down (a kernel serves one report only: no state passes between reports). On Linux the
+   kernels are forked from a per-worker fork server that imported the libraries once
+   (:mod:`analysis.reporting.forkserver`). A kernel that fails to start is retried once with a fresh one. Workers
+   end with the process that started them (a watchdog thread polls the parent and kills the worker's kernels
+   first); kernels end with their worker or fork server (ipykernel polls ``JPY_PARENT_PID``). Kernel sockets and
+   connection files live in one folder per run, removed at the end and, after a ``kill -9``, by the next run.
 5. Render each executed notebook to HTML (and PDF); a notebook that failed is kept as executed, with its error,
    but never rendered as a report. Each report is copied into the cache the moment it is done, so a re-run after
    a killed batch executes only what was unfinished.

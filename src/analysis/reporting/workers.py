@@ -2,7 +2,10 @@
 
 Each worker is long-lived: it imports papermill, nbconvert and WeasyPrint once, and keeps one kernel started ahead
 with the libraries imported (:class:`_WarmKernel`), which it hands to the next report and then shuts down (a kernel
-serves one report only). A kernel that fails to start is retried once with a fresh one. A watchdog thread ends the
+serves one report only). On Linux each kernel is forked from the worker's fork server, a process that imported the
+libraries once (:mod:`analysis.reporting.forkserver`), so that a kernel is ready in a fraction of a second instead
+of paying the imports again; elsewhere, or with ``ANALYSIS_KERNEL_FORK=0``, it is an ordinary new process. A kernel
+that fails to start is retried once with a fresh one. A watchdog thread ends the
 worker, and its kernels first, as soon as the process that started it is gone. :func:`_run_job` executes and renders
 one report and never raises: errors come back in its result.
 """
