@@ -84,6 +84,8 @@ PRELOAD = (
 )
 #: Set to 0 to start every kernel the ordinary way; 1 forces the fork server where it is off by default (macOS).
 FORK_ENV = "ANALYSIS_KERNEL_FORK"
+#: How :class:`ForkServer` hands its server the modules to preload (JSON), keeping them off its command line.
+PRELOAD_ENV = "ANALYSIS_FORK_PRELOAD"
 #: ipykernel's choice of matplotlib backend (ipykernel.kernelapp.IPKernelApp.init_gui_pylab).
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 #: Seconds the server waits for a request's bytes once a client has connected.
@@ -101,17 +103,30 @@ def fork_available() -> bool:
 
 
 # --------------------------------------------------------------------------------------------------------------
-# The server: `python -c "from analysis.reporting.forkserver import serve; serve()" <listening fd>`
+# The server: `python -c "from analysis.reporting.forkserver import serve; serve()" ipykernel-fork-server <fd>`
 # --------------------------------------------------------------------------------------------------------------
 
 
+def _parent_gone() -> bool:
+    """True when the worker that started the server is gone: its end of the server's stdin is closed."""
+    import select
+
+    readable, _, _ = select.select([0], [], [], 0)
+    return bool(readable) and not os.read(0, 4096)  # the worker never writes: readable means end of file
+
+
 def _preload(modules: tuple[str, ...]) -> list[str]:
-    """Import ``modules`` as a kernel would; returns those that failed (a kernel then imports them itself)."""
+    """Import ``modules`` as a kernel would; returns those that failed (a kernel then imports them itself).
+
+    Ends the process between two imports when the worker is gone (the imports take seconds on a busy machine).
+    """
     import importlib
 
     os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)  # as ipykernel sets it before any user code runs
     failed = []
     for name in modules:
+        if _parent_gone():
+            os._exit(0)
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - a module that cannot be preloaded is imported by the kernel instead
@@ -183,8 +198,11 @@ def _become_kernel(request: dict[str, Any], close: list[Any]) -> None:
         os._exit(code)
 
 
-def serve(listen_fd: int | None = None, preload: tuple[str, ...] = PRELOAD) -> None:
-    """Run the fork server on the listening socket ``listen_fd`` (default: ``sys.argv[1]``) until stdin closes.
+def serve(listen_fd: int | None = None, preload: tuple[str, ...] | None = None) -> None:
+    """Run the fork server on the listening socket ``listen_fd`` (default: the last argument) until stdin closes.
+
+    ``preload`` defaults to the JSON list in ``ANALYSIS_FORK_PRELOAD`` (set by :class:`ForkServer`), else
+    :data:`PRELOAD`.
 
     Protocol, one connection per kernel: the client sends one JSON line ``{"argv", "env", "cwd"}``; the server
     forks, answers ``{"pid": N}`` and, when the child has exited, ``{"exit": code}`` (negative: killed by that
@@ -195,7 +213,9 @@ def serve(listen_fd: int | None = None, preload: tuple[str, ...] = PRELOAD) -> N
     if sys.path and sys.path[0] in ("", os.getcwd()):
         del sys.path[0]  # as ipykernel_launcher does; IPython puts '' back in each kernel
     if listen_fd is None:
-        listen_fd = int(sys.argv[1])
+        listen_fd = int(sys.argv[-1])
+    if preload is None:
+        preload = tuple(json.loads(os.environ.pop(PRELOAD_ENV, "null")) or PRELOAD)
     listener = socket.socket(fileno=listen_fd)
     # ipykernel reads its parent's pid at import (IPKernelApp.parent_handle): each kernel's parent is this process
     os.environ["JPY_PARENT_PID"] = str(os.getpid())
@@ -362,12 +382,14 @@ class ForkServer:
         try:
             listener.bind(self.path)
             listener.listen(64)
-            code = f"from analysis.reporting.forkserver import serve; serve(preload={tuple(preload)!r})"
+            # its command line (which its kernels share: they are forks) says what it is, as `ps` shows it
+            code = "from analysis.reporting.forkserver import serve; serve()"
             self.process = subprocess.Popen(
-                [sys.executable, "-c", code, str(listener.fileno())],
+                [sys.executable, "-c", code, "ipykernel-fork-server", str(listener.fileno())],
                 stdin=subprocess.PIPE,
                 pass_fds=(listener.fileno(),),
                 cwd=cwd,
+                env={**os.environ, PRELOAD_ENV: json.dumps(list(preload))},
                 start_new_session=True,  # Ctrl-C in the terminal reaches the workers; the server ends with them
             )
         finally:
