@@ -248,11 +248,12 @@ def function_name(code: str) -> str:
 def notebook_parameters(path: Path) -> dict[str, dict]:
     """The parameters a notebook declares in its cell tagged ``parameters`` (papermill's inspection).
 
-    Returns ``{name: {"inferred_type_name": ..., "default": ..., "help": ...}}``.
+    Returns ``{name: {"inferred_type_name": ..., "default": ..., "help": ...}}``. Read without importing papermill
+    (:func:`analysis.reporting.notebook_json.declared_parameters`), which costs more than a cached run.
     """
-    import papermill
+    from analysis.reporting.notebook_json import declared_parameters
 
-    return papermill.inspect_notebook(str(path))
+    return declared_parameters(path)
 
 
 def _read_yaml(path: Path) -> dict:

@@ -174,10 +174,10 @@ def from_notebook(nb: Any) -> Headline | None:
     DataError
         When the notebook published more than one headline (which one is meant cannot be told) or a malformed one.
     """
-    import nbformat
-
     where = "the notebook"
     if isinstance(nb, str | Path):
+        import nbformat  # only here: the runner passes the cells it read as JSON, without importing nbformat
+
         where = str(Path(nb).name)
         nb = nbformat.read(nb, as_version=4)
     found = [

@@ -13,11 +13,12 @@ Flow of :func:`run_batch`
    whose key is there and whose files still hash as they did when stored (unless ``force``).
 4. Execute the rest in bounded worker processes. Each worker is long-lived: it imports papermill, nbconvert and
    WeasyPrint once, and keeps one kernel started ahead with the libraries imported, which it hands to the next
-   report and then shuts down (a kernel serves one report only: no state passes between reports). A kernel that
-   fails to start is retried once with a fresh one. Workers end with the process that started them (a watchdog
-   thread polls the parent and kills the worker's kernels first); kernels end with their worker (ipykernel polls
-   ``JPY_PARENT_PID``). Kernel sockets and connection files live in one folder per run, removed at the end and,
-   after a ``kill -9``, by the next run.
+   report and then shuts down (a kernel serves one report only: no state passes between reports). On Linux the
+   kernels are forked from a per-worker fork server that imported the libraries once
+   (:mod:`analysis.reporting.forkserver`). A kernel that fails to start is retried once with a fresh one. Workers
+   end with the process that started them (a watchdog thread polls the parent and kills the worker's kernels
+   first); kernels end with their worker or fork server (ipykernel polls ``JPY_PARENT_PID``). Kernel sockets and
+   connection files live in one folder per run, removed at the end and, after a ``kill -9``, by the next run.
 5. Render each executed notebook to HTML (and PDF); a notebook that failed is kept as executed, with its error,
    but never rendered as a report. Each report is copied into the cache the moment it is done, so a re-run after
    a killed batch executes only what was unfinished.
@@ -41,6 +42,7 @@ import logging
 import multiprocessing
 import os
 import shutil
+import sys
 import tempfile
 import time
 import uuid
@@ -51,6 +53,7 @@ from typing import Any
 
 from analysis.errors import DataError
 from analysis.paths import WAREHOUSE_ENV
+from analysis.reporting import notebook_json
 from analysis.reporting.batch import Batch, expand, function_name, municipality_name, project_root
 from analysis.reporting.cache import CACHE_FORMAT, _cache_lookup, _cache_store, _copy, _entry_dir
 from analysis.reporting.provenance import (
@@ -599,9 +602,9 @@ def _headline(run_dir: Path, r: ReportResult) -> dict[str, Any] | None:
 
     if r.status == "failed" or "ipynb" not in r.files:
         return None
-    try:
-        h = headline.from_notebook(run_dir / r.files["ipynb"])
-    except (OSError, ValueError, DataError) as e:
+    try:  # read as JSON: importing nbformat would cost more than a run whose reports are all cached
+        h = headline.from_notebook(notebook_json.cells(run_dir / r.files["ipynb"]))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, DataError) as e:
         log.warning("%s: no headline shown: %s", r.files["ipynb"], e)
         return None
     return h.to_dict() if h is not None else None
@@ -618,12 +621,11 @@ def _declared(notebooks_dir: Path, name: str, _cache: dict = {}) -> dict:  # noq
 
 def _title(notebooks_dir: Path, name: str, _cache: dict = {}) -> str:  # noqa: B006 - a per-process memo
     """The report title a notebook declares in its metadata (``metadata.analysis.title``), or its name."""
-    import nbformat
-
     key = (str(notebooks_dir), name)
     if key not in _cache:
-        nb = nbformat.read(notebooks_dir / f"{name}.ipynb", as_version=4)
-        _cache[key] = nb.metadata.get("analysis", {}).get("title") or name.replace("_", " ").capitalize()
+        _cache[key] = (
+            notebook_json.title(notebooks_dir / f"{name}.ipynb") or name.replace("_", " ").capitalize()
+        )
     return _cache[key]
 
 
@@ -646,7 +648,10 @@ def _execute_all(
     ``on_done(i)`` is called in this process as soon as report ``i`` is done (the runner stores it in the cache);
     ``worker_env`` is set in each worker's environment before its first kernel starts.
     """
-    from tqdm.auto import tqdm
+    if "IPython" in sys.modules:  # perhaps a notebook: tqdm.auto chooses (and imports IPython to find out)
+        from tqdm.auto import tqdm
+    else:
+        from tqdm import tqdm
 
     done_before = total - len(specs)
     bar = tqdm(

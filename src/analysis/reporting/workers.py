@@ -2,7 +2,10 @@
 
 Each worker is long-lived: it imports papermill, nbconvert and WeasyPrint once, and keeps one kernel started ahead
 with the libraries imported (:class:`_WarmKernel`), which it hands to the next report and then shuts down (a kernel
-serves one report only). A kernel that fails to start is retried once with a fresh one. A watchdog thread ends the
+serves one report only). On Linux each kernel is forked from the worker's fork server, a process that imported the
+libraries once (:mod:`analysis.reporting.forkserver`), so that a kernel is ready in a fraction of a second instead
+of paying the imports again; elsewhere, or with ``ANALYSIS_KERNEL_FORK=0``, it is an ordinary new process. A kernel
+that fails to start is retried once with a fresh one. A watchdog thread ends the
 worker, and its kernels first, as soon as the process that started it is gone. :func:`_run_job` executes and renders
 one report and never raises: errors come back in its result.
 """
@@ -51,23 +54,25 @@ class _WarmKernel:
 
     def _start(self, kernel_name: str, code: str, cwd: str, timeout: float) -> None:
         try:
-            from jupyter_client.manager import KernelManager
+            from analysis.reporting.forkserver import kernel_manager
 
             sockets = _WORKER.get("sockets") or tempfile.gettempdir()
             name = f"k-{uuid.uuid4().hex[:12]}"
             connection_file = os.path.join(sockets, name + ".json")
+            server = _WORKER.get("forkserver")  # None: an ordinary kernel process
             if os.name == "posix":
                 # IPC sockets (no TCP port, no "running over TCP without encryption" warning) at an absolute
                 # path, since papermill changes the working directory of the client that connects later; in the
                 # run's socket folder, so that a killed run's are found and removed.
-                km = KernelManager(
-                    kernel_name=kernel_name,
+                km = kernel_manager(
+                    kernel_name,
+                    server,
                     transport="ipc",
                     ip=os.path.join(sockets, name),
                     connection_file=connection_file,
                 )
             else:  # pragma: no cover - Windows
-                km = KernelManager(kernel_name=kernel_name, connection_file=connection_file)
+                km = kernel_manager(kernel_name, None, connection_file=connection_file)
             _KERNELS.add(km)
             km.start_kernel(cwd=cwd)
             kc = km.client()
@@ -99,6 +104,10 @@ _KERNELS: set = set()
 
 def _kill_kernels() -> None:
     """Kill every kernel this worker started (its whole process group) and remove its sockets and files."""
+    server = _WORKER.get("forkserver")
+    if server is not None:
+        with contextlib.suppress(OSError):
+            server.process.kill()  # its kernels are killed below; those it forked later notice it is gone
     for km in list(_KERNELS):
         process = getattr(getattr(km, "provisioner", None), "process", None)
         pid = getattr(process, "pid", None)
@@ -138,6 +147,7 @@ def _init_worker(
     parent_pid: int | None = None,
     sockets: str | None = None,
     env: dict[str, str] | None = None,
+    fork_kernels: bool = True,
 ) -> None:
     """Watch the parent, import the heavy libraries once per worker, quieten their logs, start the first kernel.
 
@@ -149,6 +159,9 @@ def _init_worker(
         The run's folder for kernel sockets and connection files.
     env
         Set in the worker's environment (and so its kernels'), e.g. ``ANALYSIS_WAREHOUSE`` to the snapshot.
+    fork_kernels
+        With ``warm``, fork each kernel from a process that imported the libraries once
+        (:mod:`analysis.reporting.forkserver`) where the platform allows; else start each as a new process.
     """
     if parent_pid is not None:
         threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True, name="watchdog").start()
@@ -175,8 +188,24 @@ def _init_worker(
     _WORKER["kernel_name"] = kernel_name
     _WORKER["warm"] = warm
     _WORKER["cwd"] = cwd
+    _WORKER["forkserver"] = _start_fork_server(sockets, cwd) if warm and fork_kernels else None
     _WORKER["next"] = _WarmKernel(kernel_name, WARM_IMPORTS, cwd) if warm else None
     atexit.register(_shutdown_spare_kernel)
+
+
+def _start_fork_server(sockets: str | None, cwd: str):
+    """The worker's kernel fork server (:mod:`analysis.reporting.forkserver`), or None where fork is not used."""
+    from analysis.reporting import forkserver
+
+    if not forkserver.fork_available():
+        return None
+    try:
+        server = forkserver.ForkServer(sockets, cwd=cwd)
+    except OSError as e:  # e.g. a socket path too long: kernels start the ordinary way
+        log.warning("no kernel fork server (%s); kernels start the ordinary way", e)
+        return None
+    atexit.register(server.close)  # registered before the spare kernel's shutdown, so it runs after it
+    return server
 
 
 def _shutdown_spare_kernel() -> None:
@@ -286,7 +315,30 @@ def _run_job(spec: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def _kernel_installed(name: str) -> bool:
+    """True when a kernel spec ``name`` is on Jupyter's path (or it is ipykernel's own python3), found cheaply.
+
+    ``jupyter_client`` costs a few tenths of a second to import, more than a batch whose reports are all cached.
+    """
+    import importlib.util
+
+    from jupyter_core.paths import jupyter_path
+
+    if name == "python3" and importlib.util.find_spec("ipykernel") is not None:
+        return True
+    return any(os.path.isfile(os.path.join(d, name, "kernel.json")) for d in jupyter_path("kernels"))
+
+
 def _check_kernel(name: str) -> None:
+    """Refuse a kernel name that is not installed, with the command that installs it.
+
+    Raises
+    ------
+    BatchError
+        When Jupyter knows no kernel of that name.
+    """
+    if _kernel_installed(name):
+        return
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
     try:

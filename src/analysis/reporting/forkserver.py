@@ -1,0 +1,499 @@
+"""Kernels forked from a process that imported the report libraries once: a fork server for ipykernel.
+
+Starting a kernel for a report costs about 1 s of start-up and 2-4 s of importing pandas, matplotlib, seaborn,
+scipy and the package, in every kernel. A fork server pays the imports once per worker instead: a plain process
+(:func:`serve`, started by :class:`ForkServer`) imports :data:`PRELOAD` before any thread, socket or event loop of
+Jupyter exists, and then forks one child per kernel; the child turns into an ordinary ipykernel (the same code
+``python -m ipykernel_launcher -f <connection file>`` runs), with the kernel manager's environment, working
+directory and arguments. :class:`ForkProvisioner`, a jupyter_client kernel provisioner, asks the server for the
+kernel where the stock provisioner would start ``python -m ipykernel_launcher``; everything else (connection
+file, IPC sockets, signals, shutdown) is jupyter_client's own.
+
+Guarantees
+----------
+- Each kernel is a new process, forked from a parent that has run nothing but imports: no state passes between
+  reports (a variable of one report's kernel is in no other process). What the child inherits is what a fresh
+  import would give, but three things that a fresh process draws at random: numpy's global random state is
+  re-seeded in each child (Python's ``random`` re-seeds itself at fork); the string hash seed is the server's,
+  shared by its kernels (so the order of a set of strings, arbitrary in any case, is alike across them).
+- A kernel that crashes fails only its report: it is one process; the server reaps it and reports its exit
+  status to its provisioner. The server ends, and kills its kernels, when its worker is gone (its stdin closes);
+  kernels end when the server is gone (ipykernel polls ``JPY_PARENT_PID``, the server).
+- Matplotlib's backend is chosen as ipykernel chooses it (``MPLBACKEND`` set to the inline backend before
+  matplotlib is imported), so figures come out as from an ordinary kernel.
+- Where fork is unsafe or missing (Windows, macOS) or ``ANALYSIS_KERNEL_FORK=0``, or the kernel spec is not
+  this interpreter's ipykernel, or the server cannot be reached, kernels start the ordinary way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from typing import Any
+
+from jupyter_client.provisioning import LocalProvisioner
+
+log = logging.getLogger(__name__)
+
+__all__ = ["PRELOAD", "ForkProvisioner", "ForkServer", "ForkedKernel", "fork_available", "kernel_manager"]
+
+#: Imported once by the server, before it forks kernels: what the report notebooks import, and ipykernel itself.
+PRELOAD = (
+    "numpy",
+    "pandas",
+    "matplotlib",
+    "matplotlib.pyplot",
+    "seaborn",
+    "scipy.stats",
+    "duckdb",
+    "IPython.display",
+    "ipykernel.kernelapp",
+    "analysis.data",
+    "analysis.area",
+    "analysis.benchmark",
+    "analysis.crosssector",
+    "analysis.expensive_cases",
+    "analysis.forecast.area",
+    "analysis.period",
+    "analysis.prices",
+    "analysis.reporting.formatting",
+    "analysis.reporting.area_charts",
+    "analysis.reporting.area_page",
+    "analysis.reporting.benchmark_charts",
+    "analysis.reporting.benchmark_page",
+    "analysis.reporting.budget_page",
+    "analysis.reporting.crosssector_charts",
+    "analysis.reporting.crosssector_tables",
+    "analysis.reporting.followup_page",
+    "analysis.reporting.forecast_charts",
+    "analysis.reporting.forecast_page",
+    "analysis.reporting.overview_page",
+    "analysis.reporting.rounds",
+    "analysis.reporting.staffing_page",
+    "analysis.reporting.steering_page",
+)
+#: Set to 0 to start every kernel the ordinary way; 1 forces the fork server where it is off by default (macOS).
+FORK_ENV = "ANALYSIS_KERNEL_FORK"
+#: How :class:`ForkServer` hands its server the modules to preload (JSON), keeping them off its command line.
+PRELOAD_ENV = "ANALYSIS_FORK_PRELOAD"
+#: ipykernel's choice of matplotlib backend (ipykernel.kernelapp.IPKernelApp.init_gui_pylab).
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+#: Seconds the server waits for a request's bytes once a client has connected.
+REQUEST_SECONDS = 10
+
+
+def fork_available() -> bool:
+    """True when kernels may be forked here: Linux (fork is unsafe on macOS, missing on Windows), unless disabled."""
+    setting = os.environ.get(FORK_ENV, "").strip().lower()
+    if setting in ("0", "false", "no", "off"):
+        return False
+    if not hasattr(os, "fork") or not hasattr(socket, "AF_UNIX"):
+        return False
+    return sys.platform.startswith("linux") or setting in ("1", "true", "yes", "on")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The server: `python -c "from analysis.reporting.forkserver import serve; serve()" ipykernel-fork-server <fd>`
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _parent_gone() -> bool:
+    """True when the worker that started the server is gone: its end of the server's stdin is closed."""
+    import select
+
+    readable, _, _ = select.select([0], [], [], 0)
+    return bool(readable) and not os.read(0, 4096)  # the worker never writes: readable means end of file
+
+
+def _preload(modules: tuple[str, ...]) -> list[str]:
+    """Import ``modules`` as a kernel would; returns those that failed (a kernel then imports them itself).
+
+    Ends the process between two imports when the worker is gone (the imports take seconds on a busy machine).
+    """
+    import importlib
+
+    os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)  # as ipykernel sets it before any user code runs
+    failed = []
+    for name in modules:
+        if _parent_gone():
+            os._exit(0)
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - a module that cannot be preloaded is imported by the kernel instead
+            failed.append(name)
+    return failed
+
+
+def _send(conn: socket.socket, message: dict[str, Any]) -> None:
+    with contextlib.suppress(OSError):  # the client may be gone
+        conn.sendall(json.dumps(message).encode() + b"\n")
+
+
+def _read_request(conn: socket.socket) -> dict[str, Any]:
+    conn.settimeout(REQUEST_SECONDS)
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = conn.recv(65536)
+        if not chunk:
+            raise ConnectionError("the client closed the connection before its request was complete")
+        data += chunk
+    return json.loads(data)
+
+
+def _become_kernel(request: dict[str, Any], close: list[Any]) -> None:
+    """In the forked child: drop the server's resources, take the request's environment, run ipykernel.
+
+    Never returns: the child exits with the kernel's exit code.
+    """
+    code = 1
+    try:
+        signal.set_wakeup_fd(-1)
+        for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_DFL)
+        os.setsid()  # its own session and process group, as jupyter_client starts kernels
+        for thing in close:
+            with contextlib.suppress(OSError):
+                thing.close() if hasattr(thing, "close") else os.close(thing)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)  # not the server's stdin (its worker's pipe); a kernel's stdin reads nothing
+        os.close(null)
+        if request.get("cwd"):
+            os.chdir(request["cwd"])
+        env = dict(request["env"])
+        env["JPY_PARENT_PID"] = str(os.getppid())  # the kernel ends when the server does
+        os.environ.clear()
+        os.environ.update(env)
+        if "numpy.random" in sys.modules:  # fresh, as in a new process (Python's random re-seeds at fork)
+            sys.modules["numpy.random"].seed()
+        import ipykernel_launcher
+
+        sys.argv = [ipykernel_launcher.__file__, *request["argv"]]
+        from ipykernel import kernelapp
+
+        kernelapp.launch_new_instance(argv=list(request["argv"]))
+        code = 0
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    except BaseException:  # noqa: BLE001 - the kernel failed: say why on its stderr, exit non-zero
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        with contextlib.suppress(BaseException):
+            import atexit
+
+            atexit._run_exitfuncs()  # as at the end of an ordinary interpreter
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+
+
+def serve(listen_fd: int | None = None, preload: tuple[str, ...] | None = None) -> None:
+    """Run the fork server on the listening socket ``listen_fd`` (default: the last argument) until stdin closes.
+
+    ``preload`` defaults to the JSON list in ``ANALYSIS_FORK_PRELOAD`` (set by :class:`ForkServer`), else
+    :data:`PRELOAD`.
+
+    Protocol, one connection per kernel: the client sends one JSON line ``{"argv", "env", "cwd"}``; the server
+    forks, answers ``{"pid": N}`` and, when the child has exited, ``{"exit": code}`` (negative: killed by that
+    signal), then closes the connection.
+    """
+    import selectors
+
+    if sys.path and sys.path[0] in ("", os.getcwd()):
+        del sys.path[0]  # as ipykernel_launcher does; IPython puts '' back in each kernel
+    if listen_fd is None:
+        listen_fd = int(sys.argv[-1])
+    if preload is None:
+        preload = tuple(json.loads(os.environ.pop(PRELOAD_ENV, "null")) or PRELOAD)
+    listener = socket.socket(fileno=listen_fd)
+    # ipykernel reads its parent's pid at import (IPKernelApp.parent_handle): each kernel's parent is this process
+    os.environ["JPY_PARENT_PID"] = str(os.getpid())
+    _preload(preload)
+
+    children: dict[int, socket.socket] = {}
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_r, False)
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)  # wakes the selector through the pipe
+    selector = selectors.DefaultSelector()
+    selector.register(listener, selectors.EVENT_READ, "accept")
+    selector.register(0, selectors.EVENT_READ, "parent")
+    selector.register(wake_r, selectors.EVENT_READ, "child")
+
+    def reap() -> None:
+        while children:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            conn = children.pop(pid, None)
+            if conn is not None:
+                _send(conn, {"exit": os.waitstatus_to_exitcode(status)})
+                conn.close()
+
+    try:
+        while True:
+            for key, _ in selector.select(timeout=1.0):
+                if key.data == "parent":
+                    if not os.read(0, 4096):
+                        return  # the worker is gone
+                elif key.data == "child":
+                    with contextlib.suppress(OSError):
+                        while os.read(wake_r, 4096):
+                            pass
+                elif key.data == "accept":
+                    conn, _ = listener.accept()
+                    try:
+                        request = _read_request(conn)
+                    except (OSError, ValueError) as e:
+                        _send(conn, {"error": f"{type(e).__name__}: {e}"})
+                        conn.close()
+                        continue
+                    pid = os.fork()
+                    if pid == 0:
+                        _become_kernel(
+                            request, [selector, listener, conn, wake_r, wake_w, *children.values()]
+                        )
+                    children[pid] = conn
+                    _send(conn, {"pid": pid})
+            reap()
+    finally:
+        for pid in list(children):
+            with contextlib.suppress(OSError):
+                os.killpg(pid, signal.SIGKILL)
+        for pid in list(children):
+            with contextlib.suppress(OSError):
+                os.waitpid(pid, 0)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The client side: in the worker process
+# --------------------------------------------------------------------------------------------------------------
+
+
+class ForkedKernel:
+    """A kernel process forked by the server, with the part of :class:`subprocess.Popen` jupyter_client uses."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int, conn: socket.socket):
+        self.pid = pid
+        self.returncode: int | None = None
+        self._conn: socket.socket | None = conn
+        self._buffer = b""
+
+    def _receive(self, timeout: float | None) -> None:
+        """Read the server's word on this kernel, waiting at most ``timeout`` seconds (0: do not wait)."""
+        if self.returncode is not None:
+            return
+        if self._conn is None:  # the server is gone: the kernel was its child; tell by the pid
+            try:
+                os.kill(self.pid, 0)
+            except ProcessLookupError:
+                self.returncode = -signal.SIGKILL  # its exit status went with the server
+            except PermissionError:  # the pid was taken by another user's process: ours is gone
+                self.returncode = -signal.SIGKILL
+            return
+        self._conn.settimeout(timeout)
+        try:
+            chunk = self._conn.recv(4096)
+        except (TimeoutError, BlockingIOError):
+            return
+        except OSError:
+            chunk = b""
+        if not chunk:
+            self._conn.close()
+            self._conn = None
+            return self._receive(0)
+        self._buffer += chunk
+        while b"\n" in self._buffer:
+            line, self._buffer = self._buffer.split(b"\n", 1)
+            message = json.loads(line)
+            if "exit" in message:
+                self.returncode = int(message["exit"])
+                self._conn.close()
+                self._conn = None
+                return
+
+    def poll(self) -> int | None:
+        """The exit code when the kernel has exited, else None."""
+        self._receive(0)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        """Wait for the kernel to exit; its exit code (negative: the signal that killed it)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.returncode is None:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                raise subprocess.TimeoutExpired(f"kernel {self.pid}", timeout)
+            self._receive(0.1 if self._conn is None else (None if left is None else max(left, 0.001)))
+            if self._conn is None and self.returncode is None:
+                time.sleep(0.1)
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        """Send ``signum`` to the kernel (not to its group; :class:`ForkProvisioner` signals the group)."""
+        if self.poll() is None:
+            os.kill(self.pid, signum)
+
+    def terminate(self) -> None:
+        """SIGTERM to the kernel."""
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        """SIGKILL to the kernel."""
+        self.send_signal(signal.SIGKILL)
+
+
+class ForkServer:
+    """A fork server process for this worker: started at once, ready when its imports are done.
+
+    Parameters
+    ----------
+    folder
+        Where its socket goes (the run's kernel-socket folder; default the temporary folder).
+    cwd
+        Its working directory (the notebooks'; each kernel changes to its own anyway).
+    preload
+        The modules it imports before forking.
+    """
+
+    def __init__(self, folder: str | None = None, cwd: str | None = None, preload: tuple[str, ...] = PRELOAD):
+        self.path = os.path.join(
+            folder or tempfile.gettempdir(), f"fork-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        )
+        self.broken: str | None = None
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            listener.bind(self.path)
+            listener.listen(64)
+            # its command line (which its kernels share: they are forks) says what it is, as `ps` shows it
+            code = "from analysis.reporting.forkserver import serve; serve()"
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", code, "ipykernel-fork-server", str(listener.fileno())],
+                stdin=subprocess.PIPE,
+                pass_fds=(listener.fileno(),),
+                cwd=cwd,
+                env={**os.environ, PRELOAD_ENV: json.dumps(list(preload))},
+                start_new_session=True,  # Ctrl-C in the terminal reaches the workers; the server ends with them
+            )
+        finally:
+            listener.close()  # the server holds the only copy: when it dies, clients are refused, not left waiting
+
+    @property
+    def pid(self) -> int:
+        """The server's process id."""
+        return self.process.pid
+
+    def alive(self) -> bool:
+        """True while the server runs and has not failed."""
+        return self.broken is None and self.process.poll() is None
+
+    def spawn(
+        self, argv: list[str], env: dict[str, str], cwd: str | None, timeout: float = 120
+    ) -> ForkedKernel:
+        """Fork a kernel running ``ipykernel_launcher argv`` with ``env`` in ``cwd``; waits while the server imports.
+
+        Raises
+        ------
+        OSError
+            When the server cannot be reached or failed (the caller starts the kernel the ordinary way).
+        """
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            conn.settimeout(timeout)
+            conn.connect(self.path)
+            conn.sendall(json.dumps({"argv": list(argv), "env": dict(env), "cwd": cwd}).encode() + b"\n")
+            data = b""
+            while not data.endswith(b"\n"):
+                chunk = conn.recv(4096)
+                if not chunk:
+                    raise ConnectionError(f"the fork server (pid {self.pid}) closed the connection")
+                data += chunk
+            first, _, rest = data.partition(b"\n")
+            answer = json.loads(first)
+            if "pid" not in answer:
+                raise ConnectionError(f"the fork server refused the kernel: {answer.get('error')}")
+        except BaseException:
+            conn.close()
+            raise
+        kernel = ForkedKernel(int(answer["pid"]), conn)
+        kernel._buffer = rest
+        return kernel
+
+    def close(self, timeout: float = 5) -> None:
+        """End the server (it kills the kernels it still has) and remove its socket."""
+        with contextlib.suppress(OSError):
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        with contextlib.suppress(OSError):
+            os.unlink(self.path)
+
+
+def _ipykernel_argv(cmd: list[str]) -> list[str] | None:
+    """The arguments after ``-m ipykernel_launcher`` when ``cmd`` runs this interpreter's ipykernel, else None."""
+    this_python = len(cmd) >= 3 and os.path.abspath(cmd[0]) == os.path.abspath(sys.executable)
+    return cmd[3:] if this_python and cmd[1:3] == ["-m", "ipykernel_launcher"] else None
+
+
+class ForkProvisioner(LocalProvisioner):
+    """jupyter_client's local provisioner, but the kernel is forked by a :class:`ForkServer`.
+
+    Set :attr:`server` before the kernel starts (see :func:`kernel_manager`). A kernel spec that does not run this
+    interpreter's ipykernel, or a server that cannot be reached, gets an ordinary kernel.
+    """
+
+    server: ForkServer | None = None
+    forked = False
+
+    async def launch_kernel(self, cmd: list[str], **kwargs: Any):
+        """Fork the kernel from the server; the stock launch when that cannot be done."""
+        argv = _ipykernel_argv(cmd)
+        server = self.server
+        if argv is None or server is None or not server.alive():
+            return await super().launch_kernel(cmd, **kwargs)
+        env = dict(kwargs.get("env") or os.environ)
+        cwd = kwargs.get("cwd")
+        try:
+            process = await asyncio.to_thread(server.spawn, argv, env, str(cwd) if cwd else None)
+        except (OSError, ValueError) as e:
+            server.broken = f"{type(e).__name__}: {e}"
+            log.warning("the kernel fork server failed (%s); kernels start the ordinary way", server.broken)
+            return await super().launch_kernel(cmd, **kwargs)
+        self.process = process
+        self.pid = self.pgid = process.pid  # the child called setsid(): it leads its own process group
+        self.cwd = cwd
+        self.forked = True
+        return self.connection_info
+
+
+def kernel_manager(kernel_name: str, server: ForkServer | None = None, **kwargs: Any):
+    """A jupyter_client KernelManager whose kernel is forked by ``server`` (an ordinary one when it is None)."""
+    from jupyter_client.manager import KernelManager
+
+    km = KernelManager(kernel_name=kernel_name, **kwargs)
+    if server is not None:
+        km.kernel_id = km.kernel_id or str(uuid.uuid4())
+        provisioner = ForkProvisioner(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
+        provisioner.server = server
+        km.provisioner = provisioner  # kept: the manager creates one only when it has none
+    return km

@@ -1,0 +1,283 @@
+"""The kernel fork server: life cycle, crashes, no state between kernels, same outputs as an ordinary kernel."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from analysis.reporting import forkserver as fs
+
+ROOT = Path(__file__).resolve().parents[1]
+needs_fork = pytest.mark.skipif(not fs.fork_available(), reason="kernels are forked on Linux only")
+
+
+def test_fork_is_off_when_disabled(monkeypatch):
+    monkeypatch.setenv(fs.FORK_ENV, "0")
+    assert not fs.fork_available()
+
+
+def test_only_this_interpreters_ipykernel_is_forked():
+    here = [sys.executable, "-m", "ipykernel_launcher", "-f", "/tmp/k.json"]
+    assert fs._ipykernel_argv(here) == ["-f", "/tmp/k.json"]
+    assert fs._ipykernel_argv(["/usr/bin/python9", *here[1:]]) is None  # another interpreter: its own process
+    assert fs._ipykernel_argv([sys.executable, "-m", "other_kernel", "-f", "k.json"]) is None
+    assert fs._ipykernel_argv(["R", "--slave"]) is None
+
+
+def test_no_server_means_the_stock_provisioner_is_kept():
+    km = fs.kernel_manager("python3", None)
+    assert km.provisioner is None  # jupyter_client creates its LocalProvisioner at start
+
+
+@pytest.fixture
+def server(tmp_path):
+    # a small preload keeps the test quick; the kernel imports the rest itself
+    s = fs.ForkServer(str(tmp_path), cwd=str(tmp_path), preload=("numpy",))
+    yield s
+    s.close()
+
+
+def _start(server, tmp_path, name):
+    km = fs.kernel_manager("python3", server, transport="ipc", ip=str(tmp_path / name))
+    km.start_kernel(cwd=str(tmp_path))
+    kc = km.client()
+    kc.start_channels()
+    kc.wait_for_ready(timeout=120)
+    return km, kc
+
+
+def _run(kc, code: str) -> str:
+    out: list[str] = []
+
+    def hook(msg):
+        if msg["msg_type"] == "stream":
+            out.append(msg["content"]["text"])
+        elif msg["msg_type"] == "error":
+            out.append(f"{msg['content']['ename']}: {msg['content']['evalue']}")
+
+    kc.execute_interactive(code, output_hook=hook, timeout=60)
+    return "".join(out).strip()
+
+
+@needs_fork
+@pytest.mark.slow
+def test_a_kernel_is_forked_runs_cells_and_shuts_down(server, tmp_path):
+    km, kc = _start(server, tmp_path, "a")
+    try:
+        assert km.provisioner.forked
+        # 6 * 7 = 42; its parent is the server, its working directory the one asked for
+        assert _run(kc, "import os; print(6 * 7, os.getppid(), os.getcwd())") == f"42 {server.pid} {tmp_path}"
+        pid = km.provisioner.pid
+        assert os.getpgid(pid) == pid  # leads its own process group, as jupyter_client starts kernels
+    finally:
+        kc.stop_channels()
+    km.shutdown_kernel(now=True)
+    assert not km.is_alive()
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # gone and reaped by the server, not a zombie
+
+
+@needs_fork
+@pytest.mark.slow
+def test_no_state_passes_between_kernels(server, tmp_path):
+    km1, kc1 = _start(server, tmp_path, "one")
+    _run(kc1, "import numpy; secret = 123; numpy.planted = 'x'")
+    pid1 = km1.provisioner.pid
+    kc1.stop_channels()
+    km1.shutdown_kernel(now=True)
+    km2, kc2 = _start(server, tmp_path, "two")
+    try:
+        seen = _run(
+            kc2, "import os, numpy; print('secret' in globals(), hasattr(numpy, 'planted'), os.getpid())"
+        )
+        assert seen == f"False False {km2.provisioner.pid}"
+        assert km2.provisioner.pid != pid1
+    finally:
+        kc2.stop_channels()
+        km2.shutdown_kernel(now=True)
+
+
+@needs_fork
+@pytest.mark.slow
+def test_a_crashed_kernel_fails_alone(server, tmp_path):
+    victim, kc_victim = _start(server, tmp_path, "victim")
+    other, kc_other = _start(server, tmp_path, "other")
+    try:
+        kc_victim.execute("import os, signal; os.kill(os.getpid(), signal.SIGKILL)")
+        deadline = time.monotonic() + 30
+        while victim.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not victim.is_alive()
+        assert victim.provisioner.process.returncode == -signal.SIGKILL  # the server reported how it ended
+        assert _run(kc_other, "print(2 + 2)") == "4"  # its neighbour is untouched
+        assert server.alive()
+        third, kc_third = _start(server, tmp_path, "third")  # and the server still forks
+        assert _run(kc_third, "print('ok')") == "ok"
+        kc_third.stop_channels()
+        third.shutdown_kernel(now=True)
+    finally:
+        kc_victim.stop_channels()
+        kc_other.stop_channels()
+        victim.shutdown_kernel(now=True)
+        other.shutdown_kernel(now=True)
+
+
+@needs_fork
+@pytest.mark.slow
+def test_a_kernel_that_cannot_start_reports_its_exit(server, tmp_path):
+    kernel = server.spawn(["--no-such-option-at-all"], dict(os.environ), str(tmp_path))
+    # ipykernel refuses the option and exits non-zero; the server reports it
+    assert kernel.wait(timeout=60) != 0
+    assert kernel.poll() == kernel.returncode
+
+
+@needs_fork
+@pytest.mark.slow
+def test_closing_the_server_kills_its_kernels(tmp_path):
+    server = fs.ForkServer(str(tmp_path), cwd=str(tmp_path), preload=())
+    km, kc = _start(server, tmp_path, "orphan")
+    pid = km.provisioner.pid
+    kc.stop_channels()
+    server.close()
+    assert server.process.returncode == 0
+    assert km.provisioner.process.wait(timeout=10) == -signal.SIGKILL
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    assert not Path(server.path).exists()
+
+
+@needs_fork
+@pytest.mark.slow
+def test_a_dead_server_means_ordinary_kernels(tmp_path):
+    server = fs.ForkServer(str(tmp_path), cwd=str(tmp_path), preload=())
+    server.process.kill()
+    server.process.wait()
+    km, kc = _start(server, tmp_path, "fallback")
+    try:
+        assert not km.provisioner.forked
+        assert _run(kc, "print(1)") == "1"
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+        server.close()
+
+
+@needs_fork
+@pytest.mark.slow
+def test_a_report_comes_out_the_same_from_a_forked_kernel(tmp_path, sample_path):
+    import nbformat
+    import papermill
+
+    from analysis.reporting.workers import WARM_IMPORTS
+
+    server = fs.ForkServer(str(tmp_path), cwd=str(ROOT / "notebooks"))
+    executed = {}
+    try:
+        for name, srv in (("ordinary", None), ("forked", server)):
+            km = fs.kernel_manager("python3", srv, transport="ipc", ip=str(tmp_path / name))
+            km.start_kernel(cwd=str(ROOT / "notebooks"))
+            kc = km.client()
+            kc.start_channels()
+            kc.wait_for_ready(timeout=120)
+            kc.execute_interactive(WARM_IMPORTS, silent=True, store_history=False, timeout=120)
+            kc.stop_channels()
+            assert getattr(km.provisioner, "forked", False) is (srv is not None)
+            out = tmp_path / f"{name}.ipynb"
+            try:
+                papermill.execute_notebook(
+                    str(ROOT / "notebooks" / "benchmark.ipynb"),
+                    str(out),
+                    kernel_name="python3",
+                    progress_bar=False,
+                    parameters={
+                        "municipality_code": 706,
+                        "function_code": "5.38.50",
+                        "warehouse": sample_path,
+                    },
+                    cwd=str(ROOT / "notebooks"),
+                    km=km,
+                )
+            finally:
+                km.shutdown_kernel(now=True)
+            nb = nbformat.read(out, as_version=4)
+            executed[name] = [
+                [{k: v for k, v in o.items() if k != "execution_count"} for o in c.get("outputs", [])]
+                for c in nb.cells
+            ]
+    finally:
+        server.close()
+    figures = [o for cell in executed["forked"] for o in cell if "image/png" in o.get("data", {})]
+    assert len(figures) >= 3  # the report draws its charts, and they are compared byte for byte below
+    assert executed["forked"] == executed["ordinary"]
+
+
+def _report_spec(notebook: Path, out: Path, cwd: Path) -> dict:
+    return {
+        "input": str(notebook),
+        "output_ipynb": str(out),
+        "rel": out.stem,
+        "parameters": {},
+        "kernel_name": "python3",
+        "timeout": 120,
+        "cwd": str(cwd),
+        "formats": ["html"],
+        "meta": {
+            "title": "Testrapport",
+            "municipality_code": 706,
+            "municipality": "Syddjurs",
+            "function_code": "5.38.50",
+            "function_name": "Botilbud",
+            "data_period": "2018-2025",
+            "run_date": "2026-01-01",
+            "run_id": "test",
+        },
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "ordinary"])
+def test_a_worker_gives_each_report_a_fresh_kernel(tmp_path, fork):
+    import concurrent.futures as cf
+    import multiprocessing
+
+    import nbformat
+
+    from analysis.reporting.workers import _init_worker, _run_job
+    from tests.notebook_fixtures import write_notebook
+
+    body = 'import os\nprint("seen", "secret" in globals(), os.getpid(), os.getppid())\nsecret = 123'
+    notebook = write_notebook(tmp_path / "nb", "leak", body)
+    sockets = tmp_path / "s"
+    sockets.mkdir()
+    ctx = multiprocessing.get_context("spawn")
+    args = ("python3", True, str(tmp_path), None, str(sockets), None, fork)
+    with cf.ProcessPoolExecutor(1, mp_context=ctx, initializer=_init_worker, initargs=args) as pool:
+        worker_pid = pool.submit(os.getpid).result()
+        results = [
+            pool.submit(_run_job, _report_spec(notebook, tmp_path / f"r{i}.ipynb", tmp_path)).result()
+            for i in (1, 2)
+        ]
+    assert [r["status"] for r in results] == ["ok", "ok"], results
+    seen = []
+    for i in (1, 2):
+        nb = nbformat.read(tmp_path / f"r{i}.ipynb", as_version=4)
+        (text,) = [
+            o["text"]
+            for c in nb.cells
+            if c.cell_type == "code"
+            for o in c.outputs
+            if o.get("name") == "stdout"
+        ]
+        word, leaked, pid, ppid = text.split()
+        seen.append((word, leaked, int(pid), int(ppid)))
+    # report 2 does not see report 1's variable; each ran in its own kernel process
+    assert [s[:2] for s in seen] == [("seen", "False"), ("seen", "False")]
+    assert seen[0][2] != seen[1][2]
+    # forked kernels are children of the worker's fork server, ordinary ones of the worker itself
+    assert all((ppid != worker_pid) is fork for *_, ppid in seen)
+    assert (tmp_path / "r2.html").exists()
