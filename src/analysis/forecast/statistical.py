@@ -367,8 +367,13 @@ _U_COARSE = (
     np.array([0.0, 0.15, 0.5]),
     np.array([0.0, 0.15, 0.5]),
     np.array([0.2, 0.8]),
+    np.array([0.5]),  # initial level, when estimated (0.5: the heuristic's)
+    np.array([0.5]),  # initial slope, when estimated
 )
 _ETS_ROUNDS = 24
+_ETS_CHUNK = (
+    64  # series per vectorised ETS pass (memory: series x about 1,700 parameter columns x 12 seasons)
+)
 _ETS_TOL = 2e-4  # pattern-search step (unit cube) below which a candidate has converged
 
 
@@ -376,13 +381,13 @@ _ETS_SEARCH = "axes"
 
 
 def _ets_offsets(used: np.ndarray) -> np.ndarray:
-    """Pattern-search moves in the unit cube for the parameters ``used`` (4 bools): all 3^d or the 2d axes."""
+    """Pattern-search moves in the unit cube for the parameters ``used`` (bools): all 3^d or the 2d axes."""
     if _ETS_SEARCH == "full":
         return np.array(list(product(*[(-1.0, 0.0, 1.0) if u else (0.0,) for u in used])))
-    moves = [np.zeros(4)]
+    moves = [np.zeros(len(used))]
     for j in np.flatnonzero(used):
         for sign in (-1.0, 1.0):
-            m = np.zeros(4)
+            m = np.zeros(len(used))
             m[j] = sign
             moves.append(m)
     return np.array(moves)
@@ -540,6 +545,9 @@ def ets_fit(
     lengths: np.ndarray | None = None,
     models: tuple[tuple[str, str, str], ...] = ETS_MODELS,
     rounds: int = _ETS_ROUNDS,
+    count_states: bool = False,
+    estimate_init: bool = False,
+    weighted: bool = False,
 ) -> ETSFit:
     """Choose and fit an ETS model per series by AICc, as statsmodels' ``ETSModel`` would, vectorised.
 
@@ -588,8 +596,13 @@ def ets_fit(
     season_on = np.array([s != "N" for _, _, s in models])
     mult_s = np.array([s == "M" for _, _, s in models])
     mult_e = np.array([e == "M" for e, _, _ in models])
-    used = np.stack([np.ones(n_mod, dtype=bool), trend_on, season_on, damped], axis=1)  # alpha, b*, g*, phi
-    df = used.sum(axis=1) + 1
+    est = np.full(n_mod, bool(estimate_init))
+    # alpha, b*, g*, phi, l0, b0
+    used = np.stack([np.ones(n_mod, dtype=bool), trend_on, season_on, damped, est, est & trend_on], axis=1)
+    n_par = used.shape[1]
+    df = used[:, :4].sum(axis=1) + 1
+    n_states = 1 + trend_on.astype(int) + (period - 1) * season_on.astype(int)
+    k_aicc = df + (n_states if count_states else 0)
 
     inits = {s: _ets_heuristic_init(y, lengths, s, period) for s in {s for _, _, s in models}}
     l0 = np.stack([inits[s][0] for _, _, s in models], axis=1)
@@ -607,6 +620,16 @@ def ets_fit(
         return alpha, bstar, gstar, phi
 
     nn = lengths[:, None].astype(float)
+    # spans of the initial level and slope searched when they are estimated (unit of y, per month)
+    head = np.array([np.ptp(y[i, : min(lengths[i], 2 * period)]) for i in range(r)])
+    span_l = np.maximum(head, _TINY)[:, None]
+    span_b = span_l / period
+
+    def init_states(u, cols, base_l, base_b):
+        return (
+            base_l + np.where(used[cols, 4], (u[..., 4] - 0.5) * 2 * span_l, 0.0),
+            base_b + np.where(used[cols, 5], (u[..., 5] - 0.5) * 2 * span_b, 0.0),
+        )
 
     def neg_loglik(u, cols):
         a, bs, gs, p = unit_to_params(u, cols)
@@ -618,8 +641,7 @@ def ets_fit(
             gs,
             p,
             mult_s[cols],
-            l0[:, cols],
-            b0[:, cols],
+            *init_states(u, cols, l0[:, cols], b0[:, cols]),
             s0[:, cols],
             period=period,
         )
@@ -635,9 +657,9 @@ def ets_fit(
         axes = [g if used[i, j] else np.array([0.0]) for j, g in enumerate(_U_COARSE)]
         grids.append(np.array(list(product(*axes))))
     cols = np.concatenate([np.full(len(g), i) for i, g in enumerate(grids)])
-    u = np.broadcast_to(np.concatenate(grids)[None], (r, len(cols), 4))
+    u = np.broadcast_to(np.concatenate(grids)[None], (r, len(cols), n_par))
     values = neg_loglik(u, cols)
-    best_u = np.zeros((r, n_mod, 4))
+    best_u = np.zeros((r, n_mod, n_par))
     best_v = np.full((r, n_mod), np.inf)
     rows = np.arange(r)
     for i in range(n_mod):
@@ -671,7 +693,7 @@ def ets_fit(
             best_u[better, i] = u[rows, j][better]
             step[~better & moving, i] /= 2.0
 
-    k = df[None, :].astype(float)
+    k = k_aicc[None, :].astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         aicc = 2 * best_v + 2 * k + 2 * k * (k + 1) / (nn - k - 1)
     aicc = np.where(np.isfinite(best_v), aicc, np.inf)
@@ -689,14 +711,35 @@ def ets_fit(
         gs,
         p,
         mult_s[choice][:, None],
-        l0[rows, choice][:, None],
-        b0[rows, choice][:, None],
+        *init_states(u1, choice[:, None], l0[rows, choice][:, None], b0[rows, choice][:, None]),
         s0[rows, choice][:, None, :],
         record=True,
         period=period,
     )
     take = lengths[:, None] + np.arange(h)[None, :]
     f = np.take_along_axis(pred[:, 0, :], take, axis=1)
+    if weighted:
+        every = np.arange(n_mod)
+        a_all, bs_all, gs_all, p_all = unit_to_params(best_u, every)
+        *_, pred_all = _ets_filter(
+            ypad,
+            lengths,
+            a_all,
+            bs_all,
+            gs_all,
+            p_all,
+            mult_s,
+            *init_states(best_u, every, l0, b0),
+            s0,
+            record=True,
+            period=period,
+        )
+        f_all = np.take_along_axis(pred_all, np.broadcast_to(take[:, None, :], (r, n_mod, h)), axis=2)
+        with np.errstate(invalid="ignore", over="ignore"):
+            wts = np.exp(-0.5 * (aicc - aicc[rows, choice][:, None]))
+            wts = np.where(np.isfinite(aicc) & np.isfinite(f_all).all(axis=2), wts, 0.0)
+            wts = wts / np.maximum(wts.sum(axis=1, keepdims=True), _TINY)
+            f = np.einsum("rm,rmh->rh", wts, np.where(wts[:, :, None] > 0, f_all, 0.0))
     names = np.array([f"ETS({models[c][0]},{models[c][1]},{models[c][2]})" for c in choice], dtype=object)
     params = np.stack([a[:, 0], a[:, 0] * bs[:, 0], (1 - a[:, 0]) * gs[:, 0], p[:, 0]], axis=1)
     if none_ok.any():
@@ -1028,6 +1071,19 @@ class StatisticalMethod:
         """Forecast ``h`` months ahead for every row of ``y`` (shape ``(S, n)``); returns ``(S, h)``."""
         raise NotImplementedError
 
+    def forecast_many(self, series: list[np.ndarray], h: int) -> np.ndarray:
+        """Forecast ``h`` months ahead for series of different lengths; returns ``(len(series), h)``.
+
+        The default calls :meth:`forecast` once per distinct length (the same results as one call per
+        series); a model may fit all lengths in one pass.
+        """
+        out = np.empty((len(series), h))
+        lengths = np.array([len(x) for x in series])
+        for n in np.unique(lengths):
+            idx = np.flatnonzero(lengths == n)
+            out[idx] = self.forecast(np.vstack([series[i] for i in idx]), h)
+        return out
+
 
 @dataclass(frozen=True)
 class ThetaMethod(StatisticalMethod):
@@ -1049,6 +1105,18 @@ class ETSMethod(StatisticalMethod):
 
     def forecast(self, y: np.ndarray, h: int) -> np.ndarray:  # noqa: D102
         return ets_forecast(y, h)
+
+    def forecast_many(self, series: list[np.ndarray], h: int) -> np.ndarray:
+        """All lengths in one pass of :func:`ets_fit` (``lengths=``), in chunks of 64 series."""
+        out = np.empty((len(series), h))
+        for a in range(0, len(series), _ETS_CHUNK):
+            part = series[a : a + _ETS_CHUNK]
+            lengths = np.array([len(x) for x in part])
+            y = np.zeros((len(part), int(lengths.max())))
+            for i, x in enumerate(part):
+                y[i, : len(x)] = x
+            out[a : a + len(part)] = ets_forecast(y, h, lengths=lengths)
+        return out
 
 
 @dataclass(frozen=True)
