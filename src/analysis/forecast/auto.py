@@ -48,12 +48,12 @@ import pandas as pd
 
 from analysis.forecast import metrics
 from analysis.forecast.statistical import (
+    ETS_MODELS,
     PERIOD,
     _deseasonalise,
     _reseasonalise,
     arima_forecast,
     dotm_forecast,
-    ETS_MODELS,
     ets_fit,
     seasonality_test,
     theta_forecast,

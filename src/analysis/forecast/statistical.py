@@ -812,8 +812,12 @@ def _css_airline(w: np.ndarray, theta: np.ndarray, ptheta: np.ndarray, period: i
     return sse, buf
 
 
-def _css_ma1(w: np.ndarray, theta: np.ndarray, drift: bool):
-    """CSS of w_t = c + e_t + th e_{t-1} (c concentrated out when ``drift``); returns SSE, c, last error."""
+def _css_ma1(w: np.ndarray, theta: np.ndarray, drift: bool, mask: np.ndarray | None = None):
+    """CSS of w_t = c + e_t + th e_{t-1} (c concentrated out when ``drift``); returns SSE, c, last error.
+
+    ``mask`` ``(S, T)``: 1 where ``w`` holds data, 0 in the zeros that right-align shorter rows (the filter
+    stays at 0 there, so the row's sums are those of its own data).
+    """
     shape = theta.shape
     u = np.zeros(shape)  # filtered w
     v = np.zeros(shape)  # filtered constant 1
@@ -822,7 +826,7 @@ def _css_ma1(w: np.ndarray, theta: np.ndarray, drift: bool):
     suv = np.zeros(shape)
     for t in range(w.shape[1]):
         u = w[:, t : t + 1] - theta * u
-        v = 1.0 - theta * v
+        v = (1.0 if mask is None else mask[:, t : t + 1]) - theta * v
         su += u * u
         sv += v * v
         suv += u * v
@@ -837,14 +841,21 @@ def _css_ma1(w: np.ndarray, theta: np.ndarray, drift: bool):
     return np.maximum(sse, 0.0), c, e_last
 
 
-def _aicc_css(sse: np.ndarray, n: int, k: int) -> np.ndarray:
-    with np.errstate(divide="ignore"):
+def _aicc_css(sse: np.ndarray, n, k: int) -> np.ndarray:
+    n = np.asarray(n, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
         a = n * np.log(np.maximum(sse, _TINY) / n) + 2 * (k + 1)
-    return a + (2.0 * (k + 1) * (k + 2) / (n - k - 2) if n - k - 2 > 0 else np.inf)
+        return a + np.where(
+            n - k - 2 > 0, 2.0 * (k + 1) * (k + 2) / np.where(n - k - 2 > 0, n - k - 2, 1), np.inf
+        )
 
 
 def arima_forecast(
-    y: np.ndarray, h: int, period: int = PERIOD, return_model: bool = False
+    y: np.ndarray,
+    h: int,
+    period: int = PERIOD,
+    return_model: bool = False,
+    lengths: np.ndarray | None = None,
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Forecast with a fixed ARIMA specification chosen per series (see the module notes).
 
@@ -858,6 +869,9 @@ def arima_forecast(
         Seasonal period in months.
     return_model : bool
         Also return the chosen specification per series.
+    lengths : numpy.ndarray, optional
+        Shape ``(S,)``: use only the first ``lengths[s]`` values of row ``s`` (all lengths in one pass; the
+        same forecasts as separate calls).
 
     Returns
     -------
@@ -866,32 +880,42 @@ def arima_forecast(
     """
     y = _as_2d(y)
     s, n = y.shape
+    lengths = np.full(s, n) if lengths is None else np.asarray(lengths, dtype=int)
+    if (lengths < 1).any() or (lengths > n).any():
+        raise ValueError("lengths must lie between 1 and the number of columns")
+    # right-align every row (zeros in front): the CSS filters start at zero and stay there over the padding
+    shift = n - lengths
+    cols = np.arange(n)[None, :] - shift[:, None]
+    present = cols >= 0
+    y = np.where(present, np.take_along_axis(y, np.clip(cols, 0, n - 1), axis=1), 0.0)
     out = naive_forecast(y, h)
     names = np.array(["naive"] * s, dtype=object)
-    if n < 4:
+    fit = lengths >= 4
+    if not fit.any():
         return (out, names.astype(str)) if return_model else out
     grid = np.linspace(-0.98, 0.98, 50)
     # non-seasonal ARIMA(0,1,1) with and without drift
-    w = np.diff(y, axis=1)
+    mask = (present[:, 1:] & present[:, :-1]).astype(float)
+    w = np.diff(y, axis=1) * mask
     scale = np.maximum(np.abs(y).max(axis=1, keepdims=True), _TINY)
     ws = w / scale
     best = {}
     for drift in (False, True):
 
         def loss(th, drift=drift):
-            return _css_ma1(ws, th, drift)[0]
+            return _css_ma1(ws, th, drift, mask)[0]
 
         th = _refine_1d(loss, -0.98, 0.98, s, n_grid=50)
-        sse, c, e_last = _css_ma1(ws, th[:, None], drift)
+        sse, c, e_last = _css_ma1(ws, th[:, None], drift, mask)
         best[drift] = (
-            _aicc_css(sse[:, 0], w.shape[1], 1 + int(drift)),
+            _aicc_css(sse[:, 0], lengths - 1, 1 + int(drift)),
             th,
             c[:, 0] * scale[:, 0],
             e_last[:, 0] * scale[:, 0],
         )
     use_drift = best[True][0] < best[False][0]
     for drift in (False, True):
-        rows = use_drift == drift
+        rows = (use_drift == drift) & fit
         if not rows.any():
             continue
         _, th, c, e_last = best[drift]
@@ -900,10 +924,15 @@ def arima_forecast(
         out[rows] = path
         names[rows] = "ARIMA(0,1,1) with drift" if drift else "ARIMA(0,1,1)"
     # seasonal rows: airline model
-    seasonal = seasonality_test(y, period) & (n >= 3 * period + 2)
+    seasonal = np.zeros(s, dtype=bool)
+    for m in np.unique(lengths[lengths >= 3 * period + 2]):
+        rows = lengths == m
+        seasonal[rows] = seasonality_test(y[rows, n - m :], period)
     if seasonal.any():
         ys = y[seasonal] / scale[seasonal]
+        p_s = present[seasonal]
         wd = ys[:, period + 1 :] - ys[:, 1:-period] - ys[:, period:-1] + ys[:, : -period - 1]
+        wd = wd * p_s[:, : -period - 1]  # all four months present where the earliest is
         ss = ys.shape[0]
         th_grid, pth_grid = np.meshgrid(grid[::3], grid[::3], indexing="ij")
         th = np.broadcast_to(th_grid.ravel(), (ss, th_grid.size)).copy()
@@ -1052,6 +1081,19 @@ def dotm_forecast(y: np.ndarray, h: int, period: int = PERIOD) -> np.ndarray:
 # ------------------------------------------------------------------------------------------------------------
 
 
+def _chunked(series: list[np.ndarray], h: int, fn, chunk: int) -> np.ndarray:
+    """``fn(y, h, lengths=...)`` on the series left-aligned in ``chunk``-row blocks; ``(len(series), h)``."""
+    out = np.empty((len(series), h))
+    for a in range(0, len(series), chunk):
+        part = series[a : a + chunk]
+        lengths = np.array([len(x) for x in part])
+        y = np.zeros((len(part), int(lengths.max())))
+        for i, x in enumerate(part):
+            y[i, : len(x)] = x
+        out[a : a + len(part)] = fn(y, h, lengths=lengths)
+    return out
+
+
 @dataclass(frozen=True)
 class StatisticalMethod:
     """A statistical forecasting method: a name, a Danish label and a vectorised forecast function.
@@ -1108,15 +1150,7 @@ class ETSMethod(StatisticalMethod):
 
     def forecast_many(self, series: list[np.ndarray], h: int) -> np.ndarray:
         """All lengths in one pass of :func:`ets_fit` (``lengths=``), in chunks of 64 series."""
-        out = np.empty((len(series), h))
-        for a in range(0, len(series), _ETS_CHUNK):
-            part = series[a : a + _ETS_CHUNK]
-            lengths = np.array([len(x) for x in part])
-            y = np.zeros((len(part), int(lengths.max())))
-            for i, x in enumerate(part):
-                y[i, : len(x)] = x
-            out[a : a + len(part)] = ets_forecast(y, h, lengths=lengths)
-        return out
+        return _chunked(series, h, ets_forecast, _ETS_CHUNK)
 
 
 @dataclass(frozen=True)
@@ -1128,6 +1162,10 @@ class ARIMAMethod(StatisticalMethod):
 
     def forecast(self, y: np.ndarray, h: int) -> np.ndarray:  # noqa: D102
         return arima_forecast(y, h)
+
+    def forecast_many(self, series: list[np.ndarray], h: int) -> np.ndarray:
+        """All lengths in one pass of :func:`arima_forecast` (``lengths=``)."""
+        return _chunked(series, h, arima_forecast, 512)
 
 
 @dataclass(frozen=True)
