@@ -208,11 +208,19 @@ def _damped_rows(rows: list[np.ndarray], h: int, models=(("A", "Ad", "N"),), **k
     return f
 
 
+def _theta_bartlett(y: np.ndarray, h: int) -> np.ndarray:
+    return theta_forecast(y, h, bartlett=True)
+
+
+def _dotm_bartlett(y: np.ndarray, h: int) -> np.ndarray:
+    return dotm_forecast(y, h, bartlett=True)
+
+
 def component_functions() -> dict:
     """Every single candidate (and the experimental ones) as ``name -> fn(rows, h) -> (len(rows), h)``."""
     return {
-        "theta": lambda rows, h: _by_length(rows, theta_forecast, h),
-        "dotm": lambda rows, h: _by_length(rows, dotm_forecast, h),
+        "theta": lambda rows, h: _by_length(rows, _theta_bartlett, h),
+        "dotm": lambda rows, h: _by_length(rows, _dotm_bartlett, h),
         "ets": lambda rows, h: _ets_rows(rows, h, **ETS_OPTIONS)[0],
         "damped": _damped_rows,
         "arima": lambda rows, h: _by_length(rows, arima_forecast, h),
@@ -226,6 +234,12 @@ def experimental_functions() -> dict:
         "ets_k": lambda rows, h: _ets_rows(rows, h, count_states=True)[0],
         "ets_e": lambda rows, h: _ets_rows(rows, h, count_states=True, estimate_init=True)[0],
         "ets_kw": lambda rows, h: _ets_rows(rows, h, count_states=True, weighted=True)[0],
+        "damped_e": lambda rows, h: _damped_rows(rows, h, estimate_init=True),
+        "ets_sa_w": lambda rows, h: _damped_rows(
+            rows, h, models=tuple(m for m in ETS_MODELS if m[2] == "N"), **ETS_OPTIONS
+        ),
+        "theta_statsmodels_test": lambda rows, h: _by_length(rows, theta_forecast, h),
+        "dotm_statsmodels_test": lambda rows, h: _by_length(rows, dotm_forecast, h),
         "ses_sa": lambda rows, h: _damped_rows(rows, h, models=(("A", "N", "N"),)),
         "holt_sa": lambda rows, h: _damped_rows(rows, h, models=(("A", "A", "N"),)),
         "ets_sa_k": lambda rows, h: _damped_rows(
@@ -243,7 +257,6 @@ def _candidates(rows: list[np.ndarray], h: int) -> tuple[dict[str, np.ndarray], 
     ets, ets_names = _ets_rows(rows, h, **ETS_OPTIONS)
     fns = component_functions()
     out = {name: (ets if name == "ets" else fns[name](rows, h)) for name in SINGLES}
-    out["mean"] = np.stack([out[k] for k in POOL]).mean(axis=0)
     out["median"] = np.median(np.stack([out[k] for k in SINGLES]), axis=0)
     return out, ets_names
 
@@ -341,6 +354,13 @@ def _finish(state: dict, fc: dict[str, np.ndarray], ets_model: str, horizon: int
     x, n, ends, hb, notes, k, result = (
         state[key] for key in ("x", "n", "ends", "hb", "notes", "k", "result")
     )
+    # the mean's weights: inverse back-test sMAPE of each member (a member twice as accurate counts twice)
+    member = np.array(
+        [np.mean([metrics.smape(fc[c][i, :hb], x[e : e + hb]) for i, e in enumerate(ends)]) for c in POOL]
+    )
+    weights = 1.0 / np.maximum(np.where(np.isfinite(member), member, np.inf), 1e-6)
+    weights = weights / weights.sum() if weights.sum() > 0 else np.full(len(POOL), 1.0 / len(POOL))
+    fc = {**fc, "mean": np.einsum("m,mrh->rh", weights, np.stack([fc[c] for c in POOL]))}
     rows = []
     errors = {}
     for cand in CANDIDATES:

@@ -87,7 +87,7 @@ def _as_2d(y: np.ndarray) -> np.ndarray:
 # ------------------------------------------------------------------------------------------------------------
 
 
-def seasonality_test(y: np.ndarray, period: int = PERIOD) -> np.ndarray:
+def seasonality_test(y: np.ndarray, period: int = PERIOD, bartlett: bool = False) -> np.ndarray:
     """Test each series for seasonality at the 10 % level, as statsmodels' ThetaModel does.
 
     The statistic is ``n r_m^2 / (1 + sum_{i<m} r_i^2)`` with ``r_i`` the sample autocorrelation at lag ``i``;
@@ -116,7 +116,7 @@ def seasonality_test(y: np.ndarray, period: int = PERIOD) -> np.ndarray:
     denom = np.where(ok, denom, 1.0)
     r = np.stack([np.einsum("ij,ij->i", x[:, lag:], x[:, : n - lag]) for lag in range(1, period + 1)], axis=1)
     r = r / denom[:, None]
-    stat = n * r[:, -1] ** 2 / (1.0 + np.sum(r[:, :-1] ** 2, axis=1))
+    stat = n * r[:, -1] ** 2 / (1.0 + (2.0 if bartlett else 1.0) * np.sum(r[:, :-1] ** 2, axis=1))
     return ok & (stat > _CHI2_90)
 
 
@@ -297,7 +297,7 @@ def ses_fit(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return alpha, level[:, 0]
 
 
-def theta_forecast(y: np.ndarray, h: int, period: int = PERIOD) -> np.ndarray:
+def theta_forecast(y: np.ndarray, h: int, period: int = PERIOD, bartlett: bool = False) -> np.ndarray:
     """Forecast with the standard Theta method (theta = 2), vectorised over series.
 
     Parameters
@@ -324,7 +324,7 @@ def theta_forecast(y: np.ndarray, h: int, period: int = PERIOD) -> np.ndarray:
     s, n = y.shape
     if n < 2:
         return naive_forecast(y, h)
-    seasonal = seasonality_test(y, period)
+    seasonal = seasonality_test(y, period, bartlett=bartlett)
     x, idx, mult = _deseasonalise(y, seasonal, period)
     t = np.arange(n, dtype=float)
     tc = t - t.mean()
@@ -1028,7 +1028,7 @@ def _dotm_solve(sums):
     return l0, w, np.maximum(sse, 0.0)
 
 
-def dotm_forecast(y: np.ndarray, h: int, period: int = PERIOD) -> np.ndarray:
+def dotm_forecast(y: np.ndarray, h: int, period: int = PERIOD, bartlett: bool = False) -> np.ndarray:
     """Forecast with the dynamic optimised Theta model (Fiorucci et al. 2016), vectorised over series.
 
     Parameters
@@ -1060,7 +1060,7 @@ def dotm_forecast(y: np.ndarray, h: int, period: int = PERIOD) -> np.ndarray:
     s, n = y.shape
     if n < 3:
         return naive_forecast(y, h)
-    seasonal = seasonality_test(y, period)
+    seasonal = seasonality_test(y, period, bartlett=bartlett)
     x, idx, mult = _deseasonalise(y, seasonal, period)
 
     def loss(alpha):
