@@ -141,6 +141,28 @@ def bench_backtest(n_series: int, n_stat: int) -> None:
         print(f"{name:55s} {n:5d} series {secs:7.2f} s  {n / secs:9.1f} series/s")
 
 
+def bench_one_series(repeat: int = 5) -> None:
+    """The area report's back-test: every default method (domain and statistical) on one series."""
+    ledger, budgets, cases = synthetic_ledger(1)
+    methods = default_methods()
+
+    def run():
+        backtest(ledger, methods=methods, budgets=budgets, cases=cases)
+
+    run()  # warm-up (imports, caches)
+    walls, cpus = [], []
+    for _ in range(repeat):
+        w, c = time.perf_counter(), time.process_time()
+        run()
+        walls.append(time.perf_counter() - w)
+        cpus.append(time.process_time() - c)
+    print(
+        f"\n## Back-test of all {len(methods)} default methods on one series (8 years x 11 origins, the area "
+        f"report's): best of {repeat} {min(walls):.3f} s wall, {min(cpus):.3f} s CPU (median {np.median(walls):.3f} s "
+        f"wall; load {_load()})"
+    )
+
+
 def bench_models() -> None:
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
     from statsmodels.tsa.forecasting.theta import ThetaModel
@@ -473,6 +495,7 @@ def main() -> None:
     print(f"cores: {os.cpu_count()}; load average at start: {_load()}")
     if not args.skip_speed:
         bench_backtest(args.series, args.stat_series)
+        bench_one_series()
         bench_models()
     if not args.skip_sample:
         bench_sample(args.sample_every)

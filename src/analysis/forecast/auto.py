@@ -2,12 +2,15 @@
 
 Candidates
 ----------
-Five statistical models (:mod:`analysis.forecast.statistical`): ``theta`` (standard Theta), ``dotm`` (dynamic
-optimised Theta), ``ets`` (exponential smoothing, one of 15 models by AICc), ``damped`` (ETS(A,Ad,N) on the
+Five statistical models (:mod:`analysis.forecast.statistical`): ``theta`` (standard Theta) and ``dotm``
+(dynamic optimised Theta), both with the Bartlett form of the 90 % seasonality test (``1 + 2 sum r_i^2``, as
+statsforecast and R's forecTheta; ``theta_forecast``'s default is statsmodels' ``1 + sum r_i^2``); ``ets``
+(exponential smoothing over 15 models, :data:`ETS_OPTIONS`: initial level and slope estimated, every initial
+state counted in the AICc, the forecast the AICc-weighted mean of the models); ``damped`` (ETS(A,Ad,N) on the
 seasonally adjusted series) and ``arima`` (airline model when seasonal, else ARIMA(0,1,1) with or without
-drift); and two combinations: ``mean`` (the mean of theta, dotm, ets and damped, :data:`POOL`) and ``median``
-(of all five). On M3 monthly (1.428 series, 18 months) the mean scores sMAPE 13.64 against 13.97 for Theta
-alone (``bench/bench_forecast.py``, docs/forecast.md).
+drift); and two combinations: ``mean`` (theta, dotm, ets and damped, :data:`POOL`, each weighted by the
+inverse of its back-test sMAPE) and ``median`` (of all five). Figures on M1/M3 monthly in docs/forecast.md
+(``bench/bench_forecast.py``).
 
 Choice
 ------

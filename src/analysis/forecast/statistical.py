@@ -22,7 +22,9 @@ ETS
     series), fitted by maximum likelihood within statsmodels' bounds and chosen per series by AICc
     (:func:`ets_fit`). Checked against statsmodels on M3 series in ``tests/test_forecast_oracle.py``. The
     parameters are found by a coarse grid and a pattern search (this module's grid approach) rather than by
-    statsmodels' L-BFGS-B.
+    statsmodels' L-BFGS-B. Options beyond statsmodels (used by ``auto_forecast``): the initial level and slope
+    estimated with the smoothing parameters (``estimate_init``), the initial states counted in the AICc as R's
+    ``ets`` counts them (``count_states``) and the AICc-weighted mean of all models' forecasts (``weighted``).
 DOTM
     The dynamic optimised Theta model (Fiorucci et al. 2016) on the seasonally adjusted series; the initial
     level and theta are solved by least squares for each alpha (:func:`dotm_forecast`).
@@ -30,7 +32,8 @@ ARIMA
     A fixed, sensible specification chosen per series: the airline model ARIMA(0,1,1)(0,1,1)12 where the
     seasonality test finds seasonality (and there are at least three years of data), otherwise ARIMA(0,1,1)
     with or without drift, whichever has the lower AICc. Estimated by conditional sum of squares (CSS) on a
-    refined grid of the MA parameters. On M3 monthly it is the weakest model alone (sMAPE 15.0 at 18 months).
+    refined grid of the MA parameters; rows of different lengths in one pass with ``lengths=``. On M3
+    monthly it is the weakest model alone (sMAPE 15.0 at 18 months).
     Against statsmodels' exact likelihood with the same orders (``bench/arima_oracle.py``) the forecasts agree
     within 1 % on 9 of 30 M3 series only: CSS and exact likelihood part where the seasonal MA nears -1.
 """
@@ -99,6 +102,9 @@ def seasonality_test(y: np.ndarray, period: int = PERIOD, bartlett: bool = False
         Shape ``(S, n)``: monthly values (any unit).
     period : int
         Seasonal period in months.
+    bartlett : bool
+        Use Bartlett's variance ``1 + 2 sum_{i<m} r_i^2`` in the denominator (statsforecast's and R
+        forecTheta's test; stricter) instead of statsmodels' ``1 + sum_{i<m} r_i^2``.
 
     Returns
     -------
@@ -308,6 +314,8 @@ def theta_forecast(y: np.ndarray, h: int, period: int = PERIOD, bartlett: bool =
         Horizon in months.
     period : int
         Seasonal period in months.
+    bartlett : bool
+        The seasonality test's form (see :func:`seasonality_test`); default statsmodels'.
 
     Returns
     -------
@@ -566,6 +574,17 @@ def ets_fit(
         The candidates; default :data:`ETS_MODELS`.
     rounds : int
         Rounds of the local pattern search after the coarse grid.
+    count_states : bool
+        Count the initial states (level, slope, ``period - 1`` seasonal states) as parameters in the AICc,
+        as R's ``ets`` and statsforecast's AutoETS do; this favours the smaller models. Default False
+        (statsmodels' heuristic-state AICc).
+    estimate_init : bool
+        Search the initial level and slope with the smoothing parameters, starting from the heuristic ones,
+        within +- the range ``R`` of the first ``2 * period`` values (level) and +- ``R / period`` (slope)
+        around them; the seasonal states stay heuristic. Default False.
+    weighted : bool
+        Forecast the Akaike-weighted mean (weights ``exp(-AICc / 2)``, normalised) of every admissible
+        model's forecast instead of the best model's; ``model`` still names the best. Default False.
 
     Returns
     -------
@@ -1039,6 +1058,8 @@ def dotm_forecast(y: np.ndarray, h: int, period: int = PERIOD, bartlett: bool = 
         Horizon in months.
     period : int
         Seasonal period in months.
+    bartlett : bool
+        The seasonality test's form (see :func:`seasonality_test`); default statsmodels'.
 
     Returns
     -------
