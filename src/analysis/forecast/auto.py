@@ -17,10 +17,12 @@ Choice
 Each candidate forecasts from up to four rolling origins, the last ``hb = min(horizon, n - 24)`` months before
 the end and then 6, 12 and 18 months earlier (each origin keeps at least 24 months to fit on), and is scored
 by its mean sMAPE over the ``hb`` months after each origin. The ``mean`` combination is the default; another
-candidate is chosen only when its back-test sMAPE is below ``margin`` (0.7) times the combination's. With two
+candidate is chosen only when its back-test sMAPE is below ``margin`` (0.5) times the combination's. With two
 to four origins the back-test is noisy, and selecting the single best candidate on it was measured to be less
-accurate than the combination (M1 and M3 monthly, 18 months ahead; see ``bench/bench_forecast.py``); the
-margin was set on M1 and checked on M3.
+accurate than the combination (M1 and M3 monthly, 18 months ahead; see ``bench/bench_forecast.py``). Since the
+mean weights its members by the same back-test, a margin of 0.7 lost 0.025 of sMAPE on M3 monthly against
+always taking the mean (13.546 against 13.521, both halves of the set alike); 0.5 keeps an escape for a
+candidate twice as accurate and cost less than 0.01 on the halves.
 
 Interval (80 %)
 ---------------
@@ -70,7 +72,7 @@ POOL = ("theta", "dotm", "ets", "damped")
 COMBINATIONS = ("mean", "median")
 CANDIDATES = SINGLES + COMBINATIONS
 DEFAULT = "mean"
-MARGIN = 0.7
+MARGIN = 0.5
 N_ORIGINS = 4
 ORIGIN_STEP = 6
 MIN_TRAIN = 24

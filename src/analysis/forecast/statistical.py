@@ -389,10 +389,14 @@ _ETS_SEARCH = "axes"
 
 
 def _ets_offsets(used: np.ndarray) -> np.ndarray:
-    """Pattern-search moves in the unit cube for the parameters ``used`` (bools): all 3^d or the 2d axes."""
+    """Pattern-search moves in the unit cube for the parameters ``used`` (bools): all 3^d - 1 or the 2d axes.
+
+    The zero move is left out: the current point's value is already known (and never improves on itself).
+    """
     if _ETS_SEARCH == "full":
-        return np.array(list(product(*[(-1.0, 0.0, 1.0) if u else (0.0,) for u in used])))
-    moves = [np.zeros(len(used))]
+        moves = product(*[(-1.0, 0.0, 1.0) if u else (0.0,) for u in used])
+        return np.array([m for m in moves if any(m)])
+    moves = []
     for j in np.flatnonzero(used):
         for sign in (-1.0, 1.0):
             m = np.zeros(len(used))
