@@ -1107,15 +1107,19 @@ def dotm_forecast(y: np.ndarray, h: int, period: int = PERIOD, bartlett: bool = 
 
 
 def _chunked(series: list[np.ndarray], h: int, fn, chunk: int) -> np.ndarray:
-    """``fn(y, h, lengths=...)`` on the series left-aligned in ``chunk``-row blocks; ``(len(series), h)``."""
+    """``fn(y, h, lengths=...)`` on the series left-aligned in ``chunk``-row blocks; ``(len(series), h)``.
+
+    The series are taken in order of length, so that a block's rows are of similar length (little padding).
+    """
     out = np.empty((len(series), h))
+    order = np.argsort([len(x) for x in series], kind="stable")
     for a in range(0, len(series), chunk):
-        part = series[a : a + chunk]
-        lengths = np.array([len(x) for x in part])
-        y = np.zeros((len(part), int(lengths.max())))
-        for i, x in enumerate(part):
-            y[i, : len(x)] = x
-        out[a : a + len(part)] = fn(y, h, lengths=lengths)
+        idx = order[a : a + chunk]
+        lengths = np.array([len(series[i]) for i in idx])
+        y = np.zeros((len(idx), int(lengths.max())))
+        for j, i in enumerate(idx):
+            y[j, : lengths[j]] = series[i]
+        out[idx] = fn(y, h, lengths=lengths)
     return out
 
 
@@ -1190,7 +1194,7 @@ class ARIMAMethod(StatisticalMethod):
 
     def forecast_many(self, series: list[np.ndarray], h: int) -> np.ndarray:
         """All lengths in one pass of :func:`arima_forecast` (``lengths=``)."""
-        return _chunked(series, h, arima_forecast, 512)
+        return _chunked(series, h, arima_forecast, 128)
 
 
 @dataclass(frozen=True)
