@@ -141,6 +141,28 @@ def bench_backtest(n_series: int, n_stat: int) -> None:
         print(f"{name:55s} {n:5d} series {secs:7.2f} s  {n / secs:9.1f} series/s")
 
 
+def bench_one_series(repeat: int = 5) -> None:
+    """The area report's back-test: every default method (domain and statistical) on one series."""
+    ledger, budgets, cases = synthetic_ledger(1)
+    methods = default_methods()
+
+    def run():
+        backtest(ledger, methods=methods, budgets=budgets, cases=cases)
+
+    run()  # warm-up (imports, caches)
+    walls, cpus = [], []
+    for _ in range(repeat):
+        w, c = time.perf_counter(), time.process_time()
+        run()
+        walls.append(time.perf_counter() - w)
+        cpus.append(time.process_time() - c)
+    print(
+        f"\n## Back-test of all {len(methods)} default methods on one series (8 years x 11 origins, the area "
+        f"report's): best of {repeat} {min(walls):.3f} s wall, {min(cpus):.3f} s CPU (median {np.median(walls):.3f} s "
+        f"wall; load {_load()})"
+    )
+
+
 def bench_models() -> None:
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
     from statsmodels.tsa.forecasting.theta import ThetaModel
@@ -253,7 +275,7 @@ def bench_sample(every: int) -> None:
     print("\nmean APE by origin month (months booked), per cent")
     by_month = long.pivot_table(index="method", columns="month", values="ape_pct", aggfunc="mean")
     print(_pct_table(by_month.reindex(table.index)))
-    chosen = select_methods(res)["method"].value_counts()
+    chosen = select_methods(res, rule="lowest")["method"].value_counts()
     print(
         "\nselected (lowest mean APE over all back-tested years):",
         ", ".join(f"{k} {v}" for k, v in chosen.items()),
@@ -264,7 +286,7 @@ def bench_sample(every: int) -> None:
     rows, margin_rows = [], []
     for year in range(int(years.min()) + 2, int(years.max()) + 1):
         before = dataclasses.replace(res, frame=res.frame[res.frame["year"] < year])
-        pick = select_methods(before)[[*keys, "method"]]
+        pick = select_methods(before, rule="lowest")[[*keys, "method"]]
         now = frame[frame["year"] == year]
         rows.append(now.merge(pick, on=[*keys, "method"]))
         means = before.frame.groupby([*keys, "method"]).ape_pct.mean().unstack("method")
@@ -473,6 +495,7 @@ def main() -> None:
     print(f"cores: {os.cpu_count()}; load average at start: {_load()}")
     if not args.skip_speed:
         bench_backtest(args.series, args.stat_series)
+        bench_one_series()
         bench_models()
     if not args.skip_sample:
         bench_sample(args.sample_every)

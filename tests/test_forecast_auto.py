@@ -166,3 +166,13 @@ def test_interval_widens_as_k_to_the_0_3():
     assert (np.diff(half) > 0).all()
     np.testing.assert_allclose(half / half[0], np.arange(1, 19) ** 0.3, rtol=1e-12)
     np.testing.assert_allclose(res.mean - res.lower, res.upper - res.mean, rtol=1e-12)
+
+
+def test_mean_is_the_plain_mean_of_the_pool():
+    from analysis.forecast.auto import POOL
+
+    y = pd.Series(VALUES, index=pd.period_range("2015-01", periods=N, freq="M"))
+    res = auto_forecast(y, 6)
+    # (theta + dotm + ets + damped) / 4, month by month
+    expected = sum(res.forecasts[c] for c in POOL) / 4
+    np.testing.assert_allclose(res.forecasts["mean"], expected, rtol=1e-12)

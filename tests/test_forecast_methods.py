@@ -210,3 +210,16 @@ def test_commitment_paths_layout_and_missing_series():
 def test_disposition_needs_its_columns():
     with pytest.raises(KeyError, match="function_code"):
         commitments(pd.DataFrame({"municipality_code": [1], "start_date": [pd.NaT]}), "2022-01-01")
+
+
+def test_statistical_adapter_batches_origins_as_single_calls():
+    rng = np.random.default_rng(5)
+    years = 100 * PATTERN[None, None, :] * rng.uniform(0.9, 1.1, (3, 5, 12))
+    years[1, 0, :] = np.nan  # one row with a shorter history
+    contexts = [context(years, m) for m in (2, 7, 11)]
+    for model in (ETSMethod(), ARIMAMethod(), ThetaMethod()):
+        adapter = StatisticalAdapter(model=model)
+        batched = adapter.remaining_many(contexts)
+        for ctx, got in zip(contexts, batched, strict=True):
+            np.testing.assert_allclose(got, adapter.remaining(ctx), rtol=1e-9)
+            assert got.shape == (3, 12 - ctx.m) and np.isfinite(got).all()

@@ -187,3 +187,76 @@ def test_ets_flags_a_positive_series_whose_model_goes_below_zero():
     assert (falling[:96] > 0).all() and fit.forecast[0, -1] < 0
     assert fit.implies_negative.tolist() == [True, False]
     assert "A" in fit.model[0].split(",")[1]  # an additive trend carries it down
+
+
+def _cuts():
+    """Series of different lengths cut from the fixtures (3 months, too short for a model, included)."""
+    return [SEASONAL[:n] for n in (3, 30, 41, 60, 96)] + [TRENDING[:n] for n in (12, 50, 77)]
+
+
+def test_arima_lengths_pass_equals_one_call_per_series():
+    from analysis.forecast.statistical import ARIMAMethod
+
+    cuts = _cuts()
+    one_by_one = np.vstack([arima_forecast(x[None, :], 9) for x in cuts])
+    np.testing.assert_allclose(ARIMAMethod().forecast_many(cuts, 9), one_by_one, rtol=1e-12)
+
+
+def test_ets_lengths_pass_equals_one_call_per_series():
+    from analysis.forecast.statistical import ETSMethod
+
+    cuts = _cuts()[1:]
+    one_by_one = np.vstack([ets_forecast(x[None, :], 9) for x in cuts])
+    np.testing.assert_allclose(ETSMethod().forecast_many(cuts, 9), one_by_one, rtol=1e-9)
+
+
+def test_ets_counting_the_initial_states_adds_their_aicc_penalty():
+    from analysis.forecast.statistical import ets_fit
+
+    y = SEASONAL[:60]
+    model = (("A", "N", "A"),)
+    plain = ets_fit(y, 6, models=model)
+    counted = ets_fit(y, 6, models=model, count_states=True)
+    # k = alpha, gamma, variance = 3 without the states; + level + 11 free seasonal states = 15; n = 60:
+    # AICc = 2 nll + 2 k + 2 k (k + 1) / (n - k - 1), so the difference is 24 + 480 / 44 - 24 / 56
+    np.testing.assert_allclose(counted.aicc - plain.aicc, 24 + 480 / 44 - 24 / 56, rtol=1e-9)
+    np.testing.assert_allclose(counted.forecast, plain.forecast)
+
+
+def test_ets_estimated_initial_states_fit_at_least_as_well():
+    from analysis.forecast.statistical import ets_fit
+
+    for y, model in ((TRENDING, ("A", "A", "N")), (SEASONAL, ("M", "Ad", "A"))):
+        heur = ets_fit(y, 6, models=(model,))
+        est = ets_fit(y, 6, models=(model,), estimate_init=True)
+        # same parameter count in the AICc (count_states off): a lower AICc is a higher likelihood
+        assert est.aicc[0] <= heur.aicc[0] + 1e-9
+
+
+def test_ets_weighted_forecast_is_the_aicc_weighted_mean():
+    from analysis.forecast.statistical import ets_fit
+
+    y = SEASONAL[:72]
+    models = (("A", "N", "A"), ("A", "A", "A"))
+    both = ets_fit(y, 6, models=models, weighted=True)
+    single = [ets_fit(y, 6, models=(m,)) for m in models]
+    # Akaike weights exp(-AICc / 2), normalised; the single-model fits find the same optima
+    a = np.array([s.aicc[0] for s in single])
+    w = np.exp(-0.5 * (a - a.min()))
+    w /= w.sum()
+    expected = w[0] * single[0].forecast + w[1] * single[1].forecast
+    np.testing.assert_allclose(both.forecast, expected, rtol=1e-9)
+    one = ets_fit(y, 6, models=models[:1], weighted=True)
+    np.testing.assert_allclose(one.forecast, single[0].forecast, rtol=1e-12)
+
+
+def test_bartlett_seasonality_test_is_stricter():
+    rng = np.random.default_rng(3)
+    t = np.arange(60)
+    y = 100 + rng.uniform(0, 6, (200, 1)) * np.sin(2 * np.pi * t / 12) + rng.normal(0, 4, (200, 60))
+    y += rng.normal(0, 1, (200, 60)).cumsum(axis=1) * rng.uniform(0, 2, (200, 1))
+    plain = seasonality_test(y)
+    strict = seasonality_test(y, bartlett=True)
+    # the statistic's denominator 1 + 2 sum r_i^2 is at least 1 + sum r_i^2: every strict yes is a plain yes
+    assert not (strict & ~plain).any()
+    assert 0 < strict.sum() < plain.sum()

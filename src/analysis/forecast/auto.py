@@ -2,12 +2,15 @@
 
 Candidates
 ----------
-Five statistical models (:mod:`analysis.forecast.statistical`): ``theta`` (standard Theta), ``dotm`` (dynamic
-optimised Theta), ``ets`` (exponential smoothing, one of 15 models by AICc), ``damped`` (ETS(A,Ad,N) on the
+Five statistical models (:mod:`analysis.forecast.statistical`): ``theta`` (standard Theta) and ``dotm``
+(dynamic optimised Theta), with statsmodels' 90 % seasonality test (the Bartlett form ``1 + 2 sum r_i^2`` of
+statsforecast helped M3 monthly by 0.02 and cost M1 monthly 0.15, so it is not used); ``ets``
+(exponential smoothing over 15 models, :data:`ETS_OPTIONS`: initial level and slope estimated, every initial
+state counted in the AICc, the forecast the AICc-weighted mean of the models); ``damped`` (ETS(A,Ad,N) on the
 seasonally adjusted series) and ``arima`` (airline model when seasonal, else ARIMA(0,1,1) with or without
 drift); and two combinations: ``mean`` (the mean of theta, dotm, ets and damped, :data:`POOL`) and ``median``
-(of all five). On M3 monthly (1.428 series, 18 months) the mean scores sMAPE 13.64 against 13.97 for Theta
-alone (``bench/bench_forecast.py``, docs/forecast.md).
+(of all five). Figures on M1/M3 monthly in docs/forecast.md
+(``bench/bench_forecast.py``).
 
 Choice
 ------
@@ -17,7 +20,8 @@ by its mean sMAPE over the ``hb`` months after each origin. The ``mean`` combina
 candidate is chosen only when its back-test sMAPE is below ``margin`` (0.7) times the combination's. With two
 to four origins the back-test is noisy, and selecting the single best candidate on it was measured to be less
 accurate than the combination (M1 and M3 monthly, 18 months ahead; see ``bench/bench_forecast.py``); the
-margin was set on M1 and checked on M3.
+margin was set on M1 and checked on M3. Weighting the mean's members by their inverse back-test sMAPE was
+measured and not adopted: 0.02 better on M3 monthly, 0.07 worse on M1 (docs/forecast.md).
 
 Interval (80 %)
 ---------------
@@ -48,6 +52,7 @@ import pandas as pd
 
 from analysis.forecast import metrics
 from analysis.forecast.statistical import (
+    ETS_MODELS,
     PERIOD,
     _deseasonalise,
     _reseasonalise,
@@ -166,22 +171,30 @@ def _padded(rows: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 _ETS_CHUNK = 64  # rows per vectorised ETS call (memory: rows x about 1,700 parameter columns x 12 seasons)
 
 
-def _ets_rows(rows: list[np.ndarray], h: int, models=None):
+ETS_OPTIONS = {"count_states": True, "estimate_init": True, "weighted": True}
+"""How ``auto_forecast`` fits its ``ets`` candidate (see :func:`~analysis.forecast.statistical.ets_fit`): initial
+level and slope estimated with the smoothing parameters, every initial state counted in the AICc (as R's ``ets``
+and statsforecast's AutoETS count them), and the forecast the AICc-weighted mean of the 15 models (Kolassa
+2011). On M3 monthly (last 18 months, 1.428 series) this ETS alone scores sMAPE 14.0 against 14.84 for the
+statsmodels-like fit (heuristic states, the one best model) of :func:`ets_fit`'s defaults."""
+
+
+def _ets_rows(rows: list[np.ndarray], h: int, models=None, **kw):
     f = np.empty((len(rows), h))
     names = np.empty(len(rows), dtype=object)
     for a in range(0, len(rows), _ETS_CHUNK):
         y, lengths = _padded(rows[a : a + _ETS_CHUNK])
         fit = (
-            ets_fit(y, h, lengths=lengths)
+            ets_fit(y, h, lengths=lengths, **kw)
             if models is None
-            else ets_fit(y, h, lengths=lengths, models=models)
+            else ets_fit(y, h, lengths=lengths, models=models, **kw)
         )
         f[a : a + len(lengths)] = fit.forecast
         names[a : a + len(lengths)] = fit.model
     return f, names
 
 
-def _damped_rows(rows: list[np.ndarray], h: int) -> np.ndarray:
+def _damped_rows(rows: list[np.ndarray], h: int, models=(("A", "Ad", "N"),), **kw) -> np.ndarray:
     """ETS(A,Ad,N) on the seasonally adjusted rows (Theta's test and decomposition), reseasonalised."""
     adjusted: list[np.ndarray] = [np.empty(0)] * len(rows)
     season = [None] * len(rows)
@@ -193,10 +206,50 @@ def _damped_rows(rows: list[np.ndarray], h: int) -> np.ndarray:
         for j, i in enumerate(idx):
             adjusted[i] = xa[j]
             season[i] = (ind[j : j + 1], mult[j : j + 1])
-    f, _ = _ets_rows(adjusted, h, models=(("A", "Ad", "N"),))
+    f, _ = _ets_rows(adjusted, h, models=models, **kw)
     for i, (ind, mult) in enumerate(season):
         f[i] = _reseasonalise(f[i : i + 1], ind, mult, lengths[i], PERIOD)[0]
     return f
+
+
+def _theta_bartlett(y: np.ndarray, h: int) -> np.ndarray:
+    return theta_forecast(y, h, bartlett=True)
+
+
+def _dotm_bartlett(y: np.ndarray, h: int) -> np.ndarray:
+    return dotm_forecast(y, h, bartlett=True)
+
+
+def component_functions() -> dict:
+    """Every single candidate (and the experimental ones) as ``name -> fn(rows, h) -> (len(rows), h)``."""
+    return {
+        "theta": lambda rows, h: _by_length(rows, theta_forecast, h),
+        "dotm": lambda rows, h: _by_length(rows, dotm_forecast, h),
+        "ets": lambda rows, h: _ets_rows(rows, h, **ETS_OPTIONS)[0],
+        "damped": _damped_rows,
+        "arima": lambda rows, h: _by_length(rows, arima_forecast, h),
+    }
+
+
+def experimental_functions() -> dict:
+    """Variants measured for the pool and not adopted (``bench/m3_screen.py``; figures in docs/forecast.md)."""
+    return {
+        "ets_heuristic": lambda rows, h: _ets_rows(rows, h)[0],
+        "ets_k": lambda rows, h: _ets_rows(rows, h, count_states=True)[0],
+        "ets_e": lambda rows, h: _ets_rows(rows, h, count_states=True, estimate_init=True)[0],
+        "ets_kw": lambda rows, h: _ets_rows(rows, h, count_states=True, weighted=True)[0],
+        "damped_e": lambda rows, h: _damped_rows(rows, h, estimate_init=True),
+        "ets_sa_w": lambda rows, h: _damped_rows(
+            rows, h, models=tuple(m for m in ETS_MODELS if m[2] == "N"), **ETS_OPTIONS
+        ),
+        "theta_bartlett": lambda rows, h: _by_length(rows, _theta_bartlett, h),
+        "dotm_bartlett": lambda rows, h: _by_length(rows, _dotm_bartlett, h),
+        "ses_sa": lambda rows, h: _damped_rows(rows, h, models=(("A", "N", "N"),)),
+        "holt_sa": lambda rows, h: _damped_rows(rows, h, models=(("A", "A", "N"),)),
+        "ets_sa_k": lambda rows, h: _damped_rows(
+            rows, h, models=tuple(m for m in ETS_MODELS if m[2] == "N"), count_states=True
+        ),
+    }
 
 
 def _candidates(rows: list[np.ndarray], h: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -205,14 +258,9 @@ def _candidates(rows: list[np.ndarray], h: int) -> tuple[dict[str, np.ndarray], 
     Every model is called once per distinct row length (ETS once for all rows), so many series and origins
     share each vectorised pass. Also returns the ETS model chosen for each row.
     """
-    ets, ets_names = _ets_rows(rows, h)
-    out = {
-        "theta": _by_length(rows, theta_forecast, h),
-        "dotm": _by_length(rows, dotm_forecast, h),
-        "ets": ets,
-        "damped": _damped_rows(rows, h),
-        "arima": _by_length(rows, arima_forecast, h),
-    }
+    ets, ets_names = _ets_rows(rows, h, **ETS_OPTIONS)
+    fns = component_functions()
+    out = {name: (ets if name == "ets" else fns[name](rows, h)) for name in SINGLES}
     out["mean"] = np.stack([out[k] for k in POOL]).mean(axis=0)
     out["median"] = np.median(np.stack([out[k] for k in SINGLES]), axis=0)
     return out, ets_names

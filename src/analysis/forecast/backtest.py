@@ -324,18 +324,20 @@ def backtest(
             cases, panel.keys, panel.years[target_idx], key_columns, lookback_months, ledger=ledger
         )
     paths = {n: np.full((s, t, 11, 12), np.nan) for n in names}
-    for m in range(1, 12):
-        ytd = actual[:, :, :m].reshape(s * t, m)
-        ctx = YearContext(
-            ytd=ytd,
+    contexts = [
+        YearContext(
+            ytd=actual[:, :, :m].reshape(s * t, m),
             history=history,
             budget=budget,
             commitments=None if commit is None else commit[:, :, m - 1, m:].reshape(s * t, 12 - m),
         )
-        for method in methods:
-            rem = np.asarray(method.remaining(ctx), dtype=float).reshape(s, t, 12 - m)
+        for m in range(1, 12)
+    ]
+    for method in methods:
+        # all 11 origins at once: a statistical model fits every origin's series in one pass
+        for m, rem in enumerate(method.remaining_many(contexts), start=1):
             paths[method.name][:, :, m - 1, :m] = actual[:, :, :m]
-            paths[method.name][:, :, m - 1, m:] = rem
+            paths[method.name][:, :, m - 1, m:] = np.asarray(rem, dtype=float).reshape(s, t, 12 - m)
     labels = {m.name: m.label_da for m in methods}
     scale = _mase_scales(values, target_idx)
     errs = {n: _errors(p, actual, scale) for n, p in paths.items()}

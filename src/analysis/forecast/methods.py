@@ -127,6 +127,10 @@ class DomainMethod:
         """Expected spending (DKK) of each remaining month, shape ``(N, 12 - m)``; NaN where not possible."""
         raise NotImplementedError
 
+    def remaining_many(self, contexts: list[YearContext]) -> list[np.ndarray]:
+        """:meth:`remaining` for several origins at once (the back-test's 11); a method may share the work."""
+        return [self.remaining(ctx) for ctx in contexts]
+
     def year_end(self, ctx: YearContext) -> np.ndarray:
         """Forecast year-end total (DKK), shape ``(N,)``."""
         return ctx.ytd.sum(axis=1) + self.remaining(ctx).sum(axis=1)
@@ -263,22 +267,34 @@ class StatisticalAdapter(DomainMethod):
         if not self.label_da:
             object.__setattr__(self, "label_da", self.model.label_da)
 
-    def remaining(self, ctx: YearContext) -> np.ndarray:  # noqa: D102
+    def _rows(self, ctx: YearContext):
+        """The rows of ``ctx`` that can be fitted and their series: ``(row indices, list of 1-D arrays)``."""
         n, h_years, _ = ctx.history.shape
-        h = ctx.remaining_months
-        out = np.full((n, h), np.nan)
         complete = np.isfinite(ctx.history).all(axis=2)  # (N, H)
         # number of complete years counted back from the most recent
         run = np.cumprod(complete[:, ::-1], axis=1).sum(axis=1)
         ytd_ok = np.isfinite(ctx.ytd).all(axis=1)
-        for k in np.unique(run):
-            rows = (run == k) & ytd_ok
-            if not rows.any() or k * MONTHS + ctx.m < self.min_months:
-                continue
-            past = ctx.history[rows, h_years - k :, :].reshape(int(rows.sum()), -1)
-            y = np.concatenate([past, ctx.ytd[rows]], axis=1)
-            out[rows] = self.model.forecast(y, h)
-        return out
+        idx = np.flatnonzero(ytd_ok & (run * MONTHS + ctx.m >= self.min_months))
+        series = [np.concatenate([ctx.history[i, h_years - run[i] :, :].ravel(), ctx.ytd[i]]) for i in idx]
+        return idx, series
+
+    def remaining(self, ctx: YearContext) -> np.ndarray:  # noqa: D102
+        return self.remaining_many([ctx])[0]
+
+    def remaining_many(self, contexts: list[YearContext]) -> list[np.ndarray]:
+        """Every origin's rows in one call of the model (``forecast_many``): one vectorised pass for ETS."""
+        parts = [self._rows(ctx) for ctx in contexts]
+        series = [y for _, ys in parts for y in ys]
+        outs = [np.full((ctx.n_rows, ctx.remaining_months), np.nan) for ctx in contexts]
+        if not series:
+            return outs
+        h = max(ctx.remaining_months for ctx in contexts)
+        f = self.model.forecast_many(series, h)
+        a = 0
+        for out, (idx, ys) in zip(outs, parts, strict=True):
+            out[idx] = f[a : a + len(ys), : out.shape[1]]
+            a += len(ys)
+        return outs
 
 
 def default_methods(statistical: bool = True) -> list[DomainMethod]:

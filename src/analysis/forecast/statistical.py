@@ -22,7 +22,9 @@ ETS
     series), fitted by maximum likelihood within statsmodels' bounds and chosen per series by AICc
     (:func:`ets_fit`). Checked against statsmodels on M3 series in ``tests/test_forecast_oracle.py``. The
     parameters are found by a coarse grid and a pattern search (this module's grid approach) rather than by
-    statsmodels' L-BFGS-B.
+    statsmodels' L-BFGS-B. Options beyond statsmodels (used by ``auto_forecast``): the initial level and slope
+    estimated with the smoothing parameters (``estimate_init``), the initial states counted in the AICc as R's
+    ``ets`` counts them (``count_states``) and the AICc-weighted mean of all models' forecasts (``weighted``).
 DOTM
     The dynamic optimised Theta model (Fiorucci et al. 2016) on the seasonally adjusted series; the initial
     level and theta are solved by least squares for each alpha (:func:`dotm_forecast`).
@@ -30,7 +32,8 @@ ARIMA
     A fixed, sensible specification chosen per series: the airline model ARIMA(0,1,1)(0,1,1)12 where the
     seasonality test finds seasonality (and there are at least three years of data), otherwise ARIMA(0,1,1)
     with or without drift, whichever has the lower AICc. Estimated by conditional sum of squares (CSS) on a
-    refined grid of the MA parameters. On M3 monthly it is the weakest model alone (sMAPE 15.0 at 18 months).
+    refined grid of the MA parameters; rows of different lengths in one pass with ``lengths=``. On M3
+    monthly it is the weakest model alone (sMAPE 15.0 at 18 months).
     Against statsmodels' exact likelihood with the same orders (``bench/arima_oracle.py``) the forecasts agree
     within 1 % on 9 of 30 M3 series only: CSS and exact likelihood part where the seasonal MA nears -1.
 """
@@ -87,7 +90,7 @@ def _as_2d(y: np.ndarray) -> np.ndarray:
 # ------------------------------------------------------------------------------------------------------------
 
 
-def seasonality_test(y: np.ndarray, period: int = PERIOD) -> np.ndarray:
+def seasonality_test(y: np.ndarray, period: int = PERIOD, bartlett: bool = False) -> np.ndarray:
     """Test each series for seasonality at the 10 % level, as statsmodels' ThetaModel does.
 
     The statistic is ``n r_m^2 / (1 + sum_{i<m} r_i^2)`` with ``r_i`` the sample autocorrelation at lag ``i``;
@@ -99,6 +102,9 @@ def seasonality_test(y: np.ndarray, period: int = PERIOD) -> np.ndarray:
         Shape ``(S, n)``: monthly values (any unit).
     period : int
         Seasonal period in months.
+    bartlett : bool
+        Use Bartlett's variance ``1 + 2 sum_{i<m} r_i^2`` in the denominator (statsforecast's and R
+        forecTheta's test; stricter) instead of statsmodels' ``1 + sum_{i<m} r_i^2``.
 
     Returns
     -------
@@ -116,7 +122,7 @@ def seasonality_test(y: np.ndarray, period: int = PERIOD) -> np.ndarray:
     denom = np.where(ok, denom, 1.0)
     r = np.stack([np.einsum("ij,ij->i", x[:, lag:], x[:, : n - lag]) for lag in range(1, period + 1)], axis=1)
     r = r / denom[:, None]
-    stat = n * r[:, -1] ** 2 / (1.0 + np.sum(r[:, :-1] ** 2, axis=1))
+    stat = n * r[:, -1] ** 2 / (1.0 + (2.0 if bartlett else 1.0) * np.sum(r[:, :-1] ** 2, axis=1))
     return ok & (stat > _CHI2_90)
 
 
@@ -297,7 +303,7 @@ def ses_fit(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return alpha, level[:, 0]
 
 
-def theta_forecast(y: np.ndarray, h: int, period: int = PERIOD) -> np.ndarray:
+def theta_forecast(y: np.ndarray, h: int, period: int = PERIOD, bartlett: bool = False) -> np.ndarray:
     """Forecast with the standard Theta method (theta = 2), vectorised over series.
 
     Parameters
@@ -308,6 +314,8 @@ def theta_forecast(y: np.ndarray, h: int, period: int = PERIOD) -> np.ndarray:
         Horizon in months.
     period : int
         Seasonal period in months.
+    bartlett : bool
+        The seasonality test's form (see :func:`seasonality_test`); default statsmodels'.
 
     Returns
     -------
@@ -324,7 +332,7 @@ def theta_forecast(y: np.ndarray, h: int, period: int = PERIOD) -> np.ndarray:
     s, n = y.shape
     if n < 2:
         return naive_forecast(y, h)
-    seasonal = seasonality_test(y, period)
+    seasonal = seasonality_test(y, period, bartlett=bartlett)
     x, idx, mult = _deseasonalise(y, seasonal, period)
     t = np.arange(n, dtype=float)
     tc = t - t.mean()
@@ -367,8 +375,13 @@ _U_COARSE = (
     np.array([0.0, 0.15, 0.5]),
     np.array([0.0, 0.15, 0.5]),
     np.array([0.2, 0.8]),
+    np.array([0.5]),  # initial level, when estimated (0.5: the heuristic's)
+    np.array([0.5]),  # initial slope, when estimated
 )
 _ETS_ROUNDS = 24
+_ETS_CHUNK = (
+    64  # series per vectorised ETS pass (memory: series x about 1,700 parameter columns x 12 seasons)
+)
 _ETS_TOL = 2e-4  # pattern-search step (unit cube) below which a candidate has converged
 
 
@@ -376,13 +389,17 @@ _ETS_SEARCH = "axes"
 
 
 def _ets_offsets(used: np.ndarray) -> np.ndarray:
-    """Pattern-search moves in the unit cube for the parameters ``used`` (4 bools): all 3^d or the 2d axes."""
+    """Pattern-search moves in the unit cube for the parameters ``used`` (bools): all 3^d - 1 or the 2d axes.
+
+    The zero move is left out: the current point's value is already known (and never improves on itself).
+    """
     if _ETS_SEARCH == "full":
-        return np.array(list(product(*[(-1.0, 0.0, 1.0) if u else (0.0,) for u in used])))
-    moves = [np.zeros(4)]
+        moves = product(*[(-1.0, 0.0, 1.0) if u else (0.0,) for u in used])
+        return np.array([m for m in moves if any(m)])
+    moves = []
     for j in np.flatnonzero(used):
         for sign in (-1.0, 1.0):
-            m = np.zeros(4)
+            m = np.zeros(len(used))
             m[j] = sign
             moves.append(m)
     return np.array(moves)
@@ -540,6 +557,9 @@ def ets_fit(
     lengths: np.ndarray | None = None,
     models: tuple[tuple[str, str, str], ...] = ETS_MODELS,
     rounds: int = _ETS_ROUNDS,
+    count_states: bool = False,
+    estimate_init: bool = False,
+    weighted: bool = False,
 ) -> ETSFit:
     """Choose and fit an ETS model per series by AICc, as statsmodels' ``ETSModel`` would, vectorised.
 
@@ -558,6 +578,17 @@ def ets_fit(
         The candidates; default :data:`ETS_MODELS`.
     rounds : int
         Rounds of the local pattern search after the coarse grid.
+    count_states : bool
+        Count the initial states (level, slope, ``period - 1`` seasonal states) as parameters in the AICc,
+        as R's ``ets`` and statsforecast's AutoETS do; this favours the smaller models. Default False
+        (statsmodels' heuristic-state AICc).
+    estimate_init : bool
+        Search the initial level and slope with the smoothing parameters, starting from the heuristic ones,
+        within +- the range ``R`` of the first ``2 * period`` values (level) and +- ``R / period`` (slope)
+        around them; the seasonal states stay heuristic. Default False.
+    weighted : bool
+        Forecast the Akaike-weighted mean (weights ``exp(-AICc / 2)``, normalised) of every admissible
+        model's forecast instead of the best model's; ``model`` still names the best. Default False.
 
     Returns
     -------
@@ -588,8 +619,13 @@ def ets_fit(
     season_on = np.array([s != "N" for _, _, s in models])
     mult_s = np.array([s == "M" for _, _, s in models])
     mult_e = np.array([e == "M" for e, _, _ in models])
-    used = np.stack([np.ones(n_mod, dtype=bool), trend_on, season_on, damped], axis=1)  # alpha, b*, g*, phi
-    df = used.sum(axis=1) + 1
+    est = np.full(n_mod, bool(estimate_init))
+    # alpha, b*, g*, phi, l0, b0
+    used = np.stack([np.ones(n_mod, dtype=bool), trend_on, season_on, damped, est, est & trend_on], axis=1)
+    n_par = used.shape[1]
+    df = used[:, :4].sum(axis=1) + 1
+    n_states = 1 + trend_on.astype(int) + (period - 1) * season_on.astype(int)
+    k_aicc = df + (n_states if count_states else 0)
 
     inits = {s: _ets_heuristic_init(y, lengths, s, period) for s in {s for _, _, s in models}}
     l0 = np.stack([inits[s][0] for _, _, s in models], axis=1)
@@ -607,6 +643,16 @@ def ets_fit(
         return alpha, bstar, gstar, phi
 
     nn = lengths[:, None].astype(float)
+    # spans of the initial level and slope searched when they are estimated (unit of y, per month)
+    head = np.array([np.ptp(y[i, : min(lengths[i], 2 * period)]) for i in range(r)])
+    span_l = np.maximum(head, _TINY)[:, None]
+    span_b = span_l / period
+
+    def init_states(u, cols, base_l, base_b):
+        return (
+            base_l + np.where(used[cols, 4], (u[..., 4] - 0.5) * 2 * span_l, 0.0),
+            base_b + np.where(used[cols, 5], (u[..., 5] - 0.5) * 2 * span_b, 0.0),
+        )
 
     def neg_loglik(u, cols):
         a, bs, gs, p = unit_to_params(u, cols)
@@ -618,8 +664,7 @@ def ets_fit(
             gs,
             p,
             mult_s[cols],
-            l0[:, cols],
-            b0[:, cols],
+            *init_states(u, cols, l0[:, cols], b0[:, cols]),
             s0[:, cols],
             period=period,
         )
@@ -635,9 +680,9 @@ def ets_fit(
         axes = [g if used[i, j] else np.array([0.0]) for j, g in enumerate(_U_COARSE)]
         grids.append(np.array(list(product(*axes))))
     cols = np.concatenate([np.full(len(g), i) for i, g in enumerate(grids)])
-    u = np.broadcast_to(np.concatenate(grids)[None], (r, len(cols), 4))
+    u = np.broadcast_to(np.concatenate(grids)[None], (r, len(cols), n_par))
     values = neg_loglik(u, cols)
-    best_u = np.zeros((r, n_mod, 4))
+    best_u = np.zeros((r, n_mod, n_par))
     best_v = np.full((r, n_mod), np.inf)
     rows = np.arange(r)
     for i in range(n_mod):
@@ -671,7 +716,7 @@ def ets_fit(
             best_u[better, i] = u[rows, j][better]
             step[~better & moving, i] /= 2.0
 
-    k = df[None, :].astype(float)
+    k = k_aicc[None, :].astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         aicc = 2 * best_v + 2 * k + 2 * k * (k + 1) / (nn - k - 1)
     aicc = np.where(np.isfinite(best_v), aicc, np.inf)
@@ -689,14 +734,35 @@ def ets_fit(
         gs,
         p,
         mult_s[choice][:, None],
-        l0[rows, choice][:, None],
-        b0[rows, choice][:, None],
+        *init_states(u1, choice[:, None], l0[rows, choice][:, None], b0[rows, choice][:, None]),
         s0[rows, choice][:, None, :],
         record=True,
         period=period,
     )
     take = lengths[:, None] + np.arange(h)[None, :]
     f = np.take_along_axis(pred[:, 0, :], take, axis=1)
+    if weighted:
+        every = np.arange(n_mod)
+        a_all, bs_all, gs_all, p_all = unit_to_params(best_u, every)
+        *_, pred_all = _ets_filter(
+            ypad,
+            lengths,
+            a_all,
+            bs_all,
+            gs_all,
+            p_all,
+            mult_s,
+            *init_states(best_u, every, l0, b0),
+            s0,
+            record=True,
+            period=period,
+        )
+        f_all = np.take_along_axis(pred_all, np.broadcast_to(take[:, None, :], (r, n_mod, h)), axis=2)
+        with np.errstate(invalid="ignore", over="ignore"):
+            wts = np.exp(-0.5 * (aicc - aicc[rows, choice][:, None]))
+            wts = np.where(np.isfinite(aicc) & np.isfinite(f_all).all(axis=2), wts, 0.0)
+            wts = wts / np.maximum(wts.sum(axis=1, keepdims=True), _TINY)
+            f = np.einsum("rm,rmh->rh", wts, np.where(wts[:, :, None] > 0, f_all, 0.0))
     names = np.array([f"ETS({models[c][0]},{models[c][1]},{models[c][2]})" for c in choice], dtype=object)
     params = np.stack([a[:, 0], a[:, 0] * bs[:, 0], (1 - a[:, 0]) * gs[:, 0], p[:, 0]], axis=1)
     if none_ok.any():
@@ -769,8 +835,12 @@ def _css_airline(w: np.ndarray, theta: np.ndarray, ptheta: np.ndarray, period: i
     return sse, buf
 
 
-def _css_ma1(w: np.ndarray, theta: np.ndarray, drift: bool):
-    """CSS of w_t = c + e_t + th e_{t-1} (c concentrated out when ``drift``); returns SSE, c, last error."""
+def _css_ma1(w: np.ndarray, theta: np.ndarray, drift: bool, mask: np.ndarray | None = None):
+    """CSS of w_t = c + e_t + th e_{t-1} (c concentrated out when ``drift``); returns SSE, c, last error.
+
+    ``mask`` ``(S, T)``: 1 where ``w`` holds data, 0 in the zeros that right-align shorter rows (the filter
+    stays at 0 there, so the row's sums are those of its own data).
+    """
     shape = theta.shape
     u = np.zeros(shape)  # filtered w
     v = np.zeros(shape)  # filtered constant 1
@@ -779,7 +849,7 @@ def _css_ma1(w: np.ndarray, theta: np.ndarray, drift: bool):
     suv = np.zeros(shape)
     for t in range(w.shape[1]):
         u = w[:, t : t + 1] - theta * u
-        v = 1.0 - theta * v
+        v = (1.0 if mask is None else mask[:, t : t + 1]) - theta * v
         su += u * u
         sv += v * v
         suv += u * v
@@ -794,14 +864,21 @@ def _css_ma1(w: np.ndarray, theta: np.ndarray, drift: bool):
     return np.maximum(sse, 0.0), c, e_last
 
 
-def _aicc_css(sse: np.ndarray, n: int, k: int) -> np.ndarray:
-    with np.errstate(divide="ignore"):
+def _aicc_css(sse: np.ndarray, n, k: int) -> np.ndarray:
+    n = np.asarray(n, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
         a = n * np.log(np.maximum(sse, _TINY) / n) + 2 * (k + 1)
-    return a + (2.0 * (k + 1) * (k + 2) / (n - k - 2) if n - k - 2 > 0 else np.inf)
+        return a + np.where(
+            n - k - 2 > 0, 2.0 * (k + 1) * (k + 2) / np.where(n - k - 2 > 0, n - k - 2, 1), np.inf
+        )
 
 
 def arima_forecast(
-    y: np.ndarray, h: int, period: int = PERIOD, return_model: bool = False
+    y: np.ndarray,
+    h: int,
+    period: int = PERIOD,
+    return_model: bool = False,
+    lengths: np.ndarray | None = None,
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Forecast with a fixed ARIMA specification chosen per series (see the module notes).
 
@@ -815,6 +892,9 @@ def arima_forecast(
         Seasonal period in months.
     return_model : bool
         Also return the chosen specification per series.
+    lengths : numpy.ndarray, optional
+        Shape ``(S,)``: use only the first ``lengths[s]`` values of row ``s`` (all lengths in one pass; the
+        same forecasts as separate calls).
 
     Returns
     -------
@@ -823,32 +903,42 @@ def arima_forecast(
     """
     y = _as_2d(y)
     s, n = y.shape
+    lengths = np.full(s, n) if lengths is None else np.asarray(lengths, dtype=int)
+    if (lengths < 1).any() or (lengths > n).any():
+        raise ValueError("lengths must lie between 1 and the number of columns")
+    # right-align every row (zeros in front): the CSS filters start at zero and stay there over the padding
+    shift = n - lengths
+    cols = np.arange(n)[None, :] - shift[:, None]
+    present = cols >= 0
+    y = np.where(present, np.take_along_axis(y, np.clip(cols, 0, n - 1), axis=1), 0.0)
     out = naive_forecast(y, h)
     names = np.array(["naive"] * s, dtype=object)
-    if n < 4:
+    fit = lengths >= 4
+    if not fit.any():
         return (out, names.astype(str)) if return_model else out
     grid = np.linspace(-0.98, 0.98, 50)
     # non-seasonal ARIMA(0,1,1) with and without drift
-    w = np.diff(y, axis=1)
+    mask = (present[:, 1:] & present[:, :-1]).astype(float)
+    w = np.diff(y, axis=1) * mask
     scale = np.maximum(np.abs(y).max(axis=1, keepdims=True), _TINY)
     ws = w / scale
     best = {}
     for drift in (False, True):
 
         def loss(th, drift=drift):
-            return _css_ma1(ws, th, drift)[0]
+            return _css_ma1(ws, th, drift, mask)[0]
 
         th = _refine_1d(loss, -0.98, 0.98, s, n_grid=50)
-        sse, c, e_last = _css_ma1(ws, th[:, None], drift)
+        sse, c, e_last = _css_ma1(ws, th[:, None], drift, mask)
         best[drift] = (
-            _aicc_css(sse[:, 0], w.shape[1], 1 + int(drift)),
+            _aicc_css(sse[:, 0], lengths - 1, 1 + int(drift)),
             th,
             c[:, 0] * scale[:, 0],
             e_last[:, 0] * scale[:, 0],
         )
     use_drift = best[True][0] < best[False][0]
     for drift in (False, True):
-        rows = use_drift == drift
+        rows = (use_drift == drift) & fit
         if not rows.any():
             continue
         _, th, c, e_last = best[drift]
@@ -857,10 +947,15 @@ def arima_forecast(
         out[rows] = path
         names[rows] = "ARIMA(0,1,1) with drift" if drift else "ARIMA(0,1,1)"
     # seasonal rows: airline model
-    seasonal = seasonality_test(y, period) & (n >= 3 * period + 2)
+    seasonal = np.zeros(s, dtype=bool)
+    for m in np.unique(lengths[lengths >= 3 * period + 2]):
+        rows = lengths == m
+        seasonal[rows] = seasonality_test(y[rows, n - m :], period)
     if seasonal.any():
         ys = y[seasonal] / scale[seasonal]
+        p_s = present[seasonal]
         wd = ys[:, period + 1 :] - ys[:, 1:-period] - ys[:, period:-1] + ys[:, : -period - 1]
+        wd = wd * p_s[:, : -period - 1]  # all four months present where the earliest is
         ss = ys.shape[0]
         th_grid, pth_grid = np.meshgrid(grid[::3], grid[::3], indexing="ij")
         th = np.broadcast_to(th_grid.ravel(), (ss, th_grid.size)).copy()
@@ -956,7 +1051,7 @@ def _dotm_solve(sums):
     return l0, w, np.maximum(sse, 0.0)
 
 
-def dotm_forecast(y: np.ndarray, h: int, period: int = PERIOD) -> np.ndarray:
+def dotm_forecast(y: np.ndarray, h: int, period: int = PERIOD, bartlett: bool = False) -> np.ndarray:
     """Forecast with the dynamic optimised Theta model (Fiorucci et al. 2016), vectorised over series.
 
     Parameters
@@ -967,6 +1062,8 @@ def dotm_forecast(y: np.ndarray, h: int, period: int = PERIOD) -> np.ndarray:
         Horizon in months.
     period : int
         Seasonal period in months.
+    bartlett : bool
+        The seasonality test's form (see :func:`seasonality_test`); default statsmodels'.
 
     Returns
     -------
@@ -988,7 +1085,7 @@ def dotm_forecast(y: np.ndarray, h: int, period: int = PERIOD) -> np.ndarray:
     s, n = y.shape
     if n < 3:
         return naive_forecast(y, h)
-    seasonal = seasonality_test(y, period)
+    seasonal = seasonality_test(y, period, bartlett=bartlett)
     x, idx, mult = _deseasonalise(y, seasonal, period)
 
     def loss(alpha):
@@ -1009,6 +1106,23 @@ def dotm_forecast(y: np.ndarray, h: int, period: int = PERIOD) -> np.ndarray:
 # ------------------------------------------------------------------------------------------------------------
 
 
+def _chunked(series: list[np.ndarray], h: int, fn, chunk: int) -> np.ndarray:
+    """``fn(y, h, lengths=...)`` on the series left-aligned in ``chunk``-row blocks; ``(len(series), h)``.
+
+    The series are taken in order of length, so that a block's rows are of similar length (little padding).
+    """
+    out = np.empty((len(series), h))
+    order = np.argsort([len(x) for x in series], kind="stable")
+    for a in range(0, len(series), chunk):
+        idx = order[a : a + chunk]
+        lengths = np.array([len(series[i]) for i in idx])
+        y = np.zeros((len(idx), int(lengths.max())))
+        for j, i in enumerate(idx):
+            y[j, : lengths[j]] = series[i]
+        out[idx] = fn(y, h, lengths=lengths)
+    return out
+
+
 @dataclass(frozen=True)
 class StatisticalMethod:
     """A statistical forecasting method: a name, a Danish label and a vectorised forecast function.
@@ -1027,6 +1141,19 @@ class StatisticalMethod:
     def forecast(self, y: np.ndarray, h: int) -> np.ndarray:
         """Forecast ``h`` months ahead for every row of ``y`` (shape ``(S, n)``); returns ``(S, h)``."""
         raise NotImplementedError
+
+    def forecast_many(self, series: list[np.ndarray], h: int) -> np.ndarray:
+        """Forecast ``h`` months ahead for series of different lengths; returns ``(len(series), h)``.
+
+        The default calls :meth:`forecast` once per distinct length (the same results as one call per
+        series); a model may fit all lengths in one pass.
+        """
+        out = np.empty((len(series), h))
+        lengths = np.array([len(x) for x in series])
+        for n in np.unique(lengths):
+            idx = np.flatnonzero(lengths == n)
+            out[idx] = self.forecast(np.vstack([series[i] for i in idx]), h)
+        return out
 
 
 @dataclass(frozen=True)
@@ -1050,6 +1177,10 @@ class ETSMethod(StatisticalMethod):
     def forecast(self, y: np.ndarray, h: int) -> np.ndarray:  # noqa: D102
         return ets_forecast(y, h)
 
+    def forecast_many(self, series: list[np.ndarray], h: int) -> np.ndarray:
+        """All lengths in one pass of :func:`ets_fit` (``lengths=``), in chunks of 64 series."""
+        return _chunked(series, h, ets_forecast, _ETS_CHUNK)
+
 
 @dataclass(frozen=True)
 class ARIMAMethod(StatisticalMethod):
@@ -1060,6 +1191,10 @@ class ARIMAMethod(StatisticalMethod):
 
     def forecast(self, y: np.ndarray, h: int) -> np.ndarray:  # noqa: D102
         return arima_forecast(y, h)
+
+    def forecast_many(self, series: list[np.ndarray], h: int) -> np.ndarray:
+        """All lengths in one pass of :func:`arima_forecast` (``lengths=``)."""
+        return _chunked(series, h, arima_forecast, 128)
 
 
 @dataclass(frozen=True)
