@@ -95,7 +95,9 @@ def test_overview_of_5_28_is_per_resident_aged_0_17_and_degrades_without_them():
     assert y["rate_per_1000"] == pytest.approx(1.5)  # 12 / 8,000 x 1,000
     # the country: 100,000,000 / 78,000 residents aged 0-17
     assert y["national_spending_per_resident_dkk"] == pytest.approx(100_000_000 / 78_000)
-    without = overview.yearly(ACTIVITY, MUNIS.drop(columns="population_0_17"), budgets, 706, "5.28.23").loc[2024]
+    without = overview.yearly(ACTIVITY, MUNIS.drop(columns="population_0_17"), budgets, 706, "5.28.23").loc[
+        2024
+    ]
     assert math.isnan(without["spending_per_resident_dkk"]) and without["spending_dkk"] == 16_000_000
 
 
@@ -141,3 +143,44 @@ def test_a_5_28_benchmark_from_the_sample_says_per_resident_aged_0_17(tmp_path, 
     page = html_lib.unescape((summary.folder / result.files["html"]).read_text("utf-8"))
     assert "Udgift pr. 0-17-årig" in page and "pr. 1.000 0-17-årige" in page
     assert "18-64-årig" not in page
+
+
+def _area_page(main_function):
+    from analysis.data import reference
+    from analysis.reporting import area_page as text
+
+    return text.page(
+        "Syddjurs Kommune",
+        main_function,
+        reference.function_areas(main_function),
+        pd.DataFrame({"municipality_code": [2, 3]}),
+        "list",
+        ["population"],
+        2018,
+        2025,
+        {"medium_share": 0.05, "high_share": 0.15},
+    )
+
+
+def test_area_report_words_follow_the_main_function_and_5_38_reads_as_before():
+    from analysis.reporting import area_page as text
+
+    adults, children = _area_page("5.38"), _area_page("5.28")
+    assert text.intro(adults, "development").startswith(
+        "Kommunens samlede udgift på området pr. indbygger i alderen 18-64 år, år for år, mod "
+    )
+    assert "pr. indbygger i alderen 0-17 år" in text.intro(children, "development")
+    assert "udgiften pr. 18-64-årig mod sammenligningskommunerne" in text.intro(adults, "purpose")
+    assert "udgiften pr. 0-17-årig mod sammenligningskommunerne" in text.intro(children, "purpose")
+    method = text.method_text(children)
+    assert "**Udgift pr. 0-17-årig** i alt" in method and "også her pr. 18-64-årig" not in method
+    assert "Målestok for børn og unge" not in text.method_text(adults)
+
+
+def test_benchmark_words_of_a_group():
+    from analysis.reporting import benchmark_page as text
+
+    assert text.no_persons() == text.NO_PERSONS and text.NO_PERSONS.endswith("udgiften pr. 18-64-årig.")
+    assert text.no_persons(benchmark.CHILDREN).endswith("udgiften pr. 0-17-årig.")
+    assert text.measures_da(benchmark.CHILDREN)["spending"] == "Udgift pr. 0-17-årig"
+    assert text.measures_da() == text.MEASURES_DA

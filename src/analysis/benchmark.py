@@ -1814,6 +1814,7 @@ def benchmark_report(
         If ``first_year > last_year``, the own municipality has no activity rows for the area in ``last_year``,
         or as the functions called (e.g. an unknown peer method, no peer with data in a year).
     """
+    structure = municipalities  # peers are chosen on the structural figures as loaded
     municipalities = per_resident_basis(municipalities, function_code)
     if first_year > last_year:
         raise ValueError(f"first_year {first_year} is after last_year {last_year}")
@@ -1827,8 +1828,8 @@ def benchmark_report(
     if last_year not in years:
         selection = _describe_selection(function_code, last_year, None, None)
         raise ValueError(f"own municipality {own_code} has no activity rows for {selection}")
-    k = _available_k(municipalities, own_code, last_year, peer_method, k, features)
-    peers = select_peers(municipalities, own_code, last_year, peer_method, peer_codes, k, features, weights)
+    k = _available_k(structure, own_code, last_year, peer_method, k, features)
+    peers = select_peers(structure, own_code, last_year, peer_method, peer_codes, k, features, weights)
     codes = [int(c) for c in peers["municipality_code"]]
     yearly = benchmark(activity, municipalities, own_code, codes, function_code, years)
     inputs = benchmark_inputs(activity, municipalities, own_code, codes, function_code, last_year)
@@ -1996,6 +1997,7 @@ def spending_report(
     >>> r.latest[["own_per_resident_dkk", "peer_per_resident_dkk", "gap_dkk"]].tolist()
     [3.0, 1.3333333333333333, 166.66666666666669]
     """
+    structure = municipalities  # peers are chosen on the structural figures as loaded
     municipalities = per_resident_basis(municipalities, function_code)
     if first_year > last_year:
         raise ValueError(f"first_year {first_year} is after last_year {last_year}")
@@ -2020,10 +2022,8 @@ def spending_report(
             f"year {last_year}"
         )
     years = tuple(int(y) for y in sorted(own.index))
-    k_used = _available_k(municipalities, own_code, last_year, peer_method, k, features)
-    peers = select_peers(
-        municipalities, own_code, last_year, peer_method, peer_codes, k_used, features, weights
-    )
+    k_used = _available_k(structure, own_code, last_year, peer_method, k, features)
+    peers = select_peers(structure, own_code, last_year, peer_method, peer_codes, k_used, features, weights)
     codes = [int(c) for c in peers["municipality_code"]]
     yearly, missing = [], set()
     for year in years:

@@ -270,7 +270,15 @@ def substitution_intro(p: AreaPage) -> str:
     return f"### {_words(p)['plural'].capitalize()} samlet\n\n{_words(p)['intro']}"
 
 
-INTROS = {  # {ages} and {singular}: the main function's resident group (AreaPage.group)
+INTROS = {  # {ages}, {singular} and {plural}: the main function's resident group (AreaPage.group)
+    "purpose": (
+        "Hvor meget bruger kommunen på hele hovedfunktionen, tilbud til voksne (5.38) eller til børn og unge (5.28) "
+        "med særlige behov, hvad går pengene til, og hvor ligger den over kommuner, der ligner den? Rapporten samler "
+        "områderne: udgiften pr. {singular} mod sammenligningskommunerne, fordelingen på områder, paragraffer og "
+        "leverandører, udviklingen i faste priser, pris- og mængdeeffekten i hvert område, de tilbud, der kan stå i "
+        "stedet for hinanden, samlet, de særligt dyre enkeltsager og, for voksne, borgerne på 65 år og derover. Den "
+        "begynder med sammenfatningen og anbefalingerne."
+    ),
     "development": (
         "Kommunens samlede udgift på området pr. indbygger i alderen {ages} år, år for år, mod "
         "sammenligningskommunernes vægtede gennemsnit. Beløb fra tidligere år er omregnet til faste priser for det "
@@ -290,7 +298,7 @@ def intro(p: AreaPage, section: str) -> str:
 
     Parameters
     ----------
-    section : {'development', 'ranking'}
+    section : {'purpose', 'development', 'ranking'}
     """
     g = p.group
     return INTROS[section].format(ages=g.ages, singular=g.singular, plural=g.plural)
