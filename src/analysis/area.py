@@ -13,8 +13,9 @@ Units and conventions are those of :mod:`analysis.benchmark`, whose functions do
 :func:`~analysis.benchmark.effects`):
 
 - money in DKK in the prices of the frames given (the area report restates them in fixed prices first);
-  spending per resident is DKK per resident aged 18-64; rates are full-year persons per 1,000 residents aged
-  18-64; peer figures are weighted (totals divided by totals);
+  spending per resident is DKK per resident of the main function's resident group
+  (:func:`analysis.benchmark.resident_group`: aged 18-64 for 5.38, aged 0-17 for 5.28); rates are full-year persons
+  per 1,000 residents of that group; peer figures are weighted (totals divided by totals);
 - a positive effect means the municipality spends more than its peers; a potential is ``max(effect, 0)`` of a
   material difference (:data:`analysis.benchmark.MATERIALITY`).
 
@@ -32,7 +33,9 @@ positive quantity effects that negative ones elsewhere balance.
 Main functions. 5.38 (adults) and 5.28 (children and young people) are read the same way; their substitution sets
 differ (:data:`SUBSTITUTION_SETS`): for 5.28 the places of placement, foster families (5.28.22), opholdssteder
 (5.28.20) and children's homes (5.28.23), where a child placed in a children's home rather than a foster family costs
-about three times as much. Both use the yardstick residents aged 18-64 (the warehouse holds no population aged 0-17).
+about three times as much. 5.38 is measured per resident aged 18-64, 5.28 per resident aged 0-17 (the column
+``population_0_17`` of ``municipalities``, carried in the frames' ``population_18_64`` columns as
+:func:`analysis.benchmark.per_resident_basis` explains).
 
 Citizens aged 65 and over (:func:`older_citizens`): from the case data, where they hold the age
 (``age_at_start_year``); counts and spending per area, not suppressed here (the report suppresses groups of fewer
@@ -141,7 +144,8 @@ def area_effects(
         One row per area, in function-code order: ``function_code``, ``own_spending_dkk``, ``expected_spending_dkk``,
         ``gap_dkk``, ``price_effect_dkk``, ``quantity_effect_dkk`` (DKK), ``own_persons``, ``expected_persons``
         (full-year persons), ``own_price``, ``peer_price`` (DKK per full-year person), ``own_rate``, ``peer_rate``
-        (per 1,000 aged 18-64), ``own_per_resident``, ``peer_per_resident`` (DKK per resident aged 18-64),
+        (per 1,000 residents of the group: aged 18-64 for 5.38, 0-17 for 5.28), ``own_per_resident``,
+        ``peer_per_resident`` (DKK per resident aged 18-64 for 5.38, DKK per resident aged 0-17 for 5.28),
         ``price_direction``, ``quantity_direction``, ``spending_direction`` ('above', 'below', 'level'),
         ``price_potential_dkk``, ``quantity_potential_dkk``, ``spending_potential_dkk`` (DKK, >= 0, at the peers'
         average) and ``n_peers``.
@@ -203,7 +207,9 @@ def spending_per_resident(
     years: Sequence[int],
     main_function: str = "5.38",
 ) -> pd.DataFrame:
-    """Spending on the whole main function per resident aged 18-64, own against the peers, year by year.
+    """Spending on the whole main function per resident of its group, own against the peers, year by year.
+
+    Per resident aged 18-64 for 5.38, per resident aged 0-17 for 5.28 (:func:`analysis.benchmark.resident_group`).
 
     Parameters
     ----------
@@ -222,16 +228,19 @@ def spending_per_resident(
     Returns
     -------
     pandas.DataFrame
-        One row per year with own activity: ``year``, ``own_spending_dkk`` (DKK), ``own_population_18_64``,
-        ``own_per_resident`` and ``peer_per_resident`` (DKK per resident aged 18-64; peers weighted: total peer
-        spending / total peer residents aged 18-64), ``difference`` (own / peer - 1) and ``n_peers``.
+        One row per year with own activity: ``year``, ``own_spending_dkk`` (DKK), ``own_population_18_64`` (the
+        group's residents: aged 18-64, or 0-17 for 5.28), ``own_per_resident`` and ``peer_per_resident`` (DKK per
+        resident of the group; peers weighted: total peer spending / total peer residents of the group),
+        ``difference`` (own / peer - 1) and ``n_peers``.
 
     Raises
     ------
     ValueError
-        If the own municipality has no activity in any of the years, or a population is missing.
+        If the own municipality has no activity in any of the years, or a population is missing (for 5.28 the
+        residents aged 0-17, as :func:`analysis.benchmark.per_resident_basis`).
     """
     _require(activity, ("municipality_code", "year", "function_code", "spending_dkk"), "activity")
+    municipalities = benchmark.per_resident_basis(municipalities, main_function)
     _require(municipalities, ("municipality_code", "year", "population_18_64"), "municipalities")
     peers = {int(c) for c in peer_codes}
     if int(own_code) in peers:

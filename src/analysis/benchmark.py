@@ -9,10 +9,16 @@ Units and conventions
   one year when the caller has restated them first (:func:`analysis.prices.to_fixed_prices`, as the benchmark
   report does). Quantities are full-year persons (helårspersoner).
 - **Price** is DKK per full-year person: spending / full-year persons.
-- **Rate** is full-year persons per 1,000 residents aged 18-64.
-- **Spending per resident** is DKK per resident aged 18-64.
+- **Rate** is full-year persons per 1,000 residents of the area's resident group: aged 18-64 for 5.38 (adults),
+  aged 0-17 for 5.28 (children and young people), see :data:`RESIDENT_GROUP`.
+- **Spending per resident** is DKK per resident of that group (DKK per resident aged 18-64 for 5.38, DKK per
+  resident aged 0-17 for 5.28).
+- The frames name the residents the figures are divided by ``population_18_64`` (``own_population_18_64``, ...)
+  whatever the group: :func:`per_resident_basis` fills that column from the group's column of
+  ``municipalities`` (``population_0_17`` for 5.28), and the reports take the group's words from
+  :func:`resident_group`. Below, "residents aged 18-64" reads "residents aged 0-17" for 5.28.
 - Peer averages are *weighted*: the peer price is total peer spending / total peer persons, the peer rate
-  is total peer persons / total peer population aged 18-64 x 1,000 (not a mean of the peers' own prices or
+  is total peer persons / total peer population of the group x 1,000 (not a mean of the peers' own prices or
   rates).
 - **Sign convention**: a positive gap or effect means the municipality spends *more* than the yardstick; a
   potential is a possible saving, ``max(effect, 0)``, and is never negative.
@@ -53,6 +59,14 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "ADULTS",
+    "CHILDREN",
+    "RESIDENT_GROUP",
+    "YARDSTICK_COLUMN",
+    "ResidentGroup",
+    "main_function",
+    "per_resident_basis",
+    "resident_group",
     "BenchmarkInputs",
     "BenchmarkReport",
     "benchmark",
@@ -106,6 +120,98 @@ PLAUSIBLE_MAX_SHARE = 0.40
 """A potential above 40 % of the own spending is not a plausible saving (:func:`potentials`)."""
 MATERIALITY = 0.02
 """A difference in price, quantity or spending per resident of less than 2 % is "on level" (:func:`effects`)."""
+
+
+# ----------------------------------------------------------------------------------------------------
+# Resident groups: who a main function's figures are per resident of
+# ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResidentGroup:
+    """The residents a main function's per-resident figures and rates are measured by.
+
+    Attributes
+    ----------
+    column : str
+        The ``municipalities`` column of their number on 1 January (persons).
+    ages : str
+        The ages, '18-64'.
+    singular : str
+        Danish, after 'pr.': '18-64-årig' ('udgift pr. 18-64-årig').
+    plural : str
+        Danish plural: '18-64-årige' ('pr. 1.000 18-64-årige').
+    english : str
+        For docstrings and errors: 'residents aged 18-64'.
+    source : str
+        Where the number comes from, for messages.
+    """
+
+    column: str
+    ages: str
+    singular: str
+    plural: str
+    english: str
+    source: str = "Statistics Denmark's FOLK1A"
+
+
+ADULTS = ResidentGroup("population_18_64", "18-64", "18-64-årig", "18-64-årige", "residents aged 18-64")
+"""Adults with disabilities (5.38): per resident aged 18-64."""
+CHILDREN = ResidentGroup("population_0_17", "0-17", "0-17-årig", "0-17-årige", "residents aged 0-17")
+"""Children and young people with special needs (5.28): per resident aged 0-17."""
+RESIDENT_GROUP: dict[str, ResidentGroup] = {"5.38": ADULTS, "5.28": CHILDREN}
+"""Main function -> the residents its figures are per resident of. Others: :data:`ADULTS`."""
+YARDSTICK_COLUMN = "population_18_64"
+"""The column the per-resident analyses divide by (filled for the group by :func:`per_resident_basis`)."""
+
+
+def main_function(function_code: str) -> str:
+    """The main function of a function code: ``'5.28.22'`` -> ``'5.28'`` (a main function is itself).
+
+    >>> main_function("5.28.22"), main_function("5.38")
+    ('5.28', '5.38')
+    """
+    return ".".join(str(function_code).split(".")[:2])
+
+
+def resident_group(function_code: str) -> ResidentGroup:
+    """The resident group of a function code's (or main function's) per-resident figures.
+
+    >>> resident_group("5.28.23").singular, resident_group("5.38.50").singular
+    ('0-17-årig', '18-64-årig')
+    """
+    return RESIDENT_GROUP.get(main_function(function_code), ADULTS)
+
+
+def per_resident_basis(municipalities: pd.DataFrame, function_code: str) -> pd.DataFrame:
+    """``municipalities`` with the residents of ``function_code``'s group in :data:`YARDSTICK_COLUMN`.
+
+    For 5.38 the frame itself; for 5.28 a copy whose ``population_18_64`` holds ``population_0_17`` (residents
+    aged 0-17), so every division by it is per resident aged 0-17. Applying it twice gives the same frame.
+
+    Raises
+    ------
+    ValueError
+        If the group's column is missing or empty in every row (a warehouse whose FOLK1A was loaded before the
+        column was added, or an extract without the ages 0-17): the message names FOLK1A.
+
+    Examples
+    --------
+    >>> mun = pd.DataFrame({"municipality_code": [1], "year": [2024], "population_18_64": [600],
+    ...                     "population_0_17": [200]})
+    >>> int(per_resident_basis(mun, "5.28.22")["population_18_64"].iloc[0])
+    200
+    """
+    group = resident_group(function_code)
+    if group.column == YARDSTICK_COLUMN:
+        return municipalities
+    if group.column not in municipalities.columns or municipalities[group.column].isna().all():
+        raise ValueError(
+            f"no {group.column} ({group.english}) in municipalities: function {function_code} is measured per "
+            f"resident aged {group.ages}; load the population again from {group.source} with every age "
+            "(analysis fetch statbank, or analysis load statbank FILE --table FOLK1A with ALDER=*)"
+        )
+    return municipalities.assign(**{YARDSTICK_COLUMN: municipalities[group.column]})
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -641,7 +747,8 @@ def unit_measures(
     activity : pandas.DataFrame
         The ``activity`` table.
     municipalities : pandas.DataFrame
-        The ``municipalities`` table, for ``population_18_64`` per municipality and year.
+        The ``municipalities`` table, for ``population_18_64`` (``population_0_17`` for the rows of 5.28, see
+        :func:`per_resident_basis`) per municipality and year.
     by : sequence of str, default ()
         Further split by ``"paragraph"`` and/or ``"provider"``. Without it, paragraphs and providers are
         summed.
@@ -673,7 +780,16 @@ def unit_measures(
     keys = ["municipality_code", "year", "function_code", *by]
     _require_columns(activity, (*keys, "full_year_persons", "spending_dkk"), "activity")
     totals = activity.groupby(keys, as_index=False, dropna=False)[["full_year_persons", "spending_dkk"]].sum()
-    totals = _add_population(totals, municipalities)
+    groups = totals["function_code"].map(lambda c: resident_group(c).column)
+    if groups.nunique() <= 1:
+        code = str(totals["function_code"].iloc[0]) if len(totals) else "5.38"
+        totals = _add_population(totals, per_resident_basis(municipalities, code))
+    else:  # several main functions: each per its own residents
+        parts = [
+            _add_population(part, per_resident_basis(municipalities, str(part["function_code"].iloc[0])))
+            for _, part in totals.groupby(groups, sort=False)
+        ]
+        totals = pd.concat(parts, ignore_index=True)
     totals["price_dkk"] = _ratio(totals["spending_dkk"], totals["full_year_persons"])
     totals["rate_per_1000"] = _ratio(totals["full_year_persons"], totals["population_18_64"]) * 1000
     totals["spending_per_resident_dkk"] = _ratio(totals["spending_dkk"], totals["population_18_64"])
@@ -741,6 +857,7 @@ def peer_table(
         If columns are missing, a code is not in ``municipalities`` for ``year``, or the own code is among the
         peers.
     """
+    municipalities = per_resident_basis(municipalities, function_code)
     features = list(features)
     _require_columns(peers, ("municipality_code",), "peers")
     peer_codes = [int(c) for c in peers["municipality_code"]]
@@ -821,6 +938,7 @@ def key_figures(
     ValueError
         If the own municipality has no activity rows for the area and year, or as :func:`unit_measures`.
     """
+    municipalities = per_resident_basis(municipalities, function_code)
     peer_codes = [int(c) for c in dict.fromkeys(peer_codes)]
     if int(own_code) in peer_codes:
         raise ValueError(f"the peer list contains the own municipality {own_code}: it cannot be its own peer")
@@ -930,6 +1048,7 @@ def benchmark_inputs(
         If the peer list is empty or contains the own code, the own municipality has no activity rows for the
         selection, or a population is missing.
     """
+    municipalities = per_resident_basis(municipalities, function_code)
     peer_codes = list(dict.fromkeys(int(c) for c in peer_codes))
     if not peer_codes:
         raise ValueError("the list of peer codes is empty")
@@ -991,6 +1110,7 @@ def benchmark(
     ValueError
         As :func:`benchmark_inputs` and :func:`decompose`, e.g. when no peer has data in a year.
     """
+    municipalities = per_resident_basis(municipalities, function_code)
     peer_codes = list(peer_codes)
     rows = []
     for year in years:
@@ -1523,6 +1643,7 @@ def provider_breakdown(
         If the own code is among the peers, the own municipality has no activity rows for the area and year, or
         a population is missing.
     """
+    municipalities = per_resident_basis(municipalities, function_code)
     peer_codes = [int(c) for c in dict.fromkeys(peer_codes)]
     if int(own_code) in peer_codes:
         raise ValueError(f"the peer list contains the own municipality {own_code}: it cannot be its own peer")
@@ -1693,6 +1814,8 @@ def benchmark_report(
         If ``first_year > last_year``, the own municipality has no activity rows for the area in ``last_year``,
         or as the functions called (e.g. an unknown peer method, no peer with data in a year).
     """
+    structure = municipalities  # peers are chosen on the structural figures as loaded
+    municipalities = per_resident_basis(municipalities, function_code)
     if first_year > last_year:
         raise ValueError(f"first_year {first_year} is after last_year {last_year}")
     features = tuple(features)
@@ -1705,8 +1828,8 @@ def benchmark_report(
     if last_year not in years:
         selection = _describe_selection(function_code, last_year, None, None)
         raise ValueError(f"own municipality {own_code} has no activity rows for {selection}")
-    k = _available_k(municipalities, own_code, last_year, peer_method, k, features)
-    peers = select_peers(municipalities, own_code, last_year, peer_method, peer_codes, k, features, weights)
+    k = _available_k(structure, own_code, last_year, peer_method, k, features)
+    peers = select_peers(structure, own_code, last_year, peer_method, peer_codes, k, features, weights)
     codes = [int(c) for c in peers["municipality_code"]]
     yearly = benchmark(activity, municipalities, own_code, codes, function_code, years)
     inputs = benchmark_inputs(activity, municipalities, own_code, codes, function_code, last_year)
@@ -1874,6 +1997,8 @@ def spending_report(
     >>> r.latest[["own_per_resident_dkk", "peer_per_resident_dkk", "gap_dkk"]].tolist()
     [3.0, 1.3333333333333333, 166.66666666666669]
     """
+    structure = municipalities  # peers are chosen on the structural figures as loaded
+    municipalities = per_resident_basis(municipalities, function_code)
     if first_year > last_year:
         raise ValueError(f"first_year {first_year} is after last_year {last_year}")
     features = tuple(features)
@@ -1897,10 +2022,8 @@ def spending_report(
             f"year {last_year}"
         )
     years = tuple(int(y) for y in sorted(own.index))
-    k_used = _available_k(municipalities, own_code, last_year, peer_method, k, features)
-    peers = select_peers(
-        municipalities, own_code, last_year, peer_method, peer_codes, k_used, features, weights
-    )
+    k_used = _available_k(structure, own_code, last_year, peer_method, k, features)
+    peers = select_peers(structure, own_code, last_year, peer_method, peer_codes, k_used, features, weights)
     codes = [int(c) for c in peers["municipality_code"]]
     yearly, missing = [], set()
     for year in years:
@@ -2025,6 +2148,7 @@ def report_from_data(
     ValueError
         As :func:`spending_report` when there is neither activity nor accounts for the own municipality.
     """
+    municipalities = per_resident_basis(municipalities, function_code)
     usable = _with_population_only(activity, municipalities)
     own = usable[
         (usable["municipality_code"] == int(own_code))

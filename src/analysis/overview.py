@@ -3,14 +3,18 @@
 Pure pandas on warehouse-shaped frames (see :mod:`analysis.data.queries`).
 
 Units: spending and budgets in DKK; quantity in full-year persons; price in DKK per full-year person; rate in
-full-year persons per 1,000 residents aged 18-64. National figures are weighted: the national price is total
-spending / total persons of all municipalities, the national rate total persons / total residents aged 18-64.
+full-year persons per 1,000 residents of the area's resident group (:func:`analysis.benchmark.resident_group`:
+aged 18-64 for 5.38, aged 0-17 for 5.28; the frame's column ``population_18_64`` holds that group). National
+figures are weighted: the national price is total spending / total persons of all municipalities, the national
+rate total persons / total residents of the group.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from analysis.benchmark import YARDSTICK_COLUMN, resident_group
 
 __all__ = ["by_provider", "yearly"]
 
@@ -44,9 +48,10 @@ def yearly(
     Returns
     -------
     pandas.DataFrame
-        Indexed by year: spending_dkk, budget_dkk, full_year_persons, population_18_64, price_dkk (DKK per
-        full-year person; NaN with no persons), rate_per_1000, spending_per_resident_dkk (DKK per resident aged
-        18-64), national_price_dkk, national_rate_per_1000, national_spending_per_resident_dkk.
+        Indexed by year: spending_dkk, budget_dkk, full_year_persons, population_18_64 (residents aged 18-64;
+        for 5.28 residents aged 0-17, NaN when ``municipalities`` lacks them), price_dkk (DKK per full-year
+        person; NaN with no persons), rate_per_1000, spending_per_resident_dkk (DKK per resident of the group),
+        national_price_dkk, national_rate_per_1000, national_spending_per_resident_dkk.
 
     Raises
     ------
@@ -63,6 +68,10 @@ def yearly(
         raise ValueError(
             f"no activity or accounts for municipality {municipality_code} on function {function_code}"
         )
+    group = resident_group(function_code)
+    if group.column != YARDSTICK_COLUMN:  # 5.28: per resident aged 0-17; without them the report degrades
+        residents = municipalities[group.column] if group.column in municipalities.columns else np.nan
+        municipalities = municipalities.assign(**{YARDSTICK_COLUMN: residents})
     pop = (
         municipalities.dropna(subset=["population_18_64"])
         .groupby(["municipality_code", "year"])["population_18_64"]

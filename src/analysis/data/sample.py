@@ -12,7 +12,11 @@ Municipalities
     +1.0 % a year, capital-area municipalities +0.6 %, provincial towns +0.4 %, commuter +0.2 %, rural -0.3 %).
     The share aged 18-64 is 70 % in København and Frederiksberg, 66 % in the large cities, 61 % in the capital
     area, 58 % in provincial towns, 56 % in commuter and 54 % in rural municipalities, 48 % on small islands, plus
-    a fixed deviation of up to one point. The socio-economic index is illustrative.
+    a fixed deviation of up to one point. The residents aged 0-17 (sample version 8, from a random stream of its
+    own, ``[seed, 6]``, so no other figure moved) are 34 % of those aged 18-64 times a fixed deviation of up to
+    3 %, kept within 18-23 % of the population (about 18 % in rural, 21 % in capital-area and 22-23 % in the large
+    cities): the activity of 5.28 was drawn per resident aged 18-64, so children in proportion to adults keep its
+    planted deviations when 5.28 is measured per resident aged 0-17. The socio-economic index is illustrative.
 Activity (full-year persons and prices)
     Each function area has one or two paragraphs with a national rate (full-year persons per 1,000 residents aged
     18-64) and price (DKK per full-year person, 2024), see :data:`PARAGRAPHS`; e.g. §108 at 2.2 per 1,000 and DKK
@@ -28,10 +32,11 @@ Planted deviations (so that a benchmark has something to find)
     706 Syddjurs: rate on 5.38.50 (§108) x 1.45 and price on 5.38.52 (§107) x 1.30; 165 Albertslund: price on
     5.38.50 x 1.25; 751 Aarhus: price on 5.38.51 x 0.85; 461 Odense: rate on 5.38.52 x 1.6.
 Children and young people with special needs (main function 5.28)
-    The five areas of 5.28 (:data:`FAMILY_PARAGRAPHS`) for every municipality, by the same model as 5.38 and on
-    the same yardstick (full-year persons per 1,000 residents aged 18-64, for the warehouse holds no population
-    aged 0-17): foster families (5.28.22, barnets lov § 43, stk. 1, nr. 1-4) at 2.0 per 1,000 and DKK 0.42 mio.
-    a year, children's homes (5.28.23) at 0.5 per 1,000 and DKK 1.35 mio., opholdssteder (5.28.20) at 0.7 and
+    The five areas of 5.28 (:data:`FAMILY_PARAGRAPHS`) for every municipality, by the same model as 5.38 and
+    with its rates drawn per 1,000 residents aged 18-64 (as in sample version 7, so the figures did not move;
+    the analyses measure 5.28 per resident aged 0-17, where the same rates are about three times as high): foster
+    families (5.28.22, barnets lov § 43, stk. 1, nr. 1-4) at 2.0 per 1,000 and DKK 0.42 mio. a year, children's
+    homes (5.28.23) at 0.5 per 1,000 and DKK 1.35 mio., opholdssteder (5.28.20) at 0.7 and
     DKK 1.10 mio., secured institutions (5.28.24) at 0.06 and DKK 4.0 mio., supportive measures (5.28.21, § 32)
     at 5.0 and DKK 90,000. Planted: 706 Syddjurs places more children in children's homes (rate on 5.28.23 x
     1.45) and fewer in foster families (5.28.22 x 0.80), so the placements' substitution has something to show;
@@ -101,7 +106,7 @@ __all__ = ["PARAGRAPHS", "PROGRAMMES", "SAMPLE_VERSION", "SEED", "YEARS", "build
 SEED = 2025
 YEARS = tuple(range(2018, 2026))
 #: Bump when the generator changes: a warehouse built by an older version is rebuilt on first use.
-SAMPLE_VERSION = "7"
+SAMPLE_VERSION = "8"
 CASE_MUNICIPALITIES = (165, 190, 706)
 PROGRAMMES = {
     165: "Helhedsorienteret indsats for udsatte familier",
@@ -191,6 +196,8 @@ _SHARE_18_64 = {
     "Oplandskommuner": 0.56,
     "Landkommuner": 0.54,
 }
+_CHILDREN_PER_ADULT = 0.34  # residents aged 0-17 per resident aged 18-64
+_SHARE_0_17 = (0.18, 0.23)  # the bounds of their share of the population
 _INNER_CITY = (101, 147)
 _SMALL_ISLANDS = (492, 563, 741, 825)
 # January low (late postings), July low (holidays), December high (year-end accruals); mean 1.
@@ -208,7 +215,7 @@ def generate(seed: int = SEED) -> dict[str, pd.DataFrame]:
         instead of ``person_id``.
     """
     rng = np.random.default_rng(seed)
-    munis = _municipalities(rng, np.random.default_rng([seed, 2]))
+    munis = _municipalities(rng, np.random.default_rng([seed, 2]), np.random.default_rng([seed, 6]))
     activity, expected = _activity(rng, munis)
     accounts = activity.groupby(["municipality_code", "year", "function_code"], as_index=False)[
         "spending_dkk"
@@ -261,13 +268,18 @@ def _distinct(pop: np.ndarray) -> np.ndarray:
     return pop
 
 
-def _municipalities(rng: np.random.Generator, spread: np.random.Generator | None = None) -> pd.DataFrame:
+def _municipalities(
+    rng: np.random.Generator,
+    spread: np.random.Generator | None = None,
+    children: np.random.Generator | None = None,
+) -> pd.DataFrame:
     """Municipalities x years with plausible, distinct populations.
 
     The reference list's populations are rounded (twenty municipalities would share one figure, e.g. 24.000); each
     gets a share of up to 3 % added or taken (``spread``, a generator of its own so the other tables' random draws
     stay as they were) and a growth rate of its own within 0,2 percentage points of its group's, and remaining
-    ties are broken by single residents.
+    ties are broken by single residents. The residents aged 0-17 are drawn from ``children`` (a generator of its
+    own, added in sample version 8): 34 % of those aged 18-64 (+-3 %), within 18-23 % of the population.
     """
     ref = reference.municipalities()
     spread = spread if spread is not None else np.random.default_rng([SEED, 2])
@@ -276,6 +288,8 @@ def _municipalities(rng: np.random.Generator, spread: np.random.Generator | None
     share = np.where(ref["municipality_code"].isin(_SMALL_ISLANDS), 0.48, share)
     share = share + rng.uniform(-0.01, 0.01, len(ref))
     base = ref["population_2024"].to_numpy() * (1 + spread.uniform(-0.03, 0.03, len(ref)))
+    children = children if children is not None else np.random.default_rng([SEED, 6])
+    young = np.clip(share * _CHILDREN_PER_ADULT * (1 + children.uniform(-0.03, 0.03, len(ref))), *_SHARE_0_17)
     growth = ref["municipality_group"].map(_GROWTH).to_numpy() + spread.uniform(-0.002, 0.002, len(ref))
     rows = []
     for year in YEARS:
@@ -290,6 +304,7 @@ def _municipalities(rng: np.random.Generator, spread: np.random.Generator | None
                     "year": year,
                     "population": pop,
                     "population_18_64": np.round(pop * share).astype(int),
+                    "population_0_17": np.round(pop * young).astype(int),
                     "socioeconomic_index": ref["socioeconomic_index"],
                     "population_density": np.round(pop / ref["area_km2"].to_numpy(), 1),
                 }

@@ -217,6 +217,15 @@ TABLES: dict[str, Table] = {
                 Column("population", "int", "persons", "Residents on 1 January", minimum=0),
                 Column("population_18_64", "int", "persons", "Residents aged 18-64 on 1 January", minimum=0),
                 Column(
+                    "population_0_17",
+                    "int",
+                    "persons",
+                    "Residents aged 0-17 on 1 January (the yardstick of main function 5.28, children and young "
+                    "people); empty in a warehouse loaded before it was added (load FOLK1A again)",
+                    nullable=True,
+                    minimum=0,
+                ),
+                Column(
                     "socioeconomic_index",
                     "float",
                     "index, 1.0 = national average",

@@ -18,7 +18,7 @@ __all__ = ["development", "effects"]
 
 
 def development(p: AreaPage, frame: pd.DataFrame) -> Figure:
-    """Spending per resident aged 18-64 on the whole main function, own and peers, year by year (fixed prices).
+    """Spending per resident (aged 18-64; 0-17 for 5.28) on the whole main function, own and peers, by year.
 
     Parameters
     ----------
@@ -26,6 +26,7 @@ def development(p: AreaPage, frame: pd.DataFrame) -> Figure:
     frame : pandas.DataFrame
         :func:`analysis.area.spending_per_resident`.
     """
+    g = p.group
     fig, ax = plt.subplots(figsize=(fmt.FIGSIZE[0], 3.0))
     years = frame["year"].astype(int)
     ax.plot(years, frame["own_per_resident"], color=fmt.OWN_COLOUR, marker="o", markersize=4, label=p.name)
@@ -37,7 +38,9 @@ def development(p: AreaPage, frame: pd.DataFrame) -> Figure:
         markersize=4,
         label="Sammenligningskommuner",
     )
-    ax.set_title(f"Udgift pr. 18-64-årig, {p.main_function} i alt (kr., faste {p.year}-priser)", fontsize=9.5)
+    ax.set_title(
+        f"Udgift pr. {g.singular}, {p.main_function} i alt (kr., faste {p.year}-priser)", fontsize=9.5
+    )
     ax.set_xticks(years)
     fmt.dkk_axis(ax, unit="kr", label=False)
     ax.set_ylim(bottom=0)

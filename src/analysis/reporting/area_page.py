@@ -32,6 +32,7 @@ __all__ = [
     "expensive_text",
     "heading",
     "headline",
+    "intro",
     "method_text",
     "older_table",
     "older_text",
@@ -129,6 +130,11 @@ class AreaPage:
     peer_text: str
     sizes: dict[str, float]
     price_index: str = ""
+
+    @property
+    def group(self) -> benchmark.ResidentGroup:
+        """The residents the per-resident figures are of: aged 18-64 for 5.38, aged 0-17 for 5.28."""
+        return benchmark.resident_group(self.main_function)
 
     def area(self, code: str) -> str:
         """'5.38.50 Botilbud til længerevarende ophold'."""
@@ -264,6 +270,40 @@ def substitution_intro(p: AreaPage) -> str:
     return f"### {_words(p)['plural'].capitalize()} samlet\n\n{_words(p)['intro']}"
 
 
+INTROS = {  # {ages}, {singular} and {plural}: the main function's resident group (AreaPage.group)
+    "purpose": (
+        "Hvor meget bruger kommunen på hele hovedfunktionen, tilbud til voksne (5.38) eller til børn og unge (5.28) "
+        "med særlige behov, hvad går pengene til, og hvor ligger den over kommuner, der ligner den? Rapporten samler "
+        "områderne: udgiften pr. {singular} mod sammenligningskommunerne, fordelingen på områder, paragraffer og "
+        "leverandører, udviklingen i faste priser, pris- og mængdeeffekten i hvert område, de tilbud, der kan stå i "
+        "stedet for hinanden, samlet, de særligt dyre enkeltsager og, for voksne, borgerne på 65 år og derover. Den "
+        "begynder med sammenfatningen og anbefalingerne."
+    ),
+    "development": (
+        "Kommunens samlede udgift på området pr. indbygger i alderen {ages} år, år for år, mod "
+        "sammenligningskommunernes vægtede gennemsnit. Beløb fra tidligere år er omregnet til faste priser for det "
+        "seneste år."
+    ),
+    "ranking": (
+        "Potentialet ved sammenligningskommunernes gennemsnit for udgiften pr. {singular}, og ved siden af "
+        "potentialerne ved prisen og ved mængden alene. Et områdes tre tal er alternativer og overlapper. "
+        "Rækkefølgen er efter potentialet ved udgiften pr. {singular}, dernæst efter det største af pris- og "
+        "mængdepotentialet."
+    ),
+}
+
+
+def intro(p: AreaPage, section: str) -> str:
+    """The introduction of a section (Markdown), in the words of the main function's resident group.
+
+    Parameters
+    ----------
+    section : {'purpose', 'development', 'ranking'}
+    """
+    g = p.group
+    return INTROS[section].format(ages=g.ages, singular=g.singular, plural=g.plural)
+
+
 def heading(p: AreaPage) -> str:
     """The report's first heading (Markdown): '## Syddjurs Kommune: tilbud til voksne med særlige behov (5.38)'."""
     return f"## {p.name}: {p.main_function_name.lower()} ({p.main_function})"
@@ -287,6 +327,7 @@ def headline(
     substitution : pandas.DataFrame
         :func:`analysis.area.substitution`.
     """
+    g = p.group
     last = development.set_index("year").loc[p.year]
     first = development.iloc[0]
     change = last["own_spending_dkk"] / first["own_spending_dkk"] - 1
@@ -299,7 +340,7 @@ def headline(
             f"({len(effects)} områder).",
         ),
         (
-            "Pr. 18-64-årig",
+            f"Pr. {g.singular}",
             f"{fmt.fmt_number(last['own_per_resident'])} kr. mod {fmt.fmt_number(last['peer_per_resident'])} kr. hos "
             f"sammenligningskommunerne, {_pct_signed(last['difference'])}.",
         ),
@@ -311,7 +352,7 @@ def headline(
         (
             "Områder over sammenligningskommunerne",
             f"{len(above)} af {len(effects)} områder bruger mindst {fmt.fmt_pct(benchmark.MATERIALITY, 0)} mere pr. "
-            "18-64-årig end sammenligningskommunerne.",
+            f"{g.singular} end sammenligningskommunerne.",
         ),
         (
             f"{_words(p)['others'].capitalize()} samlet (mængde)",
@@ -352,10 +393,11 @@ def recommendations_table(p: AreaPage, recommendations: pd.DataFrame) -> str:
 
 def recommendations_text(p: AreaPage, recommendations: pd.DataFrame) -> str:
     """The summary's recommendations in words, grouped by kind, with the rule and its reservation (Markdown)."""
+    g = p.group
     medium, high = fmt.fmt_pct(p.sizes["medium_share"], 0), fmt.fmt_pct(p.sizes["high_share"], 0)
     rule = (
         "Anbefalingerne er sorteret efter en fast regel og er et udgangspunkt for konsulentens faglige vurdering, "
-        "ikke en konklusion: et område med en mængde (helårspersoner pr. 1.000 18-64-årige) "
+        f"ikke en konklusion: et område med en mængde (helårspersoner pr. 1.000 {g.plural}) "
         f"{fmt.fmt_pct(benchmark.MATERIALITY, 0)} eller mere over sammenligningskommunerne peger på "
         "*serviceniveau*, en pris pr. helårsperson over dem på *effektivitet*, og begge dele på *begge*. "
         f"Størrelsen er potentialets andel af områdets udgift: lav under {medium}, middel fra {medium}, høj fra "
@@ -380,12 +422,13 @@ def recommendations_text(p: AreaPage, recommendations: pd.DataFrame) -> str:
 
 
 def development_table(p: AreaPage, development: pd.DataFrame) -> str:
-    """Spending and spending per resident aged 18-64 year by year, own against the peers (fixed prices)."""
+    """Spending and spending per resident of the group (aged 18-64; 0-17 for 5.28) year by year (fixed prices)."""
+    g = p.group
     shown = pd.DataFrame(
         {
             "År": development["year"].astype(int).tolist(),
             "Udgift": development["own_spending_dkk"].astype(float).tolist(),
-            "Pr. 18-64-årig, kr.": development["own_per_resident"].astype(float).tolist(),
+            f"Pr. {g.singular}, kr.": development["own_per_resident"].astype(float).tolist(),
             "Sml.-kommuner, kr.": development["peer_per_resident"].astype(float).tolist(),
             "Forskel": development["difference"].astype(float).tolist(),
         }
@@ -395,7 +438,7 @@ def development_table(p: AreaPage, development: pd.DataFrame) -> str:
         caption=f"Udgift til {p.main_function} i alt, faste {p.year}-priser ({p.n_peers} sml.-kommuner, vægtet)",
         formats={
             "Udgift": _mio,
-            "Pr. 18-64-årig, kr.": fmt.fmt_number,
+            f"Pr. {g.singular}, kr.": fmt.fmt_number,
             "Sml.-kommuner, kr.": fmt.fmt_number,
             "Forskel": _pct_signed,
         },
@@ -519,12 +562,13 @@ def benchmark_and_join(words: list[str]) -> str:
 
 def ranking_table(p: AreaPage, ranking: pd.DataFrame) -> str:
     """The areas ranked by potential at the peers' average, the overlapping potentials side by side."""
+    g = p.group
     shown = pd.DataFrame(
         {
             "Nr.": ranking["rank"].astype(int).tolist(),
             "Område": [p.area(c) for c in ranking["function_code"]],
             "Udgift": ranking["own_spending_dkk"].astype(float).tolist(),
-            "Potentiale, udgift pr. 18-64-årig": ranking["spending_potential_dkk"].astype(float).tolist(),
+            f"Potentiale, udgift pr. {g.singular}": ranking["spending_potential_dkk"].astype(float).tolist(),
             "Ved pris alene": ranking["price_potential_dkk"].astype(float).tolist(),
             "Ved mængde alene": ranking["quantity_potential_dkk"].astype(float).tolist(),
             "Andel af udgiften": ranking["share_of_spending"].astype(float).tolist(),
@@ -539,7 +583,7 @@ def ranking_table(p: AreaPage, ranking: pd.DataFrame) -> str:
         formats={
             "Nr.": lambda x: str(int(x)),
             "Udgift": _mio,
-            "Potentiale, udgift pr. 18-64-årig": _mio,
+            f"Potentiale, udgift pr. {g.singular}": _mio,
             "Ved pris alene": _mio,
             "Ved mængde alene": _mio,
             "Andel af udgiften": fmt.fmt_pct,
@@ -766,6 +810,7 @@ def annex_break() -> str:
 
 def method_text(p: AreaPage) -> str:
     """The section "Metode og data" (Markdown); show :func:`annex_break` before it."""
+    g = p.group
     prices = (
         f"beløb fra tidligere år er omregnet til faste {p.year}-priser med {p.price_index}"
         if p.price_index
@@ -778,10 +823,10 @@ def method_text(p: AreaPage) -> str:
         f"- **Periode:** regnskabsårene {p.first_year}-{p.year}; {prices}. Niveauer og potentialer gælder {p.year}.\n"
         f"- **Sammenligningskommuner:** {p.peer_text}. De samme kommuner i alle områder og år; en kommune uden "
         "aktivitet på et område indgår ikke i det områdes gennemsnit.\n"
-        "- **Udgift pr. 18-64-årig** i alt: kommunens samlede udgift på hovedfunktionen delt med dens 18-64-årige; "
-        "sammenligningskommunernes er deres samlede udgift delt med deres samlede antal 18-64-årige (vægtet).\n"
+        f"- **Udgift pr. {g.singular}** i alt: kommunens samlede udgift på hovedfunktionen delt med dens {g.plural}; "
+        f"sammenligningskommunernes er deres samlede udgift delt med deres samlede antal {g.plural} (vægtet).\n"
         "- **Pris- og mængdeeffekt** pr. område som i rapporterne for de enkelte områder: forskel = faktisk udgift − "
-        "sammenligningskommunernes pris × deres mængde × egne 18-64-årige / 1.000; priseffekt = (egen pris − deres "
+        f"sammenligningskommunernes pris × deres mængde × egne {g.plural} / 1.000; priseffekt = (egen pris − deres "
         "pris) × egne helårspersoner; mængdeeffekt = (egne − forventede helårspersoner) × deres pris. I hvert område "
         "er priseffekt + mængdeeffekt = forskellen. Effekter af forskellige mål lægges aldrig sammen på tværs.\n"
         f"- **{_words(p)['others'].capitalize()} samlet:** {_words(p)['method']}; hvert områdes effekt er "
@@ -789,8 +834,9 @@ def method_text(p: AreaPage) -> str:
         f"{_words(p)['in_offers']} samlet. Det opvejede beløb er den del af de positive effekter, som negative "
         f"effekter på andre {_words(p)['others']} modsvarer.\n"
         + (
-            "- **Målestok for børn og unge:** også her pr. 18-64-årig, da datavarehuset ikke har antallet af "
-            "0-17-årige; en kommune med relativt mange børn ser derfor dyrere ud, end den er pr. barn.\n"
+            f"- **Målestok for børn og unge:** udgift og mængde er sat i forhold til kommunens {g.plural} "
+            f"(Danmarks Statistiks FOLK1A pr. 1. januar), ikke de {benchmark.ADULTS.plural} som på voksenområdet, "
+            "så en kommune med relativt mange børn ikke ser dyrere ud, end den er pr. barn.\n"
             if p.main_function == "5.28"
             else ""
         )

@@ -90,10 +90,11 @@ def price_quantity(p: BenchmarkPage) -> Figure | None:
     Returns
     -------
     matplotlib.figure.Figure
-        One axes: x = full-year persons per 1,000 residents aged 18-64, y = price (t.kr.); peers grey, the own
-        municipality in the own colour, the weighted average as a diamond with dashed lines; the curve is the
-        combinations of price and quantity that cost the same per resident as the peers' average.
+        One axes: x = full-year persons per 1,000 residents (aged 18-64; 0-17 for 5.28), y = price (t.kr.); peers
+        grey, the own municipality in the own colour, the weighted average as a diamond with dashed lines; the
+        curve is the combinations of price and quantity that cost the same per resident as the peers' average.
     """
+    g = p.group
     if p.spending_only:
         return None  # no full-year persons: the text says why
     rep, r = p.report, p.report.latest
@@ -132,7 +133,7 @@ def price_quantity(p: BenchmarkPage) -> Figure | None:
         zorder=1,
     )
     ax.set_ylim(y_all.min() - pad_y, y_all.max() + pad_y)
-    ax.set_xlabel("Helårspersoner pr. 1.000 18-64-årige")
+    ax.set_xlabel(f"Helårspersoner pr. 1.000 {g.plural}")
     fmt.number_axis(ax, axis="x")
     fmt.dkk_axis(ax, unit="t", label="Pris pr. helårsperson")
     to_pt = 72 / fig.dpi
@@ -213,13 +214,14 @@ def _prices_note(p: BenchmarkPage) -> str:
 
 def yearly_levels(p: BenchmarkPage) -> Figure | None:
     """Price and quantity of the own municipality and the peers' weighted average, year by year (two panels)."""
+    g = p.group
     if p.spending_only:
         return _yearly_per_resident(p)
     yearly = p.report.yearly.set_index("year")
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(fmt.FIGSIZE[0], 3.0))
     panels = (
         (ax1, "own_price", "peer_price", f"Pris pr. helårsperson\n(t.kr.{_prices_note(p)})"),
-        (ax2, "own_rate", "peer_rate", "Helårspersoner pr. 1.000\n18-64-årige"),
+        (ax2, "own_rate", "peer_rate", f"Helårspersoner pr. 1.000\n{g.plural}"),
     )
     for ax, own_col, peer_col, title in panels:
         ax.plot(
@@ -402,7 +404,8 @@ def external_prices(p: BenchmarkPage) -> Figure | None:
 
 
 def _yearly_per_resident(p: BenchmarkPage) -> Figure:
-    """Spending per resident aged 18-64, own and the peers' weighted average, year by year (accounts only)."""
+    """Spending per resident of the group (18-64; 0-17 for 5.28), own and the peers' average (accounts only)."""
+    g = p.group
     yearly = p.report.yearly
     fig, ax = plt.subplots(figsize=(fmt.FIGSIZE[0], 3.0))
     ax.plot(
@@ -415,7 +418,7 @@ def _yearly_per_resident(p: BenchmarkPage) -> Figure:
         marker="o",
         label="Sammenligningskommuner",
     )
-    ax.set_title(f"Udgift pr. 18-64-årig (kr.{_prices_note(p)})", fontsize=9.5)
+    ax.set_title(f"Udgift pr. {g.singular} (kr.{_prices_note(p)})", fontsize=9.5)
     ax.set_xticks(yearly.index)
     ax.set_ylim(bottom=0)
     fmt.number_axis(ax)

@@ -62,6 +62,14 @@ YARDSTICKS_DA = {
     "lowest": "Billigste kommune",
 }
 MEASURES_DA = {"price": "Pris", "quantity": "Mængde", "spending": "Udgift pr. 18-64-årig"}
+"""The measures' Danish names for 5.38; :func:`measures_da` gives them for any resident group."""
+
+
+def measures_da(group: benchmark.ResidentGroup = benchmark.ADULTS) -> dict[str, str]:
+    """The measures' Danish names: spending is per resident of ``group`` ('Udgift pr. 0-17-årig' for 5.28)."""
+    return {"price": "Pris", "quantity": "Mængde", "spending": f"Udgift pr. {group.singular}"}
+
+
 SHY = "\u00ad"  # soft hyphen: lets a long word in a table header break
 
 
@@ -101,6 +109,11 @@ class BenchmarkPage:
     def spending_only(self) -> bool:
         """Whether the report has no full-year persons (accounts and population only): no price/quantity split."""
         return isinstance(self.report, benchmark.SpendingReport)
+
+    @property
+    def group(self) -> benchmark.ResidentGroup:
+        """The residents the report's per-resident figures are of: aged 18-64 for 5.38, aged 0-17 for 5.28."""
+        return benchmark.resident_group(self.report.function_code)
 
     @property
     def providers_known(self) -> bool:
@@ -260,12 +273,13 @@ def potential_sentence(p: BenchmarkPage) -> str:
     quantity that is above gives its own potential, said in the same words. A yardstick flagged as not plausible
     says so.
     """
+    g = p.group
     rep, eff = p.report, p.report.effects
     limit = fmt.fmt_pct(benchmark.MATERIALITY, 0)
     sentences = []
     if eff.loc["spending", "direction"] == "above":
         sentences.append(
-            f"{_mio(eff.loc['spending', 'potential_dkk'])}, hvis udgiften pr. 18-64-årig kom ned på "
+            f"{_mio(eff.loc['spending', 'potential_dkk'])}, hvis udgiften pr. {g.singular} kom ned på "
             "sammenligningskommunernes gennemsnit."
         )
     else:
@@ -273,13 +287,13 @@ def potential_sentence(p: BenchmarkPage) -> str:
         above = [m for m in ("price", "quantity") if eff.loc[m, "direction"] == "above"]
         for m in above:
             sentences.append(
-                f"Udgiften pr. 18-64-årig er ikke over gennemsnittet, men {words[m][0]} er "
+                f"Udgiften pr. {g.singular} er ikke over gennemsnittet, men {words[m][0]} er "
                 f"{fmt.fmt_pct(eff.loc[m, 'difference'])} over: {_mio(eff.loc[m, 'potential_dkk'])} ved "
                 f"sammenligningskommunernes {words[m][1]}."
             )
         if not above:
             sentences.append(
-                "Intet ved sammenligningskommunernes gennemsnit: hverken udgiften pr. 18-64-årig, prisen eller "
+                f"Intet ved sammenligningskommunernes gennemsnit: hverken udgiften pr. {g.singular}, prisen eller "
                 f"mængden ligger {limit} eller mere over."
             )
     if eff["potential_dkk"].max() > 0:
@@ -298,6 +312,7 @@ def potential_sentence(p: BenchmarkPage) -> str:
 
 def headline(p: BenchmarkPage) -> str:
     """The box of headline figures (HTML): spending, difference, price and quantity effects, potential, peers."""
+    g = p.group
     if p.spending_only:
         return _spending_headline(p)
     r, eff = p.report.latest, p.report.effects
@@ -323,7 +338,7 @@ def headline(p: BenchmarkPage) -> str:
         (
             "Mængdeeffekt",
             f"{_signed(r['quantity_effect_dkk'])}; mængden er {_rate(r['own_rate'])} helårspersoner pr. 1.000 "
-            f"18-64-årige mod {_rate(r['peer_rate'])}, "
+            f"{g.plural} mod {_rate(r['peer_rate'])}, "
             f"{_versus(eff.loc['quantity', 'difference'], eff.loc['quantity', 'direction'])} "
             "sammenligningskommunerne.",
         ),
@@ -338,6 +353,7 @@ def headline(p: BenchmarkPage) -> str:
 
 def key_figures_table(p: BenchmarkPage) -> str:
     """The own municipality, the peers (weighted and unweighted average, median, lowest, highest), the country."""
+    g = p.group
     if p.spending_only:
         return _spending_key_figures(p)
     kf = p.report.key_figures
@@ -354,8 +370,8 @@ def key_figures_table(p: BenchmarkPage) -> str:
     shown.index = list(rows)
     labels = [
         "Pris pr. helårsperson, t.kr.",
-        "Helårspersoner pr. 1.000 18-64-årige",
-        "Udgift pr. 18-64-årig, kr.",
+        f"Helårspersoner pr. 1.000 {g.plural}",
+        f"Udgift pr. {g.singular}, kr.",
     ]
     shown.columns = labels
     return fmt.table_html(
@@ -368,13 +384,14 @@ def key_figures_table(p: BenchmarkPage) -> str:
 
 def ranks_text(p: BenchmarkPage) -> str:
     """Where the own municipality ranks among itself and the peers on each measure (Markdown; '' if none)."""
+    g = p.group
     if p.spending_only:
         return ""
     kf = p.report.key_figures
     ranks = [
         f"nr. {int(kf.loc[m, 'rank'])} af {int(kf.loc[m, 'n_ranked'])} på {label}"
         for label, m in zip(
-            ["prisen", "mængden", "udgiften pr. 18-64-årig"], benchmark.KEY_MEASURES, strict=True
+            ["prisen", "mængden", f"udgiften pr. {g.singular}"], benchmark.KEY_MEASURES, strict=True
         )
         if not math.isnan(kf.loc[m, "rank"])
     ]
@@ -409,7 +426,7 @@ def potentials_table(p: BenchmarkPage) -> str:
             label = YARDSTICKS_DA[yardstick] + (f" {p.n_peers}" if yardstick == "peer_average" else "")
             rows.append(
                 {
-                    "Mål": MEASURES_DA[measure],
+                    "Mål": measures_da(p.group)[measure],
                     "Målestok": label,
                     "Kommunen": formats_level[measure](row["own_value"]),
                     "Målestokken": formats_level[measure](row["yardstick_value"]),
@@ -433,17 +450,18 @@ def potentials_table(p: BenchmarkPage) -> str:
 
 def potentials_text(p: BenchmarkPage) -> str:
     """The units, the yardsticks' municipalities and the plausibility rule (Markdown)."""
+    g = p.group
     if p.spending_only:
         return _spending_potential_text(p)
     pot = p.report.potentials.set_index(["yardstick", "measure"])
     groups = "\n".join(
-        f"- **{MEASURES_DA[m]}:** billigste halvdel {p.names_of(pot.loc[('cheaper_half', m), 'yardstick_codes'])}; "
+        f"- **{measures_da(g)[m]}:** billigste halvdel {p.names_of(pot.loc[('cheaper_half', m), 'yardstick_codes'])}; "
         f"billigste kommune {p.names_of(pot.loc[('lowest', m), 'yardstick_codes'])}."
         for m in ("price", "quantity", "spending")
     )
     return (
-        "Pris er i t.kr. pr. helårsperson, mængde i helårspersoner pr. 1.000 18-64-årige, udgift i kr. pr. "
-        "18-64-årig. Målestokkene er vægtede gennemsnit af kommunerne i dem. Afstanden er målestokkens "
+        f"Pris er i t.kr. pr. helårsperson, mængde i helårspersoner pr. 1.000 {g.plural}, udgift i kr. pr. "
+        f"{g.singular}. Målestokkene er vægtede gennemsnit af kommunerne i dem. Afstanden er målestokkens "
         f"gennemsnitlige afstand til {p.name} på de strukturelle kendetegn (i standardafvigelser). Et potentiale "
         f"vurderes som *for ulig*, når målestokken ligger mere end "
         f"{fmt.fmt_number(benchmark.PLAUSIBLE_MAX_DISTANCE, 1)} standardafvigelser væk, og som *for stort*, når "
@@ -457,6 +475,7 @@ def potentials_text(p: BenchmarkPage) -> str:
 
 def peer_table(p: BenchmarkPage) -> str:
     """The own municipality and the peers: structure, distance, persons, spending, price and rate (HTML)."""
+    g = p.group
     if p.spending_only:
         return _spending_peer_table(p)
     rep, r = p.report, p.report.latest
@@ -471,7 +490,7 @@ def peer_table(p: BenchmarkPage) -> str:
             "full_year_persons": persons,
             "spending_dkk": spending,
             "price_dkk": "Pris, t.kr.",
-            "rate_per_1000": "Pr. 1.000 18-64-årige",
+            "rate_per_1000": f"Pr. 1.000 {g.plural}",
         }
     )
     shown = table[list(cols)].rename(columns=cols)
@@ -486,14 +505,14 @@ def peer_table(p: BenchmarkPage) -> str:
                 persons: peer_rows["full_year_persons"].sum(),
                 spending: peer_rows["spending_dkk"].sum(),
                 "Pris, t.kr.": r["peer_price"],
-                "Pr. 1.000 18-64-årige": r["peer_rate"],
+                f"Pr. 1.000 {g.plural}": r["peer_rate"],
             },
             {
                 "Kommune": "– uvægtet gennemsnit",
                 persons: peer_rows["full_year_persons"].mean(),
                 spending: peer_rows["spending_dkk"].mean(),
                 "Pris, t.kr.": peer_rows["price_dkk"].mean(),
-                "Pr. 1.000 18-64-årige": peer_rows["rate_per_1000"].mean(),
+                f"Pr. 1.000 {g.plural}": peer_rows["rate_per_1000"].mean(),
             },
         ]
     )
@@ -503,7 +522,7 @@ def peer_table(p: BenchmarkPage) -> str:
         persons: lambda x: fmt.fmt_number(x, 1),
         spending: lambda x: fmt.fmt_number(x / 1e6, 1),
         "Pris, t.kr.": lambda x: fmt.fmt_number(x / 1000),
-        "Pr. 1.000 18-64-årige": _rate,
+        f"Pr. 1.000 {g.plural}": _rate,
     }
     for f in rep.features:
         decimals = FEATURE_DECIMALS.get(f, 0)
@@ -637,6 +656,7 @@ def business_case_text(p: BenchmarkPage, occupancy: pd.DataFrame) -> str:
 
 def method_text(p: BenchmarkPage, function_code: str) -> str:
     """The section "Metode og data" (Markdown), with a worked example of the decomposition in kroner."""
+    g = p.group
     if p.spending_only:
         return _spending_method_text(p, function_code)
     rep, r = p.report, p.report.latest
@@ -684,22 +704,22 @@ def method_text(p: BenchmarkPage, function_code: str) -> str:
         + (f"; {missing} mangler data i et eller flere år og indgår ikke i de år." if missing else ".")
         + " En kommune er aldrig sin egen sammenligningskommune.\n"
         "- **Mål:** pris = udgift pr. helårsperson; mængde = helårspersoner pr. 1.000 indbyggere i alderen "
-        "18-64 år; udgift pr. 18-64-årig = pris × mængde / 1.000. En borger i tilbud hele året tæller som én "
+        f"{g.ages} år; udgift pr. {g.singular} = pris × mængde / 1.000. En borger i tilbud hele året tæller som én "
         "helårsperson. Vægtede gennemsnit for flere kommuner er samlet udgift delt med samlet antal "
-        "helårspersoner og samlet antal helårspersoner delt med samlet antal 18-64-årige; i de uvægtede tæller "
+        f"helårspersoner og samlet antal helårspersoner delt med samlet antal {g.plural}; i de uvægtede tæller "
         "hver kommune én gang.\n"
         + (f"- **Leverandør:** {providers_unknown_text(p)}\n" if not p.providers_known else "")
         + "- **Opdeling af forskellen:** forskel = faktisk udgift − sammenligningskommunernes pris × deres mængde "
-        "× egne 18-64-årige / 1.000. Priseffekt = (egen pris − deres pris) × egne helårspersoner, dvs. værdisat "
+        f"× egne {g.plural} / 1.000. Priseffekt = (egen pris − deres pris) × egne helårspersoner, dvs. værdisat "
         "til kommunens egen mængde. Mængdeeffekt = (egne helårspersoner − helårspersoner ved deres mængde) × "
         "deres pris. Priseffekt + mængdeeffekt = forskellen, uden restled. Positive tal betyder, at kommunen "
         f"bruger mere. En forskel på under {fmt.fmt_pct(benchmark.MATERIALITY, 0)} i pris, mængde eller udgift "
         "regnes som på niveau og giver intet potentiale; reglen er den samme for pris og mængde.\n"
         f"- **Regneeksempel ({year}):** {p.name} brugte {_kr(r['own_spending_dkk'])} på "
         f"{fmt.fmt_number(r['own_persons'], 1)} helårspersoner og havde {fmt.fmt_number(r['own_population_18_64'])} "
-        f"18-64-årige: en pris på {_kr(r['own_price'])} og {fmt.fmt_number(r['own_rate'], 4)} pr. 1.000. "
+        f"{g.plural}: en pris på {_kr(r['own_price'])} og {fmt.fmt_number(r['own_rate'], 4)} pr. 1.000. "
         f"Sammenligningskommunerne brugte tilsammen {_kr(peer_spending)} på {fmt.fmt_number(peer_persons, 1)} "
-        f"helårspersoner og havde {fmt.fmt_number(peer_population)} 18-64-årige: en pris på {_kr(r['peer_price'])} "
+        f"helårspersoner og havde {fmt.fmt_number(peer_population)} {g.plural}: en pris på {_kr(r['peer_price'])} "
         f"og {fmt.fmt_number(r['peer_rate'], 4)} pr. 1.000. Med deres mængde ville {p.name} have haft "
         f"{fmt.fmt_number(r['peer_rate'], 4)} × {fmt.fmt_number(r['own_population_18_64'])} / 1.000 = "
         f"{fmt.fmt_number(r['expected_persons'], 2)} helårspersoner og med deres pris en udgift på "
@@ -727,11 +747,20 @@ def method_text(p: BenchmarkPage, function_code: str) -> str:
 # Period, sources and what the data cannot show ------------------------------------------------------------------
 
 PERIOD_NOTE = "tallene for {year} er foreløbige: året er bogført til og med {through}"
-NO_PERSONS = (
+NO_PERSONS_TEMPLATE = (
     "Opdelingen i pris og mængde kræver antallet af helårspersoner på området: Danmarks Statistiks tabel HAND01 "
     "eller kommunens egne sagsdata. Datagrundlaget har kun regnskab og befolkningstal, så rapporten sammenligner "
-    "udgiften pr. 18-64-årig."
+    "udgiften pr. {singular}."
 )
+
+
+def no_persons(group: benchmark.ResidentGroup = benchmark.ADULTS) -> str:
+    """Why there is no price/quantity split, in the words of the area's resident group."""
+    return NO_PERSONS_TEMPLATE.format(singular=group.singular)
+
+
+NO_PERSONS = no_persons()
+"""The text of 5.38 (per resident aged 18-64)."""
 
 
 def data_text(p: BenchmarkPage) -> str:
@@ -848,7 +877,7 @@ def providers_unknown_text(p: BenchmarkPage) -> str:
     )
 
 
-INTROS = {
+INTROS = {  # {singular} and {plural}: the resident group's words
     "key_figures": (
         "Sammenligningskommunernes gennemsnit vises både vægtet (samlet udgift delt med samlet antal helårspersoner "
         "osv., så store kommuner vejer mest) og uvægtet (hver kommune tæller én gang); median, laveste og højeste er "
@@ -857,7 +886,7 @@ INTROS = {
     "potentials": (
         "Hvor meget lavere ville udgiften være, hvis kommunen nåede en målestok: sammenligningskommunernes "
         "gennemsnit, den billigste halvdel af dem eller den billigste enkeltkommune, hver for sig på pris, mængde og "
-        "udgift pr. 18-64-årig? Tallene er alternativer og må ikke lægges sammen: potentialerne ved pris og mængde "
+        "udgift pr. {singular}? Tallene er alternativer og må ikke lægges sammen: potentialerne ved pris og mængde "
         "overlapper med potentialet ved udgiften, og målestokkene overlapper hinanden. Ligger kommunen allerede "
         "under en målestok, er potentialet 0. Hvert potentiale vurderes: en målestok, der ikke ligner kommunen, "
         "eller et potentiale, der svarer til en meget stor del af udgiften, er ikke et realistisk mål."
@@ -865,7 +894,7 @@ INTROS = {
     "price_quantity": (
         "Hver prik er en kommune. Kommuner til højre har flere borgere i tilbud pr. indbygger, kommuner højt oppe en "
         "højere pris pr. helårsperson. De stiplede linjer er sammenligningskommunernes gennemsnit; kommuner under "
-        "den buede linje bruger mindre pr. 18-64-årig end gennemsnittet."
+        "den buede linje bruger mindre pr. {singular} end gennemsnittet."
     ),
     "gap": (
         "Første søjle er udgiften med sammenligningskommunernes pris og mængde. Priseffekten er forskellen i pris "
@@ -896,63 +925,66 @@ def intro(p: BenchmarkPage, section: str) -> str:
     section : {'key_figures', 'price_quantity', 'gap', 'yearly', 'potentials', 'external'}
         The section.
     """
+    g = p.group
     if p.spending_only and section == "key_figures":
         return (
-            "Sammenligningskommunernes gennemsnit vises både vægtet (samlet udgift delt med samlet antal 18-64-årige, "
+            f"Sammenligningskommunernes gennemsnit vises både vægtet (samlet udgift delt med samlet antal {g.plural}, "
             "så store kommuner vejer mest) og uvægtet (hver kommune tæller én gang)."
         )
     if p.spending_only and section == "potentials":
         return ""
     if p.spending_only and section == "price_quantity":
-        return NO_PERSONS
+        return no_persons(g)
     if p.spending_only and section == "gap":
         return (
             "Uden helårspersoner kan forskellen ikke deles i pris og mængde: hele forskellen er forskellen i udgift "
-            "pr. 18-64-årig gange kommunens 18-64-årige (se overblikket øverst)."
+            f"pr. {g.singular} gange kommunens {g.plural} (se overblikket øverst)."
         )
     if p.spending_only and section == "yearly":
         return (
-            "Kommunens udgift pr. 18-64-årig sammen med sammenligningskommunernes vægtede gennemsnit hvert år "
+            f"Kommunens udgift pr. {g.singular} sammen med sammenligningskommunernes vægtede gennemsnit hvert år "
             "(samme sammenligningskommuner alle år)."
         )
     if section == "external" and not p.providers_known:
         return ""
-    return INTROS[section]
+    return INTROS[section].format(singular=g.singular, plural=g.plural)
 
 
 # Accounts and population only -------------------------------------------------------------------------------------
 
 
 def _spending_headline(p: BenchmarkPage) -> str:
+    g = p.group
     r = p.report.latest
     gap = r["gap_dkk"]
     items = [
         (
             f"Udgift {p.report.year}",
             f"{_mio(r['own_spending_dkk'])} mod {_mio(r['expected_spending_dkk'])} med "
-            "sammenligningskommunernes udgift pr. 18-64-årig.",
+            f"sammenligningskommunernes udgift pr. {g.singular}.",
         ),
         (
-            "Udgift pr. 18-64-årig",
+            f"Udgift pr. {g.singular}",
             f"{_kr(r['own_per_resident_dkk'])} mod {_kr(r['peer_per_resident_dkk'])}, "
             f"{_versus(r['difference'], r['direction'])} sammenligningskommunerne "
             f"({_mio(abs(gap))} {'mere' if gap > 0 else 'mindre'}).",
         ),
         (
             "Potentiale",
-            f"{_mio(r['potential_dkk'])}, hvis udgiften pr. 18-64-årig kom ned på sammenligningskommunernes "
+            f"{_mio(r['potential_dkk'])}, hvis udgiften pr. {g.singular} kom ned på sammenligningskommunernes "
             "gennemsnit."
             if r["potential_dkk"] > 0
-            else "Intet ved sammenligningskommunernes gennemsnit: udgiften pr. 18-64-årig ligger ikke "
+            else f"Intet ved sammenligningskommunernes gennemsnit: udgiften pr. {g.singular} ligger ikke "
             f"{fmt.fmt_pct(benchmark.MATERIALITY, 0)} eller mere over.",
         ),
-        ("Pris og mængde", NO_PERSONS),
+        ("Pris og mængde", no_persons(g)),
         ("Sammenligningskommuner", f"{_peer_choice_short(p)}.{_illustrative_note(p)}"),
     ]
     return fmt.summary_box(_first_items(p) + items)
 
 
 def _spending_key_figures(p: BenchmarkPage) -> str:
+    g = p.group
     t = p.report.peer_table
     peers = t[(t["role"] == "peer") & t["has_data"]]["spending_per_resident_dkk"]
     r = p.report.latest
@@ -966,7 +998,7 @@ def _spending_key_figures(p: BenchmarkPage) -> str:
                 "– laveste",
                 "– højeste",
             ],
-            "Udgift pr. 18-64-årig, kr.": [
+            f"Udgift pr. {g.singular}, kr.": [
                 r["own_per_resident_dkk"],
                 r["peer_per_resident_dkk"],
                 r["peer_per_resident_unweighted_dkk"],
@@ -979,14 +1011,15 @@ def _spending_key_figures(p: BenchmarkPage) -> str:
     return fmt.table_html(
         rows,
         caption=f"{p.name} og sammenligningskommunerne (sml.-kommuner), {p.report.year}",
-        formats={"Udgift pr. 18-64-årig, kr.": fmt.fmt_number},
+        formats={f"Udgift pr. {g.singular}, kr.": fmt.fmt_number},
     )
 
 
 def _spending_potential_text(p: BenchmarkPage) -> str:
+    g = p.group
     r = p.report.latest
     return (
-        "Uden helårspersoner er der kun én målestok: udgiften pr. 18-64-årig hos sammenligningskommunerne. "
+        f"Uden helårspersoner er der kun én målestok: udgiften pr. {g.singular} hos sammenligningskommunerne. "
         f"Med deres vægtede gennemsnit ({_kr(r['peer_per_resident_dkk'])}) ville {p.name} have brugt "
         f"{_mio(r['expected_spending_dkk'])}, og potentialet ved den målestok er {_mio(r['potential_dkk'])} om "
         "året. Potentialer ved pris og mængde kræver helårspersoner (HAND01 eller sagsdata)."
@@ -994,6 +1027,7 @@ def _spending_potential_text(p: BenchmarkPage) -> str:
 
 
 def _spending_peer_table(p: BenchmarkPage) -> str:
+    g = p.group
     rep = p.report
     table = rep.peer_table
     cols = {"municipality": "Kommune"}
@@ -1001,9 +1035,9 @@ def _spending_peer_table(p: BenchmarkPage) -> str:
     cols.update(
         {
             "distance": "Afstand",
-            "population_18_64": "18-64-årige",
+            "population_18_64": f"{g.plural}",
             "spending_dkk": "Udgift, mio. kr.",
-            "spending_per_resident_dkk": "Udgift pr. 18-64-årig, kr.",
+            "spending_per_resident_dkk": f"Udgift pr. {g.singular}, kr.",
         }
     )
     shown = table[list(cols)].rename(columns=cols)
@@ -1013,9 +1047,9 @@ def _spending_peer_table(p: BenchmarkPage) -> str:
     ]
     formats = {
         "Afstand": lambda x: fmt.fmt_number(x, 2),
-        "18-64-årige": fmt.fmt_number,
+        f"{g.plural}": fmt.fmt_number,
         "Udgift, mio. kr.": lambda x: fmt.fmt_number(x / 1e6, 1),
-        "Udgift pr. 18-64-årig, kr.": fmt.fmt_number,
+        f"Udgift pr. {g.singular}, kr.": fmt.fmt_number,
     }
     for f in rep.features:
         decimals = FEATURE_DECIMALS.get(f, 0)
@@ -1024,6 +1058,7 @@ def _spending_peer_table(p: BenchmarkPage) -> str:
 
 
 def _spending_method_text(p: BenchmarkPage, function_code: str) -> str:
+    g = p.group
     rep, r = p.report, p.report.latest
     features = and_join([FEATURES_TEXT.get(f, f) for f in rep.features])
     fewer = ""
@@ -1036,7 +1071,7 @@ def _spending_method_text(p: BenchmarkPage, function_code: str) -> str:
     return (
         "## Metode og data\n\n"
         f"- **Område:** funktion {function_code} {p.area_name} ({p.area_paragraphs}) i den kommunale kontoplan: "
-        "nettodriftsudgift fra regnskabet (Danmarks Statistiks REGK31) og indbyggere i alderen 18-64 år "
+        f"nettodriftsudgift fra regnskabet (Danmarks Statistiks REGK31) og indbyggere i alderen {g.ages} år "
         "(FOLK1A).\n"
         f"- **Periode:** {data_text(p)}; "
         + (
@@ -1049,15 +1084,15 @@ def _spending_method_text(p: BenchmarkPage, function_code: str) -> str:
         + (f"; {missing} mangler data i et eller flere år og indgår ikke i de år." if missing else ".")
         + "\n"
         f"- **Strukturelle kendetegn:** {sources_text(p)}\n"
-        "- **Mål:** udgift pr. 18-64-årig. Sammenligningskommunernes vægtede gennemsnit er deres samlede udgift "
-        "delt med deres samlede antal 18-64-årige; i det uvægtede tæller hver kommune én gang.\n"
+        f"- **Mål:** udgift pr. {g.singular}. Sammenligningskommunernes vægtede gennemsnit er deres samlede udgift "
+        f"delt med deres samlede antal {g.plural}; i det uvægtede tæller hver kommune én gang.\n"
         f"- **Regneeksempel ({rep.year}):** {p.name} brugte {_kr(r['own_spending_dkk'])} og havde "
-        f"{fmt.fmt_number(r['own_population_18_64'])} 18-64-årige, {_kr(r['own_per_resident_dkk'])} pr. 18-64-årig. "
+        f"{fmt.fmt_number(r['own_population_18_64'])} {g.plural}, {_kr(r['own_per_resident_dkk'])} pr. {g.singular}. "
         f"Sammenligningskommunerne brugte {_kr(r['peer_spending_dkk'])} på "
-        f"{fmt.fmt_number(r['peer_population_18_64'])} 18-64-årige, {_kr(r['peer_per_resident_dkk'])} pr. "
-        f"18-64-årig. Forskellen er ({_kr(r['own_per_resident_dkk'])} − {_kr(r['peer_per_resident_dkk'])}) × "
+        f"{fmt.fmt_number(r['peer_population_18_64'])} {g.plural}, {_kr(r['peer_per_resident_dkk'])} pr. "
+        f"{g.singular}. Forskellen er ({_kr(r['own_per_resident_dkk'])} − {_kr(r['peer_per_resident_dkk'])}) × "
         f"{fmt.fmt_number(r['own_population_18_64'])} = {_kr(r['gap_dkk'])} (afrundet).\n"
-        f"- **Pris og mængde:** {NO_PERSONS}\n"
+        f"- **Pris og mængde:** {no_persons(g)}\n"
         "- **Forbehold:** en høj udgift er ikke i sig selv udtryk for et for højt serviceniveau: borgernes behov er "
         "forskellige. Potentialet er et regneeksempel, ikke et budgetmål."
     )

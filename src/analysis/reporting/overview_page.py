@@ -14,9 +14,10 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
-from analysis import overview, prices
+from analysis import benchmark, overview, prices
 from analysis.period import DataPeriod
 from analysis.reporting import formatting as fmt
+from analysis.reporting.area_page import MAIN_FUNCTION_NAMES
 
 __all__ = [
     "OverviewPage",
@@ -68,6 +69,11 @@ class OverviewPage:
     price_index: str
     period: DataPeriod | None = None
     is_sample: bool = False
+
+    @property
+    def group(self) -> benchmark.ResidentGroup:
+        """The residents the per-resident figures are of: aged 18-64 for 5.38, aged 0-17 for 5.28."""
+        return benchmark.resident_group(self.function_code)
 
     @property
     def prices(self) -> str:
@@ -211,8 +217,9 @@ def _budget_item(p: OverviewPage) -> tuple[str, str]:
 def headline(p: OverviewPage) -> str:
     """The headline box (HTML): period, spending and its change in fixed and current prices, price, quantity, budget.
 
-    Without full-year persons it gives the spending per resident aged 18-64 and says what the split needs.
+    Without full-year persons it gives the spending per resident (18-64; 0-17 for 5.28) and says what the split needs.
     """
+    g = p.group
     t, c = p.yearly, p.yearly_current
     first, last = p.first_year, p.last_year
     latest = t.loc[last]
@@ -231,7 +238,7 @@ def headline(p: OverviewPage) -> str:
         spending += f" i {p.prices}."
     items.append((f"Udgift {last}" + ("" if p.last_closed else ", foreløbig"), spending))
     if pd.isna(latest["population_18_64"]):
-        items.append(("Udgift pr. 18-64-årig", NO_POPULATION.format(year=last)))
+        items.append((f"Udgift pr. {g.singular}", NO_POPULATION.format(year=last)))
     elif p.has_persons:
         price_vs = latest["price_dkk"] / latest["national_price_dkk"] - 1
         rate_vs = latest["rate_per_1000"] / latest["national_rate_per_1000"] - 1
@@ -243,7 +250,7 @@ def headline(p: OverviewPage) -> str:
             ),
             (
                 "Mængde",
-                f"{fmt.fmt_number(latest['rate_per_1000'], 2)} helårspersoner pr. 1.000 18-64-årige, "
+                f"{fmt.fmt_number(latest['rate_per_1000'], 2)} helårspersoner pr. 1.000 {g.plural}, "
                 f"{_above_below(rate_vs)} landsgennemsnittet.",
             ),
         ]
@@ -251,7 +258,7 @@ def headline(p: OverviewPage) -> str:
         vs = latest["spending_per_resident_dkk"] / latest["national_spending_per_resident_dkk"] - 1
         items += [
             (
-                "Udgift pr. 18-64-årig",
+                f"Udgift pr. {g.singular}",
                 f"{fmt.fmt_dkk(latest['spending_per_resident_dkk'], unit='kr')}, {_above_below(vs)} "
                 "landsgennemsnittet.",
             ),
@@ -281,15 +288,16 @@ def spending_chart(p: OverviewPage) -> Figure:
 def levels_chart(p: OverviewPage) -> Figure:
     """Price (fixed prices) and quantity of the municipality against the national average, per year (two panels).
 
-    Without full-year persons: spending per resident aged 18-64 against the national average (one panel).
+    Without full-year persons: spending per resident (aged 18-64; 0-17 for 5.28) against the country (one panel).
     """
+    g = p.group
     t = p.yearly
     if not p.has_persons:
         return _per_resident_chart(p)
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(fmt.FIGSIZE[0], 3.2))
     panels = (
         (ax1, "price_dkk", "national_price_dkk", f"Pris pr. helårsperson\n({p.prices})"),
-        (ax2, "rate_per_1000", "national_rate_per_1000", "Helårspersoner pr. 1.000 18-64-årige"),
+        (ax2, "rate_per_1000", "national_rate_per_1000", f"Helårspersoner pr. 1.000 {g.plural}"),
     )
     for ax, own, nat, title in panels:
         ax.plot(t.index, t[own], color=fmt.OWN_COLOUR, marker="o", label=p.short_name)
@@ -307,6 +315,7 @@ def levels_chart(p: OverviewPage) -> Figure:
 
 
 def _per_resident_chart(p: OverviewPage) -> Figure:
+    g = p.group
     t = p.yearly.dropna(subset=["spending_per_resident_dkk"])
     fig, ax = plt.subplots(figsize=(fmt.FIGSIZE[0], 3.2))
     ax.plot(t.index, t["spending_per_resident_dkk"], color=fmt.OWN_COLOUR, marker="o", label=p.short_name)
@@ -317,7 +326,7 @@ def _per_resident_chart(p: OverviewPage) -> Figure:
         marker="o",
         label="Landsgennemsnit",
     )
-    ax.set_title(f"Udgift pr. 18-64-årig (kr., {p.prices})", fontsize=10, loc="left")
+    ax.set_title(f"Udgift pr. {g.singular} (kr., {p.prices})", fontsize=10, loc="left")
     ax.set_xticks(t.index)
     ax.set_ylim(bottom=0)
     fmt.number_axis(ax)
@@ -328,20 +337,22 @@ def _per_resident_chart(p: OverviewPage) -> Figure:
 
 def levels_intro(p: OverviewPage) -> str:
     """The introduction of the section on price and quantity (Markdown), or why it shows spending per resident."""
+    g = p.group
     if p.has_persons:
         return (
             f"Pris er udgift pr. helårsperson i {p.prices}. Mængde er helårspersoner pr. 1.000 indbyggere i alderen "
-            "18-64 år. Landsgennemsnittet er vægtet: alle kommuners samlede udgift delt med deres samlede antal "
+            f"{g.ages} år. Landsgennemsnittet er vægtet: alle kommuners samlede udgift delt med deres samlede antal "
             "helårspersoner."
         )
     return (
-        f"{NO_PERSONS} Figuren viser derfor udgiften pr. 18-64-årig mod landsgennemsnittet (alle kommuner i "
-        "datagrundlaget: samlet udgift delt med samlet antal 18-64-årige)."
+        f"{NO_PERSONS} Figuren viser derfor udgiften pr. {g.singular} mod landsgennemsnittet (alle kommuner i "
+        f"datagrundlaget: samlet udgift delt med samlet antal {g.plural})."
     )
 
 
 def yearly_table(p: OverviewPage) -> str:
     """The figures year by year (HTML), amounts and prices in fixed prices."""
+    g = p.group
     columns = {
         "year": "År",
         "spending_dkk": "Udgift",
@@ -349,7 +360,7 @@ def yearly_table(p: OverviewPage) -> str:
         "full_year_persons": "Helårspersoner",
         "price_dkk": "Pris",
         "national_price_dkk": "Pris, landet",
-        "rate_per_1000": "Pr. 1.000 18-64-årige",
+        "rate_per_1000": f"Pr. 1.000 {g.plural}",
         "national_rate_per_1000": "Pr. 1.000, landet",
     }
     if not p.has_persons:
@@ -357,9 +368,9 @@ def yearly_table(p: OverviewPage) -> str:
             "year": "År",
             "spending_dkk": "Udgift",
             "budget_dkk": "Budget",
-            "population_18_64": "18-64-årige",
-            "spending_per_resident_dkk": "Pr. 18-64-årig, kr.",
-            "national_spending_per_resident_dkk": "Pr. 18-64-årig, landet",
+            "population_18_64": g.plural,
+            "spending_per_resident_dkk": f"Pr. {g.singular}, kr.",
+            "national_spending_per_resident_dkk": f"Pr. {g.singular}, landet",
         }
     shown = p.yearly.reset_index()[list(columns)].rename(columns=columns)
 
@@ -378,11 +389,11 @@ def yearly_table(p: OverviewPage) -> str:
         "Pris": tkr,
         "Pris, landet": tkr,
         "Helårspersoner": lambda x: fmt.fmt_number(x, 1),
-        "Pr. 1.000 18-64-årige": two,
+        f"Pr. 1.000 {g.plural}": two,
         "Pr. 1.000, landet": two,
-        "18-64-årige": fmt.fmt_number,
-        "Pr. 18-64-årig, kr.": fmt.fmt_number,
-        "Pr. 18-64-årig, landet": fmt.fmt_number,
+        g.plural: fmt.fmt_number,
+        f"Pr. {g.singular}, kr.": fmt.fmt_number,
+        f"Pr. {g.singular}, landet": fmt.fmt_number,
     }
     return fmt.table_html(
         shown,
@@ -431,16 +442,18 @@ def provider_table(p: OverviewPage) -> str:
 
 def method_text(p: OverviewPage) -> str:
     """The section "Metode og data" (Markdown)."""
+    g = p.group
+    main = benchmark.main_function(p.function_code)
     return (
         "## Metode og data\n\n"
         f"- **Område:** funktion {p.function_code} {p.area_name} ({p.area_paragraphs}) i den kommunale "
-        "kontoplan, hovedfunktion 5.38 Tilbud til voksne med særlige behov.\n"
+        f"kontoplan, hovedfunktion {main} {MAIN_FUNCTION_NAMES.get(main, '')}.\n"
         f"- **Periode:** {data_text(p)} Beløb og priser fra tidligere år er omregnet "
         f"til {p.prices} med {p.price_index}; udviklingen i løbende priser står i overblikket.\n"
         "- **Udgift:** nettodriftsudgift (dranst 1). Budget: korrigeret budget.\n"
         + (
             "- **Mængde:** helårspersoner; en borger i tilbud hele året tæller 1, et halvt år 0,5. "
-            "Opgjort pr. 1.000 indbyggere i alderen 18-64 år pr. 1. januar."
+            f"Opgjort pr. 1.000 indbyggere i alderen {g.ages} år pr. 1. januar."
             + (
                 " Helårspersonerne er Danmarks Statistiks HAND01 (fuldtidsydelser, gennemsnittet af årets kvartaler)."
                 if not p.providers["provider"].isin(["internal", "external"]).any()
@@ -450,7 +463,7 @@ def method_text(p: OverviewPage) -> str:
             "- **Pris:** udgift pr. helårsperson. Landsgennemsnittet er vægtet med kommunernes antal "
             "helårspersoner.\n"
             if p.has_persons
-            else f"- **Pris og mængde:** {NO_PERSONS} Udgiften er sat i forhold til indbyggerne i alderen 18-64 "
+            else f"- **Pris og mængde:** {NO_PERSONS} Udgiften er sat i forhold til indbyggerne i alderen {g.ages} "
             "år pr. 1. januar (Danmarks Statistiks FOLK1A).\n"
         )
         + "- **Forbehold:** en høj pris er ikke i sig selv udtryk for lav produktivitet; borgernes behov er "

@@ -457,8 +457,10 @@ def to_municipalities(
 ) -> Converted:
     """Rows of table ``municipalities`` from FOLK1A (population on the first day of the quarter, by area and age).
 
-    ``population`` is the age total (else the sum of every single age 0-125) and ``population_18_64`` the sum of
-    ages 18 to 64, on 1 January (the first quarter; years without a first quarter are left out). Every other
+    ``population`` is the age total (else the sum of every single age 0-125), ``population_18_64`` the sum of
+    ages 18 to 64 and ``population_0_17`` the sum of ages 0 to 17 (the yardstick of 5.28; left empty, with a
+    note, for a municipality and year whose extract lacks one of those ages), on 1 January (the first quarter;
+    years without a first quarter are left out). Every other
     variable (sex, KØN; marital status, CIVILSTAND) must be at its total: an extract for one sex or one marital
     status is refused, not taken as the population. ``population_density`` is the population per km² of the area
     in ``areas`` (ARE207, the year or the nearest), else of the package's reference list. Name, region and
@@ -531,6 +533,8 @@ def to_municipalities(
     summed = single.groupby(keys)["value"].sum()
     working = single[single["_n"].between(18, 64)].groupby(keys)["value"].sum()
     working_ages = single[single["_n"].between(18, 64)].groupby(keys)["_n"].nunique()
+    young = single[single["_n"].between(0, 17)].groupby(keys)["value"].sum()
+    young_ages = single[single["_n"].between(0, 17)].groupby(keys)["_n"].nunique()
     all_ages = single[single["_n"].between(0, 125)].groupby(keys)["_n"].nunique()
     groups = df.groupby(keys).size().index
     for code, year in groups:
@@ -556,10 +560,23 @@ def to_municipalities(
             )
     population = totals.reindex(groups).fillna(summed.reindex(groups))
     rows = [
-        (int(code), int(year), round(float(pop)), round(float(working.get((code, year), 0.0))))
+        (
+            int(code),
+            int(year),
+            round(float(pop)),
+            round(float(working.get((code, year), 0.0))),
+            round(float(young[(code, year)])) if young_ages.get((code, year), 0) == 18 else None,
+        )
         for (code, year), pop in population.items()
     ]
-    base = pd.DataFrame(rows, columns=["municipality_code", "year", "population", "population_18_64"])
+    base = pd.DataFrame(
+        rows, columns=["municipality_code", "year", "population", "population_18_64", "population_0_17"]
+    ).astype({"population_0_17": "Int64"})
+    if base["population_0_17"].isna().any():
+        notes.append(
+            "residents aged 0-17 left empty where the extract lacks one of the ages 0-17 (ALDER=* gives them; "
+            "the benchmark of 5.28, children and young people, needs them)"
+        )
     ref = reference.municipalities()
     frame = base.merge(ref, on="municipality_code", how="left")
     area, area_source = [], []
@@ -582,6 +599,7 @@ def to_municipalities(
             "year",
             "population",
             "population_18_64",
+            "population_0_17",
             "socioeconomic_index",
             "population_density",
         ]
@@ -591,6 +609,7 @@ def to_municipalities(
         [
             keys.assign(feature="population", source=SOURCE_FOLK1A),
             keys.assign(feature="population_18_64", source=SOURCE_FOLK1A),
+            keys.assign(feature="population_0_17", source=SOURCE_FOLK1A),
             keys.assign(feature="population_density", source=[f"{SOURCE_FOLK1A}; {s}" for s in area_source]),
             keys.assign(feature="socioeconomic_index", source=SOURCE_REFERENCE_INDEX),
         ],

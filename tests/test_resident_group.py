@@ -1,0 +1,186 @@
+"""Main function 5.28 (children and young people) is measured per resident aged 0-17, 5.38 per resident aged 18-64:
+the mapping, the analyses that divide by it, the FOLK1A loader's 0-17 sum and the words of the reports."""
+
+from __future__ import annotations
+
+import html as html_lib
+import math
+
+import pandas as pd
+import pytest
+import yaml
+
+from analysis import area, benchmark, overview
+from analysis.data import statbank
+
+# Two municipalities in 2024: 706 (own) and 751 (its one peer).
+MUNIS = pd.DataFrame(
+    {
+        "municipality_code": [706, 751],
+        "municipality": ["Syddjurs", "Aarhus"],
+        "year": [2024, 2024],
+        "population": [44_000, 360_000],
+        "population_18_64": [24_000, 230_000],
+        "population_0_17": [8_000, 70_000],
+    }
+)
+ACTIVITY = pd.DataFrame(
+    {
+        "municipality_code": [706, 751, 706, 751],
+        "year": 2024,
+        "function_code": ["5.28.23", "5.28.23", "5.38.50", "5.38.50"],
+        "paragraph": ["barnets lov § 43", "barnets lov § 43", "§108", "§108"],
+        "provider": "internal",
+        "full_year_persons": [12.0, 70.0, 48.0, 460.0],
+        "spending_dkk": [16_000_000.0, 84_000_000.0, 48_000_000.0, 414_000_000.0],
+    }
+)
+
+
+def test_the_mapping_by_main_function():
+    assert benchmark.RESIDENT_GROUP["5.28"] is benchmark.CHILDREN
+    assert benchmark.resident_group("5.28.22") == benchmark.CHILDREN
+    assert benchmark.resident_group("5.38.50") == benchmark.ADULTS
+    assert benchmark.resident_group("5.28").column == "population_0_17"
+    assert (benchmark.CHILDREN.singular, benchmark.CHILDREN.plural) == ("0-17-årig", "0-17-årige")
+    assert (benchmark.ADULTS.singular, benchmark.ADULTS.plural) == ("18-64-årig", "18-64-årige")
+    assert benchmark.main_function("5.28.22") == "5.28"
+
+
+def test_per_resident_basis_puts_the_children_in_the_yardstick_column_and_refuses_without_them():
+    basis = benchmark.per_resident_basis(MUNIS, "5.28.23")
+    assert basis["population_18_64"].tolist() == [8_000, 70_000]
+    assert benchmark.per_resident_basis(basis, "5.28.23")["population_18_64"].tolist() == [8_000, 70_000]
+    assert benchmark.per_resident_basis(MUNIS, "5.38.50") is MUNIS  # adults: the frame itself
+    for without in (MUNIS.drop(columns="population_0_17"), MUNIS.assign(population_0_17=float("nan"))):
+        with pytest.raises(ValueError, match=r"no population_0_17 \(residents aged 0-17\).*FOLK1A"):
+            benchmark.per_resident_basis(without, "5.28.23")
+
+
+def test_area_spending_per_resident_of_5_28_is_per_resident_aged_0_17():
+    dev = area.spending_per_resident(ACTIVITY, MUNIS, 706, [751], [2024], "5.28").iloc[0]
+    assert dev["own_per_resident"] == 2_000.0  # 16,000,000 / 8,000
+    assert dev["peer_per_resident"] == 1_200.0  # 84,000,000 / 70,000
+    assert dev["difference"] == pytest.approx(2_000 / 1_200 - 1)  # 0.6667
+    assert dev["own_population_18_64"] == 8_000  # the column carries the group's residents
+    adults = area.spending_per_resident(ACTIVITY, MUNIS, 706, [751], [2024], "5.38").iloc[0]
+    assert adults["own_per_resident"] == 2_000.0  # 48,000,000 / 24,000
+    assert adults["peer_per_resident"] == 1_800.0  # 414,000,000 / 230,000
+
+
+def test_benchmark_of_5_28_divides_by_the_children():
+    inputs = benchmark.benchmark_inputs(ACTIVITY, MUNIS, 706, [751], "5.28.23", 2024)
+    result = benchmark.decompose(inputs.own, inputs.peers)
+    assert result["own_rate"] == pytest.approx(1.5)  # 12 / 8,000 x 1,000
+    assert result["peer_rate"] == pytest.approx(1.0)  # 70 / 70,000 x 1,000
+    # expected = peer price 1,200,000 x peer rate 1.0 x 8,000 / 1,000 = 9,600,000
+    assert result["expected_spending_dkk"] == pytest.approx(9_600_000)
+    eff = benchmark.effects(result)
+    assert eff.loc["spending", "own"] == pytest.approx(2_000)  # 16,000,000 / 8,000
+    assert eff.loc["spending", "peer"] == pytest.approx(1_200)  # 9,600,000 / 8,000
+
+
+def test_unit_measures_with_both_main_functions_uses_each_ones_residents():
+    units = benchmark.unit_measures(ACTIVITY, MUNIS).set_index(["municipality_code", "function_code"])
+    assert units.loc[(706, "5.28.23"), "spending_per_resident_dkk"] == 2_000.0  # 16,000,000 / 8,000
+    assert units.loc[(706, "5.38.50"), "spending_per_resident_dkk"] == 2_000.0  # 48,000,000 / 24,000
+    assert units.loc[(751, "5.28.23"), "rate_per_1000"] == pytest.approx(1.0)  # 70 / 70,000 x 1,000
+    assert units.loc[(751, "5.38.50"), "rate_per_1000"] == pytest.approx(2.0)  # 460 / 230,000 x 1,000
+
+
+def test_overview_of_5_28_is_per_resident_aged_0_17_and_degrades_without_them():
+    budgets = pd.DataFrame(columns=["municipality_code", "year", "function_code", "budget_dkk"])
+    y = overview.yearly(ACTIVITY, MUNIS, budgets, 706, "5.28.23").loc[2024]
+    assert y["spending_per_resident_dkk"] == 2_000.0  # 16,000,000 / 8,000
+    assert y["rate_per_1000"] == pytest.approx(1.5)  # 12 / 8,000 x 1,000
+    # the country: 100,000,000 / 78,000 residents aged 0-17
+    assert y["national_spending_per_resident_dkk"] == pytest.approx(100_000_000 / 78_000)
+    without = overview.yearly(ACTIVITY, MUNIS.drop(columns="population_0_17"), budgets, 706, "5.28.23").loc[
+        2024
+    ]
+    assert math.isnan(without["spending_per_resident_dkk"]) and without["spending_dkk"] == 16_000_000
+
+
+def test_folk1a_loader_sums_ages_0_17():
+    # ages 0-17 have 10 + age residents each: 18 x 10 + (0 + ... + 17) = 180 + 153 = 333
+    rows = "".join(f"Syddjurs;{a} år;2024K1;{10 + a if a < 18 else 5}\n" for a in range(126))
+    text = "OMRÅDE;ALDER;TID;INDHOLD\n" + rows
+    m = statbank.to_municipalities(statbank.read(text, name="f.csv"), name="f.csv")
+    row = m.frame.iloc[0]
+    assert row["population_0_17"] == 333
+    assert row["population_18_64"] == 47 * 5 and row["population"] == 333 + 108 * 5  # ages 18-125: 108 x 5
+    assert "population_0_17" in set(m.sources["feature"])
+
+
+def test_folk1a_without_the_children_loads_with_them_left_empty_and_a_note():
+    ages = "".join(f"Syddjurs;{a} år;2024K1;10\n" for a in range(18, 65))
+    text = "OMRÅDE;ALDER;TID;INDHOLD\nSyddjurs;Alder i alt;2024K1;1000\n" + ages
+    m = statbank.to_municipalities(statbank.read(text, name="f.csv"), name="f.csv")
+    assert m.frame.iloc[0]["population_18_64"] == 470 and pd.isna(m.frame.iloc[0]["population_0_17"])
+    assert any("aged 0-17 left empty" in n for n in m.notes)
+
+
+@pytest.mark.slow
+def test_a_5_28_benchmark_from_the_sample_says_per_resident_aged_0_17(tmp_path, sample_path):
+    from analysis.reporting.batch import load_batch
+    from analysis.reporting.runner import run_batch
+
+    data = {
+        "name": "benchmark-528",
+        "municipalities": [706],
+        "function_areas": ["5.28.23"],
+        "notebooks": ["benchmark"],
+        "formats": ["html"],
+        "workers": 1,
+        "parameters": {"first_year": 2023, "last_year": 2025, "k": 8},
+    }
+    path = tmp_path / "batch.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    batch = load_batch(path, defaults=tmp_path / "none.yaml")
+    summary = run_batch(batch, batch_file=path, reports_dir=tmp_path / "reports", progress=False)
+    (result,) = summary.reports
+    assert result.status == "ok", result.error
+    page = html_lib.unescape((summary.folder / result.files["html"]).read_text("utf-8"))
+    assert "Udgift pr. 0-17-årig" in page and "pr. 1.000 0-17-årige" in page
+    assert "18-64-årig" not in page
+
+
+def _area_page(main_function):
+    from analysis.data import reference
+    from analysis.reporting import area_page as text
+
+    return text.page(
+        "Syddjurs Kommune",
+        main_function,
+        reference.function_areas(main_function),
+        pd.DataFrame({"municipality_code": [2, 3]}),
+        "list",
+        ["population"],
+        2018,
+        2025,
+        {"medium_share": 0.05, "high_share": 0.15},
+    )
+
+
+def test_area_report_words_follow_the_main_function_and_5_38_reads_as_before():
+    from analysis.reporting import area_page as text
+
+    adults, children = _area_page("5.38"), _area_page("5.28")
+    assert text.intro(adults, "development").startswith(
+        "Kommunens samlede udgift på området pr. indbygger i alderen 18-64 år, år for år, mod "
+    )
+    assert "pr. indbygger i alderen 0-17 år" in text.intro(children, "development")
+    assert "udgiften pr. 18-64-årig mod sammenligningskommunerne" in text.intro(adults, "purpose")
+    assert "udgiften pr. 0-17-årig mod sammenligningskommunerne" in text.intro(children, "purpose")
+    method = text.method_text(children)
+    assert "**Udgift pr. 0-17-årig** i alt" in method and "også her pr. 18-64-årig" not in method
+    assert "Målestok for børn og unge" not in text.method_text(adults)
+
+
+def test_benchmark_words_of_a_group():
+    from analysis.reporting import benchmark_page as text
+
+    assert text.no_persons() == text.NO_PERSONS and text.NO_PERSONS.endswith("udgiften pr. 18-64-årig.")
+    assert text.no_persons(benchmark.CHILDREN).endswith("udgiften pr. 0-17-årig.")
+    assert text.measures_da(benchmark.CHILDREN)["spending"] == "Udgift pr. 0-17-årig"
+    assert text.measures_da() == text.MEASURES_DA
