@@ -86,6 +86,8 @@ PRELOAD = (
 FORK_ENV = "ANALYSIS_KERNEL_FORK"
 #: How :class:`ForkServer` hands its server the modules to preload (JSON), keeping them off its command line.
 PRELOAD_ENV = "ANALYSIS_FORK_PRELOAD"
+# The fork server's command line (which its kernels share, being forks): what `ps` shows, and how a kernel is told
+SERVER_MARK = "ipykernel-fork-server"
 #: ipykernel's choice of matplotlib backend (ipykernel.kernelapp.IPKernelApp.init_gui_pylab).
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 #: Seconds the server waits for a request's bytes once a client has connected.
@@ -285,6 +287,18 @@ def serve(listen_fd: int | None = None, preload: tuple[str, ...] | None = None) 
 # --------------------------------------------------------------------------------------------------------------
 
 
+def _is_forked_kernel(pid: int) -> bool:
+    """True when ``pid`` is still a process forked by a fork server (forks share its command line).
+
+    A pid that is gone, or that was taken by another process since, is not ours to signal.
+    """
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return SERVER_MARK.encode() in f.read()
+    except OSError:
+        return False
+
+
 class ForkedKernel:
     """A kernel process forked by the server, with the part of :class:`subprocess.Popen` jupyter_client uses."""
 
@@ -300,13 +314,15 @@ class ForkedKernel:
         """Read the server's word on this kernel, waiting at most ``timeout`` seconds (0: do not wait)."""
         if self.returncode is not None:
             return
-        if self._conn is None:  # the server is gone: the kernel was its child; tell by the pid
-            try:
-                os.kill(self.pid, 0)
-            except ProcessLookupError:
-                self.returncode = -signal.SIGKILL  # its exit status went with the server
-            except PermissionError:  # the pid was taken by another user's process: ours is gone
-                self.returncode = -signal.SIGKILL
+        if self._conn is None:
+            # The server is gone without saying that the kernel exited (it was killed: the OOM killer, kill -9).
+            # Its kernels end with it: an orphaned kernel is killed here, never left running, and never waited
+            # for (once orphaned, its exit status goes to a process that may not reap it, so a test by pid alone
+            # would see a zombie as alive and its report would wait forever).
+            if _is_forked_kernel(self.pid):
+                with contextlib.suppress(OSError):
+                    os.killpg(self.pid, signal.SIGKILL)  # its own group (setsid): the kernel and its children
+            self.returncode = -signal.SIGKILL
             return
         self._conn.settimeout(timeout)
         try:
@@ -385,7 +401,7 @@ class ForkServer:
             # its command line (which its kernels share: they are forks) says what it is, as `ps` shows it
             code = "from analysis.reporting.forkserver import serve; serve()"
             self.process = subprocess.Popen(
-                [sys.executable, "-c", code, "ipykernel-fork-server", str(listener.fileno())],
+                [sys.executable, "-c", code, SERVER_MARK, str(listener.fileno())],
                 stdin=subprocess.PIPE,
                 pass_fds=(listener.fileno(),),
                 cwd=cwd,

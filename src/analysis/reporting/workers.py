@@ -217,9 +217,20 @@ def _shutdown_spare_kernel() -> None:
             _shutdown_kernel(km)
 
 
+#: The client papermill's executor gets for a kernel started here. nbclient polls the kernel's output and its
+#: liveness side by side on one event loop; with a kernel manager's default (blocking) client the output poll
+#: blocks that loop, so a kernel that dies inside a cell (killed, out of memory, its fork server gone) would be
+#: waited for forever. With the asynchronous client the death is seen within a second and the report fails.
+ASYNC_CLIENT = "jupyter_client.asynchronous.AsyncKernelClient"
+
+
 def _execute(spec: dict[str, Any], km) -> None:
     import papermill
 
+    if km is not None:
+        km.client_class = (
+            ASYNC_CLIENT  # after the warm-up, which talks to the kernel with the blocking client
+        )
     papermill.execute_notebook(
         spec["input"],
         spec["output_ipynb"],
