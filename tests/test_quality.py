@@ -203,7 +203,9 @@ def test_the_report_renders_with_the_findings(faulty, tmp_path):
         "Metode og data",
         "bogfoering-706-med-fejl.csv",
         "uden CPR-nummer: 3",
-        "534 posteringer lagt sammen til 265 månedsbeløb (én række pr. funktion og måned).",
+        # 5.38 as before (534 postings into 265 months) plus the 5 areas of 5.28 (sample version 7) over the
+        # file's 24 months without faults, two postings a month each: 534 + 5 x 24 x 2 = 774, 265 + 5 x 24 = 385
+        "774 posteringer lagt sammen til 385 månedsbeløb (én række pr. funktion og måned).",
         # the sample's 6.404 cases of 706 (SELECT count(*) FROM cases WHERE municipality_code = 706, sample
         # version 6) plus the five new ones, less the five skipped
         "5 sprunget over (uden CPR-nummer: 3; slutter før start: 2); de øvrige 6.404 indlæst som 6.404 sager.",

@@ -76,7 +76,7 @@ def test_manifest_records_what_produced_the_run(fragile_run):
     manifest = json.loads((summary.folder / "manifest.json").read_text("utf-8"))
     assert manifest["run_id"] == summary.run_id and manifest["batch_file"] == path.name
     assert manifest["counts"] == {"ok": 3, "cached": 0, "failed": 1}
-    assert manifest["inputs"]["tables"]["accounts"]["rows"] == 98 * 11 * 8
+    assert manifest["inputs"]["tables"]["accounts"]["rows"] == 98 * 16 * 8  # 11 areas of 5.38, 5 of 5.28
     assert re.fullmatch(r"[0-9a-f]{64}", manifest["code"]["source_sha256"])
     assert {"pandas", "papermill", "nbconvert", "duckdb", "python"} <= set(manifest["packages"])
     assert all(r["seconds"]["execute"] > 0 for r in manifest["reports"])
