@@ -181,3 +181,20 @@ def test_years_are_checked():
         ValueError, match="--years: expected years such as 2018-2025 or 2024, found '2025-2018'"
     ):
         statbank.parse_years("2025-2018")
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "kept"),
+    [
+        ("5.38.50 Botilbud til længerevarende ophold", "53850", True),
+        ("5.28.23 Døgninstitutioner for børn og unge", "52823", True),  # the family area (issue 16)
+        ("5.38 Tilbud til voksne med særlige behov", "538", True),
+        ("5.28 Tilbud til børn og unge med særlige behov", "528", True),
+        ("5.22.07 Indtægter fra den centrale refusionsordning", "52207", False),
+        ("5.385 Ikke en funktion", "5385", False),
+    ],
+)
+def test_the_accounts_are_fetched_for_the_functions_of_5_38_and_5_28(text, code, kept):
+    from analysis.data.statbank.fetching import _of_main_functions
+
+    assert _of_main_functions({"text": text, "id": code}) is kept

@@ -122,11 +122,21 @@ def _time(info: dict) -> dict:
     return var
 
 
-def _of_538(value: dict) -> bool:
-    """A FUNKTION value of main function 5.38 (its functions and the main function itself), by label or code."""
+#: The main functions whose functions the accounts and budgets are fetched for: the adult area (5.38) and the
+#: family area (5.28, children and young people with special needs).
+MAIN_FUNCTIONS = ("5.38", "5.28")
+
+
+def _of_main_functions(value: dict) -> bool:
+    """A FUNKTION value of a main function in :data:`MAIN_FUNCTIONS` (its functions and the main function itself).
+
+    By label or code: '5.38.50 Botilbud ...' or '53850'; '5.28 Tilbud til børn og unge ...' or '528'.
+    """
     text, code = str(value["text"]).strip(), str(value["id"]).strip()
     found = function_code(text) or function_code(code)
-    return bool(found and found.startswith("5.38.")) or re.match(r"^0?5\.?38(?!\d|\.\d)", text) is not None
+    if found and any(found.startswith(f"{m}.") for m in MAIN_FUNCTIONS):
+        return True
+    return any(re.match(rf"^0?{m[0]}\.?{m[2:]}(?!\d|\.\d)", text) for m in MAIN_FUNCTIONS)
 
 
 def _requests(table: str, info: dict, years: Sequence[int], notes: list[str]) -> list[tuple[str, dict]]:
@@ -157,7 +167,7 @@ def _requests(table: str, info: dict, years: Sequence[int], notes: list[str]) ->
         return chosen
 
     if table in ("REGK31", "BUDK32"):
-        values("FUNKTION", _of_538, "the functions of 5.38")
+        values("FUNKTION", _of_main_functions, "the functions of 5.38 and 5.28")
         values(
             "DRANST",
             lambda v: str(v["id"]) == "1" or str(v["text"]).startswith("1 "),
