@@ -862,7 +862,7 @@ def _num(x: float, decimals: int = 0) -> str:
 
 
 def _pct_text(x: float) -> str:
-    return ("+" if x > 0 else "") + fmt_pct(x, 0)
+    return fmt_pct(x, 0, sign=True)
 
 
 def _dkk_text(x: float, sign: bool = False) -> str:

@@ -64,7 +64,7 @@ def sector_label(n: int, or_more: bool = False) -> str:
 
 
 def _signed_pct(x: float) -> str:
-    return ("+" if x > 0 else "") + fmt_pct(x)
+    return fmt_pct(x, sign=True)
 
 
 # Headline ---------------------------------------------------------------------------------------------------

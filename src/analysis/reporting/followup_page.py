@@ -34,7 +34,7 @@ mio = partial(fmt_dkk, unit="mio")
 
 def _signed(x: float) -> str:
     """An amount in mio. kr. with its sign, e.g. '+1,2 mio. kr.'."""
-    return ("+" if x > 0 else "") + mio(x)
+    return fmt_dkk(x, unit="mio", sign=True)
 
 
 def month_name(month: int) -> str:
