@@ -42,6 +42,7 @@ from typing import Any
 from analysis.errors import ConfigurationError, DataError
 from analysis.paths import WAREHOUSE_ENV
 from analysis.reporting.results import ReportResult
+from analysis.reporting.stale import remove_stale
 
 __all__ = ["CONNECT_TIMEOUT", "execute_on_cluster"]
 
@@ -175,10 +176,7 @@ def _finish(run_id: str | None) -> None:
             _STATE["ended"].add(run_id)
         if run_id is None or _STATE["run"] == run_id:
             _teardown()
-        for folder in Path(tempfile.gettempdir()).glob("analysis-dask-*-*"):
-            pid = folder.name.split("-")[2]
-            if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
-                shutil.rmtree(folder, ignore_errors=True)
+        remove_stale(Path(tempfile.gettempdir()), "analysis-dask-")  # those of workers that died
 
 
 def _teardown() -> None:
@@ -189,16 +187,6 @@ def _teardown() -> None:
     if _STATE["run"]:
         shutil.rmtree(_STATE["scratch"], ignore_errors=True)
     _STATE["run"] = None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 # --------------------------------------------------------------------------------------------------------------

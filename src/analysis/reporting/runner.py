@@ -66,6 +66,7 @@ from analysis.reporting.provenance import (
     warehouse_fingerprint,
 )
 from analysis.reporting.results import ReportResult, RunSummary
+from analysis.reporting.stale import remove_stale
 from analysis.reporting.workers import (
     WARM_IMPORTS,  # noqa: F401 - also importable from here
     _check_kernel,
@@ -200,26 +201,6 @@ def _write_text(path: Path, text: str) -> None:
     except OSError as e:
         partial.unlink(missing_ok=True)
         raise _folder_error(path.parent, e, "run folder") from None
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _remove_stale(folder: Path, prefix: str) -> None:
-    """Remove ``folder/<prefix><pid>*`` left by runs whose process is gone (a ``kill -9``)."""
-    if not folder.is_dir():
-        return
-    for p in folder.glob(prefix + "*"):
-        pid = p.name[len(prefix) :].split("-")[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
-            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
 
 
 # The warehouse snapshot ------------------------------------------------------------------------------------------
@@ -386,8 +367,8 @@ def run_batch(
         _check_writable(run_dir, "run folder")
         _check_writable(cache_dir, "report cache")
         _check_writable(snapshots, "snapshot folder", need_bytes=size)
-        _remove_stale(snapshots, "")
-        _remove_stale(sockets_root, "analysis-kernels-")
+        remove_stale(snapshots, "")
+        remove_stale(sockets_root, "analysis-kernels-")
         snapshot_dir.mkdir(parents=True, exist_ok=True)
         _snapshot(warehouse, snapshot)
         tables, is_sample = _read_state(snapshot, warehouse)
