@@ -271,3 +271,21 @@ def test_an_optional_column_is_parsed_when_present_and_empty_when_absent():
         loads.optional_dates(
             pd.DataFrame({"end_date": ["31-13-2025"]}), "end_date", columns=cols, source="f.csv", rows=[2]
         )
+
+
+def test_fields_parse_each_field_with_the_file_s_row_and_column_and_default_when_absent():
+    df = pd.DataFrame(
+        {"date": ["31-01-2025", "01-02-2025"], "function_code": ["53850", "5.38.52"], "art": ["4.7", ""]}
+    )
+    f = loads.Fields(df, "f.csv", [2, 3], {"date": "Dato", "art": "Art"}, date_format="%d-%m-%Y")
+    assert f.dates("date").tolist() == [pd.Timestamp("2025-01-31"), pd.Timestamp("2025-02-01")]
+    assert f.function_codes() == ["5.38.50", "5.38.52"]
+    assert f.codes("art", lambda v: v if v == "4.7" else None, "an art").tolist() == ["4.7", None]
+    # absent optional fields: their defaults, one per row
+    assert f.dates("end_date", required=False).isna().all() and f.amounts("cost", required=False).isna().all()
+    assert f.function_codes("other", required=False) == [None, None]
+    assert f.codes("dranst", str, "a dranst").tolist() == [None, None]
+    assert f.texts("note").tolist() == [None, None] and f.column("note") == "note"
+    bad = loads.Fields(pd.DataFrame({"art": ["4.7", "Løn"]}), "f.csv", [2, 3], {"art": "Art"})
+    with pytest.raises(SchemaError, match="f.csv, row 3, column 'Art': expected an art"):
+        bad.codes("art", lambda v: v if v == "4.7" else None, "an art")

@@ -167,15 +167,8 @@ def read_extract(
     source = table.source
     rows = table.rows()
     col = {k: mapping.columns.get(k, k) for k in FIELDS}
-
-    df["municipality_code"] = loads.municipality_column(
-        df,
-        municipality_code,
-        source=source,
-        mapping_source=mapping.source,
-        rows=rows,
-        column=col["municipality_code"],
-    )
+    f = loads.Fields.of(table, df, col, mapping.format.date_format)
+    df["municipality_code"] = f.municipalities(municipality_code, mapping.source)
 
     skipped: dict[str, int] = {}
     findings: list[Finding] = []
@@ -189,7 +182,7 @@ def read_extract(
             column=col["cpr"],
             found_text="empty",
         )
-    case_ids = df["case_id"].map(lambda v: None if _empty(v) else str(v).strip())
+    case_ids = f.texts("case_id")
     for v, row in zip(case_ids, rows, strict=True):
         if isinstance(v, str) and find_cpr(v):
             raise SchemaError(
@@ -218,42 +211,12 @@ def read_extract(
         for v, row in zip(df[name], rows, strict=True):
             if _empty(v):
                 raise SchemaError(source, "a value", row=int(row), column=col[name], found_text="empty")
-    start = loads.parse_dates(
-        df["start_date"],
-        source=source,
-        column=col["start_date"],
-        rows=rows,
-        date_format=mapping.format.date_format,
-    )
-    end = loads.optional_dates(
-        df, "end_date", columns=col, source=source, rows=rows, date_format=mapping.format.date_format
-    )
-    planned = loads.optional_dates(
-        df, "planned_end_date", columns=col, source=source, rows=rows, date_format=mapping.format.date_format
-    )
-    birth = (
-        loads.optional_dates(
-            df, "birth_date", columns=col, source=source, rows=rows, date_format=mapping.format.date_format
-        )
-        if "birth_date" in df.columns
-        else None
-    )
-    cost = loads.optional_amounts(
-        df,
-        "monthly_cost_dkk",
-        columns=col,
-        source=source,
-        rows=rows,
-        decimal=table.decimal,
-        decimal_declared=table.decimal_declared,
-    )
-    functions = (
-        loads.parse_function_codes(
-            df["function_code"], source=source, column=col["function_code"], rows=rows, required=False
-        )
-        if "function_code" in df.columns
-        else [None] * len(df)
-    )
+    start = f.dates("start_date")
+    end = f.dates("end_date", required=False)
+    planned = f.dates("planned_end_date", required=False)
+    birth = f.dates("birth_date", required=False) if f.has("birth_date") else None
+    cost = f.amounts("monthly_cost_dkk", required=False)
+    functions = f.function_codes(required=False)
     if "cpr_registered" in df.columns:
         registered = []
         for v, row in zip(df["cpr_registered"], rows, strict=True):
@@ -314,7 +277,7 @@ def read_extract(
     for name in FREE_TEXT:
         if name not in df.columns:
             continue
-        clean = df[name].map(lambda v: None if _empty(v) else str(v).strip())
+        clean = f.texts(name)
         masked = clean.map(mask_cpr)
         hit = np.array(
             [isinstance(a, str) and a != b for a, b in zip(masked, clean, strict=True)], dtype=bool
@@ -334,7 +297,7 @@ def read_extract(
 
     raw = pd.DataFrame(
         {
-            "cpr": df["cpr"].map(lambda v: None if _empty(v) else str(v).strip()),
+            "cpr": f.texts("cpr"),
             "case_id": case_ids,
             "municipality_code": df["municipality_code"],
             "sector": df["sector"],

@@ -143,17 +143,9 @@ def read_expectations(
     source, rows = table.source, table.rows()
     col = {k: mapping.columns.get(k, DANISH_COLUMNS[k]) for k in FIELDS}
 
-    munis = loads.municipality_column(
-        df,
-        municipality_code,
-        source=source,
-        mapping_source=mapping.source,
-        rows=rows,
-        column=col["municipality_code"],
-    )
-    functions = loads.parse_function_codes(
-        df["function_code"], source=source, column=col["function_code"], rows=rows
-    )
+    f = loads.Fields.of(table, df, col, mapping.format.date_format)
+    munis = f.municipalities(municipality_code, mapping.source)
+    functions = f.function_codes()
     kinds = []
     for v, row in zip(df["kind"], rows, strict=True):
         text = "" if loads.is_missing(v) else str(v).strip().casefold()
@@ -167,23 +159,11 @@ def read_expectations(
                 **shown(None if text == "" else v),
             )
         kinds.append(kind)
-    dates = loads.parse_dates(
-        df["date"], source=source, column=col["date"], rows=rows, date_format=mapping.format.date_format
-    )
-    entered = loads.optional_dates(
-        df, "entered_date", columns=col, source=source, rows=rows, date_format=mapping.format.date_format
-    )
-    cost = loads.optional_amounts(
-        df,
-        "monthly_cost_dkk",
-        columns=col,
-        source=source,
-        rows=rows,
-        decimal=table.decimal,
-        decimal_declared=table.decimal_declared,
-    )
+    dates = f.dates("date")
+    entered = f.dates("entered_date", required=False)
+    cost = f.amounts("monthly_cost_dkk", required=False)
     case_ids: list[str | None] = []
-    for v, row in zip(df["case_id"] if "case_id" in df.columns else [None] * len(df), rows, strict=True):
+    for v, row in zip(f.cells("case_id"), rows, strict=True):
         text = None if loads.is_missing(v) else str(v).strip()
         if text is not None and find_cpr(text):
             raise SchemaError(
@@ -197,9 +177,7 @@ def read_expectations(
             text = str(int(v))
         case_ids.append(text)
     counts: list[int] = []
-    for v, case, row in zip(
-        df["cases"] if "cases" in df.columns else [None] * len(df), case_ids, rows, strict=True
-    ):
+    for v, case, row in zip(f.cells("cases"), case_ids, rows, strict=True):
         if loads.is_missing(v):
             counts.append(1)
             continue
@@ -217,11 +195,7 @@ def read_expectations(
                 **shown(v),
             )
         counts.append(int(n))
-    notes = (
-        df["note"].map(lambda v: None if loads.is_missing(v) else str(v).strip())
-        if "note" in df.columns
-        else pd.Series([None] * len(df), index=df.index, dtype=object)
-    )
+    notes = f.texts("note")
     for kind, c, case, row in zip(kinds, cost, case_ids, rows, strict=True):
         if kind == "start" and case is not None:
             raise SchemaError(

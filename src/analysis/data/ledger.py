@@ -217,24 +217,6 @@ def _voucher_numbers(ids: np.ndarray) -> np.ndarray:
     return ids
 
 
-def _parse_codes(
-    values: pd.Series, parse, *, source: str, column: str, rows: np.ndarray, expected: str
-) -> np.ndarray:
-    """Each value through ``parse`` (once per distinct value); empty stays None; an unknown value raises."""
-    codes, uniques = loads._codes(values)
-    parsed = [parse(v) if not loads.is_missing(v) else None for v in uniques]
-    bad = {
-        i
-        for i, (v, p) in enumerate(zip(uniques, parsed, strict=True))
-        if p is None and not loads.is_missing(v)
-    }
-    if bad:
-        pos, row = loads._first_row(codes, bad, rows)
-        raise SchemaError(source, expected, row=row, column=column, **loads.shown(values.iloc[pos]))
-    table = np.asarray([*parsed, None], dtype=object)
-    return table[codes]
-
-
 def _postings(
     df: pd.DataFrame,
     rows: np.ndarray,
@@ -246,37 +228,28 @@ def _postings(
     decimal_declared: bool,
 ) -> pd.DataFrame:
     """One chunk of the export's mapped cells as postings (see :func:`read_postings`)."""
-    col = {k: mapping.columns.get(k, k) for k in FIELDS}
-    fmt = mapping.format
-    munis = loads.municipality_column(
+    f = loads.Fields(
         df,
-        municipality_code,
-        source=source,
-        mapping_source=mapping.source,
-        rows=rows,
-        column=col["municipality_code"],
+        source,
+        rows,
+        {k: mapping.columns.get(k, k) for k in FIELDS},
+        date_format=mapping.format.date_format,
+        decimal=decimal,
+        decimal_declared=decimal_declared,
     )
-    functions = loads.parse_function_codes(
-        df["function_code"], source=source, column=col["function_code"], rows=rows
-    )
-    dates = loads.parse_dates(
-        df["date"], source=source, column=col["date"], rows=rows, date_format=fmt.date_format
-    )
-    money = {"decimal": decimal, "source": source, "rows": rows, "decimal_declared": decimal_declared}
-    if "amount" in df.columns:
-        amount = loads.parse_amounts(df["amount"], column=col["amount"], **money)
+    munis = f.municipalities(municipality_code, mapping.source)
+    functions = f.function_codes()
+    dates = f.dates("date")
+    if f.has("amount"):
+        amount = f.amounts("amount")
     else:
-        debit = loads.parse_amounts(df["debit"], column=col["debit"], required=False, **money)
-        credit = (
-            loads.parse_amounts(df["credit"], column=col["credit"], required=False, **money)
-            if "credit" in df.columns
-            else pd.Series(0.0, index=df.index)
-        )
+        debit = f.amounts("debit", required=False)
+        credit = f.amounts("credit", required=False) if f.has("credit") else pd.Series(0.0, index=df.index)
         both_empty = debit.isna().to_numpy() & credit.isna().to_numpy()
         if both_empty.any():
             row = int(rows[int(np.flatnonzero(both_empty)[0])])
             raise SchemaError(
-                source, "an amount in debit or credit", row=row, column=col["debit"], found_text="empty"
+                source, "an amount in debit or credit", row=row, column=f.column("debit"), found_text="empty"
             )
         amount = debit.fillna(0) - credit.fillna(0)
     stamp = pd.DatetimeIndex(dates.to_numpy())
@@ -291,28 +264,14 @@ def _postings(
             "amount_dkk": amount.round(2).to_numpy(),
         }
     )
-    if "art" in df.columns:
-        postings["art"] = _parse_codes(
-            df["art"],
-            art_code,
-            source=source,
-            column=col["art"],
-            rows=rows,
-            expected="an art such as 1.0, 4.7 or 8.6 (main groups " + ", ".join(ART_GROUPS) + ")",
-        )
-    else:
-        postings["art"] = None
-    if "dranst" in df.columns:
-        postings["dranst"] = _parse_codes(
-            df["dranst"],
-            dranst_code,
-            source=source,
-            column=col["dranst"],
-            rows=rows,
-            expected="a dranst: 1 (Drift), 2 (Statsrefusion) or 3 (Anlæg), written e.g. 1, 01, 1.0, Drift or 1 Drift",
-        )
-    else:
-        postings["dranst"] = None
+    postings["art"] = f.codes(
+        "art", art_code, "an art such as 1.0, 4.7 or 8.6 (main groups " + ", ".join(ART_GROUPS) + ")"
+    )
+    postings["dranst"] = f.codes(
+        "dranst",
+        dranst_code,
+        "a dranst: 1 (Drift), 2 (Statsrefusion) or 3 (Anlæg), written e.g. 1, 01, 1.0, Drift or 1 Drift",
+    )
     if "posting_id" in df.columns:
         # a CPR-shaped voucher number becomes '[CPR]' before anything keeps it (warehouse, findings' examples)
         ids = _texts(df["posting_id"])

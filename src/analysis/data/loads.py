@@ -8,7 +8,8 @@ file into warehouse rows with what these modules hold; import from here (``loads
     :func:`file_sha256`.
 :mod:`analysis.data.values`
     Danish amounts, dates, function and municipality codes (:func:`parse_amounts`, :func:`parse_dates`,
-    :func:`function_code`, :func:`municipality_column`), and how errors show a value (:func:`shown`,
+    :func:`function_code`, :func:`municipality_column`; :class:`Fields`, a file's mapped cells parsed field by
+    field, an optional field defaulting when absent), and how errors show a value (:func:`shown`,
     :func:`remap_error`; a CPR-shaped value is never repeated).
 :mod:`analysis.data.mappings`
     The YAML column mappings of ``parameters/mappings/`` (:func:`read_mapping`, :func:`select_columns`).
@@ -52,6 +53,7 @@ from analysis.data.reading import (  # noqa: F401 - re-exported
 )
 from analysis.data.values import (  # noqa: F401 - re-exported
     DATE_FORMATS,
+    Fields,
     _codes,
     _first_row,
     function_code,
@@ -62,6 +64,7 @@ from analysis.data.values import (  # noqa: F401 - re-exported
     optional_dates,
     parse_amount,
     parse_amounts,
+    parse_codes,
     parse_date,
     parse_dates,
     parse_function_codes,
@@ -72,6 +75,7 @@ from analysis.data.values import (  # noqa: F401 - re-exported
 __all__ = [
     "FINDINGS_TABLE",
     "FileFormat",
+    "Fields",
     "Finding",
     "LOADS_TABLE",
     "LoadResult",

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -515,11 +516,7 @@ def optional_dates(
     source, rows, date_format
         As for :func:`parse_dates`.
     """
-    if name not in df.columns:
-        return pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
-    return parse_dates(
-        df[name], source=source, column=columns[name], rows=rows, date_format=date_format, required=False
-    )
+    return Fields(df, source, rows, columns, date_format).dates(name, required=False)
 
 
 def optional_amounts(
@@ -541,14 +538,164 @@ def optional_amounts(
     decimal, decimal_declared
         As for :func:`parse_amounts`.
     """
-    if name not in df.columns:
-        return pd.Series(np.nan, index=df.index)
-    return parse_amounts(
-        df[name],
-        decimal=decimal,
-        source=source,
-        column=columns[name],
-        rows=rows,
-        required=False,
-        decimal_declared=decimal_declared,
+    return Fields(df, source, rows, columns, decimal=decimal, decimal_declared=decimal_declared).amounts(
+        name, required=False
     )
+
+
+def parse_codes(
+    values: pd.Series,
+    parse: Callable[[Any], Any],
+    *,
+    source: str,
+    column: str,
+    rows: Sequence[int],
+    expected: str,
+) -> np.ndarray:
+    """Each value through ``parse`` (once per distinct value); empty stays None; a value ``parse`` rejects raises.
+
+    Parameters
+    ----------
+    values
+        The column's cells.
+    parse
+        A value -> its code, or None when it is not one (e.g. :func:`analysis.data.ledger.art_code`).
+    source, column, rows
+        As for :func:`parse_dates`.
+    expected
+        What the error says was expected.
+
+    Raises
+    ------
+    SchemaError
+        Naming the file's row and column of the first value that is not a code.
+    """
+    codes, uniques = _codes(values)
+    parsed = [parse(v) if not is_missing(v) else None for v in uniques]
+    bad = {i for i, (v, p) in enumerate(zip(uniques, parsed, strict=True)) if p is None and not is_missing(v)}
+    if bad:
+        pos, row = _first_row(codes, bad, rows)
+        raise SchemaError(source, expected, row=row, column=column, **shown(values.iloc[pos]))
+    table = np.asarray([*parsed, None], dtype=object)
+    return table[codes]
+
+
+@dataclass(frozen=True)
+class Fields:
+    """A file's mapped cells with what every error must name, for the loaders' parsing of fields.
+
+    The loaders (ledger, case extracts, expectations) parse each field the same way: the field's column, parsed
+    strictly with an error that names the file, the row as a spreadsheet shows it and the column as the file calls
+    it; an optional field the file lacks gives its default (NaN, NaT or None). One object holds the file's side
+    (its name, row numbers, column names, date format, decimal mark) so that each field is one call.
+
+    Parameters
+    ----------
+    df
+        The file's rows, columns renamed to field names (:func:`analysis.data.mappings.select_columns`).
+    source
+        The file, as errors name it.
+    rows
+        The file row of each row of ``df`` (the header is row 1).
+    columns
+        Field name -> the file's column name; a field not named is called by its own name.
+    date_format
+        The mapping's date format, if any (see :func:`parse_date`).
+    decimal, decimal_declared
+        The decimal mark of the file's amounts and whether the file or mapping declared it (see
+        :func:`parse_amounts`).
+    """
+
+    df: pd.DataFrame
+    source: str
+    rows: Sequence[int]
+    columns: Mapping[str, str]
+    date_format: str | None = None
+    decimal: str = ","
+    decimal_declared: bool = True
+
+    @classmethod
+    def of(
+        cls, table: Any, df: pd.DataFrame, columns: Mapping[str, str], date_format: str | None = None
+    ) -> Fields:
+        """The fields of a whole file as read (a :class:`~analysis.data.reading.SourceTable`)."""
+        return cls(
+            df, table.source, table.rows(), columns, date_format, table.decimal, table.decimal_declared
+        )
+
+    def has(self, name: str) -> bool:
+        """True when the file has the field ``name``."""
+        return name in self.df.columns
+
+    def column(self, name: str) -> str:
+        """The file's name of the field's column."""
+        return self.columns.get(name, name)
+
+    def cells(self, name: str) -> pd.Series:
+        """The field's cells as read, or all None when the file lacks it."""
+        if self.has(name):
+            return self.df[name]
+        return pd.Series([None] * len(self.df), index=self.df.index, dtype=object)
+
+    def texts(self, name: str) -> pd.Series:
+        """The field's cells as stripped text; None where empty or when the file lacks the field."""
+        return self.cells(name).map(lambda v: None if is_missing(v) else str(v).strip()).astype(object)
+
+    def dates(self, name: str, *, required: bool = True) -> pd.Series:
+        """:func:`parse_dates` of the field; an optional one may be empty, and is all NaT when the file lacks it."""
+        if not required and not self.has(name):
+            return pd.Series(pd.NaT, index=self.df.index, dtype="datetime64[ns]")
+        return parse_dates(
+            self.df[name],
+            source=self.source,
+            column=self.column(name),
+            rows=self.rows,
+            date_format=self.date_format,
+            required=required,
+        )
+
+    def amounts(self, name: str, *, required: bool = True) -> pd.Series:
+        """:func:`parse_amounts` (DKK) of the field; an optional one may be empty, and is all NaN without it."""
+        if not required and not self.has(name):
+            return pd.Series(np.nan, index=self.df.index)
+        return parse_amounts(
+            self.df[name],
+            decimal=self.decimal,
+            source=self.source,
+            column=self.column(name),
+            rows=self.rows,
+            required=required,
+            decimal_declared=self.decimal_declared,
+        )
+
+    def function_codes(self, name: str = "function_code", *, required: bool = True) -> list[str | None]:
+        """:func:`parse_function_codes` of the field; an optional one may be empty, and is all None without it."""
+        if not required and not self.has(name):
+            return [None] * len(self.df)
+        return parse_function_codes(
+            self.df[name], source=self.source, column=self.column(name), rows=self.rows, required=required
+        )
+
+    def codes(self, name: str, parse: Callable[[Any], Any], expected: str) -> np.ndarray:
+        """:func:`parse_codes` of the optional field ``name``; all None when the file lacks it."""
+        if not self.has(name):
+            return np.full(len(self.df), None, dtype=object)
+        return parse_codes(
+            self.df[name],
+            parse,
+            source=self.source,
+            column=self.column(name),
+            rows=self.rows,
+            expected=expected,
+        )
+
+    def municipalities(self, municipality_code: int | None, mapping_source: str) -> list[int]:
+        """:func:`municipality_column`: each row's municipality, from the file's column or the code given."""
+        return municipality_column(
+            self.df,
+            municipality_code,
+            source=self.source,
+            mapping_source=mapping_source,
+            rows=self.rows,
+            column=self.column("municipality_code"),
+        )
