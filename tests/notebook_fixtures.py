@@ -1,9 +1,12 @@
-"""Tiny notebooks for testing the report pipeline, written on the fly (no kernel needed to write them)."""
+"""Tiny notebooks and batches for testing the report pipeline, written on the fly (no kernel needed to write them)."""
 
 from pathlib import Path
 
 import nbformat
+import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from analysis.reporting.batch import Batch, load_batch
 
 KERNEL = {
     "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
@@ -17,12 +20,21 @@ PARAMETERS = (
     "last_year: int = 2025  # last year"
 )
 
+#: The parameters plus the warehouse the runner names and a marker file (tests of killed kernels and workers).
+MARKER_PARAMETERS = PARAMETERS + (
+    "\n"
+    'warehouse: str = ""  # the warehouse file\n'
+    'marker: str = ""  # a file: absent, the report kills its worker and makes it'
+)
 
-def write_notebook(folder: Path, name: str, body: str, title: str = "Testrapport") -> Path:
+
+def write_notebook(
+    folder: Path, name: str, body: str, title: str = "Testrapport", parameters: str = PARAMETERS
+) -> Path:
     nb = new_notebook(
         cells=[
             new_markdown_cell("Indledning."),
-            new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}),
+            new_code_cell(parameters, metadata={"tags": ["parameters"]}),
             new_code_cell(body),
         ],
         metadata={**KERNEL, "analysis": {"title": title}},
@@ -42,3 +54,30 @@ def hello(folder: Path) -> Path:
 def fragile(folder: Path) -> Path:
     body = 'if municipality_code == 165:\n    raise ValueError("ingen data for Albertslund")\nprint("ok")'
     return write_notebook(folder, "fragile", body, title="Skrøbelig")
+
+
+def marker_notebook(folder: Path, name: str, body: str) -> Path:
+    """A notebook with :data:`MARKER_PARAMETERS`, titled by its name."""
+    return write_notebook(folder, name, body, title=name.capitalize(), parameters=MARKER_PARAMETERS)
+
+
+def small_batch(
+    tmp: Path, notebooks_dir: Path, name: str, municipalities: list[int], **keys
+) -> tuple[Batch, Path]:
+    """A batch file ``<tmp>/<name>.yaml`` of the municipalities x 5.38.50 (HTML and PDF unless ``formats``), loaded."""
+    data = {
+        "name": name,
+        "municipalities": municipalities,
+        "function_areas": ["5.38.50"],
+        "formats": ["html", "pdf"],
+        **keys,
+    }
+    path = tmp / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return load_batch(path, defaults=tmp / "none.yaml", notebooks_dir=notebooks_dir), path
+
+
+def printed(folder: Path, rel: str) -> list[str]:
+    """The text each code cell of an executed notebook printed (``rel``: its path under ``folder``)."""
+    nb = nbformat.read(folder / rel, as_version=4)
+    return [o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs]

@@ -7,24 +7,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
 import yaml
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from analysis.errors import DataError
-from analysis.reporting.batch import load_batch
 from analysis.reporting.runner import run_batch
-from tests.notebook_fixtures import KERNEL
-
-PARAMETERS = (
-    "municipality_code: int = 706  # kommunekode\n"
-    'function_code: str = "5.38.50"  # function area\n'
-    "first_year: int = 2018  # first year\n"
-    "last_year: int = 2025  # last year\n"
-    'warehouse: str = ""  # the warehouse file\n'
-    'marker: str = ""  # a file: absent, the report kills its worker and makes it'
-)
+from tests.notebook_fixtures import marker_notebook, printed, small_batch
 
 # Reads the warehouse the runner names: the accounts rows of the municipality, all functions and years.
 TALLY = (
@@ -47,32 +35,6 @@ MORTAL = (
     "    time.sleep(60)\n"
     'print("overlevede")'
 )
-
-
-def _notebook(folder, name, body):
-    nb = new_notebook(
-        cells=[
-            new_markdown_cell("Indledning."),
-            new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}),
-            new_code_cell(body),
-        ],
-        metadata={**KERNEL, "analysis": {"title": name.capitalize()}},
-    )
-    folder.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, folder / f"{name}.ipynb")
-
-
-def _batch(tmp, nb_dir, name, municipalities, **keys):
-    data = {
-        "name": name,
-        "municipalities": municipalities,
-        "function_areas": ["5.38.50"],
-        "formats": ["html", "pdf"],
-        **keys,
-    }
-    path = tmp / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    return load_batch(path, defaults=tmp / "none.yaml", notebooks_dir=nb_dir), path
 
 
 @pytest.fixture(scope="module")
@@ -112,16 +74,11 @@ def _figures(summary):
     return manifest, reports
 
 
-def _printed(folder, rel):
-    nb = nbformat.read(folder / rel, as_version=4)
-    return [o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs]
-
-
 @pytest.mark.slow
 def test_a_batch_on_the_cluster_gives_the_local_pool_s_manifest(tmp_path, cluster):
     notebooks = tmp_path / "notebooks"
-    _notebook(notebooks, "tally", TALLY)
-    batch, path = _batch(
+    marker_notebook(notebooks, "tally", TALLY)
+    batch, path = small_batch(
         tmp_path, notebooks, "dask", [165, 706], notebooks=["tally"], formats=["html"], workers=1
     )
     reports = tmp_path / "reports"
@@ -151,7 +108,7 @@ def test_a_batch_on_the_cluster_gives_the_local_pool_s_manifest(tmp_path, cluste
     }
     # the sample's accounts: 16 functions (11 of 5.38, 5 of 5.28) x 8 years = 128 rows for each municipality
     for r in remote.reports:
-        assert _printed(remote.folder, r.files["ipynb"]) == [
+        assert printed(remote.folder, r.files["ipynb"]) == [
             f"Kommune {r.municipality_code}: 128 konteringer\n"
         ]
         assert "Tally" in (remote.folder / r.files["html"]).read_text("utf-8")
@@ -172,9 +129,9 @@ def test_a_batch_on_the_cluster_gives_the_local_pool_s_manifest(tmp_path, cluste
 @pytest.mark.slow
 def test_a_worker_killed_during_a_report_is_survived(tmp_path, cluster):
     notebooks = tmp_path / "notebooks"
-    _notebook(notebooks, "mortal", MORTAL)
+    marker_notebook(notebooks, "mortal", MORTAL)
     marker = tmp_path / "killed-once"
-    batch, path = _batch(
+    batch, path = small_batch(
         tmp_path,
         notebooks,
         "kill",
@@ -194,7 +151,7 @@ def test_a_worker_killed_during_a_report_is_survived(tmp_path, cluster):
     assert marker.exists()  # the first attempt ran, and killed its worker
     (r,) = summary.reports
     assert (r.status, r.error) == ("ok", None)
-    assert _printed(summary.folder, r.files["ipynb"]) == ["overlevede\n"]
+    assert printed(summary.folder, r.files["ipynb"]) == ["overlevede\n"]
     assert not list(summary.folder.rglob("*.part"))
     # nothing left on the workers either: not the killed worker's folder, not the survivor's
     assert not list(Path(tempfile.gettempdir()).glob(f"analysis-dask-*-{summary.run_id}"))

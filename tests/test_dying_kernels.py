@@ -13,7 +13,7 @@ import faulthandler
 import pytest
 
 from analysis.reporting.runner import run_batch
-from tests.test_cluster import _batch, _notebook, _printed
+from tests.notebook_fixtures import marker_notebook, printed, small_batch
 
 # Kills its own kernel, every time.
 SUICIDE = "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n"
@@ -41,8 +41,8 @@ def watchdog():
 def test_a_kernel_killed_inside_a_cell_fails_its_report(tmp_path, monkeypatch, watchdog, fork):
     monkeypatch.setenv("ANALYSIS_KERNEL_FORK", fork)
     notebooks = tmp_path / "notebooks"
-    _notebook(notebooks, "suicide", SUICIDE)
-    batch, path = _batch(tmp_path, notebooks, "die", [706], notebooks=["suicide"], formats=["html"])
+    marker_notebook(notebooks, "suicide", SUICIDE)
+    batch, path = small_batch(tmp_path, notebooks, "die", [706], notebooks=["suicide"], formats=["html"])
     summary = run_batch(
         batch, batch_file=path, notebooks_dir=notebooks, reports_dir=tmp_path / "reports", progress=False
     )
@@ -55,9 +55,9 @@ def test_a_kernel_killed_inside_a_cell_fails_its_report(tmp_path, monkeypatch, w
 def test_a_fork_server_killed_under_its_kernel_costs_one_retry(tmp_path, monkeypatch, watchdog):
     monkeypatch.setenv("ANALYSIS_KERNEL_FORK", "1")
     notebooks = tmp_path / "notebooks"
-    _notebook(notebooks, "parricide", PARRICIDE)
+    marker_notebook(notebooks, "parricide", PARRICIDE)
     marker = tmp_path / "killed-once"
-    batch, path = _batch(
+    batch, path = small_batch(
         tmp_path,
         notebooks,
         "orphan",
@@ -72,4 +72,4 @@ def test_a_fork_server_killed_under_its_kernel_costs_one_retry(tmp_path, monkeyp
     assert marker.exists()  # the first attempt ran and killed the server; its kernel did not hang the report
     (r,) = summary.reports
     assert (r.status, r.error) == ("ok", None)
-    assert _printed(summary.folder, r.files["ipynb"]) == ["overlevede\n"]
+    assert printed(summary.folder, r.files["ipynb"]) == ["overlevede\n"]
