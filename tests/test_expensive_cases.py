@@ -88,3 +88,96 @@ def test_the_parameter_files_are_read_and_checked(tmp_path):
     )
     with pytest.raises(ConfigurationError, match="rise strictly"):
         thresholds.read_refund_tiers(bad)
+
+
+def _aged_cases() -> pd.DataFrame:
+    rows = [
+        # (person, start, monthly cost, age on 1 January of the start year); all on 5.38.50, running through 2025
+        ("a", "2024-01-01", 200_000, 40),  # 41 in 2025: 2.4 mio., under 67
+        (
+            "e",
+            "2024-01-01",
+            150_000,
+            69,
+        ),  # 70 in 2025, 66 on 1 January 2021, no case then: not covered; 1.8 mio.
+        ("f", "2015-01-01", 100_000, 60),  # 70 in 2025; in 2021 (turned 67) 1.2 mio. with a refund: stk. 3
+        ("g", "2010-01-01", 100_000, 60),  # 75 in 2025; turned 67 in 2016, before stk. 3 (2021): not covered
+        ("h", "2025-01-01", 100_000, None),  # age unknown: refunded as before
+        ("i", "2025-01-01", 100_000, 66),  # 66 on 1 January 2025 (turns 67 in the year): under 67
+    ]
+    df = pd.DataFrame(rows, columns=["person_id", "start_date", "monthly_cost_dkk", "age_at_start_year"])
+    return df.assign(function_code="5.38.50", end_date=None)
+
+
+def test_persons_of_67_or_more_have_no_refund_unless_stk_3_carries_it():
+    costs = ec.person_costs(_aged_cases(), 2025, "5.38")
+    by = costs.set_index("person_id")
+    assert by["age"].to_dict() == pytest.approx(
+        {"a": 41, "e": 70, "f": 70, "g": 75, "h": float("nan"), "i": 66}, nan_ok=True
+    )
+    # f turned 67 in 2025 - (70 - 66) = 2021: 12 x 100,000 that year; e's case began in 2024, so 0 in 2021
+    assert by.loc["f", "year_turned_67"] == 2021 and by.loc["f", "cost_year_turned_67_dkk"] == pytest.approx(
+        1_200_000
+    )
+    assert by.loc["e", "cost_year_turned_67_dkk"] == 0 and by.loc["g", "year_turned_67"] == 2016
+    status = ec.refund_status(costs, TIERS).set_axis(costs["person_id"]).to_dict()
+    assert status == {
+        "a": "under_67",
+        "e": "age_67_or_more",
+        "f": "continued_after_67",
+        "g": "age_67_or_more",
+        "h": "age_unknown",
+        "i": "under_67",
+    }
+    summary = ec.expensive_summary(costs, TIERS, 2_000_000)
+    refund_a = 0.25 * 820_000 + 0.5 * 440_000 + 0.75 * 280_000  # 2.4 mio.: 635,000
+    refund_12 = 0.25 * (1_200_000 - 860_000)  # 1.2 mio.: 85,000 (f, h, i; g would have had it)
+    refund_e = 0.25 * 820_000 + 0.5 * (1_800_000 - 1_680_000)  # 1.8 mio.: 265,000, not paid
+    assert summary.loc["all", "refund_dkk"] == pytest.approx(refund_a + 3 * refund_12)  # 890,000
+    assert summary.loc["refunded", "persons"] == 4  # a, f, h, i
+    assert summary.loc["not_refunded_age", ["persons", "cost_dkk", "refund_dkk"]].tolist() == [
+        2,
+        3_000_000,
+        0,
+    ]
+    assert summary.attrs["refund_forgone_dkk"] == pytest.approx(refund_e + refund_12)  # 350,000
+    assert (
+        summary.loc["refunded_after_67", "persons"] == 1
+        and summary.loc["refunded_age_unknown", "persons"] == 1
+    )
+    # 6 persons, 9.0 mio. before refund: 2.4 + 1.8 + 4 x 1.2
+    assert summary.loc["all", "net_cost_dkk"] == pytest.approx(9_000_000 - 890_000)
+    forgone = ec.not_refunded_for_age(costs, TIERS)
+    assert forgone["person_id"].tolist() == ["e", "g"]
+    assert forgone["refund_forgone_dkk"].tolist() == pytest.approx([refund_e, refund_12])
+
+
+def test_without_ages_every_person_is_refunded_as_before_and_the_text_says_so():
+    costs = ec.person_costs(_cases(), 2025, "5.38")  # no age_at_start_year column
+    assert costs["age"].isna().all()
+    summary = ec.expensive_summary(costs, TIERS, 2_000_000)
+    assert (
+        summary.loc["refunded_age_unknown", "persons"] == 2
+        and summary.loc["not_refunded_age", "persons"] == 0
+    )
+    text = ec.refund_age_text_da(summary)
+    assert "Færre end 5 borgere med refusion har ingen kendt alder i sagsdata" in text
+    assert "ikke omfattet" not in text
+
+
+def test_the_age_text_hides_small_groups_and_their_amount():
+    aged = ec.expensive_summary(ec.person_costs(_aged_cases(), 2025), TIERS)
+    text = ec.refund_age_text_da(aged)
+    # 2 not covered: fewer than 5, so neither the count nor the refund they would have had (350,000 kr.) is shown
+    assert "Færre end 5 borgere på 67 år eller derover var ikke omfattet og får ingen refusion." in text
+    assert "0,4 mio. kr." not in text and "stk. 3." in text
+    many = pd.concat(
+        [_aged_cases().assign(person_id=lambda d, k=k: d["person_id"] + str(k)) for k in range(5)]
+    )
+    text = ec.refund_age_text_da(ec.expensive_summary(ec.person_costs(many, 2025), TIERS))
+    # 10 not covered (e and g five times): 5 x 350,000 = 1,75 mio. kr. forgone
+    assert (
+        "10 borgere på 67 år eller derover var ikke omfattet og får ingen refusion (ellers 1,8 mio. kr.)."
+        in text
+    )
+    assert "5 borgere på 67 år eller derover får refusion efter stk. 3." in text

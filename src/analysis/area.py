@@ -545,7 +545,8 @@ def older_citizens(
 
     A citizen counts in an area when one of their cases on it runs in ``year`` (see
     :func:`analysis.expensive_cases.person_costs`); their age is that on 1 January of ``year``,
-    ``age_at_start_year + (year - start year)`` of their case (the largest, should cases disagree). Spending is the
+    ``age_at_start_year + (year - start year)`` of their case (the largest, should cases disagree:
+    :func:`analysis.expensive_cases.ages_on_1_january`). Spending is the
     cases' monthly cost times the months they run in the year (cases without a cost count 0 and are counted in
     ``cases_without_cost``).
 
@@ -587,9 +588,7 @@ def older_citizens(
     needed = ("person_id", "function_code", "start_date", "end_date", "monthly_cost_dkk", "age_at_start_year")
     _require(cases, needed, "cases")
     sub = cases[cases["function_code"].fillna("").astype(str).str.startswith(main_function + ".")].copy()
-    start_year = pd.to_datetime(sub["start_date"]).dt.year
-    sub["age"] = pd.to_numeric(sub["age_at_start_year"], errors="coerce") + (int(year) - start_year)
-    ages = sub.groupby("person_id")["age"].max()
+    ages = ec.ages_on_1_january(sub, year)
 
     def one(frame: pd.DataFrame, code: str) -> dict | None:
         costs = ec.person_costs(frame.assign(monthly_cost_dkk=frame["monthly_cost_dkk"].fillna(0.0)), year)
