@@ -23,7 +23,7 @@ import pandas as pd
 from analysis.data import reference
 from analysis.data.schema import TABLES, SchemaError, validate
 from analysis.data.values import remap_error
-from analysis.data.warehouse import abort, create_schema, fetch_one, read_meta, write_meta
+from analysis.data.warehouse import create_schema, fetch_one, read_meta, transaction, write_meta
 from analysis.errors import InputError
 from analysis.privacy import mask_cpr
 
@@ -396,8 +396,7 @@ def write(
             return result
         names = ", ".join(f'"{c}"' for c in t.column_names)
         keys = ", ".join(f'"{k}"' for k in t.key)
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con, f"the load of {source}"):
             _prepare(con)
             load_id = int(fetch_one(con, f"SELECT coalesce(max(load_id), 0) + 1 FROM {LOADS_TABLE}")[0])
             hist = history_table(table)
@@ -455,12 +454,6 @@ def write(
                         mask_cpr(f.note),
                     ],
                 )
-            con.execute("COMMIT")
-        except BaseException as e:
-            replacement = abort(con, e, f"the load of {source}")
-            if replacement is e:
-                raise
-            raise replacement from e
         result.load_id = load_id
     finally:
         con.unregister("_incoming")
@@ -546,8 +539,7 @@ def undo(con: duckdb.DuckDBPyConnection, load_id: int) -> dict[str, Any]:
     restored = fetch_one(
         con, f"SELECT count(*) FROM {hist} WHERE load_id = ? AND change = 'before'", [int(load_id)]
     )[0]
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con, f"undoing load {load_id}"):
         con.execute(
             f"DELETE FROM {t.name} USING (SELECT * FROM {hist} WHERE load_id = {int(load_id)} AND change = 'after') h "
             f"WHERE {match}"
@@ -572,12 +564,6 @@ def undo(con: duckdb.DuckDBPyConnection, load_id: int) -> dict[str, Any]:
             f"UPDATE {LOADS_TABLE} SET undone_at = ? WHERE load_id = ?",
             [dt.datetime.now().replace(microsecond=0), int(load_id)],
         )
-        con.execute("COMMIT")
-    except BaseException as e:
-        replacement = abort(con, e, f"undoing load {load_id}")
-        if replacement is e:
-            raise
-        raise replacement from e
     return {
         "load_id": int(load_id),
         "source": source,

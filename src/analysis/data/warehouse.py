@@ -293,6 +293,34 @@ def abort(con: duckdb.DuckDBPyConnection, error: BaseException, what: str) -> Ba
     return error
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection, what: str) -> Iterator[None]:
+    """One transaction: BEGIN, the block, COMMIT; on any error rolled back (:func:`abort`) and raised.
+
+    Parameters
+    ----------
+    con
+        A writable connection with no open transaction.
+    what
+        What is written, for the message of a storage error (e.g. "the load of posteringer.csv").
+
+    Raises
+    ------
+    DataError
+        For a storage error (a full disk, a file that cannot be written, no memory), naming ``what``; any other
+        error is raised as it is, after the rollback.
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException as e:
+        replacement = abort(con, e, what)
+        if replacement is e:
+            raise
+        raise replacement from e
+
+
 def load(
     con: duckdb.DuckDBPyConnection,
     table_name: str,
@@ -333,8 +361,7 @@ def load(
     match = " AND ".join(f'{t.name}."{k}" = _incoming."{k}"' for k in t.key)
     con.register("_incoming", typed.assign(_pos=range(len(typed))))
     try:
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con, f"the load of {source}"):
             if mode == "replace":
                 con.execute(f"DELETE FROM {t.name}")
             elif mode == "upsert":
@@ -355,12 +382,6 @@ def load(
                     )
             cols = ", ".join(f'"{c}"' for c in t.column_names)
             con.execute(f"INSERT INTO {t.name} ({cols}) SELECT {cols} FROM _incoming")
-            con.execute("COMMIT")
-        except BaseException as e:
-            replacement = abort(con, e, f"the load of {source}")
-            if replacement is e:
-                raise
-            raise replacement from e
     finally:
         con.unregister("_incoming")
     return len(typed)

@@ -27,7 +27,7 @@ from analysis.data.loads import LoadResult
 from analysis.data.schema import SchemaError
 from analysis.data.statbank import tables as tb
 from analysis.data.statbank.parse import read, title_kind
-from analysis.data.warehouse import abort
+from analysis.data.warehouse import transaction
 
 __all__ = ["AREAS_TABLE", "SOURCES_TABLE", "TABLES", "feature_sources", "load", "table_kind"]
 
@@ -145,19 +145,12 @@ def _write_sources(con: duckdb.DuckDBPyConnection, sources: pd.DataFrame, load_i
     frame = sources.assign(load_id=load_id)[["municipality_code", "year", "feature", "source", "load_id"]]
     con.register("_incoming_sources", frame)
     try:
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con, "the sources of the structural features"):
             con.execute(
                 f"DELETE FROM {SOURCES_TABLE} t USING _incoming_sources i WHERE t.municipality_code = "
                 "i.municipality_code AND t.year = i.year AND t.feature = i.feature"
             )
             con.execute(f"INSERT INTO {SOURCES_TABLE} SELECT * FROM _incoming_sources")
-            con.execute("COMMIT")
-        except BaseException as e:
-            replacement = abort(con, e, "the sources of the structural features")
-            if replacement is e:
-                raise
-            raise replacement from e
     finally:
         con.unregister("_incoming_sources")
 
