@@ -100,6 +100,15 @@ def test_a_missing_unit_cost_or_rule_is_refused(cases):
     with pytest.raises(ValueError, match="proration"):
         xs.person_month_costs(cases, {"Alkoholbehandling": 600}, proration="half")
     assert xs.data_end(cases) == pd.Period("2024-03", "M")
+    free = pd.DataFrame(
+        [case("p1", "health", "2024-01-01", None, np.nan), case("p2", "health", "2024-01-01", None, 10)]
+    )
+    with pytest.raises(
+        ValueError, match=r"^1 CPR-registered case\(s\) without a monthly_cost_dkk .*: row 0$"
+    ):
+        xs.person_month_costs(free, {})
+    with pytest.raises(ValueError, match=r": case S-7$"):
+        xs.person_month_costs(free.assign(case_id=["S-7", "S-8"]), {})
 
 
 def test_unit_costs_are_read_from_the_parameter_file(tmp_path):

@@ -109,8 +109,14 @@ def person_month_costs(
         pd.to_numeric(cases["monthly_cost_dkk"], errors="coerce").to_numpy(dtype=float),
         measures.map(units).to_numpy(dtype=float),
     )
-    if np.isnan(monthly[registered]).any():
-        raise ValueError("a CPR-registered case has no monthly_cost_dkk")
+    no_cost = registered & np.isnan(monthly)
+    if no_cost.any():
+        ids = cases["case_id"] if "case_id" in cases.columns else pd.Series(cases.index, index=cases.index)
+        named = ", ".join(str(v) for v in ids[no_cost][:5])  # case numbers, never a person
+        raise ValueError(
+            f"{int(no_cost.sum())} CPR-registered case(s) without a monthly_cost_dkk (a CPR-registered case costs "
+            f"its own monthly cost): " + ("case " if "case_id" in cases.columns else "row ") + named
+        )
     begin = pd.to_datetime(cases["start_date"]).to_numpy("datetime64[D]")
     stop = pd.to_datetime(cases["end_date"]).to_numpy("datetime64[D]")
     last_day = (end + 1).to_timestamp().to_datetime64().astype("datetime64[D]") - np.timedelta64(1, "D")

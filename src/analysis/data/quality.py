@@ -930,9 +930,6 @@ def report_findings(
     return pd.concat([findings(con, municipality_code, years, examples), extra], ignore_index=True)
 
 
-_NOT_RUN_DA = {"ledger": "en bogføringsfil", "cases": "et sagsudtræk"}
-
-
 def headline(
     found: pd.DataFrame,
     files: pd.DataFrame | None = None,

@@ -46,11 +46,6 @@ __all__ = [
 ]
 
 
-def _project_root() -> Path | None:
-    """The checkout this package runs from (kept for older imports; see :mod:`analysis.paths`)."""
-    return paths.checkout_root()
-
-
 def default_path() -> Path:
     """Where the warehouse is when no path is given (see the module docstring)."""
     env = os.environ.get(WAREHOUSE_ENV)
