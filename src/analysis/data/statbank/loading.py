@@ -28,6 +28,7 @@ from analysis.data.schema import SchemaError
 from analysis.data.statbank import tables as tb
 from analysis.data.statbank.parse import read, title_kind
 from analysis.data.warehouse import transaction
+from analysis.errors import InputError
 
 __all__ = ["AREAS_TABLE", "SOURCES_TABLE", "TABLES", "feature_sources", "load", "table_kind"]
 
@@ -63,7 +64,7 @@ def table_kind(table: str) -> str:
 
     Raises
     ------
-    ValueError
+    InputError
         For a table the loaders do not know, naming those they do.
     """
     key = table.strip().upper()
@@ -74,7 +75,7 @@ def table_kind(table: str) -> str:
     near = difflib.get_close_matches(key, list(TABLES), n=1, cutoff=0.5)
     hint = f" (did you mean '{near[0]}'?)" if near else ""
     known = ", ".join(t if t != "HAND" else "HAND01 (services by type of service)" for t in TABLES)
-    raise ValueError(f"no loader for Statistics Denmark table '{table}'{hint}; known: {known}")
+    raise InputError(f"no loader for Statistics Denmark table '{table}'{hint}; known: {known}")
 
 
 def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
