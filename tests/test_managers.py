@@ -104,6 +104,8 @@ def test_allocation_model_rates_income_change_and_what_if():
             pd.DataFrame({"level": ["1"], "residents": [1]}),
             [{"label": "x", "from_level": "3", "to_level": "1"}],
         )
+    with pytest.raises(InputError, match="scenario 'ingen': a from_level .* or a to_level .* is needed"):
+        m.what_if(rates, o.residents, [{"label": "ingen", "count": 2}])
     with pytest.raises(InputError, match="unknown level"):
         m.level_change_effect(rates, "1", "9")
 

@@ -488,6 +488,11 @@ def what_if(rates: pd.DataFrame, residents: pd.DataFrame, scenarios: Sequence[Ma
     for s in scenarios:
         count = s.get("count", 1)
         f, t = s.get("from_level"), s.get("to_level")
+        if f is None and t is None:
+            raise InputError(
+                f"scenario {s.get('label')!r}: a from_level (a resident moves or leaves) or a to_level (a resident "
+                "comes or moves) is needed; with neither the scenario changes nothing"
+            )
         for lv in (f, t):
             if lv is not None and lv not in rate:
                 raise InputError(
