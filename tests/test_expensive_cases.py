@@ -181,3 +181,10 @@ def test_the_age_text_hides_small_groups_and_their_amount():
         in text
     )
     assert "5 borgere på 67 år eller derover får refusion efter stk. 3." in text
+
+
+def test_doctests():
+    import doctest
+
+    result = doctest.testmod(ec, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 4 and result.failed == 0
