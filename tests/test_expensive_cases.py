@@ -188,3 +188,23 @@ def test_doctests():
 
     result = doctest.testmod(ec, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 4 and result.failed == 0
+
+
+def test_a_parameter_file_that_is_not_a_yaml_mapping_is_refused_naming_it(tmp_path):
+    from analysis.data.unit_costs import read_unit_costs
+
+    bad = tmp_path / "r.yaml"
+    bad.write_text("tiers: [1, 2\n", "utf-8")
+    with pytest.raises(ConfigurationError, match=r"r.yaml: not valid YAML \("):
+        thresholds.read_refund_tiers(bad)
+    bad.write_text("- 1\n- 2\n", "utf-8")
+    with pytest.raises(ConfigurationError, match="r.yaml: expected a mapping of keys, found a list"):
+        thresholds.read_refund_tiers(bad)
+    bad.write_text("", "utf-8")
+    with pytest.raises(ConfigurationError, match="r.yaml: expected a mapping of keys, found an empty file"):
+        thresholds.read_recommendation_sizes(bad)
+    assert read_unit_costs(bad).empty  # an empty unit-cost file means no unit costs
+    with pytest.raises(ConfigurationError, match="no such unit-cost file"):
+        read_unit_costs(tmp_path)  # a folder is no file
+    with pytest.raises(ConfigurationError, match="no such refund thresholds file"):
+        thresholds.read_refund_tiers(tmp_path / "none.yaml")

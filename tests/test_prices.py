@@ -85,5 +85,5 @@ def test_a_users_own_index_file_is_read_and_checked(tmp_path):
     for text, message in cases.items():
         with pytest.raises(ConfigurationError, match=message):
             read_price_index(_write(tmp_path, text))
-    with pytest.raises(ConfigurationError, match="not found"):
+    with pytest.raises(ConfigurationError, match="none.yaml: no such price index file"):
         read_price_index(tmp_path / "none.yaml")

@@ -13,6 +13,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from analysis.data.yamlfiles import read_yaml_mapping
 from analysis.errors import InputError
 
 __all__ = ["Offer", "offer_file_for", "read_offer"]
@@ -108,14 +109,9 @@ def read_offer(path: str | Path) -> Offer:
         the key.
     """
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text("utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such offer file") from None
-    except yaml.YAMLError as e:
-        raise InputError(f"{path}: not valid YAML: {e}") from None
-    if not isinstance(data, dict):
-        raise InputError(f"{path}: expected keys such as offer, wage_budget_dkk, staff_groups")
+    data = read_yaml_mapping(
+        path, "offer", expected="keys such as offer, wage_budget_dkk, staff_groups", error=InputError
+    )
     try:
         o = _Offer.model_validate(data)
     except ValidationError as e:

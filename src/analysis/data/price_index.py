@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
+from analysis.data.yamlfiles import read_yaml_mapping
 from analysis.errors import ConfigurationError
 from analysis.paths import parameters_dir
 
@@ -66,14 +66,7 @@ def read_price_index(path: str | Path | None = None) -> PriceIndex:
         year between ``first_year`` and the last year listed has no rate (each named, with the file).
     """
     path = Path(path) if path is not None else default_path()
-    try:
-        data = yaml.safe_load(path.read_text("utf-8"))
-    except FileNotFoundError:
-        raise ConfigurationError(f"{path}: price index file not found") from None
-    except yaml.YAMLError as exc:
-        raise ConfigurationError(f"{path}: not valid YAML ({exc})") from None
-    if not isinstance(data, dict):
-        raise ConfigurationError(f"{path}: expected keys name, source, first_year, growth_percent")
+    data = read_yaml_mapping(path, "price index", expected="keys name, source, first_year, growth_percent")
     missing = [k for k in ("name", "source", "first_year", "growth_percent") if k not in data]
     if missing:
         raise ConfigurationError(f"{path}: missing key(s) {', '.join(missing)}")

@@ -10,8 +10,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from analysis.data.yamlfiles import read_yaml_mapping
 from analysis.errors import ConfigurationError
 from analysis.paths import parameters_dir
 
@@ -44,18 +43,6 @@ class RefundTiers:
     path: Path
 
 
-def _load(path: Path, what: str) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text("utf-8"))
-    except FileNotFoundError:
-        raise ConfigurationError(f"{path}: {what} file not found") from None
-    except yaml.YAMLError as exc:
-        raise ConfigurationError(f"{path}: not valid YAML ({exc})") from None
-    if not isinstance(data, dict):
-        raise ConfigurationError(f"{path}: expected a mapping of keys, found {type(data).__name__}")
-    return data
-
-
 def _number(path: Path, key: str, value: object, low: float = 0.0, high: float = math.inf) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
         raise ConfigurationError(
@@ -74,7 +61,7 @@ def read_refund_tiers(path: str | Path | None = None) -> RefundTiers:
         thresholds do not rise strictly (named, with the file).
     """
     path = Path(path) if path is not None else parameters_dir() / "refund_thresholds.yaml"
-    data = _load(path, "refund thresholds")
+    data = read_yaml_mapping(path, "refund thresholds")
     missing = [
         k for k in ("name", "source", "level_year", "tiers", "expensive_threshold_dkk") if k not in data
     ]
@@ -120,7 +107,7 @@ def read_recommendation_sizes(path: str | Path | None = None) -> dict[str, float
         high_share.
     """
     path = Path(path) if path is not None else parameters_dir() / "recommendations.yaml"
-    data = _load(path, "recommendation sizes")
+    data = read_yaml_mapping(path, "recommendation sizes")
     missing = [k for k in ("medium_share", "high_share") if k not in data]
     if missing:
         raise ConfigurationError(f"{path}: missing key(s) {', '.join(missing)}")

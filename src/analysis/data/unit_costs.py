@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.data.yamlfiles import read_yaml_mapping
 from analysis.errors import ConfigurationError
 from analysis.paths import parameters_dir
 
@@ -40,14 +41,10 @@ def read_unit_costs(path: str | Path | None = None) -> pd.DataFrame:
     ConfigurationError
         When the file is missing or is not a mapping, or an entry lacks a positive ``dkk_per_month``.
     """
-    import yaml
-
     path = parameters_dir() / UNIT_COSTS_FILE if path is None or str(path) == "" else Path(path)
-    if not path.is_file():
-        raise ConfigurationError(f"{path}: no such unit-cost file")
-    data = yaml.safe_load(path.read_text("utf-8")) or {}
-    if not isinstance(data, dict):
-        raise ConfigurationError(f"{path}: expected measures mapped to dkk_per_month and source")
+    data = read_yaml_mapping(
+        path, "unit-cost", expected="measures mapped to dkk_per_month and source", empty={}
+    )
     rows = []
     for measure, entry in data.items():
         entry = entry if isinstance(entry, dict) else {"dkk_per_month": entry}
