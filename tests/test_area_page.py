@@ -123,6 +123,29 @@ def test_expensive_cases_shown_with_the_refund_before_and_after(page):
     assert ".." not in words
 
 
+def test_expensive_text_says_what_age_did_to_the_refund(page):
+    summary = pd.concat(
+        [
+            _summary(10, 40, 100),
+            pd.DataFrame(
+                {"persons": [6, 0, 0], "refund_dkk": [0.0, 0.0, 0.0]},
+                index=pd.Index(
+                    ["not_refunded_age", "refunded_after_67", "refunded_age_unknown"], name="group"
+                ),
+            ),
+        ]
+    )
+    summary.attrs["refund_forgone_dkk"] = 2_500_000.0
+    words = text.expensive_text(page, summary, 2_000_000, "Statsrefusion i x", "loven § 176", 2022, 0)
+    # the ages are known now: the former claim that cases hold no age (so the refund is an upper bound) is gone
+    assert "rummer ikke alder" not in words and "øvre grænse" not in words
+    assert (
+        "6 borgere på 67 år eller derover var ikke omfattet og får ingen refusion (ellers 2,5 mio. kr.)"
+        in words
+    )
+    assert words.endswith("Beløbene er i løbende priser.")
+
+
 def _munis(index_years):
     """Three municipalities in 2025 with the loaded index's year per municipality (None: illustrative)."""
     return pd.DataFrame(

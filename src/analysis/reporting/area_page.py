@@ -19,6 +19,7 @@ import pandas as pd
 
 from analysis import area as area_analysis
 from analysis import benchmark, privacy
+from analysis import expensive_cases as ec
 from analysis.reporting import formatting as fmt
 
 __all__ = [
@@ -708,9 +709,9 @@ def expensive_text(
             if tiers
             else ""
         )
-        + f" ({level_year}-niveau; kilde: {refund_source}). Ordningen gælder borgere under 67 år; "
-        "sagerne rummer ikke alder, så alle regnes med, og refusionen er en øvre grænse, hvis ældre borgere er blandt "
-        "dem. Beløbene er i løbende priser."
+        + f" ({level_year}-niveau; kilde: {refund_source}). "
+        + ec.refund_age_text_da(summary, min_group)
+        + " Beløbene er i løbende priser."
     )
 
 
