@@ -187,3 +187,10 @@ def test_the_method_note_states_the_share_of_the_booked_spending_the_cases_expla
         "forklarer sagernes månedlige priser 90 % af de bogførte udgifter på området i januar-september 2025"
         in text
     )
+
+
+def test_signed_amounts_have_no_sign_when_they_round_to_zero(fc):
+    r = report(fc)  # under 50 mio. kr.: two decimals
+    assert r.signed_mio(104_000) == "+0,10 mio. kr."
+    assert r.signed_mio(-104_000) == "-0,10 mio. kr."
+    assert r.signed_mio(4_000) == "0,00 mio. kr."  # 0,004 rounds to 0,00: no '+0,00'

@@ -11,7 +11,6 @@ function code and their name in the chart of accounts.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -155,23 +154,21 @@ def index_source(municipalities: pd.DataFrame, year: int) -> str:
     -------
     str
         The ministry's index of the year used when every municipality of ``year`` has it; the illustrative list
-        when none has; both, with the number of municipalities on the illustrative one, when some have it.
+        when none has; both, with the number of municipalities on the illustrative one, when some have it. The
+        rule is :func:`analysis.reporting.benchmark_page.index_sources`'s, which the benchmark report uses.
     """
     from analysis.data.queries import ILLUSTRATIVE_INDEX_SOURCE
-    from analysis.data.socioeconomic import source_text
-    from analysis.reporting.benchmark_page import and_join
+    from analysis.reporting.benchmark_page import and_join, index_sources
 
-    rows = municipalities[municipalities["year"] == year]
-    if "socioeconomic_index_year" not in rows.columns:
+    sources = index_sources(municipalities[municipalities["year"] == year])
+    if sources is None:
         return ILLUSTRATIVE_INDEX_SOURCE
-    used = rows["socioeconomic_index_year"].dropna().astype(int)
-    if not len(used):
-        return ILLUSTRATIVE_INDEX_SOURCE
-    loaded = and_join([source_text(y) for y in sorted(used.unique())])
-    missing = len(rows) - len(used)
-    if not missing:
-        return loaded
-    return f"{loaded}; for {missing} kommuner {ILLUSTRATIVE_INDEX_SOURCE}"
+    loaded = sources[sources["source"] != ILLUSTRATIVE_INDEX_SOURCE]
+    text = and_join(loaded["source"].astype(str).tolist())
+    illustrative = sources[sources["source"] == ILLUSTRATIVE_INDEX_SOURCE]
+    if len(illustrative):
+        text += f"; for {int(illustrative['municipalities'].sum())} kommuner {ILLUSTRATIVE_INDEX_SOURCE}"
+    return text
 
 
 def page(
@@ -250,15 +247,13 @@ def _amount(x: float) -> str:
 
 
 def _signed(x: float) -> str:
-    text = fmt.fmt_dkk(x)
-    return text if text.startswith(("-", "0,0")) else "+" + text
+    """A signed amount in mio. kr. ('+1,2 mio. kr.'; no sign when it rounds to zero)."""
+    return fmt.fmt_dkk(x, sign=True)
 
 
 def _pct_signed(x: float) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return fmt.NA
-    text = fmt.fmt_pct(x)
-    return text if text.startswith(("-", "0,0")) else "+" + text
+    """A signed percentage ('+12,3 %'; no sign when it rounds to zero; '–' when missing)."""
+    return fmt.fmt_pct(x, sign=True)
 
 
 def _words(p: AreaPage) -> dict[str, str]:

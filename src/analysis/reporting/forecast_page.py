@@ -55,12 +55,6 @@ def _sentence(text: str) -> str:
     return text if text.endswith(".") else text + "."
 
 
-def _signed(text: str, value: float) -> str:
-    """``text`` (a formatted positive or negative number) with a '+' when positive; '0,00' stays unsigned."""
-    number = text.split(" ")[0]
-    return ("+" if value > 0 and any(c in "123456789" for c in number) else "") + text
-
-
 @dataclass
 class ForecastReport:
     """What the forecast report says about one area's forecast.
@@ -105,7 +99,7 @@ class ForecastReport:
 
     def signed_mio(self, x: float) -> str:
         """An amount in mio. kr. with its sign, e.g. '+1,25 mio. kr.' ('0,00 mio. kr.' has none)."""
-        return _signed(self.mio(x), x)
+        return fmt.fmt_dkk(x, decimals=self.decimals, sign=True)
 
     @property
     def month_name(self) -> str:
@@ -264,7 +258,7 @@ class ForecastReport:
                 "Bogført i måneden": one,
                 "Bogført i alt": one,
                 "Prognose for året": one,
-                "Mod budget": lambda x: _signed(one(x), x),
+                "Mod budget": partial(fmt.fmt_number, decimals=self.decimals, sign=True),
             },
         )
 
@@ -341,7 +335,7 @@ class ForecastReport:
             f"{fmt.fmt_pct(cov['tolerance'], 0)} forskel kræves). Budgettet læses som antal helårspersoner "
             f"gange prisen pr. helårsperson i {prev}. Prognosens antal er de "
             f"{fmt.fmt_number(d['last_year_quantity'], 1)} helårspersoner i {prev} ganget med udviklingen i "
-            f"sagerne: {_signed(fmt.fmt_pct(d['caseload_index'] - 1), d['caseload_index'] - 1)} sagsmåneder i år "
+            f"sagerne: {fmt.fmt_pct(d['caseload_index'] - 1, sign=True)} sagsmåneder i år "
             "(bogførte og forventede) mod sidste år. Mængdeafvigelsen er forskellen i antal gange budgetprisen, "
             "prisafvigelsen forskellen i pris gange prognosens antal."
         )

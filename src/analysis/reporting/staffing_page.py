@@ -161,8 +161,7 @@ def text_lines(r: StaffingResult) -> list[str]:
         lines.append(f"  Indtægt efter beboerne måned for måned: {kr(r.monthly.income_dkk.sum())} i året")
     if r.what_if is not None:
         for x in r.what_if.iloc[1:].itertuples():
-            sign = "+" if x.change_dkk > 0 else ""
-            lines.append(f"    {x.scenario}: {sign}{kr(x.change_dkk)} om året")
+            lines.append(f"    {x.scenario}: {fmt_dkk(x.change_dkk, unit='kr', sign=True)} om året")
     return lines
 
 
