@@ -606,7 +606,7 @@ def provider_table(p: BenchmarkPage) -> str:
             "Andel, sml.": fmt.fmt_pct,
             "Pris": _tkr,
             "Pris, sml.": _tkr,
-            "Forskel i pris": fmt.fmt_pct,
+            "Forskel i pris": lambda x: fmt.fmt_pct(x, sign=True),
         },
     )
 
