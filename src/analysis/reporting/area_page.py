@@ -222,7 +222,7 @@ def page(
         "group": f"de {n} øvrige kommuner i kommunegruppen",
     }[method]
     if method == "knn" and "socioeconomic_index" in features and municipalities is not None:
-        peer_text += f" (det socioøkonomiske indeks: {index_source(municipalities, year)})"
+        peer_text += f"; det socioøkonomiske indeks kommer fra {index_source(municipalities, year)}"
     return AreaPage(
         name=name,
         main_function=main_function,
@@ -792,7 +792,7 @@ def older_text(p: AreaPage, older: pd.DataFrame, min_group: int = privacy.MIN_GR
     return (
         f"I {p.year} havde {fmt.fmt_number(t['persons_older'])} af {fmt.fmt_number(t['persons'])} borgere med sager på "
         f"området ({fmt.fmt_pct(t['share_older'])}) fyldt 65 år, og de stod for {_mio(t['spending_older_dkk'])} "
-        f"({fmt.fmt_pct(t['share_spending_older'])}) af sagernes udgift på {_mio(t['spending_dkk'])}. Borgere over "
+        f"({fmt.fmt_pct(t['share_spending_older'])}) af sagernes udgift på {_mio(t['spending_dkk'])} Borgere over "
         "folkepensionsalderen kan høre til ældreområdet (5.30) eller være uden for refusionen af særligt dyre "
         f"enkeltsager; det er et spørgsmål om visitation og finansiering, ikke et besparelsesmål.{unknown}"
     )
@@ -843,10 +843,11 @@ def method_text(p: AreaPage) -> str:
         "og mængde ikke: effektivitet, potentiale = priseffekten; begge over: begge, potentiale = hele forskellen. "
         f"Størrelse efter potentialets andel af områdets udgift (lav under {fmt.fmt_pct(p.sizes['medium_share'], 0)}, "
         f"middel fra {fmt.fmt_pct(p.sizes['medium_share'], 0)}, høj fra {fmt.fmt_pct(p.sizes['high_share'], 0)}; "
-        "parameters/recommendations.yaml). Reglen er et udgangspunkt for den faglige vurdering.\n"
+        "grænserne står i værktøjets parameterfil for anbefalinger). Reglen er et udgangspunkt for den faglige "
+        "vurdering.\n"
         "- **Særligt dyre enkeltsager:** fra kommunens sagsdata (pseudonymiserede; aldrig CPR-numre): borgerens udgift "
         "i året summeret over sagerne på hovedfunktionen; refusion efter serviceloven § 176 med beløbsgrænserne i "
-        "parameters/refund_thresholds.yaml. Grupper med færre end 5 borgere vises ikke.\n"
+        "værktøjets parameterfil for refusion. Grupper med færre end 5 borgere vises ikke.\n"
         "- **Forbehold:** tallene viser ikke borgernes behov eller tilbuddenes kvalitet; potentialerne er "
         "regneeksempler, ikke budgetmål."
     )
