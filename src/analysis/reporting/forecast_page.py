@@ -362,7 +362,7 @@ class ForecastReport:
             f"Sagsdata dækker området: sagerne giver {fmt.fmt_number(cov['case_persons'], 1)} helårspersoner i "
             f"{prev} mod {fmt.fmt_number(cov['activity_persons'], 1)} i aktivitetsdata (højst "
             f"{fmt.fmt_pct(cov['tolerance'], 0)} forskel kræves). Budgettet læses som antal helårspersoner "
-            f"gange budgetprisen: {self.budget_price_text()}. Prognosens antal er de "
+            f"gange budgetprisen: {_sentence(self.budget_price_text())} Prognosens antal er de "
             f"{fmt.fmt_number(d['last_year_quantity'], 1)} helårspersoner i {prev} ganget med udviklingen i "
             f"sagerne: {fmt.fmt_pct(d['caseload_index'] - 1, sign=True)} sagsmåneder i år "
             "(bogførte og forventede) mod sidste år. Mængdeafvigelsen er forskellen i antal gange budgetprisen, "
