@@ -233,3 +233,10 @@ def test_the_budget_price_is_raised_with_the_price_index_and_the_report_says_so(
     # without an index the report says the price was not raised
     assert "prisen pr. helårsperson i 2024 uden fremskrivning" in report(forecast()).split_intro()
     assert report(forecast()).price_method_text() == "Budgetprisen er prisen i 2024 uden fremskrivning"
+
+
+def test_the_index_sentence_gives_forecast_and_budget_not_the_deviation_twice(fc):
+    # forecast 1,20 and budget 1,10 mio. kr.: the index shows +0,1 mio. kr.; 1,2 / 1,1 - 1 = +9,1 %
+    assert report(fc).headline_text() == (
+        "Prognose 1,20 mio. kr. mod budget 1,10 mio. kr. (+9,1 %), bogføring til og med september."
+    )

@@ -117,6 +117,9 @@ class AreaPage:
         ``medium_share`` and ``high_share`` of the recommendations.
     price_index : str
         The price index and its source, in Danish.
+    peer_distance : float
+        The peers' mean structural distance to the municipality (standard deviations; NaN when unknown), the
+        benchmark's plausibility measure of the peer average.
     """
 
     name: str
@@ -129,6 +132,7 @@ class AreaPage:
     peer_text: str
     sizes: dict[str, float]
     price_index: str = ""
+    peer_distance: float = float("nan")
 
     @property
     def group(self) -> benchmark.ResidentGroup:
@@ -234,6 +238,7 @@ def page(
         peer_text=peer_text,
         sizes={k: float(v) for k, v in sizes.items()},
         price_index=f"{price_index.name.lower()} ({price_index.source})" if price_index is not None else "",
+        peer_distance=float(peers["distance"].mean()) if "distance" in peers and len(peers) else float("nan"),
     )
 
 
@@ -355,6 +360,16 @@ def headline(
             f"opvejes af negative på andre {_words(p)['others']}.",
         ),
     ]
+    if p.peer_distance > benchmark.PLAUSIBLE_MAX_DISTANCE:  # as the benchmark flags its peer average
+        items.append(
+            (
+                "Usikkert",
+                f"sammenligningskommunerne ligger i gennemsnit {fmt.fmt_number(p.peer_distance, 2)} "
+                f"standardafvigelser fra {p.name} på de strukturelle kendetegn (over "
+                f"{fmt.fmt_number(benchmark.PLAUSIBLE_MAX_DISTANCE, 1)}), så forskellene og potentialerne er ikke "
+                "et realistisk mål.",
+            )
+        )
     return fmt.summary_box(items)
 
 

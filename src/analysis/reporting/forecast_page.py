@@ -156,6 +156,22 @@ class ForecastReport:
             f"budgettet på {self.mio(fc.budget_dkk)}"
         )
 
+    def headline_text(self) -> str:
+        """The index's sentence beside the deviation: forecast and budget, not the deviation itself.
+
+        The index shows the deviation in mio. kr. with one decimal; the sentence gives the two amounts it is the
+        difference of (with the report's decimals) and the deviation in per cent, so that no amount stands twice
+        with two roundings.
+        """
+        fc = self.fc
+        dev = fc.forecast_dkk - fc.budget_dkk
+        if not (np.isfinite(dev) and fc.budget_dkk):
+            return f"Der er intet budget for {fc.year} i data. Bogføring til og med {self.month_name}."
+        return (
+            f"Prognose {self.mio(fc.forecast_dkk)} mod budget {self.mio(fc.budget_dkk)} "
+            f"({fmt.fmt_pct(dev / fc.budget_dkk, sign=True)}), bogføring til og med {self.month_name}."
+        )
+
     def split_text(self) -> str:
         """The headline's quantity and price split, or why the deviation is not split."""
         d = self.fc.split
