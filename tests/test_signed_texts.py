@@ -39,3 +39,8 @@ def test_the_staffing_what_if_lines_are_signed_in_kroner():
     assert "En borger fra niveau 2 til niveau 3: +167.440 kr. om året" in lines
     assert "En borger fra niveau 3 til niveau 2: -167.440 kr. om året" in lines
     assert not any("+-" in line or "+0 kr." in line for line in lines)
+    table = staffing_page.tables(r)["what_if"]
+    assert ">+167.440 kr.<" in table and ">-167.440 kr.<" in table and ">0 kr.<" in table  # 'I dag': no sign
+    assert "tilbudsfilen example-offer.yaml:" in staffing_page.method_text(
+        r, "parameters/offers/example-offer.yaml"
+    )

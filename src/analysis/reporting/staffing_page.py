@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 
 import pandas as pd
 
@@ -254,7 +255,11 @@ def tables(r: StaffingResult) -> dict[str, str]:
                     "Ændring": x.change_dkk,
                 }
             ),
-            formats={"Borgere": partial(fmt_number, decimals=1), "Indtægt": kr, "Ændring": kr},
+            formats={
+                "Borgere": partial(fmt_number, decimals=1),
+                "Indtægt": kr,
+                "Ændring": partial(fmt_dkk, unit="kr", sign=True),
+            },
             caption="Hvad hvis: indtægten om året, når borgere skifter niveau, kommer til eller flytter",
         )
     if r.monthly is not None:
@@ -354,8 +359,8 @@ def method_text(r: StaffingResult, offer_file: str) -> str:
     others = r.lost_shares[~r.lost_shares.index.isin(list(o.holiday_weeks))]
     text = (
         "## Metode og data\n\n"
-        f"- **Grundlag:** tilbudsfilen {offer_file}: lønbudget, personalegrupper med timepris (inklusive pension og "
-        "tillæg), det faste personales betalte timer og vagtplanens timer pr. uge.\n"
+        f"- **Grundlag:** tilbudsfilen {Path(offer_file).name}: lønbudget, personalegrupper med timepris "
+        "(inklusive pension og tillæg), det faste personales betalte timer og vagtplanens timer pr. uge.\n"
         f"- **Fravær:** {fmt_pct(o.lost_share)} af årets betalte timer går til ferie, fravær og uddannelse; "
         + (
             f"i ferieugerne {holidays}, i de øvrige uger {fmt_pct(others.iloc[0])}, så året i alt giver "
