@@ -168,3 +168,31 @@ def test_index_source_says_illustrative_when_none_was_loaded_and_counts_the_gaps
     mixed = text.index_source(_munis([2024, None, None]), 2025)
     assert mixed.startswith("Indenrigs- og Boligministeriets socioøkonomiske indeks 2024; for 2 kommuner ")
     assert "illustrative" in mixed
+
+
+def _headline(distances):
+    peers = pd.DataFrame({"municipality_code": [2, 3], "distance": distances})
+    p = text.page(
+        "Syddjurs Kommune", "5.38", AREAS, peers, "knn", ["population"], 2018, 2025,
+        {"medium_share": 0.05, "high_share": 0.15},
+    )  # fmt: skip
+    development = pd.DataFrame(
+        {
+            "year": [2018, 2025],
+            "own_spending_dkk": [100e6, 110e6],
+            "own_per_resident": [4_000.0, 4_400.0],
+            "peer_per_resident": [4_000.0, 4_000.0],
+            "difference": [0.0, 0.1],
+        }
+    )
+    effects = pd.DataFrame({"function_code": ["5.38.50"], "spending_direction": ["above"]})
+    return text.headline(p, development, effects, _substitution(5e6, 0.0, -2e6))
+
+
+def test_the_headline_warns_when_the_peers_are_structurally_far_as_the_benchmark_does():
+    # mean distance (3,0 + 3,2) / 2 = 3,10 standard deviations, over the benchmark's 1,5
+    far = _headline([3.0, 3.2])
+    assert "Usikkert" in far and "i gennemsnit 3,10 standardafvigelser fra Syddjurs Kommune" in far
+    assert "(over 1,5)" in far
+    assert "Usikkert" not in _headline([0.4, 0.6])  # 0,50: a plausible yardstick
+    assert "+10,0 %" in far and "+10,0 % fra 2018 til 2025" in far  # 4.400 / 4.000 - 1 and 110 / 100 - 1

@@ -209,4 +209,5 @@ def test_provider_table_by_paragraph_and_provider(page):
     assert ">80,0 %<" in internal and ">66,7 %<" in internal and ">500 t.kr.<" in internal  # peers 4 of 6
     assert ">20,0 %<" in external and ">800 t.kr.<" in external and ">1.200 t.kr.<" in external
     assert ">-33,3 %<" in external  # 0.8 / 1.2 - 1
+    assert ">0,0 %<" in internal and "+0,0" not in html  # 500 / 500 - 1: a signed column, but no '+0,0'
     assert "(sml. = sammenligningskommunerne, vægtet)" in html

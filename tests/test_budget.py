@@ -485,7 +485,7 @@ def test_the_budget_pages_method_names_the_trend_prices_peers_and_decisions():
     assert "over de 1 år til og med 2025." in text
     assert "faktor 1,0200." in text  # 10,200 / 10,000
     assert "antaget vækst: de 18-64-årige 2026 mod 2025" in text and "ingen befolkningsfremskrivning" in text
-    assert "**Pris og løn:** faktor 1,0300, fra det angivne indeks." in text
+    assert "**Pris og løn:** faktor 1,0300, fra pris- og lønindekset for kommunale serviceudgifter" in text
     assert "de vises kun til sammenligning." in text and "**Beslutninger:** ingen." in text
     assert "eksempeldata" not in text
     r = budget_model(
@@ -494,7 +494,8 @@ def test_the_budget_pages_method_names_the_trend_prices_peers_and_decisions():
     text = page.method_text(r, {"5.38.50": "Botilbud"}, "parameters/budget/x.yaml", is_sample=True)
     assert "over de 1 år til og med 2024; uden trend (for få år i data): botilbud, 5.38.52." in text
     assert "faktor 1,0404, en antaget vækst på 2,0 % om året" in text  # 1.02 over two years
-    assert "fra parameters/budget/x.yaml, i filens rækkefølge. Tallene er dannede eksempeldata" in text
+    assert "fra beslutningsfilen x.yaml, i filens rækkefølge. Tallene er dannede eksempeldata" in text
+    assert "parameters/" not in text and "workbench" not in text
     r = _model()
     r = dataclasses.replace(r, inputs={**r.inputs, "peer_step": 0.5, "peer_codes": [751, 707]})
     text = page.method_text(r, {}, "", is_sample=False)

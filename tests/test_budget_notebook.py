@@ -49,6 +49,7 @@ def _run(tmp: Path, notebook: str, parameters: dict, warehouse: str):
 
 def test_the_budget_report_shows_the_models_total_and_the_decisions(tmp_path, sample_path):
     from analysis.data import connect
+    from analysis.data.price_index import read_price_index
     from analysis.paths import project_root
     from analysis.reporting import formatting as fmt
     from analysis.reporting import rounds
@@ -65,6 +66,7 @@ def test_the_budget_report_shows_the_models_total_and_the_decisions(tmp_path, sa
             2026,
             decisions=rounds.read_decisions(project_root() / decisions),
             decisions_file=decisions,
+            price_index=dict(read_price_index().index),
         )
     finally:
         con.close()
@@ -73,6 +75,9 @@ def test_the_budget_report_shows_the_models_total_and_the_decisions(tmp_path, sa
     assert html.escape("To borgere flytter fra eksterne botilbud til kommunens eget nye botilbud") in page
     assert "ikke registreret endnu" in page  # the session's sample holds no recorded version
     assert "Sammenligningskommuner:" in page and "Metode og data" in page
+    # the adult areas only (the model is per resident aged 18-64); prices and wages from the P/L index
+    assert set(r.assumptions["function_code"].str[:4]) == {"5.38"} and "Opholdssteder" not in page
+    assert "fra pris- og lønindekset for kommunale serviceudgifter" in page
 
 
 def test_the_followup_report_compares_with_the_recorded_previous_month(tmp_path, sample_path):

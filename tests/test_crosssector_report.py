@@ -309,3 +309,39 @@ def test_the_analysis_reads_no_files_and_imports_no_reporting_or_data_layer():
                 path.name
             )
             assert "open(" not in path.read_text("utf-8") and "read_text" not in path.read_text("utf-8")
+
+
+def test_changes_and_transfers_are_signed_and_zero_has_no_sign():
+    # before 10,0 -> after 12,44 mio. kr. is +24,4 %; the comparison fell 7,9 %; effect +12,9 mio. kr.
+    cohort = pd.DataFrame(
+        {
+            "persons": [20, 25, 25],
+            "comparison_persons": [40, 50, 50],
+            "baseline_dkk": [5e6, 10e6, 15e6],
+            "actual_dkk": [5e6, 12.44e6, 17.44e6],
+            "change_share": [0.0, 0.244, 0.1627],
+            "comparison_change_share": [-0.0004, -0.079, -0.05],
+            "effect_dkk": [20_000, 12.9e6, 12.92e6],
+        },
+        index=pd.Index(["employment", "adults_social", "total"], name="sector"),
+    )
+    evaluation = types.SimpleNamespace(cohort=cohort, summary={"members": 25, "comparison_persons": 50})
+    (table,) = _cells(tables.evaluation_table(evaluation))
+    rows = {row[0]: row[1:] for row in table[1:]}
+    assert rows["Voksen/socialområdet"][3:] == ["+24,4 %", "-7,9 %", "+12,9 mio. kr."]
+    assert rows["Beskæftigelse"][3:] == ["0,0 %", "0,0 %", "0,0 mio. kr."]  # no '+0,0', no '-0,0'
+    sharing = pd.DataFrame(
+        {
+            "persons": [10, 12, 22],
+            "baseline_dkk": [1000, 3000, 4000],
+            "actual_dkk": [800, 2600, 3400],
+            "gain_dkk": [200, 400, 600],
+            "share_dkk": [150, 450, 600],
+            "transfer_dkk": [-50, 50, 0],
+        },
+        index=pd.Index(["employment", "adults_social", "total"], name="sector"),
+    )
+    (table,) = _cells(tables.sharing_table(sharing, 2024))
+    rows = {row[0]: row[1:] for row in table[1:]}
+    assert rows["Beskæftigelse"][-1] == "-50" and rows["Voksen/socialområdet"][-1] == "+50"
+    assert rows["I alt"][-1] == "0" and rows["I alt"][-3] == "600"  # the gain itself is not signed

@@ -583,7 +583,7 @@ def test_the_followup_pages_summary_states_forecast_booking_split_and_moves():
     rep.previous = None
     s = dict(page.summary_items(rep, NAMES, 2025, 9))
     assert "Afvigelsen" not in s and "Siden august" not in s
-    assert s["Journal"] == "ikke journaliseret (kommandoen analysis followup registrerer den)"
+    assert s["Journal"] == "ikke journaliseret: måneden er ikke gemt i værktøjets journal"
     assert page.previous_month_name(1) == "måneden før" and page.previous_month_name(9) == "august"
 
 

@@ -98,6 +98,14 @@ def test_a_combination_that_hit_better_than_every_method_is_said_so():
         "mindst lige så godt som hver enkelt metode" in row["rule_text"]
         and "0,7 procentpoint" in row["rule_text"]
     )
+    # a margin that rounds to 0,0 points is called equal, not '0,0 procentpoint længere fra'
+    tied = {**NOISE, "average_profile": [3.33] * 6}  # 3,33 against the combination's 3,3: d = -0,03
+    row = select_methods(result_from({"5.38.50": tied})).iloc[0]
+    assert row["method"] == "combination" and row["difference"] == pytest.approx(-0.03)
+    assert (
+        row["rule_text"].endswith("ramte i gennemsnit lige så tæt på)")
+        and "0,0 procentpoint" not in row["rule_text"]
+    )
 
 
 def test_the_fan_never_narrows_in_a_low_november():

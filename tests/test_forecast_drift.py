@@ -174,3 +174,21 @@ def test_the_coverage_test_compares_full_year_persons_of_last_year():
     ]
     with pytest.raises(ValueError, match="tolerance"):
         case_coverage(keys, activity, cases, 2025, 3, tolerance=1.5)
+
+
+def test_the_budget_price_is_last_years_price_raised_with_the_price_index():
+    # 2023: 5 full-year persons for 1,0 mio. kr. = 200.000 kr.; the index rises 3 % into 2024: p_B = 206.000 kr.
+    # B = 1,2 mio. kr. pays for q_B = 1.200.000 / 206.000 = 5,825 persons; with last year's quantity q_F = 5 and
+    # F = 3,0 mio. kr.: quantity drift (5 - 5,825) x 206.000 = 1.030.000 - 1.200.000 = -170.000; price drift
+    # (600.000 - 206.000) x 5 = 1.970.000; together 1.800.000 = F - B
+    index = pd.Series({2022: 97.0, 2023: 100.0, 2024: 103.0})
+    d = forecast_drift(FORECAST, ACTIVITY, 2024, 3, quantity="last_year", price_index=index).iloc[0]
+    assert d["last_year_price_dkk"] == 200_000 and d["price_factor"] == pytest.approx(1.03)
+    assert d["budget_price_dkk"] == pytest.approx(206_000)
+    assert d["quantity_drift_dkk"] == pytest.approx(-170_000) and d["price_drift_dkk"] == pytest.approx(
+        1_970_000
+    )
+    plain = forecast_drift(FORECAST, ACTIVITY, 2024, 3, quantity="last_year").iloc[0]
+    assert plain["price_factor"] == 1.0 and plain["budget_price_dkk"] == 200_000
+    with pytest.raises(ValueError, match="2024"):
+        forecast_drift(FORECAST, ACTIVITY, 2024, 3, price_index=index.drop(2024))

@@ -73,7 +73,7 @@ def test_the_forecast_and_the_split_are_the_hand_computed_ones(fc):
     items = dict(report(fc).summary_items())
     assert items["Mængde og pris"] == (
         "+0,10 mio. kr. fra antallet af helårspersoner (10,0 mod 9,2 i budgettet), 0,00 mio. kr. fra prisen pr. "
-        "helårsperson (120 t.kr. mod 120 t.kr.)."
+        "helårsperson (120,0 t.kr. mod 120,0 t.kr.)."
     )
     assert items["Mod budgettet"] == "Prognosen ligger 0,10 mio. kr. (9,1 %) over budgettet på 1,10 mio. kr."
     assert items["Bogført til og med september"] == "0,90 mio. kr., 81,8 % af budgettet."
@@ -186,4 +186,57 @@ def test_the_method_note_states_the_share_of_the_booked_spending_the_cases_expla
     assert (
         "forklarer sagernes månedlige priser 90 % af de bogførte udgifter på området i januar-september 2025"
         in text
+    )
+
+
+def test_signed_amounts_have_no_sign_when_they_round_to_zero(fc):
+    r = report(fc)  # under 50 mio. kr.: two decimals
+    assert r.signed_mio(104_000) == "+0,10 mio. kr."
+    assert r.signed_mio(-104_000) == "-0,10 mio. kr."
+    assert r.signed_mio(4_000) == "0,00 mio. kr."  # 0,004 rounds to 0,00: no '+0,00'
+
+
+def test_the_budget_price_is_raised_with_the_price_index_and_the_report_says_so():
+    # 2024: 120.000 kr. per full-year person; index 100 -> 103: budget price 123.600 kr., budget quantity
+    # 1.100.000 / 123.600 = 8,90; forecast 1.200.000 for 10 persons = 120.000 kr.
+    # quantity drift (10 - 8,8997) x 123.600 = 1.236.000 - 1.100.000 = +136.000; price drift
+    # (120.000 - 123.600) x 10 = -36.000
+    index = pd.Series({2024: 100.0, 2025: 103.0})
+    fc = area_forecast(
+        ledger(), MUNI, FUNC, YEAR, MONTH, BUDGETS, ACTIVITY, CASES, methods=METHODS, price_index=index
+    )
+    d = fc.split
+    assert d["budget_price_dkk"] == pytest.approx(123_600) and d["price_factor"] == pytest.approx(1.03)
+    assert d["quantity_drift_dkk"] == pytest.approx(136_000) and d["price_drift_dkk"] == pytest.approx(
+        -36_000
+    )
+    r = ForecastReport(
+        fc,
+        "Testby Kommune",
+        "Botilbud",
+        "§ 108",
+        data_period(ledger()),
+        2020,
+        price_index="testindeks (kilde)",
+    )
+    assert dict(r.summary_items())["Mængde og pris"] == (
+        "+0,14 mio. kr. fra antallet af helårspersoner (10,0 mod 8,9 i budgettet), -0,04 mio. kr. fra prisen pr. "
+        "helårsperson (120,0 t.kr. mod 123,6 t.kr., faste 2025-priser)."
+    )
+    assert (
+        "gange budgetprisen: prisen pr. helårsperson i 2024 (120,0 t.kr.) fremskrevet til faste 2025-priser med "
+        "pris- og lønudviklingen (+3,0 %): 123,6 t.kr." in r.split_intro()
+    )
+    assert r.price_method_text() == (
+        "Budgetprisen er prisen i 2024 fremskrevet til faste 2025-priser med testindeks (kilde)"
+    )
+    # without an index the report says the price was not raised
+    assert "prisen pr. helårsperson i 2024 uden fremskrivning" in report(forecast()).split_intro()
+    assert report(forecast()).price_method_text() == "Budgetprisen er prisen i 2024 uden fremskrivning"
+
+
+def test_the_index_sentence_gives_forecast_and_budget_not_the_deviation_twice(fc):
+    # forecast 1,20 and budget 1,10 mio. kr.: the index shows +0,1 mio. kr.; 1,2 / 1,1 - 1 = +9,1 %
+    assert report(fc).headline_text() == (
+        "Prognose 1,20 mio. kr. mod budget 1,10 mio. kr. (+9,1 %), bogføring til og med september."
     )

@@ -209,7 +209,7 @@ def test_the_report_names_the_ministry_index_of_the_year_used():
             "years": ["2023-2025", "2023-2025"],
         }
     )
-    sources = benchmark_page._index_sources(recorded, munis[munis["year"] == 2025])
+    sources = benchmark_page.index_sources(munis[munis["year"] == 2025], recorded)
     p = SimpleNamespace(
         report=SimpleNamespace(features=("population", "socioeconomic_index")), sources=sources
     )
@@ -218,7 +218,7 @@ def test_the_report_names_the_ministry_index_of_the_year_used():
     assert "illustrativ" not in text
     # only Frederiksberg loaded: the others keep the illustrative source, and the text says both
     partial = benchmark.with_socioeconomic_index(_municipalities(), index[index["municipality_code"] == 147])
-    sources = benchmark_page._index_sources(recorded, partial[partial["year"] == 2025])
+    sources = benchmark_page.index_sources(partial[partial["year"] == 2025], recorded)
     p = SimpleNamespace(report=p.report, sources=sources)
     text = benchmark_page.sources_text(p)
     assert "Indenrigs- og Boligministeriets socioøkonomiske indeks 2024" in text and "illustrativ" in text

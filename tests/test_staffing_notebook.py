@@ -40,6 +40,6 @@ def test_the_staffing_reports_show_each_offers_hours_and_rates(tmp_path, sample_
         assert f"Timer og vikarer, 2026: {heading}" in page
         assert f"{staffing_page.hours(result.average_weekly_hours)} timer pr. uge i gennemsnit" in page
         assert staffing_page.kr(result.summary.roster_budget_dkk) in page
-        assert f"tilbudsfilen parameters/offers/{file}" in page  # the file read, not the folder
+        assert f"tilbudsfilen {file}:" in page  # the file read, not the folder
         assert ">Uge 7<" in page and "Niveau 3" in page and "Metode og data" in page
         assert "Tallene er et opdigtet eksempel" in page

@@ -1908,7 +1908,10 @@ def _available_k(
 
 @dataclass(frozen=True)
 class SpendingReport:
-    """The benchmark without full-year persons: spending per resident aged 18-64 against the peers.
+    """The benchmark without full-year persons: spending per resident of the area's group against the peers.
+
+    The group is :func:`resident_group`'s: residents aged 18-64 for 5.38, aged 0-17 for 5.28 (the columns keep
+    the name ``population_18_64`` and hold the group's residents, see :func:`per_resident_basis`).
 
     Made from the accounts (Statistics Denmark's REGK31) and the population (FOLK1A) when the warehouse has no
     activity for the area (no HAND01, no case data): the price and quantity split cannot be made.
@@ -1920,7 +1923,7 @@ class SpendingReport:
     k_requested : int
         The ``k`` asked for (``len(peers)`` may be smaller in a small warehouse).
     latest : pandas.Series
-        own_spending_dkk, own_population_18_64, own_per_resident_dkk (DKK per resident aged 18-64),
+        own_spending_dkk, own_population_18_64, own_per_resident_dkk (DKK per resident of the group),
         peer_spending_dkk, peer_population_18_64, peer_per_resident_dkk (weighted: total spending / total
         residents), peer_per_resident_unweighted_dkk (mean of the peers' own), expected_spending_dkk (peer level x
         own residents), gap_dkk (own minus expected), difference (own / peer level - 1), direction ('above',
@@ -1963,18 +1966,20 @@ def spending_report(
     features: Sequence[str] = DEFAULT_FEATURES,
     weights: Mapping[str, float] | None = None,
 ) -> SpendingReport:
-    """Spending per resident aged 18-64 against the peers, from accounts and population alone.
+    """Spending per resident of the area's group against the peers, from accounts and population alone.
 
-    Peers are chosen as in :func:`benchmark_report` (once, on ``last_year``); with ``'knn'`` and fewer other
-    municipalities than ``k`` with structural figures, all of them are the peers. Peer levels are weighted
-    (total spending / total residents aged 18-64 x residents) and, beside, unweighted.
+    The residents are those of :func:`resident_group` (:func:`per_resident_basis`): aged 18-64 for 5.38, aged 0-17
+    for 5.28; the result's ``*_population_18_64`` and ``*_per_resident_dkk`` columns hold that group's residents
+    and DKK per resident of it. Peers are chosen as in :func:`benchmark_report` (once, on ``last_year``); with
+    ``'knn'`` and fewer other municipalities than ``k`` with structural figures, all of them are the peers. Peer
+    levels are weighted (total spending / total residents of the group x own residents) and, beside, unweighted.
 
     Parameters
     ----------
     accounts : pandas.DataFrame
         The ``accounts`` table (municipality_code, year, function_code, spending_dkk in DKK), all municipalities.
     municipalities : pandas.DataFrame
-        The ``municipalities`` table (population_18_64 and the features).
+        The ``municipalities`` table (population_18_64, for 5.28 population_0_17, and the features).
     own_code, function_code, first_year, last_year, peer_method, peer_codes, k, features, weights
         As for :func:`benchmark_report`.
 

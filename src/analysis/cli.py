@@ -375,10 +375,14 @@ def _writable(args: argparse.Namespace):
 
 def _cmd_budget(args: argparse.Namespace) -> int:
     from analysis.data import journal
+    from analysis.data.price_index import read_price_index
     from analysis.reporting import formatting as fmt
     from analysis.reporting import rounds
 
     decisions = rounds.read_decisions(args.decisions)
+    # the P/L index the report uses (so that both record the same), unless a growth rate is given instead
+    price_index = dict(read_price_index().index) if args.price_growth is None else None
+    growth = rounds.budget_model.DEFAULT_PRICE_GROWTH if args.price_growth is None else args.price_growth
     path, con = _writable(args)
     try:
         result = rounds.compute_budget(
@@ -387,7 +391,8 @@ def _cmd_budget(args: argparse.Namespace) -> int:
             args.year,
             decisions=decisions,
             decisions_file=args.decisions,
-            price_growth=args.price_growth,
+            price_index=price_index,
+            price_growth=growth,
             population_growth=args.population_growth,
             trend_years=args.trend_years,
             peer_step=args.peer_step,
@@ -690,8 +695,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument(
         "--price-growth",
         type=float,
-        default=0.025,
-        help="annual growth of prices and wages, a fraction (0.025)",
+        default=None,
+        help="annual growth of prices and wages, a fraction, instead of the P/L index of parameters/price_index.yaml "
+        "(the default, as the budget report)",
     )
     b.add_argument(
         "--population-growth",

@@ -867,8 +867,9 @@ def _pct_text(x: float) -> str:
 
 def _dkk_text(x: float, sign: bool = False) -> str:
     """An amount in kr. ('12.345 kr.'), in mio. kr. from 1 mio. kr. up ('92,4 mio. kr.')."""
-    text = fmt_dkk(x, unit="mio", decimals=1) if abs(x) >= 1e6 else fmt_dkk(x, unit="kr")
-    return ("+" if sign and x > 0 else "") + text
+    if abs(x) >= 1e6:
+        return fmt_dkk(x, unit="mio", decimals=1, sign=sign)
+    return fmt_dkk(x, unit="kr", sign=sign)
 
 
 def report_findings(

@@ -279,6 +279,7 @@ def area_forecast(
     coverage: float = 0.8,
     combination_k: int = 3,
     lookback_months: int = 12,
+    price_index: pd.Series | None = None,
 ) -> AreaForecast:
     """Back-test, select and forecast one area's year-end spending as of the end of ``month`` of ``year``.
 
@@ -313,6 +314,9 @@ def area_forecast(
         Methods in the combination.
     lookback_months : int
         Window (months) of the disposition's start and exit rates.
+    price_index : pandas.Series, optional
+        Price-and-wage index by year, for the drift's budget price (last year's price raised to ``year``'s
+        prices, see :func:`~analysis.forecast.drift.forecast_drift`); None: last year's price unchanged.
 
     Returns
     -------
@@ -439,7 +443,9 @@ def area_forecast(
                     "budget_dkk": [budget],
                 }
             )
-            drift = forecast_drift(frame, act, year, month, cs, lookback_months=lookback_months).iloc[0]
+            drift = forecast_drift(
+                frame, act, year, month, cs, lookback_months=lookback_months, price_index=price_index
+            ).iloc[0]
 
     rec, share = None, None
     if cs is not None:

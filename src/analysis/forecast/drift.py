@@ -8,8 +8,11 @@ price per person (*prisafvigelse*).
 Convention
 ----------
 - **Budget price** ``p_B``: last year's price from the activity data, ``spending / full-year persons`` of
-  ``year - 1`` over all paragraphs and providers of the area (the budget is assumed to be set at last year's
-  price; no price index is applied).
+  ``year - 1`` over all paragraphs and providers of the area, restated in the forecast year's prices with the
+  price-and-wage index when one is given: ``p_B = p_{year-1} * I_year / I_{year-1}`` (the budget is assumed to
+  be set at last year's price, raised by the P/L development as municipalities budget; the workbench's index is
+  ``parameters/price_index.yaml``, read by the caller). Without an index, last year's price unchanged (then the
+  year's general price and wage growth shows as price drift).
 - **Budget quantity** ``q_B = B / p_B``: the quantity the budget pays for at that price.
 - **Forecast quantity** ``q_F``, by ``quantity``:
 
@@ -54,6 +57,7 @@ import pandas as pd
 
 from analysis.forecast.backtest import KEY_COLUMNS
 from analysis.forecast.disposition import case_months
+from analysis.prices import price_factors
 
 __all__ = [
     "COVERAGE_TOLERANCE",
@@ -162,6 +166,7 @@ def forecast_drift(
     quantity: str = "auto",
     key_columns: Sequence[str] = KEY_COLUMNS,
     lookback_months: int = 12,
+    price_index: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Quantity and price drift of year-end forecasts against the budget (see the module's convention).
 
@@ -184,13 +189,24 @@ def forecast_drift(
         Columns identifying a series.
     lookback_months : int
         Window (months) of the start and exit rates for the cases' expected rest of the year.
+    price_index : pandas.Series, optional
+        Price-and-wage index values by year (any base, e.g. :func:`analysis.data.price_index.read_price_index`'s
+        ``index``); it must hold ``year - 1`` and ``year``. Last year's price is raised by
+        ``I_year / I_{year-1}`` to give the budget price. None: last year's price unchanged.
 
     Returns
     -------
     pandas.DataFrame
-        The key columns, the columns of :func:`split_drift`, ``last_year_quantity`` (full-year persons of
-        ``year - 1``), ``caseload_index`` (``C_year / C_{year-1}``; NaN when not used) and
-        ``quantity_source`` (``'cases'`` or ``'last_year'``; None where the split is not possible).
+        The key columns, the columns of :func:`split_drift`, ``last_year_price_dkk`` (DKK per full-year person
+        in ``year - 1``, in that year's prices), ``price_factor`` (``I_year / I_{year-1}``; 1.0 without an
+        index), ``last_year_quantity`` (full-year persons of ``year - 1``), ``caseload_index``
+        (``C_year / C_{year-1}``; NaN when not used) and ``quantity_source`` (``'cases'`` or ``'last_year'``;
+        None where the split is not possible).
+
+    Raises
+    ------
+    ValueError
+        If ``price_index`` lacks ``year - 1`` or ``year`` (see :func:`analysis.prices.price_factors`).
     """
     if quantity not in QUANTITY_SOURCES:
         raise ValueError(f"quantity must be one of {QUANTITY_SOURCES}, got {quantity!r}")
@@ -208,9 +224,11 @@ def forecast_drift(
             index = np.where(cm["last_year"] > 0, cm["year_total"] / cm["last_year"], np.nan)
     use_cases = np.isfinite(index) if quantity != "last_year" else np.zeros(len(keys), dtype=bool)
     q_f = np.where(use_cases, q_last * index, q_last)
+    factor = 1.0 if price_index is None else float(price_factors(price_index, [year - 1], year).iloc[0])
+    p_last = prev["price_dkk"].to_numpy(dtype=float)
     out = split_drift(
         forecasts["budget_dkk"].to_numpy(dtype=float),
-        prev["price_dkk"].to_numpy(dtype=float),
+        p_last * factor,
         forecasts["forecast_dkk"].to_numpy(dtype=float),
         q_f,
     )
@@ -220,6 +238,8 @@ def forecast_drift(
         out.loc[~possible, ["quantity_drift_dkk", "price_drift_dkk"]] = np.nan
     source = np.where(use_cases, "cases", "last_year").astype(object)
     out = pd.concat([forecasts[key_columns].reset_index(drop=True), out], axis=1)
+    out["last_year_price_dkk"] = p_last
+    out["price_factor"] = factor
     out["last_year_quantity"] = q_last
     out["caseload_index"] = np.where(use_cases, index, np.nan)
     out["quantity_source"] = np.where(possible, source, None)

@@ -222,10 +222,15 @@ def rule_text_da(row: pd.Series | dict, weighting: str = "ape") -> str:
                 "rammer bedre"
             )
         if d <= 0:
+            best = f"den bedste enkelte metode, {row['best_single_label_da']}"
+            if amount(-d) == amount(0.0):  # the margin rounds to nothing: not '0,0 procentpoint længere fra'
+                return (
+                    f"Kombinationen bruges; den har ramt mindst lige så godt som hver enkelt metode i {years} "
+                    f"({best}, ramte i gennemsnit lige så tæt på)"
+                )
             return (
                 f"Kombinationen bruges; den har ramt mindst lige så godt som hver enkelt metode i {years} "
-                f"(den bedste enkelte metode, {row['best_single_label_da']}, lå i gennemsnit "
-                f"{amount(-d)} længere fra)"
+                f"({best}, lå i gennemsnit {amount(-d)} længere fra)"
             )
         return (
             f"Kombinationen bruges, fordi ingen enkelt metode har ramt signifikant bedre i {years} (forskel "

@@ -11,7 +11,6 @@ function code and their name in the chart of accounts.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -119,6 +118,9 @@ class AreaPage:
         ``medium_share`` and ``high_share`` of the recommendations.
     price_index : str
         The price index and its source, in Danish.
+    peer_distance : float
+        The peers' mean structural distance to the municipality (standard deviations; NaN when unknown), the
+        benchmark's plausibility measure of the peer average.
     """
 
     name: str
@@ -131,6 +133,7 @@ class AreaPage:
     peer_text: str
     sizes: dict[str, float]
     price_index: str = ""
+    peer_distance: float = float("nan")
 
     @property
     def group(self) -> benchmark.ResidentGroup:
@@ -156,23 +159,21 @@ def index_source(municipalities: pd.DataFrame, year: int) -> str:
     -------
     str
         The ministry's index of the year used when every municipality of ``year`` has it; the illustrative list
-        when none has; both, with the number of municipalities on the illustrative one, when some have it.
+        when none has; both, with the number of municipalities on the illustrative one, when some have it. The
+        rule is :func:`analysis.reporting.benchmark_page.index_sources`'s, which the benchmark report uses.
     """
     from analysis.data.queries import ILLUSTRATIVE_INDEX_SOURCE
-    from analysis.data.socioeconomic import source_text
-    from analysis.reporting.benchmark_page import and_join
+    from analysis.reporting.benchmark_page import and_join, index_sources
 
-    rows = municipalities[municipalities["year"] == year]
-    if "socioeconomic_index_year" not in rows.columns:
+    sources = index_sources(municipalities[municipalities["year"] == year])
+    if sources is None:
         return ILLUSTRATIVE_INDEX_SOURCE
-    used = rows["socioeconomic_index_year"].dropna().astype(int)
-    if not len(used):
-        return ILLUSTRATIVE_INDEX_SOURCE
-    loaded = and_join([source_text(y) for y in sorted(used.unique())])
-    missing = len(rows) - len(used)
-    if not missing:
-        return loaded
-    return f"{loaded}; for {missing} kommuner {ILLUSTRATIVE_INDEX_SOURCE}"
+    loaded = sources[sources["source"] != ILLUSTRATIVE_INDEX_SOURCE]
+    text = and_join(loaded["source"].astype(str).tolist())
+    illustrative = sources[sources["source"] == ILLUSTRATIVE_INDEX_SOURCE]
+    if len(illustrative):
+        text += f"; for {int(illustrative['municipalities'].sum())} kommuner {ILLUSTRATIVE_INDEX_SOURCE}"
+    return text
 
 
 def page(
@@ -226,7 +227,7 @@ def page(
         "group": f"de {n} øvrige kommuner i kommunegruppen",
     }[method]
     if method == "knn" and "socioeconomic_index" in features and municipalities is not None:
-        peer_text += f" (det socioøkonomiske indeks: {index_source(municipalities, year)})"
+        peer_text += f"; det socioøkonomiske indeks kommer fra {index_source(municipalities, year)}"
     return AreaPage(
         name=name,
         main_function=main_function,
@@ -238,6 +239,7 @@ def page(
         peer_text=peer_text,
         sizes={k: float(v) for k, v in sizes.items()},
         price_index=f"{price_index.name.lower()} ({price_index.source})" if price_index is not None else "",
+        peer_distance=float(peers["distance"].mean()) if "distance" in peers and len(peers) else float("nan"),
     )
 
 
@@ -251,15 +253,13 @@ def _amount(x: float) -> str:
 
 
 def _signed(x: float) -> str:
-    text = fmt.fmt_dkk(x)
-    return text if text.startswith(("-", "0,0")) else "+" + text
+    """A signed amount in mio. kr. ('+1,2 mio. kr.'; no sign when it rounds to zero)."""
+    return fmt.fmt_dkk(x, sign=True)
 
 
 def _pct_signed(x: float) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return fmt.NA
-    text = fmt.fmt_pct(x)
-    return text if text.startswith(("-", "0,0")) else "+" + text
+    """A signed percentage ('+12,3 %'; no sign when it rounds to zero; '–' when missing)."""
+    return fmt.fmt_pct(x, sign=True)
 
 
 def _words(p: AreaPage) -> dict[str, str]:
@@ -361,6 +361,16 @@ def headline(
             f"opvejes af negative på andre {_words(p)['others']}.",
         ),
     ]
+    if p.peer_distance > benchmark.PLAUSIBLE_MAX_DISTANCE:  # as the benchmark flags its peer average
+        items.append(
+            (
+                "Usikkert",
+                f"sammenligningskommunerne ligger i gennemsnit {fmt.fmt_number(p.peer_distance, 2)} "
+                f"standardafvigelser fra {p.name} på de strukturelle kendetegn (over "
+                f"{fmt.fmt_number(benchmark.PLAUSIBLE_MAX_DISTANCE, 1)}), så forskellene og potentialerne er ikke "
+                "et realistisk mål.",
+            )
+        )
     return fmt.summary_box(items)
 
 
@@ -798,7 +808,7 @@ def older_text(p: AreaPage, older: pd.DataFrame, min_group: int = privacy.MIN_GR
     return (
         f"I {p.year} havde {fmt.fmt_number(t['persons_older'])} af {fmt.fmt_number(t['persons'])} borgere med sager på "
         f"området ({fmt.fmt_pct(t['share_older'])}) fyldt 65 år, og de stod for {_mio(t['spending_older_dkk'])} "
-        f"({fmt.fmt_pct(t['share_spending_older'])}) af sagernes udgift på {_mio(t['spending_dkk'])}. Borgere over "
+        f"({fmt.fmt_pct(t['share_spending_older'])}) af sagernes udgift på {_mio(t['spending_dkk'])} Borgere over "
         "folkepensionsalderen kan høre til ældreområdet (5.30) eller være uden for refusionen af særligt dyre "
         f"enkeltsager; det er et spørgsmål om visitation og finansiering, ikke et besparelsesmål.{unknown}"
     )
@@ -849,10 +859,11 @@ def method_text(p: AreaPage) -> str:
         "og mængde ikke: effektivitet, potentiale = priseffekten; begge over: begge, potentiale = hele forskellen. "
         f"Størrelse efter potentialets andel af områdets udgift (lav under {fmt.fmt_pct(p.sizes['medium_share'], 0)}, "
         f"middel fra {fmt.fmt_pct(p.sizes['medium_share'], 0)}, høj fra {fmt.fmt_pct(p.sizes['high_share'], 0)}; "
-        "parameters/recommendations.yaml). Reglen er et udgangspunkt for den faglige vurdering.\n"
+        "grænserne står i værktøjets parameterfil for anbefalinger). Reglen er et udgangspunkt for den faglige "
+        "vurdering.\n"
         "- **Særligt dyre enkeltsager:** fra kommunens sagsdata (pseudonymiserede; aldrig CPR-numre): borgerens udgift "
         "i året summeret over sagerne på hovedfunktionen; refusion efter serviceloven § 176 med beløbsgrænserne i "
-        "parameters/refund_thresholds.yaml. Grupper med færre end 5 borgere vises ikke.\n"
+        "værktøjets parameterfil for refusion. Grupper med færre end 5 borgere vises ikke.\n"
         "- **Forbehold:** tallene viser ikke borgernes behov eller tilbuddenes kvalitet; potentialerne er "
         "regneeksempler, ikke budgetmål."
     )

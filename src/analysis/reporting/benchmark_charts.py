@@ -204,8 +204,8 @@ def gap_waterfall(p: BenchmarkPage) -> Figure | None:
 
 
 def _signed(x: float) -> str:
-    text = fmt.fmt_dkk(x)
-    return text if text.startswith(("-", "0,0")) else "+" + text
+    """A signed amount in mio. kr. ('+1,2 mio. kr.'; no sign when it rounds to zero)."""
+    return fmt.fmt_dkk(x, sign=True)
 
 
 def _prices_note(p: BenchmarkPage) -> str:

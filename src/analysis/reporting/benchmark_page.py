@@ -38,6 +38,7 @@ __all__ = [
     "data_text",
     "intro",
     "providers_unknown_text",
+    "index_sources",
     "ranks_text",
     "sources_text",
 ]
@@ -181,7 +182,7 @@ def page(
     short = dict(
         zip(municipalities["municipality_code"].astype(int), municipalities["municipality"], strict=False)
     )
-    sources = _index_sources(sources, year)
+    sources = index_sources(year, sources)
     index_text = ""
     if price_index is not None:
         index_text = f"{price_index.name.lower()} ({price_index.source})"
@@ -224,8 +225,8 @@ def _kr(x: float) -> str:
 
 
 def _signed(x: float) -> str:
-    text = fmt.fmt_dkk(x)
-    return text if text.startswith(("-", "0,0")) else "+" + text
+    """A signed amount in mio. kr. ('+1,2 mio. kr.'; no sign when it rounds to zero)."""
+    return fmt.fmt_dkk(x, sign=True)
 
 
 def _rate(x: float) -> str:
@@ -605,7 +606,7 @@ def provider_table(p: BenchmarkPage) -> str:
             "Andel, sml.": fmt.fmt_pct,
             "Pris": _tkr,
             "Pris, sml.": _tkr,
-            "Forskel i pris": fmt.fmt_pct,
+            "Forskel i pris": lambda x: fmt.fmt_pct(x, sign=True),
         },
     )
 
@@ -780,18 +781,35 @@ def data_text(p: BenchmarkPage) -> str:
     return f"{years}; " + PERIOD_NOTE.format(year=last, through=p.period.through_text())
 
 
-def _index_sources(sources: pd.DataFrame | None, year: pd.DataFrame) -> pd.DataFrame | None:
-    """The sources with the ministry's loaded index named for the socio-economic index of the report's year.
+def index_sources(year: pd.DataFrame, recorded: pd.DataFrame | None = None) -> pd.DataFrame | None:
+    """Where the structural features came from, with the socio-economic index's source named per municipality.
 
-    ``year`` holds the rows of the report's year of :func:`analysis.benchmark.with_socioeconomic_index`'s result:
-    its column ``socioeconomic_index_year`` is the year of the loaded index used (<NA> where the illustrative index
-    stays, which keeps its recorded source).
+    The one rule for naming the index's source, used by the benchmark's and the area report's sources sentences
+    (:func:`sources_text`, :func:`analysis.reporting.area_page.index_source`).
+
+    Parameters
+    ----------
+    year : pandas.DataFrame
+        The rows of the report's year of :func:`analysis.benchmark.with_socioeconomic_index`'s result: its column
+        ``socioeconomic_index_year`` is the year of the ministry's loaded index used (<NA> where the illustrative
+        index stays).
+    recorded : pandas.DataFrame, optional
+        The recorded sources (:func:`analysis.data.queries.feature_sources`: ``feature``, ``source``,
+        ``municipalities``, ``years``).
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        ``recorded`` with one row per year of the loaded index (``municipalities``: how many use it); the
+        recorded index row is dropped when every municipality has the loaded index, and an illustrative row
+        (with the number of municipalities without it) is added when some lack it and none was recorded.
+        ``recorded`` unchanged when no municipality has the loaded index.
     """
     if "socioeconomic_index_year" not in year.columns:
-        return sources
+        return recorded
     used = year["socioeconomic_index_year"].dropna()
     if not len(used):
-        return sources
+        return recorded
     rows = [
         {
             "feature": "socioeconomic_index",
@@ -802,7 +820,9 @@ def _index_sources(sources: pd.DataFrame | None, year: pd.DataFrame) -> pd.DataF
         for y, n in used.astype(int).value_counts().sort_index().items()
     ]
     kept = (
-        pd.DataFrame(columns=["feature", "source", "municipalities", "years"]) if sources is None else sources
+        pd.DataFrame(columns=["feature", "source", "municipalities", "years"])
+        if recorded is None
+        else recorded
     )
     if used.size == len(year):  # every municipality of the year has the ministry's index
         kept = kept[kept["feature"] != "socioeconomic_index"]

@@ -7,6 +7,7 @@ the bridge chart and the 'Metode og data' section in Danish, so that the noteboo
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -76,7 +77,7 @@ def summary_items(result: budget_model.BudgetResult, recorded: pd.Series | None)
             "Registreret",
             f"version {recorded.version} af budgetforudsætningerne for {y} ({recorded.created_at[:10]})."
             if recorded is not None
-            else "ikke registreret endnu (kommandoen analysis budget registrerer en version).",
+            else "ikke registreret endnu: forudsætningerne er ikke gemt som en version i værktøjets journal.",
         ),
     ]
     last = step.get("last_budget_dkk")
@@ -129,16 +130,16 @@ def method_text(
     """
     i = result.inputs
     trend_years, base = i["trend_years"], result.base_year
-    trend = f"over de {trend_years} år til og med {base}" if trend_years else "ikke brugt (trend_years er 0)"
+    trend = f"over de {trend_years} år til og med {base}" if trend_years else "ikke brugt (ingen år valgt)"
     if i["trend_missing"]:
         trend += (
             "; uden trend (for få år i data): "
             + ", ".join(names.get(c, c) for c in i["trend_missing"]).lower()
         )
     prices = (
-        "fra det angivne indeks."
+        "fra pris- og lønindekset for kommunale serviceudgifter, det samme som rapporternes faste priser."
         if i["price_index"]
-        else f"en antaget vækst på {fmt_pct(i['price_growth'])} om året (workbenchens antagelse, ikke et officielt "
+        else f"en antaget vækst på {fmt_pct(i['price_growth'])} om året (værktøjets antagelse, ikke et officielt "
         "skøn; brug KL's pris- og lønskøn, når det foreligger)."
     )
     peers = (
@@ -156,7 +157,11 @@ def method_text(
         f"- **Sammenligningskommuner:** de {len(i.get('peer_codes') or [])} kommuner, der ligner mest på "
         f"strukturelle kendetegn i {base}; {peers}\n"
         "- **Beslutninger:** "
-        + (f"fra {decisions_file}, i filens rækkefølge." if decisions_file else "ingen.")
+        + (
+            f"fra beslutningsfilen {Path(decisions_file).name}, i filens rækkefølge."
+            if decisions_file
+            else "ingen."
+        )
         + (" Tallene er dannede eksempeldata, ikke en kommunes regnskab." if is_sample else "")
     )
 

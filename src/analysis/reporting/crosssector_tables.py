@@ -49,6 +49,10 @@ RULES_DA = {
 _mio = functools.partial(fmt_dkk, unit="mio")
 _tkr = functools.partial(fmt_dkk, unit="t")
 _kr = functools.partial(fmt_number, decimals=0)
+#: Signed changes and differences ('+24,4 %', '+12,9 mio. kr.', '+11.519.844'; no sign when they round to zero).
+_pct_signed = functools.partial(fmt_pct, sign=True)
+_mio_signed = functools.partial(fmt_dkk, unit="mio", sign=True)
+_kr_signed = functools.partial(fmt_number, decimals=0, sign=True)
 _SECTORS_DA = {**SECTOR_NAMES, TOTAL: TOTAL_DA}
 
 
@@ -366,8 +370,8 @@ def evaluation_table(evaluation, min_group: int = 5) -> str:
             "Skønnet virkning": c["effect_dkk"],
         }
     ).rename_axis("Sektor")
-    formats = {"Før (nulpunkt)": _mio, "Efter": _mio, "Ændring": fmt_pct, "Sammenligning": fmt_pct}
-    formats["Skønnet virkning"] = _mio
+    formats = {"Før (nulpunkt)": _mio, "Efter": _mio, "Ændring": _pct_signed, "Sammenligning": _pct_signed}
+    formats["Skønnet virkning"] = _mio_signed
     caption = (
         f"Udgift om året; ændring i procent. {int(ev['members'])} deltagere og {int(ev['comparison_persons'])} "
         "sammenligningspersoner"
@@ -443,7 +447,7 @@ def sharing_table(sharing: pd.DataFrame, closed: int, min_group: int = 5) -> str
         }
     ).rename_axis("Sektor")
     marks = suppression_marks(s["persons"], min_group, total_row=TOTAL_DA)
-    formats = {col: _kr for col in table.columns[1:]}
+    formats = {col: _kr for col in table.columns[1:]} | {"Omfordeling": _kr_signed}
     return suppressed_table_html(
         table,
         marks,
@@ -468,7 +472,7 @@ def follow_table(follow: pd.DataFrame, year: int, month: int, min_group: int = 5
             "Ændring": f["change_share"],
         }
     ).rename_axis("Sektor")
-    formats = {col: _mio for col in table.columns[1:5]} | {"Ændring": fmt_pct}
+    formats = {col: _mio for col in table.columns[1:5]} | {"Ændring": _pct_signed}
     marks = suppression_marks(f["persons"], min_group, total_row=TOTAL_DA)
     months_done = fmt_month(year, 1, short=True).split()[0] + "-" + fmt_month(year, month, short=True)
     caption = f"Realiseret {months_done}, prognose for resten af året; deltagere med udgift i sektoren"

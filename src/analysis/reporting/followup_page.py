@@ -102,7 +102,7 @@ def summary_items(rep: FollowupReport, names: dict[str, str], year: int, month: 
         f"version {rep.version}, registreret {rep.created_at[:10]}" if rep.recorded else "ikke journaliseret"
     )
     items.append(
-        ("Journal", journal + ("" if rep.recorded else " (kommandoen analysis followup registrerer den)"))
+        ("Journal", journal + ("" if rep.recorded else ": måneden er ikke gemt i værktøjets journal"))
     )
     return items
 

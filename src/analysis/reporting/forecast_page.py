@@ -55,12 +55,6 @@ def _sentence(text: str) -> str:
     return text if text.endswith(".") else text + "."
 
 
-def _signed(text: str, value: float) -> str:
-    """``text`` (a formatted positive or negative number) with a '+' when positive; '0,00' stays unsigned."""
-    number = text.split(" ")[0]
-    return ("+" if value > 0 and any(c in "123456789" for c in number) else "") + text
-
-
 @dataclass
 class ForecastReport:
     """What the forecast report says about one area's forecast.
@@ -82,6 +76,9 @@ class ForecastReport:
         The first year of the data used.
     is_sample : bool
         Whether the warehouse is the synthetic sample.
+    price_index : str
+        The price-and-wage index the budget price was raised with and its source, in Danish (e.g. 'pris- og
+        lønindeks for kommunale serviceudgifter (...)'); empty when the forecast had none.
     """
 
     fc: AreaForecast
@@ -91,6 +88,7 @@ class ForecastReport:
     stored: DataPeriod
     first_year: int
     is_sample: bool = False
+    price_index: str = ""
 
     # ------------------------------------------------------------------ basics
 
@@ -105,7 +103,7 @@ class ForecastReport:
 
     def signed_mio(self, x: float) -> str:
         """An amount in mio. kr. with its sign, e.g. '+1,25 mio. kr.' ('0,00 mio. kr.' has none)."""
-        return _signed(self.mio(x), x)
+        return fmt.fmt_dkk(x, decimals=self.decimals, sign=True)
 
     @property
     def month_name(self) -> str:
@@ -158,6 +156,22 @@ class ForecastReport:
             f"budgettet på {self.mio(fc.budget_dkk)}"
         )
 
+    def headline_text(self) -> str:
+        """The index's sentence beside the deviation: forecast and budget, not the deviation itself.
+
+        The index shows the deviation in mio. kr. with one decimal; the sentence gives the two amounts it is the
+        difference of (with the report's decimals) and the deviation in per cent, so that no amount stands twice
+        with two roundings.
+        """
+        fc = self.fc
+        dev = fc.forecast_dkk - fc.budget_dkk
+        if not (np.isfinite(dev) and fc.budget_dkk):
+            return f"Der er intet budget for {fc.year} i data. Bogføring til og med {self.month_name}."
+        return (
+            f"Prognose {self.mio(fc.forecast_dkk)} mod budget {self.mio(fc.budget_dkk)} "
+            f"({fmt.fmt_pct(dev / fc.budget_dkk, sign=True)}), bogføring til og med {self.month_name}."
+        )
+
     def split_text(self) -> str:
         """The headline's quantity and price split, or why the deviation is not split."""
         d = self.fc.split
@@ -167,7 +181,8 @@ class ForecastReport:
             f"{self.signed_mio(d['quantity_drift_dkk'])} fra antallet af helårspersoner "
             f"({fmt.fmt_number(d['forecast_quantity'], 1)} mod {fmt.fmt_number(d['budget_quantity'], 1)} i "
             f"budgettet), {self.signed_mio(d['price_drift_dkk'])} fra prisen pr. helårsperson "
-            f"({fmt.fmt_dkk(d['forecast_price_dkk'], unit='t')} mod {fmt.fmt_dkk(d['budget_price_dkk'], unit='t')})."
+            f"({self.price(d['forecast_price_dkk'])} mod {self.price(d['budget_price_dkk'])}"
+            f"{', faste ' + str(self.fc.year) + '-priser' if self.price_index else ''})."
         )
 
     def no_split_reason(self) -> str:
@@ -264,7 +279,7 @@ class ForecastReport:
                 "Bogført i måneden": one,
                 "Bogført i alt": one,
                 "Prognose for året": one,
-                "Mod budget": lambda x: _signed(one(x), x),
+                "Mod budget": partial(fmt.fmt_number, decimals=self.decimals, sign=True),
             },
         )
 
@@ -329,6 +344,30 @@ class ForecastReport:
         ]
         return pd.DataFrame(rows, columns=["", "Helårspersoner", "Pris pr. helårsperson", "Udgift"])
 
+    def budget_price_text(self) -> str:
+        """How the budget price was set: last year's price, raised with the P/L index when there was one."""
+        d, prev = self.fc.split if self.fc.split is not None else self.fc.drift, self.fc.year - 1
+        if d is None or not self.price_index or "price_factor" not in d:
+            return f"prisen pr. helårsperson i {prev} uden fremskrivning"
+        return (
+            f"prisen pr. helårsperson i {prev} ({self.price(d['last_year_price_dkk'])}) fremskrevet til faste "
+            f"{self.fc.year}-priser med pris- og lønudviklingen ({fmt.fmt_pct(d['price_factor'] - 1, sign=True)}): "
+            f"{self.price(d['budget_price_dkk'])}"
+        )
+
+    def price_method_text(self) -> str:
+        """The method section's line on the budget price: last year's, raised with which index (or not)."""
+        prev = self.fc.year - 1
+        if not self.price_index:
+            return f"Budgetprisen er prisen i {prev} uden fremskrivning"
+        return f"Budgetprisen er prisen i {prev} fremskrevet til faste {self.fc.year}-priser med {self.price_index}"
+
+    def price(self, x: float) -> str:
+        """A price per full-year person in t.kr.; one decimal below 1.000 t.kr., so small differences show."""
+        d = self.fc.split if self.fc.split is not None else self.fc.drift
+        small = d is not None and abs(float(d.get("budget_price_dkk", np.nan))) < 1e6
+        return fmt.fmt_dkk(x, unit="t", decimals=1 if small else 0)
+
     def split_intro(self) -> str:
         """The sentence before the split table: the convention and the coverage test that allowed it."""
         fc, d, cov = self.fc, self.fc.split, self.fc.coverage
@@ -339,9 +378,9 @@ class ForecastReport:
             f"Sagsdata dækker området: sagerne giver {fmt.fmt_number(cov['case_persons'], 1)} helårspersoner i "
             f"{prev} mod {fmt.fmt_number(cov['activity_persons'], 1)} i aktivitetsdata (højst "
             f"{fmt.fmt_pct(cov['tolerance'], 0)} forskel kræves). Budgettet læses som antal helårspersoner "
-            f"gange prisen pr. helårsperson i {prev}. Prognosens antal er de "
+            f"gange budgetprisen: {_sentence(self.budget_price_text())} Prognosens antal er de "
             f"{fmt.fmt_number(d['last_year_quantity'], 1)} helårspersoner i {prev} ganget med udviklingen i "
-            f"sagerne: {_signed(fmt.fmt_pct(d['caseload_index'] - 1), d['caseload_index'] - 1)} sagsmåneder i år "
+            f"sagerne: {fmt.fmt_pct(d['caseload_index'] - 1, sign=True)} sagsmåneder i år "
             "(bogførte og forventede) mod sidste år. Mængdeafvigelsen er forskellen i antal gange budgetprisen, "
             "prisafvigelsen forskellen i pris gange prognosens antal."
         )
@@ -353,7 +392,7 @@ class ForecastReport:
             return ""
         formats = {
             "Helårspersoner": lambda x: fmt.fmt_number(x, 1),
-            "Pris pr. helårsperson": partial(fmt.fmt_dkk, unit="t"),
+            "Pris pr. helårsperson": self.price,
             "Udgift": self.mio,
         }
         return fmt.table_html(frame, formats=formats)

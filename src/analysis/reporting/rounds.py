@@ -29,6 +29,7 @@ __all__ = [
     "BudgetInputs",
     "FollowupReport",
     "FollowupRun",
+    "budget_function_codes",
     "budget_inputs",
     "budget_tables",
     "compute_budget",
@@ -75,6 +76,14 @@ class BudgetInputs:
     projection_source: str | None = None
 
 
+def budget_function_codes() -> list[str]:
+    """The function codes the budget report covers: every area of 5.38 (the adult areas) in the reference list."""
+    from analysis.data import reference
+
+    codes = reference.function_areas()["function_code"].astype(str)
+    return sorted(codes[codes.str.startswith("5.38.")])
+
+
 def budget_inputs(
     con: duckdb.DuckDBPyConnection,
     municipality_code: int,
@@ -97,15 +106,24 @@ def budget_inputs(
     projected, projection_source = population_18_64(
         queries.population_projection(con, municipality_codes=[municipality_code]), municipality_code
     )
-    activity = queries.activity(con, municipality_codes=[municipality_code], years=years)
-    budgets = queries.budgets(con, municipality_codes=[municipality_code], years=(year - 1, year - 1))
+    # the budget model is that of the adult areas (5.38), per resident aged 18-64: the children's areas (5.28,
+    # per resident aged 0-17) are left out rather than measured on the wrong residents
+    areas = budget_function_codes()
+    activity = queries.activity(
+        con, municipality_codes=[municipality_code], years=years, function_codes=areas
+    )
+    budgets = queries.budgets(
+        con, municipality_codes=[municipality_code], years=(year - 1, year - 1), function_codes=areas
+    )
     peer_codes: list[int] = []
     peers = pd.DataFrame(columns=["peer_price_dkk", "peer_rate", "peers"])
     if ((munis["year"] == base_year) & (munis["municipality_code"] != municipality_code)).any():
         peer_codes = [
             int(c) for c in select_peers(munis, municipality_code, base_year, k=PEER_K)["municipality_code"]
         ]
-        peer_act = queries.activity(con, municipality_codes=peer_codes, years=(base_year, base_year))
+        peer_act = queries.activity(
+            con, municipality_codes=peer_codes, years=(base_year, base_year), function_codes=areas
+        )
         peers = budget_model.peer_levels(peer_act, munis, peer_codes, base_year)
     return BudgetInputs(
         activity, budgets, munis, population, peer_codes, peers, projected or None, projection_source

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 
 import pandas as pd
 
@@ -161,8 +162,7 @@ def text_lines(r: StaffingResult) -> list[str]:
         lines.append(f"  Indtægt efter beboerne måned for måned: {kr(r.monthly.income_dkk.sum())} i året")
     if r.what_if is not None:
         for x in r.what_if.iloc[1:].itertuples():
-            sign = "+" if x.change_dkk > 0 else ""
-            lines.append(f"    {x.scenario}: {sign}{kr(x.change_dkk)} om året")
+            lines.append(f"    {x.scenario}: {fmt_dkk(x.change_dkk, unit='kr', sign=True)} om året")
     return lines
 
 
@@ -255,7 +255,11 @@ def tables(r: StaffingResult) -> dict[str, str]:
                     "Ændring": x.change_dkk,
                 }
             ),
-            formats={"Borgere": partial(fmt_number, decimals=1), "Indtægt": kr, "Ændring": kr},
+            formats={
+                "Borgere": partial(fmt_number, decimals=1),
+                "Indtægt": kr,
+                "Ændring": partial(fmt_dkk, unit="kr", sign=True),
+            },
             caption="Hvad hvis: indtægten om året, når borgere skifter niveau, kommer til eller flytter",
         )
     if r.monthly is not None:
@@ -355,8 +359,8 @@ def method_text(r: StaffingResult, offer_file: str) -> str:
     others = r.lost_shares[~r.lost_shares.index.isin(list(o.holiday_weeks))]
     text = (
         "## Metode og data\n\n"
-        f"- **Grundlag:** tilbudsfilen {offer_file}: lønbudget, personalegrupper med timepris (inklusive pension og "
-        "tillæg), det faste personales betalte timer og vagtplanens timer pr. uge.\n"
+        f"- **Grundlag:** tilbudsfilen {Path(offer_file).name}: lønbudget, personalegrupper med timepris "
+        "(inklusive pension og tillæg), det faste personales betalte timer og vagtplanens timer pr. uge.\n"
         f"- **Fravær:** {fmt_pct(o.lost_share)} af årets betalte timer går til ferie, fravær og uddannelse; "
         + (
             f"i ferieugerne {holidays}, i de øvrige uger {fmt_pct(others.iloc[0])}, så året i alt giver "

@@ -214,7 +214,7 @@ def method_text(r: SteeringResult, function_name: str, is_sample: bool) -> str:
         "er inden for en halv beboer af efterspørgslen; en ændring, der ikke følges før periodens slutning, tæller "
         "månederne til slutningen.\n"
         "- **Vurderinger:** retfærdighed i forhold til støttebehov og dialog kan tallene ikke måle; tabellen viser "
-        "workbenchens vurdering, som styregruppen bør drøfte."
+        "værktøjets vurdering, som styregruppen bør drøfte."
     )
     if is_sample:
         text += " Tallene er dannede eksempeldata, ikke en kommunes regnskab."
