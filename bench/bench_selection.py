@@ -13,15 +13,19 @@ Then the 80 % year-end interval and the fan (``area.fan_halfwidths``) of the met
 made from the years before ``Y``: the share of year ``Y``'s actual year-end totals, months and cumulative
 months inside, by origin month.
 
-Usage: python bench/bench_selection.py [--every K] [--cache FILE]
+First the mean APE of every method's year-end total on the rows where every method has a forecast (the ets
+line and the combination are what ``--ets`` changes).
+
+Usage: python bench/bench_selection.py [--every K] [--cache FILE] [--ets yearly|every-origin|'months=1,7;refit=8']
 (``--every 5``: every 5th municipality, about 220 series; ``--cache``: keep the back-test in a pickle and reuse
-it.)
+it; ``--ets every-origin``: ETS chooses its model at every origin, as before ``YearlyETS``.)
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import pickle
 import time
 from pathlib import Path
@@ -32,11 +36,32 @@ import pandas as pd
 from analysis.forecast import backtest, default_methods, select_methods
 from analysis.forecast.area import fan_halfwidths
 from analysis.forecast.backtest import COMBINATION
+from analysis.forecast.methods import StatisticalAdapter, YearlyETS
+from analysis.forecast.statistical import ETSMethod
 
 KEYS = ["municipality_code", "function_code"]
 
 
-def load_backtest(every: int, cache: Path | None):
+def methods_for(ets: str) -> list:
+    """The default methods, with ETS as ``ets`` says: ``yearly`` (the default methods' ``YearlyETS``),
+    ``every-origin`` (the model chosen at every origin) or ``months=1,7;refit=8`` (``YearlyETS`` choosing at
+    those months, re-estimating its parameters by that many rounds at the other origins)."""
+    if ets == "yearly":
+        return default_methods()
+    if ets == "every-origin":
+        ets_method = StatisticalAdapter(model=ETSMethod())
+    else:
+        opts = dict(part.split("=") for part in ets.split(";"))
+        ets_method = YearlyETS(
+            choice_months=tuple(int(m) for m in opts.get("months", "1").split(",")),
+            refit_rounds=int(opts.get("refit", 0)),
+            choice_rounds=int(opts["rounds"]) if "rounds" in opts else None,
+            error_by_sign=opts.get("error") == "sign",
+        )
+    return [ets_method if m.name == "ets" else m for m in default_methods()]
+
+
+def load_backtest(every: int, cache: Path | None, ets: str = "yearly"):
     """The back-test of all default methods on the sample ledger (every ``every``-th municipality)."""
     if cache is not None and cache.exists():
         with cache.open("rb") as fh:
@@ -50,9 +75,12 @@ def load_backtest(every: int, cache: Path | None):
         con.close()
     codes = sorted(ledger["municipality_code"].unique())[::every]
     ledger = ledger[ledger["municipality_code"].isin(codes)]
-    t = time.perf_counter()
-    res = backtest(ledger, default_methods(), budgets, None)
-    print(f"back-test of {len(res.keys)} series: {time.perf_counter() - t:.0f} s")
+    t, c = time.perf_counter(), time.process_time()
+    res = backtest(ledger, methods_for(ets), budgets, None)
+    print(
+        f"back-test of {len(res.keys)} series (ets: {ets}): {time.perf_counter() - t:.0f} s wall, "
+        f"{time.process_time() - c:.0f} s CPU; load {', '.join(f'{x:.1f}' for x in os.getloadavg())}"
+    )
     if cache is not None:
         with cache.open("wb") as fh:
             pickle.dump(res, fh)
@@ -68,13 +96,40 @@ def choose(res, year: int, rule: str, alpha: float = 0.05) -> pd.DataFrame:
     return sel[[*KEYS, "method", "rule"]]
 
 
+def method_table(frame: pd.DataFrame, methods: list[str]) -> None:
+    """Mean APE of every method on the (series, year, origin) rows where every method has a forecast."""
+    wide = frame.pivot_table(index=[*KEYS, "year", "month"], columns="method", values="ape_pct")
+    wide = wide.reindex(columns=[m for m in methods if m in wide.columns]).dropna()
+    years = wide.index.get_level_values("year")
+    print(
+        f"\n## Mean APE of the year-end total by method, per cent ({len(wide)} forecasts where every method "
+        f"has one, {years.min()}-{years.max()})"
+    )
+    months = wide.index.get_level_values("month")
+    table = pd.DataFrame(
+        {
+            "all origins": wide.mean(),
+            "m = 3": wide[months == 3].mean(),
+            "m = 6": wide[months == 6].mean(),
+            "m = 9": wide[months == 9].mean(),
+        }
+    )
+    print(table.round(3).to_string())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--every", type=int, default=1, help="every K-th municipality (1: all)")
     ap.add_argument("--cache", type=Path, default=None, help="pickle of the back-test to reuse")
+    ap.add_argument(
+        "--ets",
+        default="yearly",
+        help="ETS: 'yearly' (the default methods), 'every-origin' (before), or 'months=1,7;refit=8'",
+    )
     args = ap.parse_args()
-    res = load_backtest(args.every, args.cache)
+    res = load_backtest(args.every, args.cache, args.ets)
     frame = res.frame.dropna(subset=["forecast_dkk"])
+    method_table(frame, res.methods)
     years = sorted(int(y) for y in frame["year"].unique())
     # the combination needs a track record of 3 methods (one back-tested year), the test at least 3 years of
     # differences, and the first back-tested year has no earlier year: so score from the fifth year on
@@ -111,7 +166,7 @@ def main() -> None:
                 "forecasts": len(scored),
             }
         )
-    print(pd.DataFrame(rows).set_index("rule").round(2).to_string())
+    print(pd.DataFrame(rows).set_index("rule").round(3).to_string())
 
     # the interval and the fan of the method the report's rule chooses, from the years before
     print("\n## 80 % interval and fan out of sample (the report's rule), share inside, per cent")
