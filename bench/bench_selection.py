@@ -46,19 +46,41 @@ def methods_for(ets: str) -> list:
     """The default methods, with ETS as ``ets`` says: ``yearly`` (the default methods' ``YearlyETS``),
     ``every-origin`` (the model chosen at every origin) or ``months=1,7;refit=8`` (``YearlyETS`` choosing at
     those months, re-estimating its parameters by that many rounds at the other origins)."""
+    return [ets_method(ets) if m.name == "ets" else m for m in default_methods()]
+
+
+def ets_method(ets: str):
+    """The ETS method ``ets`` names (see :func:`methods_for`); in a ``key=value;...`` spec the keys not given
+    are ``months=1``, ``refit=0``, ``rounds`` 24 (ets_fit's) and all 15 models (``error=sign``: by sign)."""
     if ets == "yearly":
-        return default_methods()
+        return YearlyETS()
     if ets == "every-origin":
-        ets_method = StatisticalAdapter(model=ETSMethod())
-    else:
-        opts = dict(part.split("=") for part in ets.split(";"))
-        ets_method = YearlyETS(
-            choice_months=tuple(int(m) for m in opts.get("months", "1").split(",")),
-            refit_rounds=int(opts.get("refit", 0)),
-            choice_rounds=int(opts["rounds"]) if "rounds" in opts else None,
-            error_by_sign=opts.get("error") == "sign",
-        )
-    return [ets_method if m.name == "ets" else m for m in default_methods()]
+        return StatisticalAdapter(model=ETSMethod())
+    opts = dict(part.split("=") for part in ets.split(";"))
+    return YearlyETS(
+        choice_months=tuple(int(m) for m in opts.get("months", "1").split(",")),
+        refit_rounds=int(opts.get("refit", 0)),
+        choice_rounds=int(opts["rounds"]) if "rounds" in opts else None,
+        error_by_sign=opts.get("error") == "sign",
+    )
+
+
+def ets_speed(ets: str, repeat: int = 5) -> None:
+    """CPU of the ETS back-test alone on bench_forecast's one synthetic series (8 years x 11 origins)."""
+    from bench_forecast import synthetic_ledger
+
+    ledger, _, _ = synthetic_ledger(1)
+    method = ets_method(ets)
+    cpu = []
+    for _ in range(repeat + 1):  # the first is a warm-up
+        c = time.process_time()
+        backtest(ledger, methods=[method], combination_k=None)
+        cpu.append(time.process_time() - c)
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(
+        f"ETS ({ets}) alone on one series, 8 years x 11 origins: {min(cpu[1:]):.3f} s CPU "
+        f"(best of {repeat}; load {load})"
+    )
 
 
 def load_backtest(every: int, cache: Path | None, ets: str = "yearly"):
@@ -124,9 +146,10 @@ def main() -> None:
     ap.add_argument(
         "--ets",
         default="yearly",
-        help="ETS: 'yearly' (the default methods), 'every-origin' (before), or 'months=1,7;refit=8'",
+        help="ETS: 'yearly' (the default), 'every-origin' (before), or e.g. 'months=1,7;refit=8;rounds=12;error=sign'",
     )
     args = ap.parse_args()
+    ets_speed(args.ets)
     res = load_backtest(args.every, args.cache, args.ets)
     frame = res.frame.dropna(subset=["forecast_dkk"])
     method_table(frame, res.methods)
