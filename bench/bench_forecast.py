@@ -36,6 +36,7 @@ from analysis.forecast.methods import (
     RunRate,
     SeasonalNaive,
     StatisticalAdapter,
+    YearlyETS,
     default_methods,
 )
 from analysis.forecast.select import interval
@@ -161,6 +162,20 @@ def bench_one_series(repeat: int = 5) -> None:
         f"report's): best of {repeat} {min(walls):.3f} s wall, {min(cpus):.3f} s CPU (median {np.median(walls):.3f} s "
         f"wall; load {_load()})"
     )
+    # the statistical methods alone (CPU, best of ``repeat``), and ETS choosing its model at every origin
+    parts = [
+        ("ETS, model chosen once a year (YearlyETS, the default)", YearlyETS()),
+        ("ETS, model chosen at every origin (before)", StatisticalAdapter(model=ETSMethod())),
+        ("Theta", StatisticalAdapter(model=ThetaMethod())),
+        ("ARIMA", StatisticalAdapter(model=ARIMAMethod())),
+    ]
+    for name, method in parts:
+        cpu = []
+        for _ in range(repeat):
+            c = time.process_time()
+            backtest(ledger, methods=[method], combination_k=None)
+            cpu.append(time.process_time() - c)
+        print(f"   {name:55s} {min(cpu):.3f} s CPU")
 
 
 def bench_models() -> None:

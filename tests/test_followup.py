@@ -659,3 +659,97 @@ def test_the_report_states_how_the_disposition_was_scaled_area_by_area():
     assert disposition_text(rep, {}, 2025, 9).endswith(
         "Ingen af områdernes prognoser bruger disponeringen i september."
     )
+
+
+def _total_forecaster(led, municipality_code, code, year, month, budgets, activity, cases, first_year):
+    """A stand-in for area_forecast: this year's forecast and three back-tested years at the month (DKK)."""
+    from types import SimpleNamespace
+
+    forecast, past, actual = {
+        "5.38.50": (110.0, [100.0, 100.0, 100.0], [103.0, 110.0, 95.0]),
+        "5.38.52": (50.0, [50.0, 50.0, 50.0], [48.0, 56.0, 55.0]),
+    }[code]
+    frame = pd.DataFrame(
+        {"method": "run_rate", "month": month, "year": [2022, 2023, 2024], "forecast_dkk": past,
+         "actual_dkk": actual}
+    )  # fmt: skip
+    return SimpleNamespace(
+        function_code=code, year=year, month=month, forecast_dkk=forecast, lower_dkk=0.9 * forecast,
+        upper_dkk=1.1 * forecast, method="run_rate", ytd_dkk=0.0, drift=None,
+        backtest=SimpleNamespace(frame=frame),
+    )  # fmt: skip
+
+
+def _total_followup(month: int = 9) -> pd.DataFrame:
+    budgets = pd.DataFrame(
+        {"municipality_code": MUNI, "year": 2025, "function_code": list(AREAS), "budget_dkk": [120.0, 45.0]}
+    )
+    return fu.followup(_ledger(), budgets, MUNI, 2025, month, forecaster=_total_forecaster)
+
+
+# the total's interval by hand: this year 110 + 50 = 160; the areas' errors summed per year 2022-2024:
+# (103 + 48) - 150 = 1, (110 + 56) - 150 = 16, (95 + 55) - 150 = 0, relative to 150: 0,0067 0,1067 0; with 3
+# years k = ceil(0,8 x 4) = 4 capped at 3, the largest: 16 / 150; half-width 160 x 16 / 150 = 17,0667
+TOTAL_LOWER, TOTAL_UPPER = 160.0 - 160.0 * 16 / 150, 160.0 + 160.0 * 16 / 150
+
+
+def test_the_journal_records_the_totals_interval_and_a_followup_read_back_shows_it(tmp_path):
+    from analysis.data import connect, journal
+
+    rows = _total_followup()
+    assert rows["total_forecast_dkk"].tolist() == [160.0, 160.0]
+    np.testing.assert_allclose(rows["total_lower_dkk"], TOTAL_LOWER)
+    np.testing.assert_allclose(rows["total_upper_dkk"], TOTAL_UPPER)
+    con = connect(tmp_path / "own.duckdb", read_only=False)
+    try:
+        assert journal.record_followup(con, rows, "fingerprint-1").recorded
+        back = journal.followup_journal(con, MUNI, 2025, 9)
+    finally:
+        con.close()
+    total = fu.with_total(back).set_index("function_code").loc[fu.TOTAL]
+    assert total[["forecast_dkk", "total_forecast_dkk"]].tolist() == pytest.approx([160.0, 160.0])
+    assert total[["lower_dkk", "upper_dkk"]].tolist() == pytest.approx([TOTAL_LOWER, TOTAL_UPPER])
+    # the same total row as the follow-up computed, not the sum of the areas' bounds (99 + 45 = 144)
+    computed = fu.with_total(rows).set_index("function_code").loc[fu.TOTAL]
+    assert computed[["lower_dkk", "upper_dkk"]].tolist() == pytest.approx([TOTAL_LOWER, TOTAL_UPPER])
+
+
+def test_a_journal_written_before_the_total_was_recorded_stays_readable_and_takes_new_versions(tmp_path):
+    import dataclasses
+
+    from analysis.data import connect, journal
+    from analysis.data.schema import TABLES, ddl
+
+    added = ("total_forecast_dkk", "total_lower_dkk", "total_upper_dkk")
+    table = TABLES["followup_journal"]
+    old_table = dataclasses.replace(table, columns=tuple(c for c in table.columns if c.name not in added))
+    path = tmp_path / "own.duckdb"
+    con = connect(path, read_only=False)
+    con.execute("DROP TABLE IF EXISTS followup_journal")
+    con.execute(ddl(old_table))  # the journal as the version before wrote it
+    august = _total_followup(8).assign(version=1, created_at="2025-09-05T08:00", data_fingerprint="a")
+    con.register("_old", august[list(old_table.column_names)])
+    con.execute("INSERT INTO followup_journal SELECT * FROM _old")
+    con.unregister("_old")
+    con.close()
+
+    con = connect(path)  # read-only: nothing can migrate the table
+    try:
+        old = journal.followup_journal(con, MUNI, 2025, 8)
+    finally:
+        con.close()
+    assert len(old) == 2 and old[list(added)].isna().all().all()
+    total = fu.with_total(old).iloc[-1]
+    assert total["forecast_dkk"] == pytest.approx(160.0) and np.isnan(total["lower_dkk"])
+
+    con = connect(path, read_only=False)
+    try:
+        assert journal.record_followup(con, _total_followup(9), "b").version == 1
+        every = journal.followup_journal(con, MUNI, 2025)
+    finally:
+        con.close()
+    assert every.groupby("month")["total_lower_dkk"].apply(lambda s: s.notna().all()).to_dict() == {
+        8: False,
+        9: True,
+    }
+    np.testing.assert_allclose(every.loc[every["month"] == 9, "total_upper_dkk"], TOTAL_UPPER)

@@ -17,6 +17,7 @@ from analysis.forecast.methods import (
     RunRate,
     SeasonalNaive,
     StatisticalAdapter,
+    YearlyETS,
     default_methods,
 )
 from analysis.forecast.statistical import ThetaMethod
@@ -159,7 +160,8 @@ def test_no_look_ahead():
             "monthly_cost_dkk": [4e4, 5e4, 3e4, 6e4, 2e4, 1e4],
         }
     )
-    methods = DOMAIN + [StatisticalAdapter(model=ThetaMethod())]
+    # ETS chooses its model once a year, at January: a choice made later in the year would see the changes
+    methods = DOMAIN + [StatisticalAdapter(model=ThetaMethod()), YearlyETS()]
     before = backtest(led, methods=methods, budgets=budgets, cases=cases).frame
     origin_year, origin_month = 2021, 8
     after_origin = (led["year"] > origin_year) | (
@@ -181,7 +183,10 @@ def test_no_look_ahead():
     pd.testing.assert_series_equal(
         before.loc[known, "forecast_dkk"], after.loc[known, "forecast_dkk"], check_exact=False, rtol=1e-12
     )
-    # and the change did reach the later forecasts
+    # and the change did reach the later forecasts, ETS's of the origin's own year among them
+    later = ~known & (before["year"] == origin_year) & (before["method"] == "ets")
+    assert later.any()
+    assert not np.allclose(before.loc[later, "forecast_dkk"], after.loc[later, "forecast_dkk"])
     assert not np.allclose(
         before.loc[~known, "forecast_dkk"].fillna(0), after.loc[~known, "forecast_dkk"].fillna(0)
     )

@@ -116,9 +116,11 @@ def test_the_fan_never_narrows_in_a_low_november():
     a[:, 10] += [1.0, -1.0, 0.5]  # November, a low month, off by at most 1
     a[:, 11] += [-5.0, 12.0, 3.0]  # December off by up to 12
     monthly, cum = fan_halfwidths(f, a, 9)
-    # 3 years: the largest error of each month over the total 1.120: 8, 1, 12; November may not fall below
-    # October, so the two are averaged (the least-squares non-decreasing fit): 4,5 4,5 12
-    np.testing.assert_allclose(monthly * 1120, [4.5, 4.5, 12.0])
+    # in DKK of the total 1.120: mean absolute errors Oct 14/3, Nov 2,5/3, Dec 20/3; November may not fall
+    # below October, so the two are averaged (the least-squares non-decreasing fit): scale 2,75 2,75 6,667.
+    # Errors over their month's scale: Oct 2,909 1,455 0,727, Nov 0,364 0,364 0,182, Dec 0,75 1,8 0,45; the
+    # 8th smallest of the 9 (k = ceil(0,8 x 10)) is 1,8 (December's 12 / 6,667): widths 1,8 x the scale
+    np.testing.assert_allclose(monthly * 1120, [4.95, 4.95, 12.0])
     # cumulative errors: Oct 8 -4 2, Nov 9 -5 2,5, Dec 4 7 5,5: widths 8, 9, 7, then the running minimum from
     # December backwards: 7 7 7 (the December width is the year-end interval's)
     np.testing.assert_allclose(cum * 1120, [7.0, 7.0, 7.0])

@@ -177,10 +177,10 @@ def followup(
         One row per function area with postings in ``year`` up to ``month``: ``municipality_code``, ``year``,
         ``month``, ``function_code``, ``budget_dkk``, ``budget_to_date_dkk``, ``booked_dkk``,
         ``forecast_dkk``, ``lower_dkk``, ``upper_dkk``, ``method``, ``full_year_persons``, ``price_dkk``
-        (forecast / persons) and ``budget_version``; and on every row ``total_lower_dkk`` and
-        ``total_upper_dkk``, the 80 % interval of the sum of the areas' forecasts
-        (:func:`analysis.forecast.total.reconciled_total`; NaN when the forecaster gives no back-test). The
-        journal records the areas' columns only.
+        (forecast / persons) and ``budget_version``; and on every row the total of the areas:
+        ``total_forecast_dkk`` (the sum of their forecasts), ``total_lower_dkk`` and ``total_upper_dkk``
+        (its 80 % interval, :func:`analysis.forecast.total.reconciled_total`; NaN when the forecaster gives no
+        back-test). The journal records every column.
 
     Raises
     ------
@@ -234,6 +234,7 @@ def followup(
         )
     out = pd.DataFrame(rows)
     lower, upper = _total_bounds(forecasts)
+    out["total_forecast_dkk"] = float(out["forecast_dkk"].sum())
     out["total_lower_dkk"] = lower
     out["total_upper_dkk"] = upper
     return out
@@ -315,17 +316,29 @@ def with_total(frame: pd.DataFrame) -> pd.DataFrame:
 
     The total's forecast is the sum of the areas' forecasts (reconciled). Its interval is the one of
     :func:`followup` (columns ``total_lower_dkk``, ``total_upper_dkk``: from the areas' back-tested errors
-    summed per year, :mod:`analysis.forecast.total`), not the sum of the areas' bounds; it is left empty where
-    the frame does not have it (a follow-up read back from the journal, which records the areas only). Its
-    price is the total forecast over the total persons, and its method empty.
+    summed per year, :mod:`analysis.forecast.total`), not the sum of the areas' bounds; the journal records
+    those columns too, so a follow-up read back from it has the same interval. It is left empty where the frame
+    does not have it (a version recorded before the journal held the total). Its price is the total forecast
+    over the total persons, and its method empty.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"function_code": ["a", "b"], "forecast_dkk": [110.0, 50.0],
+    ...                      "lower_dkk": [99.0, 45.0], "upper_dkk": [121.0, 55.0],
+    ...                      "total_forecast_dkk": 160.0, "total_lower_dkk": 142.9, "total_upper_dkk": 177.1})
+    >>> t = with_total(rows).iloc[-1]
+    >>> t.function_code, float(t.forecast_dkk), float(t.lower_dkk), float(t.upper_dkk)
+    ('total', 160.0, 142.9, 177.1)
     """
-    bounds = ("total_lower_dkk", "total_upper_dkk")
+    bounds = ("total_forecast_dkk", "total_lower_dkk", "total_upper_dkk")
     sums = [c for c in frame.columns if c.endswith("_dkk") or c in ("full_year_persons", "assumed_persons")]
     sums = [c for c in sums if c not in ("lower_dkk", "upper_dkk", "price_dkk", "assumed_price_dkk", *bounds)]
     total = {c: frame[c].sum(min_count=1) for c in sums}
-    if all(c in frame.columns for c in bounds) and len(frame):
-        total["lower_dkk"], total["upper_dkk"] = (float(frame[c].iloc[0]) for c in bounds)
-        total.update({c: total[k] for c, k in zip(bounds, ("lower_dkk", "upper_dkk"), strict=True)})
+    for c in bounds:
+        if c in frame.columns:
+            total[c] = float(frame[c].iloc[0]) if len(frame) else np.nan
+    if all(c in frame.columns for c in bounds[1:]) and len(frame):
+        total["lower_dkk"], total["upper_dkk"] = total["total_lower_dkk"], total["total_upper_dkk"]
     for c in ("municipality_code", "year", "month", "version", "budget_version"):
         if c in frame.columns:
             total[c] = frame[c].iloc[0] if len(frame) else np.nan

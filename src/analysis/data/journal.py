@@ -43,7 +43,12 @@ _JOURNAL_VALUES = [
     "full_year_persons",
     "price_dkk",
     "budget_version",
+    "total_forecast_dkk",
+    "total_lower_dkk",
+    "total_upper_dkk",
 ]
+#: Journal columns added after the first journals were written: empty in the versions recorded before.
+_JOURNAL_ADDED = ["total_forecast_dkk", "total_lower_dkk", "total_upper_dkk"]
 
 
 class RecordResult:
@@ -202,13 +207,18 @@ def followup_journal(
     Returns
     -------
     pandas.DataFrame
-        Rows of table ``followup_journal`` ordered by month, version and function code (empty when none).
+        Rows of table ``followup_journal`` ordered by month, version and function code (empty when none), with
+        every column of the schema: a journal written before the total's columns were added (and not written to
+        since, which adds them) reads with them empty.
     """
     where, params = "municipality_code = ? AND year = ?", [int(municipality_code), int(year)]
     if month is not None:
         where += " AND month = ?"
         params.append(int(month))
     df = _select(con, "followup_journal", where, params, "month, version, function_code")
+    for c in _JOURNAL_ADDED:
+        if c not in df.columns:
+            df[c] = np.nan
     if df.empty or not latest:
         return df.reset_index(drop=True)
     last = df.groupby("month")["version"].transform("max")
@@ -226,7 +236,9 @@ def record_followup(
         A writable connection.
     followup
         One municipality, year and month, a row per function area, with the journal's value columns
-        (``budget_dkk`` ... ``budget_version``, see :mod:`analysis.data.schema`).
+        (``budget_dkk`` ... ``budget_version``, see :mod:`analysis.data.schema`) and, as
+        :func:`analysis.followup.followup` gives them, the total's ``total_forecast_dkk``,
+        ``total_lower_dkk`` and ``total_upper_dkk`` (recorded empty where missing).
     fingerprint
         The fingerprint of the data the follow-up was made from
         (:func:`analysis.followup.data_fingerprint`).
@@ -239,7 +251,10 @@ def record_followup(
         The new version, or the latest version with ``recorded=False`` when its fingerprint is ``fingerprint``.
     """
     cols = ["municipality_code", "year", "month", "function_code", *_JOURNAL_VALUES]
-    rows = followup[cols].copy()
+    rows = followup.reindex(columns=cols).copy()
+    missing = [c for c in cols if c not in followup.columns and c not in _JOURNAL_ADDED]
+    if missing:
+        raise KeyError(f"the follow-up lacks the column(s) {missing}")
     muni, year, month = (_one(rows, c) for c in ("municipality_code", "year", "month"))
     latest = followup_journal(con, muni, year, month)
     if not latest.empty and (latest["data_fingerprint"] == fingerprint).all():

@@ -636,6 +636,29 @@ TABLES: dict[str, Table] = {
                     "Version of budget_assumptions measured against; empty when none was recorded",
                     nullable=True,
                 ),
+                Column(
+                    "total_forecast_dkk",
+                    "float",
+                    "DKK",
+                    "Year-end forecast of all the municipality's areas of the month (the sum of their forecasts; "
+                    "the same on each of its rows); empty in a version recorded before it was added",
+                    nullable=True,
+                ),
+                Column(
+                    "total_lower_dkk",
+                    "float",
+                    "DKK",
+                    "Lower bound of the total's 80 % interval (from the areas' back-tested errors summed per "
+                    "year, not the sum of their bounds); empty if not computed",
+                    nullable=True,
+                ),
+                Column(
+                    "total_upper_dkk",
+                    "float",
+                    "DKK",
+                    "Upper bound of the total's 80 % interval; empty if not computed",
+                    nullable=True,
+                ),
                 Column("version", "int", "number", "Version of the municipality's month, from 1", minimum=1),
                 Column("created_at", "str", "ISO 8601 time, UTC", "When the version was recorded"),
                 Column(

@@ -41,6 +41,7 @@ from analysis.forecast.methods import (
     SeasonalNaive,
     StatisticalAdapter,
     YearContext,
+    YearlyETS,
     default_methods,
 )
 from analysis.forecast.select import forecast_paths, forecast_year, reason_da, select_methods
@@ -63,6 +64,7 @@ __all__ = [
     "StatisticalAdapter",
     "ThetaMethod",
     "YearContext",
+    "YearlyETS",
     "area_forecast",
     "auto_forecast",
     "backtest",

@@ -11,12 +11,13 @@ Fan
 ---
 The band around the forecast path comes from the chosen method's back-test at the same origin month
 (:func:`fan_halfwidths`): its half-width is a share of the year-end forecast, not of each month's level, and
-it never shrinks with the horizon. The monthly band of month ``k`` is the split-conformal width
-(:func:`~analysis.forecast.select.conformal_width`) of the back-tested years' errors of month ``k`` relative to
-their year-end forecast, made non-decreasing over the months (a fall is averaged with the months before it,
-so a low month such as November has no narrower band). The band around the cumulative path is made from the
-cumulative errors the same way and ends at December in the year-end interval of
-:func:`~analysis.forecast.select.forecast_year`.
+it never shrinks with the horizon. The monthly band of month ``k`` is a scale times a factor: the scale is the
+back-tested years' mean absolute error of month ``k`` relative to their year-end forecast, made non-decreasing
+over the months (a fall is averaged with the months before it, so a low month such as November has no
+narrower band); the factor is the split-conformal width (:func:`~analysis.forecast.select.conformal_width`) of
+every year's and remaining month's error divided by its month's scale, pooled. The band around the cumulative
+path is the split-conformal width of the cumulative errors month by month, never narrowing, and ends at
+December in the year-end interval of :func:`~analysis.forecast.select.forecast_year`.
 
 Compared years
 --------------
@@ -203,11 +204,15 @@ def fan_halfwidths(
     -------
     tuple of numpy.ndarray
         ``monthly`` and ``cumulative``, each of shape ``(12 - month,)`` for months ``month+1..12``, as fractions
-        of the year-end forecast ``|F|``; NaN with fewer than 3 usable years. ``monthly[j]`` is the
-        split-conformal width (:func:`~analysis.forecast.select.conformal_width`) of ``(a_j - f_j) / |F|``,
-        made non-decreasing over the months by the least-squares monotone fit (where a month's width falls
-        below an earlier one's, the two are averaged), so that a low month (November) has no narrower band
-        than the months before it: uncertainty does not fall with the horizon. ``cumulative[j]`` is the
+        of the year-end forecast ``|F|``; NaN with fewer than 3 usable years. ``monthly[j] = q g_j``:
+        ``g_j`` is the mean over the years of ``|a_j - f_j| / |F|``, made non-decreasing over the months by
+        the least-squares monotone fit (where a month's scale falls below an earlier one's, the two are
+        averaged), so that a low month (November) has no narrower band than the months before it:
+        uncertainty does not fall with the horizon; ``q`` is the split-conformal width
+        (:func:`~analysis.forecast.select.conformal_width`) of the ratios ``|a_j - f_j| / (|F| g_j)`` of
+        every year and remaining month together (0 where ``g_j`` is 0). Pooling the months gives ``n (12 -
+        month)`` ratios instead of ``n``, so ``q`` is near their 80 % quantile rather than the largest error of
+        three to six years (which made the band cover 85 % of the months). ``cumulative[j]`` is the
         width of the cumulative errors ``(A_j - F_j) / |F|`` (spending through month ``j``), then the running
         minimum from December backwards, so that it never narrows and ends at the year-end interval of
         :func:`~analysis.forecast.select.interval` (the same errors at December).
@@ -215,8 +220,10 @@ def fan_halfwidths(
     Examples
     --------
     >>> f = np.tile([10.0] * 12, (3, 1)); a = f.copy(); a[:, 10] = [12.0, 11.0, 9.0]  # Nov off by 2, 1, -1
-    >>> m, c = fan_halfwidths(f, a, 9)  # |F| = 120; 3 years: the largest error of each month
-    >>> # monthly Oct 0, Nov 2, Dec 0: December's fall is averaged with November (1, 1); cumulative 0, 2, 2
+    >>> m, c = fan_halfwidths(f, a, 9)  # |F| = 120; in units of 1 / 120:
+    >>> # mean errors Oct 0, Nov 4/3, Dec 0; December's fall is averaged with November: g = 0, 2/3, 2/3;
+    >>> # ratios 0 0 0 | 3 1.5 1.5 | 0 0 0: the 8th smallest of 9 (k = ceil(0.8 * 10)) is q = 1.5
+    >>> # cumulative: the largest error of 3 years, month by month: 0, 2, 2
     >>> np.round(m * 120, 6).tolist(), np.round(c * 120, 6).tolist()
     ([0.0, 1.0, 1.0], [0.0, 2.0, 2.0])
     """
@@ -231,9 +238,12 @@ def fan_halfwidths(
     p, a, total = p[ok][ok_rows], a[ok][ok_rows], total[ok_rows][:, None]
     rel = (a - p) / total
     rel_cum = (np.cumsum(a, axis=1) - np.cumsum(p, axis=1)) / total
-    monthly = np.array([conformal_width(rel[:, j], coverage) for j in range(month, 12)])
+    scale = _non_decreasing(np.abs(rel[:, month:]).mean(axis=0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = np.where(scale > 0, np.abs(rel[:, month:]) / scale, 0.0)
+    monthly = conformal_width(ratios.ravel(), coverage) * scale
     cum = np.array([conformal_width(rel_cum[:, j], coverage) for j in range(month, 12)])
-    return _non_decreasing(monthly), np.minimum.accumulate(cum[::-1])[::-1]
+    return monthly, np.minimum.accumulate(cum[::-1])[::-1]
 
 
 def _non_decreasing(x: np.ndarray) -> np.ndarray:

@@ -519,6 +519,29 @@ def _ets_filter(y, lengths, alpha, bstar, gstar, phi, mult, l0, b0, s0, record=F
     return sse, sre, slog, pred
 
 
+def _ets_unit(params: np.ndarray, r: int, n_par: int) -> np.ndarray:
+    """Parameters ``(R, 4)`` (alpha, beta, gamma, phi as :attr:`ETSFit.params`) in the search's unit cube.
+
+    The inverse of ``ets_fit``'s ``unit_to_params``: alpha, beta* = beta / alpha and gamma* = gamma / (1 -
+    alpha) onto ``[_ETS_LO, _ETS_HI]``, phi onto ``[_PHI_LO, _PHI_HI]``, clipped to ``[0, 1]``; missing values
+    (NaN) become 0; estimated initial states 0.5 (the heuristic's).
+    """
+    p = np.asarray(params, dtype=float)
+    if p.shape != (r, 4):
+        raise ValueError(f"start must have shape {(r, 4)}, got {p.shape}")
+    alpha = p[:, 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bstar = p[:, 1] / alpha
+        gstar = p[:, 2] / (1.0 - alpha)
+    u = np.full((r, n_par), 0.5)
+    u[:, 0] = (alpha - _ETS_LO) / (_ETS_HI - _ETS_LO)
+    u[:, 1] = (bstar - _ETS_LO) / (_ETS_HI - _ETS_LO)
+    u[:, 2] = (gstar - _ETS_LO) / (_ETS_HI - _ETS_LO)
+    u[:, 3] = (p[:, 3] - _PHI_LO) / (_PHI_HI - _PHI_LO)
+    u[:, :4] = np.clip(np.nan_to_num(u[:, :4], nan=0.0), 0.0, 1.0)
+    return u
+
+
 @dataclass(frozen=True)
 class ETSFit:
     """Fitted ETS models chosen by AICc, one per series (see :func:`ets_fit`).
@@ -560,6 +583,10 @@ def ets_fit(
     count_states: bool = False,
     estimate_init: bool = False,
     weighted: bool = False,
+    *,
+    allowed: np.ndarray | None = None,
+    start: np.ndarray | None = None,
+    start_step: float = 0.1,
 ) -> ETSFit:
     """Choose and fit an ETS model per series by AICc, as statsmodels' ``ETSModel`` would, vectorised.
 
@@ -589,6 +616,17 @@ def ets_fit(
     weighted : bool
         Forecast the Akaike-weighted mean (weights ``exp(-AICc / 2)``, normalised) of every admissible
         model's forecast instead of the best model's; ``model`` still names the best. Default False.
+    allowed : numpy.ndarray, optional
+        Shape ``(S, len(models))``, bool: the candidates admissible for each row (besides the data's own
+        conditions); default all. One True per row fixes the model (no choice by AICc).
+    start : numpy.ndarray, optional
+        Shape ``(S, 4)``: alpha, beta, gamma, phi per row (as :attr:`ETSFit.params`) to start the pattern
+        search from, in place of the coarse grid, for every candidate of the row (a parameter the candidate
+        lacks is ignored; clipped to the bounds). With ``rounds=0`` they are used as they are: the model's
+        states are run through the data with these parameters and the forecast made from them. Estimated
+        initial states start from the heuristic ones. Default None (the coarse grid).
+    start_step : float
+        The pattern search's first step in the unit cube when ``start`` is given (0.1 as after the grid).
 
     Returns
     -------
@@ -634,6 +672,11 @@ def ets_fit(
     avail = np.stack([inits[s][3] for _, _, s in models], axis=1)
     avail &= (lengths[:, None] - df[None, :] - 1) > 0
     avail &= positive[:, None] | ~(mult_s | mult_e)[None, :]
+    if allowed is not None:
+        allowed = np.asarray(allowed, dtype=bool)
+        if allowed.shape != (r, n_mod):
+            raise ValueError(f"allowed must have shape {(r, n_mod)}, got {allowed.shape}")
+        avail &= allowed
 
     def unit_to_params(u, cols):
         alpha = _ETS_LO + (_ETS_HI - _ETS_LO) * u[..., 0]
@@ -674,28 +717,34 @@ def ets_fit(
         ok = np.isfinite(nll) & avail[:, cols] & (ssq > 0)
         return np.where(ok, nll, np.inf)
 
-    # coarse grid for every candidate at once
-    grids = []
-    for i in range(n_mod):
-        axes = [g if used[i, j] else np.array([0.0]) for j, g in enumerate(_U_COARSE)]
-        grids.append(np.array(list(product(*axes))))
-    cols = np.concatenate([np.full(len(g), i) for i, g in enumerate(grids)])
-    u = np.broadcast_to(np.concatenate(grids)[None], (r, len(cols), n_par))
-    values = neg_loglik(u, cols)
-    best_u = np.zeros((r, n_mod, n_par))
-    best_v = np.full((r, n_mod), np.inf)
     rows = np.arange(r)
-    for i in range(n_mod):
-        c = np.flatnonzero(cols == i)
-        j = c[np.argmin(values[:, c], axis=1)]
-        best_v[:, i] = values[rows, j]
-        best_u[:, i] = u[rows, j]
+    if start is not None:
+        best_u = np.broadcast_to(_ets_unit(start, r, n_par)[:, None, :], (r, n_mod, n_par))
+        best_u = np.where(used[None], best_u, 0.0)
+        best_v = neg_loglik(best_u, np.arange(n_mod))
+        step = np.full((r, n_mod), float(start_step))
+    else:
+        # coarse grid for every candidate at once
+        grids = []
+        for i in range(n_mod):
+            axes = [g if used[i, j] else np.array([0.0]) for j, g in enumerate(_U_COARSE)]
+            grids.append(np.array(list(product(*axes))))
+        cols = np.concatenate([np.full(len(g), i) for i, g in enumerate(grids)])
+        u = np.broadcast_to(np.concatenate(grids)[None], (r, len(cols), n_par))
+        values = neg_loglik(u, cols)
+        best_u = np.zeros((r, n_mod, n_par))
+        best_v = np.full((r, n_mod), np.inf)
+        for i in range(n_mod):
+            c = np.flatnonzero(cols == i)
+            j = c[np.argmin(values[:, c], axis=1)]
+            best_v[:, i] = values[rows, j]
+            best_u[:, i] = u[rows, j]
+        step = np.full((r, n_mod), 0.1)
 
     # pattern search: moves along each parameter axis (see _ets_offsets), step halved where none improves
     offs = [_ets_offsets(used[i]) for i in range(n_mod)]
     all_cols = np.concatenate([np.full(len(o), i) for i, o in enumerate(offs)])
     all_off = np.concatenate(offs)
-    step = np.full((r, n_mod), 0.1)
     for _ in range(rounds):
         # candidates still moving for some row (the others have converged or cannot be fitted)
         active = ((step > _ETS_TOL) & np.isfinite(best_v)).any(axis=0)
