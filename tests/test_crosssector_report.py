@@ -249,6 +249,20 @@ def test_the_score_table_and_chart_hide_the_same_groups():
     assert "5-10 (færre end 5 borgere) og 10+ (skjult" in fig.texts[0].get_text().replace("\n", " ")
 
 
+def test_the_score_charts_labels_slant_when_level_ones_would_touch():
+    lows = [i * 2.5 for i in range(11)]
+    labels = [f"{lo:g}-{lo + 2.5:g}".replace(".", ",") for lo in lows[:-1]] + ["25+"]
+    dist = pd.DataFrame({"label": labels, "persons": range(50, 39, -1)})
+    # 11 bars on a 6,7-inch figure: 6,7 x 72 x 0,8 / 11 x 0,85 = 30 points per label; '12,5-15' (7 characters at
+    # about 0,6 x 10 points each) needs 42: slanted
+    ticks = charts.score_chart(dist, pd.Period("2025-09", "M")).axes[0].get_xticklabels()
+    assert [t.get_text() for t in ticks] == labels and {t.get_rotation() for t in ticks} == {35.0}
+    # three bars: '5-10' (4 characters) needs 24 of 6,7 x 72 x 0,8 / 3 x 0,85 = 109 points: level
+    short = pd.DataFrame({"label": ["0-5", "5-10", "10+"], "persons": [40, 30, 20]})
+    ticks = charts.score_chart(short, pd.Period("2025-09", "M")).axes[0].get_xticklabels()
+    assert {t.get_rotation() for t in ticks} == {0.0}
+
+
 def test_the_sharing_table_is_in_whole_kroner_and_small_sectors_are_marked():
     sharing = pd.DataFrame(
         {

@@ -192,7 +192,42 @@ def test_the_income_table_hides_levels_of_fewer_than_five_residents():
     # levels 1-3 hold 4, 3 and 1 residents: every level is hidden ('<5' and '..'), the total of 8 is shown
     assert t.count(">&lt;5<") == 3 and "134.400 kr." in t  # the rate itself is no count
     assert "færre end 5 borgere" in t
-    assert "537.600 kr." not in t and "1.761.600 kr." in t
+    assert "537.600 kr." not in t
+    # 8 residents on three levels of 1-4 (levels 2 and 3 at least 1, a what-if row moves one away from each):
+    # 4 + 3 + 1 alone gives 1.761.600 kr., so the total is shown as the range over the splits of 8: the least
+    # 4 x 134.400 + 3 x 248.800 + 1 x 477.600 = 1.761.600, the most 1 x 134.400 + 3 x 248.800 + 4 x 477.600
+    # = 2.791.200 kr.
+    assert "1.761.600 kr." not in t and "1.761.600–2.791.200 kr." in t
+
+
+def test_the_staffing_report_shows_no_income_that_gives_a_hidden_level_away():
+    from analysis.paths import parameters_dir
+    from analysis.reporting import staffing_page
+
+    r = staffing_page.compute(read_offer(parameters_dir() / "offers" / "example-offer.yaml"), 706)
+    t = staffing_page.tables(r)
+    page = " ".join([*t.values(), *(text for _, text in staffing_page.summary_items(r))])
+    page += staffing_page.method_text(r, "example-offer.yaml")
+    # the issue: levels 1 and 4 hold 4 and 2 (hidden); with the rates 150.580 and 694.760 kr., the 20 residents and
+    # 6.862.720 kr. they follow (the other splits of 6, 3 + 3 and 2 + 4, give 7.406.900 and 7.951.080 kr.)
+    assert t["income"].count(">&lt;5<") == 2
+    assert "6.862.720 kr." not in page and "6.862.720–7.951.080 kr." in page
+    assert (
+        "Indtægt" not in t["what_if"] and "+167.440 kr." in t["what_if"]
+    )  # 443.600 - 276.160, a rate difference
+    assert ">Indtægt<" not in t["months"] and "571.893 kr." not in t["months"]  # January: 6.862.720 / 12
+    assert "Fordelingen på niveauer er skjult, fordi" in page
+    assert "fra 20 beboere" in page
+    # an offer whose every level holds 5 or more shows its income (the months still not: see income_disclosure)
+    r = staffing_page.compute(read_offer(parameters_dir() / "offers" / "albertslund-birkelunden.yaml"), 165)
+    t = staffing_page.tables(r)
+    # 6 x 290.000 + 5 x 498.000 + 6 x 810.000 = 9.090.000 kr.
+    assert "9.090.000 kr." in t["income"] and "9.090.000 kr." in t["what_if"]
+    assert (
+        "Indtægt",
+        "9.090.000 kr. om året fra 17 beboere efter deres støttebehov",
+    ) in staffing_page.summary_items(r)
+    assert "Fordelingen på niveauer er skjult" not in staffing_page.method_text(r, "x.yaml")
 
 
 # The sample's offers (parameters/offers) and the staffing batch --------------------------------------------------

@@ -35,7 +35,10 @@ would let a small one be derived from a total (complementary suppression), and :
 two apart, so that a table can mark them differently (:func:`suppress`: '<5' for the persons of a small group, '..'
 for its amounts and shares, 'x' for a cell hidden only to protect another, explained by :func:`suppression_notes`);
 :func:`open_top` merges a small tail of ordered categories into one open category instead. Rendering to HTML is the
-reporting layer's (:mod:`analysis.reporting.suppression`).
+reporting layer's (:mod:`analysis.reporting.suppression`). A hidden cell must not follow from the table's other
+figures either: :func:`count_vectors` lists the counts an onlooker cannot tell apart, :func:`determined_small_cells`
+finds the cells they give away, and :func:`weighted_total_discloses` says whether a weighted total (an income:
+residents x published rates) may be shown beside the counts.
 """
 
 from __future__ import annotations
@@ -67,14 +70,17 @@ __all__ = [
     "SMALL",
     "SMALL_VALUE_LABEL",
     "cell_marks",
+    "MAX_VECTORS",
     "MIN_KEY_BYTES",
     "PERSON_MASK",
     "PSEUDONYM_PATTERN",
     "PseudonymKeyError",
     "check_key",
     "check_min_group",
+    "count_vectors",
     "cpr_date_is_valid",
     "cpr_digits",
+    "determined_small_cells",
     "find_cpr",
     "key_fingerprint",
     "key_problem",
@@ -91,6 +97,7 @@ __all__ = [
     "suppression_marks",
     "suppression_mask",
     "suppression_notes",
+    "weighted_total_discloses",
     "write_key_file",
 ]
 
@@ -932,3 +939,161 @@ def suppress(
         )
         out[col] = out[col].astype(object).where(m.to_numpy() == SHOWN, text)
     return out
+
+
+# What a table's other figures give away ----------------------------------------------------------------------------
+
+#: The most count vectors :func:`count_vectors` enumerates before it gives up (None: too many to check).
+MAX_VECTORS = 200_000
+
+
+def count_vectors(
+    allowed: Sequence[Sequence[int]], total: int, *, limit: int = MAX_VECTORS
+) -> list[tuple[int, ...]] | None:
+    """Every vector of counts, one per cell, with each count among its allowed values and the counts summing to total.
+
+    The vectors an onlooker cannot tell apart from the true one, given what a table shows: a shown cell allows
+    only its value, a cell marked '<5' the values 1 to 4, and the total row fixes the sum.
+
+    Parameters
+    ----------
+    allowed : sequence of sequences of int
+        For each cell, the counts (persons, integers >= 0) it may hold.
+    total : int
+        The sum of the cells (persons).
+    limit : int, default :data:`MAX_VECTORS`
+        Give up after this many vectors.
+
+    Returns
+    -------
+    list of tuple of int, or None
+        The vectors, in lexicographic order; None when there are more than ``limit`` (too many to check: read as
+        not safe by the callers).
+
+    Examples
+    --------
+    >>> count_vectors([[1, 2, 3, 4], [8], [1, 2, 3, 4]], 12)
+    [(1, 8, 3), (2, 8, 2), (3, 8, 1)]
+    """
+    cells = [sorted({int(v) for v in a if v >= 0}) for a in allowed]
+    # the most and the least the cells after each position can still add up to
+    most = [0] * (len(cells) + 1)
+    least = [0] * (len(cells) + 1)
+    for i in range(len(cells) - 1, -1, -1):
+        if not cells[i]:
+            return []
+        most[i] = most[i + 1] + cells[i][-1]
+        least[i] = least[i + 1] + cells[i][0]
+    out: list[tuple[int, ...]] = []
+
+    def walk(i: int, left: int, prefix: tuple[int, ...]) -> bool:
+        if i == len(cells):
+            if left == 0:
+                out.append(prefix)
+            return len(out) <= limit
+        for v in cells[i]:
+            rest = left - v
+            if rest < least[i + 1]:
+                break
+            if rest <= most[i + 1] and not walk(i + 1, rest, (*prefix, v)):
+                return False
+        return True
+
+    return out if walk(0, int(total), ()) else None
+
+
+def determined_small_cells(vectors: Sequence[Sequence[int]], min_group: int = MIN_GROUP_FLOOR) -> list[int]:
+    """The cells a set of indistinguishable count vectors gives away: one value for all of them, of 1 to min_group - 1.
+
+    A cell is protected when the vectors give it at least two values, or when every value they give it is 0 or at
+    least ``min_group`` (a figure the table could have shown).
+
+    Parameters
+    ----------
+    vectors : sequence of sequences of int
+        Count vectors consistent with everything shown (persons), at least one.
+    min_group : int, default 5
+        Smallest group that may be shown (persons).
+
+    Returns
+    -------
+    list of int
+        Positions of the cells given away, ascending.
+
+    Examples
+    --------
+    >>> determined_small_cells([(2, 8, 4), (3, 8, 3)])
+    []
+    >>> determined_small_cells([(4, 8, 2)])
+    [0, 2]
+    """
+    if not vectors:
+        raise ValueError("no count vector: the shown figures contradict each other")
+    out = []
+    for i, values in enumerate(zip(*vectors, strict=True)):
+        first = values[0]
+        if 0 < first < min_group and all(v == first for v in values):
+            out.append(i)
+    return out
+
+
+def weighted_total_discloses(
+    allowed: Sequence[Sequence[int]],
+    total: int,
+    weights: Sequence[float],
+    min_group: int = MIN_GROUP_FLOOR,
+    *,
+    decimals: int = 0,
+) -> bool:
+    """Whether showing the weighted total (e.g. the income, residents x rate summed) can give a small cell away.
+
+    Decided from the shown figures alone (``allowed`` and ``total``), never from the true counts: for every count
+    vector consistent with them (:func:`count_vectors`), the vectors with the same weighted total, rounded as
+    shown, must leave every cell protected (:func:`determined_small_cells`). Since the answer is the same for
+    every consistent vector, whether the report shows the total or not tells an onlooker nothing more.
+
+    Parameters
+    ----------
+    allowed : sequence of sequences of int
+        For each cell, the counts it may hold given the table (persons).
+    total : int
+        The shown sum of the cells (persons).
+    weights : sequence of float
+        The amount per person of each cell (e.g. DKK per resident and year; public, e.g. a published rate).
+    min_group : int, default 5
+        Smallest group that may be shown (persons).
+    decimals : int, default 0
+        Decimals the weighted total is shown with.
+
+    Returns
+    -------
+    bool
+        True when it can (or when there are too many vectors to check): do not show the weighted total.
+
+    Examples
+    --------
+    Two levels of 1-4 residents each with the total 6: the income tells which split it is.
+
+    >>> weighted_total_discloses([[1, 2, 3, 4], [8], [1, 2, 3, 4]], 12, [100.0, 200.0, 300.0])
+    True
+
+    Four residents on levels 0-4 each, rates 100, 200, 300: an income of 400 can only be (4, 0, 0); with equal
+    rates the income says nothing about the split.
+
+    >>> weighted_total_discloses([[0, 1, 2, 3, 4]] * 3, 4, [100.0, 200.0, 300.0])
+    True
+    >>> weighted_total_discloses([[0, 1, 2, 3, 4], [0, 1, 2, 3, 4]], 4, [100.0, 100.0])
+    False
+    """
+    if len(weights) != len(allowed):
+        raise ValueError("one weight per cell is needed")
+    vectors = count_vectors(allowed, total)
+    if vectors is None:
+        return True
+    if not vectors:
+        raise ValueError("no count vector: the shown figures contradict each other")
+    classes: dict[float, list[tuple[int, ...]]] = {}
+    for v in vectors:
+        key = round(sum(n * w for n, w in zip(v, weights, strict=True)), decimals)
+        classes.setdefault(key, []).append(v)
+    return any(determined_small_cells(c, min_group) for c in classes.values())

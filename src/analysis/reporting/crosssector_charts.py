@@ -82,6 +82,23 @@ def _note(fig, marks: pd.Series, min_group: int):
     return fig
 
 
+def _fit_tick_labels(fig, ax, labels: list[str]) -> None:
+    """Slant the x tick labels when, written level, they would touch: wider than the room per bar (points).
+
+    A label of the tick font is about 0.6 x the font size wide per character; each bar has the axis' width
+    (about 80 % of the figure's) divided by the number of bars, and a label may take 85 % of that.
+    """
+    if not labels:
+        return
+    size = ax.xaxis.get_ticklabels()[0].get_fontsize() if ax.xaxis.get_ticklabels() else 10.0
+    room = fig.get_figwidth() * 72 * 0.8 / len(labels) * 0.85
+    if max(len(t) for t in labels) * 0.6 * size > room:
+        for t in ax.get_xticklabels():
+            t.set_rotation(35)
+            t.set_horizontalalignment("right")
+            t.set_rotation_mode("anchor")
+
+
 def by_sectors_chart(by_sectors: pd.DataFrame, closed: int, min_group: int = 5):
     """Shares of persons and of cost by number of sectors (:func:`analysis.crosssector.by_number_of_sectors`)."""
     t = tables._by_sectors_frame(by_sectors)
@@ -106,6 +123,7 @@ def score_chart(distribution: pd.DataFrame, as_of: pd.Period, min_group: int = 5
     shown = d[(marks.drop(tables.TOTAL_DA) == SHOWN).to_numpy()]
     fig, ax = _figure(3.0)
     ax.bar(list(shown.index), shown["persons"], color=OWN_COLOUR)
+    _fit_tick_labels(fig, ax, [str(x) for x in shown.index])
     ax.set_xlabel("Kompleksitetsscore (point)")
     ax.set_ylabel("Borgere")
     number_axis(ax)

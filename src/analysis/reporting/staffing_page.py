@@ -14,16 +14,26 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import managers
-from analysis.danish import MONTHS_DA, fmt_dkk, fmt_number, fmt_pct
+from analysis.danish import MONTHS_DA, fmt_dkk, fmt_dkk_number, fmt_number, fmt_pct
 from analysis.data.offers import Offer
 from analysis.errors import InputError
-from analysis.privacy import suppression_marks
+from analysis.privacy import (
+    COMPLEMENT,
+    SHOWN,
+    SMALL,
+    count_vectors,
+    suppression_marks,
+    weighted_total_discloses,
+)
 from analysis.reporting.html import table_html
 from analysis.reporting.suppression import suppressed_table_html
 
 __all__ = [
+    "IncomeDisclosure",
     "StaffingResult",
     "compute",
+    "income_disclosure",
+    "income_range_text",
     "method_text",
     "summary_items",
     "tables",
@@ -36,6 +46,120 @@ kr = partial(fmt_dkk, unit="kr")
 #: Smallest group of citizens shown in a table (a level with 1-4 residents is hidden, '<5').
 MIN_GROUP = 5
 hours = partial(fmt_number, decimals=1)
+
+
+@dataclass(frozen=True)
+class IncomeDisclosure:
+    """What the report may show of the offer's income without giving a hidden level's residents away.
+
+    Attributes
+    ----------
+    marks : pandas.Series
+        The income table's suppression marks per row (levels, then 'I alt'), :func:`analysis.privacy.suppression_marks`.
+    exact : bool
+        The total income (and the what-if table's incomes) may be shown exactly.
+    count_shown : bool
+        The total number of residents is shown (False only when the total itself is hidden).
+    low, high : float or None
+        With ``exact`` False: the least and the most the income can be for the distributions of the hidden
+        residents consistent with the shown counts (DKK a year; public, since it follows from shown figures only);
+        None when that cannot be worked out (counts that are not whole residents).
+    months_exact : bool
+        The monthly table's incomes may be shown.
+    """
+
+    marks: pd.Series
+    exact: bool
+    count_shown: bool = True
+    low: float | None = None
+    high: float | None = None
+    months_exact: bool = True
+
+
+def _whole(values) -> bool:
+    return all(float(v).is_integer() for v in values)
+
+
+def income_disclosure(
+    income: pd.DataFrame | None,
+    rates: pd.DataFrame | None,
+    scenarios=(),
+    monthly: pd.DataFrame | None = None,
+) -> IncomeDisclosure | None:
+    """Decide which income figures the report may show (the rule of 'Metode og data', privacy).
+
+    The income table shows the residents per level with levels of 1-4 residents hidden ('<5'); the rates per
+    level are published. The total income is then shown exactly only when no distribution of the residents
+    consistent with the shown counts has an income that, with the rates, gives a hidden level away
+    (:func:`analysis.privacy.weighted_total_discloses`, decided from the shown figures alone). Otherwise the income
+    is shown as the range it lies in over those distributions, and the what-if table without incomes (its
+    changes are rate differences, public). The what-if rows tell that a level a resident leaves from has at
+    least that many residents; the check counts that in. The monthly incomes, beside the residents per month
+    and the rates, would show each month's distribution on levels: they are shown only when no distribution of
+    that month's residents has an income giving a level of 1-4 residents away.
+
+    Parameters
+    ----------
+    income : pandas.DataFrame or None
+        :func:`analysis.managers.offer_income` (levels, then 'I alt').
+    rates : pandas.DataFrame or None
+        :func:`analysis.managers.level_rates`.
+    scenarios : sequence of mappings
+        The offer's what-if scenarios (``from_level``, ``count``).
+    monthly : pandas.DataFrame, optional
+        :func:`analysis.managers.monthly_income`.
+
+    Returns
+    -------
+    IncomeDisclosure or None
+        None without rates.
+    """
+    if rates is None:
+        return None
+    months_exact = True
+    if monthly is not None:
+        weights = rates.rate_dkk.tolist()
+        for n in sorted(set(monthly.residents)):
+            if 0 < n < MIN_GROUP:
+                continue  # the month's residents and income are hidden anyway
+            if not _whole([n]) or weighted_total_discloses(
+                [range(int(n) + 1)] * len(weights), int(n), weights, MIN_GROUP
+            ):
+                months_exact = False
+                break
+    if income is None:
+        return IncomeDisclosure(pd.Series(dtype=object), exact=True, months_exact=months_exact)
+    levels = income.iloc[:-1]
+    marks = suppression_marks(income.residents.reset_index(drop=True), MIN_GROUP, total_row=len(income) - 1)
+    hidden = (marks.iloc[:-1] != SHOWN).any()
+    if not hidden:
+        return IncomeDisclosure(marks, exact=True, months_exact=months_exact)
+    if marks.iloc[-1] != SHOWN or not _whole(income.residents):
+        return IncomeDisclosure(
+            marks, exact=False, count_shown=marks.iloc[-1] == SHOWN, months_exact=months_exact
+        )
+    total = int(income.residents.iloc[-1])
+    least = {}
+    for s in scenarios:
+        if s.get("from_level") is not None:
+            least[s["from_level"]] = max(least.get(s["from_level"], 0), int(s.get("count", 1)))
+    allowed = []
+    for level, n, mark in zip(levels.level, levels.residents, marks.iloc[:-1], strict=True):
+        values = {
+            SHOWN: [int(n)],
+            SMALL: list(range(1, MIN_GROUP)),
+            COMPLEMENT: [0, *range(MIN_GROUP, total + 1)],
+        }[mark]
+        allowed.append([v for v in values if v >= least.get(level, 0)])
+    weights = levels.rate_dkk.tolist()
+    if not weighted_total_discloses(allowed, total, weights, MIN_GROUP):
+        return IncomeDisclosure(marks, exact=True, months_exact=months_exact)
+    vectors = count_vectors(allowed, total)
+    low = high = None
+    if vectors:
+        sums = [sum(n * w for n, w in zip(v, weights, strict=True)) for v in vectors]
+        low, high = min(sums), max(sums)
+    return IncomeDisclosure(marks, exact=False, low=low, high=high, months_exact=months_exact)
 
 
 @dataclass(frozen=True)
@@ -52,6 +176,7 @@ class StaffingResult:
     income: pd.DataFrame | None
     what_if: pd.DataFrame | None
     monthly: pd.DataFrame | None = None
+    disclosure: IncomeDisclosure | None = None
 
 
 def compute(offer: Offer, municipality_code: int | None = None) -> StaffingResult:
@@ -104,6 +229,7 @@ def compute(offer: Offer, municipality_code: int | None = None) -> StaffingResul
         income,
         table,
         monthly,
+        income_disclosure(income, rates, offer.scenarios, monthly),
     )
 
 
@@ -156,7 +282,7 @@ def text_lines(r: StaffingResult) -> list[str]:
     if r.income is not None:
         lines.append(
             f"  Indtægt i alt: {kr(r.income.income_dkk.iloc[-1])} for "
-            f"{fmt_number(r.income.residents.iloc[-1], 1)} borgere"
+            f"{_residents(r.income.residents.iloc[-1])} borgere"
         )
     if r.monthly is not None:
         lines.append(f"  Indtægt efter beboerne måned for måned: {kr(r.monthly.income_dkk.sum())} i året")
@@ -229,41 +355,76 @@ def tables(r: StaffingResult) -> dict[str, str]:
                 "Takst pr. døgn": kr,
             },
         )
+    d = r.disclosure
     if r.income is not None:
         x = r.income
+        exact = d is None or d.exact
         shown = pd.DataFrame(
             {"Niveau": x.level, "Borgere": x.residents, "Takst pr. år": x.rate_dkk, "Indtægt": x.income_dkk}
         )
-        marks = suppression_marks(x.residents.reset_index(drop=True), MIN_GROUP, total_row=len(x) - 1)
+        caption = "Indtægt efter beboernes niveauer; i alt-rækkens takst er gennemsnittet pr. beboer"
+        income_format, notes = kr, []
+        if not exact:
+            # the total income and the mean rate would give the hidden levels away (income_disclosure): the
+            # total's cell is NaN, written as the range, which follows from the shown counts and the rates alone
+            shown.loc[len(x) - 1, ["Takst pr. år", "Indtægt"]] = float("nan")
+            range_text = income_range_text(d)
+
+            def income_format(v, range_text=range_text):
+                return range_text if pd.isna(v) else kr(v)
+
+            caption = "Indtægt efter beboernes niveauer"
+            notes = [
+                "Den samlede indtægt vises som det interval, den ligger i for alle fordelinger af de skjulte "
+                "beboere; den præcise indtægt ville sammen med taksterne vise fordelingen på de skjulte niveauer."
+            ]
         out["income"] = suppressed_table_html(
             shown,
-            marks,
+            d.marks
+            if d is not None
+            else suppression_marks(x.residents.reset_index(drop=True), MIN_GROUP, total_row=len(x) - 1),
             MIN_GROUP,
             columns=["Borgere", "Indtægt"],
             count_columns=["Borgere"],
-            formats={"Borgere": partial(fmt_number, decimals=1), "Takst pr. år": kr, "Indtægt": kr},
-            caption="Indtægt efter beboernes niveauer; i alt-rækkens takst er gennemsnittet pr. beboer",
+            formats={
+                "Borgere": partial(fmt_number, decimals=1),
+                "Takst pr. år": kr,
+                "Indtægt": income_format,
+            },
+            caption=caption,
+            notes=notes,
         )
     if r.what_if is not None:
         x = r.what_if
+        table = pd.DataFrame(
+            {
+                "Hvad hvis": x.scenario,
+                "Borgere": x.residents,
+                "Indtægt": x.income_dkk,
+                "Ændring": x.change_dkk,
+            }
+        )
+        caption = "Hvad hvis: indtægten om året, når borgere skifter niveau, kommer til eller flytter"
+        if d is not None and not d.exact:
+            # each row's income is today's income plus the change: shown only as the change (rates, public)
+            table = table.drop(columns="Indtægt" if d.count_shown else ["Indtægt", "Borgere"])
+            caption = "Hvad hvis: ændringen i indtægten om året, når borgere skifter niveau, kommer til eller flytter"
         out["what_if"] = table_html(
-            pd.DataFrame(
-                {
-                    "Hvad hvis": x.scenario,
-                    "Borgere": x.residents,
-                    "Indtægt": x.income_dkk,
-                    "Ændring": x.change_dkk,
-                }
-            ),
+            table,
             formats={
-                "Borgere": partial(fmt_number, decimals=1),
-                "Indtægt": kr,
-                "Ændring": partial(fmt_dkk, unit="kr", sign=True),
+                c: f
+                for c, f in {
+                    "Borgere": partial(fmt_number, decimals=1),
+                    "Indtægt": kr,
+                    "Ændring": partial(fmt_dkk, unit="kr", sign=True),
+                }.items()
+                if c in table.columns
             },
-            caption="Hvad hvis: indtægten om året, når borgere skifter niveau, kommer til eller flytter",
+            caption=caption,
         )
     if r.monthly is not None:
         x = r.monthly
+        months_exact = d is None or d.months_exact
         shown = pd.DataFrame(
             {
                 "Måned": [MONTHS_DA[m - 1].capitalize() for m in x.month] + ["I alt"],
@@ -272,16 +433,43 @@ def tables(r: StaffingResult) -> dict[str, str]:
             }
         )
         counts = pd.Series([*x.residents, x.residents.sum()])
+        caption = "Indtægt måned for måned efter beboernes niveauer (årstaksten / 12 pr. beboer og måned)"
+        notes = []
+        if not months_exact:
+            shown = shown.iloc[:-1].drop(columns="Indtægt")
+            counts = counts.iloc[:-1]
+            caption = "Beboere måned for måned"
+            notes = [
+                "Indtægten pr. måned vises ikke: sammen med taksterne ville den vise, hvor mange beboere der er "
+                "på hvert niveau."
+            ]
         out["months"] = suppressed_table_html(
             shown,
-            suppression_marks(counts, MIN_GROUP, total_row=len(x)),
+            suppression_marks(counts, MIN_GROUP, total_row=len(x) if months_exact else None),
             MIN_GROUP,
-            columns=["Beboere", "Indtægt"],
+            columns=["Beboere", "Indtægt"] if months_exact else ["Beboere"],
             count_columns=["Beboere"],
-            formats={"Beboere": partial(fmt_number, decimals=1), "Indtægt": kr},
-            caption="Indtægt måned for måned efter beboernes niveauer (årstaksten / 12 pr. beboer og måned)",
+            formats={"Beboere": partial(fmt_number, decimals=1), "Indtægt": kr}
+            if months_exact
+            else {"Beboere": partial(fmt_number, decimals=1)},
+            caption=caption,
+            notes=notes,
         )
     return out
+
+
+def _residents(n: float) -> str:
+    """A number of residents: '20', or '19,5' for full-year equivalents."""
+    return fmt_number(n, 0 if float(n).is_integer() else 1)
+
+
+def income_range_text(d: IncomeDisclosure) -> str:
+    """The income as the shown range ('5.774.160–6.862.720 kr.'), or a word when there is none."""
+    if d.low is None or d.high is None:
+        return "vises ikke"
+    if round(d.low) == round(d.high):
+        return kr(d.low)
+    return f"{fmt_dkk_number(d.low, 'kr')}–{kr(d.high)}"
 
 
 def weeks_figure(weeks: pd.DataFrame):
@@ -342,13 +530,20 @@ def summary_items(r: StaffingResult) -> list[tuple[str, str]]:
         ),
     ]
     if r.income is not None:
-        items.append(
-            (
-                "Indtægt",
-                f"{kr(r.income.income_dkk.iloc[-1])} om året fra {fmt_number(r.income.residents.iloc[-1], 1)} "
-                "beboere efter deres støttebehov",
+        d = r.disclosure
+        if d is None or d.exact:
+            text = (
+                f"{kr(r.income.income_dkk.iloc[-1])} om året fra {_residents(r.income.residents.iloc[-1])} "
+                "beboere efter deres støttebehov"
             )
-        )
+        elif not d.count_shown or d.low is None:
+            text = "vises ikke, fordi den ville vise fordelingen på de skjulte niveauer (se Metode og data)"
+        else:
+            text = (
+                f"{income_range_text(d)} om året fra {_residents(r.income.residents.iloc[-1])} beboere efter "
+                "deres støttebehov; den præcise indtægt ville vise fordelingen på de skjulte niveauer"
+            )
+        items.append(("Indtægt", text))
     return items
 
 
@@ -382,6 +577,22 @@ def method_text(r: StaffingResult, offer_file: str) -> str:
             f"- **Takster:** timepris {kr(o.hourly_rate_dkk)} gange støttetimer pr. uge gange 52, plus "
             f"{fmt_pct(o.overhead_share)} til ledelse, administration og bygning og {kr(o.overhead_per_resident_dkk)} "
             "pr. beboer om året; døgntaksten er årstaksten delt med 365.\n"
+        )
+    d = r.disclosure
+    if r.income is not None and d is not None and not d.exact:
+        text += (
+            "- **Diskretion, indtægt:** niveauer med 1-4 beboere vises som '<5'. Fordelingen på niveauer er skjult, "
+            "fordi taksterne er offentlige: sammen med antallet af beboere i alt og de viste niveauer ville den "
+            "præcise samlede indtægt vise, hvor mange beboere der er på de skjulte niveauer. Derfor vises den "
+            "samlede indtægt kun som det interval, den ligger i for alle fordelinger af de skjulte beboere, der "
+            "passer med tabellens tal"
+            + (f" ({income_range_text(d)})" if d.low is not None and d.count_shown else "")
+            + ", og hvad-hvis-tabellen viser kun ændringerne (taksternes forskelle), ikke indtægten.\n"
+        )
+    if r.monthly is not None and d is not None and not d.months_exact:
+        text += (
+            "- **Diskretion, måned for måned:** indtægten pr. måned vises ikke. Sammen med månedens antal beboere og "
+            "taksterne ville den vise månedens fordeling på niveauer, også niveauer med 1-4 beboere.\n"
         )
     if o.example:
         text += "\nTallene er et opdigtet eksempel, ikke et rigtigt tilbud."
