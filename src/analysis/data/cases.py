@@ -31,7 +31,7 @@ import pandas as pd
 
 from analysis import paths
 from analysis.data.schema import SchemaError
-from analysis.data.warehouse import fetch_one, read_meta, write_meta
+from analysis.data.warehouse import fetch_one, read_meta, warehouse_name, write_meta
 from analysis.errors import ConfigurationError, DataError
 from analysis.privacy import (
     KEY_FILE_NAME,
@@ -232,11 +232,6 @@ def _persons(con: duckdb.DuckDBPyConnection) -> int:
     return n
 
 
-def _warehouse_name(con: duckdb.DuckDBPyConnection) -> str:
-    row = fetch_one(con, "SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
-    return str(row[0]) if row and row[0] else "the warehouse"
-
-
 def check_warehouse_key(
     con: duckdb.DuckDBPyConnection, key: bytes, incoming: pd.DataFrame | None = None
 ) -> None:
@@ -284,7 +279,7 @@ def check_warehouse_key(
     else:
         why = "the fingerprint of its key differs from that of the key of this load"
     raise DataError(
-        f"{_warehouse_name(con)}: this warehouse was pseudonymised with another key ({why}); loading would give "
+        f"{warehouse_name(con)}: this warehouse was pseudonymised with another key ({why}); loading would give "
         "the same persons second pseudonyms. Use the key the warehouse was made with (ANALYSIS_PSEUDONYM_KEY or "
         f"the {KEY_FILE_NAME} beside it, from your backup), or re-pseudonymise: load every file again into a new "
         "warehouse under the new key (docs/reliability.md, Person data). Nothing was loaded."
