@@ -122,13 +122,53 @@ def test_unit_costs_are_read_from_the_parameter_file(tmp_path):
     }
     assert default["source"].str.len().gt(10).all()
     path = tmp_path / "u.yaml"
-    path.write_text(yaml.safe_dump({"X": {"dkk_per_month": 12, "source": "s"}, "Y": 7}), "utf-8")
-    assert read_unit_costs(path)["dkk_per_month"].to_dict() == {"X": 12.0, "Y": 7.0}
+    path.write_text(yaml.safe_dump({"X": {"dkk_per_month": 12, "source": "s"}}), "utf-8")
+    assert read_unit_costs(path).to_dict("index") == {"X": {"dkk_per_month": 12.0, "source": "s"}}
     path.write_text(yaml.safe_dump({"X": {"dkk_per_month": -1}}), "utf-8")
     with pytest.raises(ConfigurationError, match="X: dkk_per_month must be a positive amount"):
         read_unit_costs(path)
     with pytest.raises(ConfigurationError, match="no such unit-cost file"):
         read_unit_costs(tmp_path / "none.yaml")
+
+
+def test_a_unit_cost_without_a_source_is_refused_unless_the_file_gives_one(tmp_path):
+    path = tmp_path / "u.yaml"
+
+    def read(data):
+        path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+        return read_unit_costs(path)
+
+    # before: a bare number was read with source '' and the report printed "7 kr pr. måned ()"
+    with pytest.raises(
+        ConfigurationError, match=r"u.yaml: Y: expected a source \(text: where the 7 DKK per month"
+    ):
+        read({"X": {"dkk_per_month": 12, "source": "s"}, "Y": 7})
+    for entry, found in (
+        ({"dkk_per_month": 7}, "found no source"),
+        ({"dkk_per_month": 7, "source": "  "}, "found source '  '"),
+        ({"dkk_per_month": 7, "source": 2024}, "found source 2024"),
+    ):
+        with pytest.raises(
+            ConfigurationError, match=rf"u.yaml: Y: expected a source .*, {found}; give the entry"
+        ):
+            read({"Y": entry})
+    # a misspelt key is no silent missing source
+    with pytest.raises(ConfigurationError, match=r"Y: unknown key 'sourse' \(did you mean 'source'\?\)"):
+        read({"Y": {"dkk_per_month": 7, "sourse": "Regnskab 2024"}})
+    # a file-level source covers the entries without their own; an entry's own source wins
+    got = read(
+        {"source": "Regnskab 2024 / helårspersoner / 12", "Y": 7, "X": {"dkk_per_month": 12, "source": "s"}}
+    )
+    assert got.to_dict("index") == {
+        "Y": {"dkk_per_month": 7.0, "source": "Regnskab 2024 / helårspersoner / 12"},
+        "X": {"dkk_per_month": 12.0, "source": "s"},
+    }
+    with pytest.raises(
+        ConfigurationError, match=r"u.yaml: source: expected the source of the file's unit costs"
+    ):
+        read({"source": {"dkk_per_month": 7}, "Y": 7})
+    # the shipped file: every entry has its own source
+    assert read_unit_costs()["source"].str.strip().str.len().gt(0).all()
 
 
 def test_sector_summary_and_number_of_sectors(cases):
