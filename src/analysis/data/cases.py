@@ -141,11 +141,18 @@ def age_at_start_year(birth: pd.Series, start: pd.Series) -> pd.Series:
 
 
 def _birth_dates(raw: pd.DataFrame, source: str, first_row: int) -> pd.Series:
-    """Birth dates: the ``birth_date`` column when there is one (refused when unreadable), else the CPR's."""
+    """Birth dates: the ``birth_date`` column when there is one (dates or ISO text, else refused), else the CPR's."""
     if "birth_date" in raw.columns:
         values = raw["birth_date"]
-        parsed = pd.to_datetime(values, errors="coerce", format="mixed", dayfirst=False)
-        bad = parsed.isna() & values.notna() & values.map(lambda v: str(v).strip() != "")
+        if pd.api.types.is_datetime64_any_dtype(values):
+            return pd.to_datetime(values).reset_index(drop=True)
+        # dates, or text in the ISO form only: 03/04/1950 is 3 April in a Danish file and 4 March to pandas'
+        # month-first guess, which decided the age (and the § 176 refund at 67) without a word
+        text = values.astype(object).where(values.notna(), None)
+        text = text.map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
+        text = text.map(lambda v: v.strip() if isinstance(v, str) else v).replace("", None)
+        parsed = pd.to_datetime(text, errors="coerce", format="ISO8601")
+        bad = parsed.isna() & text.notna()
         if bad.any():
             i = int(bad.to_numpy().nonzero()[0][0])
             raise SchemaError(
