@@ -21,6 +21,7 @@ import yaml
 from analysis.data.reading import FileFormat, SourceTable
 from analysis.data.schema import SchemaError
 from analysis.data.values import is_missing, shown
+from analysis.data.yamlfiles import safe_load
 
 # ---------------------------------------------------------------------------------------------------------------
 # Mappings
@@ -97,7 +98,7 @@ def read_mapping(
         raise FileNotFoundError(f"no such mapping file: {path}")
     raw = path.read_bytes()
     try:
-        data = yaml.safe_load(raw.decode("utf-8-sig")) or {}
+        data = safe_load(raw.decode("utf-8-sig"), source) or {}
     except yaml.YAMLError as e:
         raise SchemaError(source, "valid YAML", found_text=str(e).replace("\n", " ")) from None
     if not isinstance(data, dict):

@@ -28,6 +28,7 @@ from analysis.data import reference
 from analysis.data.loads import Finding
 from analysis.data.schema import SchemaError
 from analysis.data.statbank.parse import _TOTALS
+from analysis.data.yamlfiles import safe_load
 from analysis.errors import ConfigurationError
 from analysis.paths import parameters_dir
 
@@ -676,7 +677,10 @@ def hand_mapping(path: str | Path | None = None) -> pd.DataFrame:
 @cache
 def _hand_mapping(name: str, text: str) -> pd.DataFrame:
     p = Path(name.split(" (")[0])
-    data = yaml.safe_load(text) or {}
+    try:
+        data = safe_load(text, p.name) or {}
+    except yaml.YAMLError as e:
+        raise ConfigurationError(f"{p.name}: not valid YAML ({' '.join(str(e).split())})") from None
     rules = []
     for i, rule in enumerate(data.get("services") or [], start=1):
         para, code = str(rule.get("paragraph", "")).strip(), str(rule.get("function_code", "")).strip()
