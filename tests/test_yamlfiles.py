@@ -1,5 +1,7 @@
 """A key given twice in one YAML mapping is refused (plain YAML keeps the last one without a word)."""
 
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -9,6 +11,8 @@ from analysis.data.unit_costs import read_unit_costs
 from analysis.data.yamlfiles import safe_load
 from analysis.errors import ConfigurationError
 from analysis.reporting.batch import BatchError, load_batch
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_safe_load_refuses_a_key_given_twice_naming_both_lines():
@@ -64,3 +68,20 @@ def test_a_batch_file_with_a_key_twice_is_refused(tmp_path):
     )
     with pytest.raises(BatchError, match=r"b.yaml: not valid YAML: .*the key 'parameters' is given twice"):
         load_batch(path)
+
+
+@pytest.mark.parametrize("file", ["price_index.yaml", "refund_thresholds.yaml"])
+@pytest.mark.parametrize(("key", "value", "found"), [("source", None, "nothing"), ("name", "  ", "'  '")])
+def test_a_name_or_source_that_says_nothing_is_refused(tmp_path, file, key, value, found):
+    from analysis.data import price_index, thresholds
+
+    read = price_index.read_price_index if file == "price_index.yaml" else thresholds.read_refund_tiers
+    shipped = yaml.safe_load((ROOT / "parameters" / file).read_text("utf-8"))
+    assert read(ROOT / "parameters" / file).source  # the shipped file has both
+    path = tmp_path / file
+    # before: 'source:' with nothing after it was read as None and shown in reports as 'None'
+    path.write_text(yaml.safe_dump({**shipped, key: value}, allow_unicode=True), "utf-8")
+    with pytest.raises(
+        ConfigurationError, match=rf"{file}: {key}: expected text \(it is shown in reports\), found {found}$"
+    ):
+        read(path)

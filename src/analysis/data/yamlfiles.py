@@ -14,7 +14,7 @@ import yaml
 
 from analysis.errors import AnalysisError, ConfigurationError
 
-__all__ = ["UniqueKeyLoader", "read_yaml_mapping", "safe_load"]
+__all__ = ["UniqueKeyLoader", "read_yaml_mapping", "safe_load", "shown_text"]
 
 
 class UniqueKeyLoader(yaml.SafeLoader):
@@ -106,3 +106,19 @@ def read_yaml_mapping(
         found = "an empty file" if data is None else f"a {type(data).__name__}"
         raise error(f"{path}: expected {expected}, found {found}")
     return data
+
+
+def shown_text(path: Path, key: str, value: object, error: type[AnalysisError] = ConfigurationError) -> str:
+    """``value`` as one line of text for a report to show (a name, a source); refused when it says nothing.
+
+    YAML reads ``source:`` with nothing after it as None, which ``str`` turns into 'None' in the report.
+
+    Raises
+    ------
+    AnalysisError
+        Of kind ``error``: ``'<path>: <key>: expected text (it is shown in reports), found ...'``.
+    """
+    if not isinstance(value, str) or not value.strip():
+        found = "nothing" if value is None else repr(value)
+        raise error(f"{path}: {key}: expected text (it is shown in reports), found {found}")
+    return " ".join(value.split())
