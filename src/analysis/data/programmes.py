@@ -9,6 +9,7 @@ import pandas as pd
 from analysis.data import queries
 from analysis.data.warehouse import warehouse_name
 from analysis.errors import InputError
+from analysis.privacy import MIN_GROUP_FLOOR
 
 __all__ = ["read_cases", "read_members"]
 
@@ -63,7 +64,7 @@ def read_members(con, municipality_code: int, programme: str = "") -> pd.DataFra
             f"{warehouse_name(con)}: municipality {municipality_code} has no members of a cross-sector programme"
         )
     counts = members.groupby("programme")["person_id"].nunique().sort_index()
-    found = ", ".join(f"{name!r} ({n} {'member' if n == 1 else 'members'})" for name, n in counts.items())
+    found = ", ".join(f"{name!r} ({_members(n)})" for name, n in counts.items())
     if not programme and len(counts) > 1:
         raise InputError(
             f"{warehouse_name(con)}: municipality {municipality_code} has {len(counts)} cross-sector programmes: "
@@ -78,6 +79,11 @@ def read_members(con, municipality_code: int, programme: str = "") -> pd.DataFra
             f"{_near(programme, list(counts.index))}; it has: {found}"
         )
     return chosen.sort_values(["joined", "person_id"], kind="stable").reset_index(drop=True)
+
+
+def _members(n: int) -> str:
+    """'12 members'; 'fewer than 5 members' for a small programme (a message may reach a run's log or index)."""
+    return f"fewer than {MIN_GROUP_FLOOR} members" if n < MIN_GROUP_FLOOR else f"{n} members"
 
 
 def _near(value: str, names: list[str]) -> str:
