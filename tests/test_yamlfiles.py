@@ -1,4 +1,4 @@
-"""A key given twice in one YAML mapping is refused (plain YAML keeps the last one without a word)."""
+"""Parameter files that read two ways are refused: a YAML key given twice, a shown name or source left empty."""
 
 from pathlib import Path
 
