@@ -138,7 +138,7 @@ def test_a_unit_cost_without_a_source_is_refused_unless_the_file_gives_one(tmp_p
         path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
         return read_unit_costs(path)
 
-    # before: a bare number was read with source '' and the report printed "7 kr pr. måned ()"
+    # before: a bare number was read with source '' and the report printed "7 kr. pr. måned ()"
     with pytest.raises(
         ConfigurationError, match=r"u.yaml: Y: expected a source \(text: where the 7 DKK per month"
     ):
