@@ -91,6 +91,25 @@ def test_an_unreadable_birth_date_is_refused_naming_row_and_column_not_value():
     assert "t.csv, row 3, column 'birth_date'" in str(e.value) and "31-31-1961" not in str(e.value)
 
 
+def test_a_birth_date_that_is_not_iso_is_refused_not_read_month_first():
+    # before: pandas' month-first guess read 01/07/1960 as 7 January (age 2020 - 1960 = 60 on 1 January
+    # 2020) where the Danish reading is 1 July (age 59), without a word; now refused, naming row and column
+    with pytest.raises(SchemaError) as e:
+        ingest_cases(_raw(birth_date=["1960-07-01", "01/07/1960", None]), source="t.csv", key=KEY)
+    assert "t.csv, row 2, column 'birth_date'" in str(e.value) and "01/07/1960" not in str(e.value)
+    # dates and datetimes are taken as they are; ISO text with a time of day too
+    out = ingest_cases(
+        _raw(birth_date=[dt.date(1960, 7, 1), pd.NaT, "1930-01-01T00:00:00"]), source="t", key=KEY
+    )
+    assert out["age_at_start_year"].tolist() == [59, pd.NA, 94]  # as in the test above
+    typed = pd.to_datetime(pd.Series(["1960-07-01", None, "1930-01-01"]))
+    assert ingest_cases(_raw(birth_date=typed), source="t", key=KEY)["age_at_start_year"].tolist() == [
+        59,
+        pd.NA,
+        94,
+    ]
+
+
 def test_case_extract_with_a_birth_date_column(tmp_path):
     mapping = tmp_path / "cases.yaml"
     mapping.write_text(

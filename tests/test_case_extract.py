@@ -189,3 +189,48 @@ def test_missing_mapped_column_and_municipality(tmp_path):
     bad.write_text(MAPPING.read_text("utf-8").replace("missing_cpr: skip", "missing_cpr: ignore"), "utf-8")
     with pytest.raises(SchemaError, match=r"bad.yaml, column 'missing_cpr': expected 'skip' or 'refuse'"):
         case_extract.read_mapping(bad)
+
+
+def test_a_mapping_that_could_be_read_two_ways_is_refused(tmp_path):
+    text = MAPPING.read_text("utf-8")
+    bad = tmp_path / "bad.yaml"
+    # before: the constant was ignored because the column is mapped too
+    bad.write_text(text.replace("constants: {}", "constants: {sector: health}"), "utf-8")
+    with pytest.raises(
+        SchemaError,
+        match=r"bad.yaml, column 'constants.sector': expected 'sector' either under columns .* or under constants "
+        r".*, not both, found columns.sector: 'Forvaltning' and constants.sector: 'health'",
+    ):
+        case_extract.read_mapping(bad)
+    # before: the last of two translations that read the same (case and spaces do not count) won
+    bad.write_text(
+        text.replace("    Voksne: adults_social\n", "    Voksne: adults_social\n    voksne: health\n")
+    )
+    with pytest.raises(
+        SchemaError,
+        match=r"column 'values.sector': expected one translation per value .*, "
+        r"found 'Voksne': 'adults_social' and 'voksne': 'health'",
+    ):
+        case_extract.read_mapping(bad)
+    # the same translation written twice in another case is no conflict
+    bad.write_text(
+        text.replace("    Voksne: adults_social\n", "    Voksne: adults_social\n    VOKSNE: adults_social\n")
+    )
+    assert case_extract.read_mapping(bad).values["sector"]["VOKSNE"] == "adults_social"
+
+
+def test_two_headings_that_differ_only_in_case_are_not_guessed_between(tmp_path):
+    # the mapping names 'Sagsnr.'; the file has 'SAGSNR.' and 'sagsnr.': before, the last one was read
+    header = HEADER.replace("Sagsnr.", "SAGSNR.") + ";sagsnr."
+    path = _write(tmp_path, [ROW + ";706-S-2"], header=header)
+    with pytest.raises(
+        SchemaError,
+        match=r"sager.csv, column 'Sagsnr.': expected one column 'Sagsnr.' \(columns.case_id in cases.yaml\); "
+        r"write the heading exactly as in the file, found 2 columns that differ only in case or spaces: "
+        r"'SAGSNR.', 'sagsnr.'",
+    ):
+        case_extract.read_extract(path, MAPPING, municipality_code=706, key=KEY)
+    # one heading in another case is still found
+    one = _write(tmp_path, [ROW], header=HEADER.replace("Sagsnr.", "SAGSNR."), name="one.csv")
+    cases, *_ = case_extract.read_extract(one, MAPPING, municipality_code=706, key=KEY)
+    assert cases["case_id"].tolist() == ["706-S-1"]

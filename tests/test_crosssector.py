@@ -122,13 +122,53 @@ def test_unit_costs_are_read_from_the_parameter_file(tmp_path):
     }
     assert default["source"].str.len().gt(10).all()
     path = tmp_path / "u.yaml"
-    path.write_text(yaml.safe_dump({"X": {"dkk_per_month": 12, "source": "s"}, "Y": 7}), "utf-8")
-    assert read_unit_costs(path)["dkk_per_month"].to_dict() == {"X": 12.0, "Y": 7.0}
+    path.write_text(yaml.safe_dump({"X": {"dkk_per_month": 12, "source": "s"}}), "utf-8")
+    assert read_unit_costs(path).to_dict("index") == {"X": {"dkk_per_month": 12.0, "source": "s"}}
     path.write_text(yaml.safe_dump({"X": {"dkk_per_month": -1}}), "utf-8")
     with pytest.raises(ConfigurationError, match="X: dkk_per_month must be a positive amount"):
         read_unit_costs(path)
     with pytest.raises(ConfigurationError, match="no such unit-cost file"):
         read_unit_costs(tmp_path / "none.yaml")
+
+
+def test_a_unit_cost_without_a_source_is_refused_unless_the_file_gives_one(tmp_path):
+    path = tmp_path / "u.yaml"
+
+    def read(data):
+        path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+        return read_unit_costs(path)
+
+    # before: a bare number was read with source '' and the report printed "7 kr. pr. måned ()"
+    with pytest.raises(
+        ConfigurationError, match=r"u.yaml: Y: expected a source \(text: where the 7 DKK per month"
+    ):
+        read({"X": {"dkk_per_month": 12, "source": "s"}, "Y": 7})
+    for entry, found in (
+        ({"dkk_per_month": 7}, "found no source"),
+        ({"dkk_per_month": 7, "source": "  "}, "found source '  '"),
+        ({"dkk_per_month": 7, "source": 2024}, "found source 2024"),
+    ):
+        with pytest.raises(
+            ConfigurationError, match=rf"u.yaml: Y: expected a source .*, {found}; give the entry"
+        ):
+            read({"Y": entry})
+    # a misspelt key is no silent missing source
+    with pytest.raises(ConfigurationError, match=r"Y: unknown key 'sourse' \(did you mean 'source'\?\)"):
+        read({"Y": {"dkk_per_month": 7, "sourse": "Regnskab 2024"}})
+    # a file-level source covers the entries without their own; an entry's own source wins
+    got = read(
+        {"source": "Regnskab 2024 / helårspersoner / 12", "Y": 7, "X": {"dkk_per_month": 12, "source": "s"}}
+    )
+    assert got.to_dict("index") == {
+        "Y": {"dkk_per_month": 7.0, "source": "Regnskab 2024 / helårspersoner / 12"},
+        "X": {"dkk_per_month": 12.0, "source": "s"},
+    }
+    with pytest.raises(
+        ConfigurationError, match=r"u.yaml: source: expected the source of the file's unit costs"
+    ):
+        read({"source": {"dkk_per_month": 7}, "Y": 7})
+    # the shipped file: every entry has its own source
+    assert read_unit_costs()["source"].str.strip().str.len().gt(0).all()
 
 
 def test_sector_summary_and_number_of_sectors(cases):
@@ -473,6 +513,58 @@ def test_follow_up_adds_a_forecast_to_the_realised_cost():
     assert seen[0] == (36, "2025-06")
     december = xs.follow_up(costs, members, 2025, 12, forecaster=last_value)
     assert december["forecast_dkk"].eq(0).all() and december["method"].eq("").all()
+
+
+def _members_warehouse(path, rows):
+    """A warehouse file holding only ``programme_members`` rows (person, municipality, programme, joined, left)."""
+    import duckdb
+
+    from analysis.data.warehouse import create_schema
+
+    con = duckdb.connect(str(path))
+    create_schema(con)
+    con.executemany("INSERT INTO programme_members VALUES (?, ?, ?, ?, ?)", rows)
+    return con
+
+
+def test_several_programmes_and_none_named_is_refused_not_guessed(tmp_path):
+    from analysis.errors import InputError
+
+    rows = [
+        ("p1", 165, "Sammen om borgeren", "2024-01-01", None),
+        ("p2", 165, "Sammen om borgeren", "2024-02-01", None),
+        ("p3", 165, "Sammen om borgeren", "2024-03-01", "2024-06-30"),
+        ("p3", 165, "Sammen om borgeren", "2024-09-01", None),  # rejoined: still one member
+        ("p7", 165, "Sammen om borgeren", "2024-03-01", None),
+        ("p8", 165, "Sammen om borgeren", "2024-04-01", None),
+        ("p4", 165, "Unge på vej", "2024-05-01", None),
+        ("p5", 165, "Unge på vej", "2024-04-01", None),
+        ("p6", 190, "Én indgang", "2024-01-01", None),
+    ]
+    con = _members_warehouse(tmp_path / "w.duckdb", rows)
+    # before: the largest programme (5 persons, 6 rows) was taken without a word; now refused, naming the
+    # warehouse, both programmes with their members (persons, not rows: p3 counts once) and how to name one
+    with pytest.raises(InputError) as refused:
+        read_members(con, 165)
+    message = str(refused.value)
+    assert message.startswith(f"{tmp_path / 'w.duckdb'}: municipality 165 has 2 cross-sector programmes: ")
+    # (a count below 5 is not shown, as in the reports: the message may reach a run's index)
+    assert "'Sammen om borgeren' (5 members), 'Unge på vej' (fewer than 5 members)" in message
+    assert "parameter programme of the cross-sector notebook" in message
+    assert "parameters: {programme: 'Sammen om borgeren'}" in message
+    # named, either one is read, ordered by joining
+    assert read_members(con, 165, "Unge på vej")["person_id"].tolist() == ["p5", "p4"]
+    assert len(read_members(con, 165, "Sammen om borgeren")) == 6
+    # one programme needs no name, as before
+    assert read_members(con, 190)["programme"].tolist() == ["Én indgang"]
+    # a name that is not there: the names there are, and the nearest one
+    with pytest.raises(
+        InputError, match=r"no programme named 'unge paa vej' \(did you mean 'Unge på vej'\?\)"
+    ):
+        read_members(con, 165, "unge paa vej")
+    with pytest.raises(InputError, match=r"w.duckdb: municipality 101 has no members"):
+        read_members(con, 101)
+    con.close()
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -97,6 +97,20 @@ def test_the_report_computes_every_figure_once_and_the_definitions_agree(con):
     assert r.evaluation.summary["members"] == r.membership["followed"]
     assert r.by_sectors["persons"].iloc[:-1].sum() == r.by_sectors.loc["total", "persons"]
     assert len(r.candidates) == 15 and not r.candidates["person_id"].isin(members["person_id"]).any()
+    from analysis.reporting.crosssector_tables import method_text
+
+    # every unit cost is printed with its source; one given as a bare mapping (no source) says it has none
+    # rather than printing '()'
+    assert "Alkoholbehandling: 5.800 kr. pr. måned (5.38.44, SUL §141: 70.000 kr." in method_text(
+        r, "Albertslund", "P"
+    )
+    bare = xs.cross_sector_report(
+        read_cases(con, 165), members, read_unit_costs()["dkk_per_month"].to_dict(), year=2025, month=9,
+        first_year=2018, last_year=2025, forecaster=flat,
+    )  # fmt: skip
+    assert "Alkoholbehandling: 5.800 kr. pr. måned (kilde ikke angivet)" in method_text(
+        bare, "Albertslund", "P"
+    )
     with pytest.raises(ValueError, match="distribution_rule must be one of"):
         xs.cross_sector_report(
             read_cases(con, 165), members, read_unit_costs(), year=2025, month=9, first_year=2018,

@@ -28,6 +28,32 @@ def test_filters_combine_and_years_are_inclusive(con):
     assert queries.function_area(con, "5.38.52")["paragraph"] == "§107"
 
 
+def test_an_unknown_function_code_is_an_input_error_with_the_nearest_codes(con):
+    import doctest
+
+    from analysis.errors import InputError
+
+    # before: a bare KeyError whose text came out in quotes; now the package's InputError naming the warehouse
+    with pytest.raises(InputError) as refused:
+        queries.function_area(con, "5.38.5")
+    message = str(refused.value)
+    assert message.startswith(
+        f"{con.execute('PRAGMA database_list').fetchall()[0][2]}: function code '5.38.5'"
+    )
+    # 6 of 7 characters match in every 5.38.5x code and in 5.38.45 (ratio 2*6/13 each); of equals, those
+    # beginning with 5.38.5 first, in code order: the first three of 5.38.50, .51, .52, .53, .58, .59, 5.38.45
+    assert "(did you mean '5.38.50', '5.38.51' or '5.38.52'?); expected one of: " in message
+    assert "5.28.20" in message.split("expected one of: ")[1]  # the list of known codes
+    # a code written without dots points to its dotted form only
+    with pytest.raises(
+        InputError, match=r"'53850' is not in the table function_areas \(did you mean '5.38.50'\?\)"
+    ):
+        queries.function_area(con, "53850")
+    with pytest.raises(ValueError, match=r"'Botilbud' is not in the table function_areas; expected one of"):
+        queries.function_area(con, "Botilbud")  # nothing near: no guess
+    assert doctest.testmod(queries).failed == 0
+
+
 def test_one_argument_order_and_the_filters_by_keyword_only(con):
     # every reader: (con, *, municipality_codes, years, function_codes); a positional filter is refused, since
     # the positional orders used to differ between the functions

@@ -32,7 +32,9 @@ def project(tmp_path, monkeypatch):
     root = tmp_path / "project"
     hello(root / "notebooks")
     (root / "parameters" / "batches").mkdir(parents=True)
-    (root / "parameters" / "unit_costs.yaml").write_text("a: 1\n", encoding="utf-8")
+    (root / "parameters" / "unit_costs.yaml").write_text(
+        "a: {dkk_per_month: 1, source: test}\n", encoding="utf-8"
+    )
     batch = root / "parameters" / "batches" / "t.yaml"
     batch.write_text(
         yaml.safe_dump(

@@ -67,6 +67,51 @@ def test_a_broken_mapping_file_is_a_clear_error(tmp_path):
         statbank.hand_mapping(bad)
 
 
+@pytest.mark.parametrize(
+    ("rules", "message"),
+    [
+        # a misspelt key was ignored: the rule then took every §85 service, botilbudslignende or not
+        (
+            "  - {paragraph: '§85', contain: [botilbudslignende], function_code: '5.38.51'}\n",
+            r"rule 1: unknown key 'contain' \(did you mean 'contains'\?\); expected paragraph, function_code",
+        ),
+        # the general §85 rule first: the narrower one after it could never apply
+        (
+            "  - {paragraph: '§85', function_code: '5.38.38'}\n"
+            "  - {paragraph: '§85', contains: [botilbudslignende], function_code: '5.38.51'}\n",
+            r"rule 2 \(§85, function 5.38.51\) can never apply: rule 1 before it takes every §85 service",
+        ),
+        (
+            "  - {paragraph: '§85', contains: [12], function_code: '5.38.51'}\n",
+            r"rule 1: contains: expected a list",
+        ),
+        ("  - '§108: 5.38.50'\n", r"rule 1: expected a rule \{paragraph, function_code, contains, service\}"),
+    ],
+    ids=["misspelt-key", "shadowed-rule", "contains-not-words", "rule-not-a-mapping"],
+)
+def test_a_rule_that_would_be_read_otherwise_than_meant_is_refused(tmp_path, rules, message):
+    bad = tmp_path / "hand01.yaml"
+    bad.write_text("services:\n" + rules, encoding="utf-8")
+    with pytest.raises(ConfigurationError, match="hand01.yaml, " + message):
+        statbank.hand_mapping(bad)
+
+
+def test_contains_given_as_one_word_is_that_word_not_its_letters(tmp_path):
+    path = tmp_path / "hand01.yaml"
+    path.write_text(
+        "services:\n  - {paragraph: '§85', contains: botilbudslignende, function_code: '5.38.51'}\n"
+        "  - {paragraph: '§85', function_code: '5.38.38'}\n",
+        encoding="utf-8",
+    )
+    rules = statbank.hand_mapping(path)
+    assert rules["contains"].tolist() == [("botilbudslignende",), ()]
+    # before: the string was split into its letters, each of which had to occur somewhere in the label; this
+    # label has every letter of 'botilbudslignende' but not the word, so it went to 5.38.51 and now to 5.38.38
+    label = "Bo- og udslusning, gildesal, tilbud i lignende (§ 85 i lov om social service)"
+    assert set("botilbudslignende") <= set(label.casefold()) and "botilbudslignende" not in label.casefold()
+    assert statbank.service(label, rules) == ("5.38.38", "§85")
+
+
 def _accounts():
     rows = [
         (101, 2023, "5.38.50", 1_187_333_000.0),

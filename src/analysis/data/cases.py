@@ -31,7 +31,7 @@ import pandas as pd
 
 from analysis import paths
 from analysis.data.schema import SchemaError
-from analysis.data.warehouse import fetch_one, read_meta, write_meta
+from analysis.data.warehouse import fetch_one, read_meta, warehouse_name, write_meta
 from analysis.errors import ConfigurationError, DataError
 from analysis.privacy import (
     KEY_FILE_NAME,
@@ -141,11 +141,18 @@ def age_at_start_year(birth: pd.Series, start: pd.Series) -> pd.Series:
 
 
 def _birth_dates(raw: pd.DataFrame, source: str, first_row: int) -> pd.Series:
-    """Birth dates: the ``birth_date`` column when there is one (refused when unreadable), else the CPR's."""
+    """Birth dates: the ``birth_date`` column when there is one (dates or ISO text, else refused), else the CPR's."""
     if "birth_date" in raw.columns:
         values = raw["birth_date"]
-        parsed = pd.to_datetime(values, errors="coerce", format="mixed", dayfirst=False)
-        bad = parsed.isna() & values.notna() & values.map(lambda v: str(v).strip() != "")
+        if pd.api.types.is_datetime64_any_dtype(values):
+            return pd.to_datetime(values).reset_index(drop=True)
+        # dates, or text in the ISO form only: 03/04/1950 is 3 April in a Danish file and 4 March to pandas'
+        # month-first guess, which decided the age (and the § 176 refund at 67) without a word
+        text = values.astype(object).where(values.notna(), None)
+        text = text.map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
+        text = text.map(lambda v: v.strip() if isinstance(v, str) else v).replace("", None)
+        parsed = pd.to_datetime(text, errors="coerce", format="ISO8601")
+        bad = parsed.isna() & text.notna()
         if bad.any():
             i = int(bad.to_numpy().nonzero()[0][0])
             raise SchemaError(
@@ -232,11 +239,6 @@ def _persons(con: duckdb.DuckDBPyConnection) -> int:
     return n
 
 
-def _warehouse_name(con: duckdb.DuckDBPyConnection) -> str:
-    row = fetch_one(con, "SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
-    return str(row[0]) if row and row[0] else "the warehouse"
-
-
 def check_warehouse_key(
     con: duckdb.DuckDBPyConnection, key: bytes, incoming: pd.DataFrame | None = None
 ) -> None:
@@ -284,7 +286,7 @@ def check_warehouse_key(
     else:
         why = "the fingerprint of its key differs from that of the key of this load"
     raise DataError(
-        f"{_warehouse_name(con)}: this warehouse was pseudonymised with another key ({why}); loading would give "
+        f"{warehouse_name(con)}: this warehouse was pseudonymised with another key ({why}); loading would give "
         "the same persons second pseudonyms. Use the key the warehouse was made with (ANALYSIS_PSEUDONYM_KEY or "
         f"the {KEY_FILE_NAME} beside it, from your backup), or re-pseudonymise: load every file again into a new "
         "warehouse under the new key (docs/reliability.md, Person data). Nothing was loaded."

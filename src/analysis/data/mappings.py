@@ -21,6 +21,7 @@ import yaml
 from analysis.data.reading import FileFormat, SourceTable
 from analysis.data.schema import SchemaError
 from analysis.data.values import is_missing, shown
+from analysis.data.yamlfiles import safe_load
 
 # ---------------------------------------------------------------------------------------------------------------
 # Mappings
@@ -97,7 +98,7 @@ def read_mapping(
         raise FileNotFoundError(f"no such mapping file: {path}")
     raw = path.read_bytes()
     try:
-        data = yaml.safe_load(raw.decode("utf-8-sig")) or {}
+        data = safe_load(raw.decode("utf-8-sig"), source) or {}
     except yaml.YAMLError as e:
         raise SchemaError(source, "valid YAML", found_text=str(e).replace("\n", " ")) from None
     if not isinstance(data, dict):
@@ -142,6 +143,26 @@ def read_mapping(
             if not isinstance(value, want):
                 expected = "a column name" if section == "columns" else "a table of value: warehouse value"
                 raise SchemaError(source, expected, column=f"{section}.{key}", found=str(value))
+    both = [k for k in sections["columns"] if k in sections["constants"]]
+    if both:  # the constant was ignored for the column: which one the author meant is not guessed
+        raise SchemaError(
+            source,
+            f"'{both[0]}' either under columns (read from the file) or under constants (one value), not both",
+            column=f"constants.{both[0]}",
+            found_text=f"columns.{both[0]}: {sections['columns'][both[0]]!r} and constants.{both[0]}: "
+            f"{sections['constants'][both[0]]!r}",
+        )
+    for key, table_ in sections["values"].items():
+        seen: dict[str, Any] = {}
+        for k, v in table_.items():
+            if _norm(k) in seen and seen[_norm(k)][1] != v:  # 'Voksne' and 'voksne ' read the same
+                raise SchemaError(
+                    source,
+                    "one translation per value (case and spaces do not count)",
+                    column=f"values.{key}",
+                    found_text=f"{seen[_norm(k)][0]!r}: {seen[_norm(k)][1]!r} and {k!r}: {v!r}",
+                )
+            seen.setdefault(_norm(k), (k, v))
     for group in required:
         if not any(g in sections["columns"] or g in sections["constants"] for g in group):
             raise SchemaError(
@@ -176,10 +197,21 @@ def select_columns(table: SourceTable, mapping: ColumnMapping) -> pd.DataFrame:
         When a mapped column is not in the file (naming the file's columns), or a value has no translation.
     """
     df = table.df
-    by_norm = {_norm(c): c for c in df.columns}
+    by_norm: dict[str, str | None] = {}
+    for c in df.columns:  # None where two headings read the same ('Beløb' and 'beløb '): not guessed
+        by_norm[_norm(c)] = None if _norm(c) in by_norm else c
     out = pd.DataFrame(index=df.index)
     for target, name in mapping.columns.items():
         actual = name if name in df.columns else by_norm.get(_norm(name))
+        if actual is None and _norm(name) in by_norm:
+            alike = [str(c) for c in df.columns if _norm(c) == _norm(name)]
+            raise SchemaError(
+                table.source,
+                f"one column '{name}' (columns.{target} in {mapping.source}); write the heading exactly as in "
+                "the file",
+                column=name,
+                found_text=f"{len(alike)} columns that differ only in case or spaces: {', '.join(map(repr, alike))}",
+            )
         if actual is None:
             raise SchemaError(
                 table.source,

@@ -13,7 +13,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from analysis.data.yamlfiles import read_yaml_mapping
+from analysis.data.yamlfiles import read_yaml_mapping, safe_load
 from analysis.errors import InputError
 
 __all__ = ["Offer", "offer_file_for", "read_offer"]
@@ -207,7 +207,7 @@ def offer_file_for(offer_file: str, municipality_code: int, root: str | Path | N
     found = []
     for path in sorted(folder.glob("*.yaml")):
         try:
-            data = yaml.safe_load(path.read_text("utf-8"))
+            data = safe_load(path.read_text("utf-8"), path.name)
         except yaml.YAMLError as e:
             raise InputError(f"{path}: not valid YAML: {e}") from None
         if isinstance(data, dict) and data.get("municipality_code") == municipality_code:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.data.yamlfiles import read_yaml_mapping
+from analysis.data.yamlfiles import read_yaml_mapping, shown_text
 from analysis.errors import ConfigurationError
 from analysis.paths import parameters_dir
 
@@ -106,5 +106,8 @@ def read_price_index(path: str | Path | None = None) -> PriceIndex:
     index = pd.Series(values, name="index")
     index.index.name = "year"
     return PriceIndex(
-        name=str(data["name"]).strip(), source=" ".join(str(data["source"]).split()), index=index, path=path
+        name=shown_text(path, "name", data["name"]),
+        source=shown_text(path, "source", data["source"]),
+        index=index,
+        path=path,
     )

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
+
 import pandas as pd
 
 from analysis.data import queries
+from analysis.data.warehouse import warehouse_name
 from analysis.errors import InputError
+from analysis.privacy import MIN_GROUP_FLOOR
 
 __all__ = ["read_cases", "read_members"]
 
@@ -38,7 +42,8 @@ def read_members(con, municipality_code: int, programme: str = "") -> pd.DataFra
     municipality_code : int
         The municipality (3-digit code).
     programme : str, default ''
-        The programme's name; empty means the municipality's programme (the one with most members).
+        The programme's name, exactly as in the warehouse. Empty is allowed only where the municipality has one
+        programme: with several, which one to evaluate is refused rather than guessed.
 
     Returns
     -------
@@ -49,18 +54,40 @@ def read_members(con, municipality_code: int, programme: str = "") -> pd.DataFra
     Raises
     ------
     InputError
-        When the municipality has no programme members, or none in ``programme`` (the message names the
-        programmes there are).
+        When the municipality has no programme members, none in ``programme``, or several programmes and
+        ``programme`` is empty (the message names the warehouse, the programmes there are with their numbers
+        of members, and how to name one).
     """
     members = queries.programme_members(con, municipality_codes=[int(municipality_code)])
     if members.empty:
-        raise InputError(f"municipality {municipality_code} has no members of a cross-sector programme")
-    if not programme:
-        programme = members["programme"].value_counts().sort_index().idxmax()
-    chosen = members[members["programme"] == programme]
-    if chosen.empty:
-        known = ", ".join(sorted(members["programme"].unique()))
         raise InputError(
-            f"municipality {municipality_code} has no programme named {programme!r}; it has: {known}"
+            f"{warehouse_name(con)}: municipality {municipality_code} has no members of a cross-sector programme"
+        )
+    counts = members.groupby("programme")["person_id"].nunique().sort_index()
+    found = ", ".join(f"{name!r} ({_members(n)})" for name, n in counts.items())
+    if not programme and len(counts) > 1:
+        raise InputError(
+            f"{warehouse_name(con)}: municipality {municipality_code} has {len(counts)} cross-sector programmes: "
+            f"{found}; name the one to evaluate with the parameter programme of the cross-sector notebook (in a "
+            f"batch file: parameters: {{programme: {counts.index[0]!r}}}), or read_members(con, "
+            f"{municipality_code}, programme={counts.index[0]!r})"
+        )
+    chosen = members[members["programme"] == (programme or counts.index[0])]
+    if chosen.empty:
+        raise InputError(
+            f"{warehouse_name(con)}: municipality {municipality_code} has no programme named {programme!r}"
+            f"{_near(programme, list(counts.index))}; it has: {found}"
         )
     return chosen.sort_values(["joined", "person_id"], kind="stable").reset_index(drop=True)
+
+
+def _members(n: int) -> str:
+    """'12 members'; 'fewer than 5 members' for a small programme (a message may reach a run's log or index)."""
+    return f"fewer than {MIN_GROUP_FLOOR} members" if n < MIN_GROUP_FLOOR else f"{n} members"
+
+
+def _near(value: str, names: list[str]) -> str:
+    """' (did you mean X?)' for the nearest programme name (ignoring case), or ''."""
+    folded = {name.casefold(): name for name in names}
+    near = difflib.get_close_matches(value.casefold(), list(folded), n=1, cutoff=0.6)
+    return f" (did you mean {folded[near[0]]!r}?)" if near else ""

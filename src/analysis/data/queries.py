@@ -15,10 +15,14 @@ a function code takes only the filters it has.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 
 import duckdb
 import pandas as pd
+
+from analysis.data import values
+from analysis.errors import InputError
 
 MunicipalityCodes = Sequence[int] | None
 Years = tuple[int, int] | None
@@ -218,12 +222,66 @@ def cases(
 
 
 def function_area(con, function_code: str) -> pd.Series:
-    """One function area: function_code, name (Danish), paragraph, paragraphs; a clear error when unknown."""
+    """One function area of the warehouse (table ``function_areas``).
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        The warehouse.
+    function_code : str
+        A code of the chart of accounts in its dotted form, e.g. ``'5.38.50'``.
+
+    Returns
+    -------
+    pandas.Series
+        function_code, name (Danish), paragraph, paragraphs.
+
+    Raises
+    ------
+    InputError
+        For a code the warehouse does not hold: the message names the warehouse and the code, the nearest known
+        codes ("did you mean") and all known ones.
+    """
     df = con.execute("SELECT * FROM function_areas WHERE function_code = ?", [function_code]).df()
     if df.empty:
+        from analysis.data.warehouse import warehouse_name
+
         known = [r[0] for r in con.execute("SELECT function_code FROM function_areas ORDER BY 1").fetchall()]
-        raise KeyError(f"function code '{function_code}' is not in the warehouse; known: {', '.join(known)}")
+        raise InputError(
+            f"{warehouse_name(con)}: function code {function_code!r} is not in the table function_areas"
+            f"{_nearest_codes(function_code, known)}; expected one of: {', '.join(known) or '(none)'}"
+        )
     return df.iloc[0]
+
+
+def _nearest_codes(value: object, known: Sequence[str]) -> str:
+    """' (did you mean 'A' or 'B'?)' for the known function codes nearest ``value``, or ''.
+
+    A code written in another form (``53850``, ``'5.38.50 Botilbud'``) is pointed to its dotted form; otherwise
+    the up to three most similar codes.
+
+    >>> _nearest_codes("53850", ["5.38.50", "5.38.52"])
+    " (did you mean '5.38.50'?)"
+    >>> _nearest_codes("5.38.5", ["5.28.20", "5.38.45", "5.38.50", "5.38.52"])
+    " (did you mean '5.38.50', '5.38.52' or '5.38.45'?)"
+    >>> _nearest_codes("5.38.51", ["5.38.50", "5.38.52", "5.38.53", "5.38.58"])
+    " (did you mean '5.38.50', '5.38.52' or '5.38.53'?)"
+    >>> _nearest_codes("Botilbud", ["5.38.50"])
+    ''
+    """
+    dotted = values.function_code(value)
+    if dotted in known:
+        near = [dotted]
+    else:  # the most similar (and those nearly as similar) first; of equals, those the value begins, then by code
+        cutoff = 0.6 if dotted is not None or any(ch.isdigit() for ch in str(value)) else 0.8
+        ratio = {c: difflib.SequenceMatcher(None, str(value), c).ratio() for c in known}
+        best = max(ratio.values(), default=0.0)
+        close = [c for c in known if ratio[c] >= max(cutoff, best - 0.1)]
+        near = sorted(close, key=lambda c: (-ratio[c], not c.startswith(str(value)), c))[:3]
+    if not near:
+        return ""
+    listed = ", ".join(repr(c) for c in near[:-1]) + " or " if len(near) > 1 else ""
+    return f" (did you mean {listed}{near[-1]!r}?)"
 
 
 def programme_members(

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from analysis.data.yamlfiles import read_yaml_mapping
+from analysis.data.yamlfiles import read_yaml_mapping, shown_text
 from analysis.errors import ConfigurationError
 from analysis.paths import parameters_dir
 
@@ -88,8 +88,8 @@ def read_refund_tiers(path: str | Path | None = None) -> RefundTiers:
     if isinstance(level, bool) or not isinstance(level, int):
         raise ConfigurationError(f"{path}: level_year must be a year such as 2022, found {level!r}")
     return RefundTiers(
-        name=str(data["name"]).strip(),
-        source=" ".join(str(data["source"]).split()),
+        name=shown_text(path, "name", data["name"]),
+        source=shown_text(path, "source", data["source"]),
         level_year=level,
         tiers=tuple(tiers),
         expensive_threshold_dkk=_number(path, "expensive_threshold_dkk", data["expensive_threshold_dkk"]),

@@ -432,6 +432,9 @@ def parse_function_codes(
     return list(table[codes])
 
 
+_CODE_FIRST = re.compile(r"^\s*(\d{3})(?:\s|[-–:,;]|$)")
+
+
 def municipality_column(
     df: pd.DataFrame,
     municipality_code: int | None,
@@ -469,8 +472,10 @@ def municipality_column(
     for v in uniques:
         code = parse_amount(v, ".")
         if code is None or np.isnan(code) or not float(code).is_integer() or int(code) not in valid:
-            text = str(v).strip()
-            code = int(text[:3]) if text[:3].isdigit() and int(text[:3]) in valid else None
+            # a code that starts a text ('706 Syddjurs', '706 - Syddjurs'); not the first 3 digits of a longer
+            # number or of '706.5' (7060 is no municipality, and 1010 is not 101 København)
+            m = _CODE_FIRST.match(str(v))
+            code = int(m.group(1)) if m and int(m.group(1)) in valid else None
         parsed.append(None if code is None else int(code))
     bad = {i for i, c in enumerate(parsed) if c is None} | ({-1} if (codes == -1).any() else set())
     if bad:

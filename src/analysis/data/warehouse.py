@@ -42,6 +42,7 @@ __all__ = [
     "read_meta",
     "resolve",
     "summary",
+    "warehouse_name",
     "write_meta",
 ]
 
@@ -229,6 +230,12 @@ def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = No
     """
     rows = con.execute(sql, params or []).fetchall()
     return rows[0] if rows else None
+
+
+def warehouse_name(con: duckdb.DuckDBPyConnection) -> str:
+    """The file of the open warehouse, for a message to name it; 'the warehouse' for one in memory."""
+    row = fetch_one(con, "SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
+    return str(row[0]) if row and row[0] else "the warehouse"
 
 
 _SQL_TYPES = {"int": "BIGINT", "float": "DOUBLE", "str": "VARCHAR", "date": "DATE", "bool": "BOOLEAN"}

@@ -14,7 +14,54 @@ import yaml
 
 from analysis.errors import AnalysisError, ConfigurationError
 
-__all__ = ["read_yaml_mapping"]
+__all__ = ["UniqueKeyLoader", "read_yaml_mapping", "safe_load", "shown_text"]
+
+
+class UniqueKeyLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses a key given twice in one mapping (plain YAML keeps the last, silently).
+
+    A unit cost, a threshold or a value translation listed twice is ambiguous: which one the author meant is not
+    guessed.
+    """
+
+    def construct_mapping(self, node, deep=False):
+        """The mapping of ``node``; a yaml ConstructorError naming the line of a key seen before in it.
+
+        Keys merged in with ``<<`` may be overridden, as YAML means them to be; only keys written out are checked.
+        """
+        if isinstance(node, yaml.MappingNode):
+            seen: dict = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    first = seen.get(key)
+                    seen[key] = key_node.start_mark.line + 1
+                except TypeError:  # an unhashable key: the base class refuses it
+                    break
+                if first is not None:
+                    raise yaml.constructor.ConstructorError(
+                        None,
+                        None,
+                        f"the key {key!r} is given twice in one mapping (first on line {first}); remove one",
+                        key_node.start_mark,
+                    )
+        return super().construct_mapping(node, deep=deep)
+
+
+def safe_load(text: str, name: str | None = None):
+    """``yaml.safe_load`` that refuses duplicate keys (:class:`UniqueKeyLoader`); raises ``yaml.YAMLError``.
+
+    ``name`` (e.g. the file's name) is what the error's position names instead of ``<unicode string>``.
+    """
+    loader = UniqueKeyLoader(text)
+    if name:
+        loader.name = name
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
 
 
 def read_yaml_mapping(
@@ -48,7 +95,7 @@ def read_yaml_mapping(
         ``'<path>: expected <expected>, found ...'``.
     """
     try:
-        data = yaml.safe_load(Path(path).read_text("utf-8"))
+        data = safe_load(Path(path).read_text("utf-8"), Path(path).name)
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         raise error(f"{path}: no such {what} file") from None
     except yaml.YAMLError as exc:
@@ -59,3 +106,19 @@ def read_yaml_mapping(
         found = "an empty file" if data is None else f"a {type(data).__name__}"
         raise error(f"{path}: expected {expected}, found {found}")
     return data
+
+
+def shown_text(path: Path, key: str, value: object, error: type[AnalysisError] = ConfigurationError) -> str:
+    """``value`` as one line of text for a report to show (a name, a source); refused when it says nothing.
+
+    YAML reads ``source:`` with nothing after it as None, which ``str`` turns into 'None' in the report.
+
+    Raises
+    ------
+    AnalysisError
+        Of kind ``error``: ``'<path>: <key>: expected text (it is shown in reports), found ...'``.
+    """
+    if not isinstance(value, str) or not value.strip():
+        found = "nothing" if value is None else repr(value)
+        raise error(f"{path}: {key}: expected text (it is shown in reports), found {found}")
+    return " ".join(value.split())

@@ -497,7 +497,7 @@ def method_text(
     """
     w, ev = report.weights, report.evaluation.summary
     units = "; ".join(
-        f"{m}: {fmt_dkk(r.dkk_per_month, unit='kr')} pr. måned ({r.source})"
+        f"{m}: {fmt_dkk(r.dkk_per_month, unit='kr')} pr. måned ({r.source or 'kilde ikke angivet'})"
         for m, r in report.unit_costs.iterrows()
     )
     rule_note = (

@@ -12,6 +12,7 @@ applies only to a PRISENHED in kroner whose label does not say its unit (a file 
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from analysis.data import reference
 from analysis.data.loads import Finding
 from analysis.data.schema import SchemaError
 from analysis.data.statbank.parse import _TOTALS
+from analysis.data.yamlfiles import safe_load
 from analysis.errors import ConfigurationError
 from analysis.paths import parameters_dir
 
@@ -673,19 +675,53 @@ def hand_mapping(path: str | Path | None = None) -> pd.DataFrame:
     return _hand_mapping(*hand_mapping_source(path))
 
 
+_HAND_KEYS = ("paragraph", "function_code", "contains", "service")
+
+
 @cache
 def _hand_mapping(name: str, text: str) -> pd.DataFrame:
     p = Path(name.split(" (")[0])
-    data = yaml.safe_load(text) or {}
+    try:
+        data = safe_load(text, p.name) or {}
+    except yaml.YAMLError as e:
+        raise ConfigurationError(f"{p.name}: not valid YAML ({' '.join(str(e).split())})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("services") or [], list):
+        raise ConfigurationError(
+            f"{p.name}: expected a list 'services' of rules, found {type(data).__name__}"
+        )
     rules = []
     for i, rule in enumerate(data.get("services") or [], start=1):
+        if not isinstance(rule, dict):
+            raise ConfigurationError(
+                f"{p.name}, rule {i}: expected a rule {{paragraph, function_code, contains, service}}, found {rule!r}"
+            )
+        unknown = [k for k in rule if k not in _HAND_KEYS]
+        if unknown:  # e.g. 'contain': ignored, the rule would take every service of its paragraph
+            near = difflib.get_close_matches(str(unknown[0]), _HAND_KEYS, n=1, cutoff=0.6)
+            raise ConfigurationError(
+                f"{p.name}, rule {i}: unknown key {unknown[0]!r}"
+                f"{f' (did you mean {near[0]!r}?)' if near else ''}; expected {', '.join(_HAND_KEYS)}"
+            )
         para, code = str(rule.get("paragraph", "")).strip(), str(rule.get("function_code", "")).strip()
         if not re.fullmatch(r"(SUL )?§\d+( ?[a-z])?", para) or not re.fullmatch(r"\d\.\d{2}\.\d{2}", code):
             raise ConfigurationError(
                 f"{p.name}, rule {i}: expected a paragraph such as '§108' and a function_code such as '5.38.50', "
                 f"found {para!r} and {code!r}"
             )
-        contains = tuple(str(w).casefold() for w in (rule.get("contains") or []))
+        words = rule.get("contains") or []
+        words = [words] if isinstance(words, str) else words  # one word or phrase, not its letters
+        if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+            raise ConfigurationError(
+                f"{p.name}, rule {i}: contains: expected a list of words such as [botilbudslignende], found "
+                f"{rule.get('contains')!r}"
+            )
+        contains = tuple(w.strip().casefold() for w in words)
+        for j, (earlier_para, earlier_words, _, _) in enumerate(rules, start=1):
+            if earlier_para == para and set(earlier_words) <= set(contains):
+                raise ConfigurationError(
+                    f"{p.name}, rule {i} ({para}, function {code}) can never apply: rule {j} before it takes "
+                    f"every {para} service it would (rules are tried in order; put the narrower rule first)"
+                )
         rules.append((para, contains, code, str(rule.get("service", ""))))
     if not rules:
         raise ConfigurationError(f"{p.name}: expected a list 'services' of rules, found none")

@@ -1,0 +1,87 @@
+"""Parameter files that read two ways are refused: a YAML key given twice, a shown name or source left empty."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from analysis.data.case_extract import read_mapping
+from analysis.data.schema import SchemaError
+from analysis.data.unit_costs import read_unit_costs
+from analysis.data.yamlfiles import safe_load
+from analysis.errors import ConfigurationError
+from analysis.reporting.batch import BatchError, load_batch
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_safe_load_refuses_a_key_given_twice_naming_both_lines():
+    assert safe_load("a: 1\nb: {c: 2}\n") == {"a": 1, "b": {"c": 2}}
+    assert yaml.safe_load("a: 1\na: 2\n") == {"a": 2}  # what plain YAML does: the first is lost
+    with pytest.raises(
+        yaml.YAMLError, match=r"the key 'a' is given twice in one mapping \(first on line 1\)"
+    ):
+        safe_load("a: 1\nb: 2\na: 3\n")
+    with pytest.raises(
+        yaml.YAMLError, match=r"(?s)the key 'v' is given twice .*line 2\).*\"x.yaml\", line 3"
+    ):
+        safe_load(
+            "x:\n  v: 1\n  v: 2\n", "x.yaml"
+        )  # nested, reported at the second (line 3) of the file named
+    with pytest.raises(yaml.YAMLError, match="the key 'a' is given twice"):
+        safe_load("{a: 1, a: 2}")  # on one line too
+    # a key merged in with '<<' may be overridden: that is what the merge is for
+    assert safe_load("base: &b {a: 1, b: 1}\nc:\n  <<: *b\n  a: 2\n")["c"] == {"a": 2, "b": 1}
+
+
+def test_a_parameter_file_with_a_measure_twice_is_refused(tmp_path):
+    path = tmp_path / "u.yaml"
+    path.write_text(
+        "Alkoholbehandling: {dkk_per_month: 5800, source: a}\n"
+        "Botilbud: {dkk_per_month: 40000, source: b}\n"
+        "Alkoholbehandling: {dkk_per_month: 6100, source: c}\n",
+        "utf-8",
+    )
+    # before: 6100 was used and 5800 dropped; which one the author meant is not guessed
+    with pytest.raises(
+        ConfigurationError, match=r"u.yaml: not valid YAML \(the key 'Alkoholbehandling' is given"
+    ):
+        read_unit_costs(path)
+
+
+def test_a_column_mapping_with_a_value_translated_twice_is_refused(tmp_path):
+    path = tmp_path / "cases.yaml"
+    path.write_text(
+        "columns: {cpr: CPR}\nvalues:\n  sector:\n    Voksne: adults_social\n    Voksne: health\n", "utf-8"
+    )
+    with pytest.raises(SchemaError, match=r"cases.yaml.*the key 'Voksne' is given twice.*first on line 4"):
+        read_mapping(path)
+
+
+def test_a_batch_file_with_a_key_twice_is_refused(tmp_path):
+    path = tmp_path / "b.yaml"
+    # the second 'parameters' would silently drop the first (last_year) before
+    path.write_text(
+        "name: b\nmunicipalities: [706]\nfunction_areas: ['5.38.50']\nnotebooks: [overview]\n"
+        "parameters: {last_year: 2024}\nparameters: {first_year: 2019}\n",
+        "utf-8",
+    )
+    with pytest.raises(BatchError, match=r"b.yaml: not valid YAML: .*the key 'parameters' is given twice"):
+        load_batch(path)
+
+
+@pytest.mark.parametrize("file", ["price_index.yaml", "refund_thresholds.yaml"])
+@pytest.mark.parametrize(("key", "value", "found"), [("source", None, "nothing"), ("name", "  ", "'  '")])
+def test_a_name_or_source_that_says_nothing_is_refused(tmp_path, file, key, value, found):
+    from analysis.data import price_index, thresholds
+
+    read = price_index.read_price_index if file == "price_index.yaml" else thresholds.read_refund_tiers
+    shipped = yaml.safe_load((ROOT / "parameters" / file).read_text("utf-8"))
+    assert read(ROOT / "parameters" / file).source  # the shipped file has both
+    path = tmp_path / file
+    # before: 'source:' with nothing after it was read as None and shown in reports as 'None'
+    path.write_text(yaml.safe_dump({**shipped, key: value}, allow_unicode=True), "utf-8")
+    with pytest.raises(
+        ConfigurationError, match=rf"{file}: {key}: expected text \(it is shown in reports\), found {found}$"
+    ):
+        read(path)
