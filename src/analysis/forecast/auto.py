@@ -2,15 +2,16 @@
 
 Candidates
 ----------
-Four statistical models (:mod:`analysis.forecast.statistical`, figures on M1/M3 monthly in docs/forecast.md,
+Five statistical models (:mod:`analysis.forecast.statistical`, figures on M1/M3 monthly in docs/forecast.md,
 ``bench/bench_forecast.py``): ``theta`` (standard Theta as statsmodels' ThetaModel: the plain Theta of the
 DESIGN bar, back-tested and reported but not chosen), ``stm`` and ``dotm`` (the standard and the dynamic
 optimised Theta model of Fiorucci et al. 2016 as statsforecast's ``Theta`` and ``DynamicOptimizedTheta`` fit
 them: initial level estimated, the first three one-step errors left out of the least squares, forecasts by the
 model's recursion; with statsmodels' 90 % seasonality test, because statsforecast's Bartlett form helped M3
-monthly by 0.02 and cost M1 monthly 0.28 for ``dotm``) and ``ets`` (exponential smoothing over 15 models,
+monthly by 0.02 and cost M1 monthly 0.28 for ``dotm``), ``stm_agg`` (``stm`` across the temporal aggregation
+levels 1..12 months, :func:`stm_across_levels`) and ``ets`` (exponential smoothing over 15 models,
 :data:`ETS_OPTIONS`: initial level and slope estimated, every initial state counted in the AICc, the forecast
-the AICc-weighted mean of the models); and the combination ``mean`` of ``stm``, ``dotm`` and ``ets``
+the AICc-weighted mean of the models); and the combination ``mean`` of ``stm_agg``, ``dotm`` and ``ets``
 (:data:`POOL`).
 
 Choice
@@ -23,8 +24,8 @@ With two to four origins the back-test is noisy, and selecting the single best c
 be less accurate than the combination (M1 and M3 monthly, 18 months ahead; see ``bench/bench_forecast.py``);
 the margin was set on M1 and checked on M3. Letting candidates outside the pool (ARIMA, a damped trend on the
 adjusted series, plain Theta) replace the mean cost M3 monthly 0.05, so only the members may (measured on
-M3, M1 and Tourism monthly, docs/forecast.md). Weighting the members by their inverse back-test sMAPE was
-measured and not adopted.
+M3, M1 and Tourism monthly, docs/forecast.md; ``bench/auto_rules.py``). Weighting the members by their
+inverse back-test sMAPE was measured and not adopted.
 
 Interval (80 %)
 ---------------
@@ -68,8 +69,8 @@ from analysis.forecast.statistical import (
 
 __all__ = ["AutoForecastResult", "auto_forecast", "auto_forecast_many", "CANDIDATES", "MARGIN", "POOL"]
 
-SINGLES = ("theta", "stm", "dotm", "ets")
-POOL = ("stm", "dotm", "ets")
+SINGLES = ("theta", "stm", "stm_agg", "dotm", "ets")
+POOL = ("stm_agg", "dotm", "ets")
 """The members of the ``mean`` combination, and the only candidates that may replace it (``theta``, the
 statsmodels-like standard Theta, is back-tested and reported beside them: the DESIGN bar)."""
 COMBINATIONS = ("mean",)
@@ -91,7 +92,7 @@ class AutoForecastResult:
     Attributes
     ----------
     method : str
-        The chosen candidate (``'mean'``, ``'stm'``, ``'dotm'``, ``'ets'``) or a fallback
+        The chosen candidate (``'mean'``, ``'stm_agg'``, ``'dotm'``, ``'ets'``) or a fallback
         (``'constant'``, ``'naive'``).
     mean : pandas.Series
         Point forecast, ``horizon`` values indexed by the months after the series' last (same index type).
@@ -198,6 +199,45 @@ def _ets_rows(rows: list[np.ndarray], h: int, models=None, **kw):
     return f, names
 
 
+LEVELS = tuple(range(1, PERIOD + 1))
+"""Temporal aggregation levels (months per block) of the ``stm_agg`` candidate: all up to the seasonal period,
+as MAPA's default for monthly data (Kourentzes, Petropoulos and Trapero 2014)."""
+
+
+def _block_forecast(x: np.ndarray, h: int, m: int, fit) -> np.ndarray:
+    """Forecast ``x`` (``(S, n)``, non-seasonal) by ``fit`` on its sums over ``m``-month blocks; ``(S, h)``.
+
+    The blocks are counted back from the last month (the first ``n % m`` months are left out); ``fit(blocks,
+    k)`` forecasts ``k = ceil(h / m)`` block sums, each spread evenly over its ``m`` months.
+    """
+    s, n = x.shape
+    nb = n // m
+    blocks = x[:, n - nb * m :].reshape(s, nb, m).sum(axis=2)
+    fb = fit(blocks, -(-h // m))
+    return np.repeat(fb / m, m, axis=1)[:, :h]
+
+
+def _stm_fit(x: np.ndarray, h: int) -> np.ndarray:
+    return dotm_forecast(x, h, seasonal=False, dynamic=False, theta=2.0)
+
+
+def stm_across_levels(y: np.ndarray, h: int, levels: tuple[int, ...] = LEVELS, fit=None) -> np.ndarray:
+    """The standard Theta model across temporal aggregation levels (the ``stm_agg`` candidate); ``(S, h)``.
+
+    ``y`` (``(S, n)``, monthly) is seasonally adjusted as ``stm`` adjusts it (statsmodels' 90 % test, classical
+    decomposition); the adjusted series is summed over ``m``-month blocks for every ``m`` in ``levels``, the
+    standard Theta model (as ``stm``) forecasts each aggregate, the block forecasts are spread evenly over
+    their months, averaged over the levels (those with at least one whole block) and reseasonalised. A long
+    block sees the trend through less noise, a short one follows the recent level: the mean of the levels is
+    MAPA's combination across frequencies (Kourentzes et al. 2014), with Theta in place of ETS. ``fit(x,
+    h)``: another non-seasonal model in place of the standard Theta model (for the screens).
+    """
+    x, ind, mult = _deseasonalise(y, seasonality_test(y), min_index=0.01)
+    used = [m for m in levels if y.shape[1] >= m] or [1]  # (a level needs one whole block)
+    f = np.mean([_block_forecast(x, h, m, fit or _stm_fit) for m in used], axis=0)
+    return _reseasonalise(f, ind, mult, y.shape[1], PERIOD)
+
+
 def _damped_rows(rows: list[np.ndarray], h: int, models=(("A", "Ad", "N"),), **kw) -> np.ndarray:
     """ETS(A,Ad,N) on the seasonally adjusted rows (Theta's test and decomposition), reseasonalised."""
     adjusted: list[np.ndarray] = [np.empty(0)] * len(rows)
@@ -251,26 +291,6 @@ def _stm_sf(y: np.ndarray, h: int) -> np.ndarray:
     return dotm_forecast(y, h, dynamic=False, theta=2.0)
 
 
-def _aggregated(fn, m: int = 3):
-    """``fn`` on the seasonally adjusted series summed over ``m``-month blocks (temporal aggregation).
-
-    The blocks are counted from the end; the block forecasts are spread evenly over their months and
-    reseasonalised.
-    """
-
-    def run(y: np.ndarray, h: int) -> np.ndarray:
-        s, n = y.shape
-        x, ind, mult = _deseasonalise(y, seasonality_test(y))
-        nb = n // m
-        xb = x[:, n - nb * m :].reshape(s, nb, m).sum(axis=2)
-        hb = -(-h // m)
-        fb = fn(xb, hb)
-        f = np.repeat(fb / m, m, axis=1)[:, :h]
-        return _reseasonalise(f, ind, mult, n, PERIOD)
-
-    return run
-
-
 def _ets_tested(rows: list[np.ndarray], h: int, force: bool = True, models=ETS_MODELS, **kw) -> np.ndarray:
     """ETS with the season decided by Theta's 90 % test.
 
@@ -294,8 +314,25 @@ def _ets_tested(rows: list[np.ndarray], h: int, force: bool = True, models=ETS_M
     return f
 
 
-def _nonseasonal(**kw):
-    return lambda y, h: dotm_forecast(y, h, seasonal=False, **kw)
+def _recent_season(years: int = 5, **kw):
+    """``dotm_forecast`` (statsmodels' test) with the seasonal indices of the last ``years`` years only.
+
+    The indices are the classical decomposition of that part (of the whole series when shorter).
+    """
+
+    def run(y: np.ndarray, h: int) -> np.ndarray:
+        s, n = y.shape
+        seasonal = seasonality_test(y)
+        cut = max(0, n - years * PERIOD)
+        _, ind_cut, mult = _deseasonalise(y[:, cut:], seasonal, min_index=0.01)
+        ind = np.empty_like(ind_cut)
+        ind[:, (cut + np.arange(PERIOD)) % PERIOD] = ind_cut
+        full = ind[:, np.arange(n) % PERIOD]
+        x = np.where(mult[:, None], y / np.where(mult[:, None], full, 1.0), y - full)
+        f = dotm_forecast(x, h, seasonal=False, **kw)
+        return _reseasonalise(f, ind, mult, n, PERIOD)
+
+    return run
 
 
 def component_functions() -> dict:
@@ -303,6 +340,7 @@ def component_functions() -> dict:
     return {
         "theta": lambda rows, h: _by_length(rows, theta_forecast, h),
         "stm": lambda rows, h: _by_length(rows, _stm_sm, h),
+        "stm_agg": lambda rows, h: _by_length(rows, stm_across_levels, h),
         "dotm": lambda rows, h: _by_length(rows, _dotm_sm, h),
         "ets": lambda rows, h: _ets_rows(rows, h, **ETS_OPTIONS)[0],
     }
@@ -324,8 +362,18 @@ def experimental_functions() -> dict:
         "theta_bartlett": lambda rows, h: _by_length(rows, _theta_bartlett, h),
         "ets_tested": lambda rows, h: _ets_tested(rows, h, **ETS_OPTIONS),
         "ets_tested_nonseasonal": lambda rows, h: _ets_tested(rows, h, force=False, **ETS_OPTIONS),
-        "dotm_q": lambda rows, h: _by_length(rows, _aggregated(_nonseasonal()), h),
-        "stm_q": lambda rows, h: _by_length(rows, _aggregated(_nonseasonal(dynamic=False, theta=2.0)), h),
+        "stm_q": lambda rows, h: _by_length(rows, lambda y, k: stm_across_levels(y, k, (3,)), h),
+        "stm_agg_divisors": lambda rows, h: _by_length(
+            rows, lambda y, k: stm_across_levels(y, k, (1, 2, 3, 4, 6, 12)), h
+        ),
+        "stm_agg_123": lambda rows, h: _by_length(rows, lambda y, k: stm_across_levels(y, k, (1, 2, 3)), h),
+        "dotm_agg": lambda rows, h: _by_length(
+            rows,
+            lambda y, k: stm_across_levels(y, k, fit=lambda x, j: dotm_forecast(x, j, seasonal=False)),
+            h,
+        ),
+        "dotm_recent": lambda rows, h: _by_length(rows, _recent_season(), h),
+        "stm_recent": lambda rows, h: _by_length(rows, _recent_season(dynamic=False, theta=2.0), h),
         "ets_no_linear": lambda rows, h: _ets_rows(
             rows, h, models=tuple(m for m in ETS_MODELS if m[1] != "A"), **ETS_OPTIONS
         )[0],
