@@ -369,7 +369,9 @@ def experimental_functions() -> dict:
         "stm_agg_123": lambda rows, h: _by_length(rows, lambda y, k: stm_across_levels(y, k, (1, 2, 3)), h),
         "dotm_agg": lambda rows, h: _by_length(
             rows,
-            lambda y, k: stm_across_levels(y, k, fit=lambda x, j: dotm_forecast(x, j, seasonal=False)),
+            lambda y, k: stm_across_levels(
+                y, k, (1, 2, 3, 4, 6, 12), fit=lambda x, j: dotm_forecast(x, j, seasonal=False)
+            ),
             h,
         ),
         "dotm_recent": lambda rows, h: _by_length(rows, _recent_season(), h),
