@@ -173,6 +173,33 @@ def test_mean_is_the_plain_mean_of_the_pool():
 
     y = pd.Series(VALUES, index=pd.period_range("2015-01", periods=N, freq="M"))
     res = auto_forecast(y, 6)
-    # (theta + dotm + ets + damped) / 4, month by month
-    expected = sum(res.forecasts[c] for c in POOL) / 4
+    # (stm_agg + dotm + ets) / 3, month by month
+    assert POOL == ("stm_agg", "dotm", "ets")
+    expected = (res.forecasts["stm_agg"] + res.forecasts["dotm"] + res.forecasts["ets"]) / 3
     np.testing.assert_allclose(res.forecasts["mean"], expected, rtol=1e-12)
+
+
+def test_block_forecast_by_hand():
+    from analysis.forecast.auto import _block_forecast
+
+    x = np.arange(1.0, 11.0)[None]  # 1..10
+    naive = lambda blocks, k: np.repeat(blocks[:, -1:], k, axis=1)  # noqa: E731 (the last block again)
+    # m = 3: blocks from the end 2+3+4, 5+6+7, 8+9+10 = 9, 18, 27 (month 1 left out); the next two blocks 27
+    # each, spread over their months: 27 / 3 = 9 for the 4 months asked
+    np.testing.assert_allclose(_block_forecast(x, 4, 3, naive), [[9.0, 9.0, 9.0, 9.0]])
+    # m = 4: blocks 3..6 = 18 and 7..10 = 34 (months 1-2 left out); 34 / 4 = 8.5
+    np.testing.assert_allclose(_block_forecast(x, 4, 4, naive), [[8.5, 8.5, 8.5, 8.5]])
+    # m = 1 is the series itself
+    np.testing.assert_allclose(_block_forecast(x, 2, 1, naive), [[10.0, 10.0]])
+
+
+def test_stm_across_levels_at_level_one_is_stm():
+    from analysis.forecast.auto import stm_across_levels
+    from analysis.forecast.statistical import dotm_forecast
+
+    y = np.asarray(VALUES, dtype=float)[None]
+    stm = dotm_forecast(y, 12, bartlett=False, dynamic=False, theta=2.0)
+    np.testing.assert_allclose(stm_across_levels(y, 12, (1,)), stm, rtol=1e-12)
+    # the default is the mean over the levels 1..12, each level's forecast computed on its own
+    levels = [stm_across_levels(y, 12, (m,)) for m in range(1, 13)]
+    np.testing.assert_allclose(stm_across_levels(y, 12), np.mean(levels, axis=0), rtol=1e-12)

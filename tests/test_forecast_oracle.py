@@ -158,3 +158,35 @@ def test_oracle_file_is_statsmodels_output():
             aicc, model, f = statsmodels_choice(SAMPLE[sn][0])
         assert model == ORACLE.loc[sn, "model"]
         np.testing.assert_allclose(f, ORACLE.loc[sn, cols].to_numpy(float), rtol=1e-6)
+
+
+# --- Theta models against statsforecast (tests/data/m3_theta_oracle.csv, bench/theta_oracle.py) -------------
+
+THETA_ORACLE = pd.read_csv(DATA / "m3_theta_oracle.csv").set_index(["series", "model"])
+
+
+def _theta_rel_diff(model: str, **kw) -> dict[str, float]:
+    from analysis.forecast.statistical import dotm_forecast
+
+    cols = [f"f{k}" for k in range(1, H + 1)]
+    out = {}
+    for sn, (train, _) in SAMPLE.items():
+        expected = THETA_ORACLE.loc[(sn, model), cols].to_numpy(float)
+        got = dotm_forecast(train, H, **kw)[0]
+        out[sn] = float(np.max(np.abs(got - expected)) / np.max(np.abs(expected)))
+    return out
+
+
+def test_dotm_matches_statsforecast_dynamic_optimized_theta():
+    # statsforecast optimises (l0, alpha, theta) by Nelder-Mead from (y_1 / 2, 0.5, 2); ours solves l0 and theta
+    # exactly per alpha, so the two part only where Nelder-Mead stops early (on all 1.428 M3 monthly series
+    # 97.5 % agree within 1 %)
+    rel = _theta_rel_diff("DOTM")
+    assert np.mean([v < 0.01 for v in rel.values()]) >= 0.9, rel
+    assert np.median(list(rel.values())) < 1e-3, rel
+
+
+def test_stm_matches_statsforecast_theta():
+    rel = _theta_rel_diff("STM", dynamic=False, theta=2.0)
+    assert np.mean([v < 0.01 for v in rel.values()]) >= 0.9, rel
+    assert np.median(list(rel.values())) < 1e-3, rel

@@ -145,8 +145,10 @@ def test_metrics():
     assert metrics.mase(np.array([13.0]), np.array([1.0]), 12.0) == pytest.approx(1.0)
 
 
-def _dotm_sse_by_recursion(x, l0, w, alpha):
-    """The DOTM one-step SSE straight from the model's equations (Fiorucci et al. 2016), no algebra."""
+def _dotm_sse_by_recursion(x, l0, w, alpha, skip=0):
+    """The DOTM one-step SSE straight from the model's equations (Fiorucci et al. 2016), no algebra.
+
+    The first ``skip`` errors are left out (statsforecast leaves out 3)."""
     level, sse = l0, 0.0
     for t in range(1, len(x) + 1):
         if t >= 3:
@@ -154,7 +156,8 @@ def _dotm_sse_by_recursion(x, l0, w, alpha):
         else:
             slope, inter = 0.0, (x[0] if t == 2 else 0.0)
         mu = level + w * ((1 - alpha) ** (t - 1) * inter + (1 - (1 - alpha) ** t) / alpha * slope)
-        sse += (x[t - 1] - mu) ** 2
+        if t > skip:
+            sse += (x[t - 1] - mu) ** 2
         level = alpha * x[t - 1] + (1 - alpha) * level
     return sse
 
@@ -169,6 +172,53 @@ def test_dotm_concentrated_least_squares_is_the_minimum():
     assert sse == pytest.approx(_dotm_sse_by_recursion(x, l0, w, 0.3), rel=1e-9)
     for dl, dw in ((0.5, 0), (-0.5, 0), (0, 0.01), (0, -0.01)):
         assert _dotm_sse_by_recursion(x, l0 + dl, min(max(w + dw, 0), 1), 0.3) > sse
+
+
+def test_dotm_least_squares_without_the_first_three_errors():
+    from analysis.forecast.statistical import _dotm_solve, _dotm_sums
+
+    x = 100 + np.cumsum(np.random.default_rng(2).normal(0, 3, 40))
+    sums, *_ = _dotm_sums(x[None], np.array([[0.4]]), skip=3)
+    l0, w, sse = (v[0, 0] for v in _dotm_solve(sums))
+    assert sse == pytest.approx(_dotm_sse_by_recursion(x, l0, w, 0.4, skip=3), rel=1e-9)
+    for dl, dw in ((0.5, 0), (-0.5, 0), (0, 0.01), (0, -0.01)):
+        w_moved = min(max(w + dw, 0), 1)
+        if w_moved != w or dl:  # (w may sit at its bound 0 here)
+            assert _dotm_sse_by_recursion(x, l0 + dl, w_moved, 0.4, skip=3) > sse
+    # theta held at 2 (w = 1 - 1/2): only l0 is solved, and the SSE is no lower than with w free
+    l0_2, w_2, sse_2 = (v[0, 0] for v in _dotm_solve(sums, 0.5))
+    assert w_2 == 0.5 and sse_2 >= sse
+    assert sse_2 == pytest.approx(_dotm_sse_by_recursion(x, l0_2, 0.5, 0.4, skip=3), rel=1e-9)
+
+
+def test_theta_recursive_forecast_by_hand():
+    from analysis.forecast.statistical import _theta_recursive_forecast
+
+    # x = 1, 2, 3 (n = 3): mean 2, line A = 0, B = 1; level L = 2.5 given; alpha = 0.5, w = 0.5.
+    # i = 3: mu = 2.5 + 0.5 (0 * 0.5^3 + 1 * (1 - 0.5^4) / 0.5) = 2.5 + 0.5 * 1.875 = 3.4375
+    #   L = 0.5 * 3.4375 + 0.5 * 2.5 = 2.96875; mean = (3 * 2 + 3.4375) / 4 = 2.359375
+    #   B = (2 * 1 + 6 * (3.4375 - 2) / 4) / 5 = 0.83125 (the OLS slope of 1, 2, 3, 3.4375 on t = 1..4)
+    #   A = 2.359375 - 0.83125 * 5 / 2 = 0.28125
+    # i = 4: mu = 2.96875 + 0.5 (0.28125 * 0.5^4 + 0.83125 * (1 - 0.5^5) / 0.5) = 3.7828125
+    one = np.ones(1)
+    f = _theta_recursive_forecast(2.5 * one, 2 * one, 0 * one, one, 0.5 * one, 0.5 * one, 3, 2, True)
+    np.testing.assert_allclose(f[0], [3.4375, 3.7828125], rtol=1e-12)
+    # static line (standard Theta): A, B stay 0, 1; i = 4: mu = 2.96875 + 0.5 * 1 * 1.9375 = 3.9375
+    f = _theta_recursive_forecast(2.5 * one, 2 * one, 0 * one, one, 0.5 * one, 0.5 * one, 3, 2, False)
+    np.testing.assert_allclose(f[0], [3.4375, 3.9375], rtol=1e-12)
+
+
+def test_deseasonalise_falls_back_to_additive_below_min_index():
+    from analysis.forecast.statistical import _deseasonalise
+
+    # 24 months, level 10, January 0.05 (index about 0.0055 of the mean), all other months 10
+    y = np.full((1, 24), 10.0)
+    y[0, ::12] = 0.05
+    seasonal = np.array([True])
+    _, idx, mult = _deseasonalise(y, seasonal)
+    assert mult[0] and 0 < idx[0, 0] < 0.01
+    _, idx, mult = _deseasonalise(y, seasonal, min_index=0.01)
+    assert not mult[0] and idx[0, 0] < -9
 
 
 def test_dotm_continues_a_line_and_follows_the_season():

@@ -25,9 +25,13 @@ ETS
     statsmodels' L-BFGS-B. Options beyond statsmodels (used by ``auto_forecast``): the initial level and slope
     estimated with the smoothing parameters (``estimate_init``), the initial states counted in the AICc as R's
     ``ets`` counts them (``count_states``) and the AICc-weighted mean of all models' forecasts (``weighted``).
-DOTM
-    The dynamic optimised Theta model (Fiorucci et al. 2016) on the seasonally adjusted series; the initial
-    level and theta are solved by least squares for each alpha (:func:`dotm_forecast`).
+DOTM and STM
+    The dynamic optimised and the standard Theta model (Fiorucci et al. 2016) on the seasonally adjusted
+    series, fitted as statsforecast's ``DynamicOptimizedTheta`` and ``Theta`` (and R forecTheta's ``dotm`` and
+    ``stm``): initial level, alpha in [0.1, 0.99] and theta (DOTM) minimise the squared one-step errors after
+    the first three, the forecast continues the model's recursion; the initial level and theta are solved
+    exactly for each alpha (:func:`dotm_forecast`). Checked against statsforecast on M3 series in
+    ``tests/test_forecast_oracle.py`` (``bench/theta_oracle.py``).
 ARIMA
     A fixed, sensible specification chosen per series: the airline model ARIMA(0,1,1)(0,1,1)12 where the
     seasonality test finds seasonality (and there are at least three years of data), otherwise ARIMA(0,1,1)
@@ -190,11 +194,12 @@ def _season_at(indices: np.ndarray, start: int, length: int, period: int = PERIO
     return indices[:, pos]
 
 
-def _deseasonalise(y: np.ndarray, seasonal: np.ndarray, period: int = PERIOD):
+def _deseasonalise(y: np.ndarray, seasonal: np.ndarray, period: int = PERIOD, min_index: float = 0.0):
     """Seasonally adjust each series found seasonal by the 90 % test.
 
     Returns the adjusted series, the seasonal indices (``(S, period)``) and the multiplicative flags; series
-    that are not seasonal get neutral indices (1, multiplicative).
+    that are not seasonal get neutral indices (1, multiplicative). A series whose multiplicative indices are
+    not all above ``min_index`` (statsmodels: 0; statsforecast: 0.01) is decomposed additively.
     """
     s, n = y.shape
     positive = (y > 0).all(axis=1)
@@ -205,7 +210,7 @@ def _deseasonalise(y: np.ndarray, seasonal: np.ndarray, period: int = PERIOD):
         m_sub = positive[seasonal]
         ind = classical_decomposition(sub, m_sub, period)
         # statsmodels falls back to additive when a multiplicative index is not positive
-        bad = m_sub & ~(ind > 0).all(axis=1)
+        bad = m_sub & ~(ind > min_index).all(axis=1)
         if bad.any():
             m_sub = m_sub & ~bad
             ind = classical_decomposition(sub, m_sub, period)
@@ -1044,64 +1049,123 @@ def arima_forecast(
 # Dynamic optimised Theta (DOTM)
 # ------------------------------------------------------------------------------------------------------------
 
-_DOTM_ALPHA = (0.1, 0.99)
 
+def _ols_lines(x: np.ndarray):
+    """Intercept ``A_t`` and slope ``B_t`` of the least-squares line through ``x_1..x_t`` (time ``1..t``).
 
-def _dotm_sums(x: np.ndarray, alpha: np.ndarray):
-    """Least-squares sums of the DOTM one-step errors, linear in ``(l0, w)`` for each ``alpha`` ``(S, G)``.
-
-    The error at ``t`` (1-based) is ``r_t - c_t l0 - w D_t`` with ``r_t = y_t - L_{t-1}`` (``L`` the SES level
-    started at 0), ``c_t = (1 - alpha)^(t-1)`` and ``D_t = (1 - alpha)^(t-1) A_{t-1} + (1 - (1 - alpha)^t) /
-    alpha B_{t-1}`` (``A``, ``B`` the intercept and slope of the least-squares line through ``y_1..y_{t-1}``).
-    Returns the sums ``rr, rc, rd, cc, cd, dd`` and the final ``L_n`` and ``(1 - alpha)^n``.
+    Shape ``(S, n)`` each; ``t = 1``: ``A = x_1``, ``B = 0``.
     """
     s, n = x.shape
     t = np.arange(1, n + 1, dtype=float)
     cy = np.cumsum(x, axis=1)
     cty = np.cumsum(x * t, axis=1)
-    # intercept and slope of the line through the first t values (t = 1..n); t = 1: A = y_1, B = 0
     sxx = t * (t * t - 1) / 12.0
     mean_y = cy / t
     slope = np.where(sxx > 0, (cty - t * (t + 1) / 2 * mean_y) / np.where(sxx > 0, sxx, 1.0), 0.0)
-    inter = mean_y - (t + 1) / 2 * slope
-    a_prev = np.concatenate([np.zeros((s, 1)), inter[:, :-1]], axis=1)
-    b_prev = np.concatenate([np.zeros((s, 1)), slope[:, :-1]], axis=1)
+    return mean_y - (t + 1) / 2 * slope, slope
+
+
+def _dotm_sums(x: np.ndarray, alpha: np.ndarray, skip: int = 0, dynamic: bool = True):
+    """Least-squares sums of the Theta-model one-step errors, linear in ``(l0, w)`` for each ``alpha`` ``(S, G)``.
+
+    The error at ``t`` (1-based) is ``r_t - c_t l0 - w D_t`` with ``r_t = y_t - L_{t-1}`` (``L`` the SES level
+    started at 0), ``c_t = (1 - alpha)^(t-1)`` and ``D_t = (1 - alpha)^(t-1) A_{t-1} + (1 - (1 - alpha)^t) /
+    alpha B_{t-1}`` (``A``, ``B`` the intercept and slope of the least-squares line through ``y_1..y_{t-1}``
+    when ``dynamic``, else of the line through the whole series). The first ``skip`` errors are left out of
+    the sums (statsforecast leaves out 3). Returns the sums ``rr, rc, rd, cc, cd, dd``, the final ``L_n``,
+    ``(1 - alpha)^n`` and the last line's ``A_n``, ``B_n``.
+    """
+    s, n = x.shape
+    inter, slope = _ols_lines(x)
+    if dynamic:
+        a_prev = np.concatenate([np.zeros((s, 1)), inter[:, :-1]], axis=1)
+        b_prev = np.concatenate([np.zeros((s, 1)), slope[:, :-1]], axis=1)
+    else:
+        a_prev = np.repeat(inter[:, -1:], n, axis=1)
+        b_prev = np.repeat(slope[:, -1:], n, axis=1)
     level = np.zeros(alpha.shape)
     decay = np.ones(alpha.shape)  # (1 - alpha)^(t-1)
     sums = [np.zeros(alpha.shape) for _ in range(6)]
     for i in range(n):
         y_t = x[:, i : i + 1]
         next_decay = decay * (1.0 - alpha)
-        d = decay * a_prev[:, i : i + 1] + (1.0 - next_decay) / alpha * b_prev[:, i : i + 1]
-        r = y_t - level
-        c = decay
-        for j, v in enumerate((r * r, r * c, r * d, c * c, c * d, d * d)):
-            sums[j] += v
+        if i >= skip:
+            d = decay * a_prev[:, i : i + 1] + (1.0 - next_decay) / alpha * b_prev[:, i : i + 1]
+            r = y_t - level
+            c = decay
+            for j, v in enumerate((r * r, r * c, r * d, c * c, c * d, d * d)):
+                sums[j] += v
         level = alpha * y_t + (1.0 - alpha) * level
         decay = next_decay
     return sums, level, decay, inter[:, -1], slope[:, -1]
 
 
-def _dotm_solve(sums):
-    """``(l0, w, sse)`` minimising the error sums of :func:`_dotm_sums` with ``0 <= w <= 1`` (theta >= 1)."""
+def _dotm_solve(sums, w_fixed: float | None = None):
+    """``(l0, w, sse)`` minimising the error sums of :func:`_dotm_sums` with ``0 <= w <= 1`` (theta >= 1).
+
+    ``w_fixed``: ``w`` held at that value (standard Theta: ``w = 1 - 1 / 2``) and only ``l0`` solved.
+    """
     rr, rc, rd, cc, cd, dd = sums
-    det = cc * dd - cd * cd
-    ok = np.abs(det) > 1e-12 * np.maximum(cc * dd, _TINY)
-    safe = np.where(ok, det, 1.0)
-    l0 = np.where(ok, (rc * dd - rd * cd) / safe, rc / np.maximum(cc, _TINY))
-    w = np.where(ok, (rd * cc - rc * cd) / safe, 0.0)
-    # at a bound of w the level alone is re-solved
-    for bound in (0.0, 1.0):
-        out = (w < 0.0) if bound == 0.0 else (w > 1.0)
-        l0_b = (rc - bound * cd) / np.maximum(cc, _TINY)
-        l0 = np.where(out, l0_b, l0)
-        w = np.where(out, bound, w)
+    if w_fixed is not None:
+        w = np.full(rr.shape, float(w_fixed))
+        l0 = (rc - w * cd) / np.maximum(cc, _TINY)
+    else:
+        det = cc * dd - cd * cd
+        ok = np.abs(det) > 1e-12 * np.maximum(cc * dd, _TINY)
+        safe = np.where(ok, det, 1.0)
+        l0 = np.where(ok, (rc * dd - rd * cd) / safe, rc / np.maximum(cc, _TINY))
+        w = np.where(ok, (rd * cc - rc * cd) / safe, 0.0)
+        # at a bound of w the level alone is re-solved
+        for bound in (0.0, 1.0):
+            out = (w < 0.0) if bound == 0.0 else (w > 1.0)
+            l0_b = (rc - bound * cd) / np.maximum(cc, _TINY)
+            l0 = np.where(out, l0_b, l0)
+            w = np.where(out, bound, w)
     sse = rr - 2 * l0 * rc - 2 * w * rd + l0 * l0 * cc + 2 * l0 * w * cd + w * w * dd
     return l0, w, np.maximum(sse, 0.0)
 
 
-def dotm_forecast(y: np.ndarray, h: int, period: int = PERIOD, bartlett: bool = False) -> np.ndarray:
+def _theta_recursive_forecast(level, mean_y, a_n, b_n, alpha, w, n: int, h: int, dynamic: bool):
+    """The Theta model's forecast by its own recursion with each forecast fed back (statsforecast, forecTheta).
+
+    All arguments ``(S,)`` except ``n`` (months fitted) and ``h``. Month ``i = n .. n + h - 1`` (0-based):
+    ``mu_i = L + w [(1 - alpha)^i A + (1 - (1 - alpha)^(i+1)) / alpha B]``, then ``L <- alpha mu_i + (1 -
+    alpha) L`` and, when ``dynamic``, the mean and the line ``A``, ``B`` updated with ``mu_i`` as if observed.
+    """
+    lv, my, a, b = (np.array(v, dtype=float, copy=True) for v in (level, mean_y, a_n, b_n))
+    out = np.empty((lv.shape[0], h))
+    d = 1.0 - alpha
+    for j in range(h):
+        i = n + j
+        mu = lv + w * (a * d**i + b * (1.0 - d ** (i + 1)) / alpha)
+        out[:, j] = mu
+        lv = alpha * mu + d * lv
+        if dynamic:
+            my_new = (i * my + mu) / (i + 1)
+            b = ((i - 1) * b + 6.0 * (mu - my) / (i + 1)) / (i + 2)
+            a = my_new - b * (i + 2) / 2.0
+            my = my_new
+    return out
+
+
+def dotm_forecast(
+    y: np.ndarray,
+    h: int,
+    period: int = PERIOD,
+    bartlett: bool = True,
+    *,
+    skip: int = 3,
+    recursive: bool = True,
+    min_index: float = 0.01,
+    dynamic: bool = True,
+    theta: float | None = None,
+    alpha_bounds: tuple[float, float] = (0.1, 0.99),
+    seasonal: bool = True,
+) -> np.ndarray:
     """Forecast with the dynamic optimised Theta model (Fiorucci et al. 2016), vectorised over series.
+
+    The defaults are statsforecast's ``DynamicOptimizedTheta`` (and R forecTheta's ``dotm``); with
+    ``dynamic=False, theta=2`` the model is their standard Theta model (``STM``, statsforecast's ``Theta``).
 
     Parameters
     ----------
@@ -1112,7 +1176,23 @@ def dotm_forecast(y: np.ndarray, h: int, period: int = PERIOD, bartlett: bool = 
     period : int
         Seasonal period in months.
     bartlett : bool
-        The seasonality test's form (see :func:`seasonality_test`); default statsmodels'.
+        The seasonality test's form (see :func:`seasonality_test`); default Bartlett's, as statsforecast.
+    skip : int
+        One-step errors left out at the start of the least-squares objective (statsforecast: 3).
+    recursive : bool
+        Forecast by the model's recursion with each forecast fed back into the level and the line
+        (statsforecast); False: the closed form with the last line held fixed.
+    min_index : float
+        A multiplicative seasonal index below this switches the series to the additive decomposition
+        (statsforecast: 0.01).
+    dynamic : bool
+        Update the line ``A_t, B_t`` every month (DOTM/DSTM); False: the line through the whole series.
+    theta : float, optional
+        Hold theta at this value (2: the standard Theta model); default estimated (``theta >= 1``).
+    alpha_bounds : tuple of float
+        Bounds of the smoothing parameter.
+    seasonal : bool
+        Test for seasonality and adjust (default); False: fit the series as it is.
 
     Returns
     -------
@@ -1122,31 +1202,40 @@ def dotm_forecast(y: np.ndarray, h: int, period: int = PERIOD, bartlett: bool = 
     Notes
     -----
     Seasonal series (the 90 % test of :func:`seasonality_test`) are adjusted by the classical decomposition
-    first, as for :func:`theta_forecast`. On the adjusted series ``x``: one-step prediction ``mu_t = l_{t-1} +
-    (1 - 1/theta) [(1 - alpha)^(t-1) A_{t-1} + (1 - (1 - alpha)^t) / alpha B_{t-1}]``, SES level ``l_t = alpha
-    x_t + (1 - alpha) l_{t-1}``, ``A_t, B_t`` the intercept and slope of the least-squares line through
-    ``x_1..x_t`` (updated every month: the "dynamic" part). ``alpha`` in ``[0.1, 0.99]``, ``theta >= 1`` and
-    ``l_0`` minimise the sum of squared one-step errors; ``l_0`` and ``1 - 1/theta`` enter linearly and are
-    solved exactly for each ``alpha``, ``alpha`` by a refined grid. Forecast ``l_n + (1 - 1/theta) [(1 -
-    alpha)^n A_n + (k - 1 + (1 - (1 - alpha)^(n+1)) / alpha) B_n]`` for ``k = 1..h``.
+    first. On the adjusted series ``x``: one-step prediction ``mu_t = l_{t-1} + (1 - 1/theta) [(1 -
+    alpha)^(t-1) A_{t-1} + (1 - (1 - alpha)^t) / alpha B_{t-1}]``, SES level ``l_t = alpha x_t + (1 - alpha)
+    l_{t-1}``, ``A_t, B_t`` the intercept and slope of the least-squares line through ``x_1..x_t`` (updated
+    every month: the "dynamic" part). ``alpha`` in ``alpha_bounds``, ``theta >= 1`` and ``l_0`` minimise the
+    sum of squared one-step errors after the first ``skip``; ``l_0`` and ``1 - 1/theta`` enter linearly and are
+    solved exactly for each ``alpha``, ``alpha`` by a refined grid. The forecast continues the recursion with
+    ``x`` replaced by ``mu`` (``recursive``), or is ``l_n + (1 - 1/theta) [(1 - alpha)^n A_n + (k - 1 + (1 -
+    (1 - alpha)^(n+1)) / alpha) B_n]`` for ``k = 1..h``.
     """
     y = _as_2d(y)
     s, n = y.shape
-    if n < 3:
+    if n < 3 + skip:
         return naive_forecast(y, h)
-    seasonal = seasonality_test(y, period, bartlett=bartlett)
-    x, idx, mult = _deseasonalise(y, seasonal, period)
+    found = seasonality_test(y, period, bartlett=bartlett) if seasonal else np.zeros(s, dtype=bool)
+    x, idx, mult = _deseasonalise(y, found, period, min_index=min_index)
+    w_fixed = None if theta is None else 1.0 - 1.0 / theta
 
     def loss(alpha):
-        sums, *_ = _dotm_sums(x, alpha)
-        return _dotm_solve(sums)[2]
+        sums, *_ = _dotm_sums(x, alpha, skip=skip, dynamic=dynamic)
+        return _dotm_solve(sums, w_fixed)[2]
 
-    alpha = _refine_1d(loss, *_DOTM_ALPHA, s, n_grid=25)[:, None]
-    sums, level0, decay_n, a_n, b_n = _dotm_sums(x, alpha)
-    l0, w, _ = _dotm_solve(sums)
+    alpha = _refine_1d(loss, *alpha_bounds, s, n_grid=25)[:, None]
+    sums, level0, decay_n, a_n, b_n = _dotm_sums(x, alpha, skip=skip, dynamic=dynamic)
+    l0, w, _ = _dotm_solve(sums, w_fixed)
     level = level0 + decay_n * l0  # L_n + (1 - alpha)^n l0
-    k = np.arange(1, h + 1, dtype=float)[None, :]
-    f = level + w * (decay_n * a_n[:, None] + (k - 1 + (1 - decay_n * (1 - alpha)) / alpha) * b_n[:, None])
+    if recursive:
+        f = _theta_recursive_forecast(
+            level[:, 0], x.mean(axis=1), a_n, b_n, alpha[:, 0], w[:, 0], n, h, dynamic
+        )
+    else:
+        k = np.arange(1, h + 1, dtype=float)[None, :]
+        f = level + w * (
+            decay_n * a_n[:, None] + (k - 1 + (1 - decay_n * (1 - alpha)) / alpha) * b_n[:, None]
+        )
     return _reseasonalise(f, idx, mult, n, period)
 
 
