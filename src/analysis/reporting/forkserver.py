@@ -19,6 +19,9 @@ Guarantees
 - A kernel that crashes fails only its report: it is one process; the server reaps it and reports its exit
   status to its provisioner. The server ends, and kills its kernels, when its worker is gone (its stdin closes);
   kernels end when the server is gone (ipykernel polls ``JPY_PARENT_PID``, the server).
+- The server's imports are frozen out of the garbage collector (``gc.freeze()``) before it forks: a kernel's
+  collections walk only what its report made, not the ~170,000 imported objects (each full collection cost a
+  tenth of a second and copied every page it touched). Collection changes no result, only when memory is freed.
 - Matplotlib's backend is chosen as ipykernel chooses it (``MPLBACKEND`` set to the inline backend before
   matplotlib is imported), so figures come out as from an ordinary kernel.
 - Where fork is unsafe or missing (Windows, macOS) or ``ANALYSIS_KERNEL_FORK=0``, or the kernel spec is not
