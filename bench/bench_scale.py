@@ -8,7 +8,7 @@ folder. Printed per size, one row each:
 - wall s: the run's process from start to end (imports, the snapshot of the warehouse, the workers' start, the
   reports, the index and the manifest), and the runner's own wall time for comparison;
 - CPU s: user + system seconds of that process and everything it started (workers, fork servers, kernels);
-- reports per minute, seconds per report and core (wall x workers / reports), and that against the floor;
+- reports per minute, seconds per report and core (wall x cores in use / reports), and that against the floor;
 - CPU per report, and the median seconds of a report's steps from the run's manifest (execute, HTML, PDF);
 - the load average (1 minute) before and after: on a shared machine compare CPU seconds, not wall seconds.
 
@@ -153,6 +153,7 @@ def main() -> None:
             floor = float(_python(_FLOOR, str(folder), "3"))
             print(f"floor: papermill, two-cell notebook, fresh kernel: {floor:.2f} s (load {load:.1f})")
         cores = os.cpu_count()
+        in_use = min(args.workers, cores or args.workers)  # the cores the workers can use
         print(
             f"benchmark reports, HTML + PDF, {args.workers} workers, {cores} cores; "
             f"x floor = s per report and core / {floor:.2f} s"
@@ -170,7 +171,7 @@ def main() -> None:
             if out["failed"] or out["counts"]["ok"] != count:
                 sys.exit(f"bench_scale: {out['counts']} of {count} reports; first failures: {out['failed']}")
             steps = {k: statistics.median(v) for k, v in out["steps"].items()}
-            per_core = wall * args.workers / count
+            per_core = wall * in_use / count
             print(
                 f"{count:>7} {wall:>7.1f} {out['seconds']:>8.1f} {cpu:>7.1f} {count / wall * 60:>7.1f} "
                 f"{per_core:>10.2f} {per_core / floor:>7.2f} {cpu / count:>7.2f} {steps.get('execute', 0):>7.2f} "
