@@ -22,9 +22,11 @@ import contextlib
 import dataclasses
 import datetime as dt
 import functools
+import io
 import logging
 import os
 import re
+import struct
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -309,6 +311,77 @@ _HEAD_RE = re.compile(r"<head\b.*?</head>", re.DOTALL | re.IGNORECASE)
 _HEAD_STYLE_RE = re.compile(r"<style\b[^>]*>.*?</style>", re.DOTALL | re.IGNORECASE)
 
 
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def png_image_data(png: bytes) -> bytes | None:
+    """The compressed pixels of an 8-bit RGB PNG without interlacing (its IDAT chunks joined), else None.
+
+    That is what a PDF image with ``/FlateDecode`` and PNG predictors (``/Predictor 15``, three colours, 8 bits)
+    holds: WeasyPrint writes such an image by decoding the PNG and encoding it again with Pillow; its own
+    compressed rows give the same pixels without either (see :func:`_pass_plain_pngs_through`).
+
+    Parameters
+    ----------
+    png : bytes
+        A PNG file.
+
+    Returns
+    -------
+    bytes or None
+        The zlib stream of the PNG's filtered rows; None for any other PNG (palette, grey, alpha, 16 bits,
+        interlaced, a transparent colour) or bytes that are not a PNG.
+    """
+    if not png.startswith(_PNG_SIGNATURE):
+        return None
+    pos, parts, plain = len(_PNG_SIGNATURE), [], False
+    while pos + 8 <= len(png):
+        length, kind = struct.unpack(">I4s", png[pos : pos + 8])
+        body = png[pos + 8 : pos + 8 + length]
+        if len(body) != length:
+            return None  # cut short
+        if kind == b"IHDR":
+            if length != 13:
+                return None
+            depth, colour, _, _, interlace = struct.unpack(">BBBBB", body[8:13])
+            plain = (depth, colour, interlace) == (8, 2, 0)  # 8 bits, RGB, not interlaced
+            if not plain:
+                return None
+        elif kind == b"tRNS":
+            return None  # a transparent colour: WeasyPrint gives the image an alpha channel
+        elif kind == b"IDAT":
+            parts.append(body)
+        elif kind == b"IEND":
+            break
+        pos += 12 + length  # length, type, data, CRC
+    return b"".join(parts) if plain and parts else None
+
+
+def _pass_plain_pngs_through(images: Any) -> None:
+    """Have WeasyPrint put an RGB PNG's compressed pixels into the PDF as they are (see :func:`png_image_data`).
+
+    WeasyPrint (``images.RasterImage._get_png_data``) decodes every PNG and encodes it again to take its pixel
+    data; for the reports' charts (RGB, see :func:`analysis.reporting.charts.figure_png`) that was about a
+    quarter of a PDF's cost. Other images, and WeasyPrint versions without that method, are left to WeasyPrint.
+    """
+    raster = getattr(images, "RasterImage", None)
+    original = getattr(raster, "_get_png_data", None)
+    if original is None or getattr(original, "_analysis_pass_through", False):
+        return
+
+    def get_png_data(pillow_image: Any) -> bytes:
+        source = getattr(pillow_image, "fp", None)
+        if pillow_image.format == "PNG" and pillow_image.mode == "RGB" and isinstance(source, io.BytesIO):
+            data = png_image_data(source.getvalue())
+            if data is not None:
+                return data
+        return original(pillow_image)
+
+    get_png_data._analysis_pass_through = True  # type: ignore[attr-defined]
+    get_png_data._analysis_original = original  # type: ignore[attr-defined]
+    raster._get_png_data = staticmethod(get_png_data)
+
+
 @functools.cache
 def _pdf_setup() -> tuple[Any, Any, list[Any]]:
     """WeasyPrint, one font configuration and the parsed print stylesheets: once per process (worker).
@@ -318,7 +391,10 @@ def _pdf_setup() -> tuple[Any, Any, list[Any]]:
     """
     with _quiet_logs():
         import weasyprint  # imported here: it costs seconds, and HTML-only workers never need it
+        from weasyprint import images
         from weasyprint.text.fonts import FontConfiguration
+
+        _pass_plain_pngs_through(images)
 
         fonts = FontConfiguration()
         sheets = [

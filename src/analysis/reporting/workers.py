@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -185,6 +186,10 @@ def _init_worker(
 
     from analysis.reporting import render  # noqa: F401
 
+    # The imports live as long as the worker: out of the garbage collector's sight, so that the full collections
+    # that rendering a report's PDF sets off do not walk them each time.
+    gc.freeze()
+
     _WORKER["kernel_name"] = kernel_name
     _WORKER["warm"] = warm
     _WORKER["cwd"] = cwd
@@ -224,16 +229,23 @@ def _shutdown_spare_kernel() -> None:
 ASYNC_CLIENT = "jupyter_client.asynchronous.AsyncKernelClient"
 
 
-def _execute(spec: dict[str, Any], km) -> None:
+def _execute(spec: dict[str, Any], km) -> Any:
+    """Execute the report's notebook with papermill; the executed notebook (also written to its output path).
+
+    The notebook is written once, at the end (with a failed cell's error marked, when one fails), not after every
+    cell as papermill does by default: nothing reads it meanwhile, and each of those writes serialised and
+    validated the whole notebook, its figures included.
+    """
     import papermill
 
     if km is not None:
         km.client_class = (
             ASYNC_CLIENT  # after the warm-up, which talks to the kernel with the blocking client
         )
-    papermill.execute_notebook(
+    return papermill.execute_notebook(
         spec["input"],
         spec["output_ipynb"],
+        request_save_on_cell_execute=False,
         parameters=spec["parameters"],
         kernel_name=spec["kernel_name"],
         progress_bar=False,
@@ -273,13 +285,14 @@ def _run_job(spec: dict[str, Any]) -> dict[str, Any]:
     ):  # new files, never writes into an older run's (or a link's) inode
         out_ipynb.with_suffix(suffix).unlink(missing_ok=True)
     started = time.perf_counter()
+    nb = None
     for attempt in (1, 2):
         km = None
         if _WORKER.get("warm") and _WORKER.get("next") is not None:
             km = _WORKER["next"].take()
             _WORKER["next"] = None
         try:
-            _execute(spec, km)
+            nb = _execute(spec, km)
             error = None
         except BaseException as e:  # noqa: BLE001 - any failure of a report is reported, not raised
             error = e
@@ -301,7 +314,6 @@ def _run_job(spec: dict[str, Any]) -> dict[str, Any]:
             result["error"] = f"{type(error).__name__}: {error}".strip()
         return result
     try:
-        nb = nbformat.read(out_ipynb, as_version=4)
         meta = render.ReportMeta.from_dict(spec["meta"])
         nb.metadata["analysis_report"] = meta.to_dict()
         nbformat.write(nb, out_ipynb)
@@ -319,6 +331,12 @@ def _run_job(spec: dict[str, Any]) -> dict[str, Any]:
             result["files"]["pdf"] = spec["rel"] + ".pdf"
         if "html" not in spec["formats"]:
             html_path.unlink()
+        if not _WORKER.get("frozen"):
+            # After the first report WeasyPrint and nbconvert's templates are loaded for good: out of the garbage
+            # collector's sight too (see _init_worker).
+            _WORKER["frozen"] = True
+            gc.collect()
+            gc.freeze()
     except Exception as e:  # noqa: BLE001
         result["status"] = "failed"
         result["error"] = f"rendering failed: {type(e).__name__}: {e}"

@@ -1,0 +1,187 @@
+"""How the cost of the national benchmark batch grows with the number of reports: 12, 48 and (``--national``) 294.
+
+Each size is a slice of ``parameters/batches/national-botilbud.yaml`` (its three housing areas for municipalities
+taken evenly over the country's 98; 294 is the whole batch), run with ``--workers`` worker processes (default 2)
+and ``force`` (every report executed, HTML and PDF) as ``analysis run`` runs it: in a new process, into a temporary
+folder. Printed per size, one row each:
+
+- wall s: the run's process from start to end (imports, the snapshot of the warehouse, the workers' start, the
+  reports, the index and the manifest), and the runner's own wall time for comparison;
+- CPU s: user + system seconds of that process and everything it started (workers, fork servers, kernels);
+- reports per minute, seconds per report and core (wall x cores in use / reports), and that against the floor;
+- CPU per report, and the median seconds of a report's steps from the run's manifest (execute, HTML, PDF);
+- the load average (1 minute) before and after: on a shared machine compare CPU seconds, not wall seconds.
+
+The floor is papermill executing a two-cell notebook in a fresh kernel (median of three, measured first; or give
+it with ``--floor``), as in ``bench/bench_reports.py``.
+
+Run: ``.venv/bin/python bench/bench_scale.py [--national] [--sizes 12,48] [--workers 2] [--keep DIR]``. Uses the
+default warehouse (the sample, built on first use); writes only to a temporary folder, removed at the end unless
+``--keep`` names a folder to keep the runs in. The figures measured are in docs/performance.md and docs/scale.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+NATIONAL = ROOT / "parameters" / "batches" / "national-botilbud.yaml"
+AREAS_PER_MUNICIPALITY = 3
+
+# One batch in a new process, as `analysis run` runs it; prints one JSON line: the runner's seconds, the counts and
+# the median seconds of each step of a report, from the run's manifest.
+_RUN = """
+import json, logging, sys, warnings
+warnings.filterwarnings("ignore")
+for name in ("papermill", "traitlets", "nbclient", "jupyter_client", "weasyprint", "fontTools"):
+    logging.getLogger(name).setLevel(logging.ERROR)
+from analysis.reporting.batch import load_batch
+from analysis.reporting.runner import run_batch
+batch_file, reports, workers = sys.argv[1], sys.argv[2], int(sys.argv[3])
+s = run_batch(load_batch(batch_file), batch_file=batch_file, workers=workers, force=True, reports_dir=reports,
+              progress=False)
+steps = {}
+for r in s.reports:
+    for step, seconds in (r.seconds or {}).items():
+        steps.setdefault(step, []).append(seconds)
+failed = [f"{r.municipality_code} {r.function_code}: {r.error}" for r in s.reports if r.status == "failed"]
+print(json.dumps({"seconds": s.seconds, "counts": s.counts(), "steps": steps, "failed": failed[:3]}))
+"""
+
+_FLOOR = """
+import logging, statistics, sys, time, warnings
+warnings.filterwarnings("ignore")
+for name in ("papermill", "traitlets", "nbclient", "jupyter_client"):
+    logging.getLogger(name).setLevel(logging.ERROR)
+import nbformat, papermill
+import analysis.reporting  # defers rfc3987_syntax, as every process of the runner does
+folder = sys.argv[1]
+kernel = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+          "language_info": {"name": "python"}}
+nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("Gulv."), nbformat.v4.new_code_cell("x = 1")],
+                              metadata=kernel)
+nbformat.write(nb, folder + "/floor.ipynb")
+times = []
+for _ in range(int(sys.argv[2])):
+    t = time.perf_counter()
+    papermill.execute_notebook(folder + "/floor.ipynb", folder + "/floor-out.ipynb", kernel_name="python3",
+                               progress_bar=False)
+    times.append(time.perf_counter() - t)
+print(statistics.median(times))
+"""
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _load1() -> float:
+    return os.getloadavg()[0]
+
+
+def _python(code: str, *args: str) -> str:
+    """Run ``code`` in a new interpreter of this environment, in the project folder; its last line of stdout."""
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        sys.exit(f"bench_scale: a run failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
+    return done.stdout.strip().splitlines()[-1]
+
+
+def municipalities(n_reports: int, codes: list[int]) -> list[int]:
+    """``n_reports / 3`` municipality codes taken evenly over ``codes`` (all of them for 294 reports).
+
+    >>> municipalities(6, [1, 2, 3, 4, 5, 6])
+    [1, 4]
+    """
+    n = max(1, n_reports // AREAS_PER_MUNICIPALITY)
+    if n >= len(codes):
+        return list(codes)
+    return [codes[i * len(codes) // n] for i in range(n)]
+
+
+def _batch_file(folder: Path, n_reports: int) -> tuple[Path, int]:
+    from analysis.reporting.batch import load_batch
+
+    national = load_batch(NATIONAL)
+    spec = yaml.safe_load(NATIONAL.read_text(encoding="utf-8"))
+    codes = municipalities(n_reports, national.municipality_codes())
+    spec["name"] = f"scale-{n_reports}"
+    spec["municipalities"] = codes
+    spec["formats"] = ["html", "pdf"]
+    path = folder / f"scale-{n_reports}.yaml"
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    return path, len(codes) * len(national.function_codes())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--sizes", default="12,48", help="numbers of reports, comma-separated (default 12,48)"
+    )
+    parser.add_argument("--national", action="store_true", help="also run the whole national batch (294)")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    parser.add_argument("--floor", type=float, help="the floor in seconds (default: measured first)")
+    parser.add_argument("--keep", help="keep the batch files and run folders in this folder")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    if args.national:
+        sizes.append(98 * AREAS_PER_MUNICIPALITY)
+    folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        _python("from analysis.data import connect; connect().close(); print('ok')")  # the sample, untimed
+        floor = args.floor
+        if floor is None:
+            load = _load1()
+            floor = float(_python(_FLOOR, str(folder), "3"))
+            print(f"floor: papermill, two-cell notebook, fresh kernel: {floor:.2f} s (load {load:.1f})")
+        cores = os.cpu_count()
+        in_use = min(args.workers, cores or args.workers)  # the cores the workers can use
+        print(
+            f"benchmark reports, HTML + PDF, {args.workers} workers, {cores} cores; "
+            f"x floor = s per report and core / {floor:.2f} s"
+        )
+        head = (
+            f"{'reports':>7} {'wall s':>7} {'runner s':>8} {'CPU s':>7} {'rep/min':>7} {'s/rep/core':>10} "
+            f"{'x floor':>7} {'CPU/rep':>7} {'execute':>7} {'html':>5} {'pdf':>5} {'load':>9}"
+        )
+        print(head)
+        for n in sizes:
+            batch_file, count = _batch_file(folder, n)
+            load0, cpu0, t0 = _load1(), _children_cpu(), time.perf_counter()
+            out = json.loads(_python(_RUN, str(batch_file), str(folder / f"reports-{n}"), str(args.workers)))
+            wall, cpu, load1 = time.perf_counter() - t0, _children_cpu() - cpu0, _load1()
+            if out["failed"] or out["counts"]["ok"] != count:
+                sys.exit(f"bench_scale: {out['counts']} of {count} reports; first failures: {out['failed']}")
+            steps = {k: statistics.median(v) for k, v in out["steps"].items()}
+            per_core = wall * in_use / count
+            print(
+                f"{count:>7} {wall:>7.1f} {out['seconds']:>8.1f} {cpu:>7.1f} {count / wall * 60:>7.1f} "
+                f"{per_core:>10.2f} {per_core / floor:>7.2f} {cpu / count:>7.2f} {steps.get('execute', 0):>7.2f} "
+                f"{steps.get('html', 0):>5.2f} {steps.get('pdf', 0):>5.2f} {load0:>4.1f}-{load1:<4.1f}",
+                flush=True,
+            )
+    finally:
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

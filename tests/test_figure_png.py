@@ -1,0 +1,121 @@
+"""figure_png: the reports' figures as IPython's retina PNG, rendered once and without an alpha channel."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from IPython.core.pylabtools import retina_figure  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from analysis.reporting import charts  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _style():
+    with matplotlib.rc_context():
+        charts.set_style(retina=False)  # the reports' style: 96 dpi, white, savefig.pad_inches 0.1
+        yield
+    plt.close("all")
+
+
+def _legend_right_labels_below():
+    """Like the yearly-effects chart: a legend right of the axes, beyond the figure, and tick labels below it."""
+    fig, ax = plt.subplots(figsize=(6.7, 2.9))
+    ax.bar([2020, 2021, 2022], [1.0, -2.0, 3.0], label="Priseffekt")
+    ax.plot([2020, 2021, 2022], [0.5, 1.5, -1.0], marker="o", label="Forskel i alt")
+    ax.set_xlabel("År")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    plt.close(fig)
+    return fig
+
+
+def _two_panels_tight_layout():
+    """Like the yearly-levels chart: two panels, laid out once with tight_layout."""
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(6.7, 3.0))
+    ax1.plot([1, 2, 3], [3, 1, 2])
+    ax1.set_title("Pris pr. helårsperson\n(t.kr.)")
+    ax2.plot([1, 2, 3], [1, 2, 4])
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int16)
+
+
+def _best_shift_difference(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean absolute difference of two same-sized images, at the best shift of b by at most one pixel."""
+    h, w, _ = a.shape
+    best = np.inf
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            pa = a[1 : h - 1, 1 : w - 1]
+            pb = b[1 + dy : h - 1 + dy, 1 + dx : w - 1 + dx]
+            best = min(best, float(np.abs(pa - pb).mean()))
+    return best
+
+
+@pytest.mark.parametrize("make", [_legend_right_labels_below, _two_panels_tight_layout])
+def test_the_same_picture_as_ipythons_retina_png(make):
+    fig = make()
+    old, old_size = retina_figure(fig)
+    new, new_size = charts.figure_png(fig)
+    image = Image.open(io.BytesIO(new))
+    assert image.mode == "RGB"  # no alpha channel: every pixel of a white figure is opaque
+    assert (
+        new_size == old_size
+    )  # shown at the same size: the PNG is cut to what the figure draws, padded as before
+    assert image.size == Image.open(io.BytesIO(old)).size
+    a, b = _pixels(old), _pixels(new)
+    # The same picture, at most half a pixel (1/384 inch) from where matplotlib's second render puts it; a crop
+    # off by a pixel or more, or anything missing, gives differences of tens
+    assert _best_shift_difference(a, b) < 1.5
+
+
+def test_it_renders_once_and_leaves_the_figure_as_it_was(monkeypatch):
+    fig = _two_panels_tight_layout()
+    artists, engine = list(fig.artists), fig.get_layout_engine()
+    draws = []
+    original = type(fig).draw
+
+    def counting(self, renderer):
+        draws.append(renderer)
+        return original(self, renderer)
+
+    monkeypatch.setattr(type(fig), "draw", counting)
+    charts.figure_png(fig)
+    assert len(draws) == 1  # matplotlib's "tight" savefig draws twice (retina_figure: 2)
+    assert fig.artists == artists and fig.get_layout_engine() is engine
+    draws.clear()
+    retina_figure(fig)
+    assert len(draws) == 2
+
+
+def test_a_transparent_figure_keeps_its_alpha_channel():
+    fig, ax = plt.subplots()
+    ax.plot([1, 2], [1, 2])
+    fig.patch.set_alpha(0)
+    png, _ = charts.figure_png(fig)
+    assert Image.open(io.BytesIO(png)).mode == "RGBA"
+
+
+def test_a_figure_drawing_beyond_the_margin_is_rendered_as_ipython_does():
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot([1, 2], [1, 2])
+    fig.text(
+        1.6, 0.5, "langt ude"
+    )  # 1.6 x 4 in = 6.4 in: 2.4 in right of the figure, beyond the 1.5 in margin
+    assert charts.figure_png(fig) == retina_figure(fig)
+
+
+def test_an_empty_figure_gives_nothing():
+    fig = plt.figure()
+    assert charts.figure_png(fig) is None
