@@ -123,6 +123,67 @@ def test_the_report_computes_every_figure_once_and_the_definitions_agree(con):
         )  # fmt: skip
 
 
+def test_the_evaluation_in_fixed_prices_restates_each_month_by_its_year():
+    from analysis.crosssector.report import _in_fixed_prices
+
+    costs = pd.DataFrame(
+        {
+            "person_id": ["a", "a", "b"],
+            "sector": ["social", "social", "health"],
+            "month": pd.PeriodIndex(["2024-06", "2025-03", "2023-12"], freq="M"),
+            "cost_dkk": [1000.0, 1000.0, 500.0],
+            "registered_dkk": [1000.0, 0.0, 500.0],
+            "average_dkk": [0.0, 1000.0, 0.0],
+            "services": [1, 1, 2],
+        }
+    )
+    index = pd.Series({2023: 100.0, 2024: 104.0, 2025: 106.08})
+    got = _in_fixed_prices(costs, index, 2025)
+    # 2025 prices: 2024 x 106.08/104 = 1.02 -> 1.020 kr.; 2025 unchanged; 2023 x 106.08/100 -> 530,40 kr.
+    assert got["cost_dkk"].round(2).tolist() == [1020.0, 1000.0, 530.4]
+    assert got["registered_dkk"].round(2).tolist() == [1020.0, 0.0, 530.4]
+    assert got["average_dkk"].round(2).tolist() == [0.0, 1000.0, 0.0]
+    assert got["services"].tolist() == [1, 1, 2] and "year" not in got and list(got) == list(costs)
+
+
+def test_the_report_evaluates_in_fixed_prices_and_settles_in_current_prices(con):
+    from analysis.data.programmes import read_cases, read_members
+    from analysis.data.unit_costs import read_unit_costs
+    from analysis.reporting.crosssector_tables import evaluation_table, method_text
+
+    def flat(y, horizon):
+        return types.SimpleNamespace(mean=pd.Series([float(y.iloc[-1])] * horizon), method="flat")
+
+    args = (read_cases(con, 165), read_members(con, 165), read_unit_costs())
+    kw = dict(year=2025, month=9, first_year=2018, last_year=2025, forecaster=flat)
+    current = xs.cross_sector_report(*args, **kw)
+    years = range(2018, 2026)
+    flat_index = xs.cross_sector_report(*args, **kw, price_index=pd.Series(100.0, index=years))
+    grown = xs.cross_sector_report(
+        *args,
+        **kw,
+        price_index=pd.Series([100 * 1.03**i for i in range(8)], index=years),
+        price_index_name="P/L",
+    )
+    # an index without growth changes nothing; with growth only the evaluation moves
+    pd.testing.assert_frame_equal(flat_index.evaluation.cohort, current.evaluation.cohort)
+    assert current.evaluation_prices == "løbende priser"
+    assert grown.evaluation_prices == "faste 2025-priser (P/L)"
+    pd.testing.assert_frame_equal(grown.sharing, current.sharing)
+    pd.testing.assert_frame_equal(grown.overview, current.overview)
+    # the baseline months lie before the actual ones, so restated in 2025 prices they grow more: the members'
+    # change (after against before) is smaller in fixed prices than in current prices
+    c, g = current.evaluation.cohort.loc["total"], grown.evaluation.cohort.loc["total"]
+    assert g["baseline_dkk"] > c["baseline_dkk"] and g["change_share"] < c["change_share"]
+    assert "Udgift om året i faste 2025-priser (P/L)" in evaluation_table(
+        grown.evaluation, 5, grown.evaluation_prices
+    )
+    assert "Evalueringen (før og efter, sammenligningsgruppen) er i faste 2025-priser (P/L)" in method_text(
+        grown, "Albertslund", "P"
+    )
+    assert "Alle beløb er i løbende priser." in method_text(current, "Albertslund", "P")
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Headline
 # --------------------------------------------------------------------------------------------------------------
@@ -154,6 +215,7 @@ def _report(gain=12_402_441.0, effect=9.6e6):
             index=["total"],
         ),
         rule="baseline_share",
+        evaluation_prices="løbende priser",
         eligible_persons=125,
         min_sectors=2,
     )

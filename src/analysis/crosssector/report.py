@@ -39,6 +39,7 @@ from analysis.crosssector.followup import follow_up
 from analysis.crosssector.sharing import DISTRIBUTION_RULES, year_end_distribution
 from analysis.crosssector.targeting import ComplexityWeights, candidate_list, complexity, score_distribution
 from analysis.errors import InputError
+from analysis.prices import to_fixed_prices
 from analysis.privacy import check_min_group
 
 __all__ = ["CrossSectorReport", "cross_sector_report", "membership"]
@@ -128,6 +129,9 @@ class CrossSectorReport:
         Fewest sectors of a candidate.
     rule : str
         The distribution rule.
+    evaluation_prices : str
+        The prices of the evaluation (before against after), in Danish: "løbende priser", or "faste 2025-priser
+        (<index name>)" when the report was given a price index.
     """
 
     as_of: pd.Period
@@ -150,6 +154,7 @@ class CrossSectorReport:
     weights: ComplexityWeights
     min_sectors: int
     rule: str
+    evaluation_prices: str = "løbende priser"
 
     @property
     def average_share(self) -> float:
@@ -180,6 +185,8 @@ def cross_sector_report(
     candidates: int = 15,
     rule: str = "baseline_share",
     forecaster=None,
+    price_index: pd.Series | None = None,
+    price_index_name: str = "pris- og lønindekset",
 ) -> CrossSectorReport:
     """Compute every figure of the cross-sector report for one municipality.
 
@@ -211,6 +218,13 @@ def cross_sector_report(
         The year-end distribution rule.
     forecaster : callable, optional
         Passed to :func:`analysis.crosssector.follow_up` (default: the automatic forecast).
+    price_index : pandas.Series, optional
+        Price-and-wage index by year (e.g. ``read_price_index().index``). When given, the evaluation (a member's
+        12 months before joining against the months after, and the comparison group's) is made in the prices of
+        the report month's year, so that price and wage growth is not read as a change in cost; the overview,
+        the year-end distribution and the follow-up stay in current prices (they settle actual kroner).
+    price_index_name : str
+        The index's name, shown with the prices (Danish).
 
     Returns
     -------
@@ -243,7 +257,16 @@ def cross_sector_report(
     scores = complexity(costs, as_of, weights=weights)
     followed = followed_members(members, as_of)
     matches = match_comparison(costs, followed, weights=weights)
-    evaluation = evaluate(costs, followed, matches, end=as_of)
+    evaluation_costs, prices = costs, "løbende priser"
+    if price_index is not None:
+        evaluation_costs = _in_fixed_prices(costs, price_index, as_of.year)
+        name = (
+            price_index_name[:1].lower() + price_index_name[1:]
+            if price_index_name[1:2].islower()
+            else price_index_name
+        )
+        prices = f"faste {as_of.year}-priser ({name})"
+    evaluation = evaluate(evaluation_costs, followed, matches, end=as_of)
     outcome = outcome_summary(
         employment_outcome(cases, followed.assign(reference=followed["joined"]), end=as_of),
         employment_outcome(cases, matches, end=as_of),
@@ -270,4 +293,16 @@ def cross_sector_report(
         weights=weights,
         min_sectors=min_sectors,
         rule=rule,
+        evaluation_prices=prices,
     )
+
+
+_KRONER = ("cost_dkk", "registered_dkk", "average_dkk")
+
+
+def _in_fixed_prices(costs: pd.DataFrame, index: pd.Series, base_year: int) -> pd.DataFrame:
+    """The person-month costs with their kroner columns restated in ``base_year``'s prices (by the month's year)."""
+    years = pd.PeriodIndex(costs["month"], freq="M").year if len(costs) else pd.Index([], dtype=int)
+    columns = [c for c in _KRONER if c in costs]
+    fixed = to_fixed_prices(costs.assign(year=years), index, base_year, columns=columns)
+    return fixed.drop(columns="year")

@@ -356,8 +356,11 @@ def evaluation_marks(cohort: pd.DataFrame, min_group: int = 5) -> pd.DataFrame:
     return suppression_marks(counts, min_group, total_row=TOTAL_DA)
 
 
-def evaluation_table(evaluation, min_group: int = 5) -> str:
-    """Baseline against actual per sector beside the comparison group (:attr:`Evaluation.cohort`)."""
+def evaluation_table(evaluation, min_group: int = 5, prices: str = "løbende priser") -> str:
+    """Baseline against actual per sector beside the comparison group (:attr:`Evaluation.cohort`).
+
+    ``prices`` names the prices of the amounts in the caption (:attr:`CrossSectorReport.evaluation_prices`).
+    """
     c = evaluation.cohort.rename(index=_SECTORS_DA)
     ev = evaluation.summary
     table = pd.DataFrame(
@@ -373,8 +376,8 @@ def evaluation_table(evaluation, min_group: int = 5) -> str:
     formats = {"Før (nulpunkt)": _mio, "Efter": _mio, "Ændring": _pct_signed, "Sammenligning": _pct_signed}
     formats["Skønnet virkning"] = _mio_signed
     caption = (
-        f"Udgift om året; ændring i procent. {int(ev['members'])} deltagere og {int(ev['comparison_persons'])} "
-        "sammenligningspersoner"
+        f"Udgift om året i {prices}; ændring i procent. {int(ev['members'])} deltagere og "
+        f"{int(ev['comparison_persons'])} sammenligningspersoner"
     )
     marks = evaluation_marks(evaluation.cohort, min_group)
     return suppressed_table_html(
@@ -555,6 +558,13 @@ def method_text(
             else " Rapporten viser ingen enkelte borgere."
         ),
         "- **Forbehold:** programmets egne udgifter til medarbejdere indgår ikke, kun udgifter registreret på "
-        "sagerne. Løbende priser.",
+        "sagerne. "
+        + (
+            "Alle beløb er i løbende priser."
+            if report.evaluation_prices == "løbende priser"
+            else f"Evalueringen (før og efter, sammenligningsgruppen) er i {report.evaluation_prices}, så pris- og "
+            "lønudviklingen ikke tælles som en ændring i udgiften; oversigten, fordelingen ved årsafslutning og "
+            "opfølgningen er i løbende priser, fordi de gør faktiske kroner op."
+        ),
     ]
     return "\n".join(lines)
