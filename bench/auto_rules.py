@@ -4,8 +4,8 @@ Every candidate of ``auto_forecast`` (and the ``--extra`` components of ``auto.e
 forecast once from every back-test origin and from the end of each series, exactly as ``auto_forecast`` does;
 the forecasts are cached (``--cache DIR``), and then each rule below (a pool, the candidates that may replace
 its mean, the margin, weights) is applied series by series and scored on the held-out 18 months. The row
-"pool stm+dotm+ets, members 0.7" is ``auto_forecast`` itself (the full run of ``bench/bench_forecast.py``
-gives the same figure). A development tool for the figures in docs/forecast.md.
+"stm_agg+dotm+ets, members 0.75 (auto_forecast)" is ``auto_forecast`` itself (the full run of
+``bench/bench_forecast.py`` gives the same figure). A development tool for the figures in docs/forecast.md.
 
 Usage: python bench/auto_rules.py [--datasets M3,M1,Tourism] [--extra name,name] [--cache DIR]
 """
@@ -92,7 +92,11 @@ RULES = [
     ("stm+dotm+ets, no replacement", dict(pool=_STM, margin=0)),
     ("stm+dotm+ets, members 0.7", dict(pool=_STM, members=_STM)),
     ("stm_agg+dotm+ets, no replacement", dict(pool=auto.POOL, margin=0)),
-    ("stm_agg+dotm+ets, members 0.7 (auto_forecast)", dict(pool=auto.POOL, members=auto.POOL)),
+    ("stm_agg+dotm+ets, members 0.7", dict(pool=auto.POOL, members=auto.POOL, margin=0.7)),
+    (
+        "stm_agg+dotm+ets, members 0.75 (auto_forecast)",
+        dict(pool=auto.POOL, members=auto.POOL, margin=auto.MARGIN),
+    ),
     ("stm_agg+dotm+ets, members 0.6", dict(pool=auto.POOL, members=auto.POOL, margin=0.6)),
     ("stm_agg+dotm+ets, members 0.8", dict(pool=auto.POOL, members=auto.POOL, margin=0.8)),
     ("stm_agg+dotm+ets, 1/sMAPE weights", dict(pool=auto.POOL, margin=0, power=1)),
