@@ -50,6 +50,7 @@ from analysis.forecast.statistical import (
     StatisticalMethod,
     ThetaMethod,
     ets_fit,
+    length_blocks,
 )
 
 __all__ = [
@@ -328,13 +329,7 @@ def _ets_passes(
     f = np.empty((len(series), h))
     model = np.full(len(series), -1)
     params = np.full((len(series), 4), np.nan)
-    order = np.argsort([len(x) for x in series], kind="stable")
-    for a in range(0, len(series), chunk):
-        idx = order[a : a + chunk]
-        lengths = np.array([len(series[i]) for i in idx])
-        y = np.zeros((len(idx), int(lengths.max())))
-        for j, i in enumerate(idx):
-            y[j, : lengths[j]] = series[i]
+    for idx, y, lengths in length_blocks(series, chunk):
         fit = ets_fit(y, h, lengths=lengths, **scalar, **{k: v[idx] for k, v in rowwise.items()})
         f[idx] = fit.forecast
         model[idx] = [_ETS_NAMES.get(str(name), -1) for name in fit.model]

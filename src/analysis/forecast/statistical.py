@@ -1244,12 +1244,12 @@ def dotm_forecast(
 # ------------------------------------------------------------------------------------------------------------
 
 
-def _chunked(series: list[np.ndarray], h: int, fn, chunk: int) -> np.ndarray:
-    """``fn(y, h, lengths=...)`` on the series left-aligned in ``chunk``-row blocks; ``(len(series), h)``.
+def length_blocks(series: list[np.ndarray], chunk: int):
+    """The series left-aligned in blocks of at most ``chunk`` rows, taken in order of length.
 
-    The series are taken in order of length, so that a block's rows are of similar length (little padding).
+    Yields ``(idx, y, lengths)``: the positions of the block's series in ``series``, the zero-padded block
+    ``(len(idx), max length)`` and each row's length. Series of similar length share a block (little padding).
     """
-    out = np.empty((len(series), h))
     order = np.argsort([len(x) for x in series], kind="stable")
     for a in range(0, len(series), chunk):
         idx = order[a : a + chunk]
@@ -1257,6 +1257,13 @@ def _chunked(series: list[np.ndarray], h: int, fn, chunk: int) -> np.ndarray:
         y = np.zeros((len(idx), int(lengths.max())))
         for j, i in enumerate(idx):
             y[j, : lengths[j]] = series[i]
+        yield idx, y, lengths
+
+
+def _chunked(series: list[np.ndarray], h: int, fn, chunk: int) -> np.ndarray:
+    """``fn(y, h, lengths=...)`` on the series in :func:`length_blocks` of ``chunk`` rows; ``(len(series), h)``."""
+    out = np.empty((len(series), h))
+    for idx, y, lengths in length_blocks(series, chunk):
         out[idx] = fn(y, h, lengths=lengths)
     return out
 
