@@ -1237,6 +1237,7 @@ def table_view(
     at_most: Sequence[tuple[object, object]] = (),
     public_totals: bool = False,
     unique_total: bool = False,
+    relations: Sequence[tuple[Mapping[object, float], float | None, float | None]] = (),
     name: object = "",
 ) -> tuple[dict, list]:
     """What an onlooker knows of a table of counts from what it shows: the domains and constraints of its cells.
@@ -1260,8 +1261,12 @@ def table_view(
         headline); a total of 1 to ``min_group - 1`` (hidden as small) stays unknown.
     unique_total : bool, default False
         The total row counts each person once while a person may be in several rows (persons per sector, and
-        all persons): each row is at most the total, and the rows' sum is taken as known too (an onlooker may
-        work it out from another table; assuming so can only hide more).
+        all persons): each row is at most the total and the rows sum to at least the total. (Where another
+        table gives the rows' sum, pass it in ``relations``.)
+    relations : sequence of (mapping of cell to number, low, high)
+        Further facts an onlooker knows from other figures of the report: ``low <= sum(coefficient x cell) <=
+        high`` over the table's cells, each named ``(row, column)`` (a row label for a Series); e.g. the
+        persons by number of sectors, weighted by the number, sum to the persons summed over sectors.
     name : label, default ''
         Prefix of the cells' keys ``(name, row, column)``, so that views of several tables can be joined.
 
@@ -1309,17 +1314,25 @@ def table_view(
         terms = {k: c for k, c in terms.items() if c}
         if not terms:
             return
-        constraints.append((terms, None if lo is None else lo - constant, None if hi is None else hi - constant))
+        constraints.append(
+            (terms, None if lo is None else lo - constant, None if hi is None else hi - constant)
+        )
 
     for group in _groups(values.shape, tr, tc):
         inner, total = group[:-1], group[-1]
         if unique_total:
-            true_sum = int(round(sum(values[cell] for cell in inner)))
-            add({key(*cell): 1 for cell in inner}, true_sum, true_sum)
+            add({**{key(*cell): 1 for cell in inner}, key(*total): -1}, 0, None)
             for cell in inner:
                 add({key(*cell): 1, key(*total): -1}, None, 0)
         else:
             add({**{key(*cell): 1 for cell in inner}, key(*total): -1}, 0, 0)
+    for coefs, lo, hi in relations:
+        # a cell is (row, column), or a row label of a one-column table (a Series)
+        cells = {
+            (name, *(cell if isinstance(cell, tuple) else (cell, frame.columns[0]))): c
+            for cell, c in coefs.items()
+        }
+        add(cells, lo, hi)
     columns = list(frame.columns)
     for low, high in at_most:
         for r in range(values.shape[0]):
@@ -1345,7 +1358,8 @@ def disclosed_cells(
     min_group : int, default 5
         The threshold (persons).
     **view
-        ``total_row``, ``total_column``, ``at_most``, ``public_totals``, ``unique_total`` of :func:`table_view`.
+        ``total_row``, ``total_column``, ``at_most``, ``public_totals``, ``unique_total``, ``relations`` of
+        :func:`table_view`.
 
     Returns
     -------
@@ -1411,8 +1425,10 @@ def secure_marks(
     out = _count_frame(marks).reindex(index=frame.index, columns=frame.columns).copy()
     totals_r = view.get("total_row")
     totals_c = view.get("total_column")
+    given_up: set = set()
     while True:
         found = disclosed_cells(frame, out, min_group, **view)
+        found = None if found is None else [cell for cell in found if cell not in given_up]
         if not found:
             if found is None:  # too many to check: hide every shown inner cell beside a hidden one
                 for c in frame.columns:
@@ -1425,7 +1441,10 @@ def secure_marks(
         if not candidates:
             candidates = [(row, c) for c in frame.columns if c != totals_c and out.loc[row, c] == SHOWN]
         if not candidates:
-            break  # given away by its totals alone (a total that is shown elsewhere): nothing to hide here
+            # given away by its totals alone (a total of fewer than min_group persons that is shown elsewhere):
+            # nothing left to hide here; the caller must not show the table (see the cross-sector tables)
+            given_up.add((row, col))
+            continue
         n = {cell: float(frame.loc[cell]) for cell in candidates}
         pick = min(candidates, key=lambda cell: (0 if n[cell] > 0 else 1, n[cell]))
         out.loc[pick] = COMPLEMENT
