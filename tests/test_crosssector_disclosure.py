@@ -261,8 +261,10 @@ def test_no_table_of_the_sample_reports_gives_a_hidden_group_away(con, code):
     # open '3 eller flere')
     over_sectors = int(ov["persons"].iloc[:4].sum())
     groups = [k for k in r.by_sectors.index if k != "total"]
-    low = {lab: int(k) for lab, k in zip(by.index, groups)}
-    high = {lab: 4 if r.by_sectors.loc[k, "or_more"] else int(k) for lab, k in zip(by.index, groups)}
+    low = {lab: int(k) for lab, k in zip(by.index, groups, strict=True)}
+    high = {
+        lab: 4 if r.by_sectors.loc[k, "or_more"] else int(k) for lab, k in zip(by.index, groups, strict=True)
+    }
     sectors = {**public, "unique_total": True}
     checks = {
         "sector": (

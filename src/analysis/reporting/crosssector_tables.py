@@ -21,7 +21,6 @@ from analysis.privacy import (
     count_vectors,
     secure_marks,
     share_mask,
-    suppressed_label,
     suppression_marks,
 )
 from analysis.reporting.formatting import fmt_dkk, fmt_month, fmt_number, fmt_pct, summary_box, table_html
@@ -458,7 +457,7 @@ def by_sectors_table(
 
 def _score_counts(distribution: pd.DataFrame) -> pd.DataFrame:
     d = distribution.set_index("label")
-    members = d["members"] if "members" in d else 0  # a distribution made without members has none
+    members = d.get("members", 0)  # a distribution made without members has none
     counts = pd.DataFrame({"Borgere": d["persons"], "heraf deltagere": members})
     counts.loc[TOTAL_DA] = counts.sum()
     return counts.astype(int).rename_axis("Score")
