@@ -261,9 +261,10 @@ def test_no_table_of_the_sample_reports_gives_a_hidden_group_away(con, code):
     # open '3 eller flere')
     over_sectors = int(ov["persons"].iloc[:4].sum())
     groups = [k for k in r.by_sectors.index if k != "total"]
-    low = {lab: int(k) for lab, k in zip(by.index, groups, strict=True)}
+    low = {lab: int(k) for lab, k in zip(by.index[:-1], groups, strict=True)}
     high = {
-        lab: 4 if r.by_sectors.loc[k, "or_more"] else int(k) for lab, k in zip(by.index, groups, strict=True)
+        lab: 4 if r.by_sectors.loc[k, "or_more"] else int(k)
+        for lab, k in zip(by.index[:-1], groups, strict=True)
     }
     sectors = {**public, "unique_total": True}
     checks = {
@@ -307,3 +308,33 @@ def test_no_table_of_the_sample_reports_gives_a_hidden_group_away(con, code):
     # leaves every hidden members' count at least two values
     marks = tables.score_marks(r.distribution)
     assert (marks["heraf deltagere"] == SMALL).sum() >= 4
+
+
+def test_the_sector_table_hides_sectors_where_their_sum_would_give_a_group_by_number_of_sectors_away():
+    # 45 persons: 20 in employment, 26 in adults, none elsewhere; one of them is in both. The sector table shows
+    # 20 + 26 = 46 persons over sectors and 45 in all, so 46 - 45 = 1 person is in two sectors: the table by
+    # number of sectors hides its '1' ('<5') in vain. Now the sector table hides the 20 ('x'): it is then 0 or
+    # 5-45 with x + 26 >= 45 (every person is in a sector) and x + 26 >= 46 (the other table's least), so the sum
+    # over sectors is 46 to 71, and n2 = 1 (n1 = 44, sum 46) or n2 = 2 (n1 = 43, sum 47) both fit
+    overview = pd.DataFrame(
+        {
+            "persons": [20, 0, 26, 0, 45],
+            "cost_dkk": 1e6,
+            "registered_dkk": 1e6,
+            "average_dkk": 0.0,
+            "member_persons": 0,
+            "member_cost_dkk": 0.0,
+        },
+        index=pd.Index([*xs.SECTORS, "total"], name="sector"),
+    )
+    by = _by_sectors([44, 1, 0, 0])
+    assert (tables.sector_marks(overview)["Borgere"] == SHOWN).all()  # alone, the sector table hides nothing
+    marks = tables.sector_marks(overview, 5, by)
+    assert marks["Borgere"].tolist() == [COMPLEMENT, SHOWN, SHOWN, SHOWN, SHOWN]
+    counts = tables._by_sectors_frame(by)["persons"]
+    by_marks = tables.by_sectors_marks(by, 5, overview)
+    w = {label: k for label, k in zip(counts.index[:4], [1, 2, 3, 4], strict=True)}
+    # with the sum over sectors known (46) the '1' is given away; in 46-90 it is not
+    view = {"total_row": TOTAL, "public_totals": True}
+    assert disclosed_cells(counts, by_marks, **view, relations=[(w, 46, 46)]) == ["2 sektorer"]
+    assert disclosed_cells(counts, by_marks, **view, relations=[(w, 46, 71)]) == []

@@ -58,45 +58,51 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "CPR_MASK",
-    "CPR_PATTERN",
-    "CprValueError",
-    "KEY_ENV",
-    "KEY_FILE_NAME",
-    "MIN_GROUP_FLOOR",
-    "COMPLEMENT",
-    "COMPLEMENT_LABEL",
-    "SHOWN",
-    "SMALL",
-    "SMALL_VALUE_LABEL",
     "cell_marks",
-    "MAX_VECTORS",
-    "MIN_KEY_BYTES",
-    "PERSON_MASK",
-    "PSEUDONYM_PATTERN",
-    "PseudonymKeyError",
     "check_key",
     "check_min_group",
+    "COMPLEMENT",
+    "COMPLEMENT_LABEL",
     "count_vectors",
     "cpr_date_is_valid",
     "cpr_digits",
+    "CPR_MASK",
+    "CPR_PATTERN",
+    "CprValueError",
     "determined_small_cells",
+    "disclosed_cells",
+    "feasible_values",
     "find_cpr",
+    "KEY_ENV",
+    "KEY_FILE_NAME",
     "key_fingerprint",
     "key_problem",
+    "linear_range",
     "load_key",
     "mask_cpr",
     "mask_cpr_column",
     "mask_person_data",
-    "pseudonymise",
+    "MAX_SEARCH_STEPS",
+    "MAX_VECTORS",
+    "MIN_GROUP_FLOOR",
+    "MIN_KEY_BYTES",
     "open_top",
+    "PERSON_MASK",
+    "PSEUDONYM_PATTERN",
+    "pseudonymise",
     "pseudonymise_column",
+    "PseudonymKeyError",
+    "secure_marks",
     "share_mask",
+    "SHOWN",
+    "SMALL",
+    "SMALL_VALUE_LABEL",
     "suppress",
     "suppressed_label",
     "suppression_marks",
     "suppression_mask",
     "suppression_notes",
+    "table_view",
     "weighted_total_discloses",
     "write_key_file",
 ]
@@ -1455,3 +1461,48 @@ def secure_marks(
         hidden = _complete_groups((out != SHOWN).to_numpy(), values, _groups(values.shape, tr, tc))
         out = out.where(~(hidden & (out == SHOWN).to_numpy()), COMPLEMENT)
     return out["count"].rename(marks.name) if series else out
+
+
+def linear_range(
+    domains: Mapping[object, Sequence[int]],
+    constraints: Sequence[tuple[Mapping[object, int], int | None, int | None]],
+    coefficients: Mapping[object, int],
+    *,
+    steps: int = MAX_SEARCH_STEPS,
+) -> tuple[int, int] | None:
+    """The least and the most ``sum(coefficient x cell)`` can be over the assignments consistent with the view.
+
+    Found by bisection on the feasibility of ``sum <= m`` (and ``>= m``) with the search of :func:`feasible_values`;
+    integer cells and coefficients. None when the constraints contradict each other or the search gave up.
+
+    Examples
+    --------
+    >>> linear_range({"a": range(1, 5), "b": [0, *range(5, 13)]}, [({"a": 1, "b": 1}, 12, 12)], {"a": 2, "b": 1})
+    (13, 16)
+    """
+    base = {k: sorted({int(v) for v in d}) for k, d in domains.items()}
+    coefs = {k: int(c) for k, c in coefficients.items() if k in base and c}
+    if not coefs:
+        return (0, 0)
+    low = sum(c * (base[k][0] if c > 0 else base[k][-1]) for k, c in coefs.items())
+    high = sum(c * (base[k][-1] if c > 0 else base[k][0]) for k, c in coefs.items())
+    budget = [steps]
+
+    def fits(lo, hi) -> bool:
+        return _solvable(base, [*constraints, (coefs, lo, hi)], budget)
+
+    try:
+        if not fits(None, None):
+            return None
+        a, b = low, high  # the least: the smallest m with a solution of sum <= m
+        while a < b:
+            m = (a + b) // 2
+            a, b = (a, m) if fits(None, m) else (m + 1, b)
+        least = a
+        a, b = least, high  # the most: the largest m with a solution of sum >= m
+        while a < b:
+            m = (a + b + 1) // 2
+            a, b = (m, b) if fits(m, None) else (a, m - 1)
+        return least, a
+    except _TooManySteps:
+        return None

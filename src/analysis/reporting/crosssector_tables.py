@@ -19,9 +19,12 @@ from analysis.privacy import (
     COMPLEMENT,
     SHOWN,
     count_vectors,
+    disclosed_cells,
+    linear_range,
     secure_marks,
     share_mask,
     suppression_marks,
+    table_view,
 )
 from analysis.reporting.formatting import fmt_dkk, fmt_month, fmt_number, fmt_pct, summary_box, table_html
 from analysis.reporting.suppression import suppressed_table_html, table_note_html
@@ -347,13 +350,46 @@ def sector_marks(
     counts = pd.DataFrame({"Borgere": t["persons"], "Deltagere": t["member_persons"]})
     low, high = _over_sectors(by_sectors, overview, min_group)
     sectors = {(label, "Borgere"): 1 for label in counts.index if label != TOTAL_DA}
-    return _secure(
-        counts,
-        min_group,
-        at_most=[("Deltagere", "Borgere")],
-        unique_total=True,
-        relations=[(sectors, low, high)],
-    )
+    view = {
+        "at_most": [("Deltagere", "Borgere")],
+        "unique_total": True,
+        "relations": [(sectors, low, high)],
+    }
+    marks = _secure(counts, min_group, **view)
+    if by_sectors is None:
+        return marks
+    # and the other way: the persons summed over the sectors this table shows must not give a group by number of
+    # sectors away (e.g. 44 persons in one sector and 1 in two, all sectors shown: 46 - 45 = 1 in two sectors)
+    full = {"total_row": TOTAL_DA, "public_totals": True, **view}
+    by = _by_sectors_frame(by_sectors)["persons"]
+    by_marks = by_sectors_marks(by_sectors, min_group, overview)
+    groups = [k for k in by_sectors.index if k != TOTAL]
+    weight_low = {lab: int(k) for lab, k in zip(by.index, groups, strict=False)}
+    weight_high = {
+        lab: (4 if bool(by_sectors.loc[k, "or_more"]) else int(k))
+        for lab, k in zip(by.index, groups, strict=False)
+    }
+    while True:
+        domains, constraints = table_view(counts, marks, min_group, **full)
+        keys = {("", label, "Borgere"): 1 for label in counts.index if label != TOTAL_DA}
+        shown = sum(int(counts.loc[k[1], "Borgere"]) for k in keys if k not in domains)
+        span = linear_range(domains, constraints, {k: 1 for k in keys if k in domains})
+        if span is None:
+            break
+        w_low, w_high = shown + span[0], shown + span[1]
+        relations = [(weight_low, None, w_high), (weight_high, w_low, None)]
+        leaks = disclosed_cells(
+            by, by_marks, min_group, total_row=TOTAL_DA, public_totals=True, relations=relations
+        )
+        if not leaks:
+            break
+        rows = [r for r in counts.index if r != TOTAL_DA and marks.loc[r, "Borgere"] == SHOWN]
+        if not rows:
+            break
+        pick = min(rows, key=lambda r: (0 if counts.loc[r, "Borgere"] > 0 else 1, counts.loc[r, "Borgere"]))
+        marks.loc[pick, "Borgere"] = COMPLEMENT
+        marks = secure_marks(counts, marks, min_group, **full)
+    return marks
 
 
 def sector_table(
