@@ -338,3 +338,30 @@ def test_the_sector_table_hides_sectors_where_their_sum_would_give_a_group_by_nu
     view = {"total_row": TOTAL, "public_totals": True}
     assert disclosed_cells(counts, by_marks, **view, relations=[(w, 46, 46)]) == ["2 sektorer"]
     assert disclosed_cells(counts, by_marks, **view, relations=[(w, 46, 71)]) == []
+
+
+def test_a_small_count_of_citizens_in_the_headline_reads_fewer_than_five():
+    from tests.test_crosssector_report import _report
+
+    r = _report()
+    r.eligible_persons = 3  # 3 non-members served by two sectors: a group of citizens below the threshold
+    assert dict(tables.headline_items(r))["Målgruppe"].startswith("færre end 5 borgere uden for programmet")
+    r.eligible_persons = 125
+    assert dict(tables.headline_items(r))["Målgruppe"].startswith("125 borgere uden for programmet")
+    # the evaluation's caption: 4 comparison persons read 'færre end 5', 163 as they are
+    cohort = pd.DataFrame(
+        {
+            "persons": [10, 0, 12, 0, 12],
+            "comparison_persons": [4, 0, 4, 0, 4],
+            "baseline_dkk": 1e6,
+            "actual_dkk": 1e6,
+            "change_share": 0.0,
+            "comparison_change_share": 0.0,
+            "effect_dkk": 0.0,
+        },
+        index=pd.Index([*xs.SECTORS, "total"], name="sector"),
+    )
+    summary = pd.Series({"members": 12, "comparison_persons": 4})
+    html = tables.evaluation_table(types.SimpleNamespace(cohort=cohort, summary=summary))
+    assert "12 deltagere og færre end 5 sammenligningspersoner" in html
+    assert tables.small_count(0) == "0" and tables.small_count(5) == "5"
