@@ -110,6 +110,29 @@ def test_a_birth_date_that_is_not_iso_is_refused_not_read_month_first():
     ]
 
 
+def test_a_start_date_that_is_not_iso_is_refused_naming_row_and_column():
+    # before: pd.to_datetime guessed the start date (month first, or any form it could read); now ISO text, dates
+    # and datetimes only, else refused naming the row and column, never the value
+    for bad in ["01-05-20", "01/05/2020", "1. maj 2020"]:
+        with pytest.raises(SchemaError) as e:
+            ingest_cases(_raw(start_date=["2020-05-01", bad, "2024-01-01"]), source="t.csv", key=KEY)
+        assert "t.csv, row 2, column 'start_date'" in str(e.value) and bad not in str(e.value)
+    # the row counts from first_row: the third row of a file whose first data row is row 2 is row 4
+    with pytest.raises(SchemaError) as e:
+        ingest_cases(
+            _raw(start_date=["2020-05-01", "2024-01-01", "1/1/24"]), source="t.csv", key=KEY, first_row=2
+        )
+    assert "row 4, column 'start_date'" in str(e.value)
+    # dates, datetimes and ISO text with a time of day give the ages of the test above (70, 19, none)
+    for starts in [
+        [dt.date(2020, 5, 1), dt.date(2024, 1, 1), dt.date(2024, 1, 1)],
+        pd.to_datetime(pd.Series(["2020-05-01", "2024-01-01", "2024-01-01"])),
+        ["2020-05-01T00:00:00", " 2024-01-01 ", "2024-01-01"],
+    ]:
+        out = ingest_cases(_raw(start_date=starts), source="t", key=KEY)
+        assert out["age_at_start_year"].tolist() == [70, 19, pd.NA]
+
+
 def test_case_extract_with_a_birth_date_column(tmp_path):
     mapping = tmp_path / "cases.yaml"
     mapping.write_text(

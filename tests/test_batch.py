@@ -236,3 +236,42 @@ def test_function_areas_of_5_28_all_stays_5_38(tmp_path, notebooks):
 def test_function_areas_of_5_28_refused(tmp_path, notebooks, areas, message):
     with pytest.raises(BatchError, match=re.escape(message)):
         _batch(tmp_path, notebooks, function_areas=areas)
+
+
+def test_one_programme_for_several_municipalities_is_refused(tmp_path, notebooks):
+    from tests.notebook_fixtures import write_notebook
+
+    write_notebook(notebooks, "programme", "print(programme)", title="Program")
+    nb = notebooks / "programme.ipynb"
+    text = nb.read_text("utf-8").replace(
+        'function_code: str = \\"5.38.50\\"  # function area\\n',
+        'programme: str = \\"\\"  # the programme\\n',
+    )
+    nb.write_text(text, encoding="utf-8")
+    try:
+        # a programme is one municipality's (programme_members: municipality_code, programme): one name for
+        # Albertslund and Furesø would be Albertslund's programme asked of Furesø
+        with pytest.raises(BatchError) as err:
+            _batch(
+                tmp_path,
+                notebooks,
+                municipalities=[165, 190],
+                notebooks=["programme"],
+                parameters={"programme": "Sammen om borgeren"},
+            )
+        assert (
+            "parameters.programme: 'Sammen om borgeren' names one municipality's programme, but the batch runs "
+            "2 municipalities (165, 190)" in str(err.value)
+        )
+        # one municipality with its programme, or several without one, are fine
+        one = _batch(
+            tmp_path,
+            notebooks,
+            municipalities=[165],
+            notebooks=["programme"],
+            parameters={"programme": "Sammen om borgeren"},
+        )
+        assert expand(one, notebooks)[0].parameters["programme"] == "Sammen om borgeren"
+        _batch(tmp_path, notebooks, municipalities=[165, 190], notebooks=["programme"])
+    finally:
+        nb.unlink()

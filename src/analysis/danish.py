@@ -58,6 +58,7 @@ __all__ = [
     "fmt_month",
     "fmt_number",
     "fmt_pct",
+    "in_sentence",
 ]
 
 NA = "–"
@@ -408,3 +409,58 @@ def fmt_month(year: Any, month: int | None = None, short: bool = False, na: str 
         raise ValueError(f"month must be 1-12, got {m}")
     names = MONTHS_DA_SHORT if short else MONTHS_DA
     return f"{names[m - 1]} {y}"
+
+
+# Names inside a sentence ---------------------------------------------------------------------------------
+
+
+def in_sentence(name: str) -> str:
+    """A name as it is written inside a Danish sentence: its first letter lowered only where the capital is the name's.
+
+    Danish writes common nouns in lower case, so a name such as "Pris- og lønindeks for kommunale
+    serviceudgifter", capitalised because it stands alone (a heading, a YAML ``name:``), reads "... i faste priser
+    (pris- og lønindeks for kommunale serviceudgifter)" inside a sentence. The rule:
+
+    - the first letter is lowered when the first word is a capital followed by lower-case letters only (up to the
+      first space, hyphen or slash), and the second word, if any, does not also begin with a capital;
+    - the name is kept as it is when its first word is an abbreviation or holds another capital or a digit
+      ("P/L-indeks", "PL-indeks", "KL's pris- og lønskøn", "BNP-deflator"), or when the first two words both begin
+      with a capital (a proper name: "Danmarks Statistiks nettoprisindeks");
+    - nothing after the first letter is ever changed (``str.lower`` also made "(KL)" into "(kl)").
+
+    A name that begins with a one-word proper name ("Danmarks prisindeks") cannot be told from a common noun by
+    its spelling and would be lowered: write such a name so that it does not begin the name.
+
+    Parameters
+    ----------
+    name : str
+        The name as written on its own.
+
+    Returns
+    -------
+    str
+        The name for the middle of a sentence.
+
+    Examples
+    --------
+    >>> in_sentence("Pris- og lønindeks for kommunale serviceudgifter")
+    'pris- og lønindeks for kommunale serviceudgifter'
+    >>> in_sentence("P/L-indeks"), in_sentence("KL's pris- og lønskøn")
+    ('P/L-indeks', "KL's pris- og lønskøn")
+    >>> in_sentence("Pris- og lønindeks (KL)")
+    'pris- og lønindeks (KL)'
+    >>> in_sentence("Danmarks Statistiks nettoprisindeks")
+    'Danmarks Statistiks nettoprisindeks'
+    """
+    words = name.split()
+    if not words:
+        return name
+    first = words[0]
+    head = first
+    for stop in ("-", "/"):
+        head = head.split(stop, 1)[0]
+    if not (head[:1].isupper() and len(head) > 1 and head[1:].isalpha() and head[1:].islower()):
+        return name
+    if len(words) > 1 and words[1][:1].isupper():
+        return name
+    return name[:1].lower() + name[1:]

@@ -58,45 +58,51 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "CPR_MASK",
-    "CPR_PATTERN",
-    "CprValueError",
-    "KEY_ENV",
-    "KEY_FILE_NAME",
-    "MIN_GROUP_FLOOR",
-    "COMPLEMENT",
-    "COMPLEMENT_LABEL",
-    "SHOWN",
-    "SMALL",
-    "SMALL_VALUE_LABEL",
     "cell_marks",
-    "MAX_VECTORS",
-    "MIN_KEY_BYTES",
-    "PERSON_MASK",
-    "PSEUDONYM_PATTERN",
-    "PseudonymKeyError",
     "check_key",
     "check_min_group",
+    "COMPLEMENT",
+    "COMPLEMENT_LABEL",
     "count_vectors",
     "cpr_date_is_valid",
     "cpr_digits",
+    "CPR_MASK",
+    "CPR_PATTERN",
+    "CprValueError",
     "determined_small_cells",
+    "disclosed_cells",
+    "feasible_values",
     "find_cpr",
+    "KEY_ENV",
+    "KEY_FILE_NAME",
     "key_fingerprint",
     "key_problem",
+    "linear_range",
     "load_key",
     "mask_cpr",
     "mask_cpr_column",
     "mask_person_data",
-    "pseudonymise",
+    "MAX_SEARCH_STEPS",
+    "MAX_VECTORS",
+    "MIN_GROUP_FLOOR",
+    "MIN_KEY_BYTES",
     "open_top",
+    "PERSON_MASK",
+    "PSEUDONYM_PATTERN",
+    "pseudonymise",
     "pseudonymise_column",
+    "PseudonymKeyError",
+    "secure_marks",
     "share_mask",
+    "SHOWN",
+    "SMALL",
+    "SMALL_VALUE_LABEL",
     "suppress",
     "suppressed_label",
     "suppression_marks",
     "suppression_mask",
     "suppression_notes",
+    "table_view",
     "weighted_total_discloses",
     "write_key_file",
 ]
@@ -656,6 +662,28 @@ def _groups(shape: tuple[int, int], total_row: int | None, total_column: int | N
     return groups
 
 
+def _complete_groups(mask: np.ndarray, values: np.ndarray, groups: list[list[tuple]]) -> np.ndarray:
+    """Hide further cells (in place) until no additive group has exactly one hidden cell; see suppression_marks."""
+    changed = True
+    while changed:
+        changed = False
+        for group in groups:
+            hidden = [cell for cell in group if mask[cell]]
+            if len(hidden) != 1 or len(group) < 2:
+                continue
+            shown = [cell for cell in group if not mask[cell]]
+            total = group[-1]
+
+            def rank(cell, total=total):
+                n = values[cell]
+                tier = 0 if (cell != total and n > 0) else (1 if cell == total else 2)
+                return (tier, n, cell)
+
+            mask[min(shown, key=rank)] = True
+            changed = True
+    return mask
+
+
 def suppression_marks(
     counts: pd.DataFrame | pd.Series,
     min_group: int = MIN_GROUP_FLOOR,
@@ -671,7 +699,9 @@ def suppression_marks(
     by row), every such additive group (a column with its total, a row with its total) must have no hidden cell
     or at least two; a group with exactly one gets a second one: the shown inner cell of the group resting on the
     fewest persons (more than 0), else the total, else a shown cell of 0 persons. This repeats until no group has
-    exactly one hidden cell, so that no hidden figure equals a total less the shown figures.
+    exactly one hidden cell, so that no hidden figure equals a total less the shown figures. Then
+    :func:`secure_marks` checks by search that no small cell follows from the shown cells and totals in another
+    way (a '<5' and an 'x' of 5 persons that sum to 6 can only be 1 and 5) and hides more where one does.
 
     Parameters
     ----------
@@ -714,27 +744,16 @@ def suppression_marks(
     tr = None if total_row is None else _position(frame.index, total_row, "total_row")
     tc = None if total_column is None else _position(frame.columns, total_column, "total_column")
     primary = (values > 0) & (values < min_group)
-    mask = primary.copy()
-    groups = _groups(values.shape, tr, tc)
-    changed = True
-    while changed:
-        changed = False
-        for group in groups:
-            hidden = [cell for cell in group if mask[cell]]
-            if len(hidden) != 1 or len(group) < 2:
-                continue
-            shown = [cell for cell in group if not mask[cell]]
-            total = group[-1]
-
-            def rank(cell, total=total):
-                n = values[cell]
-                tier = 0 if (cell != total and n > 0) else (1 if cell == total else 2)
-                return (tier, n, cell)
-
-            mask[min(shown, key=rank)] = True
-            changed = True
+    mask = _complete_groups(primary.copy(), values, _groups(values.shape, tr, tc))
     marks = np.where(primary, SMALL, np.where(mask, COMPLEMENT, SHOWN))
     out = pd.DataFrame(marks, index=frame.index, columns=frame.columns)
+    groups = _groups(values.shape, tr, tc)
+    additive = all(abs(sum(values[c] for c in g[:-1]) - values[g[-1]]) < 1e-9 for g in groups)
+    if mask.any() and groups and additive:
+        # two hidden cells are not always enough: '<5' beside an 'x' of 5 with 6 between them can only be 1 + 5.
+        # (A total that is not the sum of its rows, e.g. persons counted once over sectors, is checked by the
+        # caller with table_view(unique_total=True).)
+        out = secure_marks(frame, out, min_group, total_row=total_row, total_column=total_column)
     return out["count"].rename(counts.name) if series else out
 
 
@@ -1097,3 +1116,393 @@ def weighted_total_discloses(
         key = round(sum(n * w for n, w in zip(v, weights, strict=True)), decimals)
         classes.setdefault(key, []).append(v)
     return any(determined_small_cells(c, min_group) for c in classes.values())
+
+
+# What a table's shown cells and totals give away, by search -------------------------------------------------------
+
+#: The most search steps :func:`feasible_values` takes before it gives up (the table is then read as not safe).
+MAX_SEARCH_STEPS = 200_000
+
+
+class _TooManySteps(Exception):
+    pass
+
+
+def _propagate(domains: dict, constraints: Sequence) -> bool:
+    """Narrow each domain by the bounds the linear constraints put on it (in place); False when one is empty."""
+    changed = True
+    while changed:
+        changed = False
+        for coefs, lo, hi in constraints:
+            mins = {k: c * (domains[k][0] if c > 0 else domains[k][-1]) for k, c in coefs.items()}
+            maxs = {k: c * (domains[k][-1] if c > 0 else domains[k][0]) for k, c in coefs.items()}
+            smin, smax = sum(mins.values()), sum(maxs.values())
+            if (lo is not None and smax < lo) or (hi is not None and smin > hi):
+                return False
+            for k, c in coefs.items():
+                tlo = None if lo is None else lo - (smax - maxs[k])  # c * x >= tlo
+                thi = None if hi is None else hi - (smin - mins[k])  # c * x <= thi
+                d = domains[k]
+                if (tlo is None or mins[k] >= tlo) and (thi is None or maxs[k] <= thi):
+                    continue
+                new = [v for v in d if (tlo is None or c * v >= tlo) and (thi is None or c * v <= thi)]
+                if not new:
+                    return False
+                if len(new) != len(d):
+                    domains[k] = new
+                    changed = True
+    return True
+
+
+def _solvable(domains: dict, constraints: Sequence, steps: list[int]) -> bool:
+    domains = dict(domains)
+    if not _propagate(domains, constraints):
+        return False
+    free = [k for k, d in domains.items() if len(d) > 1]
+    if not free:
+        return True
+    key = min(free, key=lambda k: len(domains[k]))
+    for v in domains[key]:
+        steps[0] -= 1
+        if steps[0] < 0:
+            raise _TooManySteps
+        if _solvable({**domains, key: [v]}, constraints, steps):
+            return True
+    return False
+
+
+def feasible_values(
+    domains: Mapping[object, Sequence[int]],
+    constraints: Sequence[tuple[Mapping[object, int], int | None, int | None]],
+    cells: Sequence | None = None,
+    *,
+    steps: int = MAX_SEARCH_STEPS,
+) -> dict[object, list[int]] | None:
+    """The values each cell can take in some assignment of counts consistent with everything shown.
+
+    The onlooker's view of one or more tables: each unknown cell (a hidden count, persons) may hold the values of
+    its domain; each constraint ``(coefficients, low, high)`` says ``low <= sum(coefficient x cell) <= high``
+    (None: open), e.g. a column's hidden cells sum to its total less its shown cells (low = high), or a table's
+    members in a row are at most its persons (``{members: 1, persons: -1}, None, 0``). A cell is given away when
+    only one value is left for it.
+
+    Parameters
+    ----------
+    domains : mapping of cell to sequence of int
+        The values each unknown cell may hold (persons).
+    constraints : sequence of (mapping of cell to int, int or None, int or None)
+        Linear constraints on the unknown cells.
+    cells : sequence, optional
+        The cells to report (default: every cell whose domain has fewer than 50 values, the small ones).
+    steps : int, default :data:`MAX_SEARCH_STEPS`
+        Give up after this many search steps.
+
+    Returns
+    -------
+    dict or None
+        For each cell of ``cells``, its feasible values, ascending (empty for every cell when the constraints
+        contradict each other); None when the search gave up (read as not safe).
+
+    Examples
+    --------
+    A '<5' cell and an 'x' cell (0 or at least 5) that together hold 6 persons: only 1 + 5.
+
+    >>> feasible_values({"a": range(1, 5), "b": [0, *range(5, 7)]}, [({"a": 1, "b": 1}, 6, 6)], ["a"])
+    {'a': [1]}
+    >>> feasible_values({"a": range(1, 5), "b": [0, *range(5, 13)]}, [({"a": 1, "b": 1}, 12, 12)], ["a"])
+    {'a': [1, 2, 3, 4]}
+    """
+    base = {k: sorted({int(v) for v in d}) for k, d in domains.items()}
+    if any(not d for d in base.values()):
+        return {k: [] for k in (cells if cells is not None else base)}
+    targets = list(cells) if cells is not None else [k for k, d in base.items() if len(d) < 50]
+    budget = [steps]
+    out: dict[object, list[int]] = {}
+    try:
+        narrowed = dict(base)
+        if not _propagate(narrowed, constraints):
+            return {k: [] for k in targets}
+        for k in targets:
+            out[k] = [v for v in narrowed[k] if _solvable({**narrowed, k: [v]}, constraints, budget)]
+    except _TooManySteps:
+        return None
+    return out
+
+
+def _count_frame(counts: pd.DataFrame | pd.Series) -> pd.DataFrame:
+    return counts.to_frame("count") if isinstance(counts, pd.Series) else counts
+
+
+def table_view(
+    counts: pd.DataFrame | pd.Series,
+    marks: pd.DataFrame | pd.Series,
+    min_group: int = MIN_GROUP_FLOOR,
+    *,
+    total_row: object | None = None,
+    total_column: object | None = None,
+    at_most: Sequence[tuple[object, object]] = (),
+    public_totals: bool = False,
+    unique_total: bool = False,
+    relations: Sequence[tuple[Mapping[object, float], float | None, float | None]] = (),
+    name: object = "",
+) -> tuple[dict, list]:
+    """What an onlooker knows of a table of counts from what it shows: the domains and constraints of its cells.
+
+    A shown cell holds its value; a cell marked '<5' (:data:`SMALL`) 1 to ``min_group - 1``; a cell marked 'x'
+    (:data:`COMPLEMENT`) 0 or at least ``min_group``, at most the table's largest count. Each additive group (a
+    column and its total row, a row and its total column) sums to its total.
+
+    Parameters
+    ----------
+    counts, marks : pandas.DataFrame or pandas.Series
+        The persons behind each cell, and the marks the table shows (:func:`suppression_marks`).
+    min_group : int, default 5
+        The threshold (persons).
+    total_row, total_column : label, optional
+        As in :func:`suppression_marks`.
+    at_most : sequence of (column, column)
+        Pairs of columns whose first is at most the second in every row (e.g. members at most persons).
+    public_totals : bool, default False
+        The totals are known even where the table hides one (they are shown elsewhere in the report, e.g. in the
+        headline); a total of 1 to ``min_group - 1`` (hidden as small) stays unknown.
+    unique_total : bool, default False
+        The total row counts each person once while a person may be in several rows (persons per sector, and
+        all persons): each row is at most the total and the rows sum to at least the total. (Where another
+        table gives the rows' sum, pass it in ``relations``.)
+    relations : sequence of (mapping of cell to number, low, high)
+        Further facts an onlooker knows from other figures of the report: ``low <= sum(coefficient x cell) <=
+        high`` over the table's cells, each named ``(row, column)`` (a row label for a Series); e.g. the
+        persons by number of sectors, weighted by the number, sum to the persons summed over sectors.
+    name : label, default ''
+        Prefix of the cells' keys ``(name, row, column)``, so that views of several tables can be joined.
+
+    Returns
+    -------
+    (dict, list)
+        The domains of the hidden cells and the constraints, for :func:`feasible_values` (shown cells enter
+        the constraints as constants).
+    """
+    min_group = check_min_group(min_group)
+    frame, mframe = _count_frame(counts), _count_frame(marks)
+    values = frame.to_numpy(dtype=float)
+    marked = mframe.reindex(index=frame.index, columns=frame.columns).to_numpy()
+    cap = int(np.nansum(np.abs(values)))
+    tr = None if total_row is None else _position(frame.index, total_row, "total_row")
+    tc = None if total_column is None else _position(frame.columns, total_column, "total_column")
+
+    def key(r, c):
+        return (name, frame.index[r], frame.columns[c])
+
+    domains: dict = {}
+    fixed: dict = {}
+    for r in range(values.shape[0]):
+        for c in range(values.shape[1]):
+            mark = marked[r, c]
+            is_total = r == tr or c == tc
+            if mark == SHOWN or (public_totals and is_total and mark != SMALL):
+                fixed[key(r, c)] = int(round(values[r, c]))
+            elif mark == SMALL:
+                domains[key(r, c)] = list(range(1, min_group))
+            elif is_total:
+                domains[key(r, c)] = list(range(0, cap + 1))
+            else:
+                domains[key(r, c)] = [0, *range(min_group, cap + 1)]
+
+    constraints: list = []
+
+    def add(coefs: dict, lo, hi):
+        terms, constant = {}, 0
+        for k, c in coefs.items():
+            if k in fixed:
+                constant += c * fixed[k]
+            else:
+                terms[k] = terms.get(k, 0) + c
+        terms = {k: c for k, c in terms.items() if c}
+        if not terms:
+            return
+        constraints.append(
+            (terms, None if lo is None else lo - constant, None if hi is None else hi - constant)
+        )
+
+    for group in _groups(values.shape, tr, tc):
+        inner, total = group[:-1], group[-1]
+        if unique_total:
+            add({**{key(*cell): 1 for cell in inner}, key(*total): -1}, 0, None)
+            for cell in inner:
+                add({key(*cell): 1, key(*total): -1}, None, 0)
+        else:
+            add({**{key(*cell): 1 for cell in inner}, key(*total): -1}, 0, 0)
+    for coefs, lo, hi in relations:
+        # a cell is (row, column), or a row label of a one-column table (a Series)
+        cells = {
+            (name, *(cell if isinstance(cell, tuple) else (cell, frame.columns[0]))): c
+            for cell, c in coefs.items()
+        }
+        add(cells, lo, hi)
+    columns = list(frame.columns)
+    for low, high in at_most:
+        for r in range(values.shape[0]):
+            add({key(r, columns.index(low)): 1, key(r, columns.index(high)): -1}, None, 0)
+    return domains, constraints
+
+
+def disclosed_cells(
+    counts: pd.DataFrame | pd.Series,
+    marks: pd.DataFrame | pd.Series,
+    min_group: int = MIN_GROUP_FLOOR,
+    **view,
+) -> list | None:
+    """The small cells ('<5') of a table that its shown cells, totals and known relations give away.
+
+    Decided by search over every assignment of counts consistent with what the table shows
+    (:func:`table_view`, :func:`feasible_values`): a small cell is given away when one value is left for it.
+
+    Parameters
+    ----------
+    counts, marks : pandas.DataFrame or pandas.Series
+        The persons behind each cell, and the marks shown.
+    min_group : int, default 5
+        The threshold (persons).
+    **view
+        ``total_row``, ``total_column``, ``at_most``, ``public_totals``, ``unique_total``, ``relations`` of
+        :func:`table_view`.
+
+    Returns
+    -------
+    list or None
+        ``(row, column)`` of each cell given away (row labels for a Series), in table order; None when the
+        search gave up.
+
+    Examples
+    --------
+    >>> counts = pd.Series({"A": 1, "B": 5, "C": 40, "I alt": 46})
+    >>> marks = pd.Series({"A": "small", "B": "complement", "C": "", "I alt": ""})
+    >>> disclosed_cells(counts, marks, total_row="I alt")
+    ['A']
+    """
+    domains, constraints = table_view(counts, marks, min_group, **view)
+    small = [k for k in domains if len(domains[k]) == min_group - 1 and domains[k][0] == 1]
+    values = feasible_values(domains, constraints, small)
+    if values is None:
+        return None
+    if any(not v for v in values.values()):
+        raise ValueError("no assignment of counts fits the table: its shown figures contradict each other")
+    out = [k for k in small if len(values[k]) == 1]
+    if isinstance(counts, pd.Series):
+        return [k[1] for k in out]
+    return [(k[1], k[2]) for k in out]
+
+
+def secure_marks(
+    counts: pd.DataFrame | pd.Series,
+    marks: pd.DataFrame | pd.Series,
+    min_group: int = MIN_GROUP_FLOOR,
+    **view,
+) -> pd.DataFrame | pd.Series:
+    """The marks with further cells hidden ('x') until no small cell can be worked out (:func:`disclosed_cells`).
+
+    While a small cell is given away, the shown cell of its column (then of its row) with the fewest persons
+    above 0, else one of 0 persons, is hidden too; a total is never chosen (it is often shown elsewhere). When
+    the search gives up, every shown inner cell of the groups of hidden cells is hidden.
+
+    Parameters
+    ----------
+    counts, marks : pandas.DataFrame or pandas.Series
+        The persons behind each cell and the marks so far (:func:`suppression_marks`).
+    min_group : int, default 5
+        The threshold (persons).
+    **view
+        As :func:`disclosed_cells`.
+
+    Returns
+    -------
+    pandas.DataFrame or pandas.Series
+        The marks, of the shape of ``marks``.
+
+    Examples
+    --------
+    >>> counts = pd.Series({"A": 1, "B": 5, "C": 40, "I alt": 46})
+    >>> marks = pd.Series({"A": "small", "B": "complement", "C": "", "I alt": ""})
+    >>> secure_marks(counts, marks, total_row="I alt").tolist()
+    ['small', 'complement', 'complement', '']
+    """
+    series = isinstance(marks, pd.Series)
+    frame = _count_frame(counts)
+    out = _count_frame(marks).reindex(index=frame.index, columns=frame.columns).copy()
+    totals_r = view.get("total_row")
+    totals_c = view.get("total_column")
+    given_up: set = set()
+    while True:
+        found = disclosed_cells(frame, out, min_group, **view)
+        found = None if found is None else [cell for cell in found if cell not in given_up]
+        if not found:
+            if found is None:  # too many to check: hide every shown inner cell beside a hidden one
+                for c in frame.columns:
+                    if c != totals_c and (out[c] != SHOWN).any():
+                        rows = [r for r in frame.index if r != totals_r and out.loc[r, c] == SHOWN]
+                        out.loc[rows, c] = COMPLEMENT
+            break
+        row, col = found[0]
+        candidates = [(r, col) for r in frame.index if r != totals_r and out.loc[r, col] == SHOWN]
+        if not candidates:
+            candidates = [(row, c) for c in frame.columns if c != totals_c and out.loc[row, c] == SHOWN]
+        if not candidates:
+            # given away by its totals alone (a total of fewer than min_group persons that is shown elsewhere):
+            # nothing left to hide here; the caller must not show the table (see the cross-sector tables)
+            given_up.add((row, col))
+            continue
+        n = {cell: float(frame.loc[cell]) for cell in candidates}
+        pick = min(candidates, key=lambda cell: (0 if n[cell] > 0 else 1, n[cell]))
+        out.loc[pick] = COMPLEMENT
+        # and no additive group left with one hidden cell (a total hidden beside it would be read off)
+        values = frame.to_numpy(dtype=float)
+        tr = None if totals_r is None else _position(frame.index, totals_r, "total_row")
+        tc = None if totals_c is None else _position(frame.columns, totals_c, "total_column")
+        hidden = _complete_groups((out != SHOWN).to_numpy(), values, _groups(values.shape, tr, tc))
+        out = out.where(~(hidden & (out == SHOWN).to_numpy()), COMPLEMENT)
+    return out["count"].rename(marks.name) if series else out
+
+
+def linear_range(
+    domains: Mapping[object, Sequence[int]],
+    constraints: Sequence[tuple[Mapping[object, int], int | None, int | None]],
+    coefficients: Mapping[object, int],
+    *,
+    steps: int = MAX_SEARCH_STEPS,
+) -> tuple[int, int] | None:
+    """The least and the most ``sum(coefficient x cell)`` can be over the assignments consistent with the view.
+
+    Found by bisection on the feasibility of ``sum <= m`` (and ``>= m``) with the search of :func:`feasible_values`;
+    integer cells and coefficients. None when the constraints contradict each other or the search gave up.
+
+    Examples
+    --------
+    >>> linear_range({"a": range(1, 5), "b": [0, *range(5, 13)]}, [({"a": 1, "b": 1}, 12, 12)], {"a": 2, "b": 1})
+    (13, 16)
+    """
+    base = {k: sorted({int(v) for v in d}) for k, d in domains.items()}
+    coefs = {k: int(c) for k, c in coefficients.items() if k in base and c}
+    if not coefs:
+        return (0, 0)
+    low = sum(c * (base[k][0] if c > 0 else base[k][-1]) for k, c in coefs.items())
+    high = sum(c * (base[k][-1] if c > 0 else base[k][0]) for k, c in coefs.items())
+    budget = [steps]
+
+    def fits(lo, hi) -> bool:
+        return _solvable(base, [*constraints, (coefs, lo, hi)], budget)
+
+    try:
+        if not fits(None, None):
+            return None
+        a, b = low, high  # the least: the smallest m with a solution of sum <= m
+        while a < b:
+            m = (a + b) // 2
+            a, b = (a, m) if fits(None, m) else (m + 1, b)
+        least = a
+        a, b = least, high  # the most: the largest m with a solution of sum >= m
+        while a < b:
+            m = (a + b + 1) // 2
+            a, b = (m, b) if fits(m, None) else (a, m - 1)
+        return least, a
+    except _TooManySteps:
+        return None

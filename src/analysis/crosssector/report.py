@@ -38,6 +38,7 @@ from analysis.crosssector.evaluation import (
 from analysis.crosssector.followup import follow_up
 from analysis.crosssector.sharing import DISTRIBUTION_RULES, year_end_distribution
 from analysis.crosssector.targeting import ComplexityWeights, candidate_list, complexity, score_distribution
+from analysis.danish import in_sentence
 from analysis.errors import InputError
 from analysis.prices import to_fixed_prices
 from analysis.privacy import check_min_group
@@ -260,12 +261,7 @@ def cross_sector_report(
     evaluation_costs, prices = costs, "løbende priser"
     if price_index is not None:
         evaluation_costs = _in_fixed_prices(costs, price_index, as_of.year)
-        name = (
-            price_index_name[:1].lower() + price_index_name[1:]
-            if price_index_name[1:2].islower()
-            else price_index_name
-        )
-        prices = f"faste {as_of.year}-priser ({name})"
+        prices = f"faste {as_of.year}-priser ({in_sentence(price_index_name)})"
     evaluation = evaluate(evaluation_costs, followed, matches, end=as_of)
     outcome = outcome_summary(
         employment_outcome(cases, followed.assign(reference=followed["joined"]), end=as_of),

@@ -140,29 +140,36 @@ def age_at_start_year(birth: pd.Series, start: pd.Series) -> pd.Series:
     return age.clip(lower=0).astype("Int64")
 
 
+def _iso_dates(values: pd.Series, source: str, first_row: int, column: str, what: str) -> pd.Series:
+    """Dates from a column of dates, datetimes or ISO text (``YYYY-MM-DD``, a time of day allowed); else refused.
+
+    A missing value stays missing (NaT). Any other text (``03/04/1950``, ``1950.04.03``) is refused naming the row
+    and the column, never the value: 03/04/1950 is 3 April in a Danish file and 4 March to pandas' month-first
+    guess, which would decide an age (and the § 176 refund at 67) without a word.
+    """
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return pd.to_datetime(values).reset_index(drop=True)
+    text = values.astype(object).where(values.notna(), None)
+    text = text.map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
+    text = text.map(lambda v: v.strip() if isinstance(v, str) else v).replace("", None)
+    parsed = pd.to_datetime(text, errors="coerce", format="ISO8601")
+    bad = parsed.isna() & text.notna()
+    if bad.any():
+        i = int(bad.to_numpy().nonzero()[0][0])
+        raise SchemaError(
+            source,
+            f"{what} (YYYY-MM-DD) or nothing",
+            row=first_row + i,
+            column=column,
+            found_text="a value that is not an ISO date (not shown)",
+        )
+    return parsed.reset_index(drop=True)
+
+
 def _birth_dates(raw: pd.DataFrame, source: str, first_row: int) -> pd.Series:
     """Birth dates: the ``birth_date`` column when there is one (dates or ISO text, else refused), else the CPR's."""
     if "birth_date" in raw.columns:
-        values = raw["birth_date"]
-        if pd.api.types.is_datetime64_any_dtype(values):
-            return pd.to_datetime(values).reset_index(drop=True)
-        # dates, or text in the ISO form only: 03/04/1950 is 3 April in a Danish file and 4 March to pandas'
-        # month-first guess, which decided the age (and the § 176 refund at 67) without a word
-        text = values.astype(object).where(values.notna(), None)
-        text = text.map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
-        text = text.map(lambda v: v.strip() if isinstance(v, str) else v).replace("", None)
-        parsed = pd.to_datetime(text, errors="coerce", format="ISO8601")
-        bad = parsed.isna() & text.notna()
-        if bad.any():
-            i = int(bad.to_numpy().nonzero()[0][0])
-            raise SchemaError(
-                source,
-                "a birth date (YYYY-MM-DD) or nothing",
-                row=first_row + i,
-                column="birth_date",
-                found_text="a value that is not a date (not shown)",
-            )
-        return parsed.reset_index(drop=True)
+        return _iso_dates(raw["birth_date"], source, first_row, "birth_date", "a birth date")
     births = raw["cpr"].map(cpr_birth_date)
     return pd.to_datetime(births.where(births.notna(), None)).reset_index(drop=True)
 
@@ -206,15 +213,17 @@ def ingest_cases(
     Raises
     ------
     SchemaError
-        For a missing or malformed CPR number, or a birth date that is not a date (naming the row, never the
-        value).
+        For a missing or malformed CPR number, or a birth date or start date that is not a date or ISO text
+        (``YYYY-MM-DD``; naming the row and the column, never the value).
     ConfigurationError
         For a weak key.
     """
     out = _ingest(raw.drop(columns=["birth_date"], errors="ignore"), source, key, first_row)
     if "start_date" in raw.columns:
+        # the start date read as ISO only (the schema refuses other text at load; a direct caller is held to it too)
+        starts = _iso_dates(raw["start_date"], source, first_row, "start_date", "a start date")
         births = _birth_dates(raw, source, first_row)
-        ages = age_at_start_year(births, pd.Series(pd.to_datetime(raw["start_date"]).to_numpy()))
+        ages = age_at_start_year(births, pd.Series(starts.to_numpy()))
         ages = ages.where(ages <= MAX_AGE)  # e.g. a CPR number of the 1800s on a case of today: no age
         out["age_at_start_year"] = ages.set_axis(out.index)
     order = ["case_id", "person_id"] + [c for c in out.columns if c not in ("case_id", "person_id")]

@@ -308,7 +308,30 @@ def load_batch(
     if not batch.municipality_codes():
         raise BatchError(f"{path}: municipalities: {batch.municipalities} selects no municipality")
     _check_notebooks(path, batch, notebooks_dir, own_parameters=set(own.get("parameters") or {}))
+    _check_programme(path, batch)
     return batch
+
+
+def _check_programme(path: Path, batch: Batch) -> None:
+    """Refuse one named cross-sector programme for several municipalities: a programme is one municipality's.
+
+    Table ``programme_members`` holds each member with the municipality and the programme's name, and a report
+    reads the members of its municipality's programme by that name (:func:`analysis.data.programmes.read_members`):
+    the same name in two municipalities is two programmes. A batch's ``parameters`` apply to every municipality,
+    so a name given for several would be one municipality's programme asked of the others (their reports would
+    fail one by one, or evaluate another programme that happens to share the name).
+    """
+    programme = batch.parameters.get("programme")
+    codes = batch.municipality_codes()
+    if not programme or len(codes) < 2:
+        return
+    listed = ", ".join(str(c) for c in codes[:6]) + (", ..." if len(codes) > 6 else "")
+    raise BatchError(
+        f"{path}: parameters.programme: {programme!r} names one municipality's programme, but the batch runs "
+        f"{len(codes)} municipalities ({listed}); a programme belongs to one municipality (programme_members: "
+        "municipality_code, programme), so write one batch per municipality with its programme, or leave "
+        "programme out where each municipality has one programme"
+    )
 
 
 def _explain(path: Path, error: ValidationError) -> str:

@@ -1,7 +1,8 @@
 """The cross-sector report's charts, in the reports' one style (:mod:`analysis.reporting.formatting`).
 
 Each function takes a frame of :mod:`analysis.crosssector` and returns a matplotlib Figure. A chart plots only the
-groups a table would show (the same marks of :func:`analysis.privacy.suppression_marks`), and when it leaves a
+groups its table shows (the table's own marks: :func:`analysis.reporting.crosssector_tables.score_marks` and the
+like), and when it leaves a
 group out it says so under the chart, naming the group and why (:func:`omitted_note`).
 """
 
@@ -13,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.crosssector.costs import SECTOR_NAMES, TOTAL
-from analysis.privacy import SHOWN, SMALL, suppression_marks
+from analysis.privacy import SHOWN, SMALL
 from analysis.reporting import crosssector_tables as tables
 from analysis.reporting.formatting import (
     FIGSIZE,
@@ -99,10 +100,15 @@ def _fit_tick_labels(fig, ax, labels: list[str]) -> None:
             t.set_rotation_mode("anchor")
 
 
-def by_sectors_chart(by_sectors: pd.DataFrame, closed: int, min_group: int = 5):
-    """Shares of persons and of cost by number of sectors (:func:`analysis.crosssector.by_number_of_sectors`)."""
+def by_sectors_chart(
+    by_sectors: pd.DataFrame, closed: int, min_group: int = 5, overview: pd.DataFrame | None = None
+):
+    """Shares of persons and of cost by number of sectors (:func:`analysis.crosssector.by_number_of_sectors`).
+
+    ``overview`` as for :func:`analysis.reporting.crosssector_tables.by_sectors_table`: the same marks.
+    """
     t = tables._by_sectors_frame(by_sectors)
-    marks = tables.by_sectors_marks(by_sectors, min_group)
+    marks = tables.by_sectors_marks(by_sectors, min_group, overview)
     shown = t[(marks == SHOWN).to_numpy() & (t.index != tables.TOTAL_DA)]
     fig, ax = _figure(3.0)
     x = np.arange(len(shown))
@@ -118,8 +124,7 @@ def by_sectors_chart(by_sectors: pd.DataFrame, closed: int, min_group: int = 5):
 def score_chart(distribution: pd.DataFrame, as_of: pd.Period, min_group: int = 5):
     """Persons by complexity score (:func:`analysis.crosssector.score_distribution`)."""
     d = distribution.set_index("label")
-    counts = pd.concat([d["persons"], pd.Series({tables.TOTAL_DA: int(d["persons"].sum())})])
-    marks = suppression_marks(counts, min_group, total_row=tables.TOTAL_DA)
+    marks = tables.score_marks(distribution, min_group)["Borgere"]
     shown = d[(marks.drop(tables.TOTAL_DA) == SHOWN).to_numpy()]
     fig, ax = _figure(3.0)
     ax.bar(list(shown.index), shown["persons"], color=OWN_COLOUR)
@@ -153,7 +158,7 @@ def evaluation_chart(evaluation, min_group: int = 5):
 def sharing_chart(sharing: pd.DataFrame, closed: int, min_group: int = 5):
     """Realised gain per sector before and after the year-end distribution."""
     s = sharing.rename(index=_SECTORS_DA)
-    marks = suppression_marks(s["persons"], min_group, total_row=tables.TOTAL_DA)
+    marks = tables.sharing_marks(sharing, min_group)
     safe = s[(marks == SHOWN).to_numpy() & (s.index != tables.TOTAL_DA)]
     fig, ax = _figure(3.0)
     x = np.arange(len(safe))
@@ -170,7 +175,7 @@ def sharing_chart(sharing: pd.DataFrame, closed: int, min_group: int = 5):
 def follow_chart(follow: pd.DataFrame, year: int, min_group: int = 5):
     """Realised and forecast cost of the year against last year, per sector (:func:`analysis.crosssector.follow_up`)."""
     f = follow.rename(index=_SECTORS_DA)
-    marks = suppression_marks(f["persons"], min_group, total_row=tables.TOTAL_DA)
+    marks = tables.follow_marks(follow, min_group)
     safe = f[(marks == SHOWN).to_numpy() & (f.index != tables.TOTAL_DA)]
     fig, ax = _figure(3.2)
     x = np.arange(len(safe))

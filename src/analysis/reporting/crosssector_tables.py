@@ -15,9 +15,19 @@ import numpy as np
 import pandas as pd
 
 from analysis.crosssector.costs import SECTOR_NAMES, TOTAL
-from analysis.privacy import share_mask, suppression_marks
+from analysis.privacy import (
+    COMPLEMENT,
+    SHOWN,
+    count_vectors,
+    disclosed_cells,
+    linear_range,
+    secure_marks,
+    share_mask,
+    suppression_marks,
+    table_view,
+)
 from analysis.reporting.formatting import fmt_dkk, fmt_month, fmt_number, fmt_pct, summary_box, table_html
-from analysis.reporting.suppression import suppressed_table_html
+from analysis.reporting.suppression import suppressed_table_html, table_note_html
 
 if TYPE_CHECKING:  # pragma: no cover
     from analysis.crosssector import CrossSectorReport
@@ -29,15 +39,20 @@ __all__ = [
     "change_table",
     "evaluation_table",
     "evidence_da",
+    "follow_marks",
     "follow_table",
     "headline_html",
     "headline_items",
     "method_text",
     "outcome_table",
+    "score_marks",
     "score_table",
     "sector_label",
+    "sector_marks",
     "sector_table",
+    "sharing_marks",
     "sharing_table",
+    "small_count",
 ]
 
 TOTAL_DA = "I alt"
@@ -54,6 +69,67 @@ _pct_signed = functools.partial(fmt_pct, sign=True)
 _mio_signed = functools.partial(fmt_dkk, unit="mio", sign=True)
 _kr_signed = functools.partial(fmt_number, decimals=0, sign=True)
 _SECTORS_DA = {**SECTOR_NAMES, TOTAL: TOTAL_DA}
+
+
+def _secure(
+    counts: pd.DataFrame | pd.Series,
+    min_group: int,
+    *,
+    at_most: list[tuple[str, str]] | None = None,
+    unique_total: bool = False,
+    relations: list | None = None,
+) -> pd.DataFrame | pd.Series:
+    """Marks of a report table of persons with a total row 'I alt', checked against what the whole report shows.
+
+    :func:`analysis.privacy.suppression_marks` hides the small groups and a second cell beside each; then
+    :func:`analysis.privacy.secure_marks` searches every count consistent with the table and hides more until no
+    small group can be worked out, knowing what an onlooker knows from the rest of the report: every total is
+    public (the headline and the text give the members, the followed, those active, and the sector table and the
+    table by number of sectors give all persons), members are at most the persons of their row (``at_most``),
+    and where the total counts each person once over sectors (``unique_total``) each sector is at most the
+    total and the sectors sum to at least it; ``relations`` are further facts of other tables
+    (:func:`analysis.privacy.table_view`), e.g. the persons summed over sectors that the table by number of
+    sectors gives.
+    """
+    view = {"total_row": TOTAL_DA, "public_totals": True, "unique_total": unique_total}
+    if at_most:
+        view["at_most"] = at_most
+    if relations:
+        view["relations"] = relations
+    marks = suppression_marks(counts, min_group, total_row=TOTAL_DA)
+    marks = secure_marks(counts, marks, min_group, **view)
+    # a column about fewer than min_group persons in all (its total, public elsewhere) is hidden whole: no
+    # suppression inside it could keep its persons from being worked out (a table of one such column is not shown)
+    if isinstance(counts, pd.Series):
+        return (
+            pd.Series(COMPLEMENT, index=marks.index, name=marks.name)
+            if 0 < counts.loc[TOTAL_DA] < min_group
+            else marks
+        )
+    for c in counts.columns:
+        if 0 < counts.loc[TOTAL_DA, c] < min_group:
+            marks[c] = COMPLEMENT
+    return marks
+
+
+def _too_few(persons: pd.Series, min_group: int, who: str) -> str | None:
+    """The sentence shown instead of a table whose total is 1 to ``min_group - 1`` persons, else None."""
+    total = int(persons.loc[TOTAL_DA])
+    if 0 < total < min_group:
+        return table_note_html(
+            [f"Tabellen vises ikke: den bygger på færre end {min_group} {who}, så ingen fordeling kan vises."]
+        )
+    return None
+
+
+def small_count(n: int, min_group: int = 5) -> str:
+    """A number of persons in a sentence: the number, or 'færre end 5' for a group of 1 to ``min_group - 1``.
+
+    >>> small_count(12), small_count(3), small_count(0)
+    ('12', 'færre end 5', '0')
+    """
+    n = int(n)
+    return f"færre end {min_group}" if 0 < n < min_group else str(n)
 
 
 def sector_label(n: int, or_more: bool = False) -> str:
@@ -146,8 +222,8 @@ def headline_items(report: CrossSectorReport, min_group: int = 5) -> list[tuple[
     items.append(
         (
             "Målgruppe",
-            f"{report.eligible_persons} borgere uden for programmet har fået hjælp fra mindst {report.min_sectors} "
-            "sektorer de seneste 12 måneder.",
+            f"{small_count(report.eligible_persons, min_group)} borgere uden for programmet har fået hjælp fra "
+            f"mindst {report.min_sectors} sektorer de seneste 12 måneder.",
         )
     )
     return items
@@ -226,10 +302,106 @@ def evidence_da(summary: pd.Series, min_group: int = 5) -> str:
 # Tables -----------------------------------------------------------------------------------------------------
 
 
-def sector_table(overview: pd.DataFrame, min_group: int = 5, caption: str | None = None) -> str:
+def _over_sectors(by_sectors: pd.DataFrame | None, overview: pd.DataFrame, min_group: int) -> tuple[int, int]:
+    """The least and most the persons summed over sectors can be, given the table by number of sectors.
+
+    Each person of a group of k sectors counts k times (3 to 4 times in '3 eller flere'); over every split of the
+    groups the table hides that fits its shown figures (:func:`analysis.privacy.count_vectors`). Without it (or
+    when there are too many splits) the true sum, as if shown.
+    """
+    true = int(overview.drop(index=TOTAL)["persons"].sum())
+    if by_sectors is None:
+        return true, true
+    t = _by_sectors_frame(by_sectors)
+    marks = by_sectors_marks(by_sectors, min_group, overview)
+    groups = [k for k in by_sectors.index if k != TOTAL]
+    allowed = []
+    for k in groups:
+        n, mark = int(by_sectors.loc[k, "persons"]), marks.iloc[list(by_sectors.index).index(k)]
+        allowed.append(
+            [n]
+            if mark == SHOWN
+            else (
+                list(range(1, min_group))
+                if mark == "small"
+                else [0, *range(min_group, int(t.loc[TOTAL_DA, "persons"]) + 1)]
+            )
+        )
+    vectors = count_vectors(allowed, int(t.loc[TOTAL_DA, "persons"]))
+    if not vectors:
+        return true, true
+    low = [int(k) for k in groups]
+    high = [4 if bool(by_sectors.loc[k, "or_more"]) else int(k) for k in groups]
+    sums_low = [sum(n * w for n, w in zip(v, low, strict=True)) for v in vectors]
+    sums_high = [sum(n * w for n, w in zip(v, high, strict=True)) for v in vectors]
+    return min(sums_low), max(sums_high)
+
+
+def sector_marks(
+    overview: pd.DataFrame, min_group: int = 5, by_sectors: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Marks of the sector table's persons ('Borgere') and members ('Deltagere'), Danish labels, total last.
+
+    A person may be served by several sectors, so the total counts each once (see :func:`_secure`); the members
+    of a sector are at most its persons; and the persons summed over the sectors lie in the range the table by
+    number of sectors gives (``by_sectors``; without it they are taken as known).
+    """
+    t = overview.rename(index=_SECTORS_DA)
+    counts = pd.DataFrame({"Borgere": t["persons"], "Deltagere": t["member_persons"]})
+    low, high = _over_sectors(by_sectors, overview, min_group)
+    sectors = {(label, "Borgere"): 1 for label in counts.index if label != TOTAL_DA}
+    view = {
+        "at_most": [("Deltagere", "Borgere")],
+        "unique_total": True,
+        "relations": [(sectors, low, high)],
+    }
+    marks = _secure(counts, min_group, **view)
+    if by_sectors is None:
+        return marks
+    # and the other way: the persons summed over the sectors this table shows must not give a group by number of
+    # sectors away (e.g. 44 persons in one sector and 1 in two, all sectors shown: 46 - 45 = 1 in two sectors)
+    full = {"total_row": TOTAL_DA, "public_totals": True, **view}
+    by = _by_sectors_frame(by_sectors)["persons"]
+    by_marks = by_sectors_marks(by_sectors, min_group, overview)
+    groups = [k for k in by_sectors.index if k != TOTAL]
+    weight_low = {lab: int(k) for lab, k in zip(by.index, groups, strict=False)}
+    weight_high = {
+        lab: (4 if bool(by_sectors.loc[k, "or_more"]) else int(k))
+        for lab, k in zip(by.index, groups, strict=False)
+    }
+    while True:
+        domains, constraints = table_view(counts, marks, min_group, **full)
+        keys = {("", label, "Borgere"): 1 for label in counts.index if label != TOTAL_DA}
+        shown = sum(int(counts.loc[k[1], "Borgere"]) for k in keys if k not in domains)
+        span = linear_range(domains, constraints, {k: 1 for k in keys if k in domains})
+        if span is None:
+            break
+        w_low, w_high = shown + span[0], shown + span[1]
+        relations = [(weight_low, None, w_high), (weight_high, w_low, None)]
+        leaks = disclosed_cells(
+            by, by_marks, min_group, total_row=TOTAL_DA, public_totals=True, relations=relations
+        )
+        if not leaks:
+            break
+        rows = [r for r in counts.index if r != TOTAL_DA and marks.loc[r, "Borgere"] == SHOWN]
+        if not rows:
+            break
+        pick = min(rows, key=lambda r: (0 if counts.loc[r, "Borgere"] > 0 else 1, counts.loc[r, "Borgere"]))
+        marks.loc[pick, "Borgere"] = COMPLEMENT
+        marks = secure_marks(counts, marks, min_group, **full)
+    return marks
+
+
+def sector_table(
+    overview: pd.DataFrame,
+    min_group: int = 5,
+    caption: str | None = None,
+    by_sectors: pd.DataFrame | None = None,
+) -> str:
     """The year's cost per sector (:func:`analysis.crosssector.sector_summary`) as a report table.
 
     The persons, cost and its two parts rest on the sector's persons; the members' columns on its members.
+    ``by_sectors``: the table by number of sectors shown beside it (:func:`sector_marks`).
     """
     t = overview.rename(index=_SECTORS_DA)
     table = pd.DataFrame(
@@ -242,10 +414,10 @@ def sector_table(overview: pd.DataFrame, min_group: int = 5, caption: str | None
             "Deltagernes udgift": t["member_cost_dkk"],
         }
     ).rename_axis("Sektor")
-    counts = pd.DataFrame(
-        {c: t["persons"] for c in table.columns[:4]} | {c: t["member_persons"] for c in table.columns[4:]}
+    marks = sector_marks(overview, min_group, by_sectors)
+    marks = pd.DataFrame(
+        {c: marks["Borgere"] for c in table.columns[:4]} | {c: marks["Deltagere"] for c in table.columns[4:]}
     )
-    marks = suppression_marks(counts, min_group, total_row=TOTAL_DA)
     money = {
         c: _mio for c in ["Udgift", "heraf CPR-registreret", "heraf gennemsnitspriser", "Deltagernes udgift"]
     }
@@ -268,14 +440,35 @@ def _by_sectors_frame(by_sectors: pd.DataFrame) -> pd.DataFrame:
     return by_sectors.rename(index=labels)
 
 
-def by_sectors_marks(by_sectors: pd.DataFrame, min_group: int = 5) -> pd.Series:
-    """The marks of each group of :func:`analysis.crosssector.by_number_of_sectors` (Danish labels, total last)."""
+def by_sectors_marks(
+    by_sectors: pd.DataFrame, min_group: int = 5, overview: pd.DataFrame | None = None
+) -> pd.Series:
+    """The marks of each group of :func:`analysis.crosssector.by_number_of_sectors` (Danish labels, total last).
+
+    With ``overview`` (:func:`analysis.crosssector.sector_summary` of the same year, the sector table beside it)
+    the check knows what the two tables give together: the persons summed over the four sectors are the persons
+    of each group times its number of sectors (between 3 and 4 times for '3 eller flere'), so that two hidden
+    groups with a shown total are not left to be solved from their sum and that weighted sum.
+    """
     t = _by_sectors_frame(by_sectors)
-    return suppression_marks(t["persons"], min_group, total_row=TOTAL_DA)
+    relations = []
+    if overview is not None:
+        weight = int(overview.drop(index=TOTAL)["persons"].sum())
+        groups = [k for k in by_sectors.index if k != TOTAL]
+        label = dict(zip(by_sectors.index, t.index, strict=True))
+        low = {label[k]: int(k) for k in groups}
+        high = {label[k]: (4 if bool(by_sectors.loc[k, "or_more"]) else int(k)) for k in groups}
+        relations = [(low, None, weight), (high, weight, None)]
+    return _secure(t["persons"], min_group, relations=relations)
 
 
-def by_sectors_table(by_sectors: pd.DataFrame, min_group: int = 5) -> str:
-    """Persons and cost by number of sectors (:func:`analysis.crosssector.by_number_of_sectors`) as a table."""
+def by_sectors_table(
+    by_sectors: pd.DataFrame, min_group: int = 5, overview: pd.DataFrame | None = None
+) -> str:
+    """Persons and cost by number of sectors (:func:`analysis.crosssector.by_number_of_sectors`) as a table.
+
+    ``overview``: the sector table's frame, whose persons per sector the check counts in (:func:`by_sectors_marks`).
+    """
     t = _by_sectors_frame(by_sectors)
     table = pd.DataFrame(
         {
@@ -292,10 +485,27 @@ def by_sectors_table(by_sectors: pd.DataFrame, min_group: int = 5) -> str:
         "Udgift": _mio,
         "Udgift pr. borger": _tkr,
     }
-    marks = by_sectors_marks(by_sectors, min_group)
+    marks = by_sectors_marks(by_sectors, min_group, overview)
     return suppressed_table_html(
         table, marks, min_group, count_columns=["Borgere"], formats=formats, index=True
     )
+
+
+def _score_counts(distribution: pd.DataFrame) -> pd.DataFrame:
+    d = distribution.set_index("label")
+    members = d.get("members", 0)  # a distribution made without members has none
+    counts = pd.DataFrame({"Borgere": d["persons"], "heraf deltagere": members})
+    counts.loc[TOTAL_DA] = counts.sum()
+    return counts.astype(int).rename_axis("Score")
+
+
+def score_marks(distribution: pd.DataFrame, min_group: int = 5) -> pd.DataFrame:
+    """Marks of the score table's persons and members per interval (total 'I alt' last); the chart uses them too.
+
+    The members of an interval are at most its persons: a members' count shown beside a hidden persons' count
+    bounds it from below, which the check counts in (see :func:`_secure`).
+    """
+    return _secure(_score_counts(distribution), min_group, at_most=[("heraf deltagere", "Borgere")])
 
 
 def score_table(distribution: pd.DataFrame, min_group: int = 5) -> str:
@@ -311,14 +521,8 @@ def score_table(distribution: pd.DataFrame, min_group: int = 5) -> str:
     persons = int(d["persons"].sum())
     table.loc[TOTAL_DA] = [persons, d["members"].sum(), d["cost_dkk"].sum() / max(persons, 1)]
     table = table.astype({"Borgere": int, "heraf deltagere": int}).rename_axis("Score")
-    counts = pd.DataFrame(
-        {
-            "Borgere": table["Borgere"],
-            "heraf deltagere": table["heraf deltagere"],
-            "Udgift pr. borger": table["Borgere"],
-        }
-    )
-    marks = suppression_marks(counts, min_group, total_row=TOTAL_DA)
+    marks = score_marks(distribution, min_group)
+    marks["Udgift pr. borger"] = marks["Borgere"]
     return suppressed_table_html(
         table,
         marks,
@@ -350,10 +554,15 @@ def evaluation_marks(cohort: pd.DataFrame, min_group: int = 5) -> pd.DataFrame:
     """Marks of the evaluation table: members' columns by members, the comparison's by the fewer of both."""
     c = cohort.rename(index=_SECTORS_DA)
     both = np.minimum(c["persons"], c["comparison_persons"])
-    counts = pd.DataFrame({col: c["persons"] for col in ["Deltagere", "Før (nulpunkt)", "Efter", "Ændring"]})
-    counts["Sammenligning"] = both
-    counts["Skønnet virkning"] = both
-    return suppression_marks(counts, min_group, total_row=TOTAL_DA)
+    persons = _secure(c["persons"], min_group, unique_total=True)
+    marks = pd.DataFrame({col: persons for col in ["Deltagere", "Før (nulpunkt)", "Efter", "Ændring"]})
+    compared = suppression_marks(both, min_group, total_row=TOTAL_DA)
+    # the comparison's columns rest on the fewer of members and comparisons; a sector whose members are hidden
+    # hides them too
+    compared = compared.where(persons == SHOWN, persons)
+    marks["Sammenligning"] = compared
+    marks["Skønnet virkning"] = compared
+    return marks
 
 
 def evaluation_table(evaluation, min_group: int = 5, prices: str = "løbende priser") -> str:
@@ -377,8 +586,10 @@ def evaluation_table(evaluation, min_group: int = 5, prices: str = "løbende pri
     formats["Skønnet virkning"] = _mio_signed
     caption = (
         f"Udgift om året i {prices}; ændring i procent. {int(ev['members'])} deltagere og "
-        f"{int(ev['comparison_persons'])} sammenligningspersoner"
+        f"{small_count(ev['comparison_persons'], min_group)} sammenligningspersoner"
     )
+    if (few := _too_few(c["persons"], min_group, "evaluerede deltagere")) is not None:
+        return few
     marks = evaluation_marks(evaluation.cohort, min_group)
     return suppressed_table_html(
         table, marks, min_group, count_columns=["Deltagere"], formats=formats, index=True, caption=caption
@@ -398,7 +609,9 @@ def change_table(changes: pd.DataFrame, min_group: int = 5) -> str:
     table = pd.DataFrame(
         {"Deltagere": t["persons"], "Andel": t["share"], "Sammenligningsgruppe, andel": t["comparison_share"]}
     ).rename_axis("Samlet udgift, efter mod før")
-    marks = suppression_marks(t["persons"], min_group, total_row=TOTAL_DA)
+    if (few := _too_few(t["persons"], min_group, "evaluerede deltagere")) is not None:
+        return few
+    marks = _secure(t["persons"], min_group)
     return suppressed_table_html(
         table,
         marks,
@@ -436,6 +649,11 @@ def outcome_table(outcome: pd.DataFrame, min_group: int = 5) -> str:
     )
 
 
+def sharing_marks(sharing: pd.DataFrame, min_group: int = 5) -> pd.Series:
+    """Marks of the year-end distribution's sectors (members counted once in the total); the chart uses them."""
+    return _secure(sharing.rename(index=_SECTORS_DA)["persons"], min_group, unique_total=True)
+
+
 def sharing_table(sharing: pd.DataFrame, closed: int, min_group: int = 5) -> str:
     """The year-end distribution (:func:`analysis.crosssector.year_end_distribution`) in whole kroner."""
     s = sharing.rename(index=_SECTORS_DA)
@@ -449,7 +667,9 @@ def sharing_table(sharing: pd.DataFrame, closed: int, min_group: int = 5) -> str
             "Omfordeling": s["transfer_dkk"],
         }
     ).rename_axis("Sektor")
-    marks = suppression_marks(s["persons"], min_group, total_row=TOTAL_DA)
+    if (few := _too_few(s["persons"], min_group, "deltagere")) is not None:
+        return few
+    marks = sharing_marks(sharing, min_group)
     formats = {col: _kr for col in table.columns[1:]} | {"Omfordeling": _kr_signed}
     return suppressed_table_html(
         table,
@@ -460,6 +680,11 @@ def sharing_table(sharing: pd.DataFrame, closed: int, min_group: int = 5) -> str
         index=True,
         caption=f"Kroner, {closed}",
     )
+
+
+def follow_marks(follow: pd.DataFrame, min_group: int = 5) -> pd.Series:
+    """Marks of the follow-up's sectors (members counted once in the total); the chart uses them."""
+    return _secure(follow.rename(index=_SECTORS_DA)["persons"], min_group, unique_total=True)
 
 
 def follow_table(follow: pd.DataFrame, year: int, month: int, min_group: int = 5) -> str:
@@ -476,7 +701,9 @@ def follow_table(follow: pd.DataFrame, year: int, month: int, min_group: int = 5
         }
     ).rename_axis("Sektor")
     formats = {col: _mio for col in table.columns[1:5]} | {"Ændring": _pct_signed}
-    marks = suppression_marks(f["persons"], min_group, total_row=TOTAL_DA)
+    if (few := _too_few(f["persons"], min_group, "deltagere")) is not None:
+        return few
+    marks = follow_marks(follow, min_group)
     months_done = fmt_month(year, 1, short=True).split()[0] + "-" + fmt_month(year, month, short=True)
     caption = f"Realiseret {months_done}, prognose for resten af året; deltagere med udgift i sektoren"
     return suppressed_table_html(
@@ -548,10 +775,16 @@ def method_text(
         "- **Udfald:** en afsluttet beskæftigelsessag er en tilnærmelse, ikke et mål for job eller uddannelse.",
         f"- **Diskretion:** ingen tabel eller figur viser tal for færre end {min_group} borgere. I en tabel står "
         f"antallet af borgere i en sådan gruppe som <{min_group} og dens beløb og andele som ..; kan gruppen regnes "
-        "ud fra en total og de viste tal, skjules også den mindste anden gruppe (markeret x). Små grupper i enden "
+        "ud fra en total og de viste tal, skjules også andre grupper (markeret x), indtil ingen skjult gruppe kan "
+        "regnes ud af tabellens viste tal og totaler sammen med rapportens øvrige tal (antallet af deltagere og "
+        "borgere i overskriften og teksten, deltagere er højst lige så mange som borgerne i samme gruppe, og "
+        "borgere efter antal sektorer gange antallet giver borgerne summeret over sektorerne). Det er kontrolleret "
+        "ved at gennemgå alle fordelinger af de skjulte borgere, der passer med de viste tal. Små grupper i enden "
         f"af en rækkefølge slås sammen (fx {sector_label(3, or_more=True)}). Celler med 0 borgere vises. Andele "
         "skjules, når tæller eller rest er under grænsen. En figur, der udelader en gruppe, siger det under "
-        "figuren."
+        "figuren. Antallet af deltagere (med i programmet, har været med, udtrådt, evalueret) vises præcist, også "
+        "når det er under grænsen: det er programmets egen liste, som kommunen kender i forvejen; de øvrige "
+        f"antal borgere i teksten står som færre end {min_group}, når de er under grænsen."
         + (
             " Kandidatlisten viser enkelte borgere under pseudonym; derfor er rapporten fortrolig."
             if show_persons

@@ -18,6 +18,7 @@ from analysis.danish import (
     fmt_month,
     fmt_number,
     fmt_pct,
+    in_sentence,
 )
 from analysis.reporting.charts import (
     FIGSIZE,
@@ -54,6 +55,7 @@ __all__ = [
     "fmt_number",
     "fmt_pct",
     "headline",
+    "in_sentence",
     "number_axis",
     "pct_axis",
     "section_html",

@@ -279,13 +279,33 @@ def text_lines(r: StaffingResult) -> list[str]:
             lines.append(
                 f"    {x.level:<10} {hours(x.hours_per_week):>6} timer pr. uge  {kr(x.rate_dkk):>14}"
             )
+    # the income as the report shows it (income_disclosure): exact, as a range, or not at all, never more
+    d = r.disclosure
     if r.income is not None:
-        lines.append(
-            f"  Indtægt i alt: {kr(r.income.income_dkk.iloc[-1])} for "
-            f"{_residents(r.income.residents.iloc[-1])} borgere"
-        )
+        residents = _residents(r.income.residents.iloc[-1])
+        if d is None or d.exact:
+            lines.append(f"  Indtægt i alt: {kr(r.income.income_dkk.iloc[-1])} for {residents} borgere")
+        elif not d.count_shown or d.low is None:
+            lines.append(
+                "  Indtægt i alt: vises ikke, fordi den ville vise fordelingen på de skjulte niveauer "
+                "(niveauer med færre end 5 borgere)"
+            )
+        else:
+            lines.append(
+                f"  Indtægt i alt: {income_range_text(d)} for {residents} borgere (den præcise indtægt ville vise "
+                "fordelingen på de skjulte niveauer med færre end 5 borgere)"
+            )
     if r.monthly is not None:
-        lines.append(f"  Indtægt efter beboerne måned for måned: {kr(r.monthly.income_dkk.sum())} i året")
+        x = r.monthly
+        counts = pd.Series([*x.residents, x.residents.sum()])
+        total_shown = suppression_marks(counts, MIN_GROUP, total_row=len(x)).iloc[-1] == SHOWN
+        if (d is None or d.months_exact) and total_shown:
+            lines.append(f"  Indtægt efter beboerne måned for måned: {kr(x.income_dkk.sum())} i året")
+        else:
+            lines.append(
+                "  Indtægt efter beboerne måned for måned: vises ikke (sammen med taksterne ville den vise, hvor "
+                "mange beboere der er på hvert niveau)"
+            )
     if r.what_if is not None:
         for x in r.what_if.iloc[1:].itertuples():
             lines.append(f"    {x.scenario}: {fmt_dkk(x.change_dkk, unit='kr', sign=True)} om året")
