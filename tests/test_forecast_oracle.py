@@ -53,22 +53,81 @@ FITS = _fits()
 def test_ets_chooses_statsmodels_model_on_at_least_95_pct():
     same = [FITS[sn][0] == ORACLE.loc[sn, "model"] for sn in SAMPLE]
     assert np.mean(same) >= 0.95, [(sn, FITS[sn][0], ORACLE.loc[sn, "model"]) for sn in SAMPLE if not same]
+    assert all(same)  # since the Newton polish: all 30 (29 before it)
 
 
 def test_ets_forecasts_within_1_pct_where_same_model():
+    # within 1 % on every series where the model is the same, except where statsmodels' L-BFGS-B stopped in a
+    # lower local maximum of the likelihood than ours (our AICc lower by more than 1); on these 30 one such series,
+    # N2602 (ETS(M,A,A): ours 2370.04 against 2372.24, forecasts 8 % apart)
     cols = [f"f{k}" for k in range(1, H + 1)]
+    better = []
     for sn in SAMPLE:
         if FITS[sn][0] != ORACLE.loc[sn, "model"]:
             continue
+        if FITS[sn][2] < ORACLE.loc[sn, "aicc"] - 1.0:
+            better.append(sn)
+            continue
         expected = ORACLE.loc[sn, cols].to_numpy(float)
         np.testing.assert_allclose(FITS[sn][1], expected, rtol=0.01, err_msg=sn)
+    assert better == ["N2602"]
 
 
 def test_ets_likelihood_not_worse_than_statsmodels():
-    # the pattern search must find the maximum statsmodels' L-BFGS-B finds (or a better one)
+    # the pattern search and the polish find the maximum statsmodels' L-BFGS-B finds, or a higher one
+    # (before the polish our AICc was up to 0.02 above statsmodels' on these 30, 1.4 on the 143 of the bench)
     for sn in SAMPLE:
         if FITS[sn][0] == ORACLE.loc[sn, "model"]:
-            assert FITS[sn][2] <= ORACLE.loc[sn, "aicc"] + 0.5, sn
+            assert FITS[sn][2] <= ORACLE.loc[sn, "aicc"] + 1e-3, sn
+
+
+def test_polish_follows_a_ridge_to_the_maximum():
+    # a curved valley of -log L in the polish's linear coordinates (phi and the initial level: z = 10 u):
+    # f = (z3 - 3)^2 + 100 (z4 - z3 - 1)^2, minimum 0 at z3 = 3, z4 = 4, i.e. u = (0.3, 0.4); a quadratic, so one
+    # Newton step from any point reaches it (central differences are exact for a quadratic)
+    from analysis.forecast.statistical import _ets_newton
+
+    def nll(points):
+        z3, z4 = 10 * points[..., 3], 10 * points[..., 4]
+        return (z3 - 3) ** 2 + 100 * (z4 - z3 - 1) ** 2
+
+    mask = np.array([[[False, False, False, True, True, False]]] * 2)
+    u = np.array([[[0.0, 0.0, 0.0, 0.9, 0.2, 0.0]], [[0.0, 0.0, 0.0, 0.3, 0.4, 0.0]]])
+    v = nll(u)
+    got_u, got_v = _ets_newton(nll, u, v, mask)
+    np.testing.assert_allclose(got_u[:, 0, 3:5], [[0.3, 0.4], [0.3, 0.4]], atol=1e-6)
+    assert got_v[0, 0] < 1e-9 and got_v[1, 0] == 0.0  # the second started at the minimum and stays there
+    assert (got_u[:, 0, [0, 1, 2, 5]] == 0).all()  # parameters the model lacks are left alone
+
+
+def test_polish_stops_at_a_bound():
+    # f = (z3 - 15)^2 has its minimum outside the cube (z3 <= 10): the polish ends on the bound u3 = 1
+    from analysis.forecast.statistical import _ets_newton
+
+    def nll(points):
+        return (10 * points[..., 3] - 15) ** 2
+
+    mask = np.array([[[False, False, False, True, False, False]]])
+    u = np.array([[[0.0, 0.0, 0.0, 0.5, 0.0, 0.0]]])
+    got_u, got_v = _ets_newton(nll, u, nll(u), mask)
+    assert got_u[0, 0, 3] == 1.0 and got_v[0, 0] == 25.0  # (10 - 15)^2
+
+
+def test_heuristic_init_of_a_series_starting_with_a_year_of_zeros():
+    # 13 zeros, then 1..17 (30 months, two full years): the 2 x 12 moving average at t = 6 spans months 0..12,
+    # all zero, so the multiplicative detrended value 0 / 0 of month 6 is undefined, and month 6 of the second
+    # year (t = 18) lies beyond the moving average's end: month 6 has no value, the multiplicative season cannot
+    # be initialised (formerly a RuntimeWarning "Mean of empty slice"); the additive one can (0 - 0 = 0)
+    y = np.r_[np.zeros(13), np.arange(1.0, 18.0)][None]
+    lengths = np.array([30])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        *_, ok_m = _ets_heuristic_init(y, lengths, "M")
+        _, _, s0, ok_a = _ets_heuristic_init(y, lengths, "A")
+        fit = ets_fit(y, 6)
+    assert not ok_m[0] and ok_a[0]
+    assert np.isfinite(s0).all() and abs(s0[0].sum()) < 1e-9  # additive indices sum to 0
+    assert fit.model[0].startswith("ETS(A,")  # the series is not strictly positive anyway
 
 
 def test_n1972_positive_forecast():

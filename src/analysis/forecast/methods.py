@@ -321,11 +321,15 @@ def _ets_passes(
     """:func:`~analysis.forecast.statistical.ets_fit` on series of any lengths, in passes of similar lengths.
 
     ``rowwise`` holds per-series arrays (``allowed``, ``start``) split with the series; ``rounds``,
-    ``start_step`` and ``models`` are passed on. Returns the forecasts ``(len(series), h)``, the chosen model's index in
-    :data:`~analysis.forecast.statistical.ETS_MODELS` (-1 where no model could be fitted) and the parameters
-    ``(len(series), 4)``.
+    ``start_step``, ``models``, ``polish`` and ``polish_iters`` are passed on. Returns the forecasts
+    ``(len(series), h)``, the chosen model's index in :data:`~analysis.forecast.statistical.ETS_MODELS` (-1 where
+    no model could be fitted) and the parameters ``(len(series), 4)``.
     """
-    scalar = {k: rowwise.pop(k) for k in ("rounds", "start_step", "models") if k in rowwise}
+    scalar = {
+        k: rowwise.pop(k)
+        for k in ("rounds", "start_step", "models", "polish", "polish_iters")
+        if k in rowwise
+    }
     f = np.empty((len(series), h))
     model = np.full(len(series), -1)
     params = np.full((len(series), 4), np.nan)
@@ -361,7 +365,8 @@ class YearlyETS(StatisticalAdapter):
     domain series the yearly choice is at least as accurate as choosing the model at every origin
     (``StatisticalAdapter(model=ETSMethod())``, about five times the cost in the area report's back-test: 15
     models at 77 origins instead of 9 at 7): see docs/forecast.md, Speed. With ``error_by_sign=False``,
-    ``choice_rounds=None`` and ``refit_rounds=0`` a choice month's forecast is :class:`ETSMethod`'s.
+    ``choice_rounds=None``, ``choice_polish_iters=None`` and ``refit_rounds=0`` a choice month's forecast is
+    :class:`ETSMethod`'s.
 
     Attributes
     ----------
@@ -375,6 +380,10 @@ class YearlyETS(StatisticalAdapter):
     choice_rounds : int or None
         Rounds of the pattern search of the choice (None: ``ets_fit``'s default, 24); the parameters are
         re-estimated at every origin anyway when ``refit_rounds > 0``.
+    choice_polish_iters : int or None
+        Newton iterations of the polish of the choice's best three models (``ets_fit``'s ``polish_iters``;
+        None: its default, 12). The re-estimations at the origins are not polished: a few rounds of the
+        pattern search from January's polished parameters.
     error_by_sign : bool
         Multiplicative-error candidates for a strictly positive series, additive-error ones otherwise.
     """
@@ -386,6 +395,7 @@ class YearlyETS(StatisticalAdapter):
     refit_step: float = 0.0125
     choice_months: tuple[int, ...] = (1,)
     choice_rounds: int | None = 12
+    choice_polish_iters: int | None = 4
     error_by_sign: bool = True
 
     def _choose(self, heads: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -393,6 +403,8 @@ class YearlyETS(StatisticalAdapter):
         model = np.full(len(heads), -1)
         params = np.full((len(heads), 4), np.nan)
         kw = {} if self.choice_rounds is None else {"rounds": self.choice_rounds}
+        if self.choice_polish_iters is not None:
+            kw["polish_iters"] = self.choice_polish_iters
         positive = np.array([bool((x > 0).all()) for x in heads])
         everything = np.ones(len(heads), dtype=bool)
         groups = [(positive, _M_ERROR), (~positive, _A_ERROR)] if self.error_by_sign else [(everything, None)]
@@ -437,6 +449,7 @@ class YearlyETS(StatisticalAdapter):
                 start=params[fixed],
                 rounds=self.refit_rounds,
                 start_step=self.refit_step,
+                polish=0,  # a short local re-estimation from January's parameters, already polished there
             )
             fixed = fixed[used >= 0]
         afresh = np.setdiff1d(np.arange(len(series)), fixed)
