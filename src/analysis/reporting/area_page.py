@@ -238,7 +238,9 @@ def page(
         n_peers=n,
         peer_text=peer_text,
         sizes={k: float(v) for k, v in sizes.items()},
-        price_index=f"{price_index.name.lower()} ({price_index.source})" if price_index is not None else "",
+        price_index=f"{fmt.in_sentence(price_index.name)} ({price_index.source})"
+        if price_index is not None
+        else "",
         peer_distance=float(peers["distance"].mean()) if "distance" in peers and len(peers) else float("nan"),
     )
 
@@ -705,7 +707,7 @@ def expensive_text(
         f"{lead.rstrip('.')}. For alle borgere udgør refusionen {_mio(a['refund_dkk'])}, så udgiften falder fra "
         f"{_mio(a['cost_dkk'])} før til {_mio(a['net_cost_dkk'])} efter refusion.{unknown}\n\n"
         "Udgiften pr. borger er summen af borgerens sager i året (månedlig udgift × måneder i året). Refusionen er "
-        f"beregnet som {refund_name[:1].lower() + refund_name[1:]}"
+        f"beregnet som {fmt.in_sentence(refund_name)}"
         + (
             ": "
             + benchmark_and_join(

@@ -185,7 +185,7 @@ def page(
     sources = index_sources(year, sources)
     index_text = ""
     if price_index is not None:
-        index_text = f"{price_index.name.lower()} ({price_index.source})"
+        index_text = f"{fmt.in_sentence(price_index.name)} ({price_index.source})"
     return BenchmarkPage(
         report=report,
         area_name=str(area["name"]),

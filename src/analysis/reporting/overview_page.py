@@ -157,7 +157,7 @@ def page(
         area_paragraphs=str(area["paragraphs"]),
         first_year=int(first_year),
         last_year=int(last_year),
-        price_index=f"{price_index.name.lower()} ({price_index.source})",
+        price_index=f"{fmt.in_sentence(price_index.name)} ({price_index.source})",
         period=period,
         is_sample=bool(is_sample),
     )
