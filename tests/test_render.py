@@ -338,25 +338,34 @@ def _boxes(document) -> list[tuple]:
 
 
 @pytest.mark.slow
-def test_the_lean_print_html_and_resolved_stylesheets_lay_the_pdf_out_as_before():
+@pytest.mark.parametrize("preformatted", [True, False], ids=["with-pre", "without-pre"])
+def test_the_lean_print_html_and_resolved_stylesheets_lay_the_pdf_out_as_before(preformatted):
     """pdf_document against the route it replaced: the HTML with only its head's stylesheets dropped, laid
     out with print.css and report.css as written (var() resolved by WeasyPrint per element)."""
     import pandas as pd
     import weasyprint
 
     from analysis.reporting import render
-    from analysis.reporting.html import table_html
+    from analysis.reporting.html import summary_box, table_html
 
-    nb = _notebook(
-        table_rows=60
-    )  # markdown with a heading, printed text (<pre>), an image, a table, an error
+    # markdown with headings, an image, tables (pandas' and table_html's), a summary box; with printed text and
+    # an error (<pre>: the white space between tags is kept) or without (it is dropped)
+    nb = _notebook(table_rows=60)
+    if not preformatted:
+        nb.cells[1].outputs = [o for o in nb.cells[1].outputs if o.output_type != "stream"]
+        del nb.cells[3]
     df = pd.DataFrame(
         {"Kommune": ["Aarhus", "Odense"] * 20, "År": [2025] * 40, "Udgift": [1234567.5, 9.0] * 20}
     )
-    nb.cells.append(new_markdown_cell("## Tabel\n\nTal i *kroner*."))
+    nb.cells.append(new_markdown_cell("## Tabel\n\nTal i *kroner*.\n\n- et punkt\n- et andet"))
+    box = summary_box([("Pris", "1.429 t.kr."), ("Mængde", "2,75")], title="Nøgletal")
     nb.cells.append(
         new_code_cell(
-            "t", outputs=[new_output("display_data", data={"text/html": table_html(df, caption="T")})]
+            "t",
+            outputs=[
+                new_output("display_data", data={"text/html": box}),
+                new_output("display_data", data={"text/html": table_html(df, caption="T")}),
+            ],
         )
     )
     html = render_html(nb, META)
@@ -370,6 +379,7 @@ def test_the_lean_print_html_and_resolved_stylesheets_lay_the_pdf_out_as_before(
     old = weasyprint.HTML(string=old_html, url_fetcher=render._offline_fetcher(weasyprint)).render(
         stylesheets=old_sheets
     )
+    assert ("<pre" in html) is preformatted
     new = render.pdf_document(html)
     assert len(new.pages) == len(old.pages) >= 2
     assert _boxes(new) == _boxes(old)

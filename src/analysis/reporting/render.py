@@ -507,6 +507,10 @@ _HIDDEN_MARKUP_RE = re.compile(
 )
 _BLOCK_TAGS = "div|main|header|section|table|thead|tbody|tfoot|tr|td|th|caption|ul|ol|li|dl|p|h[1-6]|style"
 _BLOCK_SPACE_RE = re.compile(rf">\s+(?=</?(?:{_BLOCK_TAGS})[\s/>])")
+# ... unless the report's own markup may make such white space text: preformatted text, or elements set inline
+_SPACE_MATTERS_RE = re.compile(
+    r"<pre\b|<textarea\b|white-space\s*:\s*pre|display\s*:\s*inline", re.IGNORECASE
+)
 # A numeric cell of analysis.reporting.html.table_html carries its alignment inline for JupyterLab, which has no
 # report.css; in the PDF report.css's ``table.report-table .num`` says the same, and no style attribute is parsed.
 _NUM_CELL = '<td class="num" style="text-align: right; white-space: nowrap">'
@@ -526,7 +530,8 @@ def _print_html(html: str) -> str:
     if head is None:
         return html
     body = html[head.end() :]
-    body = _BLOCK_SPACE_RE.sub(">", body)
+    if not _SPACE_MATTERS_RE.search(body):
+        body = _BLOCK_SPACE_RE.sub(">", body)
     body = _HIDDEN_MARKUP_RE.sub("", body).replace(_NUM_CELL, _NUM_CELL_PRINT)
     return html[: head.start()] + _HEAD_STYLE_RE.sub("", head[0]) + body
 
