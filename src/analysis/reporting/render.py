@@ -511,6 +511,9 @@ _BLOCK_SPACE_RE = re.compile(rf">\s+(?=</?(?:{_BLOCK_TAGS})[\s/>])")
 _SPACE_MATTERS_RE = re.compile(
     r"<pre\b|<textarea\b|white-space\s*:\s*pre|display\s*:\s*inline", re.IGNORECASE
 )
+# Attributes for the screen only: keyboard focus, and the cells' ids (no link points at them; each id would be a
+# named destination in the PDF)
+_SCREEN_ATTRS_RE = re.compile(r' (?:tabindex="0"|id="cell-id=[^"<>]*")')
 # A numeric cell of analysis.reporting.html.table_html carries its alignment inline for JupyterLab, which has no
 # report.css; in the PDF report.css's ``table.report-table .num`` says the same, and no style attribute is parsed.
 _NUM_CELL = '<td class="num" style="text-align: right; white-space: nowrap">'
@@ -523,8 +526,8 @@ def _print_html(html: str) -> str:
     The head's stylesheets (JupyterLab's, Pygments', report.css) are for the screen; the PDF has its own
     (:func:`_pdf_setup`). Stylesheets in the body, a report's own (e.g.
     :func:`analysis.reporting.html.confidential_notice`), stay. Of the body, what makes no box in print is
-    dropped (:data:`_HIDDEN_MARKUP_RE`, white space between block-level tags) and numeric table cells lose the
-    inline style that report.css repeats.
+    dropped (:data:`_HIDDEN_MARKUP_RE`, white space between block-level tags, the cells' ``tabindex`` and ids)
+    and numeric table cells lose the inline style that report.css repeats.
     """
     head = _HEAD_RE.search(html)
     if head is None:
@@ -533,6 +536,7 @@ def _print_html(html: str) -> str:
     if not _SPACE_MATTERS_RE.search(body):
         body = _BLOCK_SPACE_RE.sub(">", body)
     body = _HIDDEN_MARKUP_RE.sub("", body).replace(_NUM_CELL, _NUM_CELL_PRINT)
+    body = _SCREEN_ATTRS_RE.sub("", body)
     return html[: head.start()] + _HEAD_STYLE_RE.sub("", head[0]) + body
 
 
