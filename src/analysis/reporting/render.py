@@ -5,7 +5,9 @@ stylesheet, ``templates/analysis/static/report.css``, which carries both the scr
 The HTML loads nothing from the web (no MathJax, require.js, Mermaid or widget scripts), so a report opens
 on a PC without internet; the PDF is made from the same HTML by WeasyPrint, laid out with the print
 stylesheets (``static/print.css``, the little of JupyterLab's stylesheet the reports use, then
-``report.css``) in place of the stylesheets the HTML carries for the screen (JupyterLab's ~250 kB).
+``report.css``, their ``var()`` written in once per process) in place of the stylesheets the HTML carries for the
+screen (JupyterLab's ~250 kB), from a leaner copy of the markup (what print hides dropped, the images served from
+memory rather than parsed as base64); see docs/performance.md.
 
 Typical use, in a long-lived worker (nbconvert and WeasyPrint cost seconds to import, once per process)::
 
@@ -602,7 +604,9 @@ def render_pdf(html: str, pdf_path: str | os.PathLike[str], base_url: str | None
     ``print.css`` (the little of JupyterLab's stylesheet the reports use) and ``report.css`` (the reports'
     look; its print rules give A4, margins, a running header with the title and municipality left and
     "Kørsels-id …" right from the second page, and "Side X af Y" in the footer), parsed once per process
-    with one font configuration. Stylesheets in the report's body are kept. Only embedded and local
+    with one font configuration and their page-wide ``var()`` written in (:func:`resolved_print_css`), from
+    the lean print markup of :func:`_print_html` with the images served from memory (:func:`_lift_images`),
+    without cyclic garbage collection meanwhile. Stylesheets in the report's body are kept. Only embedded and local
     resources are loaded, never web addresses. WeasyPrint's warnings about CSS it ignores are silenced; its
     errors are logged. The file is written to a temporary name first and then renamed, so a failed render
     leaves no partial PDF.
