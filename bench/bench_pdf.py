@@ -1,24 +1,31 @@
-"""Benchmark of a report's PDF: the print stylesheet route against laying out JupyterLab's whole stylesheet.
+"""Benchmark of a report's PDF: :func:`render_pdf` against the routes it replaced, in one process.
 
 Makes one benchmark report (``notebooks/benchmark.ipynb``, Syddjurs, 5.38.50, on the default warehouse) with the
-runner, then prints WeasyPrint's time for its PDF two ways, each as the first call of the process (fonts found,
-stylesheets parsed) and as the median of ``--repeat`` later calls (what a long-lived worker pays per report),
-in wall time and in the process's CPU time (steadier on a shared machine):
+runner (or takes ``--html FILE``), then prints WeasyPrint's time for its PDF three ways, each as the first call of
+the process (fonts found, stylesheets parsed) and as the median of ``--repeat`` later calls (what a long-lived
+worker pays per report), in wall time and in the process's CPU time (steadier on a shared machine), with the
+machine's load average:
 
-1. ``full CSS``: the HTML as the report file has it, every ``<style>`` of its head laid out (JupyterLab's
-   ~250 kB stylesheet, its theme, Pygments and report.css): how PDFs were made before the print stylesheet;
-2. ``print CSS``: :func:`analysis.reporting.render.render_pdf`, the head's stylesheets replaced by
-   ``print.css`` + ``report.css``, parsed once per process, with one font configuration per process.
+1. ``render_pdf``: :func:`analysis.reporting.render.render_pdf` as it is: the print stylesheets with their
+   custom properties written in (parsed once per process, one font configuration per process), the lean print
+   markup, the images served from memory, no cyclic garbage collection during the render;
+2. ``print CSS as written``: the route before that: the head's stylesheets dropped, ``print.css`` + ``report.css``
+   as written (``var()`` resolved by WeasyPrint per element), the body as it is (images as base64 ``data:``
+   URLs), the garbage collector on;
+3. ``full CSS``: the HTML as the report file has it, every ``<style>`` of its head laid out (JupyterLab's
+   ~250 kB stylesheet, its theme, Pygments and report.css): how PDFs were made before the print stylesheet.
 
-Run: ``.venv/bin/python bench/bench_pdf.py [--repeat 5] [--keep DIR]``; ``--keep`` writes both PDFs to DIR for a
-visual comparison (``pdftoppm -r 50 -png DIR/full.pdf DIR/full``). Writes only to a temporary folder otherwise.
-The results measured on the reference machine are in docs/performance.md.
+Run: ``.venv/bin/python bench/bench_pdf.py [--repeat 5] [--keep DIR] [--html FILE] [--no-full]``; ``--keep``
+writes the PDFs to DIR for a visual comparison (``pdftoppm -r 60 -png DIR/now.pdf DIR/now``). Writes only to a
+temporary folder otherwise. The results measured on the reference machine are in docs/performance.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
+import re
 import statistics
 import tempfile
 import time
@@ -61,18 +68,63 @@ def _full_css(html: str, path: Path) -> None:
     weasyprint.HTML(string=html, url_fetcher=render._offline_fetcher(weasyprint)).write_pdf(path)
 
 
-def _time(fn, repeat: int) -> tuple[float, float, float]:
-    """Wall time of the first call; medians of the wall and CPU time of ``repeat`` later calls."""
-    t = time.perf_counter()
-    fn()
-    first = time.perf_counter() - t
-    wall, cpu = [], []
-    for _ in range(repeat):
-        t, c = time.perf_counter(), time.process_time()
+def _print_css_as_written(html: str, path: Path) -> None:
+    """The PDF as render_pdf made it before the lean route: print.css + report.css as written, the body as is."""
+    import weasyprint
+
+    from analysis.reporting import render
+
+    weasy, fonts, _ = render._pdf_setup()  # the font configuration and the image pass-through, as before
+    sheets = _written_sheets(fonts)
+    head = re.search(r"<head\b.*?</head>", html, re.DOTALL | re.IGNORECASE)
+    page = (
+        html[: head.start()]
+        + re.sub(r"<style\b.*?</style>", "", head[0], flags=re.DOTALL)
+        + html[head.end() :]
+    )
+    document = weasyprint.HTML(string=page, url_fetcher=render._offline_fetcher(weasy))
+    document.render(stylesheets=sheets, font_config=fonts).write_pdf(path)
+
+
+_SHEETS: list = []
+
+
+def _written_sheets(fonts) -> list:
+    """print.css and report.css parsed as written, once (as the route before parsed them once per process)."""
+    import weasyprint
+
+    from analysis.reporting import render
+
+    if not _SHEETS:
+        _SHEETS.extend(
+            weasyprint.CSS(string=p.read_text("utf-8"), font_config=fonts)
+            for p in (render.PRINT_CSS, render.REPORT_CSS)
+        )
+    return _SHEETS
+
+
+def _time(routes, repeat: int) -> list[tuple[float, float, float]]:
+    """Per route: wall time of its first call; medians of the wall and CPU time of ``repeat`` later calls.
+
+    The later calls take turns (ABC CBA ...), so that a change of the machine's load falls on every route alike.
+    """
+    firsts = []
+    for fn in routes:
+        t = time.perf_counter()
         fn()
-        wall.append(time.perf_counter() - t)
-        cpu.append(time.process_time() - c)
-    return first, statistics.median(wall), statistics.median(cpu)
+        firsts.append(time.perf_counter() - t)
+    walls, cpus = [[] for _ in routes], [[] for _ in routes]
+    for r in range(repeat):
+        order = list(range(len(routes)))
+        for i in order if r % 2 == 0 else order[::-1]:
+            t, c = time.perf_counter(), time.process_time()
+            routes[i]()
+            walls[i].append(time.perf_counter() - t)
+            cpus[i].append(time.process_time() - c)
+    return [
+        (first, statistics.median(w), statistics.median(c))
+        for first, w, c in zip(firsts, walls, cpus, strict=True)
+    ]
 
 
 def main() -> None:
@@ -81,7 +133,8 @@ def main() -> None:
     )
     parser.add_argument("--repeat", type=int, default=5, help="later calls timed (median reported)")
     parser.add_argument("--html", help="time this report's HTML instead of making a benchmark report")
-    parser.add_argument("--keep", help="write full.pdf and print.pdf to this folder")
+    parser.add_argument("--keep", help="write now.pdf, written.pdf and full.pdf to this folder")
+    parser.add_argument("--no-full", action="store_true", help="leave out the full-CSS route (the slowest)")
     args = parser.parse_args()
     for name in ("papermill", "traitlets", "nbclient", "jupyter_client", "weasyprint", "fontTools"):
         logging.getLogger(name).setLevel(logging.ERROR)
@@ -96,17 +149,28 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     import weasyprint  # noqa: F401 - imported before the timings (both routes need it)
 
-    rows = []
-    for name, fn, pdf in (
-        ("print CSS (render_pdf)", lambda: render.render_pdf(html, out / "print.pdf"), out / "print.pdf"),
-        ("full CSS (before)", lambda: _full_css(html, out / "full.pdf"), out / "full.pdf"),
-    ):
-        first, wall, cpu = _time(fn, args.repeat)
-        rows.append((name, first, wall, cpu, len(PdfReader(pdf).pages), pdf.stat().st_size / 1e3))
-    print(f"PDF of {html_path.name} ({len(html) / 1e3:,.0f} kB of HTML)")
-    print(f"{'route':<26} {'first call, s':>14} {'later, s':>9} {'later, CPU s':>13} {'pages':>6} {'kB':>7}")
+    routes = [
+        ("render_pdf (now)", lambda: render.render_pdf(html, out / "now.pdf"), out / "now.pdf"),
+        (
+            "print CSS as written",
+            lambda: _print_css_as_written(html, out / "written.pdf"),
+            out / "written.pdf",
+        ),
+    ]
+    if not args.no_full:
+        routes.append(("full CSS (before)", lambda: _full_css(html, out / "full.pdf"), out / "full.pdf"))
+    load = os.getloadavg()
+    timings = _time([fn for _, fn, _ in routes], args.repeat)
+    rows = [
+        (name, *timing, len(PdfReader(pdf).pages), pdf.stat().st_size / 1e3)
+        for (name, _, pdf), timing in zip(routes, timings, strict=True)
+    ]
+    load_after = os.getloadavg()
+    print(f"PDF of {html_path.name} ({len(html) / 1e3:,.0f} kB of HTML), median of {args.repeat} later calls")
+    print(f"{'route':<24} {'first call, s':>14} {'later, s':>9} {'later, CPU s':>13} {'pages':>6} {'kB':>7}")
     for name, first, wall, cpu, pages, kb in rows:
-        print(f"{name:<26} {first:>14.2f} {wall:>9.2f} {cpu:>13.2f} {pages:>6} {kb:>7.0f}")
+        print(f"{name:<24} {first:>14.2f} {wall:>9.2f} {cpu:>13.3f} {pages:>6} {kb:>7.0f}")
+    print(f"load average {load[0]:.1f} before, {load_after[0]:.1f} after, on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

@@ -100,11 +100,13 @@ def test_the_pdf_is_the_same_byte_for_byte_as_with_weasyprints_own_encoding(tmp_
     assert (tmp_path / "through.pdf").read_bytes() == (tmp_path / "reencoded.pdf").read_bytes()
 
 
-def test_the_pdf_shows_the_charts_pixels(tmp_path):
+@pytest.mark.parametrize("with_base_url", [False, True], ids=["no-base-url", "base-url"])
+def test_the_pdf_shows_the_charts_pixels(tmp_path, with_base_url):
     from pypdf import PdfReader
 
     html = _report_html()
-    render.render_pdf(html, tmp_path / "r.pdf")
+    # the runner passes the report's folder as base_url; the images, served from memory, are found all the same
+    render.render_pdf(html, tmp_path / "r.pdf", base_url=str(tmp_path) if with_base_url else None)
     rgb_png = base64.b64decode(html.split("base64,")[1].split('"')[0])
     expected = np.asarray(Image.open(io.BytesIO(rgb_png)))
     (page,) = PdfReader(tmp_path / "r.pdf").pages

@@ -260,7 +260,10 @@ def test_the_pdf_is_laid_out_with_the_print_stylesheets_and_keeps_the_report_s_o
     assert head.count("<style") >= 3  # JupyterLab's, its theme's and report.css, for the screen
     printed = _print_html(html)
     assert "<style" not in printed.split("</head>")[0]
-    assert printed.split("</head>")[1] == html.split("</head>")[1]  # the body as it is
+    # the body keeps all its text but the headings' hidden "¶" links (see test_the_lean_print_html_...)
+    body, printed_body = html.split("</head>")[1], printed.split("</head>")[1]
+    assert "anchor-link" in body and "anchor-link" not in printed_body
+    assert _text(printed_body).split() == [word for word in _text(body).split() if word != "¶"]
     nb = _notebook()
     own = "<style>.mine { color: red }</style><p class='mine'>x</p>"
     nb.cells.append(new_code_cell("x", outputs=[new_output("display_data", data={"text/html": own})]))
@@ -309,3 +312,125 @@ def test_a_report_from_the_sample_says_so_on_its_first_page(tmp_path):
         [pdftotext, "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert SAMPLE_NOTICE in " ".join(first_page.split())
+
+
+# --- The PDF's own stylesheet and markup: the same layout, less work ------------------------------------
+
+
+def _boxes(document) -> list[tuple]:
+    """Every box of every page: its type, place, size and text, rounded to 1/100 px.
+
+    Empty text of no width (left of white space after an image at the end of a line) draws nothing and is left out.
+    """
+    out = []
+    for number, page in enumerate(document.pages):
+        stack = [page._page_box]
+        while stack:
+            box = stack.pop()
+            geometry = tuple(
+                round(getattr(box, name, 0) or 0, 2)
+                for name in ("position_x", "position_y", "width", "height")
+            )
+            if getattr(box, "text", None) != "" or geometry[2] != 0:
+                out.append((number, type(box).__name__, geometry, getattr(box, "text", None)))
+            stack.extend(reversed(getattr(box, "children", None) or []))
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("preformatted", [True, False], ids=["with-pre", "without-pre"])
+def test_the_lean_print_html_and_resolved_stylesheets_lay_the_pdf_out_as_before(preformatted):
+    """pdf_document against the route it replaced: the HTML with only its head's stylesheets dropped, laid
+    out with print.css and report.css as written (var() resolved by WeasyPrint per element)."""
+    import pandas as pd
+    import weasyprint
+
+    from analysis.reporting import render
+    from analysis.reporting.html import summary_box, table_html
+
+    # markdown with headings, an image, tables (pandas' and table_html's), a summary box; with printed text and
+    # an error (<pre>: the white space between tags is kept) or without (it is dropped)
+    nb = _notebook(table_rows=60)
+    if not preformatted:
+        nb.cells[1].outputs = [o for o in nb.cells[1].outputs if o.output_type != "stream"]
+        del nb.cells[3]
+    df = pd.DataFrame(
+        {"Kommune": ["Aarhus", "Odense"] * 20, "År": [2025] * 40, "Udgift": [1234567.5, 9.0] * 20}
+    )
+    nb.cells.append(new_markdown_cell("## Tabel\n\nTal i *kroner*.\n\n- et punkt\n- et andet"))
+    box = summary_box([("Pris", "1.429 t.kr."), ("Mængde", "2,75")], title="Nøgletal")
+    nb.cells.append(
+        new_code_cell(
+            "t",
+            outputs=[
+                new_output("display_data", data={"text/html": box}),
+                new_output("display_data", data={"text/html": table_html(df, caption="T")}),
+            ],
+        )
+    )
+    html = render_html(nb, META)
+    head = re.search(r"<head\b.*?</head>", html, re.DOTALL)
+    old_html = (
+        html[: head.start()]
+        + re.sub(r"<style\b.*?</style>", "", head[0], flags=re.DOTALL)
+        + html[head.end() :]
+    )
+    old_sheets = [weasyprint.CSS(string=p.read_text("utf-8")) for p in (render.PRINT_CSS, render.REPORT_CSS)]
+    old = weasyprint.HTML(string=old_html, url_fetcher=render._offline_fetcher(weasyprint)).render(
+        stylesheets=old_sheets
+    )
+    assert ("<pre" in html) is preformatted
+    new = render.pdf_document(html)
+    assert len(new.pages) == len(old.pages) >= 2
+    assert _boxes(new) == _boxes(old)
+
+
+def test_resolved_print_css_writes_in_the_page_wide_custom_properties():
+    from analysis.reporting.render import PRINT_CSS, REPORT_CSS, resolved_print_css
+
+    first = (
+        ":root { --a: #123456; --b: var(--a); --own: 1px } p { color: var(--b); border: var(--own) solid }"
+    )
+    second = (
+        "@media print { :root { --own: 2px } } @media screen { :root { --a: red } }"
+        " .x { --local: 3px } td { margin: var(--local); padding: var(--missing, 4px); width: var(--none) }"
+    )
+    a, b = resolved_print_css([first, second])
+    # --b names --a; --own's print value (2px, later) wins; the screen's --a does not apply to print
+    assert "p { color: #123456; border: 2px solid }" in a
+    # a name an element sets itself, a fallback, an undefined name: left to WeasyPrint
+    assert "margin: var(--local); padding: var(--missing, 4px); width: var(--none)" in b
+    # the reports' own stylesheets have no var() left
+    shipped = resolved_print_css([PRINT_CSS.read_text("utf-8"), REPORT_CSS.read_text("utf-8")])
+    assert [text.count("var(--") for text in shipped] == [0, 0]
+    assert 'font-family: "Helvetica Neue", Arial, "Liberation Sans", sans-serif' in shipped[1]
+
+
+def test_lift_images_serves_each_embedded_image_once_from_memory():
+    from analysis.reporting.render import _lift_images
+
+    png = base64.b64decode(PNG)
+    html = (
+        f'<p><img alt="Figur" src="data:image/png;base64,{PNG}"><img src="data:image/png;base64,{PNG}"></p>'
+    )
+    lifted, images = _lift_images(html)
+    (url,) = images  # the same picture twice: one address, as with the data: URL
+    assert url.startswith("analysis-image:") and images[url] == (png, "image/png")
+    assert lifted == f'<p><img alt="Figur" src="{url}"><img src="{url}"></p>'
+    svg = '<img src="data:image/svg+xml;base64,PHN2Zy8+">'  # only PNG and JPEG are lifted
+    assert _lift_images(svg) == (svg, {})
+
+
+def test_render_pdf_leaves_the_garbage_collector_as_it_found_it(tmp_path):
+    import gc
+
+    html = render_html(_notebook())
+    assert gc.isenabled()
+    render_pdf(html, tmp_path / "a.pdf")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        render_pdf(html, tmp_path / "b.pdf")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -5,7 +5,9 @@ stylesheet, ``templates/analysis/static/report.css``, which carries both the scr
 The HTML loads nothing from the web (no MathJax, require.js, Mermaid or widget scripts), so a report opens
 on a PC without internet; the PDF is made from the same HTML by WeasyPrint, laid out with the print
 stylesheets (``static/print.css``, the little of JupyterLab's stylesheet the reports use, then
-``report.css``) in place of the stylesheets the HTML carries for the screen (JupyterLab's ~250 kB).
+``report.css``, their ``var()`` written in once per process) in place of the stylesheets the HTML carries for the
+screen (JupyterLab's ~250 kB), from a leaner copy of the markup (what print hides dropped, the images served from
+memory rather than parsed as base64); see docs/performance.md.
 
 Typical use, in a long-lived worker (nbconvert and WeasyPrint cost seconds to import, once per process)::
 
@@ -18,10 +20,13 @@ Typical use, in a long-lived worker (nbconvert and WeasyPrint cost seconds to im
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import dataclasses
 import datetime as dt
 import functools
+import gc
+import hashlib
 import io
 import logging
 import os
@@ -194,6 +199,9 @@ def _exporter() -> Any:
     config.HTMLExporter.language_code = "da"
     config.HTMLExporter.theme = "light"
     config.HTMLExporter.embed_images = True
+    # Validate the notebook once, after all preprocessors, rather than after each of the dozen: the same HTML
+    # (an invalid notebook still fails), a seventh less of its time.
+    config.HTMLExporter.optimistic_validation = True
     return HTMLExporter(
         config=config,
         template_name=TEMPLATE_NAME,
@@ -288,14 +296,33 @@ def _quiet_logs(level: int = logging.ERROR) -> Iterator[None]:
 
 _LOCAL_SCHEMES = ("data", "file")
 
+_IMAGE_SCHEME = "analysis-image"
+"""Scheme of the images :func:`_lift_images` takes out of a report's HTML for the PDF (served from memory)."""
 
-def _offline_fetcher(weasyprint: Any) -> Any:
-    """A URL fetcher that reads embedded (data:) and local (file:) resources only, never the network."""
+
+def _offline_fetcher(weasyprint: Any, images: Mapping[str, tuple[bytes, str]] | None = None) -> Any:
+    """A URL fetcher that reads embedded (data:) and local (file:) resources only, never the network.
+
+    ``images`` maps ``analysis-image:`` URLs (see :func:`_lift_images`) to their bytes and media type.
+    """
+    images = images or {}
     fetcher_cls = getattr(weasyprint, "URLFetcher", None)
     if fetcher_cls is not None:  # WeasyPrint >= 68
-        return fetcher_cls(allowed_protocols=set(_LOCAL_SCHEMES))
+        response_cls = weasyprint.urls.URLFetcherResponse
+
+        class _Fetcher(fetcher_cls):  # type: ignore[misc, valid-type]
+            def fetch(self, url: str, headers: Any = None) -> Any:
+                if url in images:
+                    body, media_type = images[url]
+                    return response_cls(url, body, {"Content-Type": media_type})
+                return super().fetch(url, headers)
+
+        return _Fetcher(allowed_protocols=set(_LOCAL_SCHEMES))
 
     def fetch(url: str, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover - older WeasyPrint
+        if url in images:
+            body, media_type = images[url]
+            return {"string": body, "mime_type": media_type}
         if url.split(":", 1)[0].lower() not in _LOCAL_SCHEMES:
             raise ValueError(f"report PDFs load no web resources: {url}")
         return weasyprint.default_url_fetcher(url, *args, **kwargs)
@@ -382,6 +409,75 @@ def _pass_plain_pngs_through(images: Any) -> None:
     raster._get_png_data = staticmethod(get_png_data)
 
 
+_VAR_RE = re.compile(r"var\(\s*(--[A-Za-z0-9_-]+)\s*\)")
+
+
+def _custom_properties(css: str) -> dict[str, str]:
+    """The custom properties (``--name: value``) a print stylesheet gives the whole page, by name.
+
+    Those declared in ``:root`` rules at the top level or in ``@media print``; a later declaration wins, as in
+    the cascade of equally specific rules. A name that any other rule declares (an element's own value) is left
+    out, so that its ``var()`` stays for WeasyPrint to resolve per element.
+    """
+    import tinycss2  # WeasyPrint's CSS parser
+
+    found: dict[str, str] = {}
+    local: set[str] = set()
+
+    def walk(rules: Any) -> None:
+        for rule in rules:
+            if rule.type == "qualified-rule":
+                root = tinycss2.serialize(rule.prelude).strip() == ":root"
+                for decl in tinycss2.parse_declaration_list(
+                    rule.content, skip_comments=True, skip_whitespace=True
+                ):
+                    if decl.type == "declaration" and decl.name.startswith("--"):
+                        if root:
+                            found[decl.name] = tinycss2.serialize(decl.value).strip()
+                        else:
+                            local.add(decl.name)
+            elif rule.type == "at-rule" and rule.content is not None:
+                media = tinycss2.serialize(rule.prelude).strip().lower()
+                if rule.lower_at_keyword == "media" and media == "print":
+                    walk(tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True))
+
+    walk(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True))
+    return {name: value for name, value in found.items() if name not in local}
+
+
+def resolved_print_css(texts: list[str]) -> list[str]:
+    """The print stylesheets with each ``var(--name)`` of a page-wide custom property replaced by its value.
+
+    WeasyPrint resolves a ``var()`` for every element anew, and re-validates the declaration it sits in (a
+    ``border-bottom: 1px solid var(--report-rule)`` once per side and table cell): about a twentieth of a
+    report's PDF. The reports' custom properties are constants of the page (``:root``), so their values can be
+    written in once per process; the result is the same cascade. Declarations of the properties stay;
+    ``var()`` with a fallback, or of a name some element sets for itself, is left as it is.
+
+    Parameters
+    ----------
+    texts : list of str
+        The stylesheets in cascade order (``print.css``, ``report.css``); the custom properties of all of them
+        apply to each, as on one page.
+
+    Returns
+    -------
+    list of str
+        The stylesheets, in the same order.
+    """
+    values = _custom_properties("\n".join(texts))
+
+    def resolve(text: str) -> str:
+        for _ in range(10):  # a value may itself name a custom property
+            new = _VAR_RE.sub(lambda m: values.get(m[1], m[0]), text)
+            if new == text:
+                break
+            text = new
+        return text
+
+    return [resolve(text) for text in texts]
+
+
 @functools.cache
 def _pdf_setup() -> tuple[Any, Any, list[Any]]:
     """WeasyPrint, one font configuration and the parsed print stylesheets: once per process (worker).
@@ -397,22 +493,93 @@ def _pdf_setup() -> tuple[Any, Any, list[Any]]:
         _pass_plain_pngs_through(images)
 
         fonts = FontConfiguration()
-        sheets = [
-            weasyprint.CSS(string=path.read_text("utf-8"), font_config=fonts)
-            for path in (PRINT_CSS, REPORT_CSS)
-        ]
+        texts = resolved_print_css([path.read_text("utf-8") for path in (PRINT_CSS, REPORT_CSS)])
+        sheets = [weasyprint.CSS(string=text, font_config=fonts) for text in texts]
     return weasyprint, fonts, sheets
 
 
-def _print_html(html: str) -> str:
-    """The report's HTML without the stylesheets of its head (JupyterLab's, Pygments', report.css).
+# What the PDF does not need of nbconvert's markup: elements that print.css hides (display: none) and so make no
+# box, and the white space between block-level tags, which makes no box either but which WeasyPrint's parser and
+# box builder walk through. Removed before WeasyPrint parses the page; the layout is the same (tested, and the
+# pages compared pixel by pixel).
+_HIDDEN_MARKUP_RE = re.compile(
+    r'<div class="jp-Collapser[^"]*">\s*</div>'  # empty collapsers (print.css: display none)
+    r'|<div class="jp-(?:Input|Output)Prompt[^"]*">\s*</div>'  # empty prompts (display none)
+    r'|<a class="anchor-link" href="[^"<>]*">[^<]*</a>'  # the headings' "¶" links (display none)
+)
+_BLOCK_TAGS = "div|main|header|section|table|thead|tbody|tfoot|tr|td|th|caption|ul|ol|li|dl|p|h[1-6]|style"
+_BLOCK_SPACE_RE = re.compile(rf">\s+(?=</?(?:{_BLOCK_TAGS})[\s/>])")
+# ... unless the report's own markup may make such white space text: preformatted text, or elements set inline
+_SPACE_MATTERS_RE = re.compile(
+    r"<pre\b|<textarea\b|white-space\s*:\s*pre|display\s*:\s*inline", re.IGNORECASE
+)
+# Attributes for the screen only: keyboard focus, and the cells' ids (no link points at them; each id would be a
+# named destination in the PDF)
+_SCREEN_ATTRS_RE = re.compile(r' (?:tabindex="0"|id="cell-id=[^"<>]*")')
+# A numeric cell of analysis.reporting.html.table_html carries its alignment inline for JupyterLab, which has no
+# report.css; in the PDF report.css's ``table.report-table .num`` says the same, and no style attribute is parsed.
+_NUM_CELL = '<td class="num" style="text-align: right; white-space: nowrap">'
+_NUM_CELL_PRINT = '<td class="num">'
 
-    Stylesheets in the body, a report's own (e.g. :func:`analysis.reporting.html.confidential_notice`), stay.
+
+def _print_html(html: str) -> str:
+    """The report's HTML as the PDF lays it out: the head without its stylesheets, the body lean.
+
+    The head's stylesheets (JupyterLab's, Pygments', report.css) are for the screen; the PDF has its own
+    (:func:`_pdf_setup`). Stylesheets in the body, a report's own (e.g.
+    :func:`analysis.reporting.html.confidential_notice`), stay. Of the body, what makes no box in print is
+    dropped (:data:`_HIDDEN_MARKUP_RE`, white space between block-level tags, the cells' ``tabindex`` and ids)
+    and numeric table cells lose the inline style that report.css repeats.
     """
     head = _HEAD_RE.search(html)
     if head is None:
         return html
-    return html[: head.start()] + _HEAD_STYLE_RE.sub("", head[0]) + html[head.end() :]
+    body = html[head.end() :]
+    if not _SPACE_MATTERS_RE.search(body):
+        body = _BLOCK_SPACE_RE.sub(">", body)
+    body = _HIDDEN_MARKUP_RE.sub("", body).replace(_NUM_CELL, _NUM_CELL_PRINT)
+    body = _SCREEN_ATTRS_RE.sub("", body)
+    return html[: head.start()] + _HEAD_STYLE_RE.sub("", head[0]) + body
+
+
+_DATA_IMAGE_RE = re.compile(r'(<img\b[^>]*?\bsrc=")data:(image/(?:png|jpeg));base64,([A-Za-z0-9+/=]+)"')
+
+
+def _lift_images(html: str) -> tuple[str, dict[str, tuple[bytes, str]]]:
+    """Take the embedded (base64) PNG and JPEG images out of the HTML: served to WeasyPrint from memory.
+
+    The charts are about 60 % of a report's HTML; WeasyPrint's HTML parser walks through their base64 text and
+    then decodes it again as a ``data:`` URL. Each ``<img src="data:...">`` becomes ``analysis-image:<digest>``
+    (the same image gets the same address, as a ``data:`` URL would) and the fetcher of
+    :func:`_offline_fetcher` returns its bytes. The PDF holds the same images.
+    """
+    images: dict[str, tuple[bytes, str]] = {}
+
+    def lift(m: re.Match[str]) -> str:
+        encoded = m[3]
+        url = f"{_IMAGE_SCHEME}:{hashlib.blake2b(encoded.encode('ascii'), digest_size=16).hexdigest()}"
+        if url not in images:
+            images[url] = (base64.b64decode(encoded), m[2])
+        return f'{m[1]}{url}"'
+
+    return _DATA_IMAGE_RE.sub(lift, html), images
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """Hold Python's cyclic garbage collector off while WeasyPrint lays out and writes a PDF.
+
+    A PDF allocates some hundred thousand objects (boxes, styles, text), which set off about a thousand
+    collections that find little: about a tenth of the PDF's CPU time. What a PDF leaves behind is collected
+    afterwards, in the usual way.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def pdf_document(html: str, base_url: str | None = None) -> Any:
@@ -421,9 +588,11 @@ def pdf_document(html: str, base_url: str | None = None) -> Any:
     What :func:`render_pdf` writes; tests read its pages' text and sizes.
     """
     weasyprint, fonts, sheets = _pdf_setup()
-    with _quiet_logs():
+    page, images = _lift_images(html)  # first: the leaning then reads a tenth of the text
+    page = _print_html(page)
+    with _quiet_logs(), _no_gc():
         document = weasyprint.HTML(
-            string=_print_html(html), base_url=base_url, url_fetcher=_offline_fetcher(weasyprint)
+            string=page, base_url=base_url, url_fetcher=_offline_fetcher(weasyprint, images)
         )
         return document.render(stylesheets=sheets, font_config=fonts)
 
@@ -435,7 +604,9 @@ def render_pdf(html: str, pdf_path: str | os.PathLike[str], base_url: str | None
     ``print.css`` (the little of JupyterLab's stylesheet the reports use) and ``report.css`` (the reports'
     look; its print rules give A4, margins, a running header with the title and municipality left and
     "Kørsels-id …" right from the second page, and "Side X af Y" in the footer), parsed once per process
-    with one font configuration. Stylesheets in the report's body are kept. Only embedded and local
+    with one font configuration and their page-wide ``var()`` written in (:func:`resolved_print_css`), from
+    the lean print markup of :func:`_print_html` with the images served from memory (:func:`_lift_images`),
+    without cyclic garbage collection meanwhile. Stylesheets in the report's body are kept. Only embedded and local
     resources are loaded, never web addresses. WeasyPrint's warnings about CSS it ignores are silenced; its
     errors are logged. The file is written to a temporary name first and then renamed, so a failed render
     leaves no partial PDF.
@@ -452,10 +623,11 @@ def render_pdf(html: str, pdf_path: str | os.PathLike[str], base_url: str | None
     """
     pdf_path = Path(pdf_path)
     partial = pdf_path.with_name(pdf_path.name + ".part")
-    document = pdf_document(html, base_url)
-    with _quiet_logs():
-        try:
-            document.write_pdf(partial)
-            partial.replace(pdf_path)
-        finally:
-            partial.unlink(missing_ok=True)
+    with _no_gc():
+        document = pdf_document(html, base_url)
+        with _quiet_logs():
+            try:
+                document.write_pdf(partial)
+                partial.replace(pdf_path)
+            finally:
+                partial.unlink(missing_ok=True)
