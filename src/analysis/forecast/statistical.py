@@ -35,11 +35,11 @@ DOTM and STM
 ARIMA
     A fixed, sensible specification chosen per series: the airline model ARIMA(0,1,1)(0,1,1)12 where the
     seasonality test finds seasonality (and there are at least three years of data), otherwise ARIMA(0,1,1)
-    with or without drift, whichever has the lower AICc. Estimated by conditional sum of squares (CSS) on a
-    refined grid of the MA parameters; rows of different lengths in one pass with ``lengths=``. On M3
-    monthly it is the weakest model alone (sMAPE 15.0 at 18 months).
-    Against statsmodels' exact likelihood with the same orders (``bench/arima_oracle.py``) the forecasts agree
-    within 1 % on 9 of 30 M3 series only: CSS and exact likelihood part where the seasonal MA nears -1.
+    with or without drift, whichever has the lower AICc. Estimated by exact Gaussian maximum likelihood of the
+    differenced series, as statsmodels' ``ARIMA`` (module :mod:`analysis.forecast.arima`); rows of different
+    lengths in one pass with ``lengths=``. On M3 monthly it is the weakest model alone (sMAPE 15.0 at 18
+    months, measured with the former conditional-sum-of-squares fit). Checked against statsmodels on M3
+    series in ``tests/test_forecast_arima_oracle.py`` (``bench/arima_oracle.py``).
 """
 
 from __future__ import annotations
