@@ -11,7 +11,9 @@ statsmodels is fitted to the series divided by its largest absolute value (forec
 diffuse initialisation of the integrated states is not scale invariant, and on the raw M3 values (in the
 thousands) its log-likelihood is not the exact likelihood of the differenced series (N1752 at statsmodels'
 estimate: -731.68 on the raw series, -735.35 on the scaled one and by the dense Gaussian density of the
-differenced series). ``--raw`` also prints the difference to statsmodels on the raw series.
+differenced series). ``--raw`` also prints the difference to statsmodels on the raw series. In the
+written oracle, ``loglik`` is in the unit of the series; ``aicc_no_drift`` and ``aicc_drift`` are statsmodels'
+AICc on the scaled series (their difference, which decides, does not depend on the scale).
 
 Usage::
 
