@@ -151,3 +151,16 @@ def test_statsmodels_rederives_three_oracle_rows():
             res = ARIMA(x / scale, **kw).fit()
         np.testing.assert_allclose(res.forecast(H) * scale, ORACLE.loc[sn, COLS].to_numpy(float), rtol=1e-4)
         np.testing.assert_allclose(FITS[sn][1], res.forecast(H) * scale, rtol=0.01)
+
+
+def test_short_rows_get_the_naive_forecast_and_the_rule_by_length():
+    # 3 months: naive (the last value 5); 30 months of a seasonal pattern: too short for the airline model
+    # (needs 38), so ARIMA(0,1,1)
+    y = np.zeros((2, 30))
+    y[0, :3] = [1.0, 4.0, 5.0]
+    y[1] = np.tile([1.0, 2.0, 3.0, 10.0, 2.0, 1.0], 5) + np.arange(30) * 0.01
+    fit = arima_fit_chosen(y, 4, lengths=np.array([3, 30]))
+    assert fit.model[0] == "naive"
+    assert fit.model[1] in ("ARIMA(0,1,1)", "ARIMA(0,1,1) with drift")
+    np.testing.assert_array_equal(fit.forecast[0], [5.0, 5.0, 5.0, 5.0])
+    assert np.isnan(fit.params[0]).all() and np.isnan(fit.params[1, 1])

@@ -37,9 +37,9 @@ ARIMA
     seasonality test finds seasonality (and there are at least three years of data), otherwise ARIMA(0,1,1)
     with or without drift, whichever has the lower AICc. Estimated by exact Gaussian maximum likelihood of the
     differenced series, as statsmodels' ``ARIMA`` (module :mod:`analysis.forecast.arima`); rows of different
-    lengths in one pass with ``lengths=``. On M3 monthly it is the weakest model alone (sMAPE 15.0 at 18
-    months, measured with the former conditional-sum-of-squares fit). Checked against statsmodels on M3
-    series in ``tests/test_forecast_arima_oracle.py`` (``bench/arima_oracle.py``).
+    lengths in one pass with ``lengths=``. On M3 monthly it is the weakest model alone (sMAPE 15.33 at 18
+    months; 15.01 with the former conditional-sum-of-squares fit, ``bench/arima_oracle.py --accuracy``).
+    Checked against statsmodels on M3 series in ``tests/test_forecast_arima_oracle.py``.
 """
 
 from __future__ import annotations
