@@ -129,7 +129,7 @@ def bench_backtest(n_series: int, n_stat: int) -> None:
             [StatisticalAdapter(model=ETSMethod())],
             False,
         ),
-        ("statistical: ARIMA (numpy, CSS)", small, [StatisticalAdapter(model=ARIMAMethod())], False),
+        ("statistical: ARIMA (numpy, exact ML)", small, [StatisticalAdapter(model=ARIMAMethod())], False),
     ]
     for name, led, methods, use_cases in families:
         n = led.groupby(["municipality_code", "function_code"]).ngroups
@@ -206,7 +206,7 @@ def bench_models() -> None:
                 .forecast(12)
             ),
         ),
-        ("ARIMA  numpy airline (CSS)", lambda: arima_forecast(y, 12)),
+        ("ARIMA  numpy airline (exact ML)", lambda: arima_forecast(y, 12)),
         (
             "ARIMA  statsmodels SARIMAX(0,1,1)(0,1,1)12",
             lambda: SARIMAX(y, order=(0, 1, 1), seasonal_order=(0, 1, 1, 12)).fit(disp=False).forecast(12),

@@ -36,11 +36,11 @@ DOTM and STM
 ARIMA
     A fixed, sensible specification chosen per series: the airline model ARIMA(0,1,1)(0,1,1)12 where the
     seasonality test finds seasonality (and there are at least three years of data), otherwise ARIMA(0,1,1)
-    with or without drift, whichever has the lower AICc. Estimated by conditional sum of squares (CSS) on a
-    refined grid of the MA parameters; rows of different lengths in one pass with ``lengths=``. On M3
-    monthly it is the weakest model alone (sMAPE 15.0 at 18 months).
-    Against statsmodels' exact likelihood with the same orders (``bench/arima_oracle.py``) the forecasts agree
-    within 1 % on 9 of 30 M3 series only: CSS and exact likelihood part where the seasonal MA nears -1.
+    with or without drift, whichever has the lower AICc. Estimated by exact Gaussian maximum likelihood of the
+    differenced series, as statsmodels' ``ARIMA`` (module :mod:`analysis.forecast.arima`); rows of different
+    lengths in one pass with ``lengths=``. On M3 monthly it is the weakest model alone (sMAPE 15.33 at 18
+    months; 15.01 with the former conditional-sum-of-squares fit, ``bench/arima_oracle.py --accuracy``).
+    Checked against statsmodels on M3 series in ``tests/test_forecast_arima_oracle.py``.
 """
 
 from __future__ import annotations
@@ -50,8 +50,11 @@ from itertools import product
 
 import numpy as np
 
+from analysis.forecast.arima import ARIMAFit, arima_fit
+
 __all__ = [
     "PERIOD",
+    "ARIMAFit",
     "ARIMAMethod",
     "ETSFit",
     "ETSMethod",
@@ -60,6 +63,7 @@ __all__ = [
     "SeasonalNaiveMethod",
     "StatisticalMethod",
     "ThetaMethod",
+    "arima_fit_chosen",
     "arima_forecast",
     "classical_decomposition",
     "dotm_forecast",
@@ -1038,62 +1042,6 @@ def ets_forecast(
 # ------------------------------------------------------------------------------------------------------------
 
 
-def _css_airline(w: np.ndarray, theta: np.ndarray, ptheta: np.ndarray, period: int = PERIOD):
-    """CSS of w_t = e_t + th e_{t-1} + TH e_{t-P} + th TH e_{t-P-1}; returns SSE and the last P+1 errors."""
-    shape = theta.shape
-    lags = period + 1
-    buf = np.zeros(shape + (lags,))  # buf[..., j] holds e_{t-1-j}
-    sse = np.zeros(shape)
-    for t in range(w.shape[1]):
-        e = (
-            w[:, t : t + 1]
-            - theta * buf[..., 0]
-            - ptheta * buf[..., period - 1]
-            - theta * ptheta * buf[..., period]
-        )
-        sse += e * e
-        buf = np.concatenate([e[..., None], buf[..., :-1]], axis=-1)
-    return sse, buf
-
-
-def _css_ma1(w: np.ndarray, theta: np.ndarray, drift: bool, mask: np.ndarray | None = None):
-    """CSS of w_t = c + e_t + th e_{t-1} (c concentrated out when ``drift``); returns SSE, c, last error.
-
-    ``mask`` ``(S, T)``: 1 where ``w`` holds data, 0 in the zeros that right-align shorter rows (the filter
-    stays at 0 there, so the row's sums are those of its own data).
-    """
-    shape = theta.shape
-    u = np.zeros(shape)  # filtered w
-    v = np.zeros(shape)  # filtered constant 1
-    su = np.zeros(shape)
-    sv = np.zeros(shape)
-    suv = np.zeros(shape)
-    for t in range(w.shape[1]):
-        u = w[:, t : t + 1] - theta * u
-        v = (1.0 if mask is None else mask[:, t : t + 1]) - theta * v
-        su += u * u
-        sv += v * v
-        suv += u * v
-    if drift:
-        c = suv / np.maximum(sv, _TINY)
-        sse = su - c * suv
-        e_last = u - c * v
-    else:
-        c = np.zeros(shape)
-        sse = su
-        e_last = u
-    return np.maximum(sse, 0.0), c, e_last
-
-
-def _aicc_css(sse: np.ndarray, n, k: int) -> np.ndarray:
-    n = np.asarray(n, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        a = n * np.log(np.maximum(sse, _TINY) / n) + 2 * (k + 1)
-        return a + np.where(
-            n - k - 2 > 0, 2.0 * (k + 1) * (k + 2) / np.where(n - k - 2 > 0, n - k - 2, 1), np.inf
-        )
-
-
 def arima_forecast(
     y: np.ndarray,
     h: int,
@@ -1101,7 +1049,11 @@ def arima_forecast(
     return_model: bool = False,
     lengths: np.ndarray | None = None,
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
-    """Forecast with a fixed ARIMA specification chosen per series (see the module notes).
+    """Forecast with a fixed ARIMA specification chosen per series, fitted by exact maximum likelihood.
+
+    The airline model ARIMA(0,1,1)(0,1,1)12 where :func:`seasonality_test` finds seasonality and the series
+    has at least ``3 period + 2`` months, otherwise ARIMA(0,1,1) with or without drift, whichever has the
+    lower AICc; fewer than 4 months: naive. The fit is :func:`analysis.forecast.arima.arima_fit`.
 
     Parameters
     ----------
@@ -1122,94 +1074,24 @@ def arima_forecast(
     numpy.ndarray
         Shape ``(S, h)``: forecasts in the unit of ``y`` (and, if asked, the specification names ``(S,)``).
     """
+    fit = arima_fit_chosen(y, h, period=period, lengths=lengths)
+    return (fit.forecast, fit.model) if return_model else fit.forecast
+
+
+def arima_fit_chosen(
+    y: np.ndarray, h: int, period: int = PERIOD, lengths: np.ndarray | None = None
+) -> ARIMAFit:
+    """The :class:`~analysis.forecast.arima.ARIMAFit` behind :func:`arima_forecast` (same arguments)."""
     y = _as_2d(y)
     s, n = y.shape
     lengths = np.full(s, n) if lengths is None else np.asarray(lengths, dtype=int)
     if (lengths < 1).any() or (lengths > n).any():
         raise ValueError("lengths must lie between 1 and the number of columns")
-    # right-align every row (zeros in front): the CSS filters start at zero and stay there over the padding
-    shift = n - lengths
-    cols = np.arange(n)[None, :] - shift[:, None]
-    present = cols >= 0
-    y = np.where(present, np.take_along_axis(y, np.clip(cols, 0, n - 1), axis=1), 0.0)
-    out = naive_forecast(y, h)
-    names = np.array(["naive"] * s, dtype=object)
-    fit = lengths >= 4
-    if not fit.any():
-        return (out, names.astype(str)) if return_model else out
-    grid = np.linspace(-0.98, 0.98, 50)
-    # non-seasonal ARIMA(0,1,1) with and without drift
-    mask = (present[:, 1:] & present[:, :-1]).astype(float)
-    w = np.diff(y, axis=1) * mask
-    scale = np.maximum(np.abs(y).max(axis=1, keepdims=True), _TINY)
-    ws = w / scale
-    best = {}
-    for drift in (False, True):
-
-        def loss(th, drift=drift):
-            return _css_ma1(ws, th, drift, mask)[0]
-
-        th = _refine_1d(loss, -0.98, 0.98, s, n_grid=50)
-        sse, c, e_last = _css_ma1(ws, th[:, None], drift, mask)
-        best[drift] = (
-            _aicc_css(sse[:, 0], lengths - 1, 1 + int(drift)),
-            th,
-            c[:, 0] * scale[:, 0],
-            e_last[:, 0] * scale[:, 0],
-        )
-    use_drift = best[True][0] < best[False][0]
-    for drift in (False, True):
-        rows = (use_drift == drift) & fit
-        if not rows.any():
-            continue
-        _, th, c, e_last = best[drift]
-        steps = np.arange(1, h + 1, dtype=float)
-        path = y[rows, -1:] + (th[rows] * e_last[rows])[:, None] + c[rows, None] * steps[None, :]
-        out[rows] = path
-        names[rows] = "ARIMA(0,1,1) with drift" if drift else "ARIMA(0,1,1)"
-    # seasonal rows: airline model
     seasonal = np.zeros(s, dtype=bool)
     for m in np.unique(lengths[lengths >= 3 * period + 2]):
         rows = lengths == m
-        seasonal[rows] = seasonality_test(y[rows, n - m :], period)
-    if seasonal.any():
-        ys = y[seasonal] / scale[seasonal]
-        p_s = present[seasonal]
-        wd = ys[:, period + 1 :] - ys[:, 1:-period] - ys[:, period:-1] + ys[:, : -period - 1]
-        wd = wd * p_s[:, : -period - 1]  # all four months present where the earliest is
-        ss = ys.shape[0]
-        th_grid, pth_grid = np.meshgrid(grid[::3], grid[::3], indexing="ij")
-        th = np.broadcast_to(th_grid.ravel(), (ss, th_grid.size)).copy()
-        pth = np.broadcast_to(pth_grid.ravel(), (ss, th_grid.size)).copy()
-        step = grid[3] - grid[0]
-        best_th = best_pth = None
-        for _ in range(4):
-            sse, _ = _css_airline(wd, th, pth, period)
-            sse = np.where(np.isfinite(sse), sse, np.inf)
-            j = np.argmin(sse, axis=1)
-            best_th, best_pth = th[np.arange(ss), j], pth[np.arange(ss), j]
-            off = np.linspace(-1.0, 1.0, 7)
-            ot, op = np.meshgrid(off, off, indexing="ij")
-            th = np.clip(best_th[:, None] + step * ot.ravel()[None, :], -0.98, 0.98)
-            pth = np.clip(best_pth[:, None] + step * op.ravel()[None, :], -0.98, 0.98)
-            step /= 3.0
-        _, buf = _css_airline(wd, best_th[:, None], best_pth[:, None], period)
-        # e_ext[:, j]: CSS errors of the last period + 1 differenced months (j = period is the latest), then
-        # zeros
-        e_ext = np.concatenate([buf[:, 0, ::-1], np.zeros((ss, h))], axis=1)
-        path = np.concatenate([ys, np.zeros((ss, h))], axis=1)
-        for k in range(1, h + 1):
-            j = period + k
-            w_hat = (
-                best_th * e_ext[:, j - 1]
-                + best_pth * e_ext[:, j - period]
-                + best_th * best_pth * e_ext[:, j - period - 1]
-            )
-            t = n - 1 + k
-            path[:, t] = w_hat + path[:, t - 1] + path[:, t - period] - path[:, t - period - 1]
-        out[seasonal] = path[:, n:] * scale[seasonal]
-        names[seasonal] = "ARIMA(0,1,1)(0,1,1)12"
-    return (out, names.astype(str)) if return_model else out
+        seasonal[rows] = seasonality_test(y[rows, :m], period)
+    return arima_fit(y, h, seasonal, lengths=lengths, period=period)
 
 
 # ------------------------------------------------------------------------------------------------------------
