@@ -40,6 +40,56 @@ WATCHDOG_SECONDS = 0.5
 
 _WORKER: dict[str, Any] = {}
 
+#: Names a folder where every process of a batch appends its timeline (``trace-<pid>.jsonl``); see :func:`trace`.
+TRACE_ENV = "ANALYSIS_BATCH_TRACE"
+
+
+def _rss_mb(pid: int) -> float | None:
+    """The resident memory of process ``pid`` in MB (Linux), or None."""
+    try:
+        with open(f"/proc/{pid}/statm", encoding="ascii") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
+def _cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU seconds of process ``pid`` so far (Linux), or None."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
+def _kernel_pid(km) -> int | None:
+    return getattr(getattr(km, "provisioner", None), "pid", None)
+
+
+def trace(event: str, **fields: Any) -> None:
+    """Append one event of this process to the batch's trace, when ``ANALYSIS_BATCH_TRACE`` names a folder.
+
+    Each line is JSON: the event, the wall clock (``t``, seconds since the epoch), this process's CPU seconds
+    (``cpu``, all its threads), its resident memory (``rss``, MB) and ``fields``. ``bench/bench_scale.py --trace``
+    reads them into a timeline of the workers. Costs nothing when the variable is not set.
+    """
+    folder = os.environ.get(TRACE_ENV)
+    if not folder:
+        return
+    import json
+
+    line = {
+        "event": event,
+        "pid": os.getpid(),
+        "t": time.time(),
+        "cpu": time.process_time(),
+        "rss": _rss_mb(os.getpid()),
+    }
+    line.update(fields)
+    with contextlib.suppress(OSError), open(os.path.join(folder, f"trace-{os.getpid()}.jsonl"), "a") as f:
+        f.write(json.dumps(line, default=str) + "\n")
+
 
 class _WarmKernel:
     """A kernel started in a background thread, with :data:`WARM_IMPORTS` executed, ready for one report."""
@@ -75,17 +125,21 @@ class _WarmKernel:
             else:  # pragma: no cover - Windows
                 km = kernel_manager(kernel_name, None, connection_file=connection_file)
             _KERNELS.add(km)
+            trace("kernel_start")
             km.start_kernel(cwd=cwd)
+            trace("kernel_started", kernel=getattr(km.provisioner, "pid", None))
             kc = km.client()
             kc.start_channels()
             try:
                 kc.wait_for_ready(timeout=timeout)
+                trace("kernel_ready")
                 reply = kc.execute_interactive(code, silent=True, store_history=False, timeout=timeout)
                 if reply["content"]["status"] != "ok":
                     raise RuntimeError(f"warming the kernel failed: {reply['content'].get('evalue')}")
             finally:
                 kc.stop_channels()
             self.km = km
+            trace("kernel_warm")
         except BaseException as e:  # reported when the kernel is taken
             self.error = e
 
@@ -164,6 +218,7 @@ def _init_worker(
         With ``warm``, fork each kernel from a process that imported the libraries once
         (:mod:`analysis.reporting.forkserver`) where the platform allows; else start each as a new process.
     """
+    trace("worker_init")
     if parent_pid is not None:
         threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True, name="watchdog").start()
     os.environ.update(env or {})
@@ -196,6 +251,7 @@ def _init_worker(
     _WORKER["forkserver"] = _start_fork_server(sockets, cwd) if warm and fork_kernels else None
     _WORKER["next"] = _WarmKernel(kernel_name, WARM_IMPORTS, cwd) if warm else None
     atexit.register(_shutdown_spare_kernel)
+    trace("worker_ready", forkserver=getattr(_WORKER["forkserver"], "pid", None))
 
 
 def _start_fork_server(sockets: str | None, cwd: str):
@@ -285,20 +341,33 @@ def _run_job(spec: dict[str, Any]) -> dict[str, Any]:
     ):  # new files, never writes into an older run's (or a link's) inode
         out_ipynb.with_suffix(suffix).unlink(missing_ok=True)
     started = time.perf_counter()
+    if os.environ.get(TRACE_ENV):
+        server = _WORKER.get("forkserver")
+        trace(
+            "job_start",
+            rel=spec["rel"],
+            threads=threading.active_count(),
+            thread_names=sorted(t.name for t in threading.enumerate()),
+            objects=len(gc.get_objects()),
+            server_rss=_rss_mb(server.pid) if server is not None else None,
+        )
     nb = None
     for attempt in (1, 2):
         km = None
         if _WORKER.get("warm") and _WORKER.get("next") is not None:
             km = _WORKER["next"].take()
             _WORKER["next"] = None
+        trace("kernel_taken", kernel_cpu=_cpu_seconds(_kernel_pid(km)))
         try:
             nb = _execute(spec, km)
             error = None
         except BaseException as e:  # noqa: BLE001 - any failure of a report is reported, not raised
             error = e
         finally:
+            trace("executed", kernel_cpu=_cpu_seconds(_kernel_pid(km)))
             if km is not None:
                 _shutdown_kernel(km)
+            trace("kernel_shut")
             if _WORKER.get("warm"):
                 _WORKER["next"] = _WarmKernel(_WORKER["kernel_name"], WARM_IMPORTS, _WORKER["cwd"])
         if error is None or attempt == 2 or not _kernel_start_error(error):
@@ -317,11 +386,13 @@ def _run_job(spec: dict[str, Any]) -> dict[str, Any]:
         meta = render.ReportMeta.from_dict(spec["meta"])
         nb.metadata["analysis_report"] = meta.to_dict()
         nbformat.write(nb, out_ipynb)
+        trace("written")
         t = time.perf_counter()
         html = render.render_html(headline.without(nb), meta)  # the headline is for the index, not drawn
         html_path = out_ipynb.with_suffix(".html")
         html_path.write_text(html, encoding="utf-8")
         result["seconds"]["html"] = round(time.perf_counter() - t, 3)
+        trace("html")
         if "html" in spec["formats"]:
             result["files"]["html"] = spec["rel"] + ".html"
         if "pdf" in spec["formats"]:
@@ -329,6 +400,7 @@ def _run_job(spec: dict[str, Any]) -> dict[str, Any]:
             render.render_pdf(html, out_ipynb.with_suffix(".pdf"), base_url=str(out_ipynb.parent))
             result["seconds"]["pdf"] = round(time.perf_counter() - t, 3)
             result["files"]["pdf"] = spec["rel"] + ".pdf"
+            trace("pdf")
         if "html" not in spec["formats"]:
             html_path.unlink()
         if not _WORKER.get("frozen"):
@@ -341,6 +413,7 @@ def _run_job(spec: dict[str, Any]) -> dict[str, Any]:
         result["status"] = "failed"
         result["error"] = f"rendering failed: {type(e).__name__}: {e}"
         log.debug("rendering failed:\n%s", traceback.format_exc())
+    trace("job_end", rel=spec["rel"])
     return result
 
 
