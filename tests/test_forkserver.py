@@ -281,3 +281,42 @@ def test_a_worker_gives_each_report_a_fresh_kernel(tmp_path, fork):
     # forked kernels are children of the worker's fork server, ordinary ones of the worker itself
     assert all((ppid != worker_pid) is fork for *_, ppid in seen)
     assert (tmp_path / "r2.html").exists()
+
+
+def _thread_names() -> list[str]:
+    """The worker's threads once its spare kernel is ready (while it starts, its warm-up client has a thread)."""
+    import threading
+
+    from analysis.reporting.workers import _WORKER
+
+    spare = _WORKER.get("next")
+    if spare is not None:
+        spare._done.wait(120)
+    return sorted(t.name for t in threading.enumerate())
+
+
+@pytest.mark.slow
+def test_a_worker_leaves_no_thread_behind_per_report(tmp_path):
+    import concurrent.futures as cf
+    import multiprocessing
+
+    from analysis.reporting.workers import _init_worker, _run_job
+    from tests.notebook_fixtures import write_notebook
+
+    notebook = write_notebook(tmp_path / "nb", "plain", "x = 1")
+    sockets = tmp_path / "s"
+    sockets.mkdir()
+    ctx = multiprocessing.get_context("spawn")
+    args = ("python3", True, str(tmp_path), None, str(sockets), None, True)
+    threads = []
+    with cf.ProcessPoolExecutor(1, mp_context=ctx, initializer=_init_worker, initargs=args) as pool:
+        for i in (1, 2, 3, 4):
+            result = pool.submit(
+                _run_job, _report_spec(notebook, tmp_path / f"r{i}.ipynb", tmp_path)
+            ).result()
+            assert result["status"] == "ok", result
+            threads.append(pool.submit(_thread_names).result())
+    # after the first report the worker's threads are its own (main, watchdog, the kernel starter and its event
+    # loop's pool): the same after the fourth report as after the second. Before, every report left its kernel
+    # client's heartbeat thread (and a kernel-starting thread's event loop) behind: 2 more after two reports.
+    assert threads[3] == threads[1], threads

@@ -109,6 +109,8 @@ SERVER_MARK = "ipykernel-fork-server"
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 #: Seconds the server waits for a request's bytes once a client has connected.
 REQUEST_SECONDS = 10
+#: Seconds a provisioner waits for the server's word that a killed kernel has exited (then jupyter_client polls).
+KILL_WAIT_SECONDS = 2
 
 
 def fork_available() -> bool:
@@ -521,6 +523,18 @@ class ForkProvisioner(LocalProvisioner):
         self.cwd = cwd
         self.forked = True
         return self.connection_info
+
+    async def kill(self, restart: bool = False) -> None:
+        """SIGKILL to the kernel's process group, then wait for the server's word that it has exited.
+
+        jupyter_client polls a killed kernel every 0.1 s (and so always sleeps at least once); the server says at
+        once when it has reaped the kernel, so a report's kernel is gone in milliseconds instead.
+        """
+        await super().kill(restart=restart)
+        process = self.process
+        if self.forked and isinstance(process, ForkedKernel):
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=KILL_WAIT_SECONDS)
 
 
 def kernel_manager(kernel_name: str, server: ForkServer | None = None, **kwargs: Any):

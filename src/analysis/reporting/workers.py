@@ -91,17 +91,42 @@ def trace(event: str, **fields: Any) -> None:
         f.write(json.dumps(line, default=str) + "\n")
 
 
+def _in_background(task) -> None:
+    """Run ``task()`` in this process's one kernel-starting thread (started on first use, a daemon).
+
+    One long-lived thread rather than one per kernel: jupyter_client gives every thread its own event loop (and each
+    loop a thread pool), which a thread per report left behind, one more for every report.
+    """
+    tasks = _WORKER.get("starter")
+    if tasks is None:
+        import queue
+
+        tasks = _WORKER["starter"] = queue.SimpleQueue()
+
+        def serve() -> None:
+            while True:
+                tasks.get()()
+
+        threading.Thread(target=serve, daemon=True, name="kernel-starter").start()
+    tasks.put(task)
+
+
 class _WarmKernel:
-    """A kernel started in a background thread, with :data:`WARM_IMPORTS` executed, ready for one report."""
+    """A kernel started in the background, with :data:`WARM_IMPORTS` executed, ready for one report."""
 
     def __init__(self, kernel_name: str, code: str, cwd: str, timeout: float = 120):
         self.km = None
         self.taken = False
         self.error: BaseException | None = None
-        self._thread = threading.Thread(
-            target=self._start, args=(kernel_name, code, cwd, timeout), daemon=True
-        )
-        self._thread.start()
+        self._done = threading.Event()
+
+        def start() -> None:
+            try:
+                self._start(kernel_name, code, cwd, timeout)
+            finally:
+                self._done.set()
+
+        _in_background(start)
 
     def _start(self, kernel_name: str, code: str, cwd: str, timeout: float) -> None:
         try:
@@ -145,7 +170,7 @@ class _WarmKernel:
 
     def take(self):
         """The ready kernel manager, or None when the kernel could not be started (the caller starts its own)."""
-        self._thread.join()
+        self._done.wait()
         self.taken = True
         if self.error is not None:
             log.warning("a kernel started ahead failed (%s); starting a fresh one", self.error)
@@ -294,23 +319,40 @@ def _execute(spec: dict[str, Any], km) -> Any:
     """
     import papermill
 
+    clients: list = []
     if km is not None:
         km.client_class = (
             ASYNC_CLIENT  # after the warm-up, which talks to the kernel with the blocking client
         )
-    return papermill.execute_notebook(
-        spec["input"],
-        spec["output_ipynb"],
-        request_save_on_cell_execute=False,
-        parameters=spec["parameters"],
-        kernel_name=spec["kernel_name"],
-        progress_bar=False,
-        log_output=False,
-        execution_timeout=spec["timeout"],
-        start_timeout=120,
-        cwd=spec["cwd"],
-        km=km,
-    )
+        make_client = km.client
+
+        def client(**kwargs: Any):
+            kc = make_client(**kwargs)
+            clients.append(kc)
+            return kc
+
+        km.client = client
+    try:
+        return papermill.execute_notebook(
+            spec["input"],
+            spec["output_ipynb"],
+            request_save_on_cell_execute=False,
+            parameters=spec["parameters"],
+            kernel_name=spec["kernel_name"],
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=spec["timeout"],
+            start_timeout=120,
+            cwd=spec["cwd"],
+            km=km,
+        )
+    finally:
+        # nbclient stops the channels of its client only when it made the kernel manager itself; given ours it
+        # leaves them open, and each left a heartbeat thread behind, pinging a dead kernel and making a new socket
+        # every second: one more for every report, so that a worker's CPU per report grew over a batch.
+        for kc in clients:
+            with contextlib.suppress(Exception):
+                kc.stop_channels()
 
 
 def _kernel_start_error(error: BaseException) -> bool:
