@@ -49,7 +49,16 @@ from jupyter_client.provisioning import LocalProvisioner
 
 log = logging.getLogger(__name__)
 
-__all__ = ["PRELOAD", "ForkProvisioner", "ForkServer", "ForkedKernel", "fork_available", "kernel_manager"]
+__all__ = [
+    "ASYNC_CLIENT",
+    "BLOCKING_CLIENT",
+    "PRELOAD",
+    "ForkProvisioner",
+    "ForkServer",
+    "ForkedKernel",
+    "fork_available",
+    "kernel_manager",
+]
 
 #: Imported once by the server, before it forks kernels: what the report notebooks import, and ipykernel itself.
 PRELOAD = (
@@ -537,10 +546,96 @@ class ForkProvisioner(LocalProvisioner):
                 process.wait(timeout=KILL_WAIT_SECONDS)
 
 
+# --------------------------------------------------------------------------------------------------------------
+# Kernel clients that know at once when a kernel is ready
+# --------------------------------------------------------------------------------------------------------------
+
+#: Seconds a client waits for the kernel's answer to one kernel_info request before it asks again.
+READY_POLL_SECONDS = 1.0
+
+
+async def _wait_for_ready(self, timeout: float | None = None) -> None:
+    """Ask the kernel for its info until it answers on the shell channel and its IOPub says idle to that request.
+
+    What jupyter_client's ``wait_for_ready`` checks (the kernel answers; IOPub is connected, so no output of the
+    first cell is lost), without its ending: it then reads IOPub until 0.2 s pass without a message, 0.2 s that
+    every report waited for with both processes idle. Here it ends with the kernel's ``idle`` status for the
+    request, the last message the kernel sends for it; a request whose reply or status does not come within
+    :data:`READY_POLL_SECONDS` (IOPub not yet connected) is sent again, as jupyter_client does.
+
+    Raises
+    ------
+    RuntimeError
+        When the kernel dies before answering, or does not answer within ``timeout`` seconds.
+    """
+    from queue import Empty
+
+    from jupyter_client.utils import ensure_async
+
+    deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+    while True:
+        msg_id = self.kernel_info()
+        reply, idle = None, False
+        ask_again = min(deadline, time.monotonic() + READY_POLL_SECONDS)
+        while reply is None and time.monotonic() < ask_again:
+            try:
+                msg = await ensure_async(
+                    self.shell_channel.get_msg(timeout=max(0.0, ask_again - time.monotonic()))
+                )
+            except Empty:
+                break
+            if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "kernel_info_reply":
+                reply = msg
+        while reply is not None and not idle and time.monotonic() < ask_again:
+            try:
+                msg = await ensure_async(
+                    self.iopub_channel.get_msg(timeout=max(0.0, ask_again - time.monotonic()))
+                )
+            except Empty:
+                break
+            idle = (
+                msg["parent_header"].get("msg_id") == msg_id
+                and msg["msg_type"] == "status"
+                and msg["content"].get("execution_state") == "idle"
+            )
+        if reply is not None and idle:
+            self._handle_kernel_info_reply(reply)
+            return
+        if not await self._async_is_alive():
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        if time.monotonic() >= deadline:
+            raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+
+
+def _client_classes() -> tuple[type, type]:
+    from jupyter_client.asynchronous import AsyncKernelClient
+    from jupyter_client.blocking import BlockingKernelClient
+    from jupyter_client.utils import run_sync
+
+    class ReadyAsyncClient(AsyncKernelClient):
+        """jupyter_client's asynchronous client; ``wait_for_ready`` ends when the kernel is (see above)."""
+
+        wait_for_ready = _wait_for_ready
+
+    class ReadyBlockingClient(BlockingKernelClient):
+        """jupyter_client's blocking client; ``wait_for_ready`` ends when the kernel is (see above)."""
+
+        wait_for_ready = run_sync(_wait_for_ready)
+
+    return ReadyAsyncClient, ReadyBlockingClient
+
+
+ReadyAsyncClient, ReadyBlockingClient = _client_classes()
+#: The client classes a kernel manager is given (its ``client_class``), by dotted name.
+ASYNC_CLIENT = f"{__name__}.ReadyAsyncClient"
+BLOCKING_CLIENT = f"{__name__}.ReadyBlockingClient"
+
+
 def kernel_manager(kernel_name: str, server: ForkServer | None = None, **kwargs: Any):
     """A jupyter_client KernelManager whose kernel is forked by ``server`` (an ordinary one when it is None)."""
     from jupyter_client.manager import KernelManager
 
+    kwargs.setdefault("client_class", BLOCKING_CLIENT)
     km = KernelManager(kernel_name=kernel_name, **kwargs)
     if server is not None:
         km.kernel_id = km.kernel_id or str(uuid.uuid4())

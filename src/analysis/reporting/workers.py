@@ -37,6 +37,8 @@ WARM_IMPORTS = (
 )
 #: Seconds between a worker's checks that the process that started it is still alive.
 WATCHDOG_SECONDS = 0.5
+#: Seconds a closing worker waits for the kernels it is shutting down in the background.
+SHUTDOWN_SECONDS = 10
 
 _WORKER: dict[str, Any] = {}
 
@@ -105,7 +107,11 @@ def _in_background(task) -> None:
 
         def serve() -> None:
             while True:
-                tasks.get()()
+                task = tasks.get()
+                try:
+                    task()
+                except Exception:  # noqa: BLE001 - one task's failure must not stop the kernels that follow
+                    log.warning("a kernel task failed:\n%s", traceback.format_exc())
 
         threading.Thread(target=serve, daemon=True, name="kernel-starter").start()
     tasks.put(task)
@@ -301,13 +307,18 @@ def _shutdown_spare_kernel() -> None:
         km = spare.take()
         if km is not None:
             _shutdown_kernel(km)
+    if _WORKER.get("starter") is not None:  # the kernels still being shut down in the background
+        drained = threading.Event()
+        _in_background(drained.set)
+        drained.wait(SHUTDOWN_SECONDS)
 
 
 #: The client papermill's executor gets for a kernel started here. nbclient polls the kernel's output and its
 #: liveness side by side on one event loop; with a kernel manager's default (blocking) client the output poll
 #: blocks that loop, so a kernel that dies inside a cell (killed, out of memory, its fork server gone) would be
 #: waited for forever. With the asynchronous client the death is seen within a second and the report fails.
-ASYNC_CLIENT = "jupyter_client.asynchronous.AsyncKernelClient"
+#: It is jupyter_client's, but knows without waiting 0.2 s when the kernel is ready (``forkserver._wait_for_ready``).
+ASYNC_CLIENT = "analysis.reporting.forkserver.ReadyAsyncClient"
 
 
 def _execute(spec: dict[str, Any], km) -> Any:
@@ -408,7 +419,9 @@ def _run_job(spec: dict[str, Any]) -> dict[str, Any]:
         finally:
             trace("executed", kernel_cpu=_cpu_seconds(_kernel_pid(km)))
             if km is not None:
-                _shutdown_kernel(km)
+                # in the background, before the next kernel starts there: the report goes on to its HTML and PDF
+                # at once (the kill and jupyter_client's clean-up wait more than they compute)
+                _in_background(lambda km=km: _shutdown_kernel(km))
             trace("kernel_shut")
             if _WORKER.get("warm"):
                 _WORKER["next"] = _WarmKernel(_WORKER["kernel_name"], WARM_IMPORTS, _WORKER["cwd"])
