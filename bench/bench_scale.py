@@ -116,6 +116,36 @@ def _med(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
+def _critical_sleep(jobs: list[dict]) -> list[float]:
+    """Per report, the seconds in which its worker's main thread and its kernel were both asleep (estimated).
+
+    From the threads' scheduler counters (``/proc/.../schedstat``: time run, time waiting for a core): what a busy
+    machine does not slow down. While executing, the kernel's and the worker's run and wait are subtracted from the
+    wall time (they mostly take turns); outside it, the worker's. A gap that only a free core could fill.
+    """
+    out = []
+    for j in jobs:
+        try:
+            start, taken, executed, end = j["job_start"], j["kernel_taken"], j["executed"], j["job_end"]
+            k0, k1 = taken["kernel_sched"], executed["kernel_sched"]
+            busy_kernel = (k1[0] - k0[0]) + (k1[1] - k0[1])
+            w = [e["sched"] for e in (start, taken, executed, end)]
+        except (KeyError, TypeError):
+            continue
+        if any(x is None for x in w):
+            continue
+
+        def busy(a, b):
+            return (b[0] - a[0]) + (b[1] - a[1])
+
+        asleep_exec = max(0.0, executed["t"] - taken["t"] - busy_kernel - busy(w[1], w[2]))
+        asleep_rest = max(0.0, (taken["t"] - start["t"]) - busy(w[0], w[1])) + max(
+            0.0, (end["t"] - executed["t"]) - busy(w[2], w[3])
+        )
+        out.append(asleep_exec + asleep_rest)
+    return out
+
+
 def timeline(folder: Path) -> str:
     """A summary of a traced run: where each worker's time went, the gaps, and memory at the first and last report.
 
@@ -181,12 +211,23 @@ def timeline(folder: Path) -> str:
             f"  worker CPU per report {_med(cpu):.3f} s (first {cpu[0]:.2f}, last {cpu[-1]:.2f}); kernel CPU "
             f"while executing {_med(kcpu):.3f} s, before (start, warm-up) {_med(warm):.3f} s"
         )
+        idle = _critical_sleep(jobs[1:])  # the first report waits for the fork server's imports
+        if idle:
+            lines.append(
+                "  asleep on the critical path (neither the worker's main thread nor the kernel running or "
+                f"waiting for a core), median s per report: {_med(idle):.3f}"
+            )
         a, z = jobs[0]["job_start"], jobs[-1]["job_start"]
         lines.append(
             f"  memory MB, first -> last report: worker {a['rss']:.0f} -> {z['rss']:.0f}, fork server "
             f"{a.get('server_rss') or 0:.0f} -> {z.get('server_rss') or 0:.0f}; objects {a['objects']} -> "
             f"{z['objects']}; threads {a['threads']} -> {z['threads']}"
         )
+        if z.get("server_cpu") is not None:
+            lines.append(
+                f"  fork server: {z['server_cpu']:.2f} s CPU (its imports; forks cost it next to nothing), "
+                f"proportional memory {z.get('server_pss') or 0:.0f} MB at the last report"
+            )
         ends.append(jobs[-1]["job_end"]["t"])
     if parent is not None:
         ev = {e["event"]: e for e in by_pid[parent]}

@@ -55,6 +55,18 @@ def _rss_mb(pid: int) -> float | None:
         return None
 
 
+def _pss_mb(pid: int) -> float | None:
+    """The proportional set size of process ``pid`` in MB (its pages, shared ones divided among their users)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1e3
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
 def _cpu_seconds(pid: int | None) -> float | None:
     """User + system CPU seconds of process ``pid`` so far (Linux), or None."""
     try:
@@ -62,6 +74,16 @@ def _cpu_seconds(pid: int | None) -> float | None:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
+def _schedstat(pid: int | None, tid: int | None = None) -> list[float] | None:
+    """Seconds a thread (default the main one) has run and has waited for a core while runnable (Linux)."""
+    try:
+        with open(f"/proc/{pid}/task/{tid or pid}/schedstat", encoding="ascii") as f:
+            ran, waited = f.read().split()[:2]
+        return [int(ran) / 1e9, int(waited) / 1e9]
+    except (OSError, ValueError, TypeError):
         return None
 
 
@@ -87,6 +109,7 @@ def trace(event: str, **fields: Any) -> None:
         "t": time.time(),
         "cpu": time.process_time(),
         "rss": _rss_mb(os.getpid()),
+        "sched": _schedstat(os.getpid()),  # the main thread's: ran, waited for a core
     }
     line.update(fields)
     with contextlib.suppress(OSError), open(os.path.join(folder, f"trace-{os.getpid()}.jsonl"), "a") as f:
@@ -403,6 +426,8 @@ def _run_job(spec: dict[str, Any]) -> dict[str, Any]:
             thread_names=sorted(t.name for t in threading.enumerate()),
             objects=len(gc.get_objects()),
             server_rss=_rss_mb(server.pid) if server is not None else None,
+            server_pss=_pss_mb(server.pid) if server is not None else None,
+            server_cpu=_cpu_seconds(server.pid) if server is not None else None,
         )
     nb = None
     for attempt in (1, 2):
@@ -410,14 +435,22 @@ def _run_job(spec: dict[str, Any]) -> dict[str, Any]:
         if _WORKER.get("warm") and _WORKER.get("next") is not None:
             km = _WORKER["next"].take()
             _WORKER["next"] = None
-        trace("kernel_taken", kernel_cpu=_cpu_seconds(_kernel_pid(km)))
+        trace(
+            "kernel_taken",
+            kernel_cpu=_cpu_seconds(_kernel_pid(km)),
+            kernel_sched=_schedstat(_kernel_pid(km)),
+        )
         try:
             nb = _execute(spec, km)
             error = None
         except BaseException as e:  # noqa: BLE001 - any failure of a report is reported, not raised
             error = e
         finally:
-            trace("executed", kernel_cpu=_cpu_seconds(_kernel_pid(km)))
+            trace(
+                "executed",
+                kernel_cpu=_cpu_seconds(_kernel_pid(km)),
+                kernel_sched=_schedstat(_kernel_pid(km)),
+            )
             if km is not None:
                 # in the background, before the next kernel starts there: the report goes on to its HTML and PDF
                 # at once (the kill and jupyter_client's clean-up wait more than they compute)
