@@ -15,9 +15,17 @@ folder. Printed per size, one row each:
 The floor is papermill executing a two-cell notebook in a fresh kernel (median of three, measured first; or give
 it with ``--floor``), as in ``bench/bench_reports.py``.
 
-Run: ``.venv/bin/python bench/bench_scale.py [--national] [--sizes 12,48] [--workers 2] [--keep DIR]``. Uses the
-default warehouse (the sample, built on first use); writes only to a temporary folder, removed at the end unless
-``--keep`` names a folder to keep the runs in. The figures measured are in docs/performance.md and docs/scale.md.
+With ``--trace`` every process of a run appends its timeline to a folder (``ANALYSIS_BATCH_TRACE``, see
+``analysis.reporting.workers.trace``) and a summary follows each row: per worker its start, the median seconds of
+each step of a report (waiting for the kernel started ahead, executing, shutting the kernel down, writing the
+notebook, HTML, PDF, the gap to the next report), its CPU per report (first and last), the kernel's CPU, the
+seconds per report in which the worker's main thread and the kernel were both asleep (from the scheduler's
+counters: the same on a busy machine as on a free one), its memory, threads and Python objects at the first and
+last report and its fork server's CPU and memory; then the parent's part and the tail.
+
+Run: ``.venv/bin/python bench/bench_scale.py [--national] [--sizes 12,48] [--workers 2] [--trace] [--keep DIR]``.
+Uses the default warehouse (the sample, built on first use); writes only to a temporary folder, removed at the end
+unless ``--keep`` names a folder to keep the runs in. The figures measured are in docs/performance.md and docs/scale.md.
 """
 
 from __future__ import annotations

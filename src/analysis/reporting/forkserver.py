@@ -552,6 +552,8 @@ class ForkProvisioner(LocalProvisioner):
 
 #: Seconds a client waits for the kernel's answer to one kernel_info request before it asks again.
 READY_POLL_SECONDS = 1.0
+#: Seconds a client waits, after the kernel's answer, for the request's idle status on IOPub before it asks again.
+IOPUB_SECONDS = 0.2
 
 
 async def _wait_for_ready(self, timeout: float | None = None) -> None:
@@ -560,8 +562,9 @@ async def _wait_for_ready(self, timeout: float | None = None) -> None:
     What jupyter_client's ``wait_for_ready`` checks (the kernel answers; IOPub is connected, so no output of the
     first cell is lost), without its ending: it then reads IOPub until 0.2 s pass without a message, 0.2 s that
     every report waited for with both processes idle. Here it ends with the kernel's ``idle`` status for the
-    request, the last message the kernel sends for it; a request whose reply or status does not come within
-    :data:`READY_POLL_SECONDS` (IOPub not yet connected) is sent again, as jupyter_client does.
+    request, the last message the kernel sends for it; a request whose reply does not come within
+    :data:`READY_POLL_SECONDS`, or its status within :data:`IOPUB_SECONDS` after it (IOPub not yet connected), is
+    sent again, as jupyter_client does.
 
     Raises
     ------
@@ -586,10 +589,13 @@ async def _wait_for_ready(self, timeout: float | None = None) -> None:
                 break
             if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "kernel_info_reply":
                 reply = msg
-        while reply is not None and not idle and time.monotonic() < ask_again:
+        # the request's idle status follows its reply at once when IOPub is connected (jupyter_client's own check
+        # waits 0.2 s for an IOPub message too); else ask again
+        idle_by = min(ask_again, time.monotonic() + IOPUB_SECONDS)
+        while reply is not None and not idle and time.monotonic() < idle_by:
             try:
                 msg = await ensure_async(
-                    self.iopub_channel.get_msg(timeout=max(0.0, ask_again - time.monotonic()))
+                    self.iopub_channel.get_msg(timeout=max(0.0, idle_by - time.monotonic()))
                 )
             except Empty:
                 break
