@@ -15,9 +15,17 @@ folder. Printed per size, one row each:
 The floor is papermill executing a two-cell notebook in a fresh kernel (median of three, measured first; or give
 it with ``--floor``), as in ``bench/bench_reports.py``.
 
-Run: ``.venv/bin/python bench/bench_scale.py [--national] [--sizes 12,48] [--workers 2] [--keep DIR]``. Uses the
-default warehouse (the sample, built on first use); writes only to a temporary folder, removed at the end unless
-``--keep`` names a folder to keep the runs in. The figures measured are in docs/performance.md and docs/scale.md.
+With ``--trace`` every process of a run appends its timeline to a folder (``ANALYSIS_BATCH_TRACE``, see
+``analysis.reporting.workers.trace``) and a summary follows each row: per worker its start, the median seconds of
+each step of a report (waiting for the kernel started ahead, executing, shutting the kernel down, writing the
+notebook, HTML, PDF, the gap to the next report), its CPU per report (first and last), the kernel's CPU, the
+seconds per report in which the worker's main thread and the kernel were both asleep (from the scheduler's
+counters: the same on a busy machine as on a free one), its memory, threads and Python objects at the first and
+last report and its fork server's CPU and memory; then the parent's part and the tail.
+
+Run: ``.venv/bin/python bench/bench_scale.py [--national] [--sizes 12,48] [--workers 2] [--trace] [--keep DIR]``.
+Uses the default warehouse (the sample, built on first use); writes only to a temporary folder, removed at the end
+unless ``--keep`` names a folder to keep the runs in. The figures measured are in docs/performance.md and docs/scale.md.
 """
 
 from __future__ import annotations
@@ -102,6 +110,152 @@ def _python(code: str, *args: str) -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
+def _read_trace(folder: Path) -> dict[int, list[dict]]:
+    """The trace lines of every process (``analysis.reporting.workers.trace``), by pid, in time order."""
+    by_pid: dict[int, list[dict]] = {}
+    for path in sorted(folder.glob("trace-*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            event = json.loads(line)
+            by_pid.setdefault(event["pid"], []).append(event)
+    return by_pid
+
+
+def _med(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def _critical_sleep(jobs: list[dict]) -> list[float]:
+    """Per report, the seconds in which its worker's main thread and its kernel were both asleep (estimated).
+
+    From the threads' scheduler counters (``/proc/.../schedstat``: time run, time waiting for a core): what a busy
+    machine does not slow down. While executing, the kernel's and the worker's run and wait are subtracted from the
+    wall time (they mostly take turns); outside it, the worker's. A gap that only a free core could fill.
+    """
+    out = []
+    for j in jobs:
+        try:
+            start, taken, executed, end = j["job_start"], j["kernel_taken"], j["executed"], j["job_end"]
+            k0, k1 = taken["kernel_sched"], executed["kernel_sched"]
+            busy_kernel = (k1[0] - k0[0]) + (k1[1] - k0[1])
+            w = [e["sched"] for e in (start, taken, executed, end)]
+        except (KeyError, TypeError):
+            continue
+        if any(x is None for x in w):
+            continue
+
+        def busy(a, b):
+            return (b[0] - a[0]) + (b[1] - a[1])
+
+        asleep_exec = max(0.0, executed["t"] - taken["t"] - busy_kernel - busy(w[1], w[2]))
+        asleep_rest = max(0.0, (taken["t"] - start["t"]) - busy(w[0], w[1])) + max(
+            0.0, (end["t"] - executed["t"]) - busy(w[2], w[3])
+        )
+        out.append(asleep_exec + asleep_rest)
+    return out
+
+
+def timeline(folder: Path) -> str:
+    """A summary of a traced run: where each worker's time went, the gaps, and memory at the first and last report.
+
+    Per worker: its start (spawned until ready, until its first kernel is warm); per report the median seconds of
+    waiting for the kernel started ahead, executing, shutting the kernel down, writing the notebook, HTML, PDF and
+    the gap between handing a result back and starting the next report; the worker's own CPU per report; its
+    memory, its fork server's and its Python objects at its first and last report. For the run: the parent's
+    part before the first report and after the last, and the tail where only one worker was busy.
+    """
+    by_pid = _read_trace(folder)
+    parent = next((p for p, ev in by_pid.items() if ev[0]["event"] == "run_start"), None)
+    lines = []
+    t0 = by_pid[parent][0]["t"] if parent else min(ev[0]["t"] for ev in by_pid.values())
+    steps = (
+        ("wait kernel", "job_start", "kernel_taken"),
+        ("execute", "kernel_taken", "executed"),
+        ("shutdown", "executed", "kernel_shut"),
+        ("write nb", "kernel_shut", "written"),
+        ("html", "written", "html"),
+        ("pdf", "html", "pdf"),
+        ("to end", "pdf", "job_end"),
+    )
+    ends = []
+    for pid, events in sorted(by_pid.items()):
+        if pid == parent:
+            continue
+        jobs, current = [], None
+        for e in events:
+            if e["event"] == "job_start":
+                current = {"job_start": e}
+            elif current is not None:
+                current[e["event"]] = e
+                if e["event"] == "job_end":
+                    jobs.append(current)
+                    current = None
+        if not jobs:
+            continue
+        first = {e["event"]: e for e in reversed(events)}  # the first of each event
+        ready = first.get("worker_ready", events[0])
+        warm = first.get("kernel_warm")
+        lines.append(
+            f"worker {pid}: spawned at +{events[0]['t'] - t0:.1f} s, ready after {ready['t'] - events[0]['t']:.2f} s,"
+            f" first kernel warm after {(warm['t'] - events[0]['t']) if warm else float('nan'):.2f} s; "
+            f"{len(jobs)} reports, the last ends at +{jobs[-1]['job_end']['t'] - t0:.1f} s"
+        )
+        parts = []
+        for name, a, b in steps:
+            values = [j[b]["t"] - j[a]["t"] for j in jobs if a in j and b in j]
+            parts.append(f"{name} {_med(values):.3f}")
+        gaps = [n["job_start"]["t"] - j["job_end"]["t"] for j, n in zip(jobs, jobs[1:], strict=False)]
+        cpu = [j["job_end"]["cpu"] - j["job_start"]["cpu"] for j in jobs]
+        total = [j["job_end"]["t"] - j["job_start"]["t"] for j in jobs]
+        parts.append(f"gap to next {_med(gaps):.3f} (max {max(gaps, default=0):.3f})")
+        lines.append(f"  median s: report {_med(total):.3f} = " + ", ".join(parts))
+        kcpu = [
+            j["executed"]["kernel_cpu"] - j["kernel_taken"]["kernel_cpu"]
+            for j in jobs
+            if j.get("executed", {}).get("kernel_cpu") is not None
+            and j.get("kernel_taken", {}).get("kernel_cpu") is not None
+        ]
+        warm = [j["kernel_taken"]["kernel_cpu"] for j in jobs if j.get("kernel_taken", {}).get("kernel_cpu")]
+        lines.append(
+            f"  worker CPU per report {_med(cpu):.3f} s (first {cpu[0]:.2f}, last {cpu[-1]:.2f}); kernel CPU "
+            f"while executing {_med(kcpu):.3f} s, before (start, warm-up) {_med(warm):.3f} s"
+        )
+        idle = _critical_sleep(jobs[1:])  # the first report waits for the fork server's imports
+        if idle:
+            lines.append(
+                "  asleep on the critical path (neither the worker's main thread nor the kernel running or "
+                f"waiting for a core), median s per report: {_med(idle):.3f}"
+            )
+        a, z = jobs[0]["job_start"], jobs[-1]["job_start"]
+        lines.append(
+            f"  memory MB, first -> last report: worker {a['rss']:.0f} -> {z['rss']:.0f}, fork server "
+            f"{a.get('server_rss') or 0:.0f} -> {z.get('server_rss') or 0:.0f}; objects {a['objects']} -> "
+            f"{z['objects']}; threads {a['threads']} -> {z['threads']}"
+        )
+        if z.get("server_cpu") is not None:
+            lines.append(
+                f"  fork server: {z['server_cpu']:.2f} s CPU (its imports; forks cost it next to nothing), "
+                f"proportional memory {z.get('server_pss') or 0:.0f} MB at the last report"
+            )
+        ends.append(jobs[-1]["job_end"]["t"])
+    if parent is not None:
+        ev = {e["event"]: e for e in by_pid[parent]}
+        starts = [e["t"] for p, es in by_pid.items() if p != parent for e in es if e["event"] == "job_start"]
+        stored = [e for e in by_pid[parent] if e["event"] == "stored"]
+        received = [e for e in by_pid[parent] if e["event"] == "received"]
+        keep = [s["t"] - r["t"] for r, s in zip(received, stored, strict=False)]
+        cpu_per = [s["cpu"] - r["cpu"] for r, s in zip(received, stored, strict=False)]
+        end = ev.get("run_end", by_pid[parent][-1])
+        lines.append(
+            f"parent: keyed at +{ev['keyed']['t'] - t0:.2f} s, first report starts at +{min(starts) - t0:.2f} s;"
+            f" per result received: {_med(keep):.3f} s wall, {_med(cpu_per):.3f} s CPU (store in the cache);"
+            f" last report done to run end {end['t'] - max(ends, default=end['t']):.2f} s; parent CPU "
+            f"{end['cpu']:.1f} s, memory {end['rss']:.0f} MB"
+        )
+        if len(ends) > 1:
+            lines.append(f"tail: one worker idle for the last {max(ends) - min(ends):.2f} s")
+    return "\n".join(lines)
+
+
 def municipalities(n_reports: int, codes: list[int]) -> list[int]:
     """``n_reports / 3`` municipality codes taken evenly over ``codes`` (all of them for 294 reports).
 
@@ -139,6 +293,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument("--floor", type=float, help="the floor in seconds (default: measured first)")
     parser.add_argument("--keep", help="keep the batch files and run folders in this folder")
+    parser.add_argument(
+        "--trace",
+        action="store_true",
+        help="trace each run (ANALYSIS_BATCH_TRACE) and print where each worker's time went",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     if args.national:
@@ -165,8 +324,14 @@ def main() -> None:
         print(head)
         for n in sizes:
             batch_file, count = _batch_file(folder, n)
+            traced = folder / f"trace-{n}"
+            if args.trace:
+                shutil.rmtree(traced, ignore_errors=True)
+                traced.mkdir()
+                os.environ["ANALYSIS_BATCH_TRACE"] = str(traced)
             load0, cpu0, t0 = _load1(), _children_cpu(), time.perf_counter()
             out = json.loads(_python(_RUN, str(batch_file), str(folder / f"reports-{n}"), str(args.workers)))
+            os.environ.pop("ANALYSIS_BATCH_TRACE", None)
             wall, cpu, load1 = time.perf_counter() - t0, _children_cpu() - cpu0, _load1()
             if out["failed"] or out["counts"]["ok"] != count:
                 sys.exit(f"bench_scale: {out['counts']} of {count} reports; first failures: {out['failed']}")
@@ -178,6 +343,8 @@ def main() -> None:
                 f"{steps.get('html', 0):>5.2f} {steps.get('pdf', 0):>5.2f} {load0:>4.1f}-{load1:<4.1f}",
                 flush=True,
             )
+            if args.trace:
+                print(timeline(traced), flush=True)
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)

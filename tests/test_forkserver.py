@@ -281,3 +281,109 @@ def test_a_worker_gives_each_report_a_fresh_kernel(tmp_path, fork):
     # forked kernels are children of the worker's fork server, ordinary ones of the worker itself
     assert all((ppid != worker_pid) is fork for *_, ppid in seen)
     assert (tmp_path / "r2.html").exists()
+
+
+def _thread_names() -> list[str]:
+    """The worker's threads once its spare kernel is ready (while it starts, its warm-up client has a thread)."""
+    import threading
+
+    from analysis.reporting.workers import _WORKER
+
+    spare = _WORKER.get("next")
+    if spare is not None:
+        spare._done.wait(120)
+    return sorted(t.name for t in threading.enumerate())
+
+
+@pytest.mark.slow
+def test_a_worker_leaves_no_thread_behind_per_report(tmp_path):
+    import concurrent.futures as cf
+    import multiprocessing
+
+    from analysis.reporting.workers import _init_worker, _run_job
+    from tests.notebook_fixtures import write_notebook
+
+    notebook = write_notebook(tmp_path / "nb", "plain", "x = 1")
+    sockets = tmp_path / "s"
+    sockets.mkdir()
+    ctx = multiprocessing.get_context("spawn")
+    args = ("python3", True, str(tmp_path), None, str(sockets), None, True)
+    threads = []
+    with cf.ProcessPoolExecutor(1, mp_context=ctx, initializer=_init_worker, initargs=args) as pool:
+        for i in (1, 2, 3, 4):
+            result = pool.submit(
+                _run_job, _report_spec(notebook, tmp_path / f"r{i}.ipynb", tmp_path)
+            ).result()
+            assert result["status"] == "ok", result
+            threads.append(pool.submit(_thread_names).result())
+    # after the first report the worker's threads are its own (main, watchdog, the kernel starter and its event
+    # loop's pool): the same after the fourth report as after the second. Before, every report left its kernel
+    # client's heartbeat thread (and a kernel-starting thread's event loop) behind: 2 more after two reports.
+    assert threads[3] == threads[1], threads
+
+
+class _Channel:
+    """A kernel client's channel that hands out queued messages, then is empty."""
+
+    def __init__(self):
+        self.queue: list[dict] = []
+
+    def get_msg(self, timeout=None):
+        from queue import Empty
+
+        if not self.queue:
+            raise Empty
+        return self.queue.pop(0)
+
+
+class _Client:
+    """What ``forkserver._wait_for_ready`` uses of a kernel client; ``connected`` says when IOPub is subscribed."""
+
+    def __init__(self, iopub_connected_from: int):
+        self.shell_channel, self.iopub_channel = _Channel(), _Channel()
+        self.requests: list[str] = []
+        self.handled = None
+        self.iopub_connected_from = iopub_connected_from
+
+    def kernel_info(self) -> str:
+        msg_id = f"m{len(self.requests) + 1}"
+        self.requests.append(msg_id)
+        parent = {"msg_id": msg_id}
+        self.shell_channel.queue.append(
+            {"parent_header": parent, "msg_type": "kernel_info_reply", "content": {}}
+        )
+        if (
+            len(self.requests) >= self.iopub_connected_from
+        ):  # before that, the kernel's IOPub messages are lost
+            for state in ("busy", "idle"):
+                self.iopub_channel.queue.append(
+                    {"parent_header": parent, "msg_type": "status", "content": {"execution_state": state}}
+                )
+        return msg_id
+
+    def _handle_kernel_info_reply(self, msg):
+        self.handled = msg
+
+    async def _async_is_alive(self):
+        return True
+
+
+def test_ready_means_the_reply_and_its_idle_status_no_waiting_for_silence(monkeypatch):
+    import asyncio
+
+    monkeypatch.setattr(fs, "IOPUB_SECONDS", 0.01)
+    client = _Client(iopub_connected_from=1)
+    asyncio.run(fs._wait_for_ready(client, timeout=5))
+    assert client.requests == ["m1"]  # one request: its reply, then its busy and idle on IOPub
+    assert client.handled["parent_header"] == {"msg_id": "m1"}
+    assert client.iopub_channel.queue == []  # nothing of the request left for the first cell to see
+
+
+def test_a_request_whose_status_iopub_missed_is_asked_again(monkeypatch):
+    import asyncio
+
+    monkeypatch.setattr(fs, "IOPUB_SECONDS", 0.01)
+    client = _Client(iopub_connected_from=3)  # IOPub subscribed only by the third request
+    asyncio.run(fs._wait_for_ready(client, timeout=5))
+    assert client.requests == ["m1", "m2", "m3"]
+    assert client.handled["parent_header"] == {"msg_id": "m3"}

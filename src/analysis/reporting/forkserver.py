@@ -49,7 +49,16 @@ from jupyter_client.provisioning import LocalProvisioner
 
 log = logging.getLogger(__name__)
 
-__all__ = ["PRELOAD", "ForkProvisioner", "ForkServer", "ForkedKernel", "fork_available", "kernel_manager"]
+__all__ = [
+    "ASYNC_CLIENT",
+    "BLOCKING_CLIENT",
+    "PRELOAD",
+    "ForkProvisioner",
+    "ForkServer",
+    "ForkedKernel",
+    "fork_available",
+    "kernel_manager",
+]
 
 #: Imported once by the server, before it forks kernels: what the report notebooks import, and ipykernel itself.
 PRELOAD = (
@@ -109,6 +118,8 @@ SERVER_MARK = "ipykernel-fork-server"
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 #: Seconds the server waits for a request's bytes once a client has connected.
 REQUEST_SECONDS = 10
+#: Seconds a provisioner waits for the server's word that a killed kernel has exited (then jupyter_client polls).
+KILL_WAIT_SECONDS = 2
 
 
 def fork_available() -> bool:
@@ -522,11 +533,115 @@ class ForkProvisioner(LocalProvisioner):
         self.forked = True
         return self.connection_info
 
+    async def kill(self, restart: bool = False) -> None:
+        """SIGKILL to the kernel's process group, then wait for the server's word that it has exited.
+
+        jupyter_client polls a killed kernel every 0.1 s (and so always sleeps at least once); the server says at
+        once when it has reaped the kernel, so a report's kernel is gone in milliseconds instead.
+        """
+        await super().kill(restart=restart)
+        process = self.process
+        if self.forked and isinstance(process, ForkedKernel):
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=KILL_WAIT_SECONDS)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Kernel clients that know at once when a kernel is ready
+# --------------------------------------------------------------------------------------------------------------
+
+#: Seconds a client waits for the kernel's answer to one kernel_info request before it asks again.
+READY_POLL_SECONDS = 1.0
+#: Seconds a client waits, after the kernel's answer, for the request's idle status on IOPub before it asks again.
+IOPUB_SECONDS = 0.2
+
+
+async def _wait_for_ready(self, timeout: float | None = None) -> None:
+    """Ask the kernel for its info until it answers on the shell channel and its IOPub says idle to that request.
+
+    What jupyter_client's ``wait_for_ready`` checks (the kernel answers; IOPub is connected, so no output of the
+    first cell is lost), without its ending: it then reads IOPub until 0.2 s pass without a message, 0.2 s that
+    every report waited for with both processes idle. Here it ends with the kernel's ``idle`` status for the
+    request, the last message the kernel sends for it; a request whose reply does not come within
+    :data:`READY_POLL_SECONDS`, or its status within :data:`IOPUB_SECONDS` after it (IOPub not yet connected), is
+    sent again, as jupyter_client does.
+
+    Raises
+    ------
+    RuntimeError
+        When the kernel dies before answering, or does not answer within ``timeout`` seconds.
+    """
+    from queue import Empty
+
+    from jupyter_client.utils import ensure_async
+
+    deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+    while True:
+        msg_id = self.kernel_info()
+        reply, idle = None, False
+        ask_again = min(deadline, time.monotonic() + READY_POLL_SECONDS)
+        while reply is None and time.monotonic() < ask_again:
+            try:
+                msg = await ensure_async(
+                    self.shell_channel.get_msg(timeout=max(0.0, ask_again - time.monotonic()))
+                )
+            except Empty:
+                break
+            if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "kernel_info_reply":
+                reply = msg
+        # the request's idle status follows its reply at once when IOPub is connected (jupyter_client's own check
+        # waits 0.2 s for an IOPub message too); else ask again
+        idle_by = min(ask_again, time.monotonic() + IOPUB_SECONDS)
+        while reply is not None and not idle and time.monotonic() < idle_by:
+            try:
+                msg = await ensure_async(
+                    self.iopub_channel.get_msg(timeout=max(0.0, idle_by - time.monotonic()))
+                )
+            except Empty:
+                break
+            idle = (
+                msg["parent_header"].get("msg_id") == msg_id
+                and msg["msg_type"] == "status"
+                and msg["content"].get("execution_state") == "idle"
+            )
+        if reply is not None and idle:
+            self._handle_kernel_info_reply(reply)
+            return
+        if not await self._async_is_alive():
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        if time.monotonic() >= deadline:
+            raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+
+
+def _client_classes() -> tuple[type, type]:
+    from jupyter_client.asynchronous import AsyncKernelClient
+    from jupyter_client.blocking import BlockingKernelClient
+    from jupyter_client.utils import run_sync
+
+    class ReadyAsyncClient(AsyncKernelClient):
+        """jupyter_client's asynchronous client; ``wait_for_ready`` ends when the kernel is (see above)."""
+
+        wait_for_ready = _wait_for_ready
+
+    class ReadyBlockingClient(BlockingKernelClient):
+        """jupyter_client's blocking client; ``wait_for_ready`` ends when the kernel is (see above)."""
+
+        wait_for_ready = run_sync(_wait_for_ready)
+
+    return ReadyAsyncClient, ReadyBlockingClient
+
+
+ReadyAsyncClient, ReadyBlockingClient = _client_classes()
+#: The client classes a kernel manager is given (its ``client_class``), by dotted name.
+ASYNC_CLIENT = f"{__name__}.ReadyAsyncClient"
+BLOCKING_CLIENT = f"{__name__}.ReadyBlockingClient"
+
 
 def kernel_manager(kernel_name: str, server: ForkServer | None = None, **kwargs: Any):
     """A jupyter_client KernelManager whose kernel is forked by ``server`` (an ordinary one when it is None)."""
     from jupyter_client.manager import KernelManager
 
+    kwargs.setdefault("client_class", BLOCKING_CLIENT)
     km = KernelManager(kernel_name=kernel_name, **kwargs)
     if server is not None:
         km.kernel_id = km.kernel_id or str(uuid.uuid4())

@@ -73,6 +73,7 @@ from analysis.reporting.workers import (
     _init_worker,
     _run_job,
     _WarmKernel,  # noqa: F401 - also importable from here
+    trace,
 )
 
 __all__ = ["ReportResult", "RunSummary", "run_batch"]
@@ -340,6 +341,7 @@ def run_batch(
         written (disk full).
     """
     started = time.perf_counter()
+    trace("run_start")
     now = dt.datetime.now().astimezone()
     root = project_root()
     notebooks_dir = Path(notebooks_dir) if notebooks_dir else root / "notebooks"
@@ -424,6 +426,7 @@ def run_batch(
     write_index(run_dir / "index.html", batch, summary, manifest)
     (run_dir / INCOMPLETE).unlink(missing_ok=True)
     _point_latest(batch_dir, run_dir)
+    trace("run_end")
     return summary
 
 
@@ -532,6 +535,7 @@ def _run(
             _cache_store(cache_dir, run_dir, results[i], run_id)
 
     n_workers = max(1, min(workers or batch.workers, len(specs) or 1))
+    trace("keyed", reports=len(jobs), to_execute=len(specs))
     cluster = None
     if scheduler:  # the same reports, as tasks on a Dask cluster; the rest of the run is as with the pool
         from analysis.reporting.cluster import execute_on_cluster
@@ -565,6 +569,7 @@ def _run(
             worker_env={WAREHOUSE_ENV: str(snapshot.resolve())},
             sockets=str(sockets),
         )
+    trace("executed_all")
     for r in results:  # each report's headline, read from its executed notebook (fresh or reused)
         r.headline = _headline(run_dir, r)
     inputs["changed_during_run"] = _live_changed(warehouse, tables)
@@ -658,6 +663,7 @@ def _execute_all(
         for fut in cf.as_completed(futures):
             i = futures[fut]
             r = results[i]
+            trace("received", rel=specs[i]["rel"])
             try:
                 out = fut.result()
             except Exception as e:  # noqa: BLE001 - a worker that died takes only its report with it
@@ -668,6 +674,7 @@ def _execute_all(
                 bar.write(f"FEJL  {r.notebook} {r.municipality_code} {r.function_code}: {r.error}")
             if on_done is not None:
                 on_done(i)
+            trace("stored", rel=specs[i]["rel"])
             bar.set_postfix_str(f"({failed} fejlet)" if failed else "")
             bar.update(1)
     bar.close()

@@ -37,21 +37,125 @@ WARM_IMPORTS = (
 )
 #: Seconds between a worker's checks that the process that started it is still alive.
 WATCHDOG_SECONDS = 0.5
+#: Seconds a closing worker waits for the kernels it is shutting down in the background.
+SHUTDOWN_SECONDS = 10
 
 _WORKER: dict[str, Any] = {}
 
+#: Names a folder where every process of a batch appends its timeline (``trace-<pid>.jsonl``); see :func:`trace`.
+TRACE_ENV = "ANALYSIS_BATCH_TRACE"
+
+
+def _rss_mb(pid: int) -> float | None:
+    """The resident memory of process ``pid`` in MB (Linux), or None."""
+    try:
+        with open(f"/proc/{pid}/statm", encoding="ascii") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
+def _pss_mb(pid: int) -> float | None:
+    """The proportional set size of process ``pid`` in MB (its pages, shared ones divided among their users)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1e3
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU seconds of process ``pid`` so far (Linux), or None."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
+def _schedstat(pid: int | None, tid: int | None = None) -> list[float] | None:
+    """Seconds a thread (default the main one) has run and has waited for a core while runnable (Linux)."""
+    try:
+        with open(f"/proc/{pid}/task/{tid or pid}/schedstat", encoding="ascii") as f:
+            ran, waited = f.read().split()[:2]
+        return [int(ran) / 1e9, int(waited) / 1e9]
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def _kernel_pid(km) -> int | None:
+    return getattr(getattr(km, "provisioner", None), "pid", None)
+
+
+def trace(event: str, **fields: Any) -> None:
+    """Append one event of this process to the batch's trace, when ``ANALYSIS_BATCH_TRACE`` names a folder.
+
+    Each line is JSON: the event, the wall clock (``t``, seconds since the epoch), this process's CPU seconds
+    (``cpu``, all its threads), its resident memory (``rss``, MB) and ``fields``. ``bench/bench_scale.py --trace``
+    reads them into a timeline of the workers. Costs nothing when the variable is not set.
+    """
+    folder = os.environ.get(TRACE_ENV)
+    if not folder:
+        return
+    import json
+
+    line = {
+        "event": event,
+        "pid": os.getpid(),
+        "t": time.time(),
+        "cpu": time.process_time(),
+        "rss": _rss_mb(os.getpid()),
+        "sched": _schedstat(os.getpid()),  # the main thread's: ran, waited for a core
+    }
+    line.update(fields)
+    with contextlib.suppress(OSError), open(os.path.join(folder, f"trace-{os.getpid()}.jsonl"), "a") as f:
+        f.write(json.dumps(line, default=str) + "\n")
+
+
+def _in_background(task) -> None:
+    """Run ``task()`` in this process's one kernel-starting thread (started on first use, a daemon).
+
+    One long-lived thread rather than one per kernel: jupyter_client gives every thread its own event loop (and each
+    loop a thread pool), which a thread per report left behind, one more for every report.
+    """
+    tasks = _WORKER.get("starter")
+    if tasks is None:
+        import queue
+
+        tasks = _WORKER["starter"] = queue.SimpleQueue()
+
+        def serve() -> None:
+            while True:
+                task = tasks.get()
+                try:
+                    task()
+                except Exception:  # noqa: BLE001 - one task's failure must not stop the kernels that follow
+                    log.warning("a kernel task failed:\n%s", traceback.format_exc())
+
+        threading.Thread(target=serve, daemon=True, name="kernel-starter").start()
+    tasks.put(task)
+
 
 class _WarmKernel:
-    """A kernel started in a background thread, with :data:`WARM_IMPORTS` executed, ready for one report."""
+    """A kernel started in the background, with :data:`WARM_IMPORTS` executed, ready for one report."""
 
     def __init__(self, kernel_name: str, code: str, cwd: str, timeout: float = 120):
         self.km = None
         self.taken = False
         self.error: BaseException | None = None
-        self._thread = threading.Thread(
-            target=self._start, args=(kernel_name, code, cwd, timeout), daemon=True
-        )
-        self._thread.start()
+        self._done = threading.Event()
+
+        def start() -> None:
+            try:
+                self._start(kernel_name, code, cwd, timeout)
+            finally:
+                self._done.set()
+
+        _in_background(start)
 
     def _start(self, kernel_name: str, code: str, cwd: str, timeout: float) -> None:
         try:
@@ -75,23 +179,27 @@ class _WarmKernel:
             else:  # pragma: no cover - Windows
                 km = kernel_manager(kernel_name, None, connection_file=connection_file)
             _KERNELS.add(km)
+            trace("kernel_start")
             km.start_kernel(cwd=cwd)
+            trace("kernel_started", kernel=getattr(km.provisioner, "pid", None))
             kc = km.client()
             kc.start_channels()
             try:
                 kc.wait_for_ready(timeout=timeout)
+                trace("kernel_ready")
                 reply = kc.execute_interactive(code, silent=True, store_history=False, timeout=timeout)
                 if reply["content"]["status"] != "ok":
                     raise RuntimeError(f"warming the kernel failed: {reply['content'].get('evalue')}")
             finally:
                 kc.stop_channels()
             self.km = km
+            trace("kernel_warm")
         except BaseException as e:  # reported when the kernel is taken
             self.error = e
 
     def take(self):
         """The ready kernel manager, or None when the kernel could not be started (the caller starts its own)."""
-        self._thread.join()
+        self._done.wait()
         self.taken = True
         if self.error is not None:
             log.warning("a kernel started ahead failed (%s); starting a fresh one", self.error)
@@ -164,6 +272,7 @@ def _init_worker(
         With ``warm``, fork each kernel from a process that imported the libraries once
         (:mod:`analysis.reporting.forkserver`) where the platform allows; else start each as a new process.
     """
+    trace("worker_init")
     if parent_pid is not None:
         threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True, name="watchdog").start()
     os.environ.update(env or {})
@@ -196,6 +305,7 @@ def _init_worker(
     _WORKER["forkserver"] = _start_fork_server(sockets, cwd) if warm and fork_kernels else None
     _WORKER["next"] = _WarmKernel(kernel_name, WARM_IMPORTS, cwd) if warm else None
     atexit.register(_shutdown_spare_kernel)
+    trace("worker_ready", forkserver=getattr(_WORKER["forkserver"], "pid", None))
 
 
 def _start_fork_server(sockets: str | None, cwd: str):
@@ -220,13 +330,18 @@ def _shutdown_spare_kernel() -> None:
         km = spare.take()
         if km is not None:
             _shutdown_kernel(km)
+    if _WORKER.get("starter") is not None:  # the kernels still being shut down in the background
+        drained = threading.Event()
+        _in_background(drained.set)
+        drained.wait(SHUTDOWN_SECONDS)
 
 
 #: The client papermill's executor gets for a kernel started here. nbclient polls the kernel's output and its
 #: liveness side by side on one event loop; with a kernel manager's default (blocking) client the output poll
 #: blocks that loop, so a kernel that dies inside a cell (killed, out of memory, its fork server gone) would be
 #: waited for forever. With the asynchronous client the death is seen within a second and the report fails.
-ASYNC_CLIENT = "jupyter_client.asynchronous.AsyncKernelClient"
+#: It is jupyter_client's, but knows without waiting 0.2 s when the kernel is ready (``forkserver._wait_for_ready``).
+ASYNC_CLIENT = "analysis.reporting.forkserver.ReadyAsyncClient"
 
 
 def _execute(spec: dict[str, Any], km) -> Any:
@@ -238,23 +353,40 @@ def _execute(spec: dict[str, Any], km) -> Any:
     """
     import papermill
 
+    clients: list = []
     if km is not None:
         km.client_class = (
             ASYNC_CLIENT  # after the warm-up, which talks to the kernel with the blocking client
         )
-    return papermill.execute_notebook(
-        spec["input"],
-        spec["output_ipynb"],
-        request_save_on_cell_execute=False,
-        parameters=spec["parameters"],
-        kernel_name=spec["kernel_name"],
-        progress_bar=False,
-        log_output=False,
-        execution_timeout=spec["timeout"],
-        start_timeout=120,
-        cwd=spec["cwd"],
-        km=km,
-    )
+        make_client = km.client
+
+        def client(**kwargs: Any):
+            kc = make_client(**kwargs)
+            clients.append(kc)
+            return kc
+
+        km.client = client
+    try:
+        return papermill.execute_notebook(
+            spec["input"],
+            spec["output_ipynb"],
+            request_save_on_cell_execute=False,
+            parameters=spec["parameters"],
+            kernel_name=spec["kernel_name"],
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=spec["timeout"],
+            start_timeout=120,
+            cwd=spec["cwd"],
+            km=km,
+        )
+    finally:
+        # nbclient stops the channels of its client only when it made the kernel manager itself; given ours it
+        # leaves them open, and each left a heartbeat thread behind, pinging a dead kernel and making a new socket
+        # every second: one more for every report, so that a worker's CPU per report grew over a batch.
+        for kc in clients:
+            with contextlib.suppress(Exception):
+                kc.stop_channels()
 
 
 def _kernel_start_error(error: BaseException) -> bool:
@@ -285,20 +417,45 @@ def _run_job(spec: dict[str, Any]) -> dict[str, Any]:
     ):  # new files, never writes into an older run's (or a link's) inode
         out_ipynb.with_suffix(suffix).unlink(missing_ok=True)
     started = time.perf_counter()
+    if os.environ.get(TRACE_ENV):
+        server = _WORKER.get("forkserver")
+        trace(
+            "job_start",
+            rel=spec["rel"],
+            threads=threading.active_count(),
+            thread_names=sorted(t.name for t in threading.enumerate()),
+            objects=len(gc.get_objects()),
+            server_rss=_rss_mb(server.pid) if server is not None else None,
+            server_pss=_pss_mb(server.pid) if server is not None else None,
+            server_cpu=_cpu_seconds(server.pid) if server is not None else None,
+        )
     nb = None
     for attempt in (1, 2):
         km = None
         if _WORKER.get("warm") and _WORKER.get("next") is not None:
             km = _WORKER["next"].take()
             _WORKER["next"] = None
+        trace(
+            "kernel_taken",
+            kernel_cpu=_cpu_seconds(_kernel_pid(km)),
+            kernel_sched=_schedstat(_kernel_pid(km)),
+        )
         try:
             nb = _execute(spec, km)
             error = None
         except BaseException as e:  # noqa: BLE001 - any failure of a report is reported, not raised
             error = e
         finally:
+            trace(
+                "executed",
+                kernel_cpu=_cpu_seconds(_kernel_pid(km)),
+                kernel_sched=_schedstat(_kernel_pid(km)),
+            )
             if km is not None:
-                _shutdown_kernel(km)
+                # in the background, before the next kernel starts there: the report goes on to its HTML and PDF
+                # at once (the kill and jupyter_client's clean-up wait more than they compute)
+                _in_background(lambda km=km: _shutdown_kernel(km))
+            trace("kernel_shut")
             if _WORKER.get("warm"):
                 _WORKER["next"] = _WarmKernel(_WORKER["kernel_name"], WARM_IMPORTS, _WORKER["cwd"])
         if error is None or attempt == 2 or not _kernel_start_error(error):
@@ -317,11 +474,13 @@ def _run_job(spec: dict[str, Any]) -> dict[str, Any]:
         meta = render.ReportMeta.from_dict(spec["meta"])
         nb.metadata["analysis_report"] = meta.to_dict()
         nbformat.write(nb, out_ipynb)
+        trace("written")
         t = time.perf_counter()
         html = render.render_html(headline.without(nb), meta)  # the headline is for the index, not drawn
         html_path = out_ipynb.with_suffix(".html")
         html_path.write_text(html, encoding="utf-8")
         result["seconds"]["html"] = round(time.perf_counter() - t, 3)
+        trace("html")
         if "html" in spec["formats"]:
             result["files"]["html"] = spec["rel"] + ".html"
         if "pdf" in spec["formats"]:
@@ -329,6 +488,7 @@ def _run_job(spec: dict[str, Any]) -> dict[str, Any]:
             render.render_pdf(html, out_ipynb.with_suffix(".pdf"), base_url=str(out_ipynb.parent))
             result["seconds"]["pdf"] = round(time.perf_counter() - t, 3)
             result["files"]["pdf"] = spec["rel"] + ".pdf"
+            trace("pdf")
         if "html" not in spec["formats"]:
             html_path.unlink()
         if not _WORKER.get("frozen"):
@@ -341,6 +501,7 @@ def _run_job(spec: dict[str, Any]) -> dict[str, Any]:
         result["status"] = "failed"
         result["error"] = f"rendering failed: {type(e).__name__}: {e}"
         log.debug("rendering failed:\n%s", traceback.format_exc())
+    trace("job_end", rel=spec["rel"])
     return result
 
 
