@@ -555,60 +555,6 @@ def set_style(retina: bool = True) -> None:
     )
 
 
-def warm_up(keep_fonts: bool = False) -> None:
-    """Pay once in a process that will fork report kernels what each kernel's first charts would pay again.
-
-    Lays out and renders a small chart in the reports' style (its title, tick labels, legend, annotations with
-    a halo, bars, lines and markers at the sizes the reports use) through :func:`figure_png`, so that matplotlib's
-    font lookups for that style are cached. Leaves nothing a report could see: no pyplot figure and no backend
-    chosen (the figure is made without pyplot), the rcParams as they were (an ``rc_context``), and, unless
-    ``keep_fonts``, no font file open (matplotlib keeps each font it opened, and its file, for the process: a
-    file a fork server opened would be shared, its read offset too, by every kernel it forks).
-    """
-    import gc
-
-    import matplotlib as mpl
-    import matplotlib.patheffects as path_effects
-    from matplotlib import font_manager
-    from matplotlib.figure import Figure
-
-    with mpl.rc_context():
-        set_style(retina=False)
-        for decimals in (None, 1):
-            fig = Figure(figsize=FIGSIZE)
-            ax1, ax2 = fig.subplots(1, 2)
-            years = [2018, 2019, 2020, 2021]
-            ax1.plot(
-                years, [1.2e6, 1.5e6, 1.4e6, 1.9e6], color=OWN_COLOUR, marker="o", markersize=4, label="Egen"
-            )
-            ax1.scatter(years, [1.0e6, 1.1e6, 1.3e6, 1.2e6], s=28, color=PEER_COLOUR, label="Sammenligning")
-            ax1.set_title("Pris pr. helårsperson\n(t.kr.)", fontsize=9.5)
-            ax1.legend(loc="best", fontsize=8)
-            dkk_axis(ax1, unit="t", label=False, decimals=decimals)
-            for size, weight in ((7.5, "normal"), (8.5, "normal"), (9, "bold")):
-                ax1.annotate(
-                    "Åbenrå",
-                    (2019, 1.5e6),
-                    xytext=(5, 2),
-                    textcoords="offset points",
-                    fontsize=size,
-                    fontweight=weight,
-                    path_effects=[path_effects.withStroke(linewidth=2.5, foreground="white")],
-                )
-            ax2.bar(range(3), [0.2, -0.1, 0.15], color=PALETTE[2], label="Priseffekt")
-            ax2.set_xticks(range(3), ["Ved sammenlignings-\nkommunernes\npris", "Priseffekt", "Mængdeeffekt"])
-            ax2.set_xlabel("Helårspersoner pr. 1.000 18-64-årige")
-            ax2.set_title("Forskel", fontsize=10.5)
-            pct_axis(ax2)
-            ax2.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
-            fig.tight_layout()
-            figure_png(fig)
-            del fig, ax1, ax2
-    if not keep_fonts:
-        font_manager._get_font.cache_clear()
-    gc.collect()
-
-
 def show(fig: Any) -> None:
     """Show a finished chart in the notebook at this point; nothing when there is no chart (None).
 

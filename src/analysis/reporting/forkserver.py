@@ -49,15 +49,7 @@ from jupyter_client.provisioning import LocalProvisioner
 
 log = logging.getLogger(__name__)
 
-__all__ = [
-    "PRELOAD",
-    "WARM_UP",
-    "ForkProvisioner",
-    "ForkServer",
-    "ForkedKernel",
-    "fork_available",
-    "kernel_manager",
-]
+__all__ = ["PRELOAD", "ForkProvisioner", "ForkServer", "ForkedKernel", "fork_available", "kernel_manager"]
 
 #: Imported once by the server, before it forks kernels: what the report notebooks import, and ipykernel itself.
 PRELOAD = (
@@ -91,7 +83,6 @@ PRELOAD = (
     "analysis.forecast.area",
     "analysis.period",
     "analysis.prices",
-    "analysis.reporting.charts",
     "analysis.reporting.formatting",
     "analysis.reporting.area_charts",
     "analysis.reporting.area_page",
@@ -143,13 +134,8 @@ def _parent_gone() -> bool:
     return bool(readable) and not os.read(0, 4096)  # the worker never writes: readable means end of file
 
 
-#: Run by the server after its imports, before it forks (``module:function``, run when the module was preloaded):
-#: what every kernel would otherwise pay at its first chart (see :func:`analysis.reporting.charts.warm_up`).
-WARM_UP = ("analysis.reporting.charts:warm_up",)
-
-
 def _preload(modules: tuple[str, ...]) -> list[str]:
-    """Import ``modules`` as a kernel would, then run :func:`_warm_up`; returns what failed (a kernel then pays it).
+    """Import ``modules`` as a kernel would; returns those that failed (a kernel then imports them itself).
 
     Ends the process between two imports when the worker is gone (the imports take seconds on a busy machine).
     """
@@ -164,29 +150,6 @@ def _preload(modules: tuple[str, ...]) -> list[str]:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - a module that cannot be preloaded is imported by the kernel instead
             failed.append(name)
-    if _parent_gone():
-        os._exit(0)
-    return failed + _warm_up(tuple(m for m in modules if m not in failed))
-
-
-def _warm_up(preloaded: tuple[str, ...]) -> list[str]:
-    """Run the :data:`WARM_UP` functions whose module is among ``preloaded``; returns those that failed.
-
-    A warm-up fills caches that every kernel would fill alike (matplotlib's font lookups for the reports' style),
-    and leaves nothing a report could see: no thread, socket or open file, no figure, the settings as they were
-    (tested in ``tests/test_fork_warm_up.py``). One that fails costs the kernels its saving, nothing else.
-    """
-    import importlib
-
-    failed = []
-    for entry in WARM_UP:
-        module, _, function = entry.partition(":")
-        if module not in preloaded:
-            continue
-        try:
-            getattr(importlib.import_module(module), function)()
-        except Exception:  # noqa: BLE001 - the kernels then pay it themselves
-            failed.append(entry)
     return failed
 
 
