@@ -398,6 +398,72 @@ def test_benchmark_one_row_per_year_and_missing_peers():
         benchmark(activity, population_table(pops), 101, [147], "5.38.50", [2022])
 
 
+def _yearly_activity():
+    # 2023: own 101 and both peers; 2024: peer 151 has no rows; 2025: peer 147 only, on another paragraph
+    return pd.DataFrame(
+        [
+            activity_row(101, 2023, "§108", "internal", 6, 7 * MIO),
+            activity_row(147, 2023, "§108", "external", 6, 6.6 * MIO),
+            activity_row(101, 2023, "§108", "external", 4, 5 * MIO),
+            activity_row(151, 2023, "§108", "internal", 14, 13.4 * MIO),
+            activity_row(151, 2023, "§108", "internal", 99, 99 * MIO, function_code="5.38.52"),
+            activity_row(101, 2024, "§108", "internal", 10, 12 * MIO),
+            activity_row(147, 2024, "§108", "external", 6, 6.6 * MIO),
+            activity_row(101, 2025, "§107", "internal", 3, 2 * MIO),
+            activity_row(147, 2025, "§107", "internal", 2, 1 * MIO),
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    "selection", [{}, {"provider": "external"}, {"paragraph": "§108"}, {"paragraph": "§107"}]
+)
+def test_inputs_by_year_are_benchmark_inputs_year_by_year(selection):
+    # The one pass over all years gives, year by year, exactly what benchmark_inputs gives for that year alone:
+    # the same totals (2023 own: 6 + 4 = 10 persons, 7 + 5 = 12 mio; peers 147: 6 persons, 151: 14), the same
+    # dtypes and index, the same peers left out (2024: 151), and the same error for a year without own rows.
+    from analysis.benchmark import _inputs_by_year
+
+    activity = _yearly_activity()
+    pops = {(c, y): p for c, p in ((101, 5_000), (147, 3_000), (151, 5_000)) for y in (2023, 2024, 2025)}
+    munis = population_table(pops)
+    years = [2023, 2024, 2025]
+    one_pass = _inputs_by_year(activity, munis, 101, [147, 151], "5.38.50", years, **selection)
+    for year in years:
+        try:
+            expected = benchmark_inputs(activity, munis, 101, [147, 151], "5.38.50", year, **selection)
+        except ValueError as e:
+            with pytest.raises(ValueError, match=str(e)):
+                next(one_pass)
+            break
+        got_year, got = next(one_pass)
+        assert got_year == year
+        pd.testing.assert_series_equal(got.own, expected.own, check_exact=True)
+        pd.testing.assert_frame_equal(got.peers, expected.peers, check_exact=True)
+        assert got.peers_without_data == expected.peers_without_data
+    if not selection:
+        # the totals by hand: 2023 own 10 persons 12 mio; 2024 151 left out
+        assert [
+            float(i.own["full_year_persons"])
+            for _, i in _inputs_by_year(activity, munis, 101, [147, 151], "5.38.50", [2023, 2024])
+        ] == [10.0, 10.0]
+
+
+def test_inputs_by_year_missing_population_raises_for_its_year():
+    # 2024 lacks 147's population: 2023 comes out, then 2024 raises as benchmark_inputs does for 2024 alone
+    from analysis.benchmark import _inputs_by_year
+
+    pops = {(c, y): 1_000 for c in (101, 147, 151) for y in (2023, 2024)}
+    del pops[(147, 2024)]
+    munis = population_table(pops)
+    one_pass = _inputs_by_year(_yearly_activity(), munis, 101, [147, 151], "5.38.50", [2023, 2024])
+    assert next(one_pass)[0] == 2023
+    with pytest.raises(ValueError, match="no population_18_64 in municipalities for 147 in 2024"):
+        next(one_pass)
+    with pytest.raises(ValueError, match="no population_18_64 in municipalities for 147 in 2024"):
+        benchmark_inputs(_yearly_activity(), munis, 101, [147, 151], "5.38.50", 2024)
+
+
 # Own: 10 persons, 12 mio, pop 5,000 -> price 1.2 mio, rate 2.0, 2,400 DKK per resident
 # Peers (pop 1,000 each):
 #   code  persons  spending  price    rate  per resident

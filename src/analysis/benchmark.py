@@ -51,7 +51,7 @@ Errors are :class:`ValueError` with a message naming what is wrong.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -801,12 +801,17 @@ def _add_population(frame: pd.DataFrame, municipalities: pd.DataFrame) -> pd.Dat
     _require_columns(municipalities, ("municipality_code", "year", "population_18_64"), "municipalities")
     population = municipalities[["municipality_code", "year", "population_18_64"]]
     merged = frame.merge(population, on=["municipality_code", "year"], how="left", validate="many_to_one")
-    missing = merged.loc[merged["population_18_64"].isna(), ["municipality_code", "year"]].drop_duplicates()
+    _require_population(merged)
+    return merged
+
+
+def _require_population(frame: pd.DataFrame) -> None:
+    """Raise ValueError naming the first municipalities and years of ``frame`` without ``population_18_64``."""
+    missing = frame.loc[frame["population_18_64"].isna(), ["municipality_code", "year"]].drop_duplicates()
     if not missing.empty:
         pairs = ", ".join(f"{c} in {y}" for c, y in missing.head(5).itertuples(index=False))
         more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
         raise ValueError(f"no population_18_64 in municipalities for {pairs}{more}")
-    return merged
 
 
 def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
@@ -1110,13 +1115,28 @@ def benchmark(
     ValueError
         As :func:`benchmark_inputs` and :func:`decompose`, e.g. when no peer has data in a year.
     """
+    result, _ = _benchmark(
+        activity, municipalities, own_code, peer_codes, function_code, years, paragraph, provider
+    )
+    return result
+
+
+def _benchmark(
+    activity: pd.DataFrame,
+    municipalities: pd.DataFrame,
+    own_code: int,
+    peer_codes: Iterable[int],
+    function_code: str,
+    years: Iterable[int],
+    paragraph: str | None = None,
+    provider: str | None = None,
+) -> tuple[pd.DataFrame, dict[int, BenchmarkInputs]]:
+    """:func:`benchmark`, and the :func:`benchmark_inputs` of each year it used (for the caller to reuse)."""
     municipalities = per_resident_basis(municipalities, function_code)
-    peer_codes = list(peer_codes)
-    rows = []
-    for year in years:
-        inputs = benchmark_inputs(
-            activity, municipalities, own_code, peer_codes, function_code, year, paragraph, provider
-        )
+    rows, used = [], {}
+    for year, inputs in _inputs_by_year(
+        activity, municipalities, own_code, peer_codes, function_code, years, paragraph, provider
+    ):
         if inputs.peers.empty:
             selection = _describe_selection(function_code, year, paragraph, provider)
             raise ValueError(f"the peer group is empty: no peer has activity rows for {selection}")
@@ -1124,11 +1144,69 @@ def benchmark(
         row.update(decompose(inputs.own, inputs.peers).to_dict())
         row["peers_without_data"] = inputs.peers_without_data
         rows.append(row)
+        used[year] = inputs
     if not rows:
         raise ValueError("no years given")
     result = pd.DataFrame(rows)
     result["n_peers"] = result["n_peers"].astype(int)
-    return result
+    return result, used
+
+
+def _inputs_by_year(
+    activity: pd.DataFrame,
+    municipalities: pd.DataFrame,
+    own_code: int,
+    peer_codes: Iterable[int],
+    function_code: str,
+    years: Iterable[int],
+    paragraph: str | None = None,
+    provider: str | None = None,
+) -> Iterator[tuple[int, BenchmarkInputs]]:
+    """``(year, benchmark_inputs(..., year, ...))`` for each of ``years`` in order, from one pass over ``activity``.
+
+    The same inputs, and the same errors in the same order, as calling :func:`benchmark_inputs` year by year
+    (which selects, totals and joins the population of the whole frame again for every year): the rows of all the
+    years are selected, totalled per municipality and year (each total adds the same rows in the same order) and
+    given their population once, then split by year. Lazy, so that a caller's check of one year comes before the
+    next year's errors, as in a loop over :func:`benchmark_inputs`.
+    """
+    years = list(years)
+    if not years:
+        return
+    municipalities = per_resident_basis(municipalities, function_code)
+    peer_codes = list(dict.fromkeys(int(c) for c in peer_codes))
+    if not peer_codes:
+        raise ValueError("the list of peer codes is empty")
+    if int(own_code) in peer_codes:
+        raise ValueError(f"the peer list contains the own municipality {own_code}: it cannot be its own peer")
+    needed = ("municipality_code", "year", "function_code", "paragraph", "provider")
+    _require_columns(activity, (*needed, "full_year_persons", "spending_dkk"), "activity")
+    keep = (activity["function_code"] == function_code) & activity["year"].isin(years)
+    if paragraph is not None:
+        keep &= activity["paragraph"] == paragraph
+    if provider is not None:
+        keep &= activity["provider"] == provider
+    rows = activity[keep].copy()
+    rows["municipality_code"] = rows["municipality_code"].astype(int)
+    rows = rows[rows["municipality_code"].isin([int(own_code), *peer_codes])]
+    columns = ["spending_dkk", "full_year_persons"]
+    totals = rows.groupby(["municipality_code", "year"], as_index=False)[columns].sum()
+    _require_columns(municipalities, ("municipality_code", "year", "population_18_64"), "municipalities")
+    population = municipalities[["municipality_code", "year", "population_18_64"]]
+    merged = totals.merge(population, on=["municipality_code", "year"], how="left", validate="many_to_one")
+    for year in years:
+        part = merged[merged["year"] == year]
+        _require_population(part)
+        part = part.drop(columns="year").set_index("municipality_code")
+        selection = _describe_selection(function_code, year, paragraph, provider)
+        if int(own_code) not in part.index:
+            raise ValueError(f"own municipality {own_code} has no activity rows for {selection}")
+        with_data = [c for c in peer_codes if c in part.index]
+        without_data = tuple(c for c in peer_codes if c not in part.index)
+        own = part.loc[int(own_code)].copy()
+        own["municipality_code"] = int(own_code)
+        peers = part.loc[sorted(with_data)].reset_index()
+        yield year, BenchmarkInputs(own=own, peers=peers, peers_without_data=without_data)
 
 
 def potentials(
@@ -1831,8 +1909,9 @@ def benchmark_report(
     k = _available_k(structure, own_code, last_year, peer_method, k, features)
     peers = select_peers(structure, own_code, last_year, peer_method, peer_codes, k, features, weights)
     codes = [int(c) for c in peers["municipality_code"]]
-    yearly = benchmark(activity, municipalities, own_code, codes, function_code, years)
-    inputs = benchmark_inputs(activity, municipalities, own_code, codes, function_code, last_year)
+    # the yearly table's inputs of last_year are benchmark_inputs(..., last_year): computed once, used twice
+    yearly, inputs_by_year = _benchmark(activity, municipalities, own_code, codes, function_code, years)
+    inputs = inputs_by_year[last_year]
     latest = decompose(inputs.own, inputs.peers)
     with_distance = inputs.peers.merge(
         peers[["municipality_code", "distance"]], on="municipality_code", how="left"

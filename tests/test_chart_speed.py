@@ -1,0 +1,106 @@
+"""What makes the charts cheaper changes no pixel: the font line metrics kept per render, the tick labels kept."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.patheffects as path_effects  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+
+from analysis.reporting import charts  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _style():
+    with matplotlib.rc_context():
+        charts.set_style(retina=False)
+        yield
+    plt.close("all")
+
+
+def _texts_of_every_kind():
+    """Titles (bold, two lines), labels, a legend, annotations with a halo, rotated and multi-line tick labels."""
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(6.7, 3.2))
+    ax1.plot([2019, 2020, 2021], [1.5e6, 2.5e6, 2.0e6], marker="o", label="Syddjurs")
+    ax1.plot([2019, 2020, 2021], [1.0e6, 1.2e6, 1.9e6], label="Sammenligningskommuner")
+    ax1.set_title("Pris pr. helårsperson\n(t.kr.)", fontsize=9.5)
+    ax1.legend(loc="best", fontsize=8)
+    charts.dkk_axis(ax1, unit="t", label=False)
+    ax1.annotate(
+        "Århus",
+        (2020, 2.5e6),
+        xytext=(5, 2),
+        textcoords="offset points",
+        fontsize=7.5,
+        fontweight="bold",
+        path_effects=[path_effects.withStroke(linewidth=2.5, foreground="white")],
+    )
+    ax2.bar(range(3), [3.0, -1.0, 2.0])
+    ax2.set_xticks(
+        range(3), ["Ved sammenlignings-\nkommunernes\npris", "Priseffekt", "Mængdeeffekt"], rotation=20
+    )
+    ax2.set_xlabel("Trin")
+    charts.number_axis(ax2)
+    fig.suptitle("Øverst", fontsize=10.5)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def test_font_line_metrics_kept_per_render_change_no_pixel(monkeypatch):
+    # The renderer of figure_png gives matplotlib each font's ascent, descent and line gap from a table kept for the
+    # render instead of reading the font's tables at every layout; the PNG must be the same, byte for byte.
+    fig = _texts_of_every_kind()
+    calls = []
+    original = charts._FontHeights.__call__
+
+    def counting(self, prop):
+        calls.append(prop.get_size_in_points())
+        return original(self, prop)
+
+    monkeypatch.setattr(charts._FontHeights, "__call__", counting)
+    with_table = charts.figure_png(fig)
+    if matplotlib.__version__.startswith(charts._FONT_HEIGHTS_CHECKED):
+        assert len(calls) > 20  # asked at every layout of every text (several per text and draw)
+        assert {7.5, 8.0, 8.5, 9.5, 10.5} <= set(calls)  # the annotation, legend, ticks, title, suptitle
+    monkeypatch.setattr(
+        charts, "_CANVAS", [FigureCanvasAgg]
+    )  # matplotlib's own canvas: reads the fonts itself
+    assert charts.figure_png(fig) == with_table
+    assert charts.figure_png(_texts_of_every_kind()) == with_table  # and the figure was left as it was
+
+
+def test_font_line_metrics_follow_the_dpi_and_the_font():
+    # 10 pt at 192 dpi is 10 * 192 / 72 = 26.67 px; the ascent is the font's sTypoAscender in those units
+    from matplotlib.font_manager import FontProperties, fontManager, get_font
+
+    fig = plt.figure(dpi=192)
+    heights = charts._FontHeights(fig)
+    prop = FontProperties(size=10)
+    font = get_font(fontManager._find_fonts_by_props(prop))
+    ascender = font.get_sfnt_table("OS/2")["sTypoAscender"]
+    em = font.get_sfnt_table("head")["unitsPerEm"]
+    ascent, descent, gap = heights(prop)
+    assert ascent == pytest.approx(ascender / em * 10 * 192 / 72)
+    assert descent > 0 and gap >= 0
+    prop.set_size(20)  # the same object, changed: not the 10 pt entry
+    assert heights(prop)[0] == pytest.approx(2 * ascent)
+    fig.dpi = 96  # and at half the dpi, half the pixels
+    assert heights(FontProperties(size=10))[0] == pytest.approx(ascent / 2)
+
+
+def test_tick_labels_kept_per_formatter_follow_its_ticks_and_scale():
+    # the decimals follow the ticks shown with them: 0, 2.5 and 5 mio. need one decimal, 0, 1, 2 mio. none
+    f = charts.danish_formatter(scale=1e6)
+    assert f.format_ticks([0, 2_500_000, 5_000_000]) == ["0,0", "2,5", "5,0"]
+    assert f.format_ticks([0, 1_000_000, 2_000_000]) == ["0", "1", "2"]
+    assert f.format_ticks([0, 2_500_000, 5_000_000]) == ["0,0", "2,5", "5,0"]  # the kept labels, again
+    f.scale = 1e3  # thousands now: 1,000,000 / 1,000 = 1.000
+    assert f.format_ticks([0, 1_000_000, 2_000_000]) == ["0", "1.000", "2.000"]
+    assert f(float("nan")) == "" and f(1_500_000) == "1.500"
+    p = charts.danish_formatter(scale=0.01, suffix=" %")  # fractions as per cent: 0.125 -> 12,5 %
+    assert p.format_ticks([0.1, 0.125, 0.15]) == ["10,0 %", "12,5 %", "15,0 %"]
