@@ -76,7 +76,7 @@ def _worker_probe() -> tuple[float, float, float]:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     spare = _WORKER.get("next")
     if spare is not None:
-        spare._thread.join()
+        spare._done.wait()
     return taken, time.time(), usage.ru_utime + usage.ru_stime
 
 
