@@ -117,7 +117,8 @@ def test_the_followup_report_compares_with_the_recorded_previous_month(tmp_path,
         con.close()
     change = sep.forecast_dkk.sum() - aug.forecast_dkk.sum()
     assert "opfølgning til og med september 2025" in page
-    assert f"Siden august:</b> prognosen i alt {'+' if change > 0 else ''}{fmt.fmt_dkk(change)}" in page
+    # signed as the report signs changes: '+' or '-', none when it rounds to 0,0 mio. kr.
+    assert f"Siden august:</b> prognosen i alt {fmt.fmt_dkk(change, sign=True)}" in page
     assert "version 1, registreret" in page and "Budgetforudsætninger 2025, version 1" in page
     assert ">August</td>" in page and ">September</td>" in page  # the forecast as reported, month by month
     assert fmt.fmt_number(sep.forecast_dkk.sum() / 1e6, 1) in page

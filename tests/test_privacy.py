@@ -303,3 +303,13 @@ def test_privacy_imports_nothing_of_the_package_but_the_suppression_html_helper(
         check=True,
     ).stdout
     assert out.strip() == "['analysis', 'analysis.privacy']"
+
+
+def test_find_cpr_skips_the_digits_of_a_hex_digest_but_not_a_cpr_beside_it():
+    # a manifest's SHA-256 happened to hold "1509249498" (15.09.24, serial 9498) between hex letters
+    digest = "89e24fb4fb8a2d0a1900a61de24bd4e320ac5023c62c2f5c1509249498dacc6a"
+    assert privacy.find_cpr(f'"source_sha256": "{digest}"') == []
+    assert privacy.find_cpr(f"{digest} 150924-9498") == ["150924-9498"]
+    # letters that do not make a digest (not hex, or too short) do not hide one
+    assert privacy.find_cpr("cpr1509249498") == ["1509249498"]
+    assert privacy.find_cpr("ab1509249498cd") == ["1509249498"]

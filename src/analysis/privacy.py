@@ -128,6 +128,8 @@ _SEPARATOR = r"(?:[ \u00a0]?[-/.\u2010-\u2015\u2212][ \u00a0]?|[ \u00a0])?"
 #: slash, dot, space) and four digits, not part of a longer number nor followed by decimals.
 CPR_PATTERN = rf"(?<!\d)(?<!\d[.,]){_DAY_MONTH}\d{{2}}{_SEPARATOR}\d{{4}}(?![.,]?\d)"
 _CPR = re.compile(CPR_PATTERN)
+# A hexadecimal digest standing as one word (a SHA-256, an MD5): 32 or more hex characters, at least one a letter.
+_HEX_DIGEST = re.compile(r"(?<![0-9A-Za-z])(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{32,}(?![0-9A-Za-z])")
 _CPR_EXACT = re.compile(rf"^\s*(\d{{6}}){_SEPARATOR}(\d{{4}})\s*$")
 
 #: What a CPR-shaped number in free text is replaced by.
@@ -174,8 +176,19 @@ def find_cpr(text: str) -> list[str]:
     ['010203 1234', '010203/1234', '010203.1234', '0102031234']
     >>> find_cpr("3213991234 (dag 32), 0113991234 (måned 13), 1.234.567,89 kr., 0102031234,50 kr., 2024-01-01")
     []
+
+    Digits inside a hexadecimal digest (32 or more hex characters, at least one a letter, standing as one word: a
+    SHA-256 in a manifest) are part of the digest, not a CPR number; the same digits standing alone are one:
+
+    >>> find_cpr("sha256 c62c2f5c1509249498dacc6a89e24fb4fb8a2d0a1900a61de24bd4e320ac5023, cpr 1509249498")
+    ['1509249498']
     """
-    return _CPR.findall(text)
+    digests = [m.span() for m in _HEX_DIGEST.finditer(text)]
+    return [
+        m.group()
+        for m in _CPR.finditer(text)
+        if not any(start <= m.start() and m.end() <= end for start, end in digests)
+    ]
 
 
 def mask_cpr(value: object) -> object:
