@@ -796,12 +796,13 @@ def unit_measures(
     return totals.sort_values(keys).reset_index(drop=True)
 
 
-def _add_population(frame: pd.DataFrame, municipalities: pd.DataFrame) -> pd.DataFrame:
-    """Add ``population_18_64`` by municipality and year; every pair must be found."""
+def _add_population(frame: pd.DataFrame, municipalities: pd.DataFrame, require: bool = True) -> pd.DataFrame:
+    """Add ``population_18_64`` by municipality and year; every pair must be found (unless not ``require``)."""
     _require_columns(municipalities, ("municipality_code", "year", "population_18_64"), "municipalities")
     population = municipalities[["municipality_code", "year", "population_18_64"]]
     merged = frame.merge(population, on=["municipality_code", "year"], how="left", validate="many_to_one")
-    _require_population(merged)
+    if require:
+        _require_population(merged)
     return merged
 
 
@@ -1053,26 +1054,10 @@ def benchmark_inputs(
         If the peer list is empty or contains the own code, the own municipality has no activity rows for the
         selection, or a population is missing.
     """
-    municipalities = per_resident_basis(municipalities, function_code)
-    peer_codes = list(dict.fromkeys(int(c) for c in peer_codes))
-    if not peer_codes:
-        raise ValueError("the list of peer codes is empty")
-    if int(own_code) in peer_codes:
-        raise ValueError(f"the peer list contains the own municipality {own_code}: it cannot be its own peer")
-    rows = _select_activity(activity, function_code, year, paragraph, provider)
-    rows = rows[rows["municipality_code"].isin([int(own_code), *peer_codes])]
-    columns = ["spending_dkk", "full_year_persons"]
-    totals = rows.groupby(["municipality_code", "year"], as_index=False)[columns].sum()
-    totals = _add_population(totals, municipalities).drop(columns="year").set_index("municipality_code")
-    selection = _describe_selection(function_code, year, paragraph, provider)
-    if int(own_code) not in totals.index:
-        raise ValueError(f"own municipality {own_code} has no activity rows for {selection}")
-    with_data = [c for c in peer_codes if c in totals.index]
-    without_data = tuple(c for c in peer_codes if c not in totals.index)
-    own = totals.loc[int(own_code)].copy()
-    own["municipality_code"] = int(own_code)
-    peers = totals.loc[sorted(with_data)].reset_index()
-    return BenchmarkInputs(own=own, peers=peers, peers_without_data=without_data)
+    ((_, inputs),) = _inputs_by_year(
+        activity, municipalities, own_code, peer_codes, function_code, [year], paragraph, provider
+    )
+    return inputs
 
 
 def benchmark(
@@ -1164,11 +1149,11 @@ def _inputs_by_year(
 ) -> Iterator[tuple[int, BenchmarkInputs]]:
     """``(year, benchmark_inputs(..., year, ...))`` for each of ``years`` in order, from one pass over ``activity``.
 
-    The same inputs, and the same errors in the same order, as calling :func:`benchmark_inputs` year by year
-    (which selects, totals and joins the population of the whole frame again for every year): the rows of all the
-    years are selected, totalled per municipality and year (each total adds the same rows in the same order) and
-    given their population once, then split by year. Lazy, so that a caller's check of one year comes before the
-    next year's errors, as in a loop over :func:`benchmark_inputs`.
+    The same inputs, and the same errors in the same order, as calling :func:`benchmark_inputs` (this with one
+    year) year by year, which would select, total and join the population of the whole frame again for every
+    year: the rows of all the years are selected, totalled per municipality and year (each total adds the same rows
+    in the same order) and given their population once, then split by year. Lazy, so that a caller's check of one
+    year comes before the next year's errors, as in a loop over :func:`benchmark_inputs`.
     """
     years = list(years)
     if not years:
@@ -1179,21 +1164,11 @@ def _inputs_by_year(
         raise ValueError("the list of peer codes is empty")
     if int(own_code) in peer_codes:
         raise ValueError(f"the peer list contains the own municipality {own_code}: it cannot be its own peer")
-    needed = ("municipality_code", "year", "function_code", "paragraph", "provider")
-    _require_columns(activity, (*needed, "full_year_persons", "spending_dkk"), "activity")
-    keep = (activity["function_code"] == function_code) & activity["year"].isin(years)
-    if paragraph is not None:
-        keep &= activity["paragraph"] == paragraph
-    if provider is not None:
-        keep &= activity["provider"] == provider
-    rows = activity[keep].copy()
-    rows["municipality_code"] = rows["municipality_code"].astype(int)
+    rows = _select_activity(activity, function_code, years, paragraph, provider)
     rows = rows[rows["municipality_code"].isin([int(own_code), *peer_codes])]
     columns = ["spending_dkk", "full_year_persons"]
     totals = rows.groupby(["municipality_code", "year"], as_index=False)[columns].sum()
-    _require_columns(municipalities, ("municipality_code", "year", "population_18_64"), "municipalities")
-    population = municipalities[["municipality_code", "year", "population_18_64"]]
-    merged = totals.merge(population, on=["municipality_code", "year"], how="left", validate="many_to_one")
+    merged = _add_population(totals, municipalities, require=False)  # required year by year, below
     for year in years:
         part = merged[merged["year"] == year]
         _require_population(part)
@@ -2254,12 +2229,17 @@ def report_from_data(
 
 
 def _select_activity(
-    activity: pd.DataFrame, function_code: str, year: int, paragraph: str | None, provider: str | None
+    activity: pd.DataFrame,
+    function_code: str,
+    year: int | list[int],
+    paragraph: str | None,
+    provider: str | None,
 ) -> pd.DataFrame:
-    """Select the activity rows of one function area and year, optionally one paragraph and provider."""
+    """Select the activity rows of one function area and year (or list of years), optionally paragraph and provider."""
     needed = ("municipality_code", "year", "function_code", "paragraph", "provider")
     _require_columns(activity, (*needed, "full_year_persons", "spending_dkk"), "activity")
-    keep = (activity["function_code"] == function_code) & (activity["year"] == year)
+    years = activity["year"].isin(year) if isinstance(year, list) else activity["year"] == year
+    keep = (activity["function_code"] == function_code) & years
     if paragraph is not None:
         keep &= activity["paragraph"] == paragraph
     if provider is not None:
