@@ -29,6 +29,21 @@ TOTAL = tables.TOTAL_DA
 SMALL_VALUES = [1, 2, 3, 4]
 
 
+def _overview(persons: list[int]) -> pd.DataFrame:
+    """A sector overview (xs.SECTORS, then 'total') with these persons and 1 mio. kr. in every sector; no members."""
+    return pd.DataFrame(
+        {
+            "persons": persons,
+            "cost_dkk": 1e6,
+            "registered_dkk": 1e6,
+            "average_dkk": 0.0,
+            "member_persons": 0,
+            "member_cost_dkk": 0.0,
+        },
+        index=pd.Index([*xs.SECTORS, "total"], name="sector"),
+    )
+
+
 def _group_marks(column: list[int]) -> list[str]:
     """The marks of the rule before this check: the small cells, then one more beside a lone one (no search)."""
     values = np.array([*column, sum(column)], dtype=float)
@@ -194,17 +209,7 @@ def test_a_sector_hidden_beside_a_unique_total_is_checked_with_the_sum_over_sect
     # sectors are 40 + 2 x 5 = 50. The sector table's total counts each person once (45), so its rows do not sum
     # to it; the old rule hid the 1 and the smallest other (health, 5): 1 + 5 = 50 - 44 = 6, and an 'x' of 5-45
     # leaves only 1 + 5: given away by the two tables together
-    overview = pd.DataFrame(
-        {
-            "persons": [1, 0, 44, 5, 45],
-            "cost_dkk": 1e6,
-            "registered_dkk": 1e6,
-            "average_dkk": 0.0,
-            "member_persons": 0,
-            "member_cost_dkk": 0.0,
-        },
-        index=pd.Index([*xs.SECTORS, "total"], name="sector"),
-    )
+    overview = _overview([1, 0, 44, 5, 45])
     by = _by_sectors([40, 5, 0, 0])
     counts = overview.rename(index=tables._SECTORS_DA)[["persons"]].rename(columns={"persons": "Borgere"})
     sectors = {(label, "Borgere"): 1 for label in counts.index[:4]}
@@ -316,17 +321,7 @@ def test_the_sector_table_hides_sectors_where_their_sum_would_give_a_group_by_nu
     # number of sectors hides its '1' ('<5') in vain. Now the sector table hides the 20 ('x'): it is then 0 or
     # 5-45 with x + 26 >= 45 (every person is in a sector) and x + 26 >= 46 (the other table's least), so the sum
     # over sectors is 46 to 71, and n2 = 1 (n1 = 44, sum 46) or n2 = 2 (n1 = 43, sum 47) both fit
-    overview = pd.DataFrame(
-        {
-            "persons": [20, 0, 26, 0, 45],
-            "cost_dkk": 1e6,
-            "registered_dkk": 1e6,
-            "average_dkk": 0.0,
-            "member_persons": 0,
-            "member_cost_dkk": 0.0,
-        },
-        index=pd.Index([*xs.SECTORS, "total"], name="sector"),
-    )
+    overview = _overview([20, 0, 26, 0, 45])
     by = _by_sectors([44, 1, 0, 0])
     assert (tables.sector_marks(overview)["Borgere"] == SHOWN).all()  # alone, the sector table hides nothing
     marks = tables.sector_marks(overview, 5, by)

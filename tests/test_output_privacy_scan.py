@@ -7,14 +7,13 @@ embedded images), the PDF's text, the executed notebooks (sources, outputs, erro
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 import yaml
 
 from analysis.privacy import find_cpr
-from tests.test_crosssector import _notebook_text, _without_images, pdf_text
+from tests.test_crosssector import _notebook_text, _Tables, _without_images, pdf_text
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
@@ -22,34 +21,6 @@ NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
 CITIZEN_COLUMNS = re.compile(
     r"^(borgere|deltagere|beboere|personer|heraf deltagere|borgere med sag.*)$", re.I
 )
-
-
-class _Tables(HTMLParser):
-    """Each table of an HTML page as rows of cell texts."""
-
-    def __init__(self):
-        super().__init__()
-        self.tables, self._row, self._cell = [], None, None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "table":
-            self.tables.append([])
-        elif tag == "tr" and self.tables:
-            self._row = []
-        elif tag in ("td", "th") and self._row is not None:
-            self._cell = ""
-
-    def handle_endtag(self, tag):
-        if tag in ("td", "th") and self._cell is not None:
-            self._row.append(self._cell.strip())
-            self._cell = None
-        elif tag == "tr" and self._row is not None:
-            self.tables[-1].append(self._row)
-            self._row = None
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell += data
 
 
 def small_citizen_cells(html: str) -> list[tuple[str, str, str]]:
