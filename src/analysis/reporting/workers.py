@@ -336,14 +336,6 @@ def _shutdown_spare_kernel() -> None:
         drained.wait(SHUTDOWN_SECONDS)
 
 
-#: The client papermill's executor gets for a kernel started here. nbclient polls the kernel's output and its
-#: liveness side by side on one event loop; with a kernel manager's default (blocking) client the output poll
-#: blocks that loop, so a kernel that dies inside a cell (killed, out of memory, its fork server gone) would be
-#: waited for forever. With the asynchronous client the death is seen within a second and the report fails.
-#: It is jupyter_client's, but knows without waiting 0.2 s when the kernel is ready (``forkserver._wait_for_ready``).
-ASYNC_CLIENT = "analysis.reporting.forkserver.ReadyAsyncClient"
-
-
 def _execute(spec: dict[str, Any], km) -> Any:
     """Execute the report's notebook with papermill; the executed notebook (also written to its output path).
 
@@ -353,11 +345,16 @@ def _execute(spec: dict[str, Any], km) -> Any:
     """
     import papermill
 
+    from analysis.reporting.forkserver import ASYNC_CLIENT
+
     clients: list = []
     if km is not None:
-        km.client_class = (
-            ASYNC_CLIENT  # after the warm-up, which talks to the kernel with the blocking client
-        )
+        # The asynchronous client, after the warm-up (which talks to the kernel with the blocking one): nbclient
+        # polls the kernel's output and its liveness side by side on one event loop; with a blocking client the
+        # output poll blocks that loop, so a kernel that dies inside a cell (killed, out of memory, its fork server
+        # gone) would be waited for forever. With the asynchronous client the death is seen within a second and
+        # the report fails.
+        km.client_class = ASYNC_CLIENT
         make_client = km.client
 
         def client(**kwargs: Any):
