@@ -4,6 +4,7 @@ The checks enumerate every assignment of counts consistent with a table's shown 
 rest of the report tells (:func:`analysis.privacy.feasible_values`); a '<5' cell with one value left is given away.
 """
 
+import itertools
 import types
 
 import numpy as np
@@ -15,7 +16,6 @@ from analysis.privacy import (
     COMPLEMENT,
     SHOWN,
     SMALL,
-    count_vectors,
     disclosed_cells,
     feasible_values,
     suppression_marks,
@@ -56,10 +56,17 @@ def _group_marks(column: list[int]) -> list[str]:
     return [SMALL if p else (COMPLEMENT if m else SHOWN) for p, m in zip(primary, mask, strict=True)]
 
 
+def _brute_force(allowed: list[list[int]], total: int) -> list[tuple[int, ...]]:
+    """Every vector of counts with each count among its allowed values and the sum ``total``: a plain listing
+    (itertools.product), independent of the search it checks."""
+    return [v for v in itertools.product(*allowed) if sum(v) == total]
+
+
 @pytest.mark.parametrize("seed", range(40))
 def test_the_search_agrees_with_listing_every_count_vector(seed):
     # one column of 3-5 cells and its total; an onlooker knows the total, the shown cells, '<5' = 1-4 and
-    # 'x' = 0 or at least 5. The search must give the small cells the same values as listing every vector.
+    # 'x' = 0 or at least 5. The search must give the small cells the same values as listing every vector
+    # (itertools.product, not the search).
     rng = np.random.default_rng(seed)
     column = [int(v) for v in rng.choice([0, 1, 2, 3, 4, 5, 6, 7, 9, 12], size=rng.integers(3, 6))]
     marks = _group_marks(column)
@@ -70,7 +77,7 @@ def test_the_search_agrees_with_listing_every_count_vector(seed):
         [n] if m == SHOWN else (SMALL_VALUES if m == SMALL else [0, *range(5, total + 1)])
         for n, m in zip(column, marks[:-1], strict=True)
     ]
-    vectors = count_vectors(allowed, total) if marks[-1] == SHOWN else None
+    vectors = _brute_force(allowed, total) if marks[-1] == SHOWN else None
     domains, constraints = table_view(counts, pd.Series(marks, index=labels), total_row="t")
     small = [k for k in domains if domains[k] == SMALL_VALUES]
     values = feasible_values(domains, constraints, small)
@@ -224,19 +231,23 @@ def test_a_sector_hidden_beside_a_unique_total_is_checked_with_the_sum_over_sect
     assert disclosed_cells(counts, marks[["Borgere"]], **view) == []
     (table,) = _cells(tables.sector_table(overview, 5, by_sectors=by))
     assert [row[1] for row in table[1:]] == ["<5", "0", "x", "x", "45"]
-    # where the table by number of sectors hides groups, the sum over sectors is known only as a range: with
-    # 44 persons in one sector and 1 in two (sum over sectors 46) it hides the 1 ('<5') and, since that sum
-    # would give it away, the 44 and both 0s ('x'); the 45 persons then split as n2 of 1-4 and the rest 0 or
-    # 5-45 each: the least is n1 = 44, n2 = 1 (44 + 2 = 46), the most n4 = 44, n2 = 1 (2 + 4 x 44 = 178)
+    # the two tables are searched together: with 1, 0, 44 and 1 persons per sector (45 in all) and 44 in one
+    # sector, 1 in two, the sector table hides its two 1s ('<5', a and d) and the table by number of sectors its
+    # 1 ('<5', n2) and the 44 ('x', n1). Its 0s may stay: n1 + n2 = 45 and n1 + 2 n2 = a + 44 + d give
+    # n2 = a + d - 1, and a, d of 1-4 leave n2 = 1-4 (a + d = 2-5) and a = n2 + 1 - d = 1-4 (the earlier check,
+    # one table at a time, took the sum over sectors as known, 46, and hid both 0s too)
     other = overview.assign(persons=[1, 0, 44, 1, 45])
-    assert tables.by_sectors_marks(_by_sectors([44, 1, 0, 0]), 5, other).tolist()[:4] == [
-        COMPLEMENT,
-        SMALL,
-        COMPLEMENT,
-        COMPLEMENT,
+    joint = tables._sector_tables(other, _by_sectors([44, 1, 0, 0]), 5)
+    assert joint["sector"]["Borgere"].tolist() == [SMALL, SHOWN, SHOWN, SMALL, SHOWN]
+    assert joint["by"].tolist() == [COMPLEMENT, SMALL, SHOWN, SHOWN, SHOWN]
+    # listed by hand (itertools.product, not the search): every a, d, n2 of 1-4 and n1 of 0 or 5-45 that fits
+    fits = [
+        (a, d, n1, n2)
+        for a, d, n2 in itertools.product(SMALL_VALUES, repeat=3)
+        for n1 in [0, *range(5, 46)]
+        if n1 + n2 == 45 and n1 + 2 * n2 == a + 44 + d
     ]
-    assert tables._over_sectors(_by_sectors([44, 1, 0, 0]), other, 5) == (46, 178)
-    assert tables._over_sectors(None, other, 5) == (46, 46)  # without it: as if known
+    assert {f[0] for f in fits} == {f[1] for f in fits} == {f[3] for f in fits} == {1, 2, 3, 4}
 
 
 def _flat(y, horizon):
