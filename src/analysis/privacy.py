@@ -78,6 +78,7 @@ __all__ = [
     "feasible_values",
     "find_cpr",
     "given_away",
+    "joint_view",
     "KEY_ENV",
     "KEY_FILE_NAME",
     "key_fingerprint",
@@ -1565,6 +1566,42 @@ def _complete(frame: pd.DataFrame, marks: pd.DataFrame, view: Mapping) -> pd.Dat
     return marks.where(~(hidden & (marks == SHOWN).to_numpy()), COMPLEMENT)
 
 
+def joint_view(
+    tables: Mapping[object, tuple[pd.DataFrame | pd.Series, pd.DataFrame | pd.Series, Mapping]],
+    links: Sequence[tuple[Mapping[tuple, int], int | None, int | None]] = (),
+    min_group: int = MIN_GROUP_FLOOR,
+) -> tuple[dict, list]:
+    """The view of several tables of one report at once: their :func:`table_view` and the links between them.
+
+    Parameters
+    ----------
+    tables : mapping of name to (counts, marks, view)
+        As :func:`secure_tables`.
+    links : sequence of (mapping of cell to int, int or None, int or None)
+        As :func:`secure_tables`; shown cells enter as constants.
+    min_group : int, default 5
+        The threshold (persons).
+
+    Returns
+    -------
+    (dict, list)
+        Domains and constraints, the cells keyed ``(name, row, column)``, for :func:`given_away`.
+    """
+    domains: dict = {}
+    constraints: list = []
+    fixed: dict = {}
+    for n, (counts, marks, view) in tables.items():
+        d, k, f = _table_view(counts, marks, min_group, name=n, **view)
+        domains.update(d)
+        constraints.extend(k)
+        fixed.update(f)
+    for coefs, lo, hi in links:
+        folded = _fold(coefs, lo, hi, fixed)
+        if folded is not None:
+            constraints.append(folded)
+    return domains, constraints
+
+
 def secure_tables(
     tables: Mapping[object, tuple[pd.DataFrame | pd.Series, pd.DataFrame | pd.Series, Mapping]],
     links: Sequence[tuple[Mapping[tuple, int], int | None, int | None]] = (),
@@ -1577,8 +1614,10 @@ def secure_tables(
     away alone. While a '<5' cell is given away, one more cell is hidden ('x'): in that cell's table the shown
     inner cell of its column with the fewest persons above 0 (else one of 0 persons), then of its row; where its
     table has none left, the shown inner cell with the fewest persons among the cells of other tables linked to
-    it; a total is never chosen (it is often shown elsewhere). After each, no additive group is left with one
-    hidden cell (not needed where the total counts each person once, ``unique_total``: the search decides). When the search gives up, every shown inner cell of a column with a hidden cell is hidden.
+    it; a total only when nothing else is left and the totals are not public (``public_totals``: shown elsewhere,
+    hiding them would not help). After each, no additive group is left with one hidden cell (not needed where
+    the total counts each person once, ``unique_total``: the search decides). When the search gives up, every
+    shown inner cell of a column with a hidden cell is hidden.
 
     Parameters
     ----------
@@ -1626,16 +1665,9 @@ def secure_tables(
             linked[n].extend(k for k in coefs if k[0] != n and k not in linked[n])
     given_up: set = set()
     while True:
-        domains, constraints, fixed = {}, [], {}
-        for n in tables:
-            d, k, f = _table_view(frames[n], out[n], min_group, name=n, **views[n])
-            domains.update(d)
-            constraints.extend(k)
-            fixed.update(f)
-        for coefs, lo, hi in links:
-            folded = _fold(coefs, lo, hi, fixed)
-            if folded is not None:
-                constraints.append(folded)
+        domains, constraints = joint_view(
+            {n: (frames[n], out[n], views[n]) for n in tables}, links, min_group
+        )
         found = given_away(domains, constraints, min_group)
         if found is None:  # too many to check: hide every shown inner cell of a column with a hidden cell
             for n, frame in frames.items():
@@ -1668,13 +1700,22 @@ def secure_tables(
                     ),
                 )
                 target, pick = k[0], (k[1], k[2])
+        if pick is None and not views[name].get("public_totals"):
+            # every inner cell beside it hidden already (two '<5' of 4 under a total of 8): hide the total
+            tr, tc = views[name].get("total_row"), views[name].get("total_column")
+            for total in [(tr, col), (row, tc)]:
+                if None not in total and out[name].loc[total] == SHOWN:
+                    pick = total
+                    break
         if pick is None:
             # given away by its totals and links alone (a total of fewer than min_group persons shown elsewhere):
             # nothing left to hide here; the caller must not show the table (see the cross-sector tables)
             given_up.add(found[0])
             continue
         out[target].loc[pick] = COMPLEMENT
-        if not views[target].get("unique_total"):  # a total that is the sum of its rows would give a lone one away
+        if not views[target].get(
+            "unique_total"
+        ):  # a total that is the sum of its rows would give a lone one away
             out[target] = _complete(frames[target], out[target], views[target])
     result = {}
     for n, (_, m, _) in tables.items():

@@ -18,6 +18,8 @@ from analysis.crosssector.costs import SECTOR_NAMES, TOTAL
 from analysis.privacy import (
     COMPLEMENT,
     SHOWN,
+    given_away,
+    joint_view,
     secure_tables,
     share_mask,
     suppression_marks,
@@ -101,8 +103,17 @@ def _secure_tables(tables: dict, links: list, min_group: int) -> dict:
         for name, (counts, view) in tables.items()
     }
     marks = secure_tables(start, links, min_group)
-    # a column about fewer than min_group persons in all (its total, public elsewhere) is hidden whole: no
-    # suppression inside it could keep its persons from being worked out (a table of one such column is not shown)
+    # a small group that its public totals give away whatever else is hidden (1 and 5 under a total of 6: the 5
+    # hidden beside the 1, the 0 beside them too, and still only 1 + 5 + 0 fits) has its column hidden whole,
+    # like a column about fewer than min_group persons in all (its total, public elsewhere): no suppression inside
+    # it could keep its persons from being worked out (a table of one such column is not shown)
+    checked = {name: (counts, marks[name], view) for name, (counts, view) in tables.items()}
+    left = given_away(*joint_view(checked, links, min_group), min_group) or []
+    for name, _, col in left:
+        if isinstance(marks[name], pd.Series):
+            marks[name] = pd.Series(COMPLEMENT, index=marks[name].index, name=marks[name].name)
+        else:
+            marks[name][col] = COMPLEMENT
     return {name: _hide_small_totals(counts, marks[name], min_group) for name, (counts, _) in tables.items()}
 
 

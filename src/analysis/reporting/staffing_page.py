@@ -7,6 +7,7 @@ as HTML tables for the report (:func:`tables`).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -18,15 +19,17 @@ from analysis.danish import MONTHS_DA, fmt_dkk, fmt_dkk_number, fmt_number, fmt_
 from analysis.data.offers import Offer
 from analysis.errors import InputError
 from analysis.privacy import (
-    COMPLEMENT,
     SHOWN,
-    SMALL,
-    count_vectors,
+    column_view,
+    disclosed_cells,
+    secure_marks,
     suppression_marks,
+    table_view,
+    weighted_total,
     weighted_total_discloses,
 )
 from analysis.reporting.html import table_html
-from analysis.reporting.suppression import suppressed_table_html
+from analysis.reporting.suppression import suppressed_table_html, table_note_html
 
 __all__ = [
     "IncomeDisclosure",
@@ -55,7 +58,8 @@ class IncomeDisclosure:
     Attributes
     ----------
     marks : pandas.Series
-        The income table's suppression marks per row (levels, then 'I alt'), :func:`analysis.privacy.suppression_marks`.
+        The income table's suppression marks per row (levels, then 'I alt'), :func:`analysis.privacy.suppression_marks`
+        checked with the what-if rows (:func:`income_disclosure`).
     exact : bool
         The total income (and the what-if table's incomes) may be shown exactly.
     count_shown : bool
@@ -66,6 +70,9 @@ class IncomeDisclosure:
         None when that cannot be worked out (counts that are not whole residents).
     months_exact : bool
         The monthly table's incomes may be shown.
+    what_if_shown : bool
+        The what-if table may be shown: False when a row in which residents leave a hidden level would tell how
+        many it has (e.g. 4 residents leaving a level shown as '<5'), whatever else is hidden.
     """
 
     marks: pd.Series
@@ -74,10 +81,28 @@ class IncomeDisclosure:
     low: float | None = None
     high: float | None = None
     months_exact: bool = True
+    what_if_shown: bool = True
 
 
 def _whole(values) -> bool:
     return all(float(v).is_integer() for v in values)
+
+
+def _months_exact(monthly: pd.DataFrame | None, rates: pd.DataFrame) -> bool:
+    """Whether the monthly incomes may be shown beside each month's residents (see :func:`income_disclosure`)."""
+    if monthly is None:
+        return True
+    weights = dict(enumerate(rates.rate_dkk.tolist()))
+    for n in sorted(set(monthly.residents)):
+        if 0 < n < MIN_GROUP:
+            continue  # the month's residents and income are hidden anyway
+        if not _whole([n]):
+            return False
+        # the month shows its residents and its income, nothing per level: each level holds 0 to n
+        view = column_view([range(int(n) + 1)] * len(weights), int(n))
+        if weighted_total_discloses(*view, weights, MIN_GROUP):
+            return False
+    return True
 
 
 def income_disclosure(
@@ -88,15 +113,18 @@ def income_disclosure(
 ) -> IncomeDisclosure | None:
     """Decide which income figures the report may show (the rule of 'Metode og data', privacy).
 
-    The income table shows the residents per level with levels of 1-4 residents hidden ('<5'); the rates per
-    level are published. The total income is then shown exactly only when no distribution of the residents
-    consistent with the shown counts has an income that, with the rates, gives a hidden level away
-    (:func:`analysis.privacy.weighted_total_discloses`, decided from the shown figures alone). Otherwise the income
-    is shown as the range it lies in over those distributions, and the what-if table without incomes (its
-    changes are rate differences, public). The what-if rows tell that a level a resident leaves from has at
-    least that many residents; the check counts that in. The monthly incomes, beside the residents per month
-    and the rates, would show each month's distribution on levels: they are shown only when no distribution of
-    that month's residents has an income giving a level of 1-4 residents away.
+    The income table shows the residents per level with levels of 1-4 residents hidden ('<5', and a level beside
+    them 'x'); the rates per level are published. The what-if table beside it tells that a level residents leave
+    from has at least that many: the table's marks are checked with that fact by the search of
+    :func:`analysis.privacy.secure_marks` (the two tables' joint view), and where a what-if row would still give
+    a hidden level away the what-if table is not shown. The total income is then shown exactly only when no
+    distribution of the residents consistent with that view has an income that, with the rates, gives a hidden
+    level away (:func:`analysis.privacy.weighted_total`, decided from the shown figures alone). Otherwise the
+    income is shown as the range it lies in over those distributions, and the what-if table without incomes (its
+    changes are rate differences, public). The monthly incomes, beside the residents per month and the rates,
+    would show each month's distribution on levels: they are shown only when no distribution of that month's
+    residents has an income giving a level of 1-4 residents away. (The monthly table and the income table share
+    no figure: the months' residents are not the levels' residents, so there is nothing to search jointly.)
 
     Parameters
     ----------
@@ -116,50 +144,50 @@ def income_disclosure(
     """
     if rates is None:
         return None
-    months_exact = True
-    if monthly is not None:
-        weights = rates.rate_dkk.tolist()
-        for n in sorted(set(monthly.residents)):
-            if 0 < n < MIN_GROUP:
-                continue  # the month's residents and income are hidden anyway
-            if not _whole([n]) or weighted_total_discloses(
-                [range(int(n) + 1)] * len(weights), int(n), weights, MIN_GROUP
-            ):
-                months_exact = False
-                break
+    months_exact = _months_exact(monthly, rates)
     if income is None:
         return IncomeDisclosure(pd.Series(dtype=object), exact=True, months_exact=months_exact)
     levels = income.iloc[:-1]
-    marks = suppression_marks(income.residents.reset_index(drop=True), MIN_GROUP, total_row=len(income) - 1)
-    hidden = (marks.iloc[:-1] != SHOWN).any()
-    if not hidden:
-        return IncomeDisclosure(marks, exact=True, months_exact=months_exact)
-    if marks.iloc[-1] != SHOWN or not _whole(income.residents):
-        return IncomeDisclosure(
-            marks, exact=False, count_shown=marks.iloc[-1] == SHOWN, months_exact=months_exact
-        )
-    total = int(income.residents.iloc[-1])
-    least = {}
+    counts = income.residents.reset_index(drop=True)
+    total_row = len(income) - 1
+    marks = suppression_marks(counts, MIN_GROUP, total_row=total_row)
+    whole = _whole(income.residents)
+    # the what-if rows: residents leave a level from which at least that many can leave
+    least: dict[int, int] = {}
+    row_of = {level: i for i, level in enumerate(levels.level)}
     for s in scenarios:
-        if s.get("from_level") is not None:
-            least[s["from_level"]] = max(least.get(s["from_level"], 0), int(s.get("count", 1)))
-    allowed = []
-    for level, n, mark in zip(levels.level, levels.residents, marks.iloc[:-1], strict=True):
-        values = {
-            SHOWN: [int(n)],
-            SMALL: list(range(1, MIN_GROUP)),
-            COMPLEMENT: [0, *range(MIN_GROUP, total + 1)],
-        }[mark]
-        allowed.append([v for v in values if v >= least.get(level, 0)])
-    weights = levels.rate_dkk.tolist()
-    if not weighted_total_discloses(allowed, total, weights, MIN_GROUP):
-        return IncomeDisclosure(marks, exact=True, months_exact=months_exact)
-    vectors = count_vectors(allowed, total)
-    low = high = None
-    if vectors:
-        sums = [sum(n * w for n, w in zip(v, weights, strict=True)) for v in vectors]
-        low, high = min(sums), max(sums)
-    return IncomeDisclosure(marks, exact=False, low=low, high=high, months_exact=months_exact)
+        if s.get("from_level") is not None and s["from_level"] in row_of:
+            i = row_of[s["from_level"]]
+            least[i] = max(least.get(i, 0), int(s.get("count", 1)))
+    relations = [({i: 1}, n, None) for i, n in least.items()]
+    view = {"total_row": total_row, "relations": relations}
+    what_if_shown = True
+    if whole and relations and (marks != SHOWN).any():
+        marks = secure_marks(counts, marks, MIN_GROUP, **view)
+        if disclosed_cells(counts, marks, MIN_GROUP, **view):
+            # a what-if row tells a hidden level's count (no other cell can hide it): the table is left out
+            what_if_shown, view = False, {"total_row": total_row}
+    hidden = (marks.iloc[:-1] != SHOWN).any()
+    result = functools.partial(
+        IncomeDisclosure, marks, months_exact=months_exact, what_if_shown=what_if_shown
+    )
+    if not hidden:
+        return result(exact=True)
+    if marks.iloc[-1] != SHOWN or not whole:
+        return result(exact=False, count_shown=marks.iloc[-1] == SHOWN)
+    domains, constraints = table_view(counts, marks, MIN_GROUP, **view)
+    rate = levels.rate_dkk.tolist()
+    weights = {k: rate[k[1]] for k in domains}
+    offset = sum(
+        float(n) * r
+        for i, (n, r) in enumerate(zip(levels.residents, rate, strict=True))
+        if ("", i, "count") not in domains
+    )
+    total = weighted_total(domains, constraints, weights, MIN_GROUP, offset=offset)
+    if total is not None and not total.disclosed:
+        return result(exact=True)
+    low, high = (None, None) if total is None else (total.low, total.high)
+    return result(exact=False, low=low, high=high)
 
 
 @dataclass(frozen=True)
@@ -306,7 +334,7 @@ def text_lines(r: StaffingResult) -> list[str]:
                 "  Indtægt efter beboerne måned for måned: vises ikke (sammen med taksterne ville den vise, hvor "
                 "mange beboere der er på hvert niveau)"
             )
-    if r.what_if is not None:
+    if r.what_if is not None and (d is None or d.what_if_shown):
         for x in r.what_if.iloc[1:].itertuples():
             lines.append(f"    {x.scenario}: {fmt_dkk(x.change_dkk, unit='kr', sign=True)} om året")
     return lines
@@ -414,7 +442,14 @@ def tables(r: StaffingResult) -> dict[str, str]:
             caption=caption,
             notes=notes,
         )
-    if r.what_if is not None:
+    if r.what_if is not None and d is not None and not d.what_if_shown:
+        out["what_if"] = table_note_html(
+            [
+                "Hvad-hvis-tabellen vises ikke: den ville sammen med indtægtstabellen vise, hvor mange beboere der "
+                "er på et skjult niveau (niveauer med færre end 5 beboere)."
+            ]
+        )
+    elif r.what_if is not None:
         x = r.what_if
         table = pd.DataFrame(
             {
@@ -607,7 +642,17 @@ def method_text(r: StaffingResult, offer_file: str) -> str:
             "samlede indtægt kun som det interval, den ligger i for alle fordelinger af de skjulte beboere, der "
             "passer med tabellens tal"
             + (f" ({income_range_text(d)})" if d.low is not None and d.count_shown else "")
-            + ", og hvad-hvis-tabellen viser kun ændringerne (taksternes forskelle), ikke indtægten.\n"
+            + (
+                ", og hvad-hvis-tabellen viser kun ændringerne (taksternes forskelle), ikke indtægten.\n"
+                if d.what_if_shown
+                else ".\n"
+            )
+        )
+    if r.income is not None and d is not None and not d.what_if_shown:
+        text += (
+            "- **Diskretion, hvad hvis:** hvad-hvis-tabellen vises ikke. Et scenarie, hvor beboere flytter fra et "
+            "niveau, viser, at niveauet har mindst så mange beboere; sammen med indtægtstabellen ville det vise "
+            "antallet på et niveau med 1-4 beboere.\n"
         )
     if r.monthly is not None and d is not None and not d.months_exact:
         text += (
