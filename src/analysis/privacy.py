@@ -1228,6 +1228,7 @@ def weighted_total(
     *,
     decimals: int = 0,
     offset: float = 0.0,
+    limit: int = MAX_VECTORS,
 ) -> WeightedTotal | None:
     """What showing ``offset + sum(weight x cell)`` beside a table would give away (e.g. an income: residents x rates).
 
@@ -1250,6 +1251,8 @@ def weighted_total(
         Decimals the total is shown with.
     offset : float, default 0
         The part of the total the shown cells make (their counts times their weights).
+    limit : int, default :data:`MAX_VECTORS`
+        Give up when the view has more assignments than this (:func:`solutions`).
 
     Returns
     -------
@@ -1271,7 +1274,7 @@ def weighted_total(
     >>> weighted_total(*column_view([range(1, 5)] * 2, 6), {0: 100.0, 1: 100.0}).disclosed
     []
     """
-    found = solutions(domains, constraints)
+    found = solutions(domains, constraints, limit=limit)
     if found is None:
         return None
     if not found:
@@ -1291,6 +1294,7 @@ def weighted_total_discloses(
     min_group: int = MIN_GROUP_FLOOR,
     *,
     decimals: int = 0,
+    limit: int = MAX_VECTORS,
 ) -> bool:
     """Whether showing the weighted total can give a small cell away (:func:`weighted_total`); True when unsure.
 
@@ -1304,7 +1308,7 @@ def weighted_total_discloses(
     >>> weighted_total_discloses(*column_view([range(5)] * 2, 4), {0: 100.0, 1: 100.0})
     False
     """
-    found = weighted_total(domains, constraints, weights, min_group, decimals=decimals)
+    found = weighted_total(domains, constraints, weights, min_group, decimals=decimals, limit=limit)
     return found is None or bool(found.disclosed)
 
 
@@ -1562,7 +1566,7 @@ def _complete(frame: pd.DataFrame, marks: pd.DataFrame, view: Mapping) -> pd.Dat
     totals_r, totals_c = view.get("total_row"), view.get("total_column")
     tr = None if totals_r is None else _position(frame.index, totals_r, "total_row")
     tc = None if totals_c is None else _position(frame.columns, totals_c, "total_column")
-    hidden = _complete_groups((marks != SHOWN).to_numpy(), values, _groups(values.shape, tr, tc))
+    hidden = _complete_groups((marks != SHOWN).to_numpy().copy(), values, _groups(values.shape, tr, tc))
     return marks.where(~(hidden & (marks == SHOWN).to_numpy()), COMPLEMENT)
 
 

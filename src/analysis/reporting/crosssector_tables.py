@@ -580,8 +580,44 @@ def evaluation_table(evaluation, min_group: int = 5, prices: str = "løbende pri
     )
 
 
+def _comparison_share_marks(changes: pd.DataFrame, min_group: int) -> pd.Series:
+    """Marks of the change table's comparison shares (index as ``changes``, total last).
+
+    A comparison share is the weighted share of the matched pairs (each member's comparisons weigh 1 in all) in
+    a group; with the matched members and the 5 comparisons per member the text gives, it tells the number of
+    pairs in the group, so it describes the comparison persons behind them (citizens outside the programme). It
+    is hidden ('..') when 1 to ``min_group - 1`` different comparison persons are in the group, or outside it (a
+    share of 96 % of 6 persons tells about the sixth), and all are hidden when there are fewer than
+    ``min_group`` comparison persons in all. The shares sum to 100 %, so one hidden share beside shown ones
+    could be read off: then the shown share of the fewest persons is hidden too ('x'). The members' shares and
+    counts do not enter: a member's group is its own change, a comparison's group the comparison's own.
+    """
+    inner = [k for k in changes.index if k != TOTAL]
+    marks = pd.Series(SHOWN, index=changes.index, dtype=object)
+    if "comparison_persons" not in changes.columns:  # the persons behind the shares unknown: none is shown
+        return marks.where(marks.index == TOTAL, "small")
+    persons, others = changes["comparison_persons"], changes["comparison_others"]
+    if 0 < persons.loc[TOTAL] < min_group:
+        return marks.where(marks.index == TOTAL, "small")
+    small = lambda x: (x > 0) & (x < min_group)  # noqa: E731
+    for k in inner:
+        if small(persons.loc[k]) or small(others.loc[k]):
+            marks.loc[k] = "small"
+    hidden = [k for k in inner if marks.loc[k] != SHOWN]
+    if len(hidden) == 1:
+        shown = [k for k in inner if marks.loc[k] == SHOWN]
+        if shown:
+            pick = min(shown, key=lambda k: (0 if persons.loc[k] > 0 else 1, persons.loc[k]))
+            marks.loc[pick] = COMPLEMENT
+    return marks
+
+
 def change_table(changes: pd.DataFrame, min_group: int = 5) -> str:
-    """How many members' costs fell, stayed or rose (:func:`analysis.crosssector.change_distribution`)."""
+    """How many members' costs fell, stayed or rose (:func:`analysis.crosssector.change_distribution`).
+
+    The members' counts and shares are hidden by the members (:func:`_secure`), the comparison group's shares
+    by the comparison persons behind them (:func:`_comparison_share_marks`).
+    """
     t = changes.rename(
         index={
             "fell": "Faldt mere end 10 %",
@@ -595,12 +631,13 @@ def change_table(changes: pd.DataFrame, min_group: int = 5) -> str:
     ).rename_axis("Samlet udgift, efter mod før")
     if (few := _too_few(t["persons"], min_group, "evaluerede deltagere")) is not None:
         return few
-    marks = _secure(t["persons"], min_group)
+    persons = _secure(t["persons"], min_group)
+    compared = _comparison_share_marks(changes, min_group).set_axis(t.index)
+    marks = pd.DataFrame({"Deltagere": persons, "Andel": persons, "Sammenligningsgruppe, andel": compared})
     return suppressed_table_html(
         table,
         marks,
         min_group,
-        columns=["Deltagere", "Andel"],
         count_columns=["Deltagere"],
         formats={"Andel": fmt_pct, "Sammenligningsgruppe, andel": fmt_pct},
         index=True,

@@ -163,10 +163,12 @@ def income_disclosure(
     view = {"total_row": total_row, "relations": relations}
     what_if_shown = True
     if whole and relations and (marks != SHOWN).any():
-        marks = secure_marks(counts, marks, MIN_GROUP, **view)
-        if disclosed_cells(counts, marks, MIN_GROUP, **view):
-            # a what-if row tells a hidden level's count (no other cell can hide it): the table is left out
+        secured = secure_marks(counts, marks, MIN_GROUP, **view)
+        if disclosed_cells(counts, secured, MIN_GROUP, **view):
+            # a what-if row tells a hidden level's count whatever else is hidden: the table is left out instead
             what_if_shown, view = False, {"total_row": total_row}
+        else:
+            marks = secured
     hidden = (marks.iloc[:-1] != SHOWN).any()
     result = functools.partial(
         IncomeDisclosure, marks, months_exact=months_exact, what_if_shown=what_if_shown
