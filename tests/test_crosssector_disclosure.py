@@ -18,6 +18,8 @@ from analysis.privacy import (
     SMALL,
     disclosed_cells,
     feasible_values,
+    given_away,
+    joint_view,
     suppression_marks,
     table_view,
 )
@@ -232,22 +234,24 @@ def test_a_sector_hidden_beside_a_unique_total_is_checked_with_the_sum_over_sect
     (table,) = _cells(tables.sector_table(overview, 5, by_sectors=by))
     assert [row[1] for row in table[1:]] == ["<5", "0", "x", "x", "45"]
     # the two tables are searched together: with 1, 0, 44 and 1 persons per sector (45 in all) and 44 in one
-    # sector, 1 in two, the sector table hides its two 1s ('<5', a and d) and the table by number of sectors its
-    # 1 ('<5', n2) and the 44 ('x', n1). Its 0s may stay: n1 + n2 = 45 and n1 + 2 n2 = a + 44 + d give
-    # n2 = a + d - 1, and a, d of 1-4 leave n2 = 1-4 (a + d = 2-5) and a = n2 + 1 - d = 1-4 (the earlier check,
-    # one table at a time, took the sum over sectors as known, 46, and hid both 0s too)
+    # sector, 1 in two, the sector table hides its two 1s ('<5', a and d). The table by number of sectors starts
+    # from its marks checked alone, as if the sum over sectors (46) were known: n1 + n2 = 45 and n1 + 2 n2 = 46
+    # give n2 = 1 whatever it hides, so it hides its 44 and both 0s ('x') and leaves the rest to the sector table,
+    # which already hides a and d. Together: n1 + n2 + n3 + n4 = 45 and n1 + 2 n2 + 3 n3 + 4 n4 = a + 44 + d give
+    # n2 + 2 n3 + 3 n4 = a + d - 1 = 1-7, with n3, n4 of 0 or 5-45: n3 = n4 = 0 and n2 = a + d - 1 = 1-4
     other = overview.assign(persons=[1, 0, 44, 1, 45])
     joint = tables._sector_tables(other, _by_sectors([44, 1, 0, 0]), 5)
     assert joint["sector"]["Borgere"].tolist() == [SMALL, SHOWN, SHOWN, SMALL, SHOWN]
-    assert joint["by"].tolist() == [COMPLEMENT, SMALL, SHOWN, SHOWN, SHOWN]
-    # listed by hand (itertools.product, not the search): every a, d, n2 of 1-4 and n1 of 0 or 5-45 that fits
+    assert joint["by"].tolist() == [COMPLEMENT, SMALL, COMPLEMENT, COMPLEMENT, SHOWN]
+    # listed by hand (itertools.product, not the search): every a, d, n2 of 1-4 and n1, n3, n4 of 0 or 5-45
+    x = [0, *range(5, 46)]
     fits = [
-        (a, d, n1, n2)
+        (a, d, n2)
         for a, d, n2 in itertools.product(SMALL_VALUES, repeat=3)
-        for n1 in [0, *range(5, 46)]
-        if n1 + n2 == 45 and n1 + 2 * n2 == a + 44 + d
+        for n1, n3, n4 in itertools.product(x, x, x)
+        if n1 + n2 + n3 + n4 == 45 and n1 + 2 * n2 + 3 * n3 + 4 * n4 == a + 44 + d
     ]
-    assert {f[0] for f in fits} == {f[1] for f in fits} == {f[3] for f in fits} == {1, 2, 3, 4}
+    assert {f[0] for f in fits} == {f[1] for f in fits} == {f[2] for f in fits} == {1, 2, 3, 4}
 
 
 def _flat(y, horizon):
@@ -286,7 +290,7 @@ def test_no_table_of_the_sample_reports_gives_a_hidden_group_away(con, code):
     checks = {
         "sector": (
             pd.DataFrame({"Borgere": ov["persons"], "Deltagere": ov["member_persons"]}),
-            tables.sector_marks(r.overview),
+            tables.sector_marks(r.overview, 5, r.by_sectors),
             {**sectors, "at_most": [("Deltagere", "Borgere")]},
         ),
         "by_sectors": (
@@ -320,6 +324,15 @@ def test_no_table_of_the_sample_reports_gives_a_hidden_group_away(con, code):
         # and no count of 1-4 is shown
         values = counts.to_numpy()
         assert not ((values > 0) & (values < 5) & (marks.to_numpy() == SHOWN)).any(), name
+    # and all the report's tables at once, linked where they tell about the same persons (the persons summed
+    # over sectors are the persons by number of sectors times the number; the totals are public in every table):
+    # the joint view gives no hidden group away either
+    link = {("sector", lab, "Borgere"): 1 for lab in ov.index[:4]}
+    links = [
+        ({**link, **{("by_sectors", lab, "count"): -k for lab, k in low.items()}}, 0, None),
+        ({**link, **{("by_sectors", lab, "count"): -k for lab, k in high.items()}}, None, 0),
+    ]
+    assert given_away(*joint_view(checks, links)) == []
     # the sample's score tables hide members (e.g. 3 of Albertslund's 42 in the lowest interval); the search
     # leaves every hidden members' count at least two values
     marks = tables.score_marks(r.distribution)
@@ -371,3 +384,59 @@ def test_a_small_count_of_citizens_in_the_headline_reads_fewer_than_five():
     html = tables.evaluation_table(types.SimpleNamespace(cohort=cohort, summary=summary))
     assert "12 deltagere og færre end 5 sammenligningspersoner" in html
     assert tables.small_count(0) == "0" and tables.small_count(5) == "5"
+
+
+def test_a_comparison_share_resting_on_fewer_than_five_comparison_persons_is_hidden():
+    # 12 evaluated members (7 fell, 2 same, 3 rose) matched to 50 comparison persons: 3 of them in 'fell', 20 in
+    # 'same', 30 in 'rose' (a person matched for two members may be in two groups). The share of 'fell' rests on
+    # 3 persons: hidden ('..'); the three shares sum to 100 %, so the shown share of the fewest persons, 'same'
+    # (20), is hidden too ('x'); 'rose' stays. The members' own counts are hidden by the members: 2 and 3 ('<5').
+    changes = pd.DataFrame(
+        {
+            "persons": [7, 2, 3, 12],
+            "share": [7 / 12, 2 / 12, 3 / 12, 1.0],
+            "comparison_share": [0.05, 0.4, 0.55, 1.0],
+            "comparison_persons": [3, 20, 30, 50],
+            "comparison_others": [47, 31, 21, 0],
+        },
+        index=pd.Index(["fell", "same", "rose", "total"], name="change"),
+    )
+    (table,) = _cells(tables.change_table(changes))
+    assert [row[1:] for row in table[1:]] == [
+        ["7", "58,3 %", ".."],
+        ["<5", "..", "x"],
+        ["<5", "..", "55,0 %"],
+        ["12", "100,0 %", "100,0 %"],
+    ]
+    # 47 of 50 outside 'fell' but only 3 outside 'rose': the share of 'rose' (96 %) would tell about those 3
+    changes["comparison_persons"] = [3, 3, 47, 50]
+    changes["comparison_others"] = [47, 47, 3, 0]
+    marks = tables._comparison_share_marks(changes, 5)
+    assert marks.tolist() == [SMALL, SMALL, SMALL, SHOWN]
+    # fewer than 5 comparison persons in all: no share is shown but the total's 100 %
+    changes["comparison_persons"] = [1, 2, 1, 4]
+    assert tables._comparison_share_marks(changes, 5).tolist() == [SMALL, SMALL, SMALL, SHOWN]
+    # the analysis counts them: in the test evaluation c1 stayed the same and c2 fell
+    from tests.test_crosssector import monthly
+
+    costs = pd.concat(
+        [
+            monthly("m1", "employment", "2023-01", "2024-12", 1000),
+            monthly("c1", "employment", "2023-01", "2024-12", 1000),
+            monthly("c2", "employment", "2023-01", "2023-12", 2000),
+            monthly("c2", "employment", "2024-01", "2024-12", 1000),
+        ]
+    )
+    members = pd.DataFrame({"person_id": ["m1"], "joined": ["2024-01-01"]})
+    matches = pd.DataFrame(
+        {
+            "member_id": ["m1", "m1"],
+            "person_id": ["c1", "c2"],
+            "reference": pd.PeriodIndex(["2024-01", "2024-01"], freq="M"),
+            "weight": [0.5, 0.5],
+        }
+    )
+    d = xs.change_distribution(xs.evaluate(costs, members, matches, end="2024-12"))
+    assert d["comparison_persons"].tolist() == [1, 1, 0, 2]
+    assert d["comparison_others"].tolist() == [1, 1, 2, 0]
+    assert d["comparison_share"].tolist() == [0.5, 0.5, 0.0, 1.0]

@@ -30,7 +30,7 @@ def test_a_what_if_row_leaving_a_hidden_level_is_counted_in_and_more_is_hidden()
     income, rates, _ = _income([2, 8, 1], [100.0, 200.0, 300.0])
     d = staffing_page.income_disclosure(income, rates, [{"from_level": "Niveau 1", "count": 2}])
     assert d.marks.tolist() == [SMALL, COMPLEMENT, SMALL, SHOWN]
-    assert d.what_if_shown and not d.exact and (d.low, d.high) == (1_900.0, 2_400.0)
+    assert d.hidden_scenarios == () and not d.exact and (d.low, d.high) == (1_900.0, 2_400.0)
     # without the what-if row the two '<5' were enough: a + c = 3 is 1 + 2 or 2 + 1, incomes 100 + 600 and
     # 200 + 300 (+ 1.600 for the 8): 2.300 and 2.100 kr., one split each, so the income shows a range too
     d = staffing_page.income_disclosure(income, rates)
@@ -38,18 +38,21 @@ def test_a_what_if_row_leaving_a_hidden_level_is_counted_in_and_more_is_hidden()
     assert not d.exact and (d.low, d.high) == (2_100.0, 2_300.0)
 
 
-def test_a_what_if_row_that_alone_gives_a_level_away_leaves_the_what_if_table_out():
-    # 4 and 8 residents (12), "4 residents leave level 1": level 1 ('<5', 1-4) then holds 4 whatever else is
-    # hidden (even the total). The report leaves the what-if table out and keeps the marks of the income table
-    # alone: a + b = 12 with b of 0 or 5-24 gives a = 1-4 (b = 11-8); incomes 100 a + 200 (12 - a) =
-    # 2.400 - 100 a, one per a: the income is shown as its range, 2.000-2.300 kr.
+def test_a_what_if_row_that_alone_gives_a_level_away_is_left_out():
+    # 4 and 8 residents (12). "4 residents leave level 1" says level 1 ('<5', 1-4) holds 4, whatever else is
+    # hidden (even the total); "1 resident leaves level 1" (at least 1) and "1 arrives" say nothing new. The
+    # report leaves the first row out and keeps the marks of the income table: a + b = 12 with b of 0 or 5-24
+    # gives a = 1-4 (b = 11-8); incomes 100 a + 200 (12 - a) = 2.400 - 100 a, one per a: the income is shown
+    # as its range, 2.000-2.300 kr.
     income, rates, people = _income([4, 8], [100.0, 200.0])
     scenarios = [
-        {"label": "Fire borgere på niveau 1 flytter", "from_level": "Niveau 1", "to_level": None, "count": 4}
+        {"label": "Fire borgere på niveau 1 flytter", "from_level": "Niveau 1", "to_level": None, "count": 4},
+        {"label": "En borger på niveau 1 flytter", "from_level": "Niveau 1", "to_level": None},
+        {"label": "En ny borger på niveau 2", "from_level": None, "to_level": "Niveau 2"},
     ]
     d = staffing_page.income_disclosure(income, rates, scenarios)
     assert d.marks.tolist() == [SMALL, COMPLEMENT, SHOWN]
-    assert not d.what_if_shown and not d.exact and (d.low, d.high) == (2_000.0, 2_300.0)
+    assert d.hidden_scenarios == (0,) and not d.exact and (d.low, d.high) == (2_000.0, 2_300.0)
     r = staffing_page.compute(read_offer(OFFERS / "example-offer.yaml"))
     r = dataclasses.replace(
         r,
@@ -60,9 +63,14 @@ def test_a_what_if_row_that_alone_gives_a_level_away_leaves_the_what_if_table_ou
         disclosure=d,
     )
     html = staffing_page.tables(r)["what_if"]
-    assert "Hvad-hvis-tabellen vises ikke" in html and "<table" not in html
-    assert not [line for line in staffing_page.text_lines(r) if "flytter" in line]
-    assert "Diskretion, hvad hvis" in staffing_page.method_text(r, "x.yaml")
+    assert "Fire borgere" not in html and "En borger på niveau 1 flytter" in html and "En ny borger" in html
+    assert "Scenarier, hvor beboere flytter fra et skjult niveau, vises ikke" in html
+    lines = staffing_page.text_lines(r)
+    assert not [x for x in lines if "Fire borgere" in x] and [
+        x for x in lines if "En borger på niveau 1" in x
+    ]
+    method = staffing_page.method_text(r, "x.yaml")
+    assert "Diskretion, hvad hvis" in method and "(1 af 3)" in method
 
 
 def test_an_offer_of_fewer_than_five_residents_shows_neither_their_levels_nor_their_income():
@@ -83,5 +91,5 @@ def test_the_example_offer_hides_levels_one_and_four_and_shows_the_income_as_a_r
     r = staffing_page.compute(read_offer(OFFERS / "example-offer.yaml"))
     d = r.disclosure
     assert d.marks.tolist() == [SMALL, SHOWN, SHOWN, SMALL, SHOWN]
-    assert d.what_if_shown and not d.exact and (d.low, d.high) == (6_862_720.0, 7_951_080.0)
+    assert d.hidden_scenarios == () and not d.exact and (d.low, d.high) == (6_862_720.0, 7_951_080.0)
     assert not d.months_exact  # each month's 20 or 21 residents with its income would tell its split

@@ -20,6 +20,7 @@ from analysis.privacy import (
     SHOWN,
     given_away,
     joint_view,
+    secure_marks,
     secure_tables,
     share_mask,
     suppression_marks,
@@ -91,15 +92,20 @@ def _hide_small_totals(counts: pd.DataFrame | pd.Series, marks, min_group: int):
     return marks
 
 
-def _secure_tables(tables: dict, links: list, min_group: int) -> dict:
+def _secure_tables(tables: dict, links: list, min_group: int, start: dict | None = None) -> dict:
     """:func:`_secure` for several tables of the report searched together, linked by ``links``.
 
-    ``tables`` maps a name to (counts, view); each table's marks start from
-    :func:`analysis.privacy.suppression_marks` and :func:`analysis.privacy.secure_tables` hides more until the
-    tables' joint view (their cells, totals, relations and the links between them) gives no small group away.
+    ``tables`` maps a name to (counts, view); each table's marks start from ``start`` (a mapping of name to
+    marks) or :func:`analysis.privacy.suppression_marks`, and :func:`analysis.privacy.secure_tables` hides more
+    until the tables' joint view (their cells, totals, relations and the links between them) gives no small
+    group away.
     """
     start = {
-        name: (counts, suppression_marks(counts, min_group, total_row=TOTAL_DA), view)
+        name: (
+            counts,
+            (start or {}).get(name, suppression_marks(counts, min_group, total_row=TOTAL_DA)),
+            view,
+        )
         for name, (counts, view) in tables.items()
     }
     marks = secure_tables(start, links, min_group)
@@ -341,8 +347,10 @@ def _sector_tables(
     rows) are the persons of each group by number of sectors times its number (3 to 4 times in an open '3 eller
     flere'). The search holds both tables and that link at once (:func:`analysis.privacy.secure_tables`), so
     that neither table lets a hidden group of the other be worked out; where a table has nothing left to hide
-    for a group of its own that the other gives away, a cell of the other table is hidden. Without one of the
-    tables the other is checked alone, the sector table as if the sum over its sectors were known.
+    for a group of its own that the other gives away, a cell of the other table is hidden. The table by number
+    of sectors starts from its marks as it was checked alone before (as if the sum over sectors were known), so
+    that it never hides less than then. Without one of the tables the other is checked alone, the sector table
+    as if the sum over its sectors were known.
     """
     tables: dict = {}
     links: list = []
@@ -362,13 +370,18 @@ def _sector_tables(
         if overview is not None:
             groups = [k for k in by_sectors.index if k != TOTAL]
             label = dict(zip(by_sectors.index, by.index, strict=True))
+            weight_low = {label[k]: int(k) for k in groups}
+            weight_high = {label[k]: (4 if bool(by_sectors.loc[k, "or_more"]) else int(k)) for k in groups}
             summed = {("sector", r, "Borgere"): 1 for r in tables["sector"][0].index if r != TOTAL_DA}
-            low = {("by", label[k], "count"): -int(k) for k in groups}
-            high = {
-                ("by", label[k], "count"): -(4 if bool(by_sectors.loc[k, "or_more"]) else int(k))
-                for k in groups
-            }
+            low = {("by", lab, "count"): -w for lab, w in weight_low.items()}
+            high = {("by", lab, "count"): -w for lab, w in weight_high.items()}
             links = [({**summed, **low}, 0, None), ({**summed, **high}, None, 0)]
+            # the table by number of sectors starts from its marks as it was checked alone before the joint
+            # search, as if the persons summed over sectors were known: it never hides less than then
+            over = int(tables["sector"][0].drop(index=TOTAL_DA)["Borgere"].sum())
+            alone = _view(relations=[(weight_low, None, over), (weight_high, over, None)])
+            marks = secure_marks(by, suppression_marks(by, min_group, total_row=TOTAL_DA), min_group, **alone)
+            return _secure_tables(tables, links, min_group, start={"by": marks})
     return _secure_tables(tables, links, min_group)
 
 
@@ -799,10 +812,13 @@ def method_text(
         "ud fra en total og de viste tal, skjules også andre grupper (markeret x), indtil ingen skjult gruppe kan "
         "regnes ud af tabellens viste tal og totaler sammen med rapportens øvrige tal (antallet af deltagere og "
         "borgere i overskriften og teksten, deltagere er højst lige så mange som borgerne i samme gruppe, og "
-        "borgere efter antal sektorer gange antallet giver borgerne summeret over sektorerne). Det er kontrolleret "
-        "ved at gennemgå alle fordelinger af de skjulte borgere, der passer med de viste tal. Små grupper i enden "
-        f"af en rækkefølge slås sammen (fx {sector_label(3, or_more=True)}). Celler med 0 borgere vises. Andele "
-        "skjules, når tæller eller rest er under grænsen. En figur, der udelader en gruppe, siger det under "
+        "borgere efter antal sektorer gange antallet giver borgerne summeret over sektorerne; de to tabeller over "
+        "sektorer er derfor kontrolleret sammen, som én). Det er kontrolleret ved at gennemgå alle fordelinger af "
+        "de skjulte borgere, der passer med de viste tal; kan en skjult gruppe alligevel regnes ud, skjules hele "
+        f"kolonnen. Små grupper i enden af en rækkefølge slås sammen (fx {sector_label(3, or_more=True)}). Celler "
+        "med 0 borgere vises. Andele skjules, når tæller eller rest er under grænsen; sammenligningsgruppens "
+        f"andele, når færre end {min_group} forskellige sammenligningspersoner ligger i gruppen eller uden for "
+        "den. En figur, der udelader en gruppe, siger det under "
         "figuren. Antallet af deltagere (med i programmet, har været med, udtrådt, evalueret) vises præcist, også "
         "når det er under grænsen: det er programmets egen liste, som kommunen kender i forvejen; de øvrige "
         f"antal borgere i teksten står som færre end {min_group}, når de er under grænsen."

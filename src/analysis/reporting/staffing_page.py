@@ -70,9 +70,10 @@ class IncomeDisclosure:
         None when that cannot be worked out (counts that are not whole residents).
     months_exact : bool
         The monthly table's incomes may be shown.
-    what_if_shown : bool
-        The what-if table may be shown: False when a row in which residents leave a hidden level would tell how
-        many it has (e.g. 4 residents leaving a level shown as '<5'), whatever else is hidden.
+    hidden_scenarios : tuple of int
+        The what-if scenarios (positions in the offer's list) the report leaves out: a row in which residents
+        leave a hidden level tells that it has at least that many, and these would give a level's count away
+        whatever else is hidden (e.g. 4 residents leaving a level shown as '<5').
     """
 
     marks: pd.Series
@@ -81,7 +82,7 @@ class IncomeDisclosure:
     low: float | None = None
     high: float | None = None
     months_exact: bool = True
-    what_if_shown: bool = True
+    hidden_scenarios: tuple[int, ...] = ()
 
 
 def _whole(values) -> bool:
@@ -116,8 +117,8 @@ def income_disclosure(
     The income table shows the residents per level with levels of 1-4 residents hidden ('<5', and a level beside
     them 'x'); the rates per level are published. The what-if table beside it tells that a level residents leave
     from has at least that many: the table's marks are checked with that fact by the search of
-    :func:`analysis.privacy.secure_marks` (the two tables' joint view), and where a what-if row would still give
-    a hidden level away the what-if table is not shown. The total income is then shown exactly only when no
+    :func:`analysis.privacy.secure_marks` (the two tables' joint view), and a what-if row that would still give
+    a hidden level away is left out of the what-if table. The total income is then shown exactly only when no
     distribution of the residents consistent with that view has an income that, with the rates, gives a hidden
     level away (:func:`analysis.privacy.weighted_total`, decided from the shown figures alone). Otherwise the
     income is shown as the range it lies in over those distributions, and the what-if table without incomes (its
@@ -152,26 +153,29 @@ def income_disclosure(
     total_row = len(income) - 1
     marks = suppression_marks(counts, MIN_GROUP, total_row=total_row)
     whole = _whole(income.residents)
-    # the what-if rows: residents leave a level from which at least that many can leave
-    least: dict[int, int] = {}
+    # the what-if rows: residents leave a level from which at least that many can leave. Each scenario's fact
+    # joins the search in turn; one that would give a hidden level away whatever else is hidden is left out
     row_of = {level: i for i, level in enumerate(levels.level)}
-    for s in scenarios:
-        if s.get("from_level") is not None and s["from_level"] in row_of:
-            i = row_of[s["from_level"]]
-            least[i] = max(least.get(i, 0), int(s.get("count", 1)))
-    relations = [({i: 1}, n, None) for i, n in least.items()]
-    view = {"total_row": total_row, "relations": relations}
-    what_if_shown = True
-    if whole and relations and (marks != SHOWN).any():
+    relations: list = []
+    hidden_scenarios = []
+    for j, s in enumerate(scenarios):
+        if s.get("from_level") is None or s["from_level"] not in row_of or not whole:
+            continue
+        fact = ({row_of[s["from_level"]]: 1}, int(s.get("count", 1)), None)
+        if not (marks != SHOWN).any():
+            relations.append(fact)
+            continue
+        view = {"total_row": total_row, "relations": [*relations, fact]}
         secured = secure_marks(counts, marks, MIN_GROUP, **view)
         if disclosed_cells(counts, secured, MIN_GROUP, **view):
-            # a what-if row tells a hidden level's count whatever else is hidden: the table is left out instead
-            what_if_shown, view = False, {"total_row": total_row}
+            hidden_scenarios.append(j)
         else:
+            relations.append(fact)
             marks = secured
+    view = {"total_row": total_row, "relations": relations}
     hidden = (marks.iloc[:-1] != SHOWN).any()
     result = functools.partial(
-        IncomeDisclosure, marks, months_exact=months_exact, what_if_shown=what_if_shown
+        IncomeDisclosure, marks, months_exact=months_exact, hidden_scenarios=tuple(hidden_scenarios)
     )
     if not hidden:
         return result(exact=True)
@@ -336,8 +340,8 @@ def text_lines(r: StaffingResult) -> list[str]:
                 "  Indtægt efter beboerne måned for måned: vises ikke (sammen med taksterne ville den vise, hvor "
                 "mange beboere der er på hvert niveau)"
             )
-    if r.what_if is not None and (d is None or d.what_if_shown):
-        for x in r.what_if.iloc[1:].itertuples():
+    if r.what_if is not None:
+        for x in _shown_what_if(r).iloc[1:].itertuples():
             lines.append(f"    {x.scenario}: {fmt_dkk(x.change_dkk, unit='kr', sign=True)} om året")
     return lines
 
@@ -444,15 +448,8 @@ def tables(r: StaffingResult) -> dict[str, str]:
             caption=caption,
             notes=notes,
         )
-    if r.what_if is not None and d is not None and not d.what_if_shown:
-        out["what_if"] = table_note_html(
-            [
-                "Hvad-hvis-tabellen vises ikke: den ville sammen med indtægtstabellen vise, hvor mange beboere der "
-                "er på et skjult niveau (niveauer med færre end 5 beboere)."
-            ]
-        )
-    elif r.what_if is not None:
-        x = r.what_if
+    if r.what_if is not None:
+        x = _shown_what_if(r)
         table = pd.DataFrame(
             {
                 "Hvad hvis": x.scenario,
@@ -478,6 +475,13 @@ def tables(r: StaffingResult) -> dict[str, str]:
                 if c in table.columns
             },
             caption=caption,
+        ) + table_note_html(
+            [
+                "Scenarier, hvor beboere flytter fra et skjult niveau, vises ikke, når de ville vise, hvor mange "
+                "beboere niveauet har."
+            ]
+            if d is not None and d.hidden_scenarios
+            else []
         )
     if r.monthly is not None:
         x = r.monthly
@@ -513,6 +517,12 @@ def tables(r: StaffingResult) -> dict[str, str]:
             notes=notes,
         )
     return out
+
+
+def _shown_what_if(r: StaffingResult) -> pd.DataFrame:
+    """The what-if rows the report shows: today, and the scenarios :func:`income_disclosure` does not leave out."""
+    hidden = set() if r.disclosure is None else {1 + j for j in r.disclosure.hidden_scenarios}
+    return r.what_if[[i not in hidden for i in range(len(r.what_if))]]
 
 
 def _residents(n: float) -> str:
@@ -644,17 +654,13 @@ def method_text(r: StaffingResult, offer_file: str) -> str:
             "samlede indtægt kun som det interval, den ligger i for alle fordelinger af de skjulte beboere, der "
             "passer med tabellens tal"
             + (f" ({income_range_text(d)})" if d.low is not None and d.count_shown else "")
-            + (
-                ", og hvad-hvis-tabellen viser kun ændringerne (taksternes forskelle), ikke indtægten.\n"
-                if d.what_if_shown
-                else ".\n"
-            )
+            + ", og hvad-hvis-tabellen viser kun ændringerne (taksternes forskelle), ikke indtægten.\n"
         )
-    if r.income is not None and d is not None and not d.what_if_shown:
+    if r.income is not None and d is not None and d.hidden_scenarios:
         text += (
-            "- **Diskretion, hvad hvis:** hvad-hvis-tabellen vises ikke. Et scenarie, hvor beboere flytter fra et "
-            "niveau, viser, at niveauet har mindst så mange beboere; sammen med indtægtstabellen ville det vise "
-            "antallet på et niveau med 1-4 beboere.\n"
+            "- **Diskretion, hvad hvis:** et scenarie, hvor beboere flytter fra et niveau, viser, at niveauet har "
+            "mindst så mange beboere. Scenarier, der sammen med indtægtstabellen ville vise antallet på et niveau "
+            f"med 1-4 beboere, vises ikke ({len(d.hidden_scenarios)} af {len(r.what_if) - 1}).\n"
         )
     if r.monthly is not None and d is not None and not d.months_exact:
         text += (
