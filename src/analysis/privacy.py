@@ -1619,8 +1619,8 @@ def secure_tables(
     inner cell of its column with the fewest persons above 0 (else one of 0 persons), then of its row; where its
     table has none left, the shown inner cell with the fewest persons among the cells of other tables linked to
     it; a total only when nothing else is left and the totals are not public (``public_totals``: shown elsewhere,
-    hiding them would not help). After each, no additive group is left with one hidden cell (not needed where
-    the total counts each person once, ``unique_total``: the search decides). When the search gives up, every
+    hiding them would not help). After each, no additive group is left with one hidden cell (in a linked table
+    whose total counts each person once, ``unique_total``, the search decides). When the search gives up, every
     shown inner cell of a column with a hidden cell is hidden.
 
     Parameters
@@ -1717,9 +1717,9 @@ def secure_tables(
             given_up.add(found[0])
             continue
         out[target].loc[pick] = COMPLEMENT
-        if not views[target].get(
-            "unique_total"
-        ):  # a total that is the sum of its rows would give a lone one away
+        if target == name or not views[target].get("unique_total"):
+            # no group left with one hidden cell (its total less the shown cells would give it); in a linked
+            # table whose total counts each person once, the search decides
             out[target] = _complete(frames[target], out[target], views[target])
     result = {}
     for n, (_, m, _) in tables.items():
