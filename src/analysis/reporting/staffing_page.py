@@ -646,21 +646,28 @@ def method_text(r: StaffingResult, offer_file: str) -> str:
             "pr. beboer om året; døgntaksten er årstaksten delt med 365.\n"
         )
     d = r.disclosure
+    if r.income is not None and d is not None and (d.marks != SHOWN).any():
+        text += (
+            "- **Diskretion, niveauer:** niveauer med 1-4 beboere vises som '<5'. Kan et skjult niveau regnes ud af "
+            "tabellens øvrige tal (beboerne i alt, de viste niveauer) og hvad-hvis-tabellens scenarier (et "
+            "scenarie, hvor beboere flytter fra et niveau, viser, at niveauet har mindst så mange), skjules også "
+            "et andet niveau (x). Det er kontrolleret ved at gennemgå alle fordelinger af beboerne, der passer "
+            "med de viste tal.\n"
+        )
     if r.income is not None and d is not None and not d.exact:
         text += (
-            "- **Diskretion, indtægt:** niveauer med 1-4 beboere vises som '<5'. Fordelingen på niveauer er skjult, "
-            "fordi taksterne er offentlige: sammen med antallet af beboere i alt og de viste niveauer ville den "
-            "præcise samlede indtægt vise, hvor mange beboere der er på de skjulte niveauer. Derfor vises den "
-            "samlede indtægt kun som det interval, den ligger i for alle fordelinger af de skjulte beboere, der "
-            "passer med tabellens tal"
+            "- **Diskretion, indtægt:** fordelingen på niveauer er skjult, fordi taksterne er offentlige: sammen "
+            "med antallet af beboere i alt og de viste niveauer ville den præcise samlede indtægt vise, hvor mange "
+            "beboere der er på de skjulte niveauer. Derfor vises den samlede indtægt kun som det interval, den "
+            "ligger i for alle fordelinger af de skjulte beboere, der passer med tabellens tal"
             + (f" ({income_range_text(d)})" if d.low is not None and d.count_shown else "")
             + ", og hvad-hvis-tabellen viser kun ændringerne (taksternes forskelle), ikke indtægten.\n"
         )
     if r.income is not None and d is not None and d.hidden_scenarios:
         text += (
-            "- **Diskretion, hvad hvis:** et scenarie, hvor beboere flytter fra et niveau, viser, at niveauet har "
-            "mindst så mange beboere. Scenarier, der sammen med indtægtstabellen ville vise antallet på et niveau "
-            f"med 1-4 beboere, vises ikke ({len(d.hidden_scenarios)} af {len(r.what_if) - 1}).\n"
+            "- **Diskretion, hvad hvis:** scenarier, der sammen med indtægtstabellen ville vise antallet på et "
+            "niveau med 1-4 beboere, uanset hvad der ellers skjules, vises ikke "
+            f"({len(d.hidden_scenarios)} af {len(r.what_if) - 1}).\n"
         )
     if r.monthly is not None and d is not None and not d.months_exact:
         text += (
