@@ -656,7 +656,8 @@ def method_text(r: StaffingResult, offer_file: str) -> str:
         )
     if r.income is not None and d is not None and not d.exact:
         text += (
-            "- **Diskretion, indtægt:** fordelingen på niveauer er skjult, fordi taksterne er offentlige: sammen "
+            "- **Diskretion, indtægt:** den præcise indtægt vises ikke. Fordelingen på niveauer er skjult, fordi "
+            "taksterne er offentlige: sammen "
             "med antallet af beboere i alt og de viste niveauer ville den præcise samlede indtægt vise, hvor mange "
             "beboere der er på de skjulte niveauer. Derfor vises den samlede indtægt kun som det interval, den "
             "ligger i for alle fordelinger af de skjulte beboere, der passer med tabellens tal"
