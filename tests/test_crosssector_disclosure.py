@@ -440,3 +440,37 @@ def test_a_comparison_share_resting_on_fewer_than_five_comparison_persons_is_hid
     assert d["comparison_persons"].tolist() == [1, 1, 0, 2]
     assert d["comparison_others"].tolist() == [1, 1, 2, 0]
     assert d["comparison_share"].tolist() == [0.5, 0.5, 0.0, 1.0]
+
+
+def test_a_small_group_that_its_public_total_gives_away_whatever_is_hidden_hides_its_column_whole():
+    # 6 evaluated members (the headline says so): 1 fell, 5 stayed, 0 rose. The 1 is '<5', the 5 beside it 'x'
+    # and then the 0 too; still a + b + c = 6 with b and c of 0 or 5-12 leaves only a = 1 (b + c = 5). Nothing
+    # else can be hidden (the total is public), so the column is hidden whole: every cell 'x'
+    changes = pd.DataFrame(
+        {
+            "persons": [1, 5, 0, 6],
+            "share": [1 / 6, 5 / 6, 0.0, 1.0],
+            "comparison_share": [0.3, 0.4, 0.3, 1.0],
+            "comparison_persons": [10, 12, 9, 30],
+            "comparison_others": [20, 18, 21, 0],
+        },
+        index=pd.Index(["fell", "same", "rose", "total"], name="change"),
+    )
+    (table,) = _cells(tables.change_table(changes))
+    assert [row[1:3] for row in table[1:]] == [["x", "x"]] * 4
+    assert [row[3] for row in table[1:]] == ["30,0 %", "40,0 %", "30,0 %", "100,0 %"]  # 9-12 comparisons each
+    # members by score interval 0, 5, 1, 0, 0 (6 in all, public): the 1 is '<5' and the rest 'x' (0 or at least
+    # 5), so m1 + m2 + m4 + m5 = 6 - m3 with m3 of 1-4 can only be 5: m3 = 1. The members' column is hidden whole;
+    # the persons' column keeps its marks (12, 12, 3, 8, 6: the 3 '<5' and the 6 beside it 'x')
+    dist = pd.DataFrame(
+        {
+            "label": ["a", "b", "c", "d", "e"],
+            "persons": [12, 12, 3, 8, 6],
+            "members": [0, 5, 1, 0, 0],
+            "cost_dkk": 1e5,
+            "cost_per_person_dkk": 1e4,
+        }
+    )
+    marks = tables.score_marks(dist)
+    assert (marks["heraf deltagere"] == COMPLEMENT).all()
+    assert marks["Borgere"].tolist() == [SHOWN, SHOWN, SMALL, SHOWN, COMPLEMENT, SHOWN]

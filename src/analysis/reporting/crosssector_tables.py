@@ -109,18 +109,35 @@ def _secure_tables(tables: dict, links: list, min_group: int, start: dict | None
         for name, (counts, view) in tables.items()
     }
     marks = secure_tables(start, links, min_group)
+    marks = {name: _hide_small_totals(counts, marks[name], min_group) for name, (counts, _) in tables.items()}
     # a small group that its public totals give away whatever else is hidden (1 and 5 under a total of 6: the 5
     # hidden beside the 1, the 0 beside them too, and still only 1 + 5 + 0 fits) has its column hidden whole,
     # like a column about fewer than min_group persons in all (its total, public elsewhere): no suppression inside
-    # it could keep its persons from being worked out (a table of one such column is not shown)
-    checked = {name: (counts, marks[name], view) for name, (counts, view) in tables.items()}
-    left = given_away(*joint_view(checked, links, min_group), min_group) or []
-    for name, _, col in left:
+    # it could keep its persons from being worked out (a table of one such column is not shown). The check leaves
+    # out the columns hidden whole: they tell nothing, not even that a cell is 0 or at least min_group
+    checked, kept = {}, set()
+    for name, (counts, view) in tables.items():
+        frame = counts.to_frame("count") if isinstance(counts, pd.Series) else counts
+        m = marks[name].to_frame("count") if isinstance(marks[name], pd.Series) else marks[name]
+        keep = [c for c in frame.columns if not (m[c] == COMPLEMENT).all()]
+        if not keep:
+            continue
+        kept |= {(name, c) for c in keep}
+        v = dict(view)
+        v["at_most"] = [(x, y) for x, y in view.get("at_most", []) if x in keep and y in keep]
+        v["relations"] = [
+            r
+            for r in view.get("relations", [])
+            if all((cell[1] if isinstance(cell, tuple) else "count") in keep for cell in r[0])
+        ]
+        checked[name] = (frame[keep], m[keep], v)
+    links = [k for k in links if all((cell[0], cell[2]) in kept for cell in k[0])]
+    for name, _, col in given_away(*joint_view(checked, links, min_group), min_group) or []:
         if isinstance(marks[name], pd.Series):
             marks[name] = pd.Series(COMPLEMENT, index=marks[name].index, name=marks[name].name)
         else:
             marks[name][col] = COMPLEMENT
-    return {name: _hide_small_totals(counts, marks[name], min_group) for name, (counts, _) in tables.items()}
+    return marks
 
 
 def _secure(
