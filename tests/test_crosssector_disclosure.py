@@ -4,6 +4,7 @@ The checks enumerate every assignment of counts consistent with a table's shown 
 rest of the report tells (:func:`analysis.privacy.feasible_values`); a '<5' cell with one value left is given away.
 """
 
+import itertools
 import types
 
 import numpy as np
@@ -15,9 +16,10 @@ from analysis.privacy import (
     COMPLEMENT,
     SHOWN,
     SMALL,
-    count_vectors,
     disclosed_cells,
     feasible_values,
+    given_away,
+    joint_view,
     suppression_marks,
     table_view,
 )
@@ -56,10 +58,17 @@ def _group_marks(column: list[int]) -> list[str]:
     return [SMALL if p else (COMPLEMENT if m else SHOWN) for p, m in zip(primary, mask, strict=True)]
 
 
+def _brute_force(allowed: list[list[int]], total: int) -> list[tuple[int, ...]]:
+    """Every vector of counts with each count among its allowed values and the sum ``total``: a plain listing
+    (itertools.product), independent of the search it checks."""
+    return [v for v in itertools.product(*allowed) if sum(v) == total]
+
+
 @pytest.mark.parametrize("seed", range(40))
 def test_the_search_agrees_with_listing_every_count_vector(seed):
     # one column of 3-5 cells and its total; an onlooker knows the total, the shown cells, '<5' = 1-4 and
-    # 'x' = 0 or at least 5. The search must give the small cells the same values as listing every vector.
+    # 'x' = 0 or at least 5. The search must give the small cells the same values as listing every vector
+    # (itertools.product, not the search).
     rng = np.random.default_rng(seed)
     column = [int(v) for v in rng.choice([0, 1, 2, 3, 4, 5, 6, 7, 9, 12], size=rng.integers(3, 6))]
     marks = _group_marks(column)
@@ -70,7 +79,7 @@ def test_the_search_agrees_with_listing_every_count_vector(seed):
         [n] if m == SHOWN else (SMALL_VALUES if m == SMALL else [0, *range(5, total + 1)])
         for n, m in zip(column, marks[:-1], strict=True)
     ]
-    vectors = count_vectors(allowed, total) if marks[-1] == SHOWN else None
+    vectors = _brute_force(allowed, total) if marks[-1] == SHOWN else None
     domains, constraints = table_view(counts, pd.Series(marks, index=labels), total_row="t")
     small = [k for k in domains if domains[k] == SMALL_VALUES]
     values = feasible_values(domains, constraints, small)
@@ -224,19 +233,25 @@ def test_a_sector_hidden_beside_a_unique_total_is_checked_with_the_sum_over_sect
     assert disclosed_cells(counts, marks[["Borgere"]], **view) == []
     (table,) = _cells(tables.sector_table(overview, 5, by_sectors=by))
     assert [row[1] for row in table[1:]] == ["<5", "0", "x", "x", "45"]
-    # where the table by number of sectors hides groups, the sum over sectors is known only as a range: with
-    # 44 persons in one sector and 1 in two (sum over sectors 46) it hides the 1 ('<5') and, since that sum
-    # would give it away, the 44 and both 0s ('x'); the 45 persons then split as n2 of 1-4 and the rest 0 or
-    # 5-45 each: the least is n1 = 44, n2 = 1 (44 + 2 = 46), the most n4 = 44, n2 = 1 (2 + 4 x 44 = 178)
+    # the two tables are searched together: with 1, 0, 44 and 1 persons per sector (45 in all) and 44 in one
+    # sector, 1 in two, the sector table hides its two 1s ('<5', a and d). The table by number of sectors starts
+    # from its marks checked alone, as if the sum over sectors (46) were known: n1 + n2 = 45 and n1 + 2 n2 = 46
+    # give n2 = 1 whatever it hides, so it hides its 44 and both 0s ('x') and leaves the rest to the sector table,
+    # which already hides a and d. Together: n1 + n2 + n3 + n4 = 45 and n1 + 2 n2 + 3 n3 + 4 n4 = a + 44 + d give
+    # n2 + 2 n3 + 3 n4 = a + d - 1 = 1-7, with n3, n4 of 0 or 5-45: n3 = n4 = 0 and n2 = a + d - 1 = 1-4
     other = overview.assign(persons=[1, 0, 44, 1, 45])
-    assert tables.by_sectors_marks(_by_sectors([44, 1, 0, 0]), 5, other).tolist()[:4] == [
-        COMPLEMENT,
-        SMALL,
-        COMPLEMENT,
-        COMPLEMENT,
+    joint = tables._sector_tables(other, _by_sectors([44, 1, 0, 0]), 5)
+    assert joint["sector"]["Borgere"].tolist() == [SMALL, SHOWN, SHOWN, SMALL, SHOWN]
+    assert joint["by"].tolist() == [COMPLEMENT, SMALL, COMPLEMENT, COMPLEMENT, SHOWN]
+    # listed by hand (itertools.product, not the search): every a, d, n2 of 1-4 and n1, n3, n4 of 0 or 5-45
+    x = [0, *range(5, 46)]
+    fits = [
+        (a, d, n2)
+        for a, d, n2 in itertools.product(SMALL_VALUES, repeat=3)
+        for n1, n3, n4 in itertools.product(x, x, x)
+        if n1 + n2 + n3 + n4 == 45 and n1 + 2 * n2 + 3 * n3 + 4 * n4 == a + 44 + d
     ]
-    assert tables._over_sectors(_by_sectors([44, 1, 0, 0]), other, 5) == (46, 178)
-    assert tables._over_sectors(None, other, 5) == (46, 46)  # without it: as if known
+    assert {f[0] for f in fits} == {f[1] for f in fits} == {f[2] for f in fits} == {1, 2, 3, 4}
 
 
 def _flat(y, horizon):
@@ -275,7 +290,7 @@ def test_no_table_of_the_sample_reports_gives_a_hidden_group_away(con, code):
     checks = {
         "sector": (
             pd.DataFrame({"Borgere": ov["persons"], "Deltagere": ov["member_persons"]}),
-            tables.sector_marks(r.overview),
+            tables.sector_marks(r.overview, 5, r.by_sectors),
             {**sectors, "at_most": [("Deltagere", "Borgere")]},
         ),
         "by_sectors": (
@@ -309,6 +324,15 @@ def test_no_table_of_the_sample_reports_gives_a_hidden_group_away(con, code):
         # and no count of 1-4 is shown
         values = counts.to_numpy()
         assert not ((values > 0) & (values < 5) & (marks.to_numpy() == SHOWN)).any(), name
+    # and all the report's tables at once, linked where they tell about the same persons (the persons summed
+    # over sectors are the persons by number of sectors times the number; the totals are public in every table):
+    # the joint view gives no hidden group away either
+    link = {("sector", lab, "Borgere"): 1 for lab in ov.index[:4]}
+    links = [
+        ({**link, **{("by_sectors", lab, "count"): -k for lab, k in low.items()}}, 0, None),
+        ({**link, **{("by_sectors", lab, "count"): -k for lab, k in high.items()}}, None, 0),
+    ]
+    assert given_away(*joint_view(checks, links)) == []
     # the sample's score tables hide members (e.g. 3 of Albertslund's 42 in the lowest interval); the search
     # leaves every hidden members' count at least two values
     marks = tables.score_marks(r.distribution)
@@ -360,3 +384,93 @@ def test_a_small_count_of_citizens_in_the_headline_reads_fewer_than_five():
     html = tables.evaluation_table(types.SimpleNamespace(cohort=cohort, summary=summary))
     assert "12 deltagere og færre end 5 sammenligningspersoner" in html
     assert tables.small_count(0) == "0" and tables.small_count(5) == "5"
+
+
+def test_a_comparison_share_resting_on_fewer_than_five_comparison_persons_is_hidden():
+    # 12 evaluated members (7 fell, 2 same, 3 rose) matched to 50 comparison persons: 3 of them in 'fell', 20 in
+    # 'same', 30 in 'rose' (a person matched for two members may be in two groups). The share of 'fell' rests on
+    # 3 persons: hidden ('..'); the three shares sum to 100 %, so the shown share of the fewest persons, 'same'
+    # (20), is hidden too ('x'); 'rose' stays. The members' own counts are hidden by the members: 2 and 3 ('<5').
+    changes = pd.DataFrame(
+        {
+            "persons": [7, 2, 3, 12],
+            "share": [7 / 12, 2 / 12, 3 / 12, 1.0],
+            "comparison_share": [0.05, 0.4, 0.55, 1.0],
+            "comparison_persons": [3, 20, 30, 50],
+            "comparison_others": [47, 31, 21, 0],
+        },
+        index=pd.Index(["fell", "same", "rose", "total"], name="change"),
+    )
+    (table,) = _cells(tables.change_table(changes))
+    assert [row[1:] for row in table[1:]] == [
+        ["7", "58,3 %", ".."],
+        ["<5", "..", "x"],
+        ["<5", "..", "55,0 %"],
+        ["12", "100,0 %", "100,0 %"],
+    ]
+    # 47 of 50 outside 'fell' but only 3 outside 'rose': the share of 'rose' (96 %) would tell about those 3
+    changes["comparison_persons"] = [3, 3, 47, 50]
+    changes["comparison_others"] = [47, 47, 3, 0]
+    marks = tables._comparison_share_marks(changes, 5)
+    assert marks.tolist() == [SMALL, SMALL, SMALL, SHOWN]
+    # fewer than 5 comparison persons in all: no share is shown but the total's 100 %
+    changes["comparison_persons"] = [1, 2, 1, 4]
+    assert tables._comparison_share_marks(changes, 5).tolist() == [SMALL, SMALL, SMALL, SHOWN]
+    # the analysis counts them: in the test evaluation c1 stayed the same and c2 fell
+    from tests.test_crosssector import monthly
+
+    costs = pd.concat(
+        [
+            monthly("m1", "employment", "2023-01", "2024-12", 1000),
+            monthly("c1", "employment", "2023-01", "2024-12", 1000),
+            monthly("c2", "employment", "2023-01", "2023-12", 2000),
+            monthly("c2", "employment", "2024-01", "2024-12", 1000),
+        ]
+    )
+    members = pd.DataFrame({"person_id": ["m1"], "joined": ["2024-01-01"]})
+    matches = pd.DataFrame(
+        {
+            "member_id": ["m1", "m1"],
+            "person_id": ["c1", "c2"],
+            "reference": pd.PeriodIndex(["2024-01", "2024-01"], freq="M"),
+            "weight": [0.5, 0.5],
+        }
+    )
+    d = xs.change_distribution(xs.evaluate(costs, members, matches, end="2024-12"))
+    assert d["comparison_persons"].tolist() == [1, 1, 0, 2]
+    assert d["comparison_others"].tolist() == [1, 1, 2, 0]
+    assert d["comparison_share"].tolist() == [0.5, 0.5, 0.0, 1.0]
+
+
+def test_a_small_group_that_its_public_total_gives_away_whatever_is_hidden_hides_its_column_whole():
+    # 6 evaluated members (the headline says so): 1 fell, 5 stayed, 0 rose. The 1 is '<5', the 5 beside it 'x'
+    # and then the 0 too; still a + b + c = 6 with b and c of 0 or 5-12 leaves only a = 1 (b + c = 5). Nothing
+    # else can be hidden (the total is public), so the column is hidden whole: every cell 'x'
+    changes = pd.DataFrame(
+        {
+            "persons": [1, 5, 0, 6],
+            "share": [1 / 6, 5 / 6, 0.0, 1.0],
+            "comparison_share": [0.3, 0.4, 0.3, 1.0],
+            "comparison_persons": [10, 12, 9, 30],
+            "comparison_others": [20, 18, 21, 0],
+        },
+        index=pd.Index(["fell", "same", "rose", "total"], name="change"),
+    )
+    (table,) = _cells(tables.change_table(changes))
+    assert [row[1:3] for row in table[1:]] == [["x", "x"]] * 4
+    assert [row[3] for row in table[1:]] == ["30,0 %", "40,0 %", "30,0 %", "100,0 %"]  # 9-12 comparisons each
+    # members by score interval 0, 5, 1, 0, 0 (6 in all, public): the 1 is '<5' and the rest 'x' (0 or at least
+    # 5), so m1 + m2 + m4 + m5 = 6 - m3 with m3 of 1-4 can only be 5: m3 = 1. The members' column is hidden whole;
+    # the persons' column keeps its marks (12, 12, 3, 8, 6: the 3 '<5' and the 6 beside it 'x')
+    dist = pd.DataFrame(
+        {
+            "label": ["a", "b", "c", "d", "e"],
+            "persons": [12, 12, 3, 8, 6],
+            "members": [0, 5, 1, 0, 0],
+            "cost_dkk": 1e5,
+            "cost_per_person_dkk": 1e4,
+        }
+    )
+    marks = tables.score_marks(dist)
+    assert (marks["heraf deltagere"] == COMPLEMENT).all()
+    assert marks["Borgere"].tolist() == [SHOWN, SHOWN, SMALL, SHOWN, COMPLEMENT, SHOWN]

@@ -36,9 +36,13 @@ two apart, so that a table can mark them differently (:func:`suppress`: '<5' for
 for its amounts and shares, 'x' for a cell hidden only to protect another, explained by :func:`suppression_notes`);
 :func:`open_top` merges a small tail of ordered categories into one open category instead. Rendering to HTML is the
 reporting layer's (:mod:`analysis.reporting.suppression`). A hidden cell must not follow from the table's other
-figures either: :func:`count_vectors` lists the counts an onlooker cannot tell apart, :func:`determined_small_cells`
-finds the cells they give away, and :func:`weighted_total_discloses` says whether a weighted total (an income:
-residents x published rates) may be shown beside the counts.
+figures either. One mechanism decides that: a table becomes the onlooker's view of its counts (:func:`table_view`,
+:func:`column_view`: the values each hidden count may hold and the linear facts the shown figures give), searched
+for the values each cell can still take (:func:`feasible_values`) or for the assignments themselves
+(:func:`solutions`); a '<5' left with one value is given away (:func:`disclosed_cells`), and :func:`secure_marks`
+(one table) and :func:`secure_tables` (several tables of a report, linked) hide more until none is.
+:func:`weighted_total` says what a weighted total (an income: residents x published rates) beside the counts
+would give away, and the range it lies in.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ import re
 import secrets
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -63,16 +68,17 @@ __all__ = [
     "check_min_group",
     "COMPLEMENT",
     "COMPLEMENT_LABEL",
-    "count_vectors",
+    "column_view",
     "cpr_date_is_valid",
     "cpr_digits",
     "CPR_MASK",
     "CPR_PATTERN",
     "CprValueError",
-    "determined_small_cells",
     "disclosed_cells",
     "feasible_values",
     "find_cpr",
+    "given_away",
+    "joint_view",
     "KEY_ENV",
     "KEY_FILE_NAME",
     "key_fingerprint",
@@ -93,7 +99,9 @@ __all__ = [
     "pseudonymise_column",
     "PseudonymKeyError",
     "secure_marks",
+    "secure_tables",
     "share_mask",
+    "solutions",
     "SHOWN",
     "SMALL",
     "SMALL_VALUE_LABEL",
@@ -103,7 +111,9 @@ __all__ = [
     "suppression_mask",
     "suppression_notes",
     "table_view",
+    "weighted_total",
     "weighted_total_discloses",
+    "WeightedTotal",
     "write_key_file",
 ]
 
@@ -973,168 +983,19 @@ def suppress(
     return out
 
 
-# What a table's other figures give away ----------------------------------------------------------------------------
+# What a table gives away: the onlooker's view of its counts, searched ---------------------------------------------
+#
+# One mechanism: a table (or several tables of one report) becomes a view, the values each hidden count may hold and
+# the linear facts the shown figures give about them (:func:`table_view`, :func:`column_view`); :func:`feasible_values`
+# finds the values each cell can still take, :func:`solutions` lists the assignments themselves (for a figure that is
+# not linear in the counts, such as a rounded weighted total, :func:`weighted_total`). A '<5' cell left with one value
+# is given away (:func:`disclosed_cells`, :func:`given_away`); :func:`secure_tables` and :func:`secure_marks` hide
+# more until none is.
 
-#: The most count vectors :func:`count_vectors` enumerates before it gives up (None: too many to check).
-MAX_VECTORS = 200_000
-
-
-def count_vectors(
-    allowed: Sequence[Sequence[int]], total: int, *, limit: int = MAX_VECTORS
-) -> list[tuple[int, ...]] | None:
-    """Every vector of counts, one per cell, with each count among its allowed values and the counts summing to total.
-
-    The vectors an onlooker cannot tell apart from the true one, given what a table shows: a shown cell allows
-    only its value, a cell marked '<5' the values 1 to 4, and the total row fixes the sum.
-
-    Parameters
-    ----------
-    allowed : sequence of sequences of int
-        For each cell, the counts (persons, integers >= 0) it may hold.
-    total : int
-        The sum of the cells (persons).
-    limit : int, default :data:`MAX_VECTORS`
-        Give up after this many vectors.
-
-    Returns
-    -------
-    list of tuple of int, or None
-        The vectors, in lexicographic order; None when there are more than ``limit`` (too many to check: read as
-        not safe by the callers).
-
-    Examples
-    --------
-    >>> count_vectors([[1, 2, 3, 4], [8], [1, 2, 3, 4]], 12)
-    [(1, 8, 3), (2, 8, 2), (3, 8, 1)]
-    """
-    cells = [sorted({int(v) for v in a if v >= 0}) for a in allowed]
-    # the most and the least the cells after each position can still add up to
-    most = [0] * (len(cells) + 1)
-    least = [0] * (len(cells) + 1)
-    for i in range(len(cells) - 1, -1, -1):
-        if not cells[i]:
-            return []
-        most[i] = most[i + 1] + cells[i][-1]
-        least[i] = least[i + 1] + cells[i][0]
-    out: list[tuple[int, ...]] = []
-
-    def walk(i: int, left: int, prefix: tuple[int, ...]) -> bool:
-        if i == len(cells):
-            if left == 0:
-                out.append(prefix)
-            return len(out) <= limit
-        for v in cells[i]:
-            rest = left - v
-            if rest < least[i + 1]:
-                break
-            if rest <= most[i + 1] and not walk(i + 1, rest, (*prefix, v)):
-                return False
-        return True
-
-    return out if walk(0, int(total), ()) else None
-
-
-def determined_small_cells(vectors: Sequence[Sequence[int]], min_group: int = MIN_GROUP_FLOOR) -> list[int]:
-    """The cells a set of indistinguishable count vectors gives away: one value for all of them, of 1 to min_group - 1.
-
-    A cell is protected when the vectors give it at least two values, or when every value they give it is 0 or at
-    least ``min_group`` (a figure the table could have shown).
-
-    Parameters
-    ----------
-    vectors : sequence of sequences of int
-        Count vectors consistent with everything shown (persons), at least one.
-    min_group : int, default 5
-        Smallest group that may be shown (persons).
-
-    Returns
-    -------
-    list of int
-        Positions of the cells given away, ascending.
-
-    Examples
-    --------
-    >>> determined_small_cells([(2, 8, 4), (3, 8, 3)])
-    []
-    >>> determined_small_cells([(4, 8, 2)])
-    [0, 2]
-    """
-    if not vectors:
-        raise ValueError("no count vector: the shown figures contradict each other")
-    out = []
-    for i, values in enumerate(zip(*vectors, strict=True)):
-        first = values[0]
-        if 0 < first < min_group and all(v == first for v in values):
-            out.append(i)
-    return out
-
-
-def weighted_total_discloses(
-    allowed: Sequence[Sequence[int]],
-    total: int,
-    weights: Sequence[float],
-    min_group: int = MIN_GROUP_FLOOR,
-    *,
-    decimals: int = 0,
-) -> bool:
-    """Whether showing the weighted total (e.g. the income, residents x rate summed) can give a small cell away.
-
-    Decided from the shown figures alone (``allowed`` and ``total``), never from the true counts: for every count
-    vector consistent with them (:func:`count_vectors`), the vectors with the same weighted total, rounded as
-    shown, must leave every cell protected (:func:`determined_small_cells`). Since the answer is the same for
-    every consistent vector, whether the report shows the total or not tells an onlooker nothing more.
-
-    Parameters
-    ----------
-    allowed : sequence of sequences of int
-        For each cell, the counts it may hold given the table (persons).
-    total : int
-        The shown sum of the cells (persons).
-    weights : sequence of float
-        The amount per person of each cell (e.g. DKK per resident and year; public, e.g. a published rate).
-    min_group : int, default 5
-        Smallest group that may be shown (persons).
-    decimals : int, default 0
-        Decimals the weighted total is shown with.
-
-    Returns
-    -------
-    bool
-        True when it can (or when there are too many vectors to check): do not show the weighted total.
-
-    Examples
-    --------
-    Two levels of 1-4 residents each with the total 6: the income tells which split it is.
-
-    >>> weighted_total_discloses([[1, 2, 3, 4], [8], [1, 2, 3, 4]], 12, [100.0, 200.0, 300.0])
-    True
-
-    Four residents on levels 0-4 each, rates 100, 200, 300: an income of 400 can only be (4, 0, 0); with equal
-    rates the income says nothing about the split.
-
-    >>> weighted_total_discloses([[0, 1, 2, 3, 4]] * 3, 4, [100.0, 200.0, 300.0])
-    True
-    >>> weighted_total_discloses([[0, 1, 2, 3, 4], [0, 1, 2, 3, 4]], 4, [100.0, 100.0])
-    False
-    """
-    if len(weights) != len(allowed):
-        raise ValueError("one weight per cell is needed")
-    vectors = count_vectors(allowed, total)
-    if vectors is None:
-        return True
-    if not vectors:
-        raise ValueError("no count vector: the shown figures contradict each other")
-    classes: dict[float, list[tuple[int, ...]]] = {}
-    for v in vectors:
-        key = round(sum(n * w for n, w in zip(v, weights, strict=True)), decimals)
-        classes.setdefault(key, []).append(v)
-    return any(determined_small_cells(c, min_group) for c in classes.values())
-
-
-# What a table's shown cells and totals give away, by search -------------------------------------------------------
-
-#: The most search steps :func:`feasible_values` takes before it gives up (the table is then read as not safe).
+#: The most search steps :func:`feasible_values` and :func:`solutions` take before they give up (read as not safe).
 MAX_SEARCH_STEPS = 200_000
+#: The most assignments :func:`solutions` lists before it gives up (None: too many to check, read as not safe).
+MAX_VECTORS = 200_000
 
 
 class _TooManySteps(Exception):
@@ -1242,8 +1103,301 @@ def feasible_values(
     return out
 
 
+def solutions(
+    domains: Mapping[object, Sequence[int]],
+    constraints: Sequence[tuple[Mapping[object, int], int | None, int | None]],
+    *,
+    limit: int = MAX_VECTORS,
+    steps: int = MAX_SEARCH_STEPS,
+) -> list[dict[object, int]] | None:
+    """Every assignment of counts to the unknown cells consistent with the view: what an onlooker cannot tell apart.
+
+    The same search as :func:`feasible_values`, carried to the end: for a figure that is not a linear fact about
+    the cells (a rounded weighted total, :func:`weighted_total`) the assignments are grouped by it.
+
+    Parameters
+    ----------
+    domains, constraints
+        A view, as :func:`feasible_values` takes it (e.g. from :func:`table_view` or :func:`column_view`).
+    limit : int, default :data:`MAX_VECTORS`
+        Give up when there are more assignments than this.
+    steps : int, default :data:`MAX_SEARCH_STEPS`
+        Give up after this many search steps.
+
+    Returns
+    -------
+    list of dict, or None
+        One mapping of cell to count per assignment ([] when the constraints contradict each other); None when
+        the search gave up (read as not safe).
+
+    Examples
+    --------
+    A '<5' and an 'x' that hold 7 persons together: 1 + 6 or 2 + 5.
+
+    >>> solutions({"a": range(1, 5), "b": [0, *range(5, 8)]}, [({"a": 1, "b": 1}, 7, 7)])
+    [{'a': 1, 'b': 6}, {'a': 2, 'b': 5}]
+    """
+    base = {k: sorted({int(v) for v in d}) for k, d in domains.items()}
+    if any(not d for d in base.values()):
+        return []
+    out: list[dict[object, int]] = []
+    budget = [steps]
+
+    def walk(doms: dict) -> None:
+        if not _propagate(doms, constraints):
+            return
+        free = [k for k, d in doms.items() if len(d) > 1]
+        if not free:  # every cell narrowed to one value that passed every constraint's bounds: an assignment
+            out.append({k: d[0] for k, d in doms.items()})
+            if len(out) > limit:
+                raise _TooManySteps
+            return
+        key = min(free, key=lambda k: len(doms[k]))
+        for v in doms[key]:
+            budget[0] -= 1
+            if budget[0] < 0:
+                raise _TooManySteps
+            walk({**doms, key: [v]})
+
+    try:
+        walk(dict(base))
+    except _TooManySteps:
+        return None
+    return out
+
+
+def column_view(allowed: Sequence[Sequence[int]], total: int) -> tuple[dict, list]:
+    """The view of one column of counts and its total: cell ``i`` may hold ``allowed[i]``, the cells sum to total.
+
+    The simplest view, for a caller that states each cell's possible counts itself: a shown cell its value, a
+    '<5' cell 1 to 4, a cell the table does not show at all 0 to the total (e.g. one month's residents per level,
+    of which only the month's sum is shown). :func:`table_view` makes the same from a table and its marks.
+
+    Parameters
+    ----------
+    allowed : sequence of sequences of int
+        For each cell, the counts (persons, integers >= 0; negative values are dropped) it may hold.
+    total : int
+        The sum of the cells (persons).
+
+    Returns
+    -------
+    (dict, list)
+        Domains keyed 0, 1, ... and the one constraint, for :func:`feasible_values` or :func:`solutions`.
+
+    Examples
+    --------
+    Two levels of '<5' beside shown levels of 8 and 6, 20 in all: the two hold 6 persons, 2 + 4, 3 + 3 or 4 + 2.
+
+    >>> domains, constraints = column_view([range(1, 5), [8], [6], range(1, 5)], 20)
+    >>> [tuple(s.values()) for s in solutions(domains, constraints)]
+    [(2, 8, 6, 4), (3, 8, 6, 3), (4, 8, 6, 2)]
+    """
+    domains = {i: sorted({int(v) for v in a if v >= 0}) for i, a in enumerate(allowed)}
+    return domains, [({i: 1 for i in domains}, int(total), int(total))]
+
+
+def _one_small_value(assignments: Sequence[Mapping], cell: object, min_group: int) -> bool:
+    """True when the assignments give ``cell`` one value, of 1 to ``min_group - 1``: that small group is given away."""
+    first = assignments[0][cell]
+    return 0 < first < min_group and all(a[cell] == first for a in assignments)
+
+
+class WeightedTotal(NamedTuple):
+    """What a weighted total of a view's cells gives away (:func:`weighted_total`).
+
+    Attributes
+    ----------
+    disclosed : list
+        The cells that some value of the shown total gives away (a small group left with one count), view order.
+    low, high : float
+        The least and the most the total can be over the view's assignments (the weights' unit, e.g. DKK): a
+        range that follows from the shown figures alone.
+    """
+
+    disclosed: list
+    low: float
+    high: float
+
+
+def weighted_total(
+    domains: Mapping[object, Sequence[int]],
+    constraints: Sequence[tuple[Mapping[object, int], int | None, int | None]],
+    weights: Mapping[object, float],
+    min_group: int = MIN_GROUP_FLOOR,
+    *,
+    decimals: int = 0,
+    offset: float = 0.0,
+    limit: int = MAX_VECTORS,
+) -> WeightedTotal | None:
+    """What showing ``offset + sum(weight x cell)`` beside a table would give away (e.g. an income: residents x rates).
+
+    Decided from the shown figures alone (the view), never from the true counts: the assignments consistent with
+    the view (:func:`solutions`) are grouped by the total as shown (rounded to ``decimals``); an onlooker who sees
+    the total cannot tell apart the assignments of one group, so a cell is given away when some group leaves it
+    one value of 1 to ``min_group - 1``. Since the answer is the same whatever the true counts, whether a report
+    shows the total tells an onlooker nothing more.
+
+    Parameters
+    ----------
+    domains, constraints
+        The view of the table (:func:`table_view`, :func:`column_view`).
+    weights : mapping of cell to float
+        The amount per person of each unknown cell (e.g. DKK per resident and year; public, a published rate);
+        a cell without a weight weighs 0.
+    min_group : int, default 5
+        Smallest group that may be shown (persons).
+    decimals : int, default 0
+        Decimals the total is shown with.
+    offset : float, default 0
+        The part of the total the shown cells make (their counts times their weights).
+    limit : int, default :data:`MAX_VECTORS`
+        Give up when the view has more assignments than this (:func:`solutions`).
+
+    Returns
+    -------
+    WeightedTotal or None
+        None when there are too many assignments to check (read as not safe).
+
+    Raises
+    ------
+    ValueError
+        When no assignment fits the view (its figures contradict each other).
+
+    Examples
+    --------
+    Two '<5' levels holding 6 residents, rates 100 and 300 kr.: each split has its own income (1 x 100 + 5 x 300 is
+    not possible, '<5' is 1-4), 2 + 4: 1.400, 3 + 3: 1.200, 4 + 2: 1.000, so each gives the split away.
+
+    >>> weighted_total(*column_view([range(1, 5)] * 2, 6), {0: 100.0, 1: 300.0})
+    WeightedTotal(disclosed=[0, 1], low=1000.0, high=1400.0)
+    >>> weighted_total(*column_view([range(1, 5)] * 2, 6), {0: 100.0, 1: 100.0}).disclosed
+    []
+    """
+    found = solutions(domains, constraints, limit=limit)
+    if found is None:
+        return None
+    if not found:
+        raise ValueError("no assignment of counts fits the view: its shown figures contradict each other")
+    exact = [offset + sum(w * s[k] for k, w in weights.items()) for s in found]
+    classes: dict[float, list[dict]] = {}
+    for s, t in zip(found, exact, strict=True):
+        classes.setdefault(round(t, decimals), []).append(s)
+    disclosed = [k for k in domains if any(_one_small_value(c, k, min_group) for c in classes.values())]
+    return WeightedTotal(disclosed, float(min(exact)), float(max(exact)))
+
+
+def weighted_total_discloses(
+    domains: Mapping[object, Sequence[int]],
+    constraints: Sequence[tuple[Mapping[object, int], int | None, int | None]],
+    weights: Mapping[object, float],
+    min_group: int = MIN_GROUP_FLOOR,
+    *,
+    decimals: int = 0,
+    limit: int = MAX_VECTORS,
+) -> bool:
+    """Whether showing the weighted total can give a small cell away (:func:`weighted_total`); True when unsure.
+
+    Examples
+    --------
+    Four residents on three levels of 0-4 each (nothing shown but the four), rates 100, 200, 300: an income of 400
+    can only be (4, 0, 0); with equal rates the income says nothing about the split.
+
+    >>> weighted_total_discloses(*column_view([range(5)] * 3, 4), {0: 100.0, 1: 200.0, 2: 300.0})
+    True
+    >>> weighted_total_discloses(*column_view([range(5)] * 2, 4), {0: 100.0, 1: 100.0})
+    False
+    """
+    found = weighted_total(domains, constraints, weights, min_group, decimals=decimals, limit=limit)
+    return found is None or bool(found.disclosed)
+
+
 def _count_frame(counts: pd.DataFrame | pd.Series) -> pd.DataFrame:
     return counts.to_frame("count") if isinstance(counts, pd.Series) else counts
+
+
+def _fold(coefs: Mapping, lo, hi, fixed: Mapping) -> tuple | None:
+    """A constraint over cells with the shown (fixed) ones moved into its bounds; None when no unknown cell is left."""
+    terms: dict = {}
+    constant = 0
+    for k, c in coefs.items():
+        if k in fixed:
+            constant += c * fixed[k]
+        else:
+            terms[k] = terms.get(k, 0) + c
+    terms = {k: c for k, c in terms.items() if c}
+    if not terms:
+        return None
+    return terms, None if lo is None else lo - constant, None if hi is None else hi - constant
+
+
+def _table_view(
+    counts: pd.DataFrame | pd.Series,
+    marks: pd.DataFrame | pd.Series,
+    min_group: int,
+    *,
+    total_row: object | None = None,
+    total_column: object | None = None,
+    at_most: Sequence[tuple[object, object]] = (),
+    public_totals: bool = False,
+    unique_total: bool = False,
+    relations: Sequence[tuple[Mapping[object, float], float | None, float | None]] = (),
+    name: object = "",
+) -> tuple[dict, list, dict]:
+    """:func:`table_view`, and the shown cells' values (keyed as the cells) for constraints between tables."""
+    min_group = check_min_group(min_group)
+    frame, mframe = _count_frame(counts), _count_frame(marks)
+    values = frame.to_numpy(dtype=float)
+    marked = mframe.reindex(index=frame.index, columns=frame.columns).to_numpy()
+    cap = int(np.nansum(np.abs(values)))
+    tr = None if total_row is None else _position(frame.index, total_row, "total_row")
+    tc = None if total_column is None else _position(frame.columns, total_column, "total_column")
+
+    def key(r, c):
+        return (name, frame.index[r], frame.columns[c])
+
+    domains: dict = {}
+    fixed: dict = {}
+    for r in range(values.shape[0]):
+        for c in range(values.shape[1]):
+            mark = marked[r, c]
+            is_total = r == tr or c == tc
+            if mark == SHOWN or (public_totals and is_total and mark != SMALL):
+                fixed[key(r, c)] = int(round(values[r, c]))
+            elif mark == SMALL:
+                domains[key(r, c)] = list(range(1, min_group))
+            elif is_total:
+                domains[key(r, c)] = list(range(0, cap + 1))
+            else:
+                domains[key(r, c)] = [0, *range(min_group, cap + 1)]
+
+    constraints: list = []
+
+    def add(coefs: dict, lo, hi):
+        folded = _fold(coefs, lo, hi, fixed)
+        if folded is not None:
+            constraints.append(folded)
+
+    for group in _groups(values.shape, tr, tc):
+        inner, total = group[:-1], group[-1]
+        if unique_total:
+            add({**{key(*cell): 1 for cell in inner}, key(*total): -1}, 0, None)
+            for cell in inner:
+                add({key(*cell): 1, key(*total): -1}, None, 0)
+        else:
+            add({**{key(*cell): 1 for cell in inner}, key(*total): -1}, 0, 0)
+    for coefs, lo, hi in relations:
+        # a cell is (row, column), or a row label of a one-column table (a Series)
+        cells = {
+            (name, *(cell if isinstance(cell, tuple) else (cell, frame.columns[0]))): c
+            for cell, c in coefs.items()
+        }
+        add(cells, lo, hi)
+    columns = list(frame.columns)
+    for low, high in at_most:
+        for r in range(values.shape[0]):
+            add({key(r, columns.index(low)): 1, key(r, columns.index(high)): -1}, None, 0)
+    return domains, constraints, fixed
 
 
 def table_view(
@@ -1284,79 +1438,67 @@ def table_view(
         table gives the rows' sum, pass it in ``relations``.)
     relations : sequence of (mapping of cell to number, low, high)
         Further facts an onlooker knows from other figures of the report: ``low <= sum(coefficient x cell) <=
-        high`` over the table's cells, each named ``(row, column)`` (a row label for a Series); e.g. the
-        persons by number of sectors, weighted by the number, sum to the persons summed over sectors.
+        high`` over the table's cells, each named ``(row, column)`` (a row label for a Series); e.g. a what-if
+        row in which 2 residents leave a level says the level has at least 2 (``({level: 1}, 2, None)``).
     name : label, default ''
-        Prefix of the cells' keys ``(name, row, column)``, so that views of several tables can be joined.
+        Prefix of the cells' keys ``(name, row, column)`` (column 'count' for a Series), so that views of several
+        tables can be joined (:func:`secure_tables`).
 
     Returns
     -------
     (dict, list)
         The domains of the hidden cells and the constraints, for :func:`feasible_values` (shown cells enter
         the constraints as constants).
+
+    Examples
+    --------
+    A '<5' beside an 'x' under a shown total of 46 with 40 shown: the two hold 6 persons.
+
+    >>> counts = pd.Series({"A": 1, "B": 5, "C": 40, "I alt": 46})
+    >>> marks = pd.Series({"A": "small", "B": "complement", "C": "", "I alt": ""})
+    >>> domains, constraints = table_view(counts, marks, total_row="I alt")
+    >>> domains[("", "A", "count")], constraints
+    ([1, 2, 3, 4], [({('', 'A', 'count'): 1, ('', 'B', 'count'): 1}, 6, 6)])
     """
-    min_group = check_min_group(min_group)
-    frame, mframe = _count_frame(counts), _count_frame(marks)
-    values = frame.to_numpy(dtype=float)
-    marked = mframe.reindex(index=frame.index, columns=frame.columns).to_numpy()
-    cap = int(np.nansum(np.abs(values)))
-    tr = None if total_row is None else _position(frame.index, total_row, "total_row")
-    tc = None if total_column is None else _position(frame.columns, total_column, "total_column")
-
-    def key(r, c):
-        return (name, frame.index[r], frame.columns[c])
-
-    domains: dict = {}
-    fixed: dict = {}
-    for r in range(values.shape[0]):
-        for c in range(values.shape[1]):
-            mark = marked[r, c]
-            is_total = r == tr or c == tc
-            if mark == SHOWN or (public_totals and is_total and mark != SMALL):
-                fixed[key(r, c)] = int(round(values[r, c]))
-            elif mark == SMALL:
-                domains[key(r, c)] = list(range(1, min_group))
-            elif is_total:
-                domains[key(r, c)] = list(range(0, cap + 1))
-            else:
-                domains[key(r, c)] = [0, *range(min_group, cap + 1)]
-
-    constraints: list = []
-
-    def add(coefs: dict, lo, hi):
-        terms, constant = {}, 0
-        for k, c in coefs.items():
-            if k in fixed:
-                constant += c * fixed[k]
-            else:
-                terms[k] = terms.get(k, 0) + c
-        terms = {k: c for k, c in terms.items() if c}
-        if not terms:
-            return
-        constraints.append(
-            (terms, None if lo is None else lo - constant, None if hi is None else hi - constant)
-        )
-
-    for group in _groups(values.shape, tr, tc):
-        inner, total = group[:-1], group[-1]
-        if unique_total:
-            add({**{key(*cell): 1 for cell in inner}, key(*total): -1}, 0, None)
-            for cell in inner:
-                add({key(*cell): 1, key(*total): -1}, None, 0)
-        else:
-            add({**{key(*cell): 1 for cell in inner}, key(*total): -1}, 0, 0)
-    for coefs, lo, hi in relations:
-        # a cell is (row, column), or a row label of a one-column table (a Series)
-        cells = {
-            (name, *(cell if isinstance(cell, tuple) else (cell, frame.columns[0]))): c
-            for cell, c in coefs.items()
-        }
-        add(cells, lo, hi)
-    columns = list(frame.columns)
-    for low, high in at_most:
-        for r in range(values.shape[0]):
-            add({key(r, columns.index(low)): 1, key(r, columns.index(high)): -1}, None, 0)
+    domains, constraints, _ = _table_view(
+        counts,
+        marks,
+        min_group,
+        total_row=total_row,
+        total_column=total_column,
+        at_most=at_most,
+        public_totals=public_totals,
+        unique_total=unique_total,
+        relations=relations,
+        name=name,
+    )
     return domains, constraints
+
+
+def given_away(
+    domains: Mapping[object, Sequence[int]],
+    constraints: Sequence[tuple[Mapping[object, int], int | None, int | None]],
+    min_group: int = MIN_GROUP_FLOOR,
+) -> list | None:
+    """The small cells of a view (domain 1 to ``min_group - 1``, marked '<5') left with one value by the search.
+
+    Returns
+    -------
+    list or None
+        The cells' keys, in the view's order; None when the search gave up (read as not safe).
+
+    Raises
+    ------
+    ValueError
+        When no assignment fits the view (its shown figures contradict each other).
+    """
+    small = [k for k, d in domains.items() if list(d) == list(range(1, min_group))]
+    values = feasible_values(domains, constraints, small)
+    if values is None:
+        return None
+    if any(not v for v in values.values()):
+        raise ValueError("no assignment of counts fits the table: its shown figures contradict each other")
+    return [k for k in small if len(values[k]) == 1]
 
 
 def disclosed_cells(
@@ -1368,7 +1510,7 @@ def disclosed_cells(
     """The small cells ('<5') of a table that its shown cells, totals and known relations give away.
 
     Decided by search over every assignment of counts consistent with what the table shows
-    (:func:`table_view`, :func:`feasible_values`): a small cell is given away when one value is left for it.
+    (:func:`table_view`, :func:`given_away`): a small cell is given away when one value is left for it.
 
     Parameters
     ----------
@@ -1393,17 +1535,196 @@ def disclosed_cells(
     >>> disclosed_cells(counts, marks, total_row="I alt")
     ['A']
     """
-    domains, constraints = table_view(counts, marks, min_group, **view)
-    small = [k for k in domains if len(domains[k]) == min_group - 1 and domains[k][0] == 1]
-    values = feasible_values(domains, constraints, small)
-    if values is None:
+    min_group = check_min_group(min_group)
+    out = given_away(*table_view(counts, marks, min_group, **view), min_group)
+    if out is None:
         return None
-    if any(not v for v in values.values()):
-        raise ValueError("no assignment of counts fits the table: its shown figures contradict each other")
-    out = [k for k in small if len(values[k]) == 1]
     if isinstance(counts, pd.Series):
         return [k[1] for k in out]
     return [(k[1], k[2]) for k in out]
+
+
+def _protector(frame: pd.DataFrame, marks: pd.DataFrame, view: Mapping, row, col) -> tuple | None:
+    """The cell to hide so that (row, col) is protected, or None when there is none.
+
+    The shown inner cell of its column, then of its row, with the fewest persons above 0 (else one of 0 persons);
+    a total never.
+    """
+    totals_r, totals_c = view.get("total_row"), view.get("total_column")
+    candidates = [(r, col) for r in frame.index if r != totals_r and marks.loc[r, col] == SHOWN]
+    if not candidates:
+        candidates = [(row, c) for c in frame.columns if c != totals_c and marks.loc[row, c] == SHOWN]
+    if not candidates:
+        return None
+    n = {cell: float(frame.loc[cell]) for cell in candidates}
+    return min(candidates, key=lambda cell: (0 if n[cell] > 0 else 1, n[cell]))
+
+
+def _complete(frame: pd.DataFrame, marks: pd.DataFrame, view: Mapping) -> pd.DataFrame:
+    """The marks with no additive group left with one hidden cell (a total hidden beside it would be read off)."""
+    values = frame.to_numpy(dtype=float)
+    totals_r, totals_c = view.get("total_row"), view.get("total_column")
+    tr = None if totals_r is None else _position(frame.index, totals_r, "total_row")
+    tc = None if totals_c is None else _position(frame.columns, totals_c, "total_column")
+    hidden = _complete_groups((marks != SHOWN).to_numpy().copy(), values, _groups(values.shape, tr, tc))
+    return marks.where(~(hidden & (marks == SHOWN).to_numpy()), COMPLEMENT)
+
+
+def joint_view(
+    tables: Mapping[object, tuple[pd.DataFrame | pd.Series, pd.DataFrame | pd.Series, Mapping]],
+    links: Sequence[tuple[Mapping[tuple, int], int | None, int | None]] = (),
+    min_group: int = MIN_GROUP_FLOOR,
+) -> tuple[dict, list]:
+    """The view of several tables of one report at once: their :func:`table_view` and the links between them.
+
+    Parameters
+    ----------
+    tables : mapping of name to (counts, marks, view)
+        As :func:`secure_tables`.
+    links : sequence of (mapping of cell to int, int or None, int or None)
+        As :func:`secure_tables`; shown cells enter as constants.
+    min_group : int, default 5
+        The threshold (persons).
+
+    Returns
+    -------
+    (dict, list)
+        Domains and constraints, the cells keyed ``(name, row, column)``, for :func:`given_away`.
+    """
+    domains: dict = {}
+    constraints: list = []
+    fixed: dict = {}
+    for n, (counts, marks, view) in tables.items():
+        d, k, f = _table_view(counts, marks, min_group, name=n, **view)
+        domains.update(d)
+        constraints.extend(k)
+        fixed.update(f)
+    for coefs, lo, hi in links:
+        folded = _fold(coefs, lo, hi, fixed)
+        if folded is not None:
+            constraints.append(folded)
+    return domains, constraints
+
+
+def secure_tables(
+    tables: Mapping[object, tuple[pd.DataFrame | pd.Series, pd.DataFrame | pd.Series, Mapping]],
+    links: Sequence[tuple[Mapping[tuple, int], int | None, int | None]] = (),
+    min_group: int = MIN_GROUP_FLOOR,
+) -> dict[object, pd.DataFrame | pd.Series]:
+    """The marks of several tables of one report, hidden further until their joint view gives no small cell away.
+
+    The tables' views (:func:`table_view`, each cell keyed ``(table name, row, column)``) and the ``links``
+    between them are searched as one: what two tables give away together is found even where neither gives it
+    away alone. While a '<5' cell is given away, one more cell is hidden ('x'): in that cell's table the shown
+    inner cell of its column with the fewest persons above 0 (else one of 0 persons), then of its row; where its
+    table has none left, the shown inner cell with the fewest persons among the cells of other tables linked to
+    it; a total only when nothing else is left and the totals are not public (``public_totals``: shown elsewhere,
+    hiding them would not help). After each, no additive group is left with one hidden cell (in a linked table
+    whose total counts each person once, ``unique_total``, the search decides). When the search gives up, every
+    shown inner cell of a column with a hidden cell is hidden.
+
+    Parameters
+    ----------
+    tables : mapping of name to (counts, marks, view)
+        For each table its persons per cell, its marks so far (:func:`suppression_marks`) and the keyword
+        arguments of :func:`table_view` (``total_row``, ``public_totals``, ...; not ``name``).
+    links : sequence of (mapping of cell to int, int or None, int or None)
+        Linear facts between the tables' cells, each cell ``(name, row, column)`` (column 'count' for a Series):
+        e.g. the persons summed over the sector table's sectors equal the persons by number of sectors, each
+        times its number.
+    min_group : int, default 5
+        The threshold (persons).
+
+    Returns
+    -------
+    dict of name to marks
+        The marks, each of the shape of its table's (a Series for a Series).
+
+    Examples
+    --------
+    Table a hides a group of 3 ('<5') and, beside it, one of 7 ('x'): alone, 50 - 40 = 10 = 1 + 9, ..., 4 + 6 leaves
+    the 3 four values. Table b shows the group of 7 (linked: a's B is b's P), so 10 - 7 = 3 would be given away: the
+    joint search hides a's 40 too (then A + C = 43 with C of 0 or 5-100 leaves A four values again).
+
+    >>> a = pd.Series({"A": 3, "B": 7, "C": 40, "I alt": 50})
+    >>> b = pd.Series({"P": 7, "Q": 20, "I alt": 27})
+    >>> view = {"total_row": "I alt"}
+    >>> tables = {n: (t, suppression_marks(t, total_row="I alt"), view) for n, t in [("a", a), ("b", b)]}
+    >>> tables["a"][1].tolist(), tables["b"][1].tolist()
+    (['small', 'complement', '', ''], ['', '', ''])
+    >>> out = secure_tables(tables, [({("a", "B", "count"): 1, ("b", "P", "count"): -1}, 0, 0)])
+    >>> out["a"].tolist(), out["b"].tolist()
+    (['small', 'complement', 'complement', ''], ['', '', ''])
+    """
+    min_group = check_min_group(min_group)
+    frames = {n: _count_frame(c) for n, (c, _, _) in tables.items()}
+    out = {
+        n: _count_frame(m).reindex(index=frames[n].index, columns=frames[n].columns).copy()
+        for n, (_, m, _) in tables.items()
+    }
+    views = {n: dict(v) for n, (_, _, v) in tables.items()}
+    linked: dict = {n: [] for n in tables}
+    for coefs, _, _ in links:
+        for n in {k[0] for k in coefs}:
+            linked[n].extend(k for k in coefs if k[0] != n and k not in linked[n])
+    given_up: set = set()
+    while True:
+        domains, constraints = joint_view(
+            {n: (frames[n], out[n], views[n]) for n in tables}, links, min_group
+        )
+        found = given_away(domains, constraints, min_group)
+        if found is None:  # too many to check: hide every shown inner cell of a column with a hidden cell
+            for n, frame in frames.items():
+                tr, tc = views[n].get("total_row"), views[n].get("total_column")
+                for c in frame.columns:
+                    if c != tc and (out[n][c] != SHOWN).any():
+                        rows = [r for r in frame.index if r != tr and out[n].loc[r, c] == SHOWN]
+                        out[n].loc[rows, c] = COMPLEMENT
+            break
+        found = [k for k in found if k not in given_up]
+        if not found:
+            break
+        name, row, col = found[0]
+        pick = _protector(frames[name], out[name], views[name], row, col)
+        target = name
+        if pick is None:
+            others = [
+                k
+                for k in linked[name]
+                if out[k[0]].loc[k[1], k[2]] == SHOWN
+                and k[1] != views[k[0]].get("total_row")
+                and k[2] != views[k[0]].get("total_column")
+            ]
+            if others:
+                k = min(
+                    others,
+                    key=lambda k: (
+                        0 if frames[k[0]].loc[k[1], k[2]] > 0 else 1,
+                        frames[k[0]].loc[k[1], k[2]],
+                    ),
+                )
+                target, pick = k[0], (k[1], k[2])
+        if pick is None and not views[name].get("public_totals"):
+            # every inner cell beside it hidden already (two '<5' of 4 under a total of 8): hide the total
+            tr, tc = views[name].get("total_row"), views[name].get("total_column")
+            for total in [(tr, col), (row, tc)]:
+                if None not in total and out[name].loc[total] == SHOWN:
+                    pick = total
+                    break
+        if pick is None:
+            # given away by its totals and links alone (a total of fewer than min_group persons shown elsewhere):
+            # nothing left to hide here; the caller must not show the table (see the cross-sector tables)
+            given_up.add(found[0])
+            continue
+        out[target].loc[pick] = COMPLEMENT
+        if target == name or not views[target].get("unique_total"):
+            # no group left with one hidden cell (its total less the shown cells would give it); in a linked
+            # table whose total counts each person once, the search decides
+            out[target] = _complete(frames[target], out[target], views[target])
+    result = {}
+    for n, (_, m, _) in tables.items():
+        result[n] = out[n]["count"].rename(m.name) if isinstance(m, pd.Series) else out[n]
+    return result
 
 
 def secure_marks(
@@ -1412,11 +1733,11 @@ def secure_marks(
     min_group: int = MIN_GROUP_FLOOR,
     **view,
 ) -> pd.DataFrame | pd.Series:
-    """The marks with further cells hidden ('x') until no small cell can be worked out (:func:`disclosed_cells`).
+    """The marks with further cells hidden ('x') until no small cell can be worked out (:func:`secure_tables`).
 
-    While a small cell is given away, the shown cell of its column (then of its row) with the fewest persons
-    above 0, else one of 0 persons, is hidden too; a total is never chosen (it is often shown elsewhere). When
-    the search gives up, every shown inner cell of the groups of hidden cells is hidden.
+    While a small cell is given away (:func:`disclosed_cells`), the shown cell of its column (then of its row) with
+    the fewest persons above 0, else one of 0 persons, is hidden too; a total is never chosen. When the search
+    gives up, every shown inner cell of a column with a hidden cell is hidden.
 
     Parameters
     ----------
@@ -1439,41 +1760,7 @@ def secure_marks(
     >>> secure_marks(counts, marks, total_row="I alt").tolist()
     ['small', 'complement', 'complement', '']
     """
-    series = isinstance(marks, pd.Series)
-    frame = _count_frame(counts)
-    out = _count_frame(marks).reindex(index=frame.index, columns=frame.columns).copy()
-    totals_r = view.get("total_row")
-    totals_c = view.get("total_column")
-    given_up: set = set()
-    while True:
-        found = disclosed_cells(frame, out, min_group, **view)
-        found = None if found is None else [cell for cell in found if cell not in given_up]
-        if not found:
-            if found is None:  # too many to check: hide every shown inner cell beside a hidden one
-                for c in frame.columns:
-                    if c != totals_c and (out[c] != SHOWN).any():
-                        rows = [r for r in frame.index if r != totals_r and out.loc[r, c] == SHOWN]
-                        out.loc[rows, c] = COMPLEMENT
-            break
-        row, col = found[0]
-        candidates = [(r, col) for r in frame.index if r != totals_r and out.loc[r, col] == SHOWN]
-        if not candidates:
-            candidates = [(row, c) for c in frame.columns if c != totals_c and out.loc[row, c] == SHOWN]
-        if not candidates:
-            # given away by its totals alone (a total of fewer than min_group persons that is shown elsewhere):
-            # nothing left to hide here; the caller must not show the table (see the cross-sector tables)
-            given_up.add((row, col))
-            continue
-        n = {cell: float(frame.loc[cell]) for cell in candidates}
-        pick = min(candidates, key=lambda cell: (0 if n[cell] > 0 else 1, n[cell]))
-        out.loc[pick] = COMPLEMENT
-        # and no additive group left with one hidden cell (a total hidden beside it would be read off)
-        values = frame.to_numpy(dtype=float)
-        tr = None if totals_r is None else _position(frame.index, totals_r, "total_row")
-        tc = None if totals_c is None else _position(frame.columns, totals_c, "total_column")
-        hidden = _complete_groups((out != SHOWN).to_numpy(), values, _groups(values.shape, tr, tc))
-        out = out.where(~(hidden & (out == SHOWN).to_numpy()), COMPLEMENT)
-    return out["count"].rename(marks.name) if series else out
+    return secure_tables({"": (counts, marks, view)}, (), min_group)[""]
 
 
 def linear_range(

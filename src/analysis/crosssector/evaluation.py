@@ -398,7 +398,10 @@ def change_distribution(evaluation: Evaluation, threshold: float = 0.1) -> pd.Da
     -------
     pandas.DataFrame
         Indexed by 'fell', 'same', 'rose' and ``'total'``: persons (members), share (of the members),
-        comparison_share (share of the comparisons, weighted as in the evaluation).
+        comparison_share (share of the comparisons, weighted as in the evaluation), comparison_persons (the
+        different comparison persons with a match in the group; in the total, all of them) and
+        comparison_others (those with a match in another group), so that a report can tell whether a share
+        rests on fewer than 5 persons.
     """
     groups = ["fell", "same", "rose"]
 
@@ -424,6 +427,9 @@ def change_distribution(evaluation: Evaluation, threshold: float = 0.1) -> pd.Da
     out["comparison_share"] = [
         comp.loc[cg == k, "weight"].sum() / weight if len(comp) else np.nan for k in groups
     ] + [1.0 if len(comp) else np.nan]
+    people = comp.index.get_level_values("person_id") if len(comp) else pd.Index([])
+    out["comparison_persons"] = [people[(cg == k).to_numpy()].nunique() for k in groups] + [people.nunique()]
+    out["comparison_others"] = [people[(cg != k).to_numpy()].nunique() for k in groups] + [0]
     return out
 
 

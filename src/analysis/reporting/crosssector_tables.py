@@ -18,13 +18,12 @@ from analysis.crosssector.costs import SECTOR_NAMES, TOTAL
 from analysis.privacy import (
     COMPLEMENT,
     SHOWN,
-    count_vectors,
-    disclosed_cells,
-    linear_range,
+    given_away,
+    joint_view,
     secure_marks,
+    secure_tables,
     share_mask,
     suppression_marks,
-    table_view,
 )
 from analysis.reporting.formatting import fmt_dkk, fmt_month, fmt_number, fmt_pct, summary_box, table_html
 from analysis.reporting.suppression import suppressed_table_html, table_note_html
@@ -71,6 +70,76 @@ _kr_signed = functools.partial(fmt_number, decimals=0, sign=True)
 _SECTORS_DA = {**SECTOR_NAMES, TOTAL: TOTAL_DA}
 
 
+def _view(*, at_most=None, unique_total: bool = False, relations=None) -> dict:
+    """The view of a report table of persons with a total row 'I alt' that is public (see :func:`_secure`)."""
+    view = {"total_row": TOTAL_DA, "public_totals": True, "unique_total": unique_total}
+    if at_most:
+        view["at_most"] = at_most
+    if relations:
+        view["relations"] = relations
+    return view
+
+
+def _hide_small_totals(counts: pd.DataFrame | pd.Series, marks, min_group: int):
+    """The marks with every column about fewer than ``min_group`` persons in all (its total) hidden whole."""
+    if isinstance(counts, pd.Series):
+        if 0 < counts.loc[TOTAL_DA] < min_group:
+            return pd.Series(COMPLEMENT, index=marks.index, name=marks.name)
+        return marks
+    for c in counts.columns:
+        if 0 < counts.loc[TOTAL_DA, c] < min_group:
+            marks[c] = COMPLEMENT
+    return marks
+
+
+def _secure_tables(tables: dict, links: list, min_group: int, start: dict | None = None) -> dict:
+    """:func:`_secure` for several tables of the report searched together, linked by ``links``.
+
+    ``tables`` maps a name to (counts, view); each table's marks start from ``start`` (a mapping of name to
+    marks) or :func:`analysis.privacy.suppression_marks`, and :func:`analysis.privacy.secure_tables` hides more
+    until the tables' joint view (their cells, totals, relations and the links between them) gives no small
+    group away.
+    """
+    start = {
+        name: (
+            counts,
+            (start or {}).get(name, suppression_marks(counts, min_group, total_row=TOTAL_DA)),
+            view,
+        )
+        for name, (counts, view) in tables.items()
+    }
+    marks = secure_tables(start, links, min_group)
+    marks = {name: _hide_small_totals(counts, marks[name], min_group) for name, (counts, _) in tables.items()}
+    # a small group that its public totals give away whatever else is hidden (1 and 5 under a total of 6: the 5
+    # hidden beside the 1, the 0 beside them too, and still only 1 + 5 + 0 fits) has its column hidden whole,
+    # like a column about fewer than min_group persons in all (its total, public elsewhere): no suppression inside
+    # it could keep its persons from being worked out (a table of one such column is not shown). The check leaves
+    # out the columns hidden whole: they tell nothing, not even that a cell is 0 or at least min_group
+    checked, kept = {}, set()
+    for name, (counts, view) in tables.items():
+        frame = counts.to_frame("count") if isinstance(counts, pd.Series) else counts
+        m = marks[name].to_frame("count") if isinstance(marks[name], pd.Series) else marks[name]
+        keep = [c for c in frame.columns if not (m[c] == COMPLEMENT).all()]
+        if not keep:
+            continue
+        kept |= {(name, c) for c in keep}
+        v = dict(view)
+        v["at_most"] = [(x, y) for x, y in view.get("at_most", []) if x in keep and y in keep]
+        v["relations"] = [
+            r
+            for r in view.get("relations", [])
+            if all((cell[1] if isinstance(cell, tuple) else "count") in keep for cell in r[0])
+        ]
+        checked[name] = (frame[keep], m[keep], v)
+    links = [k for k in links if all((cell[0], cell[2]) in kept for cell in k[0])]
+    for name, _, col in given_away(*joint_view(checked, links, min_group), min_group) or []:
+        if isinstance(marks[name], pd.Series):
+            marks[name] = pd.Series(COMPLEMENT, index=marks[name].index, name=marks[name].name)
+        else:
+            marks[name][col] = COMPLEMENT
+    return marks
+
+
 def _secure(
     counts: pd.DataFrame | pd.Series,
     min_group: int,
@@ -82,34 +151,18 @@ def _secure(
     """Marks of a report table of persons with a total row 'I alt', checked against what the whole report shows.
 
     :func:`analysis.privacy.suppression_marks` hides the small groups and a second cell beside each; then
-    :func:`analysis.privacy.secure_marks` searches every count consistent with the table and hides more until no
+    :func:`analysis.privacy.secure_tables` searches every count consistent with the table and hides more until no
     small group can be worked out, knowing what an onlooker knows from the rest of the report: every total is
     public (the headline and the text give the members, the followed, those active, and the sector table and the
     table by number of sectors give all persons), members are at most the persons of their row (``at_most``),
     and where the total counts each person once over sectors (``unique_total``) each sector is at most the
     total and the sectors sum to at least it; ``relations`` are further facts of other tables
-    (:func:`analysis.privacy.table_view`), e.g. the persons summed over sectors that the table by number of
-    sectors gives.
+    (:func:`analysis.privacy.table_view`). Tables whose cells other tables tell about are searched together
+    (:func:`_sector_tables`); the others share only their totals with the rest of the report, which the view
+    already holds as known.
     """
-    view = {"total_row": TOTAL_DA, "public_totals": True, "unique_total": unique_total}
-    if at_most:
-        view["at_most"] = at_most
-    if relations:
-        view["relations"] = relations
-    marks = suppression_marks(counts, min_group, total_row=TOTAL_DA)
-    marks = secure_marks(counts, marks, min_group, **view)
-    # a column about fewer than min_group persons in all (its total, public elsewhere) is hidden whole: no
-    # suppression inside it could keep its persons from being worked out (a table of one such column is not shown)
-    if isinstance(counts, pd.Series):
-        return (
-            pd.Series(COMPLEMENT, index=marks.index, name=marks.name)
-            if 0 < counts.loc[TOTAL_DA] < min_group
-            else marks
-        )
-    for c in counts.columns:
-        if 0 < counts.loc[TOTAL_DA, c] < min_group:
-            marks[c] = COMPLEMENT
-    return marks
+    view = _view(at_most=at_most, unique_total=unique_total, relations=relations)
+    return _secure_tables({"": (counts, view)}, [], min_group)[""]
 
 
 def _too_few(persons: pd.Series, min_group: int, who: str) -> str | None:
@@ -302,39 +355,51 @@ def evidence_da(summary: pd.Series, min_group: int = 5) -> str:
 # Tables -----------------------------------------------------------------------------------------------------
 
 
-def _over_sectors(by_sectors: pd.DataFrame | None, overview: pd.DataFrame, min_group: int) -> tuple[int, int]:
-    """The least and most the persons summed over sectors can be, given the table by number of sectors.
+def _sector_tables(
+    overview: pd.DataFrame | None, by_sectors: pd.DataFrame | None, min_group: int
+) -> dict[str, pd.DataFrame | pd.Series]:
+    """The marks of the sector table ('sector') and the table by number of sectors ('by'), searched together.
 
-    Each person of a group of k sectors counts k times (3 to 4 times in '3 eller flere'); over every split of the
-    groups the table hides that fits its shown figures (:func:`analysis.privacy.count_vectors`). Without it (or
-    when there are too many splits) the true sum, as if shown.
+    The two tables tell about the same persons: the persons summed over the four sectors (the sector table's
+    rows) are the persons of each group by number of sectors times its number (3 to 4 times in an open '3 eller
+    flere'). The search holds both tables and that link at once (:func:`analysis.privacy.secure_tables`), so
+    that neither table lets a hidden group of the other be worked out; where a table has nothing left to hide
+    for a group of its own that the other gives away, a cell of the other table is hidden. The table by number
+    of sectors starts from its marks as it was checked alone before (as if the sum over sectors were known), so
+    that it never hides less than then. Without one of the tables the other is checked alone, the sector table
+    as if the sum over its sectors were known.
     """
-    true = int(overview.drop(index=TOTAL)["persons"].sum())
-    if by_sectors is None:
-        return true, true
-    t = _by_sectors_frame(by_sectors)
-    marks = by_sectors_marks(by_sectors, min_group, overview)
-    groups = [k for k in by_sectors.index if k != TOTAL]
-    allowed = []
-    for k in groups:
-        n, mark = int(by_sectors.loc[k, "persons"]), marks.iloc[list(by_sectors.index).index(k)]
-        allowed.append(
-            [n]
-            if mark == SHOWN
-            else (
-                list(range(1, min_group))
-                if mark == "small"
-                else [0, *range(min_group, int(t.loc[TOTAL_DA, "persons"]) + 1)]
-            )
+    tables: dict = {}
+    links: list = []
+    if overview is not None:
+        t = overview.rename(index=_SECTORS_DA)
+        counts = pd.DataFrame({"Borgere": t["persons"], "Deltagere": t["member_persons"]})
+        sectors = {(label, "Borgere"): 1 for label in counts.index if label != TOTAL_DA}
+        over = int(counts.drop(index=TOTAL_DA)["Borgere"].sum())
+        relations = [(sectors, over, over)] if by_sectors is None else None
+        tables["sector"] = (
+            counts,
+            _view(at_most=[("Deltagere", "Borgere")], unique_total=True, relations=relations),
         )
-    vectors = count_vectors(allowed, int(t.loc[TOTAL_DA, "persons"]))
-    if not vectors:
-        return true, true
-    low = [int(k) for k in groups]
-    high = [4 if bool(by_sectors.loc[k, "or_more"]) else int(k) for k in groups]
-    sums_low = [sum(n * w for n, w in zip(v, low, strict=True)) for v in vectors]
-    sums_high = [sum(n * w for n, w in zip(v, high, strict=True)) for v in vectors]
-    return min(sums_low), max(sums_high)
+    if by_sectors is not None:
+        by = _by_sectors_frame(by_sectors)["persons"]
+        tables["by"] = (by, _view())
+        if overview is not None:
+            groups = [k for k in by_sectors.index if k != TOTAL]
+            label = dict(zip(by_sectors.index, by.index, strict=True))
+            weight_low = {label[k]: int(k) for k in groups}
+            weight_high = {label[k]: (4 if bool(by_sectors.loc[k, "or_more"]) else int(k)) for k in groups}
+            summed = {("sector", r, "Borgere"): 1 for r in tables["sector"][0].index if r != TOTAL_DA}
+            low = {("by", lab, "count"): -w for lab, w in weight_low.items()}
+            high = {("by", lab, "count"): -w for lab, w in weight_high.items()}
+            links = [({**summed, **low}, 0, None), ({**summed, **high}, None, 0)]
+            # the table by number of sectors starts from its marks as it was checked alone before the joint
+            # search, as if the persons summed over sectors were known: it never hides less than then
+            over = int(tables["sector"][0].drop(index=TOTAL_DA)["Borgere"].sum())
+            alone = _view(relations=[(weight_low, None, over), (weight_high, over, None)])
+            marks = secure_marks(by, suppression_marks(by, min_group, total_row=TOTAL_DA), min_group, **alone)
+            return _secure_tables(tables, links, min_group, start={"by": marks})
+    return _secure_tables(tables, links, min_group)
 
 
 def sector_marks(
@@ -343,53 +408,11 @@ def sector_marks(
     """Marks of the sector table's persons ('Borgere') and members ('Deltagere'), Danish labels, total last.
 
     A person may be served by several sectors, so the total counts each once (see :func:`_secure`); the members
-    of a sector are at most its persons; and the persons summed over the sectors lie in the range the table by
-    number of sectors gives (``by_sectors``; without it they are taken as known).
+    of a sector are at most its persons; and the table is searched together with the table by number of sectors
+    beside it (``by_sectors``, see :func:`_sector_tables`; without it the persons summed over the sectors are
+    taken as known).
     """
-    t = overview.rename(index=_SECTORS_DA)
-    counts = pd.DataFrame({"Borgere": t["persons"], "Deltagere": t["member_persons"]})
-    low, high = _over_sectors(by_sectors, overview, min_group)
-    sectors = {(label, "Borgere"): 1 for label in counts.index if label != TOTAL_DA}
-    view = {
-        "at_most": [("Deltagere", "Borgere")],
-        "unique_total": True,
-        "relations": [(sectors, low, high)],
-    }
-    marks = _secure(counts, min_group, **view)
-    if by_sectors is None:
-        return marks
-    # and the other way: the persons summed over the sectors this table shows must not give a group by number of
-    # sectors away (e.g. 44 persons in one sector and 1 in two, all sectors shown: 46 - 45 = 1 in two sectors)
-    full = {"total_row": TOTAL_DA, "public_totals": True, **view}
-    by = _by_sectors_frame(by_sectors)["persons"]
-    by_marks = by_sectors_marks(by_sectors, min_group, overview)
-    groups = [k for k in by_sectors.index if k != TOTAL]
-    weight_low = {lab: int(k) for lab, k in zip(by.index, groups, strict=False)}
-    weight_high = {
-        lab: (4 if bool(by_sectors.loc[k, "or_more"]) else int(k))
-        for lab, k in zip(by.index, groups, strict=False)
-    }
-    while True:
-        domains, constraints = table_view(counts, marks, min_group, **full)
-        keys = {("", label, "Borgere"): 1 for label in counts.index if label != TOTAL_DA}
-        shown = sum(int(counts.loc[k[1], "Borgere"]) for k in keys if k not in domains)
-        span = linear_range(domains, constraints, {k: 1 for k in keys if k in domains})
-        if span is None:
-            break
-        w_low, w_high = shown + span[0], shown + span[1]
-        relations = [(weight_low, None, w_high), (weight_high, w_low, None)]
-        leaks = disclosed_cells(
-            by, by_marks, min_group, total_row=TOTAL_DA, public_totals=True, relations=relations
-        )
-        if not leaks:
-            break
-        rows = [r for r in counts.index if r != TOTAL_DA and marks.loc[r, "Borgere"] == SHOWN]
-        if not rows:
-            break
-        pick = min(rows, key=lambda r: (0 if counts.loc[r, "Borgere"] > 0 else 1, counts.loc[r, "Borgere"]))
-        marks.loc[pick, "Borgere"] = COMPLEMENT
-        marks = secure_marks(counts, marks, min_group, **full)
-    return marks
+    return _sector_tables(overview, by_sectors, min_group)["sector"]
 
 
 def sector_table(
@@ -446,20 +469,11 @@ def by_sectors_marks(
     """The marks of each group of :func:`analysis.crosssector.by_number_of_sectors` (Danish labels, total last).
 
     With ``overview`` (:func:`analysis.crosssector.sector_summary` of the same year, the sector table beside it)
-    the check knows what the two tables give together: the persons summed over the four sectors are the persons
-    of each group times its number of sectors (between 3 and 4 times for '3 eller flere'), so that two hidden
-    groups with a shown total are not left to be solved from their sum and that weighted sum.
+    the two tables are searched together (:func:`_sector_tables`): the persons summed over the four sectors are
+    the persons of each group times its number of sectors (between 3 and 4 times for '3 eller flere'), so that
+    two hidden groups with a shown total are not left to be solved from their sum and that weighted sum.
     """
-    t = _by_sectors_frame(by_sectors)
-    relations = []
-    if overview is not None:
-        weight = int(overview.drop(index=TOTAL)["persons"].sum())
-        groups = [k for k in by_sectors.index if k != TOTAL]
-        label = dict(zip(by_sectors.index, t.index, strict=True))
-        low = {label[k]: int(k) for k in groups}
-        high = {label[k]: (4 if bool(by_sectors.loc[k, "or_more"]) else int(k)) for k in groups}
-        relations = [(low, None, weight), (high, weight, None)]
-    return _secure(t["persons"], min_group, relations=relations)
+    return _sector_tables(overview, by_sectors, min_group)["by"]
 
 
 def by_sectors_table(
@@ -596,8 +610,44 @@ def evaluation_table(evaluation, min_group: int = 5, prices: str = "løbende pri
     )
 
 
+def _comparison_share_marks(changes: pd.DataFrame, min_group: int) -> pd.Series:
+    """Marks of the change table's comparison shares (index as ``changes``, total last).
+
+    A comparison share is the weighted share of the matched pairs (each member's comparisons weigh 1 in all) in
+    a group; with the matched members and the 5 comparisons per member the text gives, it tells the number of
+    pairs in the group, so it describes the comparison persons behind them (citizens outside the programme). It
+    is hidden ('..') when 1 to ``min_group - 1`` different comparison persons are in the group, or outside it (a
+    share of 96 % of 6 persons tells about the sixth), and all are hidden when there are fewer than
+    ``min_group`` comparison persons in all. The shares sum to 100 %, so one hidden share beside shown ones
+    could be read off: then the shown share of the fewest persons is hidden too ('x'). The members' shares and
+    counts do not enter: a member's group is its own change, a comparison's group the comparison's own.
+    """
+    inner = [k for k in changes.index if k != TOTAL]
+    marks = pd.Series(SHOWN, index=changes.index, dtype=object)
+    if "comparison_persons" not in changes.columns:  # the persons behind the shares unknown: none is shown
+        return marks.where(marks.index == TOTAL, "small")
+    persons, others = changes["comparison_persons"], changes["comparison_others"]
+    if 0 < persons.loc[TOTAL] < min_group:
+        return marks.where(marks.index == TOTAL, "small")
+    small = lambda x: (x > 0) & (x < min_group)  # noqa: E731
+    for k in inner:
+        if small(persons.loc[k]) or small(others.loc[k]):
+            marks.loc[k] = "small"
+    hidden = [k for k in inner if marks.loc[k] != SHOWN]
+    if len(hidden) == 1:
+        shown = [k for k in inner if marks.loc[k] == SHOWN]
+        if shown:
+            pick = min(shown, key=lambda k: (0 if persons.loc[k] > 0 else 1, persons.loc[k]))
+            marks.loc[pick] = COMPLEMENT
+    return marks
+
+
 def change_table(changes: pd.DataFrame, min_group: int = 5) -> str:
-    """How many members' costs fell, stayed or rose (:func:`analysis.crosssector.change_distribution`)."""
+    """How many members' costs fell, stayed or rose (:func:`analysis.crosssector.change_distribution`).
+
+    The members' counts and shares are hidden by the members (:func:`_secure`), the comparison group's shares
+    by the comparison persons behind them (:func:`_comparison_share_marks`).
+    """
     t = changes.rename(
         index={
             "fell": "Faldt mere end 10 %",
@@ -611,12 +661,13 @@ def change_table(changes: pd.DataFrame, min_group: int = 5) -> str:
     ).rename_axis("Samlet udgift, efter mod før")
     if (few := _too_few(t["persons"], min_group, "evaluerede deltagere")) is not None:
         return few
-    marks = _secure(t["persons"], min_group)
+    persons = _secure(t["persons"], min_group)
+    compared = _comparison_share_marks(changes, min_group).set_axis(t.index)
+    marks = pd.DataFrame({"Deltagere": persons, "Andel": persons, "Sammenligningsgruppe, andel": compared})
     return suppressed_table_html(
         table,
         marks,
         min_group,
-        columns=["Deltagere", "Andel"],
         count_columns=["Deltagere"],
         formats={"Andel": fmt_pct, "Sammenligningsgruppe, andel": fmt_pct},
         index=True,
@@ -778,10 +829,13 @@ def method_text(
         "ud fra en total og de viste tal, skjules også andre grupper (markeret x), indtil ingen skjult gruppe kan "
         "regnes ud af tabellens viste tal og totaler sammen med rapportens øvrige tal (antallet af deltagere og "
         "borgere i overskriften og teksten, deltagere er højst lige så mange som borgerne i samme gruppe, og "
-        "borgere efter antal sektorer gange antallet giver borgerne summeret over sektorerne). Det er kontrolleret "
-        "ved at gennemgå alle fordelinger af de skjulte borgere, der passer med de viste tal. Små grupper i enden "
-        f"af en rækkefølge slås sammen (fx {sector_label(3, or_more=True)}). Celler med 0 borgere vises. Andele "
-        "skjules, når tæller eller rest er under grænsen. En figur, der udelader en gruppe, siger det under "
+        "borgere efter antal sektorer gange antallet giver borgerne summeret over sektorerne; de to tabeller over "
+        "sektorer er derfor kontrolleret sammen, som én). Det er kontrolleret ved at gennemgå alle fordelinger af "
+        "de skjulte borgere, der passer med de viste tal; kan en skjult gruppe alligevel regnes ud, skjules hele "
+        f"kolonnen. Små grupper i enden af en rækkefølge slås sammen (fx {sector_label(3, or_more=True)}). Celler "
+        "med 0 borgere vises. Andele skjules, når tæller eller rest er under grænsen; sammenligningsgruppens "
+        f"andele, når færre end {min_group} forskellige sammenligningspersoner ligger i gruppen eller uden for "
+        "den. En figur, der udelader en gruppe, siger det under "
         "figuren. Antallet af deltagere (med i programmet, har været med, udtrådt, evalueret) vises præcist, også "
         "når det er under grænsen: det er programmets egen liste, som kommunen kender i forvejen; de øvrige "
         f"antal borgere i teksten står som færre end {min_group}, når de er under grænsen."

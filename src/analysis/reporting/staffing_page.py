@@ -7,6 +7,7 @@ as HTML tables for the report (:func:`tables`).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -18,15 +19,17 @@ from analysis.danish import MONTHS_DA, fmt_dkk, fmt_dkk_number, fmt_number, fmt_
 from analysis.data.offers import Offer
 from analysis.errors import InputError
 from analysis.privacy import (
-    COMPLEMENT,
     SHOWN,
-    SMALL,
-    count_vectors,
+    column_view,
+    disclosed_cells,
+    secure_marks,
     suppression_marks,
+    table_view,
+    weighted_total,
     weighted_total_discloses,
 )
 from analysis.reporting.html import table_html
-from analysis.reporting.suppression import suppressed_table_html
+from analysis.reporting.suppression import suppressed_table_html, table_note_html
 
 __all__ = [
     "IncomeDisclosure",
@@ -55,7 +58,8 @@ class IncomeDisclosure:
     Attributes
     ----------
     marks : pandas.Series
-        The income table's suppression marks per row (levels, then 'I alt'), :func:`analysis.privacy.suppression_marks`.
+        The income table's suppression marks per row (levels, then 'I alt'), :func:`analysis.privacy.suppression_marks`
+        checked with the what-if rows (:func:`income_disclosure`).
     exact : bool
         The total income (and the what-if table's incomes) may be shown exactly.
     count_shown : bool
@@ -66,6 +70,10 @@ class IncomeDisclosure:
         None when that cannot be worked out (counts that are not whole residents).
     months_exact : bool
         The monthly table's incomes may be shown.
+    hidden_scenarios : tuple of int
+        The what-if scenarios (positions in the offer's list) the report leaves out: a row in which residents
+        leave a hidden level tells that it has at least that many, and these would give a level's count away
+        whatever else is hidden (e.g. 4 residents leaving a level shown as '<5').
     """
 
     marks: pd.Series
@@ -74,10 +82,28 @@ class IncomeDisclosure:
     low: float | None = None
     high: float | None = None
     months_exact: bool = True
+    hidden_scenarios: tuple[int, ...] = ()
 
 
 def _whole(values) -> bool:
     return all(float(v).is_integer() for v in values)
+
+
+def _months_exact(monthly: pd.DataFrame | None, rates: pd.DataFrame) -> bool:
+    """Whether the monthly incomes may be shown beside each month's residents (see :func:`income_disclosure`)."""
+    if monthly is None:
+        return True
+    weights = dict(enumerate(rates.rate_dkk.tolist()))
+    for n in sorted(set(monthly.residents)):
+        if 0 < n < MIN_GROUP:
+            continue  # the month's residents and income are hidden anyway
+        if not _whole([n]):
+            return False
+        # the month shows its residents and its income, nothing per level: each level holds 0 to n
+        view = column_view([range(int(n) + 1)] * len(weights), int(n))
+        if weighted_total_discloses(*view, weights, MIN_GROUP):
+            return False
+    return True
 
 
 def income_disclosure(
@@ -88,15 +114,18 @@ def income_disclosure(
 ) -> IncomeDisclosure | None:
     """Decide which income figures the report may show (the rule of 'Metode og data', privacy).
 
-    The income table shows the residents per level with levels of 1-4 residents hidden ('<5'); the rates per
-    level are published. The total income is then shown exactly only when no distribution of the residents
-    consistent with the shown counts has an income that, with the rates, gives a hidden level away
-    (:func:`analysis.privacy.weighted_total_discloses`, decided from the shown figures alone). Otherwise the income
-    is shown as the range it lies in over those distributions, and the what-if table without incomes (its
-    changes are rate differences, public). The what-if rows tell that a level a resident leaves from has at
-    least that many residents; the check counts that in. The monthly incomes, beside the residents per month
-    and the rates, would show each month's distribution on levels: they are shown only when no distribution of
-    that month's residents has an income giving a level of 1-4 residents away.
+    The income table shows the residents per level with levels of 1-4 residents hidden ('<5', and a level beside
+    them 'x'); the rates per level are published. The what-if table beside it tells that a level residents leave
+    from has at least that many: the table's marks are checked with that fact by the search of
+    :func:`analysis.privacy.secure_marks` (the two tables' joint view), and a what-if row that would still give
+    a hidden level away is left out of the what-if table. The total income is then shown exactly only when no
+    distribution of the residents consistent with that view has an income that, with the rates, gives a hidden
+    level away (:func:`analysis.privacy.weighted_total`, decided from the shown figures alone). Otherwise the
+    income is shown as the range it lies in over those distributions, and the what-if table without incomes (its
+    changes are rate differences, public). The monthly incomes, beside the residents per month and the rates,
+    would show each month's distribution on levels: they are shown only when no distribution of that month's
+    residents has an income giving a level of 1-4 residents away. (The monthly table and the income table share
+    no figure: the months' residents are not the levels' residents, so there is nothing to search jointly.)
 
     Parameters
     ----------
@@ -116,50 +145,55 @@ def income_disclosure(
     """
     if rates is None:
         return None
-    months_exact = True
-    if monthly is not None:
-        weights = rates.rate_dkk.tolist()
-        for n in sorted(set(monthly.residents)):
-            if 0 < n < MIN_GROUP:
-                continue  # the month's residents and income are hidden anyway
-            if not _whole([n]) or weighted_total_discloses(
-                [range(int(n) + 1)] * len(weights), int(n), weights, MIN_GROUP
-            ):
-                months_exact = False
-                break
+    months_exact = _months_exact(monthly, rates)
     if income is None:
         return IncomeDisclosure(pd.Series(dtype=object), exact=True, months_exact=months_exact)
     levels = income.iloc[:-1]
-    marks = suppression_marks(income.residents.reset_index(drop=True), MIN_GROUP, total_row=len(income) - 1)
+    counts = income.residents.reset_index(drop=True)
+    total_row = len(income) - 1
+    marks = suppression_marks(counts, MIN_GROUP, total_row=total_row)
+    whole = _whole(income.residents)
+    # the what-if rows: residents leave a level from which at least that many can leave. Each scenario's fact
+    # joins the search in turn; one that would give a hidden level away whatever else is hidden is left out
+    row_of = {level: i for i, level in enumerate(levels.level)}
+    relations: list = []
+    hidden_scenarios = []
+    for j, s in enumerate(scenarios):
+        if s.get("from_level") is None or s["from_level"] not in row_of or not whole:
+            continue
+        fact = ({row_of[s["from_level"]]: 1}, int(s.get("count", 1)), None)
+        if not (marks != SHOWN).any():
+            relations.append(fact)
+            continue
+        view = {"total_row": total_row, "relations": [*relations, fact]}
+        secured = secure_marks(counts, marks, MIN_GROUP, **view)
+        if disclosed_cells(counts, secured, MIN_GROUP, **view):
+            hidden_scenarios.append(j)
+        else:
+            relations.append(fact)
+            marks = secured
+    view = {"total_row": total_row, "relations": relations}
     hidden = (marks.iloc[:-1] != SHOWN).any()
+    result = functools.partial(
+        IncomeDisclosure, marks, months_exact=months_exact, hidden_scenarios=tuple(hidden_scenarios)
+    )
     if not hidden:
-        return IncomeDisclosure(marks, exact=True, months_exact=months_exact)
-    if marks.iloc[-1] != SHOWN or not _whole(income.residents):
-        return IncomeDisclosure(
-            marks, exact=False, count_shown=marks.iloc[-1] == SHOWN, months_exact=months_exact
-        )
-    total = int(income.residents.iloc[-1])
-    least = {}
-    for s in scenarios:
-        if s.get("from_level") is not None:
-            least[s["from_level"]] = max(least.get(s["from_level"], 0), int(s.get("count", 1)))
-    allowed = []
-    for level, n, mark in zip(levels.level, levels.residents, marks.iloc[:-1], strict=True):
-        values = {
-            SHOWN: [int(n)],
-            SMALL: list(range(1, MIN_GROUP)),
-            COMPLEMENT: [0, *range(MIN_GROUP, total + 1)],
-        }[mark]
-        allowed.append([v for v in values if v >= least.get(level, 0)])
-    weights = levels.rate_dkk.tolist()
-    if not weighted_total_discloses(allowed, total, weights, MIN_GROUP):
-        return IncomeDisclosure(marks, exact=True, months_exact=months_exact)
-    vectors = count_vectors(allowed, total)
-    low = high = None
-    if vectors:
-        sums = [sum(n * w for n, w in zip(v, weights, strict=True)) for v in vectors]
-        low, high = min(sums), max(sums)
-    return IncomeDisclosure(marks, exact=False, low=low, high=high, months_exact=months_exact)
+        return result(exact=True)
+    if marks.iloc[-1] != SHOWN or not whole:
+        return result(exact=False, count_shown=marks.iloc[-1] == SHOWN)
+    domains, constraints = table_view(counts, marks, MIN_GROUP, **view)
+    rate = levels.rate_dkk.tolist()
+    weights = {k: rate[k[1]] for k in domains}
+    offset = sum(
+        float(n) * r
+        for i, (n, r) in enumerate(zip(levels.residents, rate, strict=True))
+        if ("", i, "count") not in domains
+    )
+    total = weighted_total(domains, constraints, weights, MIN_GROUP, offset=offset)
+    if total is not None and not total.disclosed:
+        return result(exact=True)
+    low, high = (None, None) if total is None else (total.low, total.high)
+    return result(exact=False, low=low, high=high)
 
 
 @dataclass(frozen=True)
@@ -307,7 +341,7 @@ def text_lines(r: StaffingResult) -> list[str]:
                 "mange beboere der er på hvert niveau)"
             )
     if r.what_if is not None:
-        for x in r.what_if.iloc[1:].itertuples():
+        for x in _shown_what_if(r).iloc[1:].itertuples():
             lines.append(f"    {x.scenario}: {fmt_dkk(x.change_dkk, unit='kr', sign=True)} om året")
     return lines
 
@@ -415,7 +449,7 @@ def tables(r: StaffingResult) -> dict[str, str]:
             notes=notes,
         )
     if r.what_if is not None:
-        x = r.what_if
+        x = _shown_what_if(r)
         table = pd.DataFrame(
             {
                 "Hvad hvis": x.scenario,
@@ -441,6 +475,13 @@ def tables(r: StaffingResult) -> dict[str, str]:
                 if c in table.columns
             },
             caption=caption,
+        ) + table_note_html(
+            [
+                "Scenarier, hvor beboere flytter fra et skjult niveau, vises ikke, når de ville vise, hvor mange "
+                "beboere niveauet har."
+            ]
+            if d is not None and d.hidden_scenarios
+            else []
         )
     if r.monthly is not None:
         x = r.monthly
@@ -476,6 +517,12 @@ def tables(r: StaffingResult) -> dict[str, str]:
             notes=notes,
         )
     return out
+
+
+def _shown_what_if(r: StaffingResult) -> pd.DataFrame:
+    """The what-if rows the report shows: today, and the scenarios :func:`income_disclosure` does not leave out."""
+    hidden = set() if r.disclosure is None else {1 + j for j in r.disclosure.hidden_scenarios}
+    return r.what_if[[i not in hidden for i in range(len(r.what_if))]]
 
 
 def _residents(n: float) -> str:
@@ -599,15 +646,29 @@ def method_text(r: StaffingResult, offer_file: str) -> str:
             "pr. beboer om året; døgntaksten er årstaksten delt med 365.\n"
         )
     d = r.disclosure
+    if r.income is not None and d is not None and (d.marks != SHOWN).any():
+        text += (
+            "- **Diskretion, niveauer:** niveauer med 1-4 beboere vises som '<5'. Kan et skjult niveau regnes ud af "
+            "tabellens øvrige tal (beboerne i alt, de viste niveauer) og hvad-hvis-tabellens scenarier (et "
+            "scenarie, hvor beboere flytter fra et niveau, viser, at niveauet har mindst så mange), skjules også "
+            "et andet niveau (x). Det er kontrolleret ved at gennemgå alle fordelinger af beboerne, der passer "
+            "med de viste tal.\n"
+        )
     if r.income is not None and d is not None and not d.exact:
         text += (
-            "- **Diskretion, indtægt:** niveauer med 1-4 beboere vises som '<5'. Fordelingen på niveauer er skjult, "
-            "fordi taksterne er offentlige: sammen med antallet af beboere i alt og de viste niveauer ville den "
-            "præcise samlede indtægt vise, hvor mange beboere der er på de skjulte niveauer. Derfor vises den "
-            "samlede indtægt kun som det interval, den ligger i for alle fordelinger af de skjulte beboere, der "
-            "passer med tabellens tal"
+            "- **Diskretion, indtægt:** den præcise indtægt vises ikke. Fordelingen på niveauer er skjult, fordi "
+            "taksterne er offentlige: sammen "
+            "med antallet af beboere i alt og de viste niveauer ville den præcise samlede indtægt vise, hvor mange "
+            "beboere der er på de skjulte niveauer. Derfor vises den samlede indtægt kun som det interval, den "
+            "ligger i for alle fordelinger af de skjulte beboere, der passer med tabellens tal"
             + (f" ({income_range_text(d)})" if d.low is not None and d.count_shown else "")
             + ", og hvad-hvis-tabellen viser kun ændringerne (taksternes forskelle), ikke indtægten.\n"
+        )
+    if r.income is not None and d is not None and d.hidden_scenarios:
+        text += (
+            "- **Diskretion, hvad hvis:** scenarier, der sammen med indtægtstabellen ville vise antallet på et "
+            "niveau med 1-4 beboere, uanset hvad der ellers skjules, vises ikke "
+            f"({len(d.hidden_scenarios)} af {len(r.what_if) - 1}).\n"
         )
     if r.monthly is not None and d is not None and not d.months_exact:
         text += (
