@@ -55,7 +55,7 @@ import hmac
 import os
 import re
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -83,7 +83,6 @@ __all__ = [
     "KEY_FILE_NAME",
     "key_fingerprint",
     "key_problem",
-    "linear_range",
     "load_key",
     "mask_cpr",
     "mask_cpr_column",
@@ -1028,21 +1027,30 @@ def _propagate(domains: dict, constraints: Sequence) -> bool:
     return True
 
 
-def _solvable(domains: dict, constraints: Sequence, steps: list[int]) -> bool:
+def _assignments(domains: dict, constraints: Sequence, steps: list[int]) -> Iterator[dict]:
+    """The assignments consistent with the constraints, one by one: the search of :func:`feasible_values`.
+
+    Narrows the domains by the constraints' bounds, then tries each value of the cell with the fewest left; each
+    try costs a step of ``steps`` (a one-item list, shared by the caller's searches), and :class:`_TooManySteps`
+    is raised when they run out.
+    """
     domains = dict(domains)
     if not _propagate(domains, constraints):
-        return False
+        return
     free = [k for k, d in domains.items() if len(d) > 1]
-    if not free:
-        return True
+    if not free:  # every cell narrowed to one value that passed every constraint's bounds: an assignment
+        yield {k: d[0] for k, d in domains.items()}
+        return
     key = min(free, key=lambda k: len(domains[k]))
     for v in domains[key]:
         steps[0] -= 1
         if steps[0] < 0:
             raise _TooManySteps
-        if _solvable({**domains, key: [v]}, constraints, steps):
-            return True
-    return False
+        yield from _assignments({**domains, key: [v]}, constraints, steps)
+
+
+def _solvable(domains: dict, constraints: Sequence, steps: list[int]) -> bool:
+    return next(_assignments(domains, constraints, steps), None) is not None
 
 
 def feasible_values(
@@ -1141,26 +1149,11 @@ def solutions(
     if any(not d for d in base.values()):
         return []
     out: list[dict[object, int]] = []
-    budget = [steps]
-
-    def walk(doms: dict) -> None:
-        if not _propagate(doms, constraints):
-            return
-        free = [k for k, d in doms.items() if len(d) > 1]
-        if not free:  # every cell narrowed to one value that passed every constraint's bounds: an assignment
-            out.append({k: d[0] for k, d in doms.items()})
-            if len(out) > limit:
-                raise _TooManySteps
-            return
-        key = min(free, key=lambda k: len(doms[k]))
-        for v in doms[key]:
-            budget[0] -= 1
-            if budget[0] < 0:
-                raise _TooManySteps
-            walk({**doms, key: [v]})
-
     try:
-        walk(dict(base))
+        for assignment in _assignments(base, constraints, [steps]):
+            out.append(assignment)
+            if len(out) > limit:
+                return None
     except _TooManySteps:
         return None
     return out
@@ -1544,6 +1537,11 @@ def disclosed_cells(
     return [(k[1], k[2]) for k in out]
 
 
+def _fewest(cells: Sequence, persons) -> object:
+    """The cell to hide next among ``cells``: the fewest persons above 0 (``persons(cell)``), else one of 0."""
+    return min(cells, key=lambda cell: (0 if persons(cell) > 0 else 1, persons(cell)))
+
+
 def _protector(frame: pd.DataFrame, marks: pd.DataFrame, view: Mapping, row, col) -> tuple | None:
     """The cell to hide so that (row, col) is protected, or None when there is none.
 
@@ -1556,8 +1554,7 @@ def _protector(frame: pd.DataFrame, marks: pd.DataFrame, view: Mapping, row, col
         candidates = [(row, c) for c in frame.columns if c != totals_c and marks.loc[row, c] == SHOWN]
     if not candidates:
         return None
-    n = {cell: float(frame.loc[cell]) for cell in candidates}
-    return min(candidates, key=lambda cell: (0 if n[cell] > 0 else 1, n[cell]))
+    return _fewest(candidates, lambda cell: float(frame.loc[cell]))
 
 
 def _complete(frame: pd.DataFrame, marks: pd.DataFrame, view: Mapping) -> pd.DataFrame:
@@ -1696,13 +1693,7 @@ def secure_tables(
                 and k[2] != views[k[0]].get("total_column")
             ]
             if others:
-                k = min(
-                    others,
-                    key=lambda k: (
-                        0 if frames[k[0]].loc[k[1], k[2]] > 0 else 1,
-                        frames[k[0]].loc[k[1], k[2]],
-                    ),
-                )
+                k = _fewest(others, lambda k: frames[k[0]].loc[k[1], k[2]])
                 target, pick = k[0], (k[1], k[2])
         if pick is None and not views[name].get("public_totals"):
             # every inner cell beside it hidden already (two '<5' of 4 under a total of 8): hide the total
@@ -1736,8 +1727,9 @@ def secure_marks(
     """The marks with further cells hidden ('x') until no small cell can be worked out (:func:`secure_tables`).
 
     While a small cell is given away (:func:`disclosed_cells`), the shown cell of its column (then of its row) with
-    the fewest persons above 0, else one of 0 persons, is hidden too; a total is never chosen. When the search
-    gives up, every shown inner cell of a column with a hidden cell is hidden.
+    the fewest persons above 0, else one of 0 persons, is hidden too; a total only when nothing else is left and
+    the totals are not public (``public_totals``). When the search gives up, every shown inner cell of a column
+    with a hidden cell is hidden. The one-table case of :func:`secure_tables`.
 
     Parameters
     ----------
@@ -1761,48 +1753,3 @@ def secure_marks(
     ['small', 'complement', 'complement', '']
     """
     return secure_tables({"": (counts, marks, view)}, (), min_group)[""]
-
-
-def linear_range(
-    domains: Mapping[object, Sequence[int]],
-    constraints: Sequence[tuple[Mapping[object, int], int | None, int | None]],
-    coefficients: Mapping[object, int],
-    *,
-    steps: int = MAX_SEARCH_STEPS,
-) -> tuple[int, int] | None:
-    """The least and the most ``sum(coefficient x cell)`` can be over the assignments consistent with the view.
-
-    Found by bisection on the feasibility of ``sum <= m`` (and ``>= m``) with the search of :func:`feasible_values`;
-    integer cells and coefficients. None when the constraints contradict each other or the search gave up.
-
-    Examples
-    --------
-    >>> linear_range({"a": range(1, 5), "b": [0, *range(5, 13)]}, [({"a": 1, "b": 1}, 12, 12)], {"a": 2, "b": 1})
-    (13, 16)
-    """
-    base = {k: sorted({int(v) for v in d}) for k, d in domains.items()}
-    coefs = {k: int(c) for k, c in coefficients.items() if k in base and c}
-    if not coefs:
-        return (0, 0)
-    low = sum(c * (base[k][0] if c > 0 else base[k][-1]) for k, c in coefs.items())
-    high = sum(c * (base[k][-1] if c > 0 else base[k][0]) for k, c in coefs.items())
-    budget = [steps]
-
-    def fits(lo, hi) -> bool:
-        return _solvable(base, [*constraints, (coefs, lo, hi)], budget)
-
-    try:
-        if not fits(None, None):
-            return None
-        a, b = low, high  # the least: the smallest m with a solution of sum <= m
-        while a < b:
-            m = (a + b) // 2
-            a, b = (a, m) if fits(None, m) else (m + 1, b)
-        least = a
-        a, b = least, high  # the most: the largest m with a solution of sum >= m
-        while a < b:
-            m = (a + b + 1) // 2
-            a, b = (m, b) if fits(m, None) else (a, m - 1)
-        return least, a
-    except _TooManySteps:
-        return None
