@@ -394,8 +394,7 @@ def _sector_tables(
             high = {("by", lab, "count"): -w for lab, w in weight_high.items()}
             links = [({**summed, **low}, 0, None), ({**summed, **high}, None, 0)]
             # the table by number of sectors starts from its marks as it was checked alone before the joint
-            # search, as if the persons summed over sectors were known: it never hides less than then
-            over = int(tables["sector"][0].drop(index=TOTAL_DA)["Borgere"].sum())
+            # search, as if the persons summed over sectors (over) were known: it never hides less than then
             alone = _view(relations=[(weight_low, None, over), (weight_high, over, None)])
             marks = secure_marks(by, suppression_marks(by, min_group, total_row=TOTAL_DA), min_group, **alone)
             return _secure_tables(tables, links, min_group, start={"by": marks})
