@@ -245,3 +245,28 @@ def test_a_refused_conversion_creates_nothing(tmp_path):
         assert con.execute("SELECT count(*) FROM information_schema.tables").fetchone()[0] == 0
     finally:
         con.close()
+
+
+def test_a_matrix_of_one_year_is_read_with_the_year_of_its_heading(tmp_path, con):
+    # statbank.dk's matrix with one year has a heading line with a single filled cell (';;;;;2023'); it used to be
+    # taken for a title line, so the file read as a download without a time column and got the year of its name
+    # (2024 here) or of --year: the 2023 accounts stored as 2024.
+    text = (
+        "Kommunernes regnskaber på funktioner efter område, funktion, dranst, art, prisenhed og tid\n"
+        "Enhed: 1.000 kr.\n"
+        ";;;;;2023\n"
+        "København;5.38.50 Botilbud til længerevarende ophold;1 Driftskonti;I alt (netto);"
+        "Løbende priser (1.000 kr.);1187333\n"
+        "Syddjurs;5.38.50 Botilbud til længerevarende ophold;1 Driftskonti;I alt (netto);"
+        "Løbende priser (1.000 kr.);95112\n"
+    )
+    path = tmp_path / "REGK31_2024.csv"
+    path.write_text(text, encoding="cp1252")
+    df = statbank.read(path)
+    assert df.attrs["layout"] == "web-matrix"
+    assert [str(p) for p in df["period"]] == ["2023", "2023"]
+    statbank.load(con, path, "REGK31")
+    acc = accounts(con)
+    assert acc.to_dict() == {(101, 2023, "5.38.50"): 1_187_333_000, (706, 2023, "5.38.50"): 95_112_000}
+    with pytest.raises(SchemaError, match="expected --year only for a file without a time column"):
+        statbank.read(path, year=2024)  # the heading gives the year; --year is not guessed over it

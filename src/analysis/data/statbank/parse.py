@@ -503,6 +503,8 @@ def _web(text: str, name: str) -> tuple[pd.DataFrame, list[int | None], str, lis
     first_row = next((i for i, cells in enumerate(records) if is_table(cells)), None)
     if first_row is None:
         raise _layout_error(name, f"no line with {width} fields")
+    if first_row > 0 and _one_period_heading(records[first_row - 1], width):
+        first_row -= 1  # a matrix's heading over one period: blank cells and the period over the values
     last_row = max(i for i, cells in enumerate(records) if is_table(cells))
     title = [" ".join(c for c in cells if c) for cells in records[:first_row]]
     body = list(zip(records[first_row : last_row + 1], numbers[first_row : last_row + 1], strict=True))
@@ -523,6 +525,12 @@ def _web(text: str, name: str) -> tuple[pd.DataFrame, list[int | None], str, lis
     ):
         return _matrix(body, n, name, title)
     return _long(body, name, title)
+
+
+def _one_period_heading(cells: list[str], width: int) -> bool:
+    """Whether a line is a matrix's heading over one period (``;;;;;2024``): blank but for a period at the end."""
+    filled = [i for i, c in enumerate(cells) if c]
+    return len(cells) == width and filled == [width - 1] and period(cells[-1]) is not None
 
 
 def _classify(columns: list[list[str]], name: str, lines: list[int]) -> list[str]:
