@@ -5,6 +5,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -279,6 +280,47 @@ def test_a_failing_load_writes_nothing(tmp_path):
             statbank.load(con, bad, "REGK31")
         tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
         assert "_loads" not in tables and "accounts" not in tables
+    finally:
+        con.close()
+
+
+def _refusing_sources(con):
+    """A feature-source table that refuses every row: a write that fails after the rows of the load."""
+    con.execute(
+        "CREATE TABLE _feature_sources (municipality_code BIGINT NOT NULL, year BIGINT NOT NULL, feature VARCHAR "
+        "NOT NULL, source VARCHAR NOT NULL CHECK (source = 'never'), load_id BIGINT, "
+        "PRIMARY KEY (municipality_code, year, feature))"
+    )
+
+
+def test_the_sources_of_the_features_are_written_with_the_rows_or_not_at_all(tmp_path):
+    # The sources of the structural features used to be written in a second transaction after the rows: a failure
+    # there left the population loaded, recorded in _loads, with no source (half a load).
+    con = connect(tmp_path / "w.duckdb", read_only=False)
+    try:
+        _refusing_sources(con)
+        with pytest.raises(duckdb.ConstraintException):
+            statbank.load(con, DATA / "folk1a.csv", "FOLK1A")
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        if "municipalities" in tables:
+            assert con.execute("SELECT count(*) FROM municipalities").fetchone()[0] == 0
+        if "_loads" in tables:
+            assert con.execute("SELECT count(*) FROM _loads").fetchone()[0] == 0
+        con.execute("DROP TABLE _feature_sources")
+        statbank.load(con, DATA / "folk1a.csv", "FOLK1A")  # the same load, whole: rows, record and sources
+        # 2 municipalities (København, Syddjurs) x 3 quarters' years (2024, 2025) = 4 rows, each with its sources
+        assert con.execute("SELECT count(*) FROM municipalities").fetchone()[0] == 4
+        assert con.execute("SELECT count(DISTINCT load_id) FROM _feature_sources").fetchone()[0] == 1
+        # ARE207 after FOLK1A: the density, its sources and the areas in one transaction too
+        before = con.execute("SELECT * FROM municipalities ORDER BY ALL").df()
+        con.execute("DROP TABLE _feature_sources")
+        _refusing_sources(con)
+        with pytest.raises(duckdb.ConstraintException):
+            statbank.load(con, DATA / "are207.csv", "ARE207")
+        pd.testing.assert_frame_equal(con.execute("SELECT * FROM municipalities ORDER BY ALL").df(), before)
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        assert "_areas" not in tables or con.execute("SELECT count(*) FROM _areas").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM _loads").fetchone()[0] == 1
     finally:
         con.close()
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -307,6 +307,7 @@ def write(
     notes: Sequence[str] = (),
     rows: Sequence[int] | None = None,
     columns: Mapping[str, str] | None = None,
+    also: Callable[[duckdb.DuckDBPyConnection, int], None] | None = None,
 ) -> LoadResult:
     """Validate warehouse rows and write them with the record of the load, all in one transaction.
 
@@ -346,6 +347,10 @@ def write(
     rows, columns
         The file's row of each row of ``df`` and the file's name of each column, so that a validation error points
         into the file.
+    also
+        Further writes of the same load (e.g. the sources of the structural features), called with the connection
+        and the load's id inside its transaction, so that a failure of either leaves nothing of the load; not
+        called when the load changes nothing.
 
     Returns
     -------
@@ -454,6 +459,8 @@ def write(
                         mask_cpr(f.note),
                     ],
                 )
+            if also is not None:
+                also(con, load_id)
         result.load_id = load_id
     finally:
         con.unregister("_incoming")

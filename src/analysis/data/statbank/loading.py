@@ -3,7 +3,8 @@
 :func:`load` reads a file (any layout :func:`~analysis.data.statbank.read` reads), checks that it is the table
 the user says it is, converts it (:mod:`analysis.data.statbank.tables`) with what the warehouse already holds
 (the FOLK1A population for amounts per resident, the accounts for HAND01, the areas for the density) and writes it
-with :func:`analysis.data.loads.write` (all or nothing; a reload changes nothing).
+with :func:`analysis.data.loads.write` (all or nothing: the rows, the record of the load, the feature sources and the
+areas in one transaction; a reload changes nothing).
 
 Two small tables beside the warehouse tables: ``_areas`` (municipality_code, year, area_km2, source: ARE207's
 areas, for the density of later FOLK1A loads) and ``_feature_sources`` (municipality_code, year, feature, source,
@@ -13,6 +14,7 @@ load_id: where each structural feature of ``municipalities`` came from, so that 
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import re
@@ -141,19 +143,39 @@ def _check_identity(
     # the same bytes loaded before as another table: refused for every loader by loads.write
 
 
-def _write_sources(con: duckdb.DuckDBPyConnection, sources: pd.DataFrame, load_id: int | None) -> None:
+def _unregister(con: duckdb.DuckDBPyConnection, view: str) -> None:
+    """Unregister a frame; in a transaction that failed DuckDB refuses until the rollback, which drops it anyway."""
+    with contextlib.suppress(duckdb.Error):
+        con.unregister(view)
+
+
+def _put_sources(con: duckdb.DuckDBPyConnection, sources: pd.DataFrame, load_id: int | None) -> None:
+    """Replace the feature sources of ``sources``' rows; inside the caller's transaction."""
     con.execute(_SOURCES_DDL)
     frame = sources.assign(load_id=load_id)[["municipality_code", "year", "feature", "source", "load_id"]]
     con.register("_incoming_sources", frame)
     try:
-        with transaction(con, "the sources of the structural features"):
-            con.execute(
-                f"DELETE FROM {SOURCES_TABLE} t USING _incoming_sources i WHERE t.municipality_code = "
-                "i.municipality_code AND t.year = i.year AND t.feature = i.feature"
-            )
-            con.execute(f"INSERT INTO {SOURCES_TABLE} SELECT * FROM _incoming_sources")
+        con.execute(
+            f"DELETE FROM {SOURCES_TABLE} t USING _incoming_sources i WHERE t.municipality_code = "
+            "i.municipality_code AND t.year = i.year AND t.feature = i.feature"
+        )
+        con.execute(f"INSERT INTO {SOURCES_TABLE} SELECT * FROM _incoming_sources")
     finally:
-        con.unregister("_incoming_sources")
+        _unregister(con, "_incoming_sources")
+
+
+def _put_areas(con: duckdb.DuckDBPyConnection, areas: pd.DataFrame) -> None:
+    """Replace the areas of ``areas``' municipalities and years; inside the caller's transaction."""
+    con.execute(_AREAS_DDL)
+    con.register("_incoming_areas", areas[["municipality_code", "year", "area_km2", "source"]])
+    try:
+        con.execute(
+            f"DELETE FROM {AREAS_TABLE} t USING _incoming_areas i WHERE t.municipality_code = i.municipality_code "
+            "AND t.year = i.year"
+        )
+        con.execute(f"INSERT INTO {AREAS_TABLE} SELECT * FROM _incoming_areas")
+    finally:
+        _unregister(con, "_incoming_areas")
 
 
 def feature_sources(
@@ -222,6 +244,12 @@ def _load_areas(
             density.append(round(float(pop) / area, 1))
             sources.append((int(code), int(year), "population_density", f"{tb.SOURCE_FOLK1A}; {source}"))
         updated = current.assign(population_density=np.asarray(density, dtype=float))
+        frame = pd.DataFrame(sources, columns=["municipality_code", "year", "feature", "source"])
+
+        def also(c: duckdb.DuckDBPyConnection, load_id: int) -> None:
+            _put_sources(c, frame, load_id)
+            _put_areas(c, areas)
+
         result = loads.write(
             con,
             "municipalities",
@@ -233,12 +261,10 @@ def _load_areas(
             rows_read=rows_read,
             skipped=converted.skipped,
             notes=[*converted.notes, "population density recomputed with these areas"],
+            also=also,
         )
-        _write_sources(
-            con,
-            pd.DataFrame(sources, columns=["municipality_code", "year", "feature", "source"]),
-            result.load_id,
-        )
+        if result.status != "unchanged":
+            return result
     else:
         result = LoadResult(
             kind="statbank",
@@ -253,16 +279,8 @@ def _load_areas(
                 "no municipalities loaded yet: the areas give the density of the next FOLK1A load",
             ],
         )
-    con.execute(_AREAS_DDL)
-    con.register("_incoming_areas", areas[["municipality_code", "year", "area_km2", "source"]])
-    try:
-        con.execute(
-            f"DELETE FROM {AREAS_TABLE} t USING _incoming_areas i WHERE t.municipality_code = i.municipality_code "
-            "AND t.year = i.year"
-        )
-        con.execute(f"INSERT INTO {AREAS_TABLE} SELECT * FROM _incoming_areas")
-    finally:
-        con.unregister("_incoming_areas")
+    with transaction(con, f"the areas of {name}"):  # no municipality row changed: the areas alone, whole
+        _put_areas(con, areas)
     return result
 
 
@@ -349,7 +367,10 @@ def load(
         skipped=converted.skipped,
         notes=converted.notes,
         findings=converted.findings,
+        also=(
+            (lambda c, load_id: _put_sources(c, converted.sources, load_id))
+            if converted.sources is not None and len(converted.sources)
+            else None
+        ),
     )
-    if converted.sources is not None and len(converted.sources):
-        _write_sources(con, converted.sources, result.load_id)
     return result
