@@ -289,3 +289,24 @@ def test_fields_parse_each_field_with_the_file_s_row_and_column_and_default_when
     bad = loads.Fields(pd.DataFrame({"art": ["4.7", "Løn"]}), "f.csv", [2, 3], {"art": "Art"})
     with pytest.raises(SchemaError, match="f.csv, row 3, column 'Art': expected an art"):
         bad.codes("art", lambda v: v if v == "4.7" else None, "an art")
+
+
+@pytest.mark.parametrize("declared", ["cp1252", "windows-1252", "latin-1"])
+def test_a_single_byte_encoding_declared_for_a_utf8_file_is_refused_not_garbled(tmp_path, declared):
+    # A mapping saying format: encoding: cp1252 for a file saved as UTF-8 read every 'ø' as 'Ã¸', silently: the
+    # heading 'Bogføringsdato' became 'BogfÃ¸ringsdato' and texts were stored garbled.
+    path = _file(tmp_path, _lines(ROW.format(n=1, text="Botilbud")))
+    with pytest.raises(SchemaError) as e:
+        loads.read_file(path, loads.FileFormat(encoding=declared))
+    message = str(e.value)
+    assert message.startswith(
+        f"posteringer.csv, row 1: expected text in the declared encoding {declared} (format.encoding), found "
+        "UTF-8 text: 'ø' written in UTF-8 reads as 'Ã¸'"
+    )
+    assert "the file is UTF-8, so remove format.encoding" in message
+    ascii_header = _file(tmp_path, "Konto;Tekst\n5.38.50;a\n5.38.50;Særlig støtte\n".encode(), "d.csv")
+    with pytest.raises(SchemaError, match=r"d.csv, row 3, column 'Tekst': expected text in the declared"):
+        loads.read_file(ascii_header, loads.FileFormat(encoding=declared))
+    # the same text really in Windows-1252 is read as declared
+    cp = _file(tmp_path, "Konto;Tekst\n5.38.50;Særlig støtte\n".encode("cp1252"), "e.csv")
+    assert loads.read_file(cp, loads.FileFormat(encoding="cp1252")).df["Tekst"].tolist() == ["Særlig støtte"]

@@ -462,6 +462,20 @@ def _scan(path: Path, fmt: FileFormat) -> _Scanned:
                         "Windows-1252); save the file again in one encoding",
                         declared,
                     )
+            elif (
+                declared and not wide and not _codec(declared).startswith("utf") and _UTF8_LATIN.search(block)
+            ):
+                m = _UTF8_LATIN.search(block)
+                raise _encoding_error(
+                    path,
+                    fmt,
+                    offset + m.start(),
+                    encoding,
+                    f"UTF-8 text: {m.group().decode('utf-8')!r} written in UTF-8 reads as "
+                    f"{m.group().decode(declared, 'replace')!r} in {declared}; the file is UTF-8, so remove "
+                    "format.encoding from the mapping (or write utf-8)",
+                    declared,
+                )
             elif not non_ascii_ok and not block.isascii():
                 non_ascii_ok = True
             if wide:
