@@ -310,3 +310,28 @@ def test_a_single_byte_encoding_declared_for_a_utf8_file_is_refused_not_garbled(
     # the same text really in Windows-1252 is read as declared
     cp = _file(tmp_path, "Konto;Tekst\n5.38.50;Særlig støtte\n".encode("cp1252"), "e.csv")
     assert loads.read_file(cp, loads.FileFormat(encoding="cp1252")).df["Tekst"].tolist() == ["Særlig støtte"]
+
+
+def test_a_heading_written_twice_is_refused_in_csv_and_excel(tmp_path):
+    # 'Beløb' twice: the loaders took a frame of both columns for one (or Excel's 'Beløb.1' silently for the second)
+    path = _file(tmp_path, "Funktion;Beløb;Tekst;Beløb\n5.38.50;100,00;a;200,00\n".encode())
+    message = (
+        "posteringer.csv, row 1, column 'Beløb': expected each heading once (which of two columns of one heading "
+        "is meant is not guessed); rename one of them in the file, found the heading in columns 2 and 4"
+    )
+    with pytest.raises(SchemaError) as e:
+        loads.read_file(path)
+    assert str(e.value) == message
+    xlsx = tmp_path / "posteringer.xlsx"
+    pd.DataFrame([["5.38.50", 100.0, "a", 200.0]], columns=["Funktion", "Beløb", "Tekst", "Beløb"]).to_excel(
+        xlsx, index=False
+    )
+    with pytest.raises(SchemaError) as e:
+        loads.read_file(xlsx)
+    assert str(e.value) == message.replace(".csv", ".xlsx")
+    # blank headings (trailing separators) and a heading that only looks like pandas' renaming are read
+    blank = _file(tmp_path, "Funktion;Beløb;;\n5.38.50;100,00;;\n".encode(), "blank.csv")
+    assert loads.read_file(blank).df.columns.tolist() == ["Funktion", "Beløb", "", ""]
+    dotted = tmp_path / "dotted.xlsx"
+    pd.DataFrame([["5.38.50", 1.0]], columns=["Funktion", "Version 2.1"]).to_excel(dotted, index=False)
+    assert loads.read_file(dotted).df.columns.tolist() == ["Funktion", "Version 2.1"]

@@ -186,6 +186,15 @@ def test_hand_table_fills_persons_and_spending_from_accounts():
             "OMRÅDE;FUNKTION;TID;INDHOLD\nSyddjurs;Botilbud;2024;1\n",
             "x.csv, row 2, column 'FUNKTION': expected a function code or label such as '5.38.50 Botilbud ...'",
         ),
+        (  # the area twice under two names: the second used to overwrite the first (706 read for 101)
+            "OMRÅDE;KOMK;TID;INDHOLD\n101;706;2024;5\n",
+            "x.csv, row 1, column 'KOMK': expected each variable once in the heading line (which of two columns "
+            "is meant is not guessed), found the columns 'OMRÅDE' and 'KOMK', both the area",
+        ),
+        (  # a heading twice: it used to fail with "'DataFrame' object has no attribute 'str'"
+            "OMRÅDE;TID;INDHOLD;INDHOLD\n101;2024;5;6\n",
+            "x.csv, row 1, column 'INDHOLD': expected each variable once in the heading line",
+        ),
         (
             '{"dataset": {"dimension": {"id": ["A"], "size": [2], "A": {"category": {"index": {"x": 0}}}}, '
             '"value": [1, 2]}}',

@@ -238,6 +238,18 @@ def open_table(path: str | os.PathLike, fmt: FileFormat | None = None) -> TableR
             ) from None
         df = df.astype(object).where(df.notna(), None)
         df.columns = [str(c).strip() for c in df.columns]
+        if any(re.search(r"\.\d+$", c) for c in df.columns):  # pandas renames a heading seen before 'X.1'
+            raw = pd.read_excel(
+                path,
+                sheet_name=fmt.sheet if fmt.sheet is not None else 0,
+                header=None,
+                nrows=1,
+                skiprows=fmt.skip_rows,
+                dtype=object,
+            )
+            _refuse_duplicate_headings(
+                source, [None if pd.isna(c) else c for c in raw.iloc[0]], fmt.skip_rows + 1
+            )
         if df.empty:
             raise SchemaError(source, "rows of data below the header", found_text="a header only")
         return TableReader(
@@ -283,6 +295,7 @@ def open_table(path: str | os.PathLike, fmt: FileFormat | None = None) -> TableR
         for _ in range(fmt.skip_rows):
             f.readline()
         header = next(_record_batches(f, delimiter, source, line_offset=fmt.skip_rows))[1][0]
+    _refuse_duplicate_headings(source, header, fmt.skip_rows + 1)
     return TableReader(
         path=path,
         source=source,
@@ -297,6 +310,25 @@ def open_table(path: str | os.PathLike, fmt: FileFormat | None = None) -> TableR
         lines=scan.lines,
         notes=[scan.note] if scan.note else [],
     )
+
+
+def _refuse_duplicate_headings(source: str, headings: list, row: int) -> None:
+    """Refuse a heading written twice (blank headings aside): which of the two columns is meant is not guessed."""
+    seen: dict[str, int] = {}
+    for i, heading in enumerate(headings, start=1):
+        text = "" if heading is None else str(heading).strip().lstrip("\ufeff")
+        if not text:
+            continue
+        if text in seen:
+            raise SchemaError(
+                source,
+                "each heading once (which of two columns of one heading is meant is not guessed); rename one of "
+                "them in the file",
+                row=row,
+                column=text,
+                found_text=f"the heading in columns {seen[text]} and {i}",
+            )
+        seen[text] = i
 
 
 def read_file(path: str | os.PathLike, fmt: FileFormat | None = None) -> SourceTable:

@@ -341,6 +341,21 @@ def _csv(text: str, name: str, sep: str) -> tuple[pd.DataFrame, list[int]]:
     lines = text.lstrip("\ufeff").splitlines()
     df, rows = loads.parse_csv("\n".join(lines), sep, name)
     df.columns = [str(c).strip().strip('"') for c in df.columns]
+    first: dict[str, str] = {}
+    for c in (
+        df.columns
+    ):  # a variable twice, or two of one role (OMRÅDE and KOMK): which one is meant is not guessed
+        key = _role(c) or _column_name(c)
+        if key in first:
+            raise SchemaError(
+                name,
+                "each variable once in the heading line (which of two columns is meant is not guessed)",
+                row=1,
+                column=c,
+                found_text=f"the columns {first[key]!r} and {c!r}, both "
+                + (f"the {key}" if _role(c) else "of one name"),
+            )
+        first[key] = c
     roles = {c: _role(c) for c in df.columns}
     if "time" not in roles.values():
         if len(df.columns) == 2:  # OMRÅDE;INDHOLD without a time: the period from --year or the name
