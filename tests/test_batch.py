@@ -36,7 +36,10 @@ def _batch(tmp_path, nb_dir, /, **keys):
 @pytest.mark.parametrize(
     "keys, message",
     [
-        ({"municipalities": [706, 752]}, "municipalities: unknown municipality code 752 (did you mean 751?)"),
+        (
+            {"municipalities": [706, 752]},
+            "municipalities: unknown municipality code 752 (did you mean 751 Aarhus or 756 Ikast-Brande?)",
+        ),
         (
             {"municipalities": {"region": "Midjylland"}},
             "unknown region 'Midjylland' (did you mean 'Midtjylland'?)",
@@ -201,7 +204,10 @@ def test_a_default_parameter_no_notebook_declares_is_not_an_error(tmp_path, note
         ({"municipalities": "All"}, "municipalities: unknown selection 'All' (did you mean 'all'?)"),
         ({"function_areas": "ALL"}, "function_areas: unknown selection 'ALL' (did you mean 'all'?)"),
         ({"function_areas": "alle"}, "function_areas: unknown selection 'alle' (did you mean 'all'?)"),
-        ({"municipalities": "Syddjurs"}, "municipalities: unknown selection 'Syddjurs'; expected a list of"),
+        (
+            {"municipalities": "Syddjurs"},
+            "municipalities: unknown selection 'Syddjurs': the name of municipality 706; write [706]",
+        ),
     ],
 )
 def test_a_selection_that_selects_nothing_or_misspells_all_is_refused(tmp_path, notebooks, keys, message):
@@ -275,3 +281,66 @@ def test_one_programme_for_several_municipalities_is_refused(tmp_path, notebooks
         _batch(tmp_path, notebooks, municipalities=[165, 190], notebooks=["programme"])
     finally:
         nb.unlink()
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        # a name where a code is expected (pydantic said "Input should be a valid integer" three ways)
+        ("[Syddjurs]", "municipalities: 'Syddjurs' is the name of municipality 706; write its code: 706"),
+        (
+            "[706, Syddjurs Kommune]",
+            "'Syddjurs Kommune' is the name of municipality 706; write its code: 706",
+        ),
+        (
+            "[Sydjurs]",
+            "unknown municipality 'Sydjurs': expected a municipality code (did you mean 706 Syddjurs?)",
+        ),
+        ("[Århus]", "'Århus' is a former name of municipality 751 Aarhus; write its code: 751"),
+        # a code one digit off: suggested by its digits (7060 suggested 860, the nearest number)
+        ("[7060]", "unknown municipality code 7060 (did you mean 706 Syddjurs or 760 Ringkøbing-Skjern?)"),
+        ("[999]", "unknown municipality code 999: no municipality's code is one digit from it"),
+        # areas that are not municipalities: said what they are and how a batch selects them
+        ("[81]", "81 is the code of Region Nordjylland, not of a municipality; write {region: Nordjylland}"),
+        (
+            "[Region Midtjylland]",
+            "'Region Midtjylland' is a region, not a municipality; write {region: Midtjylland}",
+        ),
+        (
+            "[960]",
+            "960 is the code of the municipality group Landkommuner, not of a municipality; write {group: ",
+        ),
+        (
+            "[0]",
+            "0 is the whole country (Hele landet), not a municipality; write 'all' for every municipality",
+        ),
+        ("[Hele landet]", "'Hele landet' is the whole country, not a municipality; write 'all'"),
+        ("[yes]", "expected a municipality code such as 706, found True (YAML reads yes, no, on and off"),
+        (
+            "706",
+            "municipalities: expected a list of municipality codes, found the single code 706; write [706]",
+        ),
+    ],
+)
+def test_a_municipality_written_wrongly_is_refused_saying_what_it_is(tmp_path, notebooks, text, message):
+    path = tmp_path / "batch.yaml"
+    path.write_text(
+        f"name: t\nmunicipalities: {text}\nfunction_areas: ['5.38.50']\nnotebooks: [hello]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(BatchError) as err:
+        load_batch(path, defaults=tmp_path / "none.yaml", notebooks_dir=notebooks)
+    assert message in str(err.value)
+    assert str(err.value).count("\n") == 0  # one line, not one per member of the union
+
+
+def test_a_code_in_its_four_digit_form_is_the_municipality_not_an_octal_number(tmp_path, notebooks):
+    # YAML 1.1 reads 0706 as the octal number 454 (it was refused as "unknown municipality code 454"); 0706 is the
+    # 4-digit form of 706, and '706' written as text is 706 too
+    path = tmp_path / "batch.yaml"
+    path.write_text(
+        "name: t\nmunicipalities: [0706, '751', 0101]\nfunction_areas: ['5.38.50']\nnotebooks: [hello]\n",
+        encoding="utf-8",
+    )
+    batch = load_batch(path, defaults=tmp_path / "none.yaml", notebooks_dir=notebooks)
+    assert batch.municipality_codes() == [706, 751, 101]

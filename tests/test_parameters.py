@@ -117,7 +117,20 @@ def _refusal(tmp_path, notebooks, parameters) -> str:
         (
             ["benchmark"],
             {"peer_method": "list", "peer_codes": [707, 7100]},
-            "parameters.peer_codes: notebook 'benchmark': unknown municipality code 7100 (did you mean 860?)",
+            "parameters.peer_codes: notebook 'benchmark': unknown municipality code 7100 (did you mean 710 "
+            "Favrskov?)",  # by its digits: an extra 0 typed (the nearest number, 860, was suggested before)
+        ),
+        (
+            ["benchmark"],
+            {"peer_method": "list", "peer_codes": [707, "Syddjurs"]},
+            "parameters.peer_codes: notebook 'benchmark': 'Syddjurs' is the name of municipality 706; write its "
+            "code: 706",
+        ),
+        (
+            ["benchmark"],
+            {"peer_method": "list", "peer_codes": [707, 82]},
+            "parameters.peer_codes: notebook 'benchmark': 82 is the code of Region Midtjylland, not of a "
+            "municipality",
         ),
         (
             ["benchmark"],

@@ -85,3 +85,11 @@ def test_a_name_or_source_that_says_nothing_is_refused(tmp_path, file, key, valu
         ConfigurationError, match=rf"{file}: {key}: expected text \(it is shown in reports\), found {found}$"
     ):
         read(path)
+
+
+def test_digits_with_a_leading_zero_are_read_as_written_not_as_octal():
+    # YAML 1.1 reads 0706 as the octal number 454 and 012 as 10; in these files 0706 is municipality 706's
+    # 4-digit form and 01 a code as the export writes it, so they are kept as the text written
+    assert safe_load("a: [0706, 012, 01, -07]") == {"a": ["0706", "012", "01", "-07"]}
+    assert safe_load("a: [0, 706, 0x1f, 1_000, 08]") == {"a": [0, 706, 31, 1000, "08"]}
+    assert yaml.safe_load("a: [0706, 012]") == {"a": [454, 10]}  # what plain YAML makes of them

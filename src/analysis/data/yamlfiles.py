@@ -7,6 +7,7 @@ names the file; what the keys must hold is the reader's to check (:mod:`analysis
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,21 @@ class UniqueKeyLoader(yaml.SafeLoader):
                         key_node.start_mark,
                     )
         return super().construct_mapping(node, deep=deep)
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode):
+    """An integer; but digits with a leading zero are kept as the text written.
+
+    ``0706`` is municipality 706's 4-digit form, ``01`` a code: YAML 1.1 reads them as octal numbers (0706 -> 454),
+    which no one writing these files means.
+    """
+    text = loader.construct_scalar(node)
+    if re.fullmatch(r"[-+]?0[0-9_]+", text):
+        return text
+    return yaml.SafeLoader.construct_yaml_int(loader, node)
+
+
+UniqueKeyLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 def safe_load(text: str, name: str | None = None):

@@ -66,6 +66,38 @@ def _looks_like_all(text: str) -> bool:
     return text.strip().casefold() in ("all", "alle", "alt", "alla")
 
 
+def _municipality_selection(v: object) -> object:
+    """A list's items as codes (``'706'`` and ``'0706'`` are 706); anything else refused saying what it is.
+
+    A name, a region's code, a code one digit off, or a single code where a list is expected, is refused saying
+    what it is and what to write (before pydantic's union, which would say it three ways and suggest nothing).
+    """
+    if isinstance(v, list | tuple):
+        codes = []
+        for item in v:
+            code = reference.municipality_code_of(item)
+            if code is None:
+                raise ValueError(reference.not_a_municipality(item, selectors=True))
+            codes.append(code)
+        return codes
+    if (
+        isinstance(v, bool)
+        or not isinstance(v, int | float | str)
+        or (isinstance(v, str) and _looks_like_all(v))
+    ):
+        return v
+    code = reference.municipality_code_of(v)
+    if code is not None:
+        raise ValueError(f"expected a list of municipality codes, found the single code {v}; write [{code}]")
+    named = reference.municipality_named(v) if isinstance(v, str) else None
+    if named is not None:
+        raise ValueError(f"unknown selection {v!r}: the name of municipality {named}; write [{named}]")
+    raise ValueError(
+        f"{reference.not_a_municipality(v, selectors=True)}; expected a list of municipality codes, 'all', "
+        "{region: <name>} or {group: <name>}"
+    )
+
+
 def _strip_region(name: str) -> str:
     return re.sub(r"^region\s+", "", name.strip(), flags=re.IGNORECASE).casefold()
 
@@ -100,6 +132,8 @@ class Batch(BaseModel):
         if isinstance(v, list | tuple) and len(v) == 0:
             what = "municipality codes" if info.field_name == "municipalities" else "function codes"
             raise ValueError(f"selects nothing (an empty list); list the {what} to run, or write 'all'")
+        if info.field_name == "municipalities":
+            v = _municipality_selection(v)
         if isinstance(v, str) and v != "all":
             hint = " (did you mean 'all'?)" if _looks_like_all(v) else _near(v, ["all"])
             shapes = (

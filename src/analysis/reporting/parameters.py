@@ -129,15 +129,20 @@ class _PeerParameters(_Parameters):
     features: list[str] = Field(default_factory=lambda: list(DEFAULT_FEATURES), min_length=1)
     weights: dict[str, float] = Field(default_factory=dict)
 
-    @field_validator("peer_codes")
+    @field_validator("peer_codes", mode="before")
     @classmethod
-    def _known_codes(cls, v: list[int]) -> list[int]:
+    def _known_codes(cls, v: object) -> object:
+        """Each peer a municipality code; a name, a region or a code one digit off refused saying what it is."""
         from analysis.data import reference
 
-        codes = reference.municipalities()["municipality_code"].tolist()
-        for code in v:
-            if code not in codes:
-                raise ValueError(f"unknown municipality code {code}{did_you_mean(code, codes)}")
+        if not isinstance(v, list):
+            return v  # the type's own message: expected a list
+        for item in v:
+            code = reference.municipality_code_of(item)
+            if code is not None and not isinstance(item, int):
+                raise ValueError(f"expected the municipality code as a number ({code}), found {item!r}")
+            if code is None:
+                raise ValueError(reference.not_a_municipality(item))
         return v
 
     @model_validator(mode="after")
