@@ -272,7 +272,7 @@ def test_peer_levels_are_weighted_totals():
                     }
                 ]
             },
-            "unknown key 'person'",
+            r"unknown key 'person' \(did you mean 'persons'\?\)",
         ),
         ({"decision": []}, "expected one key 'decisions'"),
     ],

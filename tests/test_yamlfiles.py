@@ -93,3 +93,42 @@ def test_digits_with_a_leading_zero_are_read_as_written_not_as_octal():
     assert safe_load("a: [0706, 012, 01, -07]") == {"a": ["0706", "012", "01", "-07"]}
     assert safe_load("a: [0, 706, 0x1f, 1_000, 08]") == {"a": [0, 706, 31, 1000, "08"]}
     assert yaml.safe_load("a: [0706, 012]") == {"a": [454, 10]}  # what plain YAML makes of them
+
+
+@pytest.mark.parametrize(
+    ("file", "change", "message"),
+    [
+        # a misspelt optional or extra key used to be ignored; a misspelt required one said only "missing key"
+        (
+            "refund_thresholds.yaml",
+            {"level_yaer": 2024},
+            "unknown key 'level_yaer' (did you mean 'level_year'?)",
+        ),
+        (
+            "refund_thresholds.yaml",
+            {"tiers": [{"threshold_dkk": 860000, "rate": 0.25}, {"treshold_dkk": 1680000, "rate": 0.5}]},
+            "tiers item 2: unknown key 'treshold_dkk' (did you mean 'threshold_dkk'?)",
+        ),
+        (
+            "recommendations.yaml",
+            {"medium_shares": 0.1},
+            "unknown key 'medium_shares' (did you mean 'medium_share'?)",
+        ),
+        ("price_index.yaml", {"frist_year": 2019}, "unknown key 'frist_year' (did you mean 'first_year'?)"),
+    ],
+)
+def test_a_misspelt_key_in_a_parameter_file_is_refused_with_the_nearest(tmp_path, file, change, message):
+    from analysis.data import price_index, thresholds
+
+    read = {
+        "refund_thresholds.yaml": thresholds.read_refund_tiers,
+        "recommendations.yaml": thresholds.read_recommendation_sizes,
+        "price_index.yaml": price_index.read_price_index,
+    }[file]
+    shipped = yaml.safe_load((ROOT / "parameters" / file).read_text("utf-8"))
+    read(ROOT / "parameters" / file)  # the shipped file is read
+    path = tmp_path / file
+    path.write_text(yaml.safe_dump({**shipped, **change}, allow_unicode=True), "utf-8")
+    with pytest.raises(ConfigurationError) as e:
+        read(path)
+    assert str(e.value).startswith(f"{path}: {message}; keys: ")

@@ -36,6 +36,7 @@ full-year persons, rates in full-year persons per 1,000 residents aged 18-64.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -154,9 +155,10 @@ def parse_decisions(data: object, source: str = "decisions") -> list[Decision]:
             )
         unknown = set(item) - set(_DECISION_KEYS)
         if unknown:
-            raise InputError(
-                f"{where}: unknown key '{sorted(unknown)[0]}'; keys: {', '.join(_DECISION_KEYS)}"
-            )
+            key = sorted(unknown, key=str)[0]
+            near = difflib.get_close_matches(str(key), list(_DECISION_KEYS), n=1, cutoff=0.6)
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+            raise InputError(f"{where}: unknown key '{key}'{hint}; keys: {', '.join(_DECISION_KEYS)}")
         for key in ("function_code", "paragraph", "provider", "text"):
             if not isinstance(item.get(key), str) or not item[key].strip():
                 raise InputError(f"{where}: '{key}' must be given as text, found {item.get(key)!r}")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.data.yamlfiles import read_yaml_mapping, shown_text
+from analysis.data.yamlfiles import read_yaml_mapping, refuse_unknown_keys, shown_text
 from analysis.errors import ConfigurationError
 from analysis.paths import parameters_dir
 
@@ -67,6 +67,7 @@ def read_price_index(path: str | Path | None = None) -> PriceIndex:
     """
     path = Path(path) if path is not None else default_path()
     data = read_yaml_mapping(path, "price index", expected="keys name, source, first_year, growth_percent")
+    refuse_unknown_keys(path, data, ("name", "source", "first_year", "growth_percent"))
     missing = [k for k in ("name", "source", "first_year", "growth_percent") if k not in data]
     if missing:
         raise ConfigurationError(f"{path}: missing key(s) {', '.join(missing)}")

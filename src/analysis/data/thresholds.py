@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from analysis.data.yamlfiles import read_yaml_mapping, shown_text
+from analysis.data.yamlfiles import read_yaml_mapping, refuse_unknown_keys, shown_text
 from analysis.errors import ConfigurationError
 from analysis.paths import parameters_dir
 
@@ -62,15 +62,17 @@ def read_refund_tiers(path: str | Path | None = None) -> RefundTiers:
     """
     path = Path(path) if path is not None else parameters_dir() / "refund_thresholds.yaml"
     data = read_yaml_mapping(path, "refund thresholds")
-    missing = [
-        k for k in ("name", "source", "level_year", "tiers", "expensive_threshold_dkk") if k not in data
-    ]
+    keys = ("name", "source", "level_year", "tiers", "expensive_threshold_dkk")
+    refuse_unknown_keys(path, data, keys)
+    missing = [k for k in keys if k not in data]
     if missing:
         raise ConfigurationError(f"{path}: missing key(s) {', '.join(missing)}")
     if not isinstance(data["tiers"], list) or not data["tiers"]:
         raise ConfigurationError(f"{path}: tiers must be a list of {{threshold_dkk, rate}}")
     tiers = []
     for i, tier in enumerate(data["tiers"], start=1):
+        if isinstance(tier, dict):
+            refuse_unknown_keys(path, tier, ("threshold_dkk", "rate"), where=f"tiers item {i}")
         if not isinstance(tier, dict) or set(tier) != {"threshold_dkk", "rate"}:
             raise ConfigurationError(
                 f"{path}: tiers item {i}: expected threshold_dkk and rate, found {tier!r}"
@@ -108,6 +110,7 @@ def read_recommendation_sizes(path: str | Path | None = None) -> dict[str, float
     """
     path = Path(path) if path is not None else parameters_dir() / "recommendations.yaml"
     data = read_yaml_mapping(path, "recommendation sizes")
+    refuse_unknown_keys(path, data, ("medium_share", "high_share"))
     missing = [k for k in ("medium_share", "high_share") if k not in data]
     if missing:
         raise ConfigurationError(f"{path}: missing key(s) {', '.join(missing)}")

@@ -7,7 +7,9 @@ names the file; what the keys must hold is the reader's to check (:mod:`analysis
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,7 @@ import yaml
 
 from analysis.errors import AnalysisError, ConfigurationError
 
-__all__ = ["UniqueKeyLoader", "read_yaml_mapping", "safe_load", "shown_text"]
+__all__ = ["UniqueKeyLoader", "read_yaml_mapping", "refuse_unknown_keys", "safe_load", "shown_text"]
 
 
 class UniqueKeyLoader(yaml.SafeLoader):
@@ -138,3 +140,37 @@ def shown_text(path: Path, key: str, value: object, error: type[AnalysisError] =
         found = "nothing" if value is None else repr(value)
         raise error(f"{path}: {key}: expected text (it is shown in reports), found {found}")
     return " ".join(value.split())
+
+
+def refuse_unknown_keys(
+    path: Path,
+    data: Mapping[Any, Any],
+    valid: Sequence[str],
+    *,
+    where: str = "",
+    error: type[AnalysisError] = ConfigurationError,
+) -> None:
+    """Refuse a key that is not one of ``valid`` (a misspelt key would be ignored, its value never read).
+
+    Parameters
+    ----------
+    path
+        The file, for the message.
+    data
+        The mapping read (the file's top level, or a part of it).
+    valid
+        The keys it may hold.
+    where
+        The part of the file, e.g. ``'tiers item 2'`` (empty for the top level).
+
+    Raises
+    ------
+    AnalysisError
+        Of kind ``error``: ``'<path>: <where>: unknown key 'level_yaer' (did you mean 'level_year'?); keys: ...'``.
+    """
+    for key in data:
+        if key not in valid:
+            near = difflib.get_close_matches(str(key), list(valid), n=1, cutoff=0.6)
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+            prefix = f"{where}: " if where else ""
+            raise error(f"{path}: {prefix}unknown key '{key}'{hint}; keys: {', '.join(valid)}")
