@@ -132,3 +132,53 @@ def test_a_misspelt_key_in_a_parameter_file_is_refused_with_the_nearest(tmp_path
     with pytest.raises(ConfigurationError) as e:
         read(path)
     assert str(e.value).startswith(f"{path}: {message}; keys: ")
+
+
+@pytest.mark.parametrize(
+    ("format_", "column", "expected"),
+    [
+        # each of these was accepted and read otherwise than meant, or failed later without naming the key
+        (
+            "cp1252",
+            "format",
+            "expected keys under format, such as 'encoding: cp1252'",
+        ),  # format: 'c' was a key
+        (
+            "{skip_rows: -1}",
+            "format.skip_rows",
+            "expected a number of lines, 0 or more, found -1",
+        ),  # read as 0
+        (
+            "{skip_rows: true}",
+            "format.skip_rows",
+            "expected a number of lines, 0 or more, found True",
+        ),  # as 1
+        (
+            "{sheet: 1.5}",
+            "format.sheet",
+            "expected the sheet's name, or its position (0 = the first), found 1.5",
+        ),
+        ("{delimiter: semicolon}", "format.delimiter", "(did you mean ';'?), found 'semicolon'"),
+        ("{encoding: utf8x}", "format.encoding", "expected a text encoding such as utf-8 or cp1252"),
+        ("{decimal: comma}", "format.decimal", "expected ',' or '.' (did you mean ','?), found 'comma'"),
+        # without a day, a month or a year every date of the file would be refused, or read without its year
+        ("{date_format: dd-mm-yyyy}", "format.date_format", "expected a date format with the day, the month"),
+        ("{date_format: '%d-%m'}", "format.date_format", "found '%d-%m'"),
+        ("{encodng: cp1252}", "format.encodng", "(did you mean 'encoding'?), found an unknown key"),
+    ],
+)
+def test_a_bad_value_under_a_mappings_format_is_refused_naming_the_key(tmp_path, format_, column, expected):
+    path = tmp_path / "cases.yaml"
+    path.write_text(f"columns: {{cpr: CPR}}\nformat: {format_}\n", "utf-8")
+    with pytest.raises(SchemaError) as e:
+        read_mapping(path)
+    assert str(e.value).startswith(f"cases.yaml, column '{column}': ")
+    assert expected in str(e.value)
+    path.write_text(
+        "columns: {cpr: CPR, case_id: Sag, sector: Område, measure: Ydelse, provider: Lev, start_date: Start}\n"
+        "format: {skip_rows: 2, sheet: Sager, delimiter: ';', date_format: '%d.%m.%Y', encoding: cp1252, "
+        "decimal: ','}\n",
+        "utf-8",
+    )
+    fmt = read_mapping(path).format
+    assert (fmt.skip_rows, fmt.sheet, fmt.delimiter, fmt.date_format) == (2, "Sager", ";", "%d.%m.%Y")

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import codecs
+import datetime as dt
 import difflib
 import hashlib
 import os
@@ -113,6 +115,13 @@ def read_mapping(
                 found_text="an unknown key",
             )
     fmt = data.get("format") or {}
+    if not isinstance(fmt, dict):
+        raise SchemaError(
+            source,
+            f"keys under format, such as 'encoding: cp1252' (format keys {', '.join(_FORMAT_KEYS)})",
+            column="format",
+            found=fmt if isinstance(fmt, str | int | float) else repr(fmt),
+        )
     for key in fmt:
         if key not in _FORMAT_KEYS:
             raise SchemaError(
@@ -122,7 +131,12 @@ def read_mapping(
                 found_text="an unknown key",
             )
     if fmt.get("decimal") not in (None, ",", "."):
-        raise SchemaError(source, "',' or '.'", column="format.decimal", **shown(fmt["decimal"]))
+        meant = {"comma": ",", "komma": ",", "dot": ".", "point": ".", "punktum": "."}.get(
+            str(fmt["decimal"]).strip().casefold()
+        )
+        hint = f" (did you mean {meant!r}?)" if meant else ""
+        raise SchemaError(source, f"',' or '.'{hint}", column="format.decimal", **shown(fmt["decimal"]))
+    _check_format(source, fmt)
     sections = {}
     for section in ("columns", "constants", "values"):
         part = data.get(section) or {}
@@ -182,6 +196,65 @@ def read_mapping(
         values=sections["values"],
         options=opts,
     )
+
+
+_DELIMITERS = {"semicolon": ";", "semikolon": ";", "comma": ",", "komma": ",", "tab": "\t", "tabulator": "\t"}
+
+
+def _check_format(source: str, fmt: dict[str, Any]) -> None:
+    """Refuse a format value that would be read otherwise than meant (or fail later without naming the key)."""
+    for key in ("skip_rows", "sheet"):
+        value = fmt.get(key)
+        if value is None or (key == "sheet" and isinstance(value, str) and value.strip()):
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            expected = (
+                "a number of lines, 0 or more"
+                if key == "skip_rows"
+                else "the sheet's name, or its position (0 = the first)"
+            )
+            raise SchemaError(source, expected, column=f"format.{key}", found=value)
+    encoding = fmt.get("encoding")
+    if encoding is not None:
+        known = True
+        try:
+            codecs.lookup(str(encoding))
+        except LookupError:
+            known = False
+        if not isinstance(encoding, str) or not known:
+            common = ["utf-8", "cp1252", "latin-1", "utf-16-le", "utf-16-be", "iso-8859-15"]
+            raise SchemaError(
+                source,
+                f"a text encoding such as utf-8 or cp1252{_suggest(str(encoding).casefold(), common)}",
+                column="format.encoding",
+                found=encoding,
+            )
+    delimiter = fmt.get("delimiter")
+    if delimiter is not None and (
+        not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n'
+    ):
+        meant = _DELIMITERS.get(str(delimiter).strip().casefold())
+        hint = f" (did you mean {meant!r}?)" if meant else ""
+        raise SchemaError(
+            source,
+            f"one character, such as ';' or ',' or '\\t' for a tab{hint}",
+            column="format.delimiter",
+            found=delimiter,
+        )
+    date_format = fmt.get("date_format")
+    if date_format is not None:
+        probe = dt.date(2025, 1, 31)  # day, month and year all differ, so a format without one of them shows
+        try:
+            back = dt.datetime.strptime(probe.strftime(str(date_format)), str(date_format)).date()
+        except ValueError:
+            back = None
+        if not isinstance(date_format, str) or back != probe:
+            raise SchemaError(
+                source,
+                "a date format with the day, the month and the year, such as '%d-%m-%Y' (31-01-2025) or '%Y-%m-%d'",
+                column="format.date_format",
+                found=date_format,
+            )
 
 
 def _norm(name: str) -> str:
