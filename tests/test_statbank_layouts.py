@@ -270,3 +270,76 @@ def test_a_matrix_of_one_year_is_read_with_the_year_of_its_heading(tmp_path, con
     assert acc.to_dict() == {(101, 2023, "5.38.50"): 1_187_333_000, (706, 2023, "5.38.50"): 95_112_000}
     with pytest.raises(SchemaError, match="expected --year only for a file without a time column"):
         statbank.read(path, year=2024)  # the heading gives the year; --year is not guessed over it
+
+
+def _workbook(path, rows, sheets=1):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Tabel"
+    for row in rows:
+        book.active.append(row)
+    for i in range(1, sheets):
+        book.create_sheet(f"Ark{i + 1}").append(["noget andet"])
+    book.save(path)
+    return path
+
+
+_KR = "Løbende priser (1.000 kr.)"
+_MATRIX_ROWS = [
+    ["Kommunernes regnskaber på funktioner efter område, funktion, dranst, art, prisenhed og tid"],
+    ["Enhed: 1.000 kr."],
+    [None, None, None, None, None, 2023, 2024],
+    [
+        "København",
+        "5.38.50 Botilbud til længerevarende ophold",
+        "1 Driftskonti",
+        "I alt (netto)",
+        _KR,
+        1187333,
+        1234567,
+    ],
+    [None, "5.38.52 Botilbud til midlertidigt ophold", "1 Driftskonti", "I alt (netto)", _KR, 402114, 415880],
+    [
+        "Syddjurs",
+        "5.38.50 Botilbud til længerevarende ophold",
+        "1 Driftskonti",
+        "I alt (netto)",
+        _KR,
+        95112.5,
+        "..",
+    ],
+    [],
+    ["Kilde: Danmarks Statistik"],
+]
+
+
+def test_statbanks_excel_download_is_read_like_its_csv_download(tmp_path, con):
+    # statbank.dk's "Excel (xlsx)" export of the matrix was refused as a layout it cannot read
+    path = _workbook(tmp_path / "regk31.xlsx", _MATRIX_ROWS)
+    df = statbank.read(path)
+    assert df.attrs["layout"] == "web-matrix" and df.attrs["title"].startswith("Kommunernes regnskaber")
+    result = statbank.load(con, path, "REGK31")
+    acc = accounts(con)
+    assert acc[(101, 2023, "5.38.50")] == 1_187_333_000
+    assert acc[(101, 2024, "5.38.52")] == 415_880_000  # the blank label under København is København
+    assert acc[(706, 2023, "5.38.50")] == 95_112_500  # 95.112,5 (1.000 kr.): a number cell with decimals
+    assert (706, 2024, "5.38.50") not in acc.index and len(acc) == 5  # '..' is missing, not 0
+    assert result.rows_read == 6
+    # an error names the sheet's row, as the CSV's line
+    bad = [*_MATRIX_ROWS[:5], [*_MATRIX_ROWS[5][:5], 95112.5, "ikke oplyst"]]
+    with pytest.raises(
+        SchemaError, match=r"bad.xlsx, row 6: expected one of the layouts .* found a number or '\.\.'"
+    ):
+        statbank.read(_workbook(tmp_path / "bad.xlsx", bad))
+    # a table with a heading line, as the API's CSV
+    long = [["OMRÅDE", "FUNKTION", "TID", "INDHOLD"], ["Syddjurs", "5.38.50 Botilbud", 2024, 98765]]
+    assert statbank.read(_workbook(tmp_path / "long.xlsx", long))["value"].tolist() == [98_765.0]
+    with pytest.raises(SchemaError, match=r"two.xlsx: expected one sheet with the table .* found 2 sheets"):
+        statbank.read(_workbook(tmp_path / "two.xlsx", _MATRIX_ROWS, sheets=2))
+    old = tmp_path / "regk31.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100))
+    with pytest.raises(
+        SchemaError, match=r"regk31.xls: expected a .xlsx workbook or a CSV file, found an old Excel"
+    ):
+        statbank.read(old)

@@ -553,11 +553,12 @@ def _parser() -> argparse.ArgumentParser:
     st = kinds.add_parser(
         "statbank",
         parents=[common],
-        help="a table downloaded from Statistics Denmark (the API's CSV, BULK, JSON-stat, or statbank.dk's CSV)",
+        help="a table downloaded from Statistics Denmark (the API's CSV, BULK, JSON-stat, or statbank.dk's CSV or "
+        "Excel)",
         description="Load a table downloaded from Statistikbanken: FOLK1A (population; load it first), ARE207 "
         "(areas), REGK31 (accounts), BUDK32 (budgets) or HAND01 (services by type; load REGK31 first). Reads the "
         "API's CSV, BULK and JSON-stat and statbank.dk's web downloads (CSV without a heading line, the matrix with "
-        "title lines).",
+        "title lines, and the Excel download of either).",
     )
     st.add_argument("--table", required=True, help="the table id: FOLK1A, ARE207, REGK31, BUDK32 or HAND01")
     st.add_argument(

@@ -21,6 +21,9 @@ layout:
     regnskaber ... efter område, funktion, ... og tid"), a heading line of periods over the value columns, row
     labels in the first columns (a label left blank repeats the one above).
 
+statbank.dk's Excel download (``.xlsx``, one sheet) is read as the CSV of its cells, in the layouts above (the
+matrix, or a table with a heading line): a number cell is its number, and errors name the sheet's row.
+
 A layout it cannot read is refused with a message that lists the layouts above.
 
 Columns of the result: ``municipality_code`` (Statistics Denmark's area code as an integer: a municipality's
@@ -61,6 +64,7 @@ LAYOUTS = (
     "statbank.dk's 'Gem som CSV' without a heading line (comma or semicolon, quoted or not, Latin-1 or UTF-8, the "
     "value in the last column, the year in a column, from --year or from the file name)",
     "statbank.dk's matrix with title lines (Danish or English) and a heading line of periods",
+    "statbank.dk's Excel download (.xlsx, one sheet) of the matrix or of a table with a heading line",
 )
 
 _REGIONS = {
@@ -286,9 +290,10 @@ def year_from_name(file_name: str | None) -> str | None:
 
 
 def _text(source: str | os.PathLike | bytes, name: str | None) -> tuple[str, str, str | None]:
-    """(text, name for errors, the file's name or None)."""
+    """(text, name for errors, the file's name or None); an Excel workbook as the CSV of its sheet."""
     if isinstance(source, bytes):
-        return _decode(source), name or "the Statistics Denmark response", None
+        name = name or "the Statistics Denmark response"
+        return (_excel_text(source, name) if source[:4] == _ZIP else _decode(source)), name, None
     if isinstance(source, os.PathLike) or (
         isinstance(source, str)
         and "\n" not in source
@@ -299,8 +304,72 @@ def _text(source: str | os.PathLike | bytes, name: str | None) -> tuple[str, str
         path = Path(source)
         if not path.exists():
             raise FileNotFoundError(f"no such file: {path}")
-        return _decode(path.read_bytes()), name or path.name, path.name
+        raw = path.read_bytes()
+        if path.suffix.lower() == ".xls" or raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+            raise SchemaError(
+                name or path.name,
+                "a .xlsx workbook or a CSV file",
+                found_text="an old Excel file (.xls): save it as .xlsx, or download the table as CSV",
+            )
+        if raw[:4] == _ZIP or path.suffix.lower() in (".xlsx", ".xlsm"):
+            return _excel_text(raw, name or path.name), name or path.name, path.name
+        return _decode(raw), name or path.name, path.name
     return str(source).lstrip("\ufeff"), name or "the Statistics Denmark response", None
+
+
+_ZIP = b"PK\x03\x04"  # an .xlsx workbook is a zip archive
+
+
+def _excel_cell(value: object) -> str:
+    """A cell as statbank.dk's CSV writes it: whole numbers without decimals, others with a decimal comma."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not np.isfinite(value):
+            return ""
+        return str(int(value)) if value.is_integer() else repr(value).replace(".", ",")
+    return " ".join(str(value).split())  # a line break inside a cell would shift the rows' numbers
+
+
+def _excel_text(raw: bytes, name: str) -> str:
+    """statbank.dk's Excel download as ';'-separated text, one line per row of its sheet.
+
+    The matrix, or a table with a heading line, is then read like the CSV download, and errors name the sheet's rows.
+    """
+    import openpyxl  # only for a workbook: the CSV path does not pay for it
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception as e:  # noqa: BLE001 - openpyxl raises many kinds for a file that is not a workbook
+        raise SchemaError(
+            name, "an Excel workbook (.xlsx)", found_text=f"a file Excel cannot read ({e})"
+        ) from None
+    try:
+        sheets = [(ws.title, list(ws.iter_rows(values_only=True))) for ws in book.worksheets]
+    finally:
+        book.close()
+    filled = [(title, rows) for title, rows in sheets if any(any(c is not None for c in r) for r in rows)]
+    if len(filled) != 1:
+        raise SchemaError(
+            name,
+            "one sheet with the table (as statbank.dk's Excel download has)",
+            found_text=f"{len(filled)} sheets with cells"
+            + (f": {', '.join(t for t, _ in filled)}" if filled else ""),
+        )
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\n")
+    rows = filled[0][1]
+    width = max(len(r) for r in rows)
+    for row in rows:
+        cells = [_excel_cell(c) for c in row] + [""] * (width - len(row))
+        if not any(cells[1:]):  # a title or source line (or a blank one): one cell, as in the CSV download
+            cells = cells[:1] if cells and cells[0] else []
+        writer.writerow(cells) if cells else out.write("\n")
+    return out.getvalue()
 
 
 def _decode(raw: bytes) -> str:
