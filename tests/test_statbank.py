@@ -293,6 +293,31 @@ def test_a_failing_load_writes_nothing(tmp_path):
         con.close()
 
 
+def test_an_observation_given_twice_is_refused_naming_both_rows(tmp_path):
+    # FOLK1A took the first of two age totals of one municipality and quarter silently (Syddjurs 2024: 43,040 of
+    # 43,040 and 43,540); REGK31 refused the second row with the rows of its frame (2 and 1), not of the file
+    folk = tmp_path / "folk1a.csv"
+    folk.write_bytes(
+        (DATA / "folk1a.csv").read_bytes() + b"Syddjurs;I alt;Alder i alt;I alt;2024K1;43540\r\n"
+    )
+    with pytest.raises(SchemaError) as e:
+        statbank.read(folk)
+    assert str(e.value) == (  # the fixture's 1,143 rows below its header; Syddjurs' 2024K1 total is row 764
+        "folk1a.csv, row 1145: expected each observation once (which of two is meant is not guessed, and a sum "
+        "would count it twice), found the same observation as row 764 (municipality_code=706, køn=I alt, "
+        "alder=Alder i alt, civilstand=I alt, period=2024Q1; values 43040 and 43540)"
+    )
+    # the same municipality by code and by name, and the same function with and without its label
+    text = "OMRÅDE;FUNKTION;TID;INDHOLD\n706;5.38.50 Botilbud;2024;1\nAarhus;5.38.50;2024;4\nSyddjurs;53850;2024;1\n"
+    with pytest.raises(SchemaError, match=r"^x.csv, row 4: expected each observation once .* as row 2 \("):
+        statbank.read(text, name="x.csv")
+    # totals of the functions and municipality groups have no code: their different labels are not one observation
+    groups = (
+        "OMRÅDE;FUNKTION;TID;INDHOLD\nLandkommuner;I alt;2024;1\nStorbykommuner;Hovedkonto 5 i alt;2024;2\n"
+    )
+    assert statbank.read(groups, name="x.csv")["value"].tolist() == [1.0, 2.0]
+
+
 def _refusing_sources(con):
     """A feature-source table that refuses every row: a write that fails after the rows of the load."""
     con.execute(

@@ -266,11 +266,44 @@ def read(
                 found_text="a time column in the file",
             )
     df = _tidy(raw, name, rows)
+    _refuse_repeated_observations(df, name, rows)
     df.attrs["labels"] = {_column_name(k): v for k, v in labels.items() if _role(k) is None}
     df.attrs["source"] = name
     df.attrs["layout"] = layout
     df.attrs["title"] = " ".join(title)
     return df
+
+
+def _refuse_repeated_observations(df: pd.DataFrame, name: str, rows: list[int | None]) -> None:
+    """Refuse one observation given twice (``706`` and ``Syddjurs``, a row pasted twice).
+
+    Which of the two is meant is not guessed, and a sum of the two would count it twice.
+    Rows that no loader reads are left out of the check: areas without a code (municipality groups and landsdele by
+    name) and totals of the functions (no function code), whose labels differ while their codes are empty.
+    """
+    keys = [c for c in df.columns if c not in ("value", "area_level")]
+    if not keys:
+        return
+    read = pd.Series(True, index=df.index)
+    for col in ("municipality_code", "function_code"):
+        if col in df.columns:
+            read &= df[col].notna()
+    sub = df[read]
+    repeated = sub.duplicated(keys, keep=False)
+    if not repeated.any():
+        return
+    first = sub[repeated].iloc[0]
+    same = sub[repeated][(sub[repeated][keys] == first[keys]).all(axis=1)]
+    a, b = (rows[df.index.get_loc(i)] for i in same.index[:2])
+    shown = ", ".join(f"{k}={first[k]}" for k in keys)
+    values = " and ".join(f"{v:g}" if pd.notna(v) else "'..'" for v in same["value"].iloc[:2])
+    raise SchemaError(
+        name,
+        "each observation once (which of two is meant is not guessed, and a sum would count it twice)",
+        row=b,
+        found_text=f"the same observation as {'row ' + str(a) if a is not None else 'an earlier one'} ({shown}; "
+        f"values {values})",
+    )
 
 
 def year_from_name(file_name: str | None) -> str | None:
