@@ -278,6 +278,7 @@ def _refuse_repeated_observations(df: pd.DataFrame, name: str, rows: list[int | 
     """Refuse one observation given twice (``706`` and ``Syddjurs``, a row pasted twice).
 
     Which of the two is meant is not guessed, and a sum of the two would count it twice.
+
     Rows that no loader reads are left out of the check: areas without a code (municipality groups and landsdele by
     name) and totals of the functions (no function code), whose labels differ while their codes are empty.
     """
