@@ -318,6 +318,22 @@ def test_an_observation_given_twice_is_refused_naming_both_rows(tmp_path):
     assert statbank.read(groups, name="x.csv")["value"].tolist() == [1.0, 2.0]
 
 
+def test_a_municipality_by_its_official_or_former_name_is_read_and_the_areas_above_it_left_out():
+    # 'Københavns Kommune' and 'Bornholms Regionskommune' (the official names) were refused as unknown areas,
+    # and 'Århus' (Aarhus until 2011) too; regions, landsdele, groups and the country are kept apart, never summed
+    text = (
+        "OMRÅDE;FUNKTION;TID;INDHOLD\nKøbenhavns Kommune;5.38.50;2024;1\nBornholms Regionskommune;5.38.50;2024;2\n"
+        "Århus;5.38.50;2024;3\nSyddjurs Kommune;5.38.50;2024;4\nRegion Midtjylland;5.38.50;2024;7\n"
+        "Landsdel Østjylland;5.38.50;2024;7\nHele landet;5.38.50;2024;10\n"
+    )
+    df = statbank.read(text, name="x.csv")
+    assert df["municipality_code"].tolist()[:4] == [101, 400, 751, 706]
+    assert df["area_level"].tolist() == ["municipality"] * 4 + ["region", "landsdel", "country"]
+    accounts = statbank.to_accounts(df, unit=1000, name="x.csv")
+    assert accounts.frame["spending_dkk"].tolist() == [1000.0, 2000.0, 3000.0, 4000.0]
+    assert accounts.skipped["the whole country, regions and other areas (not municipalities)"] == 3
+
+
 def _refusing_sources(con):
     """A feature-source table that refuses every row: a write that fails after the rows of the load."""
     con.execute(

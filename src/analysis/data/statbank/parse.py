@@ -147,6 +147,9 @@ def _area(value: str) -> tuple[int | None, str]:
         return _REGIONS[key], "region"
     if key in _municipality_names():
         return _municipality_names()[key], "municipality"
+    official = reference.municipality_named(text)  # 'Københavns Kommune', 'Bornholms Regionskommune', 'Århus'
+    if official is not None:
+        return official, "municipality"
     if key in _OTHER_AREAS:
         return _OTHER_AREAS[key], "other"
     if key.startswith(("landsdel", "province ")):
