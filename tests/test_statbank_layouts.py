@@ -343,3 +343,41 @@ def test_statbanks_excel_download_is_read_like_its_csv_download(tmp_path, con):
         SchemaError, match=r"regk31.xls: expected a .xlsx workbook or a CSV file, found an old Excel"
     ):
         statbank.read(old)
+
+
+def test_a_web_download_in_two_encodings_is_refused_naming_the_row_not_garbled(tmp_path):
+    # statbank files that were not all UTF-8 were decoded as Windows-1252 with undecodable bytes replaced: rows
+    # pasted from a UTF-8 download into a Windows-1252 one were refused as "column 1 holds values it cannot place
+    # ('KÃ¸benhavn', ...)", and a byte Windows-1252 does not have became '\ufffd' and was loaded, silently
+    path = tmp_path / "regk31.csv"
+    path.write_bytes(
+        '"København","5.38.50 Botilbud til længerevarende ophold","2024","1"\n'.encode()
+        + '"Syddjurs","5.38.52 Botilbud til midlertidigt ophold, særligt","2024","2"\n'.encode("cp1252")
+    )
+    with pytest.raises(SchemaError) as e:
+        statbank.read(path)
+    assert str(e.value).startswith(  # no column: the first line of a web download holds values, not headings
+        "regk31.csv, row 2: expected text in UTF-8 or Windows-1252, found a byte that is not UTF-8 in a file that "
+        "is UTF-8 elsewhere (UTF-8 mixed with Windows-1252)"
+    )
+    api = tmp_path / "api.csv"
+    api.write_bytes(
+        "OMRÅDE;FUNKTION;TID;INDHOLD\nKøbenhavn;5.38.50;2024;1\n".encode()
+        + "Aarhus;5.38.50 Botilbud, ældre;2024;2\n".encode("cp1252")
+    )
+    with pytest.raises(
+        SchemaError, match=r"^api.csv, row 3, column 'FUNKTION': expected text in UTF-8 or Windows"
+    ):
+        statbank.read(api)
+    undefined = tmp_path / "x.csv"
+    undefined.write_bytes(b'"K\xf8benhavn","5.38.50 Botilbud\x81","2024","1"\n')
+    with pytest.raises(
+        SchemaError, match=r"^x.csv, row 1: expected text in UTF-8 or Windows-1252, found a byte"
+    ):
+        statbank.read(undefined)
+    with pytest.raises(
+        SchemaError, match=r"^x.csv, row 1: expected text in UTF-8 or Windows-1252, found a byte"
+    ):
+        statbank.read(undefined.read_bytes(), name="x.csv")  # an answer of the API, as bytes
+    # Windows-1252 throughout is read as before
+    assert statbank.read(DATA / "REGK31_2024.csv", year=2024)["municipality_code"].tolist()[3] == 101

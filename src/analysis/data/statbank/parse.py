@@ -330,7 +330,7 @@ def _text(source: str | os.PathLike | bytes, name: str | None) -> tuple[str, str
     """(text, name for errors, the file's name or None); an Excel workbook as the CSV of its sheet."""
     if isinstance(source, bytes):
         name = name or "the Statistics Denmark response"
-        return (_excel_text(source, name) if source[:4] == _ZIP else _decode(source)), name, None
+        return (_excel_text(source, name) if source[:4] == _ZIP else _decode(source, name)), name, None
     if isinstance(source, os.PathLike) or (
         isinstance(source, str)
         and "\n" not in source
@@ -350,7 +350,15 @@ def _text(source: str | os.PathLike | bytes, name: str | None) -> tuple[str, str
             )
         if raw[:4] == _ZIP or path.suffix.lower() in (".xlsx", ".xlsm"):
             return _excel_text(raw, name or path.name), name or path.name, path.name
-        return _decode(raw), name or path.name, path.name
+        try:  # UTF-8, else Windows-1252; UTF-8 mixed with Windows-1252 refused naming the row (not garbled)
+            text, _ = loads.read_text(path)
+        except SchemaError as e:
+            first = raw.split(b"\n", 1)[0].decode("utf-8", "replace")
+            column = e.column if _api_header(first) else None  # a web download's first line holds values
+            raise SchemaError(
+                name or path.name, e.expected, row=e.row, column=column, found_text=e.found
+            ) from None
+        return text.lstrip("\ufeff"), name or path.name, path.name
     return str(source).lstrip("\ufeff"), name or "the Statistics Denmark response", None
 
 
@@ -409,12 +417,21 @@ def _excel_text(raw: bytes, name: str) -> str:
     return out.getvalue()
 
 
-def _decode(raw: bytes) -> str:
-    """UTF-8 (with or without a BOM), else Latin-1 as Windows-1252 (statbank.dk's web downloads)."""
+def _decode(raw: bytes, name: str) -> str:
+    """UTF-8 (with or without a BOM), else Windows-1252 (statbank.dk's web downloads); a byte in neither refused."""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
+        pass
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError as e:
+        raise SchemaError(
+            name,
+            "text in UTF-8 or Windows-1252",
+            row=raw[: e.start].count(b"\n") + 1,
+            found_text=f"a byte that is neither ({raw[e.start : e.start + 1]!r})",
+        ) from None
 
 
 def _api_header(text: str) -> str | None:
