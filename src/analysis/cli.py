@@ -149,13 +149,14 @@ def _cmd_load(args: argparse.Namespace) -> int:
 
     from analysis.data import case_extract, ledger, statbank
     from analysis.data.warehouse import connect
+    from analysis.privacy import mask_cpr
 
     path = _load_target(args)
     prepared = None
     if (
         args.source == "ledger"
     ):  # read and check the file before the warehouse is opened (and locked) for writing
-        with _progress(f"reading {Path(args.file).name}") as progress:
+        with _progress(f"reading {mask_cpr(Path(args.file).name)}") as progress:
             prepared = ledger.prepare(
                 args.file, args.mapping, municipality_code=args.municipality, progress=progress
             )

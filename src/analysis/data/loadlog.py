@@ -356,6 +356,7 @@ def write(
     SchemaError
         When the rows break the schema, or the same file was loaded before as another table; nothing is written.
     """
+    source = str(mask_cpr(source))  # a CPR number in a file's name is never stored (table _loads, _findings)
     # text columns as plain objects (pandas 3 infers its string dtype, which the validator's checks mix with bools)
     df = df.astype({c: object for c in df.columns if pd.api.types.is_string_dtype(df[c].dtype)})
     try:

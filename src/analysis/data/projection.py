@@ -66,7 +66,7 @@ def source_name(path: str | os.PathLike, source: str | None = None) -> str:
     if source:
         return source
     m = re.search(r"FRKM\d{3}", Path(path).name, flags=re.I)
-    return m.group(0).upper() if m else Path(path).name
+    return m.group(0).upper() if m else loads.source_name(path)
 
 
 def _column(df: pd.DataFrame, field: str, source: str, required: bool = True) -> str | None:
@@ -118,7 +118,7 @@ def read_projection(
         Naming the file, the row and the column.
     """
     path = Path(path)
-    name = path.name
+    name = loads.source_name(path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -203,7 +203,7 @@ def load(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, source: str | 
         "population_projection",
         df,
         kind="projection",
-        source=Path(path).name,
+        source=loads.source_name(path),
         sha256=loads.file_sha256(path),
         options={"source": df["source"].iloc[0]},
         rows_read=int(len(df) + sum(skipped.values())),

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.data.schema import SchemaError
+from analysis.privacy import mask_cpr
 
 # ---------------------------------------------------------------------------------------------------------------
 # Files
@@ -218,9 +219,9 @@ def open_table(path: str | os.PathLike, fmt: FileFormat | None = None) -> TableR
     """
     fmt = fmt or FileFormat()
     path = Path(path)
-    source = path.name
+    source = source_name(path)
     if not path.exists():
-        raise FileNotFoundError(f"no such file: {path}")
+        raise FileNotFoundError(f"no such file: {mask_cpr(str(path))}")
     suffix = path.suffix.lower()
     if suffix in _EXCEL:
         try:
@@ -337,7 +338,7 @@ def read_text(path: str | os.PathLike, fmt: FileFormat | None = None) -> tuple[s
     """
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"no such file: {path}")
+        raise FileNotFoundError(f"no such file: {mask_cpr(str(path))}")
     scan = _scan(path, fmt or FileFormat())
     with open(path, encoding=scan.encoding, newline="") as f:
         return f.read(), [scan.note] if scan.note else []
@@ -354,7 +355,7 @@ class _Scanned:
 
 def _scan(path: Path, fmt: FileFormat) -> _Scanned:
     """One pass over the bytes: SHA-256, line count, and the encoding checked (declared) or detected."""
-    source = path.name
+    source = source_name(path)
     with open(path, "rb") as f:
         head = f.read(4)
     bom = next((enc for mark, enc in _BOMS if head.startswith(mark)), None)
@@ -521,7 +522,7 @@ def _encoding_error(
         expected = f"text in {_SHOWN[encoding]}, as the byte-order mark at the start of the file says"
     else:
         expected = "text in UTF-8 or Windows-1252"
-    return SchemaError(path.name, expected, row=row, column=column, found_text=found)
+    return SchemaError(source_name(path), expected, row=row, column=column, found_text=found)
 
 
 def _record_batches(
@@ -686,6 +687,15 @@ def parse_csv(
         rows += r
         numbers += n
     return pd.DataFrame(rows, columns=header, dtype=object), numbers
+
+
+def source_name(path: str | os.PathLike) -> str:
+    """A file's name as errors, notes and table ``_loads`` show it: a CPR-shaped number in it masked as ``[CPR]``.
+
+    >>> source_name("udtræk/sager 010185-1234.csv")
+    'sager [CPR].csv'
+    """
+    return str(mask_cpr(Path(path).name))
 
 
 def _sniff(header: str) -> str:
