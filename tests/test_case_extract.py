@@ -263,3 +263,25 @@ def test_a_cpr_number_that_lost_its_leading_zero_or_splits_its_date_is_the_same_
         with pytest.raises(SchemaError, match=r"row 3, column 'CPR-nr.': expected a CPR number of 10") as e:
             case_extract.read_extract(xlsx, MAPPING, municipality_code=706, key=KEY)
         assert bad not in str(e.value)
+
+
+def test_an_end_date_of_31_12_9999_is_a_case_that_runs(tmp_path):
+    path = _write(
+        tmp_path,
+        [
+            ROW.replace(";01-03-2019;;", ";01-03-2019;31-12-9999;"),
+            ROW.replace("706-S-1", "706-S-2").replace(";01-03-2019;;", ";01-03-2019;30-06-2024;"),
+        ],
+    )
+    cases, skipped, _, _, table = case_extract.read_extract(path, MAPPING, municipality_code=706, key=KEY)
+    ends = cases.set_index("case_id")["end_date"]
+    assert pd.isna(ends["706-S-1"]) and ends["706-S-2"] == pd.Timestamp("2024-06-30") and skipped == {}
+    assert table.notes == [
+        "1 date(s) in the year 9999 in column 'Slutdato' (31-12-9999: the case system's open end) read as no end"
+    ]
+    # a start date in the year 9999 is no date (it used to stop the load with pandas' OutOfBoundsDatetime)
+    path = _write(tmp_path, [ROW.replace(";01-03-2019;;", ";31-12-9999;;")])
+    with pytest.raises(
+        SchemaError, match=r"row 2, column 'Startdato': expected a date in the years 1800-2199"
+    ):
+        case_extract.read_extract(path, MAPPING, municipality_code=706, key=KEY)

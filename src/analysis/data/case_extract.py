@@ -235,9 +235,15 @@ def read_extract(
             if _empty(v):
                 raise SchemaError(source, "a value", row=int(row), column=col[name], found_text="empty")
     start = f.dates("start_date")
-    end = f.dates("end_date", required=False)
-    planned = f.dates("planned_end_date", required=False)
-    birth = f.dates("birth_date", required=False) if f.has("birth_date") else None
+    end = f.dates("end_date", required=False, open_end=True)
+    planned = f.dates("planned_end_date", required=False, open_end=True)
+    for name, dates in (("end_date", end), ("planned_end_date", planned)):
+        if dates.attrs.get("open_ends"):
+            table.notes.append(
+                f"{dates.attrs['open_ends']} date(s) in the year 9999 in column '{col[name]}' (31-12-9999: the case "
+                "system's open end) read as no end"
+            )
+    birth = f.dates("birth_date", required=False, private=True) if f.has("birth_date") else None
     cost = f.amounts("monthly_cost_dkk", required=False)
     functions = f.function_codes(required=False)
     if "cpr_registered" in df.columns:
