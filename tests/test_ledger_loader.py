@@ -358,3 +358,27 @@ def test_a_large_export_read_in_chunks_gives_the_same_postings(tmp_path):
     assert next(f for f in ledger.check_postings(chunked) if f.check == "duplicate_posting").examples == [
         "række 52: 5.38.50, 04.04.2025, 3,50 kr., art 4.7, bilag 3 (som række 5)"
     ]
+
+
+def test_an_excel_export_with_the_text_2_000_among_number_cells_is_refused(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "Bilagsnr.": [1, 2, 3],
+            "Bogføringsdato": ["31-01-2025"] * 3,
+            "Funktion": ["5.38.50"] * 3,
+            "Dranst": [1, 1, 1],
+            "Art": ["4.7"] * 3,
+            "Beløb": [1500, "2.000", 12.5],  # the second typed as text: 2.000 kr. or 2 kr.?
+            "Tekst": ["a", "b", "c"],
+        }
+    )
+    path = tmp_path / "posteringer.xlsx"
+    frame.to_excel(path, index=False)
+    with pytest.raises(
+        SchemaError, match=r"^posteringer.xlsx, row 3, column 'Beløb': expected amounts as numbers"
+    ):
+        ledger.read_postings(path, MAPPING, municipality_code=706)
+    frame.loc[1, "Beløb"] = 2000
+    frame.to_excel(path, index=False)
+    postings, _ = ledger.read_postings(path, MAPPING, municipality_code=706)
+    assert postings["amount_dkk"].tolist() == [1500.0, 2000.0, 12.5]

@@ -162,9 +162,52 @@ def test_a_declared_decimal_mark_reads_the_same_amounts():
     values = pd.Series(["100.000", "1,234", "1,234.50", "1.5"])
     common = {"source": "f.csv", "column": "Beløb", "rows": [2, 3, 4, 5]}
     assert loads.parse_amounts(values, decimal=".", **common).tolist() == [100.0, 1234.0, 1234.5, 1.5]
-    danish = pd.Series(["100.000", "1,234", "1.234,50"])
-    got = loads.parse_amounts(danish, decimal=",", decimal_declared=False, **{**common, "rows": [2, 3, 4]})
-    assert got.tolist() == [100000.0, 1.234, 1234.5]  # ';'-separated files: the Danish convention
+    danish = pd.Series(["100.000", "1.234,50"])
+    got = loads.parse_amounts(danish, decimal=",", decimal_declared=False, **{**common, "rows": [2, 3]})
+    assert got.tolist() == [100000.0, 1234.5]  # ';'-separated files: the Danish convention
+
+
+@pytest.mark.parametrize(
+    ("values", "decimal", "row", "shown"),
+    [
+        (["100,00", "1.234,567"], ",", 3, "'1.234,567'"),  # it was rounded to 1.234,57
+        (["100,00", "1,234"], ",", 3, "'1,234'"),  # it was read as 1,234 kr. and rounded to 1,23
+        (["1,234.5", "1.234"], ".", 3, "'1.234'"),  # a declared decimal point: 3 decimals
+        ([100.0, 1234.567], ",", 3, "'1234.567'"),  # an Excel number cell
+    ],
+)
+def test_an_amount_with_more_than_two_decimals_is_refused_not_rounded(values, decimal, row, shown):
+    common = {"source": "f.csv", "column": "Beløb", "rows": [2, 3]}
+    with pytest.raises(SchemaError) as e:
+        loads.parse_amounts(pd.Series(values, dtype=object), decimal=decimal, **common)
+    assert str(e.value) == (
+        f"f.csv, row {row}, column 'Beløb': expected an amount in kroner and øre (at most 2 decimals; it would "
+        f"otherwise be rounded), found {shown}"
+    )
+    # trailing zeros change nothing, so they are read exactly
+    exact = loads.parse_amounts(pd.Series(["1.234,500", "2,000"]), decimal=",", **common)
+    assert exact.tolist() == [1234.5, 2.0]
+
+
+def test_a_text_amount_among_excel_number_cells_that_reads_two_ways_is_refused(tmp_path):
+    common = {"source": "f.xlsx", "column": "Beløb", "rows": [2, 3, 4]}
+    cells = pd.Series([1500.0, "2.000", 12.5], dtype=object)
+    with pytest.raises(SchemaError) as e:
+        loads.parse_amounts(cells, decimal=",", decimal_declared=False, **common)
+    assert str(e.value) == (
+        "f.xlsx, row 3, column 'Beløb': expected amounts as numbers, as the other cells of the column are: the text "
+        "'2.000' is 2.000,00 kr. with a decimal comma and 2,00 kr. with a decimal point; enter it as a number, or "
+        "say which with format: decimal: ',' or '.' in the mapping, found the text '2.000'"
+    )
+    # declared, it is read; a Danish text that reads one way ('1.234,50') is read beside numbers
+    got = loads.parse_amounts(cells, decimal=",", decimal_declared=True, **common)
+    assert got.tolist() == [1500.0, 2000.0, 12.5]
+    clear = pd.Series([1500.0, "1.234,50", 12.5], dtype=object)
+    assert loads.parse_amounts(clear, decimal=",", decimal_declared=False, **common).tolist() == [
+        1500,
+        1234.5,
+        12.5,
+    ]
 
 
 def test_a_comma_separated_ledger_with_100_000_is_refused_unless_the_mapping_says(tmp_path):

@@ -173,8 +173,8 @@ def _first_row(codes: np.ndarray, bad: Sequence[int], rows: Sequence[int]) -> tu
 
 
 _PLAIN = {
-    ",": r"(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?",
-    ".": r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?",
+    ",": r"(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d{1,2})?",
+    ".": r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?",
 }
 _FAST = {d: re.compile(rf"-?{n}|{n}-").fullmatch for d, n in _PLAIN.items()}
 _TRAILING_MINUS = re.compile(r"^(.*)-$", re.M)
@@ -252,6 +252,11 @@ def parse_amounts(
     codes, uniques = _codes(values)
     parsed = np.empty(len(uniques), dtype=float)
     bad: dict[int, str] = {}
+    # a column of Excel number cells with a text such as '2.000' among them: the text was typed or pasted in, and
+    # reads as 2.000,00 kr. with a decimal comma and 2,00 kr. with a decimal point
+    numbers = any(
+        isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool) for v in uniques
+    )
     for i, v in enumerate(uniques):
         x = parse_amount(v, decimal)
         if x is None:
@@ -259,13 +264,15 @@ def parse_amounts(
             x = np.nan
         elif (
             not decimal_declared
-            and decimal == "."
+            and (decimal == "." or numbers)
             and isinstance(v, str)
             and _AMBIGUOUS.match(_amount_text(v))
         ):
-            bad[i] = "ambiguous"
+            bad[i] = "text beside numbers" if numbers and decimal != "." else "ambiguous"
         elif required and np.isnan(x):
             bad[i] = "empty"
+        elif np.isfinite(x) and abs(x * 100 - round(x * 100)) > 1e-6 * max(1.0, abs(x)):
+            bad[i] = "decimals"  # more than øre: rounding it would change the amount without a word
         parsed[i] = x
     if required and (codes == -1).any():
         bad[-1] = "empty"
@@ -275,8 +282,27 @@ def parse_amounts(
         v = values.iloc[pos] if isinstance(values, pd.Series) else values[pos]
         if kind == "empty":
             raise SchemaError(source, "an amount", row=row, column=column, found_text="empty")
-        if kind == "ambiguous":
+        if kind == "decimals":
+            raise SchemaError(
+                source,
+                "an amount in kroner and øre (at most 2 decimals; it would otherwise be rounded)",
+                row=row,
+                column=column,
+                **shown(v if isinstance(v, str) else repr(float(v))),
+            )
+        if kind == "ambiguous" or kind == "text beside numbers":
             text = _amount_text(v)
+            if kind == "text beside numbers":
+                point, comma = parse_amount(text, "."), parse_amount(text, ",")
+                raise SchemaError(
+                    source,
+                    f"amounts as numbers, as the other cells of the column are: the text '{text}' is {kr(comma)} "
+                    f"with a decimal comma and {kr(point)} with a decimal point; enter it as a number, or say "
+                    "which with format: decimal: ',' or '.' in the mapping",
+                    row=row,
+                    column=column,
+                    found_text=f"the text '{text}'",
+                )
             point, comma = parse_amount(text, "."), parse_amount(text, ",")
             raise SchemaError(
                 source,
