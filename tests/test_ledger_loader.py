@@ -382,3 +382,30 @@ def test_an_excel_export_with_the_text_2_000_among_number_cells_is_refused(tmp_p
     frame.to_excel(path, index=False)
     postings, _ = ledger.read_postings(path, MAPPING, municipality_code=706)
     assert postings["amount_dkk"].tolist() == [1500.0, 2000.0, 12.5]
+
+
+@pytest.mark.parametrize(
+    ("line", "row", "column", "label"),
+    [
+        ("I alt;31-01-2025;5.38.50;1;4.7;300,00;", 4, "Bilagsnr.", "I alt"),
+        (";31-01-2025;5.38.50 I alt;1;4.7;300,00;", 4, "Funktion", "5.38.50 I alt"),  # read as 5.38.50 before
+        ("9;31-01-2025;5.38.50;1;4.7;300,00;Total", 4, "Tekst", "Total"),
+        ("9;31-01-2025;5.38.50;1;4.7;300,00;Botilbud i alt:", 4, "Tekst", "Botilbud i alt:"),
+        ("Sum;;;;;300,00;", 4, "Bilagsnr.", "Sum"),
+    ],
+)
+def test_a_total_or_subtotal_row_is_refused_not_summed_twice(tmp_path, line, row, column, label):
+    # 100 + 200 = 300: the total row would double January's spending to 600
+    path = _write(
+        tmp_path, ["1;15-01-2025;5.38.50;1;4.7;100,00;Køb", "2;20-01-2025;5.38.50;1;4.7;200,00;Køb", line]
+    )
+    with pytest.raises(SchemaError) as e:
+        ledger.read_postings(path, MAPPING, municipality_code=706)
+    assert str(e.value).startswith(f"posteringer.csv, row {row}, column '{column}': expected postings only")
+    assert str(e.value).endswith(f"found a total row ('{label}')")
+    # a text that only begins with the word, and a total row removed, are read
+    path = _write(
+        tmp_path, ["1;15-01-2025;5.38.50;1;4.7;100,00;Total renovering", "2;20-01-2025;53850;1;4.7;200,00;x"]
+    )
+    sums, _ = ledger.to_ledger(ledger.read_postings(path, MAPPING, municipality_code=706)[0])
+    assert sums["spending_dkk"].tolist() == [300.0]
