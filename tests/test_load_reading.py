@@ -332,3 +332,75 @@ def test_fields_parse_each_field_with_the_file_s_row_and_column_and_default_when
     bad = loads.Fields(pd.DataFrame({"art": ["4.7", "Løn"]}), "f.csv", [2, 3], {"art": "Art"})
     with pytest.raises(SchemaError, match="f.csv, row 3, column 'Art': expected an art"):
         bad.codes("art", lambda v: v if v == "4.7" else None, "an art")
+
+
+MAPPING = Path(__file__).resolve().parents[1] / "parameters" / "mappings" / "ledger.yaml"
+
+
+def _workbook(path, sheets):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for r in rows:
+            ws.append(r)
+    wb.save(path)
+    return wb
+
+
+def test_a_workbook_of_several_sheets_is_read_from_the_one_with_the_mapped_headings(tmp_path):
+    path = tmp_path / "posteringer.xlsx"
+    postings = [HEADER.split(";"), [1, "31-01-2025", "5.38.50", 1, "4.7", 100.0, "a"]]
+    postings.append([2, "31-01-2025", "5.38.50", 1, "4.7", 250.5, "b"])
+    # the first sheet is a cover page: it used to be read (and refused for lacking columns, or worse, loaded)
+    _workbook(path, {"Forside": [["Posteringer 2025"], ["Udtrukket 02-01-2026"]], "Posteringer": postings})
+    got, reader = ledger.read_postings(path, MAPPING, municipality_code=706)
+    assert got["amount_dkk"].tolist() == [100.0, 250.5]
+    assert reader.notes == ["read the sheet 'Posteringer' of the workbook's 2 sheets"]
+    # two sheets with the headings (e.g. 2024 and 2025): refused, naming them
+    _workbook(path, {"2024": postings, "2025": postings})
+    with pytest.raises(SchemaError) as e:
+        ledger.read_postings(path, MAPPING, municipality_code=706)
+    assert str(e.value) == (
+        "posteringer.xlsx: expected one sheet to read: say which with format: sheet: NAME in the mapping, found 2 "
+        "sheets ('2024', '2025'); 2 of them ('2024', '2025') have the mapped headings"
+    )
+    # a declared sheet is read, by name or number; an unknown one is refused naming the sheets
+    text = MAPPING.read_text(encoding="utf-8").replace("  # sheet: Posteringer", "  sheet: '2025'")
+    declared = tmp_path / "m.yaml"
+    declared.write_text(text, encoding="utf-8")
+    assert ledger.read_postings(path, declared, municipality_code=706)[0]["amount_dkk"].tolist() == [
+        100.0,
+        250.5,
+    ]
+    declared.write_text(text.replace("sheet: '2025'", "sheet: Ark1"), encoding="utf-8")
+    with pytest.raises(
+        SchemaError,
+        match=r"expected a sheet 'Ark1' \(format.sheet\); the workbook's sheets are '2024', '2025'",
+    ):
+        ledger.read_postings(path, declared, municipality_code=706)
+
+
+def test_a_formula_without_a_saved_value_is_refused_naming_its_cell_and_hidden_rows_are_noted(tmp_path):
+    path = tmp_path / "posteringer.xlsx"
+    rows = [HEADER.split(";"), [1, "31-01-2025", "5.38.50", 1, "4.7", 100.0, "a"]]
+    rows.append([2, "31-01-2025", "5.38.50", 1, "4.7", "=F2*2", "b"])  # written by a program: no value saved
+    _workbook(path, {"Posteringer": rows})
+    with pytest.raises(SchemaError) as e:
+        ledger.read_postings(path, MAPPING, municipality_code=706)  # it used to read as an empty amount
+    assert str(e.value) == (
+        "posteringer.xlsx, row 3, column 'Beløb': expected cells with values: a formula's value is saved only when "
+        "Excel computes it; open the workbook in Excel and save it, or paste the values, found a formula without a "
+        "saved value in cell F3"
+    )
+    rows[2][5] = 200.0
+    wb = _workbook(path, {"Posteringer": rows})
+    wb["Posteringer"].row_dimensions[3].hidden = True
+    wb.save(path)
+    got, reader = ledger.read_postings(path, MAPPING, municipality_code=706)
+    assert got["amount_dkk"].tolist() == [100.0, 200.0]
+    assert reader.notes == [
+        "1 row(s) hidden in Excel (rows 3) of sheet 'Posteringer' were read like the others"
+    ]

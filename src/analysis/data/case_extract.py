@@ -185,7 +185,7 @@ def read_extract(
     if not isinstance(mapping, ColumnMapping):
         mapping = read_mapping(mapping)
     key = _key(key)
-    table = loads.read_file(path, mapping.format)
+    table = loads.read_file(path, mapping.format, headings=list(mapping.columns.values()))
     df = loads.select_columns(table, mapping)
     source = table.source
     rows = table.rows()

@@ -391,7 +391,7 @@ def read_postings(
     """
     if not isinstance(mapping, ColumnMapping):
         mapping = read_mapping(mapping)
-    reader = loads.open_table(path, mapping.format)
+    reader = loads.open_table(path, mapping.format, headings=list(mapping.columns.values()))
     parts = []
     report = (lambda n: progress(n, reader.size)) if progress else None
     for cells, rows in reader.chunks(rows=chunk_rows, progress=report):
