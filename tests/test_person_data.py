@@ -348,7 +348,7 @@ def test_no_loader_error_or_stored_file_name_shows_a_cpr_number(tmp_path):
     ]
     assert messages[0] == (
         "projection.csv, row 2, column 'age': expected an age (18), an age group (18-64) or an open top (100-), "
-        "found '[CPR]'"
+        "found a CPR-shaped value (not shown)"
     )
     assert messages[1].endswith("found 'Aarhus [CPR]'")
     assert messages[2].startswith("sager [CPR].csv, row 2, column 'CPR-nr.'")

@@ -271,3 +271,39 @@ def test_a_workbook_is_read_from_its_sheet_with_the_index(tmp_path):
     assert str(e.value).endswith(
         "found 3 sheets ('Om tallene', 'Indeks', 'Indeks 2023'); 2 of them ('Indeks', 'Indeks 2023') hold an index"
     )
+
+
+@pytest.mark.parametrize(
+    ("lines", "name", "message"),
+    [
+        (
+            ["Kommune;År;Socioøkonomisk indeks", "101;2025;1,05", "751;2024-2025;0,95"],
+            "i.csv",
+            "i.csv, row 3, column 'År': expected one year in the year column (the year the index is computed for, "
+            "e.g. 2025), not a span of years, found '2024-2025'",
+        ),
+        (
+            ["Kommune;År;Socioøkonomisk indeks", "101;2024/25;1,05"],
+            "i.csv",
+            "i.csv, row 2, column 'År': expected one year in the year column (the year the index is computed for, "
+            "e.g. 2025), not a span of years, found '2024/25'",
+        ),
+        (
+            ["Kommune;Socioøkonomisk indeks 2024-2025", "101;1,05"],
+            "i.csv",
+            "i.csv, column 'Socioøkonomisk indeks 2024-2025': expected one year in a heading (the year the index is "
+            "computed for, e.g. 2025), not a span of years, found 'Socioøkonomisk indeks 2024-2025'",
+        ),
+        (
+            ["Kommune;Socioøkonomisk indeks", "101;1,05"],
+            "indeks_2024-25.csv",
+            "indeks_2024-25.csv: expected one year in the file's name (the year the index is computed for, e.g. "
+            "2025), not a span of years; or give it with --year, found 'indeks_2024-25'",
+        ),
+    ],
+)
+def test_a_span_of_years_is_refused_not_read_as_its_first_year(tmp_path, lines, name, message):
+    # each used to be read as the index of 2024 without a word
+    with pytest.raises(SchemaError) as e:
+        socioeconomic.read_index(_write(tmp_path, name, lines))
+    assert str(e.value) == message

@@ -259,9 +259,27 @@ def _value(value, decimal: str, source: str, row: int, column: str) -> float:
     return float(text.replace(decimal, "."))
 
 
+#: Two years, or a year and the next one's last two digits: '2024-2025', '2024/25', '2024–25'.
+_SPAN = re.compile(r"(?<!\d)(?:19|20)\d{2}\s*[-/–]\s*(?:(?:19|20)\d{2}|\d{2})(?!\d)")
+
+
 def _year_of(heading) -> int | None:
+    """The year in a heading, a cell or a file name; None without one (a span of years is refused by the caller)."""
     m = re.search(r"(?<!\d)(20\d{2}|19\d{2})(?!\d)", str(heading))
     return int(m.group(1)) if m else None
+
+
+def _refuse_span(text, source: str, what: str, *, row: int | None = None, column: str | None = None) -> None:
+    """Refuse a span of years where one year is meant: its first year used to be taken without a word."""
+    if isinstance(text, str) and _SPAN.search(text):
+        raise SchemaError(
+            source,
+            f"one year in {what} (the year the index is computed for, e.g. 2025), not a span of years"
+            + ("; or give it with --year" if what == "the file's name" else ""),
+            row=row,
+            column=column,
+            found_text=f"'{text.strip()}'",
+        )
 
 
 def read_index(
@@ -306,6 +324,11 @@ def read_index(
         )
     year_col = next((headings[h] for h in _YEAR_HEADINGS if h in headings), None)
     index_cols = [c for c in df.columns if any(w in _norm(c) for w in _INDEX_WORDS)]
+    for c in df.columns:
+        if c not in (muni_col, year_col) and (
+            any(w in _norm(c) for w in _INDEX_WORDS) or _year_of(c) is not None
+        ):
+            _refuse_span(str(c), source, "a heading", column=str(c))
     year_cols = {
         c: _year_of(c) for c in df.columns if c not in (muni_col, year_col) and _year_of(c) is not None
     }
@@ -325,6 +348,7 @@ def read_index(
             found_text=", ".join(f"'{c}'" for c in list(df.columns)[:8]),
         )
     if layout[0][1] is None and year_col is None and year is None:
+        _refuse_span(path.stem, source, "the file's name")
         given = _year_of(path.stem)
         if given is None:
             raise SchemaError(
@@ -359,7 +383,11 @@ def read_index(
             if col_year is not None:
                 y = col_year
             elif year_col is not None:
-                y = _year_of(df[year_col].iloc[i])
+                cell = df[year_col].iloc[i]
+                if isinstance(cell, float) and cell.is_integer():
+                    cell = int(cell)  # an Excel number cell: 2024.0
+                _refuse_span(cell, source, "the year column", row=int(row), column=str(year_col))
+                y = _year_of(cell)
                 if y is None:
                     raise SchemaError(
                         source,
