@@ -409,3 +409,23 @@ def test_a_total_or_subtotal_row_is_refused_not_summed_twice(tmp_path, line, row
     )
     sums, _ = ledger.to_ledger(ledger.read_postings(path, MAPPING, municipality_code=706)[0])
     assert sums["spending_dkk"].tolist() == [300.0]
+
+
+def test_a_file_of_which_no_row_loads_is_refused_not_loaded_as_0_rows(tmp_path):
+    path = _write(
+        tmp_path, ["1;31-01-2025;5.38.50;2;8.6;-100,00;Refusion", "2;31-01-2025;5.38.50;3;4.7;5,00;x"]
+    )
+    con = connect(tmp_path / "own.duckdb", read_only=False)
+    try:
+        with pytest.raises(SchemaError) as e:
+            ledger.load(
+                con, path, MAPPING, municipality_code=706
+            )  # it said "0 rows of table 'ledger' loaded"
+        assert str(e.value) == (
+            "posteringer.csv: expected at least one row to load into table 'ledger'; nothing was loaded, found none "
+            "of the 2 rows read (left out: 2 dranst other than 1 (only operating postings are summed into the "
+            "ledger))"
+        )
+        assert con.execute("SELECT count(*) FROM _loads").fetchone() == (0,)
+    finally:
+        con.close()

@@ -367,3 +367,32 @@ def test_no_loader_error_or_stored_file_name_shows_a_cpr_number(tmp_path):
         assert "posteringer [CPR].csv" in stored and "010185" not in stored
     finally:
         con.close()
+
+
+def test_a_refused_first_case_load_keeps_no_key_and_announces_none(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv(KEY_ENV)
+    key_file = tmp_path / "pseudonym.key"
+    # every row without a CPR number: no row loads, so the file is refused (it said "0 rows ... loaded")
+    empty = _extract(
+        tmp_path, [";706-S-1;Voksne;Botilbud;§108;5.38.50;Ekstern;01-03-2019;;1,00;Ja"], "tom.csv"
+    )
+    bad = _extract(
+        tmp_path, ["3002851-201;706-S-1;Voksne;Botilbud;§108;5.38.50;Ekstern;01-03-2019;;1,00;Ja"], "b.csv"
+    )
+    errors = []
+    for extract in (empty, bad):
+        assert _load_cases(tmp_path, extract) == 2
+        out, err = capsys.readouterr()
+        errors.append(err)
+        assert "pseudonymisation key" not in out and "Made" not in out
+        # the key made for the load is gone with the warehouse: it pseudonymised nothing that was kept
+        assert not key_file.exists() and not (tmp_path / "own.duckdb").exists()
+    assert errors[0].strip() == (
+        "analysis: error: tom.csv: expected at least one row to load into table 'cases'; nothing was loaded, found "
+        "none of the 1 rows read (left out: 1 no CPR number (cannot be pseudonymised))"
+    )
+    # a load that stores cases makes the key, says so, and keeps it; a refused load later leaves it alone
+    assert _load_cases(tmp_path, _extract(tmp_path)) == 0
+    assert "Made the pseudonymisation key" in capsys.readouterr().out and key_file.exists()
+    key = key_file.read_bytes()
+    assert _load_cases(tmp_path, bad) == 2 and key_file.read_bytes() == key
