@@ -234,3 +234,54 @@ def test_two_headings_that_differ_only_in_case_are_not_guessed_between(tmp_path)
     one = _write(tmp_path, [ROW], header=HEADER.replace("Sagsnr.", "SAGSNR."), name="one.csv")
     cases, *_ = case_extract.read_extract(one, MAPPING, municipality_code=706, key=KEY)
     assert cases["case_id"].tolist() == ["706-S-1"]
+
+
+def test_a_cpr_number_that_lost_its_leading_zero_or_splits_its_date_is_the_same_person(tmp_path):
+    # fictitious numbers: 010185-1234 held by Excel as the number 101851234; 30-02-85-1201 as a case system prints it
+    raw = pd.DataFrame(
+        [ROW.split(";")] * 4,
+        columns=HEADER.split(";"),
+    )
+    raw["Sagsnr."] = ["706-S-1", "706-S-2", "706-S-3", "706-S-4"]
+    raw["CPR-nr."] = [101851234, "010185-1234", "30-02-85-1201", "101851234"]
+    xlsx = tmp_path / "sager.xlsx"
+    raw.to_excel(xlsx, index=False)
+    cases, _, findings, _, table = case_extract.read_extract(xlsx, MAPPING, municipality_code=706, key=KEY)
+    ids = cases.set_index("case_id")["person_id"]
+    assert ids["706-S-1"] == ids["706-S-2"] == ids["706-S-4"] == pseudonymise("0101851234", KEY)
+    assert ids["706-S-3"] == pseudonymise("300285-1201", KEY)  # 30 February: loaded and counted
+    assert next(f for f in findings if f.check == "cpr_invalid_date").count == 1
+    assert table.notes == [
+        "2 CPR number(s) of 9 digits in column 'CPR-nr.' (rows 2, 5) read with the leading 0 that Excel drops "
+        "from a number (a CPR number of days 01-09 begins with 0)"
+    ]
+    assert find_cpr(" ".join(table.notes)) == []
+    # a 9-digit number that begins with 0, or a separator elsewhere, is no CPR number: refused without the value
+    for bad in ("012345678", "30-0285-1201"):
+        raw["CPR-nr."] = ["010185-1234", bad, "010185-1234", "010185-1234"]
+        raw.to_excel(xlsx, index=False)
+        with pytest.raises(SchemaError, match=r"row 3, column 'CPR-nr.': expected a CPR number of 10") as e:
+            case_extract.read_extract(xlsx, MAPPING, municipality_code=706, key=KEY)
+        assert bad not in str(e.value)
+
+
+def test_an_end_date_of_31_12_9999_is_a_case_that_runs(tmp_path):
+    path = _write(
+        tmp_path,
+        [
+            ROW.replace(";01-03-2019;;", ";01-03-2019;31-12-9999;"),
+            ROW.replace("706-S-1", "706-S-2").replace(";01-03-2019;;", ";01-03-2019;30-06-2024;"),
+        ],
+    )
+    cases, skipped, _, _, table = case_extract.read_extract(path, MAPPING, municipality_code=706, key=KEY)
+    ends = cases.set_index("case_id")["end_date"]
+    assert pd.isna(ends["706-S-1"]) and ends["706-S-2"] == pd.Timestamp("2024-06-30") and skipped == {}
+    assert table.notes == [
+        "1 date(s) in the year 9999 in column 'Slutdato' (31-12-9999: the case system's open end) read as no end"
+    ]
+    # a start date in the year 9999 is no date (it used to stop the load with pandas' OutOfBoundsDatetime)
+    path = _write(tmp_path, [ROW.replace(";01-03-2019;;", ";31-12-9999;;")])
+    with pytest.raises(
+        SchemaError, match=r"row 2, column 'Startdato': expected a date in the years 1800-2199"
+    ):
+        case_extract.read_extract(path, MAPPING, municipality_code=706, key=KEY)

@@ -358,3 +358,74 @@ def test_a_large_export_read_in_chunks_gives_the_same_postings(tmp_path):
     assert next(f for f in ledger.check_postings(chunked) if f.check == "duplicate_posting").examples == [
         "række 52: 5.38.50, 04.04.2025, 3,50 kr., art 4.7, bilag 3 (som række 5)"
     ]
+
+
+def test_an_excel_export_with_the_text_2_000_among_number_cells_is_refused(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "Bilagsnr.": [1, 2, 3],
+            "Bogføringsdato": ["31-01-2025"] * 3,
+            "Funktion": ["5.38.50"] * 3,
+            "Dranst": [1, 1, 1],
+            "Art": ["4.7"] * 3,
+            "Beløb": [1500, "2.000", 12.5],  # the second typed as text: 2.000 kr. or 2 kr.?
+            "Tekst": ["a", "b", "c"],
+        }
+    )
+    path = tmp_path / "posteringer.xlsx"
+    frame.to_excel(path, index=False)
+    with pytest.raises(
+        SchemaError, match=r"^posteringer.xlsx, row 3, column 'Beløb': expected amounts as numbers"
+    ):
+        ledger.read_postings(path, MAPPING, municipality_code=706)
+    frame.loc[1, "Beløb"] = 2000
+    frame.to_excel(path, index=False)
+    postings, _ = ledger.read_postings(path, MAPPING, municipality_code=706)
+    assert postings["amount_dkk"].tolist() == [1500.0, 2000.0, 12.5]
+
+
+@pytest.mark.parametrize(
+    ("line", "row", "column", "label"),
+    [
+        ("I alt;31-01-2025;5.38.50;1;4.7;300,00;", 4, "Bilagsnr.", "I alt"),
+        (";31-01-2025;5.38.50 I alt;1;4.7;300,00;", 4, "Funktion", "5.38.50 I alt"),  # read as 5.38.50 before
+        ("9;31-01-2025;5.38.50;1;4.7;300,00;Total", 4, "Tekst", "Total"),
+        ("9;31-01-2025;5.38.50;1;4.7;300,00;Botilbud i alt:", 4, "Tekst", "Botilbud i alt:"),
+        ("Sum;;;;;300,00;", 4, "Bilagsnr.", "Sum"),
+    ],
+)
+def test_a_total_or_subtotal_row_is_refused_not_summed_twice(tmp_path, line, row, column, label):
+    # 100 + 200 = 300: the total row would double January's spending to 600
+    path = _write(
+        tmp_path, ["1;15-01-2025;5.38.50;1;4.7;100,00;Køb", "2;20-01-2025;5.38.50;1;4.7;200,00;Køb", line]
+    )
+    with pytest.raises(SchemaError) as e:
+        ledger.read_postings(path, MAPPING, municipality_code=706)
+    assert str(e.value).startswith(f"posteringer.csv, row {row}, column '{column}': expected postings only")
+    assert str(e.value).endswith(f"found a total row ('{label}')")
+    # a text that only begins with the word, and a total row removed, are read
+    path = _write(
+        tmp_path, ["1;15-01-2025;5.38.50;1;4.7;100,00;Total renovering", "2;20-01-2025;53850;1;4.7;200,00;x"]
+    )
+    sums, _ = ledger.to_ledger(ledger.read_postings(path, MAPPING, municipality_code=706)[0])
+    assert sums["spending_dkk"].tolist() == [300.0]
+
+
+def test_a_file_of_which_no_row_loads_is_refused_not_loaded_as_0_rows(tmp_path):
+    path = _write(
+        tmp_path, ["1;31-01-2025;5.38.50;2;8.6;-100,00;Refusion", "2;31-01-2025;5.38.50;3;4.7;5,00;x"]
+    )
+    con = connect(tmp_path / "own.duckdb", read_only=False)
+    try:
+        with pytest.raises(SchemaError) as e:
+            ledger.load(
+                con, path, MAPPING, municipality_code=706
+            )  # it said "0 rows of table 'ledger' loaded"
+        assert str(e.value) == (
+            "posteringer.csv: expected at least one row to load into table 'ledger'; nothing was loaded, found none "
+            "of the 2 rows read (left out: 2 dranst other than 1 (only operating postings are summed into the "
+            "ledger))"
+        )
+        assert con.execute("SELECT count(*) FROM _loads").fetchone() == (0,)
+    finally:
+        con.close()

@@ -162,9 +162,52 @@ def test_a_declared_decimal_mark_reads_the_same_amounts():
     values = pd.Series(["100.000", "1,234", "1,234.50", "1.5"])
     common = {"source": "f.csv", "column": "Beløb", "rows": [2, 3, 4, 5]}
     assert loads.parse_amounts(values, decimal=".", **common).tolist() == [100.0, 1234.0, 1234.5, 1.5]
-    danish = pd.Series(["100.000", "1,234", "1.234,50"])
-    got = loads.parse_amounts(danish, decimal=",", decimal_declared=False, **{**common, "rows": [2, 3, 4]})
-    assert got.tolist() == [100000.0, 1.234, 1234.5]  # ';'-separated files: the Danish convention
+    danish = pd.Series(["100.000", "1.234,50"])
+    got = loads.parse_amounts(danish, decimal=",", decimal_declared=False, **{**common, "rows": [2, 3]})
+    assert got.tolist() == [100000.0, 1234.5]  # ';'-separated files: the Danish convention
+
+
+@pytest.mark.parametrize(
+    ("values", "decimal", "row", "shown"),
+    [
+        (["100,00", "1.234,567"], ",", 3, "'1.234,567'"),  # it was rounded to 1.234,57
+        (["100,00", "1,234"], ",", 3, "'1,234'"),  # it was read as 1,234 kr. and rounded to 1,23
+        (["1,234.5", "1.234"], ".", 3, "'1.234'"),  # a declared decimal point: 3 decimals
+        ([100.0, 1234.567], ",", 3, "'1234.567'"),  # an Excel number cell
+    ],
+)
+def test_an_amount_with_more_than_two_decimals_is_refused_not_rounded(values, decimal, row, shown):
+    common = {"source": "f.csv", "column": "Beløb", "rows": [2, 3]}
+    with pytest.raises(SchemaError) as e:
+        loads.parse_amounts(pd.Series(values, dtype=object), decimal=decimal, **common)
+    assert str(e.value) == (
+        f"f.csv, row {row}, column 'Beløb': expected an amount in kroner and øre (at most 2 decimals; it would "
+        f"otherwise be rounded), found {shown}"
+    )
+    # trailing zeros change nothing, so they are read exactly
+    exact = loads.parse_amounts(pd.Series(["1.234,500", "2,000"]), decimal=",", **common)
+    assert exact.tolist() == [1234.5, 2.0]
+
+
+def test_a_text_amount_among_excel_number_cells_that_reads_two_ways_is_refused(tmp_path):
+    common = {"source": "f.xlsx", "column": "Beløb", "rows": [2, 3, 4]}
+    cells = pd.Series([1500.0, "2.000", 12.5], dtype=object)
+    with pytest.raises(SchemaError) as e:
+        loads.parse_amounts(cells, decimal=",", decimal_declared=False, **common)
+    assert str(e.value) == (
+        "f.xlsx, row 3, column 'Beløb': expected amounts as numbers, as the other cells of the column are: the text "
+        "'2.000' is 2.000,00 kr. with a decimal comma and 2,00 kr. with a decimal point; enter it as a number, or "
+        "say which with format: decimal: ',' or '.' in the mapping, found the text '2.000'"
+    )
+    # declared, it is read; a Danish text that reads one way ('1.234,50') is read beside numbers
+    got = loads.parse_amounts(cells, decimal=",", decimal_declared=True, **common)
+    assert got.tolist() == [1500.0, 2000.0, 12.5]
+    clear = pd.Series([1500.0, "1.234,50", 12.5], dtype=object)
+    assert loads.parse_amounts(clear, decimal=",", decimal_declared=False, **common).tolist() == [
+        1500,
+        1234.5,
+        12.5,
+    ]
 
 
 def test_a_comma_separated_ledger_with_100_000_is_refused_unless_the_mapping_says(tmp_path):
@@ -335,3 +378,75 @@ def test_a_heading_written_twice_is_refused_in_csv_and_excel(tmp_path):
     dotted = tmp_path / "dotted.xlsx"
     pd.DataFrame([["5.38.50", 1.0]], columns=["Funktion", "Version 2.1"]).to_excel(dotted, index=False)
     assert loads.read_file(dotted).df.columns.tolist() == ["Funktion", "Version 2.1"]
+
+
+MAPPING = Path(__file__).resolve().parents[1] / "parameters" / "mappings" / "ledger.yaml"
+
+
+def _workbook(path, sheets):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for r in rows:
+            ws.append(r)
+    wb.save(path)
+    return wb
+
+
+def test_a_workbook_of_several_sheets_is_read_from_the_one_with_the_mapped_headings(tmp_path):
+    path = tmp_path / "posteringer.xlsx"
+    postings = [HEADER.split(";"), [1, "31-01-2025", "5.38.50", 1, "4.7", 100.0, "a"]]
+    postings.append([2, "31-01-2025", "5.38.50", 1, "4.7", 250.5, "b"])
+    # the first sheet is a cover page: it used to be read (and refused for lacking columns, or worse, loaded)
+    _workbook(path, {"Forside": [["Posteringer 2025"], ["Udtrukket 02-01-2026"]], "Posteringer": postings})
+    got, reader = ledger.read_postings(path, MAPPING, municipality_code=706)
+    assert got["amount_dkk"].tolist() == [100.0, 250.5]
+    assert reader.notes == ["read the sheet 'Posteringer' of the workbook's 2 sheets"]
+    # two sheets with the headings (e.g. 2024 and 2025): refused, naming them
+    _workbook(path, {"2024": postings, "2025": postings})
+    with pytest.raises(SchemaError) as e:
+        ledger.read_postings(path, MAPPING, municipality_code=706)
+    assert str(e.value) == (
+        "posteringer.xlsx: expected one sheet to read: say which with format: sheet: NAME in the mapping, found 2 "
+        "sheets ('2024', '2025'); 2 of them ('2024', '2025') have the mapped headings"
+    )
+    # a declared sheet is read, by name or number; an unknown one is refused naming the sheets
+    text = MAPPING.read_text(encoding="utf-8").replace("  # sheet: Posteringer", "  sheet: '2025'")
+    declared = tmp_path / "m.yaml"
+    declared.write_text(text, encoding="utf-8")
+    assert ledger.read_postings(path, declared, municipality_code=706)[0]["amount_dkk"].tolist() == [
+        100.0,
+        250.5,
+    ]
+    declared.write_text(text.replace("sheet: '2025'", "sheet: Ark1"), encoding="utf-8")
+    with pytest.raises(
+        SchemaError,
+        match=r"expected a sheet 'Ark1' \(format.sheet\); the workbook's sheets are '2024', '2025'",
+    ):
+        ledger.read_postings(path, declared, municipality_code=706)
+
+
+def test_a_formula_without_a_saved_value_is_refused_naming_its_cell_and_hidden_rows_are_noted(tmp_path):
+    path = tmp_path / "posteringer.xlsx"
+    rows = [HEADER.split(";"), [1, "31-01-2025", "5.38.50", 1, "4.7", 100.0, "a"]]
+    rows.append([2, "31-01-2025", "5.38.50", 1, "4.7", "=F2*2", "b"])  # written by a program: no value saved
+    _workbook(path, {"Posteringer": rows})
+    with pytest.raises(SchemaError) as e:
+        ledger.read_postings(path, MAPPING, municipality_code=706)  # it used to read as an empty amount
+    assert str(e.value) == (
+        "posteringer.xlsx, row 3, column 'Beløb': expected cells with values: a formula's value is saved only when "
+        "Excel computes it; open the workbook in Excel and save it, or paste the values, found a formula without a "
+        "saved value in cell F3"
+    )
+    rows[2][5] = 200.0
+    wb = _workbook(path, {"Posteringer": rows})
+    wb["Posteringer"].row_dimensions[3].hidden = True
+    wb.save(path)
+    got, reader = ledger.read_postings(path, MAPPING, municipality_code=706)
+    assert got["amount_dkk"].tolist() == [100.0, 200.0]
+    assert reader.notes == [
+        "1 row(s) hidden in Excel (rows 3) of sheet 'Posteringer' were read like the others"
+    ]

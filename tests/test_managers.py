@@ -294,3 +294,25 @@ def test_the_albertslund_offer_matches_a_hand_calculation():
     # the year month by month: 5 x 5 + 7 x 6 + ... = level 1: 9 x 5 + 3 x 6 = 63 resident-months, level 2:
     # 5 x 6 + 7 x 5 = 65, level 3: 5 x 5 + 7 x 6 = 67; income (63 x 290,000 + 65 x 498,000 + 67 x 810,000) / 12
     assert r.monthly.income_dkk.sum() == pytest.approx((63 * 290_000 + 65 * 498_000 + 67 * 810_000) / 12)
+
+
+@pytest.mark.parametrize(
+    ("year", "weeks", "message"),
+    [
+        # 2026 has an ISO week 53 (28-12-2026 to 03-01-2027): it used to be refused as "not a week number 1-52"
+        (
+            2026,
+            "{29: 0.5, 53: 0.5}",
+            r"holiday_weeks: 53: 2026 has an ISO week 53 \(28-12-2026 to 03-01-2027\), but the plan has 52 weeks",
+        ),
+        (2020, "{53: 0.5}", r"holiday_weeks: 53: 2020 has an ISO week 53 \(28-12-2020 to 03-01-2021\)"),
+        (2025, "{53: 0.5}", r"holiday_weeks: 53: 2025 has no week 53 \(its ISO weeks are 1-52\)"),
+        (2025, "{54: 0.5}", r"holiday_weeks: expected week numbers 1-52, found 54"),
+    ],
+)
+def test_a_holiday_week_53_is_refused_saying_whether_the_year_has_one(tmp_path, year, weeks, message):
+    bad = tmp_path / "offer.yaml"
+    text = OFFER.read_text("utf-8").replace("year: 2026", f"year: {year}")
+    bad.write_text(text.replace("holiday_weeks: {29: 0.5, 30: 0.5}", f"holiday_weeks: {weeks}"), "utf-8")
+    with pytest.raises(InputError, match=message):
+        read_offer(bad)

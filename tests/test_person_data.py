@@ -307,3 +307,92 @@ def test_the_fault_injection_refuses_a_key_other_than_the_samples(tmp_path, monk
     monkeypatch.setenv("ANALYSIS_WAREHOUSE", sample_path)
     assert faults.main(["inject", str(tmp_path / "dq2.duckdb")]) == 2
     assert "another key" in capsys.readouterr().err
+
+
+def _message(load) -> str:
+    with pytest.raises(Exception) as info:  # noqa: PT011 - any error: what matters is its text
+        load()
+    return str(info.value)
+
+
+def _read_cases(path):
+    return case_extract.read_extract(path, CASES_MAPPING, municipality_code=706, key=KEY)
+
+
+def test_no_loader_error_or_stored_file_name_shows_a_cpr_number(tmp_path):
+    from analysis.data import projection, socioeconomic
+
+    cpr = "010185-1234"  # fictitious
+    con = connect(tmp_path / "own.duckdb", read_only=False)
+    files = {
+        "projection.csv": f"municipality_code;year;age;persons\n706;2026;{cpr};5\n",
+        "socio.csv": f"Kommune;Socioøkonomisk indeks\nAarhus {cpr};1,05\n",
+        f"sager {cpr}.csv": HEADER
+        + "\n"
+        + "x;706-S-1;Voksne;Botilbud;§108;5.38.50;Ekstern;01-03-2019;;1,00;Ja\n",
+        "heading.csv": HEADER.replace("Ydelse", f"Ydelse {cpr}") + "\n" + ROWS[0] + "\n",
+        "ledger.csv": "Bilagsnr.;Bogføringsdato;Funktion;Dranst;Art;Beløb;Tekst\n"
+        f"1;31-01-2025;5.38.50;1;4.7;({cpr}-);x\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    messages = [
+        _message(lambda: projection.read_projection(tmp_path / "projection.csv")),
+        _message(lambda: socioeconomic.read_index(tmp_path / "socio.csv", year=2024)),
+        _message(lambda: _read_cases(tmp_path / f"sager {cpr}.csv")),
+        _message(lambda: _read_cases(tmp_path / "heading.csv")),
+        _message(
+            lambda: ledger.read_postings(tmp_path / "ledger.csv", LEDGER_MAPPING, municipality_code=706)
+        ),
+        _message(lambda: ledger.read_postings(tmp_path / f"x {cpr}.csv", LEDGER_MAPPING)),  # no such file
+    ]
+    assert messages[0] == (
+        "projection.csv, row 2, column 'age': expected an age (18), an age group (18-64) or an open top (100-), "
+        "found a CPR-shaped value (not shown)"
+    )
+    assert messages[1].endswith("found 'Aarhus [CPR]'")
+    assert messages[2].startswith("sager [CPR].csv, row 2, column 'CPR-nr.'")
+    assert "[CPR]" in messages[3] and "[CPR]" in messages[4] and "x [CPR].csv" in messages[5]
+    assert all(find_cpr(m) == [] and "010185" not in m for m in messages)
+    # a file that loads: its name is stored masked
+    named = tmp_path / f"posteringer {cpr}.csv"
+    named.write_text(
+        "Bilagsnr.;Bogføringsdato;Funktion;Dranst;Art;Beløb;Tekst\n1;31-01-2025;5.38.50;1;4.7;100,00;x\n",
+        encoding="utf-8",
+    )
+    try:
+        result = ledger.load(con, named, LEDGER_MAPPING, municipality_code=706)
+        assert result.source == "posteringer [CPR].csv" and "010185" not in result.describe()
+        stored = con.execute("SELECT source FROM _loads").df().to_csv()
+        assert "posteringer [CPR].csv" in stored and "010185" not in stored
+    finally:
+        con.close()
+
+
+def test_a_refused_first_case_load_keeps_no_key_and_announces_none(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv(KEY_ENV)
+    key_file = tmp_path / "pseudonym.key"
+    # every row without a CPR number: no row loads, so the file is refused (it said "0 rows ... loaded")
+    empty = _extract(
+        tmp_path, [";706-S-1;Voksne;Botilbud;§108;5.38.50;Ekstern;01-03-2019;;1,00;Ja"], "tom.csv"
+    )
+    bad = _extract(
+        tmp_path, ["3002851-201;706-S-1;Voksne;Botilbud;§108;5.38.50;Ekstern;01-03-2019;;1,00;Ja"], "b.csv"
+    )
+    errors = []
+    for extract in (empty, bad):
+        assert _load_cases(tmp_path, extract) == 2
+        out, err = capsys.readouterr()
+        errors.append(err)
+        assert "pseudonymisation key" not in out and "Made" not in out
+        # the key made for the load is gone with the warehouse: it pseudonymised nothing that was kept
+        assert not key_file.exists() and not (tmp_path / "own.duckdb").exists()
+    assert errors[0].strip() == (
+        "analysis: error: tom.csv: expected at least one row to load into table 'cases'; nothing was loaded, found "
+        "none of the 1 rows read (left out: 1 no CPR number (cannot be pseudonymised))"
+    )
+    # a load that stores cases makes the key, says so, and keeps it; a refused load later leaves it alone
+    assert _load_cases(tmp_path, _extract(tmp_path)) == 0
+    assert "Made the pseudonymisation key" in capsys.readouterr().out and key_file.exists()
+    key = key_file.read_bytes()
+    assert _load_cases(tmp_path, bad) == 2 and key_file.read_bytes() == key

@@ -87,3 +87,20 @@ def test_a_users_own_index_file_is_read_and_checked(tmp_path):
             read_price_index(_write(tmp_path, text))
     with pytest.raises(ConfigurationError, match="none.yaml: no such price index file"):
         read_price_index(tmp_path / "none.yaml")
+
+
+def test_growth_given_as_a_fraction_is_refused_not_read_as_hundredths_of_a_per_cent(tmp_path):
+    path = tmp_path / "pl.yaml"
+    head = "name: KL P/L\nsource: KL, juni 2025\nfirst_year: 2023\ngrowth_percent:\n"
+    # 0.025 and 0.03 were read as 0.025 % and 0.03 %: the 2023 kroner restated by a factor 1.00055 instead of 1.0557
+    path.write_text(head + "  2024: 0.025\n  2025: 0.03\n", encoding="utf-8")
+    with pytest.raises(ConfigurationError) as e:
+        read_price_index(path)
+    assert str(e.value) == (
+        f"{path}: growth_percent 2024: 0.025 reads as 0.025 % a year, and as 2.5 % if it is a fraction; "
+        "growth_percent is in per cent: write 2.5 for 2.5 % (2 rates of the file are below 0.2). No price and wage "
+        "development of municipal services has been below 0.2 % a year"
+    )
+    # per cent, and a year of 0 %, are read: 100 x 1.025 x 1.0 x 1.03 = 105.575
+    path.write_text(head + "  2024: 2.5\n  2025: 0\n  2026: 3\n", encoding="utf-8")
+    assert read_price_index(path).index.tolist() == pytest.approx([100.0, 102.5, 102.5, 105.575])

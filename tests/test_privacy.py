@@ -47,25 +47,28 @@ def test_a_cpr_number_written_with_any_separator_gives_the_same_pseudonym():
     same = {
         pseudonymise(c, KEY)
         for c in ("010203-1234", "010203 1234", "010203/1234", "010203.1234", "0102031234")
+        # the date split by one separator, as some case systems print it (it used to be refused as malformed)
+        + ("01-02-03-1234", "01.02.03-1234", "01 02 03 1234", "01-02-03 1234")
     }
     assert len(same) == 1
-    with pytest.raises(ValueError):
-        pseudonymise("01-02-03-1234", KEY)
+    for malformed in ("01-0203-1234", "0102-03-1234", "01-02.03-1234", "010203-12345", "01020-31234"):
+        with pytest.raises(ValueError):
+            pseudonymise(malformed, KEY)
 
 
 def test_malformed_cpr_names_the_row_but_not_the_value():
-    values = pd.Series(["010203-1234", "01-02-03-1234", None])
+    values = pd.Series(["010203-1234", "01-0203-1234", None])
     with pytest.raises(CprValueError) as err:
         pseudonymise_column(values, KEY, source="cases.csv", column="cpr", first_row=2)
     assert str(err.value) == (
         "cases.csv, row 3, column 'cpr': expected a CPR number of 10 digits (DDMMYY-SSSS), "
         "found a value of another form"
     )
-    assert "01-02-03" not in str(err.value)
+    assert "01-0203" not in str(err.value)
     with pytest.raises(CprValueError, match="row 3, column 'cpr': expected a CPR number, found empty"):
         pseudonymise_column(values.drop(1), KEY, source="cases.csv", column="cpr", first_row=2)
     # the data layer turns it into the package's SchemaError (row and column kept)
-    raw = pd.DataFrame({"cpr": ["010203-1234", "01-02-03-1234"], "case_id": ["1", "2"]})
+    raw = pd.DataFrame({"cpr": ["010203-1234", "01-0203-1234"], "case_id": ["1", "2"]})
     with pytest.raises(SchemaError, match=r"^x, row 2, column 'cpr': expected a CPR number of 10 digits"):
         ingest_cases(raw, source="x", key=KEY)
 
@@ -106,6 +109,9 @@ def test_cpr_pattern_finds_cpr_shaped_strings_only():
         "borger 010203\u20131234",  # an en dash, as word processors write it
         "010203\u00a01234",  # a no-break space
         "erstatningsnummer 610203-1234",  # a substitute number (day plus 60)
+        "Botilbud 30-02-85-1201",  # the date split by hyphens (it used to be stored as it was)
+        "cpr 30.02.85-1201",
+        "cpr 30 02 85 1201",
     ],
 )
 def test_cpr_numbers_with_any_separator_are_found_and_masked(text):

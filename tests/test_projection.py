@@ -176,3 +176,52 @@ def test_a_warehouse_without_the_table_reads_no_projection(sample_path):
         assert queries.population_projection(con, municipality_codes=[MUNI]).empty
     finally:
         con.close()
+
+
+def test_a_projection_is_read_by_the_strict_reader_as_the_other_loaders(tmp_path):
+    # '1.234' is 1.234 persons in a ';' file (it was float('1.234') = 1.234 persons), a group of 2.500,5 too
+    path = _write(
+        tmp_path, "municipality_code;year;age;persons\n706;2026;18;1.234\n706;2026;19-64;25.000\n", "e.csv"
+    )
+    rows, _ = projection.read_projection(path)
+    assert rows["persons"].tolist() == [1234.0, 25000.0]
+    # in a ',' file '1.234' reads two ways: refused, naming row and column
+    path = _write(
+        tmp_path, "municipality_code,year,age,persons\n706,2026,18,512\n706,2026,19,1.234\n", "e.csv"
+    )
+    with pytest.raises(
+        SchemaError, match=r"^e.csv, row 3, column 'persons': expected an amount whose decimal mark"
+    ):
+        projection.read_projection(path)
+    # a quote never closed: refused naming the row (pandas' ParserError, or rows run together, before)
+    path = _write(tmp_path, 'municipality_code;year;age;persons\n706;2026;"18;5\n706;2026;19;5\n', "e.csv")
+    with pytest.raises(SchemaError, match=r"^e.csv, row 2, column 'age': expected well-formed CSV"):
+        projection.read_projection(path)
+    # UTF-16 from Excel's "Unicode text", and an Excel workbook with number cells, read as the CSV
+    text = "municipality_code\tyear\tage\tpersons\n706\t2026\t18\t512\n706\t2026\t19-64\t26500\n"
+    (tmp_path / "u.txt").write_bytes(text.encode("utf-16"))
+    expected = [(706, 2026, 18, 18, 512.0), (706, 2026, 19, 64, 26500.0)]
+    got, _ = projection.read_projection(tmp_path / "u.txt")
+    assert (
+        list(got[["municipality_code", "year", "age_from", "age_to", "persons"]].itertuples(index=False))
+        == expected
+    )
+    pd.DataFrame(
+        {"kommune": [706, 706], "år": [2026, 2026], "alder": [18, "19-64"], "antal": [512, 26500]}
+    ).to_excel(tmp_path / "e.xlsx", index=False)
+    got, _ = projection.read_projection(tmp_path / "e.xlsx")
+    assert (
+        list(got[["municipality_code", "year", "age_from", "age_to", "persons"]].itertuples(index=False))
+        == expected
+    )
+
+
+@pytest.mark.parametrize("year", ["2024-2025", "2024/25", "2026.5", "26"])
+def test_a_year_span_is_refused_not_read_as_its_first_year(tmp_path, year):
+    path = _write(tmp_path, f"municipality_code;year;age;persons\n706;2026;18;5\n706;{year};18;5\n", "e.csv")
+    with pytest.raises(SchemaError) as e:
+        projection.read_projection(path)
+    assert str(e.value) == (
+        "e.csv, row 3, column 'year': expected a year (2026): the year the projected population is for, on 1 January "
+        f"(not a span such as 2024-2025), found '{year}'"
+    )

@@ -134,7 +134,8 @@ def test_every_reason_for_skipping_rows_has_danish(tmp_path):
             "CPR-nr.;Sagsnr.;Forvaltning;Ydelse;Paragraf;Funktion;Leverandør;Startdato;Slutdato;Månedlig udgift;"
             "CPR-registreret\n"
             ";1;Voksne;Botilbud;;;Intern;01-01-2024;;;Nej\n"
-            "300285-1201;2;Voksne;Botilbud;;;Intern;01-01-2024;31-12-2023;;Nej\n",
+            "300285-1201;2;Voksne;Botilbud;;;Intern;01-01-2024;31-12-2023;;Nej\n"
+            "300285-1201;3;Voksne;Botilbud;;;Intern;01-01-2024;;;Nej\n",  # a file of which no row loads is refused
             encoding="utf-8",
         )
         results.append(

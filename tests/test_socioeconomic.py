@@ -244,3 +244,66 @@ def test_the_command_loads_the_file(tmp_path, capsys):
     assert cli.main(["load", "socioeconomic", str(FIXTURE), "--warehouse", str(warehouse)]) == 0
     out = capsys.readouterr().out
     assert "12 rows of table 'socioeconomic_index' loaded" in out and "analysis undo 1" in out
+
+
+def test_a_workbook_is_read_from_its_sheet_with_the_index(tmp_path):
+    import openpyxl
+
+    path = tmp_path / "indeks.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "Om tallene"
+    wb.active.append(["Kilde: Indenrigs- og Boligministeriet"])  # the first sheet: it used to be the one read
+    ws = wb.create_sheet("Indeks")
+    for r in (["Socioøkonomisk indeks 2024"], ["Kommune", "Socioøkonomisk indeks"], ["101 København", 1.05]):
+        ws.append(r)
+    ws.append(["751 Aarhus", 0.95])
+    wb.save(path)
+    df, rows, _, _, notes = socioeconomic.read_index(path, year=2024)
+    assert df.to_dict("records") == [
+        {"municipality_code": 101, "year": 2024, "socioeconomic_index": 1.05},
+        {"municipality_code": 751, "year": 2024, "socioeconomic_index": 0.95},
+    ]
+    assert rows.tolist() == [3, 4] and notes[0] == "read the sheet 'Indeks' of the workbook's 2 sheets"
+    wb.copy_worksheet(ws).title = "Indeks 2023"
+    wb.save(path)
+    with pytest.raises(SchemaError) as e:
+        socioeconomic.read_index(path, year=2024)
+    assert str(e.value).endswith(
+        "found 3 sheets ('Om tallene', 'Indeks', 'Indeks 2023'); 2 of them ('Indeks', 'Indeks 2023') hold an index"
+    )
+
+
+@pytest.mark.parametrize(
+    ("lines", "name", "message"),
+    [
+        (
+            ["Kommune;År;Socioøkonomisk indeks", "101;2025;1,05", "751;2024-2025;0,95"],
+            "i.csv",
+            "i.csv, row 3, column 'År': expected one year in the year column (the year the index is computed for, "
+            "e.g. 2025), not a span of years, found '2024-2025'",
+        ),
+        (
+            ["Kommune;År;Socioøkonomisk indeks", "101;2024/25;1,05"],
+            "i.csv",
+            "i.csv, row 2, column 'År': expected one year in the year column (the year the index is computed for, "
+            "e.g. 2025), not a span of years, found '2024/25'",
+        ),
+        (
+            ["Kommune;Socioøkonomisk indeks 2024-2025", "101;1,05"],
+            "i.csv",
+            "i.csv, column 'Socioøkonomisk indeks 2024-2025': expected one year in a heading (the year the index is "
+            "computed for, e.g. 2025), not a span of years, found 'Socioøkonomisk indeks 2024-2025'",
+        ),
+        (
+            ["Kommune;Socioøkonomisk indeks", "101;1,05"],
+            "indeks_2024-25.csv",
+            "indeks_2024-25.csv: expected one year in the file's name (the year the index is computed for, e.g. "
+            "2025), not a span of years; or give it with --year, found 'indeks_2024-25'",
+        ),
+    ],
+)
+def test_a_span_of_years_is_refused_not_read_as_its_first_year(tmp_path, lines, name, message):
+    # each used to be read as the index of 2024 without a word
+    with pytest.raises(SchemaError) as e:
+        socioeconomic.read_index(_write(tmp_path, name, lines))
+    assert str(e.value) == message

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from analysis.data.schema import SchemaError
-from analysis.data.values import municipality_column
+from analysis.data.values import municipality_column, parse_dates
 
 
 def _codes(values, given=None):
@@ -35,3 +35,50 @@ def test_the_first_three_digits_of_a_longer_number_are_no_municipality_code(valu
         match=r"f.csv, row 3, column 'Kommune': expected a municipality code of Statistics Denmark",
     ):
         _codes(["706", value])
+
+
+def _dates(values, **kw):
+    rows = list(range(2, 2 + len(values)))
+    return parse_dates(pd.Series(values, dtype=object), source="f.csv", column="Dato", rows=rows, **kw)
+
+
+def test_a_slash_date_is_read_day_first_only_where_the_column_shows_it():
+    # Danish dashes and dots, ISO, and slash dates in a column with 31/01/2025 (the day first): read day first
+    got = _dates(["03-04-2025", "03.04.2025", "2025-04-03", "31/01/2025", "03/04/2025", "04/04/2025"])
+    assert got.dt.strftime("%Y-%m-%d").tolist() == [
+        "2025-04-03",
+        "2025-04-03",
+        "2025-04-03",
+        "2025-01-31",
+        "2025-04-03",
+        "2025-04-04",
+    ]
+    # 03/04/2025 alone is 3 April (Danish) or 4 March (US): refused, naming the row (it was read as 3 April)
+    with pytest.raises(SchemaError) as e:
+        _dates(["03-04-2025", "03/04/2025"])
+    assert str(e.value).startswith("f.csv, row 3, column 'Dato': expected a date that reads one way")
+    assert (
+        "'03/04/2025', which is 3 April 2025 with the day first (Danish) and 4 March 2025 with the month"
+        in str(e.value)
+    )
+    # a column with 01/31/2025 has the month first: refused at that row
+    with pytest.raises(
+        SchemaError, match=r"row 3, column 'Dato': expected a date with the day first .*US date"
+    ):
+        _dates(["03/04/2025", "01/31/2025"])
+    # a declared format decides
+    got = _dates(["03/04/2025", "01/31/2025"], date_format="%m/%d/%Y")
+    assert got.dt.strftime("%Y-%m-%d").tolist() == ["2025-03-04", "2025-01-31"]
+
+
+def test_the_year_9999_is_an_open_end_only_where_an_end_date_is_read():
+    got = _dates(["31-12-9999", "30-06-2024", None, "9999-12-31"], required=False, open_end=True)
+    assert got.isna().tolist() == [True, False, True, True] and got.attrs["open_ends"] == 2
+    # a posting date in the year 9999 (or 0201) is refused naming the row (it was an OutOfBoundsDatetime crash)
+    for bad in ("31-12-9999", "01-01-0201"):
+        with pytest.raises(
+            SchemaError,
+            match=rf"^f.csv, row 3, column 'Dato': expected a date in the years "
+            rf"1800-2199, found '{bad}'$",
+        ):
+            _dates(["30-06-2024", bad])

@@ -149,17 +149,19 @@ def _cmd_load(args: argparse.Namespace) -> int:
 
     from analysis.data import case_extract, ledger, statbank
     from analysis.data.warehouse import connect
+    from analysis.privacy import mask_cpr
 
     path = _load_target(args)
     prepared = None
     if (
         args.source == "ledger"
     ):  # read and check the file before the warehouse is opened (and locked) for writing
-        with _progress(f"reading {Path(args.file).name}") as progress:
+        with _progress(f"reading {mask_cpr(Path(args.file).name)}") as progress:
             prepared = ledger.prepare(
                 args.file, args.mapping, municipality_code=args.municipality, progress=progress
             )
     fresh = not path.exists()
+    made_key = None  # the key file this load made, removed again if the load is refused
     try:
         con = connect(path, read_only=False)
     except duckdb.IOException as e:
@@ -197,6 +199,8 @@ def _cmd_load(args: argparse.Namespace) -> int:
             key_file = path.parent / "pseudonym.key"
             new_key = not os.environ.get(KEY_ENV) and not key_file.exists()
             key = load_key(key_file)  # the key lives beside the warehouse, as for ANALYSIS_WAREHOUSE
+            if new_key:
+                made_key = (key_file, key)
             result = case_extract.load(
                 con, args.file, args.mapping, municipality_code=args.municipality, key=key
             )
@@ -210,6 +214,8 @@ def _cmd_load(args: argparse.Namespace) -> int:
         if fresh:  # a first load that failed leaves no empty warehouse behind
             path.unlink(missing_ok=True)
             path.with_name(path.name + ".wal").unlink(missing_ok=True)
+        if made_key is not None:  # nor a key that pseudonymised nothing (the next load makes its own)
+            _remove_key_made(*made_key)
         raise
     con.close()
     if fresh:
@@ -219,6 +225,31 @@ def _cmd_load(args: argparse.Namespace) -> int:
         print(f"Load {result.load_id}; undo it with: analysis undo {result.load_id} --warehouse {path}")
     print(f"Warehouse: {path}")
     return 0
+
+
+def _remove_key_made(key_file: Path, key: bytes) -> None:
+    """Remove the key file a refused case load made, if it still holds that key and no warehouse uses it."""
+    from analysis.data.cases import KEY_FINGERPRINT_META
+    from analysis.data.warehouse import connect, read_meta
+    from analysis.privacy import key_fingerprint
+
+    try:
+        if key_file.read_bytes().strip() != key.strip():
+            return  # another process's key (made meanwhile): not ours to remove
+        # a warehouse beside it that a load running meanwhile pseudonymised under this key keeps it
+        for other in key_file.parent.glob("*.duckdb"):
+            try:
+                con = connect(other)
+            except Exception:  # noqa: BLE001 - unreadable or locked (being written): keep the key, to be safe
+                return
+            try:
+                if read_meta(con).get(KEY_FINGERPRINT_META) == key_fingerprint(key):
+                    return
+            finally:
+                con.close()
+        key_file.unlink()
+    except OSError:
+        return
 
 
 class _progress:

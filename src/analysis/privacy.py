@@ -133,13 +133,21 @@ _DAY_MONTH = r"(?:0[1-9]|[12]\d|3[01]|6[1-9]|[78]\d|9[01])(?:0[1-9]|1[0-2])"
 # Between date and serial: nothing, one space, or a hyphen/dash, slash or dot with at most one space either side.
 _SEPARATOR = r"(?:[ \u00a0]?[-/.\u2010-\u2015\u2212][ \u00a0]?|[ \u00a0])?"
 
-#: A CPR-shaped string: a day 01-31 (or 61-91) and a month 01-12, two year digits, an optional separator (hyphen,
-#: slash, dot, space) and four digits, not part of a longer number nor followed by decimals.
-CPR_PATTERN = rf"(?<!\d)(?<!\d[.,]){_DAY_MONTH}\d{{2}}{_SEPARATOR}\d{{4}}(?![.,]?\d)"
+# The date written with the same hyphen, dot or space between day, month and year (30-02-85, 30.02.85, 30 02 85).
+_DAY = r"(?:0[1-9]|[12]\d|3[01]|6[1-9]|[78]\d|9[01])"
+_MONTH = r"(?:0[1-9]|1[0-2])"
+_SPLIT_DATE = "|".join(rf"{_DAY}{s}{_MONTH}{s}\d{{2}}" for s in (r"-", r"\.", r"[ \u00a0]"))
+
+#: A CPR-shaped string: a day 01-31 (or 61-91) and a month 01-12, two year digits (written together, or with the
+#: same hyphen, dot or space between day, month and year: ``30-02-85-1201``), an optional separator (hyphen, slash,
+#: dot, space) and four digits, not part of a longer number nor followed by decimals.
+CPR_PATTERN = rf"(?<!\d)(?<!\d[.,])(?:{_DAY_MONTH}\d{{2}}|{_SPLIT_DATE}){_SEPARATOR}\d{{4}}(?![.,]?\d)"
 _CPR = re.compile(CPR_PATTERN)
 # A hexadecimal digest standing as one word (a SHA-256, an MD5): 32 or more hex characters, at least one a letter.
 _HEX_DIGEST = re.compile(r"(?<![0-9A-Za-z])(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{32,}(?![0-9A-Za-z])")
-_CPR_EXACT = re.compile(rf"^\s*(\d{{6}}){_SEPARATOR}(\d{{4}})\s*$")
+_CPR_EXACT = re.compile(
+    rf"^\s*(\d{{6}}|\d{{2}}(?P<s>[-. \u00a0])\d{{2}}(?P=s)\d{{2}}){_SEPARATOR}(\d{{4}})\s*$"
+)
 
 #: What a CPR-shaped number in free text is replaced by.
 CPR_MASK = "[CPR]"
@@ -237,11 +245,16 @@ def mask_cpr_column(values: pd.Series) -> pd.Series:
 def cpr_digits(value: object) -> str | None:
     """The ten digits of a CPR number written with or without a separator, or None when it is not one.
 
+    The date may also be written with the same hyphen, dot or space between day, month and year; separators in
+    other places are not read (``01-0203-1234``):
+
     >>> cpr_digits("010203-1234"), cpr_digits(" 010203 1234 "), cpr_digits("010203/1234"), cpr_digits("12-34")
     ('0102031234', '0102031234', '0102031234', None)
+    >>> [cpr_digits(c) for c in ("30-02-85-1201", "30.02.85-1201", "30 02 85 1201", "30-0285-1201")]
+    ['3002851201', '3002851201', '3002851201', None]
     """
     m = _CPR_EXACT.match(str(value))
-    return m.group(1) + m.group(2) if m else None
+    return re.sub(r"\D", "", m.group(1)) + m.group(3) if m else None
 
 
 def cpr_date_is_valid(cpr: str) -> bool:

@@ -121,6 +121,29 @@ def _key(key: bytes | None) -> bytes:
         raise ConfigurationError(str(e)) from None
 
 
+def _cpr_cells(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """The CPR column as text, a 9-digit number given its lost leading zero; and which cells were padded.
+
+    A CPR number of days 01-09 begins with 0, which Excel drops when it holds the number as a number (a cell
+    ``101851234``, or a CSV file saved from Excel): such a 9-digit number, not itself beginning with 0, is read
+    with the zero put back. Excel's whole numbers (``101851234.0``) are read as whole numbers.
+    """
+    out, padded = [], []
+    for v in values:
+        if isinstance(v, bool) or _empty(v):
+            text = None if _empty(v) else str(v)
+        elif isinstance(v, int | np.integer) or (
+            isinstance(v, float | np.floating) and float(v).is_integer()
+        ):
+            text = str(int(v))
+        else:
+            text = str(v).strip()
+        nine = text is not None and len(text) == 9 and text.isdigit() and text[0] != "0"
+        padded.append(nine)
+        out.append("0" + text if nine else text)
+    return pd.Series(out, index=values.index, dtype=object), np.asarray(padded, dtype=bool)
+
+
 def _date(d: Any) -> str:
     return f"{pd.Timestamp(d):%d.%m.%Y}"
 
@@ -162,7 +185,7 @@ def read_extract(
     if not isinstance(mapping, ColumnMapping):
         mapping = read_mapping(mapping)
     key = _key(key)
-    table = loads.read_file(path, mapping.format)
+    table = loads.read_file(path, mapping.format, headings=list(mapping.columns.values()))
     df = loads.select_columns(table, mapping)
     source = table.source
     rows = table.rows()
@@ -212,9 +235,15 @@ def read_extract(
             if _empty(v):
                 raise SchemaError(source, "a value", row=int(row), column=col[name], found_text="empty")
     start = f.dates("start_date")
-    end = f.dates("end_date", required=False)
-    planned = f.dates("planned_end_date", required=False)
-    birth = f.dates("birth_date", required=False) if f.has("birth_date") else None
+    end = f.dates("end_date", required=False, open_end=True)
+    planned = f.dates("planned_end_date", required=False, open_end=True)
+    for name, dates in (("end_date", end), ("planned_end_date", planned)):
+        if dates.attrs.get("open_ends"):
+            table.notes.append(
+                f"{dates.attrs['open_ends']} date(s) in the year 9999 in column '{col[name]}' (31-12-9999: the case "
+                "system's open end) read as no end"
+            )
+    birth = f.dates("birth_date", required=False, private=True) if f.has("birth_date") else None
     cost = f.amounts("monthly_cost_dkk", required=False)
     functions = f.function_codes(required=False)
     if "cpr_registered" in df.columns:
@@ -253,10 +282,17 @@ def read_extract(
     if backwards.any():
         skipped["ends before it starts"] = int(backwards.sum())
 
+    cprs, padded = _cpr_cells(df["cpr"])
+    if padded.any():
+        where = ", ".join(str(int(r)) for r in rows[padded][:5]) + (", ..." if padded.sum() > 5 else "")
+        table.notes.append(
+            f"{int(padded.sum())} CPR number(s) of 9 digits in column '{col['cpr']}' (rows {where}) read with the "
+            "leading 0 that Excel drops from a number (a CPR number of days 01-09 begins with 0)"
+        )
     bad_date = np.array(
         [
             not n and not b and not cpr_date_is_valid(v)
-            for v, n, b in zip(df["cpr"], no_cpr, backwards, strict=True)
+            for v, n, b in zip(cprs, no_cpr, backwards, strict=True)
         ],
         dtype=bool,
     )  # a malformed CPR number (not 10 digits) is refused by the ingest below, naming its row
@@ -297,7 +333,7 @@ def read_extract(
 
     raw = pd.DataFrame(
         {
-            "cpr": f.texts("cpr"),
+            "cpr": cprs,
             "case_id": case_ids,
             "municipality_code": df["municipality_code"],
             "sector": df["sector"],

@@ -137,7 +137,8 @@ def read_expectations(
         mapping = default_mapping()
     elif not isinstance(mapping, ColumnMapping):
         mapping = read_mapping(mapping)
-    table = loads.read_file(path, mapping.format)
+    required = [mapping.columns[k] for k in _REQUIRED if k in mapping.columns]
+    table = loads.read_file(path, mapping.format, headings=required)
     mapping = _present(table, mapping)
     df = loads.select_columns(table, mapping)
     source, rows = table.source, table.rows()

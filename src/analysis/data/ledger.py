@@ -217,6 +217,54 @@ def _voucher_numbers(ids: np.ndarray) -> np.ndarray:
     return ids
 
 
+#: A label of a total or subtotal row, as finance systems and spreadsheets write it ('I alt', 'Total', 'Sum').
+_TOTAL_WORD = r"(?:i\s*alt|total[t]?|sub-?total|sum|hovedtotal|grand\s+total)"
+_TOTAL_IN_CODE = re.compile(rf"(?im)(?<![^\W\d_]){_TOTAL_WORD}(?![^\W\d_])")
+_TOTAL_TEXT = re.compile(
+    rf"(?im)^[^\S\n]*(?:{_TOTAL_WORD}(?:\s+i\s*alt)?\s*:?|.*\s(?:i\s*alt|total)\s*:?)[^\S\n]*$"
+)
+
+
+#: The columns a total's label is looked for in: the others (date, amount, art, dranst, municipality) are read
+#: strictly, so that 'I alt' there is refused anyway as no date, amount or code.
+_TOTAL_COLUMNS = ("function_code", "posting_id", "text")
+
+
+def _refuse_total_rows(df: pd.DataFrame, rows: np.ndarray, source: str, columns: dict[str, str]) -> None:
+    """Refuse a row that is a total or subtotal ('I alt', 'Total', 'Sum', '5.38.50 I alt'), naming row and column.
+
+    A total's amount is the sum of the postings above it: summed with them it would count them twice. The word in
+    the function or voucher column marks a total row (a function code followed by 'I alt' used to read as the code);
+    in the text column the whole text must be such a label ('I alt', 'Total:', 'Botilbud i alt').
+    """
+    hits = []
+    for name in [c for c in _TOTAL_COLUMNS if c in df.columns]:
+        pattern = _TOTAL_TEXT if name == "text" else _TOTAL_IN_CODE
+        cells = df[name].to_numpy(dtype=object)
+        values = (
+            pd.unique(cells) if name == "function_code" else cells
+        )  # function codes: a few distinct values
+        # the column's texts joined, searched for the words' letters first (at C speed), by the pattern only when
+        # one is there, and cell by cell only when the pattern finds a label
+        joined = "\n".join([v for v in values if v.__class__ is str]).casefold()
+        if not any(w in joined for w in ("alt", "tot", "sum")) or not pattern.search(joined):
+            continue
+        labels = {v for v in pd.unique(cells) if isinstance(v, str) and pattern.search(v)}
+        if labels:
+            i = int(np.flatnonzero(np.isin(cells, list(labels)))[0])
+            hits.append((i, name, cells[i]))
+    if hits:
+        i, name, v = min(hits, key=lambda h: h[0])
+        raise SchemaError(
+            source,
+            "postings only: a total or subtotal row sums the postings above it, and summed with them it would "
+            "count them twice; export the postings without totals, or delete the total rows",
+            row=int(rows[i]),
+            column=columns.get(name, name),
+            found_text=f"a total row ('{v.strip()}')",
+        )
+
+
 def _postings(
     df: pd.DataFrame,
     rows: np.ndarray,
@@ -228,6 +276,7 @@ def _postings(
     decimal_declared: bool,
 ) -> pd.DataFrame:
     """One chunk of the export's mapped cells as postings (see :func:`read_postings`)."""
+    _refuse_total_rows(df, rows, source, {k: mapping.columns.get(k, k) for k in FIELDS})
     f = loads.Fields(
         df,
         source,
@@ -342,7 +391,7 @@ def read_postings(
     """
     if not isinstance(mapping, ColumnMapping):
         mapping = read_mapping(mapping)
-    reader = loads.open_table(path, mapping.format)
+    reader = loads.open_table(path, mapping.format, headings=list(mapping.columns.values()))
     parts = []
     report = (lambda n: progress(n, reader.size)) if progress else None
     for cells, rows in reader.chunks(rows=chunk_rows, progress=report):

@@ -359,8 +359,17 @@ def write(
     Raises
     ------
     SchemaError
-        When the rows break the schema, or the same file was loaded before as another table; nothing is written.
+        When the rows break the schema, there are none (every row of the file left out), or the same file was
+        loaded before as another table; nothing is written.
     """
+    source = str(mask_cpr(source))  # a CPR number in a file's name is never stored (table _loads, _findings)
+    if len(df) == 0:  # "0 rows loaded" would read as a load that worked, and a partition would be emptied
+        why = "; ".join(f"{n:,} {reason}" for reason, n in (skipped or {}).items() if n)
+        raise SchemaError(
+            source,
+            f"at least one row to load into table '{table}'; nothing was loaded",
+            found_text=f"none of the {rows_read:,} rows read" + (f" (left out: {why})" if why else ""),
+        )
     # text columns as plain objects (pandas 3 infers its string dtype, which the validator's checks mix with bools)
     df = df.astype({c: object for c in df.columns if pd.api.types.is_string_dtype(df[c].dtype)})
     try:

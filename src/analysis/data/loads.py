@@ -50,6 +50,7 @@ from analysis.data.reading import (  # noqa: F401 - re-exported
     parse_csv,
     read_file,
     read_text,
+    source_name,
 )
 from analysis.data.values import (  # noqa: F401 - re-exported
     DATE_FORMATS,
@@ -100,6 +101,7 @@ __all__ = [
     "remap_error",
     "select_columns",
     "shown",
+    "source_name",
     "undo",
     "write",
 ]

@@ -94,6 +94,33 @@ class Offer:
     scenarios: list[dict]
 
 
+def _check_weeks(path: Path, year: int, weeks: dict[int, float]) -> None:
+    """Refuse a holiday week the 52-week plan cannot hold, saying why (week 53 of a year that has one, too).
+
+    The managers' plan spreads the year's pay and hours over 52 weeks (:data:`analysis.managers.WEEKS`). ISO week 53
+    (in 2020, 2026, 2032 ...: the week of 28 December to 3 January) is a real week, so it is not refused as "not a
+    week": the message says that the plan has no place for it, and where its days lie, rather than moving its share
+    to another week without a word.
+    """
+    import datetime as dt
+
+    for week in weeks:
+        if week == 53:
+            has_53 = dt.date(year, 12, 28).isocalendar()[1] == 53
+            if has_53:
+                start = dt.date.fromisocalendar(year, 53, 1)
+                end = start + dt.timedelta(days=6)
+                raise InputError(
+                    f"{path}: holiday_weeks: 53: {year} has an ISO week 53 ({start:%d-%m-%Y} to {end:%d-%m-%Y}), but "
+                    "the plan has 52 weeks (the year's pay and hours spread over 52 weeks, "
+                    "analysis.managers.WEEKS); give the share of those days under week 52 or week 1, as the roster "
+                    "counts them"
+                )
+            raise InputError(f"{path}: holiday_weeks: 53: {year} has no week 53 (its ISO weeks are 1-52)")
+        if not 1 <= week <= 52:
+            raise InputError(f"{path}: holiday_weeks: expected week numbers 1-52, found {week!r}")
+
+
 def read_offer(path: str | Path) -> Offer:
     """Read and check an offer file.
 
@@ -121,6 +148,7 @@ def read_offer(path: str | Path) -> Offer:
             found = "" if err["type"] == "missing" else f", found {err.get('input')!r}"
             lines.append(f"{path}: {key}: {err['msg']}{found}")
         raise InputError("\n".join(lines)) from None
+    _check_weeks(path, o.year, o.holiday_weeks)
     groups = pd.DataFrame([g.model_dump() for g in o.staff_groups])
     a = o.allocation
     levels = (

@@ -41,6 +41,11 @@ class PriceIndex:
     path: Path
 
 
+#: A growth rate whose size is below this (per cent) and not 0 is taken for a fraction written where per cent are
+#: meant (0.025 for 2.5 %): refused, since read as per cent it would restate the years by almost nothing.
+_FRACTION_BELOW = 0.2
+
+
 def default_path() -> Path:
     """``parameters/price_index.yaml`` of the project."""
     return parameters_dir() / "price_index.yaml"
@@ -62,8 +67,9 @@ def read_price_index(path: str | Path | None = None) -> PriceIndex:
     Raises
     ------
     ConfigurationError
-        If the file is missing or not YAML, a key is missing, a growth rate is not a number (or below -50 %), or a
-        year between ``first_year`` and the last year listed has no rate (each named, with the file).
+        If the file is missing or not YAML, a key is missing, a growth rate is not a number (or below -50 %), a rate
+        is not 0 but below 0.2 in size (a fraction, 0.025, where per cent, 2.5, are meant), or a year between
+        ``first_year`` and the last year listed has no rate (each named, with the file).
     """
     path = Path(path) if path is not None else default_path()
     data = read_yaml_mapping(path, "price index", expected="keys name, source, first_year, growth_percent")
@@ -97,6 +103,15 @@ def read_price_index(path: str | Path | None = None) -> PriceIndex:
                 f"{path}: growth_percent {year_int}: years must come after first_year {first}"
             )
         rates[year_int] = float(rate)
+    small = {y: r for y, r in rates.items() if r != 0 and abs(r) < _FRACTION_BELOW}
+    if small:
+        year_int, rate = next(iter(small.items()))
+        raise ConfigurationError(
+            f"{path}: growth_percent {year_int}: {rate!r} reads as {rate:g} % a year, and as {rate * 100:g} % if it is "
+            f"a fraction; growth_percent is in per cent: write {rate * 100:g} for {rate * 100:g} %"
+            + (f" ({len(small)} rates of the file are below {_FRACTION_BELOW:g})" if len(small) > 1 else "")
+            + f". No price and wage development of municipal services has been below {_FRACTION_BELOW:g} % a year"
+        )
     last = max(rates)
     gaps = [y for y in range(first + 1, last + 1) if y not in rates]
     if gaps:

@@ -66,7 +66,7 @@ def source_name(path: str | os.PathLike, source: str | None = None) -> str:
     if source:
         return source
     m = re.search(r"FRKM\d{3}", Path(path).name, flags=re.I)
-    return m.group(0).upper() if m else Path(path).name
+    return m.group(0).upper() if m else loads.source_name(path)
 
 
 def _column(df: pd.DataFrame, field: str, source: str, required: bool = True) -> str | None:
@@ -101,10 +101,24 @@ def _age(text: str) -> tuple[int, int] | None:
     raise ValueError(text)
 
 
+def _year(value: object) -> int | None:
+    """A year cell (``2026``, Excel's 2026.0); None for anything else, a span (``2024-2025``, ``2024/25``) too."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float | np.integer | np.floating):
+        return int(value) if float(value).is_integer() and 1900 <= value <= 2199 else None
+    text = str(value).strip()
+    return int(text) if re.fullmatch(r"(19|20|21)\d{2}", text) else None
+
+
 def read_projection(
     path: str | os.PathLike, source: str | None = None
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """Read a projection file into rows of table ``population_projection`` (see the module docstring).
+
+    The file is read by the strict reader the other loaders use (:func:`analysis.data.loads.read_file`: CSV in
+    UTF-8, UTF-16 or Windows-1252, ``;``, ``,`` or tab, or an Excel workbook), and the counts as the other loaders
+    read amounts (``1.234`` is 1.234 persons in a ``;`` file, refused as ambiguous in a ``,`` file).
 
     Returns
     -------
@@ -118,80 +132,91 @@ def read_projection(
         Naming the file, the row and the column.
     """
     path = Path(path)
-    name = path.name
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise SchemaError(name, "a projection file", found_text="no such file") from None
-    text = raw.decode("utf-8-sig") if _is_utf8(raw) else raw.decode("latin-1")
-    first = text.splitlines()[0] if text else ""
-    sep = ";" if first.count(";") >= first.count(",") else ","
-    from io import StringIO
-
-    df = pd.read_csv(StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+    name = loads.source_name(path)
+    if not path.exists():
+        raise SchemaError(name, "a projection file", found_text="no such file")
+    table = loads.read_file(path)
+    df = table.df
     cols = {f: _column(df, f, name, required=f != "sex") for f in _NAMES}
+    rows = np.asarray(table.rows())
     skipped: dict[str, int] = {}
     valid = set(reference.municipalities()["municipality_code"])
     out = []
-    for i, r in enumerate(df.itertuples(index=False), start=2):  # row 1 is the heading
+    outside = "not one of the 98 municipalities (the whole country, regions, Christiansø)"
+    for i, (r, row_number) in enumerate(zip(df.itertuples(index=False), rows, strict=True)):
         row = dict(zip(df.columns, r, strict=True))
-        m = re.match(r"\s*(\d{1,3})\b", str(row[cols["municipality_code"]]))
+        i_row = int(row_number)
+        muni = row[cols["municipality_code"]]
+        if isinstance(muni, int | float | np.integer | np.floating) and not isinstance(muni, bool):
+            muni = str(int(muni)) if float(muni).is_integer() else str(muni)
+        m = re.match(r"\s*(\d{1,3})\b", "" if muni is None else str(muni))
         if not m or int(m[1]) not in valid:
-            skipped["not one of the 98 municipalities (the whole country, regions, Christiansø)"] = (
-                skipped.get("not one of the 98 municipalities (the whole country, regions, Christiansø)", 0)
-                + 1
-            )
+            skipped[outside] = skipped.get(outside, 0) + 1
             continue
         if cols["sex"] is not None and _TOTAL.match(str(row[cols["sex"]]).strip().casefold()):
             skipped["sex totals (the sexes are summed)"] = (
                 skipped.get("sex totals (the sexes are summed)", 0) + 1
             )
             continue
+        age_cell = row[cols["age"]]
+        if isinstance(age_cell, float) and age_cell.is_integer():
+            age_cell = int(age_cell)
         try:
-            age = _age(str(row[cols["age"]]))
+            age = _age("" if age_cell is None else str(age_cell))
         except ValueError:
             raise SchemaError(
                 name,
                 "an age (18), an age group (18-64) or an open top (100-)",
-                row=i,
+                row=i_row,
                 column=cols["age"],
-                found=row[cols["age"]],
+                **loads.shown(row[cols["age"]]),
             ) from None
         if age is None:
             skipped["age totals"] = skipped.get("age totals", 0) + 1
             continue
-        year = str(row[cols["year"]]).strip()
-        if not re.fullmatch(r"\d{4}", year):
-            raise SchemaError(name, "a year (2026)", row=i, column=cols["year"], found=row[cols["year"]])
-        try:
-            persons = float(str(row[cols["persons"]]).strip().replace(" ", ""))
-        except ValueError:
-            persons = np.nan
-        if not np.isfinite(persons) or persons < 0:
+        year = _year(row[cols["year"]])
+        if year is None:
             raise SchemaError(
                 name,
-                "a number of persons, 0 or more",
-                row=i,
-                column=cols["persons"],
-                found=row[cols["persons"]],
+                "a year (2026): the year the projected population is for, on 1 January (not a span such as "
+                "2024-2025)",
+                row=i_row,
+                column=cols["year"],
+                **loads.shown(row[cols["year"]]),
             )
-        out.append((int(m[1]), int(year), age[0], age[1], persons))
+        out.append((int(m[1]), year, age[0], age[1], i))
+    kept = [o[-1] for o in out]  # the counts of the rows kept, read as the other loaders read amounts
+    persons = loads.parse_amounts(
+        df[cols["persons"]].iloc[kept].map(lambda v: v.replace(" ", "") if isinstance(v, str) else v),
+        decimal=table.decimal,
+        source=name,
+        column=str(cols["persons"]),
+        rows=rows[kept],
+        required=False,
+        decimal_declared=table.decimal_declared,
+    ).to_numpy()
+    bad = np.flatnonzero(~np.isfinite(persons) | (persons < 0))
+    if len(bad):
+        i = kept[int(bad[0])]
+        raise SchemaError(
+            name,
+            "a number of persons, 0 or more",
+            row=int(rows[i]),
+            column=cols["persons"],
+            **loads.shown(df[cols["persons"]].iloc[i]),
+        )
+    out = [(*o[:-1], float(p)) for o, p in zip(out, persons, strict=True)]
     frame = pd.DataFrame(out, columns=["municipality_code", "year", "age_from", "age_to", "persons"])
     frame = frame.groupby(["municipality_code", "year", "age_from", "age_to"], as_index=False)[
         "persons"
     ].sum()
     frame["source"] = source_name(path, source)
     if frame.empty:
-        raise SchemaError(name, "at least one row of a municipality, year and age", found_text="none")
+        left = "; ".join(f"{n} {why}" for why, n in skipped.items()) or "no rows"
+        raise SchemaError(
+            name, "at least one row of a municipality, year and age", found_text=f"none (left out: {left})"
+        )
     return frame, skipped
-
-
-def _is_utf8(raw: bytes) -> bool:
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def load(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, source: str | None = None) -> LoadResult:
@@ -203,7 +228,7 @@ def load(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, source: str | 
         "population_projection",
         df,
         kind="projection",
-        source=Path(path).name,
+        source=loads.source_name(path),
         sha256=loads.file_sha256(path),
         options={"source": df["source"].iloc[0]},
         rows_read=int(len(df) + sum(skipped.values())),

@@ -17,7 +17,7 @@ import io
 import itertools
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.data.schema import SchemaError
+from analysis.privacy import mask_cpr
 
 # ---------------------------------------------------------------------------------------------------------------
 # Files
@@ -204,34 +205,169 @@ class TableReader:
         )
 
 
-def open_table(path: str | os.PathLike, fmt: FileFormat | None = None) -> TableReader:
+def _cell(row: int, col: int) -> str:
+    """A cell's name as Excel shows it: ``F7``."""
+    from openpyxl.utils import get_column_letter
+
+    return f"{get_column_letter(col)}{row}"
+
+
+def _heading_key(name: object) -> str:
+    """A heading as the mappings compare it: case and spaces do not count."""
+    return re.sub(r"\s+", " ", str(name)).strip().casefold()
+
+
+def _has_headings(found: Sequence[object], headings: Sequence[str]) -> bool:
+    cells = {_heading_key(c) for c in found if c is not None}
+    return all(_heading_key(h) in cells for h in headings)
+
+
+@dataclass
+class _Workbook:
+    """What the workbook says beyond its cells' values: the sheet to read and notes for the user."""
+
+    sheet: str | int
+    notes: list[str]
+
+
+def _check_workbook(path: Path, source: str, fmt: FileFormat, headings: Sequence[str] | None) -> _Workbook:
+    """Choose the sheet, and refuse formulas Excel never computed; note hidden rows.
+
+    With no ``format.sheet``, a workbook of one sheet (empty sheets aside) is read; of several, the one sheet whose
+    heading row holds every mapped heading (``headings``), else refused naming the sheets: reading the first sheet
+    of several used to load whichever sheet came first. A formula cell without a saved value (a workbook written by
+    a program and never opened in Excel) reads as empty: refused naming the cell. Rows hidden in Excel are read like
+    the others, with a note naming them.
+    """
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, data_only=False)
+    except Exception as e:  # noqa: BLE001 - openpyxl raises many kinds for a file that is not Excel
+        raise SchemaError(
+            source, "an Excel workbook (.xlsx)", found_text=f"a file Excel cannot read ({e})"
+        ) from None
+    header_row = fmt.skip_rows + 1
+    sheets = [
+        ws for ws in wb.worksheets if ws.max_row > 1 or ws.max_column > 1 or ws.cell(1, 1).value is not None
+    ]
+    if fmt.sheet is not None:
+        names = wb.sheetnames
+        if isinstance(fmt.sheet, int) and not isinstance(fmt.sheet, bool):
+            if not 0 <= fmt.sheet < len(names):
+                raise SchemaError(
+                    source,
+                    f"a sheet number 0-{len(names) - 1} (format.sheet; 0 is the first)",
+                    found=fmt.sheet,
+                )
+            ws = wb.worksheets[fmt.sheet]
+        elif str(fmt.sheet) in names:
+            ws = wb[str(fmt.sheet)]
+        else:
+            raise SchemaError(
+                source,
+                f"a sheet {fmt.sheet!r} (format.sheet); the workbook's sheets are "
+                + ", ".join(f"'{n}'" for n in names),
+                found_text="no such sheet",
+            )
+    elif len(sheets) <= 1:
+        ws = sheets[0] if sheets else wb.worksheets[0]
+    else:
+        listed = ", ".join(f"'{w.title}'" for w in sheets)
+        fitting = (
+            [w for w in sheets if _has_headings(next(w.iter_rows(min_row=header_row, max_row=header_row,
+                                                               values_only=True), ()), headings)]
+            if headings
+            else []
+        )  # fmt: skip
+        if len(fitting) != 1:
+            why = (
+                f"{len(fitting)} of them ({', '.join(repr(w.title) for w in fitting)}) have the mapped headings"
+                if len(fitting) > 1
+                else "none of them has all the mapped headings in its heading row"
+                if headings
+                else "which one holds the data is not known"
+            )
+            raise SchemaError(
+                source,
+                "one sheet to read: say which with format: sheet: NAME in the mapping",
+                found_text=f"{len(sheets)} sheets ({listed}); {why}",
+            )
+        ws = fitting[0]
+    notes = []
+    if len(sheets) > 1:
+        notes.append(f"read the sheet '{ws.title}' of the workbook's {len(sheets)} sheets")
+    formulas = [
+        (c.row, c.column)
+        for row in ws.iter_rows(min_row=header_row)
+        for c in row
+        if c.data_type == "f" or (isinstance(c.value, str) and c.value.startswith("="))
+    ]
+    if formulas:
+        values = openpyxl.load_workbook(path, data_only=True, read_only=True)[ws.title]
+        cached = {
+            (r, c): v
+            for r, row in enumerate(values.iter_rows(min_row=header_row, values_only=True), start=header_row)
+            for c, v in enumerate(row, start=1)
+        }
+        missing = [(r, c) for r, c in formulas if cached.get((r, c)) is None]
+        if missing:
+            r, c = missing[0]
+            heading = ws.cell(header_row, c).value
+            raise SchemaError(
+                source,
+                "cells with values: a formula's value is saved only when Excel computes it; open the workbook in "
+                "Excel and save it, or paste the values",
+                row=r,
+                column=str(heading).strip() if heading is not None and r > header_row else None,
+                found_text=f"a formula without a saved value in cell {_cell(r, c)}"
+                + (f" and {len(missing) - 1} more" if len(missing) > 1 else ""),
+            )
+    hidden = [r for r, d in ws.row_dimensions.items() if d.hidden and r > header_row and r <= ws.max_row]
+    if hidden:
+        shown_rows = ", ".join(map(str, hidden[:10])) + (", ..." if len(hidden) > 10 else "")
+        notes.append(
+            f"{len(hidden)} row(s) hidden in Excel (rows {shown_rows}) of sheet '{ws.title}' were read like the "
+            "others"
+        )
+    return _Workbook(ws.title, notes)
+
+
+def open_table(
+    path: str | os.PathLike, fmt: FileFormat | None = None, *, headings: Sequence[str] | None = None
+) -> TableReader:
     """Open a CSV or Excel file for reading: check its bytes and read its header (see :class:`TableReader`).
+
+    Parameters
+    ----------
+    path
+        The file.
+    fmt
+        How to read it (see :class:`FileFormat`).
+    headings
+        Excel: the headings the loader's mapping names; a workbook of several sheets is read from the one sheet
+        that has them all (see :func:`_check_workbook`).
 
     Raises
     ------
     SchemaError
         For a file of another kind, an empty file, text that is not in the declared or detected encoding (e.g.
         UTF-16 from Excel's "Unicode text" without a byte-order mark, or UTF-8 mixed with Windows-1252), naming
-        the row and the column.
+        the row and the column; a workbook of several sheets none or several of which fit, a formula cell
+        without a saved value.
     FileNotFoundError
         When there is no such file.
     """
     fmt = fmt or FileFormat()
     path = Path(path)
-    source = path.name
+    source = source_name(path)
     if not path.exists():
-        raise FileNotFoundError(f"no such file: {path}")
+        raise FileNotFoundError(f"no such file: {mask_cpr(str(path))}")
     suffix = path.suffix.lower()
     if suffix in _EXCEL:
+        book = _check_workbook(path, source, fmt, headings)
         try:
-            df = pd.read_excel(
-                path,
-                sheet_name=fmt.sheet if fmt.sheet is not None else 0,
-                dtype=object,
-                skiprows=fmt.skip_rows,
-            )
-        except ValueError as e:  # unknown sheet
-            raise SchemaError(source, f"a sheet {fmt.sheet!r}", found_text=str(e)) from None
+            df = pd.read_excel(path, sheet_name=book.sheet, dtype=object, skiprows=fmt.skip_rows)
         except Exception as e:  # noqa: BLE001 - openpyxl raises many kinds for a file that is not Excel
             raise SchemaError(
                 source, "an Excel workbook (.xlsx)", found_text=f"a file Excel cannot read ({e})"
@@ -241,7 +377,7 @@ def open_table(path: str | os.PathLike, fmt: FileFormat | None = None) -> TableR
         if any(re.search(r"\.\d+$", c) for c in df.columns):  # pandas renames a heading seen before 'X.1'
             raw = pd.read_excel(
                 path,
-                sheet_name=fmt.sheet if fmt.sheet is not None else 0,
+                sheet_name=book.sheet,
                 header=None,
                 nrows=1,
                 skiprows=fmt.skip_rows,
@@ -264,7 +400,7 @@ def open_table(path: str | os.PathLike, fmt: FileFormat | None = None) -> TableR
             sha256=file_sha256(path),
             size=path.stat().st_size,
             lines=len(df) + 1 + fmt.skip_rows,
-            notes=[],
+            notes=book.notes,
             _excel=df.reset_index(drop=True),
         )
     if suffix == ".xls":
@@ -331,7 +467,9 @@ def _refuse_duplicate_headings(source: str, headings: list, row: int) -> None:
         seen[text] = i
 
 
-def read_file(path: str | os.PathLike, fmt: FileFormat | None = None) -> SourceTable:
+def read_file(
+    path: str | os.PathLike, fmt: FileFormat | None = None, *, headings: Sequence[str] | None = None
+) -> SourceTable:
     """Read a CSV or Excel file into a DataFrame of cells; no value is converted yet.
 
     Parameters
@@ -340,6 +478,8 @@ def read_file(path: str | os.PathLike, fmt: FileFormat | None = None) -> SourceT
         A ``.csv``/``.txt``/``.tsv`` or ``.xlsx`` file.
     fmt
         How to read it (see :class:`FileFormat`).
+    headings
+        Excel: the mapped headings, by which the sheet of a workbook of several is chosen (:func:`open_table`).
 
     Raises
     ------
@@ -350,7 +490,7 @@ def read_file(path: str | os.PathLike, fmt: FileFormat | None = None) -> SourceT
     FileNotFoundError
         When there is no such file.
     """
-    return open_table(path, fmt).read()
+    return open_table(path, fmt, headings=headings).read()
 
 
 def read_text(path: str | os.PathLike, fmt: FileFormat | None = None) -> tuple[str, list[str]]:
@@ -369,7 +509,7 @@ def read_text(path: str | os.PathLike, fmt: FileFormat | None = None) -> tuple[s
     """
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"no such file: {path}")
+        raise FileNotFoundError(f"no such file: {mask_cpr(str(path))}")
     scan = _scan(path, fmt or FileFormat())
     with open(path, encoding=scan.encoding, newline="") as f:
         return f.read(), [scan.note] if scan.note else []
@@ -386,7 +526,7 @@ class _Scanned:
 
 def _scan(path: Path, fmt: FileFormat) -> _Scanned:
     """One pass over the bytes: SHA-256, line count, and the encoding checked (declared) or detected."""
-    source = path.name
+    source = source_name(path)
     with open(path, "rb") as f:
         head = f.read(4)
     bom = next((enc for mark, enc in _BOMS if head.startswith(mark)), None)
@@ -567,7 +707,7 @@ def _encoding_error(
         expected = f"text in {_SHOWN[encoding]}, as the byte-order mark at the start of the file says"
     else:
         expected = "text in UTF-8 or Windows-1252"
-    return SchemaError(path.name, expected, row=row, column=column, found_text=found)
+    return SchemaError(source_name(path), expected, row=row, column=column, found_text=found)
 
 
 def _record_batches(
@@ -732,6 +872,15 @@ def parse_csv(
         rows += r
         numbers += n
     return pd.DataFrame(rows, columns=header, dtype=object), numbers
+
+
+def source_name(path: str | os.PathLike) -> str:
+    """A file's name as errors, notes and table ``_loads`` show it: a CPR-shaped number in it masked as ``[CPR]``.
+
+    >>> source_name("udtræk/sager 010185-1234.csv")
+    'sager [CPR].csv'
+    """
+    return str(mask_cpr(Path(path).name))
 
 
 def _sniff(header: str) -> str:

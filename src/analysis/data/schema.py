@@ -30,7 +30,7 @@ import pandas as pd
 
 from analysis.data import reference
 from analysis.errors import InputError
-from analysis.privacy import CPR_PATTERN
+from analysis.privacy import CPR_PATTERN, mask_cpr
 
 __all__ = [
     "Column",
@@ -78,6 +78,10 @@ class SchemaError(InputError):
     found : str or None
         What was found, as shown to the user: a value (quoted when text), or ``found_text`` verbatim when the
         error describes rather than shows what it found (e.g. "no such column", or a value that is person data).
+
+    Every part (source, column, expected, found) has its CPR-shaped numbers masked as ``[CPR]``
+    (:func:`analysis.privacy.mask_cpr`), whichever loader raised the error: a CPR number in a cell, a heading or a
+    file name never reaches a message (the first six digits, the birth date, are person data too).
     """
 
     def __init__(
@@ -90,11 +94,14 @@ class SchemaError(InputError):
         found: object = None,
         found_text: str | None = None,
     ):
+        source, column, expected = mask_cpr(source), mask_cpr(column), mask_cpr(expected)
         self.source, self.row, self.column, self.expected = source, row, column, expected
         if found_text is not None:
-            self.found = found_text
+            self.found = mask_cpr(found_text)
         else:
-            self.found = None if found is None else repr(found) if isinstance(found, str) else str(found)
+            self.found = (
+                None if found is None else mask_cpr(repr(found) if isinstance(found, str) else str(found))
+            )
         where = [source]
         if row is not None:
             where.append(f"row {row}")

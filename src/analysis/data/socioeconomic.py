@@ -160,11 +160,59 @@ def _norm(name) -> str:
     return re.sub(r"\s+", " ", str(name).strip().casefold())
 
 
+def _heading_index(lines: list[list[str]]) -> int | None:
+    """The first line with a 'Kommune' cell (0-based), or None."""
+    for i, cells in enumerate(lines):
+        if any(_norm(c).strip('"') in _MUNICIPALITY_HEADINGS for c in cells):
+            return i
+    return None
+
+
+def _sheet(path: Path) -> tuple[str | None, int]:
+    """The sheet to read and its title lines: the one sheet with a 'Kommune' heading (and an index, if several).
+
+    A workbook's sheets are all looked at (the first sheet of several used to be read, whatever it held): a sheet
+    whose first 30 rows have no 'Kommune' cell is not the index; of several that have one, those whose heading row
+    names the index ('Socioøkonomisk indeks'). None or more than one left refuses the file, naming the sheets.
+    """
+    source = loads.source_name(path)
+    try:
+        heads = pd.read_excel(path, sheet_name=None, header=None, nrows=30, dtype=str)
+    except Exception as e:  # noqa: BLE001 - openpyxl raises many kinds for a file that is not Excel
+        raise SchemaError(
+            source, "an Excel workbook (.xlsx)", found_text=f"a file Excel cannot read ({e})"
+        ) from None
+    found = {}
+    for name, head in heads.items():
+        lines = [[str(v) for v in row if isinstance(v, str)] for row in head.itertuples(index=False)]
+        at = _heading_index(lines)
+        if at is not None:
+            found[name] = (at, any(w in _norm(c) for c in lines[at] for w in _INDEX_WORDS))
+    if len(found) > 1 and any(named for _, named in found.values()):
+        found = {n: v for n, v in found.items() if v[1]}
+    if len(heads) == 1 and not found:
+        return next(iter(heads)), 0  # one sheet: read it (and refused below for what it lacks)
+    if len(found) != 1:
+        listed = ", ".join(f"'{n}'" for n in heads)
+        which = (
+            f"{len(found)} of them ({', '.join(repr(n) for n in found)}) hold an index"
+            if found
+            else "none has a heading 'Kommune' in its first 30 rows"
+        )
+        raise SchemaError(
+            source,
+            "one sheet with the index (a heading 'Kommune' and 'Socioøkonomisk indeks'); save the sheet to load as a "
+            "file of its own",
+            found_text=f"{len(heads)} sheets ({listed}); {which}",
+        )
+    name, (at, _) = next(iter(found.items()))
+    return name, at
+
+
 def _heading_row(path: Path) -> int:
     """The number of title lines above the heading: lines before the first with a 'Kommune' cell."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        head = pd.read_excel(path, header=None, nrows=30, dtype=str)
-        lines = [[str(v) for v in row if isinstance(v, str)] for row in head.itertuples(index=False)]
+        return _sheet(path)[1]
     else:
         raw = path.read_bytes()[:20000]
         try:
@@ -172,10 +220,7 @@ def _heading_row(path: Path) -> int:
         except UnicodeDecodeError:
             text = raw.decode("cp1252")
         lines = [re.split(r"[;,\t]", line) for line in text.splitlines()[:30]]
-    for i, cells in enumerate(lines):
-        if any(_norm(c).strip('"') in _MUNICIPALITY_HEADINGS for c in cells):
-            return i
-    return 0
+    return _heading_index(lines) or 0
 
 
 def _decimal_mark(cells: pd.Series, source: str, rows: np.ndarray, column: str) -> str:
@@ -214,9 +259,27 @@ def _value(value, decimal: str, source: str, row: int, column: str) -> float:
     return float(text.replace(decimal, "."))
 
 
+#: Two years, or a year and the next one's last two digits: '2024-2025', '2024/25', '2024–25'.
+_SPAN = re.compile(r"(?<!\d)(?:19|20)\d{2}\s*[-/–]\s*(?:(?:19|20)\d{2}|\d{2})(?!\d)")
+
+
 def _year_of(heading) -> int | None:
+    """The year in a heading, a cell or a file name; None without one (a span of years is refused by the caller)."""
     m = re.search(r"(?<!\d)(20\d{2}|19\d{2})(?!\d)", str(heading))
     return int(m.group(1)) if m else None
+
+
+def _refuse_span(text, source: str, what: str, *, row: int | None = None, column: str | None = None) -> None:
+    """Refuse a span of years where one year is meant: its first year used to be taken without a word."""
+    if isinstance(text, str) and _SPAN.search(text):
+        raise SchemaError(
+            source,
+            f"one year in {what} (the year the index is computed for, e.g. 2025), not a span of years"
+            + ("; or give it with --year" if what == "the file's name" else ""),
+            row=row,
+            column=column,
+            found_text=f"'{text.strip()}'",
+        )
 
 
 def read_index(
@@ -243,7 +306,11 @@ def read_index(
         Naming the file, the row and the column, with what was expected and what was found.
     """
     path = Path(path)
-    table = loads.read_file(path, FileFormat(skip_rows=_heading_row(path)))
+    if path.suffix.lower() in (".xlsx", ".xlsm") and path.exists():
+        sheet, skip = _sheet(path)
+        table = loads.read_file(path, FileFormat(sheet=sheet, skip_rows=skip))
+    else:
+        table = loads.read_file(path, FileFormat(skip_rows=_heading_row(path)))
     source, df = table.source, table.df
     rows = np.asarray(table.rows())  # the file's line numbers, title lines included
     headings = {_norm(c): c for c in df.columns}
@@ -257,6 +324,11 @@ def read_index(
         )
     year_col = next((headings[h] for h in _YEAR_HEADINGS if h in headings), None)
     index_cols = [c for c in df.columns if any(w in _norm(c) for w in _INDEX_WORDS)]
+    for c in df.columns:
+        if c not in (muni_col, year_col) and (
+            any(w in _norm(c) for w in _INDEX_WORDS) or _year_of(c) is not None
+        ):
+            _refuse_span(str(c), source, "a heading", column=str(c))
     year_cols = {
         c: _year_of(c) for c in df.columns if c not in (muni_col, year_col) and _year_of(c) is not None
     }
@@ -276,6 +348,7 @@ def read_index(
             found_text=", ".join(f"'{c}'" for c in list(df.columns)[:8]),
         )
     if layout[0][1] is None and year_col is None and year is None:
+        _refuse_span(path.stem, source, "the file's name")
         given = _year_of(path.stem)
         if given is None:
             raise SchemaError(
@@ -310,7 +383,11 @@ def read_index(
             if col_year is not None:
                 y = col_year
             elif year_col is not None:
-                y = _year_of(df[year_col].iloc[i])
+                cell = df[year_col].iloc[i]
+                if isinstance(cell, float) and cell.is_integer():
+                    cell = int(cell)  # an Excel number cell: 2024.0
+                _refuse_span(cell, source, "the year column", row=int(row), column=str(year_col))
+                y = _year_of(cell)
                 if y is None:
                     raise SchemaError(
                         source,
@@ -327,7 +404,7 @@ def read_index(
             source, "the index of at least one municipality", column=str(layout[0][0]), found_text="none"
         )
     frame = pd.DataFrame(out, columns=["municipality_code", "year", "socioeconomic_index", "_row", "_column"])
-    notes: list[str] = []
+    notes: list[str] = list(table.notes)  # e.g. the sheet read of several, rows hidden in Excel
     median = float(frame["socioeconomic_index"].median())
     if median > 10:  # published as 100 = national average
         frame["socioeconomic_index"] = frame["socioeconomic_index"] / 100.0

@@ -173,8 +173,8 @@ def _first_row(codes: np.ndarray, bad: Sequence[int], rows: Sequence[int]) -> tu
 
 
 _PLAIN = {
-    ",": r"(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?",
-    ".": r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?",
+    ",": r"(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d{1,2})?",
+    ".": r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?",
 }
 _FAST = {d: re.compile(rf"-?{n}|{n}-").fullmatch for d, n in _PLAIN.items()}
 _TRAILING_MINUS = re.compile(r"^(.*)-$", re.M)
@@ -252,6 +252,11 @@ def parse_amounts(
     codes, uniques = _codes(values)
     parsed = np.empty(len(uniques), dtype=float)
     bad: dict[int, str] = {}
+    # a column of Excel number cells with a text such as '2.000' among them: the text was typed or pasted in, and
+    # reads as 2.000,00 kr. with a decimal comma and 2,00 kr. with a decimal point
+    numbers = any(
+        isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool) for v in uniques
+    )
     for i, v in enumerate(uniques):
         x = parse_amount(v, decimal)
         if x is None:
@@ -259,13 +264,15 @@ def parse_amounts(
             x = np.nan
         elif (
             not decimal_declared
-            and decimal == "."
+            and (decimal == "." or numbers)
             and isinstance(v, str)
             and _AMBIGUOUS.match(_amount_text(v))
         ):
-            bad[i] = "ambiguous"
+            bad[i] = "text beside numbers" if numbers and decimal != "." else "ambiguous"
         elif required and np.isnan(x):
             bad[i] = "empty"
+        elif np.isfinite(x) and abs(x * 100 - round(x * 100)) > 1e-6 * max(1.0, abs(x)):
+            bad[i] = "decimals"  # more than øre: rounding it would change the amount without a word
         parsed[i] = x
     if required and (codes == -1).any():
         bad[-1] = "empty"
@@ -275,8 +282,27 @@ def parse_amounts(
         v = values.iloc[pos] if isinstance(values, pd.Series) else values[pos]
         if kind == "empty":
             raise SchemaError(source, "an amount", row=row, column=column, found_text="empty")
-        if kind == "ambiguous":
+        if kind == "decimals":
+            raise SchemaError(
+                source,
+                "an amount in kroner and øre (at most 2 decimals; it would otherwise be rounded)",
+                row=row,
+                column=column,
+                **shown(v if isinstance(v, str) else repr(float(v))),
+            )
+        if kind == "ambiguous" or kind == "text beside numbers":
             text = _amount_text(v)
+            if kind == "text beside numbers":
+                point, comma = parse_amount(text, "."), parse_amount(text, ",")
+                raise SchemaError(
+                    source,
+                    f"amounts as numbers, as the other cells of the column are: the text '{text}' is {kr(comma)} "
+                    f"with a decimal comma and {kr(point)} with a decimal point; enter it as a number, or say "
+                    "which with format: decimal: ',' or '.' in the mapping",
+                    row=row,
+                    column=column,
+                    found_text=f"the text '{text}'",
+                )
             point, comma = parse_amount(text, "."), parse_amount(text, ",")
             raise SchemaError(
                 source,
@@ -334,6 +360,41 @@ def parse_date(value: Any, date_format: str | None = None) -> dt.date | None:
     return None
 
 
+#: The years a date may fall in; the year 9999 of an open end (``31-12-9999``) is read where ``open_end`` allows it.
+DATE_YEARS = (1800, 2199)
+#: The year case systems write for an end that is not set (``31-12-9999``).
+OPEN_END_YEAR = 9999
+_SLASH = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*$")
+
+
+def _slash_order(uniques: Sequence[Any]) -> tuple[str | None, int | None]:
+    """How a column's slash dates are written: ('day', None), ('month', i) or ('ambiguous', i), or (None, None).
+
+    Dashes and dots are Danish (day first); a slash is also how US dates are written (month first), so a slash
+    date whose day and month are both 12 or less (``03/04/2025``) reads two ways unless another slash date of the
+    column has a first number above 12 (``31/01/2025``: day first). ``i`` is the distinct value that decides.
+    """
+    day_first = month_first = ambiguous = None
+    for i, v in enumerate(uniques):
+        m = _SLASH.match(v) if isinstance(v, str) else None
+        if m is None:
+            continue
+        a, b = int(m.group(1)), int(m.group(2))
+        if a > 12 >= b:
+            day_first = i if day_first is None else day_first
+        elif b > 12 >= a:
+            month_first = i if month_first is None else month_first
+        elif a != b and ambiguous is None:
+            ambiguous = i
+    if month_first is not None:
+        return "month", month_first
+    if day_first is not None:
+        return "day", None
+    if ambiguous is not None:
+        return "ambiguous", ambiguous
+    return None, None
+
+
 def parse_dates(
     values: pd.Series,
     *,
@@ -342,17 +403,29 @@ def parse_dates(
     rows: Sequence[int],
     date_format: str | None = None,
     required: bool = True,
+    open_end: bool = False,
+    private: bool = False,
 ) -> pd.Series:
-    """Read a column of dates (see :func:`parse_date`); the first unreadable or missing one raises.
+    """Read a column of dates (see :func:`parse_date`); the first unreadable, ambiguous or missing one raises.
+
+    With ``private`` (a birth date: person data) an error names the row and the column but never the value.
+
+    Slash dates are read day first only where the column shows it (see :func:`_slash_order`): ``03/04/2025`` in a
+    column without a slash date such as ``31/01/2025`` is refused as ambiguous, and a column with ``01/31/2025``
+    (month first) is refused, unless the mapping declares ``format: date_format``. A date outside the years
+    :data:`DATE_YEARS` is refused; with ``open_end`` (an end date), a date in the year 9999 (``31-12-9999``, the
+    case systems' "no end") is read as no end (NaT) and counted in ``attrs["open_ends"]``.
 
     Returns
     -------
     pandas.Series
-        ``datetime64[ns]`` (NaT where empty and not required).
+        ``datetime64[ns]`` (NaT where empty and not required, and for an open end).
     """
     codes, uniques = _codes(values)
+    order, decider = (None, None) if date_format else _slash_order(uniques)
     parsed: list[Any] = []
     bad: dict[int, str] = {}
+    open_ends: set[int] = set()
     for i, v in enumerate(uniques):
         if is_missing(v):
             parsed.append(pd.NaT)
@@ -363,18 +436,65 @@ def parse_dates(
         if d is None:
             bad[i] = "unreadable"
             parsed.append(pd.NaT)
+        elif open_end and d.year == OPEN_END_YEAR:
+            open_ends.add(i)
+            parsed.append(pd.NaT)
+        elif not DATE_YEARS[0] <= d.year <= DATE_YEARS[1]:
+            bad[i] = "out of range"
+            parsed.append(pd.NaT)
         else:
             parsed.append(pd.Timestamp(d))
+    if order in ("month", "ambiguous"):
+        bad[decider] = order
     if required and (codes == -1).any():
         bad[-1] = "empty"
     if bad:
         pos, row = _first_row(codes, bad, rows)
-        if bad[int(codes[pos])] == "empty":
+        kind = bad[int(codes[pos])]
+        v = values.iloc[pos] if isinstance(values, pd.Series) else values[pos]
+        if kind == "empty":
             raise SchemaError(source, "a date", row=row, column=column, found_text="empty")
+        if private:
+            raise SchemaError(
+                source,
+                "a date like 31-01-2025, 31.01.2025 or 2025-01-31 (a slash date only where the column shows the day "
+                "first), in the years 1800-2199",
+                row=row,
+                column=column,
+                found_text="a value that is not one (not shown: it is person data)",
+            )
+        declare = (
+            "write the dates as 03-04-2025 or 2025-04-03, or declare the order with format: date_format: "
+            "'%d/%m/%Y' (day first) or '%m/%d/%Y' (month first) in the mapping"
+        )
+        if kind in ("month", "ambiguous") and not _CPR.search(str(v)):
+            m = _SLASH.match(str(v))
+            a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+            y = y + 2000 if y < 100 else y
+            if kind == "month":
+                raise SchemaError(
+                    source,
+                    f"a date with the day first (31/01/2025); {declare}",
+                    row=row,
+                    column=column,
+                    found_text=f"'{str(v).strip()}', which has the month first (a US date: {_day_month(b, a, y)})",
+                )
+            raise SchemaError(
+                source,
+                f"a date that reads one way; {declare}",
+                row=row,
+                column=column,
+                found_text=f"'{str(v).strip()}', which is {_day_month(a, b, y)} with the day first (Danish) and "
+                f"{_day_month(b, a, y)} with the month first (US), and no slash date of the column tells which",
+            )
+        if kind == "out of range":
+            expected = f"a date in the years {DATE_YEARS[0]}-{DATE_YEARS[1]}"
+            if open_end:
+                expected += f" (an open end is left empty or written 31-12-{OPEN_END_YEAR})"
+            raise SchemaError(source, expected, row=row, column=column, **shown(v))
         expected = (
             f"a date in the form {date_format}" if date_format else "a date like 31-01-2025 or 31.01.2025"
         )
-        v = values.iloc[pos] if isinstance(values, pd.Series) else values[pos]
         raise SchemaError(source, expected, row=row, column=column, **shown(v))
     table = np.asarray(
         pd.to_datetime(pd.Series(parsed, dtype="datetime64[ns]")).to_numpy(), dtype="datetime64[ns]"
@@ -382,7 +502,20 @@ def parse_dates(
     out = np.full(len(codes), np.datetime64("NaT"), dtype="datetime64[ns]")
     known = codes >= 0
     out[known] = table[codes[known]]
-    return pd.Series(out, index=values.index if isinstance(values, pd.Series) else None)
+    result = pd.Series(out, index=values.index if isinstance(values, pd.Series) else None)
+    result.attrs["open_ends"] = int(np.isin(codes, list(open_ends)).sum()) if open_ends else 0
+    return result
+
+
+_MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def _day_month(day: int, month: int, year: int) -> str:
+    """A date as ``3 April 2025`` (English, as the errors are; not the locale's month names)."""
+    return f"{day} {_MONTH_NAMES[month - 1]} {year}"
 
 
 _FUNCTION = re.compile(r"^\s*0?(\d)[.\- ]?(\d{2})[.\- ]?(\d{2})(?!\d)(?:$|[.\- ,;:]|\s)")
@@ -646,10 +779,14 @@ class Fields:
         """The field's cells as stripped text; None where empty or when the file lacks the field."""
         return self.cells(name).map(lambda v: None if is_missing(v) else str(v).strip()).astype(object)
 
-    def dates(self, name: str, *, required: bool = True) -> pd.Series:
+    def dates(
+        self, name: str, *, required: bool = True, open_end: bool = False, private: bool = False
+    ) -> pd.Series:
         """:func:`parse_dates` of the field; an optional one may be empty, and is all NaT when the file lacks it."""
         if not required and not self.has(name):
-            return pd.Series(pd.NaT, index=self.df.index, dtype="datetime64[ns]")
+            out = pd.Series(pd.NaT, index=self.df.index, dtype="datetime64[ns]")
+            out.attrs["open_ends"] = 0
+            return out
         return parse_dates(
             self.df[name],
             source=self.source,
@@ -657,6 +794,8 @@ class Fields:
             rows=self.rows,
             date_format=self.date_format,
             required=required,
+            open_end=open_end,
+            private=private,
         )
 
     def amounts(self, name: str, *, required: bool = True) -> pd.Series:
