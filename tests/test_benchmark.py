@@ -23,6 +23,7 @@ from analysis.benchmark import (
     provider_breakdown,
     provider_prices,
     region_peers,
+    report_from_data,
     select_peers,
     structural_distances,
     unit_measures,
@@ -942,6 +943,42 @@ def test_benchmark_report_errors():
         benchmark_report(REPORT_ACTIVITY, MUNICIPALITIES, 153, "5.38.50", 2023, 2024)
     with pytest.raises(ValueError, match="unknown peer method"):
         benchmark_report(REPORT_ACTIVITY, MUNICIPALITIES, 101, "5.38.50", 2023, 2024, peer_method="nearest")
+
+
+def _same_report(got, want) -> None:
+    import dataclasses
+
+    assert type(got) is type(want)
+    for field in dataclasses.fields(want):
+        a, b = getattr(got, field.name), getattr(want, field.name)
+        if isinstance(b, pd.DataFrame):
+            pd.testing.assert_frame_equal(a, b, obj=field.name)
+        elif isinstance(b, pd.Series):
+            pd.testing.assert_series_equal(a, b, obj=field.name)
+        else:
+            assert a == b, field.name
+
+
+def test_report_from_data_with_persons_is_benchmark_report():
+    # report_from_data hands benchmark_report's work the rows with a population it selected itself (it used to
+    # call benchmark_report, which selected them again): the same report, field by field, and the same errors
+    no_accounts = REPORT_ACTIVITY.iloc[0:0]
+    for options in ({"peer_method": "list", "peer_codes": [151, 147]}, {"k": 2}):
+        got = report_from_data(
+            REPORT_ACTIVITY, no_accounts, MUNICIPALITIES, 101, "5.38.50", 2022, 2024, **options
+        )
+        _same_report(
+            got, benchmark_report(REPORT_ACTIVITY, MUNICIPALITIES, 101, "5.38.50", 2022, 2024, **options)
+        )
+        assert got.latest["gap_dkk"] == pytest.approx(
+            0.6 * MIO
+        )  # as in test_benchmark_report_assembles_the_report
+    with pytest.raises(ValueError, match="first_year 2025 is after last_year 2024"):
+        report_from_data(REPORT_ACTIVITY, no_accounts, MUNICIPALITIES, 101, "5.38.50", 2025, 2024)
+    with pytest.raises(ValueError, match="unknown peer method"):
+        report_from_data(
+            REPORT_ACTIVITY, no_accounts, MUNICIPALITIES, 101, "5.38.50", 2023, 2024, peer_method="x"
+        )
 
 
 def test_occupancy_of_own_places_own_and_weighted_peers():

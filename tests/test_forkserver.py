@@ -34,6 +34,75 @@ def test_no_server_means_the_stock_provisioner_is_kept():
     assert km.provisioner is None  # jupyter_client creates its LocalProvisioner at start
 
 
+_SNAPSHOT = r"""
+import json, os, sys, threading
+from analysis.reporting import forkserver as fs
+if sys.argv[1] == "preload":
+    failed = fs._preload(fs.PRELOAD) + fs._warm(fs.WARM_CALLS)
+else:
+    import numpy, scipy.linalg  # their OpenBLAS libraries start a thread each at import (fork-safe: pthread_atfork)
+    failed = []
+print(json.dumps({
+    "failed": failed,
+    "os_threads": len(os.listdir("/proc/self/task")),
+    "python_threads": [t.name for t in threading.enumerate()],
+    "fds": sorted(int(fd) for fd in os.listdir("/proc/self/fd")),
+    "trace": [repr(sys.gettrace()), repr(sys.getprofile())],
+    "inline_backend": "matplotlib_inline.backend_inline" in sys.modules,
+    "debugger": "ipykernel.debugger" in sys.modules,
+}))
+"""
+
+
+def _snapshot(what: str) -> dict:
+    """What a fresh interpreter holds after the server's imports and warm calls (``preload``) or the BLAS alone."""
+    import json
+    import subprocess
+
+    # stdin stays open (a pipe the test never writes): the server's imports stop when their worker's pipe closes
+    process = subprocess.Popen(
+        [sys.executable, "-c", _SNAPSHOT, what], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    out = process.stdout.read()
+    process.stdin.close()
+    assert process.wait(timeout=60) == 0
+    return json.loads(out)
+
+
+@needs_fork
+@pytest.mark.slow
+def test_the_preload_starts_no_thread_and_opens_nothing():
+    # fork copies only the calling thread, and every kernel shares the server's open files: what the server imports
+    # and calls before forking must leave neither behind (ipykernel's debugger, tornado and IPython's parts included)
+    preloaded, blas_only = _snapshot("preload"), _snapshot("blas")
+    assert preloaded["failed"] == []
+    assert preloaded["debugger"]  # the list holds what every kernel start imported
+    assert preloaded["python_threads"] == ["MainThread"]
+    assert preloaded["os_threads"] == blas_only["os_threads"]
+    assert preloaded["fds"] == blas_only["fds"]  # stdin, stdout, stderr and the listing's own
+    assert preloaded["trace"] == ["None", "None"]
+    # the inline backend hooks itself into the running shell at import: each kernel must import it itself
+    assert not preloaded["inline_backend"]
+
+
+def test_warm_calls_run_only_for_preloaded_modules(monkeypatch):
+    import types
+
+    calls = []
+    module = types.ModuleType("warm_probe")
+    module.read = lambda: calls.append("read")
+
+    def broken():
+        raise OSError("no such file")
+
+    module.broken = broken
+    monkeypatch.setitem(sys.modules, "warm_probe", module)
+    failed = fs._warm(("warm_probe:read", "warm_probe:broken", "not_imported_module:read"))
+    assert calls == ["read"]  # called once; a module the server did not import is not imported for it
+    assert failed == ["warm_probe:broken"]
+    assert "not_imported_module" not in sys.modules
+
+
 @pytest.fixture
 def server(tmp_path):
     # a small preload keeps the test quick; the kernel imports the rest itself
@@ -72,6 +141,9 @@ def test_a_kernel_is_forked_runs_cells_and_shuts_down(server, tmp_path):
         assert km.provisioner.forked
         # 6 * 7 = 42; its parent is the server, its working directory the one asked for
         assert _run(kc, "import os; print(6 * 7, os.getppid(), os.getcwd())") == f"42 {server.pid} {tmp_path}"
+        # no IPython history database (KERNEL_OPTIONS, added by the provisioner): no sqlite file, no saving thread
+        history = "h = get_ipython().history_manager; print(h.enabled, type(h.db).__name__, h.save_thread)"
+        assert _run(kc, history) == "False DummyDB None"
         pid = km.provisioner.pid
         assert os.getpgid(pid) == pid  # leads its own process group, as jupyter_client starts kernels
     finally:
@@ -250,7 +322,11 @@ def test_a_worker_gives_each_report_a_fresh_kernel(tmp_path, fork):
     from analysis.reporting.workers import _init_worker, _run_job
     from tests.notebook_fixtures import write_notebook
 
-    body = 'import os\nprint("seen", "secret" in globals(), os.getpid(), os.getppid())\nsecret = 123'
+    body = (
+        "import os\n"
+        'print("seen", "secret" in globals(), get_ipython().history_manager.enabled, os.getpid(), os.getppid())\n'
+        "secret = 123"
+    )
     notebook = write_notebook(tmp_path / "nb", "leak", body)
     sockets = tmp_path / "s"
     sockets.mkdir()
@@ -273,11 +349,11 @@ def test_a_worker_gives_each_report_a_fresh_kernel(tmp_path, fork):
             for o in c.outputs
             if o.get("name") == "stdout"
         ]
-        word, leaked, pid, ppid = text.split()
-        seen.append((word, leaked, int(pid), int(ppid)))
-    # report 2 does not see report 1's variable; each ran in its own kernel process
-    assert [s[:2] for s in seen] == [("seen", "False"), ("seen", "False")]
-    assert seen[0][2] != seen[1][2]
+        word, leaked, history, pid, ppid = text.split()
+        seen.append((word, leaked, history, int(pid), int(ppid)))
+    # report 2 does not see report 1's variable; each ran in its own kernel process, without a history database
+    assert [s[:3] for s in seen] == [("seen", "False", "False"), ("seen", "False", "False")]
+    assert seen[0][3] != seen[1][3]
     # forked kernels are children of the worker's fork server, ordinary ones of the worker itself
     assert all((ppid != worker_pid) is fork for *_, ppid in seen)
     assert (tmp_path / "r2.html").exists()

@@ -33,6 +33,29 @@ def test_connect_builds_on_first_use_and_reuses_afterwards(tmp_path, monkeypatch
     assert path.stat().st_mtime_ns == built
 
 
+def test_a_current_sample_is_opened_once(tmp_path, monkeypatch):
+    from analysis.data import warehouse
+
+    path = tmp_path / "sample.duckdb"
+    _sample_at(monkeypatch, path)
+    connect().close()  # built
+    opened, real_connect = [], duckdb.connect
+
+    def counting_connect(database, **kwargs):
+        opened.append((database, kwargs))
+        return real_connect(database, **kwargs)
+
+    monkeypatch.setattr(warehouse.duckdb, "connect", counting_connect)
+    con = connect()
+    # one read-only connection both checks the sample's version and serves the caller (it used to be two)
+    assert opened == [(str(path), {"read_only": True})]
+    assert con.execute("SELECT count(*) FROM municipalities WHERE year = 2025").fetchone() == (98,)
+    con.close()
+    opened.clear()
+    connect(read_only=False).close()  # a writer: the check's connection, then its own
+    assert opened == [(str(path), {"read_only": True}), (str(path), {"read_only": False})]
+
+
 def test_an_outdated_sample_is_rebuilt(tmp_path, monkeypatch):
     path = tmp_path / "sample.duckdb"
     _sample_at(monkeypatch, path)

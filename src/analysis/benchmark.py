@@ -1867,13 +1867,45 @@ def benchmark_report(
         If ``first_year > last_year``, the own municipality has no activity rows for the area in ``last_year``,
         or as the functions called (e.g. an unknown peer method, no peer with data in a year).
     """
-    structure = municipalities  # peers are chosen on the structural figures as loaded
-    municipalities = per_resident_basis(municipalities, function_code)
-    if first_year > last_year:
-        raise ValueError(f"first_year {first_year} is after last_year {last_year}")
-    features = tuple(features)
+    basis = per_resident_basis(municipalities, function_code)
+    _check_period(first_year, last_year)
     _require_columns(activity, ("municipality_code", "year", "function_code"), "activity")
-    activity = _with_population_only(activity, municipalities)
+    return _benchmark_report(
+        _with_population_only(activity, basis),
+        municipalities,
+        basis,
+        own_code,
+        function_code,
+        first_year,
+        last_year,
+        peer_method,
+        peer_codes,
+        k,
+        features,
+        weights,
+    )
+
+
+def _benchmark_report(
+    activity: pd.DataFrame,
+    structure: pd.DataFrame,
+    municipalities: pd.DataFrame,
+    own_code: int,
+    function_code: str,
+    first_year: int,
+    last_year: int,
+    peer_method: str = "knn",
+    peer_codes: Iterable[int] = (),
+    k: int = 10,
+    features: Sequence[str] = DEFAULT_FEATURES,
+    weights: Mapping[str, float] | None = None,
+) -> BenchmarkReport:
+    """:func:`benchmark_report` once its inputs are checked and ``activity`` holds only rows with a population.
+
+    ``structure`` is the frame the peers are chosen on (the municipalities as loaded), ``municipalities`` the same
+    on the area's per-resident basis (:func:`per_resident_basis`). The defaults are :func:`benchmark_report`'s.
+    """
+    features = tuple(features)
     own_rows = activity[
         (activity["municipality_code"] == int(own_code)) & (activity["function_code"] == function_code)
     ]
@@ -1929,6 +1961,11 @@ def benchmark_report(
         peers_without_data=missing,
         effects=effects(latest),
     )
+
+
+def _check_period(first_year: int, last_year: int) -> None:
+    if first_year > last_year:
+        raise ValueError(f"first_year {first_year} is after last_year {last_year}")
 
 
 def _with_population_only(frame: pd.DataFrame, municipalities: pd.DataFrame) -> pd.DataFrame:
@@ -2215,8 +2252,18 @@ def report_from_data(
         & (usable["year"] == int(last_year))
     ]
     if len(own) and own["full_year_persons"].notna().any():
-        return benchmark_report(
-            activity, municipalities, own_code, function_code, first_year, last_year, **peer_options
+        # benchmark_report(activity, municipalities, ...), without selecting the rows with a population again: its
+        # per-resident basis of `municipalities` is `municipalities` itself (applied twice, the same frame)
+        _check_period(first_year, last_year)
+        return _benchmark_report(
+            usable,
+            municipalities,
+            municipalities,
+            own_code,
+            function_code,
+            first_year,
+            last_year,
+            **peer_options,
         )
     return spending_report(
         accounts, municipalities, own_code, function_code, first_year, last_year, **peer_options

@@ -906,6 +906,11 @@ def is_current(path: Path, seed: int = SEED) -> bool | None:
         meta = read_meta(con)
     finally:
         con.close()
+    return meta_is_current(meta, seed)
+
+
+def meta_is_current(meta: dict[str, str], seed: int = SEED) -> bool | None:
+    """:func:`is_current` of a warehouse whose metadata (:func:`~analysis.data.warehouse.read_meta`) is ``meta``."""
     if meta.get("kind") != "sample":
         return None
     return meta.get("sample_version") == SAMPLE_VERSION and meta.get("seed") == str(seed)

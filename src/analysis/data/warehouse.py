@@ -95,6 +95,18 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = True) ->
                 f"no warehouse at {path} (named by {WAREHOUSE_ENV}); check the name, or unset {WAREHOUSE_ENV} to "
                 f"use the sample warehouse (it is built only at its default path {paths.sample_warehouse_path()})"
             )
+        if read_only and path.exists():
+            # the connection that checks the sample's version is the one asked for when the sample is current (or
+            # the file holds other data): the file is opened once, not once to check and again to read
+            con = _open(path, read_only=True)
+            try:
+                current = sample.meta_is_current(read_meta(con))
+            except BaseException:
+                con.close()
+                raise
+            if current is not False:
+                return con
+            con.close()
         sample.ensure(path)
     path = Path(path)
     if read_only and not path.exists():
@@ -103,6 +115,10 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = True) ->
         )
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
+    return _open(path, read_only=read_only)
+
+
+def _open(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
         return duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as e:

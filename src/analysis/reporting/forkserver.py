@@ -11,8 +11,9 @@ file, IPC sockets, signals, shutdown) is jupyter_client's own.
 
 Guarantees
 ----------
-- Each kernel is a new process, forked from a parent that has run nothing but imports: no state passes between
-  reports (a variable of one report's kernel is in no other process). What the child inherits is what a fresh
+- Each kernel is a new process, forked from a parent that has run nothing but imports and the reads of the
+  package's reference lists (:data:`WARM_CALLS`): no state passes between reports (a variable of one report's
+  kernel is in no other process). What the child inherits is what a fresh
   import would give, but three things that a fresh process draws at random: numpy's global random state is
   re-seeded in each child (Python's ``random`` re-seeds itself at fork); the string hash seed is the server's,
   shared by its kernels (so the order of a set of strings, arbitrary in any case, is alike across them).
@@ -22,6 +23,8 @@ Guarantees
 - The server's imports are frozen out of the garbage collector (``gc.freeze()``) before it forks: a kernel's
   collections walk only what its report made, not the ~170,000 imported objects (each full collection cost a
   tenth of a second and copied every page it touched). Collection changes no result, only when memory is freed.
+- Kernels run without IPython's history database (:data:`KERNEL_OPTIONS`): no report writes its cells into the
+  user's ``history.sqlite``, and none reads what another wrote there.
 - Matplotlib's backend is chosen as ipykernel chooses it (``MPLBACKEND`` set to the inline backend before
   matplotlib is imported), so figures come out as from an ordinary kernel.
 - Where fork is unsafe or missing (Windows, macOS) or ``ANALYSIS_KERNEL_FORK=0``, or the kernel spec is not
@@ -52,7 +55,9 @@ log = logging.getLogger(__name__)
 __all__ = [
     "ASYNC_CLIENT",
     "BLOCKING_CLIENT",
+    "KERNEL_OPTIONS",
     "PRELOAD",
+    "WARM_CALLS",
     "ForkProvisioner",
     "ForkServer",
     "ForkedKernel",
@@ -72,6 +77,26 @@ PRELOAD = (
     "IPython.display",
     "IPython.core.pylabtools",
     "ipykernel.kernelapp",
+    # what ipykernel imports at every kernel start (found with -X importtime in a forked kernel): the debugger
+    # (debugpy and its vendored pydevd: about 0.04 s of CPU a kernel), IPython's completer, debugger, logger and
+    # object inspector, tornado's queues; none starts a thread or opens a file or socket at import (tested).
+    # Not matplotlib_inline.backend_inline: at import it hooks itself into the running shell, which the server has
+    # not, so a kernel must import it itself.
+    "ipykernel_launcher",
+    "ipykernel.debugger",
+    "IPython.core.completer",
+    "IPython.core.completerlib",
+    "IPython.core.debugger",
+    "IPython.core.logger",
+    "IPython.core.oinspect",
+    "IPython.extensions",
+    "tornado.gen",
+    "tornado.locks",
+    "tornado.queues",
+    "tornado.platform.asyncio",
+    "zmq.utils.garbage",
+    "IPython.extensions.storemagic",
+    "faulthandler",
     "matplotlib.backends.backend_agg",
     "PIL.features",
     "PIL.PngImagePlugin",
@@ -107,6 +132,24 @@ PRELOAD = (
     "analysis.reporting.rounds",
     "analysis.reporting.staffing_page",
     "analysis.reporting.steering_page",
+)
+#: Command-line options every forked kernel gets after its kernel spec's (the workers give them to ordinary kernels
+#: too): no IPython history database. A report's cells need no history across sessions; with it each kernel opened
+#: the user's ``history.sqlite`` (shared by every kernel of every worker), wrote a session and every cell into it and
+#: ran a thread to do so. ``In``, ``Out`` and ``_``, kept in memory, work as before.
+KERNEL_OPTIONS = ("--HistoryManager.enabled=False",)
+#: Set in the server's environment before its imports: pydevd (ipykernel's debugger, preloaded) does not check at
+#: import whether it can set breakpoints in frozen modules (its warning only; the variable ipykernel's own kernel
+#: spec installer sets).
+SERVER_ENV = {"PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+#: Called by the server after its imports, before it forks (``module:function``; only for a module it preloaded): the
+#: reads of the package's reference lists that the reports make, so that no kernel reads and parses them again.
+#: Each is cached in its module (``functools.cache``) and handed out only as a copy or a new value, and a package
+#: file does not change under a batch; a kernel that changed one would change its own copy of the server's memory
+#: (a fork), never what the next kernel gets.
+WARM_CALLS = (
+    "analysis.data.reference:_municipalities",  # every report: the municipalities' names
+    "analysis.data.reference:_function_areas",  # the area report
 )
 #: Set to 0 to start every kernel the ordinary way; 1 forces the fork server where it is off by default (macOS).
 FORK_ENV = "ANALYSIS_KERNEL_FORK"
@@ -153,6 +196,8 @@ def _preload(modules: tuple[str, ...]) -> list[str]:
     import importlib
 
     os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)  # as ipykernel sets it before any user code runs
+    for key, value in SERVER_ENV.items():
+        os.environ.setdefault(key, value)
     failed = []
     for name in modules:
         if _parent_gone():
@@ -161,6 +206,21 @@ def _preload(modules: tuple[str, ...]) -> list[str]:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - a module that cannot be preloaded is imported by the kernel instead
             failed.append(name)
+    return failed
+
+
+def _warm(calls: tuple[str, ...]) -> list[str]:
+    """Make the ``module:function`` calls whose module is imported; returns those that failed (kernels call them)."""
+    failed = []
+    for call in calls:
+        name, _, function = call.partition(":")
+        module = sys.modules.get(name)
+        if module is None:
+            continue
+        try:
+            getattr(module, function)()
+        except Exception:  # noqa: BLE001 - a kernel that needs it makes the call itself, and sees its error
+            failed.append(call)
     return failed
 
 
@@ -250,6 +310,7 @@ def serve(listen_fd: int | None = None, preload: tuple[str, ...] | None = None) 
     # ipykernel reads its parent's pid at import (IPKernelApp.parent_handle): each kernel's parent is this process
     os.environ["JPY_PARENT_PID"] = str(os.getpid())
     _preload(preload)
+    _warm(WARM_CALLS)
     # What was imported lives as long as the server and its kernels: out of the garbage collector's sight (Python's
     # advice for fork servers). Without this every kernel's first full collection walks the ~170,000 objects of the
     # imports (about 0.1 s each time, and a copy of every page it touches), and a report makes several.
@@ -519,6 +580,7 @@ class ForkProvisioner(LocalProvisioner):
         server = self.server
         if argv is None or server is None or not server.alive():
             return await super().launch_kernel(cmd, **kwargs)
+        argv = [*argv, *(option for option in KERNEL_OPTIONS if option not in argv)]
         env = dict(kwargs.get("env") or os.environ)
         cwd = kwargs.get("cwd")
         try:

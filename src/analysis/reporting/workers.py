@@ -159,7 +159,7 @@ class _WarmKernel:
 
     def _start(self, kernel_name: str, code: str, cwd: str, timeout: float) -> None:
         try:
-            from analysis.reporting.forkserver import kernel_manager
+            from analysis.reporting.forkserver import KERNEL_OPTIONS, kernel_manager
 
             sockets = _WORKER.get("sockets") or tempfile.gettempdir()
             name = f"k-{uuid.uuid4().hex[:12]}"
@@ -180,7 +180,7 @@ class _WarmKernel:
                 km = kernel_manager(kernel_name, None, connection_file=connection_file)
             _KERNELS.add(km)
             trace("kernel_start")
-            km.start_kernel(cwd=cwd)
+            km.start_kernel(cwd=cwd, extra_arguments=list(KERNEL_OPTIONS))  # forked or not: no history file
             trace("kernel_started", kernel=getattr(km.provisioner, "pid", None))
             kc = km.client()
             kc.start_channels()
