@@ -434,3 +434,58 @@ def test_render_pdf_leaves_the_garbage_collector_as_it_found_it(tmp_path):
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_fonts_are_subset_to_the_same_bytes_without_reading_the_layout_tables_they_drop(monkeypatch):
+    """WeasyPrint's fontTools subsetting (its options), the original Subsetter.subset against the one render sets up."""
+    import io
+    from pathlib import Path
+
+    import matplotlib
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    from analysis.reporting import render
+
+    render._pdf_setup()
+    patched = subset.Subsetter.subset
+    assert patched._analysis_drop_first
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # the font's head.modified, else the time of saving
+    # DejaVu Sans, WeasyPrint's usual font here: GSUB, GPOS and a legacy kern table
+    data = (Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf").read_bytes()
+    read: list[str] = []
+    real_read = TTFont._readTable
+
+    def spy(self, tag):
+        read.append(tag)
+        return real_read(self, tag)
+
+    monkeypatch.setattr(TTFont, "_readTable", spy)
+
+    def subset_bytes(method, drop_layout: bool) -> bytes:
+        options = subset.Options(
+            retain_gids=True, passthrough_tables=True, ignore_missing_glyphs=True, hinting=False,
+            desubroutinize=True, notdef_outline=False,
+        )  # fmt: skip
+        if drop_layout:
+            options.drop_tables += ["GSUB", "GPOS", "SVG"]
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(gids=[0, 36, 37, 68, 69, 70])  # .notdef, A, B, a, b, c
+        font = TTFont(io.BytesIO(data))
+        method(subsetter, font)
+        out = io.BytesIO()
+        font.save(out)
+        return out.getvalue()
+
+    read.clear()
+    new = subset_bytes(patched, drop_layout=True)
+    assert not {"GSUB", "GPOS", "kern"} & set(read)  # dropped unread
+    old = subset_bytes(patched._analysis_original, drop_layout=True)
+    assert {"GSUB", "GPOS"} <= set(read)  # fontTools itself reads them first
+    assert new == old
+    for tag in ("GSUB", "GPOS", "kern"):  # kern goes with GPOS, as fontTools drops it
+        assert tag not in TTFont(io.BytesIO(new))
+    # a subsetting that keeps the layout tables is left as it is
+    kept = subset_bytes(patched, drop_layout=False)
+    assert kept == subset_bytes(patched._analysis_original, drop_layout=False)
+    assert "GPOS" in TTFont(io.BytesIO(kept))
