@@ -489,3 +489,23 @@ def test_fonts_are_subset_to_the_same_bytes_without_reading_the_layout_tables_th
     kept = subset_bytes(patched, drop_layout=False)
     assert kept == subset_bytes(patched._analysis_original, drop_layout=False)
     assert "GPOS" in TTFont(io.BytesIO(kept))
+
+
+def test_print_html_gives_table_html_s_cells_their_alignment_as_a_class():
+    import pandas as pd
+
+    from analysis.reporting import render
+    from analysis.reporting.html import table_html
+
+    table = table_html(pd.DataFrame({"Kommune": ["Aarhus"], "Udgift": [1.5]}))
+    page = f"<html><head><style>p {{}}</style></head><body>{table}</body></html>"
+    lean = render._print_html(page)
+    assert "style=" not in lean
+    assert '<th scope="col" class="al">Kommune</th><th scope="col" class="ar">Udgift</th>' in lean
+    assert '<td class="al">Aarhus</td><td class="num">1,5</td>' in lean
+    # print.css says what the inline style said, and wins as it did
+    css = render.PRINT_CSS.read_text("utf-8")
+    assert (
+        ".al {\n  text-align: left !important;\n}" in css
+        and ".ar {\n  text-align: right !important;\n}" in css
+    )

@@ -552,6 +552,12 @@ _SCREEN_ATTRS_RE = re.compile(r' (?:tabindex="0"|id="cell-id=[^"<>]*")')
 # report.css; in the PDF report.css's ``table.report-table .num`` says the same, and no style attribute is parsed.
 _NUM_CELL = '<td class="num" style="text-align: right; white-space: nowrap">'
 _NUM_CELL_PRINT = '<td class="num">'
+# Its other cells and headings carry ``style="text-align: left|right"``: each style attribute is parsed, and makes
+# the cell's computed style its own (WeasyPrint shares a computed style only between elements without one), so
+# the PDF's markup says it with a class of print.css instead (``.al``/``.ar``, ``!important`` as an inline style
+# wins over every rule without it).
+_ALIGNED_CELL_RE = re.compile(r'<(t[dh])((?: scope="(?:col|row)")?) style="text-align: (left|right)">')
+_ALIGN_CLASS = {"left": "al", "right": "ar"}
 
 
 def _print_html(html: str) -> str:
@@ -560,8 +566,9 @@ def _print_html(html: str) -> str:
     The head's stylesheets (JupyterLab's, Pygments', report.css) are for the screen; the PDF has its own
     (:func:`_pdf_setup`). Stylesheets in the body, a report's own (e.g.
     :func:`analysis.reporting.html.confidential_notice`), stay. Of the body, what makes no box in print is
-    dropped (:data:`_HIDDEN_MARKUP_RE`, white space between block-level tags, the cells' ``tabindex`` and ids)
-    and numeric table cells lose the inline style that report.css repeats.
+    dropped (:data:`_HIDDEN_MARKUP_RE`, white space between block-level tags, the cells' ``tabindex`` and ids),
+    numeric table cells lose the inline style that report.css repeats, and the other cells of
+    :func:`analysis.reporting.html.table_html` have their inline alignment as a class (``al``/``ar``).
     """
     head = _HEAD_RE.search(html)
     if head is None:
@@ -570,6 +577,7 @@ def _print_html(html: str) -> str:
     if not _SPACE_MATTERS_RE.search(body):
         body = _BLOCK_SPACE_RE.sub(">", body)
     body = _HIDDEN_MARKUP_RE.sub("", body).replace(_NUM_CELL, _NUM_CELL_PRINT)
+    body = _ALIGNED_CELL_RE.sub(lambda m: f'<{m[1]}{m[2]} class="{_ALIGN_CLASS[m[3]]}">', body)
     body = _SCREEN_ATTRS_RE.sub("", body)
     return html[: head.start()] + _HEAD_STYLE_RE.sub("", head[0]) + body
 
