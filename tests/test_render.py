@@ -509,3 +509,95 @@ def test_print_html_gives_table_html_s_cells_their_alignment_as_a_class():
         ".al {\n  text-align: left !important;\n}" in css
         and ".ar {\n  text-align: right !important;\n}" in css
     )
+
+
+def test_lean_ua_css_keeps_what_a_report_s_markup_can_match():
+    from analysis.reporting.render import lean_ua_css
+
+    sheet = (
+        "[hidden], head, input[type=hidden i] { display: none }\n"
+        "td, th, td[hidden] { display: table-cell }\n"
+        "[dir=rtl i] dd { margin-right: 0 }\n"
+        ":link { color: blue }\n"
+        ":link, :visited, u { text-decoration: underline }\n"
+        "::marker { white-space: pre }\n"
+        "::footnote-call { content: counter(footnote) }\n"
+        "button, input { border: 1px solid black }\n"
+        ":is(dir, ol, ul) :is(dir, ol, ul) { margin-top: 0 }\n"
+        "@page { margin: 75px; @top-left { text-align: left } }\n"
+        '@counter-style disc { system: cyclic; symbols: •; suffix: " " }'
+    )
+    assert lean_ua_css(sheet).splitlines() == [
+        "head { display: none }",
+        "td, th { display: table-cell }",
+        "a[href] { color: blue }",
+        "a[href], u { text-decoration: underline }",
+        "li::marker { white-space: pre }",
+        ":is(dir, ol, ul) :is(dir, ol, ul) { margin-top: 0 }",
+        "@page { margin: 75px; @top-left { text-align: left } }",
+        '@counter-style disc { system: cyclic; symbols: •; suffix: " " }',
+    ]
+
+
+def test_the_lean_user_agent_sheet_is_used_where_it_can_be_and_weasyprint_s_own_elsewhere(monkeypatch):
+    import weasyprint
+
+    from analysis.reporting import render
+
+    lean_class = render._lean_html()
+    assert lean_class is not None and issubclass(
+        lean_class, weasyprint.HTML
+    )  # this WeasyPrint: the lean sheet
+    (lean_sheet,) = lean_class(string="<p>x</p>")._ua_stylesheets()
+    assert lean_sheet is not weasyprint.HTML(string="<p>x</p>")._ua_stylesheets()[0]
+    used = []
+    real_init = weasyprint.HTML.__init__
+
+    def spy(self, *args, **kwargs):
+        used.append(type(self))
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(weasyprint.HTML, "__init__", spy)
+    body = "<p>Tekst</p><ul><li>et punkt</li></ul>"
+    render.pdf_document(f"<html><head></head><body>{body}</body></html>")
+    # a page with what the lean sheet leaves out (here a direction) gets WeasyPrint's own
+    render.pdf_document(f'<html><head></head><body><p dir="rtl">x</p>{body}</body></html>')
+    assert used == [lean_class, weasyprint.HTML]
+    # a WeasyPrint of another version, or without the private hook: its own sheet, the same pages
+    monkeypatch.setattr(weasyprint, "__version__", "99.0")
+    assert render._lean_html_class(weasyprint) is None
+    monkeypatch.setattr(weasyprint, "__version__", "70.0")
+    assert render._lean_html_class(weasyprint) is not None
+    monkeypatch.delattr(weasyprint.HTML, "_ua_stylesheets")
+    assert render._lean_html_class(weasyprint) is None
+
+
+@pytest.mark.slow
+def test_the_lean_user_agent_sheet_lays_a_report_out_as_weasyprint_s_own(monkeypatch):
+    import pandas as pd
+
+    from analysis.reporting import render
+    from analysis.reporting.html import summary_box, table_html
+
+    nb = _notebook(table_rows=40)
+    df = pd.DataFrame({"Kommune": ["Aarhus", "Odense"] * 15, "Udgift": [1234567.5, 9.0] * 15})
+    markdown = (
+        "## Tabel\n\nTal i *kroner*, se [kilden](https://example.org).\n\n1. et\n2. to\n   - under\n\n---"
+    )
+    nb.cells.append(new_markdown_cell(markdown))
+    box = summary_box([("Pris", "1.429 t.kr.")], title="Nøgletal")
+    nb.cells.append(
+        new_code_cell(
+            "t",
+            outputs=[
+                new_output("display_data", data={"text/html": box}),
+                new_output("display_data", data={"text/html": table_html(df, caption="T")}),
+            ],
+        )
+    )
+    html = render_html(nb, META)
+    lean = render.pdf_document(html)
+    monkeypatch.setattr(render, "_lean_html", lambda: None)  # WeasyPrint's own user-agent sheet
+    full = render.pdf_document(html)
+    assert len(lean.pages) == len(full.pages) >= 2
+    assert _boxes(lean) == _boxes(full)

@@ -508,6 +508,105 @@ def resolved_print_css(texts: list[str]) -> list[str]:
     return [resolve(text) for text in texts]
 
 
+# WeasyPrint's user-agent stylesheet (``html5_ua.css``) is matched against every element of every PDF. Its rules for
+# what the reports' markup never has cost that matching all the same, most of them selectors without an element
+# name (tested on every element): the direction (``[dir]``), ``[hidden]``, the ``rules``/``frame`` attributes of
+# tables, form fields, footnotes and notes (``float: footnote``), and ``:visited`` (which never matches).
+_LEAN_UA_DROP_RE = re.compile(
+    r"\[(?:dir|hidden|rules|frame)\b"
+    r"|\b(?:input|button|select|textarea|fieldset|keygen|option|optgroup)\b"
+    r"|::?(?:footnote|note)-"
+    r"|:visited\b"
+)
+# Two selectors without an element name, written for the elements they can match in a report: ``:link`` matches
+# ``a``, ``area`` and ``link`` with an ``href`` (the last two are not displayed) and only list items have markers.
+# Their weight changes only against other user-agent rules, none of which sets the same properties on them.
+_LEAN_UA_RENAMED = {":link": "a[href]", "::marker": "li::marker"}
+# A page that has any of what the lean sheet leaves out is laid out with WeasyPrint's full sheet.
+_NEEDS_FULL_UA_RE = re.compile(
+    r"\s(?:dir|hidden|rules|frame)(?:\s*=|[\s/>])"
+    r"|<(?:input|button|select|textarea|fieldset|keygen|option|optgroup)\b"
+    r"|float\s*:\s*(?:footnote|note)",
+    re.IGNORECASE,
+)
+#: WeasyPrint versions (major) whose user-agent stylesheet the lean one was checked against (the PDFs compared);
+#: others get WeasyPrint's own sheet.
+LEAN_UA_VERSIONS = range(62, 71)
+
+
+def lean_ua_css(text: str) -> str:
+    """WeasyPrint's user-agent stylesheet without the selectors of what a report's markup does not have.
+
+    Each rule keeps the selectors of its list that do not name a direction, ``hidden``, a table's ``rules`` or
+    ``frame``, a form field, a footnote or note, or ``:visited`` (:data:`_LEAN_UA_DROP_RE`); a rule with none left
+    goes. ``:link`` and ``::marker`` are written for the elements they match in a report
+    (:data:`_LEAN_UA_RENAMED`). At-rules (``@page``, ``@counter-style``) stay as they are. For a page without
+    any of those (:data:`_NEEDS_FULL_UA_RE`) every element gets the same declarations from it as from the full
+    sheet, with fewer selectors to test.
+
+    Parameters
+    ----------
+    text : str
+        The user-agent stylesheet (WeasyPrint's ``css/html5_ua.css``).
+
+    Returns
+    -------
+    str
+        The lean stylesheet.
+    """
+    import tinycss2  # WeasyPrint's CSS parser
+
+    out = []
+    for rule in tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True):
+        if rule.type != "qualified-rule":
+            out.append(tinycss2.serialize([rule]))
+            continue
+        selectors, current = [], []
+        for token in rule.prelude:  # the selector list, split at its top-level commas
+            if token.type == "literal" and token.value == ",":
+                selectors.append(current)
+                current = []
+            else:
+                current.append(token)
+        selectors.append(current)
+        kept = []
+        for tokens in selectors:
+            selector = tinycss2.serialize(tokens).strip()
+            if not _LEAN_UA_DROP_RE.search(selector):
+                kept.append(_LEAN_UA_RENAMED.get(selector, selector))
+        if kept:
+            out.append(f"{', '.join(kept)} {{{tinycss2.serialize(rule.content)}}}")
+    return "\n".join(out)
+
+
+def _lean_html_class(weasyprint: Any) -> Any:
+    """A ``weasyprint.HTML`` that lays pages out with :func:`lean_ua_css`; None where that cannot be done.
+
+    It overrides WeasyPrint's private ``HTML._ua_stylesheets`` (the hook for a document's user-agent sheets), and
+    takes the sheet's text and counter styles from ``weasyprint.html``: only for the versions in
+    :data:`LEAN_UA_VERSIONS` and where those are all there.
+    """
+    from weasyprint import html as weasy_html
+
+    try:
+        major = int(str(weasyprint.__version__).split(".")[0])
+    except ValueError:
+        return None
+    base = weasyprint.HTML
+    text, counters = getattr(weasy_html, "UA", None), getattr(weasy_html, "UA_COUNTER_STYLE", None)
+    if major not in LEAN_UA_VERSIONS or not callable(getattr(base, "_ua_stylesheets", None)):
+        return None
+    if not isinstance(text, str) or counters is None:
+        return None
+    sheet = weasyprint.CSS(string=lean_ua_css(text), counter_style=counters)
+
+    class _LeanUAHTML(base):  # type: ignore[misc, valid-type]
+        def _ua_stylesheets(self, forms: bool = False) -> list[Any]:
+            return [sheet] + list(super()._ua_stylesheets(forms)[1:])  # the form sheet, if asked for
+
+    return _LeanUAHTML
+
+
 @functools.cache
 def _pdf_setup() -> tuple[Any, Any, list[Any]]:
     """WeasyPrint, one font configuration and the parsed print stylesheets: once per process (worker).
@@ -528,6 +627,14 @@ def _pdf_setup() -> tuple[Any, Any, list[Any]]:
         texts = resolved_print_css([path.read_text("utf-8") for path in (PRINT_CSS, REPORT_CSS)])
         sheets = [weasyprint.CSS(string=text, font_config=fonts) for text in texts]
     return weasyprint, fonts, sheets
+
+
+@functools.cache
+def _lean_html() -> Any:
+    """:func:`_lean_html_class` once per process (None: WeasyPrint's own ``HTML``)."""
+    weasyprint, _, _ = _pdf_setup()
+    with _quiet_logs():
+        return _lean_html_class(weasyprint)
 
 
 # What the PDF does not need of nbconvert's markup: elements that print.css hides (display: none) and so make no
@@ -630,8 +737,11 @@ def pdf_document(html: str, base_url: str | None = None) -> Any:
     weasyprint, fonts, sheets = _pdf_setup()
     page, images = _lift_images(html)  # first: the leaning then reads a tenth of the text
     page = _print_html(page)
+    html_class = _lean_html()
+    if html_class is None or _NEEDS_FULL_UA_RE.search(page):
+        html_class = weasyprint.HTML
     with _quiet_logs(), _no_gc():
-        document = weasyprint.HTML(
+        document = html_class(
             string=page, base_url=base_url, url_fetcher=_offline_fetcher(weasyprint, images)
         )
         return document.render(stylesheets=sheets, font_config=fonts)
