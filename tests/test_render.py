@@ -601,3 +601,131 @@ def test_the_lean_user_agent_sheet_lays_a_report_out_as_weasyprint_s_own(monkeyp
     full = render.pdf_document(html)
     assert len(lean.pages) == len(full.pages) >= 2
     assert _boxes(lean) == _boxes(full)
+
+
+def _dom(page: str) -> tuple:
+    """An HTML page as a browser reads it: each element's name, attributes (a class as its words) and content.
+
+    White space alone between two tags counts as one newline or one space (it shows as one space, if at all),
+    except inside <pre> and <textarea>.
+    """
+    import tinyhtml5  # WeasyPrint's HTML parser
+
+    def walk(element, keep: bool) -> tuple:
+        keep = keep or element.tag in ("pre", "textarea")
+        attrs = dict(element.attrib)
+        if "class" in attrs:
+            attrs["class"] = " ".join(attrs["class"].split())
+        content = [element.text or ""]
+        for child in element:
+            content += [walk(child, keep), child.tail or ""]
+        if not keep:
+            content = [
+                ("\n" if "\n" in c else " ") if isinstance(c, str) and c and not c.strip(" \t\n\r\f") else c
+                for c in content
+            ]
+        return element.tag, tuple(sorted(attrs.items())), tuple(c for c in content if c != "")
+
+    return walk(tinyhtml5.parse(page, namespace_html_elements=False), False)
+
+
+def test_the_html_has_the_elements_attributes_and_text_of_nbconvert_s_own_export():
+    """render_html (nbconvert's template without its BeautifulSoup pass) against HTMLExporter as it is."""
+    import pandas as pd
+    from nbconvert import HTMLExporter
+
+    from analysis.reporting import render
+    from analysis.reporting.html import table_html
+
+    nb = _notebook()
+    markdown = (
+        "## Afsnit\n\nTekst med `kode`, *kursiv* og et billede: ![Kort](data:image/png;base64," + PNG + ")"
+    )
+    nb.cells.append(new_markdown_cell(markdown))
+    raw_img = f'<div><img src="data:image/png;base64,{PNG}" width=2><br>linje&nbsp;to</div>'
+    df = pd.DataFrame({"Kommune": ["Aarhus"], "Udgift": [1.5]})
+    nb.cells.append(
+        new_code_cell(
+            "t",
+            outputs=[
+                new_output("display_data", data={"text/html": raw_img}),
+                new_output("display_data", data={"text/html": table_html(df)}),
+            ],
+        )
+    )
+    exporter = render._exporter()
+    assert type(exporter) is not HTMLExporter and isinstance(exporter, HTMLExporter)
+    own = render_html(nb)
+    stock = HTMLExporter(
+        config=exporter.config,
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[str(TEMPLATES_DIR)],
+        log=render._exporter_log(),
+    )
+    resources = {"metadata": {"name": META.title}, METADATA_KEY: exporter_title_block(META)}
+    before = render._postprocess(stock.from_notebook_node(nb, resources=resources)[0])
+    assert _dom(own) == _dom(before)
+    assert (
+        own.count('alt="Figur"') == 2 and 'alt="Kort"' in own
+    )  # the chart and the raw <img>; markdown's own
+    assert own.count('tabindex="0"') == before.count('tabindex="0"') > 0
+    assert own != before  # written out as the template wrote it, not as BeautifulSoup did
+
+
+def exporter_title_block(meta: ReportMeta) -> dict:
+    """The title block render_html hands the template."""
+    from analysis.reporting.formatting import fmt_date
+
+    return meta.to_dict() | {"run_date_text": fmt_date(meta.run_date), "sample_notice": ""}
+
+
+def test_accessible_adds_alt_text_and_focus_where_missing():
+    from analysis.reporting.render import _accessible
+
+    page = (
+        '<img src="a.png"><img alt="Kort" src="b.png"><IMG\nsrc="c.png"/><imgx src="d">'
+        '<div class="jp-Cell-inputWrapper"><div class="jp-RenderedImage jp-OutputArea-output ">'
+        '<div class="jp-OutputArea-output" tabindex="-1"><div class="jp-OutputArea-child">'
+    )
+    assert _accessible(page) == (
+        '<img alt="Figur" src="a.png"><img alt="Kort" src="b.png"><IMG alt="Figur"\nsrc="c.png"/><imgx src="d">'
+        '<div class="jp-Cell-inputWrapper" tabindex="0">'
+        '<div class="jp-RenderedImage jp-OutputArea-output " tabindex="0">'
+        '<div class="jp-OutputArea-output" tabindex="-1"><div class="jp-OutputArea-child">'
+    )
+
+
+def test_another_nbconvert_exports_with_its_own_html_exporter(monkeypatch):
+    import nbconvert
+    from nbconvert import HTMLExporter
+
+    from analysis.reporting import render
+
+    assert render._report_exporter_class() is not HTMLExporter
+    monkeypatch.setattr(nbconvert, "version_info", (8, 0, 0))
+    assert render._report_exporter_class() is HTMLExporter
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        '<html><head><meta charset="utf-8"/>\n<style type="text/css">\np { color: red }</style>\n<title>t</title>'
+        "<style>a {}</style></head><body><header>x</header><style>b {}</style></body></html>",
+        "<HTML><HEAD><STYLE>p {}</STYLE><title>t</title></HEAD><body>x</body></HTML>",  # upper case
+        "<html><head><style>p {}</style><Style>q {}</Style></head><body>x</body></html>",  # mixed case
+        "<html><head><title>t</title><style>p {}</head><body>x</body></html>",  # a style not closed
+        "<html><head><styles>p</styles></head><body>x</body></html>",  # not a style element
+        "<html><head id=h><style>p {}</style></head><body>x</body></html>",  # attributes on head
+        "<html><body>no head</body></html>",
+    ],
+)
+def test_the_head_s_stylesheets_are_dropped_as_the_regular_expressions_did(page):
+    from analysis.reporting import render
+
+    match = render._HEAD_RE.search(page)
+    expected = (
+        (0, 0, None)
+        if match is None
+        else (match.start(), match.end(), render._HEAD_STYLE_RE.sub("", match[0]))
+    )
+    assert render._head_without_styles(page) == expected

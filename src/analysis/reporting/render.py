@@ -182,10 +182,80 @@ class ReportMeta:
 # HTML ------------------------------------------------------------------------------------------------
 
 
+#: nbconvert versions (major) whose ``HTMLExporter.from_notebook_node`` :func:`_report_exporter_class` repeats
+#: without its BeautifulSoup pass; others are used as they are.
+LEAN_EXPORT_VERSIONS = range(7, 8)
+
+
+def _report_exporter_class() -> Any:
+    """The ``HTMLExporter`` of nbconvert without its BeautifulSoup pass over the finished page, where it can be.
+
+    ``HTMLExporter.from_notebook_node`` renders the template and then parses the whole page (with JupyterLab's
+    ~250 kB stylesheet and the charts' base64) with BeautifulSoup, to give images without alt text an English one
+    and the cells' input and output areas ``tabindex="0"``, and writes it out again: more than half of a report's
+    HTML export. The subclass does what ``from_notebook_node`` does before that pass and then the pass's two
+    changes by :func:`_accessible`, on the template's text. The page has the same elements, attributes and text;
+    what BeautifulSoup changed besides in writing it out, and a browser or WeasyPrint reads the same, stays as
+    the template wrote it: the attributes' order and quotes, ``<br>`` for ``<br/>``, white space in ``class``
+    values, and white space alone between two tags (BeautifulSoup made it one newline or space, except in
+    ``<pre>`` and ``<textarea>``). For an nbconvert outside :data:`LEAN_EXPORT_VERSIONS`, or without the pieces
+    used, ``HTMLExporter`` itself.
+    """
+    import nbconvert
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+
+    try:
+        from nbconvert.filters.highlight import Highlight2HTML
+        from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+    except ImportError:  # pragma: no cover - another nbconvert
+        return HTMLExporter
+    if nbconvert.version_info[0] not in LEAN_EXPORT_VERSIONS or not hasattr(HTMLExporter, "_init_resources"):
+        return HTMLExporter
+
+    class ReportExporter(HTMLExporter):  # type: ignore[misc, valid-type]
+        """``HTMLExporter`` whose ``from_notebook_node`` leaves the page as the template wrote it."""
+
+        def from_notebook_node(self, nb: Any, resources: Any = None, **kw: Any) -> tuple[str, Any]:
+            # HTMLExporter.from_notebook_node (nbconvert 7) up to its BeautifulSoup pass
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            highlight_code = self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)
+            )
+            resources = self._init_resources(resources)
+            filter_data_type = WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources
+            )
+            self.register_filter("highlight_code", highlight_code)
+            self.register_filter("filter_data_type", filter_data_type)
+            html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+            return _accessible(html), resources
+
+    return ReportExporter
+
+
+# What nbconvert's BeautifulSoup pass changed, on the page's text: an <img> without alt text gets one (the
+# report's: "Figur"), the cells' input areas and outputs (<div>s with those classes) can take keyboard focus
+_IMG_WITHOUT_ALT_RE = re.compile(r"<img(?=[\s/>])(?![^>]*\salt\s*=)", re.IGNORECASE)
+_FOCUSABLE_DIV_RE = re.compile(
+    r'<div class="(?:[^"]*\s)?(?:jp-Cell-inputWrapper|jp-OutputArea-output)(?:\s[^"]*)?"(?![^>]*\stabindex=)[^>]*'
+)
+
+
+def _accessible(html: str) -> str:
+    """Alt text for the images that have none and ``tabindex="0"`` for the cells' input and output areas.
+
+    What nbconvert's ``HTMLExporter`` does with BeautifulSoup after rendering (there: an English alt text, which
+    :func:`_postprocess` makes Danish), done on the template's output; what already has them is left alone.
+    """
+    html = _IMG_WITHOUT_ALT_RE.sub(lambda m: f"{m[0]} {_DANISH_ALT}", html)
+    return _FOCUSABLE_DIV_RE.sub(lambda m: f'{m[0]} tabindex="0"', html)
+
+
 @functools.cache
 def _exporter() -> Any:
     """One configured HTMLExporter per process (constructing it parses the templates)."""
-    from nbconvert import HTMLExporter
     from traitlets.config import Config
 
     config = Config()
@@ -202,7 +272,7 @@ def _exporter() -> Any:
     # Validate the notebook once, after all preprocessors, rather than after each of the dozen: the same HTML
     # (an invalid notebook still fails), a seventh less of its time.
     config.HTMLExporter.optimistic_validation = True
-    return HTMLExporter(
+    return _report_exporter_class()(
         config=config,
         template_name=TEMPLATE_NAME,
         extra_template_basedirs=[os.fspath(TEMPLATES_DIR)],
@@ -677,16 +747,43 @@ def _print_html(html: str) -> str:
     numeric table cells lose the inline style that report.css repeats, and the other cells of
     :func:`analysis.reporting.html.table_html` have their inline alignment as a class (``al``/``ar``).
     """
-    head = _HEAD_RE.search(html)
+    start, end, head = _head_without_styles(html)
     if head is None:
         return html
-    body = html[head.end() :]
+    body = html[end:]
     if not _SPACE_MATTERS_RE.search(body):
         body = _BLOCK_SPACE_RE.sub(">", body)
     body = _HIDDEN_MARKUP_RE.sub("", body).replace(_NUM_CELL, _NUM_CELL_PRINT)
     body = _ALIGNED_CELL_RE.sub(lambda m: f'<{m[1]}{m[2]} class="{_ALIGN_CLASS[m[3]]}">', body)
     body = _SCREEN_ATTRS_RE.sub("", body)
-    return html[: head.start()] + _HEAD_STYLE_RE.sub("", head[0]) + body
+    return html[:start] + head + body
+
+
+def _head_without_styles(html: str) -> tuple[int, int, str | None]:
+    """Where the page's ``<head>`` starts and ends, and its text without its ``<style>`` elements (None: no head).
+
+    With plain string search for the head as nbconvert writes it (``<head>``, ``<style ...>`` in lower case), a
+    few milliseconds less than the regular expressions over the ~250 kB of stylesheets; otherwise by those.
+    """
+    start = html.find("<head>")
+    end = html.find("</head>", start) if start >= 0 else -1
+    if end >= 0:
+        end += len("</head>")
+        head = html[start:end]
+        if head.count("<style") == head.lower().count("<style"):  # no upper-case tag
+            parts, pos = [], 0
+            while (tag := head.find("<style", pos)) >= 0:
+                close = head.find("</style>", tag)
+                if close < 0 or head[tag + 6] not in " \t\n\r/>":
+                    break
+                parts.append(head[pos:tag])
+                pos = close + len("</style>")
+            else:
+                return start, end, "".join(parts) + head[pos:]
+    match = _HEAD_RE.search(html)
+    if match is None:
+        return 0, 0, None
+    return match.start(), match.end(), _HEAD_STYLE_RE.sub("", match[0])
 
 
 _DATA_IMAGE_RE = re.compile(r'(<img\b[^>]*?\bsrc=")data:(image/(?:png|jpeg));base64,([A-Za-z0-9+/=]+)"')
