@@ -729,3 +729,26 @@ def test_the_head_s_stylesheets_are_dropped_as_the_regular_expressions_did(page)
         else (match.start(), match.end(), render._HEAD_STYLE_RE.sub("", match[0]))
     )
     assert render._head_without_styles(page) == expected
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "<style>a/*x*/{}</style><p>/*kept*/</p><style type='text/css'>b{}/* y */</style>",
+        "<STYLE x>/* */p{}</Style> <style>q{}",  # upper case; a style not closed
+        "<style><style>/*c*/</style>/*d*/</style>",  # a second opening tag inside
+        '<img src="data:image/png;base64,AAAA" alt="x"><img src=x><img\nALT = "y" src=a>',
+        '<img src="data:image/png;base64,AAalt" width=2\n alt=q><img src="data:image/png;base64,QQ" class="">',
+        '<img alt="No description has been provided for this image" src="a.png">',
+    ],
+)
+def test_postprocess_and_alt_text_as_the_regular_expressions_did(page):
+    from analysis.reporting import render
+
+    style = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.DOTALL | re.IGNORECASE)
+    comment = re.compile(r"/\*.*?\*/", re.DOTALL)
+    expected = style.sub(lambda m: m[1] + comment.sub("", m[2]) + m[3], page)
+    expected = expected.replace('alt="No description has been provided for this image"', 'alt="Figur"')
+    assert render._postprocess(page) == expected
+    no_alt = re.compile(r"<img(?=[\s/>])(?![^>]*\salt\s*=)", re.IGNORECASE)
+    assert render._accessible(page) == no_alt.sub(lambda m: f'{m[0]} alt="Figur"', page)

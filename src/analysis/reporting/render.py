@@ -237,10 +237,26 @@ def _report_exporter_class() -> Any:
 
 # What nbconvert's BeautifulSoup pass changed, on the page's text: an <img> without alt text gets one (the
 # report's: "Figur"), the cells' input areas and outputs (<div>s with those classes) can take keyboard focus
-_IMG_WITHOUT_ALT_RE = re.compile(r"<img(?=[\s/>])(?![^>]*\salt\s*=)", re.IGNORECASE)
+_IMG_START_RE = re.compile(r"<img(?=[\s/>])", re.IGNORECASE)
+_ALT_ATTR_RE = re.compile(r"\salt\s*=", re.IGNORECASE)
 _FOCUSABLE_DIV_RE = re.compile(
     r'<div class="(?:[^"]*\s)?(?:jp-Cell-inputWrapper|jp-OutputArea-output)(?:\s[^"]*)?"(?![^>]*\stabindex=)[^>]*'
 )
+
+
+def _has_alt(html: str, start: int, end: int) -> bool:
+    """Whether the tag text ``html[start:end]`` has an ``alt`` attribute.
+
+    An embedded image's base64 (a chart's ~100 kB, no white space in it, so no attribute) is skipped by plain
+    search rather than read character by character.
+    """
+    data = html.find(";base64,", start, end)
+    if data < 0:
+        return _ALT_ATTR_RE.search(html, start, end) is not None
+    quote = html.find('"', data, end)
+    return _ALT_ATTR_RE.search(html, start, data) is not None or (
+        quote >= 0 and _ALT_ATTR_RE.search(html, quote, end) is not None
+    )
 
 
 def _accessible(html: str) -> str:
@@ -249,7 +265,16 @@ def _accessible(html: str) -> str:
     What nbconvert's ``HTMLExporter`` does with BeautifulSoup after rendering (there: an English alt text, which
     :func:`_postprocess` makes Danish), done on the template's output; what already has them is left alone.
     """
-    html = _IMG_WITHOUT_ALT_RE.sub(lambda m: f"{m[0]} {_DANISH_ALT}", html)
+    parts, pos = [], 0
+    for img in _IMG_START_RE.finditer(html):
+        end = html.find(">", img.end())
+        if end < 0:
+            break
+        parts.append(html[pos : img.end()])
+        pos = img.end()
+        if not _has_alt(html, pos, end):
+            parts.append(f" {_DANISH_ALT}")
+    html = "".join(parts) + html[pos:]
     return _FOCUSABLE_DIV_RE.sub(lambda m: f'{m[0]} tabindex="0"', html)
 
 
@@ -303,9 +328,32 @@ _NBCONVERT_ALT = 'alt="No description has been provided for this image"'
 _DANISH_ALT = 'alt="Figur"'
 
 
+_STYLE_OPEN_RE = re.compile(r"<style[^>]*>", re.IGNORECASE)
+_STYLE_CLOSE_RE = re.compile(r"</style>", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=32)
+def _css_without_comments(css: str) -> str:
+    """A stylesheet without its comments; the same few (JupyterLab's, Pygments', report.css) in every report."""
+    return _CSS_COMMENT_RE.sub("", css)
+
+
 def _postprocess(html: str) -> str:
-    """Drop comments from inlined stylesheets (JupyterLab's cite web addresses) and use Danish alt text."""
-    html = _STYLE_RE.sub(lambda m: m[1] + _CSS_COMMENT_RE.sub("", m[2]) + m[3], html)
+    """Drop comments from inlined stylesheets (JupyterLab's cite web addresses) and use Danish alt text.
+
+    The ``<style>`` elements are found as :data:`_STYLE_RE` finds them, but without reading the ~250 kB of
+    stylesheets character by character, and each stylesheet's text is stripped once per process.
+    """
+    parts, pos = [], 0
+    for opening in _STYLE_OPEN_RE.finditer(html):
+        if opening.start() < pos:
+            continue  # inside the stylesheet just done (as the regular expression went on after it)
+        closing = _STYLE_CLOSE_RE.search(html, opening.end())
+        if closing is None:
+            break
+        parts += [html[pos : opening.end()], _css_without_comments(html[opening.end() : closing.start()])]
+        pos = closing.start()
+    html = "".join(parts) + html[pos:]
     return html.replace(_NBCONVERT_ALT, _DANISH_ALT)
 
 
