@@ -18,6 +18,14 @@ machine's load average:
 Run: ``.venv/bin/python bench/bench_pdf.py [--repeat 5] [--keep DIR] [--html FILE] [--no-full]``; ``--keep``
 writes the PDFs to DIR for a visual comparison (``pdftoppm -r 60 -png DIR/now.pdf DIR/now``). Writes only to a
 temporary folder otherwise. The results measured on the reference machine are in docs/performance.md.
+
+``--kinds benchmark,area,overview,cross_sector,staffing`` times, instead, the HTML export
+(:func:`~analysis.reporting.render.render_html` of the executed notebook, as a worker calls it) and ``render_pdf``
+of one report of each of these notebooks (Syddjurs, 5.38.50, ``show_persons: true`` where a notebook declares
+it), taking turns, in the process's CPU time and wall time. ``--keep DIR`` then writes ``DIR/<kind>.html`` and
+``DIR/<kind>.pdf`` (to compare two versions of the code: run each with ``--keep``) and keeps the executed
+notebooks in ``DIR/reports``; ``--executed DIR`` takes the executed notebooks from such a folder instead of
+running them again.
 """
 
 from __future__ import annotations
@@ -57,6 +65,96 @@ def _report(tmp: Path) -> Path:
     summary = run_batch(load_batch(batch_file), workers=1, reports_dir=tmp / "reports", progress=False)
     assert not summary.failed, summary.failed
     return summary.folder / summary.reports[0].files["html"]
+
+
+def _kind_reports(tmp: Path, kinds: list[str]) -> dict[str, Path]:
+    """One executed notebook per kind, made by the runner (Syddjurs, 5.38.50), by kind."""
+    from analysis.reporting.batch import load_batch
+    from analysis.reporting.runner import run_batch
+
+    batch_file = tmp / "bench-pdf-kinds.yaml"
+    batch_file.write_text(
+        yaml.safe_dump(
+            {
+                "name": "bench-pdf-kinds",
+                "municipalities": [706],
+                "function_areas": ["5.38.50"],
+                "notebooks": kinds,
+                "formats": ["html"],
+                "parameters": {"show_persons": True},
+            }
+        ),
+        encoding="utf-8",
+    )
+    summary = run_batch(load_batch(batch_file), workers=1, reports_dir=tmp / "reports", progress=False)
+    assert not summary.failed, summary.failed
+    return {r.notebook: summary.folder / r.files["ipynb"] for r in summary.reports}
+
+
+def _executed(folder: Path, kinds: list[str]) -> dict[str, Path]:
+    """The executed notebooks of an earlier ``--kinds ... --keep`` run, by kind (the newest run of the folder)."""
+    import json
+
+    manifests = sorted(
+        folder.glob("reports/bench-pdf-kinds/*/manifest.json"), key=lambda p: p.stat().st_mtime
+    )
+    if not manifests:
+        raise SystemExit(f"no executed reports in {folder}/reports (make them with --keep {folder})")
+    manifest = json.loads(manifests[-1].read_text("utf-8"))
+    found = {r["notebook"]: manifests[-1].parent / r["files"]["ipynb"] for r in manifest["reports"]}
+    missing = [k for k in kinds if k not in found]
+    if missing:
+        raise SystemExit(f"{folder} has no executed report of {', '.join(missing)}")
+    return {k: found[k] for k in kinds}
+
+
+def _bench_kinds(args: argparse.Namespace) -> None:
+    """HTML export and PDF of one report per kind: medians of CPU and wall time of later calls."""
+    import nbformat
+    from pypdf import PdfReader
+
+    from analysis.reporting import headline, render
+
+    kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
+    out = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-pdf-"))
+    out.mkdir(parents=True, exist_ok=True)
+    notebooks = _executed(Path(args.executed), kinds) if args.executed else _kind_reports(out, kinds)
+    import weasyprint  # noqa: F401 - imported before the timings
+
+    routes, names = [], []
+    for kind in kinds:
+        nb = nbformat.read(notebooks[kind], as_version=4)
+        meta = render.ReportMeta.from_notebook(nb)
+        nb = headline.without(nb)  # as the worker renders it
+        html_path, pdf_path = out / f"{kind}.html", out / f"{kind}.pdf"
+        html_path.write_text(render.render_html(nb, meta), encoding="utf-8")
+
+        def export(nb=nb, meta=meta, html_path=html_path) -> None:
+            html_path.write_text(render.render_html(nb, meta), encoding="utf-8")
+
+        def pdf(html_path=html_path, pdf_path=pdf_path) -> None:
+            render.render_pdf(html_path.read_text("utf-8"), pdf_path)
+
+        routes += [export, pdf]
+        names += [(kind, "HTML"), (kind, "PDF")]
+    load = os.getloadavg()
+    timings = _time(routes, args.repeat)
+    load_after = os.getloadavg()
+    print(f"median of {args.repeat} later calls per report (Syddjurs, 5.38.50)")
+    print(
+        f"{'report':<14} {'step':<5} {'first, s':>9} {'later, s':>9} {'later, CPU s':>13} {'pages':>6} {'kB':>7}"
+    )
+    total = {"HTML": 0.0, "PDF": 0.0}
+    for (kind, step), (first, wall, cpu) in zip(names, timings, strict=True):
+        path = out / f"{kind}.{step.lower()}"
+        pages = len(PdfReader(path).pages) if step == "PDF" else ""
+        total[step] += cpu
+        print(
+            f"{kind:<14} {step:<5} {first:>9.2f} {wall:>9.2f} {cpu:>13.3f} {pages:>6} {path.stat().st_size / 1e3:>7.0f}"
+        )
+    print(f"{'all':<14} {'HTML':<5} {'':>9} {'':>9} {total['HTML']:>13.3f}")
+    print(f"{'all':<14} {'PDF':<5} {'':>9} {'':>9} {total['PDF']:>13.3f}")
+    print(f"load average {load[0]:.1f} before, {load_after[0]:.1f} after, on {os.cpu_count()} cores")
 
 
 def _full_css(html: str, path: Path) -> None:
@@ -135,9 +233,16 @@ def main() -> None:
     parser.add_argument("--html", help="time this report's HTML instead of making a benchmark report")
     parser.add_argument("--keep", help="write now.pdf, written.pdf and full.pdf to this folder")
     parser.add_argument("--no-full", action="store_true", help="leave out the full-CSS route (the slowest)")
+    parser.add_argument(
+        "--kinds", help="comma-separated notebooks: time HTML export and PDF of one report of each instead"
+    )
+    parser.add_argument("--executed", help="with --kinds: the executed notebooks of an earlier --keep folder")
     args = parser.parse_args()
     for name in ("papermill", "traitlets", "nbclient", "jupyter_client", "weasyprint", "fontTools"):
         logging.getLogger(name).setLevel(logging.ERROR)
+    if args.kinds:
+        _bench_kinds(args)
+        return
     from pypdf import PdfReader
 
     from analysis.reporting import render

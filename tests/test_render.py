@@ -434,3 +434,321 @@ def test_render_pdf_leaves_the_garbage_collector_as_it_found_it(tmp_path):
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_fonts_are_subset_to_the_same_bytes_without_reading_the_layout_tables_they_drop(monkeypatch):
+    """WeasyPrint's fontTools subsetting (its options), the original Subsetter.subset against the one render sets up."""
+    import io
+    from pathlib import Path
+
+    import matplotlib
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    from analysis.reporting import render
+
+    render._pdf_setup()
+    patched = subset.Subsetter.subset
+    assert patched._analysis_drop_first
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # the font's head.modified, else the time of saving
+    # DejaVu Sans, WeasyPrint's usual font here: GSUB, GPOS and a legacy kern table
+    data = (Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf").read_bytes()
+    read: list[str] = []
+    real_read = TTFont._readTable
+
+    def spy(self, tag):
+        read.append(tag)
+        return real_read(self, tag)
+
+    monkeypatch.setattr(TTFont, "_readTable", spy)
+
+    def subset_bytes(method, drop_layout: bool) -> bytes:
+        options = subset.Options(
+            retain_gids=True, passthrough_tables=True, ignore_missing_glyphs=True, hinting=False,
+            desubroutinize=True, notdef_outline=False,
+        )  # fmt: skip
+        if drop_layout:
+            options.drop_tables += ["GSUB", "GPOS", "SVG"]
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(gids=[0, 36, 37, 68, 69, 70])  # .notdef, A, B, a, b, c
+        font = TTFont(io.BytesIO(data))
+        method(subsetter, font)
+        out = io.BytesIO()
+        font.save(out)
+        return out.getvalue()
+
+    read.clear()
+    new = subset_bytes(patched, drop_layout=True)
+    assert not {"GSUB", "GPOS", "kern"} & set(read)  # dropped unread
+    old = subset_bytes(patched._analysis_original, drop_layout=True)
+    assert {"GSUB", "GPOS"} <= set(read)  # fontTools itself reads them first
+    assert new == old
+    for tag in ("GSUB", "GPOS", "kern"):  # kern goes with GPOS, as fontTools drops it
+        assert tag not in TTFont(io.BytesIO(new))
+    # a subsetting that keeps the layout tables is left as it is
+    kept = subset_bytes(patched, drop_layout=False)
+    assert kept == subset_bytes(patched._analysis_original, drop_layout=False)
+    assert "GPOS" in TTFont(io.BytesIO(kept))
+
+
+def test_print_html_gives_table_html_s_cells_their_alignment_as_a_class():
+    import pandas as pd
+
+    from analysis.reporting import render
+    from analysis.reporting.html import table_html
+
+    table = table_html(pd.DataFrame({"Kommune": ["Aarhus"], "Udgift": [1.5]}))
+    page = f"<html><head><style>p {{}}</style></head><body>{table}</body></html>"
+    lean = render._print_html(page)
+    assert "style=" not in lean
+    assert '<th scope="col" class="al">Kommune</th><th scope="col" class="ar">Udgift</th>' in lean
+    assert '<td class="al">Aarhus</td><td class="num">1,5</td>' in lean
+    # print.css says what the inline style said, and wins as it did
+    css = render.PRINT_CSS.read_text("utf-8")
+    assert (
+        ".al {\n  text-align: left !important;\n}" in css
+        and ".ar {\n  text-align: right !important;\n}" in css
+    )
+
+
+def test_lean_ua_css_keeps_what_a_report_s_markup_can_match():
+    from analysis.reporting.render import lean_ua_css
+
+    sheet = (
+        "[hidden], head, input[type=hidden i] { display: none }\n"
+        "td, th, td[hidden] { display: table-cell }\n"
+        "[dir=rtl i] dd { margin-right: 0 }\n"
+        ":link { color: blue }\n"
+        ":link, :visited, u { text-decoration: underline }\n"
+        "::marker { white-space: pre }\n"
+        "::footnote-call { content: counter(footnote) }\n"
+        "button, input { border: 1px solid black }\n"
+        ":is(dir, ol, ul) :is(dir, ol, ul) { margin-top: 0 }\n"
+        "@page { margin: 75px; @top-left { text-align: left } }\n"
+        '@counter-style disc { system: cyclic; symbols: •; suffix: " " }'
+    )
+    assert lean_ua_css(sheet).splitlines() == [
+        "head { display: none }",
+        "td, th { display: table-cell }",
+        "a[href] { color: blue }",
+        "a[href], u { text-decoration: underline }",
+        "li::marker { white-space: pre }",
+        ":is(dir, ol, ul) :is(dir, ol, ul) { margin-top: 0 }",
+        "@page { margin: 75px; @top-left { text-align: left } }",
+        '@counter-style disc { system: cyclic; symbols: •; suffix: " " }',
+    ]
+
+
+def test_the_lean_user_agent_sheet_is_used_where_it_can_be_and_weasyprint_s_own_elsewhere(monkeypatch):
+    import weasyprint
+
+    from analysis.reporting import render
+
+    lean_class = render._lean_html()
+    assert lean_class is not None and issubclass(
+        lean_class, weasyprint.HTML
+    )  # this WeasyPrint: the lean sheet
+    (lean_sheet,) = lean_class(string="<p>x</p>")._ua_stylesheets()
+    assert lean_sheet is not weasyprint.HTML(string="<p>x</p>")._ua_stylesheets()[0]
+    used = []
+    real_init = weasyprint.HTML.__init__
+
+    def spy(self, *args, **kwargs):
+        used.append(type(self))
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(weasyprint.HTML, "__init__", spy)
+    body = "<p>Tekst</p><ul><li>et punkt</li></ul>"
+    render.pdf_document(f"<html><head></head><body>{body}</body></html>")
+    # a page with what the lean sheet leaves out (here a direction) gets WeasyPrint's own
+    render.pdf_document(f'<html><head></head><body><p dir="rtl">x</p>{body}</body></html>')
+    assert used == [lean_class, weasyprint.HTML]
+    # a WeasyPrint of another version, or without the private hook: its own sheet, the same pages
+    monkeypatch.setattr(weasyprint, "__version__", "99.0")
+    assert render._lean_html_class(weasyprint) is None
+    monkeypatch.setattr(weasyprint, "__version__", "70.0")
+    assert render._lean_html_class(weasyprint) is not None
+    monkeypatch.delattr(weasyprint.HTML, "_ua_stylesheets")
+    assert render._lean_html_class(weasyprint) is None
+
+
+@pytest.mark.slow
+def test_the_lean_user_agent_sheet_lays_a_report_out_as_weasyprint_s_own(monkeypatch):
+    import pandas as pd
+
+    from analysis.reporting import render
+    from analysis.reporting.html import summary_box, table_html
+
+    nb = _notebook(table_rows=40)
+    df = pd.DataFrame({"Kommune": ["Aarhus", "Odense"] * 15, "Udgift": [1234567.5, 9.0] * 15})
+    markdown = (
+        "## Tabel\n\nTal i *kroner*, se [kilden](https://example.org).\n\n1. et\n2. to\n   - under\n\n---"
+    )
+    nb.cells.append(new_markdown_cell(markdown))
+    box = summary_box([("Pris", "1.429 t.kr.")], title="Nøgletal")
+    nb.cells.append(
+        new_code_cell(
+            "t",
+            outputs=[
+                new_output("display_data", data={"text/html": box}),
+                new_output("display_data", data={"text/html": table_html(df, caption="T")}),
+            ],
+        )
+    )
+    html = render_html(nb, META)
+    lean = render.pdf_document(html)
+    monkeypatch.setattr(render, "_lean_html", lambda: None)  # WeasyPrint's own user-agent sheet
+    full = render.pdf_document(html)
+    assert len(lean.pages) == len(full.pages) >= 2
+    assert _boxes(lean) == _boxes(full)
+
+
+def _dom(page: str) -> tuple:
+    """An HTML page as a browser reads it: each element's name, attributes (a class as its words) and content.
+
+    White space alone between two tags counts as one newline or one space (it shows as one space, if at all),
+    except inside <pre> and <textarea>.
+    """
+    import tinyhtml5  # WeasyPrint's HTML parser
+
+    def walk(element, keep: bool) -> tuple:
+        keep = keep or element.tag in ("pre", "textarea")
+        attrs = dict(element.attrib)
+        if "class" in attrs:
+            attrs["class"] = " ".join(attrs["class"].split())
+        content = [element.text or ""]
+        for child in element:
+            content += [walk(child, keep), child.tail or ""]
+        if not keep:
+            content = [
+                ("\n" if "\n" in c else " ") if isinstance(c, str) and c and not c.strip(" \t\n\r\f") else c
+                for c in content
+            ]
+        return element.tag, tuple(sorted(attrs.items())), tuple(c for c in content if c != "")
+
+    return walk(tinyhtml5.parse(page, namespace_html_elements=False), False)
+
+
+def test_the_html_has_the_elements_attributes_and_text_of_nbconvert_s_own_export():
+    """render_html (nbconvert's template without its BeautifulSoup pass) against HTMLExporter as it is."""
+    import pandas as pd
+    from nbconvert import HTMLExporter
+
+    from analysis.reporting import render
+    from analysis.reporting.html import table_html
+
+    nb = _notebook()
+    markdown = (
+        "## Afsnit\n\nTekst med `kode`, *kursiv* og et billede: ![Kort](data:image/png;base64," + PNG + ")"
+    )
+    nb.cells.append(new_markdown_cell(markdown))
+    raw_img = f'<div><img src="data:image/png;base64,{PNG}" width=2><br>linje&nbsp;to</div>'
+    df = pd.DataFrame({"Kommune": ["Aarhus"], "Udgift": [1.5]})
+    nb.cells.append(
+        new_code_cell(
+            "t",
+            outputs=[
+                new_output("display_data", data={"text/html": raw_img}),
+                new_output("display_data", data={"text/html": table_html(df)}),
+            ],
+        )
+    )
+    exporter = render._exporter()
+    assert type(exporter) is not HTMLExporter and isinstance(exporter, HTMLExporter)
+    own = render_html(nb)
+    stock = HTMLExporter(
+        config=exporter.config,
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[str(TEMPLATES_DIR)],
+        log=render._exporter_log(),
+    )
+    resources = {"metadata": {"name": META.title}, METADATA_KEY: exporter_title_block(META)}
+    before = render._postprocess(stock.from_notebook_node(nb, resources=resources)[0])
+    assert _dom(own) == _dom(before)
+    assert (
+        own.count('alt="Figur"') == 2 and 'alt="Kort"' in own
+    )  # the chart and the raw <img>; markdown's own
+    assert own.count('tabindex="0"') == before.count('tabindex="0"') > 0
+    assert own != before  # written out as the template wrote it, not as BeautifulSoup did
+
+
+def exporter_title_block(meta: ReportMeta) -> dict:
+    """The title block render_html hands the template."""
+    from analysis.reporting.formatting import fmt_date
+
+    return meta.to_dict() | {"run_date_text": fmt_date(meta.run_date), "sample_notice": ""}
+
+
+def test_accessible_adds_alt_text_and_focus_where_missing():
+    from analysis.reporting.render import _accessible
+
+    page = (
+        '<img src="a.png"><img alt="Kort" src="b.png"><IMG\nsrc="c.png"/><imgx src="d">'
+        '<div class="jp-Cell-inputWrapper"><div class="jp-RenderedImage jp-OutputArea-output ">'
+        '<div class="jp-OutputArea-output" tabindex="-1"><div class="jp-OutputArea-child">'
+    )
+    assert _accessible(page) == (
+        '<img alt="Figur" src="a.png"><img alt="Kort" src="b.png"><IMG alt="Figur"\nsrc="c.png"/><imgx src="d">'
+        '<div class="jp-Cell-inputWrapper" tabindex="0">'
+        '<div class="jp-RenderedImage jp-OutputArea-output " tabindex="0">'
+        '<div class="jp-OutputArea-output" tabindex="-1"><div class="jp-OutputArea-child">'
+    )
+
+
+def test_another_nbconvert_exports_with_its_own_html_exporter(monkeypatch):
+    import nbconvert
+    from nbconvert import HTMLExporter
+
+    from analysis.reporting import render
+
+    assert render._report_exporter_class() is not HTMLExporter
+    monkeypatch.setattr(nbconvert, "version_info", (8, 0, 0))
+    assert render._report_exporter_class() is HTMLExporter
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        '<html><head><meta charset="utf-8"/>\n<style type="text/css">\np { color: red }</style>\n<title>t</title>'
+        "<style>a {}</style></head><body><header>x</header><style>b {}</style></body></html>",
+        "<HTML><HEAD><STYLE>p {}</STYLE><title>t</title></HEAD><body>x</body></HTML>",  # upper case
+        "<html><head><style>p {}</style><Style>q {}</Style></head><body>x</body></html>",  # mixed case
+        "<html><head><title>t</title><style>p {}</head><body>x</body></html>",  # a style not closed
+        "<html><head><styles>p</styles></head><body>x</body></html>",  # not a style element
+        "<html><head id=h><style>p {}</style></head><body>x</body></html>",  # attributes on head
+        "<html><body>no head</body></html>",
+    ],
+)
+def test_the_head_s_stylesheets_are_dropped_as_the_regular_expressions_did(page):
+    from analysis.reporting import render
+
+    match = render._HEAD_RE.search(page)
+    expected = (
+        (0, 0, None)
+        if match is None
+        else (match.start(), match.end(), render._HEAD_STYLE_RE.sub("", match[0]))
+    )
+    assert render._head_without_styles(page) == expected
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "<style>a/*x*/{}</style><p>/*kept*/</p><style type='text/css'>b{}/* y */</style>",
+        "<STYLE x>/* */p{}</Style> <style>q{}",  # upper case; a style not closed
+        "<style><style>/*c*/</style>/*d*/</style>",  # a second opening tag inside
+        '<img src="data:image/png;base64,AAAA" alt="x"><img src=x><img\nALT = "y" src=a>',
+        '<img src="data:image/png;base64,AAalt" width=2\n alt=q><img src="data:image/png;base64,QQ" class="">',
+        '<img alt="No description has been provided for this image" src="a.png">',
+    ],
+)
+def test_postprocess_and_alt_text_as_the_regular_expressions_did(page):
+    from analysis.reporting import render
+
+    style = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.DOTALL | re.IGNORECASE)
+    comment = re.compile(r"/\*.*?\*/", re.DOTALL)
+    expected = style.sub(lambda m: m[1] + comment.sub("", m[2]) + m[3], page)
+    expected = expected.replace('alt="No description has been provided for this image"', 'alt="Figur"')
+    assert render._postprocess(page) == expected
+    no_alt = re.compile(r"<img(?=[\s/>])(?![^>]*\salt\s*=)", re.IGNORECASE)
+    assert render._accessible(page) == no_alt.sub(lambda m: f'{m[0]} alt="Figur"', page)
