@@ -289,7 +289,6 @@ def figure_png(fig: Any, scale: int = RETINA) -> tuple[bytes, dict[str, int]] | 
     from matplotlib.artist import Artist
     from matplotlib.layout_engine import PlaceHolderLayoutEngine
     from matplotlib.transforms import Bbox
-    from PIL import Image, PngImagePlugin
 
     if not fig.axes and not fig.lines:
         return None
@@ -346,18 +345,74 @@ def figure_png(fig: Any, scale: int = RETINA) -> tuple[bytes, dict[str, int]] | 
     w, h = int(tight.width * dpi), int(tight.height * dpi)
     if left < 0 or top < 0 or left + w > columns or top + h > rows:
         return _ipython_retina(fig)  # it draws beyond the margin
-    # The renderer's own buffer (no copy of the whole canvas), cut to what was drawn by Pillow; RGBA to RGB drops
-    # the alpha channel as slicing it off would.
-    pixels = Image.frombuffer("RGBA", (columns, rows), raw.data, "raw", "RGBA", 0, 1)
-    image = pixels.crop((left, top, left + w, top + h))
-    raw.data = pixels = None  # the renderer's buffer is not held beyond this call
-    if image.getchannel("A").getextrema() == (255, 255):
-        image = image.convert("RGB")
-    info = PngImagePlugin.PngInfo()
-    info.add_text("Software", f"Matplotlib version{_mpl_version()}, https://matplotlib.org/")
-    out = io.BytesIO()
-    image.save(out, format="png", pnginfo=info, dpi=(dpi, dpi))
-    return out.getvalue(), {"width": w // scale, "height": h // scale}
+    # The renderer's own buffer (no copy of the whole canvas), cut to what was drawn
+    png = encode_png(np.asarray(raw.data)[top : top + h, left : left + w], dpi)
+    raw.data = None  # the renderer's buffer is not held beyond this call
+    return png, {"width": w // scale, "height": h // scale}
+
+
+PNG_LEVEL = 3
+"""zlib level of the reports' PNGs (:func:`encode_png`).
+
+Measured on the five charts of a benchmark report (1.2 MP each, white with flat colours): Pillow's default (level
+6, each row's filter chosen from all five) about 78 ms and 313 kB; level 3 without filters about 21 ms and 311
+kB; level 1 20 ms and 325 kB; level 4 35 ms and 274 kB (zlib 1.2.13). Level 3 gives the files their old size
+for a quarter of the work.
+"""
+
+
+def encode_png(pixels: Any, dpi: float) -> bytes:
+    """An 8-bit RGB or RGBA image as a PNG file: RGB when every pixel is opaque, as written by matplotlib.
+
+    Python's zlib at :data:`PNG_LEVEL`, rows unfiltered (PNG filter type 0: the charts' runs of one colour
+    compress as well without a filter); the chunks Pillow writes for matplotlib (``IHDR``, the ``Software`` text,
+    ``pHYs`` with the resolution, one ``IDAT``, ``IEND``). The same pixels give the same bytes.
+
+    Parameters
+    ----------
+    pixels : numpy.ndarray
+        Shape (height, width, 4), uint8, straight (not premultiplied) alpha; any strides (a view into a canvas).
+    dpi : float
+        Resolution written into ``pHYs`` (pixels per metre, rounded as Pillow does).
+
+    Returns
+    -------
+    bytes
+        The PNG file.
+    """
+    import struct
+    import zlib
+
+    import numpy as np
+
+    height, width, _ = pixels.shape
+    opaque = bool(pixels[..., 3].min() == 255) if pixels.size else True
+    channels = 3 if opaque else 4
+    stride = 1 + width * channels
+    rows = np.empty((height, stride), dtype=np.uint8)
+    rows[:, 0] = 0  # each row's filter type: none
+    image = np.lib.stride_tricks.as_strided(
+        rows[:, 1:], shape=(height, width, channels), strides=(stride, channels, 1), writeable=True
+    )
+    image[...] = pixels[..., :channels]
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(body, zlib.crc32(kind)))
+        )
+
+    per_metre = int(dpi / 0.0254 + 0.5)
+    software = f"Matplotlib version{_mpl_version()}, https://matplotlib.org/".encode("latin-1")
+    return b"".join(
+        (
+            b"\x89PNG\r\n\x1a\n",
+            chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2 if opaque else 6, 0, 0, 0)),
+            chunk(b"tEXt", b"Software\x00" + software),
+            chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
+            chunk(b"IDAT", zlib.compress(rows, PNG_LEVEL)),
+            chunk(b"IEND", b""),
+        )
+    )
 
 
 class _Pixels(io.BytesIO):
