@@ -9,9 +9,10 @@ a chart function, see ``_CHART_CALL``) are then run ``--repeat`` times more and 
 
 Run: ``.venv/bin/python bench/bench_charts.py [--repeat 5] [--reports benchmark-706-5.38.50,...] [--dump DIR]``;
 ``--list`` names the reports. ``--dump DIR`` writes every chart's PNG there (``<report>-<n>.png``);
-``--compare DIR1 DIR2`` compares two such folders by their decoded pixels (Pillow, numpy) and by size, and exits
-non-zero when a picture differs. Before/after: dump and time one checkout (``PYTHONPATH=<copy>/src``), then the
-other, back to back; on a shared machine compare CPU seconds.
+``--compare DIR1 DIR2`` compares two such folders by their decoded pixels (Pillow, numpy; as RGBA, so that an
+opaque RGBA PNG and its RGB version are the same picture) and by size, and exits non-zero when a picture
+differs. Before/after: dump and time one checkout (``PYTHONPATH=<copy>/src``, e.g. a ``git archive`` of main),
+then the other, back to back; on a shared machine compare CPU seconds.
 """
 
 from __future__ import annotations
@@ -142,9 +143,10 @@ def _compare(before: Path, after: Path) -> int:
             differ += 1
             continue
         ia, ib = Image.open(a), Image.open(b)
-        pa, pb = np.asarray(ia), np.asarray(ib)
+        # an opaque RGBA PNG written as RGB shows the same picture: compared as RGBA
+        pa, pb = np.asarray(ia.convert("RGBA")), np.asarray(ib.convert("RGBA"))
         size_a, size_b = size_a + a.stat().st_size, size_b + b.stat().st_size
-        same = ia.mode == ib.mode and pa.shape == pb.shape and np.array_equal(pa, pb)
+        same = ia.size == ib.size and np.array_equal(pa, pb)
         if not same:
             differ += 1
         print(

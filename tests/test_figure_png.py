@@ -173,3 +173,24 @@ def test_figure_png_is_about_as_small_as_pillows_png():
     again = io.BytesIO()
     Image.open(io.BytesIO(png)).save(again, format="png")
     assert len(png) < 1.2 * len(again.getvalue())
+
+
+@pytest.mark.parametrize("make", [_legend_right_labels_below, _two_panels_tight_layout])
+def test_saved_png_is_the_picture_savefig_saves(make):
+    # figure_html's PNG: matplotlib's render (tight, as savefig.bbox says), the same pixels to the last one
+    fig = make()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=192)
+    png = charts.saved_png(fig, dpi=192)
+    assert Image.open(io.BytesIO(png)).mode == "RGB"  # savefig's RGBA, every pixel opaque
+    saved = np.asarray(Image.open(buf).convert("RGB"))
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(png))), saved)
+    assert charts.saved_png(fig, dpi=192) == png  # deterministic, and the figure was left as it was
+
+
+def test_saved_png_of_a_transparent_savefig_is_savefigs_own():
+    fig = _two_panels_tight_layout()
+    with matplotlib.rc_context({"savefig.transparent": True}):
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=100)
+        assert charts.saved_png(fig, dpi=100) == buf.getvalue()
