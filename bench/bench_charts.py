@@ -3,9 +3,10 @@
 The code cells of the sample's report notebooks are run in this process (no kernel), as a kernel runs them: the
 parameter cell, the batch's parameters, then every cell; ``display`` and ``fmt.show`` of a figure make its PNG as
 the kernel's image formatter does (:func:`analysis.reporting.charts.figure_png`), and the PNGs a cell embeds in
-HTML (:func:`analysis.reporting.charts.figure_html`) are taken from that HTML. The cells that draw charts (they call
-a chart function, see ``_CHART_CALL``) are then run ``--repeat`` times more and their CPU seconds
-(``time.process_time``) reported per chart cell, median, with the sum per report.
+HTML (:func:`analysis.reporting.charts.figure_html`) are taken from that HTML. The cells that show charts are
+then run ``--repeat`` times more, in order as the report runs them, each time without what the charts keep for
+the process from earlier passes (``_forget``: a new kernel has nothing kept); their CPU seconds
+(``time.process_time``) are reported per chart cell, median, with the sum per report.
 
 Run: ``.venv/bin/python bench/bench_charts.py [--repeat 5] [--reports benchmark-706-5.38.50,...] [--dump DIR]``;
 ``--list`` names the reports. ``--dump DIR`` writes every chart's PNG there (``<report>-<n>.png``);
@@ -118,16 +119,27 @@ def _run_report(
             names = [n for n in _CHART_CALL.findall(source) if n not in ("HTML", "Markdown")]
             chart_cells.append((", ".join(names) or source.strip().splitlines()[0][:50], code))
     pngs = list(shown.pngs)
-    timings = []
-    for names, code in chart_cells:
-        seconds = []
-        for _ in range(repeat):
+    timings = [(names, []) for names, _ in chart_cells]
+    for _ in range(repeat):  # the report's chart cells in order, as a kernel runs them once
+        _forget()
+        for (_, code), (_, seconds) in zip(chart_cells, timings, strict=True):
             t0 = time.process_time()
             exec(code, namespace)
             seconds.append(time.process_time() - t0)
-        timings.append((names, seconds))
     shown.pngs[:] = pngs  # the first run's PNGs only
     return timings
+
+
+def _forget() -> None:
+    """Forget what charts keep for the process (the texts measured and shaped), as a new kernel has nothing kept.
+
+    Matplotlib's own caches (font files found and opened) stay warm, before and after alike.
+    """
+    from analysis.reporting import charts
+
+    kept = getattr(charts, "_KEPT_TEXT", None)
+    if kept is not None:
+        kept.clear()
 
 
 def _compare(before: Path, after: Path) -> int:

@@ -211,3 +211,39 @@ def test_other_matplotlib_versions_take_matplotlibs_own_path(monkeypatch):
     )
     renderer = FigureCanvasAgg(fig).get_renderer()
     assert not hasattr(renderer, "_analysis_layouts") and not hasattr(renderer, "_get_font_height_metrics")
+
+
+def _with_mathtext():
+    fig = _same_text_many_ways()
+    ax = fig.axes[0]
+    ax.set_xlabel(r"Areal (m$^2$)")  # mathtext: matplotlib's own path
+    ax.legend(["Aarhus"], loc="lower right")
+    return fig
+
+
+def test_texts_kept_for_the_process_change_no_pixel(monkeypatch):
+    fig = _with_mathtext()
+    charts._KEPT_TEXT.clear()
+    first = charts.figure_png(fig)
+    kept = dict(charts._KEPT_TEXT)
+    assert charts.figure_png(fig) == first  # every text measured and shaped before: taken from what was kept
+    assert kept == charts._KEPT_TEXT  # nothing new to keep
+    if matplotlib.__version__.startswith(charts._FONT_HEIGHTS_CHECKED):
+        kinds = {key[0] for key in kept}
+        assert kinds == {"measure", "glyphs"}
+        assert not any("$" in key[5] for key in kept)  # the mathtext was left to matplotlib
+        assert {key[4] for key in kept} == {192}  # the dpi of figure_png's render
+    monkeypatch.setattr(
+        charts, "_TextEngine", lambda renderer: None
+    )  # matplotlib's own measuring and drawing
+    assert charts.figure_png(fig) == first
+
+
+def test_texts_kept_follow_the_hinting_rcparam(monkeypatch):
+    fig = _same_text_many_ways()
+    default = charts.figure_png(fig)
+    with matplotlib.rc_context({"text.hinting": "no_hinting"}):
+        unhinted = charts.figure_png(fig)  # kept texts of the default hinting not taken
+        monkeypatch.setattr(charts, "_TextEngine", lambda renderer: None)
+        assert charts.figure_png(fig) == unhinted
+    assert unhinted != default

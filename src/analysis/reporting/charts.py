@@ -584,6 +584,119 @@ def _install_layout_memo() -> None:
     Text._get_layout = _get_layout
 
 
+#: Text measured and shaped by :class:`_TextEngine`, for the process: key -> (width, height, descent) or glyphs.
+_KEPT_TEXT: dict[tuple[Any, ...], Any] = {}
+_KEPT_TEXT_MAX = 20_000  # entries (a few MB); emptied when full
+
+
+class _TextEngine:
+    """A renderer's font lookups for one render, and what FreeType makes of a text kept for the process.
+
+    Matplotlib 3.11's Agg renderer finds a text's font files (``_find_fonts_by_props``: reads eleven rcParams
+    and searches) each time it measures or draws it, and has FreeType measure (``FT2Font.set_text``, about 0.3 ms)
+    and shape it (``FT2Font._layout``) afresh on every new renderer. Both results depend only on the font files,
+    the size, the dpi, the text and the rcParams of hinting, kerning and the last-resort font (read once per render:
+    one render, one set of rcParams), so a renderer of :func:`_agg_canvas` looks the files up once per font per
+    render and takes the measure and the glyphs of a text measured or drawn before in this process (the tick labels,
+    legends and titles the charts of a report share) from :data:`_KEPT_TEXT`. Mathtext and TeX take matplotlib's
+    own path. These replace the renderer's ``_prepare_font``, ``get_text_width_height_descent`` and ``draw_text``
+    with the same code, on the matplotlib versions in :data:`_FONT_HEIGHTS_CHECKED` only.
+    """
+
+    def __init__(self, renderer: Any) -> None:
+        import matplotlib as mpl
+        from matplotlib.backends.backend_agg import get_hinting_flag
+
+        self.renderer = renderer
+        self.flags = get_hinting_flag()
+        self.rc = (
+            self.flags,
+            mpl.rcParams["text.kerning_factor"],
+            mpl.rcParams["font.enable_last_resort"],
+        )
+        self.paths: dict[tuple[Any, ...], tuple[list[Any], tuple[Any, ...]]] = {}
+        self.measure_text = type(renderer).get_text_width_height_descent.__get__(renderer)
+        self.draw_any_text = type(renderer).draw_text.__get__(renderer)
+        renderer._prepare_font = self.prepare_font
+        renderer.get_text_width_height_descent = self.get_text_width_height_descent
+        renderer.draw_text = self.draw_text
+
+    def font_paths(self, prop: Any) -> tuple[list[Any], tuple[Any, ...]]:
+        """The font files of ``prop`` (as ``_find_fonts_by_props`` gives them) and, as a key, each file and face."""
+        from matplotlib.font_manager import fontManager
+
+        key = tuple((k, _frozen(v)) for k, v in prop.__dict__.items())
+        paths = self.paths.get(key)
+        if paths is None:
+            found = fontManager._find_fonts_by_props(prop)
+            files = tuple((str(getattr(p, "path", p)), getattr(p, "face_index", 0)) for p in found)
+            paths = self.paths[key] = (found, files)
+        return paths
+
+    def prepare_font(self, prop: Any) -> Any:
+        """``RendererAgg._prepare_font``: the font, cleared, at the text's size, its files looked up once."""
+        from matplotlib.font_manager import get_font
+
+        font = get_font(self.font_paths(prop)[0])
+        font.clear()
+        font.set_size(prop.get_size_in_points(), self.renderer.dpi)
+        return font
+
+    def _key(self, kind: str, s: str, prop: Any, *extra: Any) -> tuple[Any, ...]:
+        return (
+            kind,
+            self.font_paths(prop)[1],
+            self.rc,
+            prop.get_size_in_points(),
+            self.renderer.dpi,
+            s,
+            *extra,
+        )
+
+    def get_text_width_height_descent(self, s: str, prop: Any, ismath: Any) -> tuple[float, float, float]:
+        if ismath is not False:
+            return self.measure_text(s, prop, ismath)
+        key = self._key("measure", s, prop)
+        kept = _KEPT_TEXT.get(key)
+        if kept is None:
+            kept = _keep(key, self.measure_text(s, prop, ismath))
+        return kept
+
+    def draw_text(
+        self,
+        gc: Any,
+        x: float,
+        y: float,
+        s: str,
+        prop: Any,
+        angle: float,
+        ismath: Any = False,
+        mtext: Any = None,
+    ) -> None:
+        if ismath:
+            return self.draw_any_text(gc, x, y, s, prop, angle, ismath, mtext)
+        features = mtext.get_fontfeatures() if mtext is not None else None
+        language = mtext.get_language() if mtext is not None else None
+        key = self._key("glyphs", s, prop, _frozen(features), language)
+        glyphs = _KEPT_TEXT.get(key)
+        if glyphs is None:
+            # RendererAgg.draw_text: the font's glyphs of the text, shaped by FreeType
+            items = self.prepare_font(prop)._layout(s, flags=self.flags, features=features, language=language)
+            glyphs = _keep(key, tuple((item.ft_object, item.glyph_index, item.x, item.y) for item in items))
+        size = prop.get_size_in_points()
+        self.renderer._draw_text_glyphs_and_boxes(
+            gc, x, y, angle, ((font, size, index, 0, 1, gx, gy) for font, index, gx, gy in glyphs), []
+        )
+        return None
+
+
+def _keep(key: tuple[Any, ...], value: Any) -> Any:
+    if len(_KEPT_TEXT) >= _KEPT_TEXT_MAX:
+        _KEPT_TEXT.clear()
+    _KEPT_TEXT[key] = value
+    return value
+
+
 _CANVAS: list[Any] = []
 
 
@@ -618,6 +731,7 @@ def _agg_canvas() -> Any:
                 def _fresh(self, renderer: Any) -> None:
                     renderer._get_font_height_metrics = _FontHeights(self.figure)
                     renderer._analysis_layouts = {}
+                    _TextEngine(renderer)
 
             _CANVAS.append(_Canvas)
     return _CANVAS[0]
