@@ -247,3 +247,27 @@ def test_texts_kept_follow_the_hinting_rcparam(monkeypatch):
         monkeypatch.setattr(charts, "_TextEngine", lambda renderer: None)
         assert charts.figure_png(fig) == unhinted
     assert unhinted != default
+
+
+@pytest.mark.parametrize("make", [_texts_of_every_kind, _with_mathtext])
+def test_ticks_kept_per_render_change_no_pixel(monkeypatch, make):
+    fig = make()
+    kept = charts.figure_png(fig)
+    monkeypatch.setattr(
+        charts, "_ticks_key", lambda axis: object()
+    )  # never the same: worked out at every call
+    assert charts.figure_png(fig) == kept
+
+
+def test_ticks_are_kept_only_within_a_render_and_for_the_same_view():
+    charts._agg_canvas()  # installs the memo where checked
+    fig, ax = plt.subplots()
+    ax.set_xlim(0, 10)
+    with charts._kept_ticks():
+        first = ax.xaxis._update_ticks()
+        assert ax.xaxis._update_ticks() == first  # the same ticks
+        ax.set_xlim(0, 1)  # another view: worked out again, 0 to 1 in steps of 0.2
+        assert [t.get_loc() for t in ax.xaxis._update_ticks()] == pytest.approx([0, 0.2, 0.4, 0.6, 0.8, 1.0])
+    ax.set_xlim(0, 10)
+    assert [t.get_loc() for t in ax.xaxis._update_ticks()] == pytest.approx([0, 2, 4, 6, 8, 10])
+    assert charts._TICKS == []  # nothing kept after the render

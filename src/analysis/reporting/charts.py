@@ -322,14 +322,15 @@ def figure_png(fig: Any, scale: int = RETINA) -> tuple[bytes, dict[str, int]] | 
         fig.set_layout_engine(None)
         # savefig to a raw buffer renders on a new Agg canvas (a closed figure's canvas cannot): this one's renderer
         # looks each font's line metrics up once per render (see _FontHeights)
-        _agg_canvas()(fig).print_figure(
-            raw,
-            format="rgba",
-            dpi=dpi,
-            facecolor=fig.get_facecolor(),
-            edgecolor=fig.get_edgecolor(),
-            bbox_inches=canvas,
-        )
+        with _kept_ticks():
+            _agg_canvas()(fig).print_figure(
+                raw,
+                format="rgba",
+                dpi=dpi,
+                facecolor=fig.get_facecolor(),
+                edgecolor=fig.get_edgecolor(),
+                bbox_inches=canvas,
+            )
     finally:
         fig.set_canvas(before)
         measure.remove()
@@ -452,7 +453,8 @@ def saved_png(fig: Any, dpi: float) -> bytes:
     raw = _Pixels()
     before = fig.canvas
     try:
-        _agg_canvas()(fig).print_figure(raw, format="rgba", dpi=dpi)
+        with _kept_ticks():
+            _agg_canvas()(fig).print_figure(raw, format="rgba", dpi=dpi)
     finally:
         fig.set_canvas(before)
     png = encode_png(np.asarray(raw.data), dpi)
@@ -582,6 +584,68 @@ def _install_layout_memo() -> None:
 
     _get_layout._analysis_original = original  # type: ignore[attr-defined]
     Text._get_layout = _get_layout
+
+
+#: The ticks of each axis kept for the render in progress (see :func:`_install_tick_memo`); empty between renders.
+_TICKS: list[dict[tuple[Any, ...], list[Any]]] = []
+
+
+def _ticks_key(axis: Any) -> tuple[Any, ...]:
+    """What ``Axis._update_ticks`` (matplotlib 3.11) reads that can differ between its calls in one render.
+
+    The axis, its view interval, where its axes are on the canvas (size and place: the tick locators count the
+    room), its locators, formatters and scale. The tick parameters and rcParams do not change during a render.
+    """
+    return (
+        id(axis),
+        tuple(axis.get_view_interval()),
+        axis.axes.bbox.bounds,
+        id(axis.major.locator),
+        id(axis.major.formatter),
+        id(axis.minor.locator),
+        id(axis.minor.formatter),
+        id(axis._scale),
+    )
+
+
+def _install_tick_memo() -> None:
+    """Have ``Axis._update_ticks`` work out an axis' ticks once per render of :func:`figure_png` and the like.
+
+    Matplotlib asks each axis for its ticks (locate, format the labels, place each tick) a dozen times a render: to
+    draw it, for the label's place (once per sibling axis), for the title's place, for the tight box; about 26 times
+    for a chart of one axes. Within one render nothing they depend on changes unless :func:`_ticks_key` does; while
+    :func:`_kept_ticks` is in force, an axis asked again with the same key gets the ticks it got (a new list of the
+    same ticks, already placed and labelled). Outside it, and on matplotlib versions not in
+    :data:`_FONT_HEIGHTS_CHECKED`, matplotlib's own method.
+    """
+    from matplotlib.axis import Axis
+
+    original = Axis._update_ticks
+    if getattr(original, "_analysis_original", None) is not None:
+        return
+
+    def _update_ticks(self: Any) -> list[Any]:
+        if not _TICKS:
+            return original(self)
+        kept = _TICKS[-1]
+        key = _ticks_key(self)
+        ticks = kept.get(key)
+        if ticks is None:
+            ticks = kept[key] = original(self)
+        return list(ticks)
+
+    _update_ticks._analysis_original = original  # type: ignore[attr-defined]
+    Axis._update_ticks = _update_ticks
+
+
+class _kept_ticks:  # noqa: N801 - used as a context manager, like contextlib's
+    """Within it, each axis' ticks are worked out once per :func:`_ticks_key` (:func:`_install_tick_memo`)."""
+
+    def __enter__(self) -> None:
+        _TICKS.append({})
+
+    def __exit__(self, *exc: object) -> None:
+        _TICKS.pop()
 
 
 #: Text measured and shaped by :class:`_TextEngine`, for the process: key -> (width, height, descent) or glyphs.
@@ -716,6 +780,7 @@ def _agg_canvas() -> Any:
             _CANVAS.append(FigureCanvasAgg)
         else:
             _install_layout_memo()
+            _install_tick_memo()
 
             class _Canvas(FigureCanvasAgg):
                 def get_renderer(self) -> Any:
