@@ -806,8 +806,8 @@ def tight_layout(fig: Any, **kwargs: Any) -> None:
     """``fig.tight_layout(**kwargs)``, laid out on a renderer of :func:`_agg_canvas`: the same layout, cheaper.
 
     Matplotlib measures every text of the figure at its dpi to place the axes; on this canvas's renderer the font
-    line metrics are read once and each text laid out once for that (the same floats, so the same subplot
-    parameters). The figure is left on its own canvas.
+    line metrics are read once, each text laid out once and each axis' ticks worked out once (:func:`_kept_ticks`)
+    for that: the same floats, so the same subplot parameters. The figure is left on its own canvas.
 
     Parameters
     ----------
@@ -819,7 +819,8 @@ def tight_layout(fig: Any, **kwargs: Any) -> None:
     before = fig.canvas
     try:
         _agg_canvas()(fig)  # the figure's canvas until restored
-        fig.tight_layout(**kwargs)
+        with _kept_ticks():
+            fig.tight_layout(**kwargs)
     finally:
         fig.set_canvas(before)
 
