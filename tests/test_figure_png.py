@@ -194,3 +194,20 @@ def test_saved_png_of_a_transparent_savefig_is_savefigs_own():
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=100)
         assert charts.saved_png(fig, dpi=100) == buf.getvalue()
+
+
+def test_encode_png_filters_rows_up_where_that_compresses_better():
+    import zlib
+
+    # diagonal stripes of every grey: each row is the one above shifted by a pixel, so "up" leaves a few values
+    # repeated, unfiltered rows are all different
+    grey = (np.add.outer(np.arange(64), np.arange(64)) * 37 % 256).astype(np.uint8)
+    pixels = np.empty((64, 64, 4), dtype=np.uint8)
+    pixels[..., :3] = grey[..., None]
+    pixels[..., 3] = 255
+    png = charts.encode_png(pixels, dpi=96)
+    rows = zlib.decompress(_chunks(png)[3][1])
+    assert rows[:: 1 + 64 * 3][:64] == b"\x02" * 64  # every row's filter byte: up
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(png))), pixels[..., :3])
+    flat = np.full((64, 64, 4), 255, dtype=np.uint8)  # white: unfiltered
+    assert zlib.decompress(_chunks(charts.encode_png(flat, dpi=96))[3][1])[0] == 0

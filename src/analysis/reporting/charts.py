@@ -363,11 +363,38 @@ for a quarter of the work.
 """
 
 
+def _up_filter_pays(pixel_rows: Any) -> bool:
+    """Whether the PNG filter "up" compresses an image's rows at least 10 % better than none, judged on a sample.
+
+    Unfiltered rows suit most charts (a row like the one above is one long match for zlib), "up" those with many
+    slanted or curved edges (the staffing chart's weeks: 44 kB unfiltered, 36 kB up; Pillow's filter per row 29 kB).
+    The sample: the first sixteenth of every eighth of the rows, compressed at level 1 both ways (about 0.5 ms).
+
+    Parameters
+    ----------
+    pixel_rows : numpy.ndarray
+        Shape (height, bytes per row), uint8.
+    """
+    import zlib
+
+    import numpy as np
+
+    height = len(pixel_rows)
+    band = max(height // 8, 2)
+    index = np.concatenate(
+        [np.arange(start, min(start + band // 2, height)) for start in range(0, height, band)]
+    )
+    plain = pixel_rows[index]
+    up = plain - pixel_rows[np.maximum(index - 1, 0)] * (index > 0)[:, None].astype(np.uint8)
+    return len(zlib.compress(up, 1)) < 0.9 * len(zlib.compress(plain, 1))
+
+
 def encode_png(pixels: Any, dpi: float) -> bytes:
     """An 8-bit RGB or RGBA image as a PNG file: RGB when every pixel is opaque, as written by matplotlib.
 
     Python's zlib at :data:`PNG_LEVEL`, rows unfiltered (PNG filter type 0: the charts' runs of one colour
-    compress as well without a filter); the chunks Pillow writes for matplotlib (``IHDR``, the ``Software`` text,
+    compress as well without a filter), or all filtered "up" (type 2) where a sample says that pays
+    (:func:`_up_filter_pays`); the chunks Pillow writes for matplotlib (``IHDR``, the ``Software`` text,
     ``pHYs`` with the resolution, one ``IDAT``, ``IEND``). The same pixels give the same bytes.
 
     Parameters
@@ -403,8 +430,12 @@ def encode_png(pixels: Any, dpi: float) -> bytes:
         image = image.convert("RGB")
     channels = len(image.getbands())
     rows = np.empty((height, 1 + width * channels), dtype=np.uint8)
+    pixel_rows = np.asarray(image).reshape(height, width * channels)
     rows[:, 0] = 0  # each row's filter type: none
-    rows[:, 1:] = np.asarray(image).reshape(height, width * channels)
+    rows[:, 1:] = pixel_rows
+    if _up_filter_pays(pixel_rows):
+        rows[:, 0] = 2  # filter type up: each byte less the one above it
+        np.subtract(pixel_rows[1:], pixel_rows[:-1], out=rows[1:, 1:])
 
     def chunk(kind: bytes, body: bytes) -> bytes:
         return (
