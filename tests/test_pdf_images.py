@@ -1,4 +1,4 @@
-"""The charts in a report's PDF: an RGB PNG's compressed pixels go into the PDF as they are, with the same result."""
+"""The charts in a report's PDF: an RGB PNG's compressed pixels go into the PDF as they are: the same picture."""
 
 from __future__ import annotations
 
@@ -65,12 +65,17 @@ def test_png_image_data_of_what_is_not_a_png():
     assert render.png_image_data(_png(8, 2, 0, ROW)[:40]) is None  # cut short inside a chunk
 
 
-def _report_html() -> str:
+def _report_html(pillow: bool = False) -> str:
+    """A page with a chart of figure_png (RGB; its bytes re-encoded by Pillow if ``pillow``) and an RGBA PNG."""
     fig, ax = plt.subplots(figsize=(3, 2))
     ax.plot([1, 2, 3], [2, 1, 3], label="Kommune")
     ax.legend()
     plt.close(fig)
     rgb, _ = charts.figure_png(fig)  # the reports' charts: RGB
+    if pillow:
+        buf = io.BytesIO()
+        Image.open(io.BytesIO(rgb)).save(buf, format="png")  # the same pixels, compressed as WeasyPrint does
+        rgb = buf.getvalue()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100)  # matplotlib's own PNG: RGBA, left to WeasyPrint
     images = "".join(
@@ -80,24 +85,49 @@ def _report_html() -> str:
     return f"<!DOCTYPE html><html><head><title>t</title></head><body><p>Figur</p>{images}</body></html>"
 
 
-def test_the_pdf_is_the_same_byte_for_byte_as_with_weasyprints_own_encoding(tmp_path, monkeypatch):
+def _through_and_reencoded(html: str, tmp_path, monkeypatch) -> tuple[bytes, bytes, list]:
+    """The PDF of ``html`` with the pass-through, and with WeasyPrint's own encoding; what the pass-through gave."""
     from weasyprint import images
 
-    html = _report_html()
     passed = []
     real = render.png_image_data
     monkeypatch.setattr(render, "png_image_data", lambda png: passed.append(real(png)) or passed[-1])
     render.render_pdf(html, tmp_path / "through.pdf")  # sets the pass-through up (once per process)
+    patched = images.RasterImage._get_png_data
+    assert patched._analysis_pass_through
+    with monkeypatch.context() as m:
+        m.setattr(images.RasterImage, "_get_png_data", staticmethod(patched._analysis_original))
+        render.render_pdf(html, tmp_path / "reencoded.pdf")
+    return (tmp_path / "through.pdf").read_bytes(), (tmp_path / "reencoded.pdf").read_bytes(), passed
+
+
+def test_the_pdf_is_the_same_byte_for_byte_as_with_weasyprints_own_encoding(tmp_path, monkeypatch):
+    # A PNG compressed as WeasyPrint compresses (Pillow's defaults): the pass-through only saves the work
+    through, reencoded, passed = _through_and_reencoded(_report_html(pillow=True), tmp_path, monkeypatch)
     assert [data is not None for data in passed] == [
         True
     ]  # the RGB chart went through; the RGBA one not asked
-    patched = images.RasterImage._get_png_data
-    assert patched._analysis_pass_through
-    monkeypatch.setattr(images.RasterImage, "_get_png_data", staticmethod(patched._analysis_original))
-    render.render_pdf(html, tmp_path / "reencoded.pdf")
-    # The same file: the chart's pixels were compressed by Pillow with its defaults both times (figure_png, and
-    # WeasyPrint decoding and encoding the PNG again), so the pass-through only saves the work
-    assert (tmp_path / "through.pdf").read_bytes() == (tmp_path / "reencoded.pdf").read_bytes()
+    assert through == reencoded
+
+
+def test_the_pdf_holds_the_charts_own_compressed_pixels_and_shows_the_same_picture(tmp_path, monkeypatch):
+    # figure_png compresses faster than Pillow (charts.PNG_LEVEL): the PDF holds its stream as it is, so the bytes
+    # differ from WeasyPrint's re-encoding, but every image on the page decodes to the same pixels
+    from pypdf import PdfReader
+
+    html = _report_html()
+    stream = render.png_image_data(base64.b64decode(html.split("base64,")[1].split('"')[0]))
+    through, reencoded, passed = _through_and_reencoded(html, tmp_path, monkeypatch)
+    assert passed == [stream]
+    assert stream in through and stream not in reencoded
+
+    def pictures(pdf: bytes) -> list[np.ndarray]:
+        (page,) = PdfReader(io.BytesIO(pdf)).pages
+        return [np.asarray(image.image) for image in page.images]
+
+    a, b = pictures(through), pictures(reencoded)
+    assert len(a) == len(b) == 2
+    assert all(x.shape == y.shape and np.array_equal(x, y) for x, y in zip(a, b, strict=True))
 
 
 @pytest.mark.parametrize("with_base_url", [False, True], ids=["no-base-url", "base-url"])

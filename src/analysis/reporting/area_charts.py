@@ -45,7 +45,7 @@ def development(p: AreaPage, frame: pd.DataFrame) -> Figure:
     fmt.dkk_axis(ax, unit="kr", label=False)
     ax.set_ylim(bottom=0)
     ax.legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
+    fmt.tight_layout(fig)
     plt.close(fig)
     return fig
 
@@ -73,6 +73,6 @@ def effects(p: AreaPage, frame: pd.DataFrame) -> Figure:
     fmt.dkk_axis(ax, axis="x", unit="mio")
     ax.set_title(f"Pris- og mængdeeffekt pr. område, {p.year} (positiv = kommunen bruger mere)", fontsize=9.5)
     ax.legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
+    fmt.tight_layout(fig)
     plt.close(fig)
     return fig

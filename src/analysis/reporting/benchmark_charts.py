@@ -240,7 +240,7 @@ def yearly_levels(p: BenchmarkPage) -> Figure | None:
     fmt.dkk_axis(ax1, unit="t", label=False)
     fmt.number_axis(ax2)
     ax1.legend(loc="best", fontsize=8)
-    fig.tight_layout()
+    fmt.tight_layout(fig)
     return _done(fig)
 
 
@@ -423,5 +423,5 @@ def _yearly_per_resident(p: BenchmarkPage) -> Figure:
     ax.set_ylim(bottom=0)
     fmt.number_axis(ax)
     ax.legend(loc="best", fontsize=8)
-    fig.tight_layout()
+    fmt.tight_layout(fig)
     return _done(fig)

@@ -29,6 +29,7 @@ __all__ = [
     "pct_axis",
     "set_style",
     "show",
+    "tight_layout",
 ]
 
 OWN_COLOUR = "#1f4e79"
@@ -289,7 +290,6 @@ def figure_png(fig: Any, scale: int = RETINA) -> tuple[bytes, dict[str, int]] | 
     from matplotlib.artist import Artist
     from matplotlib.layout_engine import PlaceHolderLayoutEngine
     from matplotlib.transforms import Bbox
-    from PIL import Image, PngImagePlugin
 
     if not fig.axes and not fig.lines:
         return None
@@ -322,14 +322,15 @@ def figure_png(fig: Any, scale: int = RETINA) -> tuple[bytes, dict[str, int]] | 
         fig.set_layout_engine(None)
         # savefig to a raw buffer renders on a new Agg canvas (a closed figure's canvas cannot): this one's renderer
         # looks each font's line metrics up once per render (see _FontHeights)
-        _agg_canvas()(fig).print_figure(
-            raw,
-            format="rgba",
-            dpi=dpi,
-            facecolor=fig.get_facecolor(),
-            edgecolor=fig.get_edgecolor(),
-            bbox_inches=canvas,
-        )
+        with _kept_ticks():
+            _agg_canvas()(fig).print_figure(
+                raw,
+                format="rgba",
+                dpi=dpi,
+                facecolor=fig.get_facecolor(),
+                edgecolor=fig.get_edgecolor(),
+                bbox_inches=canvas,
+            )
     finally:
         fig.set_canvas(before)
         measure.remove()
@@ -346,18 +347,150 @@ def figure_png(fig: Any, scale: int = RETINA) -> tuple[bytes, dict[str, int]] | 
     w, h = int(tight.width * dpi), int(tight.height * dpi)
     if left < 0 or top < 0 or left + w > columns or top + h > rows:
         return _ipython_retina(fig)  # it draws beyond the margin
-    # The renderer's own buffer (no copy of the whole canvas), cut to what was drawn by Pillow; RGBA to RGB drops
-    # the alpha channel as slicing it off would.
-    pixels = Image.frombuffer("RGBA", (columns, rows), raw.data, "raw", "RGBA", 0, 1)
-    image = pixels.crop((left, top, left + w, top + h))
-    raw.data = pixels = None  # the renderer's buffer is not held beyond this call
-    if image.getchannel("A").getextrema() == (255, 255):
+    # The renderer's own buffer (no copy of the whole canvas), cut to what was drawn
+    png = encode_png(np.asarray(raw.data)[top : top + h, left : left + w], dpi)
+    raw.data = None  # the renderer's buffer is not held beyond this call
+    return png, {"width": w // scale, "height": h // scale}
+
+
+PNG_LEVEL = 3
+"""zlib level of the reports' PNGs (:func:`encode_png`).
+
+Measured on the five charts of a benchmark report (1.2 MP each, white with flat colours): Pillow's default (level
+6, each row's filter chosen from all five) about 78 ms and 313 kB; level 3 without filters about 21 ms and 311
+kB; level 1 20 ms and 325 kB; level 4 35 ms and 274 kB (zlib 1.2.13). Level 3 gives the files their old size
+for a quarter of the work.
+"""
+
+
+def _up_filter_pays(pixel_rows: Any) -> bool:
+    """Whether the PNG filter "up" compresses an image's rows at least 10 % better than none, judged on a sample.
+
+    Unfiltered rows suit most charts (a row like the one above is one long match for zlib), "up" those with many
+    slanted or curved edges (the staffing chart's weeks: 44 kB unfiltered, 36 kB up; Pillow's filter per row 29 kB).
+    The sample: the first sixteenth of every eighth of the rows, compressed at level 1 both ways (about 0.5 ms).
+
+    Parameters
+    ----------
+    pixel_rows : numpy.ndarray
+        Shape (height, bytes per row), uint8.
+    """
+    import zlib
+
+    import numpy as np
+
+    height = len(pixel_rows)
+    band = max(height // 8, 2)
+    index = np.concatenate(
+        [np.arange(start, min(start + band // 2, height)) for start in range(0, height, band)]
+    )
+    plain = pixel_rows[index]
+    up = plain - pixel_rows[np.maximum(index - 1, 0)] * (index > 0)[:, None].astype(np.uint8)
+    return len(zlib.compress(up, 1)) < 0.9 * len(zlib.compress(plain, 1))
+
+
+def encode_png(pixels: Any, dpi: float) -> bytes:
+    """An 8-bit RGB or RGBA image as a PNG file: RGB when every pixel is opaque, as written by matplotlib.
+
+    Python's zlib at :data:`PNG_LEVEL`, rows unfiltered (PNG filter type 0: the charts' runs of one colour
+    compress as well without a filter), or all filtered "up" (type 2) where a sample says that pays
+    (:func:`_up_filter_pays`); the chunks Pillow writes for matplotlib (``IHDR``, the ``Software`` text,
+    ``pHYs`` with the resolution, one ``IDAT``, ``IEND``). The same pixels give the same bytes.
+
+    Parameters
+    ----------
+    pixels : numpy.ndarray
+        Shape (height, width, 4), uint8, straight (not premultiplied) alpha; any strides (a view into a canvas).
+    dpi : float
+        Resolution written into ``pHYs`` (pixels per metre, rounded as Pillow does).
+
+    Returns
+    -------
+    bytes
+        The PNG file.
+    """
+    import struct
+    import sys
+    import zlib
+
+    import numpy as np
+    from PIL import Image
+
+    height, width, _ = pixels.shape
+    if not pixels.size:
+        opaque = True
+    elif pixels.strides[1:] == (4, 1) and sys.byteorder == "little":
+        # each pixel's four bytes read as one number, alpha its top byte: half the time of the alpha bytes' minimum
+        opaque = bool(pixels.view(np.uint32).min() >= 0xFF000000)
+    else:
+        opaque = bool(pixels[..., 3].min() == 255)
+    # Pillow drops the alpha channel (a C loop; numpy's copy of three bytes out of four is twice as slow)
+    image = Image.frombuffer("RGBA", (width, height), np.ascontiguousarray(pixels), "raw", "RGBA", 0, 1)
+    if opaque:
         image = image.convert("RGB")
-    info = PngImagePlugin.PngInfo()
-    info.add_text("Software", f"Matplotlib version{_mpl_version()}, https://matplotlib.org/")
-    out = io.BytesIO()
-    image.save(out, format="png", pnginfo=info, dpi=(dpi, dpi))
-    return out.getvalue(), {"width": w // scale, "height": h // scale}
+    channels = len(image.getbands())
+    rows = np.empty((height, 1 + width * channels), dtype=np.uint8)
+    pixel_rows = np.asarray(image).reshape(height, width * channels)
+    rows[:, 0] = 0  # each row's filter type: none
+    rows[:, 1:] = pixel_rows
+    if _up_filter_pays(pixel_rows):
+        rows[:, 0] = 2  # filter type up: each byte less the one above it
+        np.subtract(pixel_rows[1:], pixel_rows[:-1], out=rows[1:, 1:])
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(body, zlib.crc32(kind)))
+        )
+
+    per_metre = int(dpi / 0.0254 + 0.5)
+    software = f"Matplotlib version{_mpl_version()}, https://matplotlib.org/".encode("latin-1")
+    return b"".join(
+        (
+            b"\x89PNG\r\n\x1a\n",
+            chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2 if opaque else 6, 0, 0, 0)),
+            chunk(b"tEXt", b"Software\x00" + software),
+            chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
+            chunk(b"IDAT", zlib.compress(rows, PNG_LEVEL)),
+            chunk(b"IEND", b""),
+        )
+    )
+
+
+def saved_png(fig: Any, dpi: float) -> bytes:
+    """The picture ``fig.savefig(f, format="png", dpi=dpi)`` saves, as a PNG of :func:`encode_png` (RGB when opaque).
+
+    Matplotlib's own render (with :rc:`savefig.bbox`, :rc:`savefig.pad_inches`, the savefig colours), on the canvas
+    of :func:`figure_png` (font line metrics once per render), its pixels compressed as :func:`encode_png` does
+    instead of by Pillow at level 6. With :rc:`savefig.transparent` set, matplotlib's savefig itself.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure; left on its canvas.
+    dpi : float
+        Pixels per inch of the PNG.
+
+    Returns
+    -------
+    bytes
+        The PNG file.
+    """
+    import numpy as np
+
+    if _rc("savefig.transparent"):
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi)
+        return buf.getvalue()
+    raw = _Pixels()
+    before = fig.canvas
+    try:
+        with _kept_ticks():
+            _agg_canvas()(fig).print_figure(raw, format="rgba", dpi=dpi)
+    finally:
+        fig.set_canvas(before)
+    png = encode_png(np.asarray(raw.data), dpi)
+    raw.data = None  # the renderer's buffer is not held beyond this call
+    return png
 
 
 class _Pixels(io.BytesIO):
@@ -423,11 +556,253 @@ class _FontHeights:
         return None, None, None  # matplotlib then measures the text "lp", as without this method
 
 
+def _frozen(value: Any) -> Any:
+    """A FontProperties attribute as a dict key (its family is a list)."""
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _layout_key(text: Any) -> tuple[Any, ...] | None:
+    """What ``Text._get_layout`` (matplotlib 3.11) reads of a text besides its renderer; None when that is more.
+
+    The lines (the string, unwrapped), how each is parsed (mathtext or not), the font, the line spacing, the
+    alignments, the rotation and its mode, and the figure's dpi. A wrapped text (its lines depend on where it is),
+    a TeX text and one whose rotation follows its transform are not kept.
+    """
+    if text._wrap or text.get_usetex() or text._transform_rotates_text:
+        return None
+    prop = text._fontproperties
+    return (
+        text._text,
+        text._parse_math,
+        tuple((k, _frozen(v)) for k, v in prop.__dict__.items()),
+        text._linespacing,
+        text._multialignment,
+        text._horizontalalignment,
+        text._verticalalignment,
+        text._rotation,
+        text._rotation_mode,
+        text.get_figure(root=True).dpi,
+    )
+
+
+def _install_layout_memo() -> None:
+    """Have ``Text._get_layout`` keep each text's layout for the render, on the renderers of :func:`_agg_canvas`.
+
+    Matplotlib lays a text out several times a draw (for its extent, for the legend's place, for the tight box, to
+    draw it), about 3,700 layouts for the 1,000 texts of a benchmark report's five charts, each a few dozen float
+    operations on the text's metrics. The layout is a function of :func:`_layout_key` and the renderer (its font
+    metrics), and not of where the text is (that is added by the callers); a renderer of :func:`_agg_canvas` carries
+    a dict ``_analysis_layouts`` (new for every render), and a text laid out before on it gets the same result again
+    (a copy of the box and of the list of lines). Other renderers, and other texts, take matplotlib's own path.
+    Installed once, on the matplotlib versions in :data:`_FONT_HEIGHTS_CHECKED` only.
+    """
+    from matplotlib.text import Text
+
+    original = Text._get_layout
+    if getattr(original, "_analysis_original", None) is not None:
+        return
+
+    def _get_layout(self: Any, renderer: Any) -> Any:
+        layouts = getattr(renderer, "_analysis_layouts", None)
+        key = None if layouts is None else _layout_key(self)
+        if key is None:
+            return original(self, renderer)
+        kept = layouts.get(key)
+        if kept is None:
+            kept = layouts[key] = original(self, renderer)
+        box, lines, corner = kept
+        return box.frozen(), list(lines), corner
+
+    _get_layout._analysis_original = original  # type: ignore[attr-defined]
+    Text._get_layout = _get_layout
+
+
+#: The ticks of each axis kept for the render in progress (see :func:`_install_tick_memo`); empty between renders.
+_TICKS: list[dict[tuple[Any, ...], list[Any]]] = []
+
+
+def _ticks_key(axis: Any) -> tuple[Any, ...]:
+    """What ``Axis._update_ticks`` (matplotlib 3.11) reads that can differ between its calls in one render.
+
+    The axis, its view interval, where its axes are on the canvas (size and place: the tick locators count the
+    room), its locators, formatters and scale. The tick parameters and rcParams do not change during a render.
+    """
+    return (
+        id(axis),
+        tuple(axis.get_view_interval()),
+        axis.axes.bbox.bounds,
+        id(axis.major.locator),
+        id(axis.major.formatter),
+        id(axis.minor.locator),
+        id(axis.minor.formatter),
+        id(axis._scale),
+    )
+
+
+def _install_tick_memo() -> None:
+    """Have ``Axis._update_ticks`` work out an axis' ticks once per render of :func:`figure_png` and the like.
+
+    Matplotlib asks each axis for its ticks (locate, format the labels, place each tick) a dozen times a render: to
+    draw it, for the label's place (once per sibling axis), for the title's place, for the tight box; about 26 times
+    for a chart of one axes. Within one render nothing they depend on changes unless :func:`_ticks_key` does; while
+    :func:`_kept_ticks` is in force, an axis asked again with the same key gets the ticks it got (a new list of the
+    same ticks, already placed and labelled). Outside it, and on matplotlib versions not in
+    :data:`_FONT_HEIGHTS_CHECKED`, matplotlib's own method.
+    """
+    from matplotlib.axis import Axis
+
+    original = Axis._update_ticks
+    if getattr(original, "_analysis_original", None) is not None:
+        return
+
+    def _update_ticks(self: Any) -> list[Any]:
+        if not _TICKS:
+            return original(self)
+        kept = _TICKS[-1]
+        key = _ticks_key(self)
+        ticks = kept.get(key)
+        if ticks is None:
+            ticks = kept[key] = original(self)
+        return list(ticks)
+
+    _update_ticks._analysis_original = original  # type: ignore[attr-defined]
+    Axis._update_ticks = _update_ticks
+
+
+class _kept_ticks:  # noqa: N801 - used as a context manager, like contextlib's
+    """Within it, each axis' ticks are worked out once per :func:`_ticks_key` (:func:`_install_tick_memo`)."""
+
+    def __enter__(self) -> None:
+        _TICKS.append({})
+
+    def __exit__(self, *exc: object) -> None:
+        _TICKS.pop()
+
+
+#: Text measured and shaped by :class:`_TextEngine`, for the process: key -> (width, height, descent) or glyphs.
+_KEPT_TEXT: dict[tuple[Any, ...], Any] = {}
+_KEPT_TEXT_MAX = 20_000  # entries (a few MB); emptied when full
+
+
+class _TextEngine:
+    """A renderer's font lookups for one render, and what FreeType makes of a text kept for the process.
+
+    Matplotlib 3.11's Agg renderer finds a text's font files (``_find_fonts_by_props``: reads eleven rcParams
+    and searches) each time it measures or draws it, and has FreeType measure (``FT2Font.set_text``, about 0.3 ms)
+    and shape it (``FT2Font._layout``) afresh on every new renderer. Both results depend only on the font files,
+    the size, the dpi, the text and the rcParams of hinting, kerning and the last-resort font (read once per render:
+    one render, one set of rcParams), so a renderer of :func:`_agg_canvas` looks the files up once per font per
+    render and takes the measure and the glyphs of a text measured or drawn before in this process (the tick labels,
+    legends and titles the charts of a report share) from :data:`_KEPT_TEXT`. Mathtext and TeX take matplotlib's
+    own path. These replace the renderer's ``_prepare_font``, ``get_text_width_height_descent`` and ``draw_text``
+    with the same code, on the matplotlib versions in :data:`_FONT_HEIGHTS_CHECKED` only.
+    """
+
+    def __init__(self, renderer: Any) -> None:
+        import matplotlib as mpl
+        from matplotlib.backends.backend_agg import get_hinting_flag
+
+        self.renderer = renderer
+        self.flags = get_hinting_flag()
+        self.rc = (
+            self.flags,
+            mpl.rcParams["text.kerning_factor"],
+            mpl.rcParams["font.enable_last_resort"],
+        )
+        self.paths: dict[tuple[Any, ...], tuple[list[Any], tuple[Any, ...]]] = {}
+        self.measure_text = type(renderer).get_text_width_height_descent.__get__(renderer)
+        self.draw_any_text = type(renderer).draw_text.__get__(renderer)
+        renderer._prepare_font = self.prepare_font
+        renderer.get_text_width_height_descent = self.get_text_width_height_descent
+        renderer.draw_text = self.draw_text
+
+    def font_paths(self, prop: Any) -> tuple[list[Any], tuple[Any, ...]]:
+        """The font files of ``prop`` (as ``_find_fonts_by_props`` gives them) and, as a key, each file and face."""
+        from matplotlib.font_manager import fontManager
+
+        key = tuple((k, _frozen(v)) for k, v in prop.__dict__.items())
+        paths = self.paths.get(key)
+        if paths is None:
+            found = fontManager._find_fonts_by_props(prop)
+            files = tuple((str(getattr(p, "path", p)), getattr(p, "face_index", 0)) for p in found)
+            paths = self.paths[key] = (found, files)
+        return paths
+
+    def prepare_font(self, prop: Any) -> Any:
+        """``RendererAgg._prepare_font``: the font, cleared, at the text's size, its files looked up once."""
+        from matplotlib.font_manager import get_font
+
+        font = get_font(self.font_paths(prop)[0])
+        font.clear()
+        font.set_size(prop.get_size_in_points(), self.renderer.dpi)
+        return font
+
+    def _key(self, kind: str, s: str, prop: Any, *extra: Any) -> tuple[Any, ...]:
+        return (
+            kind,
+            self.font_paths(prop)[1],
+            self.rc,
+            prop.get_size_in_points(),
+            self.renderer.dpi,
+            s,
+            *extra,
+        )
+
+    def get_text_width_height_descent(self, s: str, prop: Any, ismath: Any) -> tuple[float, float, float]:
+        if ismath is not False:
+            return self.measure_text(s, prop, ismath)
+        key = self._key("measure", s, prop)
+        kept = _KEPT_TEXT.get(key)
+        if kept is None:
+            kept = _keep(key, self.measure_text(s, prop, ismath))
+        return kept
+
+    def draw_text(
+        self,
+        gc: Any,
+        x: float,
+        y: float,
+        s: str,
+        prop: Any,
+        angle: float,
+        ismath: Any = False,
+        mtext: Any = None,
+    ) -> None:
+        if ismath:
+            return self.draw_any_text(gc, x, y, s, prop, angle, ismath, mtext)
+        features = mtext.get_fontfeatures() if mtext is not None else None
+        language = mtext.get_language() if mtext is not None else None
+        key = self._key("glyphs", s, prop, _frozen(features), language)
+        glyphs = _KEPT_TEXT.get(key)
+        if glyphs is None:
+            # RendererAgg.draw_text: the font's glyphs of the text, shaped by FreeType
+            items = self.prepare_font(prop)._layout(s, flags=self.flags, features=features, language=language)
+            glyphs = _keep(key, tuple((item.ft_object, item.glyph_index, item.x, item.y) for item in items))
+        size = prop.get_size_in_points()
+        self.renderer._draw_text_glyphs_and_boxes(
+            gc, x, y, angle, ((font, size, index, 0, 1, gx, gy) for font, index, gx, gy in glyphs), []
+        )
+        return None
+
+
+def _keep(key: tuple[Any, ...], value: Any) -> Any:
+    if len(_KEPT_TEXT) >= _KEPT_TEXT_MAX:
+        _KEPT_TEXT.clear()
+    _KEPT_TEXT[key] = value
+    return value
+
+
 _CANVAS: list[Any] = []
 
 
 def _agg_canvas() -> Any:
-    """Matplotlib's Agg canvas class, its renderers given :class:`_FontHeights` where that was checked."""
+    """Matplotlib's Agg canvas class; where checked, its renderers keep font line metrics and text layouts.
+
+    On the matplotlib versions in :data:`_FONT_HEIGHTS_CHECKED`, a renderer of this canvas gives matplotlib each
+    font's line metrics (:class:`_FontHeights`) and keeps each text's layout (:func:`_install_layout_memo`), both
+    for one render: each draw of the figure (``FigureCanvasAgg.draw``) starts them again. Elsewhere matplotlib's
+    own ``FigureCanvasAgg``.
+    """
     if not _CANVAS:
         import matplotlib as mpl
         from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -435,16 +810,50 @@ def _agg_canvas() -> Any:
         if not mpl.__version__.startswith(_FONT_HEIGHTS_CHECKED):
             _CANVAS.append(FigureCanvasAgg)
         else:
+            _install_layout_memo()
+            _install_tick_memo()
 
             class _Canvas(FigureCanvasAgg):
                 def get_renderer(self) -> Any:
                     renderer = super().get_renderer()
                     if "_get_font_height_metrics" not in vars(renderer):
-                        renderer._get_font_height_metrics = _FontHeights(self.figure)
+                        self._fresh(renderer)
                     return renderer
+
+                def draw(self) -> None:
+                    self._fresh(self.get_renderer())  # what the figure looked like before may have changed
+                    super().draw()
+
+                def _fresh(self, renderer: Any) -> None:
+                    renderer._get_font_height_metrics = _FontHeights(self.figure)
+                    renderer._analysis_layouts = {}
+                    _TextEngine(renderer)
 
             _CANVAS.append(_Canvas)
     return _CANVAS[0]
+
+
+def tight_layout(fig: Any, **kwargs: Any) -> None:
+    """``fig.tight_layout(**kwargs)``, laid out on a renderer of :func:`_agg_canvas`: the same layout, cheaper.
+
+    Matplotlib measures every text of the figure at its dpi to place the axes; on this canvas's renderer the font
+    line metrics are read once, each text laid out once and each axis' ticks worked out once (:func:`_kept_ticks`)
+    for that: the same floats, so the same subplot parameters. The figure is left on its own canvas.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    **kwargs
+        Passed to :meth:`matplotlib.figure.Figure.tight_layout` (``pad``, ``h_pad``, ``w_pad``, ``rect``).
+    """
+    before = fig.canvas
+    try:
+        _agg_canvas()(fig)  # the figure's canvas until restored
+        with _kept_ticks():
+            fig.tight_layout(**kwargs)
+    finally:
+        fig.set_canvas(before)
 
 
 def _rc(name: str) -> Any:
@@ -590,14 +999,12 @@ def figure_html(fig: Any, alt: str) -> str:
         An ``<img>`` element with a ``data:`` URL.
     """
     import base64
-    import io
 
     import matplotlib.pyplot as plt
 
-    buf = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buf, format="png", dpi=192, bbox_inches=None)
+    tight_layout(fig)
+    png = saved_png(fig, dpi=192)
     plt.close(fig)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    data = base64.b64encode(png).decode("ascii")
     width = f"{fig.get_figwidth()}in"
     return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}" style="width: {width}; max-width: 100%">'

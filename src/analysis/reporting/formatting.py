@@ -32,6 +32,7 @@ from analysis.reporting.charts import (
     pct_axis,
     set_style,
     show,
+    tight_layout,
 )
 from analysis.reporting.headline import publish as headline
 from analysis.reporting.html import confidential_notice, section_html, summary_box, table_html
@@ -63,4 +64,5 @@ __all__ = [
     "show",
     "summary_box",
     "table_html",
+    "tight_layout",
 ]

@@ -310,7 +310,7 @@ def levels_chart(p: OverviewPage) -> Figure:
     fmt.number_axis(ax2, decimals=1 if float(rates.max().max() - rates.min().min()) >= 1 else 2)
     ax1.set_ylabel("t.kr.")
     ax1.legend(loc="best", frameon=False, fontsize=8)
-    fig.tight_layout()
+    fmt.tight_layout(fig)
     return _close(fig)
 
 
@@ -331,7 +331,7 @@ def _per_resident_chart(p: OverviewPage) -> Figure:
     ax.set_ylim(bottom=0)
     fmt.number_axis(ax)
     ax.legend(loc="best", frameon=False, fontsize=8)
-    fig.tight_layout()
+    fmt.tight_layout(fig)
     return _close(fig)
 
 
