@@ -131,6 +131,27 @@ def test_the_workbook_has_one_sheet_per_table_with_numbers_as_numbers(result):
     assert wb["Indhold"]["C5"].value == "Nøgletal"
 
 
+def test_split_annex_finds_the_cell_whatever_the_order_of_its_attributes():
+    # nbconvert 7 writes a cell's id before its class; the split used to look for '<div class="jp-Cell ' only
+    # and, not finding it, bound the area report without its annex
+    markup = (
+        "<html><head><style>s</style></head><body><header>t</header><main>"
+        '<div id="cell-id=a" class="jp-Cell jp-CodeCell">body</div>'
+        '<div id="cell-id=b" class="jp-Cell jp-CodeCell"><div class="annex-break"></div></div>'
+        '<div id="cell-id=c" class="jp-Cell jp-CodeCell">method</div></main></body></html>'
+    )
+    report, method = bd.split_annex(markup)
+    assert report == (
+        "<html><head><style>s</style></head><body><header>t</header><main>"
+        '<div id="cell-id=a" class="jp-Cell jp-CodeCell">body</div></main></body></html>'
+    )
+    assert method == (
+        "<html><head><style>s</style></head><body><main>"
+        '<div id="cell-id=b" class="jp-Cell jp-CodeCell"><div class="annex-break"></div></div>'
+        '<div id="cell-id=c" class="jp-Cell jp-CodeCell">method</div></main></body></html>'
+    )
+
+
 def test_split_annex_without_a_mark_is_none():
     assert bd.split_annex("<html><body><main><div class='jp-Cell x'>a</div></main></body></html>") is None
 

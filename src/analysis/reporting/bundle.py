@@ -209,6 +209,8 @@ def _weasy_pdf(markup: str) -> bytes:
 
 ANNEX_MARK = 'class="annex-break"'
 """The element a report shows before its method section (:func:`analysis.reporting.area_page.annex_break`)."""
+_CELL_OPEN = re.compile(r'<div\b[^>]*\bclass="jp-Cell ')
+"""The opening tag of a notebook cell's element in nbconvert's HTML."""
 
 
 def split_annex(markup: str) -> tuple[str, str] | None:
@@ -220,7 +222,9 @@ def split_annex(markup: str) -> tuple[str, str] | None:
     at = markup.find(ANNEX_MARK)
     if at < 0:
         return None
-    cell = markup.rfind('<div class="jp-Cell ', 0, at)
+    # the cell's element, whatever the order of its attributes (nbconvert writes the id first)
+    cells = [m.start() for m in _CELL_OPEN.finditer(markup, 0, at)]
+    cell = cells[-1] if cells else -1
     end = markup.rfind("</main>")
     body_open = re.search(r"<body[^>]*>", markup)
     if cell < 0 or end < cell or body_open is None:
