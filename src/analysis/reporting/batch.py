@@ -98,6 +98,37 @@ def _municipality_selection(v: object) -> object:
     )
 
 
+def _function_selection(v: object) -> None:
+    """Refuse a function area YAML read as a number (``5.38``, ``53850``) or one not in a list, saying what to write.
+
+    pydantic said "Input should be a valid string" and "Input should be 'all'" and suggested nothing.
+    """
+    items = v if isinstance(v, list | tuple) else None
+    if items is None:
+        if (
+            isinstance(v, str)
+            and v != "all"
+            and not _looks_like_all(v)
+            and re.fullmatch(r"\d\.\d\d(\.\d\d|\.\*)", v)
+        ):
+            raise ValueError(f"expected a list of function codes, found the single code '{v}'; write ['{v}']")
+        return
+    for item in items:
+        if isinstance(item, int | float) and not isinstance(item, bool):
+            digits = re.sub(r"\D", "", str(item))
+            meant = (
+                f"'{digits[0]}.{digits[1:3]}.{digits[3:5]}'"
+                if len(digits) == 5
+                else f"'{digits[0]}.{digits[1:3]}.*' (every area of the main function)"
+                if len(digits) == 3
+                else "a code such as '5.38.50'"
+            )
+            raise ValueError(
+                f"{item!r} is read by YAML as a number, not a function code (did you mean {meant}?); write the codes "
+                "in quotes, e.g. ['5.38.50']"
+            )
+
+
 def _strip_region(name: str) -> str:
     return re.sub(r"^region\s+", "", name.strip(), flags=re.IGNORECASE).casefold()
 
@@ -134,6 +165,8 @@ class Batch(BaseModel):
             raise ValueError(f"selects nothing (an empty list); list the {what} to run, or write 'all'")
         if info.field_name == "municipalities":
             v = _municipality_selection(v)
+        else:
+            _function_selection(v)
         if isinstance(v, str) and v != "all":
             hint = " (did you mean 'all'?)" if _looks_like_all(v) else _near(v, ["all"])
             shapes = (
