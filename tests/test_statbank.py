@@ -230,8 +230,20 @@ def test_malformed_tables():
     ):
         statbank.to_accounts(per_resident)
     monthly = statbank.read("OMRÅDE;FUNKTION;TID;INDHOLD\nSyddjurs;53850;2024M01;1\n")
-    with pytest.raises(SchemaError, match=r"column 'TID': expected yearly time codes \(2024\), found M"):
+    with pytest.raises(
+        SchemaError, match=r"column 'TID': expected yearly time codes \(2024\).*found months \(2024M01\)"
+    ):
         statbank.to_accounts(monthly)
+    # the refusal said "found Q-DEC" (pandas' name of a quarterly period)
+    quarterly = statbank.read(
+        "OMRÅDE;FUNKTION;TID;INDHOLD\nSyddjurs;53850;2024K1;1\nSyddjurs;53850;2024K2;1\n"
+    )
+    with pytest.raises(SchemaError) as e:
+        statbank.to_budgets(quarterly, unit=1000, name="budk32.csv")
+    assert str(e.value) == (
+        "budk32.csv, column 'TID': expected yearly time codes (2024): the accounts and budgets are yearly; download "
+        "the table by year, found quarters (2024K1)"
+    )
 
 
 def test_hand_load_without_a_provider_is_unknown(tmp_path):
