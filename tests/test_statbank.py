@@ -195,6 +195,11 @@ def test_hand_table_fills_persons_and_spending_from_accounts():
             "OMRÅDE;TID;INDHOLD;INDHOLD\n101;2024;5;6\n",
             "x.csv, row 1, column 'INDHOLD': expected each variable once in the heading line",
         ),
+        (  # two downloads joined: the heading line was refused as an unknown area 'OMRÅDE'
+            "OMRÅDE;TID;INDHOLD\nSyddjurs;2024;1\n\ufeffOMRÅDE;TID;INDHOLD\nAarhus;2024;2\n",
+            "x.csv, row 3: expected the heading line once, at the top (two downloads joined into one file?); load "
+            "each download by itself, found the heading line again",
+        ),
         (
             '{"dataset": {"dimension": {"id": ["A"], "size": [2], "A": {"category": {"index": {"x": 0}}}}, '
             '"value": [1, 2]}}',

@@ -465,9 +465,8 @@ def _csv(text: str, name: str, sep: str) -> tuple[pd.DataFrame, list[int]]:
     df, rows = loads.parse_csv("\n".join(lines), sep, name)
     df.columns = [str(c).strip().strip('"') for c in df.columns]
     first: dict[str, str] = {}
-    for c in (
-        df.columns
-    ):  # a variable twice, or two of one role (OMRÅDE and KOMK): which one is meant is not guessed
+    # a variable twice, or two of one role (OMRÅDE and KOMK): which one is meant is not guessed
+    for c in df.columns:
         key = _role(c) or _column_name(c)
         if key in first:
             raise SchemaError(
@@ -479,6 +478,20 @@ def _csv(text: str, name: str, sep: str) -> tuple[pd.DataFrame, list[int]]:
                 + (f"the {key}" if _role(c) else "of one name"),
             )
         first[key] = c
+    heading = [c.casefold() for c in df.columns]
+    first_cells = df.iloc[:, 0].astype(str).str.strip().str.strip('"').str.lstrip("\ufeff").str.casefold()
+    for i in np.flatnonzero(
+        (first_cells == heading[0]).to_numpy()
+    ):  # only rows that begin as the heading does
+        cells = df.iloc[i]
+        if [str(v).strip().strip('"').lstrip("\ufeff").casefold() for v in cells] == heading:
+            raise SchemaError(
+                name,
+                "the heading line once, at the top (two downloads joined into one file?); load each download "
+                "by itself",
+                row=int(rows[i]),
+                found_text="the heading line again",
+            )
     roles = {c: _role(c) for c in df.columns}
     if "time" not in roles.values():
         if len(df.columns) == 2:  # OMRÅDE;INDHOLD without a time: the period from --year or the name
