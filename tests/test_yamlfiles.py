@@ -182,3 +182,23 @@ def test_a_bad_value_under_a_mappings_format_is_refused_naming_the_key(tmp_path,
     )
     fmt = read_mapping(path).format
     assert (fmt.skip_rows, fmt.sheet, fmt.delimiter, fmt.date_format) == (2, "Sager", ";", "%d.%m.%Y")
+
+
+def test_a_key_yaml_reads_as_true_or_false_is_the_word_written(tmp_path):
+    # YAML 1.1 read the keys of {Yes: true, No: false} as True and False: a translation of an export's 'Yes' and
+    # 'No' matched no value of the file ("expected one of True, False, found 'Yes'")
+    assert safe_load("{Yes: true, No: false, on: 1, Off: 0}") == {"Yes": True, "No": False, "on": 1, "Off": 0}
+    from analysis.data import loads
+
+    mapping = tmp_path / "cases.yaml"
+    mapping.write_text(
+        "columns: {cpr: CPR, case_id: Sag, sector: Område, measure: Ydelse, provider: Lev, start_date: Start, "
+        "cpr_registered: Reg}\nvalues:\n  cpr_registered: {Yes: true, No: false}\n",
+        "utf-8",
+    )
+    export = tmp_path / "sager.csv"
+    export.write_text(
+        "CPR;Sag;Område;Ydelse;Lev;Start;Reg\nx;S1;Voksne;B;Intern;01-01-2024;Yes\nx;S2;V;B;I;d;No\n"
+    )
+    selected = loads.select_columns(loads.read_file(export), read_mapping(mapping))
+    assert selected["cpr_registered"].tolist() == [True, False]

@@ -31,12 +31,16 @@ class UniqueKeyLoader(yaml.SafeLoader):
         """The mapping of ``node``; a yaml ConstructorError naming the line of a key seen before in it.
 
         Keys merged in with ``<<`` may be overridden, as YAML means them to be; only keys written out are checked.
+        A key YAML 1.1 would read as a boolean (``Yes: true``, ``No: false``, ``on``) is the word written: a value
+        translation of an export's 'Yes' became ``True: true``, which matched no value of the file.
         """
         if isinstance(node, yaml.MappingNode):
             seen: dict = {}
             for key_node, _ in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
                     continue
+                if key_node.tag == "tag:yaml.org,2002:bool" and isinstance(key_node, yaml.ScalarNode):
+                    key_node.tag = "tag:yaml.org,2002:str"  # a key Yes, No or On is the word
                 key = self.construct_object(key_node, deep=True)
                 try:
                     first = seen.get(key)
