@@ -247,6 +247,10 @@ def read(
         if header is not None:
             raw, rows = _csv(text, name, header)
             layout = "api-csv"
+            if raw.empty:
+                raise SchemaError(
+                    name, "rows of data below the heading line", found_text="the heading line only"
+                )
         else:
             raw, rows, layout, title = _web(text, name)
         if "TID" not in raw.columns and not any(_role(c) == "time" for c in raw.columns):
@@ -341,6 +345,8 @@ def _text(source: str | os.PathLike | bytes, name: str | None) -> tuple[str, str
         path = Path(source)
         if not path.exists():
             raise FileNotFoundError(f"no such file: {path}")
+        if path.is_dir():
+            raise SchemaError(name or path.name, "a file", found_text="a folder")
         raw = path.read_bytes()
         if path.suffix.lower() == ".xls" or raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
             raise SchemaError(
