@@ -120,6 +120,14 @@ def test_the_year_of_a_web_download_from_year_or_the_name_never_guessed(tmp_path
     with pytest.raises(SchemaError, match="expected --year only for a file without a time column"):
         statbank.load(con, DATA / "regk31_web_semicolon.csv", "REGK31", year=2024)
     assert statbank.year_from_name("2024 regnskab.csv") == "2024"
+    # --year 2023 for a file named 2024: one of the two is wrong (--year used to win, silently)
+    with pytest.raises(SchemaError) as e:
+        statbank.load(con, DATA / "REGK31_2024.csv", "REGK31", year=2023)
+    assert str(e.value) == (
+        "REGK31_2024.csv, column 'TID': expected --year 2023 to agree with the year of the file's name (2024); which "
+        "one is right is not guessed: rename the file or correct --year, found --year 2023 and a name that says 2024"
+    )
+    statbank.load(con, DATA / "REGK31_2024.csv", "REGK31", year=2024)  # the same year twice is no conflict
 
 
 @pytest.mark.parametrize(

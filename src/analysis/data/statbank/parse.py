@@ -264,6 +264,15 @@ def read(
                 )
             if period(str(given)) is None:
                 raise SchemaError(name, "a year such as 2024 (or a time code 2024K1)", found=str(given))
+            named = year_from_name(file_name)
+            if year is not None and named is not None and period(named) != period(str(year)):
+                raise SchemaError(
+                    name,
+                    f"--year {year} to agree with the year of the file's name ({named}); which one is right is not "
+                    "guessed: rename the file or correct --year",
+                    column="TID",
+                    found_text=f"--year {year} and a name that says {named}",
+                )
             raw.insert(len(raw.columns) - 1, "TID", str(given))
         elif year is not None:
             raise SchemaError(
