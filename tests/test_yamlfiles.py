@@ -202,3 +202,40 @@ def test_a_key_yaml_reads_as_true_or_false_is_the_word_written(tmp_path):
     )
     selected = loads.select_columns(loads.read_file(export), read_mapping(mapping))
     assert selected["cpr_registered"].tolist() == [True, False]
+
+
+def test_an_offer_with_a_misspelt_key_or_a_code_that_is_no_municipality_is_refused_with_the_nearest(tmp_path):
+    # an unknown key said "Extra inputs are not permitted, found <its whole value>"; a municipality code was
+    # any number (7060 was read, and no report of the municipality found the offer)
+    from analysis.data.offers import read_offer
+    from analysis.errors import InputError
+
+    shipped = (ROOT / "parameters" / "offers" / "example-offer.yaml").read_text("utf-8")
+    path = tmp_path / "offer.yaml"
+    cases = [
+        (
+            "paid_hours_per_week: 296",
+            "paid_hour_per_week: 296",
+            "staff_groups.0.paid_hour_per_week: unknown key "
+            "(did you mean 'paid_hours_per_week'?); keys: staff_group, hourly_cost_dkk, paid_hours_per_week, "
+            "planned_hours_per_week",
+        ),
+        (
+            "hourly_rate_dkk: 350",
+            "hourly_rate: 350",
+            "allocation.hourly_rate: unknown key (did you mean 'hourly_rate_dkk'?)",
+        ),
+        (
+            "municipality_code: 706",
+            "municipality_code: 7060",
+            "municipality_code: unknown municipality code 7060 "
+            "(did you mean 706 Syddjurs or 760 Ringkøbing-Skjern?)",
+        ),
+    ]
+    for old, new, message in cases:
+        assert old in shipped
+        path.write_text(shipped.replace(old, new, 1), "utf-8")
+        with pytest.raises(InputError) as e:
+            read_offer(path)
+        assert f"{path}: {message}" in str(e.value)
+        assert "Extra inputs" not in str(e.value)
