@@ -335,3 +335,11 @@ def test_a_heading_written_twice_is_refused_in_csv_and_excel(tmp_path):
     dotted = tmp_path / "dotted.xlsx"
     pd.DataFrame([["5.38.50", 1.0]], columns=["Funktion", "Version 2.1"]).to_excel(dotted, index=False)
     assert loads.read_file(dotted).df.columns.tolist() == ["Funktion", "Version 2.1"]
+
+
+def test_a_bad_byte_at_the_start_of_a_row_names_the_first_column(tmp_path):
+    # the column was left out when the byte was the row's first (the text before it has no field)
+    path = _file(tmp_path, "Tekst;Beløb\nSærlig;1\n".encode() + "Ærø;2\n".encode("cp1252"), "d.csv")
+    with pytest.raises(SchemaError) as e:
+        loads.read_file(path)
+    assert str(e.value).startswith("d.csv, row 3, column 'Tekst': expected text in UTF-8 or Windows-1252")
