@@ -655,7 +655,7 @@ def _is_value(v: str) -> bool:
 
 def _web(text: str, name: str) -> tuple[pd.DataFrame, list[int | None], str, list[str]]:
     """A statbank.dk web download (heading-less CSV or matrix) as raw cells with the API's column names."""
-    records, numbers, _ = _records(text, name)
+    records, numbers, sep = _records(text, name)
     if not records:
         raise SchemaError(name, "rows of data", found_text="an empty file")
     lengths = [len(r) for r in records]
@@ -690,7 +690,7 @@ def _web(text: str, name: str) -> tuple[pd.DataFrame, list[int | None], str, lis
         and all(not c or (_area(c)[1] == "" and not _is_value(c) and _kind([c]) is None) for c in first[:n])
     ):
         return _matrix(body, n, name, title)
-    return _long(body, name, title)
+    return _long(body, name, title, split_decimals=sep == "," and '"' not in text)
 
 
 def _one_period_heading(cells: list[str], width: int) -> bool:
@@ -728,7 +728,7 @@ def _values_column(values: list[str], name: str, lines: list[int]) -> None:
 
 
 def _long(
-    body: list[tuple[list[str], int]], name: str, title: list[str]
+    body: list[tuple[list[str], int]], name: str, title: list[str], *, split_decimals: bool = False
 ) -> tuple[pd.DataFrame, list[int | None], str, list[str]]:
     lines = [line for _, line in body]
     cells = [c for c, _ in body]
@@ -736,6 +736,23 @@ def _long(
     _values_column([r[-1] for r in cells], name, lines)
     columns = [[r[i] for r in cells] for i in range(width - 1)]
     names = _classify(columns, name, lines)
+    before = columns[-1] if columns else []
+    if (
+        split_decimals  # ',' between unquoted fields: '3,8' is two fields, or one value with a decimal comma
+        and names
+        and names[-1] != "TID"
+        and all(re.fullmatch(r"\d+", v) for v in before)
+        and all(re.fullmatch(r"\d+", r[-1]) for r in cells)
+    ):
+        a, b = cells[0][-2], cells[0][-1]
+        raise SchemaError(
+            name,
+            "a file that reads one way: with ',' between fields and no quotes, the last two fields may be one "
+            f"value with a decimal comma ({a},{b}) or a {names[-1]} {a} and the value {b}; download it with ';' "
+            "as separator, or with quotes ('Gem som CSV')",
+            row=lines[0],
+            found_text=f"{a!r} and {b!r}",
+        )
     raw = pd.DataFrame({n: col for n, col in zip(names, columns, strict=True)}, dtype=object)
     raw["INDHOLD"] = [r[-1] for r in cells]
     return raw, list(lines), "web-csv", title
