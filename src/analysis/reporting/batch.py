@@ -364,6 +364,14 @@ def load_batch(
     notebooks_dir = Path(notebooks_dir) if notebooks_dir is not None else root / "notebooks"
     merged = _read_yaml(defaults) if defaults.exists() else {}
     own = _read_yaml(path)
+    for source, data in ((defaults, merged), (path, own)):
+        if "parameters" in data and data["parameters"] is None:
+            data["parameters"] = {}  # 'parameters:' with nothing under it: none
+        if not isinstance(data.get("parameters", {}), dict):
+            raise BatchError(
+                f"{source}: parameters: expected keys and values (e.g. parameters: {{last_year: 2024}}), found "
+                f"{data['parameters']!r}"
+            )
     params = {**merged.get("parameters", {}), **own.get("parameters", {})}
     merged.update(own)
     merged["parameters"] = params
@@ -413,9 +421,28 @@ def _explain(path: Path, error: ValidationError) -> str:
         elif err["type"] == "missing":
             lines.append(f"{path}: missing key '{key}'")
         elif err["type"] == "literal_error" and loc and loc[0] == "formats":
+            near = next((f for f in FORMATS if f == str(err["input"]).strip().casefold()), None)
+            hint = f" (did you mean '{near}'?)" if near else _near(err["input"], list(FORMATS))
             lines.append(
-                f"{path}: {key}: unknown format {err['input']!r}{_near(err['input'], list(FORMATS))}; "
-                f"formats: {', '.join(FORMATS)}"
+                f"{path}: {key}: unknown format {err['input']!r}{hint}; formats: {', '.join(FORMATS)}"
+            )
+        elif (
+            err["type"] in ("int_parsing", "int_type", "int_from_float")
+            and loc
+            and loc[0] in Batch.model_fields
+        ):
+            what = Batch.model_fields[loc[0]].description or ""
+            lines.append(f"{path}: {key}: expected a whole number ({what}), found {err['input']!r}")
+        elif err["type"] == "list_type" and isinstance(err["input"], str | int | float):
+            lines.append(f"{path}: {key}: expected a list, found {err['input']!r}; write [{err['input']}]")
+        elif (
+            err["type"] == "string_type"
+            and isinstance(err["input"], int | float)
+            and not isinstance(err["input"], bool)
+        ):
+            lines.append(
+                f"{path}: {key}: expected text, found the number {err['input']!r} (YAML reads it as a number); "
+                f"write it in quotes: '{err['input']}'"
             )
         else:
             message = err["msg"].removeprefix("Value error, ")
