@@ -239,3 +239,20 @@ def test_an_offer_with_a_misspelt_key_or_a_code_that_is_no_municipality_is_refus
             read_offer(path)
         assert f"{path}: {message}" in str(e.value)
         assert "Extra inputs" not in str(e.value)
+
+
+def test_an_amount_with_a_danish_thousands_dot_is_refused_not_read_as_a_decimal(tmp_path):
+    # 'threshold_dkk: 860.000' was read as 860.0 kr. (a thousandth of the 860.000 kr. a Dane means), silently
+    from analysis.data import thresholds
+
+    shipped = (ROOT / "parameters" / "refund_thresholds.yaml").read_text("utf-8")
+    assert "threshold_dkk: 860000," in shipped
+    path = tmp_path / "refund_thresholds.yaml"
+    path.write_text(shipped.replace("threshold_dkk: 860000,", "threshold_dkk: 860.000,"), "utf-8")
+    with pytest.raises(ConfigurationError) as e:
+        thresholds.read_refund_tiers(path)
+    assert (
+        "not valid YAML (860.000 reads as 860 in YAML and as 860000 with the Danish thousands dot; write 860000 (or "
+        "860.0 for the decimal number)"
+    ) in str(e.value)
+    assert safe_load("a: [0.250, 1.5, 2.25, 12.5, 1234.567]") == {"a": [0.25, 1.5, 2.25, 12.5, 1234.567]}

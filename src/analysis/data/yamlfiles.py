@@ -72,6 +72,28 @@ def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode):
 UniqueKeyLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
+def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode):
+    """A float; but ``860.000`` (one to three digits, a dot, three digits) is refused: in Danish it is 860000.
+
+    YAML reads it as 860.0, so a threshold of 860.000 kr. or a unit cost of 5.000 kr. would be read 1000 times too
+    small, silently; which is meant is not guessed.
+    """
+    text = loader.construct_scalar(node)
+    if re.fullmatch(r"[-+]?[1-9]\d{0,2}\.\d{3}", text):
+        whole = text.replace(".", "")
+        raise yaml.constructor.ConstructorError(
+            None,
+            None,
+            f"{text} reads as {float(text):g} in YAML and as {int(whole)} with the Danish thousands dot; write "
+            f"{int(whole)} (or {float(text)} for the decimal number)",
+            node.start_mark,
+        )
+    return yaml.SafeLoader.construct_yaml_float(loader, node)
+
+
+UniqueKeyLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+
+
 def safe_load(text: str, name: str | None = None):
     """``yaml.safe_load`` that refuses duplicate keys (:class:`UniqueKeyLoader`); raises ``yaml.YAMLError``.
 
