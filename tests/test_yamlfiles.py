@@ -256,3 +256,27 @@ def test_an_amount_with_a_danish_thousands_dot_is_refused_not_read_as_a_decimal(
         "860.0 for the decimal number)"
     ) in str(e.value)
     assert safe_load("a: [0.250, 1.5, 2.25, 12.5, 1234.567]") == {"a": [0.25, 1.5, 2.25, 12.5, 1234.567]}
+
+
+def test_a_yaml_file_saved_in_windows_1252_is_refused_naming_the_file_and_line(tmp_path):
+    # it was a bare UnicodeDecodeError naming neither the file nor the line
+    from analysis.data import thresholds
+
+    path = tmp_path / "refund_thresholds.yaml"
+    path.write_bytes((ROOT / "parameters" / "refund_thresholds.yaml").read_text("utf-8").encode("cp1252"))
+    with pytest.raises(
+        ConfigurationError,
+        match=r"refund_thresholds.yaml: not valid YAML \(the file is not UTF-8: "
+        r"line \d+ has the byte 0x[0-9a-f]{2} .* save it as UTF-8\)",
+    ):
+        thresholds.read_refund_tiers(path)
+    mapping = tmp_path / "cases.yaml"
+    mapping.write_bytes("columns: {cpr: CPR-nr., sector: Område}\n".encode("cp1252"))
+    with pytest.raises(
+        SchemaError, match=r"cases.yaml: expected valid YAML, found the file is not UTF-8: line 1"
+    ):
+        read_mapping(mapping)
+    batch = tmp_path / "b.yaml"
+    batch.write_bytes("title: Bostøtte\nmunicipalities: [706]\n".encode("cp1252"))
+    with pytest.raises(BatchError, match=r"b.yaml: not valid YAML: the file is not UTF-8: line 1"):
+        load_batch(batch)

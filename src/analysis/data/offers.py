@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from analysis.data import reference
-from analysis.data.yamlfiles import read_yaml_mapping, safe_load
+from analysis.data.yamlfiles import read_yaml_mapping, safe_load, yaml_text
 from analysis.errors import InputError
 
 __all__ = ["Offer", "offer_file_for", "read_offer"]
@@ -247,7 +247,7 @@ def offer_file_for(offer_file: str, municipality_code: int, root: str | Path | N
     found = []
     for path in sorted(folder.glob("*.yaml")):
         try:
-            data = safe_load(path.read_text("utf-8"), path.name)
+            data = safe_load(yaml_text(path), path.name)
         except yaml.YAMLError as e:
             raise InputError(f"{path}: not valid YAML: {e}") from None
         if isinstance(data, dict) and data.get("municipality_code") == municipality_code:

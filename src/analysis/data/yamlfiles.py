@@ -17,7 +17,15 @@ import yaml
 
 from analysis.errors import AnalysisError, ConfigurationError
 
-__all__ = ["UniqueKeyLoader", "read_yaml_mapping", "refuse_unknown_keys", "safe_load", "shown_text"]
+__all__ = [
+    "UniqueKeyLoader",
+    "decode_yaml",
+    "read_yaml_mapping",
+    "refuse_unknown_keys",
+    "safe_load",
+    "shown_text",
+    "yaml_text",
+]
 
 
 class UniqueKeyLoader(yaml.SafeLoader):
@@ -94,6 +102,32 @@ def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode):
 UniqueKeyLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 
 
+def decode_yaml(raw: bytes) -> str:
+    """A YAML file's bytes as text: UTF-8, with or without a byte-order mark.
+
+    Raises
+    ------
+    yaml.YAMLError
+        For bytes that are not UTF-8 (a file saved in Windows-1252), naming the line, so that every reader reports
+        it as it reports YAML it cannot read, with the file (it was a bare ``UnicodeDecodeError``).
+    """
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        byte = raw[e.start : e.start + 1]
+        shown = byte.decode("cp1252", "replace")
+        raise yaml.YAMLError(
+            f"the file is not UTF-8: line {line} has the byte 0x{byte.hex()} ({shown!r} in Windows-1252); save it "
+            "as UTF-8"
+        ) from None
+
+
+def yaml_text(path: str | Path) -> str:
+    """The text of a YAML file (:func:`decode_yaml`); ``FileNotFoundError`` when there is none."""
+    return decode_yaml(Path(path).read_bytes())
+
+
 def safe_load(text: str, name: str | None = None):
     """``yaml.safe_load`` that refuses duplicate keys (:class:`UniqueKeyLoader`); raises ``yaml.YAMLError``.
 
@@ -139,7 +173,7 @@ def read_yaml_mapping(
         ``'<path>: expected <expected>, found ...'``.
     """
     try:
-        data = safe_load(Path(path).read_text("utf-8"), Path(path).name)
+        data = safe_load(yaml_text(path), Path(path).name)
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         raise error(f"{path}: no such {what} file") from None
     except yaml.YAMLError as exc:

@@ -33,7 +33,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from analysis.data import reference
-from analysis.data.yamlfiles import safe_load
+from analysis.data.yamlfiles import safe_load, yaml_text
 from analysis.errors import ConfigurationError
 from analysis.paths import project_root
 from analysis.reporting.parameters import MODELS, RENAMED, ParameterError, check
@@ -326,7 +326,7 @@ def notebook_parameters(path: Path) -> dict[str, dict]:
 
 def _read_yaml(path: Path) -> dict:
     try:
-        data = safe_load(path.read_text("utf-8"), path.name) or {}
+        data = safe_load(yaml_text(path), path.name) or {}
     except FileNotFoundError:
         raise BatchError(f"{path}: no such batch file") from None
     except yaml.YAMLError as e:
