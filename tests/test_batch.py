@@ -344,3 +344,85 @@ def test_a_code_in_its_four_digit_form_is_the_municipality_not_an_octal_number(t
     )
     batch = load_batch(path, defaults=tmp_path / "none.yaml", notebooks_dir=notebooks)
     assert batch.municipality_codes() == [706, 751, 101]
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        # YAML reads 5.38 and 53850 as numbers; pydantic said "Input should be a valid string" and "... 'all'"
+        (
+            "[5.38]",
+            "function_areas: 5.38 is read by YAML as a number, not a function code (did you mean '5.38.*' (every "
+            "area of the main function)?); write the codes in quotes, e.g. ['5.38.50']",
+        ),
+        (
+            "['5.38.50', 53852]",
+            "function_areas: 53852 is read by YAML as a number, not a function code (did you mean "
+            "'5.38.52'?)",
+        ),
+        (
+            "5.38.*",
+            "function_areas: expected a list of function codes, found the single code '5.38.*'; write ['5.38.*']",
+        ),
+    ],
+)
+def test_a_function_area_read_as_a_number_or_without_a_list_is_refused_saying_what_to_write(
+    tmp_path, notebooks, text, message
+):
+    path = tmp_path / "batch.yaml"
+    path.write_text(
+        f"name: t\nmunicipalities: [706]\nfunction_areas: {text}\nnotebooks: [hello]\n", encoding="utf-8"
+    )
+    with pytest.raises(BatchError) as err:
+        load_batch(path, defaults=tmp_path / "none.yaml", notebooks_dir=notebooks)
+    assert message in str(err.value)
+    assert str(err.value).count("\n") == 0
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        # 'parameters' as a list, or with nothing under it, failed with "'list' object is not a mapping" (no file)
+        (
+            "parameters: [last_year: 2024]\n",
+            "parameters: expected keys and values (e.g. parameters: {last_year: "
+            "2024}), found [{'last_year': 2024}]",
+        ),
+        (
+            "notebooks: hello\n",
+            "notebooks: expected a list, found 'hello'; write [hello]",
+        ),  # "Input should be a ..."
+        ("formats: [HTML]\n", "formats.0: unknown format 'HTML' (did you mean 'html'?)"),
+        (
+            "name: 2025\n",
+            "name: expected text, found the number 2025 (YAML reads it as a number); write it in quotes",
+        ),
+        (
+            "timeout: 10m\n",
+            "timeout: expected a whole number (Seconds a notebook cell may run before it is stopped), "
+            "found '10m'",
+        ),
+    ],
+)
+def test_a_key_of_the_wrong_shape_is_refused_saying_what_to_write(tmp_path, notebooks, text, message):
+    path = tmp_path / "batch.yaml"
+    lines = {
+        "name": "name: t\n",
+        "municipalities": "municipalities: [706]\n",
+        "function_areas": "function_areas: ['5.38.50']\n",
+        "notebooks": "notebooks: [hello]\n",
+    }
+    lines[text.split(":")[0]] = text
+    path.write_text("".join(lines.values()), encoding="utf-8")
+    with pytest.raises(BatchError) as err:
+        load_batch(path, defaults=tmp_path / "none.yaml", notebooks_dir=notebooks)
+    assert str(err.value).startswith(f"{path}: {message}")
+    assert str(err.value).count("\n") == 0
+
+
+def test_parameters_with_nothing_under_them_are_none(tmp_path, notebooks):
+    path = tmp_path / "batch.yaml"
+    path.write_text(
+        "name: t\nmunicipalities: [706]\nfunction_areas: ['5.38.50']\nnotebooks: [hello]\nparameters:\n"
+    )
+    assert load_batch(path, defaults=tmp_path / "none.yaml", notebooks_dir=notebooks).parameters == {}

@@ -179,3 +179,39 @@ def test_a_ledger_file_is_read_and_checked_before_the_warehouse_is_opened(tmp_pa
     fresh = tmp_path / "new.duckdb"
     assert main(["load", "ledger", str(bad), "--mapping", LEDGER[3], "--warehouse", str(fresh)]) == 2
     assert not fresh.exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        # argparse said "expected a municipality ... found 7060" after reading the file, or "invalid int value"
+        (
+            "7060",
+            "argument --municipality: unknown municipality code 7060 (did you mean 706 Syddjurs or 760 "
+            "Ringkøbing-Skjern?)",
+        ),
+        (
+            "Syddjurs",
+            "argument --municipality: 'Syddjurs' is the name of municipality 706; write its code: 706",
+        ),
+        ("84", "argument --municipality: 84 is the code of Region Hovedstaden, not of a municipality"),
+    ],
+)
+def test_a_municipality_option_that_is_no_code_is_refused_saying_what_it_is(tmp_path, capsys, value, message):
+    warehouse = tmp_path / "own.duckdb"
+    args = [
+        "load",
+        "ledger",
+        str(ROOT / "docs" / "examples" / "ledger-example.csv"),
+        "--mapping",
+        str(ROOT / "parameters" / "mappings" / "ledger.yaml"),
+        "--municipality",
+        value,
+        "--warehouse",
+        str(warehouse),
+    ]
+    with pytest.raises(SystemExit) as e:
+        main(args)
+    assert e.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not warehouse.exists()

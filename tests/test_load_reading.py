@@ -450,3 +450,11 @@ def test_a_formula_without_a_saved_value_is_refused_naming_its_cell_and_hidden_r
     assert reader.notes == [
         "1 row(s) hidden in Excel (rows 3) of sheet 'Posteringer' were read like the others"
     ]
+
+
+def test_a_bad_byte_at_the_start_of_a_row_names_the_first_column(tmp_path):
+    # the column was left out when the byte was the row's first (the text before it has no field)
+    path = _file(tmp_path, "Tekst;Beløb\nSærlig;1\n".encode() + "Ærø;2\n".encode("cp1252"), "d.csv")
+    with pytest.raises(SchemaError) as e:
+        loads.read_file(path)
+    assert str(e.value).startswith("d.csv, row 3, column 'Tekst': expected text in UTF-8 or Windows-1252")

@@ -86,6 +86,17 @@ def _refusal(tmp_path, notebooks, parameters) -> str:
             "parameters.peer_method: notebook 'benchmark': unknown value 'lsit' (did you mean 'list'?); "
             "expected knn, list, region, group",
         ),
+        (  # YAML reads 5.38 as a number: the message says so (it said only "expected str, found 5.38")
+            ["area"],
+            {"main_function": 5.38},
+            "parameters.main_function: notebook 'area': expected str, found 5.38 (YAML reads 5.38 as a number; "
+            "write it in quotes: '5.38')",
+        ),
+        (
+            ["overview"],
+            {"last_year": 2025.0},
+            "parameters.last_year: notebook 'overview': expected int, found 2025.0 (write it without decimals: 2025)",
+        ),
         (
             ["cross_sector"],
             {"distribution_rule": "equal"},

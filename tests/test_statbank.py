@@ -195,6 +195,15 @@ def test_hand_table_fills_persons_and_spending_from_accounts():
             "OMRÅDE;TID;INDHOLD;INDHOLD\n101;2024;5;6\n",
             "x.csv, row 1, column 'INDHOLD': expected each variable once in the heading line",
         ),
+        (  # it was refused as "column 'ALDER': expected the variable ALDER" (or FUNKTION ...), naming a variable
+            "OMRÅDE;TID;INDHOLD\n",
+            "x.csv: expected rows of data below the heading line, found the heading line only",
+        ),
+        (  # two downloads joined: the heading line was refused as an unknown area 'OMRÅDE'
+            "OMRÅDE;TID;INDHOLD\nSyddjurs;2024;1\n\ufeffOMRÅDE;TID;INDHOLD\nAarhus;2024;2\n",
+            "x.csv, row 3: expected the heading line once, at the top (two downloads joined into one file?); load "
+            "each download by itself, found the heading line again",
+        ),
         (
             '{"dataset": {"dimension": {"id": ["A"], "size": [2], "A": {"category": {"index": {"x": 0}}}}, '
             '"value": [1, 2]}}',
@@ -230,8 +239,20 @@ def test_malformed_tables():
     ):
         statbank.to_accounts(per_resident)
     monthly = statbank.read("OMRÅDE;FUNKTION;TID;INDHOLD\nSyddjurs;53850;2024M01;1\n")
-    with pytest.raises(SchemaError, match=r"column 'TID': expected yearly time codes \(2024\), found M"):
+    with pytest.raises(
+        SchemaError, match=r"column 'TID': expected yearly time codes \(2024\).*found months \(2024M01\)"
+    ):
         statbank.to_accounts(monthly)
+    # the refusal said "found Q-DEC" (pandas' name of a quarterly period)
+    quarterly = statbank.read(
+        "OMRÅDE;FUNKTION;TID;INDHOLD\nSyddjurs;53850;2024K1;1\nSyddjurs;53850;2024K2;1\n"
+    )
+    with pytest.raises(SchemaError) as e:
+        statbank.to_budgets(quarterly, unit=1000, name="budk32.csv")
+    assert str(e.value) == (
+        "budk32.csv, column 'TID': expected yearly time codes (2024): the accounts and budgets are yearly; download "
+        "the table by year, found quarters (2024K1)"
+    )
 
 
 def test_hand_load_without_a_provider_is_unknown(tmp_path):
@@ -332,6 +353,12 @@ def test_a_municipality_by_its_official_or_former_name_is_read_and_the_areas_abo
     accounts = statbank.to_accounts(df, unit=1000, name="x.csv")
     assert accounts.frame["spending_dkk"].tolist() == [1000.0, 2000.0, 3000.0, 4000.0]
     assert accounts.skipped["the whole country, regions and other areas (not municipalities)"] == 3
+
+
+def test_a_folder_named_as_the_file_is_refused_in_words(tmp_path):
+    (tmp_path / "regk31.csv").mkdir()  # it was "[Errno 21] Is a directory"
+    with pytest.raises(SchemaError, match=r"^regk31.csv: expected a file, found a folder$"):
+        statbank.read(tmp_path / "regk31.csv")
 
 
 def _refusing_sources(con):

@@ -120,6 +120,14 @@ def test_the_year_of_a_web_download_from_year_or_the_name_never_guessed(tmp_path
     with pytest.raises(SchemaError, match="expected --year only for a file without a time column"):
         statbank.load(con, DATA / "regk31_web_semicolon.csv", "REGK31", year=2024)
     assert statbank.year_from_name("2024 regnskab.csv") == "2024"
+    # --year 2023 for a file named 2024: one of the two is wrong (--year used to win, silently)
+    with pytest.raises(SchemaError) as e:
+        statbank.load(con, DATA / "REGK31_2024.csv", "REGK31", year=2023)
+    assert str(e.value) == (
+        "REGK31_2024.csv, column 'TID': expected --year 2023 to agree with the year of the file's name (2024); which "
+        "one is right is not guessed: rename the file or correct --year, found --year 2023 and a name that says 2024"
+    )
+    statbank.load(con, DATA / "REGK31_2024.csv", "REGK31", year=2024)  # the same year twice is no conflict
 
 
 @pytest.mark.parametrize(
@@ -381,3 +389,21 @@ def test_a_web_download_in_two_encodings_is_refused_naming_the_row_not_garbled(t
         statbank.read(undefined.read_bytes(), name="x.csv")  # an answer of the API, as bytes
     # Windows-1252 throughout is read as before
     assert statbank.read(DATA / "REGK31_2024.csv", year=2024)["municipality_code"].tolist()[3] == 101
+
+
+def test_unquoted_commas_that_may_split_a_decimal_value_are_refused():
+    # "København,5.38.50 Botilbud,2024,3,8" was read as DRANST 3 and the
+    # value 8: the decimal comma of the value split it in two fields, silently
+    text = "København,5.38.50 Botilbud,2024,3,8\nSyddjurs,5.38.50 Botilbud,2024,2,7\n"
+    with pytest.raises(SchemaError) as e:
+        statbank.read(text, name="x.csv")
+    assert str(e.value) == (
+        "x.csv, row 1: expected a file that reads one way: with ',' between fields and no quotes, the last two "
+        "fields may be one value with a decimal comma (3,8) or a DRANST 3 and the value 8; download it with ';' as "
+        "separator, or with quotes ('Gem som CSV'), found '3' and '8'"
+    )
+    # with ';', or quoted, it reads one way
+    df = statbank.read(text.replace(",", ";"), name="x.csv")
+    assert df["dranst"].tolist() == ["3", "2"] and df["value"].tolist() == [8.0, 7.0]
+    quoted = '"København","5.38.50 Botilbud","2024","3,8"\n"Syddjurs","5.38.50 Botilbud","2024","2,7"\n'
+    assert statbank.read(quoted, name="x.csv")["value"].tolist() == [3.8, 2.7]

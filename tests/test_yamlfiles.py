@@ -182,3 +182,101 @@ def test_a_bad_value_under_a_mappings_format_is_refused_naming_the_key(tmp_path,
     )
     fmt = read_mapping(path).format
     assert (fmt.skip_rows, fmt.sheet, fmt.delimiter, fmt.date_format) == (2, "Sager", ";", "%d.%m.%Y")
+
+
+def test_a_key_yaml_reads_as_true_or_false_is_the_word_written(tmp_path):
+    # YAML 1.1 read the keys of {Yes: true, No: false} as True and False: a translation of an export's 'Yes' and
+    # 'No' matched no value of the file ("expected one of True, False, found 'Yes'")
+    assert safe_load("{Yes: true, No: false, on: 1, Off: 0}") == {"Yes": True, "No": False, "on": 1, "Off": 0}
+    from analysis.data import loads
+
+    mapping = tmp_path / "cases.yaml"
+    mapping.write_text(
+        "columns: {cpr: CPR, case_id: Sag, sector: Område, measure: Ydelse, provider: Lev, start_date: Start, "
+        "cpr_registered: Reg}\nvalues:\n  cpr_registered: {Yes: true, No: false}\n",
+        "utf-8",
+    )
+    export = tmp_path / "sager.csv"
+    export.write_text(
+        "CPR;Sag;Område;Ydelse;Lev;Start;Reg\nx;S1;Voksne;B;Intern;01-01-2024;Yes\nx;S2;V;B;I;d;No\n"
+    )
+    selected = loads.select_columns(loads.read_file(export), read_mapping(mapping))
+    assert selected["cpr_registered"].tolist() == [True, False]
+
+
+def test_an_offer_with_a_misspelt_key_or_a_code_that_is_no_municipality_is_refused_with_the_nearest(tmp_path):
+    # an unknown key said "Extra inputs are not permitted, found <its whole value>"; a municipality code was
+    # any number (7060 was read, and no report of the municipality found the offer)
+    from analysis.data.offers import read_offer
+    from analysis.errors import InputError
+
+    shipped = (ROOT / "parameters" / "offers" / "example-offer.yaml").read_text("utf-8")
+    path = tmp_path / "offer.yaml"
+    cases = [
+        (
+            "paid_hours_per_week: 296",
+            "paid_hour_per_week: 296",
+            "staff_groups.0.paid_hour_per_week: unknown key "
+            "(did you mean 'paid_hours_per_week'?); keys: staff_group, hourly_cost_dkk, paid_hours_per_week, "
+            "planned_hours_per_week",
+        ),
+        (
+            "hourly_rate_dkk: 350",
+            "hourly_rate: 350",
+            "allocation.hourly_rate: unknown key (did you mean 'hourly_rate_dkk'?)",
+        ),
+        (
+            "municipality_code: 706",
+            "municipality_code: 7060",
+            "municipality_code: unknown municipality code 7060 "
+            "(did you mean 706 Syddjurs or 760 Ringkøbing-Skjern?)",
+        ),
+    ]
+    for old, new, message in cases:
+        assert old in shipped
+        path.write_text(shipped.replace(old, new, 1), "utf-8")
+        with pytest.raises(InputError) as e:
+            read_offer(path)
+        assert f"{path}: {message}" in str(e.value)
+        assert "Extra inputs" not in str(e.value)
+
+
+def test_an_amount_with_a_danish_thousands_dot_is_refused_not_read_as_a_decimal(tmp_path):
+    # 'threshold_dkk: 860.000' was read as 860.0 kr. (a thousandth of the 860.000 kr. a Dane means), silently
+    from analysis.data import thresholds
+
+    shipped = (ROOT / "parameters" / "refund_thresholds.yaml").read_text("utf-8")
+    assert "threshold_dkk: 860000," in shipped
+    path = tmp_path / "refund_thresholds.yaml"
+    path.write_text(shipped.replace("threshold_dkk: 860000,", "threshold_dkk: 860.000,"), "utf-8")
+    with pytest.raises(ConfigurationError) as e:
+        thresholds.read_refund_tiers(path)
+    assert (
+        "not valid YAML (860.000 reads as 860 in YAML and as 860000 with the Danish thousands dot; write 860000 (or "
+        "860.0 for the decimal number)"
+    ) in str(e.value)
+    assert safe_load("a: [0.250, 1.5, 2.25, 12.5, 1234.567]") == {"a": [0.25, 1.5, 2.25, 12.5, 1234.567]}
+
+
+def test_a_yaml_file_saved_in_windows_1252_is_refused_naming_the_file_and_line(tmp_path):
+    # it was a bare UnicodeDecodeError naming neither the file nor the line
+    from analysis.data import thresholds
+
+    path = tmp_path / "refund_thresholds.yaml"
+    path.write_bytes((ROOT / "parameters" / "refund_thresholds.yaml").read_text("utf-8").encode("cp1252"))
+    with pytest.raises(
+        ConfigurationError,
+        match=r"refund_thresholds.yaml: not valid YAML \(the file is not UTF-8: "
+        r"line \d+ has the byte 0x[0-9a-f]{2} .* save it as UTF-8\)",
+    ):
+        thresholds.read_refund_tiers(path)
+    mapping = tmp_path / "cases.yaml"
+    mapping.write_bytes("columns: {cpr: CPR-nr., sector: Område}\n".encode("cp1252"))
+    with pytest.raises(
+        SchemaError, match=r"cases.yaml: expected valid YAML, found the file is not UTF-8: line 1"
+    ):
+        read_mapping(mapping)
+    batch = tmp_path / "b.yaml"
+    batch.write_bytes("title: Bostøtte\nmunicipalities: [706]\n".encode("cp1252"))
+    with pytest.raises(BatchError, match=r"b.yaml: not valid YAML: the file is not UTF-8: line 1"):
+        load_batch(batch)

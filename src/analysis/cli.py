@@ -512,6 +512,16 @@ def _cmd_staffing(args: argparse.Namespace) -> int:
     return 0
 
 
+def _municipality(text: str) -> int:
+    """A municipality code for ``--municipality`` (``706``, or ``0706``); a name or a wrong code refused in words."""
+    from analysis.data import reference
+
+    code = reference.municipality_code_of(text.strip())
+    if code is None:
+        raise argparse.ArgumentTypeError(reference.not_a_municipality(text.strip()))
+    return code
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="analysis",
@@ -564,7 +574,7 @@ def _parser() -> argparse.ArgumentParser:
         "to an Excel workbook, one sheet per table; both are written into RUN_FOLDER.",
     )
     b.add_argument("run_folder", help="the folder of one run, e.g. reports/bdo-botilbud/latest")
-    b.add_argument("--municipality", type=int, required=True, help="municipality code, e.g. 706")
+    b.add_argument("--municipality", type=_municipality, required=True, help="municipality code, e.g. 706")
     b.set_defaults(func=_cmd_bundle)
 
     c = sub.add_parser("schema", help="print the warehouse schema as Markdown")
@@ -617,7 +627,9 @@ def _parser() -> argparse.ArgumentParser:
             "--mapping", required=True, help=f"the column mapping, e.g. parameters/mappings/{name}.yaml"
         )
         k.add_argument(
-            "--municipality", type=int, help="the municipality code, when the file and mapping lack it"
+            "--municipality",
+            type=_municipality,
+            help="the municipality code, when the file and mapping lack it",
         )
         if name == "ledger":
             k.add_argument(
@@ -642,7 +654,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     ex.add_argument("--mapping", help="a column mapping for another layout (default: the template's columns)")
     ex.add_argument(
-        "--municipality", type=int, help="the municipality code, when the file has no Kommune column"
+        "--municipality",
+        type=_municipality,
+        help="the municipality code, when the file has no Kommune column",
     )
     so = kinds.add_parser(
         "socioeconomic",
@@ -718,7 +732,9 @@ def _parser() -> argparse.ArgumentParser:
         "prices and wages, and the decisions listed in a YAML file; record them as a new version in the table "
         "budget_assumptions (earlier versions are kept; the same inputs again record nothing).",
     )
-    b.add_argument("--municipality", type=int, required=True, help="the municipality code, e.g. 706")
+    b.add_argument(
+        "--municipality", type=_municipality, required=True, help="the municipality code, e.g. 706"
+    )
     b.add_argument("--year", type=int, required=True, help="the budget year, e.g. 2026")
     b.add_argument("--warehouse", help="the warehouse file (default: ANALYSIS_WAREHOUSE or the sample)")
     b.add_argument(
@@ -755,7 +771,9 @@ def _parser() -> argparse.ArgumentParser:
         "recorded budget assumptions, and record it in the table followup_journal: a new version when the data "
         "changed, nothing when they did not; then render the follow-up report (notebooks/followup.ipynb).",
     )
-    f.add_argument("--municipality", type=int, required=True, help="the municipality code, e.g. 706")
+    f.add_argument(
+        "--municipality", type=_municipality, required=True, help="the municipality code, e.g. 706"
+    )
     f.add_argument("--year", type=int, required=True, help="the year followed up, e.g. 2025")
     f.add_argument("--month", type=int, required=True, help="the last booked month, 1-11")
     f.add_argument("--warehouse", help="the warehouse file (default: ANALYSIS_WAREHOUSE or the sample)")

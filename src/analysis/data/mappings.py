@@ -23,7 +23,7 @@ import yaml
 from analysis.data.reading import FileFormat, SourceTable
 from analysis.data.schema import SchemaError
 from analysis.data.values import is_missing, shown
-from analysis.data.yamlfiles import safe_load
+from analysis.data.yamlfiles import decode_yaml, safe_load
 
 # ---------------------------------------------------------------------------------------------------------------
 # Mappings
@@ -100,7 +100,7 @@ def read_mapping(
         raise FileNotFoundError(f"no such mapping file: {path}")
     raw = path.read_bytes()
     try:
-        data = safe_load(raw.decode("utf-8-sig"), source) or {}
+        data = safe_load(decode_yaml(raw), source) or {}
     except yaml.YAMLError as e:
         raise SchemaError(source, "valid YAML", found_text=str(e).replace("\n", " ")) from None
     if not isinstance(data, dict):

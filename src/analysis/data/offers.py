@@ -6,14 +6,17 @@ numbers and frames. Every problem is refused with the file, the key and what was
 
 from __future__ import annotations
 
+import difflib
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from analysis.data.yamlfiles import read_yaml_mapping, safe_load
+from analysis.data import reference
+from analysis.data.yamlfiles import read_yaml_mapping, safe_load, yaml_text
 from analysis.errors import InputError
 
 __all__ = ["Offer", "offer_file_for", "read_offer"]
@@ -70,6 +73,40 @@ class _Offer(BaseModel):
     substitute_hourly_cost_dkk: float = Field(gt=0)
     staff_groups: list[_Group] = Field(min_length=1)
     allocation: _Allocation | None = None
+
+    @field_validator("municipality_code", mode="before")
+    @classmethod
+    def _a_municipality(cls, v: object) -> object:
+        if isinstance(v, int) and not isinstance(v, bool) and reference.municipality_code_of(v) is None:
+            raise ValueError(reference.not_a_municipality(v))
+        return v
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    """The model whose keys are at ``loc`` (the location of an unknown key, without the key itself)."""
+    model: type[BaseModel] | None = _Offer
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if model is None or part not in model.model_fields:
+            return None
+        annotation = model.model_fields[part].annotation
+        found = None
+        for candidate in (annotation, *typing.get_args(annotation)):
+            for inner in (candidate, *typing.get_args(candidate)):
+                if isinstance(inner, type) and issubclass(inner, BaseModel):
+                    found = inner
+        model = found
+    return model
+
+
+def _unknown_key(loc: tuple) -> str:
+    """'unknown key (did you mean 'x'?); keys: ...' for a key no model of the file has."""
+    model = _model_at(loc[:-1])
+    valid = list(model.model_fields) if model is not None else []
+    near = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.6)
+    hint = f" (did you mean '{near[0]}'?)" if near else ""
+    return f"unknown key{hint}" + (f"; keys: {', '.join(valid)}" if valid else "")
 
 
 @dataclass(frozen=True)
@@ -145,8 +182,11 @@ def read_offer(path: str | Path) -> Offer:
         lines = []
         for err in e.errors():
             key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            if err["type"] == "extra_forbidden":  # "Extra inputs are not permitted, found <its whole value>"
+                lines.append(f"{path}: {key}: {_unknown_key(tuple(err['loc']))}")
+                continue
             found = "" if err["type"] == "missing" else f", found {err.get('input')!r}"
-            lines.append(f"{path}: {key}: {err['msg']}{found}")
+            lines.append(f"{path}: {key}: {err['msg'].removeprefix('Value error, ')}{found}")
         raise InputError("\n".join(lines)) from None
     _check_weeks(path, o.year, o.holiday_weeks)
     groups = pd.DataFrame([g.model_dump() for g in o.staff_groups])
@@ -235,7 +275,7 @@ def offer_file_for(offer_file: str, municipality_code: int, root: str | Path | N
     found = []
     for path in sorted(folder.glob("*.yaml")):
         try:
-            data = safe_load(path.read_text("utf-8"), path.name)
+            data = safe_load(yaml_text(path), path.name)
         except yaml.YAMLError as e:
             raise InputError(f"{path}: not valid YAML: {e}") from None
         if isinstance(data, dict) and data.get("municipality_code") == municipality_code:

@@ -699,7 +699,7 @@ def _encoding_error(
     header_line = text[fmt.skip_rows] if len(text) > fmt.skip_rows else ""
     delimiter = fmt.delimiter or _sniff(header_line.replace("\x00", ""))
     header = [h.strip().lstrip("\ufeff") for h in next(csv.reader([header_line], delimiter=delimiter), [])]
-    position = len(next(csv.reader([line.replace("\x00", "")], delimiter=delimiter), [""])) - 1
+    position = max(len(next(csv.reader([line.replace("\x00", "")], delimiter=delimiter), [""])) - 1, 0)
     column = header[position] if 0 <= position < len(header) and row > fmt.skip_rows + 1 else None
     if declared:
         expected = f"text in the declared encoding {declared} (format.encoding)"

@@ -17,7 +17,15 @@ import yaml
 
 from analysis.errors import AnalysisError, ConfigurationError
 
-__all__ = ["UniqueKeyLoader", "read_yaml_mapping", "refuse_unknown_keys", "safe_load", "shown_text"]
+__all__ = [
+    "UniqueKeyLoader",
+    "decode_yaml",
+    "read_yaml_mapping",
+    "refuse_unknown_keys",
+    "safe_load",
+    "shown_text",
+    "yaml_text",
+]
 
 
 class UniqueKeyLoader(yaml.SafeLoader):
@@ -31,12 +39,16 @@ class UniqueKeyLoader(yaml.SafeLoader):
         """The mapping of ``node``; a yaml ConstructorError naming the line of a key seen before in it.
 
         Keys merged in with ``<<`` may be overridden, as YAML means them to be; only keys written out are checked.
+        A key YAML 1.1 would read as a boolean (``Yes: true``, ``No: false``, ``on``) is the word written: a value
+        translation of an export's 'Yes' became ``True: true``, which matched no value of the file.
         """
         if isinstance(node, yaml.MappingNode):
             seen: dict = {}
             for key_node, _ in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
                     continue
+                if key_node.tag == "tag:yaml.org,2002:bool" and isinstance(key_node, yaml.ScalarNode):
+                    key_node.tag = "tag:yaml.org,2002:str"  # a key Yes, No or On is the word
                 key = self.construct_object(key_node, deep=True)
                 try:
                     first = seen.get(key)
@@ -66,6 +78,54 @@ def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode):
 
 
 UniqueKeyLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
+def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode):
+    """A float; but ``860.000`` (one to three digits, a dot, three digits) is refused: in Danish it is 860000.
+
+    YAML reads it as 860.0, so a threshold of 860.000 kr. or a unit cost of 5.000 kr. would be read 1000 times too
+    small, silently; which is meant is not guessed.
+    """
+    text = loader.construct_scalar(node)
+    if re.fullmatch(r"[-+]?[1-9]\d{0,2}\.\d{3}", text):
+        whole = text.replace(".", "")
+        raise yaml.constructor.ConstructorError(
+            None,
+            None,
+            f"{text} reads as {float(text):g} in YAML and as {int(whole)} with the Danish thousands dot; write "
+            f"{int(whole)} (or {float(text)} for the decimal number)",
+            node.start_mark,
+        )
+    return yaml.SafeLoader.construct_yaml_float(loader, node)
+
+
+UniqueKeyLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+
+
+def decode_yaml(raw: bytes) -> str:
+    """A YAML file's bytes as text: UTF-8, with or without a byte-order mark.
+
+    Raises
+    ------
+    yaml.YAMLError
+        For bytes that are not UTF-8 (a file saved in Windows-1252), naming the line, so that every reader reports
+        it as it reports YAML it cannot read, with the file (it was a bare ``UnicodeDecodeError``).
+    """
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        byte = raw[e.start : e.start + 1]
+        shown = byte.decode("cp1252", "replace")
+        raise yaml.YAMLError(
+            f"the file is not UTF-8: line {line} has the byte 0x{byte.hex()} ({shown!r} in Windows-1252); save it "
+            "as UTF-8"
+        ) from None
+
+
+def yaml_text(path: str | Path) -> str:
+    """The text of a YAML file (:func:`decode_yaml`); ``FileNotFoundError`` when there is none."""
+    return decode_yaml(Path(path).read_bytes())
 
 
 def safe_load(text: str, name: str | None = None):
@@ -113,7 +173,7 @@ def read_yaml_mapping(
         ``'<path>: expected <expected>, found ...'``.
     """
     try:
-        data = safe_load(Path(path).read_text("utf-8"), Path(path).name)
+        data = safe_load(yaml_text(path), Path(path).name)
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         raise error(f"{path}: no such {what} file") from None
     except yaml.YAMLError as exc:

@@ -33,7 +33,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from analysis.data import reference
-from analysis.data.yamlfiles import safe_load
+from analysis.data.yamlfiles import safe_load, yaml_text
 from analysis.errors import ConfigurationError
 from analysis.paths import project_root
 from analysis.reporting.parameters import MODELS, RENAMED, ParameterError, check
@@ -98,6 +98,37 @@ def _municipality_selection(v: object) -> object:
     )
 
 
+def _function_selection(v: object) -> None:
+    """Refuse a function area YAML read as a number (``5.38``, ``53850``) or one not in a list, saying what to write.
+
+    pydantic said "Input should be a valid string" and "Input should be 'all'" and suggested nothing.
+    """
+    items = v if isinstance(v, list | tuple) else None
+    if items is None:
+        if (
+            isinstance(v, str)
+            and v != "all"
+            and not _looks_like_all(v)
+            and re.fullmatch(r"\d\.\d\d(\.\d\d|\.\*)", v)
+        ):
+            raise ValueError(f"expected a list of function codes, found the single code '{v}'; write ['{v}']")
+        return
+    for item in items:
+        if isinstance(item, int | float) and not isinstance(item, bool):
+            digits = re.sub(r"\D", "", str(item))
+            meant = (
+                f"'{digits[0]}.{digits[1:3]}.{digits[3:5]}'"
+                if len(digits) == 5
+                else f"'{digits[0]}.{digits[1:3]}.*' (every area of the main function)"
+                if len(digits) == 3
+                else "a code such as '5.38.50'"
+            )
+            raise ValueError(
+                f"{item!r} is read by YAML as a number, not a function code (did you mean {meant}?); write the codes "
+                "in quotes, e.g. ['5.38.50']"
+            )
+
+
 def _strip_region(name: str) -> str:
     return re.sub(r"^region\s+", "", name.strip(), flags=re.IGNORECASE).casefold()
 
@@ -134,6 +165,8 @@ class Batch(BaseModel):
             raise ValueError(f"selects nothing (an empty list); list the {what} to run, or write 'all'")
         if info.field_name == "municipalities":
             v = _municipality_selection(v)
+        else:
+            _function_selection(v)
         if isinstance(v, str) and v != "all":
             hint = " (did you mean 'all'?)" if _looks_like_all(v) else _near(v, ["all"])
             shapes = (
@@ -293,7 +326,7 @@ def notebook_parameters(path: Path) -> dict[str, dict]:
 
 def _read_yaml(path: Path) -> dict:
     try:
-        data = safe_load(path.read_text("utf-8"), path.name) or {}
+        data = safe_load(yaml_text(path), path.name) or {}
     except FileNotFoundError:
         raise BatchError(f"{path}: no such batch file") from None
     except yaml.YAMLError as e:
@@ -331,6 +364,14 @@ def load_batch(
     notebooks_dir = Path(notebooks_dir) if notebooks_dir is not None else root / "notebooks"
     merged = _read_yaml(defaults) if defaults.exists() else {}
     own = _read_yaml(path)
+    for source, data in ((defaults, merged), (path, own)):
+        if "parameters" in data and data["parameters"] is None:
+            data["parameters"] = {}  # 'parameters:' with nothing under it: none
+        if not isinstance(data.get("parameters", {}), dict):
+            raise BatchError(
+                f"{source}: parameters: expected keys and values (e.g. parameters: {{last_year: 2024}}), found "
+                f"{data['parameters']!r}"
+            )
     params = {**merged.get("parameters", {}), **own.get("parameters", {})}
     merged.update(own)
     merged["parameters"] = params
@@ -380,9 +421,28 @@ def _explain(path: Path, error: ValidationError) -> str:
         elif err["type"] == "missing":
             lines.append(f"{path}: missing key '{key}'")
         elif err["type"] == "literal_error" and loc and loc[0] == "formats":
+            near = next((f for f in FORMATS if f == str(err["input"]).strip().casefold()), None)
+            hint = f" (did you mean '{near}'?)" if near else _near(err["input"], list(FORMATS))
             lines.append(
-                f"{path}: {key}: unknown format {err['input']!r}{_near(err['input'], list(FORMATS))}; "
-                f"formats: {', '.join(FORMATS)}"
+                f"{path}: {key}: unknown format {err['input']!r}{hint}; formats: {', '.join(FORMATS)}"
+            )
+        elif (
+            err["type"] in ("int_parsing", "int_type", "int_from_float")
+            and loc
+            and loc[0] in Batch.model_fields
+        ):
+            what = Batch.model_fields[loc[0]].description or ""
+            lines.append(f"{path}: {key}: expected a whole number ({what}), found {err['input']!r}")
+        elif err["type"] == "list_type" and isinstance(err["input"], str | int | float):
+            lines.append(f"{path}: {key}: expected a list, found {err['input']!r}; write [{err['input']}]")
+        elif (
+            err["type"] == "string_type"
+            and isinstance(err["input"], int | float)
+            and not isinstance(err["input"], bool)
+        ):
+            lines.append(
+                f"{path}: {key}: expected text, found the number {err['input']!r} (YAML reads it as a number); "
+                f"write it in quotes: '{err['input']}'"
             )
         else:
             message = err["msg"].removeprefix("Value error, ")

@@ -318,7 +318,12 @@ def _explain(error: dict, model: type[_Parameters]) -> tuple[str, str]:
         return key, f"{value!r} {span} (did you mean {near}?)"
     if kind in ("int_type", "float_type", "string_type", "bool_type", "list_type", "dict_type"):
         expected = kind.removesuffix("_type").replace("string", "str")
-        return key, f"expected {expected}, found {value!r}"
+        hint = ""
+        if expected == "str" and isinstance(value, int | float) and not isinstance(value, bool):
+            hint = f" (YAML reads {value!r} as a number; write it in quotes: '{value}')"
+        elif expected == "int" and isinstance(value, float) and value.is_integer():
+            hint = f" (write it without decimals: {int(value)})"
+        return key, f"expected {expected}, found {value!r}{hint}"
     return key, str(error["msg"]).removeprefix("Value error, ")
 
 

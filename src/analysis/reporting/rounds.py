@@ -21,7 +21,7 @@ from analysis import budget as budget_model
 from analysis import followup as fu
 from analysis.danish import MONTHS_DA, NA, fmt_dkk, fmt_dkk_number, fmt_number
 from analysis.data import journal, queries
-from analysis.data.yamlfiles import safe_load
+from analysis.data.yamlfiles import safe_load, yaml_text
 from analysis.errors import InputError
 from analysis.forecast import disposition
 from analysis.reporting.html import table_html
@@ -55,7 +55,7 @@ def read_decisions(path: str | Path | None) -> list[budget_model.Decision]:
         return []
     path = Path(path)
     try:
-        data = safe_load(path.read_text("utf-8"), path.name)
+        data = safe_load(yaml_text(path), path.name)
     except FileNotFoundError:
         raise InputError(f"{path}: no such decisions file") from None
     except yaml.YAMLError as e:

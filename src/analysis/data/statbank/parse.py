@@ -247,6 +247,10 @@ def read(
         if header is not None:
             raw, rows = _csv(text, name, header)
             layout = "api-csv"
+            if raw.empty:
+                raise SchemaError(
+                    name, "rows of data below the heading line", found_text="the heading line only"
+                )
         else:
             raw, rows, layout, title = _web(text, name)
         if "TID" not in raw.columns and not any(_role(c) == "time" for c in raw.columns):
@@ -260,6 +264,15 @@ def read(
                 )
             if period(str(given)) is None:
                 raise SchemaError(name, "a year such as 2024 (or a time code 2024K1)", found=str(given))
+            named = year_from_name(file_name)
+            if year is not None and named is not None and period(named) != period(str(year)):
+                raise SchemaError(
+                    name,
+                    f"--year {year} to agree with the year of the file's name ({named}); which one is right is not "
+                    "guessed: rename the file or correct --year",
+                    column="TID",
+                    found_text=f"--year {year} and a name that says {named}",
+                )
             raw.insert(len(raw.columns) - 1, "TID", str(given))
         elif year is not None:
             raise SchemaError(
@@ -341,6 +354,8 @@ def _text(source: str | os.PathLike | bytes, name: str | None) -> tuple[str, str
         path = Path(source)
         if not path.exists():
             raise FileNotFoundError(f"no such file: {path}")
+        if path.is_dir():
+            raise SchemaError(name or path.name, "a file", found_text="a folder")
         raw = path.read_bytes()
         if path.suffix.lower() == ".xls" or raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
             raise SchemaError(
@@ -465,9 +480,8 @@ def _csv(text: str, name: str, sep: str) -> tuple[pd.DataFrame, list[int]]:
     df, rows = loads.parse_csv("\n".join(lines), sep, name)
     df.columns = [str(c).strip().strip('"') for c in df.columns]
     first: dict[str, str] = {}
-    for c in (
-        df.columns
-    ):  # a variable twice, or two of one role (OMRÅDE and KOMK): which one is meant is not guessed
+    # a variable twice, or two of one role (OMRÅDE and KOMK): which one is meant is not guessed
+    for c in df.columns:
         key = _role(c) or _column_name(c)
         if key in first:
             raise SchemaError(
@@ -479,6 +493,20 @@ def _csv(text: str, name: str, sep: str) -> tuple[pd.DataFrame, list[int]]:
                 + (f"the {key}" if _role(c) else "of one name"),
             )
         first[key] = c
+    heading = [c.casefold() for c in df.columns]
+    first_cells = df.iloc[:, 0].astype(str).str.strip().str.strip('"').str.lstrip("\ufeff").str.casefold()
+    for i in np.flatnonzero(
+        (first_cells == heading[0]).to_numpy()
+    ):  # only rows that begin as the heading does
+        cells = df.iloc[i]
+        if [str(v).strip().strip('"').lstrip("\ufeff").casefold() for v in cells] == heading:
+            raise SchemaError(
+                name,
+                "the heading line once, at the top (two downloads joined into one file?); load each download "
+                "by itself",
+                row=int(rows[i]),
+                found_text="the heading line again",
+            )
     roles = {c: _role(c) for c in df.columns}
     if "time" not in roles.values():
         if len(df.columns) == 2:  # OMRÅDE;INDHOLD without a time: the period from --year or the name
@@ -627,7 +655,7 @@ def _is_value(v: str) -> bool:
 
 def _web(text: str, name: str) -> tuple[pd.DataFrame, list[int | None], str, list[str]]:
     """A statbank.dk web download (heading-less CSV or matrix) as raw cells with the API's column names."""
-    records, numbers, _ = _records(text, name)
+    records, numbers, sep = _records(text, name)
     if not records:
         raise SchemaError(name, "rows of data", found_text="an empty file")
     lengths = [len(r) for r in records]
@@ -662,7 +690,7 @@ def _web(text: str, name: str) -> tuple[pd.DataFrame, list[int | None], str, lis
         and all(not c or (_area(c)[1] == "" and not _is_value(c) and _kind([c]) is None) for c in first[:n])
     ):
         return _matrix(body, n, name, title)
-    return _long(body, name, title)
+    return _long(body, name, title, split_decimals=sep == "," and '"' not in text)
 
 
 def _one_period_heading(cells: list[str], width: int) -> bool:
@@ -700,7 +728,7 @@ def _values_column(values: list[str], name: str, lines: list[int]) -> None:
 
 
 def _long(
-    body: list[tuple[list[str], int]], name: str, title: list[str]
+    body: list[tuple[list[str], int]], name: str, title: list[str], *, split_decimals: bool = False
 ) -> tuple[pd.DataFrame, list[int | None], str, list[str]]:
     lines = [line for _, line in body]
     cells = [c for c, _ in body]
@@ -708,6 +736,23 @@ def _long(
     _values_column([r[-1] for r in cells], name, lines)
     columns = [[r[i] for r in cells] for i in range(width - 1)]
     names = _classify(columns, name, lines)
+    before = columns[-1] if columns else []
+    if (
+        split_decimals  # ',' between unquoted fields: '3,8' is two fields, or one value with a decimal comma
+        and names
+        and names[-1] != "TID"
+        and all(re.fullmatch(r"\d+", v) for v in before)
+        and all(re.fullmatch(r"\d+", r[-1]) for r in cells)
+    ):
+        a, b = cells[0][-2], cells[0][-1]
+        raise SchemaError(
+            name,
+            "a file that reads one way: with ',' between fields and no quotes, the last two fields may be one "
+            f"value with a decimal comma ({a},{b}) or a {names[-1]} {a} and the value {b}; download it with ';' "
+            "as separator, or with quotes ('Gem som CSV')",
+            row=lines[0],
+            found_text=f"{a!r} and {b!r}",
+        )
     raw = pd.DataFrame({n: col for n, col in zip(names, columns, strict=True)}, dtype=object)
     raw["INDHOLD"] = [r[-1] for r in cells]
     return raw, list(lines), "web-csv", title

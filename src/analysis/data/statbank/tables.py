@@ -233,9 +233,21 @@ def _unit(
 
 
 def _annual(df: pd.DataFrame, name: str) -> pd.Series:
-    kinds = {p.freqstr for p in df["period"]}
-    if kinds and not all(k.startswith("Y") or k.startswith("A") for k in kinds):
-        raise SchemaError(name, "yearly time codes (2024)", column="TID", found_text=", ".join(sorted(kinds)))
+    other = [p for p in df["period"] if not (p.freqstr.startswith("Y") or p.freqstr.startswith("A"))]
+    if other:  # quarters or months of amounts for a year: summing them, or taking one, would be a guess
+        first = other[0]
+        shown = (
+            f"{first.year}K{first.quarter}"
+            if first.freqstr.startswith("Q")
+            else f"{first.year}M{first.month:02d}"
+        )
+        what = "quarters" if first.freqstr.startswith("Q") else "months"
+        raise SchemaError(
+            name,
+            "yearly time codes (2024): the accounts and budgets are yearly; download the table by year",
+            column="TID",
+            found_text=f"{what} ({shown})",
+        )
     return df["period"].map(lambda p: p.year).astype(int)
 
 
