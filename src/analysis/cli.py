@@ -355,7 +355,6 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
     cache = Path(args.cache) if args.cache else statbank.cache_folder(path)
     client = statbank.Client(args.base_url)
     fresh = not path.exists()
-    made_key = None  # the key file this load made, removed again if the load is refused
     try:
         con = connect(path, read_only=False)
     except duckdb.IOException as e:
