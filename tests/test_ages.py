@@ -227,3 +227,30 @@ def test_older_table_suppresses_groups_below_five():
     assert text.startswith("I 2024 havde 9 af 24 borgere med sager på området (39,1 %) fyldt 65 år")
     small = area.older_citizens(_cases()[lambda d: ~d.person_id.str.startswith("o")], 2024)
     assert "vises ikke" in area_page.older_text(_page(), small)  # 3 aged 65+ in all
+
+
+def test_a_birth_date_with_a_two_digit_year_or_after_the_start_gives_no_wrong_age(tmp_path):
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        MAPPING.read_text("utf-8").replace("  # birth_date: Fødselsdato", "  birth_date: Fødselsdato"),
+        "utf-8",
+    )
+    header = (
+        "CPR-nr.;Sagsnr.;Forvaltning;Ydelse;Paragraf;Funktion;Leverandør;Startdato;Slutdato;Månedlig udgift;"
+        "CPR-registreret;Fødselsdato"
+    )
+    row = "300285-1201;S-1;Voksne;Botilbud;§108;5.38.50;Ekstern;01-03-2019;;98.500,00;Ja;{born}"
+    path = tmp_path / "sager.csv"
+    # '01-02-60' was read as 1 February 2060, and the age clipped to 0: refused, naming row and column, not the value
+    path.write_text(header + "\n" + row.format(born="01-02-60") + "\n", encoding="utf-8")
+    with pytest.raises(SchemaError) as e:
+        case_extract.read_extract(path, mapping, municipality_code=706, key=KEY)
+    assert str(e.value).startswith("sager.csv, row 2, column 'Fødselsdato': expected a date like 31-01-2025")
+    assert "year in four digits" in str(e.value) and "01-02-60" not in str(e.value)
+    path.write_text(header + "\n" + row.format(born="01-02-1960") + "\n", encoding="utf-8")
+    cases, *_ = case_extract.read_extract(path, mapping, municipality_code=706, key=KEY)
+    assert cases["age_at_start_year"].tolist() == [58]  # 2019 - 1960 - 1
+    # born after the year the case starts: no age (it was 0)
+    born = pd.Series(pd.to_datetime(["2030-02-01", "2019-06-01", "1960-02-01"]))
+    start = pd.Series(pd.to_datetime(["2019-03-01"] * 3))
+    assert age_at_start_year(born, start).tolist() == [pd.NA, 0, 58]

@@ -133,11 +133,16 @@ def age_at_start_year(birth: pd.Series, start: pd.Series) -> pd.Series:
     >>> s = pd.Series(pd.to_datetime(["2024-05-01", "2024-05-01", "2024-05-01"]))
     >>> age_at_start_year(b, s).tolist()  # 2024-1950; 2024-1950-1 (birthday after 1 January); born in 2024
     [74, 73, 0]
+    >>> age_at_start_year(pd.Series(pd.to_datetime(["2030-02-01"])), s[:1]).tolist()  # born after: no age
+    [<NA>]
     """
     birth, start = pd.to_datetime(birth), pd.to_datetime(start)
     after_new_year = ((birth.dt.month > 1) | (birth.dt.day > 1)).astype("Int64")
     age = start.dt.year.astype("Int64") - birth.dt.year.astype("Int64") - after_new_year
-    return age.clip(lower=0).astype("Int64")
+    later = (
+        (birth.dt.year > start.dt.year).fillna(False).to_numpy()
+    )  # born after the case's year: no age, not 0
+    return age.clip(lower=0).astype("Int64").mask(later)
 
 
 def _iso_dates(values: pd.Series, source: str, first_row: int, column: str, what: str) -> pd.Series:

@@ -364,6 +364,7 @@ def parse_date(value: Any, date_format: str | None = None) -> dt.date | None:
 DATE_YEARS = (1800, 2199)
 #: The year case systems write for an end that is not set (``31-12-9999``).
 OPEN_END_YEAR = 9999
+_TWO_DIGIT_YEAR = re.compile(r"^\s*\d{1,2}[-./]\d{1,2}[-./]\d{2}(?!\d)")
 _SLASH = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*$")
 
 
@@ -433,6 +434,8 @@ def parse_dates(
                 bad[i] = "empty"
             continue
         d = parse_date(v, date_format)
+        if d is not None and private and not date_format and _TWO_DIGIT_YEAR.match(str(v)):
+            d = None  # a birth date '01-02-60': 1960 or 2060? (strptime's %y made it 2060, and the age 0)
         if d is None:
             bad[i] = "unreadable"
             parsed.append(pd.NaT)
@@ -457,8 +460,8 @@ def parse_dates(
         if private:
             raise SchemaError(
                 source,
-                "a date like 31-01-2025, 31.01.2025 or 2025-01-31 (a slash date only where the column shows the day "
-                "first), in the years 1800-2199",
+                "a date like 31-01-2025, 31.01.2025 or 2025-01-31 with the year in four digits (a slash date only "
+                "where the column shows the day first), in the years 1800-2199",
                 row=row,
                 column=column,
                 found_text="a value that is not one (not shown: it is person data)",
