@@ -154,7 +154,87 @@ def _critical_sleep(jobs: list[dict]) -> list[float]:
     return out
 
 
-def timeline(folder: Path) -> str:
+def _cpu_between(job: dict, a: str, b: str) -> float | None:
+    """The worker's CPU seconds (all its threads) from event ``a`` to event ``b`` of one report."""
+    if a in job and b in job:
+        return job[b]["cpu"] - job[a]["cpu"]
+    return None
+
+
+def accounting(by_pid: dict[int, list[dict]], parent: int | None, measured: float | None = None) -> list[str]:
+    """Where a traced run's CPU went: the parent, the zygote, each worker's start, the fork servers, the reports.
+
+    Per report (medians over all workers' reports) the worker's CPU in each step (the kernel's machinery while
+    executing, writing the notebook, HTML, PDF) and the kernel's (its start and warm-up, its execution); and the
+    kernels started against the reports (a kernel started ahead that no report took is wasted). ``measured``:
+    the CPU seconds of the whole run, for comparison with what the trace accounts for.
+    """
+    zygote = [ev for ev in by_pid.values() for e in ev if e["event"] == "zygote_ready"]
+    parent_cpu = by_pid[parent][-1]["cpu"] if parent in by_pid else 0.0
+    zygote_cpu = sum(ev[-1]["cpu"] for ev in zygote)
+    starts, servers, ends, kernels_started, jobs = [], [], [], 0, []
+    for pid, events in by_pid.items():
+        if pid == parent or any(e["event"] == "zygote_ready" for e in events):
+            continue
+        ready = next((e for e in events if e["event"] == "worker_ready"), None)
+        if ready is None:
+            continue
+        starts.append(ready["cpu"])
+        ends.append(events[-1]["cpu"])
+        kernels_started += sum(e["event"] == "kernel_start" for e in events)
+        current = None
+        for e in events:
+            if e["event"] == "job_start":
+                current = {"job_start": e}
+            elif current is not None:
+                current[e["event"]] = e
+                if e["event"] == "job_end":
+                    jobs.append(current)
+                    current = None
+        last_start = [e for e in events if e["event"] == "job_start"]
+        if last_start and last_start[-1].get("server_cpu") is not None:
+            servers.append(last_start[-1]["server_cpu"])
+    if not jobs:
+        return []
+    steps = (
+        ("wait", "job_start", "kernel_taken"),
+        ("execute", "kernel_taken", "executed"),
+        ("write nb", "executed", "written"),
+        ("html", "written", "html"),
+        ("pdf", "html", "pdf"),
+    )
+    parts = []
+    for name, a, b in steps:
+        values = [v for j in jobs if (v := _cpu_between(j, a, b)) is not None]
+        parts.append(f"{name} {_med(values):.3f}")
+    warm = [j["kernel_taken"]["kernel_cpu"] for j in jobs if j["kernel_taken"].get("kernel_cpu") is not None]
+    run = [
+        j["executed"]["kernel_cpu"] - j["kernel_taken"]["kernel_cpu"]
+        for j in jobs
+        if j.get("executed", {}).get("kernel_cpu") is not None
+        and j["kernel_taken"].get("kernel_cpu") is not None
+    ]
+    in_reports = sum(j["job_end"]["cpu"] - j["job_start"]["cpu"] for j in jobs)
+    kernels = sum(warm) + sum(run)
+    traced = parent_cpu + zygote_cpu + sum(ends) + sum(servers) + kernels
+    lines = [
+        f"CPU accounting, s: parent {parent_cpu:.2f}; zygote {zygote_cpu:.2f} (its imports, once); "
+        f"workers' start {sum(starts):.2f} ({len(starts)} workers: {', '.join(f'{c:.2f}' for c in starts)}); "
+        f"fork servers {sum(servers):.2f}; workers in reports {in_reports:.2f}, outside them "
+        f"{sum(ends) - sum(starts) - in_reports:.2f} (kernels started and shut down in the background, exit)",
+        f"  per report, median: worker {', '.join(parts)}; kernel start and warm-up {_med(warm):.3f}, "
+        f"execute {_med(run):.3f}; {kernels_started} kernels started for {len(jobs)} reports",
+        f"  traced {traced:.1f} s"
+        + (
+            f" of the {measured:.1f} s measured (the rest: kernels after their report, exits)"
+            if measured
+            else ""
+        ),
+    ]
+    return lines
+
+
+def timeline(folder: Path, measured: float | None = None) -> str:
     """A summary of a traced run: where each worker's time went, the gaps, and memory at the first and last report.
 
     Per worker: its start (spawned until ready, until its first kernel is warm); per report the median seconds of
@@ -180,6 +260,13 @@ def timeline(folder: Path) -> str:
     for pid, events in sorted(by_pid.items()):
         if pid == parent:
             continue
+        if events[-1]["event"] == "zygote_ready":
+            started = next((e["t"] for e in by_pid.get(parent, []) if e["event"] == "pool_start"), t0)
+            lines.append(
+                f"zygote {pid}: ready at +{events[-1]['t'] - t0:.1f} s ({events[-1]['t'] - started:.2f} s after the "
+                f"pool asked for it), {events[-1]['cpu']:.2f} s CPU (the imports of every worker and kernel, once)"
+            )
+            continue
         jobs, current = [], None
         for e in events:
             if e["event"] == "job_start":
@@ -195,7 +282,8 @@ def timeline(folder: Path) -> str:
         ready = first.get("worker_ready", events[0])
         warm = first.get("kernel_warm")
         lines.append(
-            f"worker {pid}: spawned at +{events[0]['t'] - t0:.1f} s, ready after {ready['t'] - events[0]['t']:.2f} s,"
+            f"worker {pid}{' (forked)' if ready.get('forked') else ''}: started at +{events[0]['t'] - t0:.1f} s, "
+            f"ready after {ready['t'] - events[0]['t']:.2f} s and {ready['cpu']:.2f} s CPU,"
             f" first kernel warm after {(warm['t'] - events[0]['t']) if warm else float('nan'):.2f} s; "
             f"{len(jobs)} reports, the last ends at +{jobs[-1]['job_end']['t'] - t0:.1f} s"
         )
@@ -253,6 +341,7 @@ def timeline(folder: Path) -> str:
         )
         if len(ends) > 1:
             lines.append(f"tail: one worker idle for the last {max(ends) - min(ends):.2f} s")
+    lines += accounting(by_pid, parent, measured)
     return "\n".join(lines)
 
 
@@ -344,7 +433,7 @@ def main() -> None:
                 flush=True,
             )
             if args.trace:
-                print(timeline(traced), flush=True)
+                print(timeline(traced, cpu), flush=True)
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)

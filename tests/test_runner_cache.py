@@ -3,6 +3,7 @@ no process behind and is finished by the next run (real kernels)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -19,7 +20,9 @@ import yaml
 
 from analysis.reporting import runner
 from analysis.reporting.batch import load_batch
+from analysis.reporting.forkserver import FORKED_NAME
 from analysis.reporting.runner import run_batch
+from analysis.reporting.zygote import WORKER_NAME, ZYGOTE_NAME
 from tests.notebook_fixtures import hello, write_notebook
 
 pytestmark = pytest.mark.slow
@@ -192,6 +195,16 @@ def _alive(p) -> bool:
         return False
 
 
+def _is_worker(p) -> bool:
+    """A worker of a batch: spawned (``spawn_main``) or forked from the batch's zygote (named by it)."""
+    return "spawn_main" in " ".join(p.cmdline()) or p.name() == WORKER_NAME
+
+
+def _is_kernel(p) -> bool:
+    """A kernel or a kernel fork server: by its command line, or its name when forked from a zygote's worker."""
+    return "ipykernel" in " ".join(p.cmdline()) or p.name() == FORKED_NAME
+
+
 def _entries(cache: Path) -> list[Path]:
     """The cache's finished entries (an entry being written is a hidden '.<key>.<id>.tmp' folder until renamed)."""
     return [p for p in cache.rglob("result.json") if not p.parent.name.startswith(".")]
@@ -213,16 +226,16 @@ def test_kill_9_leaves_no_process_and_the_rerun_executes_only_the_unfinished(tmp
             assert time.monotonic() < deadline, "no report finished in 4 minutes"
             time.sleep(0.2)
         family = psutil.Process(proc.pid).children(recursive=True)
-        commands = [" ".join(p.cmdline()) for p in family if _alive(p)]
+        living = [p for p in family if _alive(p)]
+        kinds = [("kernel" if _is_kernel(p) else "worker" if _is_worker(p) else p.name()) for p in living]
         done_at_kill = len(_entries(cache))
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert sum("ipykernel" in c for c in commands) >= 1 and sum("spawn_main" in c for c in commands) == 2, (
-        commands
-    )
+    # two workers, forked from the batch's zygote, each with its kernel fork server and kernels
+    assert kinds.count("kernel") >= 1 and kinds.count("worker") == 2 and kinds.count(ZYGOTE_NAME) == 1, kinds
     deadline = time.monotonic() + 20
     while any(_alive(p) for p in family) and time.monotonic() < deadline:
         time.sleep(0.25)
@@ -254,7 +267,8 @@ def test_kill_9_leaves_no_process_and_the_rerun_executes_only_the_unfinished(tmp
     assert not list((tmp_path / "reports" / ".snapshots").iterdir())
 
 
-def test_a_killed_worker_takes_its_kernel_with_it_and_the_batch_still_finishes(tmp_path):
+@pytest.mark.parametrize("fork", ["1", "0"], ids=["zygote", "spawned"])
+def test_a_killed_worker_takes_its_kernel_with_it_and_the_batch_still_finishes(tmp_path, fork):
     psutil = pytest.importorskip("psutil")
     write_notebook(tmp_path / "notebooks", "sleepy", SLEEPY, title="Langsom")
     data = {
@@ -265,19 +279,21 @@ def test_a_killed_worker_takes_its_kernel_with_it_and_the_batch_still_finishes(t
     }
     (tmp_path / "batch.yaml").write_text(yaml.safe_dump({**data, "formats": ["html"], "workers": 1}), "utf-8")
     (tmp_path / "driver.py").write_text(DRIVER, encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, str(tmp_path / "driver.py"), str(tmp_path)], cwd=tmp_path)
+    env = {**os.environ, "ANALYSIS_WORKER_FORK": fork}
+    proc = subprocess.Popen(
+        [sys.executable, str(tmp_path / "driver.py"), str(tmp_path)], cwd=tmp_path, env=env
+    )
     try:
         deadline = time.monotonic() + 240
         kernels = []
         while not kernels:  # the worker with a kernel executing a report (the warm spare may be starting too)
             assert proc.poll() is None and time.monotonic() < deadline
-            workers = [
-                p for p in psutil.Process(proc.pid).children() if "spawn_main" in " ".join(p.cmdline())
-            ]
-            kernels = [
-                k for w in workers for k in w.children(recursive=True) if "ipykernel" in " ".join(k.cmdline())
-            ]
+            with contextlib.suppress(psutil.NoSuchProcess):
+                workers = [p for p in psutil.Process(proc.pid).children(recursive=True) if _is_worker(p)]
+                kernels = [k for w in workers for k in w.children(recursive=True) if _is_kernel(k)]
             time.sleep(0.2)
+        # spawned: the batch's child; forked: the zygote's, the batch's grandchild
+        assert (workers[0].ppid() == proc.pid) is (fork == "0")
         (worker,) = workers
         time.sleep(1)
         kernels = worker.children(recursive=True)
@@ -298,3 +314,12 @@ def test_a_killed_worker_takes_its_kernel_with_it_and_the_batch_still_finishes(t
     manifest = json.loads((run / "manifest.json").read_text("utf-8"))
     assert manifest["counts"]["failed"] >= 1 and not (run / "INCOMPLETE").exists()
     assert "worker failed" in (run / "index.html").read_text("utf-8")
+    # nothing half-written is kept: the reports in the run folder are the finished ones, each in the cache whole
+    finished = {rel for r in manifest["reports"] if r["status"] == "ok" for rel in r["files"].values()}
+    assert all(r["files"] == {} for r in manifest["reports"] if r["status"] == "failed")
+    assert {
+        p.name for p in run.iterdir() if p.suffix in (".ipynb", ".html") and p.name != "index.html"
+    } == finished
+    reports = tmp_path / "reports"
+    assert not [p for p in reports.rglob("*") if p.name.endswith((".part", ".tmp"))]
+    assert len(_entries(reports / ".cache")) == manifest["counts"]["ok"]

@@ -45,6 +45,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import numbers
+import sys
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
@@ -134,9 +135,14 @@ def _to_decimal(x: Any) -> Decimal | None:
 
 
 def _is_pandas_missing(x: Any) -> bool:
-    try:
-        import pandas as pd
-    except ImportError:  # pragma: no cover - pandas is a dependency
+    """True for pandas' missing values (``pd.NA``, ``pd.NaT``); never imports pandas.
+
+    A value of pandas' types exists only in a process that has imported pandas: where it has not (a report's
+    worker formatting its title block), nothing can be one, and importing pandas to ask would cost the
+    process about half a second.
+    """
+    pd = sys.modules.get("pandas")
+    if pd is None:
         return False
     try:
         return bool(pd.isna(x))

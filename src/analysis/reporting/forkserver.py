@@ -29,6 +29,9 @@ Guarantees
   matplotlib is imported), so figures come out as from an ordinary kernel.
 - Where fork is unsafe or missing (Windows, macOS) or ``ANALYSIS_KERNEL_FORK=0``, or the kernel spec is not
   this interpreter's ipykernel, or the server cannot be reached, kernels start the ordinary way.
+- A worker forked from a batch's zygote (:mod:`analysis.reporting.zygote`), which imported :data:`PRELOAD`
+  already, forks its server from itself (:class:`ForkedServer`) before its first report instead of starting a new
+  interpreter; the server drops what it inherited of the worker's multiprocessing state and descriptors.
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ __all__ = [
     "ForkProvisioner",
     "ForkServer",
     "ForkedKernel",
+    "ForkedServer",
     "fork_available",
     "kernel_manager",
 ]
@@ -267,10 +271,14 @@ def _become_kernel(request: dict[str, Any], close: list[Any]) -> None:
             sys.modules["numpy.random"].seed()
         import ipykernel_launcher
 
-        sys.argv = [ipykernel_launcher.__file__, *request["argv"]]
+        # ipykernel reads JPY_PARENT_PID when it is imported (IPKernelApp.parent_handle): where it was imported
+        # before this server was (a server forked from a worker that a zygote forked), the server's pid is given
+        # on the command line instead, so that the kernel still ends with the server.
+        argv = [*request["argv"], f"--IPKernelApp.parent_handle={os.getppid()}"]
+        sys.argv = [ipykernel_launcher.__file__, *argv]
         from ipykernel import kernelapp
 
-        kernelapp.launch_new_instance(argv=list(request["argv"]))
+        kernelapp.launch_new_instance(argv=argv)
         code = 0
     except SystemExit as e:
         code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
@@ -380,14 +388,30 @@ def serve(listen_fd: int | None = None, preload: tuple[str, ...] | None = None) 
 # --------------------------------------------------------------------------------------------------------------
 
 
+#: The process name (Linux's ``comm``, as ``ps -o comm`` and ``top`` show it) of a :class:`ForkedServer` and of
+#: its kernels, which share the command line of the zygote they descend from (at most 15 characters).
+FORKED_NAME = "ipykernel-fork"
+
+
+def set_process_name(name: str) -> None:
+    """Name this process (its main thread's ``comm``, at most 15 characters) where Linux allows; else nothing."""
+    import threading
+
+    with contextlib.suppress(OSError), open(f"/proc/self/task/{threading.get_native_id()}/comm", "w") as f:
+        f.write(name[:15])
+
+
 def _is_forked_kernel(pid: int) -> bool:
-    """True when ``pid`` is still a process forked by a fork server (forks share its command line).
+    """True when ``pid`` is still a process forked by a fork server (forks share its command line, or its name).
 
     A pid that is gone, or that was taken by another process since, is not ours to signal.
     """
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return SERVER_MARK.encode() in f.read()
+            if SERVER_MARK.encode() in f.read():
+                return True
+        with open(f"/proc/{pid}/comm", encoding="utf-8", errors="replace") as f:
+            return f.read().strip() == FORKED_NAME
     except OSError:
         return False
 
@@ -556,6 +580,123 @@ class ForkServer:
             self.process.wait()
         with contextlib.suppress(OSError):
             os.unlink(self.path)
+
+
+class _ForkedChild:
+    """A child forked by this process, with the part of :class:`subprocess.Popen` :class:`ForkServer` uses."""
+
+    def __init__(self, pid: int, stdin: Any):
+        self.pid = pid
+        self.stdin = stdin
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        """The exit code once the child has exited (it is reaped then), else None."""
+        if self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:  # reaped elsewhere
+                self.returncode = -signal.SIGKILL
+            else:
+                if pid:
+                    self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        """Wait for the child to exit and reap it; its exit code."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(f"fork server {self.pid}", timeout)
+            time.sleep(0.01)
+        return self.returncode
+
+    def kill(self) -> None:
+        """SIGKILL to the child."""
+        if self.poll() is None:
+            os.kill(self.pid, signal.SIGKILL)
+
+
+def _forget_inherited() -> None:
+    """In a server forked from a multiprocessing worker: drop the worker's multiprocessing state.
+
+    The caller closes every descriptor but stdin, stdout, stderr and the listening socket.
+    The worker's pipes to the pool, the zygote's "alive" pipe and the resource tracker's are not the server's or
+    its kernels': held open here they would keep the zygote and the tracker running after the batch, and a
+    kernel that used multiprocessing would write into whatever descriptor took their numbers.
+    """
+    import multiprocessing.forkserver as mp_forkserver
+    import multiprocessing.process as mp_process
+    import multiprocessing.resource_tracker as mp_tracker
+    import multiprocessing.util as mp_util
+
+    mp_forkserver._forkserver._forkserver_alive_fd = None
+    mp_forkserver._forkserver._forkserver_address = None
+    mp_forkserver._forkserver._inherited_fds = None
+    mp_tracker._resource_tracker._fd = None
+    mp_tracker._resource_tracker._pid = None
+    mp_util._finalizer_registry.clear()
+    mp_process._parent_process = None  # the batch's process is not the kernels' parent
+    mp_process._children = set()
+
+
+class ForkedServer(ForkServer):
+    """A fork server forked from this process, which has imported :data:`PRELOAD` already: no new interpreter.
+
+    For a worker forked from a batch's zygote (:mod:`analysis.reporting.zygote`), which imported the kernels'
+    libraries once for all workers: the server is a copy of the worker as it is before its first report (nothing
+    but imports has run in it), so it starts in milliseconds instead of importing the libraries again. Must be
+    made while this process runs one thread (fork copies only the calling one). The server is this process's
+    child, reaped by :meth:`close`; it ends when this process is gone, as a :class:`ForkServer` does.
+
+    Raises
+    ------
+    OSError
+        When the socket cannot be made or this process runs other threads (the caller starts a
+        :class:`ForkServer` instead).
+    """
+
+    def __init__(self, folder: str | None = None, cwd: str | None = None, preload: tuple[str, ...] = PRELOAD):
+        import threading
+
+        if threading.active_count() != 1:
+            raise OSError("a fork server is forked only from a process with one thread")
+        self.path = os.path.join(
+            folder or tempfile.gettempdir(), f"fork-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        )
+        self.broken = None
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            listener.bind(self.path)
+            listener.listen(64)
+            read_end, write_end = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the server
+                code = 1
+                try:
+                    os.setsid()  # Ctrl-C in the terminal reaches the workers; the server ends with them
+                    os.dup2(read_end, 0)  # end of file on stdin: the worker is gone
+                    keep = {0, 1, 2, listener.fileno()}
+                    for fd in [int(name) for name in os.listdir("/proc/self/fd")]:
+                        if fd not in keep:
+                            with contextlib.suppress(OSError):
+                                os.close(fd)
+                    _forget_inherited()
+                    set_process_name(FORKED_NAME)  # its command line is the zygote's
+                    if cwd:
+                        os.chdir(cwd)
+                    serve(listener.fileno(), preload)
+                    code = 0
+                except BaseException:  # noqa: BLE001 - say why on stderr; the worker falls back
+                    import traceback
+
+                    traceback.print_exc()
+                finally:
+                    os._exit(code)
+            os.close(read_end)
+            self.process = _ForkedChild(pid, os.fdopen(write_end, "wb"))
+        finally:
+            listener.close()  # the server holds the only copy: when it dies, clients are refused
 
 
 def _ipykernel_argv(cmd: list[str]) -> list[str] | None:

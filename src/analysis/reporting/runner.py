@@ -11,14 +11,17 @@ Flow of :func:`run_batch`
    bookkeeping tables ``_loads``, ``_findings``, ``_meta`` too), every file under ``parameters/`` but the batch
    files, the package's code and the version of every installed distribution. Reuse from the cache every report
    whose key is there and whose files still hash as they did when stored (unless ``force``).
-4. Execute the rest in bounded worker processes. Each worker is long-lived: it imports papermill, nbconvert and
-   WeasyPrint once, and keeps one kernel started ahead with the libraries imported, which it hands to the next
-   report and then shuts down (a kernel serves one report only: no state passes between reports). On Linux the
-   kernels are forked from a per-worker fork server that imported the libraries once
-   (:mod:`analysis.reporting.forkserver`). A kernel that fails to start is retried once with a fresh one. Workers
-   end with the process that started them (a watchdog thread polls the parent and kills the worker's kernels
-   first); kernels end with their worker or fork server (ipykernel polls ``JPY_PARENT_PID``). Kernel sockets and
-   connection files live in one folder per run, removed at the end and, after a ``kill -9``, by the next run.
+4. Execute the rest in bounded worker processes. Each worker is long-lived: it has papermill, nbconvert and
+   WeasyPrint imported once, and keeps one kernel started ahead with the libraries imported, which it hands to the
+   next report and then shuts down (a kernel serves one report only: no state passes between reports); no kernel
+   is started ahead once every report is taken. On Linux the kernels are forked from a per-worker fork server that
+   imported the libraries once (:mod:`analysis.reporting.forkserver`), and the workers from the batch's zygote, one
+   process that imported the workers' and the kernels' libraries once (:mod:`analysis.reporting.zygote`;
+   ``ANALYSIS_WORKER_FORK=0``: each worker is a new interpreter). A kernel that fails to start is retried once with
+   a fresh one. Workers end with the process that started them (a watchdog thread polls the parent and kills the
+   worker's kernels first); kernels end with their worker or fork server (ipykernel polls its parent). Kernel
+   sockets and connection files live in one folder per run, removed at the end and, after a ``kill -9``, by the
+   next run.
 5. Render each executed notebook to HTML (and PDF); a notebook that failed is kept as executed, with its error,
    but never rendered as a report. Each report is copied into the cache the moment it is done, so a re-run after
    a killed batch executes only what was unfinished.
@@ -652,13 +655,22 @@ def _execute_all(
         bar.close()
         return
     failed = 0
-    ctx = multiprocessing.get_context("spawn")
-    with cf.ProcessPoolExecutor(
-        n_workers,
-        mp_context=ctx,
-        initializer=_init_worker,
-        initargs=(kernel_name, warm, cwd, os.getpid(), sockets, worker_env),
-    ) as pool:
+    from analysis.reporting import zygote
+
+    # The workers are forked from one process that imported their libraries and their kernels' once (the zygote);
+    # with ANALYSIS_WORKER_FORK=0 (or without fork) each is a new interpreter that imports them itself.
+    forked = zygote.available()
+    zyg = zygote.Zygote().start() if forked else None
+    ctx = zyg.context if zyg is not None else multiprocessing.get_context("spawn")
+    trace("pool_start", zygote=zyg.pid if zyg is not None else None)
+    remaining = ctx.Value("i", len(specs))  # reports not yet taken: no kernel is started ahead after the last
+    initargs = (kernel_name, warm, cwd, os.getpid(), sockets, worker_env, True, forked, remaining)
+    with contextlib.ExitStack() as stack:
+        if zyg is not None:
+            stack.callback(zyg.close)  # after the pool (it waits for the workers): the zygote exits last
+        pool = stack.enter_context(
+            cf.ProcessPoolExecutor(n_workers, mp_context=ctx, initializer=_init_worker, initargs=initargs)
+        )
         futures = {pool.submit(_run_job, spec): i for i, spec in specs.items()}
         for fut in cf.as_completed(futures):
             i = futures[fut]

@@ -1,10 +1,14 @@
 """The worker side of the runner: runs in each worker process of a batch.
 
-Each worker is long-lived: it imports papermill, nbconvert and WeasyPrint once, and keeps one kernel started ahead
-with the libraries imported (:class:`_WarmKernel`), which it hands to the next report and then shuts down (a kernel
-serves one report only). On Linux each kernel is forked from the worker's fork server, a process that imported the
-libraries once (:mod:`analysis.reporting.forkserver`), so that a kernel is ready in a fraction of a second instead
-of paying the imports again; elsewhere, or with ``ANALYSIS_KERNEL_FORK=0``, it is an ordinary new process. A kernel
+Each worker is long-lived: it has papermill, nbconvert and WeasyPrint imported once, and keeps one kernel started
+ahead with the libraries imported (:class:`_WarmKernel`), which it hands to the next report and then shuts down (a
+kernel serves one report only); none is started ahead once every report of the batch is taken. On Linux each kernel
+is forked from the worker's fork server, a process that imported the libraries once
+(:mod:`analysis.reporting.forkserver`), so that a kernel is ready in a fraction of a second instead of paying the
+imports again; elsewhere, or with ``ANALYSIS_KERNEL_FORK=0``, it is an ordinary new process. On Linux the worker
+itself is forked from the batch's zygote (:mod:`analysis.reporting.zygote`), which imported all of that once for
+every worker, and forks its fork server from itself; with ``ANALYSIS_WORKER_FORK=0`` it is a new interpreter that
+imports them and starts its fork server as one too, and never imports pandas (its kernels do). A kernel
 that fails to start is retried once with a fresh one. A watchdog thread ends the
 worker, and its kernels first, as soon as the process that started it is gone. :func:`_run_job` executes and renders
 one report and never raises: errors come back in its result.
@@ -25,8 +29,6 @@ import traceback
 import uuid
 from pathlib import Path
 from typing import Any
-
-from analysis.reporting.batch import BatchError
 
 log = logging.getLogger(__name__)
 
@@ -233,11 +235,28 @@ def _kill_kernels() -> None:
         _KERNELS.discard(km)
 
 
+def _parent_gone(parent_pid: int) -> bool:
+    """True when the process that started this worker (``parent_pid``) is gone.
+
+    A spawned worker is that process's child: its parent changes when it dies. A worker forked from the batch's
+    zygote is the zygote's child: it watches the pipe that the process that asked for it holds open
+    (multiprocessing's parent sentinel), which reads end of file once that process is gone.
+    """
+    if os.getppid() == parent_pid:
+        return False
+    import multiprocessing
+
+    parent = multiprocessing.parent_process()
+    if parent is None or parent.pid != parent_pid:
+        return True
+    return not parent.is_alive()
+
+
 def _watch_parent(parent_pid: int) -> None:
     """End this worker, and its kernels, as soon as the process that started it is gone (e.g. ``kill -9``)."""
     while True:
         time.sleep(WATCHDOG_SECONDS)
-        if os.getppid() != parent_pid:
+        if _parent_gone(parent_pid):
             _kill_kernels()
             os._exit(3)
 
@@ -257,6 +276,8 @@ def _init_worker(
     sockets: str | None = None,
     env: dict[str, str] | None = None,
     fork_kernels: bool = True,
+    forked: bool = False,
+    remaining: Any = None,
 ) -> None:
     """Watch the parent, import the heavy libraries once per worker, quieten their logs, start the first kernel.
 
@@ -271,12 +292,29 @@ def _init_worker(
     fork_kernels
         With ``warm``, fork each kernel from a process that imported the libraries once
         (:mod:`analysis.reporting.forkserver`) where the platform allows; else start each as a new process.
+    forked
+        This worker was forked from the batch's zygote (:mod:`analysis.reporting.zygote`), which imported the
+        libraries: its kernel fork server is forked from it too (a copy of it before its first report) instead of
+        importing them again, and it shuts its kernels down at exit as multiprocessing's children do (atexit
+        functions do not run in a forked worker).
+    remaining
+        A shared count (``multiprocessing.Value``) of the batch's reports not yet taken by a worker: no kernel is
+        started ahead when none is left. None: one is always started ahead.
     """
     trace("worker_init")
-    if parent_pid is not None:
-        threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True, name="watchdog").start()
     os.environ.update(env or {})
     _WORKER["sockets"] = sockets
+    _WORKER["remaining"] = remaining
+    server = None
+    if forked:
+        from analysis.reporting.forkserver import set_process_name
+        from analysis.reporting.zygote import WORKER_NAME
+
+        set_process_name(WORKER_NAME)  # its command line is the zygote's
+    if warm and fork_kernels and forked:  # before any thread of this worker starts: fork copies only this one
+        server = _start_fork_server(sockets, cwd, from_here=True)
+    if parent_pid is not None:
+        threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True, name="watchdog").start()
     for name in (
         "papermill",
         "traitlets",
@@ -302,24 +340,51 @@ def _init_worker(
     _WORKER["kernel_name"] = kernel_name
     _WORKER["warm"] = warm
     _WORKER["cwd"] = cwd
-    _WORKER["forkserver"] = _start_fork_server(sockets, cwd) if warm and fork_kernels else None
+    if server is None and warm and fork_kernels:
+        server = _start_fork_server(sockets, cwd)
+    _WORKER["forkserver"] = server
     _WORKER["next"] = _WarmKernel(kernel_name, WARM_IMPORTS, cwd) if warm else None
-    atexit.register(_shutdown_spare_kernel)
-    trace("worker_ready", forkserver=getattr(_WORKER["forkserver"], "pid", None))
+    _at_exit(_shutdown_spare_kernel, forked, priority=20)
+    trace(
+        "worker_ready",
+        forkserver=getattr(server, "pid", None),
+        forked=forked,
+        forked_server=type(server).__name__ == "ForkedServer",
+    )
 
 
-def _start_fork_server(sockets: str | None, cwd: str):
-    """The worker's kernel fork server (:mod:`analysis.reporting.forkserver`), or None where fork is not used."""
+def _at_exit(function, forked: bool, priority: int) -> None:
+    """Call ``function`` when this worker exits: at interpreter exit, or when a forked worker ends.
+
+    A worker forked from the zygote ends with ``os._exit`` after multiprocessing's own exit functions, so its
+    function is one of those (``exitpriority``: higher ones first) rather than an atexit one.
+    """
+    if forked:
+        from multiprocessing.util import Finalize
+
+        Finalize(None, function, exitpriority=priority)
+    else:
+        atexit.register(function)
+
+
+def _start_fork_server(sockets: str | None, cwd: str, from_here: bool = False):
+    """The worker's kernel fork server (:mod:`analysis.reporting.forkserver`), or None where fork is not used.
+
+    ``from_here``: forked from this worker (:class:`~analysis.reporting.forkserver.ForkedServer`), which has
+    imported the kernels' libraries; else a new interpreter that imports them.
+    """
     from analysis.reporting import forkserver
 
     if not forkserver.fork_available():
         return None
     try:
-        server = forkserver.ForkServer(sockets, cwd=cwd)
+        server = (forkserver.ForkedServer if from_here else forkserver.ForkServer)(sockets, cwd=cwd)
     except OSError as e:  # e.g. a socket path too long: kernels start the ordinary way
         log.warning("no kernel fork server (%s); kernels start the ordinary way", e)
         return None
-    atexit.register(server.close)  # registered before the spare kernel's shutdown, so it runs after it
+    trace("forkserver_started", forkserver=server.pid, forked=from_here)
+    # registered before the spare kernel's shutdown, so it runs after it
+    _at_exit(server.close, from_here, priority=10)
     return server
 
 
@@ -334,6 +399,7 @@ def _shutdown_spare_kernel() -> None:
         drained = threading.Event()
         _in_background(drained.set)
         drained.wait(SHUTDOWN_SECONDS)
+    trace("worker_exit", spare=spare is not None)
 
 
 def _execute(spec: dict[str, Any], km) -> Any:
@@ -386,6 +452,12 @@ def _execute(spec: dict[str, Any], km) -> Any:
                 kc.stop_channels()
 
 
+def _reports_left() -> bool:
+    """True unless every report of the batch has been taken by a worker (then no kernel is started ahead)."""
+    remaining = _WORKER.get("remaining")
+    return remaining is None or remaining.value > 0
+
+
 def _kernel_start_error(error: BaseException) -> bool:
     """True for errors of the kernel's machinery, worth one retry with a fresh kernel.
 
@@ -426,10 +498,16 @@ def _run_job(spec: dict[str, Any]) -> dict[str, Any]:
             server_pss=_pss_mb(server.pid) if server is not None else None,
             server_cpu=_cpu_seconds(server.pid) if server is not None else None,
         )
+    remaining = _WORKER.get("remaining")
+    if remaining is not None:
+        with remaining.get_lock():
+            remaining.value -= 1
     nb = None
     for attempt in (1, 2):
         km = None
-        if _WORKER.get("warm") and _WORKER.get("next") is not None:
+        if _WORKER.get("warm"):
+            if _WORKER.get("next") is None:  # none started ahead (see below): one now
+                _WORKER["next"] = _WarmKernel(_WORKER["kernel_name"], WARM_IMPORTS, _WORKER["cwd"])
             km = _WORKER["next"].take()
             _WORKER["next"] = None
         trace(
@@ -453,9 +531,12 @@ def _run_job(spec: dict[str, Any]) -> dict[str, Any]:
                 # at once (the kill and jupyter_client's clean-up wait more than they compute)
                 _in_background(lambda km=km: _shutdown_kernel(km))
             trace("kernel_shut")
-            if _WORKER.get("warm"):
-                _WORKER["next"] = _WarmKernel(_WORKER["kernel_name"], WARM_IMPORTS, _WORKER["cwd"])
-        if error is None or attempt == 2 or not _kernel_start_error(error):
+        retry = error is not None and attempt == 1 and _kernel_start_error(error)
+        if _WORKER.get("warm") and (retry or _reports_left()):
+            # the next report's kernel (or the retry's), started while this one renders; none after the batch's
+            # last report
+            _WORKER["next"] = _WarmKernel(_WORKER["kernel_name"], WARM_IMPORTS, _WORKER["cwd"])
+        if not retry:
             break
     result["seconds"]["execute"] = round(time.perf_counter() - started, 3)
     if out_ipynb.exists():
@@ -527,6 +608,10 @@ def _check_kernel(name: str) -> None:
     if _kernel_installed(name):
         return
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    from analysis.reporting.batch import (
+        BatchError,  # not at the top: it imports pandas, which workers never need
+    )
 
     try:
         KernelSpecManager().get_kernel_spec(name)
