@@ -752,3 +752,21 @@ def test_postprocess_and_alt_text_as_the_regular_expressions_did(page):
     assert render._postprocess(page) == expected
     no_alt = re.compile(r"<img(?=[\s/>])(?![^>]*\salt\s*=)", re.IGNORECASE)
     assert render._accessible(page) == no_alt.sub(lambda m: f'{m[0]} alt="Figur"', page)
+
+
+def test_letters_outside_ascii_are_written_as_letters_and_markup_references_kept():
+    # nbconvert's markdown renderer wrote a heading's 'å' as '&#229;': the cross-sector report's text search for
+    # 'Månedlig opfølgning 2025' failed although a browser showed it
+    from analysis.reporting.render import _characters
+
+    nb = new_notebook(
+        cells=[new_markdown_cell("### Månedlig opfølgning 2025\n\nPå tværs af sektorer: 5 < 7.")]
+    )
+    nb.metadata[METADATA_KEY] = META.to_dict()
+    html = render_html(nb)
+    assert ">Månedlig opfølgning 2025" in html and "På tværs af sektorer: 5 &lt; 7." in html
+    assert "&#229;" not in html and "&#248;" not in html
+    assert (
+        _characters("&#229;&#xE6;&#XF8; &#60;b&#62; &#38; &#x3c; &#55296;")
+        == "åæø &#60;b&#62; &#38; &#x3c; &#55296;"
+    )

@@ -230,7 +230,7 @@ def _report_exporter_class() -> Any:
             self.register_filter("highlight_code", highlight_code)
             self.register_filter("filter_data_type", filter_data_type)
             html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
-            return _accessible(html), resources
+            return _accessible(_characters(html)), resources
 
     return ReportExporter
 
@@ -242,6 +242,24 @@ _ALT_ATTR_RE = re.compile(r"\salt\s*=", re.IGNORECASE)
 _FOCUSABLE_DIV_RE = re.compile(
     r'<div class="(?:[^"]*\s)?(?:jp-Cell-inputWrapper|jp-OutputArea-output)(?:\s[^"]*)?"(?![^>]*\stabindex=)[^>]*'
 )
+
+
+_CHARACTER_REF_RE = re.compile(r"&#(?:(\d+)|[xX]([0-9a-fA-F]+));")
+
+
+def _characters(html: str) -> str:
+    """The page with numeric character references of letters outside ASCII written as the letters (UTF-8).
+
+    nbconvert's markdown renderer writes a heading's 'å' as ``&#229;``; its BeautifulSoup pass wrote the page out
+    with the letter itself, which a search of the page's text (and the report's tests) finds. References below
+    U+00A0 (``&#60;`` and the like, which mark-up may need escaped) are left as they are.
+    """
+
+    def letter(m: re.Match) -> str:
+        code = int(m[1]) if m[1] is not None else int(m[2], 16)
+        return chr(code) if 0xA0 <= code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else m[0]
+
+    return _CHARACTER_REF_RE.sub(letter, html) if "&#" in html else html
 
 
 def _has_alt(html: str, start: int, end: int) -> bool:
