@@ -270,4 +270,21 @@ def test_ticks_are_kept_only_within_a_render_and_for_the_same_view():
         assert [t.get_loc() for t in ax.xaxis._update_ticks()] == pytest.approx([0, 0.2, 0.4, 0.6, 0.8, 1.0])
     ax.set_xlim(0, 10)
     assert [t.get_loc() for t in ax.xaxis._update_ticks()] == pytest.approx([0, 2, 4, 6, 8, 10])
-    assert charts._TICKS == []  # nothing kept after the render
+    assert charts._TICKS.renders == []  # nothing kept after the render
+
+
+def test_texts_and_ticks_are_kept_per_thread():
+    import threading
+
+    fig = _same_text_many_ways()
+    here = charts.figure_png(fig)
+    there = []
+    worker = threading.Thread(target=lambda: there.append(charts.figure_png(fig)))
+    worker.start()
+    worker.join()
+    assert there == [here]
+    if matplotlib.__version__.startswith(charts._FONT_HEIGHTS_CHECKED):
+        threads = {
+            key[2][0] for key in charts._KEPT_TEXT
+        }  # the glyphs of one thread's fonts are not another's
+        assert {threading.get_ident(), worker.ident} <= threads

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import io
 import math
+import threading
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -617,8 +618,14 @@ def _install_layout_memo() -> None:
     Text._get_layout = _get_layout
 
 
-#: The ticks of each axis kept for the render in progress (see :func:`_install_tick_memo`); empty between renders.
-_TICKS: list[dict[tuple[Any, ...], list[Any]]] = []
+class _TickStack(threading.local):
+    """Per thread: the ticks of each axis kept for the render in progress (:func:`_install_tick_memo`)."""
+
+    def __init__(self) -> None:
+        self.renders: list[dict[tuple[Any, ...], list[Any]]] = []
+
+
+_TICKS = _TickStack()
 
 
 def _ticks_key(axis: Any) -> tuple[Any, ...]:
@@ -656,9 +663,9 @@ def _install_tick_memo() -> None:
         return
 
     def _update_ticks(self: Any) -> list[Any]:
-        if not _TICKS:
+        if not _TICKS.renders:
             return original(self)
-        kept = _TICKS[-1]
+        kept = _TICKS.renders[-1]
         key = _ticks_key(self)
         ticks = kept.get(key)
         if ticks is None:
@@ -673,10 +680,10 @@ class _kept_ticks:  # noqa: N801 - used as a context manager, like contextlib's
     """Within it, each axis' ticks are worked out once per :func:`_ticks_key` (:func:`_install_tick_memo`)."""
 
     def __enter__(self) -> None:
-        _TICKS.append({})
+        _TICKS.renders.append({})
 
     def __exit__(self, *exc: object) -> None:
-        _TICKS.pop()
+        _TICKS.renders.pop()
 
 
 #: Text measured and shaped by :class:`_TextEngine`, for the process: key -> (width, height, descent) or glyphs.
@@ -694,8 +701,9 @@ class _TextEngine:
     one render, one set of rcParams), so a renderer of :func:`_agg_canvas` looks the files up once per font per
     render and takes the measure and the glyphs of a text measured or drawn before in this process (the tick labels,
     legends and titles the charts of a report share) from :data:`_KEPT_TEXT`. Mathtext and TeX take matplotlib's
-    own path. These replace the renderer's ``_prepare_font``, ``get_text_width_height_descent`` and ``draw_text``
-    with the same code, on the matplotlib versions in :data:`_FONT_HEIGHTS_CHECKED` only.
+    own path; the thread is part of the key (matplotlib's font objects are per thread). These replace the
+    renderer's ``_prepare_font``, ``get_text_width_height_descent`` and ``draw_text`` with the same code, on the
+    matplotlib versions in :data:`_FONT_HEIGHTS_CHECKED` only.
     """
 
     def __init__(self, renderer: Any) -> None:
@@ -705,6 +713,7 @@ class _TextEngine:
         self.renderer = renderer
         self.flags = get_hinting_flag()
         self.rc = (
+            threading.get_ident(),  # matplotlib's fonts are per thread (get_font), so are the glyphs kept here
             self.flags,
             mpl.rcParams["text.kerning_factor"],
             mpl.rcParams["font.enable_last_resort"],
