@@ -171,7 +171,12 @@ KILL_WAIT_SECONDS = 2
 
 def fork_available() -> bool:
     """True when kernels may be forked here: Linux (fork is unsafe on macOS, missing on Windows), unless disabled."""
-    setting = os.environ.get(FORK_ENV, "").strip().lower()
+    return fork_allowed(FORK_ENV)
+
+
+def fork_allowed(env: str) -> bool:
+    """True when forking is allowed by the switch ``env`` (``0``/``1``): on Linux unless off, elsewhere only if on."""
+    setting = os.environ.get(env, "").strip().lower()
     if setting in ("0", "false", "no", "off"):
         return False
     if not hasattr(os, "fork") or not hasattr(socket, "AF_UNIX"):

@@ -28,8 +28,6 @@ import multiprocessing
 import multiprocessing.context
 import multiprocessing.forkserver
 import os
-import socket
-import sys
 from typing import Any
 
 __all__ = ["WORKER_FORK_ENV", "WORKER_PRELOAD", "Zygote", "available", "preload"]
@@ -64,12 +62,9 @@ BOOT_MODULE = "analysis.reporting.zygote_boot"
 
 def available() -> bool:
     """True when a batch's workers are forked from a zygote: Linux, unless ``ANALYSIS_WORKER_FORK=0``."""
-    setting = os.environ.get(WORKER_FORK_ENV, "").strip().lower()
-    if setting in ("0", "false", "no", "off"):
-        return False
-    if not hasattr(os, "fork") or not hasattr(socket, "AF_UNIX"):
-        return False
-    return sys.platform.startswith("linux") or setting in ("1", "true", "yes", "on")
+    from analysis.reporting import forkserver
+
+    return forkserver.fork_allowed(WORKER_FORK_ENV)
 
 
 def preload() -> list[str]:
