@@ -224,6 +224,41 @@ def test_closing_the_server_kills_its_kernels(tmp_path):
 
 
 @needs_fork
+def test_a_request_queued_by_a_worker_that_died_is_not_forked_for(tmp_path, monkeypatch):
+    # The worker asked for a kernel while the server was still importing, then died (the out-of-memory killer):
+    # the request and the end of the server's stdin are seen in the same wake-up. The server ends without forking
+    # (a kernel forked then would outlive everything: its parent, the server, waits for it).
+    import json
+    import socket
+
+    importing = tmp_path / "importing"
+    (tmp_path / "slow_preload_probe.py").write_text(
+        f"import pathlib, time\npathlib.Path({str(importing)!r}).touch()\ntime.sleep(1.5)\n", encoding="utf-8"
+    )
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(tmp_path), *sys.path]))
+    server = fs.ForkServer(str(tmp_path), cwd=str(ROOT), preload=("slow_preload_probe",))
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        deadline = time.monotonic() + 60
+        while not importing.exists():
+            assert time.monotonic() < deadline and server.process.poll() is None
+            time.sleep(0.01)
+        conn.connect(server.path)  # queued: the server is still in its preload's sleep
+        conn.sendall(json.dumps({"argv": ["--no-such-option-at-all"], "env": {}, "cwd": None}).encode() + b"\n")
+        server.process.stdin.close()  # the worker is gone
+        assert server.process.wait(timeout=30) == 0
+        conn.settimeout(5)
+        try:
+            answer = conn.recv(4096)
+        except ConnectionResetError:
+            answer = b""
+        assert b"pid" not in answer, answer
+    finally:
+        conn.close()
+        server.close()
+
+
+@needs_fork
 @pytest.mark.slow
 def test_a_dead_server_means_ordinary_kernels(tmp_path):
     server = fs.ForkServer(str(tmp_path), cwd=str(tmp_path), preload=())

@@ -195,6 +195,16 @@ def _alive(p) -> bool:
         return False
 
 
+def _described(p) -> str:
+    """A process as a failure message should name it: pid, name, state, parent and command line."""
+    import psutil
+
+    try:
+        return f"{p.pid} {p.name()} {p.status()} ppid={p.ppid()} {' '.join(p.cmdline())[:120]}"
+    except psutil.Error as e:
+        return f"{p.pid} ({type(e).__name__})"
+
+
 def _is_worker(p) -> bool:
     """A worker of a batch: spawned (``spawn_main``) or forked from the batch's zygote (named by it)."""
     return "spawn_main" in " ".join(p.cmdline()) or p.name() == WORKER_NAME
@@ -239,7 +249,7 @@ def test_kill_9_leaves_no_process_and_the_rerun_executes_only_the_unfinished(tmp
     deadline = time.monotonic() + 20
     while any(_alive(p) for p in family) and time.monotonic() < deadline:
         time.sleep(0.25)
-    orphans = [(p.pid, " ".join(p.cmdline())[:80]) for p in family if _alive(p)]
+    orphans = [_described(p) for p in family if _alive(p)]
     for p in family:  # never leave them to the next test
         if _alive(p):
             p.kill()
@@ -305,11 +315,11 @@ def test_a_killed_worker_takes_its_kernel_with_it_and_the_batch_still_finishes(t
     deadline = time.monotonic() + 20
     while any(_alive(k) for k in kernels) and time.monotonic() < deadline:
         time.sleep(0.25)
-    orphans = [k.pid for k in kernels if _alive(k)]
+    orphans = [_described(k) for k in kernels if _alive(k)]
     for k in kernels:
         if _alive(k):
             k.kill()
-    assert not orphans, "kernels outlived their worker"
+    assert not orphans, f"kernels outlived their worker: {orphans}"
     (run,) = [p for p in (tmp_path / "reports" / "t").iterdir() if p.is_dir() and not p.is_symlink()]
     manifest = json.loads((run / "manifest.json").read_text("utf-8"))
     assert manifest["counts"]["failed"] >= 1 and not (run / "INCOMPLETE").exists()

@@ -355,7 +355,10 @@ def serve(listen_fd: int | None = None, preload: tuple[str, ...] | None = None) 
 
     try:
         while True:
-            for key, _ in selector.select(timeout=1.0):
+            # The worker's end first: a request it queued before it died (while this server was still importing)
+            # arrives in the same wake-up as the end of its stdin, and is not forked for.
+            events = sorted(selector.select(timeout=1.0), key=lambda event: event[0].data != "parent")
+            for key, _ in events:
                 if key.data == "parent":
                     if not os.read(0, 4096):
                         return  # the worker is gone
@@ -382,7 +385,9 @@ def serve(listen_fd: int | None = None, preload: tuple[str, ...] | None = None) 
     finally:
         for pid in list(children):
             with contextlib.suppress(OSError):
-                os.killpg(pid, signal.SIGKILL)
+                os.killpg(pid, signal.SIGKILL)  # the kernel's own group (setsid): the kernel and its children
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)  # a child forked a moment ago may not have called setsid yet
         for pid in list(children):
             with contextlib.suppress(OSError):
                 os.waitpid(pid, 0)
