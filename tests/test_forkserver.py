@@ -244,7 +244,9 @@ def test_a_request_queued_by_a_worker_that_died_is_not_forked_for(tmp_path, monk
             assert time.monotonic() < deadline and server.process.poll() is None
             time.sleep(0.01)
         conn.connect(server.path)  # queued: the server is still in its preload's sleep
-        conn.sendall(json.dumps({"argv": ["--no-such-option-at-all"], "env": {}, "cwd": None}).encode() + b"\n")
+        conn.sendall(
+            json.dumps({"argv": ["--no-such-option-at-all"], "env": {}, "cwd": None}).encode() + b"\n"
+        )
         server.process.stdin.close()  # the worker is gone
         assert server.process.wait(timeout=30) == 0
         conn.settimeout(5)
