@@ -174,7 +174,36 @@ def test_the_charts_draw_the_forecast(fc):
     bold = [lab.get_text() for lab in ax.get_yticklabels() if lab.get_fontweight() == "bold"]
     assert bold == [fc.label_da]
     expected = [fmt.fmt_number(v, 1) for v in fc.accuracy.to_numpy(dtype=float).ravel()]
-    assert [t.get_text() for t in ax.texts] == expected  # row by row, as seaborn annotates
+    assert [t.get_text() for t in ax.texts] == expected  # row by row
+
+
+def test_the_heat_map_draws_what_seaborns_heatmap_draws():
+    # a 3 x 4 table with an empty cell: pixel for pixel the heat map seaborn 0.13 draws with the same arguments
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    from analysis.reporting.charts import figure_png
+
+    values = np.array([[0.5, 1.0, 2.5, np.nan], [3.0, 0.0, 1.5, 4.0], [0.2, 6.0, 2.0, 1.0]])
+    frame = pd.DataFrame(
+        values, index=["Løbende", "Sidste år", "Budget"], columns=["jan", "feb", "mar", "apr"]
+    )
+    text = frame.map(lambda v: fmt.fmt_number(v, 1))
+    with plt.rc_context():
+        fmt.set_style(retina=False)
+        ours, ax = plt.subplots(figsize=(6.7, 1.2))
+        charts._heatmap(ax, values, text.to_numpy(), list(frame.index), list(frame.columns), vmax=4.0)
+        theirs, ax2 = plt.subplots(figsize=(6.7, 1.2))
+        sns.heatmap(frame, annot=text, fmt="", cmap="Blues", vmin=0, vmax=4.0, cbar=False, linewidths=0.5,
+                    linecolor="white", annot_kws={"fontsize": 8}, ax=ax2)  # fmt: skip
+        ax2.set_xlabel("")
+        ax2.set_ylabel("")
+        assert [t.get_text() for t in ax.texts] == [t.get_text() for t in ax2.texts]
+        assert len(ax.texts) == 11  # the empty cell is not annotated
+        assert [t.get_color() for t in ax.texts] == [t.get_color() for t in ax2.texts]
+        assert figure_png(ours) == figure_png(theirs)
+        plt.close(ours)
+        plt.close(theirs)
 
 
 def test_the_method_note_states_the_share_of_the_booked_spending_the_cases_explain():

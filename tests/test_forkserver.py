@@ -40,7 +40,7 @@ from analysis.reporting import forkserver as fs
 if sys.argv[1] == "preload":
     failed = fs._preload(fs.PRELOAD) + fs._warm(fs.WARM_CALLS)
 else:
-    import numpy, scipy.linalg  # their OpenBLAS libraries start a thread each at import (fork-safe: pthread_atfork)
+    import numpy  # its OpenBLAS starts a thread at import (fork-safe: pthread_atfork)
     failed = []
 print(json.dumps({
     "failed": failed,
@@ -50,6 +50,7 @@ print(json.dumps({
     "trace": [repr(sys.gettrace()), repr(sys.getprofile())],
     "inline_backend": "matplotlib_inline.backend_inline" in sys.modules,
     "debugger": "ipykernel.debugger" in sys.modules,
+    "heavy": sorted(m for m in ("seaborn", "scipy", "scipy.stats") if m in sys.modules),
 }))
 """
 
@@ -78,6 +79,7 @@ def test_the_preload_starts_no_thread_and_opens_nothing():
     assert preloaded["failed"] == []
     assert preloaded["debugger"]  # the list holds what every kernel start imported
     assert preloaded["python_threads"] == ["MainThread"]
+    assert preloaded["heavy"] == []  # no report needs seaborn or scipy (whose OpenBLAS would start a second thread)
     assert preloaded["os_threads"] == blas_only["os_threads"]
     assert preloaded["fds"] == blas_only["fds"]  # stdin, stdout, stderr and the listing's own
     assert preloaded["trace"] == ["None", "None"]

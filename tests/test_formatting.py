@@ -259,6 +259,47 @@ def test_set_style():
     assert 6.5 <= FIGSIZE[0] <= 7.0  # A4 text width in inches
 
 
+def test_set_style_is_seaborns_whitegrid_notebook_theme_without_importing_seaborn():
+    # the written-out theme is exactly what seaborn 0.13's set_theme(context="notebook", style="whitegrid") sets
+    # (but its colour map, which only seaborn registers), and set_style does not import seaborn (nor scipy)
+    import subprocess
+    import sys
+
+    import seaborn as sns
+
+    from analysis.reporting import charts
+
+    theirs = {**sns.axes_style("whitegrid"), **sns.plotting_context("notebook")}
+    del theirs["image.cmap"]
+    assert theirs == charts._WHITEGRID_NOTEBOOK
+    code = (
+        "import os, sys; os.environ['MPLBACKEND'] = 'agg'\n"
+        "from analysis.reporting.formatting import set_style\n"
+        "set_style(retina=False)\n"
+        "import matplotlib as mpl\n"
+        "print(sorted(m for m in ('seaborn', 'scipy') if m in sys.modules), mpl.rcParams['axes.edgecolor'])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["[]", "#8a949e"]  # ours overrides seaborn's '.8'
+
+
+def test_set_style_sets_what_seaborns_theme_and_ours_set():
+    import matplotlib as mpl
+    import seaborn as sns
+
+    with mpl.rc_context():
+        set_style(retina=False)
+        ours = dict(mpl.rcParams)
+    with mpl.rc_context():
+        sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE)
+        mpl.rcParams["image.cmap"] = ours["image.cmap"]
+        set_style(
+            retina=False
+        )  # our settings on top of seaborn's (set_style before it stopped importing seaborn)
+        theirs = dict(mpl.rcParams)
+    assert ours == theirs
+
+
 # --- tables -----------------------------------------------------------------------------------------
 
 

@@ -6,6 +6,8 @@ with Danish axes; the notebook embeds it with :func:`analysis.reporting.formatti
 
 from __future__ import annotations
 
+from typing import Any
+
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
@@ -116,26 +118,13 @@ def accuracy_chart(fc: AreaForecast) -> Figure:
     -------
     matplotlib.figure.Figure
     """
-    import seaborn as sns
-
     acc = fc.accuracy.rename(index=fc.labels)
     acc.columns = fmt.MONTHS_DA_SHORT[:11]
     fig, ax = plt.subplots(figsize=(fmt.FIGSIZE[0], 0.22 * len(acc) + 0.45))
     values = acc.to_numpy(dtype=float)
     top = float(np.nanquantile(values, 0.95)) if np.isfinite(values).any() else 1.0
-    sns.heatmap(
-        acc,
-        annot=acc.map(lambda v: fmt.fmt_number(v, 1)),
-        fmt="",
-        cmap="Blues",
-        vmin=0,
-        vmax=top,
-        cbar=False,
-        linewidths=0.5,
-        linecolor="white",
-        annot_kws={"fontsize": 8},
-        ax=ax,
-    )
+    annotations = acc.map(lambda v: fmt.fmt_number(v, 1)).to_numpy()
+    _heatmap(ax, values, annotations, list(acc.index), list(acc.columns), vmax=top)
     ax.add_patch(plt.Rectangle((fc.month - 1, 0), 1, len(acc), fill=False, edgecolor=fmt.PALETTE[2], lw=1.5))
     for label in ax.get_yticklabels():
         if label.get_text() == fc.labels[fc.method]:
@@ -145,3 +134,35 @@ def accuracy_chart(fc: AreaForecast) -> Figure:
     ax.tick_params(axis="both", length=0)
     ax.grid(False)
     return fig
+
+
+def _heatmap(
+    ax: Any, values: np.ndarray, annotations: np.ndarray, rows: list, columns: list, vmax: float
+) -> None:
+    """A heat map of ``values`` (rows x columns) on ``ax``, as seaborn's ``heatmap`` draws it (without seaborn).
+
+    Blue cells from 0 to ``vmax`` with white lines between them, the first row at the top, each cell annotated
+    with its text (dark on light cells, white on dark, by the cell's relative luminance as seaborn chooses), rows
+    and columns labelled at their middles, no spines. Cells without a value (NaN) are left empty, unannotated.
+    """
+    masked = np.ma.masked_invalid(values)
+    mesh = ax.pcolormesh(masked, cmap="Blues", vmin=0, vmax=vmax, linewidths=0.5, edgecolor="white")
+    ax.set(xlim=(0, values.shape[1]), ylim=(0, values.shape[0]))
+    ax.invert_yaxis()
+    ax.set_xticks(np.arange(values.shape[1]) + 0.5, [str(c) for c in columns])
+    ax.set_yticks(np.arange(values.shape[0]) + 0.5, [str(r) for r in rows], va="center")
+    for side in ("left", "bottom", "right", "top"):
+        ax.spines[side].set_visible(False)
+    mesh.update_scalarmappable()
+    colours = mesh.get_facecolors()
+    rgb = np.where(
+        colours[:, :3] <= 0.03928, colours[:, :3] / 12.92, ((colours[:, :3] + 0.055) / 1.055) ** 2.4
+    )
+    luminance = rgb @ np.array([0.2126, 0.7152, 0.0722])
+    empty = np.ma.getmaskarray(masked)
+    height, width = values.shape
+    for k, (i, j) in enumerate((i, j) for i in range(height) for j in range(width)):  # row by row, as seaborn
+        if empty[i, j]:
+            continue
+        colour = ".15" if luminance[k] > 0.408 else "w"
+        ax.text(j + 0.5, i + 0.5, annotations[i, j], color=colour, ha="center", va="center", fontsize=8)

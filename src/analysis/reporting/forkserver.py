@@ -1,7 +1,7 @@
 """Kernels forked from a process that imported the report libraries once: a fork server for ipykernel.
 
-Starting a kernel for a report costs about 1 s of start-up and 2-4 s of importing pandas, matplotlib, seaborn,
-scipy and the package, in every kernel. A fork server pays the imports once per worker instead: a plain process
+Starting a kernel for a report costs about 1 s of start-up and 2-4 s of importing pandas, matplotlib, duckdb,
+IPython and the package, in every kernel. A fork server pays the imports once per worker instead: a plain process
 (:func:`serve`, started by :class:`ForkServer`) imports :data:`PRELOAD` before any thread, socket or event loop of
 Jupyter exists, and then forks one child per kernel; the child turns into an ordinary ipykernel (the same code
 ``python -m ipykernel_launcher -f <connection file>`` runs), with the kernel manager's environment, working
@@ -75,8 +75,6 @@ PRELOAD = (
     "pandas",
     "matplotlib",
     "matplotlib.pyplot",
-    "seaborn",
-    "scipy.stats",
     "duckdb",
     "IPython.display",
     "IPython.core.pylabtools",

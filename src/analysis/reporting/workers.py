@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 #: Imported in each kernel before it is handed a report (the costly part of a report's start).
 WARM_IMPORTS = (
-    "import numpy, pandas, matplotlib, matplotlib.pyplot, seaborn, duckdb\n"
+    "import numpy, pandas, matplotlib, matplotlib.pyplot, duckdb\n"
     "import analysis.data, analysis.reporting.formatting\n"
 )
 #: Seconds between a worker's checks that the process that started it is still alive.
