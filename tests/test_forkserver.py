@@ -79,7 +79,9 @@ def test_the_preload_starts_no_thread_and_opens_nothing():
     assert preloaded["failed"] == []
     assert preloaded["debugger"]  # the list holds what every kernel start imported
     assert preloaded["python_threads"] == ["MainThread"]
-    assert preloaded["heavy"] == []  # no report needs seaborn or scipy (whose OpenBLAS would start a second thread)
+    assert (
+        preloaded["heavy"] == []
+    )  # no report needs seaborn or scipy (whose OpenBLAS would start a second thread)
     assert preloaded["os_threads"] == blas_only["os_threads"]
     assert preloaded["fds"] == blas_only["fds"]  # stdin, stdout, stderr and the listing's own
     assert preloaded["trace"] == ["None", "None"]
