@@ -130,3 +130,26 @@ def test_a_spawned_worker_never_imports_pandas_for_a_report(tmp_path):
     # its kernels import pandas; the worker that executes and renders the report has no use for it
     assert not state["pandas"]
     assert state["spare"]  # without a count of the reports left, a kernel is always started ahead
+
+
+@needs_fork
+@pytest.mark.slow
+def test_the_zygote_preloads_the_kernels_debugger_quietly_and_leaves_the_environment_as_it_was():
+    # pydevd warned on the batch's stderr about frozen modules when the zygote imported ipykernel's debugger
+    import json
+    import subprocess
+
+    code = (
+        "import json, os\n"
+        "from analysis.reporting import zygote\n"
+        "failed = zygote.preload()\n"
+        "left = [k for k in ('MPLBACKEND', 'PYDEVD_DISABLE_FILE_VALIDATION') if k in os.environ]\n"
+        "print(json.dumps({'failed': failed, 'left': left}))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("PYDEVD_DISABLE_FILE_VALIDATION", "MPLBACKEND")}
+    env[forkserver.FORK_ENV] = "1"
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"failed": [], "left": []}  # the workers' environment is theirs
+    assert "Debugger warning" not in done.stderr
+    assert done.stderr == ""

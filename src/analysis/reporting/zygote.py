@@ -86,19 +86,20 @@ def preload() -> list[str]:
     logging.getLogger("weasyprint").setLevel(logging.ERROR)  # the workers quieten the rest
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     modules = list(WORKER_PRELOAD)
-    backend_set = False
+    borrowed: dict[str, str] = {}  # environment the kernels' imports expect, as the fork server sets it
     if forkserver.fork_available():
         modules += [m for m in forkserver.PRELOAD if m not in modules]
-        backend_set = "MPLBACKEND" not in os.environ
-        os.environ.setdefault("MPLBACKEND", forkserver.INLINE_BACKEND)
+        borrowed = {"MPLBACKEND": forkserver.INLINE_BACKEND, **forkserver.SERVER_ENV}
+        borrowed = {key: value for key, value in borrowed.items() if key not in os.environ}
+        os.environ.update(borrowed)
     failed = []
     for name in modules:
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - imported later by whoever needs it
             failed.append(name)
-    if backend_set:  # the kernels' environment is their kernel manager's; the workers' is left as it was
-        del os.environ["MPLBACKEND"]
+    for key in borrowed:  # the kernels' environment is their kernel manager's; the workers' is left as it was
+        del os.environ[key]
     gc.collect()
     gc.freeze()
     return failed
