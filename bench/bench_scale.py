@@ -154,6 +154,23 @@ def _critical_sleep(jobs: list[dict]) -> list[float]:
     return out
 
 
+def _jobs(events: list[dict]) -> list[dict]:
+    """A worker's reports in its trace, in order: each the events from its ``job_start`` to its ``job_end``, by name.
+
+    A report whose ``job_end`` is missing (the worker was stopped in it) is left out.
+    """
+    jobs, current = [], None
+    for e in events:
+        if e["event"] == "job_start":
+            current = {"job_start": e}
+        elif current is not None:
+            current[e["event"]] = e
+            if e["event"] == "job_end":
+                jobs.append(current)
+                current = None
+    return jobs
+
+
 def _cpu_between(job: dict, a: str, b: str) -> float | None:
     """The worker's CPU seconds (all its threads) from event ``a`` to event ``b`` of one report."""
     if a in job and b in job:
@@ -182,15 +199,7 @@ def accounting(by_pid: dict[int, list[dict]], parent: int | None, measured: floa
         starts.append(ready["cpu"])
         ends.append(events[-1]["cpu"])
         kernels_started += sum(e["event"] == "kernel_start" for e in events)
-        current = None
-        for e in events:
-            if e["event"] == "job_start":
-                current = {"job_start": e}
-            elif current is not None:
-                current[e["event"]] = e
-                if e["event"] == "job_end":
-                    jobs.append(current)
-                    current = None
+        jobs += _jobs(events)
         last_start = [e for e in events if e["event"] == "job_start"]
         if last_start and last_start[-1].get("server_cpu") is not None:
             servers.append(last_start[-1]["server_cpu"])
@@ -267,15 +276,7 @@ def timeline(folder: Path, measured: float | None = None) -> str:
                 f"pool asked for it), {events[-1]['cpu']:.2f} s CPU (the imports of every worker and kernel, once)"
             )
             continue
-        jobs, current = [], None
-        for e in events:
-            if e["event"] == "job_start":
-                current = {"job_start": e}
-            elif current is not None:
-                current[e["event"]] = e
-                if e["event"] == "job_end":
-                    jobs.append(current)
-                    current = None
+        jobs = _jobs(events)
         if not jobs:
             continue
         first = {e["event"]: e for e in reversed(events)}  # the first of each event

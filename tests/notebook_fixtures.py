@@ -1,5 +1,8 @@
 """Tiny notebooks and batches for testing the report pipeline, written on the fly (no kernel needed to write them)."""
 
+import concurrent.futures as cf
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
@@ -81,3 +84,55 @@ def printed(folder: Path, rel: str) -> list[str]:
     """The text each code cell of an executed notebook printed (``rel``: its path under ``folder``)."""
     nb = nbformat.read(folder / rel, as_version=4)
     return [o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+
+
+def stdout(path: Path) -> list[str]:
+    """The text an executed notebook's code cells wrote to stdout, one item per output."""
+    nb = nbformat.read(path, as_version=4)
+    return [
+        o["text"] for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.get("name") == "stdout"
+    ]
+
+
+def report_spec(notebook: Path, out: Path, cwd: Path) -> dict:
+    """The job a worker's ``_run_job`` takes: execute ``notebook`` into ``out`` (an .ipynb) and render its HTML."""
+    return {
+        "input": str(notebook),
+        "output_ipynb": str(out),
+        "rel": out.stem,
+        "parameters": {},
+        "kernel_name": "python3",
+        "timeout": 120,
+        "cwd": str(cwd),
+        "formats": ["html"],
+        "meta": {
+            "title": "Testrapport",
+            "municipality_code": 706,
+            "municipality": "Syddjurs",
+            "function_code": "5.38.50",
+            "function_name": "Botilbud",
+            "data_period": "2018-2025",
+            "run_date": "2026-01-01",
+            "run_id": "test",
+        },
+    }
+
+
+@contextlib.contextmanager
+def spawned_worker(folder: Path, fork_kernels: bool = True) -> Iterator[cf.ProcessPoolExecutor]:
+    """A pool of one spawned (not forked) worker with a kernel started ahead, working in ``folder``.
+
+    Its kernels' sockets are in ``folder/s`` (made here); it watches no parent process. With ``fork_kernels`` its
+    kernels are forked from its kernel fork server where the platform allows. Yields the
+    ``concurrent.futures.ProcessPoolExecutor``, shut down (waiting for the worker) on leaving.
+    """
+    import multiprocessing
+
+    from analysis.reporting.workers import _init_worker
+
+    sockets = folder / "s"
+    sockets.mkdir()
+    ctx = multiprocessing.get_context("spawn")
+    args = ("python3", True, str(folder), None, str(sockets), None, fork_kernels)
+    with cf.ProcessPoolExecutor(1, mp_context=ctx, initializer=_init_worker, initargs=args) as pool:
+        yield pool

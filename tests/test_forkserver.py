@@ -329,39 +329,11 @@ def test_a_report_comes_out_the_same_from_a_forked_kernel(tmp_path, sample_path)
     assert executed["forked"] == executed["ordinary"]
 
 
-def _report_spec(notebook: Path, out: Path, cwd: Path) -> dict:
-    return {
-        "input": str(notebook),
-        "output_ipynb": str(out),
-        "rel": out.stem,
-        "parameters": {},
-        "kernel_name": "python3",
-        "timeout": 120,
-        "cwd": str(cwd),
-        "formats": ["html"],
-        "meta": {
-            "title": "Testrapport",
-            "municipality_code": 706,
-            "municipality": "Syddjurs",
-            "function_code": "5.38.50",
-            "function_name": "Botilbud",
-            "data_period": "2018-2025",
-            "run_date": "2026-01-01",
-            "run_id": "test",
-        },
-    }
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("fork", [True, False], ids=["forked", "ordinary"])
 def test_a_worker_gives_each_report_a_fresh_kernel(tmp_path, fork):
-    import concurrent.futures as cf
-    import multiprocessing
-
-    import nbformat
-
-    from analysis.reporting.workers import _init_worker, _run_job
-    from tests.notebook_fixtures import write_notebook
+    from analysis.reporting.workers import _run_job
+    from tests.notebook_fixtures import report_spec, spawned_worker, stdout, write_notebook
 
     body = (
         "import os\n"
@@ -369,27 +341,16 @@ def test_a_worker_gives_each_report_a_fresh_kernel(tmp_path, fork):
         "secret = 123"
     )
     notebook = write_notebook(tmp_path / "nb", "leak", body)
-    sockets = tmp_path / "s"
-    sockets.mkdir()
-    ctx = multiprocessing.get_context("spawn")
-    args = ("python3", True, str(tmp_path), None, str(sockets), None, fork)
-    with cf.ProcessPoolExecutor(1, mp_context=ctx, initializer=_init_worker, initargs=args) as pool:
+    with spawned_worker(tmp_path, fork_kernels=fork) as pool:
         worker_pid = pool.submit(os.getpid).result()
         results = [
-            pool.submit(_run_job, _report_spec(notebook, tmp_path / f"r{i}.ipynb", tmp_path)).result()
+            pool.submit(_run_job, report_spec(notebook, tmp_path / f"r{i}.ipynb", tmp_path)).result()
             for i in (1, 2)
         ]
     assert [r["status"] for r in results] == ["ok", "ok"], results
     seen = []
     for i in (1, 2):
-        nb = nbformat.read(tmp_path / f"r{i}.ipynb", as_version=4)
-        (text,) = [
-            o["text"]
-            for c in nb.cells
-            if c.cell_type == "code"
-            for o in c.outputs
-            if o.get("name") == "stdout"
-        ]
+        (text,) = stdout(tmp_path / f"r{i}.ipynb")
         word, leaked, history, pid, ppid = text.split()
         seen.append((word, leaked, history, int(pid), int(ppid)))
     # report 2 does not see report 1's variable; each ran in its own kernel process, without a history database
@@ -414,23 +375,14 @@ def _thread_names() -> list[str]:
 
 @pytest.mark.slow
 def test_a_worker_leaves_no_thread_behind_per_report(tmp_path):
-    import concurrent.futures as cf
-    import multiprocessing
-
-    from analysis.reporting.workers import _init_worker, _run_job
-    from tests.notebook_fixtures import write_notebook
+    from analysis.reporting.workers import _run_job
+    from tests.notebook_fixtures import report_spec, spawned_worker, write_notebook
 
     notebook = write_notebook(tmp_path / "nb", "plain", "x = 1")
-    sockets = tmp_path / "s"
-    sockets.mkdir()
-    ctx = multiprocessing.get_context("spawn")
-    args = ("python3", True, str(tmp_path), None, str(sockets), None, True)
     threads = []
-    with cf.ProcessPoolExecutor(1, mp_context=ctx, initializer=_init_worker, initargs=args) as pool:
+    with spawned_worker(tmp_path) as pool:
         for i in (1, 2, 3, 4):
-            result = pool.submit(
-                _run_job, _report_spec(notebook, tmp_path / f"r{i}.ipynb", tmp_path)
-            ).result()
+            result = pool.submit(_run_job, report_spec(notebook, tmp_path / f"r{i}.ipynb", tmp_path)).result()
             assert result["status"] == "ok", result
             threads.append(pool.submit(_thread_names).result())
     # after the first report the worker's threads are its own (main, watchdog, the kernel starter and its event

@@ -770,3 +770,20 @@ def test_letters_outside_ascii_are_written_as_letters_and_markup_references_kept
         _characters("&#229;&#xE6;&#XF8; &#60;b&#62; &#38; &#x3c; &#55296;")
         == "åæø &#60;b&#62; &#38; &#x3c; &#55296;"
     )
+
+
+def test_references_in_comments_scripts_and_styles_are_left_as_a_browser_reads_them():
+    # a browser reads no character reference in a comment or in the text of <script> and <style>: a stylesheet's
+    # content: "&#229;" shows those six characters, a script's string has them; nbconvert's BeautifulSoup pass left
+    # them so, and only the paragraph's '&#229;' is the letter 'å'
+    from analysis.reporting.render import _characters
+
+    raw = (
+        '<style>p::after { content: "&#229;" }</style><STYLE media="print">b { content: "&#xE6;" }</STYLE>'
+        '<script type="module">const s = "&#248;";</script><!-- &#230; -->'
+    )
+    assert _characters(raw) == raw
+    page = raw + "<p>&#229;<stylesheet>&#xE6;</stylesheet></p><!-- &#248; --><p>&#248;</p><script>&#229;"
+    assert _characters(page) == (
+        raw + "<p>å<stylesheet>æ</stylesheet></p><!-- &#248; --><p>ø</p><script>&#229;"
+    )

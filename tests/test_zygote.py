@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
-import multiprocessing
 import os
 import sys
 import time
-from pathlib import Path
 
-import nbformat
 import pytest
 
 from analysis.reporting import forkserver, zygote
 from analysis.reporting.workers import _init_worker, _run_job
-from tests.notebook_fixtures import write_notebook
+from tests.notebook_fixtures import report_spec, spawned_worker, stdout, write_notebook
 from tests.worker_probe import worker_state
 
 needs_fork = pytest.mark.skipif(not zygote.available(), reason="workers are forked on Linux only")
@@ -34,36 +31,6 @@ def test_the_switch_turns_the_zygote_off(monkeypatch):
 def test_the_zygote_is_the_default_on_linux(monkeypatch):
     monkeypatch.delenv(zygote.WORKER_FORK_ENV, raising=False)
     assert zygote.available()
-
-
-def _report_spec(notebook: Path, out: Path, cwd: Path) -> dict:
-    return {
-        "input": str(notebook),
-        "output_ipynb": str(out),
-        "rel": out.stem,
-        "parameters": {},
-        "kernel_name": "python3",
-        "timeout": 120,
-        "cwd": str(cwd),
-        "formats": ["html"],
-        "meta": {
-            "title": "Testrapport",
-            "municipality_code": 706,
-            "municipality": "Syddjurs",
-            "function_code": "5.38.50",
-            "function_name": "Botilbud",
-            "data_period": "2018-2025",
-            "run_date": "2026-01-01",
-            "run_id": "test",
-        },
-    }
-
-
-def _printed(path: Path) -> list[str]:
-    nb = nbformat.read(path, as_version=4)
-    return [
-        o["text"] for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.get("name") == "stdout"
-    ]
 
 
 def _alive(pid: int) -> bool:
@@ -90,7 +57,7 @@ def test_workers_forked_from_the_zygote_give_each_report_a_fresh_kernel(tmp_path
         ) as pool:
             before = pool.submit(worker_state).result()
             results = [
-                pool.submit(_run_job, _report_spec(notebook, tmp_path / f"r{i}.ipynb", tmp_path)).result()
+                pool.submit(_run_job, report_spec(notebook, tmp_path / f"r{i}.ipynb", tmp_path)).result()
                 for i in (1, 2)
             ]
             after = pool.submit(worker_state).result()
@@ -101,7 +68,7 @@ def test_workers_forked_from_the_zygote_give_each_report_a_fresh_kernel(tmp_path
     # the worker is the zygote's child, named as such; its kernel fork server was forked from it
     assert before["ppid"] == zygote_pid and before["name"] == zygote.WORKER_NAME
     assert before["server_type"] == "ForkedServer" and before["spare"]
-    seen = [_printed(tmp_path / f"r{i}.ipynb")[0].split() for i in (1, 2)]
+    seen = [stdout(tmp_path / f"r{i}.ipynb")[0].split() for i in (1, 2)]
     # report 2 does not see report 1's variable; each ran in its own kernel, forked by the worker's server
     assert [s[:2] for s in seen] == [["seen", "False"], ["seen", "False"]]
     assert seen[0][2] != seen[1][2] and {int(s[3]) for s in seen} == {before["server"]}
@@ -119,12 +86,8 @@ def test_workers_forked_from_the_zygote_give_each_report_a_fresh_kernel(tmp_path
 @pytest.mark.slow
 def test_a_spawned_worker_never_imports_pandas_for_a_report(tmp_path):
     notebook = write_notebook(tmp_path / "nb", "plain", "x = 1")
-    sockets = tmp_path / "s"
-    sockets.mkdir()
-    ctx = multiprocessing.get_context("spawn")
-    args = ("python3", True, str(tmp_path), None, str(sockets), None, True)
-    with cf.ProcessPoolExecutor(1, mp_context=ctx, initializer=_init_worker, initargs=args) as pool:
-        result = pool.submit(_run_job, _report_spec(notebook, tmp_path / "r.ipynb", tmp_path)).result()
+    with spawned_worker(tmp_path) as pool:
+        result = pool.submit(_run_job, report_spec(notebook, tmp_path / "r.ipynb", tmp_path)).result()
         state = pool.submit(worker_state).result()
     assert result["status"] == "ok", result
     # its kernels import pandas; the worker that executes and renders the report has no use for it

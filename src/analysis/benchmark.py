@@ -1755,6 +1755,40 @@ def _sums(rows: pd.DataFrame) -> tuple[float, float]:
 
 
 @dataclass(frozen=True)
+class _PeerChoice:
+    """How a report's peers are chosen: ``peer_method``, ``peer_codes``, ``k``, ``features`` and ``weights``.
+
+    As for :func:`select_peers`, with :func:`benchmark_report`'s defaults; ``features`` is kept as a tuple.
+    :func:`benchmark_report` and :func:`spending_report` take them one by one (and :func:`report_from_data` by
+    name); this carries them to the code they share.
+    """
+
+    peer_method: str = "knn"
+    peer_codes: Iterable[int] = ()
+    k: int = 10
+    features: Sequence[str] = DEFAULT_FEATURES
+    weights: Mapping[str, float] | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "features", tuple(self.features))
+
+    def select(self, structure: pd.DataFrame, own_code: int, year: int) -> pd.DataFrame:
+        """:func:`select_peers` on ``structure``'s figures of ``year``, ``k`` cut to the municipalities with them.
+
+        With ``'knn'`` and fewer other municipalities than ``k`` with every feature in ``year`` (a small
+        warehouse), all of those are the peers (:func:`_available_k`).
+        """
+        k = _available_k(structure, own_code, year, self.peer_method, self.k, self.features)
+        return select_peers(
+            structure, own_code, year, self.peer_method, self.peer_codes, k, self.features, self.weights
+        )
+
+    def feature_weights(self) -> dict[str, float]:
+        """The weight of each feature (1 unless given), as the reports state it."""
+        return _feature_weights(self.features, self.weights)
+
+
+@dataclass(frozen=True)
 class BenchmarkReport:
     """What the benchmark report of one municipality and function area shows (see :func:`benchmark_report`).
 
@@ -1878,11 +1912,7 @@ def benchmark_report(
         function_code,
         first_year,
         last_year,
-        peer_method,
-        peer_codes,
-        k,
-        features,
-        weights,
+        _PeerChoice(peer_method, peer_codes, k, features, weights),
     )
 
 
@@ -1894,18 +1924,14 @@ def _benchmark_report(
     function_code: str,
     first_year: int,
     last_year: int,
-    peer_method: str = "knn",
-    peer_codes: Iterable[int] = (),
-    k: int = 10,
-    features: Sequence[str] = DEFAULT_FEATURES,
-    weights: Mapping[str, float] | None = None,
+    choice: _PeerChoice,
 ) -> BenchmarkReport:
     """:func:`benchmark_report` once its inputs are checked and ``activity`` holds only rows with a population.
 
     ``structure`` is the frame the peers are chosen on (the municipalities as loaded), ``municipalities`` the same
-    on the area's per-resident basis (:func:`per_resident_basis`). The defaults are :func:`benchmark_report`'s.
+    on the area's per-resident basis (:func:`per_resident_basis`); ``choice`` how the peers are chosen.
     """
-    features = tuple(features)
+    features = choice.features
     own_rows = activity[
         (activity["municipality_code"] == int(own_code)) & (activity["function_code"] == function_code)
     ]
@@ -1913,8 +1939,7 @@ def _benchmark_report(
     if last_year not in years:
         selection = _describe_selection(function_code, last_year, None, None)
         raise ValueError(f"own municipality {own_code} has no activity rows for {selection}")
-    k = _available_k(structure, own_code, last_year, peer_method, k, features)
-    peers = select_peers(structure, own_code, last_year, peer_method, peer_codes, k, features, weights)
+    peers = choice.select(structure, own_code, last_year)
     codes = [int(c) for c in peers["municipality_code"]]
     # the yearly table's inputs of last_year are benchmark_inputs(..., last_year): computed once, used twice
     yearly, inputs_by_year = _benchmark(activity, municipalities, own_code, codes, function_code, years)
@@ -1945,9 +1970,9 @@ def _benchmark_report(
         function_code=function_code,
         year=last_year,
         years=years,
-        method=peer_method,
+        method=choice.peer_method,
         features=features,
-        weights=_feature_weights(features, weights),
+        weights=choice.feature_weights(),
         peers=peers,
         latest=latest,
         yearly=yearly,
@@ -2097,7 +2122,8 @@ def spending_report(
     municipalities = per_resident_basis(municipalities, function_code)
     if first_year > last_year:
         raise ValueError(f"first_year {first_year} is after last_year {last_year}")
-    features = tuple(features)
+    choice = _PeerChoice(peer_method, peer_codes, k, features, weights)
+    features = choice.features
     _require_columns(accounts, ("municipality_code", "year", "function_code", "spending_dkk"), "accounts")
     rows = accounts[
         (accounts["function_code"] == function_code) & accounts["year"].between(first_year, last_year)
@@ -2118,8 +2144,7 @@ def spending_report(
             f"year {last_year}"
         )
     years = tuple(int(y) for y in sorted(own.index))
-    k_used = _available_k(structure, own_code, last_year, peer_method, k, features)
-    peers = select_peers(structure, own_code, last_year, peer_method, peer_codes, k_used, features, weights)
+    peers = choice.select(structure, own_code, last_year)
     codes = [int(c) for c in peers["municipality_code"]]
     yearly, missing = [], set()
     for year in years:
@@ -2202,11 +2227,11 @@ def spending_report(
         function_code=function_code,
         year=int(last_year),
         years=years,
-        method=peer_method,
+        method=choice.peer_method,
         features=features,
-        weights=_feature_weights(features, weights),
+        weights=choice.feature_weights(),
         peers=peers,
-        k_requested=int(k),
+        k_requested=int(choice.k),
         latest=latest,
         yearly=yearly,
         peer_table=table,
@@ -2263,7 +2288,7 @@ def report_from_data(
             function_code,
             first_year,
             last_year,
-            **peer_options,
+            _PeerChoice(**peer_options),
         )
     return spending_report(
         accounts, municipalities, own_code, function_code, first_year, last_year, **peer_options

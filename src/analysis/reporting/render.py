@@ -245,6 +245,29 @@ _FOCUSABLE_DIV_RE = re.compile(
 
 
 _CHARACTER_REF_RE = re.compile(r"&#(?:(\d+)|[xX]([0-9a-fA-F]+));")
+# Where the page holds text in which a browser reads no character reference: a comment, the raw text of <script>
+# and <style> (group 1 names which), each up to its end (one not closed runs to the end of the page)
+_RAW_TEXT_START_RE = re.compile(r"<(?:!--|(script|style)(?![^\s/>]))", re.IGNORECASE)
+_RAW_TEXT_END_RE = {
+    tag: re.compile(rf"</{tag}(?![^\s/>])[^>]*>", re.IGNORECASE) for tag in ("script", "style")
+}
+
+
+def _raw_text_spans(html: str) -> Iterator[tuple[int, int]]:
+    """The ``(start, end)`` offsets of the page's comments and ``<script>`` and ``<style>`` elements, in order.
+
+    Each span runs from its ``<`` to the end of its closing ``-->`` or end tag, or to the end of the page where
+    that is missing (as a browser reads it); the tags are found whatever their case.
+    """
+    pos = 0
+    while (start := _RAW_TEXT_START_RE.search(html, pos)) is not None:
+        if start[1] is None:
+            end = html.find("-->", start.end())
+            pos = len(html) if end < 0 else end + 3
+        else:
+            close = _RAW_TEXT_END_RE[start[1].lower()].search(html, start.end())
+            pos = len(html) if close is None else close.end()
+        yield start.start(), pos
 
 
 def _characters(html: str) -> str:
@@ -252,14 +275,23 @@ def _characters(html: str) -> str:
 
     nbconvert's markdown renderer writes a heading's 'å' as ``&#229;``; its BeautifulSoup pass wrote the page out
     with the letter itself, which a search of the page's text (and the report's tests) finds. References below
-    U+00A0 (``&#60;`` and the like, which mark-up may need escaped) are left as they are.
+    U+00A0 (``&#60;`` and the like, which mark-up may need escaped) are left as they are, and so is what only
+    looks like one, where a browser reads none, as BeautifulSoup left it: in comments and in the text of
+    ``<script>`` and ``<style>`` (a stylesheet's ``content: "&#229;"`` shows those six characters, not 'å').
     """
 
     def letter(m: re.Match) -> str:
         code = int(m[1]) if m[1] is not None else int(m[2], 16)
         return chr(code) if 0xA0 <= code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else m[0]
 
-    return _CHARACTER_REF_RE.sub(letter, html) if "&#" in html else html
+    if "&#" not in html:
+        return html
+    parts, pos = [], 0
+    for start, end in _raw_text_spans(html):
+        parts += [_CHARACTER_REF_RE.sub(letter, html[pos:start]), html[start:end]]
+        pos = end
+    parts.append(_CHARACTER_REF_RE.sub(letter, html[pos:]))
+    return "".join(parts)
 
 
 def _has_alt(html: str, start: int, end: int) -> bool:

@@ -663,6 +663,10 @@ def _execute_all(
     zyg = zygote.Zygote().start() if forked else None
     ctx = zyg.context if zyg is not None else multiprocessing.get_context("spawn")
     trace("pool_start", zygote=zyg.pid if zyg is not None else None)
+    # The count's lock and the pool's two queues hold six named POSIX semaphores (a spawned or forked-from-server
+    # worker opens them by name), unlinked when this process ends them. A worker that dies leaves them to this
+    # process; after this process is killed (SIGKILL) multiprocessing's resource tracker, which outlives it, unlinks
+    # them and says so ("There appear to be 6 leaked semaphore objects to clean up at shutdown"): nothing is left.
     remaining = ctx.Value("i", len(specs))  # reports not yet taken: no kernel is started ahead after the last
     initargs = (kernel_name, warm, cwd, os.getpid(), sockets, worker_env, True, forked, remaining)
     with contextlib.ExitStack() as stack:
