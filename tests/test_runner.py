@@ -165,3 +165,25 @@ def test_a_missing_kernel_is_named_before_anything_runs(tmp_path):
     batch, _ = _load(tmp_path, notebooks, municipalities=[706], notebooks=["hello"], kernel="no-such-kernel")
     with pytest.raises(BatchError, match="no Jupyter kernel named 'no-such-kernel'; install it with"):
         run_batch(batch, notebooks_dir=notebooks, reports_dir=tmp_path / "reports", progress=False)
+
+
+def test_the_workers_that_died_are_told_from_those_the_broken_pool_ended():
+    from types import SimpleNamespace
+
+    from analysis.reporting.runner import _died
+
+    processes = {
+        11: SimpleNamespace(exitcode=-9),  # killed (the out-of-memory killer)
+        12: SimpleNamespace(exitcode=-15),  # ended by the pool once it broke
+        13: SimpleNamespace(exitcode=0),  # shut down
+        14: SimpleNamespace(exitcode=None),  # still running
+        15: SimpleNamespace(exitcode=3),
+        16: SimpleNamespace(exitcode=-11),
+    }
+    assert _died(processes) == {
+        11: "its worker process (pid 11) died during this report: killed by signal 9 (SIGKILL), as the "
+        "out-of-memory killer does",
+        15: "its worker process (pid 15) died during this report: exited with status 3",
+        16: "its worker process (pid 16) died during this report: killed by signal 11 (SIGSEGV)",
+    }
+    assert _died(None) == {}  # a Python whose pool does not say: no one is blamed

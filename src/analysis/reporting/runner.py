@@ -45,6 +45,7 @@ import logging
 import multiprocessing
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -668,32 +669,86 @@ def _execute_all(
     # process; after this process is killed (SIGKILL) multiprocessing's resource tracker, which outlives it, unlinks
     # them and says so ("There appear to be 6 leaked semaphore objects to clean up at shutdown"): nothing is left.
     remaining = ctx.Value("i", len(specs))  # reports not yet taken: no kernel is started ahead after the last
-    initargs = (kernel_name, warm, cwd, os.getpid(), sockets, worker_env, True, forked, remaining)
-    with contextlib.ExitStack() as stack:
+    # the pid of the worker running report i, 0 when none runs it: which report a worker that died was running
+    claims = ctx.Array("i", max(specs) + 1, lock=False)
+    initargs = (kernel_name, warm, cwd, os.getpid(), sockets, worker_env, True, forked, remaining, claims)
+    pending = dict(specs)
+    with contextlib.ExitStack() as outer:
         if zyg is not None:
-            stack.callback(zyg.close)  # after the pool (it waits for the workers): the zygote exits last
-        pool = stack.enter_context(
-            cf.ProcessPoolExecutor(n_workers, mp_context=ctx, initializer=_init_worker, initargs=initargs)
-        )
-        futures = {pool.submit(_run_job, spec): i for i, spec in specs.items()}
-        for fut in cf.as_completed(futures):
-            i = futures[fut]
-            r = results[i]
-            trace("received", rel=specs[i]["rel"])
-            try:
-                out = fut.result()
-            except Exception as e:  # noqa: BLE001 - a worker that died takes only its report with it
-                out = {"status": "failed", "files": {}, "seconds": {}, "error": f"worker failed: {e}"}
-            r.status, r.files, r.seconds, r.error = out["status"], out["files"], out["seconds"], out["error"]
-            if r.status == "failed":
-                failed += 1
-                bar.write(f"FEJL  {r.notebook} {r.municipality_code} {r.function_code}: {r.error}")
-            if on_done is not None:
-                on_done(i)
-            trace("stored", rel=specs[i]["rel"])
-            bar.set_postfix_str(f"({failed} fejlet)" if failed else "")
-            bar.update(1)
+            outer.callback(zyg.close)  # after the pools (each waits for its workers): the zygote exits last
+        while pending:
+            # A worker that dies (killed by the out-of-memory killer, a crash in a library) breaks the pool: every
+            # report not yet done comes back as BrokenProcessPool. Only the report the dead worker was running is
+            # failed; the others run again in a new pool (the workers the pool ended have exit status -SIGTERM).
+            remaining.value = len(pending)
+            for i in pending:
+                claims[i] = 0
+            broken: set[int] = set()
+            with cf.ProcessPoolExecutor(
+                n_workers, mp_context=ctx, initializer=_init_worker, initargs=initargs
+            ) as pool:
+                processes = getattr(pool, "_processes", None)  # {pid: Process}; kept, the pool forgets it
+                futures = {pool.submit(_run_job, spec, i): i for i, spec in pending.items()}
+                for fut in cf.as_completed(futures):
+                    i = futures[fut]
+                    try:
+                        out = fut.result()
+                    except cf.process.BrokenProcessPool:
+                        broken.add(i)
+                        continue
+                    except Exception as e:  # noqa: BLE001 - a report the pool could not run is failed alone
+                        out = {"status": "failed", "files": {}, "seconds": {}, "error": f"worker failed: {e}"}
+                    failed += _store(results[i], out, specs[i], bar, on_done, i, failed)
+                    del pending[i]
+            if not broken:
+                break
+            died = _died(processes)
+            culprits = {i: died[claims[i]] for i in broken if claims[i] in died}
+            if not culprits and len(broken) == len(futures):  # nothing done, no one to blame: it would repeat
+                culprits = {i: "the process pool broke before the report finished" for i in broken}
+            for i, how in culprits.items():
+                out = {"status": "failed", "files": {}, "seconds": {}, "error": f"worker failed: {how}"}
+                failed += _store(results[i], out, specs[i], bar, on_done, i, failed)
+                del pending[i]
+            if pending:
+                bar.write(f"En arbejdsproces stoppede; {len(pending)} rapporter køres i nye arbejdsprocesser")
+                trace("pool_restart", reports=len(pending))
     bar.close()
+
+
+def _store(
+    r: ReportResult, out: dict[str, Any], spec: dict[str, Any], bar: Any, on_done, i: int, failed: int
+) -> int:
+    """Put a worker's result ``out`` into ``r``, say a failure, store it (``on_done``); returns 1 if it failed."""
+    trace("received", rel=spec["rel"])
+    r.status, r.files, r.seconds, r.error = out["status"], out["files"], out["seconds"], out["error"]
+    if r.status == "failed":
+        failed += 1
+        bar.write(f"FEJL  {r.notebook} {r.municipality_code} {r.function_code}: {r.error}")
+    if on_done is not None:
+        on_done(i)
+    trace("stored", rel=spec["rel"])
+    bar.set_postfix_str(f"({failed} fejlet)" if failed else "")
+    bar.update(1)
+    return int(r.status == "failed")
+
+
+def _died(processes: dict[int, Any] | None) -> dict[int, str]:
+    """The pool's workers that died of their own (not ended by the pool: -SIGTERM), pid -> how, in words."""
+    died = {}
+    for pid, process in (processes or {}).items():
+        code = process.exitcode
+        if code in (None, 0, -signal.SIGTERM):
+            continue
+        if code < 0:
+            name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
+            how = f"killed by signal {-code} ({name})"
+            if -code == signal.SIGKILL:
+                how += ", as the out-of-memory killer does"
+        else:
+            how = f"exited with status {code}"
+        died[pid] = f"its worker process (pid {pid}) died during this report: {how}"
+    return died
 
 
 def _manifest(

@@ -278,6 +278,7 @@ def _init_worker(
     fork_kernels: bool = True,
     forked: bool = False,
     remaining: Any = None,
+    claims: Any = None,
 ) -> None:
     """Watch the parent, import the heavy libraries once per worker, quieten their logs, start the first kernel.
 
@@ -300,11 +301,15 @@ def _init_worker(
     remaining
         A shared count (``multiprocessing.Value``) of the batch's reports not yet taken by a worker: no kernel is
         started ahead when none is left. None: one is always started ahead.
+    claims
+        A shared array of ints (``multiprocessing.Array(lock=False)``), one per report of the batch: the pid of the
+        worker that runs the report while it runs, else 0 (:func:`_run_job`). None: not kept.
     """
     trace("worker_init")
     os.environ.update(env or {})
     _WORKER["sockets"] = sockets
     _WORKER["remaining"] = remaining
+    _WORKER["claims"] = claims
     server = None
     if forked:
         from analysis.reporting.forkserver import set_process_name
@@ -469,8 +474,24 @@ def _kernel_start_error(error: BaseException) -> bool:
     return not isinstance(error, pe.PapermillExecutionError | CellTimeoutError)
 
 
-def _run_job(spec: dict[str, Any]) -> dict[str, Any]:
-    """Execute and render one report in a worker; never raises (errors are returned in the result)."""
+def _run_job(spec: dict[str, Any], slot: int | None = None) -> dict[str, Any]:
+    """Execute and render one report in a worker; never raises (errors are returned in the result).
+
+    With ``slot``, the worker's pid stands in the pool's claims (:func:`_init_worker`'s ``claims``) at ``slot``
+    while it works on the report, so that the batch knows which report a worker that died was running.
+    """
+    claims = _WORKER.get("claims")
+    if claims is None or slot is None:
+        return _report_job(spec)
+    claims[slot] = os.getpid()
+    try:
+        return _report_job(spec)
+    finally:
+        claims[slot] = 0
+
+
+def _report_job(spec: dict[str, Any]) -> dict[str, Any]:
+    """:func:`_run_job`'s work: execute the report's notebook, write it, render its HTML and PDF."""
     import nbformat
     import papermill.exceptions as pe
 

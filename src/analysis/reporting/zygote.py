@@ -14,8 +14,9 @@ Guarantees
 - Each report still gets a fresh kernel, forked from a process that has run nothing but imports (the worker's
   fork server, a copy of the worker before its first report): no state passes between reports.
 - Everything else is as with spawned workers: a worker that dies fails its report and the rest of the batch goes
-  on (the pool is multiprocessing's own), a worker ends when the process that started the batch is gone (it
-  watches the pipe that process holds: the zygote, not the batch, is its parent), kernels end with their worker.
+  on in a new pool, forked from the same zygote (:func:`analysis.reporting.runner._execute_all`); a worker ends
+  when the process that started the batch is gone (it watches the pipe that process holds: the zygote, not the
+  batch, is its parent), kernels end with their worker.
 - The zygote ends when the batch closes it (:meth:`Zygote.close`, after the pool) and its last worker is gone.
 - ``ANALYSIS_WORKER_FORK=0``, or a platform where fork is unsafe or missing (macOS, Windows): the workers are
   spawned as before (:func:`available`).
