@@ -10,10 +10,11 @@ warehouse as it was before a load; :func:`previous_loads` lists the loads in for
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,9 @@ from analysis.privacy import mask_cpr
 
 LOADS_TABLE = "_loads"
 FINDINGS_TABLE = "_findings"
+#: The side tables a load writes beside its warehouse table (e.g. ``_areas``, ``_feature_sources``), by name with
+#: their key columns (a JSON list), so that :func:`undo` restores them without knowing the loader.
+SIDE_TABLES = "_side_tables"
 #: The ``_meta`` kind of a warehouse that holds users' data (the sample's is ``sample``).
 OWN_DATA_KIND = "own data"
 
@@ -218,11 +222,12 @@ def _prepare(con: duckdb.DuckDBPyConnection) -> None:
         write_meta(con, {"kind": OWN_DATA_KIND})
     if fetch_one(con, "SELECT count(*) FROM function_areas")[0] == 0:
         areas = validate(reference.function_areas(), "function_areas", "the package's reference list")
-        con.register("_areas", areas)
+        # not "_areas": that is the name of the areas table of the Statistikbanken loader
+        con.register("_incoming_function_areas", areas)
         try:
-            con.execute("INSERT INTO function_areas SELECT * FROM _areas")
+            con.execute("INSERT INTO function_areas SELECT * FROM _incoming_function_areas")
         finally:
-            con.unregister("_areas")
+            con.unregister("_incoming_function_areas")
 
 
 def _before_sql(table: str, scope: Sequence[str] | None) -> str:
@@ -276,7 +281,10 @@ def _same_file_as_another_table(
     mine = (kind, table, _option_table(opts))
     for load_id, loaded_at, e_kind, e_target, e_opts, e_source in earlier:
         theirs = (e_kind, e_target, _option_table(e_opts))
-        if theirs != mine:
+        # a file of one table id may be a load of its warehouse table or of its side tables only (ARE207's areas
+        # with or without municipalities to recompute): the same table either way
+        same_id = mine[2] is not None and (theirs[0], theirs[2]) == (mine[0], mine[2])
+        if theirs != mine and not same_id:
             as_what = (
                 f"table '{e_target}'" + (f" ({theirs[2]})" if theirs[2] else "") + f" by the {e_kind} loader"
             )
@@ -479,25 +487,223 @@ def write(
     return result
 
 
-def _conflicts(con: duckdb.DuckDBPyConnection, load_id: int, table: str) -> list[int]:
-    """Later loads, not undone, that wrote or replaced a row with a key that load ``load_id`` wrote or replaced."""
-    t = TABLES[table]
+# the columns of a side table's history table (the side table may have a column load_id of its own)
+_SIDE_LOAD, _SIDE_CHANGE = "history_load_id", "history_change"
+
+
+def _quoted(names: Iterable[str]) -> str:
+    return ", ".join(f'"{c}"' for c in names)
+
+
+def replace_side_rows(
+    con: duckdb.DuckDBPyConnection,
+    load_id: int,
+    table: str,
+    ddl: str,
+    key: Sequence[str],
+    frame: pd.DataFrame,
+) -> None:
+    """Replace rows of a side table for load ``load_id``, keeping what they replace so that :func:`undo` can.
+
+    Call it inside the load's transaction (the ``also`` of :func:`write`). The rows of ``table`` with a key of
+    ``frame`` are copied into the table's history table (:func:`history_table`) with the load's id, together with
+    the keys ``frame`` writes, then replaced by ``frame``'s rows.
+
+    Parameters
+    ----------
+    con
+        The connection, in the load's transaction.
+    load_id
+        The load's id.
+    table
+        The side table (e.g. ``_areas``); made with ``ddl`` where missing.
+    ddl
+        Its ``CREATE TABLE IF NOT EXISTS`` statement.
+    key
+        Its key columns: a row of ``frame`` replaces the row with the same key.
+    frame
+        The rows, with the table's columns in its order.
+    """
+    con.execute(ddl)
+    key = list(key)
     hist = history_table(table)
-    key = " AND ".join(f'a."{k}" = b."{k}"' for k in t.key)
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {hist} AS SELECT NULL::BIGINT AS {_SIDE_LOAD}, NULL::VARCHAR AS {_SIDE_CHANGE}, "
+        f"* FROM {table} LIMIT 0"
+    )
+    con.execute(f"CREATE TABLE IF NOT EXISTS {SIDE_TABLES} (name VARCHAR PRIMARY KEY, key VARCHAR NOT NULL)")
+    con.execute(f"INSERT INTO {SIDE_TABLES} VALUES (?, ?) ON CONFLICT DO NOTHING", [table, json.dumps(key)])
+    names = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+    con.register("_incoming_side", frame[names].reset_index(drop=True))
+    try:
+        match = " AND ".join(f't."{k}" = i."{k}"' for k in key)
+        cols = _quoted(names)
+        con.execute(
+            f"INSERT INTO {hist} ({_SIDE_LOAD}, {_SIDE_CHANGE}, {cols}) SELECT ?, 'before', {cols} FROM {table} t "
+            f"SEMI JOIN _incoming_side i ON {match}",
+            [int(load_id)],
+        )
+        con.execute(
+            f"INSERT INTO {hist} ({_SIDE_LOAD}, {_SIDE_CHANGE}, {_quoted(key)}) SELECT ?, 'after', {_quoted(key)} "
+            "FROM _incoming_side",
+            [int(load_id)],
+        )
+        con.execute(f"DELETE FROM {table} t USING _incoming_side i WHERE {match}")
+        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _incoming_side")
+    finally:
+        with contextlib.suppress(duckdb.Error):  # in a failed transaction the rollback drops it anyway
+            con.unregister("_incoming_side")
+
+
+def _registered_sides(con: duckdb.DuckDBPyConnection) -> list[tuple[str, list[str]]]:
+    """The side tables loads have written, with their key columns."""
+    # asked first: DuckDB would read a missing table's name as a Python object of that name (a replacement scan)
+    if not fetch_one(
+        con, "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [SIDE_TABLES]
+    )[0]:
+        return []
+    rows = con.execute(f"SELECT name, key FROM {SIDE_TABLES} ORDER BY name").fetchall()
+    return [(str(name), list(json.loads(key))) for name, key in rows]
+
+
+def write_side(
+    con: duckdb.DuckDBPyConnection,
+    target: str,
+    *,
+    kind: str,
+    source: str,
+    sha256: str,
+    options: Mapping[str, Any],
+    rows_read: int,
+    rows_loaded: int,
+    new: int,
+    changed: int,
+    also: Callable[[duckdb.DuckDBPyConnection, int], None],
+    skipped: Mapping[str, int] | None = None,
+    notes: Sequence[str] = (),
+) -> LoadResult:
+    """Record a load that writes side tables only, e.g. ARE207's areas before any municipality is loaded.
+
+    Like :func:`write` without a warehouse table: the record of the load and what ``also`` writes (with
+    :func:`replace_side_rows`) in one transaction, so that the load is listed and :func:`undo` undoes it.
+
+    Parameters
+    ----------
+    con
+        A writable connection.
+    target
+        The side table written (the load's ``target``).
+    kind, source, sha256, options, rows_read, skipped, notes
+        As for :func:`write`.
+    rows_loaded, new, changed
+        Side-table rows written, of them new and replacing other values (worked out by the caller).
+    also
+        The writes, called with the connection and the load's id inside the transaction.
+
+    Returns
+    -------
+    LoadResult
+        ``unchanged`` (nothing written) when no row is new or changed.
+    """
+    source = str(mask_cpr(source))
+    rows_read, rows_loaded, new, changed = int(rows_read), int(rows_loaded), int(new), int(changed)
+    ensure_tables(con)
+    opts = json.dumps(dict(options), sort_keys=True, default=str)
+    _same_file_as_another_table(con, sha256, kind, target, opts, source)
+    result = LoadResult(
+        kind=kind,
+        source=source,
+        target=target,
+        rows_read=rows_read,
+        rows_loaded=rows_loaded,
+        new=new,
+        changed=changed,
+        skipped=dict(skipped or {}),
+        notes=list(notes),
+    )
+    if new == changed == 0:
+        result.status = "unchanged"
+        return result
+    with transaction(con, f"the load of {source}"):
+        _prepare(con)
+        load_id = int(fetch_one(con, f"SELECT coalesce(max(load_id), 0) + 1 FROM {LOADS_TABLE}")[0])
+        con.execute(
+            f"INSERT INTO {LOADS_TABLE} (load_id, loaded_at, kind, source, sha256, options, target, "
+            "municipality_code, rows_read, rows_loaded, rows_new, rows_changed, rows_removed, rows_skipped, "
+            "skipped, notes) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, 0, ?, ?, ?)",
+            [
+                load_id,
+                dt.datetime.now().replace(microsecond=0),
+                kind,
+                source,
+                sha256,
+                opts,
+                target,
+                rows_read,
+                rows_loaded,
+                new,
+                changed,
+                sum(result.skipped.values()),
+                json.dumps(result.skipped, ensure_ascii=False),
+                json.dumps(result.notes, ensure_ascii=False),
+            ],
+        )
+        also(con, load_id)
+    result.load_id = load_id
+    return result
+
+
+def _conflicts(con: duckdb.DuckDBPyConnection, load_id: int, table: str) -> list[int]:
+    """Later loads, not undone, that wrote or replaced a row with a key that load ``load_id`` wrote or replaced.
+
+    In the warehouse table and in every side table (:func:`replace_side_rows`).
+    """
+    found = set()
+    if table in TABLES:
+        found.update(_conflicts_in(con, load_id, history_table(table), TABLES[table].key, "load_id"))
+    for side, key in _registered_sides(con):
+        found.update(_conflicts_in(con, load_id, history_table(side), key, _SIDE_LOAD))
+    return sorted(found)
+
+
+def _conflicts_in(
+    con: duckdb.DuckDBPyConnection, load_id: int, hist: str, key_columns: Sequence[str], load_col: str
+) -> list[int]:
+    key = " AND ".join(f'a."{k}" = b."{k}"' for k in key_columns)
     rows = con.execute(
-        f"SELECT DISTINCT b.load_id FROM {hist} a JOIN {hist} b ON {key} "
-        f"JOIN {LOADS_TABLE} l ON l.load_id = b.load_id "
-        "WHERE a.load_id = ? AND b.load_id > ? AND l.undone_at IS NULL ORDER BY 1",
+        f"SELECT DISTINCT b.{load_col} FROM {hist} a JOIN {hist} b ON {key} "
+        f"JOIN {LOADS_TABLE} l ON l.load_id = b.{load_col} "
+        f"WHERE a.{load_col} = ? AND b.{load_col} > ? AND l.undone_at IS NULL ORDER BY 1",
         [load_id, load_id],
     ).fetchall()
     return [int(r[0]) for r in rows]
 
 
+def _restore(con: duckdb.DuckDBPyConnection, load_id: int, table: str, key: Sequence[str]) -> None:
+    """Delete the rows load ``load_id`` wrote to ``table`` and bring back those it replaced; in a transaction."""
+    hist = history_table(table)
+    if table in TABLES:
+        cols = _quoted(TABLES[table].column_names)
+        load_col, change_col = "load_id", "change"
+    else:
+        cols = _quoted(r[0] for r in con.execute(f"DESCRIBE {table}").fetchall())
+        load_col, change_col = _SIDE_LOAD, _SIDE_CHANGE
+    match = " AND ".join(f'{table}."{k}" = h."{k}"' for k in key)
+    after = f"SELECT * FROM {hist} WHERE {load_col} = {int(load_id)} AND {change_col} = 'after'"
+    con.execute(f"DELETE FROM {table} USING ({after}) h WHERE {match}")
+    con.execute(
+        f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {hist} WHERE {load_col} = ? AND {change_col} = 'before'",
+        [int(load_id)],
+    )
+
+
 def undo(con: duckdb.DuckDBPyConnection, load_id: int) -> dict[str, Any]:
     """Restore the warehouse as it was before load ``load_id``, in one transaction.
 
-    The rows the load wrote are deleted, the rows it replaced or removed come back from the history table, the
-    data-quality findings it replaced come back, and the load is marked undone (``_loads.undone_at``); it stays
+    The rows the load wrote are deleted, the rows it replaced or removed come back from the history table, and so
+    do the rows of the side tables it wrote (:func:`replace_side_rows`: the areas and feature sources of a
+    Statistikbanken load), the data-quality findings it replaced come back, and the load is marked undone
+    (``_loads.undone_at``); it stays
     in the record. An undone load is not undone twice.
 
     The rule: a load can be undone as long as no later load that is still in force wrote, replaced or removed one
@@ -529,9 +735,12 @@ def undo(con: duckdb.DuckDBPyConnection, load_id: int) -> dict[str, Any]:
     source, table, undone_at, loaded_at = row
     if undone_at is not None:
         raise InputError(f"load {load_id} ({source}) was undone already, at {undone_at:%Y-%m-%d %H:%M}")
-    if table not in TABLES:
+    sides = dict(_registered_sides(con))
+    if table not in TABLES and table not in sides:
         raise InputError(f"load {load_id} ({source}) wrote table '{table}', which this version does not know")
-    kept = fetch_one(con, f"SELECT count(*) FROM {history_table(table)} WHERE load_id = ?", [int(load_id)])[0]
+    load_col, change_col = ("load_id", "change") if table in TABLES else (_SIDE_LOAD, _SIDE_CHANGE)
+    hist = history_table(table)
+    kept = fetch_one(con, f"SELECT count(*) FROM {hist} WHERE {load_col} = ?", [int(load_id)])[0]
     loaded = fetch_one(con, f"SELECT rows_loaded FROM {LOADS_TABLE} WHERE load_id = ?", [int(load_id)])[0]
     if kept == 0 and loaded:
         raise InputError(
@@ -545,25 +754,18 @@ def undo(con: duckdb.DuckDBPyConnection, load_id: int) -> dict[str, Any]:
             f"'{table}' are in force: {', '.join(map(str, later))}. Undo those first, newest first "
             f"(analysis undo {later[-1]})"
         )
-    t = TABLES[table]
-    hist = history_table(table)
-    names = ", ".join(f'"{c}"' for c in t.column_names)
-    match = " AND ".join(f'{t.name}."{k}" = h."{k}"' for k in t.key)
-    deleted = fetch_one(
-        con, f"SELECT count(*) FROM {hist} WHERE load_id = ? AND change = 'after'", [int(load_id)]
-    )[0]
-    restored = fetch_one(
-        con, f"SELECT count(*) FROM {hist} WHERE load_id = ? AND change = 'before'", [int(load_id)]
-    )[0]
+    deleted, restored = fetch_one(
+        con,
+        f"SELECT count(*) FILTER (WHERE {change_col} = 'after'), count(*) FILTER (WHERE {change_col} = 'before') "
+        f"FROM {hist} WHERE {load_col} = ?",
+        [int(load_id)],
+    )
+    # the warehouse table (unless the load wrote side tables only) and every side table, as they were
+    restore = [(table, list(TABLES[table].key))] if table in TABLES else []
+    restore += [(side, key) for side, key in sides.items()]
     with transaction(con, f"undoing load {load_id}"):
-        con.execute(
-            f"DELETE FROM {t.name} USING (SELECT * FROM {hist} WHERE load_id = {int(load_id)} AND change = 'after') h "
-            f"WHERE {match}"
-        )
-        con.execute(
-            f"INSERT INTO {t.name} ({names}) SELECT {names} FROM {hist} WHERE load_id = ? AND change = 'before'",
-            [int(load_id)],
-        )
+        for name, key in restore:
+            _restore(con, int(load_id), name, key)
         # its findings go; those it replaced come back unless a later load of the file has its own by now
         con.execute(f"DELETE FROM {FINDINGS_TABLE} WHERE load_id = ?", [int(load_id)])
         cols = 'load_id, kind, source, municipality_code, "check", "count", unit, examples, note'

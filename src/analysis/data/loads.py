@@ -15,7 +15,8 @@ file into warehouse rows with what these modules hold; import from here (``loads
     The YAML column mappings of ``parameters/mappings/`` (:func:`read_mapping`, :func:`select_columns`).
 :mod:`analysis.data.loadlog`
     The record of loads: :func:`write` (rows, load record, findings and history in one transaction),
-    :func:`undo`, :func:`previous_loads`, the tables ``_loads``, ``_findings`` and ``_history_<table>``.
+    :func:`replace_side_rows` (a side table's rows, undone with the load), :func:`undo`,
+    :func:`previous_loads`, the tables ``_loads``, ``_findings`` and ``_history_<table>``.
 
 Errors are :class:`~analysis.data.schema.SchemaError`: they name the file, the row as a spreadsheet shows it (the
 header is row 1), the column as the file calls it, what was expected and what was found.
@@ -32,8 +33,10 @@ from analysis.data.loadlog import (  # noqa: F401 - re-exported
     ensure_tables,
     history_table,
     previous_loads,
+    replace_side_rows,
     undo,
     write,
+    write_side,
 )
 from analysis.data.mappings import (  # noqa: F401 - re-exported
     ColumnMapping,
@@ -98,10 +101,12 @@ __all__ = [
     "read_file",
     "read_mapping",
     "read_text",
+    "replace_side_rows",
     "remap_error",
     "select_columns",
     "shown",
     "source_name",
     "undo",
     "write",
+    "write_side",
 ]

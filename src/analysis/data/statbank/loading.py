@@ -29,7 +29,6 @@ from analysis.data.loads import LoadResult
 from analysis.data.schema import SchemaError
 from analysis.data.statbank import tables as tb
 from analysis.data.statbank.parse import read, title_kind
-from analysis.data.warehouse import transaction
 from analysis.errors import InputError
 
 __all__ = ["AREAS_TABLE", "SOURCES_TABLE", "TABLES", "feature_sources", "load", "table_kind"]
@@ -149,33 +148,18 @@ def _unregister(con: duckdb.DuckDBPyConnection, view: str) -> None:
         con.unregister(view)
 
 
-def _put_sources(con: duckdb.DuckDBPyConnection, sources: pd.DataFrame, load_id: int | None) -> None:
-    """Replace the feature sources of ``sources``' rows; inside the caller's transaction."""
-    con.execute(_SOURCES_DDL)
+def _put_sources(con: duckdb.DuckDBPyConnection, sources: pd.DataFrame, load_id: int) -> None:
+    """Replace the feature sources of ``sources``' rows; inside the load's transaction, undone with it."""
     frame = sources.assign(load_id=load_id)[["municipality_code", "year", "feature", "source", "load_id"]]
-    con.register("_incoming_sources", frame)
-    try:
-        con.execute(
-            f"DELETE FROM {SOURCES_TABLE} t USING _incoming_sources i WHERE t.municipality_code = "
-            "i.municipality_code AND t.year = i.year AND t.feature = i.feature"
-        )
-        con.execute(f"INSERT INTO {SOURCES_TABLE} SELECT * FROM _incoming_sources")
-    finally:
-        _unregister(con, "_incoming_sources")
+    loads.replace_side_rows(
+        con, load_id, SOURCES_TABLE, _SOURCES_DDL, ["municipality_code", "year", "feature"], frame
+    )
 
 
-def _put_areas(con: duckdb.DuckDBPyConnection, areas: pd.DataFrame) -> None:
-    """Replace the areas of ``areas``' municipalities and years; inside the caller's transaction."""
-    con.execute(_AREAS_DDL)
-    con.register("_incoming_areas", areas[["municipality_code", "year", "area_km2", "source"]])
-    try:
-        con.execute(
-            f"DELETE FROM {AREAS_TABLE} t USING _incoming_areas i WHERE t.municipality_code = i.municipality_code "
-            "AND t.year = i.year"
-        )
-        con.execute(f"INSERT INTO {AREAS_TABLE} SELECT * FROM _incoming_areas")
-    finally:
-        _unregister(con, "_incoming_areas")
+def _put_areas(con: duckdb.DuckDBPyConnection, areas: pd.DataFrame, load_id: int) -> None:
+    """Replace the areas of ``areas``' municipalities and years; inside the load's transaction, undone with it."""
+    frame = areas[["municipality_code", "year", "area_km2", "source"]]
+    loads.replace_side_rows(con, load_id, AREAS_TABLE, _AREAS_DDL, ["municipality_code", "year"], frame)
 
 
 def feature_sources(
@@ -236,7 +220,7 @@ def _load_areas(
     current = (
         current[current["municipality_code"].isin(areas["municipality_code"])] if len(current) else current
     )
-    result: LoadResult
+    result: LoadResult | None = None
     if len(current):
         density, sources = [], []
         for code, year, pop in current[["municipality_code", "year", "population"]].itertuples(index=False):
@@ -248,7 +232,7 @@ def _load_areas(
 
         def also(c: duckdb.DuckDBPyConnection, load_id: int) -> None:
             _put_sources(c, frame, load_id)
-            _put_areas(c, areas)
+            _put_areas(c, areas, load_id)
 
         result = loads.write(
             con,
@@ -265,22 +249,31 @@ def _load_areas(
         )
         if result.status != "unchanged":
             return result
-    else:
-        result = LoadResult(
-            kind="statbank",
-            source=name,
-            target=AREAS_TABLE,
-            rows_read=rows_read,
-            rows_loaded=len(areas),
-            new=len(areas),
-            skipped=converted.skipped,
-            notes=[
-                *converted.notes,
-                "no municipalities loaded yet: the areas give the density of the next FOLK1A load",
-            ],
-        )
-    with transaction(con, f"the areas of {name}"):  # no municipality row changed: the areas alone, whole
-        _put_areas(con, areas)
+    # no municipality row to recompute, or none changed: the areas alone, as a load of their own (undone whole)
+    old = _areas(con).set_index(["municipality_code", "year"])["area_km2"]
+    keys = list(zip(areas["municipality_code"].astype(int), areas["year"].astype(int), strict=True))
+    new = sum(k not in old.index for k in keys)
+    changed = sum(k in old.index and old[k] != a for k, a in zip(keys, areas["area_km2"], strict=True))
+    notes = list(converted.notes)
+    if not len(current):
+        notes.append("no municipalities loaded yet: the areas give the density of the next FOLK1A load")
+    side = loads.write_side(
+        con,
+        AREAS_TABLE,
+        kind="statbank",
+        source=name,
+        sha256=sha256,
+        options={"table": table.upper()},
+        rows_read=rows_read,
+        rows_loaded=len(areas),
+        new=new,
+        changed=changed,
+        skipped=converted.skipped,
+        notes=notes,
+        also=lambda c, load_id: _put_areas(c, areas, load_id),
+    )
+    if result is None or side.status != "unchanged":
+        return side
     return result
 
 
