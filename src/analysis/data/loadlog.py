@@ -420,7 +420,7 @@ def write(
         keys = ", ".join(f'"{k}"' for k in t.key)
         with transaction(con, f"the load of {source}"):
             _prepare(con)
-            load_id = int(fetch_one(con, f"SELECT coalesce(max(load_id), 0) + 1 FROM {LOADS_TABLE}")[0])
+            load_id = _next_load_id(con)
             hist = history_table(table)
             con.execute(
                 f"INSERT INTO {hist} (load_id, change, {names}) SELECT ?, 'before', {names} FROM _before",
@@ -433,29 +433,7 @@ def write(
             match = " AND ".join(f'{t.name}."{k}" = _before."{k}"' for k in t.key)
             con.execute(f"DELETE FROM {t.name} USING _before WHERE {match}")
             con.execute(f"INSERT INTO {t.name} ({names}) SELECT {names} FROM _incoming")
-            con.execute(
-                f"INSERT INTO {LOADS_TABLE} (load_id, loaded_at, kind, source, sha256, options, target, "
-                "municipality_code, rows_read, rows_loaded, rows_new, rows_changed, rows_removed, rows_skipped, "
-                "skipped, notes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    load_id,
-                    dt.datetime.now().replace(microsecond=0),
-                    kind,
-                    source,
-                    sha256,
-                    opts,
-                    table,
-                    municipality_code,
-                    rows_read,
-                    len(typed),
-                    result.new,
-                    result.changed,
-                    result.removed,
-                    sum(result.skipped.values()),
-                    json.dumps(result.skipped, ensure_ascii=False),
-                    json.dumps(result.notes, ensure_ascii=False),
-                ],
-            )
+            _record_load(con, load_id, result, sha256, opts, municipality_code)
             con.execute(
                 f"INSERT INTO {FINDINGS_TABLE}_history SELECT ?, * FROM {FINDINGS_TABLE} WHERE source = ? AND kind = ?",
                 [load_id, source, kind],
@@ -626,31 +604,50 @@ def write_side(
         return result
     with transaction(con, f"the load of {source}"):
         _prepare(con)
-        load_id = int(fetch_one(con, f"SELECT coalesce(max(load_id), 0) + 1 FROM {LOADS_TABLE}")[0])
-        con.execute(
-            f"INSERT INTO {LOADS_TABLE} (load_id, loaded_at, kind, source, sha256, options, target, "
-            "municipality_code, rows_read, rows_loaded, rows_new, rows_changed, rows_removed, rows_skipped, "
-            "skipped, notes) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, 0, ?, ?, ?)",
-            [
-                load_id,
-                dt.datetime.now().replace(microsecond=0),
-                kind,
-                source,
-                sha256,
-                opts,
-                target,
-                rows_read,
-                rows_loaded,
-                new,
-                changed,
-                sum(result.skipped.values()),
-                json.dumps(result.skipped, ensure_ascii=False),
-                json.dumps(result.notes, ensure_ascii=False),
-            ],
-        )
+        load_id = _next_load_id(con)
+        _record_load(con, load_id, result, sha256, opts, None)
         also(con, load_id)
     result.load_id = load_id
     return result
+
+
+def _next_load_id(con: duckdb.DuckDBPyConnection) -> int:
+    """The id of a new load: one more than the highest recorded."""
+    return int(fetch_one(con, f"SELECT coalesce(max(load_id), 0) + 1 FROM {LOADS_TABLE}")[0])
+
+
+def _record_load(
+    con: duckdb.DuckDBPyConnection,
+    load_id: int,
+    result: LoadResult,
+    sha256: str,
+    opts: str,
+    municipality_code: int | None,
+) -> None:
+    """Add load ``load_id`` to the record (``_loads``) with ``result``'s file, target and counts; in its transaction."""
+    con.execute(
+        f"INSERT INTO {LOADS_TABLE} (load_id, loaded_at, kind, source, sha256, options, target, "
+        "municipality_code, rows_read, rows_loaded, rows_new, rows_changed, rows_removed, rows_skipped, "
+        "skipped, notes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            load_id,
+            dt.datetime.now().replace(microsecond=0),
+            result.kind,
+            result.source,
+            sha256,
+            opts,
+            result.target,
+            municipality_code,
+            result.rows_read,
+            result.rows_loaded,
+            result.new,
+            result.changed,
+            result.removed,
+            sum(result.skipped.values()),
+            json.dumps(result.skipped, ensure_ascii=False),
+            json.dumps(result.notes, ensure_ascii=False),
+        ],
+    )
 
 
 def _conflicts(con: duckdb.DuckDBPyConnection, load_id: int, table: str) -> list[int]:
