@@ -698,7 +698,7 @@ def _execute_all(
                         continue
                     except Exception as e:  # noqa: BLE001 - a report the pool could not run is failed alone
                         out = {"status": "failed", "files": {}, "seconds": {}, "error": f"worker failed: {e}"}
-                    failed += _store(results[i], out, specs[i], bar, on_done, i, failed)
+                    failed = _record_result(results[i], out, specs[i], bar, on_done, i, failed)
                     del pending[i]
             if not broken:
                 break
@@ -708,7 +708,7 @@ def _execute_all(
                 culprits = {i: "the process pool broke before the report finished" for i in broken}
             for i, how in culprits.items():
                 out = {"status": "failed", "files": {}, "seconds": {}, "error": f"worker failed: {how}"}
-                failed += _store(results[i], out, specs[i], bar, on_done, i, failed)
+                failed = _record_result(results[i], out, specs[i], bar, on_done, i, failed)
                 del pending[i]
             if pending:
                 bar.write(f"En arbejdsproces stoppede; {len(pending)} rapporter køres i nye arbejdsprocesser")
@@ -716,10 +716,10 @@ def _execute_all(
     bar.close()
 
 
-def _store(
+def _record_result(
     r: ReportResult, out: dict[str, Any], spec: dict[str, Any], bar: Any, on_done, i: int, failed: int
 ) -> int:
-    """Put a worker's result ``out`` into ``r``, say a failure, store it (``on_done``); returns 1 if it failed."""
+    """Put a worker's result ``out`` into ``r``, say a failure, store it (``on_done``); returns the failures so far."""
     trace("received", rel=spec["rel"])
     r.status, r.files, r.seconds, r.error = out["status"], out["files"], out["seconds"], out["error"]
     if r.status == "failed":
@@ -730,7 +730,7 @@ def _store(
     trace("stored", rel=spec["rel"])
     bar.set_postfix_str(f"({failed} fejlet)" if failed else "")
     bar.update(1)
-    return int(r.status == "failed")
+    return failed
 
 
 def _died(processes: dict[int, Any] | None) -> dict[int, str]:

@@ -14,7 +14,6 @@ load_id: where each structural feature of ``municipalities`` came from, so that 
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import os
 import re
@@ -140,12 +139,6 @@ def _check_identity(
     if wrong:
         raise SchemaError(name, f"a file of {key}, as --table says", found_text=wrong)
     # the same bytes loaded before as another table: refused for every loader by loads.write
-
-
-def _unregister(con: duckdb.DuckDBPyConnection, view: str) -> None:
-    """Unregister a frame; in a transaction that failed DuckDB refuses until the rollback, which drops it anyway."""
-    with contextlib.suppress(duckdb.Error):
-        con.unregister(view)
 
 
 def _put_sources(con: duckdb.DuckDBPyConnection, sources: pd.DataFrame, load_id: int) -> None:
