@@ -46,9 +46,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _report(tmp: Path) -> Path:
     """One benchmark report's HTML, made by the runner."""
-    from analysis.reporting.batch import load_batch
+    from analysis.reporting.batch import load_batch, notebook_parameters
     from analysis.reporting.runner import run_batch
 
+    # show_persons only where a chosen notebook declares it: the batch refuses a parameter no notebook takes
+    declares = any("show_persons" in notebook_parameters(ROOT / "notebooks" / f"{k}.ipynb") for k in kinds)
     batch_file = tmp / "bench-pdf.yaml"
     batch_file.write_text(
         yaml.safe_dump(
@@ -69,9 +71,11 @@ def _report(tmp: Path) -> Path:
 
 def _kind_reports(tmp: Path, kinds: list[str]) -> dict[str, Path]:
     """One executed notebook per kind, made by the runner (Syddjurs, 5.38.50), by kind."""
-    from analysis.reporting.batch import load_batch
+    from analysis.reporting.batch import load_batch, notebook_parameters
     from analysis.reporting.runner import run_batch
 
+    # show_persons only where a chosen notebook declares it: the batch refuses a parameter no notebook takes
+    declares = any("show_persons" in notebook_parameters(ROOT / "notebooks" / f"{k}.ipynb") for k in kinds)
     batch_file = tmp / "bench-pdf-kinds.yaml"
     batch_file.write_text(
         yaml.safe_dump(
@@ -81,7 +85,7 @@ def _kind_reports(tmp: Path, kinds: list[str]) -> dict[str, Path]:
                 "function_areas": ["5.38.50"],
                 "notebooks": kinds,
                 "formats": ["html"],
-                "parameters": {"show_persons": True},
+                "parameters": {"show_persons": True} if declares else {},
             }
         ),
         encoding="utf-8",
