@@ -46,11 +46,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _report(tmp: Path) -> Path:
     """One benchmark report's HTML, made by the runner."""
-    from analysis.reporting.batch import load_batch, notebook_parameters
+    from analysis.reporting.batch import load_batch
     from analysis.reporting.runner import run_batch
 
-    # show_persons only where a chosen notebook declares it: the batch refuses a parameter no notebook takes
-    declares = any("show_persons" in notebook_parameters(ROOT / "notebooks" / f"{k}.ipynb") for k in kinds)
     batch_file = tmp / "bench-pdf.yaml"
     batch_file.write_text(
         yaml.safe_dump(

@@ -382,3 +382,63 @@ def test_formatting_gathers_the_three_modules():
     for module in (danish, charts, html):
         for name in module.__all__:
             assert getattr(formatting, name) is getattr(module, name), name
+
+
+def _font_named(family: str, folder) -> str:
+    """matplotlib's DejaVu Sans with its family renamed (fontTools): a font file of ``family`` on any machine."""
+    from pathlib import Path
+
+    import matplotlib
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf")
+    for record in font["name"].names:
+        if record.nameID in (1, 16):  # family, typographic family
+            record.string = family
+    path = str(folder / "renamed.ttf")
+    font.save(path)
+    return path
+
+
+def test_a_preferred_font_installed_after_matplotlib_cached_its_font_list_is_used(monkeypatch, tmp_path):
+    from matplotlib import font_manager
+
+    from analysis.reporting import charts
+
+    # matplotlib's cached list as a stale cache has it: no Helvetica Neue, Arial or Liberation Sans
+    stale = [f for f in font_manager.fontManager.ttflist if f.name not in charts._FONT_PREFERENCE[:-1]]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", list(stale))
+    monkeypatch.setattr(charts, "_SYSTEM_FONTS_ADDED", [])
+    installed = _font_named("Liberation Sans", tmp_path)
+    (tmp_path / "other").mkdir()
+    other = _font_named("Some Other Sans", tmp_path / "other")  # a font of a family not preferred
+    (tmp_path / "notes.txt").write_text("not a font")
+    monkeypatch.setattr(
+        font_manager, "findSystemFonts", lambda *a, **k: [other, installed, str(tmp_path / "notes.txt")]
+    )
+    try:
+        assert charts._available_fonts() == ["Liberation Sans", "DejaVu Sans"]
+        added = [f for f in font_manager.fontManager.ttflist if f not in stale]
+        assert [(f.name, f.fname) for f in added] == [("Liberation Sans", installed)]
+        # looked through once per process: a second call does not scan again
+        monkeypatch.setattr(font_manager, "findSystemFonts", lambda *a, **k: pytest.fail("scanned again"))
+        assert charts._available_fonts() == ["Liberation Sans", "DejaVu Sans"]
+    finally:
+        font_manager.fontManager._findfont_cached.cache_clear()  # the stale list's lookups are forgotten
+
+
+def test_the_system_fonts_are_not_scanned_when_matplotlib_knows_a_preferred_font(monkeypatch, tmp_path):
+    from matplotlib import font_manager
+
+    from analysis.reporting import charts
+
+    path = _font_named("Arial", tmp_path)
+    known = [f for f in font_manager.fontManager.ttflist if f.name not in charts._FONT_PREFERENCE[:-1]]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", known)
+    monkeypatch.setattr(charts, "_SYSTEM_FONTS_ADDED", [])
+    font_manager.fontManager.addfont(path)
+    monkeypatch.setattr(font_manager, "findSystemFonts", lambda *a, **k: pytest.fail("scanned"))
+    try:
+        assert charts._available_fonts() == ["Arial", "DejaVu Sans"]
+    finally:
+        font_manager.fontManager._findfont_cached.cache_clear()

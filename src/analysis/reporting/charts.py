@@ -298,10 +298,57 @@ def pct_axis(ax: Axes, axis: str = "y", decimals: int | None = None) -> Axes:
     return ax
 
 
+#: Whether :func:`_available_fonts` has looked for the preferred fonts among the system's font files, per process.
+_SYSTEM_FONTS_ADDED: list[bool] = []
+
+
+def _add_system_fonts(families: set[str], paths: list[str] | None = None) -> list[str]:
+    """Tell matplotlib about the font files of ``families`` installed after its font list was cached.
+
+    Matplotlib keeps its list of the system's fonts in a cache file (``fontlist-v*.json`` in its cache folder)
+    written the first time it runs and never updated, so a font installed after that (fonts-liberation on a
+    server, Arial on a laptop) is unknown to it and the charts fall back to DejaVu Sans while the report's text
+    uses the font. Each file of ``paths`` (default: matplotlib's ``findSystemFonts()``) whose family is one of
+    ``families`` and that matplotlib does not list is added (``fontManager.addfont``), for this process.
+
+    Returns
+    -------
+    list of str
+        The files added.
+    """
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    known = {str(f.fname) for f in font_manager.fontManager.ttflist}
+    added = []
+    for path in sorted(font_manager.findSystemFonts() if paths is None else paths):
+        if path in known or not path.lower().endswith((".ttf", ".otf")):
+            continue
+        try:
+            family = FT2Font(path).family_name
+        except (OSError, RuntimeError):  # a file FreeType cannot read: not a font matplotlib could use
+            continue
+        if family in families:
+            font_manager.fontManager.addfont(path)
+            added.append(path)
+    return added
+
+
 def _available_fonts() -> list[str]:
+    """The installed fonts of :data:`_FONT_PREFERENCE`, in its order; DejaVu Sans (matplotlib's own) when none is.
+
+    When matplotlib's cached font list knows none of the preferred fonts other than DejaVu Sans, the system's font
+    files are looked through once per process (:func:`_add_system_fonts`): the charts' font depends on the fonts
+    installed, not on when matplotlib first ran.
+    """
     from matplotlib import font_manager
 
+    wanted = [name for name in _FONT_PREFERENCE if name != "DejaVu Sans"]
     installed = {f.name for f in font_manager.fontManager.ttflist}
+    if not installed.intersection(wanted) and not _SYSTEM_FONTS_ADDED:
+        _SYSTEM_FONTS_ADDED.append(True)
+        if _add_system_fonts(set(wanted)):
+            installed = {f.name for f in font_manager.fontManager.ttflist}
     return [name for name in _FONT_PREFERENCE if name in installed] or ["DejaVu Sans"]
 
 

@@ -145,13 +145,16 @@ KERNEL_OPTIONS = ("--HistoryManager.enabled=False",)
 #: spec installer sets).
 SERVER_ENV = {"PYDEVD_DISABLE_FILE_VALIDATION": "1"}
 #: Called by the server after its imports, before it forks (``module:function``; only for a module it preloaded): the
-#: reads of the package's reference lists that the reports make, so that no kernel reads and parses them again.
+#: reads of the package's reference lists that the reports make, and the charts' look for installed fonts, so that no
+#: kernel reads, parses or looks them up again.
 #: Each is cached in its module (``functools.cache``) and handed out only as a copy or a new value, and a package
 #: file does not change under a batch; a kernel that changed one would change its own copy of the server's memory
 #: (a fork), never what the next kernel gets.
 WARM_CALLS = (
     "analysis.data.reference:_municipalities",  # every report: the municipalities' names
     "analysis.data.reference:_function_areas",  # the area report
+    # every chart: the system's fonts looked through once when matplotlib's cached font list is stale
+    "analysis.reporting.charts:_available_fonts",
 )
 #: Set to 0 to start every kernel the ordinary way; 1 forces the fork server where it is off by default (macOS).
 FORK_ENV = "ANALYSIS_KERNEL_FORK"
