@@ -618,7 +618,7 @@ def _ets_filter(y, lengths, alpha, bstar, gstar, phi, mult, l0, b0, s0, record=F
             if record:
                 pred[:, :, t] = yhat
             if t < n_min:
-                obs = np.broadcast_to(y[:, t : t + 1], yhat.shape)
+                obs = y[:, t : t + 1]  # (R, 1): broadcast by each operation it enters
                 e = obs - yhat
                 prod *= np.abs(yhat)
             else:
