@@ -753,3 +753,22 @@ def test_a_journal_written_before_the_total_was_recorded_stays_readable_and_take
         9: True,
     }
     np.testing.assert_allclose(every.loc[every["month"] == 9, "total_upper_dkk"], TOTAL_UPPER)
+
+
+def test_the_default_forecaster_skips_the_forecasts_as_of_each_earlier_month(monkeypatch):
+    """The journal is the follow-up's history: area_forecast is asked for no ``as_of`` (9 runs fewer per area)."""
+    import analysis.forecast
+
+    calls = []
+
+    def recording(*args, **kwargs):
+        calls.append((args[2], kwargs))
+        return _total_forecaster(*args)
+
+    monkeypatch.setattr(analysis.forecast, "area_forecast", recording)
+    budgets = pd.DataFrame(
+        {"municipality_code": MUNI, "year": 2025, "function_code": list(AREAS), "budget_dkk": [120.0, 45.0]}
+    )
+    rows = fu.followup(_ledger(), budgets, MUNI, 2025, 9)
+    assert calls == [("5.38.50", {"as_of_months": False}), ("5.38.52", {"as_of_months": False})]
+    assert rows["forecast_dkk"].tolist() == [110.0, 50.0]

@@ -163,3 +163,29 @@ def test_bad_origins_are_refused(inputs):
         area_forecast(inputs["ledger"], MUNI, FUNC, 2026, 3)
     with pytest.raises(ValueError, match="no year before 2018"):
         area_forecast(inputs["ledger"], MUNI, FUNC, 2018, 3, first_year=2018)
+
+
+def test_without_the_months_as_of_the_forecast_is_the_same_and_as_of_is_none(inputs, fc):
+    data = inputs
+    quick = area_forecast(
+        data["ledger"],
+        MUNI,
+        FUNC,
+        YEAR,
+        MONTH,
+        data["budgets"],
+        data["activity"],
+        data["cases"],
+        methods=METHODS,
+        as_of_months=False,
+    )
+    assert quick.as_of is None
+    assert (quick.method, quick.forecast_dkk, quick.lower_dkk, quick.upper_dkk) == (
+        fc.method,
+        fc.forecast_dkk,
+        fc.lower_dkk,
+        fc.upper_dkk,
+    )
+    pd.testing.assert_frame_equal(quick.path, fc.path)
+    pd.testing.assert_frame_equal(quick.methods, fc.methods)
+    pd.testing.assert_series_equal(quick.drift, fc.drift)

@@ -188,7 +188,11 @@ def followup(
         When the ledger has no posting of the municipality in ``year`` up to ``month``, or ``month`` is not 1-11.
     """
     if forecaster is None:
-        from analysis.forecast import area_forecast as forecaster
+        from analysis.forecast import area_forecast
+
+        def forecaster(*args):  # the journal is the follow-up's history: no forecast as of each earlier month
+            return area_forecast(*args, as_of_months=False)
+
     if not 1 <= month <= 11:
         raise ValueError(f"month must be 1-11 (the months booked before the year ends), found {month}")
     led = ledger[ledger["municipality_code"] == municipality_code]

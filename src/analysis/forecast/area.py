@@ -71,10 +71,10 @@ class AreaForecast:
         booked months up to the origin), ``budget_dkk`` (the budget's monthly pace, a twelfth), the same
         cumulated over the year: ``cum_actual_dkk``, ``cum_forecast_dkk``, ``cum_lower_dkk``, ``cum_upper_dkk``,
         ``cum_budget_dkk``; and ``last_year_dkk`` (the same month last year).
-    as_of : pandas.DataFrame
+    as_of : pandas.DataFrame or None
         Indexed by month 1..``month``: ``actual_dkk`` (that month's spending), ``ytd_dkk``, ``forecast_dkk``,
         ``lower_dkk``, ``upper_dkk`` (the chosen method's year-end forecast made at the end of that month) and
-        ``deviation_dkk`` (forecast minus budget).
+        ``deviation_dkk`` (forecast minus budget); None when not asked for (``as_of_months=False``).
     accuracy : pandas.DataFrame
         Mean APE (per cent) of the year-end total, index: method, columns: origin month 1-11.
     compared_years : list of int
@@ -115,7 +115,7 @@ class AreaForecast:
     ytd_dkk: float
     methods: pd.DataFrame
     path: pd.DataFrame
-    as_of: pd.DataFrame
+    as_of: pd.DataFrame | None
     accuracy: pd.DataFrame
     compared_years: list[int]
     backtested_years: list[int]
@@ -290,6 +290,7 @@ def area_forecast(
     combination_k: int = 3,
     lookback_months: int = 12,
     price_index: pd.Series | None = None,
+    as_of_months: bool = True,
 ) -> AreaForecast:
     """Back-test, select and forecast one area's year-end spending as of the end of ``month`` of ``year``.
 
@@ -327,6 +328,10 @@ def area_forecast(
     price_index : pandas.Series, optional
         Price-and-wage index by year, for the drift's budget price (last year's price raised to ``year``'s
         prices, see :func:`~analysis.forecast.drift.forecast_drift`); None: last year's price unchanged.
+    as_of_months : bool, default True
+        Also forecast the year as of the end of each earlier month of the year (``AreaForecast.as_of``, the
+        forecast report's month-by-month chart): ``month`` more runs of the chosen method. False leaves
+        ``as_of`` None (the monthly follow-up, whose history is its journal).
 
     Returns
     -------
@@ -395,7 +400,7 @@ def area_forecast(
     # the forecast as of each month of the year so far, by the chosen method
     keys_idx = pd.MultiIndex.from_frame(keys)
     as_of = []
-    for k in range(1, month + 1):
+    for k in range(1, month + 1 if as_of_months else 1):
         _, pk = forecast_paths(led, year, k, comb_result, chosen_methods, **args)
         total = pk[chosen].sum(axis=1)
         lo, hi = interval(result, chosen, k, total, keys_idx, coverage=coverage)
@@ -410,7 +415,7 @@ def area_forecast(
                 "deviation_dkk": float(total[0]) - budget,
             }
         )
-    as_of_frame = pd.DataFrame(as_of).set_index("month")
+    as_of_frame = pd.DataFrame(as_of).set_index("month") if as_of_months else None
 
     # accuracy on the rows the selection compared
     sub, eligible = _compared(result)
