@@ -12,7 +12,6 @@ import pytest
 from analysis.cli import main
 from analysis.data import statbank
 from analysis.data.schema import SchemaError
-from analysis.data.warehouse import connect
 
 DATA = Path(__file__).parent / "data" / "statbank"
 
@@ -242,14 +241,10 @@ def test_a_value_that_reads_two_ways_is_refused():
     ]  # with a decimal comma the dot is thousands
 
 
-def test_a_refused_conversion_creates_nothing(tmp_path):
-    con = connect(tmp_path / "fresh.duckdb", read_only=False)
-    try:
-        with pytest.raises(SchemaError, match="load FOLK1A for 2024 first"):
-            statbank.load(con, DATA / "REGK31_2024.csv", "REGK31")
-        assert con.execute("SELECT count(*) FROM information_schema.tables").fetchone()[0] == 0
-    finally:
-        con.close()
+def test_a_refused_conversion_creates_nothing(own_con):
+    with pytest.raises(SchemaError, match="load FOLK1A for 2024 first"):
+        statbank.load(own_con, DATA / "REGK31_2024.csv", "REGK31")
+    assert own_con.execute("SELECT count(*) FROM information_schema.tables").fetchone()[0] == 0
 
 
 def test_a_matrix_of_one_year_is_read_with_the_year_of_its_heading(tmp_path, own_con):

@@ -3,7 +3,6 @@
 from pathlib import Path
 
 from analysis.data import statbank
-from analysis.data.warehouse import connect
 
 DATA = Path(__file__).parent / "data" / "statbank"
 
@@ -49,10 +48,6 @@ def test_areas_before_folk1a_are_kept_for_it(own_con):
     )
 
 
-def test_no_sources_recorded_reads_as_empty(tmp_path):
-    con = connect(tmp_path / "empty.duckdb", read_only=False)
-    try:
-        assert list(statbank.feature_sources(con).columns) == ["feature", "source", "municipalities", "years"]
-        assert statbank.feature_sources(con).empty
-    finally:
-        con.close()
+def test_no_sources_recorded_reads_as_empty(own_con):
+    assert list(statbank.feature_sources(own_con).columns) == ["feature", "source", "municipalities", "years"]
+    assert statbank.feature_sources(own_con).empty
