@@ -238,3 +238,33 @@ def test_the_childrens_population_as_a_feature_of_5_28_is_named_in_danish():
     assert "den nærmeste kommune på antal 0-17-årige i 2024" in method
     assert "18-64" not in method
     assert ">0-17-årige</th>" in text.peer_table(page)
+
+
+def test_a_batch_of_5_28_compared_on_population_18_64_is_refused_before_any_report(tmp_path):
+    from analysis.reporting.batch import BatchError, load_batch
+    from analysis.reporting.parameters import ParameterError, check
+
+    features = ["population", "population_18_64"]
+    assert check("benchmark", {"function_code": "5.38.50", "features": features}).features == features
+    with pytest.raises(
+        ParameterError, match=r"feature population_18_64 cannot be compared for function 5\.28\.22"
+    ):
+        check("benchmark", {"function_code": "5.28.22", "features": features})
+    data = {
+        "name": "b",
+        "municipalities": [706],
+        "function_areas": ["5.38.50", "5.28.23"],
+        "notebooks": ["benchmark"],
+        "parameters": {"features": features},
+    }
+    path = tmp_path / "batch.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(BatchError) as e:
+        load_batch(path, defaults=tmp_path / "none.yaml")
+    assert str(e.value).startswith(
+        f"{path}: parameters: notebook 'benchmark': feature population_18_64 cannot be compared for "
+        "function 5.28.23: it is measured per resident aged 0-17"
+    )
+    data["function_areas"] = ["5.38.50"]
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert load_batch(path, defaults=tmp_path / "none.yaml").function_codes() == ["5.38.50"]
