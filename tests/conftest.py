@@ -33,3 +33,16 @@ def con(sample_path):
     c = connect(sample_path)
     yield c
     c.close()
+
+
+@pytest.fixture
+def own_con(tmp_path):
+    """A connection, open for writing, to a fresh warehouse of the test's own (``own.duckdb`` in its temp folder).
+
+    Empty until the test loads into it; closed after the test.
+    """
+    from analysis.data import connect
+
+    c = connect(tmp_path / "own.duckdb", read_only=False)
+    yield c
+    c.close()

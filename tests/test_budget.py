@@ -306,53 +306,45 @@ def test_a_base_year_without_activity_is_refused():
         budget_model(_activity(), MUNI, 2024)
 
 
-def test_versions_are_appended_never_overwritten(tmp_path):
-    from analysis.data import connect, journal
+def test_versions_are_appended_never_overwritten(own_con):
+    from analysis.data import journal
 
-    con = connect(tmp_path / "w.duckdb", read_only=False)
-    try:
-        first = _model()
-        r1 = journal.record_budget_assumptions(
-            con, first.assumptions, first.inputs, created_at="2025-09-01T10:00:00"
-        )
-        again = journal.record_budget_assumptions(con, first.assumptions, first.inputs)
-        second = _model(decisions=DECISIONS[:1])
-        r2 = journal.record_budget_assumptions(con, second.assumptions, second.inputs)
-        assert (r1.version, r1.recorded, again.version, again.recorded, r2.version, r2.recorded) == (
-            1,
-            True,
-            1,
-            False,
-            2,
-            True,
-        )
-        latest = journal.budget_assumptions(con, MUNI, 2026)
-        old = journal.budget_assumptions(con, MUNI, 2026, version=1)
-        assert latest.version.unique().tolist() == [2] and old.version.unique().tolist() == [1]
-        assert old.amount_dkk.sum() == pytest.approx(25_327_700.0)
-        assert latest.amount_dkk.sum() == pytest.approx(25_327_700.0 + 787_950.0)
-        assert old.created_at.iloc[0] == "2025-09-01T10:00:00"
-        assert json.loads(old.inputs.iloc[0])["decisions"][1]["price_change"] == -0.1
-        versions = journal.budget_versions(con, MUNI, 2026)
-        assert versions.version.tolist() == [1, 2]
-        assert con.execute("SELECT count(*) FROM budget_assumptions").fetchone()[0] == 6
-    finally:
-        con.close()
+    first = _model()
+    r1 = journal.record_budget_assumptions(
+        own_con, first.assumptions, first.inputs, created_at="2025-09-01T10:00:00"
+    )
+    again = journal.record_budget_assumptions(own_con, first.assumptions, first.inputs)
+    second = _model(decisions=DECISIONS[:1])
+    r2 = journal.record_budget_assumptions(own_con, second.assumptions, second.inputs)
+    assert (r1.version, r1.recorded, again.version, again.recorded, r2.version, r2.recorded) == (
+        1,
+        True,
+        1,
+        False,
+        2,
+        True,
+    )
+    latest = journal.budget_assumptions(own_con, MUNI, 2026)
+    old = journal.budget_assumptions(own_con, MUNI, 2026, version=1)
+    assert latest.version.unique().tolist() == [2] and old.version.unique().tolist() == [1]
+    assert old.amount_dkk.sum() == pytest.approx(25_327_700.0)
+    assert latest.amount_dkk.sum() == pytest.approx(25_327_700.0 + 787_950.0)
+    assert old.created_at.iloc[0] == "2025-09-01T10:00:00"
+    assert json.loads(old.inputs.iloc[0])["decisions"][1]["price_change"] == -0.1
+    versions = journal.budget_versions(own_con, MUNI, 2026)
+    assert versions.version.tolist() == [1, 2]
+    assert own_con.execute("SELECT count(*) FROM budget_assumptions").fetchone()[0] == 6
 
 
-def test_the_table_refuses_an_amount_that_is_not_persons_times_price(tmp_path):
-    from analysis.data import connect, journal
+def test_the_table_refuses_an_amount_that_is_not_persons_times_price(own_con):
+    from analysis.data import journal
     from analysis.data.schema import SchemaError
 
-    con = connect(tmp_path / "w.duckdb", read_only=False)
-    try:
-        rows = _model().assumptions.copy()
-        rows.loc[0, "amount_dkk"] += 10
-        with pytest.raises(SchemaError, match="amount_dkk equal to full_year_persons × price_dkk"):
-            journal.record_budget_assumptions(con, rows, {})
-        assert journal.budget_assumptions(con, MUNI, 2026).empty
-    finally:
-        con.close()
+    rows = _model().assumptions.copy()
+    rows.loc[0, "amount_dkk"] += 10
+    with pytest.raises(SchemaError, match="amount_dkk equal to full_year_persons × price_dkk"):
+        journal.record_budget_assumptions(own_con, rows, {})
+    assert journal.budget_assumptions(own_con, MUNI, 2026).empty
 
 
 def test_the_area_table_and_the_bridge_steps_of_the_report():

@@ -7,7 +7,6 @@ import pytest
 
 from analysis.data import case_extract
 from analysis.data.schema import SchemaError
-from analysis.data.warehouse import connect
 from analysis.privacy import find_cpr, pseudonymise
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,26 +33,19 @@ def _all_text(con) -> str:
     )
 
 
-def test_example_extract_is_pseudonymised_and_typed(tmp_path):
-    con = connect(tmp_path / "own.duckdb", read_only=False)
-    try:
-        result = case_extract.load(con, EXAMPLE, MAPPING, municipality_code=706, key=KEY)
-        assert result.status == "loaded" and result.rows_loaded == 7 and result.skipped == {}
-        cases = con.execute("SELECT * FROM cases ORDER BY case_id").df().set_index("case_id")
-        assert cases.loc["706-S-1001", "person_id"] == pseudonymise("300285-1201", KEY)
-        assert cases.loc["706-S-1002", "person_id"] == cases.loc["706-S-1003", "person_id"]  # linked
-        assert cases.loc["706-S-1002", "function_code"] == "5.38.52"  # from 53852
-        assert cases.loc["706-S-1002", "end_date"] == pd.Timestamp("2025-02-28")
-        assert cases.loc["706-S-1001", "monthly_cost_dkk"] == 98_500.0
-        assert (
-            cases.loc["706-S-1001", "provider"] == "external"
-            and cases.loc["706-H-2001", "sector"] == "health"
-        )
-        assert not cases.loc["706-S-1005", "cpr_registered"]
-        assert find_cpr(_all_text(con)) == [] and "cpr" not in cases.columns
-        assert case_extract.load(con, EXAMPLE, MAPPING, municipality_code=706, key=KEY).status == "unchanged"
-    finally:
-        con.close()
+def test_example_extract_is_pseudonymised_and_typed(own_con):
+    result = case_extract.load(own_con, EXAMPLE, MAPPING, municipality_code=706, key=KEY)
+    assert result.status == "loaded" and result.rows_loaded == 7 and result.skipped == {}
+    cases = own_con.execute("SELECT * FROM cases ORDER BY case_id").df().set_index("case_id")
+    assert cases.loc["706-S-1001", "person_id"] == pseudonymise("300285-1201", KEY)
+    assert cases.loc["706-S-1002", "person_id"] == cases.loc["706-S-1003", "person_id"]  # linked
+    assert cases.loc["706-S-1002", "function_code"] == "5.38.52"  # from 53852
+    assert cases.loc["706-S-1002", "end_date"] == pd.Timestamp("2025-02-28")
+    assert cases.loc["706-S-1001", "monthly_cost_dkk"] == 98_500.0
+    assert cases.loc["706-S-1001", "provider"] == "external" and cases.loc["706-H-2001", "sector"] == "health"
+    assert not cases.loc["706-S-1005", "cpr_registered"]
+    assert find_cpr(_all_text(own_con)) == [] and "cpr" not in cases.columns
+    assert case_extract.load(own_con, EXAMPLE, MAPPING, municipality_code=706, key=KEY).status == "unchanged"
 
 
 def test_excel_extract_reads_like_csv(tmp_path):
@@ -65,7 +57,7 @@ def test_excel_extract_reads_like_csv(tmp_path):
     pd.testing.assert_frame_equal(xlsx_cases, csv_cases)
 
 
-def test_rows_without_cpr_and_ending_before_start_are_skipped_and_counted(tmp_path):
+def test_rows_without_cpr_and_ending_before_start_are_skipped_and_counted(tmp_path, own_con):
     path = _write(
         tmp_path,
         [
@@ -76,31 +68,25 @@ def test_rows_without_cpr_and_ending_before_start_are_skipped_and_counted(tmp_pa
             "310490-2202;706-S-5;Voksne;Botilbud;§107;5.38.99;Intern;01-03-2024;;1.000,00;Ja",
         ],
     )
-    con = connect(tmp_path / "own.duckdb", read_only=False)
-    try:
-        result = case_extract.load(con, path, MAPPING, municipality_code=706, key=KEY)
-        assert result.skipped == {"no CPR number (cannot be pseudonymised)": 2, "ends before it starts": 1}
-        assert result.rows_loaded == 2
-        found = {f.check: f for f in result.findings}
-        assert {k: f.count for k, f in found.items()} == {
-            "missing_cpr": 2,
-            "end_before_start": 1,
-            "unknown_function": 1,
-            "retired_function": 0,
-            "cpr_invalid_date": 2,  # impossible dates on purpose: 30.02.85, 31.04.90
-            "cpr_in_text": 0,
-        }
-        assert found["missing_cpr"].examples == ["sag 706-S-2 (række 3)", "sag 706-S-3 (række 4)"]
-        # examples name the case and the file's row, never a person (no pseudonym since the CPR work of issue 10)
-        assert found["end_before_start"].examples == [
-            "sag 706-S-4 (række 5): start 01.03.2024, slut 29.02.2024"
-        ]
-        assert found["unknown_function"].examples == ["sag 706-S-5: 5.38.99"]
-        assert find_cpr(_all_text(con)) == []
-        stored = con.execute('SELECT source, "check", "count" FROM _findings ORDER BY 2').fetchall()
-        assert ("sager.csv", "missing_cpr", 2) in stored
-    finally:
-        con.close()
+    result = case_extract.load(own_con, path, MAPPING, municipality_code=706, key=KEY)
+    assert result.skipped == {"no CPR number (cannot be pseudonymised)": 2, "ends before it starts": 1}
+    assert result.rows_loaded == 2
+    found = {f.check: f for f in result.findings}
+    assert {k: f.count for k, f in found.items()} == {
+        "missing_cpr": 2,
+        "end_before_start": 1,
+        "unknown_function": 1,
+        "retired_function": 0,
+        "cpr_invalid_date": 2,  # impossible dates on purpose: 30.02.85, 31.04.90
+        "cpr_in_text": 0,
+    }
+    assert found["missing_cpr"].examples == ["sag 706-S-2 (række 3)", "sag 706-S-3 (række 4)"]
+    # examples name the case and the file's row, never a person (no pseudonym since the CPR work of issue 10)
+    assert found["end_before_start"].examples == ["sag 706-S-4 (række 5): start 01.03.2024, slut 29.02.2024"]
+    assert found["unknown_function"].examples == ["sag 706-S-5: 5.38.99"]
+    assert find_cpr(_all_text(own_con)) == []
+    stored = own_con.execute('SELECT source, "check", "count" FROM _findings ORDER BY 2').fetchall()
+    assert ("sager.csv", "missing_cpr", 2) in stored
 
 
 def test_refusing_rows_without_cpr(tmp_path):
@@ -158,23 +144,19 @@ def test_refusing_rows_without_cpr(tmp_path):
         ),
     ],
 )
-def test_malformed_extracts(tmp_path, line, message):
+def test_malformed_extracts(tmp_path, line, message, own_con):
     path = _write(tmp_path, [ROW, line])
-    con = connect(tmp_path / "own.duckdb", read_only=False)
-    try:
-        with pytest.raises(SchemaError) as e:
-            case_extract.load(con, path, MAPPING, municipality_code=706, key=KEY)
-        assert str(e.value) == message
-        assert not find_cpr(str(e.value))
-        assert (
-            con.execute(
-                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'cases'"
-            ).fetchone()[0]
-            == 0
-            or con.execute("SELECT count(*) FROM cases").fetchone()[0] == 0
-        )
-    finally:
-        con.close()
+    with pytest.raises(SchemaError) as e:
+        case_extract.load(own_con, path, MAPPING, municipality_code=706, key=KEY)
+    assert str(e.value) == message
+    assert not find_cpr(str(e.value))
+    assert (
+        own_con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'cases'"
+        ).fetchone()[0]
+        == 0
+        or own_con.execute("SELECT count(*) FROM cases").fetchone()[0] == 0
+    )
 
 
 def test_missing_mapped_column_and_municipality(tmp_path):

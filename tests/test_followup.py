@@ -693,19 +693,15 @@ def _total_followup(month: int = 9) -> pd.DataFrame:
 TOTAL_LOWER, TOTAL_UPPER = 160.0 - 160.0 * 16 / 150, 160.0 + 160.0 * 16 / 150
 
 
-def test_the_journal_records_the_totals_interval_and_a_followup_read_back_shows_it(tmp_path):
-    from analysis.data import connect, journal
+def test_the_journal_records_the_totals_interval_and_a_followup_read_back_shows_it(own_con):
+    from analysis.data import journal
 
     rows = _total_followup()
     assert rows["total_forecast_dkk"].tolist() == [160.0, 160.0]
     np.testing.assert_allclose(rows["total_lower_dkk"], TOTAL_LOWER)
     np.testing.assert_allclose(rows["total_upper_dkk"], TOTAL_UPPER)
-    con = connect(tmp_path / "own.duckdb", read_only=False)
-    try:
-        assert journal.record_followup(con, rows, "fingerprint-1").recorded
-        back = journal.followup_journal(con, MUNI, 2025, 9)
-    finally:
-        con.close()
+    assert journal.record_followup(own_con, rows, "fingerprint-1").recorded
+    back = journal.followup_journal(own_con, MUNI, 2025, 9)
     total = fu.with_total(back).set_index("function_code").loc[fu.TOTAL]
     assert total[["forecast_dkk", "total_forecast_dkk"]].tolist() == pytest.approx([160.0, 160.0])
     assert total[["lower_dkk", "upper_dkk"]].tolist() == pytest.approx([TOTAL_LOWER, TOTAL_UPPER])

@@ -7,7 +7,6 @@ import pytest
 
 from analysis.data import ledger, loads
 from analysis.data.schema import SchemaError
-from analysis.data.warehouse import connect
 from analysis.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,59 +101,48 @@ def test_comma_separated_debit_credit_windows_1252_and_excel_give_the_same_sums(
     pd.testing.assert_frame_equal(ledger.to_ledger(from_excel)[0], expected)
 
 
-def test_load_replaces_the_function_years_of_the_file_and_a_reload_changes_nothing(tmp_path):
-    con = connect(tmp_path / "own.duckdb", read_only=False)
-    try:
-        first = ledger.load(con, EXAMPLE, MAPPING, municipality_code=706)
-        assert first.status == "loaded" and first.rows_read == 22 and first.rows_loaded == 9
-        before = con.execute("SELECT * FROM ledger ORDER BY ALL").df()
-        again = ledger.load(con, EXAMPLE, MAPPING, municipality_code=706)
-        assert again.status == "unchanged"
-        pd.testing.assert_frame_equal(con.execute("SELECT * FROM ledger ORDER BY ALL").df(), before)
-        assert con.execute("SELECT count(*) FROM _loads").fetchone()[0] == 1
-        # A later export of January only for 5.38.50. Before loads declared their period, it replaced that
-        # function's whole 2025 (months 2 and 3 removed). Now it is refused: it covers 1 of the 3 months the
-        # warehouse holds; --period says what it covers.
-        later = _write(tmp_path, ["9;31-01-2025;5.38.50;1;1.0;100,00;Løn"], name="januar.csv")
-        with pytest.raises(InputError) as e:
-            ledger.load(con, later, MAPPING, municipality_code=706)
-        assert (
-            "5.38.50 in 2025 (municipality 706): the file holds 1 month (2025-01), the warehouse 3 "
-            in str(e.value)
-        )
-        assert "(2025-01..2025-03); loading would replace 2025-01" in str(e.value)
-        pd.testing.assert_frame_equal(con.execute("SELECT * FROM ledger ORDER BY ALL").df(), before)
-        january = ledger.load(con, later, MAPPING, municipality_code=706, period="2025-01")
-        assert (january.new, january.changed, january.removed) == (0, 1, 0)
-        rows = con.execute(
-            "SELECT month, spending_dkk FROM ledger WHERE function_code = '5.38.50' ORDER BY month"
-        ).fetchall()
-        assert [m for m, _ in rows] == [1, 2, 3] and rows[0][1] == 100.0
-        whole_year = ledger.load(con, later, MAPPING, municipality_code=706, period="2025")
-        assert (whole_year.new, whole_year.changed, whole_year.removed) == (0, 0, 2)
-        rows = con.execute(
-            "SELECT function_code, month, spending_dkk FROM ledger WHERE function_code = '5.38.50'"
-        )
-        assert rows.fetchall() == [("5.38.50", 1, 100.0)]
-        assert con.execute("SELECT count(*) FROM ledger").fetchone()[0] == 7
-    finally:
-        con.close()
+def test_load_replaces_the_function_years_of_the_file_and_a_reload_changes_nothing(tmp_path, own_con):
+    first = ledger.load(own_con, EXAMPLE, MAPPING, municipality_code=706)
+    assert first.status == "loaded" and first.rows_read == 22 and first.rows_loaded == 9
+    before = own_con.execute("SELECT * FROM ledger ORDER BY ALL").df()
+    again = ledger.load(own_con, EXAMPLE, MAPPING, municipality_code=706)
+    assert again.status == "unchanged"
+    pd.testing.assert_frame_equal(own_con.execute("SELECT * FROM ledger ORDER BY ALL").df(), before)
+    assert own_con.execute("SELECT count(*) FROM _loads").fetchone()[0] == 1
+    # A later export of January only for 5.38.50. Before loads declared their period, it replaced that
+    # function's whole 2025 (months 2 and 3 removed). Now it is refused: it covers 1 of the 3 months the
+    # warehouse holds; --period says what it covers.
+    later = _write(tmp_path, ["9;31-01-2025;5.38.50;1;1.0;100,00;Løn"], name="januar.csv")
+    with pytest.raises(InputError) as e:
+        ledger.load(own_con, later, MAPPING, municipality_code=706)
+    assert "5.38.50 in 2025 (municipality 706): the file holds 1 month (2025-01), the warehouse 3 " in str(
+        e.value
+    )
+    assert "(2025-01..2025-03); loading would replace 2025-01" in str(e.value)
+    pd.testing.assert_frame_equal(own_con.execute("SELECT * FROM ledger ORDER BY ALL").df(), before)
+    january = ledger.load(own_con, later, MAPPING, municipality_code=706, period="2025-01")
+    assert (january.new, january.changed, january.removed) == (0, 1, 0)
+    rows = own_con.execute(
+        "SELECT month, spending_dkk FROM ledger WHERE function_code = '5.38.50' ORDER BY month"
+    ).fetchall()
+    assert [m for m, _ in rows] == [1, 2, 3] and rows[0][1] == 100.0
+    whole_year = ledger.load(own_con, later, MAPPING, municipality_code=706, period="2025")
+    assert (whole_year.new, whole_year.changed, whole_year.removed) == (0, 0, 2)
+    rows = own_con.execute(
+        "SELECT function_code, month, spending_dkk FROM ledger WHERE function_code = '5.38.50'"
+    )
+    assert rows.fetchall() == [("5.38.50", 1, 100.0)]
+    assert own_con.execute("SELECT count(*) FROM ledger").fetchone()[0] == 7
 
 
-def test_a_bad_row_refuses_the_whole_file(tmp_path):
-    con = connect(tmp_path / "own.duckdb", read_only=False)
-    try:
-        ledger.load(con, EXAMPLE, MAPPING, municipality_code=706)
-        before = con.execute("SELECT * FROM ledger ORDER BY ALL").df()
-        bad = _write(
-            tmp_path, ["1;31-01-2025;5.38.50;1;1.0;100,00;Løn", "2;31-02-2025;5.38.50;1;1.0;5,00;Løn"]
-        )
-        with pytest.raises(SchemaError, match="posteringer.csv, row 3, column 'Bogføringsdato'"):
-            ledger.load(con, bad, MAPPING, municipality_code=706)
-        pd.testing.assert_frame_equal(con.execute("SELECT * FROM ledger ORDER BY ALL").df(), before)
-        assert con.execute("SELECT count(*) FROM _loads").fetchone()[0] == 1
-    finally:
-        con.close()
+def test_a_bad_row_refuses_the_whole_file(tmp_path, own_con):
+    ledger.load(own_con, EXAMPLE, MAPPING, municipality_code=706)
+    before = own_con.execute("SELECT * FROM ledger ORDER BY ALL").df()
+    bad = _write(tmp_path, ["1;31-01-2025;5.38.50;1;1.0;100,00;Løn", "2;31-02-2025;5.38.50;1;1.0;5,00;Løn"])
+    with pytest.raises(SchemaError, match="posteringer.csv, row 3, column 'Bogføringsdato'"):
+        ledger.load(own_con, bad, MAPPING, municipality_code=706)
+    pd.testing.assert_frame_equal(own_con.execute("SELECT * FROM ledger ORDER BY ALL").df(), before)
+    assert own_con.execute("SELECT count(*) FROM _loads").fetchone()[0] == 1
 
 
 def test_checks_count_each_kind_of_finding(tmp_path):
@@ -411,21 +399,17 @@ def test_a_total_or_subtotal_row_is_refused_not_summed_twice(tmp_path, line, row
     assert sums["spending_dkk"].tolist() == [300.0]
 
 
-def test_a_file_of_which_no_row_loads_is_refused_not_loaded_as_0_rows(tmp_path):
+def test_a_file_of_which_no_row_loads_is_refused_not_loaded_as_0_rows(tmp_path, own_con):
     path = _write(
         tmp_path, ["1;31-01-2025;5.38.50;2;8.6;-100,00;Refusion", "2;31-01-2025;5.38.50;3;4.7;5,00;x"]
     )
-    con = connect(tmp_path / "own.duckdb", read_only=False)
-    try:
-        with pytest.raises(SchemaError) as e:
-            ledger.load(
-                con, path, MAPPING, municipality_code=706
-            )  # it said "0 rows of table 'ledger' loaded"
-        assert str(e.value) == (
-            "posteringer.csv: expected at least one row to load into table 'ledger'; nothing was loaded, found none "
-            "of the 2 rows read (left out: 2 dranst other than 1 (only operating postings are summed into the "
-            "ledger))"
-        )
-        assert con.execute("SELECT count(*) FROM _loads").fetchone() == (0,)
-    finally:
-        con.close()
+    with pytest.raises(SchemaError) as e:
+        ledger.load(
+            own_con, path, MAPPING, municipality_code=706
+        )  # it said "0 rows of table 'ledger' loaded"
+    assert str(e.value) == (
+        "posteringer.csv: expected at least one row to load into table 'ledger'; nothing was loaded, found none "
+        "of the 2 rows read (left out: 2 dranst other than 1 (only operating postings are summed into the "
+        "ledger))"
+    )
+    assert own_con.execute("SELECT count(*) FROM _loads").fetchone() == (0,)

@@ -44,20 +44,13 @@ def _total(con, year):
     return con.execute("SELECT count(*), sum(spending_dkk) FROM ledger WHERE year = ?", [year]).fetchone()
 
 
-@pytest.fixture
-def con(tmp_path):
-    c = connect(tmp_path / "own.duckdb", read_only=False)
-    yield c
-    c.close()
-
-
-def test_an_accrual_into_last_year_does_not_replace_last_year(tmp_path, con):
-    ledger.load(con, _year_2024(tmp_path), MAPPING, municipality_code=706)
-    before = _ledger(con)
+def test_an_accrual_into_last_year_does_not_replace_last_year(tmp_path, own_con):
+    ledger.load(own_con, _year_2024(tmp_path), MAPPING, municipality_code=706)
+    before = _ledger(own_con)
     export = _export_2025_with_accrual(tmp_path)
     # the old behaviour: 2024 became 1 month and 25.000 kr. ("11 removed")
     with pytest.raises(InputError) as e:
-        ledger.load(con, export, MAPPING, municipality_code=706)
+        ledger.load(own_con, export, MAPPING, municipality_code=706)
     message = str(e.value)
     assert message.startswith(
         "2025.csv: the file covers much less than the warehouse holds of some function-years"
@@ -68,33 +61,33 @@ def test_an_accrual_into_last_year_does_not_replace_last_year(tmp_path, con):
         "the file)" in message
     )
     assert "--period 2025" in message and "--replace-partial" in message
-    pd.testing.assert_frame_equal(_ledger(con), before)
-    assert con.execute("SELECT count(*) FROM _loads").fetchone()[0] == 1
+    pd.testing.assert_frame_equal(_ledger(own_con), before)
+    assert own_con.execute("SELECT count(*) FROM _loads").fetchone()[0] == 1
 
-    result = ledger.load(con, export, MAPPING, municipality_code=706, period="2025")
+    result = ledger.load(own_con, export, MAPPING, municipality_code=706, period="2025")
     assert (result.new, result.changed, result.removed) == (9, 0, 0)
     assert result.skipped == {"outside the declared period 2025-01..2025-12 (2024-12)": 1}
-    assert _total(con, 2024) == (12, 12_000_000.0)
-    assert _total(con, 2025) == (9, 900_000.0)
+    assert _total(own_con, 2024) == (12, 12_000_000.0)
+    assert _total(own_con, 2025) == (9, 900_000.0)
 
 
-def test_replace_partial_replaces_only_the_month_the_file_holds(tmp_path, con):
-    ledger.load(con, _year_2024(tmp_path), MAPPING, municipality_code=706)
+def test_replace_partial_replaces_only_the_month_the_file_holds(tmp_path, own_con):
+    ledger.load(own_con, _year_2024(tmp_path), MAPPING, municipality_code=706)
     result = ledger.load(
-        con, _export_2025_with_accrual(tmp_path), MAPPING, municipality_code=706, replace_partial=True
+        own_con, _export_2025_with_accrual(tmp_path), MAPPING, municipality_code=706, replace_partial=True
     )
     assert (result.new, result.changed, result.removed) == (9, 1, 0)
-    assert _total(con, 2024) == (12, 11 * 1_000_000.0 + 25_000.0)
+    assert _total(own_con, 2024) == (12, 11 * 1_000_000.0 + 25_000.0)
 
 
-def test_a_declared_period_removes_its_months_the_file_lacks_but_no_other_function(tmp_path, con):
-    ledger.load(con, _year_2024(tmp_path), MAPPING, municipality_code=706)
+def test_a_declared_period_removes_its_months_the_file_lacks_but_no_other_function(tmp_path, own_con):
+    ledger.load(own_con, _year_2024(tmp_path), MAPPING, municipality_code=706)
     other = _write(tmp_path, "other.csv", ["1;15-03-2024;5.38.52;1;4.7;5,00;Køb"])
-    ledger.load(con, other, MAPPING, municipality_code=706)
+    ledger.load(own_con, other, MAPPING, municipality_code=706)
     h1 = _write(tmp_path, "h1.csv", [f"{m};15-{m:02d}-2024;5.38.50;1;4.7;10,00;Køb" for m in (1, 2, 3, 5)])
-    result = ledger.load(con, h1, MAPPING, municipality_code=706, period="2024-01..2024-06")
+    result = ledger.load(own_con, h1, MAPPING, municipality_code=706, period="2024-01..2024-06")
     assert (result.new, result.changed, result.removed) == (0, 4, 2)  # April and June had no postings
-    rows = con.execute("SELECT function_code, month, spending_dkk FROM ledger ORDER BY 1, 2").fetchall()
+    rows = own_con.execute("SELECT function_code, month, spending_dkk FROM ledger ORDER BY 1, 2").fetchall()
     assert [(f, m) for f, m, _ in rows if f == "5.38.50"] == [
         ("5.38.50", m) for m in (1, 2, 3, 5, 7, 8, 9, 10, 11, 12)
     ]
@@ -107,16 +100,16 @@ def test_a_malformed_period_is_refused(text):
         ledger.parse_period(text)
 
 
-def test_undo_restores_the_warehouse_and_keeps_the_order_of_loads(tmp_path, con):
-    first = ledger.load(con, _year_2024(tmp_path), MAPPING, municipality_code=706)
-    after_first = _ledger(con)
-    findings_first = con.execute("SELECT * FROM _findings ORDER BY ALL").df()
+def test_undo_restores_the_warehouse_and_keeps_the_order_of_loads(tmp_path, own_con):
+    first = ledger.load(own_con, _year_2024(tmp_path), MAPPING, municipality_code=706)
+    after_first = _ledger(own_con)
+    findings_first = own_con.execute("SELECT * FROM _findings ORDER BY ALL").df()
     second_file = _write(
         tmp_path, "2024.csv", [f"{m};28-{m:02d}-2024;5.38.50;1;4.7;-7,00;Køb" for m in range(1, 13)]
     )
-    second = ledger.load(con, second_file, MAPPING, municipality_code=706, period="2024")
+    second = ledger.load(own_con, second_file, MAPPING, municipality_code=706, period="2024")
     assert (second.new, second.changed, second.removed) == (0, 12, 0)
-    history = con.execute(
+    history = own_con.execute(
         "SELECT change, count(*), sum(spending_dkk) FROM _history_ledger WHERE load_id = ? GROUP BY 1 ORDER BY 1",
         [second.load_id],
     ).fetchall()
@@ -125,8 +118,8 @@ def test_undo_restores_the_warehouse_and_keeps_the_order_of_loads(tmp_path, con)
         InputError,
         match=rf"load {first.load_id} \(2024.csv\) cannot be undone while later loads .* in force: {second.load_id}\.",
     ):
-        loads.undo(con, first.load_id)
-    done = loads.undo(con, second.load_id)
+        loads.undo(own_con, first.load_id)
+    done = loads.undo(own_con, second.load_id)
     assert done == {
         "load_id": second.load_id,
         "source": "2024.csv",
@@ -134,50 +127,52 @@ def test_undo_restores_the_warehouse_and_keeps_the_order_of_loads(tmp_path, con)
         "restored": 12,
         "deleted": 12,
     }
-    pd.testing.assert_frame_equal(_ledger(con), after_first)
+    pd.testing.assert_frame_equal(_ledger(own_con), after_first)
     # the findings of the first load (twelve negative postings were not among them) are back as they were
-    pd.testing.assert_frame_equal(con.execute("SELECT * FROM _findings ORDER BY ALL").df(), findings_first)
+    pd.testing.assert_frame_equal(
+        own_con.execute("SELECT * FROM _findings ORDER BY ALL").df(), findings_first
+    )
     with pytest.raises(InputError, match=rf"load {second.load_id} \(2024.csv\) was undone already"):
-        loads.undo(con, second.load_id)
-    loads.undo(con, first.load_id)  # now nothing later is in force
-    assert _ledger(con).empty
+        loads.undo(own_con, second.load_id)
+    loads.undo(own_con, first.load_id)  # now nothing later is in force
+    assert _ledger(own_con).empty
     with pytest.raises(InputError, match=r"no load 99 in this warehouse; the loads are 1, 2"):
-        loads.undo(con, 99)
+        loads.undo(own_con, 99)
     # after undo, the same file loads again (it is not "unchanged")
-    again = ledger.load(con, _year_2024(tmp_path), MAPPING, municipality_code=706)
+    again = ledger.load(own_con, _year_2024(tmp_path), MAPPING, municipality_code=706)
     assert again.status == "loaded" and again.new == 12
 
 
-def test_a_later_load_of_other_rows_does_not_block_undo(tmp_path, con):
-    first = ledger.load(con, _year_2024(tmp_path), MAPPING, municipality_code=706)
+def test_a_later_load_of_other_rows_does_not_block_undo(tmp_path, own_con):
+    first = ledger.load(own_con, _year_2024(tmp_path), MAPPING, municipality_code=706)
     ledger.load(
-        con,
+        own_con,
         _write(tmp_path, "b.csv", ["1;15-03-2024;5.38.52;1;4.7;5,00;Køb"]),
         MAPPING,
         municipality_code=706,
     )
-    loads.undo(con, first.load_id)
-    assert con.execute("SELECT function_code, year, month, spending_dkk FROM ledger").fetchall() == [
+    loads.undo(own_con, first.load_id)
+    assert own_con.execute("SELECT function_code, year, month, spending_dkk FROM ledger").fetchall() == [
         ("5.38.52", 2024, 3, 5.0)
     ]
 
 
-def test_one_file_loaded_as_another_table_is_refused(tmp_path, con):
+def test_one_file_loaded_as_another_table_is_refused(tmp_path, own_con):
     # under a neutral name (a file named REGK31 is refused as BUDK32 by its name already, test_statbank_structure)
     regk = tmp_path / "tabel.csv"
     regk.write_bytes((STATBANK / "regk31_labels.csv").read_bytes())
-    first = statbank.load(con, regk, "REGK31")
+    first = statbank.load(own_con, regk, "REGK31")
     with pytest.raises(SchemaError) as e:
-        statbank.load(con, regk, "BUDK32")
+        statbank.load(own_con, regk, "BUDK32")
     message = str(e.value)
     assert message.startswith(
         "tabel.csv: expected a file not loaded before as another table (one file holds one table); if the "
         f"earlier load was wrong, undo it first: analysis undo {first.load_id}, found the same bytes (SHA-256 "
     )
     assert "loaded as table 'accounts' (REGK31) by the statbank loader in load 1 at " in message
-    assert con.execute("SELECT count(*) FROM budgets").fetchone()[0] == 0
-    loads.undo(con, first.load_id)
-    assert statbank.load(con, regk, "BUDK32").target == "budgets"  # once the wrong load is undone
+    assert own_con.execute("SELECT count(*) FROM budgets").fetchone()[0] == 0
+    loads.undo(own_con, first.load_id)
+    assert statbank.load(own_con, regk, "BUDK32").target == "budgets"  # once the wrong load is undone
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -263,48 +258,48 @@ def test_cli_undo_and_loads_need_an_existing_warehouse(tmp_path, capsys, monkeyp
     assert "analysis: error: no warehouse at" in capsys.readouterr().err
 
 
-def test_undo_out_of_order_keeps_the_findings_of_the_load_in_force(tmp_path, con):
+def test_undo_out_of_order_keeps_the_findings_of_the_load_in_force(tmp_path, own_con):
     a = _write(tmp_path, "x.csv", ["1;15-01-2024;5.38.50;1;4.7;-1,00;Køb"])  # one negative posting
-    first = ledger.load(con, a, MAPPING, municipality_code=706)
+    first = ledger.load(own_con, a, MAPPING, municipality_code=706)
     b = _write(
         tmp_path, "x.csv", ["1;15-01-2024;5.38.52;1;4.7;-1,00;Køb", "2;15-01-2024;5.38.52;1;4.7;-2,00;Køb"]
     )
-    second = ledger.load(con, b, MAPPING, municipality_code=706)  # same name, other rows: no conflict
+    second = ledger.load(own_con, b, MAPPING, municipality_code=706)  # same name, other rows: no conflict
 
     def negatives():
-        return con.execute(
+        return own_con.execute(
             'SELECT load_id, "count" FROM _findings WHERE "check" = \'negative_posting\' ORDER BY 1'
         ).fetchall()
 
     assert negatives() == [(second.load_id, 2)]
-    loads.undo(con, first.load_id)
+    loads.undo(own_con, first.load_id)
     assert negatives() == [(second.load_id, 2)]  # not also the first load's, which is undone
-    loads.undo(con, second.load_id)
+    loads.undo(own_con, second.load_id)
     assert negatives() == []  # and the undone first load's findings do not come back
-    assert _ledger(con).empty
+    assert _ledger(own_con).empty
 
 
-def test_a_load_without_history_cannot_be_undone(tmp_path, con):
-    first = ledger.load(con, _year_2024(tmp_path), MAPPING, municipality_code=706)
-    con.execute("DELETE FROM _history_ledger")  # as a load made before loads kept their history
+def test_a_load_without_history_cannot_be_undone(tmp_path, own_con):
+    first = ledger.load(own_con, _year_2024(tmp_path), MAPPING, municipality_code=706)
+    own_con.execute("DELETE FROM _history_ledger")  # as a load made before loads kept their history
     with pytest.raises(
         InputError, match=r"was made before loads kept the rows they replace, so it cannot be undone"
     ):
-        loads.undo(con, first.load_id)
-    assert _total(con, 2024) == (12, 12_000_000.0)
+        loads.undo(own_con, first.load_id)
+    assert _total(own_con, 2024) == (12, 12_000_000.0)
 
 
-def test_the_record_of_loads_in_force_leaves_out_undone_loads(tmp_path, con):
-    first = ledger.load(con, _year_2024(tmp_path), MAPPING, municipality_code=706)
+def test_the_record_of_loads_in_force_leaves_out_undone_loads(tmp_path, own_con):
+    first = ledger.load(own_con, _year_2024(tmp_path), MAPPING, municipality_code=706)
     second = ledger.load(
-        con,
+        own_con,
         _write(tmp_path, "b.csv", ["1;15-03-2024;5.38.52;1;4.7;5,00;Køb"]),
         MAPPING,
         municipality_code=706,
     )
-    loads.undo(con, second.load_id)
-    assert loads.previous_loads(con, 706)["load_id"].tolist() == [first.load_id]
-    every = loads.previous_loads(con, include_undone=True)
+    loads.undo(own_con, second.load_id)
+    assert loads.previous_loads(own_con, 706)["load_id"].tolist() == [first.load_id]
+    every = loads.previous_loads(own_con, include_undone=True)
     assert every["load_id"].tolist() == [second.load_id, first.load_id] and every[
         "undone_at"
     ].notna().tolist() == [True, False]

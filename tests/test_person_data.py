@@ -46,53 +46,45 @@ def _all_text(con) -> str:
     )
 
 
-def test_cpr_numbers_in_free_text_are_masked_counted_and_never_stored(tmp_path):
-    con = connect(tmp_path / "own.duckdb", read_only=False)
-    try:
-        result = case_extract.load(con, _extract(tmp_path), CASES_MAPPING, municipality_code=706, key=KEY)
-        cases = con.execute("SELECT * FROM cases ORDER BY case_id").df().set_index("case_id")
-        assert cases.loc["706-S-1", "measure"] == "Botilbud for [CPR]"
-        assert cases.loc["706-S-2", "measure"] == "Støtte, cpr [CPR]"
-        assert cases.loc["706-S-2", "paragraph"] == "§85 ([CPR])"
-        assert cases.loc["706-S-5", "measure"] == "Ledsagelse 12 timer"  # no CPR number: untouched
-        found = {f.check: f for f in result.findings}
-        assert found["cpr_in_text"].count == 3
-        assert found["cpr_in_text"].examples == [
-            "række 2, kolonne Ydelse",
-            "række 3, kolonne Paragraf",
-            "række 3, kolonne Ydelse",
-        ]
-        # the CPR column written with a space or a slash is the same person as with a hyphen
-        assert (
-            cases.loc["706-S-3", "person_id"]
-            == cases.loc["706-S-4", "person_id"]
-            == pseudonymise("0102031234", KEY)
-        )
-        # 30.02.85 twice, 31.04.90 once: loaded, and counted for the data-quality report
-        assert found["cpr_invalid_date"].count == 3
-        assert found["cpr_invalid_date"].examples == [
-            "sag 706-S-1 (række 2)",
-            "sag 706-S-2 (række 3)",
-            "sag 706-S-5 (række 6)",
-        ]
-        assert result.rows_loaded == 5
-        assert find_cpr(_all_text(con)) == [] and "1234" not in "".join(cases["measure"])
-    finally:
-        con.close()
+def test_cpr_numbers_in_free_text_are_masked_counted_and_never_stored(tmp_path, own_con):
+    result = case_extract.load(own_con, _extract(tmp_path), CASES_MAPPING, municipality_code=706, key=KEY)
+    cases = own_con.execute("SELECT * FROM cases ORDER BY case_id").df().set_index("case_id")
+    assert cases.loc["706-S-1", "measure"] == "Botilbud for [CPR]"
+    assert cases.loc["706-S-2", "measure"] == "Støtte, cpr [CPR]"
+    assert cases.loc["706-S-2", "paragraph"] == "§85 ([CPR])"
+    assert cases.loc["706-S-5", "measure"] == "Ledsagelse 12 timer"  # no CPR number: untouched
+    found = {f.check: f for f in result.findings}
+    assert found["cpr_in_text"].count == 3
+    assert found["cpr_in_text"].examples == [
+        "række 2, kolonne Ydelse",
+        "række 3, kolonne Paragraf",
+        "række 3, kolonne Ydelse",
+    ]
+    # the CPR column written with a space or a slash is the same person as with a hyphen
+    assert (
+        cases.loc["706-S-3", "person_id"]
+        == cases.loc["706-S-4", "person_id"]
+        == pseudonymise("0102031234", KEY)
+    )
+    # 30.02.85 twice, 31.04.90 once: loaded, and counted for the data-quality report
+    assert found["cpr_invalid_date"].count == 3
+    assert found["cpr_invalid_date"].examples == [
+        "sag 706-S-1 (række 2)",
+        "sag 706-S-2 (række 3)",
+        "sag 706-S-5 (række 6)",
+    ]
+    assert result.rows_loaded == 5
+    assert find_cpr(_all_text(own_con)) == [] and "1234" not in "".join(cases["measure"])
 
 
-def test_a_cpr_shaped_case_number_is_refused(tmp_path):
+def test_a_cpr_shaped_case_number_is_refused(tmp_path, own_con):
     path = _extract(tmp_path, [ROWS[2].replace("706-S-3", "0102031234-01")])
-    con = connect(tmp_path / "own.duckdb", read_only=False)
-    try:
-        with pytest.raises(ValueError) as e:
-            case_extract.load(con, path, CASES_MAPPING, municipality_code=706, key=KEY)
-        assert str(e.value).startswith(
-            "sager.csv, row 2, column 'Sagsnr.': expected a case number that is not CPR"
-        )
-        assert find_cpr(str(e.value)) == []
-    finally:
-        con.close()
+    with pytest.raises(ValueError) as e:
+        case_extract.load(own_con, path, CASES_MAPPING, municipality_code=706, key=KEY)
+    assert str(e.value).startswith(
+        "sager.csv, row 2, column 'Sagsnr.': expected a case number that is not CPR"
+    )
+    assert find_cpr(str(e.value)) == []
 
 
 def test_the_first_case_load_records_the_key_and_another_key_is_refused(tmp_path):
@@ -119,38 +111,30 @@ def test_the_first_case_load_records_the_key_and_another_key_is_refused(tmp_path
         con.close()
 
 
-def test_a_warehouse_without_a_fingerprint_is_checked_on_the_cases_it_shares(tmp_path):
+def test_a_warehouse_without_a_fingerprint_is_checked_on_the_cases_it_shares(tmp_path, own_con):
     path = _extract(tmp_path)
-    con = connect(tmp_path / "own.duckdb", read_only=False)
-    try:
-        case_extract.load(con, path, CASES_MAPPING, municipality_code=706, key=KEY)
-        con.execute(f"DELETE FROM _meta WHERE key = '{KEY_FINGERPRINT_META}'")  # as made before fingerprints
-        with pytest.raises(DataError, match="none of the 5 cases already in it keeps its person id"):
-            case_extract.load(con, path, CASES_MAPPING, municipality_code=706, key=OTHER)
-        assert KEY_FINGERPRINT_META not in read_meta(con)
-        assert (
-            case_extract.load(con, path, CASES_MAPPING, municipality_code=706, key=KEY).status == "unchanged"
-        )
-        assert read_meta(con)[KEY_FINGERPRINT_META] == key_fingerprint(KEY)  # recorded now
-    finally:
-        con.close()
+    case_extract.load(own_con, path, CASES_MAPPING, municipality_code=706, key=KEY)
+    own_con.execute(f"DELETE FROM _meta WHERE key = '{KEY_FINGERPRINT_META}'")  # as made before fingerprints
+    with pytest.raises(DataError, match="none of the 5 cases already in it keeps its person id"):
+        case_extract.load(own_con, path, CASES_MAPPING, municipality_code=706, key=OTHER)
+    assert KEY_FINGERPRINT_META not in read_meta(own_con)
+    assert (
+        case_extract.load(own_con, path, CASES_MAPPING, municipality_code=706, key=KEY).status == "unchanged"
+    )
+    assert read_meta(own_con)[KEY_FINGERPRINT_META] == key_fingerprint(KEY)  # recorded now
 
 
-def test_a_fingerprint_without_person_ids_does_not_block_a_first_load(tmp_path):
+def test_a_fingerprint_without_person_ids_does_not_block_a_first_load(tmp_path, own_con):
     # a first case load that failed after the fingerprint was written leaves no person behind to protect
-    con = connect(tmp_path / "own.duckdb", read_only=False)
-    try:
-        case_extract.load(con, _extract(tmp_path), CASES_MAPPING, municipality_code=706, key=KEY)
-        con.execute("DELETE FROM cases")
-        check_warehouse_key(con, OTHER)  # no error
-        write_meta(con, {KEY_FINGERPRINT_META: key_fingerprint(KEY)})
-        case_extract.load(con, _extract(tmp_path), CASES_MAPPING, municipality_code=706, key=OTHER)
-        assert read_meta(con)[KEY_FINGERPRINT_META] == key_fingerprint(OTHER)
-    finally:
-        con.close()
+    case_extract.load(own_con, _extract(tmp_path), CASES_MAPPING, municipality_code=706, key=KEY)
+    own_con.execute("DELETE FROM cases")
+    check_warehouse_key(own_con, OTHER)  # no error
+    write_meta(own_con, {KEY_FINGERPRINT_META: key_fingerprint(KEY)})
+    case_extract.load(own_con, _extract(tmp_path), CASES_MAPPING, municipality_code=706, key=OTHER)
+    assert read_meta(own_con)[KEY_FINGERPRINT_META] == key_fingerprint(OTHER)
 
 
-def test_a_cpr_shaped_voucher_number_never_reaches_the_findings_or_the_report(tmp_path):
+def test_a_cpr_shaped_voucher_number_never_reaches_the_findings_or_the_report(tmp_path, own_con):
     export = tmp_path / "bogforing.csv"
     export.write_text(
         "Bilagsnr.;Bogføringsdato;Funktion;Dranst;Art;Beløb;Tekst\n"
@@ -159,34 +143,30 @@ def test_a_cpr_shaped_voucher_number_never_reaches_the_findings_or_the_report(tm
         "100233;31-03-2025;5.38.50;1;4.7;3.000,00;Køb\n",
         encoding="utf-8",
     )
-    con = connect(tmp_path / "own.duckdb", read_only=False)
-    try:
-        result = ledger.load(con, export, LEDGER_MAPPING, municipality_code=706)
-        negative = next(f for f in result.findings if f.check == "negative_posting")
-        assert negative.count == 2
-        assert negative.examples == [
-            "række 2: 5.38.50, 31.01.2025, -1.000,00 kr., art 4.7, bilag [CPR]",
-            "række 3: 5.38.50, 28.02.2025, -2.000,00 kr., art 4.7, bilag [CPR]",
-        ]
-        stored = con.execute(
-            "SELECT examples FROM _findings WHERE \"check\" = 'negative_posting'"
-        ).fetchone()[0]
-        assert find_cpr(stored) == [] and "[CPR]" in stored
-        # a warehouse that kept a CPR number or a pseudonym in its findings from before: masked in the report's data
-        con.execute(
-            "UPDATE _findings SET examples = ?, note = ? WHERE \"check\" = 'negative_posting'",
-            [json.dumps(["bilag 010203-1234", "sag 1, P-0a1b-2c3d-4e5f-6789"]), "cpr 010203 1234"],
-        )
-        found = quality.findings(con, 706, (2025, 2025))
-        row = found[(found.check == "negative_posting")].iloc[0]
-        assert row.examples == ["bilag [CPR]", "sag 1, [person]"] and row.note == "cpr [CPR]"
-        text = found.to_csv()
-        assert find_cpr(text) == [] and "P-0a1b" not in text
-    finally:
-        con.close()
+    result = ledger.load(own_con, export, LEDGER_MAPPING, municipality_code=706)
+    negative = next(f for f in result.findings if f.check == "negative_posting")
+    assert negative.count == 2
+    assert negative.examples == [
+        "række 2: 5.38.50, 31.01.2025, -1.000,00 kr., art 4.7, bilag [CPR]",
+        "række 3: 5.38.50, 28.02.2025, -2.000,00 kr., art 4.7, bilag [CPR]",
+    ]
+    stored = own_con.execute(
+        "SELECT examples FROM _findings WHERE \"check\" = 'negative_posting'"
+    ).fetchone()[0]
+    assert find_cpr(stored) == [] and "[CPR]" in stored
+    # a warehouse that kept a CPR number or a pseudonym in its findings from before: masked in the report's data
+    own_con.execute(
+        "UPDATE _findings SET examples = ?, note = ? WHERE \"check\" = 'negative_posting'",
+        [json.dumps(["bilag 010203-1234", "sag 1, P-0a1b-2c3d-4e5f-6789"]), "cpr 010203 1234"],
+    )
+    found = quality.findings(own_con, 706, (2025, 2025))
+    row = found[(found.check == "negative_posting")].iloc[0]
+    assert row.examples == ["bilag [CPR]", "sag 1, [person]"] and row.note == "cpr [CPR]"
+    text = found.to_csv()
+    assert find_cpr(text) == [] and "P-0a1b" not in text
 
 
-def test_warehouse_checks_of_the_cases_count_overlaps_future_starts_and_unregistered_costs(tmp_path):
+def test_warehouse_checks_of_the_cases_count_overlaps_future_starts_and_unregistered_costs(tmp_path, own_con):
     rows = [
         # one person, one measure: S-1 and S-2 share 30.06.2024 (counted), S-3 starts after S-2 ends (not)
         "300285-1201;706-S-1;Voksne;Botilbud;§108;5.38.50;Ekstern;01-01-2024;30-06-2024;1.000,00;Ja",
@@ -203,12 +183,8 @@ def test_warehouse_checks_of_the_cases_count_overlaps_future_starts_and_unregist
         "310490-2202;706-S-8;Sundhed;Genoptræning;SUL §140;;Intern;01-01-2025;;2.500,00;Nej",
         "310490-2202;706-S-9;Sundhed;Hjemmesygepleje;;;Intern;01-01-2025;;;Nej",
     ]
-    con = connect(tmp_path / "own.duckdb", read_only=False)
-    try:
-        case_extract.load(con, _extract(tmp_path, rows), CASES_MAPPING, municipality_code=706, key=KEY)
-        found = quality.findings(con, 706, (2024, 2025)).set_index("check")
-    finally:
-        con.close()
+    case_extract.load(own_con, _extract(tmp_path, rows), CASES_MAPPING, municipality_code=706, key=KEY)
+    found = quality.findings(own_con, 706, (2024, 2025)).set_index("check")
     assert found.loc["overlapping_cases", "count"] == 2
     assert found.loc["overlapping_cases", "examples"] == [
         "sag 706-S-2 (30.06.2024-31.12.2024) og sag 706-S-1 (01.01.2024-30.06.2024): Botilbud",

@@ -115,34 +115,30 @@ def test_other_municipalities_of_the_faulty_copy_are_clean(faulty, con):
     assert counts["overlapping_cases"] == _overlaps_brute_force(con, 190) == 0
 
 
-def test_every_reason_for_skipping_rows_has_danish(tmp_path):
-    con = connect(tmp_path / "own.duckdb", read_only=False)
-    try:
-        results = [
-            statbank.load(con, DATA / "folk1a.csv", "FOLK1A"),
-            statbank.load(con, DATA / "regk31_labels.csv", "REGK31"),
-            statbank.load(con, DATA / "hand_recipients.csv", "HAND01", provider="internal"),
-            ledger.load(
-                con,
-                ROOT / "docs/examples/ledger-example.csv",
-                ROOT / "parameters/mappings/ledger.yaml",
-                municipality_code=706,
-            ),
-        ]
-        bad = tmp_path / "sager.csv"
-        bad.write_text(
-            "CPR-nr.;Sagsnr.;Forvaltning;Ydelse;Paragraf;Funktion;Leverandør;Startdato;Slutdato;Månedlig udgift;"
-            "CPR-registreret\n"
-            ";1;Voksne;Botilbud;;;Intern;01-01-2024;;;Nej\n"
-            "300285-1201;2;Voksne;Botilbud;;;Intern;01-01-2024;31-12-2023;;Nej\n"
-            "300285-1201;3;Voksne;Botilbud;;;Intern;01-01-2024;;;Nej\n",  # a file of which no row loads is refused
-            encoding="utf-8",
-        )
-        results.append(
-            case_extract.load(con, bad, ROOT / "parameters/mappings/cases.yaml", municipality_code=706)
-        )
-    finally:
-        con.close()
+def test_every_reason_for_skipping_rows_has_danish(tmp_path, own_con):
+    results = [
+        statbank.load(own_con, DATA / "folk1a.csv", "FOLK1A"),
+        statbank.load(own_con, DATA / "regk31_labels.csv", "REGK31"),
+        statbank.load(own_con, DATA / "hand_recipients.csv", "HAND01", provider="internal"),
+        ledger.load(
+            own_con,
+            ROOT / "docs/examples/ledger-example.csv",
+            ROOT / "parameters/mappings/ledger.yaml",
+            municipality_code=706,
+        ),
+    ]
+    bad = tmp_path / "sager.csv"
+    bad.write_text(
+        "CPR-nr.;Sagsnr.;Forvaltning;Ydelse;Paragraf;Funktion;Leverandør;Startdato;Slutdato;Månedlig udgift;"
+        "CPR-registreret\n"
+        ";1;Voksne;Botilbud;;;Intern;01-01-2024;;;Nej\n"
+        "300285-1201;2;Voksne;Botilbud;;;Intern;01-01-2024;31-12-2023;;Nej\n"
+        "300285-1201;3;Voksne;Botilbud;;;Intern;01-01-2024;;;Nej\n",  # a file of which no row loads is refused
+        encoding="utf-8",
+    )
+    results.append(
+        case_extract.load(own_con, bad, ROOT / "parameters/mappings/cases.yaml", municipality_code=706)
+    )
     reasons = {reason for r in results for reason in r.skipped}
     assert len(reasons) >= 9
     assert all(quality.reason_da(reason) != reason for reason in reasons), [
@@ -412,19 +408,15 @@ def test_row_counts_are_explained():
     )
 
 
-def test_the_files_table_explains_every_load(tmp_path):
-    con = connect(tmp_path / "own.duckdb", read_only=False)
-    try:
-        ledger.load(
-            con,
-            ROOT / "docs/examples/ledger-example.csv",
-            ROOT / "parameters/mappings/ledger.yaml",
-            municipality_code=706,
-        )
-        statbank.load(con, DATA / "folk1a.csv", "FOLK1A")
-        files = quality.loaded_files(con, 706)
-    finally:
-        con.close()
+def test_the_files_table_explains_every_load(own_con):
+    ledger.load(
+        own_con,
+        ROOT / "docs/examples/ledger-example.csv",
+        ROOT / "parameters/mappings/ledger.yaml",
+        municipality_code=706,
+    )
+    statbank.load(own_con, DATA / "folk1a.csv", "FOLK1A")
+    files = quality.loaded_files(own_con, 706)
     table = quality.files_table(files)
     assert list(table.columns) == [
         "Fil",
@@ -443,15 +435,11 @@ def test_the_files_table_explains_every_load(tmp_path):
     assert "dokumentationen" in quality.files_intro(files.iloc[:0])
 
 
-def test_the_headline_of_an_empty_warehouse_says_why_each_check_could_not_run(tmp_path):
+def test_the_headline_of_an_empty_warehouse_says_why_each_check_could_not_run(own_con):
     from analysis.data import loads
 
-    con = connect(tmp_path / "empty.duckdb", read_only=False)
-    try:
-        loads.ensure_tables(con)
-        head = quality.headline(quality.report_findings(con, 706, (2018, 2025)))
-    finally:
-        con.close()
+    loads.ensure_tables(own_con)
+    head = quality.headline(quality.report_findings(own_con, 706, (2018, 2025)))
     assert head["title"] == "0 af 16 kontroller gennemført, ingen fund; 16 kunne ikke gennemføres"
     text = dict(head["items"])["Ikke gennemført"]
     assert text.startswith("9 kontroller, fordi der ikke er indlæst en bogføringsfil eller et sagsudtræk")

@@ -184,3 +184,87 @@ def test_benchmark_words_of_a_group():
     assert text.no_persons(benchmark.CHILDREN).endswith("udgiften pr. 0-17-årig.")
     assert text.measures_da(benchmark.CHILDREN)["spending"] == "Udgift pr. 0-17-årig"
     assert text.measures_da() == text.MEASURES_DA
+
+
+def test_the_adults_population_as_a_feature_is_shown_once_with_its_own_figures():
+    # the feature and the yardstick are the same column for 5.38: the peer table shows it once (it raised
+    # "cannot reindex on an axis with duplicate labels" when the column was selected twice)
+    rep = benchmark.benchmark_report(
+        ACTIVITY, MUNIS, 706, "5.38.50", 2024, 2024, "list", [751], features=["population_18_64"]
+    )
+    table = rep.peer_table
+    assert list(table.columns).count("population_18_64") == 1
+    assert table["population_18_64"].tolist() == [24_000, 230_000]
+    assert table["rate_per_1000"].tolist() == pytest.approx(
+        [2.0, 2.0]
+    )  # 48 / 24,000 and 460 / 230,000 x 1,000
+
+
+@pytest.mark.parametrize("how", ["benchmark_report", "spending_report", "report_from_data"])
+def test_the_adults_population_as_a_feature_of_5_28_is_refused_not_read_as_the_children(how):
+    # for 5.28 the column population_18_64 of the frames carries the residents aged 0-17 (per_resident_basis):
+    # compared on it, the peers were chosen on 8,000 and 70,000 children and the report called them "18-64-årige"
+    from analysis.errors import ConfigurationError
+
+    accounts = ACTIVITY[["municipality_code", "year", "function_code", "spending_dkk"]]
+    calls = {
+        "benchmark_report": lambda **kw: benchmark.benchmark_report(
+            ACTIVITY, MUNIS, 706, "5.28.23", 2024, 2024, **kw
+        ),
+        "spending_report": lambda **kw: benchmark.spending_report(
+            accounts, MUNIS, 706, "5.28.23", 2024, 2024, **kw
+        ),
+        "report_from_data": lambda **kw: benchmark.report_from_data(
+            ACTIVITY, accounts, MUNIS, 706, "5.28.23", 2024, 2024, **kw
+        ),
+    }
+    with pytest.raises(
+        ConfigurationError, match=r"feature population_18_64 .*5\.28\.23.*aged 0-17.*population_0_17"
+    ):
+        calls[how](peer_method="list", peer_codes=[751], features=["population", "population_18_64"])
+
+
+def test_the_childrens_population_as_a_feature_of_5_28_is_named_in_danish():
+    from analysis.reporting import benchmark_page as text
+
+    rep = benchmark.benchmark_report(
+        ACTIVITY, MUNIS, 706, "5.28.23", 2024, 2024, k=1, features=["population_0_17"]
+    )
+    assert rep.peer_table["population_0_17"].tolist() == [8_000, 70_000]
+    page = text.page(
+        rep, MUNIS, {"name": "Døgninstitutioner", "paragraphs": "§ 43"}, {706: "Syddjurs Kommune"}
+    )
+    method = text.method_text(page, "5.28.23")
+    assert "den nærmeste kommune på antal 0-17-årige i 2024" in method
+    assert "18-64" not in method
+    assert ">0-17-årige</th>" in text.peer_table(page)
+
+
+def test_a_batch_of_5_28_compared_on_population_18_64_is_refused_before_any_report(tmp_path):
+    from analysis.reporting.batch import BatchError, load_batch
+    from analysis.reporting.parameters import ParameterError, check
+
+    features = ["population", "population_18_64"]
+    assert check("benchmark", {"function_code": "5.38.50", "features": features}).features == features
+    with pytest.raises(
+        ParameterError, match=r"feature population_18_64 cannot be compared for function 5\.28\.22"
+    ):
+        check("benchmark", {"function_code": "5.28.22", "features": features})
+    data = {
+        "name": "b",
+        "municipalities": [706],
+        "function_areas": ["5.38.50", "5.28.23"],
+        "notebooks": ["benchmark"],
+        "parameters": {"features": features},
+    }
+    path = tmp_path / "batch.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(BatchError) as e:
+        load_batch(path, defaults=tmp_path / "none.yaml")
+    assert str(e.value).startswith(
+        f"{path}: parameters: notebook 'benchmark': feature population_18_64 cannot be compared for "
+        "function 5.28.23: it is measured per resident aged 0-17"
+    )
+    data["function_areas"] = ["5.38.50"]
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert load_batch(path, defaults=tmp_path / "none.yaml").function_codes() == ["5.38.50"]

@@ -255,17 +255,13 @@ def test_malformed_tables():
     )
 
 
-def test_hand_load_without_a_provider_is_unknown(tmp_path):
+def test_hand_load_without_a_provider_is_unknown(own_con):
     # issue 13: --provider is optional; HAND01 has no provider split, so its rows say 'unknown'
-    con = connect(tmp_path / "w.duckdb", read_only=False)
-    try:
-        statbank.load(con, DATA / "regk31_labels.csv", "REGK31")
-        result = statbank.load(con, DATA / "hand_recipients.csv", "HAND01")
-        assert result.status == "loaded"
-        assert con.execute("SELECT DISTINCT provider FROM activity").fetchall() == [("unknown",)]
-        assert any("no split between internal and external" in n for n in result.notes)
-    finally:
-        con.close()
+    statbank.load(own_con, DATA / "regk31_labels.csv", "REGK31")
+    result = statbank.load(own_con, DATA / "hand_recipients.csv", "HAND01")
+    assert result.status == "loaded"
+    assert own_con.execute("SELECT DISTINCT provider FROM activity").fetchall() == [("unknown",)]
+    assert any("no split between internal and external" in n for n in result.notes)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -299,19 +295,15 @@ def test_load_in_order_and_reload_changes_nothing(tmp_path):
         con.close()
 
 
-def test_a_failing_load_writes_nothing(tmp_path):
+def test_a_failing_load_writes_nothing(tmp_path, own_con):
     bad = tmp_path / "regk31.csv"
     bad.write_text(
         "OMRÅDE;FUNKTION;TID;INDHOLD\nSyddjurs;5.38.50;2024;1\nAarhus;5.38.50;2024;x\n", encoding="utf-8"
     )
-    con = connect(tmp_path / "w.duckdb", read_only=False)
-    try:
-        with pytest.raises(SchemaError, match="regk31.csv, row 3, column 'INDHOLD'"):
-            statbank.load(con, bad, "REGK31")
-        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-        assert "_loads" not in tables and "accounts" not in tables
-    finally:
-        con.close()
+    with pytest.raises(SchemaError, match="regk31.csv, row 3, column 'INDHOLD'"):
+        statbank.load(own_con, bad, "REGK31")
+    tables = {r[0] for r in own_con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    assert "_loads" not in tables and "accounts" not in tables
 
 
 def test_an_observation_given_twice_is_refused_naming_both_rows(tmp_path):
@@ -370,36 +362,32 @@ def _refusing_sources(con):
     )
 
 
-def test_the_sources_of_the_features_are_written_with_the_rows_or_not_at_all(tmp_path):
+def test_the_sources_of_the_features_are_written_with_the_rows_or_not_at_all(own_con):
     # The sources of the structural features used to be written in a second transaction after the rows: a failure
     # there left the population loaded, recorded in _loads, with no source (half a load).
-    con = connect(tmp_path / "w.duckdb", read_only=False)
-    try:
-        _refusing_sources(con)
-        with pytest.raises(duckdb.ConstraintException):
-            statbank.load(con, DATA / "folk1a.csv", "FOLK1A")
-        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-        if "municipalities" in tables:
-            assert con.execute("SELECT count(*) FROM municipalities").fetchone()[0] == 0
-        if "_loads" in tables:
-            assert con.execute("SELECT count(*) FROM _loads").fetchone()[0] == 0
-        con.execute("DROP TABLE _feature_sources")
-        statbank.load(con, DATA / "folk1a.csv", "FOLK1A")  # the same load, whole: rows, record and sources
-        # 2 municipalities (København, Syddjurs) x 3 quarters' years (2024, 2025) = 4 rows, each with its sources
-        assert con.execute("SELECT count(*) FROM municipalities").fetchone()[0] == 4
-        assert con.execute("SELECT count(DISTINCT load_id) FROM _feature_sources").fetchone()[0] == 1
-        # ARE207 after FOLK1A: the density, its sources and the areas in one transaction too
-        before = con.execute("SELECT * FROM municipalities ORDER BY ALL").df()
-        con.execute("DROP TABLE _feature_sources")
-        _refusing_sources(con)
-        with pytest.raises(duckdb.ConstraintException):
-            statbank.load(con, DATA / "are207.csv", "ARE207")
-        pd.testing.assert_frame_equal(con.execute("SELECT * FROM municipalities ORDER BY ALL").df(), before)
-        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-        assert "_areas" not in tables or con.execute("SELECT count(*) FROM _areas").fetchone()[0] == 0
-        assert con.execute("SELECT count(*) FROM _loads").fetchone()[0] == 1
-    finally:
-        con.close()
+    _refusing_sources(own_con)
+    with pytest.raises(duckdb.ConstraintException):
+        statbank.load(own_con, DATA / "folk1a.csv", "FOLK1A")
+    tables = {r[0] for r in own_con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    if "municipalities" in tables:
+        assert own_con.execute("SELECT count(*) FROM municipalities").fetchone()[0] == 0
+    if "_loads" in tables:
+        assert own_con.execute("SELECT count(*) FROM _loads").fetchone()[0] == 0
+    own_con.execute("DROP TABLE _feature_sources")
+    statbank.load(own_con, DATA / "folk1a.csv", "FOLK1A")  # the same load, whole: rows, record and sources
+    # 2 municipalities (København, Syddjurs) x 3 quarters' years (2024, 2025) = 4 rows, each with its sources
+    assert own_con.execute("SELECT count(*) FROM municipalities").fetchone()[0] == 4
+    assert own_con.execute("SELECT count(DISTINCT load_id) FROM _feature_sources").fetchone()[0] == 1
+    # ARE207 after FOLK1A: the density, its sources and the areas in one transaction too
+    before = own_con.execute("SELECT * FROM municipalities ORDER BY ALL").df()
+    own_con.execute("DROP TABLE _feature_sources")
+    _refusing_sources(own_con)
+    with pytest.raises(duckdb.ConstraintException):
+        statbank.load(own_con, DATA / "are207.csv", "ARE207")
+    pd.testing.assert_frame_equal(own_con.execute("SELECT * FROM municipalities ORDER BY ALL").df(), before)
+    tables = {r[0] for r in own_con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    assert "_areas" not in tables or own_con.execute("SELECT count(*) FROM _areas").fetchone()[0] == 0
+    assert own_con.execute("SELECT count(*) FROM _loads").fetchone()[0] == 1
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -12,16 +12,8 @@ import pytest
 from analysis.cli import main
 from analysis.data import statbank
 from analysis.data.schema import SchemaError
-from analysis.data.warehouse import connect
 
 DATA = Path(__file__).parent / "data" / "statbank"
-
-
-@pytest.fixture
-def con(tmp_path):
-    c = connect(tmp_path / "own.duckdb", read_only=False)
-    yield c
-    c.close()
 
 
 def accounts(con):
@@ -33,12 +25,12 @@ def accounts(con):
 # Layouts
 
 
-def test_web_download_without_heading_latin1_kroner_per_resident_is_converted_with_folk1a(con):
+def test_web_download_without_heading_latin1_kroner_per_resident_is_converted_with_folk1a(own_con):
     # "Gem som CSV": no heading line, comma-separated, every field quoted, Latin-1, the year only in the name,
     # kroner per resident. FOLK1A on 1 January 2024: København 647,800, Syddjurs 43,040.
-    statbank.load(con, DATA / "folk1a.csv", "FOLK1A")
-    result = statbank.load(con, DATA / "REGK31_2024.csv", "REGK31")
-    acc = accounts(con)
+    statbank.load(own_con, DATA / "folk1a.csv", "FOLK1A")
+    result = statbank.load(own_con, DATA / "REGK31_2024.csv", "REGK31")
+    acc = accounts(own_con)
     assert acc[(101, 2024, "5.38.45")] == 379 * 647_800 == 245_516_200  # about 250 mio. kr., not 379 kr.
     assert acc[(101, 2024, "5.38.50")] == pytest.approx(1905.8 * 647_800)  # 1.234.577.240 kr.
     assert acc[(706, 2024, "5.38.45")] == pytest.approx(98.3 * 43_040)  # 4.230.832 kr.
@@ -48,32 +40,32 @@ def test_web_download_without_heading_latin1_kroner_per_resident_is_converted_wi
     assert any("per resident were multiplied by the FOLK1A population" in n for n in result.notes)
 
 
-def test_kroner_per_resident_without_folk1a_are_refused_naming_folk1a_and_nothing_is_written(con):
+def test_kroner_per_resident_without_folk1a_are_refused_naming_folk1a_and_nothing_is_written(own_con):
     with pytest.raises(SchemaError) as e:
-        statbank.load(con, DATA / "REGK31_2024.csv", "REGK31")
+        statbank.load(own_con, DATA / "REGK31_2024.csv", "REGK31")
     message = str(e.value)
     assert message.startswith("REGK31_2024.csv, column 'PRISENHED': expected the population")
     assert "load FOLK1A for 2024 first" in message and "no population for 101 in 2024" in message
-    assert con.execute("SELECT count(*) FROM information_schema.tables").fetchone()[0] == 0
+    assert own_con.execute("SELECT count(*) FROM information_schema.tables").fetchone()[0] == 0
 
 
-def test_unit_never_turns_kroner_per_resident_into_kroner(con):
+def test_unit_never_turns_kroner_per_resident_into_kroner(own_con):
     # before: --unit 1 skipped the per-resident check and stored København 5.38.45 as 379 kr.
-    statbank.load(con, DATA / "folk1a.csv", "FOLK1A")
+    statbank.load(own_con, DATA / "folk1a.csv", "FOLK1A")
     with pytest.raises(
         SchemaError, match=r"expected --unit only for a PRISENHED in kroner.*found 'Pr. indbygger"
     ):
-        statbank.load(con, DATA / "REGK31_2024.csv", "REGK31", unit=1)
+        statbank.load(own_con, DATA / "REGK31_2024.csv", "REGK31", unit=1)
     with pytest.raises(
         SchemaError, match=r"expected --unit 1 to agree with the PRISENHED's own unit \(1000 kr.\)"
     ):
-        statbank.load(con, DATA / "regk31_labels.csv", "REGK31", unit=1)
-    assert con.execute("SELECT count(*) FROM accounts").fetchone()[0] == 0
+        statbank.load(own_con, DATA / "regk31_labels.csv", "REGK31", unit=1)
+    assert own_con.execute("SELECT count(*) FROM accounts").fetchone()[0] == 0
 
 
-def test_web_download_semicolon_utf8_with_a_time_column_keeps_the_thousands(con):
-    result = statbank.load(con, DATA / "regk31_web_semicolon.csv", "REGK31")
-    acc = accounts(con)
+def test_web_download_semicolon_utf8_with_a_time_column_keeps_the_thousands(own_con):
+    result = statbank.load(own_con, DATA / "regk31_web_semicolon.csv", "REGK31")
+    acc = accounts(own_con)
     assert acc[(706, 2024, "5.38.50")] == 98_765_000
     assert acc[(101, 2023, "5.38.52")] == 402_114_000
     assert acc[(751, 2024, "5.38.50")] == 731_002_000
@@ -81,53 +73,57 @@ def test_web_download_semicolon_utf8_with_a_time_column_keeps_the_thousands(con)
     assert result.skipped["the other PRISENHED (each row is given in two units)"] == 10
 
 
-def test_matrix_with_danish_title_lines_and_repeated_labels_left_blank(con):
+def test_matrix_with_danish_title_lines_and_repeated_labels_left_blank(own_con):
     df = statbank.read(DATA / "regk31_matrix_da.csv")
     assert df.attrs["layout"] == "web-matrix" and df.attrs["title"].startswith("Kommunernes regnskaber")
-    statbank.load(con, DATA / "regk31_matrix_da.csv", "REGK31")
-    acc = accounts(con)
+    statbank.load(own_con, DATA / "regk31_matrix_da.csv", "REGK31")
+    acc = accounts(own_con)
     assert acc[(101, 2024, "5.38.52")] == 415_880_000  # the blank label under København is København
     assert acc[(706, 2023, "5.38.52")] == 40_021_000
     assert (706, 2024, "5.38.52") not in acc.index and len(acc) == 7
 
 
-def test_matrix_with_english_title_comma_and_quotes(con):
-    statbank.load(con, DATA / "budk32_matrix_en.csv", "BUDK32")
-    budgets = con.execute("SELECT * FROM budgets").df().set_index(["municipality_code", "year"])["budget_dkk"]
+def test_matrix_with_english_title_comma_and_quotes(own_con):
+    statbank.load(own_con, DATA / "budk32_matrix_en.csv", "BUDK32")
+    budgets = (
+        own_con.execute("SELECT * FROM budgets").df().set_index(["municipality_code", "year"])["budget_dkk"]
+    )
     assert budgets[(101, 2025)] == 1_270_500_000  # Copenhagen, DKK 1,000
     assert budgets[(706, 2024)] == 96_400_000 and len(budgets) == 6
 
 
-def test_folk1a_web_download_gives_the_population(con):
-    statbank.load(con, DATA / "folk1a_web.csv", "FOLK1A")
-    m = con.execute("SELECT * FROM municipalities").df().set_index("municipality_code")
+def test_folk1a_web_download_gives_the_population(own_con):
+    statbank.load(own_con, DATA / "folk1a_web.csv", "FOLK1A")
+    m = own_con.execute("SELECT * FROM municipalities").df().set_index("municipality_code")
     assert m.loc[101, ["population", "population_18_64"]].tolist() == [647_800, 427_700]
     assert m.loc[706, ["population", "population_18_64"]].tolist() == [43_040, 24_440]
 
 
-def test_the_year_of_a_web_download_from_year_or_the_name_never_guessed(tmp_path, con):
-    statbank.load(con, DATA / "folk1a.csv", "FOLK1A")
+def test_the_year_of_a_web_download_from_year_or_the_name_never_guessed(tmp_path, own_con):
+    statbank.load(own_con, DATA / "folk1a.csv", "FOLK1A")
     nameless = tmp_path / "regk31.csv"
     shutil.copy(DATA / "REGK31_2024.csv", nameless)
     with pytest.raises(SchemaError, match=r"expected a time column, --year YEAR, or a year in the file name"):
-        statbank.load(con, nameless, "REGK31")
+        statbank.load(own_con, nameless, "REGK31")
     two = tmp_path / "regk31_2023_2024.csv"
     shutil.copy(DATA / "REGK31_2024.csv", two)
     with pytest.raises(SchemaError, match="a year in the file name"):
-        statbank.load(con, two, "REGK31")  # two years in the name: ambiguous
-    statbank.load(con, nameless, "REGK31", year=2024)
-    assert accounts(con)[(101, 2024, "5.38.45")] == 245_516_200
+        statbank.load(own_con, two, "REGK31")  # two years in the name: ambiguous
+    statbank.load(own_con, nameless, "REGK31", year=2024)
+    assert accounts(own_con)[(101, 2024, "5.38.45")] == 245_516_200
     with pytest.raises(SchemaError, match="expected --year only for a file without a time column"):
-        statbank.load(con, DATA / "regk31_web_semicolon.csv", "REGK31", year=2024)
+        statbank.load(own_con, DATA / "regk31_web_semicolon.csv", "REGK31", year=2024)
     assert statbank.year_from_name("2024 regnskab.csv") == "2024"
     # --year 2023 for a file named 2024: one of the two is wrong (--year used to win, silently)
     with pytest.raises(SchemaError) as e:
-        statbank.load(con, DATA / "REGK31_2024.csv", "REGK31", year=2023)
+        statbank.load(own_con, DATA / "REGK31_2024.csv", "REGK31", year=2023)
     assert str(e.value) == (
         "REGK31_2024.csv, column 'TID': expected --year 2023 to agree with the year of the file's name (2024); which "
         "one is right is not guessed: rename the file or correct --year, found --year 2023 and a name that says 2024"
     )
-    statbank.load(con, DATA / "REGK31_2024.csv", "REGK31", year=2024)  # the same year twice is no conflict
+    statbank.load(
+        own_con, DATA / "REGK31_2024.csv", "REGK31", year=2024
+    )  # the same year twice is no conflict
 
 
 @pytest.mark.parametrize(
@@ -180,14 +176,14 @@ def test_folk1a_for_an_age_band_without_the_total_is_refused():
 # A file is the table it is loaded as
 
 
-def test_one_file_is_not_accepted_as_regk31_and_then_as_budk32(tmp_path, con):
+def test_one_file_is_not_accepted_as_regk31_and_then_as_budk32(tmp_path, own_con):
     neutral = tmp_path / "kommunetal.csv"  # the same API file under a name that names no table
     shutil.copy(DATA / "regk31_labels.csv", neutral)
-    statbank.load(con, neutral, "REGK31")
+    statbank.load(own_con, neutral, "REGK31")
     with pytest.raises(SchemaError) as e:
-        statbank.load(con, neutral, "BUDK32")
+        statbank.load(own_con, neutral, "BUDK32")
     assert "loaded as table 'accounts' (REGK31) by the statbank loader in load 1 at " in str(e.value)
-    assert con.execute("SELECT count(*) FROM budgets").fetchone()[0] == 0
+    assert own_con.execute("SELECT count(*) FROM budgets").fetchone()[0] == 0
 
 
 @pytest.mark.parametrize(
@@ -201,11 +197,11 @@ def test_one_file_is_not_accepted_as_regk31_and_then_as_budk32(tmp_path, con):
         ("folk1a.csv", "HAND01", "the variable ALDER (age), which FOLK1A has"),
     ],
 )
-def test_a_file_of_another_table_is_refused(tmp_path, con, file, table, found):
+def test_a_file_of_another_table_is_refused(tmp_path, own_con, file, table, found):
     path = tmp_path / ("data.csv" if file != "regk31_labels.csv" else file)
     shutil.copy(DATA / file, path)
     with pytest.raises(SchemaError) as e:
-        statbank.load(con, path, table)
+        statbank.load(own_con, path, table)
     assert found in str(e.value)
 
 
@@ -245,17 +241,13 @@ def test_a_value_that_reads_two_ways_is_refused():
     ]  # with a decimal comma the dot is thousands
 
 
-def test_a_refused_conversion_creates_nothing(tmp_path):
-    con = connect(tmp_path / "fresh.duckdb", read_only=False)
-    try:
-        with pytest.raises(SchemaError, match="load FOLK1A for 2024 first"):
-            statbank.load(con, DATA / "REGK31_2024.csv", "REGK31")
-        assert con.execute("SELECT count(*) FROM information_schema.tables").fetchone()[0] == 0
-    finally:
-        con.close()
+def test_a_refused_conversion_creates_nothing(own_con):
+    with pytest.raises(SchemaError, match="load FOLK1A for 2024 first"):
+        statbank.load(own_con, DATA / "REGK31_2024.csv", "REGK31")
+    assert own_con.execute("SELECT count(*) FROM information_schema.tables").fetchone()[0] == 0
 
 
-def test_a_matrix_of_one_year_is_read_with_the_year_of_its_heading(tmp_path, con):
+def test_a_matrix_of_one_year_is_read_with_the_year_of_its_heading(tmp_path, own_con):
     # statbank.dk's matrix with one year has a heading line with a single filled cell (';;;;;2023'); it used to be
     # taken for a title line, so the file read as a download without a time column and got the year of its name
     # (2024 here) or of --year: the 2023 accounts stored as 2024.
@@ -273,8 +265,8 @@ def test_a_matrix_of_one_year_is_read_with_the_year_of_its_heading(tmp_path, con
     df = statbank.read(path)
     assert df.attrs["layout"] == "web-matrix"
     assert [str(p) for p in df["period"]] == ["2023", "2023"]
-    statbank.load(con, path, "REGK31")
-    acc = accounts(con)
+    statbank.load(own_con, path, "REGK31")
+    acc = accounts(own_con)
     assert acc.to_dict() == {(101, 2023, "5.38.50"): 1_187_333_000, (706, 2023, "5.38.50"): 95_112_000}
     with pytest.raises(SchemaError, match="expected --year only for a file without a time column"):
         statbank.read(path, year=2024)  # the heading gives the year; --year is not guessed over it
@@ -322,13 +314,13 @@ _MATRIX_ROWS = [
 ]
 
 
-def test_statbanks_excel_download_is_read_like_its_csv_download(tmp_path, con):
+def test_statbanks_excel_download_is_read_like_its_csv_download(tmp_path, own_con):
     # statbank.dk's "Excel (xlsx)" export of the matrix was refused as a layout it cannot read
     path = _workbook(tmp_path / "regk31.xlsx", _MATRIX_ROWS)
     df = statbank.read(path)
     assert df.attrs["layout"] == "web-matrix" and df.attrs["title"].startswith("Kommunernes regnskaber")
-    result = statbank.load(con, path, "REGK31")
-    acc = accounts(con)
+    result = statbank.load(own_con, path, "REGK31")
+    acc = accounts(own_con)
     assert acc[(101, 2023, "5.38.50")] == 1_187_333_000
     assert acc[(101, 2024, "5.38.52")] == 415_880_000  # the blank label under København is København
     assert acc[(706, 2023, "5.38.50")] == 95_112_500  # 95.112,5 (1.000 kr.): a number cell with decimals

@@ -2,19 +2,9 @@
 
 from pathlib import Path
 
-import pytest
-
 from analysis.data import statbank
-from analysis.data.warehouse import connect
 
 DATA = Path(__file__).parent / "data" / "statbank"
-
-
-@pytest.fixture
-def con(tmp_path):
-    c = connect(tmp_path / "own.duckdb", read_only=False)
-    yield c
-    c.close()
 
 
 def density(con):
@@ -22,46 +12,42 @@ def density(con):
     return df.set_index(["municipality_code", "year"])["population_density"]
 
 
-def test_areas_after_folk1a_recompute_the_density_and_name_their_source(con):
-    statbank.load(con, DATA / "folk1a.csv", "FOLK1A")
-    assert density(con)[(101, 2024)] == round(647_800 / 90, 1)  # the reference list's 90 km²
-    before = statbank.feature_sources(con).set_index("feature")["source"]
+def test_areas_after_folk1a_recompute_the_density_and_name_their_source(own_con):
+    statbank.load(own_con, DATA / "folk1a.csv", "FOLK1A")
+    assert density(own_con)[(101, 2024)] == round(647_800 / 90, 1)  # the reference list's 90 km²
+    before = statbank.feature_sources(own_con).set_index("feature")["source"]
     assert "referenceliste" in before["population_density"]
-    result = statbank.load(con, DATA / "are207.csv", "ARE207")
+    result = statbank.load(own_con, DATA / "are207.csv", "ARE207")
     # København changes (90 -> 86,4 km²); Syddjurs rounds to the same density (690 -> 690,2 km²: 62,4)
     assert (result.target, result.rows_loaded, result.changed) == ("municipalities", 4, 2)
-    d = density(con)
+    d = density(own_con)
     assert d[(101, 2024)] == round(647_800 / 86.4, 1) == 7497.7
     assert d[(101, 2025)] == round(648_300 / 86.4, 1)  # 2025: the nearest year's area (2024)
     assert d[(706, 2024)] == round(43_040 / 690.2, 1)
-    sources = statbank.feature_sources(con)
+    sources = statbank.feature_sources(own_con)
     row = sources[sources.feature == "population_density"].iloc[0]
     assert "ARE207" in row.source and (row.municipalities, row.years) == (2, "2024-2025")
     assert (
-        con.execute(
+        own_con.execute(
             "SELECT population_18_64 FROM municipalities WHERE municipality_code = 101 AND year = 2024"
         ).fetchone()[0]
         == 427_700
     )
 
 
-def test_areas_before_folk1a_are_kept_for_it(con):
-    result = statbank.load(con, DATA / "are207.csv", "ARE207")
+def test_areas_before_folk1a_are_kept_for_it(own_con):
+    result = statbank.load(own_con, DATA / "are207.csv", "ARE207")
     assert result.target == "_areas" and any("next FOLK1A load" in n for n in result.notes)
-    statbank.load(con, DATA / "folk1a.csv", "FOLK1A")
-    assert density(con)[(706, 2024)] == round(43_040 / 690.2, 1)
+    statbank.load(own_con, DATA / "folk1a.csv", "FOLK1A")
+    assert density(own_con)[(706, 2024)] == round(43_040 / 690.2, 1)
     assert (
-        statbank.feature_sources(con, [706])
+        statbank.feature_sources(own_con, [706])
         .set_index("feature")
         .loc["population", "source"]
         .endswith("FOLK1A (befolkningen 1. januar)")
     )
 
 
-def test_no_sources_recorded_reads_as_empty(tmp_path):
-    con = connect(tmp_path / "empty.duckdb", read_only=False)
-    try:
-        assert list(statbank.feature_sources(con).columns) == ["feature", "source", "municipalities", "years"]
-        assert statbank.feature_sources(con).empty
-    finally:
-        con.close()
+def test_no_sources_recorded_reads_as_empty(own_con):
+    assert list(statbank.feature_sources(own_con).columns) == ["feature", "source", "municipalities", "years"]
+    assert statbank.feature_sources(own_con).empty

@@ -58,6 +58,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from analysis.errors import ConfigurationError
+
 __all__ = [
     "ADULTS",
     "CHILDREN",
@@ -65,6 +67,7 @@ __all__ = [
     "YARDSTICK_COLUMN",
     "ResidentGroup",
     "main_function",
+    "check_features",
     "per_resident_basis",
     "resident_group",
     "BenchmarkInputs",
@@ -212,6 +215,32 @@ def per_resident_basis(municipalities: pd.DataFrame, function_code: str) -> pd.D
             "(analysis fetch statbank, or analysis load statbank FILE --table FOLK1A with ALDER=*)"
         )
     return municipalities.assign(**{YARDSTICK_COLUMN: municipalities[group.column]})
+
+
+def check_features(function_code: str, features: Iterable[str]) -> None:
+    """Refuse a structural feature that the area's per-resident basis would replace with another group's residents.
+
+    For 5.28 :func:`per_resident_basis` puts the residents aged 0-17 in :data:`YARDSTICK_COLUMN`
+    (``population_18_64``), so a feature of that name would compare and show the children under the adults' name.
+
+    Raises
+    ------
+    analysis.errors.ConfigurationError
+        If ``features`` names :data:`YARDSTICK_COLUMN` and ``function_code``'s group is not the residents aged 18-64;
+        the message names the feature, the function, its group and what to compare on instead.
+
+    Examples
+    --------
+    >>> check_features("5.38.50", ["population_18_64"])  # the adults: the column is what it says
+    >>> check_features("5.28.22", ["population", "population_0_17"])
+    """
+    group = resident_group(function_code)
+    if group.column != YARDSTICK_COLUMN and YARDSTICK_COLUMN in set(features):
+        raise ConfigurationError(
+            f"feature {YARDSTICK_COLUMN} cannot be compared for function {function_code}: it is measured per "
+            f"resident aged {group.ages}, whose number the per-resident figures carry in the column "
+            f"{YARDSTICK_COLUMN}; compare on population or on {group.column} ({group.english}) instead"
+        )
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -869,6 +898,7 @@ def peer_table(
     peer_codes = [int(c) for c in peers["municipality_code"]]
     if int(own_code) in peer_codes:
         raise ValueError(f"the peers contain the own municipality {own_code}: it cannot be its own peer")
+    check_features(function_code, features)
     table = _year_table(municipalities, year, ("municipality_code", "population_18_64", *features))
     codes = [int(own_code), *peer_codes]
     unknown = [c for c in codes if c not in set(table["municipality_code"])]
@@ -877,7 +907,9 @@ def peer_table(
     out = pd.DataFrame({"municipality_code": codes, "role": ["own"] + ["peer"] * len(peer_codes)})
     named = [c for c in ("municipality",) if c in table.columns]
     out = out.merge(
-        table[["municipality_code", *named, *features, "population_18_64"]], on="municipality_code"
+        # a feature population_18_64 (5.38 only, see check_features) is the yardstick itself: selected once
+        table[list(dict.fromkeys(["municipality_code", *named, *features, "population_18_64"]))],
+        on="municipality_code",
     )
     if "distance" in peers.columns:
         distance = dict(zip(peer_codes, peers["distance"].astype(float), strict=True))
@@ -1932,6 +1964,7 @@ def _benchmark_report(
     on the area's per-resident basis (:func:`per_resident_basis`); ``choice`` how the peers are chosen.
     """
     features = choice.features
+    check_features(function_code, features)
     own_rows = activity[
         (activity["municipality_code"] == int(own_code)) & (activity["function_code"] == function_code)
     ]
@@ -2124,6 +2157,7 @@ def spending_report(
         raise ValueError(f"first_year {first_year} is after last_year {last_year}")
     choice = _PeerChoice(peer_method, peer_codes, k, features, weights)
     features = choice.features
+    check_features(function_code, features)
     _require_columns(accounts, ("municipality_code", "year", "function_code", "spending_dkk"), "accounts")
     rows = accounts[
         (accounts["function_code"] == function_code) & accounts["year"].between(first_year, last_year)

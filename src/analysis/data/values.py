@@ -151,8 +151,46 @@ def _two_signs(value: Any) -> bool:
     return marks > 1
 
 
-#: An amount that reads differently with a decimal point and with a decimal comma (100.000 or 1,234).
-_AMBIGUOUS = re.compile(r"^[-+\u2212(]*\d{1,3}[.,]\d{3}[-)]*$")
+#: The digits of an amount that reads differently with a decimal point and with a decimal comma (100.000 or
+#: 1,234): one to three digits, one mark, three digits. Both paths of :func:`parse_amounts` refuse it by this.
+_TWO_WAYS = r"\d{1,3}[.,]\d{3}"
+#: An amount that reads two ways, with any sign (``-100.000``, ``(1,234)``, ``100.000-``).
+_AMBIGUOUS = re.compile(rf"^[-+\u2212(]*{_TWO_WAYS}[-)]*$")
+
+
+def _two_ways_error(value: Any, *, beside_numbers: bool, source: str, row: int, column: str) -> SchemaError:
+    """The refusal of an amount that reads two ways: its value with a decimal point and with a decimal comma.
+
+    Parameters
+    ----------
+    value
+        The cell (a text that :data:`_AMBIGUOUS` matches).
+    beside_numbers
+        The cell is a text in a column of Excel number cells (the mark then follows from no declaration at all).
+    source, row, column
+        The file, its row and its column name.
+    """
+    text = _amount_text(value)
+    point, comma = parse_amount(text, "."), parse_amount(text, ",")
+    if beside_numbers:
+        return SchemaError(
+            source,
+            f"amounts as numbers, as the other cells of the column are: the text '{text}' is {kr(comma)} "
+            f"with a decimal comma and {kr(point)} with a decimal point; enter it as a number, or say "
+            "which with format: decimal: ',' or '.' in the mapping",
+            row=row,
+            column=column,
+            found_text=f"the text '{text}'",
+        )
+    return SchemaError(
+        source,
+        f"an amount whose decimal mark is known ('{text}' is {kr(point)} with a decimal point and "
+        f"{kr(comma)} with a decimal comma); say which with format: decimal: ',' (1.234,50) or '.' "
+        "(1,234.50) in the mapping",
+        row=row,
+        column=column,
+        **shown(value),
+    )
 
 
 def _codes(values: pd.Series | Sequence[Any]) -> tuple[np.ndarray, list[Any]]:
@@ -178,7 +216,8 @@ _PLAIN = {
 }
 _FAST = {d: re.compile(rf"-?{n}|{n}-").fullmatch for d, n in _PLAIN.items()}
 _TRAILING_MINUS = re.compile(r"^(.*)-$", re.M)
-_AMBIGUOUS_LINE = re.compile(r"^-?\d{1,3}[.,]\d{3}-?$", re.M)
+#: :data:`_AMBIGUOUS` for the plain cells of the fast path, joined one to a line.
+_AMBIGUOUS_LINE = re.compile(rf"^-?{_TWO_WAYS}-?$", re.M)
 
 
 def _fast_amounts(values: Any, decimal: str, *, required: bool, ambiguous: bool) -> np.ndarray | None:
@@ -290,28 +329,9 @@ def parse_amounts(
                 column=column,
                 **shown(v if isinstance(v, str) else repr(float(v))),
             )
-        if kind == "ambiguous" or kind == "text beside numbers":
-            text = _amount_text(v)
-            if kind == "text beside numbers":
-                point, comma = parse_amount(text, "."), parse_amount(text, ",")
-                raise SchemaError(
-                    source,
-                    f"amounts as numbers, as the other cells of the column are: the text '{text}' is {kr(comma)} "
-                    f"with a decimal comma and {kr(point)} with a decimal point; enter it as a number, or say "
-                    "which with format: decimal: ',' or '.' in the mapping",
-                    row=row,
-                    column=column,
-                    found_text=f"the text '{text}'",
-                )
-            point, comma = parse_amount(text, "."), parse_amount(text, ",")
-            raise SchemaError(
-                source,
-                f"an amount whose decimal mark is known ('{text}' is {kr(point)} with a decimal point and "
-                f"{kr(comma)} with a decimal comma); say which with format: decimal: ',' (1.234,50) or '.' "
-                "(1,234.50) in the mapping",
-                row=row,
-                column=column,
-                **shown(v),
+        if kind in ("ambiguous", "text beside numbers"):
+            raise _two_ways_error(
+                v, beside_numbers=kind == "text beside numbers", source=source, row=row, column=column
             )
         if _two_signs(v):
             raise SchemaError(
@@ -368,6 +388,19 @@ _TWO_DIGIT_YEAR = re.compile(r"^\s*\d{1,2}[-./]\d{1,2}[-./]\d{2}(?!\d)")
 _SLASH = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*$")
 
 
+def _slash_numbers(value: Any) -> tuple[int, int, int] | None:
+    """The first and second number and the year (two digits read as 20xx) of a slash date; None for another value.
+
+    >>> _slash_numbers("03/04/25"), _slash_numbers("31-01-2025")
+    ((3, 4, 2025), None)
+    """
+    m = _SLASH.match(value) if isinstance(value, str) else None
+    if m is None:
+        return None
+    year = int(m.group(3))
+    return int(m.group(1)), int(m.group(2)), year + 2000 if year < 100 else year
+
+
 def _slash_order(uniques: Sequence[Any]) -> tuple[str | None, int | None]:
     """How a column's slash dates are written: ('day', None), ('month', i) or ('ambiguous', i), or (None, None).
 
@@ -377,10 +410,10 @@ def _slash_order(uniques: Sequence[Any]) -> tuple[str | None, int | None]:
     """
     day_first = month_first = ambiguous = None
     for i, v in enumerate(uniques):
-        m = _SLASH.match(v) if isinstance(v, str) else None
-        if m is None:
+        numbers = _slash_numbers(v)
+        if numbers is None:
             continue
-        a, b = int(m.group(1)), int(m.group(2))
+        a, b, _ = numbers
         if a > 12 >= b:
             day_first = i if day_first is None else day_first
         elif b > 12 >= a:
@@ -471,9 +504,7 @@ def parse_dates(
             "'%d/%m/%Y' (day first) or '%m/%d/%Y' (month first) in the mapping"
         )
         if kind in ("month", "ambiguous") and not _CPR.search(str(v)):
-            m = _SLASH.match(str(v))
-            a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
-            y = y + 2000 if y < 100 else y
+            a, b, y = _slash_numbers(str(v))
             if kind == "month":
                 raise SchemaError(
                     source,

@@ -497,8 +497,12 @@ def _check_notebooks(path: Path, batch: Batch, notebooks_dir: Path, own_paramete
     problems = []
     for name, params in declared.items():
         if name in MODELS:  # the notebook's typed model: allowed values and ranges, with "did you mean"
+            given = {k: v for k, v in batch.parameters.items() if k in params}
+            # with each function code the notebook will be given, as a value may fit one area and not another
+            codes = batch.function_codes() if "function_code" in params else [None]
             try:
-                check(name, {k: v for k, v in batch.parameters.items() if k in params})
+                for code in dict.fromkeys(codes):
+                    check(name, given if code is None else {**given, "function_code": code})
             except ParameterError as e:
                 problems += [
                     f"{path}: parameters{'.' + key if key else ''}: notebook '{name}': {message}"

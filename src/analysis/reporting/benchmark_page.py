@@ -46,12 +46,14 @@ __all__ = [
 FEATURES_TEXT = {
     "population": "indbyggertal",
     "population_18_64": "antal 18-64-årige",
+    "population_0_17": "antal 0-17-årige",
     "socioeconomic_index": "socioøkonomisk indeks",
     "population_density": "befolkningstæthed",
 }
 FEATURES_SHORT = {
     "population": "Indbyggere",
     "population_18_64": "18-64-årige",
+    "population_0_17": "0-17-årige",
     "socioeconomic_index": "Socioøk. indeks",
     "population_density": "Indb. pr. km²",
 }

@@ -170,6 +170,14 @@ class BenchmarkParameters(_PeerParameters):
 
     function_code: str = "5.38.50"
 
+    @model_validator(mode="after")
+    def _features_of_the_area(self):
+        """A feature the area's per-resident basis replaces (population_18_64 for 5.28) is refused."""
+        from analysis.benchmark import check_features
+
+        check_features(self.function_code, self.features)
+        return self
+
 
 class AreaParameters(_PeerParameters):
     """``notebooks/area.ipynb``."""
