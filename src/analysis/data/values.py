@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.data import reference
-from analysis.data.schema import SchemaError
+from analysis.data.schema import DATE_YEARS, SchemaError
 from analysis.privacy import CPR_PATTERN
 
 _CPR = re.compile(CPR_PATTERN)
@@ -360,10 +360,29 @@ def parse_date(value: Any, date_format: str | None = None) -> dt.date | None:
     return None
 
 
-#: The years a date may fall in; the year 9999 of an open end (``31-12-9999``) is read where ``open_end`` allows it.
-DATE_YEARS = (1800, 2199)
-#: The year case systems write for an end that is not set (``31-12-9999``).
+#: The year case systems write for an end that is not set (``31-12-9999``); read as no end where ``open_end``
+#: allows it. The years any other date may fall in are :data:`DATE_YEARS` (from the schema, which holds them too).
 OPEN_END_YEAR = 9999
+
+
+def is_open_end(value: Any, date_format: str | None = None) -> bool:
+    """True for an end date in the year :data:`OPEN_END_YEAR`: the case systems' "no end" (``31-12-9999``).
+
+    The one test of an open end, for the file loaders (:func:`parse_dates` with ``open_end``) and for a direct
+    caller of :func:`analysis.data.cases.ingest_cases` alike. ``value`` is a cell in any form :func:`parse_date`
+    reads (a date, a datetime, ``31-12-9999``, ``9999-12-31``); an empty or unreadable cell is no open end.
+
+    >>> is_open_end("31-12-9999"), is_open_end("9999-12-31"), is_open_end(dt.date(9999, 12, 31))
+    (True, True, True)
+    >>> is_open_end("31-12-2025"), is_open_end(None), is_open_end("no date")
+    (False, False, False)
+    """
+    if is_missing(value):
+        return False
+    d = parse_date(value, date_format)
+    return d is not None and d.year == OPEN_END_YEAR
+
+
 _TWO_DIGIT_YEAR = re.compile(r"^\s*\d{1,2}[-./]\d{1,2}[-./]\d{2}(?!\d)")
 _SLASH = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*$")
 
@@ -439,7 +458,7 @@ def parse_dates(
         if d is None:
             bad[i] = "unreadable"
             parsed.append(pd.NaT)
-        elif open_end and d.year == OPEN_END_YEAR:
+        elif open_end and is_open_end(d):
             open_ends.add(i)
             parsed.append(pd.NaT)
         elif not DATE_YEARS[0] <= d.year <= DATE_YEARS[1]:
