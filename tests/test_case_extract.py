@@ -329,3 +329,28 @@ def test_a_direct_case_ingest_keeps_an_end_date_of_another_year():
     out = ingest_cases(_raw_case(end_date="2024-06-30"), source="sager.csv", key=KEY)
     assert out.attrs["open_ends"] == 0
     assert validate(out, "cases", "sager.csv")["end_date"].tolist() == [pd.Timestamp("2024-06-30")]
+
+
+def test_an_excel_serial_date_in_a_case_file_is_refused_naming_file_row_and_column(tmp_path):
+    # an end date column formatted as a number: 2958465 is Excel's 31-12-9999, the open end; not guessed either
+    path = _write(
+        tmp_path,
+        [
+            ROW.replace(";01-03-2019;;", ";01-03-2019;45658;"),
+            ROW.replace("706-S-1", "706-S-2").replace(";01-03-2019;;", ";01-03-2019;2958465;"),
+        ],
+    )
+    with pytest.raises(SchemaError) as e:
+        case_extract.read_extract(path, MAPPING, municipality_code=706, key=KEY)
+    assert str(e.value) == (
+        "sager.csv, row 2, column 'Slutdato': expected a date like 31-01-2025 or 31.01.2025, found '45658', a "
+        "number, not a date: it looks like an Excel serial date (Excel shows it as 01-01-2025); format the column "
+        "as a date in Excel, or export it as text dd-mm-yyyy"
+    )
+    path = _write(tmp_path, [ROW.replace(";01-03-2019;;", ";01-03-2019;2958465;")])
+    with pytest.raises(SchemaError) as e:
+        case_extract.read_extract(path, MAPPING, municipality_code=706, key=KEY)
+    assert str(e.value).startswith(
+        "sager.csv, row 2, column 'Slutdato': expected a date like 31-01-2025 or 31.01.2025, found '2958465', a "
+        "number, not a date: it looks like an Excel serial date (Excel shows it as 31-12-9999); format the column"
+    )
