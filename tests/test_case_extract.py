@@ -1,12 +1,14 @@
 """Case extracts: Danish columns mapped by YAML, CPR numbers pseudonymised on ingest and never shown."""
 
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from analysis.data import case_extract
-from analysis.data.schema import SchemaError
+from analysis.data.cases import ingest_cases
+from analysis.data.schema import SchemaError, validate
 from analysis.privacy import find_cpr, pseudonymise
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -267,3 +269,70 @@ def test_an_end_date_of_31_12_9999_is_a_case_that_runs(tmp_path):
         SchemaError, match=r"row 2, column 'Startdato': expected a date in the years 1800-2199"
     ):
         case_extract.read_extract(path, MAPPING, municipality_code=706, key=KEY)
+
+
+def _raw_case(**dates):
+    return pd.DataFrame(
+        {
+            "cpr": ["300285-1201"],
+            "case_id": ["706-S-1"],
+            "municipality_code": [706],
+            "sector": ["adults_social"],
+            "measure": ["Botilbud"],
+            "provider": ["external"],
+            "start_date": ["2019-03-01"],
+            "monthly_cost_dkk": [98_500.0],
+            "cpr_registered": [True],
+            **{k: [v] for k, v in dates.items()},
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "end",
+    ["31-12-9999", "9999-12-31", dt.date(9999, 12, 31), dt.datetime(9999, 12, 31)],
+    ids=["dd-mm-yyyy", "iso", "date", "datetime"],
+)
+def test_a_direct_case_ingest_reads_the_year_9999_as_no_end_as_the_extract_loader_does(tmp_path, end):
+    # the direct path used to keep the 9999 (the warehouse then refused '31-12-9999' as no ISO date, and stopped
+    # on '9999-12-31' with pandas' OutOfBoundsDatetime)
+    out = ingest_cases(_raw_case(end_date=end, planned_end_date=end), source="sager.csv", key=KEY)
+    assert out.attrs["open_ends"] == 2
+    stored = validate(out, "cases", "sager.csv")
+    assert stored["end_date"].isna().all() and stored["planned_end_date"].isna().all()
+    # the extract loader reads the same cell the same way (the file written as the case system writes it)
+    text = end if isinstance(end, str) else "31-12-9999"
+    path = _write(tmp_path, [ROW.replace(";01-03-2019;;", f";01-03-2019;{text};")])
+    cases, *_ = case_extract.read_extract(path, MAPPING, municipality_code=706, key=KEY)
+    assert cases["end_date"].isna().all()
+
+
+def test_a_direct_case_ingest_keeps_an_end_date_of_another_year():
+    out = ingest_cases(_raw_case(end_date="2024-06-30"), source="sager.csv", key=KEY)
+    assert out.attrs["open_ends"] == 0
+    assert validate(out, "cases", "sager.csv")["end_date"].tolist() == [pd.Timestamp("2024-06-30")]
+
+
+def test_an_excel_serial_date_in_a_case_file_is_refused_naming_file_row_and_column(tmp_path):
+    # an end date column formatted as a number: 2958465 is Excel's 31-12-9999, the open end; not guessed either
+    path = _write(
+        tmp_path,
+        [
+            ROW.replace(";01-03-2019;;", ";01-03-2019;45658;"),
+            ROW.replace("706-S-1", "706-S-2").replace(";01-03-2019;;", ";01-03-2019;2958465;"),
+        ],
+    )
+    with pytest.raises(SchemaError) as e:
+        case_extract.read_extract(path, MAPPING, municipality_code=706, key=KEY)
+    assert str(e.value) == (
+        "sager.csv, row 2, column 'Slutdato': expected a date like 31-01-2025 or 31.01.2025, found '45658', a "
+        "number, not a date: it looks like an Excel serial date (Excel shows it as 01-01-2025); format the column "
+        "as a date in Excel, or export it as text dd-mm-yyyy"
+    )
+    path = _write(tmp_path, [ROW.replace(";01-03-2019;;", ";01-03-2019;2958465;")])
+    with pytest.raises(SchemaError) as e:
+        case_extract.read_extract(path, MAPPING, municipality_code=706, key=KEY)
+    assert str(e.value).startswith(
+        "sager.csv, row 2, column 'Slutdato': expected a date like 31-01-2025 or 31.01.2025, found '2958465', a "
+        "number, not a date: it looks like an Excel serial date (Excel shows it as 31-12-9999); format the column"
+    )

@@ -413,3 +413,61 @@ def test_a_file_of_which_no_row_loads_is_refused_not_loaded_as_0_rows(tmp_path, 
         "ledger))"
     )
     assert own_con.execute("SELECT count(*) FROM _loads").fetchone() == (0,)
+
+
+SERIAL = (
+    "45658, a number, not a date: it looks like an Excel serial date (Excel shows it as 01-01-2025); format the "
+    "column as a date in Excel, or export it as text dd-mm-yyyy"
+)
+
+
+def test_an_excel_serial_date_is_refused_naming_file_row_and_column_and_what_it_is(tmp_path):
+    # a date column formatted as a number in Excel holds the serial day number: 45658 is 30-12-1899 + 45658 days,
+    # 01-01-2025. It was refused as "expected a date like 31-01-2025 or 31.01.2025, found 45658", with no word of why
+    frame = pd.DataFrame(
+        {
+            "Bilagsnr.": [1, 2],
+            "Bogføringsdato": ["31-01-2025", 45658],
+            "Funktion": ["5.38.50"] * 2,
+            "Dranst": [1, 1],
+            "Art": ["4.7"] * 2,
+            "Beløb": [1500, 12.5],
+            "Tekst": ["a", "b"],
+        }
+    )
+    path = tmp_path / "posteringer.xlsx"
+    frame.to_excel(path, index=False)
+    with pytest.raises(SchemaError) as e:
+        ledger.read_postings(path, MAPPING, municipality_code=706)
+    assert str(e.value) == (
+        "posteringer.xlsx, row 3, column 'Bogføringsdato': expected a date like 31-01-2025 or 31.01.2025, found "
+        + SERIAL
+    )
+    # the same saved as CSV: the text '45658' (or '45658,0' with Danish decimals); neither is read as a date
+    for text in ("45658", "45658,0"):
+        path = _write(tmp_path, [f"1;{text};5.38.50;1;4.7;100,00;Køb"])
+        with pytest.raises(SchemaError) as e:
+            ledger.read_postings(path, MAPPING, municipality_code=706)
+        assert str(e.value) == (
+            "posteringer.csv, row 2, column 'Bogføringsdato': expected a date like 31-01-2025 or 31.01.2025, found "
+            + SERIAL.replace("45658", repr(text), 1)
+        )
+
+
+@pytest.mark.parametrize(
+    ("text", "was"),
+    [("201224", "2012-02-04"), ("202512", "2025-01-02")],  # 20-12-24 without dashes; a period yyyymm
+)
+def test_six_digits_are_not_split_into_a_date_however_the_digits_allow(tmp_path, text, was):
+    # strptime's %Y%m%d read '201224' as 2012-2-4 and '202512' as 2025-1-2: loaded, silently, as those dates
+    path = _write(tmp_path, [f"1;{text};5.38.50;1;4.7;100,00;Køb", "2;20250131;5.38.50;1;4.7;100,00;Køb"])
+    with pytest.raises(SchemaError) as e:
+        ledger.read_postings(path, MAPPING, municipality_code=706)
+    assert str(e.value) == (
+        f"posteringer.csv, row 2, column 'Bogføringsdato': expected a date like 31-01-2025 or 31.01.2025, found "
+        f"'{text}', digits without separators, which do not tell the day, the month and the year apart; write the "
+        "date as dd-mm-yyyy (31-01-2025) or yyyymmdd (20250131)"
+    )
+    path = _write(tmp_path, ["2;20250131;5.38.50;1;4.7;100,00;Køb"])  # eight digits, yyyymmdd: one way only
+    postings, _ = ledger.read_postings(path, MAPPING, municipality_code=706)
+    assert postings["date"].tolist() == [pd.Timestamp("2025-01-31")]

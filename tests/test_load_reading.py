@@ -458,3 +458,15 @@ def test_a_bad_byte_at_the_start_of_a_row_names_the_first_column(tmp_path):
     with pytest.raises(SchemaError) as e:
         loads.read_file(path)
     assert str(e.value).startswith("d.csv, row 3, column 'Tekst': expected text in UTF-8 or Windows-1252")
+
+
+def test_a_bad_byte_in_a_windows_1252_file_names_its_column_as_the_file_spells_it(tmp_path):
+    content = "Konto;Beløb;Tekst\n1;100,00;Køb\n2;2\x81,00;Løn\n".encode(
+        "latin-1"
+    )  # 0x81: no cp1252 character
+    with pytest.raises(SchemaError) as e:
+        loads.read_file(_file(tmp_path, content, "cp.csv"))
+    # the column used to be named from the header decoded as UTF-8: 'Bel\ufffdb'
+    assert str(e.value) == (
+        "cp.csv, row 3, column 'Beløb': expected text in UTF-8 or Windows-1252, found a byte that is not cp1252"
+    )

@@ -1,5 +1,6 @@
 """Validation at the boundary: each kind of bad input gets an error naming source, row, column and expectation."""
 
+import datetime as dt
 import re
 
 import duckdb
@@ -175,6 +176,22 @@ def test_valid_rows_come_back_typed_and_in_order():
                 }
             ),
             "ledger.csv, row 1, column 'full_year_persons': expected at least 0 (full-year persons), found -1.0",
+        ),
+        # 16 a date beyond the years a date may fall in (pandas holds it, the warehouse's nanoseconds did not:
+        # it stopped the load with pandas' OutOfBoundsDatetime)
+        (
+            "cases",
+            _cases(end_date=(1, "3024-05-31")),
+            "ledger.csv, row 2, column 'end_date': expected a date (YYYY-MM-DD) in the years 1800-2199, "
+            "found '3024-05-31'",
+        ),
+        # 17 the same as a date object; and a year 9999 that did not come through the case ingest (which reads it
+        # as an open end) is no date either
+        (
+            "cases",
+            _cases(start_date=(0, dt.date(9999, 12, 31))),
+            "ledger.csv, row 1, column 'start_date': expected a date (YYYY-MM-DD) in the years 1800-2199, "
+            "found 9999-12-31",
         ),
     ],
     ids=lambda v: None if not isinstance(v, str) or len(v) > 20 else v,

@@ -307,3 +307,20 @@ def test_a_span_of_years_is_refused_not_read_as_its_first_year(tmp_path, lines, 
     with pytest.raises(SchemaError) as e:
         socioeconomic.read_index(_write(tmp_path, name, lines))
     assert str(e.value) == message
+
+
+def test_title_lines_are_found_in_a_file_in_any_encoding_the_loader_reads(tmp_path):
+    text = FIXTURE.read_bytes().decode("cp1252")  # the fixture is in Windows-1252
+    path = tmp_path / "indeks.csv"
+    path.write_bytes(text.encode("utf-16"))  # Excel's "Unicode text": the title lines used to be missed
+    df, rows, *_ = socioeconomic.read_index(path)
+    assert len(df) == 12 and int(rows[0]) == 6  # as the fixture reads (København on line 6)
+    # a byte that is no character in Windows-1252 (0x81) on line 4, the heading: refused naming the row, as the
+    # loader refuses it (it was a bare UnicodeDecodeError)
+    path.write_bytes(text.encode("cp1252").replace(b"Kommune;", b"Kommune\x81;", 1))
+    with pytest.raises(SchemaError) as e:
+        socioeconomic.read_index(path)
+    assert str(e.value).startswith(
+        "indeks.csv, row 4, column 'Kommunernes socioøkonomiske indeks': expected text"
+    )
+    assert str(e.value).endswith("found a byte that is not cp1252")

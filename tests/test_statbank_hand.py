@@ -246,3 +246,22 @@ def test_hand01_values_with_decimal_commas_and_municipality_groups_are_read():
     groups = statbank.read("OMRÅDE;TID;INDHOLD\n920;2024;5\n706;2024;7\n")
     assert groups["area_level"].tolist() == ["group", "municipality"]
     assert groups["municipality_code"].isna().tolist() == [True, False]
+
+
+def test_a_mapping_saved_with_a_bom_reads_and_one_in_windows_1252_is_refused_naming_file_and_line(tmp_path):
+    text = "services:\n  - {paragraph: '§85', contains: [støtte], function_code: '5.38.51'}\n"
+    bom = tmp_path / "bom" / "hand01.yaml"
+    bom.parent.mkdir()
+    bom.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))  # Notepad's "UTF-8 with BOM"
+    assert statbank.hand_mapping(bom)["contains"].tolist() == [("støtte",)]
+    cp = tmp_path / "cp1252" / "hand01.yaml"
+    cp.parent.mkdir()
+    cp.write_bytes(
+        text.encode("cp1252")
+    )  # '§' is the one byte 0xa7, no UTF-8 (was a bare UnicodeDecodeError)
+    with pytest.raises(ConfigurationError) as e:
+        statbank.hand_mapping(cp)
+    assert str(e.value) == (
+        f"{cp}: not valid YAML (the file is not UTF-8: line 2 has the byte 0xa7 ('§' in Windows-1252); save it "
+        "as UTF-8)"
+    )

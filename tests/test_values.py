@@ -82,3 +82,42 @@ def test_the_year_9999_is_an_open_end_only_where_an_end_date_is_read():
             rf"1800-2199, found '{bad}'$",
         ):
             _dates(["30-06-2024", bad])
+
+
+@pytest.mark.parametrize(
+    ("value", "found"),
+    [
+        # Excel's serial day n is 30-12-1899 + n days (from day 61, after its 29-02-1900 that never was)
+        (
+            45658,
+            "45658, a number, not a date: it looks like an Excel serial date (Excel shows it as 01-01-2025)",
+        ),
+        (
+            45658.5,
+            "45658.5, a number, not a date: it looks like an Excel serial date (Excel shows it as 01-01-2025)",
+        ),
+        (
+            "45688",
+            "'45688', a number, not a date: it looks like an Excel serial date (Excel shows it as 31-01-2025)",
+        ),
+        (2025, "2025, a year, not a date: write the whole date (31-01-2025)"),
+        ("2025", "'2025', a year, not a date: write the whole date (31-01-2025)"),
+        (123456789012, "123456789012, a number, not a date"),
+    ],
+)
+def test_a_number_where_a_date_belongs_is_said_to_be_one_not_read(value, found):
+    with pytest.raises(SchemaError) as e:
+        _dates(["31-01-2025", value])
+    assert str(e.value).startswith(
+        f"f.csv, row 3, column 'Dato': expected a date like 31-01-2025 or 31.01.2025, found {found}"
+    )
+
+
+def test_an_excel_serial_birth_date_is_said_to_be_a_number_but_not_shown():
+    with pytest.raises(SchemaError) as e:
+        _dates([45658], private=True)
+    assert str(e.value).endswith(
+        "found a number, not a date (not shown: it is person data); if it is an Excel serial date, format the column "
+        "as a date in Excel, or export it as text dd-mm-yyyy"
+    )
+    assert "45658" not in str(e.value)

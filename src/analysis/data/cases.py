@@ -31,6 +31,7 @@ import pandas as pd
 
 from analysis import paths
 from analysis.data.schema import SchemaError
+from analysis.data.values import is_open_end
 from analysis.data.warehouse import fetch_one, read_meta, warehouse_name, write_meta
 from analysis.errors import ConfigurationError, DataError
 from analysis.privacy import (
@@ -179,6 +180,27 @@ def _birth_dates(raw: pd.DataFrame, source: str, first_row: int) -> pd.Series:
     return pd.to_datetime(births.where(births.notna(), None)).reset_index(drop=True)
 
 
+#: The end-date columns of a case in which the year 9999 (``31-12-9999``) is the case systems' "no end".
+OPEN_END_COLUMNS = ("end_date", "planned_end_date")
+
+
+def _open_ends(out: pd.DataFrame) -> int:
+    """Empty the end dates in the year 9999 in ``out`` (in place; see :func:`analysis.data.values.is_open_end`).
+
+    Returns the number of dates emptied. Any other end date is left for the schema to check.
+    """
+    n = 0
+    for name in OPEN_END_COLUMNS:
+        if name in out.columns:
+            open_end = out[name].map(is_open_end).astype(bool)
+            if open_end.any():
+                n += int(open_end.sum())
+                column = out[name]
+                dated = pd.api.types.is_datetime64_any_dtype(column)
+                out[name] = column.mask(open_end) if dated else column.astype(object).mask(open_end, None)
+    return n
+
+
 def _ingest(raw: pd.DataFrame, source: str, key: bytes | None, first_row: int) -> pd.DataFrame:
     if "cpr" not in raw.columns:
         raise SchemaError(
@@ -206,7 +228,9 @@ def ingest_cases(
     raw
         The extract: ``cpr`` plus the columns of table ``cases`` other than ``person_id``, and optionally
         ``birth_date``. With a ``start_date`` column the result has ``age_at_start_year`` (see the module
-        docstring); ``birth_date`` is dropped.
+        docstring); ``birth_date`` is dropped. An ``end_date`` or ``planned_end_date`` in the year 9999
+        (``31-12-9999`` or ``9999-12-31``, the case systems' open end) is read as no end (empty), as the case
+        extract loader reads it (:func:`analysis.data.values.is_open_end`); ``attrs["open_ends"]`` counts them.
     source
         The file or source name, used in error messages.
     key
@@ -224,6 +248,7 @@ def ingest_cases(
         For a weak key.
     """
     out = _ingest(raw.drop(columns=["birth_date"], errors="ignore"), source, key, first_row)
+    out.attrs["open_ends"] = _open_ends(out)
     if "start_date" in raw.columns:
         # the start date read as ISO only (the schema refuses other text at load; a direct caller is held to it too)
         starts = _iso_dates(raw["start_date"], source, first_row, "start_date", "a start date")

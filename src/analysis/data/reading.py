@@ -695,7 +695,9 @@ def _encoding_error(
                 break
             row += chunk.count(b"\n")
     line = before[before.rfind(b"\n") + 1 :].decode(encoding if encoding != "cp1252" else "cp1252", "replace")
-    text = header_bytes.decode("utf-8-sig", "replace").splitlines()
+    # the header in the file's own encoding: a Windows-1252 heading 'Beløb' was named 'Bel\ufffdb'
+    head_encoding = "utf-8-sig" if _codec(encoding).startswith("utf") else encoding
+    text = header_bytes.decode(head_encoding, "replace").splitlines()
     header_line = text[fmt.skip_rows] if len(text) > fmt.skip_rows else ""
     delimiter = fmt.delimiter or _sniff(header_line.replace("\x00", ""))
     header = [h.strip().lstrip("\ufeff") for h in next(csv.reader([header_line], delimiter=delimiter), [])]

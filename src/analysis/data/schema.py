@@ -33,6 +33,7 @@ from analysis.errors import InputError
 from analysis.privacy import CPR_PATTERN, mask_cpr
 
 __all__ = [
+    "DATE_YEARS",
     "Column",
     "SchemaError",
     "Table",
@@ -51,6 +52,10 @@ PROVIDERS = ("internal", "external")
 ACTIVITY_PROVIDERS = (*PROVIDERS, "unknown")
 #: What a line of the managers' expectations template says (table ``expectations``).
 EXPECTATION_KINDS = ("start", "end", "change")
+
+#: The years a date may fall in, at the schema and in the file loaders (:func:`analysis.data.values.parse_dates`);
+#: the year 9999 of an open end (``31-12-9999``) is read as no end before (:func:`analysis.data.values.is_open_end`).
+DATE_YEARS = (1800, 2199)
 
 _DUCKDB_TYPES = {"int": "BIGINT", "float": "DOUBLE", "str": "VARCHAR", "date": "DATE", "bool": "BOOLEAN"}
 _EXPECTED = {
@@ -777,16 +782,29 @@ def _coerce(series: pd.Series, col: Column) -> tuple[pd.Series, pd.Series]:
         ok = series.map(lambda v: isinstance(v, str))
         return series.where(present, None).astype(object), present & ~ok
     if col.dtype == "date":
-        if pd.api.types.is_datetime64_any_dtype(series):
-            out = pd.to_datetime(series)
-            return out.astype("datetime64[ns]"), pd.Series(False, index=series.index)
-        text = series.map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
-        out = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-        return out.astype("datetime64[ns]"), present & out.isna()
+        out = _dates(series)
+        # a year outside DATE_YEARS (e.g. 9999, 3024) is refused here, not left to fail the conversion to
+        # nanoseconds (pandas' OutOfBoundsDatetime past 2262) or to reach the warehouse
+        outside = _outside_years(out)
+        return out.mask(outside).astype("datetime64[ns]"), (present & out.isna()) | outside
     if col.dtype == "bool":
         mapped = series.map(_to_bool)
         return mapped.astype("boolean"), present & mapped.isna()
     raise ValueError(f"unknown dtype {col.dtype!r}")  # pragma: no cover - schema definition error
+
+
+def _dates(series: pd.Series) -> pd.Series:
+    """Dates, datetimes or ISO text (``YYYY-MM-DD``) as datetimes of any year; NaT where empty or not one."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return pd.to_datetime(series)
+    text = series.map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
+    return pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+
+
+def _outside_years(dates: pd.Series) -> pd.Series:
+    """True for a date whose year is outside :data:`DATE_YEARS`."""
+    years = dates.dt.year
+    return dates.notna() & ((years < DATE_YEARS[0]) | (years > DATE_YEARS[1]))
 
 
 def _to_bool(value) -> bool | None:
@@ -847,9 +865,10 @@ def validate(df: pd.DataFrame, table_name: str, source: str, *, first_row: int =
         values, failed = _coerce(raw, col)
         i = _bad(failed)
         if i is not None:
-            raise SchemaError(
-                source, _EXPECTED[col.dtype], row=i + first_row, column=col.name, found=raw.iloc[i]
-            )
+            expected = _EXPECTED[col.dtype]
+            if col.dtype == "date" and _outside_years(_dates(raw.iloc[[i]])).iloc[0]:
+                expected = f"a date (YYYY-MM-DD) in the years {DATE_YEARS[0]}-{DATE_YEARS[1]}"
+            raise SchemaError(source, expected, row=i + first_row, column=col.name, found=raw.iloc[i])
         if not col.nullable:
             i = _bad(values.isna())
             if i is not None:

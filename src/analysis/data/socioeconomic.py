@@ -213,13 +213,10 @@ def _heading_row(path: Path) -> int:
     """The number of title lines above the heading: lines before the first with a 'Kommune' cell."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return _sheet(path)[1]
-    else:
-        raw = path.read_bytes()[:20000]
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = raw.decode("cp1252")
-        lines = [re.split(r"[;,\t]", line) for line in text.splitlines()[:30]]
+    # the text as the file is read (loads.read_text: a BOM, UTF-16, Windows-1252, or an error naming the row), not
+    # bytes guessed at here (a UTF-16 file's title lines were missed, a stray byte a bare UnicodeDecodeError)
+    text, _ = loads.read_text(path)
+    lines = [re.split(r"[;,\t]", line) for line in text.splitlines()[:30]]
     return _heading_index(lines) or 0
 
 

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.data import reference
-from analysis.data.schema import SchemaError
+from analysis.data.schema import DATE_YEARS, SchemaError
 from analysis.privacy import CPR_PATTERN
 
 _CPR = re.compile(CPR_PATTERN)
@@ -363,6 +363,12 @@ def parse_date(value: Any, date_format: str | None = None) -> dt.date | None:
     datetime.date(2025, 1, 31)
     >>> parse_date("01-31-2025") is None
     True
+
+    Digits without separators are read only as the format's fields written out in full (``20250131``): strptime
+    splits ``202512`` as 2025-1-2 and ``201224`` (20-12-24 without dashes) as 2012-2-4, which is refused instead.
+
+    >>> parse_date("20250131"), parse_date("202512"), parse_date("201224")
+    (datetime.date(2025, 1, 31), None, None)
     """
     if isinstance(value, dt.datetime):
         return value.date()
@@ -374,16 +380,95 @@ def parse_date(value: Any, date_format: str | None = None) -> dt.date | None:
     text = re.sub(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "", text)
     for f in (date_format,) if date_format else DATE_FORMATS:
         try:
-            return dt.datetime.strptime(text, f).date()
+            d = dt.datetime.strptime(text, f).date()
         except ValueError:
             continue
+        if _ADJACENT_FIELDS.search(f) and d.strftime(f) != text:
+            continue  # fields without a separator between them: only their full width tells where one ends
+        return d
     return None
 
 
-#: The years a date may fall in; the year 9999 of an open end (``31-12-9999``) is read where ``open_end`` allows it.
-DATE_YEARS = (1800, 2199)
-#: The year case systems write for an end that is not set (``31-12-9999``).
+#: Two date fields with nothing between them (``%Y%m%d``), which strptime splits however the digits allow.
+_ADJACENT_FIELDS = re.compile(r"%[dmyY]%[dmyY]")
+#: Excel's serial day number of 31-12-9999 (its last date); Excel shows day n as 30-12-1899 + n from day 61 on.
+_EXCEL_LAST_SERIAL = 2958465
+_EXCEL_DAY_0 = dt.date(1899, 12, 30)
+#: An Excel serial date as text: 45658, 45658,0, 45658.25; or 2958465, Excel's 31-12-9999 (an open end)
+_NUMBER_TEXT = re.compile(rf"^(?:\d{{5}}|{_EXCEL_LAST_SERIAL})(?:[.,]\d+)?$")
+
+
+def not_a_date(value: Any) -> str | None:
+    """What an error says it found when a date's cell holds a number (an Excel serial date), else None.
+
+    Excel keeps a date as its serial day number (45658 is 01-01-2025) and shows it as a date only where the cell is
+    formatted as one; a column formatted as a number or general gives the number (``45658``), and a CSV saved from
+    it the text (``'45658'``). Which date was meant is not guessed: the cell is refused with this description. A
+    number in the years 1800-2199 is called a year, and 6 or 7 digits (``201224``) a date without separators.
+
+    >>> not_a_date(45658).split("; ")[0]
+    '45658, a number, not a date: it looks like an Excel serial date (Excel shows it as 01-01-2025)'
+    >>> not_a_date("45658,0").startswith("'45658,0', a number, not a date: it looks like an Excel serial date")
+    True
+    >>> not_a_date(2025), not_a_date("31-01-2025"), not_a_date("Botilbud")
+    ('2025, a year, not a date: write the whole date (31-01-2025)', None, None)
+    """
+    if isinstance(value, bool | np.bool_):
+        return None
+    if isinstance(value, int | float | np.integer | np.floating):
+        x = float(value)
+        shown_as = str(int(x)) if x.is_integer() else repr(x)
+    elif isinstance(value, str) and _NUMBER_TEXT.match(value.strip()):
+        x = float(value.strip().replace(",", "."))
+        shown_as = repr(value.strip())
+    elif isinstance(value, str) and re.fullmatch(r"\d{4}", value.strip()):
+        x = float(value.strip())
+        shown_as = repr(value.strip())
+        if not DATE_YEARS[0] <= x <= DATE_YEARS[1]:
+            return None
+    elif isinstance(value, str) and re.fullmatch(r"\d{6,7}", value.strip()):
+        return (
+            f"{value.strip()!r}, digits without separators, which do not tell the day, the month and the year apart; "
+            "write the date as dd-mm-yyyy (31-01-2025) or yyyymmdd (20250131)"
+        )
+    else:
+        return None
+    if not np.isfinite(x) or _CPR.search(shown_as):
+        return None
+    if x.is_integer() and DATE_YEARS[0] <= x <= DATE_YEARS[1]:
+        return f"{shown_as}, a year, not a date: write the whole date (31-01-{int(x)})"
+    if not 1 <= x <= _EXCEL_LAST_SERIAL:
+        return f"{shown_as}, a number, not a date"
+    excel = f" (Excel shows it as {_EXCEL_DAY_0 + dt.timedelta(days=int(x)):%d-%m-%Y})" if x >= 61 else ""
+    return (
+        f"{shown_as}, a number, not a date: it looks like an Excel serial date{excel}; format the column as a date "
+        "in Excel, or export it as text dd-mm-yyyy"
+    )
+
+
+#: The year case systems write for an end that is not set (``31-12-9999``); read as no end where ``open_end``
+#: allows it. The years any other date may fall in are :data:`DATE_YEARS` (from the schema, which holds them too).
 OPEN_END_YEAR = 9999
+
+
+def is_open_end(value: Any, date_format: str | None = None) -> bool:
+    """True for an end date in the year :data:`OPEN_END_YEAR`: the case systems' "no end" (``31-12-9999``).
+
+    The one test of an open end, for the file loaders (:func:`parse_dates` with ``open_end``) and for a direct
+    caller of :func:`analysis.data.cases.ingest_cases` alike. ``value`` is a cell in any form :func:`parse_date`
+    reads (a date, a datetime, ``31-12-9999``, ``9999-12-31``); an empty or unreadable cell is no open end.
+
+    >>> is_open_end("31-12-9999"), is_open_end("9999-12-31"), is_open_end(dt.date(9999, 12, 31))
+    (True, True, True)
+    >>> is_open_end("31-12-2025"), is_open_end(None), is_open_end("no date")
+    (False, False, False)
+    """
+    if is_missing(value):
+        return False
+    d = parse_date(value, date_format)
+    return d is not None and d.year == OPEN_END_YEAR
+
+
 _TWO_DIGIT_YEAR = re.compile(r"^\s*\d{1,2}[-./]\d{1,2}[-./]\d{2}(?!\d)")
 _SLASH = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*$")
 
@@ -472,7 +557,7 @@ def parse_dates(
         if d is None:
             bad[i] = "unreadable"
             parsed.append(pd.NaT)
-        elif open_end and d.year == OPEN_END_YEAR:
+        elif open_end and is_open_end(d):
             open_ends.add(i)
             parsed.append(pd.NaT)
         elif not DATE_YEARS[0] <= d.year <= DATE_YEARS[1]:
@@ -490,6 +575,7 @@ def parse_dates(
         v = values.iloc[pos] if isinstance(values, pd.Series) else values[pos]
         if kind == "empty":
             raise SchemaError(source, "a date", row=row, column=column, found_text="empty")
+        number = not_a_date(v) if kind == "unreadable" else None
         if private:
             raise SchemaError(
                 source,
@@ -497,7 +583,10 @@ def parse_dates(
                 "where the column shows the day first), in the years 1800-2199",
                 row=row,
                 column=column,
-                found_text="a value that is not one (not shown: it is person data)",
+                found_text="a number, not a date (not shown: it is person data); if it is an Excel serial date, "
+                "format the column as a date in Excel, or export it as text dd-mm-yyyy"
+                if number and "Excel" in number
+                else "a value that is not one (not shown: it is person data)",
             )
         declare = (
             "write the dates as 03-04-2025 or 2025-04-03, or declare the order with format: date_format: "
@@ -529,6 +618,8 @@ def parse_dates(
         expected = (
             f"a date in the form {date_format}" if date_format else "a date like 31-01-2025 or 31.01.2025"
         )
+        if number:
+            raise SchemaError(source, expected, row=row, column=column, found_text=number)
         raise SchemaError(source, expected, row=row, column=column, **shown(v))
     table = np.asarray(
         pd.to_datetime(pd.Series(parsed, dtype="datetime64[ns]")).to_numpy(), dtype="datetime64[ns]"

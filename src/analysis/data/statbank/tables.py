@@ -29,7 +29,7 @@ from analysis.data import reference
 from analysis.data.loads import Finding
 from analysis.data.schema import SchemaError
 from analysis.data.statbank.parse import _TOTALS
-from analysis.data.yamlfiles import safe_load
+from analysis.data.yamlfiles import decode_yaml, safe_load
 from analysis.errors import ConfigurationError
 from analysis.paths import parameters_dir
 
@@ -662,15 +662,25 @@ def hand_mapping_source(path: str | Path | None = None) -> tuple[str, str]:
         p = Path(path)
         if not p.exists():
             raise ConfigurationError(f"no HAND01 mapping {p} (the mapping of types of service to functions)")
-        return str(p), p.read_text(encoding="utf-8")
+        return str(p), _hand_text(str(p), p.read_bytes())
     project = parameters_dir() / "statbank" / "hand01.yaml"
     if project.exists():
-        return str(project), project.read_text(encoding="utf-8")
+        return str(project), _hand_text(str(project), project.read_bytes())
     default = resources.files("analysis.data.statbank").joinpath(DEFAULT_HAND_MAPPING)
-    return (
-        f"analysis/data/statbank/{DEFAULT_HAND_MAPPING} (the package's default)",
-        default.read_text(encoding="utf-8"),
-    )
+    name = f"analysis/data/statbank/{DEFAULT_HAND_MAPPING} (the package's default)"
+    return name, _hand_text(name, default.read_bytes())
+
+
+def _hand_text(name: str, raw: bytes) -> str:
+    """The text of a HAND01 mapping as every YAML file is read (:func:`analysis.data.yamlfiles.decode_yaml`).
+
+    UTF-8 with or without a byte-order mark (Notepad's, Excel's); a file in Windows-1252 (the Danish Windows
+    encoding) is refused naming the file and the line, not a bare ``UnicodeDecodeError``.
+    """
+    try:
+        return decode_yaml(raw)
+    except yaml.YAMLError as e:
+        raise ConfigurationError(f"{name}: not valid YAML ({' '.join(str(e).split())})") from None
 
 
 def hand_mapping(path: str | Path | None = None) -> pd.DataFrame:
