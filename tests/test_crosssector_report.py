@@ -437,3 +437,41 @@ def test_changes_and_transfers_are_signed_and_zero_has_no_sign():
     rows = {row[0]: row[1:] for row in table[1:]}
     assert rows["Beskæftigelse"][-1] == "-50" and rows["Voksen/socialområdet"][-1] == "+50"
     assert rows["I alt"][-1] == "0" and rows["I alt"][-3] == "600"  # the gain itself is not signed
+
+
+def test_the_sharing_chart_labels_every_bar_with_its_amount_however_small_beside_the_others():
+    # the sample's Albertslund 2024: the shares after the distribution (10 and 92 t.kr.) are a hundredth of the
+    # gains beside them (0,8 and 9,1 mio. kr.) and drew as no bar at all
+    sharing = pd.DataFrame(
+        {
+            "persons": [21, 37, 37, 25, 37],
+            "gain_dkk": [751_183, 9_127_333, -9_668_925, -51_450, 158_141],
+            "share_dkk": [9_648, 91_683, 55_017, 1_793, 158_141],
+        },
+        index=pd.Index([*xs.SECTORS, "total"], name="sector"),
+    )
+    ax = charts.sharing_chart(sharing, 2024).axes[0]
+    amounts = [t.get_text() for t in ax.texts]
+    assert amounts == [
+        "751 t.kr.", "9,1 mio. kr.", "-9,7 mio. kr.", "-51 t.kr.",  # realised gain, four sectors in order
+        "10 t.kr.", "92 t.kr.", "55 t.kr.", "2 t.kr.",  # each sector's share after the distribution
+    ]  # fmt: skip
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        "Beskæftigelse", "Børn og familie", "Voksen/socialområdet", "Sundhed"
+    ]  # fmt: skip
+
+
+def test_the_outcome_table_says_the_comparison_share_is_weighted():
+    # 20 comparison persons and 36,6 %: no whole number of them; each member's matches weigh 1 in all
+    outcome = pd.DataFrame(
+        {"persons": [15, 20], "ended": [9, 8], "share": [0.6, 0.366]}, index=["members", "comparison"]
+    )
+    html = tables.outcome_table(outcome)
+    (table,) = _cells(html)
+    assert table[1:] == [["Deltagere", "15", "60,0 %"], ["Sammenligningsgruppe", "20", "36,6 %"]]
+    assert (
+        "Sammenligningsgruppens andel er vægtet: hver deltagers sammenlignede borgere tæller tilsammen"
+        in html
+    )
+    alone = tables.outcome_table(outcome.assign(persons=[15, 0], ended=[9, 0], share=[0.6, float("nan")]))
+    assert "vægtet" not in alone

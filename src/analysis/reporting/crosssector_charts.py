@@ -22,6 +22,7 @@ from analysis.reporting.formatting import (
     PALETTE,
     PEER_COLOUR,
     dkk_axis,
+    fmt_dkk,
     fmt_month,
     number_axis,
     pct_axis,
@@ -155,18 +156,36 @@ def evaluation_chart(evaluation, min_group: int = 5):
     return _note(fig, marks, min_group)
 
 
+def bar_amount(dkk: float) -> str:
+    """A bar's amount in Danish: mio. kr. with one decimal from 1.000 t.kr. (rounded), else t.kr.; no plus sign.
+
+    >>> bar_amount(9_127_333), bar_amount(-9_668_925), bar_amount(9_648), bar_amount(-51_450), bar_amount(0)
+    ('9,1 mio. kr.', '-9,7 mio. kr.', '10 t.kr.', '-51 t.kr.', '0 t.kr.')
+    >>> bar_amount(999_499), bar_amount(999_500)
+    ('999 t.kr.', '1,0 mio. kr.')
+    """
+    return fmt_dkk(dkk, unit="mio", decimals=1) if abs(dkk) >= 999_500 else fmt_dkk(dkk, unit="t", decimals=0)
+
+
 def sharing_chart(sharing: pd.DataFrame, closed: int, min_group: int = 5):
-    """Realised gain per sector before and after the year-end distribution."""
+    """Realised gain per sector before and after the year-end distribution, each bar labelled with its amount."""
     s = sharing.rename(index=_SECTORS_DA)
     marks = tables.sharing_marks(sharing, min_group)
     safe = s[(marks == SHOWN).to_numpy() & (s.index != tables.TOTAL_DA)]
     fig, ax = _figure(3.0)
     x = np.arange(len(safe))
-    ax.bar(x - 0.2, safe["gain_dkk"], 0.4, color=PALETTE[1], label="Realiseret gevinst")
-    ax.bar(x + 0.2, safe["share_dkk"], 0.4, color=OWN_COLOUR, label="Andel efter fordeling")
+    for offset, column, colour, label in (
+        (-0.2, "gain_dkk", PALETTE[1], "Realiseret gevinst"),
+        (0.2, "share_dkk", OWN_COLOUR, "Andel efter fordeling"),
+    ):
+        bars = ax.bar(x + offset, safe[column], 0.4, color=colour, label=label)
+        # each bar's amount: a sector's share is often a small fraction of the gains it is set against, too
+        # low to see at their scale
+        ax.bar_label(bars, [bar_amount(v) for v in safe[column]], padding=2, fontsize=7.5, color="#333333")
     ax.axhline(0, color="#555555", linewidth=0.8)
     ax.set_xticks(x, list(safe.index))
     dkk_axis(ax, unit="mio")
+    ax.margins(y=0.15)  # room for the amounts above and below the bars
     ax.legend(loc="upper right")
     ax.set_title(f"Gevinst pr. sektor før og efter fordeling, {closed}")
     return _note(fig, marks, min_group)

@@ -689,6 +689,7 @@ def outcome_table(outcome: pd.DataFrame, min_group: int = 5) -> str:
         },
         index=o.index,
     )
+    weighted = "comparison" in outcome.index and outcome.loc["comparison", "persons"] > 0
     return suppressed_table_html(
         table,
         marks,
@@ -696,7 +697,16 @@ def outcome_table(outcome: pd.DataFrame, min_group: int = 5) -> str:
         count_columns=["Borgere med sag ved indtræden"],
         formats={"Andel uden sag 12 måneder efter": fmt_pct},
         index=True,
+        notes=[COMPARISON_SHARE_NOTE] if weighted else [],
     )
+
+
+#: Under the outcome table: the comparison group's share is weighted (:func:`analysis.crosssector.outcome_summary`),
+#: so it is no count out of the persons beside it (36,6 % of 20 persons).
+COMPARISON_SHARE_NOTE = (
+    "Sammenligningsgruppens andel er vægtet: hver deltagers sammenlignede borgere tæller tilsammen som én, så "
+    "andelen er ikke et antal borgere ud af gruppens."
+)
 
 
 def sharing_marks(sharing: pd.DataFrame, min_group: int = 5) -> pd.Series:
