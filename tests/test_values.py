@@ -3,6 +3,7 @@
 import pandas as pd
 import pytest
 
+from analysis.data import values
 from analysis.data.schema import SchemaError
 from analysis.data.values import municipality_column, parse_dates
 
@@ -121,3 +122,16 @@ def test_an_excel_serial_birth_date_is_said_to_be_a_number_but_not_shown():
         "as a date in Excel, or export it as text dd-mm-yyyy"
     )
     assert "45658" not in str(e.value)
+
+
+@pytest.mark.parametrize("text", ["-(5)", "(5)-", "--5", "5--", "(-5)", "-5-"])
+def test_an_amount_whose_sign_is_written_twice_is_told_so(text):
+    # '-(5)' and '(5)-' got the generic "an amount like ..." (only '(-5)' and '-5-' were seen as two signs)
+    with pytest.raises(SchemaError) as e:
+        values.parse_amounts(
+            pd.Series(["1,00", text]), decimal=",", source="f.csv", column="Beløb", rows=[2, 3]
+        )
+    assert str(e.value) == (
+        "f.csv, row 3, column 'Beløb': expected an amount with one sign (a leading or trailing minus, or "
+        f"parentheses), found '{text}', whose sign is written twice"
+    )

@@ -145,10 +145,18 @@ def parse_amount(value: Any, decimal: str = ",") -> float | None:
 
 
 def _two_signs(value: Any) -> bool:
+    """Whether a text amount writes its sign more than once: two of a leading minus, a trailing minus, parentheses.
+
+    >>> [_two_signs(t) for t in ("(-5)", "-(5)", "(5)-", "--5", "5--", "-5-", "-5", "(5)", "5-", "(5", "5")]
+    [True, True, True, True, True, True, False, False, False, False, False]
+    """
     text = _amount_text(value) if isinstance(value, str) else ""
-    marks = (text.startswith("(") and text.endswith(")")) + text.rstrip(")").endswith("-")
-    marks += text.lstrip("(").startswith(("-", "\u2212"))
-    return marks > 1
+    lead = re.match(r"^[-\u2212(]*", text).group()
+    trail = re.search(r"[-)]*$", text).group()
+    if len(lead) == len(text):  # no digits: nothing to sign
+        return False
+    minus = lead.count("-") + lead.count("\u2212") + trail.count("-")
+    return minus + ("(" in lead and ")" in trail) > 1
 
 
 #: The digits of an amount that reads differently with a decimal point and with a decimal comma (100.000 or
