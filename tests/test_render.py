@@ -787,3 +787,129 @@ def test_references_in_comments_scripts_and_styles_are_left_as_a_browser_reads_t
     assert _characters(page) == (
         raw + "<p>å<stylesheet>æ</stylesheet></p><!-- &#248; --><p>ø</p><script>&#229;"
     )
+
+
+def _dejavu_sans() -> bytes:
+    from pathlib import Path
+
+    import matplotlib
+
+    return (Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf").read_bytes()
+
+
+def _outlines(font_data: bytes, components: bool = False) -> dict[int, tuple]:
+    """The glyphs a text can refer to, by id: each one's contours' end points and coordinates, components resolved.
+
+    Glyphs that serve as components of others (the ring of "å") are left out unless ``components``: a subsetter
+    may renumber them.
+    """
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(io.BytesIO(font_data))
+    glyf = font["glyf"]
+    order = font.getGlyphOrder()
+    parts = set()
+    if not components:
+        parts = {c.glyphName for name in order if glyf[name].isComposite() for c in glyf[name].components}
+    found = {}
+    for gid, name in enumerate(order):
+        glyph = glyf[name]
+        if glyph.numberOfContours and name not in parts:
+            coordinates, ends, _ = glyph.getCoordinates(glyf)
+            found[gid] = (tuple(ends), tuple(coordinates))
+    return found
+
+
+def test_harfbuzz_subset_keeps_the_glyphs_asked_for_under_their_ids_and_nothing_after_them():
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    from analysis.reporting.render import harfbuzz_subset
+
+    full = _dejavu_sans()
+    cmap = TTFont(io.BytesIO(full)).getBestCmap()
+    names = TTFont(io.BytesIO(full)).getGlyphOrder()
+    wanted = {names.index(cmap[ord(c)]) for c in "Aøå5"}  # A, ø, å (a and a ring), 5
+    font = harfbuzz_subset(full, 0, wanted, hinting=False, notdef=False)
+    original = _outlines(full, components=True)
+    kept = _outlines(font)
+    assert set(kept) == wanted  # .notdef without its outline, as WeasyPrint asks
+    assert all(kept[gid] == original[gid] for gid in wanted)  # the same outlines, under the same ids
+    subset = TTFont(io.BytesIO(font))
+    # the empty glyphs after the last one used are cut; å's ring (a component, id 668) is renumbered to follow it
+    assert subset["maxp"].numGlyphs == max(wanted) + 2
+    ring = subset["glyf"][subset.getGlyphOrder()[names.index("aring")]].components[1].glyphName
+    assert subset.getGlyphID(ring) == max(wanted) + 1
+    assert not {"GSUB", "GPOS"} & set(subset.keys())
+    assert len(font) < len(full) / 20
+    with_notdef = harfbuzz_subset(full, 0, wanted, hinting=False, notdef=True)
+    assert set(_outlines(with_notdef)) == wanted | {0}
+    with pytest.raises(RuntimeError):
+        harfbuzz_subset(b"not a font", 0, [1], hinting=False, notdef=False)
+
+
+def _embedded_fonts(pdf_bytes: bytes) -> list[bytes]:
+    import io
+
+    from pypdf import PdfReader
+
+    fonts = []
+    reader = PdfReader(io.BytesIO(pdf_bytes))
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            for descendant in font.get("/DescendantFonts", []):
+                file = descendant.get_object()["/FontDescriptor"].get_object().get("/FontFile2")
+                if file is not None:
+                    fonts.append(file.get_object().get_data())
+    return fonts
+
+
+@pytest.mark.slow
+def test_pdf_fonts_are_subset_by_harfbuzz_to_the_outlines_fonttools_gives(monkeypatch, tmp_path):
+    from weasyprint.pdf import fonts as pdf_fonts
+
+    from analysis.reporting import render
+
+    render._pdf_setup()
+    patched = pdf_fonts.Font._fonttools_subset
+    assert patched._analysis_uharfbuzz
+    html = (
+        "<html><body><h1>Æblegrød på Ærø</h1>"
+        "<p>1.234,5 mio. kr. – <b>fed</b> og <i>kursiv</i> §108</p></body></html>"
+    )
+    calls = []
+    real = render.harfbuzz_subset
+    monkeypatch.setattr(render, "harfbuzz_subset", lambda *a, **k: calls.append(1) or real(*a, **k))
+    render.render_pdf(html, tmp_path / "hb.pdf")
+    assert len(calls) >= 2  # regular, bold (and italic) faces
+    monkeypatch.setattr(pdf_fonts.Font, "_fonttools_subset", patched._analysis_original)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    render.render_pdf(html, tmp_path / "ft.pdf")
+    by_harfbuzz = [_outlines(f) for f in _embedded_fonts((tmp_path / "hb.pdf").read_bytes())]
+    by_fonttools = [_outlines(f) for f in _embedded_fonts((tmp_path / "ft.pdf").read_bytes())]
+    assert len(by_harfbuzz) == len(by_fonttools) == len(calls)
+    assert by_harfbuzz == by_fonttools  # the same glyphs, ids and outlines per face
+    assert all(len(glyphs) >= 5 for glyphs in by_harfbuzz)
+
+
+@pytest.mark.slow
+def test_a_font_harfbuzz_refuses_is_subset_by_fonttools(monkeypatch, tmp_path):
+    from analysis.reporting import render
+
+    render._pdf_setup()
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("Subsetting failed")
+
+    monkeypatch.setattr(render, "harfbuzz_subset", refuse)
+    render.render_pdf("<html><body><p>Ærø 12,5</p></body></html>", tmp_path / "a.pdf")
+    fonts = _embedded_fonts((tmp_path / "a.pdf").read_bytes())
+    assert len(fonts) == 2  # the body's font and the footer's
+    # subset all the same (the whole of DejaVu Sans is 756 kB)
+    assert all(len(font) < 100_000 for font in fonts)
+    # "Ærø 12,5" and "Side 1 af 1": seven glyphs each (a space has no outline)
+    assert sorted(len(_outlines(font)) for font in fonts) == [7, 7]
