@@ -12,6 +12,7 @@ import logging
 import re
 import shutil
 import subprocess
+import sys
 
 import nbformat
 import pytest
@@ -913,3 +914,52 @@ def test_a_font_harfbuzz_refuses_is_subset_by_fonttools(monkeypatch, tmp_path):
     assert all(len(font) < 100_000 for font in fonts)
     # "Ærø 12,5" and "Side 1 af 1": seven glyphs each (a space has no outline)
     assert sorted(len(_outlines(font)) for font in fonts) == [7, 7]
+
+
+_IMPORT_PROBE = r"""
+import subprocess, sys
+spawned = []
+real_init = subprocess.Popen.__init__
+def spy(self, args, *a, **k):
+    spawned.append(args if isinstance(args, str) else " ".join(map(str, args)))
+    real_init(self, args, *a, **k)
+subprocess.Popen.__init__ = spy
+if sys.argv[1] == "fail-once":  # the first import of WeasyPrint's library bindings fails, as without a soname
+    import importlib.abc
+    class FailOnce(importlib.abc.MetaPathFinder):
+        done = False
+        def find_spec(self, name, path=None, target=None):
+            if name == "weasyprint.text.ffi" and not FailOnce.done:
+                FailOnce.done = True
+                raise OSError("cannot load library 'libgobject-2.0.so.0'")
+            return None
+    sys.meta_path.insert(0, FailOnce())
+from analysis.reporting.render import import_weasyprint
+weasyprint = import_weasyprint()
+import ctypes.util
+assert ctypes.util.find_library.__module__ == "ctypes.util"  # the library search is put back
+pdf = weasyprint.HTML(string="<p>Ærø</p>").write_pdf()
+print(len(spawned), pdf[:5].decode())
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="ctypes runs gcc and ld to find libraries on Linux"
+)
+@pytest.mark.parametrize(
+    ("how", "expected"),
+    [("fast", "0 %PDF-"), ("fail-once", "some")],
+)
+def test_weasyprint_is_imported_without_ctypes_running_compilers(how, expected):
+    """import_weasyprint runs no ldconfig, gcc or ld; a failed try is done again the usual way, which runs them."""
+    result = subprocess.run(
+        [sys.executable, "-c", _IMPORT_PROBE, how], capture_output=True, text=True, check=True, timeout=120
+    )
+    spawned, pdf = result.stdout.split()
+    assert pdf == "%PDF-"
+    if expected == "some":
+        assert int(spawned) >= 3  # the usual search, the compiler runs among it
+    else:
+        assert f"{spawned} {pdf}" == expected
+    assert "WeasyPrint could not import" not in result.stdout

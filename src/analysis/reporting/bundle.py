@@ -199,9 +199,9 @@ def _stamp_html(pages: int) -> str:
 
 
 def _weasy_pdf(markup: str) -> bytes:
-    import weasyprint
+    from analysis.reporting.render import _quiet_logs, import_weasyprint
 
-    from analysis.reporting.render import _quiet_logs
+    weasyprint = import_weasyprint()
 
     with _quiet_logs():
         return weasyprint.HTML(string=markup).write_pdf()

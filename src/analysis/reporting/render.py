@@ -32,6 +32,7 @@ import logging
 import os
 import re
 import struct
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -446,6 +447,44 @@ def render_html(nb: Any, meta: ReportMeta | None = None) -> str:
 # Loggers that report every CSS rule WeasyPrint ignores (JupyterLab's stylesheet has hundreds) and
 # fontTools' font-subsetting chatter; errors still pass.
 _NOISY_LOGGERS = ("weasyprint", "fontTools")
+
+
+def import_weasyprint() -> Any:
+    """``import weasyprint``, on Linux without the compiler runs of ctypes' library search: the module.
+
+    WeasyPrint opens Pango, HarfBuzz, fontconfig and GLib through cffi, trying several names for each library (a
+    Windows name first, then the Linux soname). For every name that is not a file name cffi asks
+    ``ctypes.util.find_library``, which on Linux runs ``ldconfig -p``, then ``gcc`` and ``ld`` to search for it:
+    some twenty compiler runs before WeasyPrint reaches the soname that the dynamic linker opens itself (about
+    0.2 s of CPU and 0.15-0.25 s of wall time, paid by every process that imports WeasyPrint, the batch's zygote
+    included, before its first report). Here that search answers "not found" while WeasyPrint is imported, so
+    each library is opened by its soname, from the places the dynamic linker searches (``LD_LIBRARY_PATH``,
+    its cache, the system folders). Should WeasyPrint then not import, it is imported again the usual way.
+    On other systems, or when WeasyPrint is already imported, a plain import.
+    """
+    if "weasyprint" in sys.modules or not sys.platform.startswith("linux"):
+        import weasyprint
+
+        return weasyprint
+    import ctypes.util
+
+    search = ctypes.util.find_library
+    before = set(sys.modules)
+    ctypes.util.find_library = lambda name: None
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # WeasyPrint prints its install help when it fails
+            import weasyprint
+
+        return weasyprint
+    except OSError:
+        for name in set(sys.modules) - before:  # what the failed import left half done
+            if name == "weasyprint" or name.startswith("weasyprint."):
+                del sys.modules[name]
+    finally:
+        ctypes.util.find_library = search
+    import weasyprint
+
+    return weasyprint
 
 
 @contextlib.contextmanager
@@ -880,7 +919,9 @@ def _pdf_setup() -> tuple[Any, Any, list[Any]]:
     of a worker reuses them.
     """
     with _quiet_logs():
-        import weasyprint  # imported here: it costs seconds, and HTML-only workers never need it
+        weasyprint = (
+            import_weasyprint()
+        )  # imported here: it costs seconds, and HTML-only workers never need it
         from fontTools import subset as font_subset  # WeasyPrint's font subsetter (without HarfBuzz's)
         from weasyprint import images
         from weasyprint.pdf import fonts as pdf_fonts

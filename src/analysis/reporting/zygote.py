@@ -96,7 +96,10 @@ def preload() -> list[str]:
     failed = []
     for name in modules:
         try:
-            importlib.import_module(name)
+            if name == "weasyprint":  # without ctypes' compiler runs (see render.import_weasyprint)
+                importlib.import_module("analysis.reporting.render").import_weasyprint()
+            else:
+                importlib.import_module(name)
         except Exception:  # noqa: BLE001 - imported later by whoever needs it
             failed.append(name)
     for key in borrowed:  # the kernels' environment is their kernel manager's; the workers' is left as it was
