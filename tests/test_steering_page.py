@@ -28,6 +28,8 @@ def test_the_summary_says_who_carries_the_step_and_how_fast_capacity_follows():
 def test_the_criteria_table_writes_figures_and_judgements():
     t = page.criteria_table(page.compute(_demand(10, 12), 0.05))
     assert "Vurdering" in t and "Målt" in t and "0,3 mio. kr." in t  # BUM's authority spread
+    # the measure does not say "kr." beside figures written in mio. kr.
+    assert "spredning på myndighedens årsresultat</td>" in t and "(kr.)" not in t
     steady = page.criteria_table(page.compute(_demand(10, 10), 0.05))
     assert "ingen ændringer" in steady
 

@@ -108,7 +108,8 @@ def criteria_table(r: SteeringResult) -> str:
         {
             "Kriterium": c.criterion,
             "Målt eller vurderet": c.kind.map({"målt": "Målt", "vurdering": "Vurdering"}),
-            "Mål": c.measure.replace("", "–"),
+            # the figures carry their unit (mio. kr.); the measures' "(kr.)" is for the frame's own DKK values
+            "Mål": c.measure.str.replace(" (kr.)", "", regex=False).replace("", "–"),
             **{m: [_figure_text(ms, v) for ms, v in zip(c.measure, c[m], strict=True)] for m in models},
         }
     )
