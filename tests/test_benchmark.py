@@ -143,20 +143,41 @@ def test_zero_peer_persons_is_an_error():
 
 def test_zero_peer_population_is_an_error():
     peers = peer_frame((1 * MIO, 1, 0))
-    with pytest.raises(ValueError, match="zero population_18_64"):
+    with pytest.raises(ValueError, match="zero residents"):
         decompose(unit(12 * MIO, 10, 4_000), peers)
 
 
 def test_zero_own_population_is_an_error():
-    with pytest.raises(ValueError, match="own population_18_64 is zero"):
+    with pytest.raises(ValueError, match="own residents is zero"):
         decompose(unit(12 * MIO, 10, 0), SAME_PEERS)
 
 
 def test_missing_columns_are_named():
-    with pytest.raises(ValueError, match="own is missing population_18_64"):
+    with pytest.raises(ValueError, match="own is missing residents"):
         decompose({"spending_dkk": 1.0, "full_year_persons": 1.0}, SAME_PEERS)
     with pytest.raises(ValueError, match="peers is missing column.*full_year_persons"):
         decompose(unit(12 * MIO, 10, 4_000), SAME_PEERS.drop(columns="full_year_persons"))
+
+
+def test_decompose_divides_by_residents_and_reads_population_18_64_as_them_only_without():
+    # a 5.28 own row on its per-resident basis: 8,000 residents aged 0-17 beside 24,000 aged 18-64 as loaded
+    own = {"spending_dkk": 16 * MIO, "full_year_persons": 12, "residents": 8_000, "population_18_64": 24_000}
+    peers = pd.DataFrame(
+        {
+            "spending_dkk": [84 * MIO],
+            "full_year_persons": [70],
+            "residents": [70_000],
+            "population_18_64": [230_000],
+        }
+    )
+    result = decompose(own, peers)
+    # peer price 84 mio / 70 = 1.2 mio, peer rate 70 / 70,000 x 1,000 = 1.0; expected = 1.2 mio x 1.0 x 8 = 9.6 mio
+    assert result["expected_spending_dkk"] == pytest.approx(9.6 * MIO)
+    assert result["own_rate"] == pytest.approx(1.5) and result["own_residents"] == 8_000  # 12 / 8,000 x 1,000
+    # the contract's form, population_18_64 alone, is the residents aged 18-64: 1.2 mio x (70 / 230,000 x 24,000)
+    adults = decompose({k: v for k, v in own.items() if k != "residents"}, peers.drop(columns="residents"))
+    assert adults["expected_spending_dkk"] == pytest.approx(1.2 * MIO * 70 / 230_000 * 24_000)
+    assert adults["own_residents"] == 24_000
 
 
 def test_negative_values_are_errors():

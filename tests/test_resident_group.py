@@ -47,11 +47,16 @@ def test_the_mapping_by_main_function():
     assert benchmark.main_function("5.28.22") == "5.28"
 
 
-def test_per_resident_basis_puts_the_children_in_the_yardstick_column_and_refuses_without_them():
+def test_per_resident_basis_adds_the_groups_residents_and_leaves_the_population_columns_as_they_are():
     basis = benchmark.per_resident_basis(MUNIS, "5.28.23")
-    assert basis["population_18_64"].tolist() == [8_000, 70_000]
-    assert benchmark.per_resident_basis(basis, "5.28.23")["population_18_64"].tolist() == [8_000, 70_000]
-    assert benchmark.per_resident_basis(MUNIS, "5.38.50") is MUNIS  # adults: the frame itself
+    assert benchmark.RESIDENTS_COLUMN == "residents"
+    assert basis["residents"].tolist() == [8_000, 70_000]  # population_0_17
+    assert basis["population_18_64"].tolist() == [24_000, 230_000]  # what it says, not the children
+    assert basis["population_0_17"].tolist() == [8_000, 70_000]
+    assert benchmark.per_resident_basis(basis, "5.28.23").equals(basis)  # twice: the same frame
+    adults = benchmark.per_resident_basis(MUNIS, "5.38.50")
+    assert adults["residents"].tolist() == [24_000, 230_000]  # population_18_64
+    assert "residents" not in MUNIS.columns  # a copy: the frame given is left alone
     for without in (MUNIS.drop(columns="population_0_17"), MUNIS.assign(population_0_17=float("nan"))):
         with pytest.raises(ValueError, match=r"no population_0_17 \(residents aged 0-17\).*FOLK1A"):
             benchmark.per_resident_basis(without, "5.28.23")
@@ -62,7 +67,7 @@ def test_area_spending_per_resident_of_5_28_is_per_resident_aged_0_17():
     assert dev["own_per_resident"] == 2_000.0  # 16,000,000 / 8,000
     assert dev["peer_per_resident"] == 1_200.0  # 84,000,000 / 70,000
     assert dev["difference"] == pytest.approx(2_000 / 1_200 - 1)  # 0.6667
-    assert dev["own_population_18_64"] == 8_000  # the column carries the group's residents
+    assert dev["own_residents"] == 8_000  # population_0_17 of 706
     adults = area.spending_per_resident(ACTIVITY, MUNIS, 706, [751], [2024], "5.38").iloc[0]
     assert adults["own_per_resident"] == 2_000.0  # 48,000,000 / 24,000
     assert adults["peer_per_resident"] == 1_800.0  # 414,000,000 / 230,000
@@ -200,28 +205,120 @@ def test_the_adults_population_as_a_feature_is_shown_once_with_its_own_figures()
     )  # 48 / 24,000 and 460 / 230,000 x 1,000
 
 
-@pytest.mark.parametrize("how", ["benchmark_report", "spending_report", "report_from_data"])
-def test_the_adults_population_as_a_feature_of_5_28_is_refused_not_read_as_the_children(how):
-    # for 5.28 the column population_18_64 of the frames carries the residents aged 0-17 (per_resident_basis):
-    # compared on it, the peers were chosen on 8,000 and 70,000 children and the report called them "18-64-årige"
-    from analysis.errors import ConfigurationError
+# Three municipalities in 2024 where the nearest by residents aged 18-64 and the nearest by residents aged 0-17
+# differ: 706 has 24,000 and 8,000; 751 has 25,000 (1,000 off) and 20,000 (12,000 off); 707 has 60,000 (36,000 off)
+# and 8,500 (500 off). On 18-64 the nearest is 751, on 0-17 it is 707.
+THREE = pd.DataFrame(
+    {
+        "municipality_code": [706, 751, 707],
+        "municipality": ["Syddjurs", "Aarhus", "Norddjurs"],
+        "year": 2024,
+        "population": [44_000, 60_000, 90_000],
+        "population_18_64": [24_000, 25_000, 60_000],
+        "population_0_17": [8_000, 20_000, 8_500],
+    }
+)
+THREE_ACTIVITY = pd.DataFrame(
+    {
+        "municipality_code": [706, 751, 707],
+        "year": 2024,
+        "function_code": "5.28.23",
+        "paragraph": "barnets lov § 43",
+        "provider": "internal",
+        "full_year_persons": [12.0, 30.0, 10.0],
+        "spending_dkk": [16_000_000.0, 30_000_000.0, 17_000_000.0],
+    }
+)
 
-    accounts = ACTIVITY[["municipality_code", "year", "function_code", "spending_dkk"]]
+
+@pytest.mark.parametrize("how", ["benchmark_report", "spending_report", "report_from_data"])
+def test_5_28_compared_on_population_18_64_chooses_the_peers_on_the_residents_aged_18_64(how):
+    # before, for 5.28 the column population_18_64 of the per-resident basis held the residents aged 0-17: the
+    # feature was refused, and report_from_data would have chosen 707 (500 children off) instead of 751
+    accounts = THREE_ACTIVITY[["municipality_code", "year", "function_code", "spending_dkk"]]
+    args = (706, "5.28.23", 2024, 2024)
     calls = {
-        "benchmark_report": lambda **kw: benchmark.benchmark_report(
-            ACTIVITY, MUNIS, 706, "5.28.23", 2024, 2024, **kw
-        ),
-        "spending_report": lambda **kw: benchmark.spending_report(
-            accounts, MUNIS, 706, "5.28.23", 2024, 2024, **kw
-        ),
+        "benchmark_report": lambda **kw: benchmark.benchmark_report(THREE_ACTIVITY, THREE, *args, **kw),
+        "spending_report": lambda **kw: benchmark.spending_report(accounts, THREE, *args, **kw),
         "report_from_data": lambda **kw: benchmark.report_from_data(
-            ACTIVITY, accounts, MUNIS, 706, "5.28.23", 2024, 2024, **kw
+            THREE_ACTIVITY, accounts, THREE, *args, **kw
         ),
     }
+    rep = calls[how](peer_method="knn", k=1, features=["population_18_64"])
+    assert rep.peers["municipality_code"].tolist() == [751]
+    # z-scores over the three (ddof=0): sd of 24,000, 25,000, 60,000 = 16,739.84; 1,000 / 16,739.84 = 0.0597
+    assert rep.peers["distance"].tolist() == pytest.approx([0.0597377], abs=1e-7)
+    table = rep.peer_table.set_index("municipality_code")
+    assert table["population_18_64"].tolist() == [24_000, 25_000]  # shown as loaded
+    assert table["residents"].tolist() == [8_000, 20_000]  # the divisor: population_0_17
+    # per resident aged 0-17: 16,000,000 / 8,000 = 2,000 and 30,000,000 / 20,000 = 1,500
+    assert table["spending_per_resident_dkk"].tolist() == [2_000.0, 1_500.0]
+    on_children = calls[how](peer_method="knn", k=1, features=["population_0_17"])
+    assert on_children.peers["municipality_code"].tolist() == [707]  # 500 off, against 12,000
+
+
+@pytest.mark.parametrize("function_code", ["5.28.23", "5.38.50"])
+def test_a_feature_named_residents_is_refused(function_code):
+    from analysis.errors import ConfigurationError
+
     with pytest.raises(
-        ConfigurationError, match=r"feature population_18_64 .*5\.28\.23.*aged 0-17.*population_0_17"
+        ConfigurationError,
+        match=rf"feature residents cannot be compared for function {function_code}: it is not a column of "
+        r"municipalities.*compare on population, population_18_64 or population_0_17 instead",
     ):
-        calls[how](peer_method="list", peer_codes=[751], features=["population", "population_18_64"])
+        benchmark.benchmark_report(
+            ACTIVITY, MUNIS, 706, function_code, 2024, 2024, "list", [751], features=["residents"]
+        )
+
+
+def test_5_28_per_resident_figures_divide_by_the_children_and_keep_population_18_64_as_loaded():
+    # 706: 16,000,000 kr., 12 full-year persons, 24,000 aged 18-64, 8,000 aged 0-17;
+    # 751: 84,000,000 kr., 70 full-year persons, 230,000 aged 18-64, 70,000 aged 0-17
+    rep = benchmark.benchmark_report(
+        ACTIVITY, MUNIS, 706, "5.28.23", 2024, 2024, "list", [751], features=["population_18_64"]
+    )
+    table = rep.peer_table.set_index("municipality_code")
+    assert table["spending_per_resident_dkk"].tolist() == [
+        2_000.0,
+        1_200.0,
+    ]  # 16 mio / 8,000; 84 mio / 70,000
+    assert table["rate_per_1000"].tolist() == pytest.approx([1.5, 1.0])  # 12 / 8,000 and 70 / 70,000 x 1,000
+    assert table["population_18_64"].tolist() == [24_000, 230_000]  # unchanged
+    assert table["residents"].tolist() == [8_000, 70_000]
+    assert rep.latest["own_residents"] == 8_000
+    # expected = peer price 1,200,000 x peer rate 1.0 x 8,000 / 1,000 = 9,600,000; gap 16 - 9.6 = 6.4 mio
+    assert rep.latest["expected_spending_dkk"] == pytest.approx(9_600_000)
+    assert rep.latest["gap_dkk"] == pytest.approx(6_400_000)
+    units = benchmark.unit_measures(ACTIVITY[ACTIVITY["function_code"] == "5.28.23"], MUNIS)
+    assert units["residents"].tolist() == [8_000, 70_000]
+    assert units["spending_per_resident_dkk"].tolist() == [2_000.0, 1_200.0]
+    assert "population_18_64" not in units.columns  # the measures carry only the divisor
+    accounts = ACTIVITY[["municipality_code", "year", "function_code", "spending_dkk"]]
+    spend = benchmark.spending_report(
+        accounts, MUNIS, 706, "5.28.23", 2024, 2024, "list", [751], features=["population_18_64"]
+    )
+    assert spend.latest[["own_residents", "peer_residents"]].tolist() == [8_000, 70_000]
+    assert (
+        spend.latest["own_per_resident_dkk"] == 2_000.0 and spend.latest["peer_per_resident_dkk"] == 1_200.0
+    )
+    shown = spend.peer_table.set_index("municipality_code")
+    assert shown["population_18_64"].tolist() == [24_000, 230_000]
+    assert shown["residents"].tolist() == [8_000, 70_000]
+
+
+def test_the_spending_peer_table_of_5_28_labels_the_feature_and_the_divisor_by_their_own_ages():
+    from analysis.reporting import benchmark_page as text
+
+    accounts = ACTIVITY[["municipality_code", "year", "function_code", "spending_dkk"]]
+    rep = benchmark.spending_report(
+        accounts, MUNIS, 706, "5.28.23", 2024, 2024, "list", [751], features=["population_18_64"]
+    )
+    page = text.page(
+        rep, MUNIS, {"name": "Døgninstitutioner", "paragraphs": "§ 43"}, {706: "Syddjurs Kommune"}
+    )
+    shown = html_lib.unescape(text.peer_table(page))
+    assert ">18-64-årige</th>" in shown and ">0-17-årige</th>" in shown
+    assert "24.000" in shown and "8.000" in shown  # 706's residents aged 18-64 and aged 0-17
 
 
 def test_the_childrens_population_as_a_feature_of_5_28_is_named_in_danish():
@@ -240,16 +337,16 @@ def test_the_childrens_population_as_a_feature_of_5_28_is_named_in_danish():
     assert ">0-17-årige</th>" in text.peer_table(page)
 
 
-def test_a_batch_of_5_28_compared_on_population_18_64_is_refused_before_any_report(tmp_path):
+def test_a_batch_of_5_28_may_compare_on_population_18_64_and_one_naming_residents_is_refused(tmp_path):
     from analysis.reporting.batch import BatchError, load_batch
     from analysis.reporting.parameters import ParameterError, check
 
     features = ["population", "population_18_64"]
-    assert check("benchmark", {"function_code": "5.38.50", "features": features}).features == features
-    with pytest.raises(
-        ParameterError, match=r"feature population_18_64 cannot be compared for function 5\.28\.22"
-    ):
-        check("benchmark", {"function_code": "5.28.22", "features": features})
+    assert check("benchmark", {"function_code": "5.28.22", "features": features}).features == features
+    assert check("area", {"main_function": "5.28", "features": features}).features == features
+    for notebook, where in (("benchmark", {"function_code": "5.28.22"}), ("area", {"main_function": "5.28"})):
+        with pytest.raises(ParameterError, match=r"feature residents cannot be compared for function 5\.28"):
+            check(notebook, {**where, "features": ["population", "residents"]})
     data = {
         "name": "b",
         "municipalities": [706],
@@ -259,12 +356,12 @@ def test_a_batch_of_5_28_compared_on_population_18_64_is_refused_before_any_repo
     }
     path = tmp_path / "batch.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert load_batch(path, defaults=tmp_path / "none.yaml").function_codes() == ["5.38.50", "5.28.23"]
+    data["parameters"] = {"features": ["residents"]}
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
     with pytest.raises(BatchError) as e:
         load_batch(path, defaults=tmp_path / "none.yaml")
     assert str(e.value).startswith(
-        f"{path}: parameters: notebook 'benchmark': feature population_18_64 cannot be compared for "
-        "function 5.28.23: it is measured per resident aged 0-17"
+        f"{path}: parameters: notebook 'benchmark': feature residents cannot be compared for function 5.38.50: "
+        "it is not a column of municipalities"
     )
-    data["function_areas"] = ["5.38.50"]
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    assert load_batch(path, defaults=tmp_path / "none.yaml").function_codes() == ["5.38.50"]

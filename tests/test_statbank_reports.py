@@ -261,7 +261,7 @@ def test_overview_from_accounts_and_population():
     assert y.loc[2024, "spending_per_resident_dkk"] == pytest.approx(3_000)
     # all five municipalities with a population in 2024: 9.4 mio / 6,000 = 1,566.67 kr.
     assert y.loc[2024, "national_spending_per_resident_dkk"] == pytest.approx(9.4 * MIO / 6_000)
-    assert np.isnan(y.loc[2023, "population_18_64"]) and np.isnan(y.loc[2024, "price_dkk"])
+    assert np.isnan(y.loc[2023, "residents"]) and np.isnan(y.loc[2024, "price_dkk"])
     box = ov.headline(page)
     assert "<b>Udgift pr. 18-64-årig:</b> 3.000 kr., 91,5 % over landsgennemsnittet." in box
     assert "<b>Pris og mængde:</b> Pris og mængde kræver antallet af helårspersoner" in box

@@ -34,7 +34,7 @@ Main functions. 5.38 (adults) and 5.28 (children and young people) are read the 
 differ (:data:`SUBSTITUTION_SETS`): for 5.28 the places of placement, foster families (5.28.22), opholdssteder
 (5.28.20) and children's homes (5.28.23), where a child placed in a children's home rather than a foster family costs
 about three times as much. 5.38 is measured per resident aged 18-64, 5.28 per resident aged 0-17 (the column
-``population_0_17`` of ``municipalities``, carried in the frames' ``population_18_64`` columns as
+``population_0_17`` of ``municipalities``, carried in the frames' ``residents`` columns as
 :func:`analysis.benchmark.per_resident_basis` explains).
 
 Citizens aged 65 and over (:func:`older_citizens`): from the case data, where they hold the age
@@ -228,8 +228,8 @@ def spending_per_resident(
     Returns
     -------
     pandas.DataFrame
-        One row per year with own activity: ``year``, ``own_spending_dkk`` (DKK), ``own_population_18_64`` (the
-        group's residents: aged 18-64, or 0-17 for 5.28), ``own_per_resident`` and ``peer_per_resident`` (DKK per
+        One row per year with own activity: ``year``, ``own_spending_dkk`` (DKK), ``own_residents`` (the group's
+        residents: aged 18-64, or 0-17 for 5.28), ``own_per_resident`` and ``peer_per_resident`` (DKK per
         resident of the group; peers weighted: total peer spending / total peer residents of the group),
         ``difference`` (own / peer - 1) and ``n_peers``.
 
@@ -241,7 +241,7 @@ def spending_per_resident(
     """
     _require(activity, ("municipality_code", "year", "function_code", "spending_dkk"), "activity")
     municipalities = benchmark.per_resident_basis(municipalities, main_function)
-    _require(municipalities, ("municipality_code", "year", "population_18_64"), "municipalities")
+    _require(municipalities, ("municipality_code", "year", "residents"), "municipalities")
     peers = {int(c) for c in peer_codes}
     if int(own_code) in peers:
         raise ValueError(f"the peer list contains the own municipality {own_code}: it cannot be its own peer")
@@ -254,12 +254,13 @@ def spending_per_resident(
     population = municipalities.assign(
         municipality_code=municipalities["municipality_code"].astype(int),
         year=municipalities["year"].astype(int),
-    )[["municipality_code", "year", "population_18_64"]]
+    )[["municipality_code", "year", "residents"]]
     totals = totals.merge(population, on=["municipality_code", "year"], how="left")
-    if totals["population_18_64"].isna().any():
-        bad = totals[totals["population_18_64"].isna()].iloc[0]
+    if totals["residents"].isna().any():
+        bad = totals[totals["residents"].isna()].iloc[0]
         raise ValueError(
-            f"municipalities has no population_18_64 for {int(bad['municipality_code'])} in {int(bad['year'])}"
+            f"municipalities has no {benchmark.resident_group(main_function).column} for "
+            f"{int(bad['municipality_code'])} in {int(bad['year'])}"
         )
     out = []
     for year in sorted({int(y) for y in years}):
@@ -268,18 +269,16 @@ def spending_per_resident(
         if own.empty:
             continue
         peer = part[part["municipality_code"].isin(peers)]
-        own_spending, own_population = float(own["spending_dkk"].sum()), float(own["population_18_64"].sum())
+        own_spending, own_population = float(own["spending_dkk"].sum()), float(own["residents"].sum())
         peer_value = (
-            float(peer["spending_dkk"].sum()) / float(peer["population_18_64"].sum())
-            if len(peer)
-            else math.nan
+            float(peer["spending_dkk"].sum()) / float(peer["residents"].sum()) if len(peer) else math.nan
         )
         own_value = own_spending / own_population
         out.append(
             {
                 "year": year,
                 "own_spending_dkk": own_spending,
-                "own_population_18_64": own_population,
+                "own_residents": own_population,
                 "own_per_resident": own_value,
                 "peer_per_resident": peer_value,
                 "difference": own_value / peer_value - 1 if peer_value > 0 else math.nan,

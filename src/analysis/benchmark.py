@@ -13,10 +13,11 @@ Units and conventions
   aged 0-17 for 5.28 (children and young people), see :data:`RESIDENT_GROUP`.
 - **Spending per resident** is DKK per resident of that group (DKK per resident aged 18-64 for 5.38, DKK per
   resident aged 0-17 for 5.28).
-- The frames name the residents the figures are divided by ``population_18_64`` (``own_population_18_64``, ...)
-  whatever the group: :func:`per_resident_basis` fills that column from the group's column of
-  ``municipalities`` (``population_0_17`` for 5.28), and the reports take the group's words from
-  :func:`resident_group`. Below, "residents aged 18-64" reads "residents aged 0-17" for 5.28.
+- The frames name the residents the figures are divided by ``residents`` (:data:`RESIDENTS_COLUMN`;
+  ``own_residents``, ``peer_residents``, ...) whatever the group: :func:`per_resident_basis` copies the group's
+  column of ``municipalities`` into it (``population_18_64`` for 5.38, ``population_0_17`` for 5.28) and leaves
+  those columns holding what their names say; the reports take the group's words from :func:`resident_group`.
+  Below, "residents aged 18-64" reads "residents aged 0-17" for 5.28.
 - Peer averages are *weighted*: the peer price is total peer spending / total peer persons, the peer rate
   is total peer persons / total peer population of the group x 1,000 (not a mean of the peers' own prices or
   rates).
@@ -64,7 +65,7 @@ __all__ = [
     "ADULTS",
     "CHILDREN",
     "RESIDENT_GROUP",
-    "YARDSTICK_COLUMN",
+    "RESIDENTS_COLUMN",
     "ResidentGroup",
     "main_function",
     "check_features",
@@ -98,7 +99,13 @@ __all__ = [
     "with_socioeconomic_index",
 ]
 
-UNIT_COLUMNS = ("spending_dkk", "full_year_persons", "population_18_64")
+RESIDENTS_COLUMN = "residents"
+"""The column the per-resident figures divide by: the residents of the area's group (:func:`per_resident_basis`).
+
+Not a warehouse column: ``municipalities`` holds the groups under their own names (``population_18_64``,
+``population_0_17``), and a structural feature of this name is refused (:func:`check_features`)."""
+
+UNIT_COLUMNS = ("spending_dkk", "full_year_persons", RESIDENTS_COLUMN)
 """The columns :func:`decompose` needs, for the own municipality and for each peer."""
 
 DEFAULT_FEATURES = ("population", "socioeconomic_index", "population_density")
@@ -164,8 +171,6 @@ CHILDREN = ResidentGroup("population_0_17", "0-17", "0-17-årig", "0-17-årige",
 """Children and young people with special needs (5.28): per resident aged 0-17."""
 RESIDENT_GROUP: dict[str, ResidentGroup] = {"5.38": ADULTS, "5.28": CHILDREN}
 """Main function -> the residents its figures are per resident of. Others: :data:`ADULTS`."""
-YARDSTICK_COLUMN = "population_18_64"
-"""The column the per-resident analyses divide by (filled for the group by :func:`per_resident_basis`)."""
 
 
 def main_function(function_code: str) -> str:
@@ -187,59 +192,68 @@ def resident_group(function_code: str) -> ResidentGroup:
 
 
 def per_resident_basis(municipalities: pd.DataFrame, function_code: str) -> pd.DataFrame:
-    """``municipalities`` with the residents of ``function_code``'s group in :data:`YARDSTICK_COLUMN`.
+    """``municipalities`` with the residents of ``function_code``'s group in a new column :data:`RESIDENTS_COLUMN`.
 
-    For 5.38 the frame itself; for 5.28 a copy whose ``population_18_64`` holds ``population_0_17`` (residents
-    aged 0-17), so every division by it is per resident aged 0-17. Applying it twice gives the same frame.
+    A copy with ``residents`` = ``population_18_64`` (residents aged 18-64) for 5.38 and = ``population_0_17``
+    (residents aged 0-17) for 5.28, so that every division by ``residents`` is per resident of the area's group;
+    ``population_18_64`` and ``population_0_17`` keep what their names say. Applying it twice gives the same frame.
 
     Raises
     ------
     ValueError
-        If the group's column is missing or empty in every row (a warehouse whose FOLK1A was loaded before the
-        column was added, or an extract without the ages 0-17): the message names FOLK1A.
+        If the group's column is missing, or empty in every row of a group other than the adults (a warehouse
+        whose FOLK1A was loaded before ``population_0_17`` was added, or an extract without the ages 0-17): the
+        message names FOLK1A. An adults' column without any number is left to the callers, which name the
+        municipalities and years it lacks.
 
     Examples
     --------
     >>> mun = pd.DataFrame({"municipality_code": [1], "year": [2024], "population_18_64": [600],
     ...                     "population_0_17": [200]})
-    >>> int(per_resident_basis(mun, "5.28.22")["population_18_64"].iloc[0])
-    200
+    >>> basis = per_resident_basis(mun, "5.28.22")
+    >>> basis[["residents", "population_18_64", "population_0_17"]].iloc[0].tolist()
+    [200, 600, 200]
+    >>> int(per_resident_basis(mun, "5.38.50")["residents"].iloc[0])
+    600
     """
     group = resident_group(function_code)
-    if group.column == YARDSTICK_COLUMN:
-        return municipalities
-    if group.column not in municipalities.columns or municipalities[group.column].isna().all():
+    missing = group.column not in municipalities.columns
+    if missing or (group != ADULTS and municipalities[group.column].isna().all()):
         raise ValueError(
             f"no {group.column} ({group.english}) in municipalities: function {function_code} is measured per "
             f"resident aged {group.ages}; load the population again from {group.source} with every age "
             "(analysis fetch statbank, or analysis load statbank FILE --table FOLK1A with ALDER=*)"
         )
-    return municipalities.assign(**{YARDSTICK_COLUMN: municipalities[group.column]})
+    return municipalities.assign(**{RESIDENTS_COLUMN: municipalities[group.column]})
 
 
 def check_features(function_code: str, features: Iterable[str]) -> None:
-    """Refuse a structural feature that the area's per-resident basis would replace with another group's residents.
+    """Refuse a structural feature named :data:`RESIDENTS_COLUMN`.
 
-    For 5.28 :func:`per_resident_basis` puts the residents aged 0-17 in :data:`YARDSTICK_COLUMN`
-    (``population_18_64``), so a feature of that name would compare and show the children under the adults' name.
+    ``residents`` is not a warehouse column but the one :func:`per_resident_basis` adds (the residents of the
+    area's group): a feature of that name would be overwritten by it, or shown twice in the peer table.
+    ``population_18_64`` and ``population_0_17`` may be compared on for any function: they hold what they say.
 
     Raises
     ------
     analysis.errors.ConfigurationError
-        If ``features`` names :data:`YARDSTICK_COLUMN` and ``function_code``'s group is not the residents aged 18-64;
-        the message names the feature, the function, its group and what to compare on instead.
+        If ``features`` names :data:`RESIDENTS_COLUMN`; the message names the feature, the function's group and
+        the columns to compare on instead.
 
     Examples
     --------
-    >>> check_features("5.38.50", ["population_18_64"])  # the adults: the column is what it says
-    >>> check_features("5.28.22", ["population", "population_0_17"])
+    >>> check_features("5.28.22", ["population", "population_18_64", "population_0_17"])
+    >>> check_features("5.28.22", ["residents"])
+    Traceback (most recent call last):
+    ...
+    analysis.errors.ConfigurationError: feature residents cannot be compared for function 5.28.22: ...
     """
-    group = resident_group(function_code)
-    if group.column != YARDSTICK_COLUMN and YARDSTICK_COLUMN in set(features):
+    if RESIDENTS_COLUMN in set(features):
+        group = resident_group(function_code)
         raise ConfigurationError(
-            f"feature {YARDSTICK_COLUMN} cannot be compared for function {function_code}: it is measured per "
-            f"resident aged {group.ages}, whose number the per-resident figures carry in the column "
-            f"{YARDSTICK_COLUMN}; compare on population or on {group.column} ({group.english}) instead"
+            f"feature {RESIDENTS_COLUMN} cannot be compared for function {function_code}: it is not a column of "
+            f"municipalities but the residents the per-resident figures are divided by ({group.english}); "
+            f"compare on population, {ADULTS.column} or {CHILDREN.column} instead"
         )
 
 
@@ -255,9 +269,11 @@ def decompose(own: Mapping | pd.Series, peers: pd.DataFrame) -> pd.Series:
     ----------
     own : mapping or pandas.Series
         The own municipality: ``spending_dkk`` (DKK), ``full_year_persons`` (full-year persons) and
-        ``population_18_64`` (residents aged 18-64). Further keys are ignored.
+        ``residents`` (residents aged 18-64, :func:`per_resident_basis`); without ``residents``,
+        ``population_18_64`` is read as them. Further keys are ignored.
     peers : pandas.DataFrame
-        The same three columns, one row per peer municipality. Further columns are ignored.
+        The same three columns (``residents``, else ``population_18_64``), one row per peer municipality.
+        Further columns are ignored.
 
     Returns
     -------
@@ -276,7 +292,7 @@ def decompose(own: Mapping | pd.Series, peers: pd.DataFrame) -> pd.Series:
           are 0.
         - ``own_rate``, ``peer_rate``: full-year persons per 1,000 residents aged 18-64.
         - ``own_persons``, ``expected_persons``: full-year persons (expected = at peer rate).
-        - ``own_population_18_64``: residents aged 18-64.
+        - ``own_residents``: residents aged 18-64.
         - ``n_peers``: number of peer rows.
 
         ``price_effect_dkk + quantity_effect_dkk == gap_dkk`` to floating precision (checked; an
@@ -295,7 +311,7 @@ def decompose(own: Mapping | pd.Series, peers: pd.DataFrame) -> pd.Series:
     effect is the own spending (0 if none) and the rest of the gap is quantity effect.
     """
     own_spending, own_persons, own_population = _own_values(own)
-    peer_spending, peer_persons, peer_population, n_peers = _peer_totals(peers)
+    peer_spending, peer_persons, peer_population, n_peers = _peer_totals(_with_residents(peers))
 
     peer_price = peer_spending / peer_persons
     peer_rate = peer_persons / peer_population * 1000
@@ -322,7 +338,7 @@ def decompose(own: Mapping | pd.Series, peers: pd.DataFrame) -> pd.Series:
             "peer_rate": peer_rate,
             "own_persons": own_persons,
             "expected_persons": expected_persons,
-            "own_population_18_64": own_population,
+            "own_residents": own_population,
             "n_peers": float(n_peers),
         },
         dtype=float,
@@ -332,9 +348,14 @@ def decompose(own: Mapping | pd.Series, peers: pd.DataFrame) -> pd.Series:
 def _own_values(own: Mapping | pd.Series) -> tuple[float, float, float]:
     """Return the own spending, persons and population as floats, validated."""
     values = own.to_dict() if isinstance(own, pd.Series) else dict(own)
+    if RESIDENTS_COLUMN not in values and ADULTS.column in values:
+        values[RESIDENTS_COLUMN] = values[ADULTS.column]
     missing = [c for c in UNIT_COLUMNS if c not in values]
     if missing:
-        raise ValueError(f"own is missing {', '.join(missing)} (needs {', '.join(UNIT_COLUMNS)})")
+        raise ValueError(
+            f"own is missing {', '.join(missing)} (needs {', '.join(UNIT_COLUMNS)}; {ADULTS.column} "
+            f"stands for {RESIDENTS_COLUMN})"
+        )
     numbers = {}
     for column in UNIT_COLUMNS:
         number = float(values[column])
@@ -343,9 +364,16 @@ def _own_values(own: Mapping | pd.Series) -> tuple[float, float, float]:
         if number < 0:
             raise ValueError(f"own {column} is negative ({number})")
         numbers[column] = number
-    if numbers["population_18_64"] == 0:
-        raise ValueError("own population_18_64 is zero: no rate per 1,000 residents can be computed")
-    return numbers["spending_dkk"], numbers["full_year_persons"], numbers["population_18_64"]
+    if numbers["residents"] == 0:
+        raise ValueError("own residents is zero: no rate per 1,000 residents can be computed")
+    return numbers["spending_dkk"], numbers["full_year_persons"], numbers["residents"]
+
+
+def _with_residents(peers: pd.DataFrame) -> pd.DataFrame:
+    """``peers`` with ``residents``: ``population_18_64`` (residents aged 18-64) when it has none of its own."""
+    if isinstance(peers, pd.DataFrame) and RESIDENTS_COLUMN not in peers and ADULTS.column in peers:
+        return peers.assign(**{RESIDENTS_COLUMN: peers[ADULTS.column]})
+    return peers
 
 
 def _peer_totals(peers: pd.DataFrame) -> tuple[float, float, float, int]:
@@ -362,11 +390,11 @@ def _peer_totals(peers: pd.DataFrame) -> tuple[float, float, float, int]:
             raise ValueError(f"peers {column} has negative values in {int((peers[column] < 0).sum())} row(s)")
     spending = float(peers["spending_dkk"].sum())
     persons = float(peers["full_year_persons"].sum())
-    population = float(peers["population_18_64"].sum())
+    population = float(peers["residents"].sum())
     if persons == 0:
         raise ValueError("the peers have zero full-year persons in total: no peer price can be computed")
     if population == 0:
-        raise ValueError("the peers have zero population_18_64 in total: no peer rate can be computed")
+        raise ValueError("the peers have zero residents in total: no peer rate can be computed")
     return spending, persons, population, len(peers)
 
 
@@ -777,7 +805,7 @@ def unit_measures(
         The ``activity`` table.
     municipalities : pandas.DataFrame
         The ``municipalities`` table, for ``population_18_64`` (``population_0_17`` for the rows of 5.28, see
-        :func:`per_resident_basis`) per municipality and year.
+        :func:`per_resident_basis`) per municipality and year, copied into ``residents``.
     by : sequence of str, default ()
         Further split by ``"paragraph"`` and/or ``"provider"``. Without it, paragraphs and providers are
         summed.
@@ -789,7 +817,7 @@ def unit_measures(
 
         - ``full_year_persons``: full-year persons;
         - ``spending_dkk``: DKK;
-        - ``population_18_64``: residents aged 18-64;
+        - ``residents``: residents aged 18-64 (aged 0-17 for the rows of 5.28);
         - ``price_dkk``: DKK per full-year person (NaN where persons are 0);
         - ``rate_per_1000``: full-year persons per 1,000 residents aged 18-64;
         - ``spending_per_resident_dkk``: DKK per resident aged 18-64.
@@ -812,36 +840,45 @@ def unit_measures(
     groups = totals["function_code"].map(lambda c: resident_group(c).column)
     if groups.nunique() <= 1:
         code = str(totals["function_code"].iloc[0]) if len(totals) else "5.38"
-        totals = _add_population(totals, per_resident_basis(municipalities, code))
+        totals = _add_population(totals, per_resident_basis(municipalities, code), code)
     else:  # several main functions: each per its own residents
-        parts = [
-            _add_population(part, per_resident_basis(municipalities, str(part["function_code"].iloc[0])))
-            for _, part in totals.groupby(groups, sort=False)
-        ]
+        parts = []
+        for _, part in totals.groupby(groups, sort=False):
+            code = str(part["function_code"].iloc[0])
+            parts.append(_add_population(part, per_resident_basis(municipalities, code), code))
         totals = pd.concat(parts, ignore_index=True)
     totals["price_dkk"] = _ratio(totals["spending_dkk"], totals["full_year_persons"])
-    totals["rate_per_1000"] = _ratio(totals["full_year_persons"], totals["population_18_64"]) * 1000
-    totals["spending_per_resident_dkk"] = _ratio(totals["spending_dkk"], totals["population_18_64"])
+    totals["rate_per_1000"] = _ratio(totals["full_year_persons"], totals["residents"]) * 1000
+    totals["spending_per_resident_dkk"] = _ratio(totals["spending_dkk"], totals["residents"])
     return totals.sort_values(keys).reset_index(drop=True)
 
 
-def _add_population(frame: pd.DataFrame, municipalities: pd.DataFrame, require: bool = True) -> pd.DataFrame:
-    """Add ``population_18_64`` by municipality and year; every pair must be found (unless not ``require``)."""
-    _require_columns(municipalities, ("municipality_code", "year", "population_18_64"), "municipalities")
-    population = municipalities[["municipality_code", "year", "population_18_64"]]
+def _add_population(
+    frame: pd.DataFrame, municipalities: pd.DataFrame, function_code: str, require: bool = True
+) -> pd.DataFrame:
+    """Add ``residents`` by municipality and year; every pair must be found (unless not ``require``).
+
+    ``municipalities`` is on ``function_code``'s per-resident basis (:func:`per_resident_basis`).
+    """
+    _require_columns(municipalities, ("municipality_code", "year", "residents"), "municipalities")
+    population = municipalities[["municipality_code", "year", "residents"]]
     merged = frame.merge(population, on=["municipality_code", "year"], how="left", validate="many_to_one")
     if require:
-        _require_population(merged)
+        _require_population(merged, function_code)
     return merged
 
 
-def _require_population(frame: pd.DataFrame) -> None:
-    """Raise ValueError naming the first municipalities and years of ``frame`` without ``population_18_64``."""
-    missing = frame.loc[frame["population_18_64"].isna(), ["municipality_code", "year"]].drop_duplicates()
+def _require_population(frame: pd.DataFrame, function_code: str) -> None:
+    """Raise ValueError naming the first municipalities and years of ``frame`` without ``residents``.
+
+    The message names the warehouse column the residents come from (``population_0_17`` for 5.28).
+    """
+    missing = frame.loc[frame["residents"].isna(), ["municipality_code", "year"]].drop_duplicates()
     if not missing.empty:
         pairs = ", ".join(f"{c} in {y}" for c, y in missing.head(5).itertuples(index=False))
         more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-        raise ValueError(f"no population_18_64 in municipalities for {pairs}{more}")
+        column = resident_group(function_code).column
+        raise ValueError(f"no {column} in municipalities for {pairs}{more}")
 
 
 def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
@@ -881,7 +918,7 @@ def peer_table(
         The own municipality first (``role = 'own'``, ``distance`` 0), then one row per peer (``role =
         'peer'``, in the order of ``peers``), with ``municipality_code``, ``municipality`` (where present),
         ``role``, the features, ``distance`` (standard deviations; NaN when ``peers`` has none),
-        ``population_18_64``, ``full_year_persons``, ``spending_dkk`` (DKK), ``price_dkk`` (DKK per full-year
+        ``residents``, ``full_year_persons``, ``spending_dkk`` (DKK), ``price_dkk`` (DKK per full-year
         person), ``rate_per_1000`` (full-year persons per 1,000 residents aged 18-64),
         ``spending_per_resident_dkk`` (DKK per resident aged 18-64) and ``has_data`` (False for a municipality
         without activity rows for the area and year: its persons, spending and measures are NaN, not 0).
@@ -899,7 +936,7 @@ def peer_table(
     if int(own_code) in peer_codes:
         raise ValueError(f"the peers contain the own municipality {own_code}: it cannot be its own peer")
     check_features(function_code, features)
-    table = _year_table(municipalities, year, ("municipality_code", "population_18_64", *features))
+    table = _year_table(municipalities, year, ("municipality_code", "residents", *features))
     codes = [int(own_code), *peer_codes]
     unknown = [c for c in codes if c not in set(table["municipality_code"])]
     if unknown:
@@ -907,8 +944,8 @@ def peer_table(
     out = pd.DataFrame({"municipality_code": codes, "role": ["own"] + ["peer"] * len(peer_codes)})
     named = [c for c in ("municipality",) if c in table.columns]
     out = out.merge(
-        # a feature population_18_64 (5.38 only, see check_features) is the yardstick itself: selected once
-        table[list(dict.fromkeys(["municipality_code", *named, *features, "population_18_64"]))],
+        # residents is never a feature (check_features); a feature population_18_64 is shown as loaded
+        table[list(dict.fromkeys(["municipality_code", *named, *features, "residents"]))],
         on="municipality_code",
     )
     if "distance" in peers.columns:
@@ -924,8 +961,8 @@ def peer_table(
     )
     out = out.merge(totals, left_on="municipality_code", right_index=True, how="left")
     out["price_dkk"] = _ratio(out["spending_dkk"], out["full_year_persons"])
-    out["rate_per_1000"] = _ratio(out["full_year_persons"], out["population_18_64"]) * 1000
-    out["spending_per_resident_dkk"] = _ratio(out["spending_dkk"], out["population_18_64"])
+    out["rate_per_1000"] = _ratio(out["full_year_persons"], out["residents"]) * 1000
+    out["spending_per_resident_dkk"] = _ratio(out["spending_dkk"], out["residents"])
     out["has_data"] = out["municipality_code"].isin(totals.index)
     front = ["municipality_code", *named, "role", *features, "distance"]
     return out[[*front, *[c for c in out.columns if c not in front]]]
@@ -1015,7 +1052,7 @@ def _weighted(per: pd.DataFrame, measure: str) -> float:
     """A measure over several municipalities, as totals divided by totals (NaN when the divisor is 0)."""
     spending = float(per["spending_dkk"].sum())
     persons = float(per["full_year_persons"].sum())
-    population = float(per["population_18_64"].sum())
+    population = float(per["residents"].sum())
     numerator, denominator, scale = {
         "price_dkk": (spending, persons, 1),
         "rate_per_1000": (persons, population, 1000),
@@ -1035,7 +1072,7 @@ class BenchmarkInputs(NamedTuple):
     Attributes
     ----------
     own : pandas.Series
-        ``municipality_code``, ``spending_dkk``, ``full_year_persons``, ``population_18_64``.
+        ``municipality_code``, ``spending_dkk``, ``full_year_persons``, ``residents``.
     peers : pandas.DataFrame
         The same columns, one row per peer with data, ordered by code.
     peers_without_data : tuple of int
@@ -1200,10 +1237,11 @@ def _inputs_by_year(
     rows = rows[rows["municipality_code"].isin([int(own_code), *peer_codes])]
     columns = ["spending_dkk", "full_year_persons"]
     totals = rows.groupby(["municipality_code", "year"], as_index=False)[columns].sum()
-    merged = _add_population(totals, municipalities, require=False)  # required year by year, below
+    # the population is required year by year, below
+    merged = _add_population(totals, municipalities, function_code, require=False)
     for year in years:
         part = merged[merged["year"] == year]
-        _require_population(part)
+        _require_population(part, function_code)
         part = part.drop(columns="year").set_index("municipality_code")
         selection = _describe_selection(function_code, year, paragraph, provider)
         if int(own_code) not in part.index:
@@ -1278,6 +1316,7 @@ def potentials(
     ValueError
         As :func:`decompose`, or if ``municipality_code`` is missing.
     """
+    peers = _with_residents(peers)
     _require_columns(peers, ("municipality_code", *UNIT_COLUMNS), "peers")
     if not (max_distance > 0 and 0 < max_share <= 1):
         raise ValueError(
@@ -1339,8 +1378,8 @@ def _peer_measures(peers: pd.DataFrame) -> pd.DataFrame:
     """Add price, rate and spending per resident to the peers (NaN where undefined)."""
     measures = peers.copy()
     measures["price_dkk"] = _ratio(peers["spending_dkk"], peers["full_year_persons"])
-    measures["rate_per_1000"] = _ratio(peers["full_year_persons"], peers["population_18_64"]) * 1000
-    measures["spending_per_resident_dkk"] = _ratio(peers["spending_dkk"], peers["population_18_64"])
+    measures["rate_per_1000"] = _ratio(peers["full_year_persons"], peers["residents"]) * 1000
+    measures["spending_per_resident_dkk"] = _ratio(peers["spending_dkk"], peers["residents"])
     return measures
 
 
@@ -1348,7 +1387,7 @@ def _yardstick_group(measures: pd.DataFrame, value_column: str, yardstick: str) 
     """Select the yardstick group: all, the lower half (rounded up) or the lowest in ``value_column``."""
     if yardstick == "peer_average":
         return measures
-    eligible = measures[(measures["full_year_persons"] > 0) & (measures["population_18_64"] > 0)]
+    eligible = measures[(measures["full_year_persons"] > 0) & (measures["residents"] > 0)]
     eligible = eligible.sort_values([value_column, "municipality_code"])
     size = math.ceil(len(eligible) / 2) if yardstick == "cheaper_half" else 1
     return eligible.head(size)
@@ -1356,13 +1395,13 @@ def _yardstick_group(measures: pd.DataFrame, value_column: str, yardstick: str) 
 
 def _own_measure(result: pd.Series, key: str) -> float:
     if key == "own_spending_per_resident":
-        return result["own_spending_dkk"] / result["own_population_18_64"]
+        return result["own_spending_dkk"] / result["own_residents"]
     return result[key]
 
 
 def _peer_measure(result: pd.Series, key: str) -> float:
     if key == "peer_spending_per_resident":
-        return result["expected_spending_dkk"] / result["own_population_18_64"]
+        return result["expected_spending_dkk"] / result["own_residents"]
     return result[key]
 
 
@@ -1436,7 +1475,7 @@ def effects(result: pd.Series, materiality: float = MATERIALITY) -> pd.DataFrame
     """
     if not materiality >= 0:
         raise ValueError(f"materiality must be a non-negative fraction, got {materiality}")
-    population = float(result["own_population_18_64"])
+    population = float(result["own_residents"])
     rows = {
         "spending": (
             result["own_spending_dkk"] / population,
@@ -1738,7 +1777,8 @@ def provider_breakdown(
         selection = _describe_selection(function_code, year, None, None)
         raise ValueError(f"own municipality {own_code} has no activity rows for {selection}")
     present = rows[["municipality_code", "year"]].drop_duplicates()
-    population = _add_population(present, municipalities).set_index("municipality_code")["population_18_64"]
+    population = _add_population(present, municipalities, function_code).set_index("municipality_code")
+    population = population["residents"]
     is_own = rows["municipality_code"] == int(own_code)
     own_population = float(population.loc[int(own_code)])
     peer_population = float(population.drop(int(own_code)).sum())
@@ -2027,15 +2067,13 @@ def _check_period(first_year: int, last_year: int) -> None:
 
 
 def _with_population_only(frame: pd.DataFrame, municipalities: pd.DataFrame) -> pd.DataFrame:
-    """The rows of ``frame`` whose municipality and year have a population aged 18-64.
+    """The rows of ``frame`` whose municipality and year have residents (``municipalities`` on a per-resident basis).
 
     Others cannot be compared per resident: FOLK1A may lack a year that REGK31 or HAND01 has.
     """
-    if "population_18_64" not in municipalities.columns:
+    if "residents" not in municipalities.columns:
         return frame.iloc[0:0]
-    known = municipalities.dropna(subset=["population_18_64"])[
-        ["municipality_code", "year"]
-    ].drop_duplicates()
+    known = municipalities.dropna(subset=["residents"])[["municipality_code", "year"]].drop_duplicates()
     return frame.merge(
         known.astype({"municipality_code": int, "year": int}), on=["municipality_code", "year"]
     )
@@ -2059,8 +2097,8 @@ def _available_k(
 class SpendingReport:
     """The benchmark without full-year persons: spending per resident of the area's group against the peers.
 
-    The group is :func:`resident_group`'s: residents aged 18-64 for 5.38, aged 0-17 for 5.28 (the columns keep
-    the name ``population_18_64`` and hold the group's residents, see :func:`per_resident_basis`).
+    The group is :func:`resident_group`'s: residents aged 18-64 for 5.38, aged 0-17 for 5.28 (the ``residents``
+    columns hold the group's residents, see :func:`per_resident_basis`).
 
     Made from the accounts (Statistics Denmark's REGK31) and the population (FOLK1A) when the warehouse has no
     activity for the area (no HAND01, no case data): the price and quantity split cannot be made.
@@ -2072,8 +2110,8 @@ class SpendingReport:
     k_requested : int
         The ``k`` asked for (``len(peers)`` may be smaller in a small warehouse).
     latest : pandas.Series
-        own_spending_dkk, own_population_18_64, own_per_resident_dkk (DKK per resident of the group),
-        peer_spending_dkk, peer_population_18_64, peer_per_resident_dkk (weighted: total spending / total
+        own_spending_dkk, own_residents, own_per_resident_dkk (DKK per resident of the group),
+        peer_spending_dkk, peer_residents, peer_per_resident_dkk (weighted: total spending / total
         residents), peer_per_resident_unweighted_dkk (mean of the peers' own), expected_spending_dkk (peer level x
         own residents), gap_dkk (own minus expected), difference (own / peer level - 1), direction ('above',
         'below' or 'level', :data:`MATERIALITY`), potential_dkk (max(gap, 0) unless on level).
@@ -2081,7 +2119,7 @@ class SpendingReport:
         Indexed by year: own_per_resident_dkk, peer_per_resident_dkk, gap_dkk.
     peer_table : pandas.DataFrame
         The own municipality and the peers in ``year``: municipality_code, municipality, role, the features,
-        distance, spending_dkk, population_18_64, spending_per_resident_dkk, has_data.
+        distance, spending_dkk, residents, spending_per_resident_dkk, has_data.
     peers_without_data : tuple of int
         Peers without accounts or population in a year of ``years``.
     """
@@ -2118,7 +2156,7 @@ def spending_report(
     """Spending per resident of the area's group against the peers, from accounts and population alone.
 
     The residents are those of :func:`resident_group` (:func:`per_resident_basis`): aged 18-64 for 5.38, aged 0-17
-    for 5.28; the result's ``*_population_18_64`` and ``*_per_resident_dkk`` columns hold that group's residents
+    for 5.28; the result's ``*_residents`` and ``*_per_resident_dkk`` columns hold that group's residents
     and DKK per resident of it. Peers are chosen as in :func:`benchmark_report` (once, on ``last_year``); with
     ``'knn'`` and fewer other municipalities than ``k`` with structural figures, all of them are the peers. Peer
     levels are weighted (total spending / total residents of the group x own residents) and, beside, unweighted.
@@ -2163,9 +2201,9 @@ def spending_report(
         (accounts["function_code"] == function_code) & accounts["year"].between(first_year, last_year)
     ]
     rows = rows.dropna(subset=["spending_dkk"]).astype({"municipality_code": int, "year": int})
-    rows = _add_population(_with_population_only(rows, municipalities), municipalities)
-    totals = rows.groupby(["municipality_code", "year"])[["spending_dkk", "population_18_64"]].agg(
-        spending_dkk=("spending_dkk", "sum"), population_18_64=("population_18_64", "first")
+    rows = _add_population(_with_population_only(rows, municipalities), municipalities, function_code)
+    totals = rows.groupby(["municipality_code", "year"])[["spending_dkk", "residents"]].agg(
+        spending_dkk=("spending_dkk", "sum"), residents=("residents", "first")
     )
     own = (
         totals.xs(int(own_code), level="municipality_code")
@@ -2189,14 +2227,14 @@ def spending_report(
         missing |= set(codes) - set(peer_rows.index.get_level_values("municipality_code"))
         if peer_rows.empty:
             continue
-        level = peer_rows["spending_dkk"].sum() / peer_rows["population_18_64"].sum()
+        level = peer_rows["spending_dkk"].sum() / peer_rows["residents"].sum()
         o = own.loc[year]
         yearly.append(
             {
                 "year": year,
-                "own_per_resident_dkk": o["spending_dkk"] / o["population_18_64"],
+                "own_per_resident_dkk": o["spending_dkk"] / o["residents"],
                 "peer_per_resident_dkk": level,
-                "gap_dkk": o["spending_dkk"] - level * o["population_18_64"],
+                "gap_dkk": o["spending_dkk"] - level * o["residents"],
             }
         )
     yearly = pd.DataFrame(yearly).set_index("year") if yearly else pd.DataFrame()
@@ -2209,20 +2247,20 @@ def spending_report(
     o = own.loc[last_year]
     level = yearly.loc[last_year, "peer_per_resident_dkk"]
     gap = yearly.loc[last_year, "gap_dkk"]
-    difference = (o["spending_dkk"] / o["population_18_64"]) / level - 1 if level else float("nan")
+    difference = (o["spending_dkk"] / o["residents"]) / level - 1 if level else float("nan")
     direction = "level" if abs(difference) < MATERIALITY else ("above" if difference > 0 else "below")
     latest = pd.Series(
         {
             "own_spending_dkk": float(o["spending_dkk"]),
-            "own_population_18_64": float(o["population_18_64"]),
-            "own_per_resident_dkk": float(o["spending_dkk"] / o["population_18_64"]),
+            "own_residents": float(o["residents"]),
+            "own_per_resident_dkk": float(o["spending_dkk"] / o["residents"]),
             "peer_spending_dkk": float(peer_last["spending_dkk"].sum()),
-            "peer_population_18_64": float(peer_last["population_18_64"].sum()),
+            "peer_residents": float(peer_last["residents"].sum()),
             "peer_per_resident_dkk": float(level),
             "peer_per_resident_unweighted_dkk": float(
-                (peer_last["spending_dkk"] / peer_last["population_18_64"]).mean()
+                (peer_last["spending_dkk"] / peer_last["residents"]).mean()
             ),
-            "expected_spending_dkk": float(level * o["population_18_64"]),
+            "expected_spending_dkk": float(level * o["residents"]),
             "gap_dkk": float(gap),
             "difference": float(difference),
             "direction": direction,
@@ -2236,7 +2274,7 @@ def spending_report(
     table = table.merge(
         last["spending_dkk"].rename("spending_dkk").reset_index(), on="municipality_code", how="left"
     )
-    table["spending_per_resident_dkk"] = _ratio(table["spending_dkk"], table["population_18_64"])
+    table["spending_per_resident_dkk"] = _ratio(table["spending_dkk"], table["residents"])
     table["has_data"] = table["spending_dkk"].notna()
     table["_own_first"] = table["role"] != "own"
     table = table.sort_values(["_own_first", "distance", "municipality_code"]).drop(columns="_own_first")
@@ -2247,7 +2285,7 @@ def spending_report(
         *features,
         "distance",
         "spending_dkk",
-        "population_18_64",
+        "residents",
         "spending_per_resident_dkk",
         "has_data",
     ]

@@ -4,7 +4,7 @@ Pure pandas on warehouse-shaped frames (see :mod:`analysis.data.queries`).
 
 Units: spending and budgets in DKK; quantity in full-year persons; price in DKK per full-year person; rate in
 full-year persons per 1,000 residents of the area's resident group (:func:`analysis.benchmark.resident_group`:
-aged 18-64 for 5.38, aged 0-17 for 5.28; the frame's column ``population_18_64`` holds that group). National
+aged 18-64 for 5.38, aged 0-17 for 5.28; the frame's column ``residents`` holds that group). National
 figures are weighted: the national price is total spending / total persons of all municipalities, the national
 rate total persons / total residents of the group.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.benchmark import YARDSTICK_COLUMN, resident_group
+from analysis.benchmark import RESIDENTS_COLUMN, resident_group
 
 __all__ = ["by_provider", "yearly"]
 
@@ -48,8 +48,8 @@ def yearly(
     Returns
     -------
     pandas.DataFrame
-        Indexed by year: spending_dkk, budget_dkk, full_year_persons, population_18_64 (residents aged 18-64;
-        for 5.28 residents aged 0-17, NaN when ``municipalities`` lacks them), price_dkk (DKK per full-year
+        Indexed by year: spending_dkk, budget_dkk, full_year_persons, residents (residents aged 18-64; for 5.28
+        residents aged 0-17, NaN when ``municipalities`` lacks them), price_dkk (DKK per full-year
         person; NaN with no persons), rate_per_1000, spending_per_resident_dkk (DKK per resident of the group),
         national_price_dkk, national_rate_per_1000, national_spending_per_resident_dkk.
 
@@ -68,13 +68,13 @@ def yearly(
         raise ValueError(
             f"no activity or accounts for municipality {municipality_code} on function {function_code}"
         )
+    # not benchmark.per_resident_basis: without the group's column (5.28: aged 0-17) the report degrades, no error
     group = resident_group(function_code)
-    if group.column != YARDSTICK_COLUMN:  # 5.28: per resident aged 0-17; without them the report degrades
-        residents = municipalities[group.column] if group.column in municipalities.columns else np.nan
-        municipalities = municipalities.assign(**{YARDSTICK_COLUMN: residents})
+    residents = municipalities[group.column] if group.column in municipalities.columns else np.nan
+    municipalities = municipalities.assign(**{RESIDENTS_COLUMN: residents})
     pop = (
-        municipalities.dropna(subset=["population_18_64"])
-        .groupby(["municipality_code", "year"])["population_18_64"]
+        municipalities.dropna(subset=["residents"])
+        .groupby(["municipality_code", "year"])["residents"]
         .first()
     )
     out = own.groupby("year")[["spending_dkk"]].sum()
@@ -82,24 +82,24 @@ def yearly(
         own.groupby("year")["full_year_persons"].sum() if "full_year_persons" in own else np.nan
     )
     keys = pd.MultiIndex.from_arrays([[int(municipality_code)] * len(out), out.index])
-    out["population_18_64"] = pop.reindex(keys).to_numpy(dtype=float)
+    out["residents"] = pop.reindex(keys).to_numpy(dtype=float)
     bud = budgets[
         (budgets["municipality_code"] == municipality_code) & (budgets["function_code"] == function_code)
     ]
     out["budget_dkk"] = bud.set_index("year")["budget_dkk"].reindex(out.index)
     out["price_dkk"] = out["spending_dkk"] / out["full_year_persons"].replace(0, np.nan)
-    out["rate_per_1000"] = out["full_year_persons"] / out["population_18_64"] * 1000
-    out["spending_per_resident_dkk"] = out["spending_dkk"] / out["population_18_64"]
+    out["rate_per_1000"] = out["full_year_persons"] / out["residents"] * 1000
+    out["spending_per_resident_dkk"] = out["spending_dkk"] / out["residents"]
     munis_in = base[["municipality_code", "year"]].drop_duplicates()
-    with_pop = munis_in.join(pop, on=["municipality_code", "year"]).dropna(subset=["population_18_64"])
-    nat_pop = with_pop.groupby("year")["population_18_64"].sum()
+    with_pop = munis_in.join(pop, on=["municipality_code", "year"]).dropna(subset=["residents"])
+    nat_pop = with_pop.groupby("year")["residents"].sum()
     counted = base.merge(with_pop[["municipality_code", "year"]], on=["municipality_code", "year"])
     nat_spending = counted.groupby("year")["spending_dkk"].sum()
     if "full_year_persons" in act and len(act):
         nat = act.groupby("year")[["spending_dkk", "full_year_persons"]].sum()
         act_in = act[["municipality_code", "year"]].drop_duplicates()
-        act_in = act_in.join(pop, on=["municipality_code", "year"]).dropna(subset=["population_18_64"])
-        act_pop = act_in.groupby("year")["population_18_64"].sum()
+        act_in = act_in.join(pop, on=["municipality_code", "year"]).dropna(subset=["residents"])
+        act_pop = act_in.groupby("year")["residents"].sum()
         # the rate counts only municipalities with a population in the year (FOLK1A may lack one)
         rated = act.merge(act_in[["municipality_code", "year"]], on=["municipality_code", "year"])
         rate_persons = rated.groupby("year")["full_year_persons"].sum()
@@ -114,7 +114,7 @@ def yearly(
             "spending_dkk",
             "budget_dkk",
             "full_year_persons",
-            "population_18_64",
+            "residents",
             "price_dkk",
             "rate_per_1000",
             "spending_per_resident_dkk",

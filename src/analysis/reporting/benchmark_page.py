@@ -667,7 +667,7 @@ def method_text(p: BenchmarkPage, function_code: str) -> str:
     table = rep.peer_table
     peer_rows = table[(table["role"] == "peer") & table["has_data"]]
     peer_spending, peer_persons = peer_rows["spending_dkk"].sum(), peer_rows["full_year_persons"].sum()
-    peer_population = peer_rows["population_18_64"].sum()
+    peer_population = peer_rows["residents"].sum()
     features = and_join([FEATURES_TEXT.get(f, f) for f in rep.features])
     weights = ", ".join(f"{FEATURES_TEXT.get(f, f)} {fmt.fmt_number(w, 1)}" for f, w in rep.weights.items())
     missing = and_join([p.names.get(int(c), str(c)) for c in rep.peers_without_data])
@@ -719,12 +719,12 @@ def method_text(p: BenchmarkPage, function_code: str) -> str:
         f"bruger mere. En forskel på under {fmt.fmt_pct(benchmark.MATERIALITY, 0)} i pris, mængde eller udgift "
         "regnes som på niveau og giver intet potentiale; reglen er den samme for pris og mængde.\n"
         f"- **Regneeksempel ({year}):** {p.name} brugte {_kr(r['own_spending_dkk'])} på "
-        f"{fmt.fmt_number(r['own_persons'], 1)} helårspersoner og havde {fmt.fmt_number(r['own_population_18_64'])} "
+        f"{fmt.fmt_number(r['own_persons'], 1)} helårspersoner og havde {fmt.fmt_number(r['own_residents'])} "
         f"{g.plural}: en pris på {_kr(r['own_price'])} og {fmt.fmt_number(r['own_rate'], 4)} pr. 1.000. "
         f"Sammenligningskommunerne brugte tilsammen {_kr(peer_spending)} på {fmt.fmt_number(peer_persons, 1)} "
         f"helårspersoner og havde {fmt.fmt_number(peer_population)} {g.plural}: en pris på {_kr(r['peer_price'])} "
         f"og {fmt.fmt_number(r['peer_rate'], 4)} pr. 1.000. Med deres mængde ville {p.name} have haft "
-        f"{fmt.fmt_number(r['peer_rate'], 4)} × {fmt.fmt_number(r['own_population_18_64'])} / 1.000 = "
+        f"{fmt.fmt_number(r['peer_rate'], 4)} × {fmt.fmt_number(r['own_residents'])} / 1.000 = "
         f"{fmt.fmt_number(r['expected_persons'], 2)} helårspersoner og med deres pris en udgift på "
         f"{fmt.fmt_number(r['expected_persons'], 2)} × {_kr(r['peer_price'])} = {_kr(r['expected_spending_dkk'])}; "
         f"forskellen er {_kr(r['gap_dkk'])} = priseffekt {_kr(r['price_effect_dkk'])} "
@@ -1054,10 +1054,11 @@ def _spending_peer_table(p: BenchmarkPage) -> str:
     table = rep.peer_table
     cols = {"municipality": "Kommune"}
     cols.update({f: FEATURES_SHORT.get(f, f) for f in rep.features if f in table.columns})
+    cols["distance"] = "Afstand"
+    if g.column not in cols:  # the group's own column as a feature holds the same numbers: shown once
+        cols["residents"] = f"{g.plural}"
     cols.update(
         {
-            "distance": "Afstand",
-            "population_18_64": f"{g.plural}",
             "spending_dkk": "Udgift, mio. kr.",
             "spending_per_resident_dkk": f"Udgift pr. {g.singular}, kr.",
         }
@@ -1109,11 +1110,11 @@ def _spending_method_text(p: BenchmarkPage, function_code: str) -> str:
         f"- **Mål:** udgift pr. {g.singular}. Sammenligningskommunernes vægtede gennemsnit er deres samlede udgift "
         f"delt med deres samlede antal {g.plural}; i det uvægtede tæller hver kommune én gang.\n"
         f"- **Regneeksempel ({rep.year}):** {p.name} brugte {_kr(r['own_spending_dkk'])} og havde "
-        f"{fmt.fmt_number(r['own_population_18_64'])} {g.plural}, {_kr(r['own_per_resident_dkk'])} pr. {g.singular}. "
+        f"{fmt.fmt_number(r['own_residents'])} {g.plural}, {_kr(r['own_per_resident_dkk'])} pr. {g.singular}. "
         f"Sammenligningskommunerne brugte {_kr(r['peer_spending_dkk'])} på "
-        f"{fmt.fmt_number(r['peer_population_18_64'])} {g.plural}, {_kr(r['peer_per_resident_dkk'])} pr. "
+        f"{fmt.fmt_number(r['peer_residents'])} {g.plural}, {_kr(r['peer_per_resident_dkk'])} pr. "
         f"{g.singular}. Forskellen er ({_kr(r['own_per_resident_dkk'])} − {_kr(r['peer_per_resident_dkk'])}) × "
-        f"{fmt.fmt_number(r['own_population_18_64'])} = {_kr(r['gap_dkk'])} (afrundet).\n"
+        f"{fmt.fmt_number(r['own_residents'])} = {_kr(r['gap_dkk'])} (afrundet).\n"
         f"- **Pris og mængde:** {no_persons(g)}\n"
         "- **Forbehold:** en høj udgift er ikke i sig selv udtryk for et for højt serviceniveau: borgernes behov er "
         "forskellige. Potentialet er et regneeksempel, ikke et budgetmål."

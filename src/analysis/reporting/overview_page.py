@@ -237,7 +237,7 @@ def headline(p: OverviewPage) -> str:
     else:
         spending += f" i {p.prices}."
     items.append((f"Udgift {last}" + ("" if p.last_closed else ", foreløbig"), spending))
-    if pd.isna(latest["population_18_64"]):
+    if pd.isna(latest["residents"]):
         items.append((f"Udgift pr. {g.singular}", NO_POPULATION.format(year=last)))
     elif p.has_persons:
         price_vs = latest["price_dkk"] / latest["national_price_dkk"] - 1
@@ -368,7 +368,7 @@ def yearly_table(p: OverviewPage) -> str:
             "year": "År",
             "spending_dkk": "Udgift",
             "budget_dkk": "Budget",
-            "population_18_64": g.plural,
+            "residents": g.plural,
             "spending_per_resident_dkk": f"Pr. {g.singular}, kr.",
             "national_spending_per_resident_dkk": f"Pr. {g.singular}, landet",
         }

@@ -172,7 +172,7 @@ class BenchmarkParameters(_PeerParameters):
 
     @model_validator(mode="after")
     def _features_of_the_area(self):
-        """A feature the area's per-resident basis replaces (population_18_64 for 5.28) is refused."""
+        """A feature named ``residents`` (what the per-resident figures divide by, not a column) is refused."""
         from analysis.benchmark import check_features
 
         check_features(self.function_code, self.features)
@@ -183,6 +183,14 @@ class AreaParameters(_PeerParameters):
     """``notebooks/area.ipynb``."""
 
     main_function: str = Field("5.38", pattern=r"^\d\.\d\d$")
+
+    @model_validator(mode="after")
+    def _features_of_the_area(self):
+        """A feature named ``residents`` (what the per-resident figures divide by, not a column) is refused."""
+        from analysis.benchmark import check_features
+
+        check_features(self.main_function, self.features)
+        return self
 
     @field_validator("main_function")
     @classmethod
