@@ -57,8 +57,9 @@ def test_from_statbank_to_a_benchmark_report(tmp_path, monkeypatch, capsys):
         assert check_requirements(con, "benchmark", 706, "5.38.50") == []
         # Aarhus has accounts but no population in the recording: the benchmark is refused before any kernel
         assert check_requirements(con, "benchmark", 751, "5.38.50") == [
-            "befolkningstal (FOLK1A) mangler for kommune 751: analysis fetch statbank eller analysis load statbank "
-            "FIL --table FOLK1A"
+            "befolkningstal (FOLK1A) for 18-64-årige (population_18_64) mangler for kommune 751: funktion 5.38.50 "
+            "måles pr. 18-64-årig; indlæs befolkningen med alle aldre: analysis fetch statbank eller analysis load "
+            "statbank FIL --table FOLK1A med ALDER=*"
         ]
     finally:
         con.close()

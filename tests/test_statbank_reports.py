@@ -16,7 +16,7 @@ from analysis.data.price_index import PriceIndex
 from analysis.reporting import benchmark_charts as charts
 from analysis.reporting import benchmark_page as text
 from analysis.reporting import overview_page as ov
-from analysis.reporting.requirements import check_requirements, requirements_of, table_summary
+from analysis.reporting.requirements import Requirement, check_requirements, requirements_of, table_summary
 from tests.test_benchmark import MIO, MUNICIPALITIES, activity_row
 
 matplotlib.use("Agg")
@@ -91,6 +91,14 @@ def test_both_notebooks_declare_their_tables():
         "regnskab (REGK31)"
     ]  # degrades without FOLK1A
     assert requirements_of("benchmark")[0].tables == ("accounts", "activity")
+    # the population of the report's own resident group (population_18_64 or population_0_17), not one column
+    assert requirements_of("benchmark")[1].columns == ("municipality_code", "year", "residents")
+
+
+LOAD_FOLK1A = (
+    "indlæs befolkningen med alle aldre: analysis fetch statbank eller analysis load statbank FIL --table FOLK1A "
+    "med ALDER=*"
+)
 
 
 def _warehouse(accounts=None, municipalities=None, activity=None):
@@ -108,16 +116,17 @@ def test_an_empty_warehouse_names_each_missing_table_and_its_command():
     assert problems == [
         "regnskab (REGK31) mangler for kommune 706 og funktion 5.38.50: analysis fetch statbank eller "
         "analysis load statbank FIL --table REGK31",
-        "befolkningstal (FOLK1A) mangler for kommune 706: analysis fetch statbank eller analysis load statbank "
-        "FIL --table FOLK1A",
+        "befolkningstal (FOLK1A) for 18-64-årige (population_18_64) mangler for kommune 706: funktion 5.38.50 "
+        "måles pr. 18-64-årig; indlæs befolkningen med alle aldre: analysis fetch statbank eller analysis load "
+        "statbank FIL --table FOLK1A med ALDER=*",
     ]
 
 
 def test_accounts_without_population_refuse_the_benchmark_but_not_the_overview():
     con = _warehouse(accounts=ACCOUNTS)
     assert check_requirements(con, "benchmark", 101, "5.38.50") == [
-        "befolkningstal (FOLK1A) mangler for kommune 101: analysis fetch statbank eller analysis load statbank "
-        "FIL --table FOLK1A"
+        "befolkningstal (FOLK1A) for 18-64-årige (population_18_64) mangler for kommune 101: funktion 5.38.50 "
+        f"måles pr. 18-64-årig; {LOAD_FOLK1A}"
     ]
     assert check_requirements(con, "overview", 101, "5.38.50") == []
 
@@ -132,7 +141,7 @@ def test_rows_must_be_for_the_municipality_and_the_function():
     missing_population = MUNIS.assign(population_18_64=np.nan)
     con = _warehouse(accounts=ACCOUNTS, municipalities=missing_population)
     assert [p.split(" mangler")[0] for p in check_requirements(con, "benchmark", 101, "5.38.50")] == [
-        "befolkningstal (FOLK1A)"
+        "befolkningstal (FOLK1A) for 18-64-årige (population_18_64)"
     ]
 
 
@@ -141,6 +150,101 @@ def test_activity_alone_meets_the_spending_requirement_and_a_summary_serves_many
     summary = table_summary(con, requirements_of("benchmark"))
     assert check_requirements(summary, "benchmark", 147, "5.38.50") == []
     assert len(check_requirements(summary, "benchmark", 153, "5.38.50")) == 1  # 153 has no activity
+    # a summary of other requirements cannot answer for the population: said, not guessed
+    other = table_summary(
+        con, [Requirement("kommuner", ("municipalities",), ("municipality_code",), "fetch")]
+    )
+    with pytest.raises(ValueError, match="summary lacks the column"):
+        check_requirements(other, "benchmark", 147, "5.38.50")
+
+
+# 5.28 in 2024: accounts for 101 and 147; FOLK1A's ages 0-17 for 101 only (300 residents), none for 147
+KIDS_ACCOUNTS = pd.DataFrame(
+    [(101, 2024, "5.28.22", 1.0 * MIO), (147, 2024, "5.28.22", 0.5 * MIO)],
+    columns=["municipality_code", "year", "function_code", "spending_dkk"],
+)
+KIDS_MUNIS = MUNIS.assign(
+    population_0_17=np.where((MUNIS["municipality_code"] == 101) & (MUNIS["year"] == 2024), 300.0, np.nan)
+)
+NO_KIDS_101 = (
+    "befolkningstal (FOLK1A) for 0-17-årige (population_0_17) mangler for kommune 101: funktion 5.28.22 måles pr. "
+    "0-17-årig; indlæs befolkningen med alle aldre: analysis fetch statbank eller analysis load statbank FIL "
+    "--table FOLK1A med ALDER=*"
+)
+
+
+def test_a_5_28_report_needs_the_residents_aged_0_17_and_a_5_38_report_does_not():
+    accounts = pd.concat([ACCOUNTS, KIDS_ACCOUNTS], ignore_index=True)
+    # FOLK1A loaded before population_0_17 was added: no such column; then the column without a number
+    for munis in (MUNIS, MUNIS.assign(population_0_17=np.nan)):
+        con = _warehouse(accounts=accounts, municipalities=munis)
+        assert check_requirements(con, "benchmark", 101, "5.28.22") == [NO_KIDS_101]
+        assert check_requirements(con, "benchmark", 101, "5.38.50") == []
+    # loaded for 101: its 5.28 report may be made, not 147's; no adults are needed for 5.28
+    con = _warehouse(accounts=accounts, municipalities=KIDS_MUNIS.assign(population_18_64=np.nan))
+    assert check_requirements(con, "benchmark", 101, "5.28.22") == []
+    assert check_requirements(con, "benchmark", 147, "5.28.22") == [
+        NO_KIDS_101.replace("kommune 101", "kommune 147")
+    ]
+    assert check_requirements(con, "benchmark", 101, "5.38.50")[0].startswith(
+        "befolkningstal (FOLK1A) for 18-64-årige (population_18_64) mangler for kommune 101: funktion 5.38.50 "
+    )
+
+
+def test_one_summary_serves_reports_of_both_resident_groups():
+    from analysis.errors import DataError
+    from analysis.reporting.batch import Job
+    from analysis.reporting.requirements import check_jobs, require_jobs
+
+    accounts = pd.concat([ACCOUNTS, KIDS_ACCOUNTS], ignore_index=True)
+    con = _warehouse(accounts=accounts, municipalities=MUNIS.assign(population_0_17=np.nan))
+    jobs = [
+        Job("benchmark", 101, "5.38.50"),
+        Job("benchmark", 101, "5.28.22"),
+        Job("overview", 101, "5.28.22"),
+    ]
+    # the 5.28 report's population_0_17 does not become a need of the 5.38 report of the same batch
+    assert check_jobs(con, jobs) == [f"benchmark 101 5.28.22: {NO_KIDS_101}"]
+    with pytest.raises(
+        DataError, match=r"1 report\(s\) need; load it first: benchmark 101 5.28.22: .*population_0_17"
+    ):
+        require_jobs(con, jobs)
+    require_jobs(_warehouse(accounts=accounts, municipalities=KIDS_MUNIS), jobs)  # nothing missing: no error
+    summary = table_summary(con, requirements_of("benchmark"))
+    assert check_requirements(summary, "benchmark", 101, "5.38.50") == []
+    assert check_requirements(summary, "benchmark", 101, "5.28.22") == [NO_KIDS_101]
+
+
+def test_a_notebook_about_a_main_function_asks_for_its_group(tmp_path):
+    import nbformat
+
+    from analysis.reporting.batch import Job
+    from analysis.reporting.requirements import check_jobs
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell('municipality_code: int = 101\nmain_function: str = "5.28"\n')
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell]
+    nb.metadata["language_info"] = {"name": "python"}
+    population = {
+        "what": "befolkningstal (FOLK1A)",
+        "tables": ["municipalities"],
+        "columns": ["municipality_code", "year", "residents"],
+        "load": LOAD_FOLK1A,
+    }
+    nb.metadata["analysis"] = {"requires": [population]}
+    nbformat.write(nb, tmp_path / "area_like.ipynb")
+    con = _warehouse(municipalities=KIDS_MUNIS)
+    jobs = [
+        Job("area_like", 101, ""),  # the notebook's default, 5.28: 101 has its 0-17-year-olds
+        Job("area_like", 147, ""),  # ... 147 has not
+        Job("area_like", 147, "", {"main_function": "5.38"}),  # the batch's 5.38: 147 has its 18-64-year-olds
+    ]
+    assert check_jobs(con, jobs, tmp_path) == [
+        "area_like 147: befolkningstal (FOLK1A) for 0-17-årige (population_0_17) mangler for kommune 147: "
+        "funktion 5.28 måles pr. 0-17-årig; indlæs befolkningen med alle aldre: analysis fetch statbank eller "
+        "analysis load statbank FIL --table FOLK1A med ALDER=*"
+    ]
 
 
 # The benchmark from accounts and population ------------------------------------------------------------------------
@@ -318,12 +422,12 @@ def test_the_runner_check_names_every_report_that_cannot_be_made():
         Job("benchmark", 147, "5.38.52"),
     ]
     assert check_jobs(con, jobs) == [
-        "benchmark 101 5.38.50: befolkningstal (FOLK1A) mangler for kommune 101: analysis fetch statbank eller "
-        "analysis load statbank FIL --table FOLK1A",
+        "benchmark 101 5.38.50: befolkningstal (FOLK1A) for 18-64-årige (population_18_64) mangler for kommune "
+        f"101: funktion 5.38.50 måles pr. 18-64-årig; {LOAD_FOLK1A}",
         "benchmark 147 5.38.52: regnskab (REGK31) mangler for kommune 147 og funktion 5.38.52: analysis fetch "
         "statbank eller analysis load statbank FIL --table REGK31",
-        "benchmark 147 5.38.52: befolkningstal (FOLK1A) mangler for kommune 147: analysis fetch statbank eller "
-        "analysis load statbank FIL --table FOLK1A",
+        "benchmark 147 5.38.52: befolkningstal (FOLK1A) for 18-64-årige (population_18_64) mangler for kommune "
+        f"147: funktion 5.38.52 måles pr. 18-64-årig; {LOAD_FOLK1A}",
     ]
     with pytest.raises(
         DataError,

@@ -4,14 +4,26 @@ Each report notebook declares its needs in its metadata, ``metadata.analysis.req
 each met when *one* of its tables has the columns named and rows for the municipality (and the function area, when
 the table has a ``function_code`` column and one is given)::
 
+    {"what": "regnskab (REGK31)",
+     "tables": ["accounts", "activity"],
+     "columns": ["municipality_code", "year", "function_code", "spending_dkk"],
+     "load": "analysis fetch statbank eller analysis load statbank FIL --table REGK31"}
+
+The column ``residents`` (:data:`analysis.benchmark.RESIDENTS_COLUMN`) stands for the column of the report's own
+resident group (:func:`analysis.benchmark.resident_group` of its function code, or of its main function for a
+notebook about a whole main function): ``population_0_17`` for 5.28, ``population_18_64`` for 5.38 and the rest, as
+:func:`analysis.benchmark.per_resident_basis` divides by. A requirement naming it says so when it is not met::
+
     {"what": "befolkningstal (FOLK1A)",
      "tables": ["municipalities"],
-     "columns": ["municipality_code", "year", "population_18_64"],
-     "load": "analysis fetch statbank eller analysis load statbank FIL --table FOLK1A"}
+     "columns": ["municipality_code", "year", "residents"],
+     "load": "indlæs befolkningen med alle aldre: analysis fetch statbank eller ... --table FOLK1A med ALDER=*"}
 
 :func:`check_requirements` answers with one problem per requirement not met, in Danish, naming what is missing and
-the command that loads it, e.g. ``'befolkningstal (FOLK1A) mangler for kommune 706: analysis fetch statbank eller
-analysis load statbank FIL --table FOLK1A'``. For a batch, :func:`check_jobs` checks every job against one
+the command that loads it, e.g. ``'regnskab (REGK31) mangler for kommune 706 og funktion 5.38.50: analysis fetch
+statbank eller analysis load statbank FIL --table REGK31'``, or for the residents of a 5.28 report
+``'befolkningstal (FOLK1A) for 0-17-årige (population_0_17) mangler for kommune 706: funktion 5.28.22 måles pr.
+0-17-årig; indlæs befolkningen med alle aldre: ...'``. For a batch, :func:`check_jobs` checks every job against one
 :func:`table_summary` of the warehouse, and :func:`require_jobs` raises :class:`~analysis.errors.DataError` with the
 problems: the runner is meant to call it after expanding the batch and before any kernel starts.
 
@@ -23,12 +35,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
 
 from analysis import paths
+from analysis.benchmark import ADULTS, RESIDENT_GROUP, RESIDENTS_COLUMN, resident_group
 from analysis.errors import ConfigurationError, DataError
 
 __all__ = [
@@ -36,6 +49,7 @@ __all__ = [
     "TableInfo",
     "check_jobs",
     "check_requirements",
+    "for_function",
     "require_jobs",
     "requirements_of",
     "table_summary",
@@ -53,7 +67,8 @@ class Requirement:
     tables : tuple of str
         Warehouse tables any one of which meets the need.
     columns : tuple of str
-        The columns the table must have.
+        The columns the table must have, each with a value in a row for the municipality; ``residents`` stands for
+        the column of the report's resident group until :func:`for_function` puts it in.
     load : str
         The command(s) that load it.
     """
@@ -73,12 +88,15 @@ class TableInfo:
     columns : frozenset of str
         Its columns.
     keys : frozenset of tuple
-        The (municipality_code, function_code) pairs it has rows for with every required column not null;
-        function_code is None for a table without that column.
+        The (municipality_code, function_code) pairs it has rows for; function_code is None for a table without
+        that column.
+    filled : mapping of str to frozenset of tuple
+        For each summarised column, the pairs with a value (not null) in it in at least one of their rows.
     """
 
     columns: frozenset[str]
     keys: frozenset[tuple[int, str | None]]
+    filled: Mapping[str, frozenset[tuple[int, str | None]]] = field(default_factory=dict)
 
 
 def requirements_of(notebook: str | Path) -> list[Requirement]:
@@ -119,22 +137,77 @@ def requirements_of(notebook: str | Path) -> list[Requirement]:
     return out
 
 
+def for_function(requirement: Requirement, function_code: str | None) -> Requirement:
+    """The requirement with ``residents`` replaced by the column of ``function_code``'s resident group.
+
+    The group is :func:`analysis.benchmark.resident_group`'s (aged 0-17 for 5.28, 18-64 for 5.38 and the rest;
+    also without a function code); ``what`` then names the group and its column, and ``load`` first says what
+    the function is measured per. A requirement without ``residents`` is returned as it is.
+
+    Parameters
+    ----------
+    requirement : Requirement
+        As :func:`requirements_of` reads it.
+    function_code : str or None
+        The report's function code ('5.28.22') or main function ('5.28').
+
+    Examples
+    --------
+    >>> req = Requirement("befolkningstal (FOLK1A)", ("municipalities",), ("year", "residents"), "analysis fetch")
+    >>> kids = for_function(req, "5.28.22")
+    >>> kids.columns, kids.what
+    (('year', 'population_0_17'), 'befolkningstal (FOLK1A) for 0-17-årige (population_0_17)')
+    >>> kids.load
+    'funktion 5.28.22 måles pr. 0-17-årig; analysis fetch'
+    >>> for_function(req, "5.38.50").columns
+    ('year', 'population_18_64')
+    """
+    if RESIDENTS_COLUMN not in requirement.columns:
+        return requirement
+    group = resident_group(function_code or "")
+    load = (
+        f"funktion {function_code} måles pr. {group.singular}; {requirement.load}" if function_code else None
+    )
+    return replace(
+        requirement,
+        what=f"{requirement.what} for {group.plural} ({group.column})",
+        columns=tuple(group.column if c == RESIDENTS_COLUMN else c for c in requirement.columns),
+        load=load or requirement.load,
+    )
+
+
+_GROUP_COLUMNS = tuple(dict.fromkeys(g.column for g in (ADULTS, *RESIDENT_GROUP.values())))
+"""The columns ``residents`` can stand for, each summarised so that one summary serves reports of any group."""
+
+
+def _summarised_columns(requirement: Requirement) -> set[str]:
+    columns = set(requirement.columns)
+    if RESIDENTS_COLUMN in columns:
+        columns = (columns - {RESIDENTS_COLUMN}) | set(_GROUP_COLUMNS)
+    return columns
+
+
 def table_summary(
     con: duckdb.DuckDBPyConnection, requirements: list[Requirement] | None = None
 ) -> dict[str, TableInfo]:
     """Columns and (municipality, function) keys of the warehouse tables the requirements name.
+
+    One query per table, however many requirements name it. A requirement's ``residents`` has every resident
+    group's column summarised (``population_18_64`` and ``population_0_17``), so the summary serves reports of
+    any function area.
 
     Parameters
     ----------
     con : duckdb.DuckDBPyConnection
         The warehouse.
     requirements : list of Requirement, optional
-        Whose tables to summarise (default: every table in the warehouse's main schema).
+        Whose tables and columns to summarise (default: every column of every table in the warehouse's main
+        schema).
 
     Returns
     -------
     dict of str to TableInfo
-        Only tables that exist.
+        Only tables that exist; of their columns only those the requirements name.
     """
     existing = {
         r[0]
@@ -145,7 +218,7 @@ def table_summary(
     wanted: dict[str, set[str]] = {}
     for req in requirements or []:
         for t in req.tables:
-            wanted.setdefault(t, set()).update(req.columns)
+            wanted.setdefault(t, set()).update(_summarised_columns(req))
     if requirements is None:
         wanted = {t: set() for t in existing}
     out = {}
@@ -159,24 +232,44 @@ def table_summary(
                 [table],
             ).fetchall()
         )
-        if "municipality_code" not in columns or not set(required) <= columns:
+        if "municipality_code" not in columns:
             out[table] = TableInfo(columns, frozenset())
             continue
+        summarised = sorted(columns if requirements is None else required & columns)
         function = "function_code" if "function_code" in columns else "NULL"
-        not_null = " AND ".join(f'"{c}" IS NOT NULL' for c in sorted(required)) or "TRUE"
+        filled = "".join(f', bool_or("{c}" IS NOT NULL)' for c in summarised)
         rows = con.execute(
-            f'SELECT DISTINCT municipality_code, {function} FROM "{table}" WHERE {not_null}'
+            f'SELECT municipality_code, {function}{filled} FROM "{table}" '
+            "WHERE municipality_code IS NOT NULL GROUP BY ALL"
         ).fetchall()
-        out[table] = TableInfo(columns, frozenset((int(m), f) for m, f in rows if m is not None))
+        keys = [(int(r[0]), r[1]) for r in rows]
+        out[table] = TableInfo(
+            columns,
+            frozenset(keys),
+            {
+                c: frozenset(k for k, r in zip(keys, rows, strict=True) if r[2 + i])
+                for i, c in enumerate(summarised)
+            },
+        )
     return out
 
 
 def _met(req: Requirement, info: TableInfo | None, municipality_code: int, function_code: str | None) -> bool:
     if info is None or not set(req.columns) <= info.columns:
         return False
+    unsummarised = [c for c in req.columns if c not in info.filled]
+    if unsummarised:
+        raise ValueError(
+            f"the table summary lacks the column(s) {', '.join(unsummarised)} of the requirement {req.what}: "
+            "summarise the warehouse for the requirements checked (table_summary(con, requirements))"
+        )
+
+    def met(key: tuple[int, str | None]) -> bool:
+        return key in info.keys and all(key in info.filled[c] for c in req.columns)
+
     if "function_code" in info.columns and function_code is not None:
-        return (int(municipality_code), function_code) in info.keys
-    return any(m == int(municipality_code) for m, _ in info.keys)
+        return met((int(municipality_code), function_code))
+    return any(met(key) for key in info.keys if key[0] == int(municipality_code))
 
 
 def check_requirements(
@@ -184,10 +277,13 @@ def check_requirements(
     notebook: str | Path,
     municipality_code: int,
     function_code: str | None = None,
+    main_function: str | None = None,
 ) -> list[str]:
     """The problems that stop a notebook from being made for a municipality (empty when none), in Danish.
 
-    Call it for each job of a batch before any kernel starts; a non-empty list refuses the job.
+    Call it for each job of a batch before any kernel starts; a non-empty list refuses the job. A requirement of
+    ``residents`` asks for the column of the report's own resident group (:func:`for_function`): a 5.28 report
+    needs ``population_0_17``, a 5.38 report ``population_18_64``.
 
     Parameters
     ----------
@@ -198,7 +294,11 @@ def check_requirements(
     municipality_code : int
         The municipality the report is about.
     function_code : str, optional
-        The function area; a table with a ``function_code`` column must have rows for it.
+        The function area; a table with a ``function_code`` column must have rows for it, and its resident group
+        is the one ``residents`` stands for.
+    main_function : str, optional
+        For a notebook about a whole main function ('5.28'), without ``function_code``: whose resident group
+        ``residents`` stands for (default: the residents aged 18-64).
 
     Returns
     -------
@@ -211,7 +311,8 @@ def check_requirements(
     >>> check_requirements(con, "overview", 706, "5.38.50")[0]  # doctest: +ELLIPSIS
     'regnskab (REGK31) mangler for kommune 706 og funktion 5.38.50: analysis fetch statbank eller ...'
     """
-    requirements = requirements_of(notebook)
+    group_of = function_code or main_function
+    requirements = [for_function(r, group_of) for r in requirements_of(notebook)]
     if isinstance(con_or_table_summary, Mapping):
         summary = con_or_table_summary
     else:
@@ -243,7 +344,8 @@ def check_jobs(
     con : duckdb.DuckDBPyConnection
         The warehouse the notebooks will read.
     jobs : iterable of analysis.reporting.batch.Job
-        ``notebook``, ``municipality_code`` and ``function_code`` ('' for a notebook not about one area).
+        ``notebook``, ``municipality_code`` and ``function_code`` ('' for a notebook not about one area; then a
+        ``main_function`` parameter, of the job or else the notebook's default, gives the resident group).
     notebooks_dir : str or pathlib.Path, optional
         Where the notebooks are (default ``notebooks/`` of the project).
 
@@ -257,17 +359,29 @@ def check_jobs(
     needs = {job.notebook: requirements_of(folder / f"{job.notebook}.ipynb") for job in jobs}
     union = [r for reqs in needs.values() for r in reqs]
     summary = table_summary(con, union) if union else {}
+    per_resident = {name for name, reqs in needs.items() if any(RESIDENTS_COLUMN in r.columns for r in reqs)}
+    defaults = {name: _default_main_function(folder / f"{name}.ipynb") for name in per_resident}
     problems = []
     for job in jobs:
         if not needs[job.notebook]:
             continue
         function = job.function_code or None
+        path = folder / f"{job.notebook}.ipynb"
+        main = None
+        if not function and job.notebook in per_resident:
+            main = job.parameters.get("main_function") or defaults[job.notebook]
         label = " ".join(str(x) for x in (job.notebook, job.municipality_code, job.function_code) if x)
-        for problem in check_requirements(
-            summary, folder / f"{job.notebook}.ipynb", job.municipality_code, function
-        ):
+        for problem in check_requirements(summary, path, job.municipality_code, function, main):
             problems.append(f"{label}: {problem}")
     return problems
+
+
+def _default_main_function(path: Path) -> str | None:
+    """The default of the ``main_function`` parameter the notebook declares ('5.28'; None when it declares none)."""
+    from analysis.reporting.notebook_json import declared_parameters
+
+    default = declared_parameters(path).get("main_function", {}).get("default")
+    return default.strip("\"'") or None if isinstance(default, str) else None
 
 
 def require_jobs(
