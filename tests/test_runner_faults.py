@@ -101,6 +101,58 @@ def test_a_warehouse_without_what_a_notebook_needs_is_refused_before_any_kernel(
     _nothing_started(root)
 
 
+def test_a_5_28_report_without_the_residents_aged_0_17_is_refused_before_any_kernel(
+    project, tmp_path, capsys
+):
+    import nbformat
+
+    from analysis.data import connect, loads
+
+    root, batch = project
+    batch.write_text(
+        yaml.safe_dump(
+            {
+                "name": "t",
+                "municipalities": [706],
+                "function_areas": ["5.38.50", "5.28.22"],
+                "notebooks": ["hello"],
+            }
+        ),
+        encoding="utf-8",
+    )
+    nb_path = root / "notebooks" / "hello.ipynb"
+    nb = nbformat.read(nb_path, as_version=4)
+    nb.metadata["analysis"] = {
+        "title": "Hej",
+        "requires": [
+            {
+                "what": "befolkningstal (FOLK1A)",
+                "tables": ["municipalities"],
+                "columns": ["municipality_code", "year", "residents"],
+                "load": "analysis load statbank FIL --table FOLK1A med ALDER=*",
+            }
+        ],
+    }
+    nbformat.write(nb, nb_path)
+    own = tmp_path / "own.duckdb"
+    con = connect(own, read_only=False)
+    loads.ensure_tables(con)
+    # FOLK1A loaded without the ages 0-17: the 18-64-year-olds of 5.38 are there, those of 5.28 are not
+    con.execute(
+        "INSERT INTO municipalities VALUES (706, 'Syddjurs', 'Region Midtjylland', 'Landkommuner', 2024, 43000, "
+        "24000, NULL, 1.0, 62.0)"
+    )
+    con.close()
+    code, err = _run_cli(capsys, batch, "--warehouse", own)
+    assert code == 2
+    assert (
+        "the warehouse lacks what 1 report(s) need; load it first: hello 706 5.28.22: befolkningstal (FOLK1A) for "
+        "0-17-årige (population_0_17) mangler for kommune 706: funktion 5.28.22 måles pr. 0-17-årig; analysis load "
+        "statbank FIL --table FOLK1A med ALDER=*"
+    ) in _one_line(err)
+    _nothing_started(root)
+
+
 def test_a_mistyped_warehouse_in_the_environment_is_refused_not_built(project, tmp_path, monkeypatch, capsys):
     root, batch = project
     typo = tmp_path / "own.duckbd"
