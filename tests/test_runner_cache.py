@@ -261,6 +261,8 @@ def test_kill_9_leaves_no_process_and_the_rerun_executes_only_the_unfinished(tmp
     assert "Ufuldstændig kørsel" in (killed / "index.html").read_text("utf-8")
     assert not (tmp_path / "reports" / "t" / "latest").exists()
     sockets = list(Path(tempfile.gettempdir()).glob(f"analysis-kernels-{proc.pid}-*"))
+    # the killed run's kernel socket folder, left behind (without it nothing is checked below)
+    assert len(sockets) == 1
 
     batch = load_batch(
         tmp_path / "batch.yaml", defaults=tmp_path / "none.yaml", notebooks_dir=tmp_path / "notebooks"
