@@ -1,5 +1,6 @@
 """Cross-sector cost tracing: hand-computed expectations on tiny frames, the sample, and the rendered report."""
 
+import datetime as dt
 import json
 import re
 import types
@@ -427,9 +428,10 @@ def test_largest_remainder_adds_up_exactly():
         total = int(rng.integers(-(10**9), 10**9))
         parts = xs.largest_remainder(total, pd.Series(rng.random(int(rng.integers(1, 6)))))
         assert parts.sum() == total
-    with pytest.raises(ValueError):
+    # refused by name (pandas' own ValueError on casting 5 x 0 / 0 to int was enough for a bare raises)
+    with pytest.raises(ValueError, match="cannot split a non-zero total by weights that are all zero"):
         xs.largest_remainder(5, pd.Series([0, 0]))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="weights must be finite and not negative"):
         xs.largest_remainder(5, pd.Series([1, -1]))
 
 
@@ -568,8 +570,158 @@ def test_several_programmes_and_none_named_is_refused_not_guessed(tmp_path):
 
 
 # --------------------------------------------------------------------------------------------------------------
+# Programme members: the case systems' open end (a left date in the year 9999)
+# --------------------------------------------------------------------------------------------------------------
+
+KEY = b"5f0c3a9e1d7b42c68e0f9a1b3c5d7e9f2a4b6c8d0e1f3a5b7c9d1e3f5a7b9c1d"  # as conftest.TEST_KEY
+CPR_M1, CPR_M2 = "300285-1201", "010190-1234"
+
+
+def _raw_members(left_m1, left_m2="2024-09-30", joined_m1="2023-07-01"):
+    """A raw programme extract of m1 and m2 (the members of ``distribution_data``), with CPR numbers."""
+    return pd.DataFrame(
+        {
+            "cpr": [CPR_M1, CPR_M2],
+            "municipality_code": [165, 165],
+            "programme": ["Sammen om borgeren"] * 2,
+            "joined": [joined_m1, "2024-04-01"],
+            "left": [left_m1, left_m2],
+        }
+    )
+
+
+def _loaded_members(con, raw):
+    """``raw`` ingested and loaded as the sample build does, read back as the cross-sector notebook reads it."""
+    from analysis.data.cases import ingest_programme_members
+    from analysis.data.warehouse import load
+
+    ingested = ingest_programme_members(raw, source="deltagere.csv", key=KEY, first_row=2)
+    load(con, "programme_members", ingested, source="deltagere.csv", first_row=2)
+    return ingested.attrs["open_ends"], read_members(con, 165)
+
+
+@pytest.mark.parametrize(
+    "open_end",
+    ["9999-12-31", "31-12-9999", "31.12.9999", dt.date(9999, 12, 31)],
+    ids=["iso", "dd-mm-yyyy", "dotted", "date"],
+)
+def test_a_left_date_in_the_year_9999_is_an_open_membership_as_an_empty_one(tmp_path, open_end):
+    from analysis.data import connect
+    from analysis.privacy import pseudonymise
+
+    with connect(tmp_path / "open.duckdb", read_only=False) as con:
+        n_open, open_members = _loaded_members(con, _raw_members(open_end))
+    with connect(tmp_path / "empty.duckdb", read_only=False) as con:
+        n_empty, empty_members = _loaded_members(con, _raw_members(None))
+    # the 9999 used to be refused at the load (as no ISO date, or one outside the years 1800-2199); now it is no
+    # date, counted as ingest_cases counts its open ends
+    assert (n_open, n_empty) == (1, 0)
+    pd.testing.assert_frame_equal(open_members, empty_members)
+    m1, m2 = pseudonymise(CPR_M1, KEY), pseudonymise(CPR_M2, KEY)
+    assert open_members["person_id"].tolist() == [m1, m2]
+    assert open_members["left"].isna().tolist() == [True, False]
+    assert open_members.loc[1, "left"] == pd.Timestamp("2024-09-30")
+    # the analysis reads the open membership as running: by December 2024 m1 is in, m2 left in September; only m1
+    # joined 12 months before the end of December (followed)
+    for members in (open_members, empty_members):
+        assert xs.membership(members, "2024-12").to_dict() == {
+            "ever": 2,
+            "active": 1,
+            "left": 1,
+            "followed": 1,
+            "followed_left": 0,
+        }
+    # the year-end distribution of test_year_end_distribution_shares_the_net_gain_by_baseline, on the pseudonyms
+    costs = pd.concat(
+        [
+            monthly(m1, "employment", "2022-07", "2023-06", 1000),
+            monthly(m1, "children_families", "2022-07", "2023-06", 2000),
+            monthly(m1, "children_families", "2024-01", "2024-12", 1000),
+            monthly(m1, "adults_social", "2024-01", "2024-12", 500),
+            monthly(m2, "employment", "2023-04", "2024-03", 600),
+            monthly(m2, "employment", "2024-04", "2024-12", 300),
+            monthly(m2, "adults_social", "2024-04", "2024-12", 500),
+        ]
+    )
+    shares = [
+        xs.year_end_distribution(costs, members, 2024, rule="baseline_share", end="2024-12")
+        for members in (open_members, empty_members)
+    ]
+    pd.testing.assert_frame_equal(*shares)
+    assert shares[0]["share_dkk"].tolist() == [6618, 10182, 0, 0, 16800]
+    assert shares[0].loc["total", "member_months"] == 18  # m1 12 months of 2024, m2 April-September
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (
+            _raw_members("2024-06-30", left_m2="2200-01-01"),
+            "deltagere.csv, row 3, column 'left': expected a date (YYYY-MM-DD) in the years 1800-2199, "
+            "found '2200-01-01'",
+        ),
+        (
+            _raw_members("1799-12-31"),
+            "deltagere.csv, row 2, column 'left': expected a date (YYYY-MM-DD) in the years 1800-2199, "
+            "found '1799-12-31'",
+        ),
+        # the year 9999 is an open end only where a membership ends: a joining date in it is no date
+        (
+            _raw_members(None, joined_m1="9999-12-31"),
+            "deltagere.csv, row 2, column 'joined': expected a date (YYYY-MM-DD) in the years 1800-2199, "
+            "found '9999-12-31'",
+        ),
+    ],
+    ids=["left-2200", "left-1799", "joined-9999"],
+)
+def test_a_date_outside_the_schemas_years_is_still_refused_naming_file_row_and_column(own_con, raw, message):
+    from analysis.data.schema import DATE_YEARS, SchemaError
+    from analysis.data.warehouse import create_schema
+
+    assert DATE_YEARS == (1800, 2199)  # 2200 and 1799 are the first years outside, on either side
+    create_schema(own_con)
+    with pytest.raises(SchemaError) as refused:
+        _loaded_members(own_con, raw)
+    assert str(refused.value) == message
+    assert own_con.execute("SELECT count(*) FROM programme_members").fetchone() == (0,)  # nothing loaded
+
+
+# --------------------------------------------------------------------------------------------------------------
 # The sample
 # --------------------------------------------------------------------------------------------------------------
+
+
+def test_the_samples_members_exported_with_open_ends_of_9999_give_the_same_report(con, own_con):
+    # the sample's programme extract as a case system writes it: every open membership with the left date
+    # 31-12-9999 instead of empty; ingested and loaded as the sample build does (under the session's key)
+    from analysis.data import sample
+    from analysis.data.cases import ingest_programme_members
+    from analysis.data.warehouse import load
+
+    raw = sample.generate(sample.SEED)["raw_programme_members"]
+    still_in = raw["left"].isna()
+    assert 0 < still_in.sum() < len(raw)  # both kinds are there
+    raw["left"] = raw["left"].where(~still_in, "31-12-9999")
+    ingested = ingest_programme_members(raw, source="deltagere.csv")
+    assert ingested.attrs["open_ends"] == still_in.sum()
+    load(own_con, "programme_members", ingested, source="deltagere.csv")
+    members = read_members(own_con, 165)
+    pd.testing.assert_frame_equal(members, read_members(con, 165))  # as the sample's, whose left is empty
+    # the report's membership counted from the raw text: joined by September 2025, and of them active unless
+    # left before September
+    mine = raw[raw["municipality_code"] == 165]
+    ever = mine["joined"] <= "2025-09-30"
+    active = ever & ((mine["left"] == "31-12-9999") | (mine["left"] >= "2025-09-01"))
+
+    def flat(y, horizon):
+        return types.SimpleNamespace(mean=pd.Series([float(y.iloc[-1])] * horizon), method="flat")
+
+    r = xs.cross_sector_report(
+        read_cases(con, 165), members, read_unit_costs(), year=2025, month=9, first_year=2018, last_year=2025,
+        forecaster=flat,
+    )  # fmt: skip
+    assert (r.membership["ever"], r.membership["active"]) == (ever.sum(), active.sum())
+    assert r.follow.loc["total", "persons"] == active.sum()
 
 
 def test_readers_and_regression_to_the_mean_on_the_sample(con):

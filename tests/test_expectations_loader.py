@@ -112,6 +112,8 @@ def test_a_case_extract_may_carry_planned_end_dates(tmp_path):
     m = tmp_path / "cases.yaml"
     m.write_text(mapping, encoding="utf-8")
     key = b"5f0c3a9e1d7b42c68e0f9a1b3c5d7e9f2a4b6c8d0e1f3a5b7c9d1e3f5a7b9c1d"
-    cases, *_ = case_extract.read_extract(f, m, municipality_code=706, key=key)
+    cases, skipped, *_ = case_extract.read_extract(f, m, municipality_code=706, key=key)
+    # the example's 7 cases, none skipped: the first planned to end 30-11-2026, the 6 others with no date
+    assert len(cases) == 7 and skipped == {}
     assert cases["planned_end_date"].iloc[0] == pd.Timestamp("2026-11-30")
-    assert cases["planned_end_date"].iloc[1:].isna().all()
+    assert cases["planned_end_date"].isna().tolist() == [False] + [True] * 6

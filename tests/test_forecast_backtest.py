@@ -88,9 +88,11 @@ def test_backtest_frame_and_summaries():
     assert set(f["year"]) == set(YEARS)
     assert set(res.methods) == {m.name for m in DOMAIN} | {"combination"}
     # profile methods have nothing to go on in the first year; the run-rate has
-    first = f[f["year"] == YEARS[0]]
-    assert first.loc[first["method"] == "last_year_profile", "forecast_dkk"].isna().all()
-    assert first.loc[first["method"] == "run_rate", "forecast_dkk"].notna().all()
+    # (rows and forecasts a method: 4 series x 11 origins, January-November; a frame without the empty rows
+    # would leave no profile forecast to be missing)
+    first = f[f["year"] == YEARS[0]].groupby("method")["forecast_dkk"].agg(["size", "count"])
+    assert first.loc["last_year_profile"].tolist() == [44, 0]
+    assert first.loc["run_rate"].tolist() == [44, 44]
     ok = f.dropna(subset=["forecast_dkk"])
     np.testing.assert_allclose(ok["error_dkk"], ok["forecast_dkk"] - ok["actual_dkk"])
     assert (ok["ape_pct"] >= 0).all() and ok["smape_pct"].between(0, 200).all()
@@ -198,8 +200,10 @@ def test_combination_uses_only_earlier_years():
     res = backtest(led, methods=methods, combination_k=2)
     comb = res.frame[res.frame["method"] == "combination"]
     # run-rate is the only method with a first-year record, so the combination starts in the third year
-    assert comb.loc[comb["year"] <= YEARS[1], "forecast_dkk"].isna().all()
-    assert comb.loc[comb["year"] >= YEARS[2], "forecast_dkk"].notna().all()
+    # (4 series x 11 origins a year, each year there, with or without a forecast)
+    counted = comb.groupby("year")["forecast_dkk"].agg(["size", "count"])
+    assert counted["size"].to_dict() == dict.fromkeys(YEARS, 44)
+    assert counted["count"].to_dict() == {**dict.fromkeys(YEARS[:2], 0), **dict.fromkeys(YEARS[2:], 44)}
 
 
 def test_forecast_year_with_interval_and_selection():
@@ -217,7 +221,10 @@ def test_forecast_year_with_interval_and_selection():
         methods=DOMAIN[:-1],
         budgets=budgets,
     )
-    assert out.groupby("function_code")["selected"].sum().eq(1).all()
+    # one selected method for each of the four series
+    assert out.groupby("function_code")["selected"].sum().to_dict() == dict.fromkeys(
+        ["5.38.38", "5.38.50", "5.38.52", "5.38.53"], 1
+    )
     chosen = out[out["selected"]].set_index("function_code")
     assert (chosen["lower_dkk"] <= chosen["forecast_dkk"]).all()
     assert (chosen["forecast_dkk"] <= chosen["upper_dkk"]).all()

@@ -10,7 +10,7 @@ from analysis.cli import main
 from analysis.data import case_extract, ledger, quality
 from analysis.data.cases import KEY_FINGERPRINT_META, check_warehouse_key
 from analysis.data.warehouse import connect, read_meta, write_meta
-from analysis.errors import DataError
+from analysis.errors import DataError, InputError
 from analysis.privacy import KEY_ENV, find_cpr, key_fingerprint, pseudonymise
 from tests import faults
 
@@ -285,8 +285,9 @@ def test_the_fault_injection_refuses_a_key_other_than_the_samples(tmp_path, monk
     assert "another key" in capsys.readouterr().err
 
 
-def _message(load) -> str:
-    with pytest.raises(Exception) as info:  # noqa: PT011 - any error: what matters is its text
+def _message(load, error: type[Exception] = InputError) -> str:
+    """The message of the refusal ``load`` raises: ``error`` (a crash of another kind, a bug, is no refusal)."""
+    with pytest.raises(error) as info:
         load()
     return str(info.value)
 
@@ -320,7 +321,7 @@ def test_no_loader_error_or_stored_file_name_shows_a_cpr_number(tmp_path):
         _message(
             lambda: ledger.read_postings(tmp_path / "ledger.csv", LEDGER_MAPPING, municipality_code=706)
         ),
-        _message(lambda: ledger.read_postings(tmp_path / f"x {cpr}.csv", LEDGER_MAPPING)),  # no such file
+        _message(lambda: ledger.read_postings(tmp_path / f"x {cpr}.csv", LEDGER_MAPPING), FileNotFoundError),
     ]
     assert messages[0] == (
         "projection.csv, row 2, column 'age': expected an age (18), an age group (18-64) or an open top (100-), "

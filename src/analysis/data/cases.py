@@ -182,15 +182,18 @@ def _birth_dates(raw: pd.DataFrame, source: str, first_row: int) -> pd.Series:
 
 #: The end-date columns of a case in which the year 9999 (``31-12-9999``) is the case systems' "no end".
 OPEN_END_COLUMNS = ("end_date", "planned_end_date")
+#: The end-date column of a programme membership in which the year 9999 is the case systems' "still a member".
+MEMBER_OPEN_END_COLUMNS = ("left",)
 
 
-def _open_ends(out: pd.DataFrame) -> int:
+def _open_ends(out: pd.DataFrame, columns: tuple[str, ...] = OPEN_END_COLUMNS) -> int:
     """Empty the end dates in the year 9999 in ``out`` (in place; see :func:`analysis.data.values.is_open_end`).
 
-    Returns the number of dates emptied. Any other end date is left for the schema to check.
+    Returns the number of dates emptied (in ``columns``, those ``out`` has). Any other end date is left for the
+    schema to check.
     """
     n = 0
-    for name in OPEN_END_COLUMNS:
+    for name in columns:
         if name in out.columns:
             open_end = out[name].map(is_open_end).astype(bool)
             if open_end.any():
@@ -263,8 +266,34 @@ def ingest_cases(
 def ingest_programme_members(
     raw: pd.DataFrame, *, source: str, key: bytes | None = None, first_row: int = 1
 ) -> pd.DataFrame:
-    """Pseudonymise a raw programme-membership extract: ``cpr`` becomes ``person_id`` (see :func:`ingest_cases`)."""
-    return _ingest(raw, source, key, first_row)
+    """Pseudonymise a raw programme-membership extract: ``cpr`` becomes ``person_id`` (see :func:`ingest_cases`).
+
+    Parameters
+    ----------
+    raw
+        The extract: ``cpr`` plus the columns of table ``programme_members`` other than ``person_id``. A ``left``
+        date in the year 9999 (``31-12-9999``, ``9999-12-31`` or ``31.12.9999``: the case systems' "still a
+        member") is read as no date (empty: an open membership), as :func:`ingest_cases` reads an open end
+        (:func:`analysis.data.values.is_open_end`); ``attrs["open_ends"]`` counts them. Any other date, a
+        ``joined`` in the year 9999 included, is left for the schema to check (it refuses a date outside
+        :data:`analysis.data.schema.DATE_YEARS`, naming the source, row and column).
+    source
+        The file or source name, used in error messages.
+    key
+        The pseudonymisation key; by default :func:`pseudonym_key`.
+    first_row
+        The source's row number of the first row (for error messages).
+
+    Raises
+    ------
+    SchemaError
+        For a missing or malformed CPR number (naming the row and the column, never the value).
+    ConfigurationError
+        For a weak key.
+    """
+    out = _ingest(raw, source, key, first_row)
+    out.attrs["open_ends"] = _open_ends(out, MEMBER_OPEN_END_COLUMNS)
+    return out
 
 
 def _persons(con: duckdb.DuckDBPyConnection) -> int:
