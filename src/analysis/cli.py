@@ -28,6 +28,7 @@ examples:
   analysis load statbank regk31.csv --table REGK31 --warehouse data/own.duckdb
   analysis load ledger posteringer.csv --mapping parameters/mappings/ledger.yaml --municipality 706
   analysis load cases sager.xlsx --mapping parameters/mappings/cases.yaml --municipality 706
+  analysis load members deltagere.csv --mapping parameters/mappings/members.yaml --municipality 706
                                   load your own data (docs/own-data.md); ANALYSIS_WAREHOUSE or --warehouse
                                   names the warehouse, never the sample
   analysis loads                  the loads of the warehouse; analysis undo 7 restores it as before load 7
@@ -193,7 +194,8 @@ def _cmd_load(args: argparse.Namespace) -> int:
             from analysis.data import projection
 
             result = projection.load(con, args.file, source=args.source_name)
-        else:
+        else:  # cases and members: CPR numbers pseudonymised under the warehouse's key
+            from analysis.data import member_extract
             from analysis.privacy import KEY_ENV, load_key
 
             key_file = path.parent / "pseudonym.key"
@@ -201,9 +203,8 @@ def _cmd_load(args: argparse.Namespace) -> int:
             key = load_key(key_file)  # the key lives beside the warehouse, as for ANALYSIS_WAREHOUSE
             if new_key:
                 made_key = (key_file, key)
-            result = case_extract.load(
-                con, args.file, args.mapping, municipality_code=args.municipality, key=key
-            )
+            loader = member_extract if args.source == "members" else case_extract
+            result = loader.load(con, args.file, args.mapping, municipality_code=args.municipality, key=key)
             if new_key:
                 print(
                     f"Made the pseudonymisation key {key_file}: keep it with the warehouse and out of version "
@@ -582,7 +583,8 @@ def _parser() -> argparse.ArgumentParser:
 
     ld = sub.add_parser(
         "load",
-        help="load your own files into a warehouse (Statistics Denmark, ledger, cases)",
+        help="load your own files into a warehouse (Statistics Denmark, ledger, cases, programme members, "
+        "expectations, socio-economic index, projection)",
         description="Load a file into the warehouse named by --warehouse or ANALYSIS_WAREHOUSE (created on first "
         "load; never the sample warehouse). A file is loaded completely or not at all, and loading the same file "
         "again changes nothing. See docs/own-data.md.",
@@ -621,8 +623,17 @@ def _parser() -> argparse.ArgumentParser:
     for name, what in (
         ("ledger", "a ledger export (postings) from the finance system"),
         ("cases", "a case extract from a case system (CPR numbers are pseudonymised)"),
+        ("members", "the members of a cross-sector programme (CPR numbers are pseudonymised)"),
     ):
-        k = kinds.add_parser(name, parents=[common], help=what, description=f"Load {what}.")
+        description = f"Load {what}."
+        if name == "members":
+            description += (
+                " One row per membership: CPR number, programme (Forløb), start and end date (Startdato, "
+                "Slutdato; an empty end or one in the year 9999 means still a member). The file is the whole list "
+                "of each programme it names: it replaces every member of the municipality in those programmes "
+                "and keeps the municipality's other programmes. The cross-sector report reads them."
+            )
+        k = kinds.add_parser(name, parents=[common], help=what, description=description)
         k.add_argument(
             "--mapping", required=True, help=f"the column mapping, e.g. parameters/mappings/{name}.yaml"
         )

@@ -1,7 +1,8 @@
 """Loading users' own files: one name for what the loaders share, gathered from the modules that do each job.
 
-The loaders (:mod:`analysis.data.statbank`, :mod:`analysis.data.ledger`, :mod:`analysis.data.case_extract`) turn a
-file into warehouse rows with what these modules hold; import from here (``loads.<name>``) or from the module:
+The loaders (:mod:`analysis.data.statbank`, :mod:`analysis.data.ledger`, :mod:`analysis.data.case_extract`,
+:mod:`analysis.data.member_extract`) turn a file into warehouse rows with what these modules hold; import from here
+(``loads.<name>``) or from the module:
 
 :mod:`analysis.data.reading`
     Reading files: CSV and Excel, strictly, in chunks (:func:`open_table`) or whole (:func:`read_file`);
