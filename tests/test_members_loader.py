@@ -10,7 +10,7 @@ from analysis.data import case_extract, loads, member_extract, programmes
 from analysis.data.cases import ingest_programme_members
 from analysis.data.schema import SchemaError
 from analysis.data.warehouse import connect
-from analysis.errors import InputError
+from analysis.errors import DataError, InputError
 from analysis.privacy import find_cpr, pseudonymise
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -315,3 +315,23 @@ def test_the_cli_loads_lists_and_undoes_a_member_list(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "deltagere.csv, row 3, column 'CPR-nummer': expected a CPR number of 10 digits" in err
     assert "3002851" not in err and len(err.strip().splitlines()) == 1 and not fresh.exists()
+
+
+def test_a_member_list_under_another_key_than_the_warehouses_is_refused(tmp_path, own_con):
+    case_extract.load(own_con, CASES, ROOT / "parameters/mappings/cases.yaml", municipality_code=706, key=KEY)
+    other = bytes(reversed(KEY))
+    with pytest.raises(DataError, match="this warehouse was pseudonymised with another key"):
+        member_extract.load(own_con, EXAMPLE, MAPPING, municipality_code=706, key=other)
+    assert own_con.execute("SELECT count(*) FROM programme_members").fetchone()[0] == 0
+
+
+def test_a_cpr_number_that_excel_held_as_a_number_is_the_same_person(tmp_path):
+    # fictitious 010185-1234, held by Excel as the number 101851234 (the leading 0 dropped)
+    raw = pd.DataFrame({"CPR-nummer": [101851234, "300285-1201"], "Forløb": [HOI, HOI],
+                        "Startdato": ["01-09-2024", "01-09-2024"], "Slutdato": [None, None]})  # fmt: skip
+    xlsx = tmp_path / "deltagere.xlsx"
+    raw.to_excel(xlsx, index=False)
+    rows, _, table = member_extract.read_members(xlsx, MAPPING, municipality_code=706, key=KEY)
+    assert rows["person_id"].tolist() == [pseudonymise("0101851234", KEY), pseudonymise(A, KEY)]
+    assert table.notes[0].startswith("1 CPR number(s) of 9 digits in column 'CPR-nummer' (rows 2) read with")
+    assert find_cpr(" ".join(table.notes)) == []
