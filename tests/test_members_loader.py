@@ -335,3 +335,13 @@ def test_a_cpr_number_that_excel_held_as_a_number_is_the_same_person(tmp_path):
     assert rows["person_id"].tolist() == [pseudonymise("0101851234", KEY), pseudonymise(A, KEY)]
     assert table.notes[0].startswith("1 CPR number(s) of 9 digits in column 'CPR-nummer' (rows 2) read with")
     assert find_cpr(" ".join(table.notes)) == []
+
+
+def test_a_municipality_without_members_is_told_how_to_load_them(tmp_path, own_con):
+    member_extract.load(own_con, EXAMPLE, MAPPING, municipality_code=706, key=KEY)
+    with pytest.raises(InputError) as e:
+        programmes.read_members(own_con, 751)
+    assert str(e.value).endswith(
+        "municipality 751 has no members of a cross-sector programme; load the programme's member list: analysis "
+        "load members FILE --mapping parameters/mappings/members.yaml --municipality 751 (docs/own-data.md)"
+    )

@@ -54,14 +54,16 @@ def read_members(con, municipality_code: int, programme: str = "") -> pd.DataFra
     Raises
     ------
     InputError
-        When the municipality has no programme members, none in ``programme``, or several programmes and
-        ``programme`` is empty (the message names the warehouse, the programmes there are with their numbers
-        of members, and how to name one).
+        When the municipality has no programme members (the message says how to load them), none in
+        ``programme``, or several programmes and ``programme`` is empty (the message names the warehouse, the
+        programmes there are with their numbers of members, and how to name one).
     """
     members = queries.programme_members(con, municipality_codes=[int(municipality_code)])
     if members.empty:
         raise InputError(
-            f"{warehouse_name(con)}: municipality {municipality_code} has no members of a cross-sector programme"
+            f"{warehouse_name(con)}: municipality {municipality_code} has no members of a cross-sector programme; "
+            f"load the programme's member list: analysis load members FILE --mapping "
+            f"parameters/mappings/members.yaml --municipality {municipality_code} (docs/own-data.md)"
         )
     counts = members.groupby("programme")["person_id"].nunique().sort_index()
     found = ", ".join(f"{name!r} ({_members(n)})" for name, n in counts.items())
