@@ -79,8 +79,9 @@ def _refuse_twice(members: pd.DataFrame, source: str, rows: np.ndarray, col: dic
         )
 
 
-def _refuse_other_municipality(con: duckdb.DuckDBPyConnection, members: pd.DataFrame, rows: np.ndarray,
-                               source: str, col: dict[str, str]) -> None:  # fmt: skip
+def _refuse_other_municipality(
+    con: duckdb.DuckDBPyConnection, members: pd.DataFrame, rows: np.ndarray, source: str, col: dict[str, str]
+) -> None:
     """Refuse a membership the warehouse holds for another municipality (the table's key has no municipality)."""
     try:
         incoming = members[["person_id", "programme", "joined", "municipality_code"]].assign(
