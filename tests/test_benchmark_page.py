@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.benchmark import benchmark_report, decompose, effects
+from analysis.benchmark import benchmark_report, decompose, effects, potentials
 from analysis.data.price_index import PriceIndex
 from analysis.reporting import benchmark_charts as charts
 from analysis.reporting import benchmark_page as text
@@ -80,7 +80,26 @@ def test_the_headline_potential_treats_price_and_quantity_alike(page):
     level_page = _with(page, unit(9.072 * MIO, 9, 10_000))
     level = text.potential_sentence(level_page)
     assert level.startswith("Intet ved sammenligningskommunernes gennemsnit") and "mio. kr." not in level
-    assert "på niveau med (0,8 % over) sammenligningskommunerne" in text.headline(level_page)
+    assert "på niveau med sammenligningskommunerne (0,8 % over)." in text.headline(level_page)
+
+
+def test_an_on_level_difference_never_reads_as_the_limit(page):
+    # price 1.97 % above (9 persons at 1.0197 mio): on level by the 2 % rule; one decimal would round it to
+    # '2,0 %', which the method calls material, so it gets two
+    box = text.headline(_with(page, unit(9.1773 * MIO, 9, 10_000)))
+    assert "mod 1.000 t.kr., på niveau med sammenligningskommunerne (1,97 % over)." in box
+    assert "2,0 %" not in box
+    # 1.9996 % above: three decimals (2,00 % would read as the limit too)
+    box = text.headline(_with(page, unit(9.179964 * MIO, 9, 10_000)))
+    assert "på niveau med sammenligningskommunerne (under 2 % over)" in box
+    # spending 0.5 % under (10 persons at 0.995 mio): level with the peers, said once, not 'niveau ... niveau'
+    box = text.headline(_with(page, unit(9.95 * MIO, 10, 10_000)))
+    assert "<b>Forskel:</b> 0,1 mio. kr. mindre, på niveau med sammenligningskommunerne (0,5 % under)." in box
+    assert "(på niveau med" not in box
+    # equal: no figure at all (the old text said '0,0 % under')
+    box = text.headline(_with(page, unit(10 * MIO, 10, 10_000)))
+    assert "pr. helårsperson mod 1.000 t.kr., på niveau med sammenligningskommunerne." in box
+    assert "0,0 %" not in box
 
 
 def test_key_figures_show_weighted_and_unweighted_peer_averages(page):
@@ -103,6 +122,22 @@ def test_potentials_table_flags_the_far_yardstick(page):
     average_price = next(r for r in rows if ">Pris<" in r and "Gennemsnit af alle 2" in r)
     assert ">0,0 mio. kr.<" in average_price and ">–<" in average_price
     assert "billigste kommune C Regionskommune" in text.potentials_text(page)
+
+
+def test_potentials_table_says_on_level_under_two_per_cent(page):
+    # own 10 persons, 10.15 mio, pop 10,000 against peers 201 (1.0 mio, 1,000 per resident) and 202 (1.2 mio):
+    # 1.5 % above the lowest on price and on spending per resident; the effect is +0.15 mio, but under 2 % is
+    # on level: the table shows no potential and says so (it showed 0,2 mio. kr. and 'realistisk')
+    own, peers = unit(10.15 * MIO, 10, 10_000), peer_frame((10 * MIO, 10, 10_000), (12 * MIO, 10, 10_000))
+    peers.insert(0, "municipality_code", [147, 151])
+    rep = dataclasses.replace(page.report, potentials=potentials(own, peers.assign(distance=[0.5, 0.5])))
+    rows = text.potentials_table(dataclasses.replace(page, report=rep)).split("<tr>")[2:]
+    for measure in (">Pris<", ">Udgift pr. 18-64-årig<"):
+        lowest = next(r for r in rows if measure in r and "Billigste kommune" in r)
+        assert ">0,0 mio. kr.<" in lowest and ">på niveau<" in lowest and "realistisk" not in lowest
+    # 7.7 % below the average of both: no potential, no verdict
+    average = next(r for r in rows if ">Pris<" in r and "Gennemsnit af alle 2" in r)
+    assert ">–<" in average
 
 
 def test_peer_table_has_weighted_and_unweighted_rows(page):

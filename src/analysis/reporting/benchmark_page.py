@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pandas as pd
 
@@ -235,12 +236,37 @@ def _rate(x: float) -> str:
     return fmt.fmt_number(x, 2)
 
 
-def _versus(difference: float, direction: str) -> str:
-    """'12,3 % over', '4,0 % under' or 'på niveau med (0,8 % over)'."""
+def _on_level_pct(x: float) -> str | None:
+    """An on-level difference (``|x|`` < :data:`analysis.benchmark.MATERIALITY`) as a percentage below the limit.
+
+    One decimal unless that rounds up to the limit (1.97 % would read '2,0 %', a material difference by the
+    report's own rule): then as many decimals as keep it below, up to three, else 'under 2 %'. None when the
+    difference rounds to 0,0 %.
+    """
+    if not math.isfinite(x):
+        return None
+    limit = Decimal(str(benchmark.MATERIALITY * 100))
+    for decimals in (1, 2, 3):
+        shown = fmt.fmt_pct(abs(x), decimals)
+        value = Decimal(shown.removesuffix(" %").replace(".", "").replace(",", "."))
+        if value == 0 and decimals == 1:
+            return None
+        if value < limit:
+            return shown
+    return f"under {fmt.fmt_pct(benchmark.MATERIALITY, 0)}"
+
+
+def _versus(difference: float, direction: str, whom: str) -> str:
+    """'12,3 % over {whom}', '4,0 % under {whom}' or 'på niveau med {whom} (0,8 % over)'.
+
+    ``direction`` is that of :func:`analysis.benchmark.effects`; an on-level difference that rounds to 0,0 % gets
+    no figure.
+    """
     side = "over" if difference > 0 else "under"
-    if direction == "level":
-        return f"på niveau med ({fmt.fmt_pct(abs(difference))} {side})"
-    return f"{fmt.fmt_pct(abs(difference))} {side}"
+    if direction != "level":
+        return f"{fmt.fmt_pct(abs(difference))} {side} {whom}"
+    shown = _on_level_pct(difference)
+    return f"på niveau med {whom}" + ("" if shown is None else f" ({shown} {side})")
 
 
 def _fixed(p: BenchmarkPage) -> str:
@@ -320,30 +346,31 @@ def headline(p: BenchmarkPage) -> str:
         return _spending_headline(p)
     r, eff = p.report.latest, p.report.effects
     gap = r["gap_dkk"]
+    peers = "sammenligningskommunerne"
+    spending, price, quantity = (
+        _versus(eff.loc[m, "difference"], eff.loc[m, "direction"], peers)
+        for m in ("spending", "price", "quantity")
+    )
+    if eff.loc["spending", "direction"] == "level":
+        spending = f", {spending}."
+    else:
+        spending = f" ({_versus(eff.loc['spending', 'difference'], '', 'sammenligningskommunernes niveau')})."
     items = [
         (
             f"Udgift {p.report.year}",
             f"{_mio(r['own_spending_dkk'])} mod {_mio(r['expected_spending_dkk'])} med "
             "sammenligningskommunernes pris og mængde.",
         ),
-        (
-            "Forskel",
-            f"{_mio(abs(gap))} {'mere' if gap > 0 else 'mindre'} "
-            f"({_versus(eff.loc['spending', 'difference'], eff.loc['spending', 'direction'])} "
-            "sammenligningskommunernes niveau).",
-        ),
+        ("Forskel", f"{_mio(abs(gap))} {'mere' if gap > 0 else 'mindre'}{spending}"),
         (
             "Priseffekt",
             f"{_signed(r['price_effect_dkk'])}; prisen er {_tkr(r['own_price'])} pr. helårsperson mod "
-            f"{_tkr(r['peer_price'])}, {_versus(eff.loc['price', 'difference'], eff.loc['price', 'direction'])} "
-            "sammenligningskommunerne.",
+            f"{_tkr(r['peer_price'])}, {price}.",
         ),
         (
             "Mængdeeffekt",
             f"{_signed(r['quantity_effect_dkk'])}; mængden er {_rate(r['own_rate'])} helårspersoner pr. 1.000 "
-            f"{g.plural} mod {_rate(r['peer_rate'])}, "
-            f"{_versus(eff.loc['quantity', 'difference'], eff.loc['quantity', 'direction'])} "
-            "sammenligningskommunerne.",
+            f"{g.plural} mod {_rate(r['peer_rate'])}, {quantity}.",
         ),
         ("Potentiale", potential_sentence(p)),
         ("Sammenligningskommuner", f"{_peer_choice_short(p)}.{_illustrative_note(p)}"),
@@ -410,6 +437,8 @@ def ranks_text(p: BenchmarkPage) -> str:
 
 
 def _verdict(row: pd.Series) -> str:
+    if not row.get("is_material", True):
+        return "på niveau"
     if row["potential_dkk"] <= 0:
         return "–"
     reasons = [text for flag, text in (("too_far", "for ulig"), ("too_large", "for stor")) if row[flag]]
@@ -469,7 +498,9 @@ def potentials_text(p: BenchmarkPage) -> str:
         f"vurderes som *for ulig*, når målestokken ligger mere end "
         f"{fmt.fmt_number(benchmark.PLAUSIBLE_MAX_DISTANCE, 1)} standardafvigelser væk, og som *for stort*, når "
         f"det svarer til mere end {fmt.fmt_pct(benchmark.PLAUSIBLE_MAX_SHARE, 0)} af kommunens udgift: så er "
-        "det ikke et realistisk mål.\n\n" + groups
+        f"det ikke et realistisk mål. *På niveau*: kommunen ligger mindre end "
+        f"{fmt.fmt_pct(benchmark.MATERIALITY, 0)} fra målestokken, og det giver intet potentiale.\n\n"
+        + groups
     )
 
 
@@ -910,8 +941,9 @@ INTROS = {  # {singular} and {plural}: the resident group's words
         "gennemsnit, den billigste halvdel af dem eller den billigste enkeltkommune, hver for sig på pris, mængde og "
         "udgift pr. {singular}? Tallene er alternativer og må ikke lægges sammen: potentialerne ved pris og mængde "
         "overlapper med potentialet ved udgiften, og målestokkene overlapper hinanden. Ligger kommunen allerede "
-        "under en målestok, er potentialet 0. Hvert potentiale vurderes: en målestok, der ikke ligner kommunen, "
-        "eller et potentiale, der svarer til en meget stor del af udgiften, er ikke et realistisk mål."
+        "under en målestok eller mindre end 2 % over den, er potentialet 0. Hvert potentiale vurderes: en "
+        "målestok, der ikke ligner kommunen, eller et potentiale, der svarer til en meget stor del af udgiften, er "
+        "ikke et realistisk mål."
     ),
     "price_quantity": (
         "Hver prik er en kommune. Kommuner til højre har flere borgere i tilbud pr. indbygger, kommuner højt oppe en "
@@ -988,7 +1020,7 @@ def _spending_headline(p: BenchmarkPage) -> str:
         (
             f"Udgift pr. {g.singular}",
             f"{_kr(r['own_per_resident_dkk'])} mod {_kr(r['peer_per_resident_dkk'])}, "
-            f"{_versus(r['difference'], r['direction'])} sammenligningskommunerne "
+            f"{_versus(r['difference'], r['direction'], 'sammenligningskommunerne')} "
             f"({_mio(abs(gap))} {'mere' if gap > 0 else 'mindre'}).",
         ),
         (
