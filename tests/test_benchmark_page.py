@@ -190,6 +190,64 @@ def test_business_case_text(page):
     assert "ingen egne pladser" in text.business_case_text(page, occupancy.iloc[:0])
 
 
+def test_business_case_text_claims_no_saving_when_external_places_are_cheaper(page):
+    # 4 internal persons at 0.9 mio, 1 external at 0.8 mio: the external place is 100 t.kr. cheaper, so
+    # bringing the citizen home saves nothing (the old text called the 0,1 mio. kr. what own capacity is worth)
+    ie = pd.DataFrame(
+        {
+            "paragraph": ["§108", "all"],
+            "internal_persons": 4.0,
+            "internal_price_dkk": 900_000.0,
+            "external_persons": 1.0,
+            "external_price_dkk": 800_000.0,
+            "price_difference_dkk": -100_000.0,
+            "external_premium_dkk": -100_000.0,
+        }
+    )
+    cheaper = dataclasses.replace(page, report=dataclasses.replace(page.report, internal_external=ie))
+    occupancy = pd.DataFrame(
+        {
+            "places": [5.0, 10.0],
+            "internal_persons": [4.0, 8.0],
+            "occupancy": [0.8, 0.8],
+            "free_places": [1.0, 2.0],
+        },
+        index=pd.Index(["own", "peers"], name="role"),
+    )
+    out = text.business_case_text(cheaper, occupancy)
+    assert "100 t.kr. mindre pr. helårsperson end de interne (800 t.kr. mod 900 t.kr.)" in out
+    assert "egne pladser ikke billigere, og prisen taler ikke for at hente eksterne borgere hjem" in out
+    assert "kan være værd" not in out and "0,1 mio. kr." not in out
+    assert "det første sted at hente eksterne borgere hjem" not in out
+    assert "(1,0 ledige pladser i gennemsnit) mod 80,0 % hos sammenligningskommunerne." in out
+
+
+def test_business_case_text_sends_no_one_home_to_full_places(page):
+    # 5 places, 5.2 internal persons: over-occupied; the peers have no places (occupancy NaN)
+    occupancy = pd.DataFrame(
+        {
+            "places": [5.0, 0.0],
+            "internal_persons": [5.2, 0.0],
+            "occupancy": [1.04, float("nan")],
+            "free_places": [-0.2, 0.0],
+        },
+        index=pd.Index(["own", "peers"], name="role"),
+    )
+    out = text.business_case_text(page, occupancy)
+    assert (
+        "en belægning på 104,0 % (ingen ledige pladser i gennemsnit); sammenligningskommunerne har ingen"
+        in out
+    )
+    assert "0,0 ledige" not in out and "mod – hos" not in out
+    assert "Ledige egne pladser er det første sted" not in out
+    # external dearer and a free place: the advice stands
+    free = occupancy.assign(internal_persons=[4.0, 8.0], occupancy=[0.8, 0.8], free_places=[1.0, 2.0])
+    assert (
+        "Ledige egne pladser er det første sted at hente eksterne borgere hjem."
+        in text.business_case_text(page, free)
+    )
+
+
 def test_charts_draw_the_report_numbers(page):
     fmt.set_style(retina=False)
     r = page.report.latest

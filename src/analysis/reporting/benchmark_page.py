@@ -660,25 +660,42 @@ def business_case_text(p: BenchmarkPage, occupancy: pd.DataFrame) -> str:
     ie = p.report.internal_external.set_index("paragraph").loc["all"]
     if not (ie["internal_persons"] > 0 and ie["external_persons"] > 0):
         return f"{p.name} havde i {year} ikke både interne og eksterne helårspersoner på området."
+    dearer = ie["price_difference_dkk"] > 0
     if occupancy.empty:
         occupancy_text = (
             "Belægningen på egne pladser kan ikke opgøres: datagrundlaget har ingen egne pladser på området."
         )
     else:
         own, peers = occupancy.loc["own"], occupancy.loc["peers"]
+        free = fmt.fmt_number(own["free_places"], 1)
+        has_free = own["free_places"] > 0 and free != "0,0"
+        peers_text = (
+            f" mod {fmt.fmt_pct(peers['occupancy'])} hos sammenligningskommunerne."
+            if pd.notna(peers["occupancy"])
+            else "; sammenligningskommunerne har ingen egne pladser på området i datagrundlaget."
+        )
         occupancy_text = (
             f"Kommunens {fmt.fmt_number(own['places'])} egne pladser var i {year} belagt med "
             f"{fmt.fmt_number(own['internal_persons'], 1)} helårspersoner, en belægning på "
-            f"{fmt.fmt_pct(own['occupancy'])} ({fmt.fmt_number(max(own['free_places'], 0), 1)} ledige pladser i "
-            f"gennemsnit) mod {fmt.fmt_pct(peers['occupancy'])} hos sammenligningskommunerne. Ledige egne pladser "
-            "er det første sted at hente eksterne borgere hjem."
+            f"{fmt.fmt_pct(own['occupancy'])} ({free if has_free else 'ingen'} ledige pladser i gennemsnit)"
+            + peers_text
         )
+        if dearer and has_free:
+            occupancy_text += " Ledige egne pladser er det første sted at hente eksterne borgere hjem."
     difference = ie["price_difference_dkk"]
-    return (
+    prices = (
         f"**Egne pladser eller køb udefra.** Kommunens eksterne pladser kostede i {year} i gennemsnit "
         f"{_tkr(abs(difference))} {'mere' if difference > 0 else 'mindre'} pr. helårsperson end de interne "
-        f"({_tkr(ie['external_price_dkk'])} mod {_tkr(ie['internal_price_dkk'])}). For de "
-        f"{fmt.fmt_number(ie['external_persons'], 1)} eksterne helårspersoner svarer det til "
+        f"({_tkr(ie['external_price_dkk'])} mod {_tkr(ie['internal_price_dkk'])}). "
+    )
+    if not dearer:
+        return (
+            prices
+            + "Efter dette mål er egne pladser ikke billigere, og prisen taler ikke for at hente eksterne "
+            "borgere hjem. " + occupancy_text
+        )
+    return (
+        prices + f"For de {fmt.fmt_number(ie['external_persons'], 1)} eksterne helårspersoner svarer det til "
         f"{_mio(abs(ie['external_premium_dkk']))} om året. Det er et groft mål for, hvad egen kapacitet kan være "
         "værd, før udgiften til at oprette og drive nye pladser, og forudsætter, at borgerne kan få et tilsvarende "
         "tilbud i kommunen. " + occupancy_text
