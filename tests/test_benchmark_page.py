@@ -157,8 +157,11 @@ def test_external_prices_text_names_the_flagged(page):
     assert "Grænserne er 1.125 t.kr. (25 % over medianen) og 1.350 t.kr. (statistisk grænse)" in lines
     assert "A Kommune markeres ikke." in lines
     assert (
-        "Markeret: 1 af landets 3 kommuner (Bs Kommune); heraf sammenligningskommunerne Bs Kommune." in lines
+        "Markeret: 1 af de 3 kommuner med eksterne helårspersoner (Bs Kommune); heraf sammenligningskommunen "
+        "Bs Kommune." in lines
     )
+    # only 3 municipalities have external persons: not 'landets 3 kommuner'; one flagged peer is singular
+    assert "landets 3" not in lines and "sammenligningskommunerne Bs" not in lines
     none = dataclasses.replace(page, report=dataclasses.replace(page.report, provider_prices=None))
     assert text.external_prices_text(none).startswith("Ingen kommune havde helårspersoner hos eksterne")
 

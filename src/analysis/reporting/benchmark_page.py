@@ -595,16 +595,23 @@ def external_prices_text(p: BenchmarkPage) -> str:
         else:
             lines.append(f"- **{paragraph}:** {p.name} havde ingen helårspersoner hos eksterne leverandører.")
         n = int(stats["n_municipalities"])
+        # the distribution is over the municipalities with external persons, not necessarily all in the country
+        among = (
+            f"de {n} kommuner med eksterne helårspersoner"
+            if n > 1
+            else "den ene kommune med eksterne helårspersoner"
+        )
         if flagged.empty:
-            lines.append(f"  Ingen af landets {n} kommuner markeres.")
+            lines.append(f"  Ingen af {among} markeres.")
         else:
             peers_flagged = flagged[flagged["role"] == "peer"]
+            peer_word = "sammenligningskommunen" if len(peers_flagged) == 1 else "sammenligningskommunerne"
             lines.append(
-                f"  Markeret: {len(flagged)} af landets {n} kommuner ({p.names_of(flagged['municipality_code'])})"
+                f"  Markeret: {len(flagged)} af {among} ({p.names_of(flagged['municipality_code'])})"
                 + (
                     "; ingen af dem er sammenligningskommuner."
                     if peers_flagged.empty
-                    else f"; heraf sammenligningskommunerne {p.names_of(peers_flagged['municipality_code'])}."
+                    else f"; heraf {peer_word} {p.names_of(peers_flagged['municipality_code'])}."
                 )
             )
     return "\n".join(lines)
@@ -980,10 +987,10 @@ INTROS = {  # {singular} and {plural}: the resident group's words
     ),
     "external": (
         "Kommunens gennemsnitlige pris for pladser hos eksterne leverandører (andre kommuner, regioner og private) "
-        "holdt op mod, hvad alle landets kommuner betaler for samme paragraf. En pris mere end 25 % over landets "
-        "median, eller over den statistiske grænse (tredje kvartil plus 1,5 gange afstanden mellem første og "
-        "tredje kvartil), markeres som kandidat til en genforhandling af takster. Data viser kommunens "
-        "gennemsnit, ikke den enkelte leverandør."
+        "holdt op mod, hvad landets kommuner med eksterne helårspersoner betaler for samme paragraf. En pris mere "
+        "end 25 % over landets median, eller over den statistiske grænse (tredje kvartil plus 1,5 gange afstanden "
+        "mellem første og tredje kvartil), markeres som kandidat til en genforhandling af takster. Data viser "
+        "kommunens gennemsnit, ikke den enkelte leverandør."
     ),
 }
 
