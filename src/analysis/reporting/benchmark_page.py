@@ -269,6 +269,11 @@ def _versus(difference: float, direction: str, whom: str) -> str:
     return f"på niveau med {whom}" + ("" if shown is None else f" ({shown} {side})")
 
 
+def _parenthesised(words: str) -> str:
+    """'(§ 108)'; parentheses inside become brackets, as Danish nests them: '(§ 85 [i boliger ...])'."""
+    return "(" + words.replace("(", "[").replace(")", "]") + ")"
+
+
 def _fixed(p: BenchmarkPage) -> str:
     return f", faste {p.report.year}-priser" if p.price_index else ""
 
@@ -748,7 +753,8 @@ def method_text(p: BenchmarkPage, function_code: str) -> str:
     )
     return (
         "## Metode og data\n\n"
-        f"- **Område:** funktion {function_code} {p.area_name} ({p.area_paragraphs}) i den kommunale kontoplan. "
+        f"- **Område:** funktion {function_code} {p.area_name} {_parenthesised(p.area_paragraphs)} i den kommunale "
+        "kontoplan. "
         + (
             "Helårspersoner og udgift efter paragraf og leverandør (interne og eksterne tilbud).\n"
             if p.providers_known
@@ -1148,7 +1154,8 @@ def _spending_method_text(p: BenchmarkPage, function_code: str) -> str:
     missing = and_join([p.names.get(int(c), str(c)) for c in rep.peers_without_data])
     return (
         "## Metode og data\n\n"
-        f"- **Område:** funktion {function_code} {p.area_name} ({p.area_paragraphs}) i den kommunale kontoplan: "
+        f"- **Område:** funktion {function_code} {p.area_name} {_parenthesised(p.area_paragraphs)} i den kommunale "
+        "kontoplan: "
         f"nettodriftsudgift fra regnskabet (Danmarks Statistiks REGK31) og indbyggere i alderen {g.ages} år "
         "(FOLK1A).\n"
         f"- **Periode:** {data_text(p)}; "
