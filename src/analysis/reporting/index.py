@@ -13,7 +13,7 @@ import datetime as dt
 import html
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from analysis.data.reference import official_names
 from analysis.reporting.formatting import fmt_date, fmt_number
@@ -221,7 +221,10 @@ def _danish_time(started: dt.datetime) -> str:
     its UTC clock as if it were Danish time; a naive time is taken as it is.
     """
     if started.tzinfo is not None:
-        started = started.astimezone(ZoneInfo("Europe/Copenhagen"))
+        try:
+            started = started.astimezone(ZoneInfo("Europe/Copenhagen"))
+        except ZoneInfoNotFoundError:  # no time zone database (a bare container): the machine's own clock
+            pass
     return f"{fmt_date(started.date())} kl. {started:%H.%M}"
 
 
