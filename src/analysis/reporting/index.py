@@ -9,6 +9,7 @@ Self-contained HTML (inline CSS, no scripts, nothing fetched), in Danish.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
 from pathlib import Path
@@ -221,10 +222,9 @@ def _danish_time(started: dt.datetime) -> str:
     its UTC clock as if it were Danish time; a naive time is taken as it is.
     """
     if started.tzinfo is not None:
-        try:
+        # without a time zone database (a bare container) the machine's own clock
+        with contextlib.suppress(ZoneInfoNotFoundError):
             started = started.astimezone(ZoneInfo("Europe/Copenhagen"))
-        except ZoneInfoNotFoundError:  # no time zone database (a bare container): the machine's own clock
-            pass
     return f"{fmt_date(started.date())} kl. {started:%H.%M}"
 
 
