@@ -307,3 +307,16 @@ def test_provider_table_by_paragraph_and_provider(page):
     assert ">-33,3 %<" in external  # 0.8 / 1.2 - 1
     assert ">0,0 %<" in internal and "+0,0" not in html  # 500 / 500 - 1: a signed column, but no '+0,0'
     assert "(sml. = sammenligningskommunerne, vægtet)" in html
+
+
+def test_the_potential_sentence_does_not_call_a_spending_on_level_not_above(page):
+    # 10.15 mio on 9.6667 persons, pop 10,000: price 1.05 mio (+5 %), rate 0.967 (-3.3 %), spending per resident
+    # 1,015 kr. against 1,000 (+1.5 %: on level, but above); the old text said 'er ikke over gennemsnittet'
+    level = text.potential_sentence(_with(page, unit(10.15 * MIO, 10.15 / 1.05, 10_000)))
+    assert level.startswith(
+        "Udgiften pr. 18-64-årig er på niveau med gennemsnittet, men prisen er 5,0 % over"
+    )
+    assert "ikke over" not in level
+    # spending 5.5 % below (9.45 mio, 9 persons at 1.05 mio): 'under gennemsnittet'
+    below = text.potential_sentence(_with(page, unit(9.45 * MIO, 9, 10_000)))
+    assert below.startswith("Udgiften pr. 18-64-årig er under gennemsnittet, men prisen er 5,0 % over")

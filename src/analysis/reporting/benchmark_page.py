@@ -319,9 +319,15 @@ def potential_sentence(p: BenchmarkPage) -> str:
     else:
         words = {"price": ("prisen", "gennemsnitspris"), "quantity": ("mængden", "mængde")}
         above = [m for m in ("price", "quantity") if eff.loc[m, "direction"] == "above"]
+        # on level, the spending may be up to 2 % above the average: 'ikke over' would be false
+        spending = (
+            "på niveau med gennemsnittet"
+            if eff.loc["spending", "direction"] == "level"
+            else "under gennemsnittet"
+        )
         for m in above:
             sentences.append(
-                f"Udgiften pr. {g.singular} er ikke over gennemsnittet, men {words[m][0]} er "
+                f"Udgiften pr. {g.singular} er {spending}, men {words[m][0]} er "
                 f"{fmt.fmt_pct(eff.loc[m, 'difference'])} over: {_mio(eff.loc[m, 'potential_dkk'])} ved "
                 f"sammenligningskommunernes {words[m][1]}."
             )
