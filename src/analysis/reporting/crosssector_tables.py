@@ -315,9 +315,10 @@ def evidence_da(summary: pd.Series, min_group: int = 5) -> str:
         f"lignende borgere uden for programmet ændrede sig med {fmt_pct(comp)} over de samme måneder."
     ]
     if comp < 0:
+        # 'også' only when the members' spending fell too
         text.append(
-            "At også sammenligningsgruppens udgifter faldt, viser at en del af et fald kommer af sig selv, når "
-            "borgere udvælges i et år med høje udgifter (regression mod gennemsnittet)."
+            f"At {'også ' if change < 0 else ''}sammenligningsgruppens udgifter faldt, viser at en del af et fald "
+            "kommer af sig selv, når borgere udvælges i et år med høje udgifter (regression mod gennemsnittet)."
         )
     text.append(
         f"Forskellen svarer til {fmt_dkk(abs(effect))} {'lavere' if effect < 0 else 'højere'} udgift om året "
