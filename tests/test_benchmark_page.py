@@ -320,3 +320,29 @@ def test_the_potential_sentence_does_not_call_a_spending_on_level_not_above(page
     # spending 5.5 % below (9.45 mio, 9 persons at 1.05 mio): 'under gennemsnittet'
     below = text.potential_sentence(_with(page, unit(9.45 * MIO, 9, 10_000)))
     assert below.startswith("Udgiften pr. 18-64-årig er under gennemsnittet, men prisen er 5,0 % over")
+
+
+def test_the_headline_potential_says_when_it_is_too_large_to_be_a_target(page):
+    # 20 mio on 10 persons, pop 10,000 against one peer at 1.0 mio and rate 1.0: price +100 %, spending
+    # 2,000 kr. per resident against 1,000: potential 10 mio = 50 % of 20 mio, above 40 %; the potentials table
+    # says 'for stor', the old headline stated the 10 mio. kr. as a plain target
+    own = unit(20 * MIO, 10, 10_000)
+    latest = decompose(own, PEERS_1)
+    peers = PEERS_1.assign(municipality_code=[147], distance=[0.5])
+    rep = dataclasses.replace(
+        page.report, latest=latest, effects=effects(latest), potentials=potentials(own, peers)
+    )
+    sentence = text.potential_sentence(dataclasses.replace(page, report=rep))
+    assert sentence.startswith("10,0 mio. kr., hvis udgiften pr. 18-64-årig kom ned på")
+    assert (
+        "For stort: 10,0 mio. kr. svarer til 50,0 % af udgiften (over 40 %), så det er ikke et realistisk mål."
+        in (sentence)
+    )
+    assert "Usikkert" not in sentence  # 0.5 standard deviations: near enough
+    # 10.5 mio (spending +5 %, potential 0.5 mio = 4.8 %): no such sentence
+    small = unit(10.5 * MIO, 10, 10_000)
+    latest = decompose(small, PEERS_1)
+    rep = dataclasses.replace(
+        page.report, latest=latest, effects=effects(latest), potentials=potentials(small, peers)
+    )
+    assert "For stort" not in text.potential_sentence(dataclasses.replace(page, report=rep))

@@ -305,12 +305,14 @@ def potential_sentence(p: BenchmarkPage) -> str:
     A difference of less than :data:`analysis.benchmark.MATERIALITY` (2 %) is on level and gives no potential.
     When the spending per resident is above the peers', its gap is the potential. Otherwise each of price and
     quantity that is above gives its own potential, said in the same words. A yardstick flagged as not plausible
-    says so.
+    says so: one too far from the municipality, or a potential above
+    :data:`analysis.benchmark.PLAUSIBLE_MAX_SHARE` of the spending (the potentials table's 'for stor').
     """
     g = p.group
     rep, eff = p.report, p.report.effects
     limit = fmt.fmt_pct(benchmark.MATERIALITY, 0)
     sentences = []
+    above = [m for m in ("price", "quantity") if eff.loc[m, "direction"] == "above"]
     if eff.loc["spending", "direction"] == "above":
         sentences.append(
             f"{_mio(eff.loc['spending', 'potential_dkk'])}, hvis udgiften pr. {g.singular} kom ned på "
@@ -318,7 +320,6 @@ def potential_sentence(p: BenchmarkPage) -> str:
         )
     else:
         words = {"price": ("prisen", "gennemsnitspris"), "quantity": ("mængden", "mængde")}
-        above = [m for m in ("price", "quantity") if eff.loc[m, "direction"] == "above"]
         # on level, the spending may be up to 2 % above the average: 'ikke over' would be false
         spending = (
             "på niveau med gennemsnittet"
@@ -335,6 +336,15 @@ def potential_sentence(p: BenchmarkPage) -> str:
             sentences.append(
                 f"Intet ved sammenligningskommunernes gennemsnit: hverken udgiften pr. {g.singular}, prisen eller "
                 f"mængden ligger {limit} eller mere over."
+            )
+    pot = rep.potentials.set_index(["yardstick", "measure"])
+    stated = ["spending"] if eff.loc["spending", "direction"] == "above" else above
+    for m in stated:  # the potentials table's verdict 'for stor', said where the figure is
+        row = pot.loc[("peer_average", m)]
+        if row["too_large"]:
+            sentences.append(
+                f"For stort: {_mio(row['potential_dkk'])} svarer til {fmt.fmt_pct(row['share_of_spending'])} af "
+                f"udgiften (over {fmt.fmt_pct(benchmark.PLAUSIBLE_MAX_SHARE, 0)}), så det er ikke et realistisk mål."
             )
     if eff["potential_dkk"].max() > 0:
         sentences.append(
