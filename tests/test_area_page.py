@@ -196,3 +196,21 @@ def test_the_headline_warns_when_the_peers_are_structurally_far_as_the_benchmark
     assert "(over 1,5)" in far
     assert "Usikkert" not in _headline([0.4, 0.6])  # 0,50: a plausible yardstick
     assert "+10,0 %" in far and "+10,0 % fra 2018 til 2025" in far  # 4.400 / 4.000 - 1 and 110 / 100 - 1
+
+
+def test_the_ranking_never_shows_a_positive_potential_as_zero(page):
+    # 5.38.40-like: a price potential of 39,000 kr. (the recommendations say '39 t.kr.'); the ranking table
+    # showed it as '0,0 mio. kr.', which reads as no potential
+    effects = pd.DataFrame(
+        {
+            "function_code": ["5.38.50", "5.38.51"],
+            "own_spending_dkk": [1.1e6, 20e6],
+            "spending_potential_dkk": [0.0, 2e6],
+            "price_potential_dkk": [39_000.0, 0.0],
+            "quantity_potential_dkk": [0.0, 1.5e6],
+        }
+    )
+    html = text.ranking_table(page, area.ranking(effects))
+    first, second = html.split("<tr>")[2:4]
+    assert "Botilbudslignende tilbud" in first and ">2,0 mio. kr.<" in first and ">1,5 mio. kr.<" in first
+    assert ">39 t.kr.<" in second and ">0,0 mio. kr.<" in second

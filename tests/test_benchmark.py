@@ -584,6 +584,40 @@ def test_potentials_flag_far_and_large_yardsticks():
         potentials(POTENTIAL_OWN, peers, max_share=0)
 
 
+# Two peers, both rate 1.0 per 1,000: 201 price 1.0 mio (1,000 per resident), 202 price 1.2 mio (1,200);
+#   all: 20 persons, 22 mio, pop 20,000 -> price 1.1 mio, 1,100 per resident
+LEVEL_PEERS = peer_frame((10 * MIO, 10, 10_000), (12 * MIO, 10, 10_000), codes=[201, 202])
+
+
+def test_potentials_give_nothing_on_level():
+    # own 10 persons, 10.15 mio, pop 10,000: price 1.015 mio and 1,015 per resident, 1.5 % above 201 (the
+    # cheaper half and the lowest on both): the effect is +0.15 mio, but under 2 % is on level, no potential
+    result = potentials(unit(10.15 * MIO, 10, 10_000), LEVEL_PEERS).set_index(["yardstick", "measure"])
+    for yardstick in ("cheaper_half", "lowest"):
+        for measure in ("price", "spending"):
+            row = result.loc[(yardstick, measure)]
+            assert row["yardstick_codes"] == (201,)
+            assert row["effect_dkk"] == pytest.approx(0.15 * MIO)
+            assert not row["is_material"] and row["potential_dkk"] == 0 and row["share_of_spending"] == 0
+    # against all (1.1 mio, 1,100): 7.7 % below, material, no potential either way
+    assert result.loc[("peer_average", "price"), "is_material"]
+    assert result.loc[("peer_average", "price"), "potential_dkk"] == 0
+    # the rates are equal: on level
+    assert not result["is_material"].xs("quantity", level="measure").any()
+    # 2.5 % above 201 (10.25 mio): material, potential (1.025 - 1.0) x 10 = 0.25 mio
+    above = potentials(unit(10.25 * MIO, 10, 10_000), LEVEL_PEERS).set_index(["yardstick", "measure"])
+    assert above.loc[("lowest", "price"), "is_material"]
+    assert above.loc[("lowest", "price"), "potential_dkk"] == pytest.approx(0.25 * MIO)
+    assert above.loc[("cheaper_half", "spending"), "potential_dkk"] == pytest.approx(0.25 * MIO)
+    # a zero materiality counts every difference
+    strict = potentials(unit(10.15 * MIO, 10, 10_000), LEVEL_PEERS, materiality=0).set_index(
+        ["yardstick", "measure"]
+    )
+    assert strict.loc[("lowest", "price"), "potential_dkk"] == pytest.approx(0.15 * MIO)
+    with pytest.raises(ValueError, match="materiality"):
+        potentials(unit(10.15 * MIO, 10, 10_000), LEVEL_PEERS, materiality=-0.01)
+
+
 # One peer: 100 persons, 100 mio, pop 100,000 -> price 1.0 mio, rate 1.0 per 1,000; own population 10,000
 EFFECT_PEERS = peer_frame((100 * MIO, 100, 100_000))
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.benchmark import benchmark_report, decompose, effects
+from analysis.benchmark import benchmark_report, decompose, effects, potentials
 from analysis.data.price_index import PriceIndex
 from analysis.reporting import benchmark_charts as charts
 from analysis.reporting import benchmark_page as text
@@ -80,7 +80,26 @@ def test_the_headline_potential_treats_price_and_quantity_alike(page):
     level_page = _with(page, unit(9.072 * MIO, 9, 10_000))
     level = text.potential_sentence(level_page)
     assert level.startswith("Intet ved sammenligningskommunernes gennemsnit") and "mio. kr." not in level
-    assert "på niveau med (0,8 % over) sammenligningskommunerne" in text.headline(level_page)
+    assert "på niveau med sammenligningskommunerne (0,8 % over)." in text.headline(level_page)
+
+
+def test_an_on_level_difference_never_reads_as_the_limit(page):
+    # price 1.97 % above (9 persons at 1.0197 mio): on level by the 2 % rule; one decimal would round it to
+    # '2,0 %', which the method calls material, so it gets two
+    box = text.headline(_with(page, unit(9.1773 * MIO, 9, 10_000)))
+    assert "mod 1.000 t.kr., på niveau med sammenligningskommunerne (1,97 % over)." in box
+    assert "2,0 %" not in box
+    # 1.9996 % above: three decimals (2,00 % would read as the limit too)
+    box = text.headline(_with(page, unit(9.179964 * MIO, 9, 10_000)))
+    assert "på niveau med sammenligningskommunerne (under 2 % over)" in box
+    # spending 0.5 % under (10 persons at 0.995 mio): level with the peers, said once, not 'niveau ... niveau'
+    box = text.headline(_with(page, unit(9.95 * MIO, 10, 10_000)))
+    assert "<b>Forskel:</b> 0,1 mio. kr. mindre, på niveau med sammenligningskommunerne (0,5 % under)." in box
+    assert "(på niveau med" not in box
+    # equal: no figure at all (the old text said '0,0 % under')
+    box = text.headline(_with(page, unit(10 * MIO, 10, 10_000)))
+    assert "pr. helårsperson mod 1.000 t.kr., på niveau med sammenligningskommunerne." in box
+    assert "0,0 %" not in box
 
 
 def test_key_figures_show_weighted_and_unweighted_peer_averages(page):
@@ -105,6 +124,22 @@ def test_potentials_table_flags_the_far_yardstick(page):
     assert "billigste kommune C Regionskommune" in text.potentials_text(page)
 
 
+def test_potentials_table_says_on_level_under_two_per_cent(page):
+    # own 10 persons, 10.15 mio, pop 10,000 against peers 201 (1.0 mio, 1,000 per resident) and 202 (1.2 mio):
+    # 1.5 % above the lowest on price and on spending per resident; the effect is +0.15 mio, but under 2 % is
+    # on level: the table shows no potential and says so (it showed 0,2 mio. kr. and 'realistisk')
+    own, peers = unit(10.15 * MIO, 10, 10_000), peer_frame((10 * MIO, 10, 10_000), (12 * MIO, 10, 10_000))
+    peers.insert(0, "municipality_code", [147, 151])
+    rep = dataclasses.replace(page.report, potentials=potentials(own, peers.assign(distance=[0.5, 0.5])))
+    rows = text.potentials_table(dataclasses.replace(page, report=rep)).split("<tr>")[2:]
+    for measure in (">Pris<", ">Udgift pr. 18-64-årig<"):
+        lowest = next(r for r in rows if measure in r and "Billigste kommune" in r)
+        assert ">0,0 mio. kr.<" in lowest and ">på niveau<" in lowest and "realistisk" not in lowest
+    # 7.7 % below the average of both: no potential, no verdict
+    average = next(r for r in rows if ">Pris<" in r and "Gennemsnit af alle 2" in r)
+    assert ">–<" in average
+
+
 def test_peer_table_has_weighted_and_unweighted_rows(page):
     html = text.peer_table(page)
     assert ">Sammenligningskommuner i alt, vægtet<" in html and ">– uvægtet gennemsnit<" in html
@@ -122,8 +157,11 @@ def test_external_prices_text_names_the_flagged(page):
     assert "Grænserne er 1.125 t.kr. (25 % over medianen) og 1.350 t.kr. (statistisk grænse)" in lines
     assert "A Kommune markeres ikke." in lines
     assert (
-        "Markeret: 1 af landets 3 kommuner (Bs Kommune); heraf sammenligningskommunerne Bs Kommune." in lines
+        "Markeret: 1 af de 3 kommuner med eksterne helårspersoner (Bs Kommune); heraf sammenligningskommunen "
+        "Bs Kommune." in lines
     )
+    # only 3 municipalities have external persons: not 'landets 3 kommuner'; one flagged peer is singular
+    assert "landets 3" not in lines and "sammenligningskommunerne Bs" not in lines
     none = dataclasses.replace(page, report=dataclasses.replace(page.report, provider_prices=None))
     assert text.external_prices_text(none).startswith("Ingen kommune havde helårspersoner hos eksterne")
 
@@ -153,6 +191,64 @@ def test_business_case_text(page):
     assert "300 t.kr. mere pr. helårsperson end de interne (800 t.kr. mod 500 t.kr.)" in out
     assert "5 egne pladser var i 2024 belagt med 4,0 helårspersoner, en belægning på 80,0 %" in out
     assert "ingen egne pladser" in text.business_case_text(page, occupancy.iloc[:0])
+
+
+def test_business_case_text_claims_no_saving_when_external_places_are_cheaper(page):
+    # 4 internal persons at 0.9 mio, 1 external at 0.8 mio: the external place is 100 t.kr. cheaper, so
+    # bringing the citizen home saves nothing (the old text called the 0,1 mio. kr. what own capacity is worth)
+    ie = pd.DataFrame(
+        {
+            "paragraph": ["§108", "all"],
+            "internal_persons": 4.0,
+            "internal_price_dkk": 900_000.0,
+            "external_persons": 1.0,
+            "external_price_dkk": 800_000.0,
+            "price_difference_dkk": -100_000.0,
+            "external_premium_dkk": -100_000.0,
+        }
+    )
+    cheaper = dataclasses.replace(page, report=dataclasses.replace(page.report, internal_external=ie))
+    occupancy = pd.DataFrame(
+        {
+            "places": [5.0, 10.0],
+            "internal_persons": [4.0, 8.0],
+            "occupancy": [0.8, 0.8],
+            "free_places": [1.0, 2.0],
+        },
+        index=pd.Index(["own", "peers"], name="role"),
+    )
+    out = text.business_case_text(cheaper, occupancy)
+    assert "100 t.kr. mindre pr. helårsperson end de interne (800 t.kr. mod 900 t.kr.)" in out
+    assert "egne pladser ikke billigere, og prisen taler ikke for at hente eksterne borgere hjem" in out
+    assert "kan være værd" not in out and "0,1 mio. kr." not in out
+    assert "det første sted at hente eksterne borgere hjem" not in out
+    assert "(1,0 ledige pladser i gennemsnit) mod 80,0 % hos sammenligningskommunerne." in out
+
+
+def test_business_case_text_sends_no_one_home_to_full_places(page):
+    # 5 places, 5.2 internal persons: over-occupied; the peers have no places (occupancy NaN)
+    occupancy = pd.DataFrame(
+        {
+            "places": [5.0, 0.0],
+            "internal_persons": [5.2, 0.0],
+            "occupancy": [1.04, float("nan")],
+            "free_places": [-0.2, 0.0],
+        },
+        index=pd.Index(["own", "peers"], name="role"),
+    )
+    out = text.business_case_text(page, occupancy)
+    assert (
+        "en belægning på 104,0 % (ingen ledige pladser i gennemsnit); sammenligningskommunerne har ingen"
+        in out
+    )
+    assert "0,0 ledige" not in out and "mod – hos" not in out
+    assert "Ledige egne pladser er det første sted" not in out
+    # external dearer and a free place: the advice stands
+    free = occupancy.assign(internal_persons=[4.0, 8.0], occupancy=[0.8, 0.8], free_places=[1.0, 2.0])
+    assert (
+        "Ledige egne pladser er det første sted at hente eksterne borgere hjem."
+        in text.business_case_text(page, free)
+    )
 
 
 def test_charts_draw_the_report_numbers(page):
@@ -211,3 +307,42 @@ def test_provider_table_by_paragraph_and_provider(page):
     assert ">-33,3 %<" in external  # 0.8 / 1.2 - 1
     assert ">0,0 %<" in internal and "+0,0" not in html  # 500 / 500 - 1: a signed column, but no '+0,0'
     assert "(sml. = sammenligningskommunerne, vægtet)" in html
+
+
+def test_the_potential_sentence_does_not_call_a_spending_on_level_not_above(page):
+    # 10.15 mio on 9.6667 persons, pop 10,000: price 1.05 mio (+5 %), rate 0.967 (-3.3 %), spending per resident
+    # 1,015 kr. against 1,000 (+1.5 %: on level, but above); the old text said 'er ikke over gennemsnittet'
+    level = text.potential_sentence(_with(page, unit(10.15 * MIO, 10.15 / 1.05, 10_000)))
+    assert level.startswith(
+        "Udgiften pr. 18-64-årig er på niveau med gennemsnittet, men prisen er 5,0 % over"
+    )
+    assert "ikke over" not in level
+    # spending 5.5 % below (9.45 mio, 9 persons at 1.05 mio): 'under gennemsnittet'
+    below = text.potential_sentence(_with(page, unit(9.45 * MIO, 9, 10_000)))
+    assert below.startswith("Udgiften pr. 18-64-årig er under gennemsnittet, men prisen er 5,0 % over")
+
+
+def test_the_headline_potential_says_when_it_is_too_large_to_be_a_target(page):
+    # 20 mio on 10 persons, pop 10,000 against one peer at 1.0 mio and rate 1.0: price +100 %, spending
+    # 2,000 kr. per resident against 1,000: potential 10 mio = 50 % of 20 mio, above 40 %; the potentials table
+    # says 'for stor', the old headline stated the 10 mio. kr. as a plain target
+    own = unit(20 * MIO, 10, 10_000)
+    latest = decompose(own, PEERS_1)
+    peers = PEERS_1.assign(municipality_code=[147], distance=[0.5])
+    rep = dataclasses.replace(
+        page.report, latest=latest, effects=effects(latest), potentials=potentials(own, peers)
+    )
+    sentence = text.potential_sentence(dataclasses.replace(page, report=rep))
+    assert sentence.startswith("10,0 mio. kr., hvis udgiften pr. 18-64-årig kom ned på")
+    assert (
+        "For stort: 10,0 mio. kr. svarer til 50,0 % af udgiften (over 40 %), så det er ikke et realistisk mål."
+        in (sentence)
+    )
+    assert "Usikkert" not in sentence  # 0.5 standard deviations: near enough
+    # 10.5 mio (spending +5 %, potential 0.5 mio = 4.8 %): no such sentence
+    small = unit(10.5 * MIO, 10, 10_000)
+    latest = decompose(small, PEERS_1)
+    rep = dataclasses.replace(
+        page.report, latest=latest, effects=effects(latest), potentials=potentials(small, peers)
+    )
+    assert "For stort" not in text.potential_sentence(dataclasses.replace(page, report=rep))

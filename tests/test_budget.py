@@ -495,3 +495,24 @@ def test_the_budget_pages_method_names_the_trend_prices_peers_and_decisions():
         "de 2 kommuner, der ligner mest på strukturelle kendetegn i 2025; budgettet tager 50 % af vejen mod deres "
         "niveau, hvor kommunen ligger over." in text
     )
+
+
+def test_the_summary_does_not_state_a_demography_it_has_no_population_for():
+    from analysis.reporting import budget_page as page
+
+    # no 18-64 figure for 2026 and no projection: the old summary said 'demografi 0,0 mio. kr.', a measured
+    # change of nothing, where the model only assumed the population unchanged
+    r = _model(population={2024: 10_000, 2025: 10_000})
+    assert r.demography_assumed and r.inputs["demography_factor"] == 1.0
+    heraf = dict(page.summary_items(r, None))["Heraf"]
+    assert "demografi ikke opgjort (intet befolkningstal for 2026; regnet som uændret)" in heraf
+    assert "demografi 0,0" not in heraf
+    # an assumed growth of 1 % a year: half the +2 % of the hand-computed bridge, 505,000 / 2 = 252,500 kr.
+    r = _model(population={2024: 10_000, 2025: 10_000}, population_growth=0.01)
+    assert r.inputs["demography_factor"] == pytest.approx(1.01)
+    assert (
+        "demografi +0,3 mio. kr. (antaget 1,0 % vækst om året; intet befolkningstal for 2026)"
+        in dict(page.summary_items(r, None))["Heraf"]
+    )
+    # with the figure for 2026 the step is measured and stated plainly
+    assert not _model().demography_assumed

@@ -382,6 +382,12 @@ def test_evidence_statement_grades():
     )
     assert "Evidensen er svag" in weak and "1,0 mio. kr. om året pr. person mod 0,5 mio. kr." in weak
     assert "utilstrækkelig" in evidence_da(pd.Series({**base, "matched": 4}))
+    # the members' spending rose 10 % while the comparisons' fell 5 %: not 'At også sammenligningsgruppens
+    # udgifter faldt', which says the members' fell too
+    rose = evidence_da(pd.Series({**base, "change_share": 0.1, "comparison_change_share": -0.05}))
+    assert "At sammenligningsgruppens udgifter faldt, viser" in rose and "også" not in rose
+    both = evidence_da(pd.Series({**base, "comparison_change_share": -0.05}))
+    assert "At også sammenligningsgruppens udgifter faldt" in both
 
 
 def test_change_distribution_counts_members_and_weights_comparisons(evaluation):

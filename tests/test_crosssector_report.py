@@ -475,3 +475,30 @@ def test_the_outcome_table_says_the_comparison_share_is_weighted():
     )
     alone = tables.outcome_table(outcome.assign(persons=[15, 0], ended=[9, 0], share=[0.6, float("nan")]))
     assert "vægtet" not in alone
+
+
+def test_method_text_names_why_the_evidence_is_weak():
+    # interval 0.9-18.3 mio. kr. (not across zero), 65 matched, standardised difference 0.25: weak on balance
+    # alone; the old text read 'Her: svag (standardiseret forskel 0,05)' also when the difference was fine and
+    # the interval was the reason
+    report = _report()
+    report.weights = xs.ComplexityWeights()
+    report.unit_costs = pd.DataFrame({"dkk_per_month": [5000.0], "source": ["antagelse"]}, index=["Støtte"])
+    report.average_share = 0.02
+    report.evaluation.summary["balance_smd"] = 0.25
+    report.evaluation.summary["reasons"] = "balance"
+    assert "Her: svag, fordi grupperne ligner ikke hinanden før indtræden (standardiseret forskel 0,25)." in (
+        tables.method_text(report, "S", "P")
+    )
+    report.evaluation.summary["balance_smd"] = 0.05
+    report.evaluation.summary["reasons"] = "interval"
+    assert "Her: svag, fordi intervallet rummer nul (standardiseret forskel 0,05)." in tables.method_text(
+        report, "S", "P"
+    )
+    report.evaluation.summary["reasons"] = "few,interval,balance"
+    assert (
+        "Her: svag, fordi færre end 20 deltagere kan sammenlignes, intervallet rummer nul og grupperne ligner ikke "
+        "hinanden før indtræden" in tables.method_text(report, "S", "P")
+    )
+    report.evaluation.summary["grade"], report.evaluation.summary["reasons"] = "moderat", ""
+    assert "Her: moderat (standardiseret forskel 0,05)." in tables.method_text(report, "S", "P")

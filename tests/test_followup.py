@@ -659,6 +659,15 @@ def test_the_report_states_how_the_disposition_was_scaled_area_by_area():
     assert disposition_text(rep, {}, 2025, 9).endswith(
         "Ingen af områdernes prognoser bruger disponeringen i september."
     )
+    # two areas forecast by the combination of the best methods, which may average the disposition in: the old
+    # text said no forecast used it
+    rep.rows = rows.assign(method=["combination", "run_rate", "combination", None])
+    text = disposition_text(rep, {}, 2025, 9)
+    assert text.endswith(
+        "Intet område har disponeringen alene som prognose i september; de 2 områder, der bruger kombinationen "
+        "af de bedste metoder, kan have disponeringen med i kombinationen."
+    )
+    assert "Ingen af områdernes prognoser bruger" not in text
 
 
 def _total_forecaster(led, municipality_code, code, year, month, budgets, activity, cases, first_year):

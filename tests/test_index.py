@@ -46,3 +46,16 @@ def test_an_incomplete_run_says_so_and_lists_nothing_as_done(tmp_path):
     assert INCOMPLETE_TEXT.startswith("Ufuldstændig kørsel: ") and INCOMPLETE_TEXT in page
     assert "<table" not in page and "(ufuldstændig kørsel)</title>" in page
     assert not list(tmp_path.glob(".*.part"))
+
+
+def test_the_index_states_the_start_in_danish_time(tmp_path):
+    # 20.05 UTC on 1 December is 21.05 in Copenhagen (CET); the old page printed the UTC clock, 'kl. 20.05'
+    page = _write(tmp_path, sample=False)
+    assert "1. december 2026 kl. 21.05" in page and "kl. 20.05" not in page
+    # the incomplete index too, and across midnight and in summer time (CEST, UTC+2)
+    late = dt.datetime(2026, 12, 1, 23, 30, tzinfo=dt.UTC)
+    write_incomplete_index(tmp_path / "index.html", BATCH, "run-2", late)
+    assert "2. december 2026 kl. 00.30" in (tmp_path / "index.html").read_text("utf-8")
+    summer = dt.datetime(2026, 7, 1, 10, 0, tzinfo=dt.UTC)
+    write_incomplete_index(tmp_path / "index.html", BATCH, "run-3", summer)
+    assert "1. juli 2026 kl. 12.00" in (tmp_path / "index.html").read_text("utf-8")

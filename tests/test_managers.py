@@ -9,6 +9,7 @@ Room: 2,700,000 - 2,600,000 = 100,000 DKK = 250 hours at 400 DKK. Need 290 x 400
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pandas as pd
@@ -223,10 +224,19 @@ def test_the_staffing_report_shows_no_income_that_gives_a_hidden_level_away():
     t = staffing_page.tables(r)
     # 6 x 290.000 + 5 x 498.000 + 6 x 810.000 = 9.090.000 kr.
     assert "9.090.000 kr." in t["income"] and "9.090.000 kr." in t["what_if"]
+    # the 17 are the residents in December; the months hold 16 until September and 17 from October, so the
+    # 9.090.000 kr. are the full-year effect of today's residents, not the year's income (the old text said
+    # only '... om året fra 17 beboere efter deres støttebehov')
     assert (
         "Indtægt",
-        "9.090.000 kr. om året fra 17 beboere efter deres støttebehov",
+        "9.090.000 kr. om året fra 17 beboere efter deres støttebehov (helårsvirkning af beboerne nu; i 2026 "
+        "bor der 16-17 beboere, 16,25 i gennemsnit: se beboerne måned for måned)",
     ) in staffing_page.summary_items(r)
+    # months that hold the same residents throughout need no note
+    same = dataclasses.replace(r, monthly=r.monthly.assign(residents=17.0))
+    assert ("Indtægt", "9.090.000 kr. om året fra 17 beboere efter deres støttebehov") in (
+        staffing_page.summary_items(same)
+    )
     assert "Fordelingen på niveauer er skjult" not in staffing_page.method_text(r, "x.yaml")
 
 

@@ -1,5 +1,7 @@
 """The overview report's headline, tables and charts, in fixed and current prices, on a hand-made pair of years."""
 
+import dataclasses
+
 import matplotlib
 import pandas as pd
 import pytest
@@ -101,3 +103,38 @@ def test_charts_show_fixed_prices(page):
     with pytest.raises(ValueError, match="no value for 2023"):
         text.page(ACTIVITY.assign(year=ACTIVITY["year"] - 1), MUNIS.assign(year=MUNIS["year"] - 1), BUDGETS, 101,
                   "5.38.50", 2023, 2024, AREA, {101: "K", 147: "F"}, INDEX)  # fmt: skip
+
+
+def test_headline_says_level_and_unchanged_when_the_figures_round_to_zero(page):
+    # 2025 set equal to 2024 in fixed prices (10.5 mio), to the budget and to the country's price; the rate
+    # 0.02 % above the country's: the old text said '0,0 % mindre', '0,0 % under' and '0,0 mio. kr. lavere'
+    yearly = page.yearly.copy()
+    yearly.loc[2025, ["spending_dkk", "budget_dkk", "price_dkk", "national_price_dkk"]] = [
+        10.5 * MIO,
+        10.5 * MIO,
+        1_050_000.0,
+        1_050_000.0,
+    ]
+    yearly.loc[2025, "national_rate_per_1000"] = 10 / 1.0002
+    current = page.yearly_current.copy()
+    current.loc[2025, "spending_dkk"] = 10.0 * MIO
+    box = text.headline(dataclasses.replace(page, yearly=yearly, yearly_current=current))
+    assert (
+        "<b>Udgift 2025:</b> 10,5 mio. kr., det samme som i 2024 i faste 2025-priser (det samme i løbende priser"
+        in box
+    )
+    assert "<b>Pris:</b> 1.050 t.kr. pr. helårsperson, på niveau med landsgennemsnittet." in box
+    assert "18-64-årige, på niveau med landsgennemsnittet." in box
+    assert "<b>Budget 2025:</b> 10,5 mio. kr.; regnskabet svarede til budgettet." in box
+    assert "0,0 %" not in box and "0,0 mio. kr." not in box
+
+
+def test_nested_parentheses_become_brackets(page):
+    # 5.38.51's paragraphs carry their own parentheses: the heading read '(§ 85 (i boliger ... § 105))'
+    area = dataclasses.replace(page, area_paragraphs="§ 85 (i boliger efter almenboligloven § 105)")
+    expected = "(§ 85 [i boliger efter almenboligloven § 105])"
+    assert text.heading(area).endswith(f"botilbud til længerevarende ophold {expected}")
+    assert f"Botilbud til længerevarende ophold {expected} i den kommunale kontoplan" in text.method_text(
+        area
+    )
+    assert "105))" not in text.heading(area) + text.method_text(area)

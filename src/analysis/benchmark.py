@@ -1259,6 +1259,7 @@ def potentials(
     peers: pd.DataFrame,
     max_distance: float = PLAUSIBLE_MAX_DISTANCE,
     max_share: float = PLAUSIBLE_MAX_SHARE,
+    materiality: float = MATERIALITY,
 ) -> pd.DataFrame:
     """Potential savings at three yardsticks for price, quantity and total spending, side by side.
 
@@ -1284,6 +1285,10 @@ def potentials(
     plausible when the yardstick is further than ``max_distance`` away (it is not alike enough to be a target) or
     when the potential exceeds ``max_share`` of the own spending (no realistic saving removes that much).
 
+    **Materiality**: the rule of :func:`effects` holds for every yardstick. When the own value differs from the
+    yardstick's by less than ``materiality`` (relative, either way) the row is on level and its potential is 0,
+    whatever the sign of its effect; so the potential at the peers' average is the one :func:`effects` gives.
+
     Parameters
     ----------
     own : mapping or pandas.Series
@@ -1296,14 +1301,17 @@ def potentials(
         Largest structural distance of a plausible yardstick, standard deviations.
     max_share : float, default :data:`PLAUSIBLE_MAX_SHARE` (0.40)
         Largest plausible potential as a fraction of the own spending.
+    materiality : float, default :data:`MATERIALITY` (0.02)
+        Smallest relative difference between the own value and the yardstick's counted as a difference.
 
     Returns
     -------
     pandas.DataFrame
         Nine rows (yardstick x measure) with ``yardstick``, ``measure``, ``yardstick_codes`` (tuple of codes),
         ``n_municipalities``, ``unit`` (of the two values), ``own_value``, ``yardstick_value`` (weighted over
-        the yardstick group), ``effect_dkk`` (positive = own spends more), ``potential_dkk`` =
-        ``max(effect_dkk, 0)``, a possible saving in DKK, ``distance`` (the yardstick's mean structural
+        the yardstick group), ``effect_dkk`` (positive = own spends more), ``is_material`` (the own value
+        differs from the yardstick's by at least ``materiality``), ``potential_dkk`` = ``max(effect_dkk, 0)``
+        when material and 0 otherwise, a possible saving in DKK, ``distance`` (the yardstick's mean structural
         distance, standard deviations), ``share_of_spending`` (``potential_dkk`` / own spending, 0-1; NaN
         without own spending), ``too_far`` (distance > ``max_distance``), ``too_large`` (share >
         ``max_share``) and ``is_plausible`` (neither).
@@ -1322,6 +1330,8 @@ def potentials(
         raise ValueError(
             f"max_distance must be positive and max_share in (0, 1]; got {max_distance} and {max_share}"
         )
+    if not materiality >= 0:
+        raise ValueError(f"materiality must be a non-negative fraction, got {materiality}")
     measures = _peer_measures(peers)
     own_spending = _own_values(own)[0]
     rows = []
@@ -1329,7 +1339,11 @@ def potentials(
         for measure, (value_column, effect_column, own_key, peer_key, unit) in _MEASURES.items():
             group = _yardstick_group(measures, value_column, yardstick)
             result = decompose(own, group)
-            potential = max(result[effect_column], 0.0)
+            own_value = float(_own_measure(result, own_key))
+            yardstick_value = float(_peer_measure(result, peer_key))
+            difference = own_value / yardstick_value - 1 if yardstick_value > 0 else math.nan
+            material = bool(abs(difference) >= materiality) if not math.isnan(difference) else False
+            potential = max(result[effect_column], 0.0) if material else 0.0
             distance = float(group["distance"].mean()) if "distance" in group.columns else math.nan
             share = potential / own_spending if own_spending > 0 else math.nan
             rows.append(
@@ -1339,9 +1353,10 @@ def potentials(
                     "yardstick_codes": tuple(int(c) for c in group["municipality_code"]),
                     "n_municipalities": len(group),
                     "unit": unit,
-                    "own_value": _own_measure(result, own_key),
-                    "yardstick_value": _peer_measure(result, peer_key),
+                    "own_value": own_value,
+                    "yardstick_value": yardstick_value,
                     "effect_dkk": result[effect_column],
+                    "is_material": material,
                     "potential_dkk": potential,
                     "distance": distance,
                     "share_of_spending": share,

@@ -202,6 +202,12 @@ def index_factor(index: Mapping[int, float] | None, base_year: int, year: int, g
     return _level(index, year, growth) / _level(index, base_year, growth)
 
 
+def _is_known(index: Mapping[int, float], year: int) -> bool:
+    """Whether ``index`` has a finite figure for ``year`` (else :func:`_level` carries one from another year)."""
+    value = index.get(year)
+    return value is not None and bool(np.isfinite(value))
+
+
 def _level(index: Mapping[int, float] | None, year: int, growth: float) -> float:
     """The index in ``year``, carried from the nearest known year with ``growth`` a year (1.0 at ``year`` if none)."""
     known = {int(k): float(v) for k, v in (index or {}).items() if v is not None and np.isfinite(v)}
@@ -283,6 +289,9 @@ class BudgetResult:
         One row per decision in the file's order: the decision's fields, ``kind`` and ``effect_dkk``.
     inputs : dict
         Everything the result was computed from (for ``budget_assumptions.inputs``).
+    demography_assumed : bool
+        Neither a projection nor a population figure for the budget year: the demography step is the assumed
+        ``population_growth``, not a measured change.
     """
 
     municipality_code: int
@@ -293,6 +302,7 @@ class BudgetResult:
     bridge: pd.DataFrame
     decisions: pd.DataFrame
     inputs: dict = field(default_factory=dict)
+    demography_assumed: bool = False
 
     @property
     def total_dkk(self) -> float:
@@ -573,6 +583,7 @@ def budget_model(
         bridge=bridge,
         decisions=pd.DataFrame(effects, columns=dec_cols),
         inputs=inputs,
+        demography_assumed=not use_projection and not _is_known(pop, year),
     )
 
 

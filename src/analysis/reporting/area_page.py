@@ -254,6 +254,11 @@ def _amount(x: float) -> str:
     return fmt.fmt_dkk(x, unit="t") if abs(x) < 100_000 else _mio(x)
 
 
+def _potential(x: float) -> str:
+    """A potential: '0,0 mio. kr.' when there is none, else as :func:`_amount` (a small one is not '0,0')."""
+    return _amount(x) if x > 0 else _mio(0)
+
+
 def _signed(x: float) -> str:
     """A signed amount in mio. kr. ('+1,2 mio. kr.'; no sign when it rounds to zero)."""
     return fmt.fmt_dkk(x, sign=True)
@@ -596,9 +601,9 @@ def ranking_table(p: AreaPage, ranking: pd.DataFrame) -> str:
         formats={
             "Nr.": lambda x: str(int(x)),
             "Udgift": _mio,
-            f"Potentiale, udgift pr. {g.singular}": _mio,
-            "Ved pris alene": _mio,
-            "Ved mængde alene": _mio,
+            f"Potentiale, udgift pr. {g.singular}": _potential,
+            "Ved pris alene": _potential,
+            "Ved mængde alene": _potential,
             "Andel af udgiften": fmt.fmt_pct,
         },
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pandas as pd
 
@@ -235,12 +236,42 @@ def _rate(x: float) -> str:
     return fmt.fmt_number(x, 2)
 
 
-def _versus(difference: float, direction: str) -> str:
-    """'12,3 % over', '4,0 % under' or 'på niveau med (0,8 % over)'."""
+def _on_level_pct(x: float) -> str | None:
+    """An on-level difference (``|x|`` < :data:`analysis.benchmark.MATERIALITY`) as a percentage below the limit.
+
+    One decimal unless that rounds up to the limit (1.97 % would read '2,0 %', a material difference by the
+    report's own rule): then as many decimals as keep it below, up to three, else 'under 2 %'. None when the
+    difference rounds to 0,0 %.
+    """
+    if not math.isfinite(x):
+        return None
+    limit = Decimal(str(benchmark.MATERIALITY * 100))
+    for decimals in (1, 2, 3):
+        shown = fmt.fmt_pct(abs(x), decimals)
+        value = Decimal(shown.removesuffix(" %").replace(".", "").replace(",", "."))
+        if value == 0 and decimals == 1:
+            return None
+        if value < limit:
+            return shown
+    return f"under {fmt.fmt_pct(benchmark.MATERIALITY, 0)}"
+
+
+def _versus(difference: float, direction: str, whom: str) -> str:
+    """'12,3 % over {whom}', '4,0 % under {whom}' or 'på niveau med {whom} (0,8 % over)'.
+
+    ``direction`` is that of :func:`analysis.benchmark.effects`; an on-level difference that rounds to 0,0 % gets
+    no figure.
+    """
     side = "over" if difference > 0 else "under"
-    if direction == "level":
-        return f"på niveau med ({fmt.fmt_pct(abs(difference))} {side})"
-    return f"{fmt.fmt_pct(abs(difference))} {side}"
+    if direction != "level":
+        return f"{fmt.fmt_pct(abs(difference))} {side} {whom}"
+    shown = _on_level_pct(difference)
+    return f"på niveau med {whom}" + ("" if shown is None else f" ({shown} {side})")
+
+
+def _parenthesised(words: str) -> str:
+    """'(§ 108)'; parentheses inside become brackets, as Danish nests them: '(§ 85 [i boliger ...])'."""
+    return "(" + words.replace("(", "[").replace(")", "]") + ")"
 
 
 def _fixed(p: BenchmarkPage) -> str:
@@ -274,12 +305,14 @@ def potential_sentence(p: BenchmarkPage) -> str:
     A difference of less than :data:`analysis.benchmark.MATERIALITY` (2 %) is on level and gives no potential.
     When the spending per resident is above the peers', its gap is the potential. Otherwise each of price and
     quantity that is above gives its own potential, said in the same words. A yardstick flagged as not plausible
-    says so.
+    says so: one too far from the municipality, or a potential above
+    :data:`analysis.benchmark.PLAUSIBLE_MAX_SHARE` of the spending (the potentials table's 'for stor').
     """
     g = p.group
     rep, eff = p.report, p.report.effects
     limit = fmt.fmt_pct(benchmark.MATERIALITY, 0)
     sentences = []
+    above = [m for m in ("price", "quantity") if eff.loc[m, "direction"] == "above"]
     if eff.loc["spending", "direction"] == "above":
         sentences.append(
             f"{_mio(eff.loc['spending', 'potential_dkk'])}, hvis udgiften pr. {g.singular} kom ned på "
@@ -287,10 +320,15 @@ def potential_sentence(p: BenchmarkPage) -> str:
         )
     else:
         words = {"price": ("prisen", "gennemsnitspris"), "quantity": ("mængden", "mængde")}
-        above = [m for m in ("price", "quantity") if eff.loc[m, "direction"] == "above"]
+        # on level, the spending may be up to 2 % above the average: 'ikke over' would be false
+        spending = (
+            "på niveau med gennemsnittet"
+            if eff.loc["spending", "direction"] == "level"
+            else "under gennemsnittet"
+        )
         for m in above:
             sentences.append(
-                f"Udgiften pr. {g.singular} er ikke over gennemsnittet, men {words[m][0]} er "
+                f"Udgiften pr. {g.singular} er {spending}, men {words[m][0]} er "
                 f"{fmt.fmt_pct(eff.loc[m, 'difference'])} over: {_mio(eff.loc[m, 'potential_dkk'])} ved "
                 f"sammenligningskommunernes {words[m][1]}."
             )
@@ -298,6 +336,15 @@ def potential_sentence(p: BenchmarkPage) -> str:
             sentences.append(
                 f"Intet ved sammenligningskommunernes gennemsnit: hverken udgiften pr. {g.singular}, prisen eller "
                 f"mængden ligger {limit} eller mere over."
+            )
+    pot = rep.potentials.set_index(["yardstick", "measure"])
+    stated = ["spending"] if eff.loc["spending", "direction"] == "above" else above
+    for m in stated:  # the potentials table's verdict 'for stor', said where the figure is
+        row = pot.loc[("peer_average", m)]
+        if row["too_large"]:
+            sentences.append(
+                f"For stort: {_mio(row['potential_dkk'])} svarer til {fmt.fmt_pct(row['share_of_spending'])} af "
+                f"udgiften (over {fmt.fmt_pct(benchmark.PLAUSIBLE_MAX_SHARE, 0)}), så det er ikke et realistisk mål."
             )
     if eff["potential_dkk"].max() > 0:
         sentences.append(
@@ -320,30 +367,31 @@ def headline(p: BenchmarkPage) -> str:
         return _spending_headline(p)
     r, eff = p.report.latest, p.report.effects
     gap = r["gap_dkk"]
+    peers = "sammenligningskommunerne"
+    spending, price, quantity = (
+        _versus(eff.loc[m, "difference"], eff.loc[m, "direction"], peers)
+        for m in ("spending", "price", "quantity")
+    )
+    if eff.loc["spending", "direction"] == "level":
+        spending = f", {spending}."
+    else:
+        spending = f" ({_versus(eff.loc['spending', 'difference'], '', 'sammenligningskommunernes niveau')})."
     items = [
         (
             f"Udgift {p.report.year}",
             f"{_mio(r['own_spending_dkk'])} mod {_mio(r['expected_spending_dkk'])} med "
             "sammenligningskommunernes pris og mængde.",
         ),
-        (
-            "Forskel",
-            f"{_mio(abs(gap))} {'mere' if gap > 0 else 'mindre'} "
-            f"({_versus(eff.loc['spending', 'difference'], eff.loc['spending', 'direction'])} "
-            "sammenligningskommunernes niveau).",
-        ),
+        ("Forskel", f"{_mio(abs(gap))} {'mere' if gap > 0 else 'mindre'}{spending}"),
         (
             "Priseffekt",
             f"{_signed(r['price_effect_dkk'])}; prisen er {_tkr(r['own_price'])} pr. helårsperson mod "
-            f"{_tkr(r['peer_price'])}, {_versus(eff.loc['price', 'difference'], eff.loc['price', 'direction'])} "
-            "sammenligningskommunerne.",
+            f"{_tkr(r['peer_price'])}, {price}.",
         ),
         (
             "Mængdeeffekt",
             f"{_signed(r['quantity_effect_dkk'])}; mængden er {_rate(r['own_rate'])} helårspersoner pr. 1.000 "
-            f"{g.plural} mod {_rate(r['peer_rate'])}, "
-            f"{_versus(eff.loc['quantity', 'difference'], eff.loc['quantity', 'direction'])} "
-            "sammenligningskommunerne.",
+            f"{g.plural} mod {_rate(r['peer_rate'])}, {quantity}.",
         ),
         ("Potentiale", potential_sentence(p)),
         ("Sammenligningskommuner", f"{_peer_choice_short(p)}.{_illustrative_note(p)}"),
@@ -410,6 +458,8 @@ def ranks_text(p: BenchmarkPage) -> str:
 
 
 def _verdict(row: pd.Series) -> str:
+    if not row.get("is_material", True):
+        return "på niveau"
     if row["potential_dkk"] <= 0:
         return "–"
     reasons = [text for flag, text in (("too_far", "for ulig"), ("too_large", "for stor")) if row[flag]]
@@ -469,7 +519,9 @@ def potentials_text(p: BenchmarkPage) -> str:
         f"vurderes som *for ulig*, når målestokken ligger mere end "
         f"{fmt.fmt_number(benchmark.PLAUSIBLE_MAX_DISTANCE, 1)} standardafvigelser væk, og som *for stort*, når "
         f"det svarer til mere end {fmt.fmt_pct(benchmark.PLAUSIBLE_MAX_SHARE, 0)} af kommunens udgift: så er "
-        "det ikke et realistisk mål.\n\n" + groups
+        f"det ikke et realistisk mål. *På niveau*: kommunen ligger mindre end "
+        f"{fmt.fmt_pct(benchmark.MATERIALITY, 0)} fra målestokken, og det giver intet potentiale.\n\n"
+        + groups
     )
 
 
@@ -564,16 +616,23 @@ def external_prices_text(p: BenchmarkPage) -> str:
         else:
             lines.append(f"- **{paragraph}:** {p.name} havde ingen helårspersoner hos eksterne leverandører.")
         n = int(stats["n_municipalities"])
+        # the distribution is over the municipalities with external persons, not necessarily all in the country
+        among = (
+            f"de {n} kommuner med eksterne helårspersoner"
+            if n > 1
+            else "den ene kommune med eksterne helårspersoner"
+        )
         if flagged.empty:
-            lines.append(f"  Ingen af landets {n} kommuner markeres.")
+            lines.append(f"  Ingen af {among} markeres.")
         else:
             peers_flagged = flagged[flagged["role"] == "peer"]
+            peer_word = "sammenligningskommunen" if len(peers_flagged) == 1 else "sammenligningskommunerne"
             lines.append(
-                f"  Markeret: {len(flagged)} af landets {n} kommuner ({p.names_of(flagged['municipality_code'])})"
+                f"  Markeret: {len(flagged)} af {among} ({p.names_of(flagged['municipality_code'])})"
                 + (
                     "; ingen af dem er sammenligningskommuner."
                     if peers_flagged.empty
-                    else f"; heraf sammenligningskommunerne {p.names_of(peers_flagged['municipality_code'])}."
+                    else f"; heraf {peer_word} {p.names_of(peers_flagged['municipality_code'])}."
                 )
             )
     return "\n".join(lines)
@@ -629,25 +688,42 @@ def business_case_text(p: BenchmarkPage, occupancy: pd.DataFrame) -> str:
     ie = p.report.internal_external.set_index("paragraph").loc["all"]
     if not (ie["internal_persons"] > 0 and ie["external_persons"] > 0):
         return f"{p.name} havde i {year} ikke både interne og eksterne helårspersoner på området."
+    dearer = ie["price_difference_dkk"] > 0
     if occupancy.empty:
         occupancy_text = (
             "Belægningen på egne pladser kan ikke opgøres: datagrundlaget har ingen egne pladser på området."
         )
     else:
         own, peers = occupancy.loc["own"], occupancy.loc["peers"]
+        free = fmt.fmt_number(own["free_places"], 1)
+        has_free = own["free_places"] > 0 and free != "0,0"
+        peers_text = (
+            f" mod {fmt.fmt_pct(peers['occupancy'])} hos sammenligningskommunerne."
+            if pd.notna(peers["occupancy"])
+            else "; sammenligningskommunerne har ingen egne pladser på området i datagrundlaget."
+        )
         occupancy_text = (
             f"Kommunens {fmt.fmt_number(own['places'])} egne pladser var i {year} belagt med "
             f"{fmt.fmt_number(own['internal_persons'], 1)} helårspersoner, en belægning på "
-            f"{fmt.fmt_pct(own['occupancy'])} ({fmt.fmt_number(max(own['free_places'], 0), 1)} ledige pladser i "
-            f"gennemsnit) mod {fmt.fmt_pct(peers['occupancy'])} hos sammenligningskommunerne. Ledige egne pladser "
-            "er det første sted at hente eksterne borgere hjem."
+            f"{fmt.fmt_pct(own['occupancy'])} ({free if has_free else 'ingen'} ledige pladser i gennemsnit)"
+            + peers_text
         )
+        if dearer and has_free:
+            occupancy_text += " Ledige egne pladser er det første sted at hente eksterne borgere hjem."
     difference = ie["price_difference_dkk"]
-    return (
+    prices = (
         f"**Egne pladser eller køb udefra.** Kommunens eksterne pladser kostede i {year} i gennemsnit "
         f"{_tkr(abs(difference))} {'mere' if difference > 0 else 'mindre'} pr. helårsperson end de interne "
-        f"({_tkr(ie['external_price_dkk'])} mod {_tkr(ie['internal_price_dkk'])}). For de "
-        f"{fmt.fmt_number(ie['external_persons'], 1)} eksterne helårspersoner svarer det til "
+        f"({_tkr(ie['external_price_dkk'])} mod {_tkr(ie['internal_price_dkk'])}). "
+    )
+    if not dearer:
+        return (
+            prices
+            + "Efter dette mål er egne pladser ikke billigere, og prisen taler ikke for at hente eksterne "
+            "borgere hjem. " + occupancy_text
+        )
+    return (
+        prices + f"For de {fmt.fmt_number(ie['external_persons'], 1)} eksterne helårspersoner svarer det til "
         f"{_mio(abs(ie['external_premium_dkk']))} om året. Det er et groft mål for, hvad egen kapacitet kan være "
         "værd, før udgiften til at oprette og drive nye pladser, og forudsætter, at borgerne kan få et tilsvarende "
         "tilbud i kommunen. " + occupancy_text
@@ -693,7 +769,8 @@ def method_text(p: BenchmarkPage, function_code: str) -> str:
     )
     return (
         "## Metode og data\n\n"
-        f"- **Område:** funktion {function_code} {p.area_name} ({p.area_paragraphs}) i den kommunale kontoplan. "
+        f"- **Område:** funktion {function_code} {p.area_name} {_parenthesised(p.area_paragraphs)} i den kommunale "
+        "kontoplan. "
         + (
             "Helårspersoner og udgift efter paragraf og leverandør (interne og eksterne tilbud).\n"
             if p.providers_known
@@ -910,8 +987,9 @@ INTROS = {  # {singular} and {plural}: the resident group's words
         "gennemsnit, den billigste halvdel af dem eller den billigste enkeltkommune, hver for sig på pris, mængde og "
         "udgift pr. {singular}? Tallene er alternativer og må ikke lægges sammen: potentialerne ved pris og mængde "
         "overlapper med potentialet ved udgiften, og målestokkene overlapper hinanden. Ligger kommunen allerede "
-        "under en målestok, er potentialet 0. Hvert potentiale vurderes: en målestok, der ikke ligner kommunen, "
-        "eller et potentiale, der svarer til en meget stor del af udgiften, er ikke et realistisk mål."
+        "under en målestok eller mindre end 2 % over den, er potentialet 0. Hvert potentiale vurderes: en "
+        "målestok, der ikke ligner kommunen, eller et potentiale, der svarer til en meget stor del af udgiften, er "
+        "ikke et realistisk mål."
     ),
     "price_quantity": (
         "Hver prik er en kommune. Kommuner til højre har flere borgere i tilbud pr. indbygger, kommuner højt oppe en "
@@ -931,10 +1009,10 @@ INTROS = {  # {singular} and {plural}: the resident group's words
     ),
     "external": (
         "Kommunens gennemsnitlige pris for pladser hos eksterne leverandører (andre kommuner, regioner og private) "
-        "holdt op mod, hvad alle landets kommuner betaler for samme paragraf. En pris mere end 25 % over landets "
-        "median, eller over den statistiske grænse (tredje kvartil plus 1,5 gange afstanden mellem første og "
-        "tredje kvartil), markeres som kandidat til en genforhandling af takster. Data viser kommunens "
-        "gennemsnit, ikke den enkelte leverandør."
+        "holdt op mod, hvad landets kommuner med eksterne helårspersoner betaler for samme paragraf. En pris mere "
+        "end 25 % over landets median, eller over den statistiske grænse (tredje kvartil plus 1,5 gange afstanden "
+        "mellem første og tredje kvartil), markeres som kandidat til en genforhandling af takster. Data viser "
+        "kommunens gennemsnit, ikke den enkelte leverandør."
     ),
 }
 
@@ -988,7 +1066,7 @@ def _spending_headline(p: BenchmarkPage) -> str:
         (
             f"Udgift pr. {g.singular}",
             f"{_kr(r['own_per_resident_dkk'])} mod {_kr(r['peer_per_resident_dkk'])}, "
-            f"{_versus(r['difference'], r['direction'])} sammenligningskommunerne "
+            f"{_versus(r['difference'], r['direction'], 'sammenligningskommunerne')} "
             f"({_mio(abs(gap))} {'mere' if gap > 0 else 'mindre'}).",
         ),
         (
@@ -1093,7 +1171,8 @@ def _spending_method_text(p: BenchmarkPage, function_code: str) -> str:
     missing = and_join([p.names.get(int(c), str(c)) for c in rep.peers_without_data])
     return (
         "## Metode og data\n\n"
-        f"- **Område:** funktion {function_code} {p.area_name} ({p.area_paragraphs}) i den kommunale kontoplan: "
+        f"- **Område:** funktion {function_code} {p.area_name} {_parenthesised(p.area_paragraphs)} i den kommunale "
+        "kontoplan: "
         f"nettodriftsudgift fra regnskabet (Danmarks Statistiks REGK31) og indbyggere i alderen {g.ages} år "
         "(FOLK1A).\n"
         f"- **Periode:** {data_text(p)}; "

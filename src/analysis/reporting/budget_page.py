@@ -65,12 +65,22 @@ def summary_items(result: budget_model.BudgetResult, recorded: pd.Series | None)
     """
     y = result.year
     step = budget_model.bridge_steps(result).set_index("step").dkk
+    demography = f"demografi {_signed(step.demography_dkk)}"
+    if result.demography_assumed:
+        growth = result.inputs.get("population_growth", 0.0)
+        # no population figure for the budget year: the step is an assumption, not a measured change
+        demography = (
+            f"demografi ikke opgjort (intet befolkningstal for {y}; regnet som uændret)"
+            if not growth
+            else f"demografi {_signed(step.demography_dkk)} (antaget {fmt_pct(growth)} vækst om året; intet "
+            f"befolkningstal for {y})"
+        )
     items = [
         (f"Budgetbehov {y}", f"{mio(result.total_dkk)} til {fmt_number(persons(result), 1)} helårspersoner"),
         (
             "Heraf",
             f"drift (regnskab {result.base_year} mod budget {y - 1}) {_signed(step.get('drift_dkk', 0.0))}, "
-            f"udvikling (trend) {_signed(step.trend_dkk)}, demografi {_signed(step.demography_dkk)}, pris og løn "
+            f"udvikling (trend) {_signed(step.trend_dkk)}, {demography}, pris og løn "
             f"{_signed(step.prices_dkk)}, beslutninger {_signed(step.decisions_dkk)}",
         ),
         (

@@ -315,9 +315,10 @@ def evidence_da(summary: pd.Series, min_group: int = 5) -> str:
         f"lignende borgere uden for programmet ændrede sig med {fmt_pct(comp)} over de samme måneder."
     ]
     if comp < 0:
+        # 'også' only when the members' spending fell too
         text.append(
-            "At også sammenligningsgruppens udgifter faldt, viser at en del af et fald kommer af sig selv, når "
-            "borgere udvælges i et år med høje udgifter (regression mod gennemsnittet)."
+            f"At {'også ' if change < 0 else ''}sammenligningsgruppens udgifter faldt, viser at en del af et fald "
+            "kommer af sig selv, når borgere udvælges i et år med høje udgifter (regression mod gennemsnittet)."
         )
     text.append(
         f"Forskellen svarer til {fmt_dkk(abs(effect))} {'lavere' if effect < 0 else 'højere'} udgift om året "
@@ -774,6 +775,26 @@ def follow_table(follow: pd.DataFrame, year: int, month: int, min_group: int = 5
 # Method -----------------------------------------------------------------------------------------------------
 
 
+_WEAK_REASONS_DA = {
+    "few": "færre end 20 deltagere kan sammenlignes",
+    "interval": "intervallet rummer nul",
+    "balance": "grupperne ligner ikke hinanden før indtræden",
+}
+"""Why the evidence is weak, by :func:`analysis.crosssector.evaluation` reason code."""
+
+
+def _grade_text(ev: pd.Series) -> str:
+    """'moderat', or 'svag, fordi intervallet rummer nul': the grade with the reasons that made it weak.
+
+    Without the reasons the grade alone (the standardised difference beside it must not read as the cause).
+    """
+    reasons = [_WEAK_REASONS_DA[r] for r in str(ev.get("reasons") or "").split(",") if r in _WEAK_REASONS_DA]
+    if ev["grade"] != "svag" or not reasons:
+        return str(ev["grade"])
+    joined = reasons[0] if len(reasons) == 1 else f"{', '.join(reasons[:-1])} og {reasons[-1]}"
+    return f"svag, fordi {joined}"
+
+
 def method_text(
     report: CrossSectorReport,
     municipality: str,
@@ -822,7 +843,7 @@ def method_text(
         "- **Evidensens styrke:** højst *moderat*, fordi deltagerne ikke er udvalgt ved lodtrækning. Den er *svag*, "
         "når intervallet rummer nul, når færre end 20 deltagere kan sammenlignes, eller når grupperne ikke ligner "
         "hinanden før indtræden (standardiseret forskel i nulpunktet på 0,1 eller mere). Her: "
-        f"{ev['grade']} (standardiseret forskel {fmt_number(ev['balance_smd'], 2)}).",
+        f"{_grade_text(ev)} (standardiseret forskel {fmt_number(ev['balance_smd'], 2)}).",
         "- **Realiseret gevinst og skønnet virkning:** den realiserede gevinst er deltagernes nulpunkt minus deres "
         "faktiske udgift i årets måneder i programmet; den er grundlaget for fordelingen mellem sektorerne, men den "
         "er ikke programmets virkning. Den skønnede virkning trækker det fald fra, som lignende borgere havde uden "

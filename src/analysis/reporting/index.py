@@ -9,10 +9,12 @@ Self-contained HTML (inline CSS, no scripts, nothing fetched), in Danish.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from analysis.data.reference import official_names
 from analysis.reporting.formatting import fmt_date, fmt_number
@@ -213,6 +215,19 @@ og versioner står i <a href="manifest.json">manifest.json</a>.</footer>
 </details>"""
 
 
+def _danish_time(started: dt.datetime) -> str:
+    """'4. december 2026 kl. 02.23': a moment as a Danish reader's clock shows it (Europe/Copenhagen).
+
+    A time with a zone (the runner's are) is converted, so that a run on a machine set to UTC does not print
+    its UTC clock as if it were Danish time; a naive time is taken as it is.
+    """
+    if started.tzinfo is not None:
+        # without a time zone database (a bare container) the machine's own clock
+        with contextlib.suppress(ZoneInfoNotFoundError):
+            started = started.astimezone(ZoneInfo("Europe/Copenhagen"))
+    return f"{fmt_date(started.date())} kl. {started:%H.%M}"
+
+
 def write_index(path: Path, batch: Batch, summary: RunSummary, manifest: dict[str, Any]) -> None:
     """Write the run's ``index.html``: per municipality its reports with their headline figures."""
     started = dt.datetime.fromisoformat(manifest["started"])
@@ -228,7 +243,7 @@ def write_index(path: Path, batch: Batch, summary: RunSummary, manifest: dict[st
         )
     sections = "\n".join(_municipality_section(key, reports) for key, reports in ordered(summary.reports))
     n = len(summary.reports)
-    when = f"{fmt_date(started.date())} kl. {started:%H.%M}"
+    when = _danish_time(started)
     page = f"""<!DOCTYPE html>
 <html lang="da">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -261,7 +276,7 @@ def write_incomplete_index(path: Path, batch: Batch, run_id: str, started: dt.da
 <title>{_e(title)} (ufuldstændig kørsel)</title><style>{_CSS}</style></head>
 <body>
 <header><h1>{_e(title)}</h1>
-<p>Kørsel {_e(run_id)} · {fmt_date(started.date())} kl. {started:%H.%M}</p></header>
+<p>Kørsel {_e(run_id)} · {_danish_time(started)}</p></header>
 <main>
 <p class="notice incomplete">{_e(INCOMPLETE_TEXT)}</p>
 </main></body></html>

@@ -165,15 +165,26 @@ def page(
 
 def heading(p: OverviewPage) -> str:
     """'## Syddjurs Kommune: botilbud til længerevarende ophold (§ 108)' (Markdown)."""
-    return f"## {p.name}: {p.area_name.lower()} ({p.area_paragraphs})"
+    return f"## {p.name}: {p.area_name.lower()} {_parenthesised(p.area_paragraphs)}"
 
 
-def _above_below(x: float) -> str:
-    return f"{fmt.fmt_pct(abs(x))} {'over' if x > 0 else 'under'}"
+def _parenthesised(words: str) -> str:
+    """'(§ 108)'; parentheses inside become brackets, as Danish nests them: '(§ 85 [i boliger ...])'."""
+    return "(" + words.replace("(", "[").replace(")", "]") + ")"
 
 
-def _more_less(x: float) -> str:
-    return f"{fmt.fmt_pct(abs(x))} {'mere' if x >= 0 else 'mindre'}"
+def _above_below(x: float, whom: str) -> str:
+    """'7,2 % over {whom}', '3,0 % under {whom}', or 'på niveau med {whom}' when it rounds to 0,0 %."""
+    if fmt.fmt_pct(abs(x)) == fmt.fmt_pct(0):
+        return f"på niveau med {whom}"
+    return f"{fmt.fmt_pct(abs(x))} {'over' if x > 0 else 'under'} {whom}"
+
+
+def _more_less(x: float) -> str | None:
+    """'10,0 % mere', '4,0 % mindre', or None when the change rounds to 0,0 %."""
+    if fmt.fmt_pct(abs(x)) == fmt.fmt_pct(0):
+        return None
+    return f"{fmt.fmt_pct(abs(x))} {'mere' if x > 0 else 'mindre'}"
 
 
 NO_PERSONS = (
@@ -208,6 +219,8 @@ def _budget_item(p: OverviewPage) -> tuple[str, str]:
             f"{p.period.through_text()}), så udgiften holdes ikke op mod budgettet endnu."
         )
     gap = latest["spending_dkk"] - latest["budget_dkk"]
+    if fmt.fmt_dkk(abs(gap)) == fmt.fmt_dkk(0):
+        return label, f"{fmt.fmt_dkk(latest['budget_dkk'])}; regnskabet svarede til budgettet."
     return label, (
         f"{fmt.fmt_dkk(latest['budget_dkk'])}; regnskabet blev {fmt.fmt_dkk(abs(gap))} "
         f"{'højere' if gap > 0 else 'lavere'}."
@@ -230,9 +243,10 @@ def headline(p: OverviewPage) -> str:
     if first in t.index and first != last:
         fixed_change = latest["spending_dkk"] / t.loc[first, "spending_dkk"] - 1
         current_change = c.loc[last, "spending_dkk"] / c.loc[first, "spending_dkk"] - 1
+        fixed, current = _more_less(fixed_change), _more_less(current_change)
         spending += (
-            f", {_more_less(fixed_change)} end i {first} i {p.prices} "
-            f"({_more_less(current_change)} i løbende priser, som også rummer pris- og lønudviklingen)."
+            (f", {fixed} end i {first}" if fixed else f", det samme som i {first}")
+            + f" i {p.prices} ({current or 'det samme'} i løbende priser, som også rummer pris- og lønudviklingen)."
         )
     else:
         spending += f" i {p.prices}."
@@ -245,13 +259,13 @@ def headline(p: OverviewPage) -> str:
         items += [
             (
                 "Pris",
-                f"{fmt.fmt_dkk(latest['price_dkk'], unit='t')} pr. helårsperson, {_above_below(price_vs)} "
-                "landsgennemsnittet.",
+                f"{fmt.fmt_dkk(latest['price_dkk'], unit='t')} pr. helårsperson, "
+                f"{_above_below(price_vs, 'landsgennemsnittet')}.",
             ),
             (
                 "Mængde",
                 f"{fmt.fmt_number(latest['rate_per_1000'], 2)} helårspersoner pr. 1.000 {g.plural}, "
-                f"{_above_below(rate_vs)} landsgennemsnittet.",
+                f"{_above_below(rate_vs, 'landsgennemsnittet')}.",
             ),
         ]
     else:
@@ -259,8 +273,8 @@ def headline(p: OverviewPage) -> str:
         items += [
             (
                 f"Udgift pr. {g.singular}",
-                f"{fmt.fmt_dkk(latest['spending_per_resident_dkk'], unit='kr')}, {_above_below(vs)} "
-                "landsgennemsnittet.",
+                f"{fmt.fmt_dkk(latest['spending_per_resident_dkk'], unit='kr')}, "
+                f"{_above_below(vs, 'landsgennemsnittet')}.",
             ),
             ("Pris og mængde", NO_PERSONS),
         ]
@@ -446,7 +460,7 @@ def method_text(p: OverviewPage) -> str:
     main = benchmark.main_function(p.function_code)
     return (
         "## Metode og data\n\n"
-        f"- **Område:** funktion {p.function_code} {p.area_name} ({p.area_paragraphs}) i den kommunale "
+        f"- **Område:** funktion {p.function_code} {p.area_name} {_parenthesised(p.area_paragraphs)} i den kommunale "
         f"kontoplan, hovedfunktion {main} {MAIN_FUNCTION_NAMES.get(main, '')}.\n"
         f"- **Periode:** {data_text(p)} Beløb og priser fra tidligere år er omregnet "
         f"til {p.prices} med {p.price_index}; udviklingen i løbende priser står i overblikket.\n"

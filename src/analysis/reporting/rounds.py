@@ -24,6 +24,7 @@ from analysis.data import journal, queries
 from analysis.data.yamlfiles import safe_load, yaml_text
 from analysis.errors import InputError
 from analysis.forecast import disposition
+from analysis.forecast.backtest import COMBINATION
 from analysis.reporting.html import table_html
 
 __all__ = [
@@ -623,8 +624,18 @@ def disposition_text(rep: FollowupReport, names: dict[str, str], year: int, mont
     )
     r = rep.rows
     used = [c for c in r.loc[r["method"] == "disposition", "function_code"] if c != fu.TOTAL]
+    combined = [c for c in r.loc[r["method"] == COMBINATION, "function_code"] if c != fu.TOTAL]
     if not used:
-        return f"{rule} Ingen af områdernes prognoser bruger disponeringen i {f.MONTHS_DA[month - 1]}."
+        if not combined:
+            return f"{rule} Ingen af områdernes prognoser bruger disponeringen i {f.MONTHS_DA[month - 1]}."
+        # the combination is the mean of the best methods, which may include the disposition: the rows do not
+        # say which, so 'no forecast uses it' could be false
+        n = len(combined)
+        return (
+            f"{rule} Intet område har disponeringen alene som prognose i {f.MONTHS_DA[month - 1]}; "
+            f"{'det område' if n == 1 else f'de {n} områder'}, der bruger kombinationen af de bedste metoder, kan "
+            "have disponeringen med i kombinationen."
+        )
     sc = rep.scaling if rep.scaling is not None else pd.DataFrame(columns=["share"])
     lines = []
     for code in used:

@@ -525,6 +525,26 @@ def _shown_what_if(r: StaffingResult) -> pd.DataFrame:
     return r.what_if[[i not in hidden for i in range(len(r.what_if))]]
 
 
+def _full_year_note(r: StaffingResult) -> str:
+    """' (helårsvirkning af beboerne nu; i 2026 bor der 16-17, ...)' when the months' residents differ, else ''.
+
+    The income is the year's rates for the residents as they are now; when the residents month by month are
+    others (someone moves in or out during the year), it is not the year's income, and the headline says so.
+    """
+    if r.monthly is None or r.monthly.empty or r.income is None:
+        return ""
+    now = float(r.income.residents.iloc[-1])
+    months = r.monthly.residents.astype(float)
+    if (months == now).all():
+        return ""
+    low, high = _residents(months.min()), _residents(months.max())
+    span = low if low == high else f"{low}-{high}"
+    return (
+        f" (helårsvirkning af beboerne nu; i {r.offer.year} bor der {span} beboere, "
+        f"{fmt_number(months.mean(), 2)} i gennemsnit: se beboerne måned for måned)"
+    )
+
+
 def _residents(n: float) -> str:
     """A number of residents: '20', or '19,5' for full-year equivalents."""
     return fmt_number(n, 0 if float(n).is_integer() else 1)
@@ -601,14 +621,17 @@ def summary_items(r: StaffingResult) -> list[tuple[str, str]]:
         if d is None or d.exact:
             text = (
                 f"{kr(r.income.income_dkk.iloc[-1])} om året fra {_residents(r.income.residents.iloc[-1])} "
-                "beboere efter deres støttebehov"
+                "beboere efter deres støttebehov" + _full_year_note(r)
             )
         elif not d.count_shown or d.low is None:
             text = "vises ikke, fordi den ville vise fordelingen på de skjulte niveauer (se Metode og data)"
         else:
             text = (
                 f"{income_range_text(d)} om året fra {_residents(r.income.residents.iloc[-1])} beboere efter "
-                "deres støttebehov; den præcise indtægt ville vise fordelingen på de skjulte niveauer"
+                "deres støttebehov"
+                + _full_year_note(r)
+                + "; den præcise indtægt ville vise fordelingen på de "
+                "skjulte niveauer"
             )
         items.append(("Indtægt", text))
     return items
