@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup reports test lint lab clean
+.PHONY: setup bytecode reports test lint lab clean
 
 setup: $(STAMP)
 
@@ -19,10 +19,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
 
-reports: $(STAMP)
+# The package's bytecode, written even where PYTHONDONTWRITEBYTECODE is set (pip writes none for an editable
+# install): each process of a batch, and of the tests, then imports it instead of compiling the sources again
+# (about 0.2-0.3 s of CPU a process). Only what changed is compiled.
+bytecode: $(STAMP)
+	@$(BIN)/python -m compileall -q src
+
+reports: bytecode
 	$(BIN)/analysis run parameters/batches/default.yaml
 
-test: $(STAMP)
+test: bytecode
 	$(BIN)/ruff check src tests bench notebooks
 	$(BIN)/ruff format --check src tests bench notebooks
 	$(BIN)/lint-imports
@@ -32,7 +38,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench notebooks
 	$(BIN)/ruff format src tests bench notebooks
 
-lab: $(STAMP)
+lab: bytecode
 	$(BIN)/jupyter lab notebooks/
 
 clean:
