@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@$(BIN)/python -m compileall -q src
 	@touch $(STAMP)
 
 # The package's bytecode, written even where PYTHONDONTWRITEBYTECODE is set (pip writes none for an editable
