@@ -338,3 +338,21 @@ def test_an_excel_serial_date_in_a_case_file_is_refused_naming_file_row_and_colu
         "sager.csv, row 2, column 'Slutdato': expected a date like 31-01-2025 or 31.01.2025, found '2958465', a "
         "number, not a date: it looks like an Excel serial date (Excel shows it as 31-12-9999); format the column"
     )
+
+
+def test_the_helpers_shared_with_the_member_loader_read_cpr_cells_and_check_the_key():
+    import doctest
+
+    from analysis.errors import ConfigurationError
+
+    # a 9-digit number not beginning with 0 is a CPR number of days 01-09 whose 0 Excel dropped; a whole float
+    # is a whole number; text is stripped; a missing cell stays missing; 8 digits are left for the CPR check
+    cells = pd.Series([101851234, " 010185-1234 ", 1018512345.0, None, 12345678], index=[5, 6, 7, 8, 9])
+    text, padded = case_extract.cpr_cells_as_text(cells)
+    assert text.tolist() == ["0101851234", "010185-1234", "1018512345", None, "12345678"]
+    assert text.index.tolist() == [5, 6, 7, 8, 9]
+    assert padded.tolist() == [True, False, False, False, False]
+    assert case_extract.loader_key(KEY) == KEY
+    with pytest.raises(ConfigurationError, match="the key given to the case loader"):
+        case_extract.loader_key(b"0123456789abcdef")  # 16 bytes, fewer than 32
+    assert doctest.testmod(case_extract).failed == 0

@@ -730,6 +730,96 @@ def test_the_samples_members_exported_with_open_ends_of_9999_give_the_same_repor
     assert r.follow.loc["total", "persons"] == active.sum()
 
 
+# --------------------------------------------------------------------------------------------------------------
+# What the report needs in the warehouse, checked before any kernel starts
+# --------------------------------------------------------------------------------------------------------------
+
+NO_MEMBERS = (
+    "deltagere i tværgående programmer (programme_members) mangler for kommune {m}: indlæs programmets "
+    "deltagerliste: analysis load members FIL --mapping parameters/mappings/members.yaml --municipality KOMMUNEKODE"
+)
+NO_CASES = (
+    "sager (cases) mangler for kommune {m}: indlæs sagsudtrækket: analysis load cases FIL --mapping "
+    "parameters/mappings/cases.yaml --municipality KOMMUNEKODE"
+)
+
+
+def test_the_shipped_cross_sector_batches_meet_the_reports_requirements_on_the_sample(con):
+    from analysis.reporting.batch import expand, load_batch
+    from analysis.reporting.requirements import check_jobs, requirements_of
+
+    assert [(r.what, r.tables) for r in requirements_of("cross_sector")] == [
+        ("deltagere i tværgående programmer (programme_members)", ("programme_members",)),
+        ("sager (cases)", ("cases",)),
+    ]
+    batches = [load_batch(p) for p in sorted((ROOT / "parameters" / "batches").glob("*.yaml"))]
+    runs = [b for b in batches if "cross_sector" in b.notebooks]
+    jobs = [j for b in runs for j in expand(b) if j.notebook == "cross_sector"]
+    # the shipped cross-sector batch: one report per municipality of the sample's three programmes
+    assert sorted(j.municipality_code for j in jobs) == [165, 190, 706]
+    assert check_jobs(con, jobs) == []
+    # the sample's other municipalities have no programme, so a report on one of them is refused (cases neither)
+    other = types.SimpleNamespace(
+        notebook="cross_sector", municipality_code=751, function_code="", parameters={}
+    )
+    assert check_jobs(con, [other]) == [
+        f"cross_sector 751: {NO_MEMBERS.format(m=751)}",
+        f"cross_sector 751: {NO_CASES.format(m=751)}",
+    ]
+
+
+def test_a_warehouse_without_members_for_the_municipality_is_refused_before_any_kernel(tmp_path, monkeypatch):
+    from analysis.data import connect
+    from analysis.data.warehouse import create_schema
+    from analysis.errors import DataError
+    from analysis.reporting import runner
+    from analysis.reporting.batch import load_batch
+
+    own = tmp_path / "own.duckdb"
+    with connect(own, read_only=False) as w:
+        create_schema(w)
+        # 190 has members and cases, 706 cases only (its member list not loaded), 165 members only
+        w.execute(
+            "INSERT INTO cases BY NAME SELECT * FROM (VALUES "
+            "('c1', 'p1', 190, 'employment', 'Kontanthjælp', 'internal', DATE '2024-01-01', true), "
+            "('c2', 'p2', 706, 'adults_social', 'Botilbud', 'external', DATE '2024-02-01', true)) "
+            "AS t(case_id, person_id, municipality_code, sector, measure, provider, start_date, cpr_registered)"
+        )
+        w.executemany(
+            "INSERT INTO programme_members VALUES (?, ?, ?, ?, ?)",
+            [
+                ("p1", 190, "Én indgang", "2024-03-01", None),
+                ("p3", 165, "Sammen om borgeren", "2024-03-01", None),
+            ],
+        )
+    path = tmp_path / "batch.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "name": "xs",
+                "municipalities": [165, 190, 706],
+                "function_areas": ["5.38.50"],
+                "notebooks": ["cross_sector"],
+            }
+        ),
+        encoding="utf-8",
+    )
+    batch = load_batch(path, defaults=ROOT / "parameters" / "defaults.yaml")
+
+    def no_kernel(*args, **kwargs):
+        raise AssertionError("a kernel was to start")
+
+    monkeypatch.setattr(runner, "_run", no_kernel)
+    reports = tmp_path / "reports"
+    with pytest.raises(DataError) as refused:
+        runner.run_batch(batch, batch_file=path, warehouse=own, reports_dir=reports, progress=False)
+    assert str(refused.value) == (
+        "the warehouse lacks what 2 report(s) need; load it first: "
+        f"cross_sector 165: {NO_CASES.format(m=165)}; cross_sector 706: {NO_MEMBERS.format(m=706)}"
+    )
+    assert not list(reports.glob("xs/*")) and not list(reports.glob("**/INCOMPLETE"))  # nothing was started
+
+
 def test_readers_and_regression_to_the_mean_on_the_sample(con):
     from analysis.data.sample import PROGRAMMES
 

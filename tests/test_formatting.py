@@ -442,3 +442,30 @@ def test_the_system_fonts_are_not_scanned_when_matplotlib_knows_a_preferred_font
         assert charts._available_fonts() == ["Arial", "DejaVu Sans"]
     finally:
         font_manager.fontManager._findfont_cached.cache_clear()
+
+
+def test_the_danish_clock_dates_a_moment_just_after_23_utc_to_the_next_day(monkeypatch):
+    from zoneinfo import ZoneInfoNotFoundError
+
+    from analysis import danish
+
+    moment = dt.datetime(2026, 12, 3, 23, 5, tzinfo=dt.UTC)  # 00.05 on 4 December in Copenhagen (CET, UTC+1)
+    copenhagen = danish.danish_clock(moment)
+    assert (copenhagen.date(), f"{copenhagen:%H.%M}") == (dt.date(2026, 12, 4), "00.05")
+    assert copenhagen == moment  # the same instant
+    # in summer (CEST, UTC+2) the day turns at 22.00 UTC
+    assert danish.danish_clock(dt.datetime(2026, 7, 3, 21, 55, tzinfo=dt.UTC)).date() == dt.date(2026, 7, 3)
+    assert danish.danish_clock(dt.datetime(2026, 7, 3, 22, 5, tzinfo=dt.UTC)).date() == dt.date(2026, 7, 4)
+    naive = dt.datetime(2026, 12, 3, 23, 5)
+    assert danish.danish_clock(naive) is naive  # no zone: taken as it is
+
+    # without a time zone database, the moment as the machine's clock gave it (as the run index does)
+    def no_database(name):
+        raise ZoneInfoNotFoundError(name)
+
+    monkeypatch.setattr(danish, "ZoneInfo", no_database)
+    assert danish.danish_clock(moment) is moment and danish.danish_clock(moment).date() == dt.date(
+        2026, 12, 3
+    )
+    monkeypatch.undo()
+    assert doctest.testmod(danish).failed == 0

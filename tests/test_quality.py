@@ -363,7 +363,7 @@ def test_the_headline_counts_checks_run_and_not_run(con):
     )
     assert "sager uden CPR-nummer" in items["Ikke gennemført"]
     assert items["Eksempeldata"] == "tallene er syntetiske og ikke kommunens regnskab."
-    assert items["Indlæste filer"] == "ingen bogføringsfil eller sagsudtræk for kommunen."
+    assert items["Indlæste filer"] == "ingen bogføringsfil, sagsudtræk eller deltagerliste for kommunen."
     provisional = quality.headline(found, period="2018-2025 (2025 til og med september)", provisional=[2025])
     assert dict(provisional["items"])["Dataperiode"] == (
         "2018-2025 (2025 til og med september). Regnskabet for 2025 i lageret er ikke endeligt: bogføringen har "
@@ -433,6 +433,47 @@ def test_the_files_table_explains_every_load(own_con):
     assert "ikke forklaret" not in " ".join(table["Forklaring"])
     assert quality.files_intro(files).startswith("De seneste indlæsninger")
     assert "dokumentationen" in quality.files_intro(files.iloc[:0])
+
+
+def test_a_programme_member_list_is_among_the_loaded_files(own_con):
+    from analysis.data import member_extract
+
+    ledger.load(
+        own_con,
+        ROOT / "docs/examples/ledger-example.csv",
+        ROOT / "parameters/mappings/ledger.yaml",
+        municipality_code=706,
+    )
+    member_extract.load(
+        own_con,
+        ROOT / "docs/examples/members-example.csv",
+        ROOT / "parameters/mappings/members.yaml",
+        municipality_code=706,
+    )
+    files = quality.loaded_files(own_con, 706)
+    assert files["kind"].tolist() == ["members", "ledger"]  # newest first
+    day = {k: f"{d:%d.%m.%Y}" for k, d in zip(files["kind"], files["loaded_at"], strict=True)}
+    head = quality.headline(quality.report_findings(own_con, 706, (2018, 2025)), files, "own data")
+    # the member list used to be left out of the headline's files, as if only the ledger were loaded
+    assert dict(head["items"])["Indlæste filer"] == (
+        f"deltagerliste members-example.csv ({day['members']}); bogføringsfil ledger-example.csv ({day['ledger']})."
+    )
+    members = quality.files_table(files).iloc[0]
+    # the example's four memberships, each a row of programme_members
+    assert (members["Fil"], members["Type"], members["Rækker i filen"], members["Rækker i lageret"]) == (
+        "members-example.csv",
+        "Deltagerliste",
+        4,
+        4,
+    )
+    assert members["Forklaring"] == "4 rækker indlæst én til én i tabellen programme_members."
+    # a municipality without any of its own files says so, naming the member list too
+    assert (
+        dict(quality.headline(quality.report_findings(own_con, 751, (2018, 2025)), files.iloc[:0])["items"])[
+            "Indlæste filer"
+        ]
+        == "ingen bogføringsfil, sagsudtræk eller deltagerliste for kommunen."
+    )
 
 
 def test_the_headline_of_an_empty_warehouse_says_why_each_check_could_not_run(own_con):

@@ -278,6 +278,48 @@ def test_a_full_output_disk_is_refused_before_anything_starts(project, tmp_path,
     _nothing_started(root)
 
 
+def test_the_reports_run_date_is_the_date_in_copenhagen_on_a_machine_set_to_utc(project, monkeypatch):
+    import datetime as dt
+    import time
+    import types
+
+    from analysis.reporting.formatting import fmt_date
+    from analysis.reporting.render import ReportMeta
+
+    root, batch = project
+
+    class JustAfter23Utc(dt.datetime):
+        @classmethod
+        def now(
+            cls, tz=None
+        ):  # the machine's clock, set to UTC: 23.05 on 3 December, 00.05 on the 4th in Denmark
+            return dt.datetime(2026, 12, 3, 23, 5)
+
+    class Stop(Exception):
+        pass
+
+    seen = []
+
+    def execute_nothing(specs, *args, **kwargs):
+        seen.extend(specs.values() if isinstance(specs, dict) else specs)
+        raise Stop
+
+    monkeypatch.setattr(runner, "dt", types.SimpleNamespace(datetime=JustAfter23Utc))
+    monkeypatch.setattr(runner, "_execute_all", execute_nothing)
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    try:
+        with pytest.raises(Stop):
+            runner.run_batch(batch_module.load_batch(batch), reports_dir=root / "reports", progress=False)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    (spec,) = seen
+    # the report's title band (Kørselsdato) used to show the machine's date, 3 December
+    assert spec["meta"]["run_date"] == "2026-12-04"
+    assert fmt_date(ReportMeta.from_dict(spec["meta"]).run_date) == "4. december 2026"
+
+
 def test_check_writable_names_the_folder_and_the_cause(tmp_path):
     (tmp_path / "f").write_text("x", encoding="utf-8")
     with pytest.raises(DataError, match=r"cannot write the report cache .*f/c: a part of the path is a file"):

@@ -48,11 +48,14 @@ import numbers
 import sys
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
     "MONTHS_DA",
     "MONTHS_DA_SHORT",
     "NA",
+    "TIME_ZONE",
+    "danish_clock",
     "fmt_date",
     "fmt_dkk",
     "fmt_dkk_number",
@@ -343,6 +346,43 @@ def _to_date(d: Any) -> dt.date | None:
     if hasattr(d, "year") and hasattr(d, "month") and hasattr(d, "day"):
         return dt.date(int(d.year), int(d.month), int(d.day))
     raise TypeError(f"cannot format {type(d).__name__} {d!r} as a date")
+
+
+TIME_ZONE = "Europe/Copenhagen"
+"""The time zone of a Danish reader's clock (CET, UTC+1; CEST, UTC+2 in summer)."""
+
+
+def danish_clock(moment: dt.datetime) -> dt.datetime:
+    """A moment as a Danish reader's clock shows it (:data:`TIME_ZONE`), for a run's date and time.
+
+    A moment with a zone (the runner's are) is converted, so that a run on a machine set to UTC does not date a
+    report started at 23.30 UTC on 3 December to the 3rd when it is 00.30 on the 4th in Copenhagen. A naive
+    moment is taken as it is, and so is any moment where there is no time zone database (a bare container): then
+    the machine's own clock.
+
+    Parameters
+    ----------
+    moment : datetime.datetime
+        The moment, with or without a zone.
+
+    Returns
+    -------
+    datetime.datetime
+        The moment in Europe/Copenhagen (aware), or ``moment`` itself.
+
+    Examples
+    --------
+    >>> danish_clock(dt.datetime(2026, 12, 3, 23, 30, tzinfo=dt.timezone.utc)).isoformat()
+    '2026-12-04T00:30:00+01:00'
+    >>> danish_clock(dt.datetime(2026, 12, 3, 23, 30)).isoformat()
+    '2026-12-03T23:30:00'
+    """
+    if moment.tzinfo is None:
+        return moment
+    try:
+        return moment.astimezone(ZoneInfo(TIME_ZONE))
+    except ZoneInfoNotFoundError:
+        return moment
 
 
 def fmt_date(d: Any, na: str = NA) -> str:

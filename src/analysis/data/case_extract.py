@@ -58,7 +58,7 @@ from analysis.data.schema import SchemaError
 from analysis.errors import ConfigurationError
 from analysis.privacy import PseudonymKeyError, check_key, cpr_date_is_valid, find_cpr, mask_cpr
 
-__all__ = ["FIELDS", "load", "read_extract", "read_mapping"]
+__all__ = ["FIELDS", "cpr_cells_as_text", "load", "loader_key", "read_extract", "read_mapping"]
 
 #: The fields a case mapping may name.
 FIELDS = (
@@ -111,8 +111,28 @@ _empty = loads.is_missing
 FREE_TEXT = ("measure", "paragraph")
 
 
-def _key(key: bytes | None) -> bytes:
-    """The key of a load: the one given (checked) or :func:`analysis.data.cases.pseudonym_key`."""
+def loader_key(key: bytes | None) -> bytes:
+    """The pseudonymisation key a load of CPR numbers uses: the one given, checked, or else the configured one.
+
+    Shared by the case loader and the programme member loader (:mod:`analysis.data.member_extract`), so that a
+    person gets the same pseudonym in ``cases`` and ``programme_members``.
+
+    Parameters
+    ----------
+    key : bytes or None
+        The key's bytes (at least 32 random bytes, :func:`analysis.privacy.check_key`); None for
+        :func:`analysis.data.cases.pseudonym_key` (``ANALYSIS_PSEUDONYM_KEY`` or the warehouse's key file).
+
+    Returns
+    -------
+    bytes
+        The key.
+
+    Raises
+    ------
+    ConfigurationError
+        When the key given, or the configured one, is too short or not random.
+    """
     if key is None:
         return case_ingest.pseudonym_key()
     try:
@@ -121,12 +141,32 @@ def _key(key: bytes | None) -> bytes:
         raise ConfigurationError(str(e)) from None
 
 
-def _cpr_cells(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """The CPR column as text, a 9-digit number given its lost leading zero; and which cells were padded.
+def cpr_cells_as_text(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """The CPR column of an extract as text, a 9-digit number given its lost leading zero; and which cells were padded.
 
     A CPR number of days 01-09 begins with 0, which Excel drops when it holds the number as a number (a cell
     ``101851234``, or a CSV file saved from Excel): such a 9-digit number, not itself beginning with 0, is read
-    with the zero put back. Excel's whole numbers (``101851234.0``) are read as whole numbers.
+    with the zero put back. Excel's whole numbers (``101851234.0``) are read as whole numbers. Shared by the case
+    and programme member loaders; neither result is ever shown (the cells are CPR numbers).
+
+    Parameters
+    ----------
+    values : pandas.Series
+        The cells of the CPR column as read (text, whole numbers, floats of whole numbers, or missing).
+
+    Returns
+    -------
+    text : pandas.Series
+        The cells as text (object dtype, same index), stripped; None for a missing cell. Not yet checked to be
+        CPR numbers.
+    padded : numpy.ndarray of bool
+        For each cell, whether a leading 0 was put back (a note of the load counts these by row).
+
+    Examples
+    --------
+    >>> text, padded = cpr_cells_as_text(pd.Series([101851234, "010185-1234", 1018512345.0, None]))
+    >>> text.tolist(), padded.tolist()
+    (['0101851234', '010185-1234', '1018512345', None], [True, False, False, False])
     """
     out, padded = [], []
     for v in values:
@@ -184,7 +224,7 @@ def read_extract(
     """
     if not isinstance(mapping, ColumnMapping):
         mapping = read_mapping(mapping)
-    key = _key(key)
+    key = loader_key(key)
     table = loads.read_file(path, mapping.format, headings=list(mapping.columns.values()))
     df = loads.select_columns(table, mapping)
     source = table.source
@@ -282,7 +322,7 @@ def read_extract(
     if backwards.any():
         skipped["ends before it starts"] = int(backwards.sum())
 
-    cprs, padded = _cpr_cells(df["cpr"])
+    cprs, padded = cpr_cells_as_text(df["cpr"])
     if padded.any():
         where = ", ".join(str(int(r)) for r in rows[padded][:5]) + (", ..." if padded.sum() > 5 else "")
         table.notes.append(
@@ -429,7 +469,7 @@ def load(
     """
     if not isinstance(mapping, ColumnMapping):
         mapping = read_mapping(mapping)
-    key = _key(key)
+    key = loader_key(key)
     case_ingest.check_warehouse_key(con, key)
     cases, skipped, findings, rows, table = read_extract(
         path, mapping, municipality_code=municipality_code, key=key

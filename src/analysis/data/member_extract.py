@@ -143,7 +143,7 @@ def read_members(
     """
     if not isinstance(mapping, ColumnMapping):
         mapping = read_mapping(mapping)
-    key = case_extract._key(key)
+    key = case_extract.loader_key(key)
     table = loads.read_file(path, mapping.format, headings=list(mapping.columns.values()))
     df = loads.select_columns(table, mapping)
     source = table.source
@@ -190,7 +190,7 @@ def read_members(
             found_text=f"{_date(left.iloc[i])}, before the start {_date(joined.iloc[i])}",
         )
 
-    cprs, padded = case_extract._cpr_cells(df["cpr"])
+    cprs, padded = case_extract.cpr_cells_as_text(df["cpr"])
     if padded.any():
         where = ", ".join(str(int(r)) for r in rows[padded][:5]) + (", ..." if padded.sum() > 5 else "")
         table.notes.append(
@@ -262,7 +262,7 @@ def load(
     """
     if not isinstance(mapping, ColumnMapping):
         mapping = read_mapping(mapping)
-    key = case_extract._key(key)
+    key = case_extract.loader_key(key)
     case_ingest.check_warehouse_key(con, key)
     members, rows, table = read_members(path, mapping, municipality_code=municipality_code, key=key)
     _refuse_other_municipality(con, members, rows, table.source, members.attrs["columns"])

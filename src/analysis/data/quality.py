@@ -183,7 +183,14 @@ CHECKS: dict[str, Check] = {
     ),
 }
 
-_KIND_NAME = {"ledger": "bogføringsfil", "cases": "sagsudtræk", "statbank": "Danmarks Statistik"}
+_KIND_NAME = {
+    "ledger": "bogføringsfil",
+    "cases": "sagsudtræk",
+    "members": "deltagerliste",
+    "statbank": "Danmarks Statistik",
+}
+"""The kinds of load (``_loads.kind``) in Danish, as the headline names a file; ``members`` is a cross-sector
+programme's member list (``analysis load members``, table ``programme_members``)."""
 _NOT_LOADED = {
     "ledger": "ingen bogføringsfil indlæst for kommunen",
     "cases": "intet sagsudtræk indlæst for kommunen",
@@ -945,7 +952,7 @@ def headline(
     found : pandas.DataFrame
         :func:`report_findings` (or :func:`findings`).
     files : pandas.DataFrame, optional
-        :func:`loaded_files`, for the line on the municipality's own files.
+        :func:`loaded_files`, for the line on the municipality's own files (ledger, cases and member lists).
     kind : str
         The warehouse's kind (``_meta``: 'sample', 'sample with injected faults', 'own data').
     period : str
@@ -1017,12 +1024,15 @@ def headline(
     if kind.startswith("sample"):
         items.append(("Eksempeldata", "tallene er syntetiske og ikke kommunens regnskab."))
     if files is not None:
-        own = files[files["kind"].isin(["ledger", "cases"])] if len(files) else files
+        own = files[files["kind"].isin(["ledger", "cases", "members"])] if len(files) else files
         text = "; ".join(
             f"{_KIND_NAME[r.kind]} {r.source} ({r.loaded_at:%d.%m.%Y})" for r in own.itertuples()
         )
         items.append(
-            ("Indlæste filer", text + "." if text else "ingen bogføringsfil eller sagsudtræk for kommunen.")
+            (
+                "Indlæste filer",
+                text + "." if text else "ingen bogføringsfil, sagsudtræk eller deltagerliste for kommunen.",
+            )
         )
     return {"title": title, "items": items, **s}
 
@@ -1083,6 +1093,7 @@ def findings_table(found: pd.DataFrame) -> pd.DataFrame:
 _FILE_KIND_DA = {
     "ledger": "Bogføring",
     "cases": "Sager",
+    "members": "Deltagerliste",
     "statbank": "Danmarks Statistik",
     "socioeconomic": "Socioøkonomisk indeks",
 }

@@ -9,13 +9,12 @@ Self-contained HTML (inline CSS, no scripts, nothing fetched), in Danish.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import html
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from analysis.danish import danish_clock
 from analysis.data.reference import official_names
 from analysis.reporting.formatting import fmt_date, fmt_number
 from analysis.reporting.headline import Headline
@@ -221,10 +220,7 @@ def _danish_time(started: dt.datetime) -> str:
     A time with a zone (the runner's are) is converted, so that a run on a machine set to UTC does not print
     its UTC clock as if it were Danish time; a naive time is taken as it is.
     """
-    if started.tzinfo is not None:
-        # without a time zone database (a bare container) the machine's own clock
-        with contextlib.suppress(ZoneInfoNotFoundError):
-            started = started.astimezone(ZoneInfo("Europe/Copenhagen"))
+    started = danish_clock(started)  # without a time zone database (a bare container) the machine's own clock
     return f"{fmt_date(started.date())} kl. {started:%H.%M}"
 
 

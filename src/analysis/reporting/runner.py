@@ -55,6 +55,7 @@ from pathlib import Path
 from shutil import disk_usage as _disk_usage
 from typing import Any
 
+from analysis.danish import danish_clock
 from analysis.errors import DataError
 from analysis.paths import WAREHOUSE_ENV
 from analysis.reporting import notebook_json
@@ -528,7 +529,7 @@ def _run(
                 "function_code": job.function_code,
                 "function_name": result.function_name,
                 "data_period": _data_period(params),
-                "run_date": now.date().isoformat(),
+                "run_date": danish_clock(now).date().isoformat(),  # Kørselsdato: the date in Copenhagen
                 "run_id": run_id,
                 "sample": is_sample,
             },
