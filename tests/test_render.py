@@ -878,6 +878,8 @@ def test_pdf_fonts_are_subset_by_harfbuzz_to_the_outlines_fonttools_gives(monkey
     render._pdf_setup()
     patched = pdf_fonts.Font._fonttools_subset
     assert patched._analysis_uharfbuzz
+    # the route taken without the system's HarfBuzz-Subset (where it is installed, WeasyPrint uses that instead)
+    monkeypatch.setattr(pdf_fonts, "harfbuzz_subset", None)
     html = (
         "<html><body><h1>Æblegrød på Ærø</h1>"
         "<p>1.234,5 mio. kr. – <b>fed</b> og <i>kursiv</i> §108</p></body></html>"
@@ -899,9 +901,12 @@ def test_pdf_fonts_are_subset_by_harfbuzz_to_the_outlines_fonttools_gives(monkey
 
 @pytest.mark.slow
 def test_a_font_harfbuzz_refuses_is_subset_by_fonttools(monkeypatch, tmp_path):
+    from weasyprint.pdf import fonts as pdf_fonts
+
     from analysis.reporting import render
 
     render._pdf_setup()
+    monkeypatch.setattr(pdf_fonts, "harfbuzz_subset", None)  # WeasyPrint's route without HarfBuzz-Subset
 
     def refuse(*args, **kwargs):
         raise RuntimeError("Subsetting failed")
