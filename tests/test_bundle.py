@@ -75,7 +75,7 @@ def run_dir(tmp_path_factory):
 
     manifest = {
         "run_id": "20261201-000000-abcdef",
-        "started": "2026-12-01T20:00:00",
+        "started": "2026-12-01T23:30:00+00:00",  # 00.30 on 2 December in Copenhagen
         "batch": {"title": "Benchmark af botilbud"},
         "inputs": {"warehouse": "sample.duckdb"},
         "reports": [
@@ -104,6 +104,7 @@ def test_the_bound_pdf_has_cover_contents_summary_first_and_the_method_as_annex(
     ]
     cover, contents = reader.pages[0].extract_text(), reader.pages[1].extract_text()
     assert "Syddjurs Kommune" in cover and "Eksempeldata" in cover and "benchmark 5.38.52 (fejlet)" in cover
+    assert "Kørt 2. december 2026" in cover  # the run's date on the Danish clock, not the UTC date
     assert "5.38.50 Botilbud til længerevarende ophold 5" in contents
     assert "Bilag: metode og data, området samlet 7" in contents
     assert "Sammenfatning" in reader.pages[2].extract_text()

@@ -527,9 +527,11 @@ def bundle(run_dir: str | Path, municipality_code: int, names: dict[int, str] | 
         if "first_year" in params and "last_year" in params
         else ""
     )
+    from analysis.reporting.formatting import danish_clock, fmt_date
+
     started = manifest.get("started", "")
-    run_date = dt.date.fromisoformat(started[:10]) if started else None
-    from analysis.reporting.formatting import fmt_date
+    # the date on a Danish reader's clock: a run started at 23.30 UTC is dated the next day in Copenhagen
+    run_date = danish_clock(dt.datetime.fromisoformat(started)).date() if started else None
 
     lines = [name]
     if period:
