@@ -353,6 +353,6 @@ def test_the_helpers_shared_with_the_member_loader_read_cpr_cells_and_check_the_
     assert text.index.tolist() == [5, 6, 7, 8, 9]
     assert padded.tolist() == [True, False, False, False, False]
     assert case_extract.loader_key(KEY) == KEY
-    with pytest.raises(ConfigurationError, match="the key given to the case loader"):
+    with pytest.raises(ConfigurationError, match="the pseudonymisation key given to the loader"):
         case_extract.loader_key(b"0123456789abcdef")  # 16 bytes, fewer than 32
     assert doctest.testmod(case_extract).failed == 0

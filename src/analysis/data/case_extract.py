@@ -136,7 +136,7 @@ def loader_key(key: bytes | None) -> bytes:
     if key is None:
         return case_ingest.pseudonym_key()
     try:
-        return check_key(key, "the key given to the case loader")
+        return check_key(key, "the pseudonymisation key given to the loader")
     except PseudonymKeyError as e:
         raise ConfigurationError(str(e)) from None
 
