@@ -376,6 +376,7 @@ def test_a_small_count_of_citizens_in_the_headline_reads_fewer_than_five():
             "actual_dkk": 1e6,
             "change_share": 0.0,
             "comparison_change_share": 0.0,
+            "comparison_change_dkk": 0.0,
             "effect_dkk": 0.0,
         },
         index=pd.Index([*xs.SECTORS, "total"], name="sector"),

@@ -404,7 +404,8 @@ def test_the_analysis_reads_no_files_and_imports_no_reporting_or_data_layer():
 
 
 def test_changes_and_transfers_are_signed_and_zero_has_no_sign():
-    # before 10,0 -> after 12,44 mio. kr. is +24,4 %; the comparison fell 7,9 %; effect +12,9 mio. kr.
+    # before 10,0 -> after 12,44 mio. kr. is +24,4 %; the comparison fell 7,9 % (0,79 mio. kr. on a baseline of
+    # 10 mio. kr.); effect 2,44 + 0,79 = +3,2 mio. kr.
     cohort = pd.DataFrame(
         {
             "persons": [20, 25, 25],
@@ -413,15 +414,21 @@ def test_changes_and_transfers_are_signed_and_zero_has_no_sign():
             "actual_dkk": [5e6, 12.44e6, 17.44e6],
             "change_share": [0.0, 0.244, 0.1627],
             "comparison_change_share": [-0.0004, -0.079, -0.05],
-            "effect_dkk": [20_000, 12.9e6, 12.92e6],
+            "comparison_change_dkk": [-2_000, -0.79e6, -0.792e6],
+            "effect_dkk": [2_000, 3.23e6, 3.232e6],
         },
         index=pd.Index(["employment", "adults_social", "total"], name="sector"),
     )
     evaluation = types.SimpleNamespace(cohort=cohort, summary={"members": 25, "comparison_persons": 50})
     (table,) = _cells(tables.evaluation_table(evaluation))
     rows = {row[0]: row[1:] for row in table[1:]}
-    assert rows["Voksen/socialområdet"][3:] == ["+24,4 %", "-7,9 %", "+12,9 mio. kr."]
-    assert rows["Beskæftigelse"][3:] == ["0,0 %", "0,0 %", "0,0 mio. kr."]  # no '+0,0', no '-0,0'
+    assert rows["Voksen/socialområdet"][3:] == ["+24,4 %", "-7,9 %", "-0,8 mio. kr.", "+3,2 mio. kr."]
+    assert rows["Beskæftigelse"][3:] == [
+        "0,0 %",
+        "0,0 %",
+        "0,0 mio. kr.",
+        "0,0 mio. kr.",
+    ]  # no '+0,0', no '-0,0'
     sharing = pd.DataFrame(
         {
             "persons": [10, 12, 22],
@@ -502,3 +509,62 @@ def test_method_text_names_why_the_evidence_is_weak():
     )
     report.evaluation.summary["grade"], report.evaluation.summary["reasons"] = "moderat", ""
     assert "Her: moderat (standardiseret forskel 0,05)." in tables.method_text(report, "S", "P")
+
+
+def test_the_estimated_effect_is_a_difference_in_kroner_which_the_table_shows_and_says():
+    # the sample's Syddjurs, Børn og familie: members -28,3 %, comparisons -16,6 %, effect -10,6 mio. kr., not the
+    # -5,5 mio. kr. of -16,6 % on the members' baseline, because the comparisons' baseline in the sector is lower.
+    # Here 5 members, each matched to 1 comparison, joined 2024-01. Børn og familie: a member 100.000 -> 70.000
+    # kr. a month (6,0 -> 4,2 mio. kr. a year for 5, -1,8 mio. kr., -30,0 %), a comparison 40.000 -> 36.000 (2,4
+    # mio. kr. a year for 5, -0,24 mio. kr., -10,0 %). Effect -1,8 + 0,24 = -1,56 mio. kr.; -10 % on the members'
+    # 6,0 mio. kr. would give -1,8 + 0,6 = -1,2. Voksen/socialområdet: a member 10.000 both years (0,6 mio. kr.,
+    # 0 %), a comparison 50.000 -> 55.000 (3,0 -> 3,3 mio. kr., +10,0 %): effect 0 - 0,3 = -0,3 mio. kr. Total:
+    # 6,6 -> 4,8 mio. kr. (-27,3 %), comparisons 5,4 -> 5,46 (+1,1 %, +0,06 mio. kr.), effect -1,86 mio. kr.
+    members = [f"m{i}" for i in range(5)]
+    comps = [f"c{i}" for i in range(5)]
+    costs = pd.concat(
+        [
+            part
+            for m, c in zip(members, comps, strict=True)
+            for part in (
+                monthly(m, "children_families", "2023-01", "2023-12", 100_000),
+                monthly(m, "children_families", "2024-01", "2024-12", 70_000),
+                monthly(m, "adults_social", "2023-01", "2024-12", 10_000),
+                monthly(c, "children_families", "2023-01", "2023-12", 40_000),
+                monthly(c, "children_families", "2024-01", "2024-12", 36_000),
+                monthly(c, "adults_social", "2023-01", "2023-12", 50_000),
+                monthly(c, "adults_social", "2024-01", "2024-12", 55_000),
+            )
+        ]
+    )
+    matches = pd.DataFrame(
+        {
+            "member_id": members,
+            "person_id": comps,
+            "reference": pd.PeriodIndex(["2024-01"] * 5, freq="M"),
+            "weight": 1.0,
+        }
+    )
+    joined = pd.DataFrame({"person_id": members, "joined": ["2024-01-01"] * 5})
+    evaluation = xs.evaluate(costs, joined, matches, end="2024-12")
+    c = evaluation.cohort
+    assert c.loc["children_families", "comparison_change_dkk"] == pytest.approx(-240_000)
+    assert c.loc["children_families", "effect_dkk"] == pytest.approx(-1_560_000)
+    assert c.loc["total", "comparison_change_dkk"] == pytest.approx(60_000)
+    assert c.loc["total", "effect_dkk"] == pytest.approx(-1_860_000)
+    html = tables.evaluation_table(evaluation)
+    (table,) = _cells(html)
+    assert table[0][-4:] == ["Ændring", "Sammenligning", "Sammenligning, kr.", "Skønnet virkning"]
+    rows = {row[0]: row[1:] for row in table[1:]}
+    assert rows["Børn og familie"][:3] == ["5", "6,0 mio. kr.", "4,2 mio. kr."]
+    assert rows["Børn og familie"][3:] == ["-30,0 %", "-10,0 %", "-0,2 mio. kr.", "-1,6 mio. kr."]
+    assert rows["Voksen/socialområdet"][3:] == ["0,0 %", "+10,0 %", "+0,3 mio. kr.", "-0,3 mio. kr."]
+    assert rows["I alt"][3:] == ["-27,3 %", "+1,1 %", "+0,1 mio. kr.", "-1,9 mio. kr."]
+    # the note under the table says what the figure is, and that it is not the percentages on the baseline
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert (
+        "Skønnet virkning er en forskel i kroner: for hver deltager med sammenligningspersoner deltagerens "
+        "ændring minus gennemsnittet af sammenligningspersonernes ændring, lagt sammen over deltagerne"
+        in text
+    )
+    assert "ikke forskellen mellem de to procenter ganget med deltagernes nulpunkt" in text

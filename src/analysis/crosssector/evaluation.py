@@ -205,8 +205,11 @@ class Evaluation:
         counts every member), baseline_dkk, actual_dkk, change_dkk (DKK per year, all members), change_share,
         comparison_change_share (the comparisons' change relative to their baseline, weighted as the members),
         matched_persons, comparison_persons (distinct comparison persons with a cost in the sector in either
-        period), effect_dkk (sum of the matched members' effects, DKK per year; negative = lower costs than the
-        comparisons).
+        period), comparison_change_dkk (sum over the matched members of their comparisons' mean change, DKK per
+        year: what the effect subtracts), effect_dkk (sum of the matched members' effects, i.e. the matched
+        members' change less comparison_change_dkk, DKK per year; negative = lower costs than the comparisons).
+        The comparisons' baseline in a sector may differ from the members' (they are matched on all sectors
+        together), so effect_dkk is not (change_share - comparison_change_share) x baseline_dkk.
     summary : pandas.Series
         members, matched (persons), comparison_persons (distinct comparison persons), baseline_dkk, actual_dkk,
         change_dkk, change_share, comparison_change_share, effect_dkk, effect_low_dkk, effect_high_dkk (approximate 95 %
@@ -327,6 +330,7 @@ def evaluate(
                     "person_id",
                 ].nunique()
             ),
+            "comparison_change_dkk": per.loc[matched, "comparison_change_per_year_dkk"].sum(),
             "effect_dkk": per.loc[matched, "effect_per_year_dkk"].sum(),
         }
     cohort = pd.DataFrame.from_dict(rows, orient="index")

@@ -321,7 +321,8 @@ def evidence_da(summary: pd.Series, min_group: int = 5) -> str:
             "kommer af sig selv, når borgere udvælges i et år med høje udgifter (regression mod gennemsnittet)."
         )
     text.append(
-        f"Forskellen svarer til {fmt_dkk(abs(effect))} {'lavere' if effect < 0 else 'højere'} udgift om året "
+        f"Deltagernes ændring i kroner minus de lignende borgeres giver {fmt_dkk(abs(effect))} "
+        f"{'lavere' if effect < 0 else 'højere'} udgift om året "
         f"for de {n} af {members} deltagere, der kunne sammenlignes (95 %-interval cirka {fmt_dkk(low)} til "
         f"{fmt_dkk(high)})."
     )
@@ -574,9 +575,18 @@ def evaluation_marks(cohort: pd.DataFrame, min_group: int = 5) -> pd.DataFrame:
     # the comparison's columns rest on the fewer of members and comparisons; a sector whose members are hidden
     # hides them too
     compared = compared.where(persons == SHOWN, persons)
-    marks["Sammenligning"] = compared
-    marks["Skønnet virkning"] = compared
+    for col in ["Sammenligning", "Sammenligning, kr.", "Skønnet virkning"]:
+        marks[col] = compared
     return marks
+
+
+EVALUATION_NOTE_DA = (
+    "Skønnet virkning er en forskel i kroner: for hver deltager med sammenligningspersoner deltagerens ændring "
+    "minus gennemsnittet af sammenligningspersonernes ændring, lagt sammen over deltagerne (det fratrukne står i "
+    "kolonnen Sammenligning, kr.). Sammenligning i procent er sammenligningspersonernes ændring i forhold til deres "
+    "eget nulpunkt, der i en sektor kan være et andet end deltagernes, fordi de er fundet ud fra udgiften i alle "
+    "sektorer tilsammen; virkningen er derfor ikke forskellen mellem de to procenter ganget med deltagernes nulpunkt."
+)
 
 
 def evaluation_table(evaluation, min_group: int = 5, prices: str = "løbende priser") -> str:
@@ -593,11 +603,12 @@ def evaluation_table(evaluation, min_group: int = 5, prices: str = "løbende pri
             "Efter": c["actual_dkk"],
             "Ændring": c["change_share"],
             "Sammenligning": c["comparison_change_share"],
+            "Sammenligning, kr.": c["comparison_change_dkk"],
             "Skønnet virkning": c["effect_dkk"],
         }
     ).rename_axis("Sektor")
     formats = {"Før (nulpunkt)": _mio, "Efter": _mio, "Ændring": _pct_signed, "Sammenligning": _pct_signed}
-    formats["Skønnet virkning"] = _mio_signed
+    formats["Sammenligning, kr."] = formats["Skønnet virkning"] = _mio_signed
     caption = (
         f"Udgift om året i {prices}; ændring i procent. {int(ev['members'])} deltagere og "
         f"{small_count(ev['comparison_persons'], min_group)} sammenligningspersoner"
@@ -606,7 +617,14 @@ def evaluation_table(evaluation, min_group: int = 5, prices: str = "løbende pri
         return few
     marks = evaluation_marks(evaluation.cohort, min_group)
     return suppressed_table_html(
-        table, marks, min_group, count_columns=["Deltagere"], formats=formats, index=True, caption=caption
+        table,
+        marks,
+        min_group,
+        count_columns=["Deltagere"],
+        formats=formats,
+        index=True,
+        caption=caption,
+        notes=[EVALUATION_NOTE_DA],
     )
 
 
@@ -837,9 +855,11 @@ def method_text(
         "- **Sammenligningsgruppe:** for hver deltager de 5 borgere uden for programmet, der i måneden før "
         "deltagerens indtræden lå i samme kompleksitetsgruppe (tiendedele af scoren blandt borgere med udgifter) og "
         "var nærmest i udgift de 12 måneder før og i løbende månedlig udgift (logaritmisk afstand). En borger kan "
-        "indgå for flere deltagere. Skønnet virkning er deltagerens ændring minus gennemsnittet af de matchede "
-        "borgeres ændring over de samme måneder (forskel i forskelle); intervallet er et tilnærmet 95 %-interval ud "
-        "fra spredningen mellem deltagerne.",
+        "indgå for flere deltagere. Skønnet virkning er summen over deltagerne af deltagerens ændring i kroner om "
+        "året minus gennemsnittet af de matchede borgeres ændring i kroner over de samme måneder (forskel i "
+        "forskelle); den er ikke forskellen mellem de to procentvise ændringer, fordi de matchede borgere kan have et "
+        "andet nulpunkt i en sektor end deltagerne. Intervallet er et tilnærmet 95 %-interval ud fra spredningen "
+        "mellem deltagerne.",
         "- **Evidensens styrke:** højst *moderat*, fordi deltagerne ikke er udvalgt ved lodtrækning. Den er *svag*, "
         "når intervallet rummer nul, når færre end 20 deltagere kan sammenlignes, eller når grupperne ikke ligner "
         "hinanden før indtræden (standardiseret forskel i nulpunktet på 0,1 eller mere). Her: "
