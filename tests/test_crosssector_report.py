@@ -568,3 +568,4 @@ def test_the_estimated_effect_is_a_difference_in_kroner_which_the_table_shows_an
         in text
     )
     assert "ikke forskellen mellem de to procenter ganget med deltagernes nulpunkt" in text
+    assert "ændring i procent, sammenligningens også i kr. (summen over deltagerne af" in text  # the caption

@@ -610,7 +610,8 @@ def evaluation_table(evaluation, min_group: int = 5, prices: str = "løbende pri
     formats = {"Før (nulpunkt)": _mio, "Efter": _mio, "Ændring": _pct_signed, "Sammenligning": _pct_signed}
     formats["Sammenligning, kr."] = formats["Skønnet virkning"] = _mio_signed
     caption = (
-        f"Udgift om året i {prices}; ændring i procent. {int(ev['members'])} deltagere og "
+        f"Udgift om året i {prices}; ændring i procent, sammenligningens også i kr. (summen over deltagerne af "
+        f"deres sammenligningspersoners ændring). {int(ev['members'])} deltagere og "
         f"{small_count(ev['comparison_persons'], min_group)} sammenligningspersoner"
     )
     if (few := _too_few(c["persons"], min_group, "evaluerede deltagere")) is not None:
