@@ -381,7 +381,7 @@ def test_a_small_count_of_citizens_in_the_headline_reads_fewer_than_five():
         },
         index=pd.Index([*xs.SECTORS, "total"], name="sector"),
     )
-    summary = pd.Series({"members": 12, "comparison_persons": 4})
+    summary = pd.Series({"members": 12, "matched": 12, "comparison_persons": 4})
     html = tables.evaluation_table(types.SimpleNamespace(cohort=cohort, summary=summary))
     assert "12 deltagere og færre end 5 sammenligningspersoner" in html
     assert tables.small_count(0) == "0" and tables.small_count(5) == "5"

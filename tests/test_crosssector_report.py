@@ -208,7 +208,10 @@ def _report(gain=12_402_441.0, effect=9.6e6):
         as_of=pd.Period("2025-09", "M"),
         closed=2024,
         membership=pd.Series({"ever": 65, "active": 52, "left": 13, "followed": 65, "followed_left": 13}),
-        evaluation=types.SimpleNamespace(summary=summary),
+        evaluation=types.SimpleNamespace(
+            summary=summary,
+            comparisons=pd.DataFrame({"member_id": [f"m{i}" for i in range(65)], "weight": 0.2}),
+        ),
         sharing=pd.DataFrame({"gain_dkk": [gain]}, index=["total"]),
         follow=pd.DataFrame(
             {"persons": [52], "expected_dkk": [66.2e6], "last_year_dkk": [77.3e6], "change_share": [-0.144]},
@@ -419,7 +422,9 @@ def test_changes_and_transfers_are_signed_and_zero_has_no_sign():
         },
         index=pd.Index(["employment", "adults_social", "total"], name="sector"),
     )
-    evaluation = types.SimpleNamespace(cohort=cohort, summary={"members": 25, "comparison_persons": 50})
+    evaluation = types.SimpleNamespace(
+        cohort=cohort, summary={"members": 25, "matched": 25, "comparison_persons": 50}
+    )
     (table,) = _cells(tables.evaluation_table(evaluation))
     rows = {row[0]: row[1:] for row in table[1:]}
     assert rows["Voksen/socialområdet"][3:] == ["+24,4 %", "-7,9 %", "-0,8 mio. kr.", "+3,2 mio. kr."]
@@ -569,3 +574,80 @@ def test_the_estimated_effect_is_a_difference_in_kroner_which_the_table_shows_an
     )
     assert "ikke forskellen mellem de to procenter ganget med deltagernes nulpunkt" in text
     assert "ændring i procent, sammenligningens også i kr. (summen over deltagerne af" in text  # the caption
+
+
+def _no_cost_evaluation(with_cost):
+    # 7 members joined 2024-01, each matched to 1 comparison. Every member costs 30.000 kr. a month in Børn og
+    # familie both years; the first ``with_cost`` also 10.000 kr. a month in Beskæftigelse both years (change 0).
+    # Every comparison costs 20.000 -> 18.000 kr. a month in Beskæftigelse: -24.000 kr. a year each. The sector's
+    # effect sums over all 7 matched members, also those without a cost there: 7 x (0 + 24.000) = +168.000 kr.
+    members = [f"m{i}" for i in range(7)]
+    comps = [f"c{i}" for i in range(7)]
+    parts = []
+    for i, (m, c) in enumerate(zip(members, comps, strict=True)):
+        parts.append(monthly(m, "children_families", "2023-01", "2024-12", 30_000))
+        if i < with_cost:
+            parts.append(monthly(m, "employment", "2023-01", "2024-12", 10_000))
+        parts.append(monthly(c, "employment", "2023-01", "2023-12", 20_000))
+        parts.append(monthly(c, "employment", "2024-01", "2024-12", 18_000))
+    matches = pd.DataFrame(
+        {
+            "member_id": members,
+            "person_id": comps,
+            "reference": pd.PeriodIndex(["2024-01"] * 7, freq="M"),
+            "weight": 1.0,
+        }
+    )
+    joined = pd.DataFrame({"person_id": members, "joined": ["2024-01-01"] * 7})
+    return xs.evaluate(pd.concat(parts), joined, matches, end="2024-12")
+
+
+def test_the_evaluation_table_says_a_sector_counts_members_with_costs_but_the_effect_covers_all():
+    evaluation = _no_cost_evaluation(with_cost=5)
+    c = evaluation.cohort
+    assert c.loc["employment", "persons"] == 5
+    assert c.loc["employment", "effect_dkk"] == pytest.approx(168_000)
+    html = tables.evaluation_table(evaluation)
+    (table,) = _cells(html)
+    rows = {row[0]: row[1:] for row in table[1:]}
+    # 5 with costs; the effect +0,17 mio. kr. is of all 7 (5 would give +0,12, shown +0,1)
+    assert rows["Beskæftigelse"][0] == "5" and rows["Beskæftigelse"][-1] == "+0,2 mio. kr."
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert (
+        "Deltagere i en sektor er de evaluerede deltagere med udgift i sektoren før eller efter indtræden; Før, "
+        "Efter og Ændring er deres udgift. Sammenligning, kr. og Skønnet virkning omfatter alle 7 evaluerede "
+        "deltagere med sammenligningspersoner, også dem uden udgift i sektoren" in text
+    )
+    # 4 members with a cost in the sector: hidden, and the effect with them, though it sums over 7
+    (table,) = _cells(tables.evaluation_table(_no_cost_evaluation(with_cost=4)))
+    rows = {row[0]: row[1:] for row in table[1:]}
+    assert rows["Beskæftigelse"][0] == "<5" and rows["Beskæftigelse"][-1] == ".."
+    assert "omfatter alle færre end 5 evaluerede deltagere" in tables.evaluation_persons_note(3)
+
+
+def test_the_headline_says_the_effect_is_a_difference_in_kroner_not_of_the_percentages():
+    before_after = dict(tables.headline_items(_report()))["Før og efter"]
+    assert before_after.endswith(
+        "Lignende borgere uden for programmet: fald på 17,4 % over de samme måneder. Den skønnede virkning er en "
+        "forskel i kroner, ikke forskellen mellem de to procenter ganget med nulpunktet."
+    )
+
+
+def test_the_method_says_up_to_five_comparisons_and_how_many_got_fewer():
+    report = _report()
+    report.weights = xs.ComplexityWeights()
+    report.unit_costs = pd.DataFrame({"dkk_per_month": [5000.0], "source": ["antagelse"]}, index=["Støtte"])
+    report.average_share = 0.02
+    report.evaluation.summary["balance_smd"] = 0.05
+    report.evaluation.summary["reasons"] = "interval"
+    text = tables.method_text(report, "S", "P")
+    assert "for hver deltager op til 5 borgere uden for programmet" in text
+    assert "Her fik 0 af de 65 sammenlignede deltagere færre end 5." in text
+    # 67 evaluated, 65 matched: 59 with 5 comparisons, 4 with 4, 2 with 2 (two sector rows each), 2 unmatched
+    report.evaluation.summary["members"] = 67
+    weights = [0.2] * 59 + [0.25] * 4 + [0.5] * 2
+    report.evaluation.comparisons = pd.DataFrame(
+        {"member_id": [f"m{i}" for i in range(65)] * 2, "weight": weights * 2}
+    )
+    text = tables.method_text(report, "S", "P")
+    assert "Her fik 6 af de 65 sammenlignede deltagere færre end 5, og færre end 5 fik ingen." in text

@@ -36,6 +36,7 @@ __all__ = [
     "by_sectors_table",
     "candidate_table",
     "change_table",
+    "evaluation_persons_note",
     "evaluation_table",
     "evidence_da",
     "follow_marks",
@@ -239,7 +240,8 @@ def headline_items(report: CrossSectorReport, min_group: int = 5) -> list[tuple[
                 f"De evaluerede deltageres udgift {'faldt' if change < 0 else 'steg'} {fmt_pct(abs(change))} fra "
                 f"året før indtræden til året efter ({_mio(ev['baseline_dkk'])} til {_mio(ev['actual_dkk'])} om "
                 f"året). Lignende borgere uden for programmet: {'fald' if comp < 0 else 'stigning'} på "
-                f"{fmt_pct(abs(comp))} over de samme måneder.",
+                f"{fmt_pct(abs(comp))} over de samme måneder. Den skønnede virkning er en forskel i kroner, ikke "
+                "forskellen mellem de to procenter ganget med nulpunktet.",
             )
         )
         items.append(
@@ -589,6 +591,22 @@ EVALUATION_NOTE_DA = (
 )
 
 
+def evaluation_persons_note(matched: int, min_group: int = 5) -> str:
+    """The note under the evaluation table on whom a sector's row counts (Danish).
+
+    A sector's Deltagere, Før, Efter and Ændring are the members with a cost in the sector in either period; its
+    Sammenligning, kr. and Skønnet virkning sum over all ``matched`` members (persons), also those without a
+    cost there, whose effect is 0 less their comparisons' change.
+    """
+    return (
+        "Deltagere i en sektor er de evaluerede deltagere med udgift i sektoren før eller efter indtræden; Før, "
+        f"Efter og Ændring er deres udgift. Sammenligning, kr. og Skønnet virkning omfatter alle "
+        f"{small_count(matched, min_group)} evaluerede deltagere med sammenligningspersoner, også dem uden udgift i "
+        "sektoren: for dem er virkningen minus sammenligningspersonernes ændring i sektoren (et fald hos "
+        "sammenligningspersonerne tæller som en højere udgift)."
+    )
+
+
 def evaluation_table(evaluation, min_group: int = 5, prices: str = "løbende priser") -> str:
     """Baseline against actual per sector beside the comparison group (:attr:`Evaluation.cohort`).
 
@@ -625,7 +643,7 @@ def evaluation_table(evaluation, min_group: int = 5, prices: str = "løbende pri
         formats=formats,
         index=True,
         caption=caption,
-        notes=[EVALUATION_NOTE_DA],
+        notes=[EVALUATION_NOTE_DA, evaluation_persons_note(ev["matched"], min_group)],
     )
 
 
@@ -814,6 +832,21 @@ def _grade_text(ev: pd.Series) -> str:
     return f"svag, fordi {joined}"
 
 
+def _fewer_text(evaluation, min_group: int = 5, k: int = 5) -> str:
+    """How many evaluated members got fewer than ``k`` comparison persons, and how many none (Danish sentence).
+
+    A member's number of comparisons is 1 / its weight in :attr:`Evaluation.comparisons` (the weights of a
+    member's comparisons add to 1); the unmatched are the evaluated members less the matched.
+    """
+    ev = evaluation.summary
+    weights = evaluation.comparisons.groupby("member_id")["weight"].first()
+    fewer = int(((1 / weights).round() < k).sum())
+    unmatched = int(ev["members"]) - int(ev["matched"])
+    text = f"Her fik {small_count(fewer, min_group)} af de {int(ev['matched'])} sammenlignede deltagere færre end {k}"
+    text += f", og {small_count(unmatched, min_group)} fik ingen." if unmatched else "."
+    return text
+
+
 def method_text(
     report: CrossSectorReport,
     municipality: str,
@@ -853,9 +886,11 @@ def method_text(
         "- **Før og efter:** nulpunktet er de 12 kalendermåneder før indtrædelsesmåneden, efter er "
         "indtrædelsesmåneden og de 11 næste. Kun deltagere med 12 måneder efter indtræden indgår; deltagere, der "
         "senere er udtrådt, tæller med, så et frafald ikke får programmet til at se bedre ud.",
-        "- **Sammenligningsgruppe:** for hver deltager de 5 borgere uden for programmet, der i måneden før "
+        "- **Sammenligningsgruppe:** for hver deltager op til 5 borgere uden for programmet, der i måneden før "
         "deltagerens indtræden lå i samme kompleksitetsgruppe (tiendedele af scoren blandt borgere med udgifter) og "
-        "var nærmest i udgift de 12 måneder før og i løbende månedlig udgift (logaritmisk afstand). En borger kan "
+        "var nærmest i udgift de 12 måneder før og i løbende månedlig udgift (logaritmisk afstand); har gruppen "
+        "færre borgere uden for programmet, får deltageren dem alle, og uden nogen indgår deltageren ikke i "
+        f"sammenligningen. {_fewer_text(report.evaluation, min_group)} En borger kan "
         "indgå for flere deltagere. Skønnet virkning er summen over deltagerne af deltagerens ændring i kroner om "
         "året minus gennemsnittet af de matchede borgeres ændring i kroner over de samme måneder (forskel i "
         "forskelle); den er ikke forskellen mellem de to procentvise ændringer, fordi de matchede borgere kan have et "
