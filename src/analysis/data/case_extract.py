@@ -58,7 +58,16 @@ from analysis.data.schema import SchemaError
 from analysis.errors import ConfigurationError
 from analysis.privacy import PseudonymKeyError, check_key, cpr_date_is_valid, find_cpr, mask_cpr
 
-__all__ = ["FIELDS", "cpr_cells_as_text", "load", "loader_key", "read_extract", "read_mapping"]
+__all__ = [
+    "FIELDS",
+    "cpr_cells_as_text",
+    "load",
+    "loader_key",
+    "padded_cpr_note",
+    "read_extract",
+    "read_mapping",
+    "row_list",
+]
 
 #: The fields a case mapping may name.
 FIELDS = (
@@ -139,6 +148,19 @@ def loader_key(key: bytes | None) -> bytes:
         return check_key(key, "the pseudonymisation key given to the loader")
     except PseudonymKeyError as e:
         raise ConfigurationError(str(e)) from None
+
+
+def row_list(rows: np.ndarray, shown: int = 5) -> str:
+    """File rows for a load's note: the first ``shown``, then ", ..." when there are more ('2, 3, 4, 5, 6, ...')."""
+    return ", ".join(str(int(r)) for r in rows[:shown]) + (", ..." if len(rows) > shown else "")
+
+
+def padded_cpr_note(rows: np.ndarray, column: str) -> str:
+    """The load's note on the CPR numbers :func:`cpr_cells_as_text` gave back their leading 0, at file ``rows``."""
+    return (
+        f"{len(rows)} CPR number(s) of 9 digits in column '{column}' (rows {row_list(rows)}) read with the leading 0 "
+        "that Excel drops from a number (a CPR number of days 01-09 begins with 0)"
+    )
 
 
 def cpr_cells_as_text(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
@@ -324,11 +346,7 @@ def read_extract(
 
     cprs, padded = cpr_cells_as_text(df["cpr"])
     if padded.any():
-        where = ", ".join(str(int(r)) for r in rows[padded][:5]) + (", ..." if padded.sum() > 5 else "")
-        table.notes.append(
-            f"{int(padded.sum())} CPR number(s) of 9 digits in column '{col['cpr']}' (rows {where}) read with the "
-            "leading 0 that Excel drops from a number (a CPR number of days 01-09 begins with 0)"
-        )
+        table.notes.append(padded_cpr_note(rows[padded], col["cpr"]))
     bad_date = np.array(
         [
             not n and not b and not cpr_date_is_valid(v)

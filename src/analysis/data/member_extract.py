@@ -192,11 +192,7 @@ def read_members(
 
     cprs, padded = case_extract.cpr_cells_as_text(df["cpr"])
     if padded.any():
-        where = ", ".join(str(int(r)) for r in rows[padded][:5]) + (", ..." if padded.sum() > 5 else "")
-        table.notes.append(
-            f"{int(padded.sum())} CPR number(s) of 9 digits in column '{col['cpr']}' (rows {where}) read with the "
-            "leading 0 that Excel drops from a number (a CPR number of days 01-09 begins with 0)"
-        )
+        table.notes.append(case_extract.padded_cpr_note(rows[padded], col["cpr"]))
     raw = pd.DataFrame(
         {
             "cpr": cprs,
@@ -214,11 +210,9 @@ def read_members(
     _refuse_twice(members, source, rows, col)
     impossible = np.array([not cpr_date_is_valid(v) for v in cprs], dtype=bool)
     if impossible.any():
-        where = ", ".join(str(int(r)) for r in rows[impossible][:5]) + (
-            ", ..." if impossible.sum() > 5 else ""
-        )
         table.notes.append(
-            f"{int(impossible.sum())} CPR number(s) in column '{col['cpr']}' (rows {where}) whose date is "
+            f"{int(impossible.sum())} CPR number(s) in column '{col['cpr']}' "
+            f"(rows {case_extract.row_list(rows[impossible])}) whose date is "
             "impossible, loaded: a substitute number, or a number to correct in the case system"
         )
     members.attrs["columns"] = columns
