@@ -189,7 +189,7 @@ def accounting(by_pid: dict[int, list[dict]], parent: int | None, measured: floa
     zygote = [ev for ev in by_pid.values() for e in ev if e["event"] == "zygote_ready"]
     parent_cpu = by_pid[parent][-1]["cpu"] if parent in by_pid else 0.0
     zygote_cpu = sum(ev[-1]["cpu"] for ev in zygote)
-    starts, servers, ends, kernels_started, jobs = [], [], [], 0, []
+    starts, servers, ends, kernels_started, jobs = [], {}, [], 0, []
     for pid, events in by_pid.items():
         if pid == parent or any(e["event"] == "zygote_ready" for e in events):
             continue
@@ -202,7 +202,9 @@ def accounting(by_pid: dict[int, list[dict]], parent: int | None, measured: floa
         jobs += _jobs(events)
         last_start = [e for e in events if e["event"] == "job_start"]
         if last_start and last_start[-1].get("server_cpu") is not None:
-            servers.append(last_start[-1]["server_cpu"])
+            # the batch's one server, shared by its workers, counted once (the latest reading)
+            server = last_start[-1].get("server") or pid
+            servers[server] = max(servers.get(server, 0.0), last_start[-1]["server_cpu"])
     if not jobs:
         return []
     steps = (
@@ -225,11 +227,11 @@ def accounting(by_pid: dict[int, list[dict]], parent: int | None, measured: floa
     ]
     in_reports = sum(j["job_end"]["cpu"] - j["job_start"]["cpu"] for j in jobs)
     kernels = sum(warm) + sum(run)
-    traced = parent_cpu + zygote_cpu + sum(ends) + sum(servers) + kernels
+    traced = parent_cpu + zygote_cpu + sum(ends) + sum(servers.values()) + kernels
     lines = [
         f"CPU accounting, s: parent {parent_cpu:.2f}; zygote {zygote_cpu:.2f} (its imports, once); "
         f"workers' start {sum(starts):.2f} ({len(starts)} workers: {', '.join(f'{c:.2f}' for c in starts)}); "
-        f"fork servers {sum(servers):.2f}; workers in reports {in_reports:.2f}, outside them "
+        f"fork servers {sum(servers.values()):.2f} ({len(servers)}); workers in reports {in_reports:.2f}, outside them "
         f"{sum(ends) - sum(starts) - in_reports:.2f} (kernels started and shut down in the background, exit)",
         f"  per report, median: worker {', '.join(parts)}; kernel start and warm-up {_med(warm):.3f}, "
         f"execute {_med(run):.3f}; {kernels_started} kernels started for {len(jobs)} reports",
@@ -273,7 +275,7 @@ def timeline(folder: Path, measured: float | None = None) -> str:
             started = next((e["t"] for e in by_pid.get(parent, []) if e["event"] == "pool_start"), t0)
             lines.append(
                 f"zygote {pid}: ready at +{events[-1]['t'] - t0:.1f} s ({events[-1]['t'] - started:.2f} s after the "
-                f"pool asked for it), {events[-1]['cpu']:.2f} s CPU (the imports of every worker and kernel, once)"
+                f"pool asked for it), {events[-1]['cpu']:.2f} s CPU (the workers' imports, once)"
             )
             continue
         jobs = _jobs(events)
@@ -322,7 +324,8 @@ def timeline(folder: Path, measured: float | None = None) -> str:
         )
         if z.get("server_cpu") is not None:
             lines.append(
-                f"  fork server: {z['server_cpu']:.2f} s CPU (its imports; forks cost it next to nothing), "
+                f"  fork server {z.get('server')}: {z['server_cpu']:.2f} s CPU (its imports; forks cost it next to "
+                "nothing), "
                 f"proportional memory {z.get('server_pss') or 0:.0f} MB at the last report"
             )
         ends.append(jobs[-1]["job_end"]["t"])

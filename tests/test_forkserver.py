@@ -264,6 +264,80 @@ def test_a_request_queued_by_a_worker_that_died_is_not_forked_for(tmp_path, monk
         server.close()
 
 
+def _gone(pid: int, seconds: float = 15) -> bool:
+    """Wait until process ``pid`` is gone and reaped (by whoever is its parent); True when it is."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+# A worker (a separate process) asks the batch's server for a kernel through a ServerHandle, waits until the kernel
+# has written its connection file (it runs), prints the kernel's pid and dies without shutting it down.
+_DYING_WORKER = """
+import os, pathlib, sys, time
+from analysis.reporting import forkserver as fs
+path, pid, connection, cwd = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+handle = fs.ServerHandle(path, pid)
+assert handle.alive()
+kernel = handle.spawn(["-f", connection], dict(os.environ), cwd)
+deadline = time.monotonic() + 60
+while not pathlib.Path(connection).exists() and time.monotonic() < deadline:
+    time.sleep(0.05)
+print(kernel.pid, flush=True)
+os.kill(os.getpid(), 9)
+"""
+
+
+@needs_fork
+@pytest.mark.slow
+def test_the_kernels_of_a_worker_that_died_are_killed_by_the_shared_server(server, tmp_path):
+    import subprocess
+
+    connection = tmp_path / "kernel.json"
+    done = subprocess.run(
+        [sys.executable, "-c", _DYING_WORKER, server.path, str(server.pid), str(connection), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert done.returncode == -9, done.stderr
+    assert connection.exists()  # the kernel had started
+    kernel = int(done.stdout.split()[0])
+    # the worker's connection closed with it: the server kills and reaps its kernel (it would run on otherwise)
+    assert _gone(kernel)
+    assert server.alive()  # and goes on serving the other workers
+    km, kc = _start(server, tmp_path, "next")
+    try:
+        assert km.provisioner.forked and _run(kc, "print(3 * 3)") == "9"
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+@needs_fork
+@pytest.mark.slow
+def test_a_server_handle_forks_from_the_shared_server_and_never_ends_it(server, tmp_path):
+    handle = fs.ServerHandle(server.path, server.pid)
+    km, kc = _start(handle, tmp_path, "shared")
+    try:
+        assert km.provisioner.forked
+        assert _run(kc, "import os; print(os.getppid())") == str(server.pid)  # the batch's server forked it
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    handle.close()  # a worker's handle closing does nothing to the server
+    assert server.alive() and handle.alive()
+    server.close()
+    assert server.process.returncode == 0
+    assert not handle.alive()  # the server is gone: the handle says so, and kernels start the ordinary way
+
+
 @needs_fork
 @pytest.mark.slow
 def test_a_dead_server_means_ordinary_kernels(tmp_path):

@@ -19,8 +19,8 @@ import yaml
 
 from analysis.reporting import runner
 from analysis.reporting.batch import load_batch
-from analysis.reporting.forkserver import FORKED_NAME
 from analysis.reporting.runner import run_batch
+from analysis.reporting.workers import TRACE_ENV
 from analysis.reporting.zygote import WORKER_NAME, ZYGOTE_NAME
 from tests.notebook_fixtures import hello, write_notebook
 
@@ -212,8 +212,19 @@ def _is_worker(p) -> bool:
 
 
 def _is_kernel(p) -> bool:
-    """A kernel or a kernel fork server: by its command line, or its name when forked from a zygote's worker."""
-    return "ipykernel" in " ".join(p.cmdline()) or p.name() == FORKED_NAME
+    """A kernel or a kernel fork server, by its command line (a forked kernel shares its server's)."""
+    return "ipykernel" in " ".join(p.cmdline())
+
+
+def _took(trace: Path, rel: str) -> set[int]:
+    """The pids of the workers that started a report whose path contains ``rel``, from a batch's trace."""
+    pids = set()
+    for path in trace.glob("trace-*.jsonl"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            event = json.loads(line)
+            if event["event"] == "job_start" and rel in event.get("rel", ""):
+                pids.add(event["pid"])
+    return pids
 
 
 def _entries(cache: Path) -> list[Path]:
@@ -304,7 +315,9 @@ def test_a_killed_worker_takes_its_kernel_with_it_and_the_batch_still_finishes(t
     batch = {**data, "formats": ["html"], "workers": workers}
     (tmp_path / "batch.yaml").write_text(yaml.safe_dump(batch), "utf-8")
     (tmp_path / "driver.py").write_text(DRIVER, encoding="utf-8")
-    env = {**os.environ, "ANALYSIS_WORKER_FORK": fork}
+    trace = tmp_path / "trace"  # each process's events: which worker took which report
+    trace.mkdir()
+    env = {**os.environ, "ANALYSIS_WORKER_FORK": fork, TRACE_ENV: str(trace)}
     proc = subprocess.Popen(
         [sys.executable, str(tmp_path / "driver.py"), str(tmp_path)], cwd=tmp_path, env=env
     )
@@ -314,14 +327,13 @@ def test_a_killed_worker_takes_its_kernel_with_it_and_the_batch_still_finishes(t
             assert proc.poll() is None and time.monotonic() < deadline
             time.sleep(0.1)
         time.sleep(0.2)
-        worker = psutil.Process(int((marks / "101").read_text()))
-        while not _is_worker(
-            worker
-        ):  # its kernel's parent (the fork server: forked kernels), or that's parent
-            worker = worker.parent()
+        kernel = psutil.Process(int((marks / "101").read_text()))
+        # the kernel is the batch's fork server's child (forked kernels); its worker asked for it
+        (worker,) = [psutil.Process(pid) for pid in _took(trace, "101-")]
+        assert _is_worker(worker)
         # spawned: the batch's child; forked: the zygote's, the batch's grandchild
         assert (worker.ppid() == proc.pid) is (fork == "0")
-        kernels = worker.children(recursive=True)
+        kernels = [kernel, *kernel.children(recursive=True)]
         worker.kill()  # as the out-of-memory killer would
         assert proc.wait(timeout=240) == 0  # the batch goes on to its end (the report is failed, not lost)
     finally:

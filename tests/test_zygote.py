@@ -48,9 +48,23 @@ def test_workers_forked_from_the_zygote_give_each_report_a_fresh_kernel(tmp_path
     notebook = write_notebook(tmp_path / "nb", "leak", LEAK)
     sockets = tmp_path / "s"
     sockets.mkdir()
+    kernels = forkserver.ForkServer(str(sockets), cwd=str(tmp_path))  # the batch's, shared by its workers
     zyg = zygote.Zygote().start()
     remaining = zyg.context.Value("i", 2)  # two reports: none is started ahead after the second
-    args = ("python3", True, str(tmp_path), os.getpid(), str(sockets), None, True, True, remaining)
+    shared = (kernels.path, kernels.pid)
+    args = (
+        "python3",
+        True,
+        str(tmp_path),
+        os.getpid(),
+        str(sockets),
+        None,
+        True,
+        True,
+        remaining,
+        None,
+        shared,
+    )
     try:
         with cf.ProcessPoolExecutor(
             1, mp_context=zyg.context, initializer=_init_worker, initargs=args
@@ -65,22 +79,23 @@ def test_workers_forked_from_the_zygote_give_each_report_a_fresh_kernel(tmp_path
     finally:
         zyg.close()
     assert [r["status"] for r in results] == ["ok", "ok"], results
-    # the worker is the zygote's child, named as such; its kernel fork server was forked from it
+    # the worker is the zygote's child, named as such; it asks the batch's kernel fork server for its kernels
     assert before["ppid"] == zygote_pid and before["name"] == zygote.WORKER_NAME
-    assert before["server_type"] == "ForkedServer" and before["spare"]
+    assert before["server_type"] == "ServerHandle" and before["server"] == kernels.pid and before["spare"]
     seen = [stdout(tmp_path / f"r{i}.ipynb")[0].split() for i in (1, 2)]
-    # report 2 does not see report 1's variable; each ran in its own kernel, forked by the worker's server
+    # report 2 does not see report 1's variable; each ran in its own kernel, forked by the batch's server
     assert [s[:2] for s in seen] == [["seen", "False"], ["seen", "False"]]
-    assert seen[0][2] != seen[1][2] and {int(s[3]) for s in seen} == {before["server"]}
+    assert seen[0][2] != seen[1][2] and {int(s[3]) for s in seen} == {kernels.pid}
     assert not after["spare"]  # no kernel started after the batch's last report
     assert (tmp_path / "r2.html").exists()
-    # closed: the zygote, the worker and its fork server are gone, and so are the kernel sockets' users
+    # closed: the zygote and the worker are gone, and no kernel is left; then the batch ends its server
     deadline = time.monotonic() + 10
-    while (
-        any(_alive(p) for p in (zygote_pid, before["pid"], before["server"])) and time.monotonic() < deadline
-    ):
+    while any(_alive(p) for p in (zygote_pid, before["pid"])) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not any(_alive(p) for p in (zygote_pid, before["pid"], before["server"]))
+    assert not any(_alive(p) for p in (zygote_pid, before["pid"], *(int(s[2]) for s in seen)))
+    assert kernels.alive()
+    kernels.close()
+    assert not _alive(kernels.pid)
 
 
 @pytest.mark.slow
@@ -97,22 +112,20 @@ def test_a_spawned_worker_never_imports_pandas_for_a_report(tmp_path):
 
 @needs_fork
 @pytest.mark.slow
-def test_the_zygote_preloads_the_kernels_debugger_quietly_and_leaves_the_environment_as_it_was():
-    # pydevd warned on the batch's stderr about frozen modules when the zygote imported ipykernel's debugger
+def test_the_zygote_imports_the_workers_libraries_only_and_quietly():
+    # the kernels' libraries are the batch's kernel fork server's, imported at the same time in another process
     import json
     import subprocess
 
     code = (
-        "import json, os\n"
+        "import json, sys\n"
         "from analysis.reporting import zygote\n"
         "failed = zygote.preload()\n"
-        "left = [k for k in ('MPLBACKEND', 'PYDEVD_DISABLE_FILE_VALIDATION') if k in os.environ]\n"
-        "print(json.dumps({'failed': failed, 'left': left}))\n"
+        "kernel_libraries = [m for m in ('pandas', 'matplotlib', 'duckdb', 'ipykernel') if m in sys.modules]\n"
+        "print(json.dumps({'failed': failed, 'kernel_libraries': kernel_libraries,\n"
+        "                  'workers': all(m in sys.modules for m in zygote.WORKER_PRELOAD)}))\n"
     )
-    env = {k: v for k, v in os.environ.items() if k not in ("PYDEVD_DISABLE_FILE_VALIDATION", "MPLBACKEND")}
-    env[forkserver.FORK_ENV] = "1"
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == {"failed": [], "left": []}  # the workers' environment is theirs
-    assert "Debugger warning" not in done.stderr
-    assert "PYDEVD" not in done.stderr
+    assert json.loads(done.stdout) == {"failed": [], "kernel_libraries": [], "workers": True}
+    assert not done.stderr.strip()

@@ -1,7 +1,7 @@
 """Kernels forked from a process that imported the report libraries once: a fork server for ipykernel.
 
 Starting a kernel for a report costs about 1 s of start-up and 2-4 s of importing pandas, matplotlib, duckdb,
-IPython and the package, in every kernel. A fork server pays the imports once per worker instead: a plain process
+IPython and the package, in every kernel. A fork server pays the imports once per batch instead: a plain process
 (:func:`serve`, started by :class:`ForkServer`) imports :data:`PRELOAD` before any thread, socket or event loop of
 Jupyter exists, and then forks one child per kernel; the child turns into an ordinary ipykernel (the same code
 ``python -m ipykernel_launcher -f <connection file>`` runs), with the kernel manager's environment, working
@@ -18,8 +18,9 @@ Guarantees
   re-seeded in each child (Python's ``random`` re-seeds itself at fork); the string hash seed is the server's,
   shared by its kernels (so the order of a set of strings, arbitrary in any case, is alike across them).
 - A kernel that crashes fails only its report: it is one process; the server reaps it and reports its exit
-  status to its provisioner. The server ends, and kills its kernels, when its worker is gone (its stdin closes);
-  kernels end when the server is gone (ipykernel polls ``JPY_PARENT_PID``, the server).
+  status to its provisioner. The server ends, and kills its kernels, when the process that started it is gone
+  (its stdin closes); a kernel is killed when its client's connection closes; kernels end when the server is gone
+  (ipykernel polls ``JPY_PARENT_PID``, the server).
 - The server's imports are frozen out of the garbage collector (``gc.freeze()``) before it forks: a kernel's
   collections walk only what its report made, not the ~170,000 imported objects (each full collection cost a
   tenth of a second and copied every page it touched). Collection changes no result, only when memory is freed.
@@ -29,9 +30,10 @@ Guarantees
   matplotlib is imported), so figures come out as from an ordinary kernel.
 - Where fork is unsafe or missing (Windows, macOS) or ``ANALYSIS_KERNEL_FORK=0``, or the kernel spec is not
   this interpreter's ipykernel, or the server cannot be reached, kernels start the ordinary way.
-- A worker forked from a batch's zygote (:mod:`analysis.reporting.zygote`), which imported :data:`PRELOAD`
-  already, forks its server from itself (:class:`ForkedServer`) before its first report instead of starting a new
-  interpreter; the server drops what it inherited of the worker's multiprocessing state and descriptors.
+- A batch starts one server for all its workers (the runner owns it; each worker holds a :class:`ServerHandle`),
+  at the same time as the zygote that imports the workers' own libraries (:mod:`analysis.reporting.zygote`): the
+  two imports run side by side, on two cores. The server kills a kernel when the connection of the worker that
+  asked for it closes (the worker died), and all its kernels when the batch is gone (its stdin closes).
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ __all__ = [
     "ForkProvisioner",
     "ForkServer",
     "ForkedKernel",
-    "ForkedServer",
+    "ServerHandle",
     "fork_available",
     "kernel_manager",
 ]
@@ -191,17 +193,17 @@ def fork_allowed(env: str) -> bool:
 
 
 def _parent_gone() -> bool:
-    """True when the worker that started the server is gone: its end of the server's stdin is closed."""
+    """True when the process that started the server is gone: its end of the server's stdin is closed."""
     import select
 
     readable, _, _ = select.select([0], [], [], 0)
-    return bool(readable) and not os.read(0, 4096)  # the worker never writes: readable means end of file
+    return bool(readable) and not os.read(0, 4096)  # the starter never writes: readable means end of file
 
 
 def _preload(modules: tuple[str, ...]) -> list[str]:
     """Import ``modules`` as a kernel would; returns those that failed (a kernel then imports them itself).
 
-    Ends the process between two imports when the worker is gone (the imports take seconds on a busy machine).
+    Ends the process between two imports when its starter is gone (the imports take seconds on a busy machine).
     """
     import importlib
 
@@ -265,7 +267,7 @@ def _become_kernel(request: dict[str, Any], close: list[Any]) -> None:
             with contextlib.suppress(OSError):
                 thing.close() if hasattr(thing, "close") else os.close(thing)
         null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)  # not the server's stdin (its worker's pipe); a kernel's stdin reads nothing
+        os.dup2(null, 0)  # not the server's stdin (its starter's pipe); a kernel's stdin reads nothing
         os.close(null)
         if request.get("cwd"):
             os.chdir(request["cwd"])
@@ -277,9 +279,8 @@ def _become_kernel(request: dict[str, Any], close: list[Any]) -> None:
             sys.modules["numpy.random"].seed()
         import ipykernel_launcher
 
-        # ipykernel reads JPY_PARENT_PID when it is imported (IPKernelApp.parent_handle): where it was imported
-        # before this server was (a server forked from a worker that a zygote forked), the server's pid is given
-        # on the command line instead, so that the kernel still ends with the server.
+        # ipykernel reads JPY_PARENT_PID when it is imported (IPKernelApp.parent_handle); the server's pid is also
+        # given on the command line, so that the kernel ends with the server whoever imported ipykernel first.
         argv = [*request["argv"], f"--IPKernelApp.parent_handle={os.getppid()}"]
         sys.argv = [ipykernel_launcher.__file__, *argv]
         from ipykernel import kernelapp
@@ -302,6 +303,14 @@ def _become_kernel(request: dict[str, Any], close: list[Any]) -> None:
         os._exit(code)
 
 
+def _kill_kernel(pid: int) -> None:
+    """SIGKILL to a kernel forked by this server, and to the processes it started."""
+    with contextlib.suppress(OSError):
+        os.killpg(pid, signal.SIGKILL)  # the kernel's own group (setsid): the kernel and its children
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)  # a child forked a moment ago may not have called setsid yet
+
+
 def serve(listen_fd: int | None = None, preload: tuple[str, ...] | None = None) -> None:
     """Run the fork server on the listening socket ``listen_fd`` (default: the last argument) until stdin closes.
 
@@ -310,7 +319,7 @@ def serve(listen_fd: int | None = None, preload: tuple[str, ...] | None = None) 
 
     Protocol, one connection per kernel: the client sends one JSON line ``{"argv", "env", "cwd"}``; the server
     forks, answers ``{"pid": N}`` and, when the child has exited, ``{"exit": code}`` (negative: killed by that
-    signal), then closes the connection.
+    signal), then closes the connection. A client that closes the connection first has its kernel killed.
     """
     import selectors
 
@@ -351,18 +360,35 @@ def serve(listen_fd: int | None = None, preload: tuple[str, ...] | None = None) 
                 return
             conn = children.pop(pid, None)
             if conn is not None:
+                with contextlib.suppress(KeyError, ValueError):
+                    selector.unregister(conn)
                 _send(conn, {"exit": os.waitstatus_to_exitcode(status)})
                 conn.close()
 
+    def client_gone(pid: int, conn: socket.socket) -> None:
+        """A kernel's client closed its connection while the kernel runs: its worker is gone; so is the kernel."""
+        try:
+            chunk = conn.recv(4096)
+        except BlockingIOError:
+            return
+        except OSError:
+            chunk = b""
+        if chunk:  # a client says nothing after its request; bytes it sends anyway are ignored
+            return
+        with contextlib.suppress(KeyError, ValueError):
+            selector.unregister(conn)
+        _kill_kernel(pid)  # reaped, and its exit sent nowhere, by reap()
+
     try:
         while True:
-            # The worker's end first: a request it queued before it died (while this server was still importing)
-            # arrives in the same wake-up as the end of its stdin, and is not forked for.
+            # The starter's end first: a request queued before the batch died (while this server was still
+            # importing) arrives in the same wake-up as the end of its stdin, and is not forked for. A kernel forked
+            # for a worker that died meanwhile is killed when its connection is found closed.
             events = sorted(selector.select(timeout=1.0), key=lambda event: event[0].data != "parent")
             for key, _ in events:
                 if key.data == "parent":
                     if not os.read(0, 4096):
-                        return  # the worker is gone
+                        return  # the batch (or the worker that started it) is gone
                 elif key.data == "child":
                     with contextlib.suppress(OSError):
                         while os.read(wake_r, 4096):
@@ -382,13 +408,14 @@ def serve(listen_fd: int | None = None, preload: tuple[str, ...] | None = None) 
                         )
                     children[pid] = conn
                     _send(conn, {"pid": pid})
+                    conn.setblocking(False)
+                    selector.register(conn, selectors.EVENT_READ, ("client", pid))
+                elif key.data[0] == "client":
+                    client_gone(key.data[1], key.fileobj)
             reap()
     finally:
         for pid in list(children):
-            with contextlib.suppress(OSError):
-                os.killpg(pid, signal.SIGKILL)  # the kernel's own group (setsid): the kernel and its children
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)  # a child forked a moment ago may not have called setsid yet
+            _kill_kernel(pid)
         for pid in list(children):
             with contextlib.suppress(OSError):
                 os.waitpid(pid, 0)
@@ -397,11 +424,6 @@ def serve(listen_fd: int | None = None, preload: tuple[str, ...] | None = None) 
 # --------------------------------------------------------------------------------------------------------------
 # The client side: in the worker process
 # --------------------------------------------------------------------------------------------------------------
-
-
-#: The process name (Linux's ``comm``, as ``ps -o comm`` and ``top`` show it) of a :class:`ForkedServer` and of
-#: its kernels, which share the command line of the zygote they descend from (at most 15 characters).
-FORKED_NAME = "ipykernel-fork"
 
 
 def set_process_name(name: str) -> None:
@@ -413,16 +435,13 @@ def set_process_name(name: str) -> None:
 
 
 def _is_forked_kernel(pid: int) -> bool:
-    """True when ``pid`` is still a process forked by a fork server (forks share its command line, or its name).
+    """True when ``pid`` is still a fork server or a kernel it forked (forks share the server's command line).
 
     A pid that is gone, or that was taken by another process since, is not ours to signal.
     """
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
-            if SERVER_MARK.encode() in f.read():
-                return True
-        with open(f"/proc/{pid}/comm", encoding="utf-8", errors="replace") as f:
-            return f.read().strip() == FORKED_NAME
+            return SERVER_MARK.encode() in f.read()
     except OSError:
         return False
 
@@ -505,7 +524,7 @@ class ForkedKernel:
 
 
 class ForkServer:
-    """A fork server process for this worker: started at once, ready when its imports are done.
+    """A fork server process, this process's child: started at once, ready when its imports are done.
 
     Parameters
     ----------
@@ -593,121 +612,41 @@ class ForkServer:
             os.unlink(self.path)
 
 
-class _ForkedChild:
-    """A child forked by this process, with the part of :class:`subprocess.Popen` :class:`ForkServer` uses."""
+class ServerHandle(ForkServer):
+    """A fork server that another process started and owns (the batch's: one for all its workers).
 
-    def __init__(self, pid: int, stdin: Any):
-        self.pid = pid
-        self.stdin = stdin
-        self.returncode: int | None = None
-
-    def poll(self) -> int | None:
-        """The exit code once the child has exited (it is reaped then), else None."""
-        if self.returncode is None:
-            try:
-                pid, status = os.waitpid(self.pid, os.WNOHANG)
-            except ChildProcessError:  # reaped elsewhere
-                self.returncode = -signal.SIGKILL
-            else:
-                if pid:
-                    self.returncode = os.waitstatus_to_exitcode(status)
-        return self.returncode
-
-    def wait(self, timeout: float | None = None) -> int:
-        """Wait for the child to exit and reap it; its exit code."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while self.poll() is None:
-            if deadline is not None and time.monotonic() > deadline:
-                raise subprocess.TimeoutExpired(f"fork server {self.pid}", timeout)
-            time.sleep(0.01)
-        return self.returncode
-
-    def kill(self) -> None:
-        """SIGKILL to the child."""
-        if self.poll() is None:
-            os.kill(self.pid, signal.SIGKILL)
-
-
-def _forget_inherited() -> None:
-    """In a server forked from a multiprocessing worker: drop the worker's multiprocessing state.
-
-    The caller closes every descriptor but stdin, stdout, stderr and the listening socket.
-    The worker's pipes to the pool, the zygote's "alive" pipe and the resource tracker's are not the server's or
-    its kernels': held open here they would keep the zygote and the tracker running after the batch, and a
-    kernel that used multiprocessing would write into whatever descriptor took their numbers.
-    """
-    import multiprocessing.forkserver as mp_forkserver
-    import multiprocessing.process as mp_process
-    import multiprocessing.resource_tracker as mp_tracker
-    import multiprocessing.util as mp_util
-
-    mp_forkserver._forkserver._forkserver_alive_fd = None
-    mp_forkserver._forkserver._forkserver_address = None
-    mp_forkserver._forkserver._inherited_fds = None
-    mp_tracker._resource_tracker._fd = None
-    mp_tracker._resource_tracker._pid = None
-    mp_util._finalizer_registry.clear()
-    mp_process._parent_process = None  # the batch's process is not the kernels' parent
-    mp_process._children = set()
-
-
-class ForkedServer(ForkServer):
-    """A fork server forked from this process, which has imported :data:`PRELOAD` already: no new interpreter.
-
-    For a worker forked from a batch's zygote (:mod:`analysis.reporting.zygote`), which imported the kernels'
-    libraries once for all workers: the server is a copy of the worker as it is before its first report (nothing
-    but imports has run in it), so it starts in milliseconds instead of importing the libraries again. Must be
-    made while this process runs one thread (fork copies only the calling one). The server is this process's
-    child, reaped by :meth:`close`; it ends when this process is gone, as a :class:`ForkServer` does.
-
-    Raises
-    ------
-    OSError
-        When the socket cannot be made or this process runs other threads (the caller starts a
-        :class:`ForkServer` instead).
+    Asks that server for kernels as :class:`ForkServer` does; never ends it (:meth:`close` does nothing). The
+    server kills a kernel when the connection of the client that asked for it closes, so the kernels of a worker
+    that dies end with it. Made from what can be handed to a worker: the server's socket path and pid.
     """
 
-    def __init__(self, folder: str | None = None, cwd: str | None = None, preload: tuple[str, ...] = PRELOAD):
-        import threading
+    def __init__(self, path: str, pid: int):
+        self.path = path
+        self.broken: str | None = None
+        self._pid = pid
 
-        if threading.active_count() != 1:
-            raise OSError("a fork server is forked only from a process with one thread")
-        self.path = os.path.join(
-            folder or tempfile.gettempdir(), f"fork-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        )
-        self.broken = None
-        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    @property
+    def pid(self) -> int:
+        """The server's process id."""
+        return self._pid
+
+    def alive(self) -> bool:
+        """True while the server's process exists and no request to it has failed.
+
+        A server that died since is found out by the next request (its socket refuses it), which marks it broken.
+        """
+        if self.broken is not None:
+            return False
         try:
-            listener.bind(self.path)
-            listener.listen(64)
-            read_end, write_end = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # the server
-                code = 1
-                try:
-                    os.setsid()  # Ctrl-C in the terminal reaches the workers; the server ends with them
-                    os.dup2(read_end, 0)  # end of file on stdin: the worker is gone
-                    keep = {0, 1, 2, listener.fileno()}
-                    for fd in [int(name) for name in os.listdir("/proc/self/fd")]:
-                        if fd not in keep:
-                            with contextlib.suppress(OSError):
-                                os.close(fd)
-                    _forget_inherited()
-                    set_process_name(FORKED_NAME)  # its command line is the zygote's
-                    if cwd:
-                        os.chdir(cwd)
-                    serve(listener.fileno(), preload)
-                    code = 0
-                except BaseException:  # noqa: BLE001 - say why on stderr; the worker falls back
-                    import traceback
+            os.kill(self._pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:  # a process of another user took the pid: not the server
+            return False
+        return True
 
-                    traceback.print_exc()
-                finally:
-                    os._exit(code)
-            os.close(read_end)
-            self.process = _ForkedChild(pid, os.fdopen(write_end, "wb"))
-        finally:
-            listener.close()  # the server holds the only copy: when it dies, clients are refused
+    def close(self, timeout: float = 5) -> None:
+        """Nothing: the process that started the server ends it."""
 
 
 def _ipykernel_argv(cmd: list[str]) -> list[str] | None:

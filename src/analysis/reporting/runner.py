@@ -14,12 +14,13 @@ Flow of :func:`run_batch`
 4. Execute the rest in bounded worker processes. Each worker is long-lived: it has papermill, nbconvert and
    WeasyPrint imported once, and keeps one kernel started ahead with the libraries imported, which it hands to the
    next report and then shuts down (a kernel serves one report only: no state passes between reports); no kernel
-   is started ahead once every report is taken. On Linux the kernels are forked from a per-worker fork server that
-   imported the libraries once (:mod:`analysis.reporting.forkserver`), and the workers from the batch's zygote, one
-   process that imported the workers' and the kernels' libraries once (:mod:`analysis.reporting.zygote`;
-   ``ANALYSIS_WORKER_FORK=0``: each worker is a new interpreter). A kernel that fails to start is retried once with
-   a fresh one. Workers end with the process that started them (a watchdog thread polls the parent and kills the
-   worker's kernels first); kernels end with their worker or fork server (ipykernel polls its parent). Kernel
+   is started ahead once every report is taken. On Linux the kernels are forked from the batch's one fork server,
+   which imports the kernels' libraries once (:mod:`analysis.reporting.forkserver`), and the workers from the
+   batch's zygote, which imports the workers' libraries once at the same time, on the other core
+   (:mod:`analysis.reporting.zygote`; ``ANALYSIS_WORKER_FORK=0``: each worker is a new interpreter). A kernel that
+   fails to start is retried once with a fresh one. Workers end with the process that started them (a watchdog
+   thread polls the parent and kills the worker's kernels first); kernels end with their worker (the fork server
+   kills a kernel whose worker's connection closes) or the fork server (ipykernel polls its parent). Kernel
    sockets and connection files live in one folder per run, removed at the end and, after a ``kill -9``, by the
    next run.
 5. Render each executed notebook to HTML (and PDF); a notebook that failed is kept as executed, with its error,
@@ -659,12 +660,14 @@ def _execute_all(
     failed = 0
     from analysis.reporting import zygote
 
-    # The workers are forked from one process that imported their libraries and their kernels' once (the zygote);
-    # with ANALYSIS_WORKER_FORK=0 (or without fork) each is a new interpreter that imports them itself.
+    # One kernel fork server for all the workers, which imports the kernels' libraries once, and, at the same time
+    # on the other core, one process that imports the workers' (the zygote) and from which they are forked. With
+    # ANALYSIS_WORKER_FORK=0 (or without fork) each worker is a new interpreter that imports its libraries itself.
+    kernels = _kernel_server(cwd, sockets) if warm else None
     forked = zygote.available()
     zyg = zygote.Zygote().start() if forked else None
     ctx = zyg.context if zyg is not None else multiprocessing.get_context("spawn")
-    trace("pool_start", zygote=zyg.pid if zyg is not None else None)
+    trace("pool_start", zygote=zyg.pid if zyg is not None else None, kernels=getattr(kernels, "pid", None))
     # The count's lock and the pool's two queues hold six named POSIX semaphores (a spawned or forked-from-server
     # worker opens them by name), unlinked when this process ends them. A worker that dies leaves them to this
     # process; after this process is killed (SIGKILL) multiprocessing's resource tracker, which outlives it, unlinks
@@ -672,11 +675,26 @@ def _execute_all(
     remaining = ctx.Value("i", len(specs))  # reports not yet taken: no kernel is started ahead after the last
     # the pid of the worker running report i, 0 when none runs it: which report a worker that died was running
     claims = ctx.Array("i", max(specs) + 1, lock=False)
-    initargs = (kernel_name, warm, cwd, os.getpid(), sockets, worker_env, True, forked, remaining, claims)
+    shared = (kernels.path, kernels.pid) if kernels is not None else None
+    initargs = (
+        kernel_name,
+        warm,
+        cwd,
+        os.getpid(),
+        sockets,
+        worker_env,
+        True,
+        forked,
+        remaining,
+        claims,
+        shared,
+    )
     pending = dict(specs)
     with contextlib.ExitStack() as outer:
+        if kernels is not None:
+            outer.callback(kernels.close)  # last: the workers have shut their kernels down
         if zyg is not None:
-            outer.callback(zyg.close)  # after the pools (each waits for its workers): the zygote exits last
+            outer.callback(zyg.close)  # after the pools (each waits for its workers): the zygote exits next
         while pending:
             # A worker that dies (killed by the out-of-memory killer, a crash in a library) breaks the pool: every
             # report not yet done comes back as BrokenProcessPool. Only the report the dead worker was running is
@@ -715,6 +733,26 @@ def _execute_all(
                 bar.write(f"En arbejdsproces stoppede; {len(pending)} rapporter køres i nye arbejdsprocesser")
                 trace("pool_restart", reports=len(pending))
     bar.close()
+
+
+def _kernel_server(cwd: str, sockets: str | None):
+    """The batch's kernel fork server (:class:`analysis.reporting.forkserver.ForkServer`), or None without fork.
+
+    Started at once; it imports the kernels' libraries while the workers start. None where kernels are not forked
+    (the platform, ``ANALYSIS_KERNEL_FORK=0``) or its socket cannot be made: each worker then starts its kernels
+    as it would alone.
+    """
+    from analysis.reporting import forkserver
+
+    if not forkserver.fork_available():
+        return None
+    try:
+        server = forkserver.ForkServer(sockets, cwd=cwd)
+    except OSError as e:  # e.g. a socket path too long
+        log.warning("no kernel fork server (%s); kernels start the ordinary way", e)
+        return None
+    trace("forkserver_started", forkserver=server.pid)
+    return server
 
 
 def _record_result(

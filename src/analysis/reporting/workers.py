@@ -215,10 +215,10 @@ _KERNELS: set = set()
 
 def _kill_kernels() -> None:
     """Kill every kernel this worker started (its whole process group) and remove its sockets and files."""
-    server = _WORKER.get("forkserver")
-    if server is not None:
+    process = getattr(_WORKER.get("forkserver"), "process", None)  # a server of its own; the batch's ends itself
+    if process is not None:
         with contextlib.suppress(OSError):
-            server.process.kill()  # its kernels are killed below; those it forked later notice it is gone
+            process.kill()  # its kernels are killed below; those it forked later notice it is gone
     for km in list(_KERNELS):
         process = getattr(getattr(km, "provisioner", None), "process", None)
         pid = getattr(process, "pid", None)
@@ -279,6 +279,7 @@ def _init_worker(
     forked: bool = False,
     remaining: Any = None,
     claims: Any = None,
+    kernel_server: tuple[str, int] | None = None,
 ) -> None:
     """Watch the parent, import the heavy libraries once per worker, quieten their logs, start the first kernel.
 
@@ -294,30 +295,30 @@ def _init_worker(
         With ``warm``, fork each kernel from a process that imported the libraries once
         (:mod:`analysis.reporting.forkserver`) where the platform allows; else start each as a new process.
     forked
-        This worker was forked from the batch's zygote (:mod:`analysis.reporting.zygote`), which imported the
-        libraries: its kernel fork server is forked from it too (a copy of it before its first report) instead of
-        importing them again, and it shuts its kernels down at exit as multiprocessing's children do (atexit
-        functions do not run in a forked worker).
+        This worker was forked from the batch's zygote (:mod:`analysis.reporting.zygote`), which imported its
+        libraries: it shuts its kernels down at exit as multiprocessing's children do (atexit functions do not run
+        in a forked worker).
     remaining
         A shared count (``multiprocessing.Value``) of the batch's reports not yet taken by a worker: no kernel is
         started ahead when none is left. None: one is always started ahead.
     claims
         A shared array of ints (``multiprocessing.Array(lock=False)``), one per report of the batch: the pid of the
         worker that runs the report while it runs, else 0 (:func:`_run_job`). None: not kept.
+    kernel_server
+        The socket path and pid of the batch's kernel fork server, shared by its workers
+        (:class:`~analysis.reporting.forkserver.ServerHandle`). None: with ``warm`` and ``fork_kernels`` the worker
+        starts a fork server of its own.
     """
     trace("worker_init")
     os.environ.update(env or {})
     _WORKER["sockets"] = sockets
     _WORKER["remaining"] = remaining
     _WORKER["claims"] = claims
-    server = None
     if forked:
         from analysis.reporting.forkserver import set_process_name
         from analysis.reporting.zygote import WORKER_NAME
 
         set_process_name(WORKER_NAME)  # its command line is the zygote's
-    if warm and fork_kernels and forked:  # before any thread of this worker starts: fork copies only this one
-        server = _start_fork_server(sockets, cwd, from_here=True)
     if parent_pid is not None:
         threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True, name="watchdog").start()
     for name in (
@@ -345,8 +346,13 @@ def _init_worker(
     _WORKER["kernel_name"] = kernel_name
     _WORKER["warm"] = warm
     _WORKER["cwd"] = cwd
-    if server is None and warm and fork_kernels:
-        server = _start_fork_server(sockets, cwd)
+    server = None
+    if warm and fork_kernels and kernel_server is not None:
+        from analysis.reporting.forkserver import ServerHandle
+
+        server = ServerHandle(*kernel_server)
+    elif warm and fork_kernels:
+        server = _start_fork_server(sockets, cwd, forked)
     _WORKER["forkserver"] = server
     _WORKER["next"] = _WarmKernel(kernel_name, WARM_IMPORTS, cwd) if warm else None
     _at_exit(_shutdown_spare_kernel, forked, priority=20)
@@ -354,7 +360,7 @@ def _init_worker(
         "worker_ready",
         forkserver=getattr(server, "pid", None),
         forked=forked,
-        forked_server=type(server).__name__ == "ForkedServer",
+        shared_server=kernel_server is not None,
     )
 
 
@@ -372,24 +378,23 @@ def _at_exit(function, forked: bool, priority: int) -> None:
         atexit.register(function)
 
 
-def _start_fork_server(sockets: str | None, cwd: str, from_here: bool = False):
-    """The worker's kernel fork server (:mod:`analysis.reporting.forkserver`), or None where fork is not used.
+def _start_fork_server(sockets: str | None, cwd: str, forked: bool = False):
+    """A kernel fork server of this worker's own (:mod:`analysis.reporting.forkserver`), or None without fork.
 
-    ``from_here``: forked from this worker (:class:`~analysis.reporting.forkserver.ForkedServer`), which has
-    imported the kernels' libraries; else a new interpreter that imports them.
+    ``forked``: this worker was forked from a zygote (it closes the server with multiprocessing's exit functions).
     """
     from analysis.reporting import forkserver
 
     if not forkserver.fork_available():
         return None
     try:
-        server = (forkserver.ForkedServer if from_here else forkserver.ForkServer)(sockets, cwd=cwd)
+        server = forkserver.ForkServer(sockets, cwd=cwd)
     except OSError as e:  # e.g. a socket path too long: kernels start the ordinary way
         log.warning("no kernel fork server (%s); kernels start the ordinary way", e)
         return None
-    trace("forkserver_started", forkserver=server.pid, forked=from_here)
+    trace("forkserver_started", forkserver=server.pid)
     # registered before the spare kernel's shutdown, so it runs after it
-    _at_exit(server.close, from_here, priority=10)
+    _at_exit(server.close, forked, priority=10)
     return server
 
 
@@ -515,6 +520,7 @@ def _report_job(spec: dict[str, Any]) -> dict[str, Any]:
             threads=threading.active_count(),
             thread_names=sorted(t.name for t in threading.enumerate()),
             objects=len(gc.get_objects()),
+            server=server.pid if server is not None else None,
             server_rss=_rss_mb(server.pid) if server is not None else None,
             server_pss=_pss_mb(server.pid) if server is not None else None,
             server_cpu=_cpu_seconds(server.pid) if server is not None else None,

@@ -1,22 +1,23 @@
-"""One process per batch that imports the workers' and the kernels' libraries once: the workers are forked from it.
+"""One process per batch that imports the workers' libraries once: the workers are forked from it.
 
 A worker used to be a new interpreter (multiprocessing's ``spawn``) that imported papermill, nbconvert, WeasyPrint
-and the package's render modules, and then started its kernel fork server, a second new interpreter that imported
-the kernels' libraries (:data:`analysis.reporting.forkserver.PRELOAD`): about 1.5 s of CPU for each, in every
-worker of every batch. A batch now starts one *zygote* instead (:class:`Zygote`): a multiprocessing fork server
-that imports all of that once (:func:`preload`, run by :mod:`analysis.reporting.zygote_boot`) before any thread,
-socket or event loop of Jupyter exists. The pool's workers are forked from it (:attr:`Zygote.context` is the
-``mp_context`` of the pool), and each worker forks its kernel fork server from its own, already preloaded, state
-before its first report (:class:`analysis.reporting.forkserver.ForkedServer`).
+and the package's render modules: about 1.5 s of CPU in every worker of every batch. A batch now starts one
+*zygote* instead (:class:`Zygote`): a multiprocessing fork server that imports all of that once (:func:`preload`,
+run by :mod:`analysis.reporting.zygote_boot`) before any thread, socket or event loop of Jupyter exists. The pool's
+workers are forked from it (:attr:`Zygote.context` is the ``mp_context`` of the pool).
+
+The kernels' libraries (:data:`analysis.reporting.forkserver.PRELOAD`) are not the zygote's: the batch starts one
+kernel fork server for all its workers at the same time (:func:`analysis.reporting.runner._execute_all`), and the
+two import side by side, on two cores, before the first report.
 
 Guarantees
 ----------
-- Each report still gets a fresh kernel, forked from a process that has run nothing but imports (the worker's
-  fork server, a copy of the worker before its first report): no state passes between reports.
+- Each report still gets a fresh kernel, forked from a process that has run nothing but imports (the batch's
+  kernel fork server): no state passes between reports.
 - Everything else is as with spawned workers: a worker that dies fails its report and the rest of the batch goes
   on in a new pool, forked from the same zygote (:func:`analysis.reporting.runner._execute_all`); a worker ends
   when the process that started the batch is gone (it watches the pipe that process holds: the zygote, not the
-  batch, is its parent), kernels end with their worker.
+  batch, is its parent); its kernels end with it (the fork server kills a kernel whose worker's connection closes).
 - The zygote ends when the batch closes it (:meth:`Zygote.close`, after the pool) and its last worker is gone.
 - ``ANALYSIS_WORKER_FORK=0``, or a platform where fork is unsafe or missing (macOS, Windows): the workers are
   spawned as before (:func:`available`).
@@ -35,7 +36,7 @@ __all__ = ["WORKER_FORK_ENV", "WORKER_PRELOAD", "Zygote", "available", "preload"
 
 #: Set to 0 to spawn every worker as a new interpreter (the behaviour before the zygote).
 WORKER_FORK_ENV = "ANALYSIS_WORKER_FORK"
-#: What every worker uses, imported once by the zygote; the kernels' libraries (forkserver.PRELOAD) follow.
+#: What every worker uses, imported once by the zygote (the kernels' libraries are the kernel fork server's).
 WORKER_PRELOAD = (
     "nbformat",
     "papermill",
@@ -69,12 +70,11 @@ def available() -> bool:
 
 
 def preload() -> list[str]:
-    """Import what the workers and their kernels use, in the zygote; returns the modules that failed.
+    """Import what the workers use, in the zygote; returns the modules that failed.
 
-    The kernels' libraries (:data:`analysis.reporting.forkserver.PRELOAD`) are imported when kernels are forked
-    (:func:`analysis.reporting.forkserver.fork_available`), with matplotlib's backend chosen as ipykernel chooses
-    it, as the kernel fork server does. A module that fails is imported later by whoever needs it. The imports are
-    frozen out of the garbage collector's sight (the workers' and kernels' collections never walk them).
+    Not the kernels' libraries: the batch's kernel fork server imports those meanwhile. A module that fails is
+    imported later by whoever needs it. The imports are frozen out of the garbage collector's sight (the workers'
+    collections never walk them).
     """
     import gc
     import importlib
@@ -86,15 +86,8 @@ def preload() -> list[str]:
     forkserver.set_process_name(ZYGOTE_NAME)
     logging.getLogger("weasyprint").setLevel(logging.ERROR)  # the workers quieten the rest
     warnings.filterwarnings("ignore", category=DeprecationWarning)
-    modules = list(WORKER_PRELOAD)
-    borrowed: dict[str, str] = {}  # environment the kernels' imports expect, as the fork server sets it
-    if forkserver.fork_available():
-        modules += [m for m in forkserver.PRELOAD if m not in modules]
-        borrowed = {"MPLBACKEND": forkserver.INLINE_BACKEND, **forkserver.SERVER_ENV}
-        borrowed = {key: value for key, value in borrowed.items() if key not in os.environ}
-        os.environ.update(borrowed)
     failed = []
-    for name in modules:
+    for name in WORKER_PRELOAD:
         try:
             if name == "weasyprint":  # without ctypes' compiler runs (see render.import_weasyprint)
                 importlib.import_module("analysis.reporting.render").import_weasyprint()
@@ -102,8 +95,6 @@ def preload() -> list[str]:
                 importlib.import_module(name)
         except Exception:  # noqa: BLE001 - imported later by whoever needs it
             failed.append(name)
-    for key in borrowed:  # the kernels' environment is their kernel manager's; the workers' is left as it was
-        del os.environ[key]
     gc.collect()
     gc.freeze()
     return failed
