@@ -623,7 +623,25 @@ def test_the_evaluation_table_says_a_sector_counts_members_with_costs_but_the_ef
     (table,) = _cells(tables.evaluation_table(_no_cost_evaluation(with_cost=4)))
     rows = {row[0]: row[1:] for row in table[1:]}
     assert rows["Beskæftigelse"][0] == "<5" and rows["Beskæftigelse"][-1] == ".."
-    assert "omfatter alle færre end 5 evaluerede deltagere" in tables.evaluation_persons_note(3)
+    # fewer than 5 matched members: their number is left out, and the note says so and why
+    assert tables.evaluation_persons_note(3) == (
+        "Deltagere i en sektor er de evaluerede deltagere med udgift i sektoren før eller efter indtræden; Før, "
+        "Efter og Ændring er deres udgift. Sammenligning, kr. og Skønnet virkning omfatter alle de evaluerede "
+        "deltagere med sammenligningspersoner, også dem uden udgift i sektoren: for dem er virkningen minus "
+        "sammenligningspersonernes ændring i sektoren (et fald hos sammenligningspersonerne tæller som en højere "
+        "udgift). Hvor mange de er, vises ikke: de er færre end 5, og grupper med færre end 5 borgere vises ikke."
+    )
+    assert tables.evaluation_persons_note(7) == (
+        "Deltagere i en sektor er de evaluerede deltagere med udgift i sektoren før eller efter indtræden; Før, "
+        "Efter og Ændring er deres udgift. Sammenligning, kr. og Skønnet virkning omfatter alle 7 evaluerede "
+        "deltagere med sammenligningspersoner, også dem uden udgift i sektoren: for dem er virkningen minus "
+        "sammenligningspersonernes ændring i sektoren (et fald hos sammenligningspersonerne tæller som en højere "
+        "udgift)."
+    )
+    ten = tables.evaluation_persons_note(4, min_group=10)
+    assert ten.endswith(
+        "Hvor mange de er, vises ikke: de er færre end 10, og grupper med færre end 10 borgere vises ikke."
+    )
 
 
 def test_the_headline_says_the_effect_is_a_difference_in_kroner_not_of_the_percentages():

@@ -596,15 +596,24 @@ def evaluation_persons_note(matched: int, min_group: int = 5) -> str:
 
     A sector's Deltagere, Før, Efter and Ændring are the members with a cost in the sector in either period; its
     Sammenligning, kr. and Skønnet virkning sum over all ``matched`` members (persons), also those without a
-    cost there, whose effect is 0 less their comparisons' change.
+    cost there, whose effect is 0 less their comparisons' change. With 1 to ``min_group - 1`` matched members
+    their number is not shown, and the note says so and why.
     """
-    return (
+    hidden = 0 < int(matched) < min_group
+    who = "de evaluerede deltagere" if hidden else f"{int(matched)} evaluerede deltagere"
+    text = (
         "Deltagere i en sektor er de evaluerede deltagere med udgift i sektoren før eller efter indtræden; Før, "
-        f"Efter og Ændring er deres udgift. Sammenligning, kr. og Skønnet virkning omfatter alle "
-        f"{small_count(matched, min_group)} evaluerede deltagere med sammenligningspersoner, også dem uden udgift i "
-        "sektoren: for dem er virkningen minus sammenligningspersonernes ændring i sektoren (et fald hos "
-        "sammenligningspersonerne tæller som en højere udgift)."
+        f"Efter og Ændring er deres udgift. Sammenligning, kr. og Skønnet virkning omfatter alle {who} med "
+        "sammenligningspersoner, også dem uden udgift i sektoren: for dem er virkningen minus "
+        "sammenligningspersonernes ændring i sektoren (et fald hos sammenligningspersonerne tæller som en højere "
+        "udgift)."
     )
+    if hidden:
+        text += (
+            f" Hvor mange de er, vises ikke: de er færre end {min_group}, og grupper med færre end {min_group} "
+            "borgere vises ikke."
+        )
+    return text
 
 
 def evaluation_table(evaluation, min_group: int = 5, prices: str = "løbende priser") -> str:
