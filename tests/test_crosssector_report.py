@@ -221,6 +221,7 @@ def _report(gain=12_402_441.0, effect=9.6e6):
         evaluation_prices="løbende priser",
         eligible_persons=125,
         min_sectors=2,
+        k=5,
     )
 
 
@@ -622,7 +623,25 @@ def test_the_evaluation_table_says_a_sector_counts_members_with_costs_but_the_ef
     (table,) = _cells(tables.evaluation_table(_no_cost_evaluation(with_cost=4)))
     rows = {row[0]: row[1:] for row in table[1:]}
     assert rows["Beskæftigelse"][0] == "<5" and rows["Beskæftigelse"][-1] == ".."
-    assert "omfatter alle færre end 5 evaluerede deltagere" in tables.evaluation_persons_note(3)
+    # fewer than 5 matched members: their number is left out, and the note says so and why
+    assert tables.evaluation_persons_note(3) == (
+        "Deltagere i en sektor er de evaluerede deltagere med udgift i sektoren før eller efter indtræden; Før, "
+        "Efter og Ændring er deres udgift. Sammenligning, kr. og Skønnet virkning omfatter alle de evaluerede "
+        "deltagere med sammenligningspersoner, også dem uden udgift i sektoren: for dem er virkningen minus "
+        "sammenligningspersonernes ændring i sektoren (et fald hos sammenligningspersonerne tæller som en højere "
+        "udgift). Hvor mange de er, vises ikke: de er færre end 5, og grupper med færre end 5 borgere vises ikke."
+    )
+    assert tables.evaluation_persons_note(7) == (
+        "Deltagere i en sektor er de evaluerede deltagere med udgift i sektoren før eller efter indtræden; Før, "
+        "Efter og Ændring er deres udgift. Sammenligning, kr. og Skønnet virkning omfatter alle 7 evaluerede "
+        "deltagere med sammenligningspersoner, også dem uden udgift i sektoren: for dem er virkningen minus "
+        "sammenligningspersonernes ændring i sektoren (et fald hos sammenligningspersonerne tæller som en højere "
+        "udgift)."
+    )
+    ten = tables.evaluation_persons_note(4, min_group=10)
+    assert ten.endswith(
+        "Hvor mange de er, vises ikke: de er færre end 10, og grupper med færre end 10 borgere vises ikke."
+    )
 
 
 def test_the_headline_says_the_effect_is_a_difference_in_kroner_not_of_the_percentages():
@@ -651,3 +670,44 @@ def test_the_method_says_up_to_five_comparisons_and_how_many_got_fewer():
     )
     text = tables.method_text(report, "S", "P")
     assert "Her fik 6 af de 65 sammenlignede deltagere færre end 5, og færre end 5 fik ingen." in text
+
+
+def test_the_method_states_the_k_the_matching_used_and_counts_fewer_against_it():
+    report = _report()
+    report.weights = xs.ComplexityWeights()
+    report.unit_costs = pd.DataFrame({"dkk_per_month": [5000.0], "source": ["antagelse"]}, index=["Støtte"])
+    report.average_share = 0.02
+    report.evaluation.summary["balance_smd"] = 0.05
+    # a matching of 3 per member: 58 members with 3 comparisons, 7 with 2 (fewer than 3, not than 5)
+    report.k = 3
+    weights = [1 / 3] * 58 + [0.5] * 7
+    report.evaluation.comparisons = pd.DataFrame(
+        {"member_id": [f"m{i}" for i in range(65)], "weight": weights}
+    )
+    text = tables.method_text(report, "S", "P")
+    assert "for hver deltager op til 3 borgere uden for programmet" in text
+    assert "op til 5" not in text
+    assert "Her fik 7 af de 65 sammenlignede deltagere færre end 3." in text
+
+
+def test_the_report_matches_with_its_k_and_says_so(con):
+    from analysis.data.programmes import read_cases, read_members
+    from analysis.data.unit_costs import read_unit_costs
+
+    def flat(y, horizon):
+        return types.SimpleNamespace(mean=pd.Series([float(y.iloc[-1])] * horizon), method="flat")
+
+    args = (read_cases(con, 165), read_members(con, 165), read_unit_costs())
+    kw = dict(year=2025, month=9, first_year=2018, last_year=2025, forecaster=flat)
+    r = xs.cross_sector_report(*args, **kw, k=3)
+    per_member = r.evaluation.comparisons.groupby("member_id")["person_id"].nunique()
+    assert r.k == 3 and per_member.max() == 3
+    fewer = int((per_member < 3).sum())
+    text = tables.method_text(r, "S", "P")
+    assert "for hver deltager op til 3 borgere uden for programmet" in text
+    assert (
+        f"Her fik {tables.small_count(fewer)} af de {int(r.evaluation.summary['matched'])} sammenlignede "
+        in text
+    )
+    with pytest.raises(ValueError, match="k \\(comparison persons per member\\) must be at least 2, found 1"):
+        xs.cross_sector_report(*args, **kw, k=1)

@@ -133,6 +133,8 @@ class CrossSectorReport:
     evaluation_prices : str
         The prices of the evaluation (before against after), in Danish: "løbende priser", or "faste 2025-priser
         (<index name>)" when the report was given a price index.
+    k : int
+        Comparison persons the matching sought per member (the ``k`` of :func:`match_comparison`; persons).
     """
 
     as_of: pd.Period
@@ -156,6 +158,7 @@ class CrossSectorReport:
     min_sectors: int
     rule: str
     evaluation_prices: str = "løbende priser"
+    k: int = 5
 
     @property
     def average_share(self) -> float:
@@ -188,6 +191,7 @@ def cross_sector_report(
     forecaster=None,
     price_index: pd.Series | None = None,
     price_index_name: str = "pris- og lønindekset",
+    k: int = 5,
 ) -> CrossSectorReport:
     """Compute every figure of the cross-sector report for one municipality.
 
@@ -226,6 +230,8 @@ def cross_sector_report(
         the year-end distribution and the follow-up stay in current prices (they settle actual kroner).
     price_index_name : str
         The index's name, shown with the prices (Danish).
+    k : int, default 5
+        Comparison persons sought per member (:func:`match_comparison`; persons, at least 2).
 
     Returns
     -------
@@ -234,13 +240,16 @@ def cross_sector_report(
     Raises
     ------
     InputError
-        For an unknown rule, a month outside 1-12, or fewer than ``min_group`` members by the report month.
+        For an unknown rule, a month outside 1-12, ``k`` below 2, or fewer than ``min_group`` members by the report
+        month.
     """
     min_group = check_min_group(min_group)
     if rule not in DISTRIBUTION_RULES:
         raise InputError(f"distribution_rule must be one of {', '.join(DISTRIBUTION_RULES)}, found {rule!r}")
     if not 1 <= month <= 12:
         raise InputError(f"month must be 1-12, found {month}")
+    if k < 2:
+        raise InputError(f"k (comparison persons per member) must be at least 2, found {k}")
     as_of = min(_month(f"{year}-{month:02d}"), _month(f"{last_year}-12"), data_end(cases))
     closed = as_of.year if as_of.month == 12 else as_of.year - 1
     joined = pd.to_datetime(members["joined"])
@@ -257,7 +266,7 @@ def cross_sector_report(
     ids = members["person_id"]
     scores = complexity(costs, as_of, weights=weights)
     followed = followed_members(members, as_of)
-    matches = match_comparison(costs, followed, weights=weights)
+    matches = match_comparison(costs, followed, weights=weights, k=k)
     evaluation_costs, prices = costs, "løbende priser"
     if price_index is not None:
         evaluation_costs = _in_fixed_prices(costs, price_index, as_of.year)
@@ -290,6 +299,7 @@ def cross_sector_report(
         min_sectors=min_sectors,
         rule=rule,
         evaluation_prices=prices,
+        k=k,
     )
 
 

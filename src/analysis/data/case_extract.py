@@ -43,20 +43,19 @@ Loading
 from __future__ import annotations
 
 import os
-from typing import Any
 
 import duckdb
 import numpy as np
 import pandas as pd
 
 from analysis.data import cases as case_ingest
-from analysis.data import loads
+from analysis.data import loads, person_files
 from analysis.data.cases import ingest_cases
 from analysis.data.ledger import chart_of_accounts
 from analysis.data.loads import ColumnMapping, Finding, LoadResult, shown
+from analysis.data.person_files import date_text, loader_key
 from analysis.data.schema import SchemaError
-from analysis.errors import ConfigurationError
-from analysis.privacy import PseudonymKeyError, check_key, cpr_date_is_valid, find_cpr, mask_cpr
+from analysis.privacy import cpr_date_is_valid, find_cpr, mask_cpr
 
 __all__ = [
     "FIELDS",
@@ -120,36 +119,6 @@ _empty = loads.is_missing
 FREE_TEXT = ("measure", "paragraph")
 
 
-def loader_key(key: bytes | None) -> bytes:
-    """The pseudonymisation key a load of CPR numbers uses: the one given, checked, or else the configured one.
-
-    Shared by the case loader and the programme member loader (:mod:`analysis.data.member_extract`), so that a
-    person gets the same pseudonym in ``cases`` and ``programme_members``.
-
-    Parameters
-    ----------
-    key : bytes or None
-        The key's bytes (at least 32 random bytes, :func:`analysis.privacy.check_key`); None for
-        :func:`analysis.data.cases.pseudonym_key` (``ANALYSIS_PSEUDONYM_KEY`` or the warehouse's key file).
-
-    Returns
-    -------
-    bytes
-        The key.
-
-    Raises
-    ------
-    ConfigurationError
-        When the key given, or the configured one, is too short or not random.
-    """
-    if key is None:
-        return case_ingest.pseudonym_key()
-    try:
-        return check_key(key, "the pseudonymisation key given to the loader")
-    except PseudonymKeyError as e:
-        raise ConfigurationError(str(e)) from None
-
-
 def row_list(rows: np.ndarray, shown: int = 5) -> str:
     """File rows for a load's note: the first ``shown``, then ", ..." when there are more ('2, 3, 4, 5, 6, ...')."""
     return ", ".join(str(int(r)) for r in rows[:shown]) + (", ..." if len(rows) > shown else "")
@@ -204,10 +173,6 @@ def cpr_cells_as_text(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
         padded.append(nine)
         out.append("0" + text if nine else text)
     return pd.Series(out, index=values.index, dtype=object), np.asarray(padded, dtype=bool)
-
-
-def _date(d: Any) -> str:
-    return f"{pd.Timestamp(d):%d.%m.%Y}"
 
 
 def read_extract(
@@ -329,7 +294,8 @@ def read_extract(
 
     backwards = (end.notna() & (end < start)).to_numpy() & ~no_cpr
     ex = [
-        f"sag {case_ids.iloc[i]} (række {int(rows[i])}): start {_date(start.iloc[i])}, slut {_date(end.iloc[i])}"
+        f"sag {case_ids.iloc[i]} (række {int(rows[i])}): start {date_text(start.iloc[i])}, "
+        f"slut {date_text(end.iloc[i])}"
         for i in np.flatnonzero(backwards)[:examples]
     ]
     findings.append(
@@ -487,30 +453,14 @@ def load(
     """
     if not isinstance(mapping, ColumnMapping):
         mapping = read_mapping(mapping)
-    key = loader_key(key)
-    case_ingest.check_warehouse_key(con, key)
-    cases, skipped, findings, rows, table = read_extract(
-        path, mapping, municipality_code=municipality_code, key=key
+
+    def read(key: bytes) -> person_files.PersonFile:
+        cases, skipped, findings, rows, table = read_extract(
+            path, mapping, municipality_code=municipality_code, key=key
+        )
+        case_ingest.check_warehouse_key(con, key, cases)
+        return person_files.PersonFile(cases, rows, table, findings=findings, skipped=skipped)
+
+    return person_files.load(
+        con, path, mapping, read, table="cases", kind="cases", municipality_code=municipality_code, key=key
     )
-    case_ingest.check_warehouse_key(con, key, cases)
-    munis = sorted(set(cases["municipality_code"])) or ([municipality_code] if municipality_code else [])
-    for f in findings:
-        f.municipality_code = int(munis[0]) if len(munis) == 1 else None
-    result = loads.write(
-        con,
-        "cases",
-        cases,
-        kind="cases",
-        source=table.source,
-        sha256=loads.file_sha256(path),
-        options={"mapping": mapping.sha256, "municipality_code": municipality_code},
-        rows_read=len(table.df),
-        municipality_code=int(munis[0]) if len(munis) == 1 else None,
-        findings=findings,
-        skipped=skipped,
-        notes=list(table.notes),
-        rows=rows,
-        columns=cases.attrs["columns"],
-    )
-    case_ingest.record_warehouse_key(con, key)
-    return result

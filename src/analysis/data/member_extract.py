@@ -38,10 +38,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analysis.data import case_extract, loads
-from analysis.data import cases as case_ingest
+from analysis.data import case_extract, loads, person_files
 from analysis.data.cases import ingest_programme_members
 from analysis.data.loads import ColumnMapping, LoadResult
+from analysis.data.person_files import date_text, loader_key
 from analysis.data.schema import SchemaError
 from analysis.privacy import cpr_date_is_valid, find_cpr
 
@@ -57,10 +57,6 @@ REPLACES = ("municipality_code", "programme")
 def read_mapping(path: str | os.PathLike) -> ColumnMapping:
     """Read a member mapping (see ``parameters/mappings/members.yaml``); errors name the mapping file and the key."""
     return loads.read_mapping(path, fields=FIELDS, required=_REQUIRED, options={})
-
-
-def _date(d: pd.Timestamp) -> str:
-    return f"{d:%d.%m.%Y}"
 
 
 def _refuse_twice(members: pd.DataFrame, source: str, rows: np.ndarray, col: dict[str, str]) -> None:
@@ -143,7 +139,7 @@ def read_members(
     """
     if not isinstance(mapping, ColumnMapping):
         mapping = read_mapping(mapping)
-    key = case_extract.loader_key(key)
+    key = loader_key(key)
     table = loads.read_file(path, mapping.format, headings=list(mapping.columns.values()))
     df = loads.select_columns(table, mapping)
     source = table.source
@@ -187,7 +183,7 @@ def read_members(
             f"an end date on or after the start date (column '{col['joined']}'), or empty while a member",
             row=int(rows[i]),
             column=col["left"],
-            found_text=f"{_date(left.iloc[i])}, before the start {_date(joined.iloc[i])}",
+            found_text=f"{date_text(left.iloc[i])}, before the start {date_text(joined.iloc[i])}",
         )
 
     cprs, padded = case_extract.cpr_cells_as_text(df["cpr"])
@@ -256,25 +252,20 @@ def load(
     """
     if not isinstance(mapping, ColumnMapping):
         mapping = read_mapping(mapping)
-    key = case_extract.loader_key(key)
-    case_ingest.check_warehouse_key(con, key)
-    members, rows, table = read_members(path, mapping, municipality_code=municipality_code, key=key)
-    _refuse_other_municipality(con, members, rows, table.source, members.attrs["columns"])
-    munis = sorted(set(members["municipality_code"]))
-    result = loads.write(
+
+    def read(key: bytes) -> person_files.PersonFile:
+        members, rows, table = read_members(path, mapping, municipality_code=municipality_code, key=key)
+        _refuse_other_municipality(con, members, rows, table.source, members.attrs["columns"])
+        return person_files.PersonFile(members, rows, table)
+
+    return person_files.load(
         con,
-        "programme_members",
-        members,
+        path,
+        mapping,
+        read,
+        table="programme_members",
         kind="members",
-        source=table.source,
-        sha256=loads.file_sha256(path),
-        options={"mapping": mapping.sha256, "municipality_code": municipality_code},
-        rows_read=len(table.df),
-        municipality_code=int(munis[0]) if len(munis) == 1 else None,
+        municipality_code=municipality_code,
+        key=key,
         partition=REPLACES,
-        notes=list(table.notes),
-        rows=rows,
-        columns=members.attrs["columns"],
     )
-    case_ingest.record_warehouse_key(con, key)
-    return result

@@ -596,15 +596,24 @@ def evaluation_persons_note(matched: int, min_group: int = 5) -> str:
 
     A sector's Deltagere, Før, Efter and Ændring are the members with a cost in the sector in either period; its
     Sammenligning, kr. and Skønnet virkning sum over all ``matched`` members (persons), also those without a
-    cost there, whose effect is 0 less their comparisons' change.
+    cost there, whose effect is 0 less their comparisons' change. With 1 to ``min_group - 1`` matched members
+    their number is not shown, and the note says so and why.
     """
-    return (
+    hidden = 0 < int(matched) < min_group
+    who = "de evaluerede deltagere" if hidden else f"{int(matched)} evaluerede deltagere"
+    text = (
         "Deltagere i en sektor er de evaluerede deltagere med udgift i sektoren før eller efter indtræden; Før, "
-        f"Efter og Ændring er deres udgift. Sammenligning, kr. og Skønnet virkning omfatter alle "
-        f"{small_count(matched, min_group)} evaluerede deltagere med sammenligningspersoner, også dem uden udgift i "
-        "sektoren: for dem er virkningen minus sammenligningspersonernes ændring i sektoren (et fald hos "
-        "sammenligningspersonerne tæller som en højere udgift)."
+        f"Efter og Ændring er deres udgift. Sammenligning, kr. og Skønnet virkning omfatter alle {who} med "
+        "sammenligningspersoner, også dem uden udgift i sektoren: for dem er virkningen minus "
+        "sammenligningspersonernes ændring i sektoren (et fald hos sammenligningspersonerne tæller som en højere "
+        "udgift)."
     )
+    if hidden:
+        text += (
+            f" Hvor mange de er, vises ikke: de er færre end {min_group}, og grupper med færre end {min_group} "
+            "borgere vises ikke."
+        )
+    return text
 
 
 def evaluation_table(evaluation, min_group: int = 5, prices: str = "løbende priser") -> str:
@@ -651,7 +660,7 @@ def _comparison_share_marks(changes: pd.DataFrame, min_group: int) -> pd.Series:
     """Marks of the change table's comparison shares (index as ``changes``, total last).
 
     A comparison share is the weighted share of the matched pairs (each member's comparisons weigh 1 in all) in
-    a group; with the matched members and the 5 comparisons per member the text gives, it tells the number of
+    a group; with the matched members and the k comparisons per member the text gives, it tells the number of
     pairs in the group, so it describes the comparison persons behind them (citizens outside the programme). It
     is hidden ('..') when 1 to ``min_group - 1`` different comparison persons are in the group, or outside it (a
     share of 96 % of 6 persons tells about the sixth), and all are hidden when there are fewer than
@@ -886,11 +895,11 @@ def method_text(
         "- **Før og efter:** nulpunktet er de 12 kalendermåneder før indtrædelsesmåneden, efter er "
         "indtrædelsesmåneden og de 11 næste. Kun deltagere med 12 måneder efter indtræden indgår; deltagere, der "
         "senere er udtrådt, tæller med, så et frafald ikke får programmet til at se bedre ud.",
-        "- **Sammenligningsgruppe:** for hver deltager op til 5 borgere uden for programmet, der i måneden før "
-        "deltagerens indtræden lå i samme kompleksitetsgruppe (tiendedele af scoren blandt borgere med udgifter) og "
-        "var nærmest i udgift de 12 måneder før og i løbende månedlig udgift (logaritmisk afstand); har gruppen "
-        "færre borgere uden for programmet, får deltageren dem alle, og uden nogen indgår deltageren ikke i "
-        f"sammenligningen. {_fewer_text(report.evaluation, min_group)} En borger kan "
+        f"- **Sammenligningsgruppe:** for hver deltager op til {report.k} borgere uden for programmet, der i måneden "
+        "før deltagerens indtræden lå i samme kompleksitetsgruppe (tiendedele af scoren blandt borgere med "
+        "udgifter) og var nærmest i udgift de 12 måneder før og i løbende månedlig udgift (logaritmisk afstand); har "
+        "gruppen færre borgere uden for programmet, får deltageren dem alle, og uden nogen indgår deltageren ikke i "
+        f"sammenligningen. {_fewer_text(report.evaluation, min_group, report.k)} En borger kan "
         "indgå for flere deltagere. Skønnet virkning er summen over deltagerne af deltagerens ændring i kroner om "
         "året minus gennemsnittet af de matchede borgeres ændring i kroner over de samme måneder (forskel i "
         "forskelle); den er ikke forskellen mellem de to procentvise ændringer, fordi de matchede borgere kan have et "

@@ -23,9 +23,13 @@ notebook about a whole main function): ``population_0_17`` for 5.28, ``populatio
 the command that loads it, e.g. ``'regnskab (REGK31) mangler for kommune 706 og funktion 5.38.50: analysis fetch
 statbank eller analysis load statbank FIL --table REGK31'``, or for the residents of a 5.28 report
 ``'befolkningstal (FOLK1A) for 0-17-årige (population_0_17) mangler for kommune 706: funktion 5.28.22 måles pr.
-0-17-årig; indlæs befolkningen med alle aldre: ...'``. For a batch, :func:`check_jobs` checks every job against one
-:func:`table_summary` of the warehouse, and :func:`require_jobs` raises :class:`~analysis.errors.DataError` with the
-problems: the runner is meant to call it after expanding the batch and before any kernel starts.
+0-17-årig; indlæs befolkningen med alle aldre: ...'``. A command that takes the municipality's code is declared with
+``KOMMUNEKODE`` (:data:`MUNICIPALITY_PLACEHOLDER`) and given with the code of the municipality whose data is
+missing, ready to copy: ``'sager (cases) mangler for kommune 706: indlæs sagsudtrækket: analysis load cases FIL
+--mapping parameters/mappings/cases.yaml --municipality 706'``. For a batch, :func:`check_jobs` checks every job
+against one :func:`table_summary` of the warehouse, and :func:`require_jobs` raises
+:class:`~analysis.errors.DataError` with the problems: the runner is meant to call it after expanding the batch and
+before any kernel starts.
 
 What a notebook can do without is not declared: the reports degrade and say what is missing (budgets, activity;
 the overview also the population).
@@ -45,6 +49,7 @@ from analysis.benchmark import ADULTS, RESIDENT_GROUP, RESIDENTS_COLUMN, residen
 from analysis.errors import ConfigurationError, DataError
 
 __all__ = [
+    "MUNICIPALITY_PLACEHOLDER",
     "Requirement",
     "TableInfo",
     "check_jobs",
@@ -54,6 +59,10 @@ __all__ = [
     "requirements_of",
     "table_summary",
 ]
+
+
+MUNICIPALITY_PLACEHOLDER = "KOMMUNEKODE"
+"""Stands for the municipality's code in a requirement's ``load``; a problem of a municipality gives its code."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +79,8 @@ class Requirement:
         The columns the table must have, each with a value in a row for the municipality; ``residents`` stands for
         the column of the report's resident group until :func:`for_function` puts it in.
     load : str
-        The command(s) that load it.
+        The command(s) that load it; :data:`MUNICIPALITY_PLACEHOLDER` where the command takes the municipality's
+        code (``--municipality KOMMUNEKODE``).
     """
 
     what: str
@@ -303,7 +313,8 @@ def check_requirements(
     Returns
     -------
     list of str
-        One sentence per requirement not met: what is missing and the command that loads it.
+        One sentence per requirement not met: what is missing and the command that loads it, with the
+        municipality's code for :data:`MUNICIPALITY_PLACEHOLDER` (``--municipality 706``), so that it can be copied.
 
     Examples
     --------
@@ -324,7 +335,8 @@ def check_requirements(
         where = f"kommune {int(municipality_code)}"
         if function_code is not None and any(t in _FUNCTION_TABLES for t in req.tables):
             where += f" og funktion {function_code}"
-        problems.append(f"{req.what} mangler for {where}: {req.load}")
+        load = req.load.replace(MUNICIPALITY_PLACEHOLDER, str(int(municipality_code)))
+        problems.append(f"{req.what} mangler for {where}: {load}")
     return problems
 
 
