@@ -968,3 +968,45 @@ def test_weasyprint_is_imported_without_ctypes_running_compilers(how, expected):
     else:
         assert f"{spawned} {pdf}" == expected
     assert "WeasyPrint could not import" not in result.stdout
+
+
+_WARM_PROBE = r"""
+import hashlib, sys
+from analysis.reporting import render
+if sys.argv[1] == "warm":
+    render.warm_up()
+    # what it made is kept for the process: the exporter, the print stylesheets and the fonts
+    assert render._exporter.cache_info().currsize == 1 and render._pdf_setup.cache_info().currsize == 1
+html = render.render_html(sys.argv[2])
+render.render_pdf(html, sys.argv[3])
+print(hashlib.sha256(html.encode()).hexdigest())
+"""
+
+
+@pytest.mark.slow
+def test_a_warmed_up_process_renders_a_report_to_the_same_bytes(tmp_path):
+    """The zygote's warm-up leaves nothing in the HTML or PDF of the next report: both are the same bytes."""
+    notebook = tmp_path / "report.ipynb"
+    nbformat.write(_notebook(table_rows=40), notebook)
+    hashes = {}
+    for how in ("cold", "warm"):
+        done = subprocess.run(
+            [sys.executable, "-c", _WARM_PROBE, how, str(notebook), str(tmp_path / f"{how}.pdf")],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        hashes[how] = done.stdout.split()[-1]
+    assert hashes["warm"] == hashes["cold"]
+    assert (tmp_path / "warm.pdf").read_bytes() == (tmp_path / "cold.pdf").read_bytes()
+
+
+def test_warm_up_never_raises(monkeypatch):
+    from analysis.reporting import render
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no fonts on this machine")
+
+    monkeypatch.setattr(render, "render_html", broken)
+    assert render.warm_up() is None  # the first report then pays for it, as before

@@ -215,7 +215,9 @@ _KERNELS: set = set()
 
 def _kill_kernels() -> None:
     """Kill every kernel this worker started (its whole process group) and remove its sockets and files."""
-    process = getattr(_WORKER.get("forkserver"), "process", None)  # a server of its own; the batch's ends itself
+    process = getattr(
+        _WORKER.get("forkserver"), "process", None
+    )  # a server of its own; the batch's ends itself
     if process is not None:
         with contextlib.suppress(OSError):
             process.kill()  # its kernels are killed below; those it forked later notice it is gone

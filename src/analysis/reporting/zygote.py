@@ -72,9 +72,11 @@ def available() -> bool:
 def preload() -> list[str]:
     """Import what the workers use, in the zygote; returns the modules that failed.
 
-    Not the kernels' libraries: the batch's kernel fork server imports those meanwhile. A module that fails is
-    imported later by whoever needs it. The imports are frozen out of the garbage collector's sight (the workers'
-    collections never walk them).
+    Not the kernels' libraries: the batch's kernel fork server imports those meanwhile. Then one small report is
+    rendered to HTML and PDF and thrown away (:func:`analysis.reporting.render.warm_up`), so that no worker's first
+    report pays for compiling the templates and loading the fonts. A module that fails is imported later by
+    whoever needs it. The imports are frozen out of the garbage collector's sight (the workers' collections never
+    walk them).
     """
     import gc
     import importlib
@@ -95,6 +97,9 @@ def preload() -> list[str]:
                 importlib.import_module(name)
         except Exception:  # noqa: BLE001 - imported later by whoever needs it
             failed.append(name)
+    if "analysis.reporting.render" not in failed:
+        # the first report's extra costs (templates, stylesheets, fonts), once here instead of in every worker
+        importlib.import_module("analysis.reporting.render").warm_up()
     gc.collect()
     gc.freeze()
     return failed
