@@ -644,6 +644,43 @@ def test_the_evaluation_table_says_a_sector_counts_members_with_costs_but_the_ef
     )
 
 
+def test_with_no_matched_member_the_evaluation_note_says_none_could_be_compared_and_why():
+    start = (
+        "Deltagere i en sektor er de evaluerede deltagere med udgift i sektoren før eller efter indtræden; Før, "
+        "Efter og Ændring er deres udgift. "
+    )
+    none_found = (
+        start
+        + "Ingen af de evaluerede deltagere kunne sammenlignes, fordi der ikke blev fundet lignende borgere "
+        "uden for programmet til nogen af dem; Sammenligning, kr. og Skønnet virkning omfatter derfor ingen "
+        "deltagere, og beløbene i de to kolonner er ikke et skøn over virkningen."
+    )
+    assert tables.evaluation_persons_note(0) == tables.evaluation_persons_note(0, members=8) == none_found
+    assert tables.evaluation_persons_note(0, members=0) == (
+        start
+        + "Der er ingen evaluerede deltagere; Sammenligning, kr. og Skønnet virkning omfatter derfor ingen "
+        "deltagere, og beløbene i de to kolonner er ikke et skøn over virkningen."
+    )
+    # 8 evaluated members, none with comparison persons: the table is shown (8 members) with that note
+    cohort = pd.DataFrame(
+        {
+            "persons": [6, 0, 7, 0, 8],
+            "comparison_persons": 0,
+            "baseline_dkk": 1e6,
+            "actual_dkk": 1e6,
+            "change_share": 0.0,
+            "comparison_change_share": np.nan,
+            "comparison_change_dkk": 0.0,
+            "effect_dkk": 0.0,
+        },
+        index=pd.Index([*xs.SECTORS, "total"], name="sector"),
+    )
+    summary = pd.Series({"members": 8, "matched": 0, "comparison_persons": 0})
+    html = tables.evaluation_table(types.SimpleNamespace(cohort=cohort, summary=summary))
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert none_found in text and "alle 0" not in text
+
+
 def test_the_headline_says_the_effect_is_a_difference_in_kroner_not_of_the_percentages():
     before_after = dict(tables.headline_items(_report()))["Før og efter"]
     assert before_after.endswith(

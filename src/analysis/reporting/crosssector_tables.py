@@ -611,22 +611,37 @@ EVALUATION_NOTE_DA = (
 )
 
 
-def evaluation_persons_note(matched: int, min_group: int = 5) -> str:
+def evaluation_persons_note(matched: int, min_group: int = 5, members: int | None = None) -> str:
     """The note under the evaluation table on whom a sector's row counts (Danish).
 
     A sector's Deltagere, Før, Efter and Ændring are the members with a cost in the sector in either period; its
     Sammenligning, kr. and Skønnet virkning sum over all ``matched`` members (persons), also those without a
     cost there, whose effect is 0 less their comparisons' change. With 1 to ``min_group - 1`` matched members
-    their number is not shown, and the note says so and why.
+    their number is not shown, and the note says so and why. With none matched the note says that no member
+    could be compared, because no comparison persons were found for any (or, with ``members`` 0, that there are
+    no evaluated members), so that the two columns' amounts are no estimate of the effect.
     """
-    hidden = 0 < int(matched) < min_group
-    who = "de evaluerede deltagere" if hidden else f"{int(matched)} evaluerede deltagere"
     text = (
         "Deltagere i en sektor er de evaluerede deltagere med udgift i sektoren før eller efter indtræden; Før, "
-        f"Efter og Ændring er deres udgift. Sammenligning, kr. og Skønnet virkning omfatter alle {who} med "
-        "sammenligningspersoner, også dem uden udgift i sektoren: for dem er virkningen minus "
-        "sammenligningspersonernes ændring i sektoren (et fald hos sammenligningspersonerne tæller som en højere "
-        "udgift)."
+        "Efter og Ændring er deres udgift. "
+    )
+    if int(matched) == 0:
+        why = (
+            "Der er ingen evaluerede deltagere"
+            if members is not None and int(members) == 0
+            else "Ingen af de evaluerede deltagere kunne sammenlignes, fordi der ikke blev fundet lignende borgere "
+            "uden for programmet til nogen af dem"
+        )
+        return text + (
+            f"{why}; Sammenligning, kr. og Skønnet virkning omfatter derfor ingen deltagere, og beløbene i de to "
+            "kolonner er ikke et skøn over virkningen."
+        )
+    hidden = int(matched) < min_group
+    who = "de evaluerede deltagere" if hidden else f"{int(matched)} evaluerede deltagere"
+    text += (
+        f"Sammenligning, kr. og Skønnet virkning omfatter alle {who} med sammenligningspersoner, også dem uden "
+        "udgift i sektoren: for dem er virkningen minus sammenligningspersonernes ændring i sektoren (et fald hos "
+        "sammenligningspersonerne tæller som en højere udgift)."
     )
     if hidden:
         text += (
@@ -672,7 +687,7 @@ def evaluation_table(evaluation, min_group: int = 5, prices: str = "løbende pri
         formats=formats,
         index=True,
         caption=caption,
-        notes=[EVALUATION_NOTE_DA, evaluation_persons_note(ev["matched"], min_group)],
+        notes=[EVALUATION_NOTE_DA, evaluation_persons_note(ev["matched"], min_group, ev["members"])],
     )
 
 
