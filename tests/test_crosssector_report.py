@@ -644,6 +644,43 @@ def test_the_evaluation_table_says_a_sector_counts_members_with_costs_but_the_ef
     )
 
 
+def test_with_no_matched_member_the_evaluation_note_says_none_could_be_compared_and_why():
+    start = (
+        "Deltagere i en sektor er de evaluerede deltagere med udgift i sektoren før eller efter indtræden; Før, "
+        "Efter og Ændring er deres udgift. "
+    )
+    none_found = (
+        start
+        + "Ingen af de evaluerede deltagere kunne sammenlignes, fordi der ikke blev fundet lignende borgere "
+        "uden for programmet til nogen af dem; Sammenligning, kr. og Skønnet virkning omfatter derfor ingen "
+        "deltagere, og beløbene i de to kolonner er ikke et skøn over virkningen."
+    )
+    assert tables.evaluation_persons_note(0) == tables.evaluation_persons_note(0, members=8) == none_found
+    assert tables.evaluation_persons_note(0, members=0) == (
+        start
+        + "Der er ingen evaluerede deltagere; Sammenligning, kr. og Skønnet virkning omfatter derfor ingen "
+        "deltagere, og beløbene i de to kolonner er ikke et skøn over virkningen."
+    )
+    # 8 evaluated members, none with comparison persons: the table is shown (8 members) with that note
+    cohort = pd.DataFrame(
+        {
+            "persons": [6, 0, 7, 0, 8],
+            "comparison_persons": 0,
+            "baseline_dkk": 1e6,
+            "actual_dkk": 1e6,
+            "change_share": 0.0,
+            "comparison_change_share": np.nan,
+            "comparison_change_dkk": 0.0,
+            "effect_dkk": 0.0,
+        },
+        index=pd.Index([*xs.SECTORS, "total"], name="sector"),
+    )
+    summary = pd.Series({"members": 8, "matched": 0, "comparison_persons": 0})
+    html = tables.evaluation_table(types.SimpleNamespace(cohort=cohort, summary=summary))
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert none_found in text and "alle 0" not in text
+
+
 def test_the_headline_says_the_effect_is_a_difference_in_kroner_not_of_the_percentages():
     before_after = dict(tables.headline_items(_report()))["Før og efter"]
     assert before_after.endswith(
@@ -661,7 +698,7 @@ def test_the_method_says_up_to_five_comparisons_and_how_many_got_fewer():
     report.evaluation.summary["reasons"] = "interval"
     text = tables.method_text(report, "S", "P")
     assert "for hver deltager op til 5 borgere uden for programmet" in text
-    assert "Her fik 0 af de 65 sammenlignede deltagere færre end 5." in text
+    assert "Her fik ingen af de 65 sammenlignede deltagere færre end 5." in text
     # 67 evaluated, 65 matched: 59 with 5 comparisons, 4 with 4, 2 with 2 (two sector rows each), 2 unmatched
     report.evaluation.summary["members"] = 67
     weights = [0.2] * 59 + [0.25] * 4 + [0.5] * 2
@@ -670,6 +707,126 @@ def test_the_method_says_up_to_five_comparisons_and_how_many_got_fewer():
     )
     text = tables.method_text(report, "S", "P")
     assert "Her fik 6 af de 65 sammenlignede deltagere færre end 5, og færre end 5 fik ingen." in text
+
+
+def _method_report(members, weights):
+    """_report with the method text's inputs; ``weights``: one per matched member (1 / its comparisons)."""
+    report = _report()
+    report.weights = xs.ComplexityWeights()
+    report.unit_costs = pd.DataFrame({"dkk_per_month": [5000.0], "source": ["antagelse"]}, index=["Støtte"])
+    report.average_share = 0.02
+    report.evaluation.summary["balance_smd"] = 0.05
+    report.evaluation.summary["members"] = members
+    report.evaluation.summary["matched"] = len(weights)
+    report.evaluation.comparisons = pd.DataFrame(
+        {"member_id": [f"m{i}" for i in range(len(weights))], "weight": weights}
+    )
+    return report
+
+
+@pytest.mark.parametrize(
+    ("members", "weights", "sentence"),
+    [
+        # 3 matched (fewer than 5): their number is not printed, nor the 1 unmatched (4 evaluated less it)
+        (
+            3,
+            [0.5, 0.2, 0.2],
+            "Her kunne færre end 5 af de evaluerede deltagere sammenlignes, og nogle af dem fik færre end 5.",
+        ),
+        (
+            4,
+            [0.5, 0.5, 1.0],
+            "Her kunne færre end 5 af de evaluerede deltagere sammenlignes, og de fik alle færre "
+            "end 5; de øvrige fik ingen.",
+        ),
+        (
+            3,
+            [0.2, 0.2, 0.2],
+            "Her kunne færre end 5 af de evaluerede deltagere sammenlignes, og de fik alle 5.",
+        ),
+        # none matched
+        (
+            7,
+            [],
+            "Her blev der ikke fundet lignende borgere uden for programmet til nogen af de evaluerede "
+            "deltagere, så ingen kunne sammenlignes.",
+        ),
+        (0, [], "Her var der ingen evaluerede deltagere at sammenligne."),
+        # 5 or more matched: printed; fewer than 5 of them with fewer comparisons, all, all but fewer than 5, 6
+        (65, [0.5] * 3 + [0.2] * 62, "Her fik færre end 5 af de 65 sammenlignede deltagere færre end 5."),
+        (10, [0.5] * 10, "Her fik alle 10 sammenlignede deltagere færre end 5."),
+        (
+            10,
+            [0.5] * 7 + [0.2] * 3,
+            "Her fik alle på nær færre end 5 af de 10 sammenlignede deltagere færre end 5.",
+        ),
+        (
+            19,
+            [0.5] * 6 + [0.2] * 6,
+            "Her fik 6 af de 12 sammenlignede deltagere færre end 5, og 7 fik ingen.",
+        ),
+        (5, [0.2] * 5, "Her fik ingen af de 5 sammenlignede deltagere færre end 5."),
+    ],
+)
+def test_the_method_never_prints_a_count_of_fewer_than_five_members_and_reads_as_danish(
+    members, weights, sentence
+):
+    text = tables.method_text(_method_report(members, weights), "S", "P")
+    assert f"sammenligningen. {sentence} En borger kan indgå for flere deltagere." in text
+    assert not re.search(r"\b[1-4] (sammenlignede|evaluerede) deltagere|af de [1-4]\b", text)
+
+
+def test_the_method_states_the_text_rule_for_counts_of_members_as_implemented():
+    text = tables.method_text(_method_report(65, [0.2] * 65), "S", "P", min_group=6)
+    assert "vises præcist, også når det er under grænsen" not in text
+    assert (
+        "Et antal borgere i teksten, også et antal deltagere, står som færre end 6, når det er under grænsen; "
+        "overskriften nævner da ikke, hvor mange der i alt har været med, hvis antallet med i programmet eller "
+        "antallet udtrådte er under grænsen (det er summen af de to). Antal på 6 eller flere vises præcist, så "
+        "forskellen mellem to viste antal deltagere (fx evaluerede og sammenlignede) kan være under grænsen: "
+        "deltagerne er programmets egen liste, som kommunen kender i forvejen." in text
+    )
+
+
+@pytest.mark.parametrize(
+    ("membership", "sentence"),
+    [
+        # 3 with, 7 who left: 'i alt 10' would give the 3 away, so it is left out
+        (
+            (10, 3, 7, 8, 6),
+            "færre end 5 borgere er med i programmet i september 2025, og 7 er udtrådt. Evalueringen omfatter de "
+            "8, der har været med i mindst 12 måneder (heraf 6, der siden er udtrådt).",
+        ),
+        (
+            (55, 52, 3, 40, 2),
+            "52 borgere er med i programmet i september 2025, og færre end 5 er udtrådt. Evalueringen omfatter de "
+            "40, der har været med i mindst 12 måneder (heraf færre end 5, der siden er udtrådt).",
+        ),
+        (
+            (3, 3, 0, 3, 0),
+            "færre end 5 borgere er med i programmet i september 2025, og ingen er udtrådt. "
+            "Evalueringen omfatter færre end 5 deltagere, der har været med i mindst 12 måneder.",
+        ),
+        (
+            (12, 12, 0, 0, 0),
+            "12 borgere er med i programmet i september 2025; i alt 12 har været med.",
+        ),
+    ],
+)
+def test_the_headline_never_prints_a_count_of_fewer_than_five_members(membership, sentence):
+    report = _report()
+    report.membership = pd.Series(
+        dict(zip(["ever", "active", "left", "followed", "followed_left"], membership, strict=True))
+    )
+    assert dict(tables.headline_items(report))["Deltagere"] == sentence
+
+
+def test_the_follow_up_text_names_the_active_members_as_de_52_or_fewer_than_five():
+    # the notebook's follow-up section: "Udgiften til de 52 borgere" / "Udgiften til færre end 5 borgere"
+    assert tables.definite_count(52) == "de 52" and tables.definite_count(5) == "de 5"
+    assert (
+        tables.definite_count(4) == "færre end 5" and tables.definite_count(9, min_group=10) == "færre end 10"
+    )
 
 
 def test_the_method_states_the_k_the_matching_used_and_counts_fewer_against_it():
@@ -705,8 +862,10 @@ def test_the_report_matches_with_its_k_and_says_so(con):
     fewer = int((per_member < 3).sum())
     text = tables.method_text(r, "S", "P")
     assert "for hver deltager op til 3 borgere uden for programmet" in text
+    # every matched member of the sample finds 3 comparisons
+    assert fewer == 0
     assert (
-        f"Her fik {tables.small_count(fewer)} af de {int(r.evaluation.summary['matched'])} sammenlignede "
+        f"Her fik ingen af de {int(r.evaluation.summary['matched'])} sammenlignede deltagere færre end 3"
         in text
     )
     with pytest.raises(ValueError, match="k \\(comparison persons per member\\) must be at least 2, found 1"):

@@ -36,6 +36,7 @@ __all__ = [
     "by_sectors_table",
     "candidate_table",
     "change_table",
+    "definite_count",
     "evaluation_persons_note",
     "evaluation_table",
     "evidence_da",
@@ -186,6 +187,15 @@ def small_count(n: int, min_group: int = 5) -> str:
     return f"færre end {min_group}" if 0 < n < min_group else str(n)
 
 
+def definite_count(n: int, min_group: int = 5) -> str:
+    """'de 52' before a noun of persons, or 'færre end 5' for a group of 1 to ``min_group - 1`` (no 'de').
+
+    >>> definite_count(52), definite_count(3)
+    ('de 52', 'færre end 5')
+    """
+    return f"færre end {min_group}" if 0 < int(n) < min_group else f"de {int(n)}"
+
+
 def sector_label(n: int, or_more: bool = False) -> str:
     """A group of persons by number of sectors, in Danish.
 
@@ -216,7 +226,9 @@ def headline_items(report: CrossSectorReport, min_group: int = 5) -> list[tuple[
     report : CrossSectorReport
         From :func:`analysis.crosssector.cross_sector_report`.
     min_group : int, default 5
-        Smallest group shown (persons): the follow-up and the effect are left out for fewer.
+        Smallest group shown (persons): the follow-up and the effect are left out for fewer, and a count of 1 to
+        ``min_group - 1`` persons reads 'færre end 5' (:func:`small_count`); beside such a count of members
+        active or left, the members ever (their sum) are not given.
 
     Returns
     -------
@@ -226,11 +238,19 @@ def headline_items(report: CrossSectorReport, min_group: int = 5) -> list[tuple[
     m, ev = report.membership, report.evaluation.summary
     month = fmt_month(report.as_of)
     items = []
-    who = f"{m['active']} borgere er med i programmet i {month}; i alt {m['ever']} har været med"
-    who += f" ({m['left']} er udtrådt)." if m["left"] else "."
+    small = lambda n: 0 < int(n) < min_group  # noqa: E731
+    count = functools.partial(small_count, min_group=min_group)
+    if small(m["active"]) or small(m["left"]):
+        # all who have been with are those with and those who left: beside a hidden one of them it is left out
+        left = count(m["left"]) if m["left"] else "ingen"
+        who = f"{count(m['active'])} borgere er med i programmet i {month}, og {left} er udtrådt."
+    else:
+        who = f"{count(m['active'])} borgere er med i programmet i {month}; i alt {count(m['ever'])} har været med"
+        who += f" ({count(m['left'])} er udtrådt)." if m["left"] else "."
     if m["followed"]:
-        who += f" Evalueringen omfatter de {m['followed']}, der har været med i mindst 12 måneder"
-        who += f" (heraf {m['followed_left']}, der siden er udtrådt)." if m["followed_left"] else "."
+        followed = f"færre end {min_group} deltagere" if small(m["followed"]) else f"de {m['followed']}"
+        who += f" Evalueringen omfatter {followed}, der har været med i mindst 12 måneder"
+        who += f" (heraf {count(m['followed_left'])}, der siden er udtrådt)." if m["followed_left"] else "."
     items.append(("Deltagere", who))
     if int(ev["matched"]) >= min_group:
         change, comp, effect = ev["change_share"], ev["comparison_change_share"], ev["effect_dkk"]
@@ -591,22 +611,37 @@ EVALUATION_NOTE_DA = (
 )
 
 
-def evaluation_persons_note(matched: int, min_group: int = 5) -> str:
+def evaluation_persons_note(matched: int, min_group: int = 5, members: int | None = None) -> str:
     """The note under the evaluation table on whom a sector's row counts (Danish).
 
     A sector's Deltagere, Før, Efter and Ændring are the members with a cost in the sector in either period; its
     Sammenligning, kr. and Skønnet virkning sum over all ``matched`` members (persons), also those without a
     cost there, whose effect is 0 less their comparisons' change. With 1 to ``min_group - 1`` matched members
-    their number is not shown, and the note says so and why.
+    their number is not shown, and the note says so and why. With none matched the note says that no member
+    could be compared, because no comparison persons were found for any (or, with ``members`` 0, that there are
+    no evaluated members), so that the two columns' amounts are no estimate of the effect.
     """
-    hidden = 0 < int(matched) < min_group
-    who = "de evaluerede deltagere" if hidden else f"{int(matched)} evaluerede deltagere"
     text = (
         "Deltagere i en sektor er de evaluerede deltagere med udgift i sektoren før eller efter indtræden; Før, "
-        f"Efter og Ændring er deres udgift. Sammenligning, kr. og Skønnet virkning omfatter alle {who} med "
-        "sammenligningspersoner, også dem uden udgift i sektoren: for dem er virkningen minus "
-        "sammenligningspersonernes ændring i sektoren (et fald hos sammenligningspersonerne tæller som en højere "
-        "udgift)."
+        "Efter og Ændring er deres udgift. "
+    )
+    if int(matched) == 0:
+        why = (
+            "Der er ingen evaluerede deltagere"
+            if members is not None and int(members) == 0
+            else "Ingen af de evaluerede deltagere kunne sammenlignes, fordi der ikke blev fundet lignende borgere "
+            "uden for programmet til nogen af dem"
+        )
+        return text + (
+            f"{why}; Sammenligning, kr. og Skønnet virkning omfatter derfor ingen deltagere, og beløbene i de to "
+            "kolonner er ikke et skøn over virkningen."
+        )
+    hidden = int(matched) < min_group
+    who = "de evaluerede deltagere" if hidden else f"{int(matched)} evaluerede deltagere"
+    text += (
+        f"Sammenligning, kr. og Skønnet virkning omfatter alle {who} med sammenligningspersoner, også dem uden "
+        "udgift i sektoren: for dem er virkningen minus sammenligningspersonernes ændring i sektoren (et fald hos "
+        "sammenligningspersonerne tæller som en højere udgift)."
     )
     if hidden:
         text += (
@@ -638,7 +673,7 @@ def evaluation_table(evaluation, min_group: int = 5, prices: str = "løbende pri
     formats["Sammenligning, kr."] = formats["Skønnet virkning"] = _mio_signed
     caption = (
         f"Udgift om året i {prices}; ændring i procent, sammenligningens også i kr. (summen over deltagerne af "
-        f"deres sammenligningspersoners ændring). {int(ev['members'])} deltagere og "
+        f"deres sammenligningspersoners ændring). {small_count(ev['members'], min_group)} deltagere og "
         f"{small_count(ev['comparison_persons'], min_group)} sammenligningspersoner"
     )
     if (few := _too_few(c["persons"], min_group, "evaluerede deltagere")) is not None:
@@ -652,7 +687,7 @@ def evaluation_table(evaluation, min_group: int = 5, prices: str = "løbende pri
         formats=formats,
         index=True,
         caption=caption,
-        notes=[EVALUATION_NOTE_DA, evaluation_persons_note(ev["matched"], min_group)],
+        notes=[EVALUATION_NOTE_DA, evaluation_persons_note(ev["matched"], min_group, ev["members"])],
     )
 
 
@@ -845,13 +880,42 @@ def _fewer_text(evaluation, min_group: int = 5, k: int = 5) -> str:
     """How many evaluated members got fewer than ``k`` comparison persons, and how many none (Danish sentence).
 
     A member's number of comparisons is 1 / its weight in :attr:`Evaluation.comparisons` (the weights of a
-    member's comparisons add to 1); the unmatched are the evaluated members less the matched.
+    member's comparisons add to 1); the unmatched are the evaluated members less the matched. No count of 1 to
+    ``min_group - 1`` persons is printed (:func:`small_count`): with that few matched members their number is
+    not given, nor the number without comparisons (the evaluated members less it, shown elsewhere), and the
+    members with fewer than ``k`` are told as none, all or some of them; all but 1 to ``min_group - 1`` reads
+    'alle på nær færre end 5'.
     """
     ev = evaluation.summary
     weights = evaluation.comparisons.groupby("member_id")["weight"].first()
     fewer = int(((1 / weights).round() < k).sum())
-    unmatched = int(ev["members"]) - int(ev["matched"])
-    text = f"Her fik {small_count(fewer, min_group)} af de {int(ev['matched'])} sammenlignede deltagere færre end {k}"
+    matched, unmatched = int(ev["matched"]), int(ev["members"]) - int(ev["matched"])
+    if matched == 0:
+        if int(ev["members"]) == 0:
+            return "Her var der ingen evaluerede deltagere at sammenligne."
+        return (
+            "Her blev der ikke fundet lignende borgere uden for programmet til nogen af de evaluerede deltagere, "
+            "så ingen kunne sammenlignes."
+        )
+    if matched < min_group:
+        text = f"Her kunne færre end {min_group} af de evaluerede deltagere sammenlignes, og "
+        if fewer == 0:
+            text += f"de fik alle {k}"
+        else:
+            text += f"de fik alle færre end {k}" if fewer == matched else f"nogle af dem fik færre end {k}"
+        return text + ("; de øvrige fik ingen." if unmatched else ".")
+    if fewer == 0:
+        text = f"Her fik ingen af de {matched} sammenlignede deltagere færre end {k}"
+    elif fewer == matched:
+        text = f"Her fik alle {matched} sammenlignede deltagere færre end {k}"
+    elif matched - fewer < min_group:
+        text = (
+            f"Her fik alle på nær færre end {min_group} af de {matched} sammenlignede deltagere færre end {k}"
+        )
+    else:
+        text = (
+            f"Her fik {small_count(fewer, min_group)} af de {matched} sammenlignede deltagere færre end {k}"
+        )
     text += f", og {small_count(unmatched, min_group)} fik ingen." if unmatched else "."
     return text
 
@@ -931,9 +995,12 @@ def method_text(
         "med 0 borgere vises. Andele skjules, når tæller eller rest er under grænsen; sammenligningsgruppens "
         f"andele, når færre end {min_group} forskellige sammenligningspersoner ligger i gruppen eller uden for "
         "den. En figur, der udelader en gruppe, siger det under "
-        "figuren. Antallet af deltagere (med i programmet, har været med, udtrådt, evalueret) vises præcist, også "
-        "når det er under grænsen: det er programmets egen liste, som kommunen kender i forvejen; de øvrige "
-        f"antal borgere i teksten står som færre end {min_group}, når de er under grænsen."
+        "figuren. Et antal borgere i teksten, også et antal deltagere, står som færre end "
+        f"{min_group}, når det er under grænsen; overskriften nævner da ikke, hvor mange der i alt har været med, "
+        "hvis antallet med i programmet eller antallet udtrådte er under grænsen (det er summen af de to). Antal "
+        f"på {min_group} eller flere vises præcist, så forskellen mellem to viste antal deltagere (fx evaluerede "
+        "og sammenlignede) kan være under grænsen: deltagerne er programmets egen liste, som kommunen kender i "
+        "forvejen."
         + (
             " Kandidatlisten viser enkelte borgere under pseudonym; derfor er rapporten fortrolig."
             if show_persons
