@@ -20,6 +20,7 @@ from analysis.forecast.methods import (
     YearlyETS,
     default_methods,
 )
+from analysis.forecast.select import forecast_paths, forecast_year_paths
 from analysis.forecast.statistical import ThetaMethod
 
 YEARS = list(range(2016, 2023))
@@ -234,6 +235,37 @@ def test_forecast_year_with_interval_and_selection():
     assert "combination" in set(out["method"])
     with pytest.raises(ValueError, match="month"):
         forecast_year(led, YEARS[-1], 12)
+
+
+def test_forecast_year_paths_is_forecast_year_and_forecast_paths_of_one_run():
+    """The table and the paths of one origin from one run of the methods equal the two functions' own runs."""
+    led, budgets = known_series()
+    hist = led[led["year"] < YEARS[-1]]
+    methods = [RunRate(), SeasonalNaive(), StatisticalAdapter(model=ThetaMethod())]
+    res = backtest(hist, methods=methods, budgets=budgets)
+    sel = select_methods(res)
+    known = pd.concat([hist, led[(led["year"] == YEARS[-1]) & (led["month"] <= 6)]])
+    args = (known, YEARS[-1], 6, res, sel, methods, budgets)
+    table, keys, paths = forecast_year_paths(*args)
+    pd.testing.assert_frame_equal(table, forecast_year(*args), check_exact=True)
+    keys_alone, paths_alone = forecast_paths(known, YEARS[-1], 6, res, methods, budgets)
+    pd.testing.assert_frame_equal(keys, keys_alone)
+    assert list(paths) == ["run_rate", "seasonal_naive", "theta", "combination"] == list(paths_alone)
+    for name, p in paths.items():
+        np.testing.assert_array_equal(p, paths_alone[name])
+    # a path is the booked months then the forecast; its sum is the table's year-end forecast
+    booked = known[known["year"] == YEARS[-1]].pivot(
+        index="function_code", columns="month", values="spending_dkk"
+    )
+    np.testing.assert_array_equal(paths["seasonal_naive"][:, :6], booked.to_numpy())
+    last_year = led[led["year"] == YEARS[-2]].pivot(
+        index="function_code", columns="month", values="spending_dkk"
+    )
+    np.testing.assert_array_equal(paths["seasonal_naive"][:, 6:], last_year.to_numpy()[:, 6:])
+    naive = table[table["method"] == "seasonal_naive"]["forecast_dkk"].to_numpy()
+    np.testing.assert_allclose(
+        naive, booked.sum(axis=1) + last_year.to_numpy()[:, 6:].sum(axis=1), rtol=1e-12
+    )
 
 
 def test_default_methods_run_on_a_small_ledger():

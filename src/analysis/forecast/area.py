@@ -39,7 +39,13 @@ from analysis.forecast.backtest import COMBINATION, KEY_COLUMNS, BacktestResult,
 from analysis.forecast.disposition import explained_share, reconcile
 from analysis.forecast.drift import COVERAGE_TOLERANCE, case_coverage, forecast_drift
 from analysis.forecast.methods import DomainMethod, default_methods
-from analysis.forecast.select import conformal_width, forecast_paths, forecast_year, interval, select_methods
+from analysis.forecast.select import (
+    conformal_width,
+    forecast_paths,
+    forecast_year_paths,
+    interval,
+    select_methods,
+)
 
 __all__ = ["AreaForecast", "area_forecast", "fan_halfwidths", "known_at"]
 
@@ -366,13 +372,16 @@ def area_forecast(
         raise ValueError(f"no method could be back-tested for {municipality_code} {function_code}")
     chosen = str(sel["method"])
     args = dict(budgets=bud, cases=cs, combination_k=combination_k, lookback_months=lookback_months)
-    fy = forecast_year(led, year, month, result, selection, methods, coverage=coverage, **args)
+    # this year's forecast by every method, run once for the table and for the chosen method's path (a method's
+    # path does not depend on the methods beside it; the combination's is made from the same paths)
+    fy, keys, paths = forecast_year_paths(
+        led, year, month, result, selection, methods, coverage=coverage, **args
+    )
     row = fy[fy["selected"]].iloc[0]
 
     # the chosen method's path this year and its fan
     chosen_methods = methods if chosen == COMBINATION else [m for m in methods if m.name == chosen]
     comb_result = result if chosen == COMBINATION else None
-    keys, paths = forecast_paths(led, year, month, comb_result, chosen_methods, **args)
     path = paths[chosen][0]
     actual = np.where(np.arange(12) < month, path, np.nan)
     cum = np.cumsum(path)

@@ -60,6 +60,7 @@ __all__ = [
     "conformal_width",
     "forecast_paths",
     "forecast_year",
+    "forecast_year_paths",
     "interval",
     "paired_test",
     "reason_da",
@@ -551,6 +552,42 @@ def forecast_year(
         One row per series and method: key columns, ``method``, ``label_da``, ``ytd_dkk``, ``forecast_dkk``,
         ``lower_dkk``, ``upper_dkk`` (DKK), ``budget_dkk`` and ``selected`` (bool).
     """
+    return forecast_year_paths(
+        ledger,
+        year,
+        month,
+        result,
+        selection,
+        methods,
+        budgets,
+        cases,
+        key_columns,
+        coverage,
+        combination_k,
+        lookback_months,
+    )[0]
+
+
+def forecast_year_paths(
+    ledger: pd.DataFrame,
+    year: int,
+    month: int,
+    result: BacktestResult | None = None,
+    selection: pd.DataFrame | None = None,
+    methods: Sequence[DomainMethod] | None = None,
+    budgets: pd.DataFrame | None = None,
+    cases: pd.DataFrame | None = None,
+    key_columns: Sequence[str] = KEY_COLUMNS,
+    coverage: float = 0.8,
+    combination_k: int = 3,
+    lookback_months: int = 12,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, np.ndarray]]:
+    """:func:`forecast_year` and :func:`forecast_paths` of the same origin, the methods run once for both.
+
+    Parameters are :func:`forecast_year`'s. Returns its table, the series' keys and the paths ``(S, 12)`` per
+    method (with ``result``, the ``combination`` too), as :func:`forecast_paths` returns them with ``result``
+    and ``methods``; a method's path is the same with or without the other methods beside it.
+    """
     key_columns = list(key_columns)
     methods = list(default_methods()) if methods is None else list(methods)
     keys, ctx = year_context(ledger, year, month, budgets, cases, key_columns, lookback_months)
@@ -584,7 +621,7 @@ def forecast_year(
         chosen = selection.set_index(key_columns)["method"]
         sel = chosen.reindex(pd.MultiIndex.from_frame(out[key_columns])).to_numpy()
         out["selected"] = out["method"].to_numpy() == sel
-    return out
+    return out, keys, paths
 
 
 def conformal_width(errors: Sequence[float] | np.ndarray, coverage: float = 0.8) -> float:
