@@ -20,7 +20,7 @@ from analysis.forecast.methods import (
     YearlyETS,
     default_methods,
 )
-from analysis.forecast.select import forecast_paths, forecast_year_paths
+from analysis.forecast.select import forecast_paths, forecast_year_paths, interval, intervals
 from analysis.forecast.statistical import ThetaMethod
 
 YEARS = list(range(2016, 2023))
@@ -266,6 +266,30 @@ def test_forecast_year_paths_is_forecast_year_and_forecast_paths_of_one_run():
     np.testing.assert_allclose(
         naive, booked.sum(axis=1) + last_year.to_numpy()[:, 6:].sum(axis=1), rtol=1e-12
     )
+
+
+def test_intervals_of_several_methods_are_each_methods_interval():
+    led, budgets = known_series()
+    res = backtest(led, methods=[RunRate(), LastYearProfile(), SeasonalNaive()], budgets=budgets)
+    keys = pd.MultiIndex.from_frame(res.keys)
+    totals = {name: np.linspace(1e6, 4e6, len(keys)) * (i + 1) for i, name in enumerate(res.methods)}
+    totals["unknown"] = np.ones(len(keys))  # no back-test: no interval
+    together = intervals(res, totals, 4, keys)
+    assert list(together) == [*res.methods, "unknown"]
+    for name in res.methods:
+        lower, upper = interval(res, name, 4, totals[name], keys)
+        np.testing.assert_array_equal(together[name][0], lower)
+        np.testing.assert_array_equal(together[name][1], upper)
+    assert np.isnan(together["unknown"]).all()
+    # by hand, run-rate on the first series at April: the k-th smallest |relative error| of its years with
+    # n = 7 (k = ceil(8 x 0.8) = 7, the largest), times the forecast
+    f = res.frame
+    f = f[(f["method"] == "run_rate") & (f["month"] == 4) & (f["function_code"] == "5.38.38")]
+    rel = ((f["actual_dkk"] - f["forecast_dkk"]) / f["forecast_dkk"].abs()).abs()
+    assert len(rel) == 7
+    half = rel.max() * totals["run_rate"][0]
+    assert together["run_rate"][1][0] - totals["run_rate"][0] == pytest.approx(half, rel=1e-12)
+    assert totals["run_rate"][0] - together["run_rate"][0][0] == pytest.approx(half, rel=1e-12)
 
 
 def test_default_methods_run_on_a_small_ledger():
