@@ -652,14 +652,14 @@ def test_with_no_matched_member_the_evaluation_note_says_none_could_be_compared_
     none_found = (
         start
         + "Ingen af de evaluerede deltagere kunne sammenlignes, fordi der ikke blev fundet lignende borgere "
-        "uden for programmet til nogen af dem; Sammenligning, kr. og Skønnet virkning omfatter derfor ingen "
-        "deltagere, og beløbene i de to kolonner er ikke et skøn over virkningen."
+        "uden for programmet til nogen af dem; Sammenligning, kr. og Skønnet virkning er derfor tomme (–): der er "
+        "intet skøn over virkningen."
     )
     assert tables.evaluation_persons_note(0) == tables.evaluation_persons_note(0, members=8) == none_found
     assert tables.evaluation_persons_note(0, members=0) == (
         start
-        + "Der er ingen evaluerede deltagere; Sammenligning, kr. og Skønnet virkning omfatter derfor ingen "
-        "deltagere, og beløbene i de to kolonner er ikke et skøn over virkningen."
+        + "Der er ingen evaluerede deltagere; Sammenligning, kr. og Skønnet virkning er derfor tomme (–): der er "
+        "intet skøn over virkningen."
     )
     # 8 evaluated members, none with comparison persons: the table is shown (8 members) with that note
     cohort = pd.DataFrame(
@@ -679,6 +679,11 @@ def test_with_no_matched_member_the_evaluation_note_says_none_could_be_compared_
     html = tables.evaluation_table(types.SimpleNamespace(cohort=cohort, summary=summary))
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
     assert none_found in text and "alle 0" not in text
+    # the columns of the comparison show nothing, not 0,0 mio. kr. (a sum over no one)
+    body = html.split("<tbody>")[1].split("</tbody>")[0]
+    rows = [re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row) for row in body.split("</tr>") if "<t" in row]
+    assert rows and all(row[-3:] == ["–", "–", "–"] for row in rows), rows
+    assert "0,0 mio" not in body
 
 
 def test_the_headline_says_the_effect_is_a_difference_in_kroner_not_of_the_percentages():

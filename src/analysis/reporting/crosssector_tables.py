@@ -619,7 +619,7 @@ def evaluation_persons_note(matched: int, min_group: int = 5, members: int | Non
     cost there, whose effect is 0 less their comparisons' change. With 1 to ``min_group - 1`` matched members
     their number is not shown, and the note says so and why. With none matched the note says that no member
     could be compared, because no comparison persons were found for any (or, with ``members`` 0, that there are
-    no evaluated members), so that the two columns' amounts are no estimate of the effect.
+    no evaluated members), so that the two columns are empty (:func:`evaluation_table` shows "–"): no estimate.
     """
     text = (
         "Deltagere i en sektor er de evaluerede deltagere med udgift i sektoren før eller efter indtræden; Før, "
@@ -632,9 +632,9 @@ def evaluation_persons_note(matched: int, min_group: int = 5, members: int | Non
             else "Ingen af de evaluerede deltagere kunne sammenlignes, fordi der ikke blev fundet lignende borgere "
             "uden for programmet til nogen af dem"
         )
-        return text + (
-            f"{why}; Sammenligning, kr. og Skønnet virkning omfatter derfor ingen deltagere, og beløbene i de to "
-            "kolonner er ikke et skøn over virkningen."
+        return (
+            text
+            + f"{why}; Sammenligning, kr. og Skønnet virkning er derfor tomme (–): der er intet skøn over virkningen."
         )
     hidden = int(matched) < min_group
     who = "de evaluerede deltagere" if hidden else f"{int(matched)} evaluerede deltagere"
@@ -669,6 +669,8 @@ def evaluation_table(evaluation, min_group: int = 5, prices: str = "løbende pri
             "Skønnet virkning": c["effect_dkk"],
         }
     ).rename_axis("Sektor")
+    if int(ev["matched"]) == 0:  # sums over no one: not an estimate of 0 kr., none at all
+        table[["Sammenligning", "Sammenligning, kr.", "Skønnet virkning"]] = np.nan
     formats = {"Før (nulpunkt)": _mio, "Efter": _mio, "Ændring": _pct_signed, "Sammenligning": _pct_signed}
     formats["Sammenligning, kr."] = formats["Skønnet virkning"] = _mio_signed
     caption = (
