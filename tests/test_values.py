@@ -162,3 +162,21 @@ def test_ten_digit_amounts_that_are_no_cpr_number_are_read():
         rows=[2, 3, 4, 5],
     )
     assert got.tolist() == [3_213_851_234.0, 113_851_234.0, 1_503_851_234.0, 1_503_851_234.0]
+
+
+def test_a_cpr_number_in_an_excel_number_cell_of_amounts_is_refused_without_showing_it():
+    # Excel keeps a CPR number typed into a cell as the number 1503851234: it was stored as a cost of 1.5 bn. kr.
+    with pytest.raises(SchemaError) as e:
+        values.parse_amounts(
+            pd.Series([98_500.0, 1503851234]), decimal=",", source="f.xlsx", column="Beløb", rows=[2, 3]
+        )
+    assert str(e.value).startswith("f.xlsx, row 3, column 'Beløb': expected an amount, not a CPR number")
+    assert "1503851234" not in str(e.value)
+    got = values.parse_amounts(
+        pd.Series([3213851234, 1503851234.5, 98_500]),
+        decimal=",",
+        source="f.xlsx",
+        column="Beløb",
+        rows=[2, 3, 4],
+    )
+    assert got.tolist() == [3_213_851_234.0, 1_503_851_234.5, 98_500.0]

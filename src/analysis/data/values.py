@@ -262,6 +262,20 @@ def _fast_amounts(values: Any, decimal: str, *, required: bool, ambiguous: bool)
     return out
 
 
+def _cpr_number(value: Any) -> bool:
+    """Whether a number cell (from Excel) holds the ten digits of a CPR number, such as 1503851234.
+
+    >>> _cpr_number(1503851234), _cpr_number(1503851234.0), _cpr_number(1503851234.5), _cpr_number("1503851234")
+    (True, True, False, False)
+    >>> _cpr_number(3213851234), _cpr_number(-1503851234)
+    (False, True)
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        return False
+    x = abs(float(value))
+    return bool(1e9 <= x < 1e10 and x.is_integer() and _CPR.fullmatch(str(int(x))))
+
+
 def parse_amounts(
     values: pd.Series,
     *,
@@ -308,7 +322,7 @@ def parse_amounts(
     )
     for i, v in enumerate(uniques):
         x = parse_amount(v, decimal)
-        if isinstance(v, str) and _CPR.search(v):
+        if (isinstance(v, str) and _CPR.search(v)) or _cpr_number(v):
             # a CPR number in a column mapped as amounts (150385-1234, or 1503851234 read as 1.503.851.234 kr.)
             bad[i] = "cpr"
             x = np.nan
