@@ -95,6 +95,22 @@ def test_a_value_that_reads_two_ways_is_refused(tmp_path):
     assert "row 3" in str(e.value) and "'1.052'" in str(e.value) and "1052" in str(e.value)
 
 
+def test_a_suppressed_index_in_a_column_with_decimal_commas_is_an_empty_one(tmp_path):
+    # '..' (Statistics Denmark's mark of a missing value) was refused as "one decimal mark in the whole column ...
+    # found '..', which reads as ,, with that mark", while '-' and an empty cell were skipped as empty indices
+    path = _write(
+        tmp_path,
+        "indeks_2025.csv",
+        ["Kommune;Socioøkonomisk indeks", "Syddjurs;..", "Norddjurs;1,0452", "Favrskov;-", "Aarhus;0,9571"],
+    )
+    frame, _, _, skipped, _ = socioeconomic.read_index(path)
+    assert frame[["municipality_code", "socioeconomic_index"]].values.tolist() == [
+        [707, 1.0452],
+        [751, 0.9571],
+    ]
+    assert skipped == {"tomme indekstal": 2}
+
+
 def test_an_implausible_index_and_a_second_value_are_refused(tmp_path):
     path = _write(tmp_path, "indeks_2025.csv", ["Kommune;Socioøkonomisk indeks", "Syddjurs;8,9"])
     with pytest.raises(SchemaError, match="between 0,2 and 5"):

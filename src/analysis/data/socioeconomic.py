@@ -220,13 +220,21 @@ def _heading_row(path: Path) -> int:
     return _heading_index(lines) or 0
 
 
+#: The marks of a missing index (Statistics Denmark's '..', a dash): read as empty, as an empty cell is.
+_MISSING = ("..", "-", "–")
+
+
 def _decimal_mark(cells: pd.Series, source: str, rows: np.ndarray, column: str) -> str:
     """The decimal mark of an index column: the one mark its texts use (an index has no thousands separator).
 
     A column whose texts use both marks ('1,05' in one row, '1.052' in another) reads two ways and is refused at
     the first text with the rarer mark.
     """
-    texts = [(str(v).strip(), r) for v, r in zip(cells, rows, strict=True) if isinstance(v, str)]
+    texts = [
+        (str(v).strip(), r)
+        for v, r in zip(cells, rows, strict=True)
+        if isinstance(v, str) and str(v).strip() not in _MISSING
+    ]
     commas = [(t, r) for t, r in texts if "," in t and "." not in t]
     points = [(t, r) for t, r in texts if "." in t and "," not in t]
     if commas and points:
@@ -246,7 +254,7 @@ def _decimal_mark(cells: pd.Series, source: str, rows: np.ndarray, column: str) 
 
 def _value(value, decimal: str, source: str, row: int, column: str) -> float:
     """One index value: a number cell, or a text with the column's decimal mark; NaN when empty or '..'."""
-    if loads.is_missing(value) or str(value).strip() in ("..", "-", "–"):
+    if loads.is_missing(value) or str(value).strip() in _MISSING:
         return float("nan")
     if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
         return float(value)
