@@ -124,6 +124,22 @@ def test_an_implausible_index_and_a_second_value_are_refused(tmp_path):
         socioeconomic.read_index(path)
 
 
+def test_an_implausible_index_is_shown_as_the_file_writes_it(tmp_path):
+    # on the scale 100, a row written on the scale 1 was shown as found '0,8100000000000002' (divided by 100 and
+    # multiplied back), not as the file's '0,81'
+    path = _write(
+        tmp_path,
+        "indeks_2025.csv",
+        ["Kommune;Socioøkonomisk indeks", "Syddjurs;89,04", "Norddjurs;104,52", "Favrskov;0,81"],
+    )
+    with pytest.raises(SchemaError) as e:
+        socioeconomic.read_index(path)
+    assert str(e.value) == (
+        "indeks_2025.csv, row 4, column 'Socioøkonomisk indeks': expected an index around 1 (1,00 = national "
+        "average) or around 100, between 0,2 and 5 (20 and 500), found '0,81'"
+    )
+
+
 def test_the_load_is_recorded_replaces_its_years_and_can_be_undone(tmp_path):
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     first = socioeconomic.load(con, FIXTURE)

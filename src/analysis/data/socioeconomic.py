@@ -403,12 +403,14 @@ def read_index(
                     )
             else:
                 y = int(year)
-            out.append((code, int(y), float(value), int(row), str(column)))
+            out.append((code, int(y), float(value), int(row), str(column), df[column].iloc[i]))
     if not out:
         raise SchemaError(
             source, "the index of at least one municipality", column=str(layout[0][0]), found_text="none"
         )
-    frame = pd.DataFrame(out, columns=["municipality_code", "year", "socioeconomic_index", "_row", "_column"])
+    frame = pd.DataFrame(
+        out, columns=["municipality_code", "year", "socioeconomic_index", "_row", "_column", "_cell"]
+    )
     notes: list[str] = list(table.notes)  # e.g. the sheet read of several, rows hidden in Excel
     median = float(frame["socioeconomic_index"].median())
     if median > 10:  # published as 100 = national average
@@ -423,7 +425,7 @@ def read_index(
             "an index around 1 (1,00 = national average) or around 100, between 0,2 and 5 (20 and 500)",
             row=int(r["_row"]),
             column=str(r["_column"]),
-            found=str(r["socioeconomic_index"] * (100 if median > 10 else 1)).replace(".", ","),
+            **shown(r["_cell"] if isinstance(r["_cell"], str) else str(r["_cell"]).replace(".", ",")),
         )
     dup = frame[frame.duplicated(["municipality_code", "year"], keep=False)]
     if len(dup):
@@ -441,7 +443,7 @@ def read_index(
             )
         frame = frame.drop_duplicates(["municipality_code", "year"])
     file_rows = frame["_row"].to_numpy()
-    frame = frame.drop(columns=["_row", "_column"]).reset_index(drop=True)
+    frame = frame.drop(columns=["_row", "_column", "_cell"]).reset_index(drop=True)
     frame.attrs["columns"] = {
         "municipality_code": str(muni_col),
         "socioeconomic_index": str(layout[0][0]),
