@@ -328,10 +328,20 @@ def test_statbanks_excel_download_is_read_like_its_csv_download(tmp_path, own_co
     assert result.rows_read == 6
     # an error names the sheet's row, as the CSV's line
     bad = [*_MATRIX_ROWS[:5], [*_MATRIX_ROWS[5][:5], 95112.5, "ikke oplyst"]]
-    with pytest.raises(
-        SchemaError, match=r"bad.xlsx, row 6: expected one of the layouts .* found a number or '\.\.'"
-    ):
+    with pytest.raises(SchemaError) as e:
         statbank.read(_workbook(tmp_path / "bad.xlsx", bad))
+    # it said "expected one of the layouts it reads: ...(every layout)..., found a number or '..' under 2024, found
+    # 'ikke oplyst'": the value's column was not named and the layouts were not what was wrong
+    assert str(e.value) == (
+        "bad.xlsx, row 6, column '2024': expected a number, or '..' for a missing value, found 'ikke oplyst'"
+    )
+    dash = [*_MATRIX_ROWS[:5], [*_MATRIX_ROWS[5][:5], "-", 1]]
+    with pytest.raises(SchemaError) as e:
+        statbank.read(_workbook(tmp_path / "dash.xlsx", dash))
+    assert (
+        str(e.value)
+        == "dash.xlsx, row 6, column '2023': expected a number, or '..' for a missing value, found '-'"
+    )
     # a table with a heading line, as the API's CSV
     long = [["OMRÅDE", "FUNKTION", "TID", "INDHOLD"], ["Syddjurs", "5.38.50 Botilbud", 2024, 98765]]
     assert statbank.read(_workbook(tmp_path / "long.xlsx", long))["value"].tolist() == [98_765.0]

@@ -785,7 +785,7 @@ def _matrix(
                 continue
             v = r[lead + j]
             if not _is_value(v):
-                raise _layout_error(name, f"a number or '..' under {p}, found {v!r}", row=line)
+                raise SchemaError(name, "a number, or '..' for a missing value", row=line, column=p, found=v)
             rows.append(r[:lead] + [p, v])
             numbers.append(line)
     raw = pd.DataFrame(rows, columns=[*names, "TID", "INDHOLD"], dtype=object)
