@@ -355,6 +355,26 @@ def test_statbanks_excel_download_is_read_like_its_csv_download(tmp_path, own_co
         statbank.read(old)
 
 
+def test_a_matrix_of_few_rows_with_more_title_and_footnote_lines_is_read(tmp_path, own_con):
+    # one municipality and one function: title, heading, one row and three footnote lines. The table's width was
+    # taken as the most frequent number of fields, one (title and footnotes), and the file refused with "found
+    # one column only", naming no row
+    rows = [
+        _MATRIX_ROWS[0],
+        _MATRIX_ROWS[2],
+        _MATRIX_ROWS[3],
+        [],
+        ["Kilde: Danmarks Statistik"],
+        ["Enhed: 1.000 kr."],
+        ["Anm.: foreløbige tal"],
+    ]
+    df = statbank.read(_workbook(tmp_path / "regk31.xlsx", rows))
+    assert df.attrs["layout"] == "web-matrix"
+    assert df["value"].tolist() == [1_187_333.0, 1_234_567.0]
+    text = "\n".join(";".join("" if c is None else str(c) for c in r) for r in rows) + "\n"
+    assert statbank.read(text, name="regk31.csv")["value"].tolist() == [1_187_333.0, 1_234_567.0]
+
+
 def test_a_web_download_in_two_encodings_is_refused_naming_the_row_not_garbled(tmp_path):
     # statbank files that were not all UTF-8 were decoded as Windows-1252 with undecodable bytes replaced: rows
     # pasted from a UTF-8 download into a Windows-1252 one were refused as "column 1 holds values it cannot place

@@ -658,7 +658,9 @@ def _web(text: str, name: str) -> tuple[pd.DataFrame, list[int | None], str, lis
     records, numbers, sep = _records(text, name)
     if not records:
         raise SchemaError(name, "rows of data", found_text="an empty file")
-    lengths = [len(r) for r in records]
+    # the table's width: the most frequent number of fields of the lines with two cells or more (title and
+    # footnote lines have one, and in a small table they may be the most frequent)
+    lengths = [len(r) for r in records if sum(1 for c in r if c) > 1] or [len(r) for r in records]
     width = max(set(lengths), key=lambda n: (lengths.count(n), n))
     if width < 2:
         raise _layout_error(name, "one column only")
