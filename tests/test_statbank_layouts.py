@@ -172,6 +172,18 @@ def test_folk1a_for_an_age_band_without_the_total_is_refused():
     assert m[["population", "population_18_64"]].values.tolist() == [[1260, 470]]  # 126 x 10, 47 x 10
 
 
+def test_folk1a_with_a_suppressed_count_names_its_row():
+    ages = "".join(f"Syddjurs;{a} år;2024K1;{'..' if a == 30 else 10}\n" for a in range(126))
+    with pytest.raises(SchemaError) as e:
+        statbank.to_municipalities(
+            statbank.read("OMRÅDE;ALDER;TID;INDHOLD\n" + ages, name="f.csv"), name="f.csv"
+        )
+    assert (
+        str(e.value)
+        == "f.csv, row 32, column 'INDHOLD': expected a population count in every row, found '..'"
+    )
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # A file is the table it is loaded as
 

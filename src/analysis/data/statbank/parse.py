@@ -287,6 +287,8 @@ def read(
     df.attrs["source"] = name
     df.attrs["layout"] = layout
     df.attrs["title"] = " ".join(title)
+    # the file row of each row (by its index label), for errors of the table loaders; -1 where unknown (JSON-stat)
+    df.attrs["rows"] = np.array([-1 if r is None else int(r) for r in rows], dtype=np.int64)
     return df
 
 

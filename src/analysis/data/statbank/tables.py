@@ -117,6 +117,14 @@ def _select(
     return df[ok]
 
 
+def _file_row(df: pd.DataFrame, label: Any) -> int | None:
+    """The file row of the row ``label`` of :func:`~analysis.data.statbank.read`'s result, None where unknown."""
+    rows = df.attrs.get("rows")
+    if rows is None or not isinstance(label, int | np.integer) or not 0 <= int(label) < len(rows):
+        return None
+    return int(rows[int(label)]) if rows[int(label)] >= 0 else None
+
+
 def _is_total(v: str) -> bool:
     return v.strip().casefold() in _TOTALS or v.strip().casefold().startswith(("i alt", "total"))
 
@@ -539,7 +547,13 @@ def to_municipalities(
     year_of = {p: p.year for p in df["period"].unique()}
     df = df.assign(_age=ages, _year=df["period"].map(year_of))
     if df["value"].isna().any():
-        raise SchemaError(name, "a population count in every row", column="INDHOLD", found_text="'..'")
+        raise SchemaError(
+            name,
+            "a population count in every row",
+            row=_file_row(df, df.index[df["value"].isna().to_numpy()][0]),
+            column="INDHOLD",
+            found_text="'..'",
+        )
     keys = ["municipality_code", "_year"]
     is_total = (df["_age"] == "total").to_numpy()
     single = df[~is_total].assign(_n=lambda d: d["_age"].astype(int))
