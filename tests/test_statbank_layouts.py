@@ -172,6 +172,20 @@ def test_folk1a_for_an_age_band_without_the_total_is_refused():
     assert m[["population", "population_18_64"]].values.tolist() == [[1260, 470]]  # 126 x 10, 47 x 10
 
 
+def test_folk1a_whose_age_total_disagrees_with_its_ages_is_refused():
+    # every age 0-125 at 10 persons is 1.260; a total of 5.000 was stored as the population without a word
+    ages = "".join(f"Syddjurs;{a} år;2024K1;10\n" for a in range(126))
+    text = "OMRÅDE;ALDER;TID;INDHOLD\nSyddjurs;Alder i alt;2024K1;5000\n" + ages
+    with pytest.raises(SchemaError) as e:
+        statbank.to_municipalities(statbank.read(text, name="f.csv"), name="f.csv")
+    assert str(e.value) == (
+        "f.csv, row 2, column 'INDHOLD': expected the age total to be the sum of the ages 0-125 (which of the two "
+        "is the population is not guessed), found 5000 for 706 in 2024, while the ages sum to 1260"
+    )
+    agree = text.replace(";5000", ";1260")
+    assert statbank.to_municipalities(statbank.read(agree)).frame["population"].tolist() == [1260]
+
+
 def test_folk1a_with_a_suppressed_count_names_its_row():
     ages = "".join(f"Syddjurs;{a} år;2024K1;{'..' if a == 30 else 10}\n" for a in range(126))
     with pytest.raises(SchemaError) as e:

@@ -125,6 +125,27 @@ def _file_row(df: pd.DataFrame, label: Any) -> int | None:
     return int(rows[int(label)]) if rows[int(label)] >= 0 else None
 
 
+def _refuse_total_unlike_ages(
+    df: pd.DataFrame, totals: pd.Series, summed: pd.Series, all_ages: pd.Series, name: str
+) -> None:
+    """Refuse a FOLK1A age total that is not the sum of the ages 0-125 given beside it.
+
+    Statistics Denmark's total is that sum; a file where they differ was edited or joined, and which of the two
+    is the population is not guessed. Totals beside some ages only (18-64) cannot be checked, and are used.
+    """
+    for (code, year), total in totals.items():
+        if all_ages.get((code, year), 0) != len(FOLK1A_AGES) or abs(total - summed[(code, year)]) < 0.5:
+            continue
+        at = df[(df["_age"] == "total") & (df["municipality_code"] == code) & (df["_year"] == year)].index[0]
+        raise SchemaError(
+            name,
+            "the age total to be the sum of the ages 0-125 (which of the two is the population is not guessed)",
+            row=_file_row(df, at),
+            column="INDHOLD",
+            found_text=f"{total:.15g} for {code} in {year}, while the ages sum to {summed[(code, year)]:.15g}",
+        )
+
+
 def _is_total(v: str) -> bool:
     return v.strip().casefold() in _TOTALS or v.strip().casefold().startswith(("i alt", "total"))
 
@@ -586,6 +607,7 @@ def to_municipalities(
                 found_text=f"no {', '.join(map(str, missing[:5]))}{' ...' if len(missing) > 5 else ''} for "
                 f"{code} in {year}",
             )
+    _refuse_total_unlike_ages(df, totals, summed, all_ages, name)
     population = totals.reindex(groups).fillna(summed.reindex(groups))
     rows = [
         (
