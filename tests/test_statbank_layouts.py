@@ -381,6 +381,29 @@ def test_statbanks_excel_download_is_read_like_its_csv_download(tmp_path, own_co
         statbank.read(old)
 
 
+def test_a_matrix_whose_heading_line_is_repeated_is_refused_naming_it():
+    # two matrix downloads pasted into one file: the second heading ';;;;;2023;2024' was read as a row with the
+    # labels of the row above and the values 2023 and 2024, refused as "the same observation as row 3 (...; values
+    # 1.18733e+06 and 2023)"
+    lines = [
+        "Kommunernes regnskaber på funktioner efter område, funktion, dranst, art, prisenhed og tid",
+        ";;;;;2023;2024",
+        f"København;5.38.50 Botilbud til længerevarende ophold;1 Driftskonti;I alt (netto);{_KR};1187333;1234567",
+        ";;;;;2023;2024",
+        f"Syddjurs;5.38.50 Botilbud til længerevarende ophold;1 Driftskonti;I alt (netto);{_KR};95112;98765",
+    ]
+    with pytest.raises(SchemaError) as e:
+        statbank.read("\n".join(lines) + "\n", name="x.csv")
+    assert str(e.value) == (
+        "x.csv, row 4: expected the heading line once, at the top (two downloads joined into one file?); load each "
+        "download by itself, found the heading line of periods again"
+    )
+    pasted = [*lines[:3], lines[2]]
+    with pytest.raises(SchemaError) as e:
+        statbank.read("\n".join(pasted) + "\n", name="x.csv")
+    assert str(e.value).endswith("values 1187333 and 1187333)")  # not '1.18733e+06 and 1.18733e+06'
+
+
 def test_a_matrix_of_few_rows_with_more_title_and_footnote_lines_is_read(tmp_path, own_con):
     # one municipality and one function: title, heading, one row and three footnote lines. The table's width was
     # taken as the most frequent number of fields, one (title and footnotes), and the file refused with "found

@@ -315,7 +315,7 @@ def _refuse_repeated_observations(df: pd.DataFrame, name: str, rows: list[int | 
     same = sub[repeated][(sub[repeated][keys] == first[keys]).all(axis=1)]
     a, b = (rows[df.index.get_loc(i)] for i in same.index[:2])
     shown = ", ".join(f"{k}={first[k]}" for k in keys)
-    values = " and ".join(f"{v:g}" if pd.notna(v) else "'..'" for v in same["value"].iloc[:2])
+    values = " and ".join(f"{v:.15g}" if pd.notna(v) else "'..'" for v in same["value"].iloc[:2])
     raise SchemaError(
         name,
         "each observation once (which of two is meant is not guessed, and a sum would count it twice)",
@@ -772,6 +772,15 @@ def _matrix(
     data = body[1:]
     if not data:
         raise _layout_error(name, "rows of data under the heading line of periods")
+    for cells, line in data:
+        if not any(cells[:lead]) and cells[lead:] == heading[lead:]:
+            raise SchemaError(
+                name,
+                "the heading line once, at the top (two downloads joined into one file?); load each download "
+                "by itself",
+                row=line,
+                found_text="the heading line of periods again",
+            )
     # a label left blank repeats the one above
     filled: list[list[str]] = []
     previous = [""] * lead
