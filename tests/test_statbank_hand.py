@@ -248,6 +248,19 @@ def test_hand01_values_with_decimal_commas_and_municipality_groups_are_read():
     assert groups["municipality_code"].isna().tolist() == [True, False]
 
 
+def test_a_negative_count_of_services_is_refused_naming_its_row():
+    # -5 full-time services were averaged with the other quarters: (-5 + 136 + 138) / 3 = 89,67 full-year persons
+    label = "Længerevarende botilbud inkl. tilknyttede ydelser fx §§ 83, 85 (§ 108 i lov om social service)"
+    text = "OMRÅDE;YDELSESTYPE;TID;INDHOLD\n" + "".join(
+        f"Syddjurs;{label};2024K{q};{v}\n" for q, v in ((1, -5), (2, 136), (3, 138))
+    )
+    with pytest.raises(SchemaError) as e:
+        statbank.to_activity(statbank.read(text, name="h.csv"), _accounts(), name="h.csv")
+    assert (
+        str(e.value) == "h.csv, row 2, column 'INDHOLD': expected a number of services, 0 or more, found -5"
+    )
+
+
 def test_a_mapping_saved_with_a_bom_reads_and_one_in_windows_1252_is_refused_naming_file_and_line(tmp_path):
     text = "services:\n  - {paragraph: '§85', contains: [støtte], function_code: '5.38.51'}\n"
     bom = tmp_path / "bom" / "hand01.yaml"

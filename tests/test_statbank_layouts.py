@@ -186,6 +186,19 @@ def test_folk1a_whose_age_total_disagrees_with_its_ages_is_refused():
     assert statbank.to_municipalities(statbank.read(agree)).frame["population"].tolist() == [1260]
 
 
+def test_folk1a_with_a_negative_count_is_refused_naming_its_row():
+    # an age of -10 persons was summed into the population (126 x 10 - 20 = 1.240)
+    ages = "".join(f"Syddjurs;{a} år;2024K1;{-10 if a == 30 else 10}\n" for a in range(126))
+    with pytest.raises(SchemaError) as e:
+        statbank.to_municipalities(
+            statbank.read("OMRÅDE;ALDER;TID;INDHOLD\n" + ages, name="f.csv"), name="f.csv"
+        )
+    assert (
+        str(e.value)
+        == "f.csv, row 32, column 'INDHOLD': expected a number of residents, 0 or more, found -10"
+    )
+
+
 def test_folk1a_with_a_suppressed_count_names_its_row():
     ages = "".join(f"Syddjurs;{a} år;2024K1;{'..' if a == 30 else 10}\n" for a in range(126))
     with pytest.raises(SchemaError) as e:

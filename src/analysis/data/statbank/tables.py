@@ -125,6 +125,16 @@ def _file_row(df: pd.DataFrame, label: Any) -> int | None:
     return int(rows[int(label)]) if rows[int(label)] >= 0 else None
 
 
+def _refuse_negative(df: pd.DataFrame, expected: str, name: str) -> None:
+    """Refuse the first negative count (persons, services), naming its file row: a count below 0 is no count."""
+    negative = (df["value"] < 0).to_numpy()
+    if negative.any():
+        at = df.index[negative][0]
+        raise SchemaError(
+            name, expected, row=_file_row(df, at), column="INDHOLD", found_text=f"{df.loc[at, 'value']:.15g}"
+        )
+
+
 def _refuse_total_unlike_ages(
     df: pd.DataFrame, totals: pd.Series, summed: pd.Series, all_ages: pd.Series, name: str
 ) -> None:
@@ -575,6 +585,7 @@ def to_municipalities(
             column="INDHOLD",
             found_text="'..'",
         )
+    _refuse_negative(df, "a number of residents, 0 or more", name)
     keys = ["municipality_code", "_year"]
     is_total = (df["_age"] == "total").to_numpy()
     single = df[~is_total].assign(_n=lambda d: d["_age"].astype(int))
@@ -966,6 +977,7 @@ def to_activity(
     missing = df["value"].isna()
     _skip(skipped, "no value ('..': missing or suppressed)", missing.sum())
     df, mapped = df[~missing], mapped[~missing]
+    _refuse_negative(df, "a number of services, 0 or more", name)
     kinds = {p.freqstr for p in df["period"]}
     quarterly = bool(kinds) and all(k.startswith("Q") for k in kinds)
     if kinds and not quarterly and not all(k.startswith(("Y", "A")) for k in kinds):
