@@ -199,6 +199,15 @@ def test_folk1a_with_a_negative_count_is_refused_naming_its_row():
     )
 
 
+def test_an_area_of_0_km2_or_less_is_refused_naming_its_row():
+    text = "OMRÅDE;TID;INDHOLD\nSyddjurs;2024;690,2\nKøbenhavn;2024;-86,4\n"
+    with pytest.raises(SchemaError) as e:
+        statbank.to_areas(statbank.read(text, name="a.csv"), name="a.csv")
+    assert (
+        str(e.value) == "a.csv, row 3, column 'INDHOLD': expected an area above 0 km², found -86.4"
+    )  # no row
+
+
 def test_folk1a_with_a_suppressed_count_names_its_row():
     ages = "".join(f"Syddjurs;{a} år;2024K1;{'..' if a == 30 else 10}\n" for a in range(126))
     with pytest.raises(SchemaError) as e:

@@ -479,8 +479,13 @@ def to_areas(df: pd.DataFrame, *, name: str = "ARE207") -> Converted:
     df = df[~missing]
     bad = df["value"] <= 0
     if bad.any():
+        at = df.index[bad.to_numpy()][0]
         raise SchemaError(
-            name, "an area above 0 km²", column="INDHOLD", found=float(df.loc[bad, "value"].iloc[0])
+            name,
+            "an area above 0 km²",
+            row=_file_row(df, at),
+            column="INDHOLD",
+            found_text=f"{df.loc[at, 'value']:.15g}",
         )
     frame = pd.DataFrame(
         {
