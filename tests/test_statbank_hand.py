@@ -156,8 +156,8 @@ def test_a_provider_can_still_be_given_and_an_ambiguous_label_is_refused():
     df = statbank.read(DATA / "hand01_quarters.csv")
     assert set(statbank.to_activity(df, _accounts(), provider="external").frame.provider) == {"external"}
     text = "OMRÅDE;YDELSESTYPE;TID;INDHOLD\nSyddjurs;Støtte efter §§ 83 og 85;2024K1;5\n"
-    with pytest.raises(
-        SchemaError, match=r"h.csv, column 'YDELSESTYPE': expected a type of service whose paragraph"
+    with pytest.raises(  # the row was not named
+        SchemaError, match=r"h.csv, row 2, column 'YDELSESTYPE': expected a type of service whose paragraph"
     ):
         statbank.to_activity(statbank.read(text), _accounts(), name="h.csv")
 

@@ -199,6 +199,16 @@ def test_folk1a_with_a_negative_count_is_refused_naming_its_row():
     )
 
 
+def test_folk1a_with_an_age_that_is_not_one_names_its_row():
+    text = "OMRÅDE;ALDER;TID;INDHOLD\nSyddjurs;18 år;2024K1;10\nSyddjurs;atten år;2024K1;10\n"
+    with pytest.raises(SchemaError) as e:
+        statbank.to_municipalities(statbank.read(text, name="f.csv"), name="f.csv")
+    assert (
+        str(e.value)
+        == "f.csv, row 3, column 'ALDER': expected ages such as '18 år' or 'Alder i alt', found 'atten år'"
+    )
+
+
 def test_an_area_of_0_km2_or_less_is_refused_naming_its_row():
     text = "OMRÅDE;TID;INDHOLD\nSyddjurs;2024;690,2\nKøbenhavn;2024;-86,4\n"
     with pytest.raises(SchemaError) as e:

@@ -577,6 +577,7 @@ def to_municipalities(
         raise SchemaError(
             name,
             "ages such as '18 år' or 'Alder i alt'",
+            row=_file_row(df, df.index[bad.to_numpy()][0]),
             column="ALDER",
             found=str(df.loc[bad, "alder"].iloc[0]),
         )
@@ -965,6 +966,7 @@ def to_activity(
         raise SchemaError(
             name,
             "a type of service whose paragraph is given in parentheses, e.g. '(§ 108 i lov om social service)'",
+            row=_file_row(df, ambiguous.index[0]),
             column=var.upper(),
             found=ambiguous.iloc[0],
         )
