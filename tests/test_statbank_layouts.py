@@ -199,6 +199,19 @@ def test_folk1a_with_a_negative_count_is_refused_naming_its_row():
     )
 
 
+def test_folk1a_with_a_count_with_decimals_is_refused():
+    # '1,234' persons (1234 with an English thousands separator, or a decimal comma) was read as 1.234 residents
+    ages = "".join(f"Syddjurs;{a} år;2024K1;{'1,234' if a == 30 else 10}\n" for a in range(126))
+    with pytest.raises(SchemaError) as e:
+        statbank.to_municipalities(
+            statbank.read("OMRÅDE;ALDER;TID;INDHOLD\n" + ages, name="f.csv"), name="f.csv"
+        )
+    assert str(e.value) == (
+        "f.csv, row 32, column 'INDHOLD': expected a whole number of residents (a count with decimals may be a "
+        "number written with a thousands separator, 1,234 for 1234), found 1.234"
+    )
+
+
 def test_folk1a_with_an_age_that_is_not_one_names_its_row():
     text = "OMRÅDE;ALDER;TID;INDHOLD\nSyddjurs;18 år;2024K1;10\nSyddjurs;atten år;2024K1;10\n"
     with pytest.raises(SchemaError) as e:

@@ -592,6 +592,17 @@ def to_municipalities(
             found_text="'..'",
         )
     _refuse_negative(df, "a number of residents, 0 or more", name)
+    fraction = (df["value"] != df["value"].round()).to_numpy()
+    if fraction.any():
+        at = df.index[fraction][0]
+        raise SchemaError(
+            name,
+            "a whole number of residents (a count with decimals may be a number written with a thousands "
+            "separator, 1,234 for 1234)",
+            row=_file_row(df, at),
+            column="INDHOLD",
+            found_text=f"{df.loc[at, 'value']:.15g}",
+        )
     keys = ["municipality_code", "_year"]
     is_total = (df["_age"] == "total").to_numpy()
     single = df[~is_total].assign(_n=lambda d: d["_age"].astype(int))
