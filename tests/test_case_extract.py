@@ -135,6 +135,14 @@ def test_refusing_rows_without_cpr(tmp_path):
             "found a CPR-shaped value (not shown)",
         ),
         (
+            # the CPR number in the cost column was loaded as a monthly cost of 3.002.851.201 kr.
+            "310490-2202;706-S-9;Voksne;Botilbud;§108;5.38.50;Ekstern;01-03-2019;;3002851201;Ja",
+            "sager.csv, row 3, column 'Månedlig udgift': expected an amount, not a CPR number (a ten-digit number "
+            "that reads as one is never stored; check that the mapping names the column of amounts, and write an "
+            "amount of a billion kroner or more with thousands separators or øre), found a CPR-shaped value (not "
+            "shown)",
+        ),
+        (
             "310490-2202;706-S-9;Voksne;Botilbud;§108;5.38.50;Ekstern;01-03-2019;;1,00;Måske",
             "sager.csv, row 3, column 'CPR-registreret': expected one of 'Ja', 'Nej' (values.cpr_registered in "
             "cases.yaml), found 'Måske'",

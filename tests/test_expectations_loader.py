@@ -63,6 +63,63 @@ def test_bad_rows_are_refused(tmp_path, line, column, expected):
     assert "exp.csv, row 3" in msg and f"column '{column}'" in msg and expected in msg
 
 
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        (
+            # the disposition subtracted the case's cost once per Afgang line: twice for one end
+            [
+                "706;5.38.50;Afgang;30-09-2025;706-1;;;Flytter",
+                "706;5.38.50;Afgang;30-09-2025;706-1;;;Flytter",
+            ],
+            "exp.csv, row 3, column 'Sag': expected one Afgang per case (an end counted twice would subtract the "
+            "case's cost twice; which date is meant is not guessed), found case 706-1 again, ending 30-09-2025 "
+            "(row 2: 30-09-2025)",
+        ),
+        (
+            ["706;5.38.50;Afgang;30-09-2025;706-1;;;", "706;5.38.52;Afgang;31-10-2025;706-1;;;"],
+            "exp.csv, row 3, column 'Sag': expected one Afgang per case (an end counted twice would subtract the "
+            "case's cost twice; which date is meant is not guessed), found case 706-1 again, ending 31-10-2025 "
+            "(row 2: 30-09-2025)",
+        ),
+        (
+            # two changes of one case on one date were both added: -20.000 kr. a month for a change of -10.000
+            [
+                "706;5.38.50;Behovsændring;01-11-2025;706-1;;-10.000;",
+                "706;5.38.50;Behovsændring;01-11-2025;706-1;;-10.000;",
+            ],
+            "exp.csv, row 3, column 'Sag': expected one Behovsændring per case and date (two would both be added; "
+            "write the whole change on one line), found case 706-1 again on 01-11-2025 (row 2)",
+        ),
+    ],
+)
+def test_a_named_case_ended_twice_or_changed_twice_on_one_date_is_refused(tmp_path, lines, message):
+    f = tmp_path / "exp.csv"
+    header = "Kommune;Funktion;Type;Dato;Sag;Antal;Månedlig udgift;Bemærkning\n"
+    f.write_text(header + "\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(SchemaError) as e:
+        expectations.read_expectations(f)
+    assert str(e.value) == message
+
+
+def test_changes_of_one_case_on_two_dates_and_equal_unnamed_lines_are_read(tmp_path):
+    # a need that rises and falls again; two managers' lines for two new citizens alike
+    f_lines = [
+        "706;5.38.50;Behovsændring;01-11-2025;706-1;;5.000;",
+        "706;5.38.50;Behovsændring;01-12-2025;706-1;;-5.000;",
+        "706;5.38.50;Tilgang;01-10-2025;;1;100.000;",
+        "706;5.38.50;Tilgang;01-10-2025;;1;100.000;",
+        "706;5.38.50;Afgang;30-09-2025;706-2;;;",
+    ]
+    path = tmp_path / "exp.csv"
+    path.write_text(
+        "Kommune;Funktion;Type;Dato;Sag;Antal;Månedlig udgift;Bemærkning\n" + "\n".join(f_lines) + "\n"
+    )
+    df, _, _ = expectations.read_expectations(path)
+    assert list(df["kind"]) == ["change", "change", "start", "start", "end"]
+    assert df["monthly_cost_dkk"].tolist()[:4] == [5_000.0, -5_000.0, 100_000.0, 100_000.0]
+
+
 def test_the_cli_loads_replaces_the_areas_it_holds_and_a_reload_is_unchanged(tmp_path, capsys):
     w = tmp_path / "own.duckdb"
     assert main(["load", "expectations", str(DATA / "good.csv"), "--warehouse", str(w)]) == 0

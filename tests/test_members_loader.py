@@ -216,6 +216,14 @@ def test_excel_gives_the_same_rows_and_encodings_are_read(tmp_path):
             "deltagere.csv, row 3, column 'Startdato': expected one row per member, programme and start date, "
             "found the same CPR number, programme and start date as row 2",
         ),
+        (
+            # A is a member from 01-09-2024 with no end: a second membership at once was loaded, and the
+            # evaluation counts each membership
+            f"{A};{HOI};01-10-2024;",
+            "deltagere.csv, row 3, column 'Startdato': expected memberships of one person in a programme that do "
+            "not overlap (a member twice at once would be counted twice; end the first membership before the next "
+            "begins), found a start on 01.10.2024 while the membership of row 2 (from 01.09.2024) had not ended",
+        ),
     ],
     ids=[
         "malformed-cpr",
@@ -228,6 +236,7 @@ def test_excel_gives_the_same_rows_and_encodings_are_read(tmp_path):
         "no-programme",
         "cpr-programme",
         "twice",
+        "overlap",
     ],
 )
 def test_bad_input_is_refused_naming_file_row_and_column(tmp_path, own_con, line, message):
@@ -238,6 +247,14 @@ def test_bad_input_is_refused_naming_file_row_and_column(tmp_path, own_con, line
     assert find_cpr(str(e.value)) == [] and "3002851" not in str(e.value)
     tables = own_con.execute("SELECT table_name FROM information_schema.tables").fetchall()
     assert ("programme_members",) not in tables or _members(own_con).empty
+
+
+def test_a_member_who_left_and_joined_again_has_two_memberships(tmp_path, own_con):
+    lines = [f"{A};{HOI};01-09-2024;30-09-2024", f"{A};{HOI};01-11-2024;", f"{A};{JOB};15-09-2024;"]
+    member_extract.load(own_con, _write(tmp_path, lines), MAPPING, municipality_code=706, key=KEY)
+    got = _members(own_con).sort_values(["programme", "joined"])
+    assert got["joined"].dt.strftime("%Y-%m-%d").tolist() == ["2024-09-01", "2024-11-01", "2024-09-15"]
+    assert got["left"].isna().tolist() == [False, True, True]
 
 
 def test_a_missing_column_says_did_you_mean(tmp_path):

@@ -329,7 +329,8 @@ def test_no_loader_error_or_stored_file_name_shows_a_cpr_number(tmp_path):
     )
     assert messages[1].endswith("found 'Aarhus [CPR]'")
     assert messages[2].startswith("sager [CPR].csv, row 2, column 'CPR-nr.'")
-    assert "[CPR]" in messages[3] and "[CPR]" in messages[4] and "x [CPR].csv" in messages[5]
+    assert "[CPR]" in messages[3] and "x [CPR].csv" in messages[5]
+    assert messages[4].endswith("found a CPR-shaped value (not shown)")  # an amount that is a CPR number
     assert all(find_cpr(m) == [] and "010185" not in m for m in messages)
     # a file that loads: its name is stored masked
     named = tmp_path / f"posteringer {cpr}.csv"
@@ -342,6 +343,35 @@ def test_no_loader_error_or_stored_file_name_shows_a_cpr_number(tmp_path):
         assert result.source == "posteringer [CPR].csv" and "010185" not in result.describe()
         stored = con.execute("SELECT source FROM _loads").df().to_csv()
         assert "posteringer [CPR].csv" in stored and "010185" not in stored
+    finally:
+        con.close()
+
+
+def test_a_cpr_number_as_a_sheet_name_is_masked_in_the_loads_notes(tmp_path, capsys):
+    # an extract of one person's cases, its sheet named by the CPR number: the notes "read the sheet '010185-1234'
+    # of the workbook's 2 sheets" and "... hidden in Excel (rows 2) of sheet '010185-1234' ..." were printed and
+    # stored in table _loads unmasked
+    import openpyxl
+
+    cpr = "010185-1234"  # fictitious
+    book = openpyxl.Workbook()
+    book.active.title = "Forside"
+    book.active.append(["Udtræk fra fagsystemet"])
+    sheet = book.create_sheet(cpr)
+    sheet.append(HEADER.split(";"))
+    sheet.append(ROWS[4].split(";"))
+    sheet.row_dimensions[2].hidden = True
+    path = tmp_path / "sager.xlsx"
+    book.save(path)
+    warehouse = tmp_path / "own.duckdb"
+    args = ["load", "cases", str(path), "--mapping", str(CASES_MAPPING), "--municipality", "706"]
+    assert main([*args, "--warehouse", str(warehouse)]) == 0
+    out = capsys.readouterr().out
+    assert "note: read the sheet '[CPR]' of the workbook's 2 sheets" in out
+    assert find_cpr(out) == [] and "010185" not in out
+    con = connect(warehouse)
+    try:
+        assert find_cpr(_all_text(con)) == [] and "010185" not in _all_text(con)
     finally:
         con.close()
 

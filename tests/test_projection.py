@@ -84,6 +84,49 @@ def test_a_value_that_is_not_one_is_refused_naming_row_and_column(tmp_path, line
     assert e.value.row == 3 and e.value.column == column and expected in str(e.value)
 
 
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        (
+            # summed as if they were the two sexes: 1.024 persons aged 18 for a file that says 512
+            ["706;2026;18;512", "706;2026;18;512"],
+            "egen.csv, row 3, column 'age': expected one row per municipality, year, age and sex (the sexes are "
+            "summed; a row given twice would count its persons twice), found municipality 706, 2026, age 18 "
+            "again (row 2)",
+        ),
+        (
+            # refused by the warehouse as "row 2 ... the same key as row 1", the heading's row, in column 'age_from'
+            ["706;2026;18;512", "706;2026;18-64;26500"],
+            "egen.csv, row 3, column 'age': expected ages that do not overlap (the persons of an age in two rows "
+            "would be counted twice), found 18-64, which overlaps 18 (row 2) for municipality 706 in 2026",
+        ),
+        (
+            ["706;2026;0-17;5000", "706;2026;10-64;26500"],
+            "egen.csv, row 3, column 'age': expected ages that do not overlap (the persons of an age in two rows "
+            "would be counted twice), found 10-64, which overlaps 0-17 (row 2) for municipality 706 in 2026",
+        ),
+    ],
+)
+def test_a_row_given_twice_or_overlapping_ages_are_refused_naming_the_rows(tmp_path, lines, message):
+    path = _write(tmp_path, "municipality_code;year;age;persons\n" + "\n".join(lines) + "\n", "egen.csv")
+    with pytest.raises(SchemaError) as e:
+        projection.read_projection(path)
+    assert str(e.value) == message
+
+
+def test_the_same_age_of_two_sexes_is_summed_and_the_rows_read_are_the_files(tmp_path, capsys):
+    path = _write(
+        tmp_path,
+        "KOMMUNEDK;ALDER;KØN;TID;INDHOLD\n706;18;M;2026;256\n706;18;K;2026;250\n706;19-64;M;2026;1\n",
+    )
+    rows, _ = projection.read_projection(path)
+    assert rows[["age_from", "age_to", "persons"]].values.tolist() == [[18, 18, 506.0], [19, 64, 1.0]]
+    assert main(["load", "projection", str(path), "--warehouse", str(tmp_path / "w.duckdb")]) == 0
+    assert (
+        "FRKM125.csv: 3 rows read; 2 rows" in capsys.readouterr().out
+    )  # said '2 rows read' (the rows summed)
+
+
 def _activity() -> pd.DataFrame:
     return pd.DataFrame(
         {

@@ -95,6 +95,22 @@ def test_a_value_that_reads_two_ways_is_refused(tmp_path):
     assert "row 3" in str(e.value) and "'1.052'" in str(e.value) and "1052" in str(e.value)
 
 
+def test_a_suppressed_index_in_a_column_with_decimal_commas_is_an_empty_one(tmp_path):
+    # '..' (Statistics Denmark's mark of a missing value) was refused as "one decimal mark in the whole column ...
+    # found '..', which reads as ,, with that mark", while '-' and an empty cell were skipped as empty indices
+    path = _write(
+        tmp_path,
+        "indeks_2025.csv",
+        ["Kommune;Socioøkonomisk indeks", "Syddjurs;..", "Norddjurs;1,0452", "Favrskov;-", "Aarhus;0,9571"],
+    )
+    frame, _, _, skipped, _ = socioeconomic.read_index(path)
+    assert frame[["municipality_code", "socioeconomic_index"]].values.tolist() == [
+        [707, 1.0452],
+        [751, 0.9571],
+    ]
+    assert skipped == {"tomme indekstal": 2}
+
+
 def test_an_implausible_index_and_a_second_value_are_refused(tmp_path):
     path = _write(tmp_path, "indeks_2025.csv", ["Kommune;Socioøkonomisk indeks", "Syddjurs;8,9"])
     with pytest.raises(SchemaError, match="between 0,2 and 5"):
@@ -106,6 +122,22 @@ def test_an_implausible_index_and_a_second_value_are_refused(tmp_path):
     )
     with pytest.raises(SchemaError, match=r"row 3.*one index of municipality 706 in 2025"):
         socioeconomic.read_index(path)
+
+
+def test_an_implausible_index_is_shown_as_the_file_writes_it(tmp_path):
+    # on the scale 100, a row written on the scale 1 was shown as found '0,8100000000000002' (divided by 100 and
+    # multiplied back), not as the file's '0,81'
+    path = _write(
+        tmp_path,
+        "indeks_2025.csv",
+        ["Kommune;Socioøkonomisk indeks", "Syddjurs;89,04", "Norddjurs;104,52", "Favrskov;0,81"],
+    )
+    with pytest.raises(SchemaError) as e:
+        socioeconomic.read_index(path)
+    assert str(e.value) == (
+        "indeks_2025.csv, row 4, column 'Socioøkonomisk indeks': expected an index around 1 (1,00 = national "
+        "average) or around 100, between 0,2 and 5 (20 and 500), found '0,81'"
+    )
 
 
 def test_the_load_is_recorded_replaces_its_years_and_can_be_undone(tmp_path):

@@ -156,8 +156,8 @@ def test_a_provider_can_still_be_given_and_an_ambiguous_label_is_refused():
     df = statbank.read(DATA / "hand01_quarters.csv")
     assert set(statbank.to_activity(df, _accounts(), provider="external").frame.provider) == {"external"}
     text = "OMRÅDE;YDELSESTYPE;TID;INDHOLD\nSyddjurs;Støtte efter §§ 83 og 85;2024K1;5\n"
-    with pytest.raises(
-        SchemaError, match=r"h.csv, column 'YDELSESTYPE': expected a type of service whose paragraph"
+    with pytest.raises(  # the row was not named
+        SchemaError, match=r"h.csv, row 2, column 'YDELSESTYPE': expected a type of service whose paragraph"
     ):
         statbank.to_activity(statbank.read(text), _accounts(), name="h.csv")
 
@@ -246,6 +246,19 @@ def test_hand01_values_with_decimal_commas_and_municipality_groups_are_read():
     groups = statbank.read("OMRÅDE;TID;INDHOLD\n920;2024;5\n706;2024;7\n")
     assert groups["area_level"].tolist() == ["group", "municipality"]
     assert groups["municipality_code"].isna().tolist() == [True, False]
+
+
+def test_a_negative_count_of_services_is_refused_naming_its_row():
+    # -5 full-time services were averaged with the other quarters: (-5 + 136 + 138) / 3 = 89,67 full-year persons
+    label = "Længerevarende botilbud inkl. tilknyttede ydelser fx §§ 83, 85 (§ 108 i lov om social service)"
+    text = "OMRÅDE;YDELSESTYPE;TID;INDHOLD\n" + "".join(
+        f"Syddjurs;{label};2024K{q};{v}\n" for q, v in ((1, -5), (2, 136), (3, 138))
+    )
+    with pytest.raises(SchemaError) as e:
+        statbank.to_activity(statbank.read(text, name="h.csv"), _accounts(), name="h.csv")
+    assert (
+        str(e.value) == "h.csv, row 2, column 'INDHOLD': expected a number of services, 0 or more, found -5"
+    )
 
 
 def test_a_mapping_saved_with_a_bom_reads_and_one_in_windows_1252_is_refused_naming_file_and_line(tmp_path):

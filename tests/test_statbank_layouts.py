@@ -172,6 +172,77 @@ def test_folk1a_for_an_age_band_without_the_total_is_refused():
     assert m[["population", "population_18_64"]].values.tolist() == [[1260, 470]]  # 126 x 10, 47 x 10
 
 
+def test_folk1a_whose_age_total_disagrees_with_its_ages_is_refused():
+    # every age 0-125 at 10 persons is 1.260; a total of 5.000 was stored as the population without a word
+    ages = "".join(f"Syddjurs;{a} år;2024K1;10\n" for a in range(126))
+    text = "OMRÅDE;ALDER;TID;INDHOLD\nSyddjurs;Alder i alt;2024K1;5000\n" + ages
+    with pytest.raises(SchemaError) as e:
+        statbank.to_municipalities(statbank.read(text, name="f.csv"), name="f.csv")
+    assert str(e.value) == (
+        "f.csv, row 2, column 'INDHOLD': expected the age total to be the sum of the ages 0-125 (which of the two "
+        "is the population is not guessed), found 5000 for 706 in 2024, while the ages sum to 1260"
+    )
+    agree = text.replace(";5000", ";1260")
+    assert statbank.to_municipalities(statbank.read(agree)).frame["population"].tolist() == [1260]
+
+
+def test_folk1a_with_a_negative_count_is_refused_naming_its_row():
+    # an age of -10 persons was summed into the population (126 x 10 - 20 = 1.240)
+    ages = "".join(f"Syddjurs;{a} år;2024K1;{-10 if a == 30 else 10}\n" for a in range(126))
+    with pytest.raises(SchemaError) as e:
+        statbank.to_municipalities(
+            statbank.read("OMRÅDE;ALDER;TID;INDHOLD\n" + ages, name="f.csv"), name="f.csv"
+        )
+    assert (
+        str(e.value)
+        == "f.csv, row 32, column 'INDHOLD': expected a number of residents, 0 or more, found -10"
+    )
+
+
+def test_folk1a_with_a_count_with_decimals_is_refused():
+    # '1,234' persons (1234 with an English thousands separator, or a decimal comma) was read as 1.234 residents
+    ages = "".join(f"Syddjurs;{a} år;2024K1;{'1,234' if a == 30 else 10}\n" for a in range(126))
+    with pytest.raises(SchemaError) as e:
+        statbank.to_municipalities(
+            statbank.read("OMRÅDE;ALDER;TID;INDHOLD\n" + ages, name="f.csv"), name="f.csv"
+        )
+    assert str(e.value) == (
+        "f.csv, row 32, column 'INDHOLD': expected a whole number of residents (a count with decimals may be a "
+        "number written with a thousands separator, 1,234 for 1234), found 1.234"
+    )
+
+
+def test_folk1a_with_an_age_that_is_not_one_names_its_row():
+    text = "OMRÅDE;ALDER;TID;INDHOLD\nSyddjurs;18 år;2024K1;10\nSyddjurs;atten år;2024K1;10\n"
+    with pytest.raises(SchemaError) as e:
+        statbank.to_municipalities(statbank.read(text, name="f.csv"), name="f.csv")
+    assert (
+        str(e.value)
+        == "f.csv, row 3, column 'ALDER': expected ages such as '18 år' or 'Alder i alt', found 'atten år'"
+    )
+
+
+def test_an_area_of_0_km2_or_less_is_refused_naming_its_row():
+    text = "OMRÅDE;TID;INDHOLD\nSyddjurs;2024;690,2\nKøbenhavn;2024;-86,4\n"
+    with pytest.raises(SchemaError) as e:
+        statbank.to_areas(statbank.read(text, name="a.csv"), name="a.csv")
+    assert (
+        str(e.value) == "a.csv, row 3, column 'INDHOLD': expected an area above 0 km², found -86.4"
+    )  # no row
+
+
+def test_folk1a_with_a_suppressed_count_names_its_row():
+    ages = "".join(f"Syddjurs;{a} år;2024K1;{'..' if a == 30 else 10}\n" for a in range(126))
+    with pytest.raises(SchemaError) as e:
+        statbank.to_municipalities(
+            statbank.read("OMRÅDE;ALDER;TID;INDHOLD\n" + ages, name="f.csv"), name="f.csv"
+        )
+    assert (
+        str(e.value)
+        == "f.csv, row 32, column 'INDHOLD': expected a population count in every row, found '..'"
+    )
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # A file is the table it is loaded as
 
@@ -328,10 +399,20 @@ def test_statbanks_excel_download_is_read_like_its_csv_download(tmp_path, own_co
     assert result.rows_read == 6
     # an error names the sheet's row, as the CSV's line
     bad = [*_MATRIX_ROWS[:5], [*_MATRIX_ROWS[5][:5], 95112.5, "ikke oplyst"]]
-    with pytest.raises(
-        SchemaError, match=r"bad.xlsx, row 6: expected one of the layouts .* found a number or '\.\.'"
-    ):
+    with pytest.raises(SchemaError) as e:
         statbank.read(_workbook(tmp_path / "bad.xlsx", bad))
+    # it said "expected one of the layouts it reads: ...(every layout)..., found a number or '..' under 2024, found
+    # 'ikke oplyst'": the value's column was not named and the layouts were not what was wrong
+    assert str(e.value) == (
+        "bad.xlsx, row 6, column '2024': expected a number, or '..' for a missing value, found 'ikke oplyst'"
+    )
+    dash = [*_MATRIX_ROWS[:5], [*_MATRIX_ROWS[5][:5], "-", 1]]
+    with pytest.raises(SchemaError) as e:
+        statbank.read(_workbook(tmp_path / "dash.xlsx", dash))
+    assert (
+        str(e.value)
+        == "dash.xlsx, row 6, column '2023': expected a number, or '..' for a missing value, found '-'"
+    )
     # a table with a heading line, as the API's CSV
     long = [["OMRÅDE", "FUNKTION", "TID", "INDHOLD"], ["Syddjurs", "5.38.50 Botilbud", 2024, 98765]]
     assert statbank.read(_workbook(tmp_path / "long.xlsx", long))["value"].tolist() == [98_765.0]
@@ -343,6 +424,49 @@ def test_statbanks_excel_download_is_read_like_its_csv_download(tmp_path, own_co
         SchemaError, match=r"regk31.xls: expected a .xlsx workbook or a CSV file, found an old Excel"
     ):
         statbank.read(old)
+
+
+def test_a_matrix_whose_heading_line_is_repeated_is_refused_naming_it():
+    # two matrix downloads pasted into one file: the second heading ';;;;;2023;2024' was read as a row with the
+    # labels of the row above and the values 2023 and 2024, refused as "the same observation as row 3 (...; values
+    # 1.18733e+06 and 2023)"
+    lines = [
+        "Kommunernes regnskaber på funktioner efter område, funktion, dranst, art, prisenhed og tid",
+        ";;;;;2023;2024",
+        f"København;5.38.50 Botilbud til længerevarende ophold;1 Driftskonti;I alt (netto);{_KR};1187333;1234567",
+        ";;;;;2023;2024",
+        f"Syddjurs;5.38.50 Botilbud til længerevarende ophold;1 Driftskonti;I alt (netto);{_KR};95112;98765",
+    ]
+    with pytest.raises(SchemaError) as e:
+        statbank.read("\n".join(lines) + "\n", name="x.csv")
+    assert str(e.value) == (
+        "x.csv, row 4: expected the heading line once, at the top (two downloads joined into one file?); load each "
+        "download by itself, found the heading line of periods again"
+    )
+    pasted = [*lines[:3], lines[2]]
+    with pytest.raises(SchemaError) as e:
+        statbank.read("\n".join(pasted) + "\n", name="x.csv")
+    assert str(e.value).endswith("values 1187333 and 1187333)")  # not '1.18733e+06 and 1.18733e+06'
+
+
+def test_a_matrix_of_few_rows_with_more_title_and_footnote_lines_is_read(tmp_path, own_con):
+    # one municipality and one function: title, heading, one row and three footnote lines. The table's width was
+    # taken as the most frequent number of fields, one (title and footnotes), and the file refused with "found
+    # one column only", naming no row
+    rows = [
+        _MATRIX_ROWS[0],
+        _MATRIX_ROWS[2],
+        _MATRIX_ROWS[3],
+        [],
+        ["Kilde: Danmarks Statistik"],
+        ["Enhed: 1.000 kr."],
+        ["Anm.: foreløbige tal"],
+    ]
+    df = statbank.read(_workbook(tmp_path / "regk31.xlsx", rows))
+    assert df.attrs["layout"] == "web-matrix"
+    assert df["value"].tolist() == [1_187_333.0, 1_234_567.0]
+    text = "\n".join(";".join("" if c is None else str(c) for c in r) for r in rows) + "\n"
+    assert statbank.read(text, name="regk31.csv")["value"].tolist() == [1_187_333.0, 1_234_567.0]
 
 
 def test_a_web_download_in_two_encodings_is_refused_naming_the_row_not_garbled(tmp_path):

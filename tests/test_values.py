@@ -135,3 +135,48 @@ def test_an_amount_whose_sign_is_written_twice_is_told_so(text):
         "f.csv, row 3, column 'Beløb': expected an amount with one sign (a leading or trailing minus, or "
         f"parentheses), found '{text}', whose sign is written twice"
     )
+
+
+@pytest.mark.parametrize("text", ["1503851234", "-1503851234", "150385-1234", "1503851234-"])
+def test_a_cpr_shaped_amount_is_refused_without_showing_it(text):
+    # a ten-digit amount such as 1503851234 (the CPR number 150385-1234 in a column mapped as an amount) was read
+    # as 1.503.851.234 kr. and stored: the CPR number's digits then stood in the warehouse as a monthly cost
+    with pytest.raises(SchemaError) as e:
+        values.parse_amounts(
+            pd.Series(["98.500,00", text]), decimal=",", source="f.csv", column="Beløb", rows=[2, 3]
+        )
+    assert str(e.value) == (
+        "f.csv, row 3, column 'Beløb': expected an amount, not a CPR number (a ten-digit number that reads as one "
+        "is never stored; check that the mapping names the column of amounts, and write an amount of a billion "
+        "kroner or more with thousands separators or øre), found a CPR-shaped value (not shown)"
+    )
+
+
+def test_ten_digit_amounts_that_are_no_cpr_number_are_read():
+    # day 32 and month 13 are no CPR date; thousands dots and øre make an amount of it
+    got = values.parse_amounts(
+        pd.Series(["3213851234", "0113851234", "1.503.851.234", "1503851234,00"]),
+        decimal=",",
+        source="f.csv",
+        column="Beløb",
+        rows=[2, 3, 4, 5],
+    )
+    assert got.tolist() == [3_213_851_234.0, 113_851_234.0, 1_503_851_234.0, 1_503_851_234.0]
+
+
+def test_a_cpr_number_in_an_excel_number_cell_of_amounts_is_refused_without_showing_it():
+    # Excel keeps a CPR number typed into a cell as the number 1503851234: it was stored as a cost of 1.5 bn. kr.
+    with pytest.raises(SchemaError) as e:
+        values.parse_amounts(
+            pd.Series([98_500.0, 1503851234]), decimal=",", source="f.xlsx", column="Beløb", rows=[2, 3]
+        )
+    assert str(e.value).startswith("f.xlsx, row 3, column 'Beløb': expected an amount, not a CPR number")
+    assert "1503851234" not in str(e.value)
+    got = values.parse_amounts(
+        pd.Series([3213851234, 1503851234.5, 98_500]),
+        decimal=",",
+        source="f.xlsx",
+        column="Beløb",
+        rows=[2, 3, 4],
+    )
+    assert got.tolist() == [3_213_851_234.0, 1_503_851_234.5, 98_500.0]

@@ -22,9 +22,9 @@ Column                    What it holds
 
 Reading is strict (:mod:`analysis.data.loads`): an unknown type, a date that is not one, an amount that reads two
 ways, a missing cost on a Tilgang or Behovsændring, a case number on a Tilgang, a count that is not a whole number
-of at least 1, or a named case with a count other than 1 refuses the file with an error naming the file, the row
-and the column. A file replaces the expectations of the (municipality, area) pairs it holds and leaves the other
-areas' as they were.
+of at least 1, a named case with a count other than 1, a case with two Afgang lines, or two Behovsændring lines
+of one case on one date refuses the file with an error naming the file, the row and the column. A file replaces
+the expectations of the (municipality, area) pairs it holds and leaves the other areas' as they were.
 """
 
 from __future__ import annotations
@@ -230,6 +230,7 @@ def read_expectations(
                 column=col["monthly_cost_dkk"],
                 found_text="neither",
             )
+    _refuse_named_twice(kinds, case_ids, munis, dates, rows, source, col["case_id"])
     out = pd.DataFrame(
         {
             "municipality_code": munis,
@@ -246,6 +247,47 @@ def read_expectations(
     out.insert(2, "line", out.groupby(["municipality_code", "function_code"]).cumcount() + 1)
     out.attrs["columns"] = {k: v for k, v in col.items()}
     return out, rows, table
+
+
+def _refuse_named_twice(
+    kinds: list[str],
+    case_ids: list[str | None],
+    munis: list[int],
+    dates: pd.Series,
+    rows: np.ndarray,
+    source: str,
+    column: str,
+) -> None:
+    """Refuse a case ended by two Afgang lines, or changed by two Behovsændring lines on one date.
+
+    The disposition counts every line: two ends of one case would subtract its cost twice, two changes on one date
+    would both be added. Changes of one case on different dates (a need that rises, then falls) are read.
+    """
+    seen: dict[tuple, tuple[int, pd.Timestamp]] = {}
+    for kind, case, muni, day, row in zip(kinds, case_ids, munis, dates, rows, strict=True):
+        if case is None or kind not in ("end", "change"):
+            continue
+        key = (kind, muni, case) if kind == "end" else (kind, muni, case, day)
+        if key not in seen:
+            seen[key] = (int(row), day)
+            continue
+        first, first_day = seen[key]
+        if kind == "end":
+            raise SchemaError(
+                source,
+                "one Afgang per case (an end counted twice would subtract the case's cost twice; which date is "
+                "meant is not guessed)",
+                row=int(row),
+                column=column,
+                found_text=f"case {case} again, ending {day:%d-%m-%Y} (row {first}: {first_day:%d-%m-%Y})",
+            )
+        raise SchemaError(
+            source,
+            "one Behovsændring per case and date (two would both be added; write the whole change on one line)",
+            row=int(row),
+            column=column,
+            found_text=f"case {case} again on {day:%d-%m-%Y} (row {first})",
+        )
 
 
 def load(

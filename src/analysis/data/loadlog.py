@@ -146,6 +146,12 @@ class LoadResult:
     notes: list[str] = field(default_factory=list)
     load_id: int | None = None
 
+    def __post_init__(self) -> None:
+        # a note or reason may quote the file (a sheet's name, a heading): a CPR number in it is never shown or
+        # stored (table _loads)
+        self.notes = [str(mask_cpr(n)) for n in self.notes]
+        self.skipped = {str(mask_cpr(reason)): n for reason, n in self.skipped.items()}
+
     def describe(self) -> str:
         """A few lines for the command line: what was loaded, skipped and found."""
         if self.status == "unchanged":
@@ -168,7 +174,7 @@ class LoadResult:
             for f in hits:
                 lines.append(f"    {f.check}: {f.count:,} {f.unit}")
         for note in self.notes:
-            lines.append(f"  note: {note}")
+            lines.append(f"  note: {mask_cpr(note)}")  # notes appended after the result was made, too
         return "\n".join(lines)
 
 
@@ -645,7 +651,7 @@ def _record_load(
             result.removed,
             sum(result.skipped.values()),
             json.dumps(result.skipped, ensure_ascii=False),
-            json.dumps(result.notes, ensure_ascii=False),
+            json.dumps([mask_cpr(n) for n in result.notes], ensure_ascii=False),
         ],
     )
 

@@ -25,9 +25,9 @@ What is refused
     linked to a case, and would silently leave the group the report evaluates), a malformed CPR number, an empty
     programme, a date that is not one or reads two ways (``03/04/2025`` in a column that never shows the day
     first), a start date in the year 9999, an end date before the start date, and the same person joining the
-    same programme twice on one date. The warehouse keeps a membership by person, programme and start date: one
-    that the warehouse holds for another municipality (a list loaded with the wrong ``--municipality``, most
-    likely) is refused too.
+    same programme twice on one date, or again before the earlier membership ended. The warehouse keeps a
+    membership by person, programme and start date: one that the warehouse holds for another municipality (a list
+    loaded with the wrong ``--municipality``, most likely) is refused too.
 """
 
 from __future__ import annotations
@@ -72,6 +72,35 @@ def _refuse_twice(members: pd.DataFrame, source: str, rows: np.ndarray, col: dic
             row=int(rows[second]),
             column=col["joined"],
             found_text=f"the same CPR number, programme and start date as row {int(rows[first])}",
+        )
+
+
+def _refuse_overlap(members: pd.DataFrame, source: str, rows: np.ndarray, col: dict[str, str]) -> None:
+    """Refuse two memberships of one person in one programme at once (a start before the earlier one's end).
+
+    The evaluation counts each membership: a member twice at once would be counted twice. A member who left and
+    joined again has two memberships one after the other, and is read. Names the rows only (no pseudonym).
+    """
+    order = members.assign(_pos=np.arange(len(members))).sort_values(
+        ["person_id", "programme", "joined"], kind="stable"
+    )
+    same = order["person_id"].eq(order["person_id"].shift()) & order["programme"].eq(
+        order["programme"].shift()
+    )
+    before_left = order["left"].shift()
+    overlap = same & (before_left.isna() | (order["joined"] < before_left))
+    if overlap.any():
+        later = order[overlap.to_numpy()].iloc[0]
+        at = int(np.flatnonzero(overlap.to_numpy())[0])
+        earlier = order.iloc[at - 1]
+        raise SchemaError(
+            source,
+            "memberships of one person in a programme that do not overlap (a member twice at once would be "
+            "counted twice; end the first membership before the next begins)",
+            row=int(rows[int(later["_pos"])]),
+            column=col["joined"],
+            found_text=f"a start on {_date(later['joined'])} while the membership of row "
+            f"{int(rows[int(earlier['_pos'])])} (from {_date(earlier['joined'])}) had not ended",
         )
 
 
@@ -204,6 +233,7 @@ def read_members(
     except SchemaError as e:
         raise loads.remap_error(e, rows, columns) from None
     _refuse_twice(members, source, rows, col)
+    _refuse_overlap(members, source, rows, col)
     impossible = np.array([not cpr_date_is_valid(v) for v in cprs], dtype=bool)
     if impossible.any():
         table.notes.append(

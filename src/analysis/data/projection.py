@@ -24,7 +24,8 @@ Columns are recognised by name (``municipality_code``/``kommune``/``kommunedk``/
 age is a single age (``18``, ``18 år``), a group (``18-64``) or an open top (``100-``, ``100+``, ``100 år og
 derover``); the age totals (``TOT``, ``I alt``) and rows that are not one of the 98 municipalities (Christiansø, the
 whole country, regions) are left out and counted. Anything else (a year or a count that is not a number, a negative
-count, an age that is not one) refuses the file, naming the row and the column. A file replaces the projection of
+count, an age that is not one, a row given twice, ages of one year that overlap such as ``18`` and ``18-64``)
+refuses the file, naming the row and the column. A file replaces the projection of
 the municipalities it holds.
 """
 
@@ -111,6 +112,59 @@ def _year(value: object) -> int | None:
     return int(text) if re.fullmatch(r"(19|20|21)\d{2}", text) else None
 
 
+def _ages(lo: int, hi: int) -> str:
+    """An age range as the files write it: '18', '18-64', '100-'."""
+    return f"{lo}" if lo == hi else f"{lo}-" if hi == OPEN_AGE else f"{lo}-{hi}"
+
+
+def _refuse_twice_or_overlapping(out: list[tuple], rows: np.ndarray, source: str, column: str) -> None:
+    """Refuse a row given twice (same municipality, year, age and sex) and ages of one year that overlap.
+
+    The sexes are summed: a row given twice would be summed as well, and an age in two rows (``18`` and
+    ``18-64``) counted twice.
+
+    Parameters
+    ----------
+    out
+        ``(municipality_code, year, age_from, age_to, sex, position)`` per row kept; ``sex`` is the cell as
+        folded text, None without a sex column.
+    rows, source, column
+        The file row of each position, the file and the age column, for errors.
+    """
+    seen: dict[tuple, int] = {}
+    ranges: dict[tuple[int, int], dict[tuple[int, int], int]] = {}
+    for muni, year, lo, hi, sex, i in out:
+        row, key = int(rows[i]), (muni, year, lo, hi, sex)
+        if key in seen:
+            raise SchemaError(
+                source,
+                "one row per municipality, year, age and sex (the sexes are summed; a row given twice would count "
+                "its persons twice)",
+                row=row,
+                column=column,
+                found_text=f"municipality {muni}, {year}, age {_ages(lo, hi)} again (row {seen[key]})",
+            )
+        seen[key] = row
+        ranges.setdefault((muni, year), {}).setdefault((lo, hi), row)  # the same ages of another sex: once
+    for (muni, year), held in ranges.items():
+        widest: tuple[int, int] | None = (
+            None  # of the ranges so far (by their first age), the one reaching oldest
+        )
+        for lo, hi in sorted(held):
+            if widest is not None and lo <= widest[1]:
+                a, b = widest
+                raise SchemaError(
+                    source,
+                    "ages that do not overlap (the persons of an age in two rows would be counted twice)",
+                    row=held[lo, hi],
+                    column=column,
+                    found_text=f"{_ages(lo, hi)}, which overlaps {_ages(a, b)} (row {held[a, b]}) for "
+                    f"municipality {muni} in {year}",
+                )
+            if widest is None or hi > widest[1]:
+                widest = (lo, hi)
+
+
 def read_projection(
     path: str | os.PathLike, source: str | None = None
 ) -> tuple[pd.DataFrame, dict[str, int]]:
@@ -184,7 +238,8 @@ def read_projection(
                 column=cols["year"],
                 **loads.shown(row[cols["year"]]),
             )
-        out.append((int(m[1]), year, age[0], age[1], i))
+        sex = None if cols["sex"] is None else str(row[cols["sex"]]).strip().casefold()
+        out.append((int(m[1]), year, age[0], age[1], sex, i))
     kept = [o[-1] for o in out]  # the counts of the rows kept, read as the other loaders read amounts
     persons = loads.parse_amounts(
         df[cols["persons"]].iloc[kept].map(lambda v: v.replace(" ", "") if isinstance(v, str) else v),
@@ -205,12 +260,14 @@ def read_projection(
             column=cols["persons"],
             **loads.shown(df[cols["persons"]].iloc[i]),
         )
-    out = [(*o[:-1], float(p)) for o, p in zip(out, persons, strict=True)]
+    _refuse_twice_or_overlapping(out, rows, name, str(cols["age"]))
+    out = [(*o[:4], float(p)) for o, p in zip(out, persons, strict=True)]
     frame = pd.DataFrame(out, columns=["municipality_code", "year", "age_from", "age_to", "persons"])
     frame = frame.groupby(["municipality_code", "year", "age_from", "age_to"], as_index=False)[
         "persons"
     ].sum()
     frame["source"] = source_name(path, source)
+    frame.attrs["rows_read"] = len(df)
     if frame.empty:
         left = "; ".join(f"{n} {why}" for why, n in skipped.items()) or "no rows"
         raise SchemaError(
@@ -231,7 +288,7 @@ def load(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, source: str | 
         source=loads.source_name(path),
         sha256=loads.file_sha256(path),
         options={"source": df["source"].iloc[0]},
-        rows_read=int(len(df) + sum(skipped.values())),
+        rows_read=int(df.attrs["rows_read"]),
         municipality_code=int(munis[0]) if len(munis) == 1 else None,
         partition=("municipality_code",),
         skipped=skipped,

@@ -220,13 +220,21 @@ def _heading_row(path: Path) -> int:
     return _heading_index(lines) or 0
 
 
+#: The marks of a missing index (Statistics Denmark's '..', a dash): read as empty, as an empty cell is.
+_MISSING = ("..", "-", "–")
+
+
 def _decimal_mark(cells: pd.Series, source: str, rows: np.ndarray, column: str) -> str:
     """The decimal mark of an index column: the one mark its texts use (an index has no thousands separator).
 
     A column whose texts use both marks ('1,05' in one row, '1.052' in another) reads two ways and is refused at
     the first text with the rarer mark.
     """
-    texts = [(str(v).strip(), r) for v, r in zip(cells, rows, strict=True) if isinstance(v, str)]
+    texts = [
+        (str(v).strip(), r)
+        for v, r in zip(cells, rows, strict=True)
+        if isinstance(v, str) and str(v).strip() not in _MISSING
+    ]
     commas = [(t, r) for t, r in texts if "," in t and "." not in t]
     points = [(t, r) for t, r in texts if "." in t and "," not in t]
     if commas and points:
@@ -246,7 +254,7 @@ def _decimal_mark(cells: pd.Series, source: str, rows: np.ndarray, column: str) 
 
 def _value(value, decimal: str, source: str, row: int, column: str) -> float:
     """One index value: a number cell, or a text with the column's decimal mark; NaN when empty or '..'."""
-    if loads.is_missing(value) or str(value).strip() in ("..", "-", "–"):
+    if loads.is_missing(value) or str(value).strip() in _MISSING:
         return float("nan")
     if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
         return float(value)
@@ -395,12 +403,14 @@ def read_index(
                     )
             else:
                 y = int(year)
-            out.append((code, int(y), float(value), int(row), str(column)))
+            out.append((code, int(y), float(value), int(row), str(column), df[column].iloc[i]))
     if not out:
         raise SchemaError(
             source, "the index of at least one municipality", column=str(layout[0][0]), found_text="none"
         )
-    frame = pd.DataFrame(out, columns=["municipality_code", "year", "socioeconomic_index", "_row", "_column"])
+    frame = pd.DataFrame(
+        out, columns=["municipality_code", "year", "socioeconomic_index", "_row", "_column", "_cell"]
+    )
     notes: list[str] = list(table.notes)  # e.g. the sheet read of several, rows hidden in Excel
     median = float(frame["socioeconomic_index"].median())
     if median > 10:  # published as 100 = national average
@@ -415,7 +425,7 @@ def read_index(
             "an index around 1 (1,00 = national average) or around 100, between 0,2 and 5 (20 and 500)",
             row=int(r["_row"]),
             column=str(r["_column"]),
-            found=str(r["socioeconomic_index"] * (100 if median > 10 else 1)).replace(".", ","),
+            **shown(r["_cell"] if isinstance(r["_cell"], str) else str(r["_cell"]).replace(".", ",")),
         )
     dup = frame[frame.duplicated(["municipality_code", "year"], keep=False)]
     if len(dup):
@@ -433,7 +443,7 @@ def read_index(
             )
         frame = frame.drop_duplicates(["municipality_code", "year"])
     file_rows = frame["_row"].to_numpy()
-    frame = frame.drop(columns=["_row", "_column"]).reset_index(drop=True)
+    frame = frame.drop(columns=["_row", "_column", "_cell"]).reset_index(drop=True)
     frame.attrs["columns"] = {
         "municipality_code": str(muni_col),
         "socioeconomic_index": str(layout[0][0]),

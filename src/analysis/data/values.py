@@ -257,7 +257,23 @@ def _fast_amounts(values: Any, decimal: str, *, required: bool, ambiguous: bool)
     out = np.full(len(arr), np.nan)
     if len(cells):
         out[~missing] = np.array(joined.split("\n"), dtype=float)
+    if (np.abs(out) >= 1e9).any():  # a ten-digit amount may be a CPR number: read cell by cell
+        return None
     return out
+
+
+def _cpr_number(value: Any) -> bool:
+    """Whether a number cell (from Excel) holds the ten digits of a CPR number, such as 1503851234.
+
+    >>> _cpr_number(1503851234), _cpr_number(1503851234.0), _cpr_number(1503851234.5), _cpr_number("1503851234")
+    (True, True, False, False)
+    >>> _cpr_number(3213851234), _cpr_number(-1503851234)
+    (False, True)
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        return False
+    x = abs(float(value))
+    return bool(1e9 <= x < 1e10 and x.is_integer() and _CPR.fullmatch(str(int(x))))
 
 
 def parse_amounts(
@@ -270,7 +286,7 @@ def parse_amounts(
     required: bool = True,
     decimal_declared: bool = True,
 ) -> pd.Series:
-    """Read a column of amounts (see :func:`parse_amount`); the first unreadable, ambiguous or missing one raises.
+    """Read a column of amounts (see :func:`parse_amount`); the first unreadable, ambiguous, CPR-shaped or empty raises.
 
     Parameters
     ----------
@@ -306,7 +322,11 @@ def parse_amounts(
     )
     for i, v in enumerate(uniques):
         x = parse_amount(v, decimal)
-        if x is None:
+        if (isinstance(v, str) and _CPR.search(v)) or _cpr_number(v):
+            # a CPR number in a column mapped as amounts (150385-1234, or 1503851234 read as 1.503.851.234 kr.)
+            bad[i] = "cpr"
+            x = np.nan
+        elif x is None:
             bad[i] = "unreadable"
             x = np.nan
         elif (
@@ -329,6 +349,16 @@ def parse_amounts(
         v = values.iloc[pos] if isinstance(values, pd.Series) else values[pos]
         if kind == "empty":
             raise SchemaError(source, "an amount", row=row, column=column, found_text="empty")
+        if kind == "cpr":
+            raise SchemaError(
+                source,
+                "an amount, not a CPR number (a ten-digit number that reads as one is never stored; check that the "
+                "mapping names the column of amounts, and write an amount of a billion kroner or more with "
+                "thousands separators or øre)",
+                row=row,
+                column=column,
+                found_text="a CPR-shaped value (not shown)",
+            )
         if kind == "decimals":
             raise SchemaError(
                 source,

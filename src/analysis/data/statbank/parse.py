@@ -287,6 +287,8 @@ def read(
     df.attrs["source"] = name
     df.attrs["layout"] = layout
     df.attrs["title"] = " ".join(title)
+    # the file row of each row (by its index label), for errors of the table loaders; -1 where unknown (JSON-stat)
+    df.attrs["rows"] = np.array([-1 if r is None else int(r) for r in rows], dtype=np.int64)
     return df
 
 
@@ -313,7 +315,7 @@ def _refuse_repeated_observations(df: pd.DataFrame, name: str, rows: list[int | 
     same = sub[repeated][(sub[repeated][keys] == first[keys]).all(axis=1)]
     a, b = (rows[df.index.get_loc(i)] for i in same.index[:2])
     shown = ", ".join(f"{k}={first[k]}" for k in keys)
-    values = " and ".join(f"{v:g}" if pd.notna(v) else "'..'" for v in same["value"].iloc[:2])
+    values = " and ".join(f"{v:.15g}" if pd.notna(v) else "'..'" for v in same["value"].iloc[:2])
     raise SchemaError(
         name,
         "each observation once (which of two is meant is not guessed, and a sum would count it twice)",
@@ -658,7 +660,9 @@ def _web(text: str, name: str) -> tuple[pd.DataFrame, list[int | None], str, lis
     records, numbers, sep = _records(text, name)
     if not records:
         raise SchemaError(name, "rows of data", found_text="an empty file")
-    lengths = [len(r) for r in records]
+    # the table's width: the most frequent number of fields of the lines with two cells or more (title and
+    # footnote lines have one, and in a small table they may be the most frequent)
+    lengths = [len(r) for r in records if sum(1 for c in r if c) > 1] or [len(r) for r in records]
     width = max(set(lengths), key=lambda n: (lengths.count(n), n))
     if width < 2:
         raise _layout_error(name, "one column only")
@@ -768,6 +772,15 @@ def _matrix(
     data = body[1:]
     if not data:
         raise _layout_error(name, "rows of data under the heading line of periods")
+    for cells, line in data:
+        if not any(cells[:lead]) and cells[lead:] == heading[lead:]:
+            raise SchemaError(
+                name,
+                "the heading line once, at the top (two downloads joined into one file?); load each download "
+                "by itself",
+                row=line,
+                found_text="the heading line of periods again",
+            )
     # a label left blank repeats the one above
     filled: list[list[str]] = []
     previous = [""] * lead
@@ -785,7 +798,7 @@ def _matrix(
                 continue
             v = r[lead + j]
             if not _is_value(v):
-                raise _layout_error(name, f"a number or '..' under {p}, found {v!r}", row=line)
+                raise SchemaError(name, "a number, or '..' for a missing value", row=line, column=p, found=v)
             rows.append(r[:lead] + [p, v])
             numbers.append(line)
     raw = pd.DataFrame(rows, columns=[*names, "TID", "INDHOLD"], dtype=object)

@@ -117,6 +117,45 @@ def _select(
     return df[ok]
 
 
+def _file_row(df: pd.DataFrame, label: Any) -> int | None:
+    """The file row of the row ``label`` of :func:`~analysis.data.statbank.read`'s result, None where unknown."""
+    rows = df.attrs.get("rows")
+    if rows is None or not isinstance(label, int | np.integer) or not 0 <= int(label) < len(rows):
+        return None
+    return int(rows[int(label)]) if rows[int(label)] >= 0 else None
+
+
+def _refuse_negative(df: pd.DataFrame, expected: str, name: str) -> None:
+    """Refuse the first negative count (persons, services), naming its file row: a count below 0 is no count."""
+    negative = (df["value"] < 0).to_numpy()
+    if negative.any():
+        at = df.index[negative][0]
+        raise SchemaError(
+            name, expected, row=_file_row(df, at), column="INDHOLD", found_text=f"{df.loc[at, 'value']:.15g}"
+        )
+
+
+def _refuse_total_unlike_ages(
+    df: pd.DataFrame, totals: pd.Series, summed: pd.Series, all_ages: pd.Series, name: str
+) -> None:
+    """Refuse a FOLK1A age total that is not the sum of the ages 0-125 given beside it.
+
+    Statistics Denmark's total is that sum; a file where they differ was edited or joined, and which of the two
+    is the population is not guessed. Totals beside some ages only (18-64) cannot be checked, and are used.
+    """
+    for (code, year), total in totals.items():
+        if all_ages.get((code, year), 0) != len(FOLK1A_AGES) or abs(total - summed[(code, year)]) < 0.5:
+            continue
+        at = df[(df["_age"] == "total") & (df["municipality_code"] == code) & (df["_year"] == year)].index[0]
+        raise SchemaError(
+            name,
+            "the age total to be the sum of the ages 0-125 (which of the two is the population is not guessed)",
+            row=_file_row(df, at),
+            column="INDHOLD",
+            found_text=f"{total:.15g} for {code} in {year}, while the ages sum to {summed[(code, year)]:.15g}",
+        )
+
+
 def _is_total(v: str) -> bool:
     return v.strip().casefold() in _TOTALS or v.strip().casefold().startswith(("i alt", "total"))
 
@@ -440,8 +479,13 @@ def to_areas(df: pd.DataFrame, *, name: str = "ARE207") -> Converted:
     df = df[~missing]
     bad = df["value"] <= 0
     if bad.any():
+        at = df.index[bad.to_numpy()][0]
         raise SchemaError(
-            name, "an area above 0 km²", column="INDHOLD", found=float(df.loc[bad, "value"].iloc[0])
+            name,
+            "an area above 0 km²",
+            row=_file_row(df, at),
+            column="INDHOLD",
+            found_text=f"{df.loc[at, 'value']:.15g}",
         )
     frame = pd.DataFrame(
         {
@@ -533,13 +577,32 @@ def to_municipalities(
         raise SchemaError(
             name,
             "ages such as '18 år' or 'Alder i alt'",
+            row=_file_row(df, df.index[bad.to_numpy()][0]),
             column="ALDER",
             found=str(df.loc[bad, "alder"].iloc[0]),
         )
     year_of = {p: p.year for p in df["period"].unique()}
     df = df.assign(_age=ages, _year=df["period"].map(year_of))
     if df["value"].isna().any():
-        raise SchemaError(name, "a population count in every row", column="INDHOLD", found_text="'..'")
+        raise SchemaError(
+            name,
+            "a population count in every row",
+            row=_file_row(df, df.index[df["value"].isna().to_numpy()][0]),
+            column="INDHOLD",
+            found_text="'..'",
+        )
+    _refuse_negative(df, "a number of residents, 0 or more", name)
+    fraction = (df["value"] != df["value"].round()).to_numpy()
+    if fraction.any():
+        at = df.index[fraction][0]
+        raise SchemaError(
+            name,
+            "a whole number of residents (a count with decimals may be a number written with a thousands "
+            "separator, 1,234 for 1234)",
+            row=_file_row(df, at),
+            column="INDHOLD",
+            found_text=f"{df.loc[at, 'value']:.15g}",
+        )
     keys = ["municipality_code", "_year"]
     is_total = (df["_age"] == "total").to_numpy()
     single = df[~is_total].assign(_n=lambda d: d["_age"].astype(int))
@@ -572,6 +635,7 @@ def to_municipalities(
                 found_text=f"no {', '.join(map(str, missing[:5]))}{' ...' if len(missing) > 5 else ''} for "
                 f"{code} in {year}",
             )
+    _refuse_total_unlike_ages(df, totals, summed, all_ages, name)
     population = totals.reindex(groups).fillna(summed.reindex(groups))
     rows = [
         (
@@ -913,6 +977,7 @@ def to_activity(
         raise SchemaError(
             name,
             "a type of service whose paragraph is given in parentheses, e.g. '(§ 108 i lov om social service)'",
+            row=_file_row(df, ambiguous.index[0]),
             column=var.upper(),
             found=ambiguous.iloc[0],
         )
@@ -930,6 +995,7 @@ def to_activity(
     missing = df["value"].isna()
     _skip(skipped, "no value ('..': missing or suppressed)", missing.sum())
     df, mapped = df[~missing], mapped[~missing]
+    _refuse_negative(df, "a number of services, 0 or more", name)
     kinds = {p.freqstr for p in df["period"]}
     quarterly = bool(kinds) and all(k.startswith("Q") for k in kinds)
     if kinds and not quarterly and not all(k.startswith(("Y", "A")) for k in kinds):
