@@ -99,8 +99,8 @@ def _refuse_overlap(members: pd.DataFrame, source: str, rows: np.ndarray, col: d
             "counted twice; end the first membership before the next begins)",
             row=int(rows[int(later["_pos"])]),
             column=col["joined"],
-            found_text=f"a start on {_date(later['joined'])} while the membership of row "
-            f"{int(rows[int(earlier['_pos'])])} (from {_date(earlier['joined'])}) had not ended",
+            found_text=f"a start on {date_text(later['joined'])} while the membership of row "
+            f"{int(rows[int(earlier['_pos'])])} (from {date_text(earlier['joined'])}) had not ended",
         )
 
 
