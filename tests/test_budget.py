@@ -306,6 +306,39 @@ def test_a_base_year_without_activity_is_refused():
         budget_model(_activity(), MUNI, 2024)
 
 
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        # 3 meant as 3 %: (1 + 3) ** year overflowed (a traceback), or with an index a fourfold price
+        ({"price_growth": 3.0}, r"price_growth is a fraction a year .* found 3; did you mean 0.03 \(3 %\)\?"),
+        ({"price_growth": -1.5}, "price_growth is a fraction a year"),  # (1 - 1.5) ** year: division by zero
+        ({"population_growth": -1.0}, "population_growth is a fraction a year"),  # a budget of 0 kr.
+        ({"population_growth": 2.0}, r"did you mean 0.02 \(2 %\)\?"),  # three times the persons
+        ({"population_growth": float("nan")}, "population_growth is a fraction a year"),
+        ({"trend_years": -2}, "trend_years is a number of years, 0 for no trend, found -2"),
+    ],
+)
+def test_an_absurd_growth_or_trend_is_refused_not_computed(kw, message):
+    with pytest.raises(InputError, match=message):
+        budget_model(_activity(), MUNI, 2026, population={2025: 10_000}, **kw)
+
+
+def test_the_largest_growth_the_report_takes_is_computed():
+    # the budget report's parameters allow -0.5..0.5; 5.38.52 §107: 20 persons x 0.5 (no trend) at 200,000 x 1.5
+    r = budget_model(
+        _activity(),
+        MUNI,
+        2026,
+        population={2025: 10_000},
+        population_growth=-0.5,
+        price_growth=0.5,
+        trend_years=0,
+    )
+    a = r.assumptions.set_index(["function_code", "paragraph"]).loc[("5.38.52", "§107")]
+    assert a.full_year_persons.item() == pytest.approx(10.0)
+    assert a.price_dkk.item() == pytest.approx(300_000.0)
+
+
 def test_versions_are_appended_never_overwritten(own_con):
     from analysis.data import journal
 

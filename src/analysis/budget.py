@@ -49,6 +49,7 @@ from analysis.errors import InputError
 __all__ = [
     "BRIDGE_STEPS",
     "DEFAULT_PRICE_GROWTH",
+    "MAX_ANNUAL_GROWTH",
     "BudgetResult",
     "Decision",
     "area_summary",
@@ -64,6 +65,11 @@ __all__ = [
 #: workbench, in the range of recent years' price and wage growth of municipal service spending; replace it
 #: by an index (``price_index``) for a real budget.
 DEFAULT_PRICE_GROWTH = 0.025
+
+#: The largest annual growth (fraction, either way) the model takes for prices and wages or the population, the bound
+#: of the budget report's parameters: 0.5 is 50 % a year; a larger figure is a per cent written as a fraction (3 for
+#: 3 %) or a typing error, and -1 or below would leave nothing to carry.
+MAX_ANNUAL_GROWTH = 0.5
 
 #: The bridge's steps: column of :attr:`BudgetResult.bridge` and Danish label.
 BRIDGE_STEPS = {
@@ -214,7 +220,7 @@ def _level(index: Mapping[int, float] | None, year: int, growth: float) -> float
     if year in known:
         return known[year]
     if not known:
-        return (1 + growth) ** year / (1 + growth) ** 2000  # only ratios are used
+        return (1 + growth) ** (year - 2000)  # only ratios are used (a power of the year itself overflows)
     nearest = min(known, key=lambda k: (abs(k - year), -k))
     return known[nearest] * (1 + growth) ** (year - nearest)
 
@@ -359,7 +365,8 @@ def budget_model(
     population : mapping or Series, optional
         Residents aged 18-64 by year (persons), actual and projected; default none (only ``population_growth``).
     population_growth : float
-        Annual growth of the 18-64 population (fraction) for years not in ``population``.
+        Annual growth of the 18-64 population (fraction, at most :data:`MAX_ANNUAL_GROWTH` either way) for years
+        not in ``population``.
     projection : mapping, optional
         Projected residents aged 18-64 by year (persons), from a loaded population projection; used for the
         demography when it holds both ``base_year`` and ``year``.
@@ -368,9 +375,10 @@ def budget_model(
     price_index : mapping, optional
         A price and wage index ``{year: index}``; default none (only ``price_growth``).
     price_growth : float
-        Annual growth of prices and wages (fraction) for years not in ``price_index``.
+        Annual growth of prices and wages (fraction, at most :data:`MAX_ANNUAL_GROWTH` either way) for years not
+        in ``price_index``.
     trend_years : int
-        Years over which the rate's trend is measured; 0 for no trend.
+        Years over which the rate's trend is measured (0 or more); 0 for no trend.
     decisions : sequence of Decision
         The decisions, applied in order.
     budgets : pandas.DataFrame, optional
@@ -390,9 +398,19 @@ def budget_model(
     ------
     InputError
         When the base year has no activity, a decision names a row without activity in the base year (or puts an
-        amount on a row of no persons), or ``peer_step`` is outside 0-1 or given without peers.
+        amount on a row of no persons), ``peer_step`` is outside 0-1 or given without peers, ``price_growth`` or
+        ``population_growth`` is not a fraction within :data:`MAX_ANNUAL_GROWTH`, or ``trend_years`` is negative.
     """
     base_year = year - 1 if base_year is None else int(base_year)
+    for name, value in (("price_growth", price_growth), ("population_growth", population_growth)):
+        if not np.isfinite(value) or abs(value) > MAX_ANNUAL_GROWTH:
+            hint = f"; did you mean {value / 100:g} ({value:g} %)?" if 1 <= abs(value) <= 100 else ""
+            raise InputError(
+                f"{name} is a fraction a year (0.025 for 2.5 %), between -{MAX_ANNUAL_GROWTH:g} and "
+                f"{MAX_ANNUAL_GROWTH:g}, found {value:g}{hint}"
+            )
+    if trend_years < 0:
+        raise InputError(f"trend_years is a number of years, 0 for no trend, found {trend_years}")
     if not 0 <= peer_step <= 1:
         raise InputError(f"peer_step must be between 0 and 1 (a share of the way), found {peer_step}")
     if peer_step > 0 and peers is None:
