@@ -301,6 +301,47 @@ def test_a_decision_on_a_row_without_activity_is_refused():
         _model(decisions=bad)
 
 
+def _one(**kw) -> dict:
+    return {"function_code": "5.38.50", "paragraph": "§108", "provider": "external", "text": "x", **kw}
+
+
+def test_a_decision_given_twice_is_refused_not_applied_twice():
+    # a copied entry applied -2 persons twice (-4) without a word; same row and text, whatever the change
+    twice = {"decisions": [_one(persons=-2), _one(persons=-2)]}
+    with pytest.raises(InputError, match="beslutninger.yaml: decision 2: repeats decision 1") as e:
+        parse_decisions(twice, source="beslutninger.yaml")
+    assert "give each decision its own text" in str(e.value)
+    edited = {"decisions": [_one(persons=-2), _one(persons=-1, text="y"), _one(price_change=-0.1)]}
+    with pytest.raises(InputError, match="decision 3: repeats decision 1"):
+        parse_decisions(edited, source="beslutninger.yaml")
+    # two decisions on one row, each with its own text, are two decisions: -2 + -1 persons on 4 x 1.25 x 1.02
+    two = parse_decisions({"decisions": [_one(persons=-2), _one(persons=-1, text="y")]})
+    a = _model(decisions=two).assumptions.set_index(["function_code", "provider"])
+    assert a.loc[("5.38.50", "external"), "full_year_persons"].item() == pytest.approx(5.1 - 3)
+
+
+@pytest.mark.parametrize(
+    ("decision", "message"),
+    [
+        (
+            _one(function_code="5.38.500", persons=1),
+            r"beslutninger.yaml: decision 1 \(x\): no activity in 2025 on 5.38.500 §108 external: the area 5.38.500 "
+            r"has none \(did you mean '5.38.50'\?\); areas with activity: 5.38.50, 5.38.52$",
+        ),
+        (
+            _one(provider="ekstern", persons=1),
+            r"beslutninger.yaml: decision 1 \(x\): .*provider 'ekstern' \(did you mean 'external'\?\); rows of "
+            "5.38.50: 5.38.50 §108 external, 5.38.50 §108 internal$",
+        ),
+        (_one(persons=-10), r"^beslutninger.yaml: decision 1 \(x\): -10 full-year persons would leave fewer"),
+    ],
+)
+def test_a_decision_the_base_year_cannot_take_is_refused_naming_the_file(decision, message):
+    decisions = parse_decisions({"decisions": [decision]}, source="beslutninger.yaml")
+    with pytest.raises(InputError, match=message):
+        _model(decisions=decisions, decisions_source="beslutninger.yaml")
+
+
 def test_a_base_year_without_activity_is_refused():
     with pytest.raises(InputError, match="no activity of 706 in the base year 2023"):
         budget_model(_activity(), MUNI, 2024)

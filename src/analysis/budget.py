@@ -140,7 +140,8 @@ def parse_decisions(data: object, source: str = "decisions") -> list[Decision]:
     Raises
     ------
     InputError
-        Naming the file, the decision's number and the key, e.g. a decision without text or with two changes.
+        Naming the file, the decision's number and the key, e.g. a decision without text or with two changes, or
+        one that repeats an earlier decision's row and text (a copy would be applied twice).
     """
     if data is None:
         return []
@@ -149,7 +150,8 @@ def parse_decisions(data: object, source: str = "decisions") -> list[Decision]:
     items = data.get("decisions") or []
     if not isinstance(items, list):
         raise InputError(f"{source}: decisions: expected a list, found {items!r:.80}")
-    out = []
+    out: list[Decision] = []
+    seen: dict[tuple[str, str, str, str], int] = {}
     for i, item in enumerate(items, start=1):
         where = f"{source}: decision {i}"
         if not isinstance(item, Mapping):
@@ -181,15 +183,21 @@ def parse_decisions(data: object, source: str = "decisions") -> list[Decision]:
             raise InputError(
                 f"{where}: 'price_change' is a fraction (-0.02 for 2 % lower), between -1 and 1, found {value!r}"
             )
-        out.append(
-            Decision(
-                item["function_code"].strip(),
-                item["paragraph"].strip(),
-                item["provider"].strip(),
-                item["text"].strip(),
-                **{changes[0]: float(value)},
-            )
+        d = Decision(
+            item["function_code"].strip(),
+            item["paragraph"].strip(),
+            item["provider"].strip(),
+            item["text"].strip(),
+            **{changes[0]: float(value)},
         )
+        key = (d.function_code, d.paragraph, d.provider, d.text)
+        if key in seen:
+            raise InputError(
+                f"{where}: repeats decision {seen[key]} (the same function_code, paragraph, provider and text); "
+                "both would be applied: remove one, or give each decision its own text"
+            )
+        seen[key] = i
+        out.append(d)
     return out
 
 
@@ -330,6 +338,28 @@ def _trend(activity: pd.DataFrame, population: Mapping[int, float], base_year: i
         return ((r1 / r0.where(r0 > 0)) ** (1 / n) - 1).astype(float)
 
 
+#: Danish words for the provider a decisions file may hold, and the activity table's word for each.
+_PROVIDERS_DA = {"egen": "internal", "eget": "internal", "intern": "internal", "ekstern": "external"}
+
+
+def _unknown_row(d: Decision, rows: list[tuple[str, str, str]], base_year: int) -> str:
+    """Why a decision's row is not among the base year's ``rows``, with the rows (or areas) there are."""
+    what = f"no activity in {base_year} on {d.function_code} {d.paragraph} {d.provider}"
+    same_area = [r for r in rows if r[0] == d.function_code]
+    if not same_area:
+        areas = sorted({r[0] for r in rows})
+        near = difflib.get_close_matches(d.function_code, areas, n=1, cutoff=0.6)
+        hint = f" (did you mean '{near[0]}'?)" if near else ""
+        return f"{what}: the area {d.function_code} has none{hint}; areas with activity: {', '.join(areas)}"
+    known = ", ".join(" ".join(r) for r in same_area)
+    meant = _PROVIDERS_DA.get(d.provider.lower())
+    if meant is not None:
+        return (
+            f"{what}: provider '{d.provider}' (did you mean '{meant}'?); rows of {d.function_code}: {known}"
+        )
+    return f"{what}; rows of {d.function_code}: {known}"
+
+
 def budget_model(
     activity: pd.DataFrame,
     municipality_code: int,
@@ -348,6 +378,7 @@ def budget_model(
     peers: pd.DataFrame | None = None,
     peer_step: float = 0.0,
     function_codes: Sequence[str] | None = None,
+    decisions_source: str | None = None,
 ) -> BudgetResult:
     """Quantity and price assumptions of every area x paragraph x provider for ``year`` (see the module docstring).
 
@@ -389,6 +420,8 @@ def budget_model(
         Share (0-1) of the way toward the peers' rate and price, where the own is above them.
     function_codes : sequence of str, optional
         The areas; default every area with activity in the base year.
+    decisions_source : str, optional
+        The decisions file, named in the messages about a decision.
 
     Returns
     -------
@@ -496,18 +529,17 @@ def budget_model(
     index = {tuple(k): i for i, k in enumerate(rows[_KEY].itertuples(index=False, name=None))}
     effects = []
     for n, d in enumerate(decisions, start=1):
+        where = (
+            f"{decisions_source}: decision {n} ({d.text})" if decisions_source else f"decision {n} ({d.text})"
+        )
         i = index.get((d.function_code, d.paragraph, d.provider))
         if i is None:
-            known = ", ".join(f"{a} {b} {c}" for a, b, c in index if a == d.function_code) or "none"
-            raise InputError(
-                f"decision {n} ({d.text}): no activity in {base_year} on {d.function_code} {d.paragraph} "
-                f"{d.provider}; rows of {d.function_code}: {known}"
-            )
+            raise InputError(f"{where}: {_unknown_row(d, list(index), base_year)}")
         before = q[i] * p[i]
         if d.kind == "persons":
             if q[i] + d.persons < 0:
                 raise InputError(
-                    f"decision {n} ({d.text}): {d.persons:g} full-year persons would leave fewer than none "
+                    f"{where}: {d.persons:g} full-year persons would leave fewer than none "
                     f"(the assumption before it is {q[i]:.1f})"
                 )
             q[i] += d.persons
@@ -516,12 +548,12 @@ def budget_model(
         else:
             if q[i] <= 0:
                 raise InputError(
-                    f"decision {n} ({d.text}): an amount needs full-year persons to put it on, found none on "
+                    f"{where}: an amount needs full-year persons to put it on, found none on "
                     f"{d.function_code} {d.paragraph} {d.provider}"
                 )
             p[i] += d.amount_dkk / q[i]
             if p[i] < 0:
-                raise InputError(f"decision {n} ({d.text}): the amount would make the price negative")
+                raise InputError(f"{where}: the amount would make the price negative")
         effects.append({**d.__dict__, "kind": d.kind, "effect_dkk": q[i] * p[i] - before})
     rows["full_year_persons"] = q
     rows["price_dkk"] = p

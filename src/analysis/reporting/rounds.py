@@ -167,6 +167,7 @@ def compute_budget(
         budgets=inp.budgets,
         peers=inp.peers,
         peer_step=peer_step,
+        decisions_source=str(decisions_file) if decisions_file else None,
     )
     result.inputs["peer_codes"] = inp.peer_codes
     result.inputs["decisions_file"] = Path(decisions_file).name if decisions_file else None
