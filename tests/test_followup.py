@@ -361,6 +361,26 @@ def test_a_month_that_is_not_booked_yet_is_refused(warehouse, capsys):
     assert "the ledger has no posting of 706 in 2026 up to month 3" in capsys.readouterr().err
 
 
+def test_a_month_beyond_the_ledgers_last_posting_is_refused_not_read_as_zero():
+    # the ledger holds 2025 to September: October would be a follow-up with October booked at 0 kr. (booked to date
+    # Jan-Sep against the budget to date Jan-Oct, an underspend that is not there)
+    budgets = pd.DataFrame(
+        {"municipality_code": MUNI, "year": 2025, "function_code": list(AREAS), "budget_dkk": [120.0, 45.0]}
+    )
+    with pytest.raises(ValueError, match="the ledger of 706 holds 2025 up to month 9: month 10 is beyond it; load the "
+                       "ledger through month 10, or follow up month 9"):  # fmt: skip
+        fu.followup(_ledger(), budgets, MUNI, 2025, 10, forecaster=_total_forecaster)
+    assert len(fu.followup(_ledger(), budgets, MUNI, 2025, 9, forecaster=_total_forecaster)) == 2
+
+
+def test_analysis_followup_of_a_month_beyond_the_ledger_says_so_and_records_nothing(warehouse, capsys):
+    args = ["followup", "--municipality", str(MUNI), "--year", "2025", "--month", "11", "--warehouse",
+            str(warehouse), "--first-year", "2019", "--no-report"]  # fmt: skip
+    assert main(args) == 2
+    assert "holds 2025 up to month 9: month 11 is beyond it" in capsys.readouterr().err
+    assert _journal(warehouse).empty
+
+
 def test_the_followup_reports_tables_suppress_small_groups_and_show_the_moves():
     from analysis.reporting.rounds import FollowupReport, followup_tables
 

@@ -185,7 +185,8 @@ def followup(
     Raises
     ------
     ValueError
-        When the ledger has no posting of the municipality in ``year`` up to ``month``, or ``month`` is not 1-11.
+        When the ledger has no posting of the municipality in ``year`` up to ``month``, its last posting of
+        ``year`` is in a month before ``month`` (the months between are not booked yet), or ``month`` is not 1-11.
     """
     if forecaster is None:
         from analysis.forecast import area_forecast
@@ -199,6 +200,12 @@ def followup(
     now = led[(led["year"] == year) & (led["month"] <= month)]
     if now.empty:
         raise ValueError(f"the ledger has no posting of {municipality_code} in {year} up to month {month}")
+    booked = int(now["month"].max())
+    if booked < month:  # the months after it would be read as booked at 0 kr.
+        raise ValueError(
+            f"the ledger of {municipality_code} holds {year} up to month {booked}: month {month} is beyond it; "
+            f"load the ledger through month {month}, or follow up month {booked}"
+        )
     profile = monthly_profile(led, year, profile_years)
     bud = budgets[(budgets["municipality_code"] == municipality_code) & (budgets["year"] == year)]
     bud = bud.set_index("function_code")["budget_dkk"]
