@@ -607,6 +607,75 @@ def test_the_followup_pages_summary_states_forecast_booking_split_and_moves():
     assert page.previous_month_name(1) == "måneden før" and page.previous_month_name(9) == "august"
 
 
+def test_an_area_without_assumptions_is_the_unsplit_rest_so_that_the_parts_add_up_to_the_deviation():
+    from analysis.reporting import followup_page as page
+    from analysis.reporting.rounds import FollowupReport, followup_tables
+
+    # 5.38.50: budget 10, forecast 11 mio. kr. at 10 persons; assumed 9.5 persons for 9.5 mio. kr. (1 mio. each):
+    #   quantity (10 - 9.5) x 1 = +0.5, budget gap 9.5 - 10 = -0.5, price 1.0 - 0.5 + 0.5 = +1.0
+    # 5.28.20 (children, not in the adult budget model): budget 5, forecast 5.6 at 20 persons, not split: +0.6
+    # in all +1.6 = 0.5 + 1.0 - 0.5 + 0.6; before, the total said +0.5, +1.0 and -0.5 of a deviation of +1.6
+    rows = pd.DataFrame(
+        {
+            "municipality_code": MUNI, "year": 2025, "month": 9, "function_code": ["5.38.50", "5.28.20"],
+            "budget_dkk": [10e6, 5e6], "budget_to_date_dkk": [7e6, 3.5e6], "booked_dkk": [7.5e6, 4e6],
+            "forecast_dkk": [11e6, 5.6e6], "lower_dkk": [10e6, 5e6], "upper_dkk": [12e6, 6e6],
+            "full_year_persons": [10.0, 20.0], "price_dkk": [1.1e6, 0.28e6],
+        }
+    )  # fmt: skip
+    assumptions = pd.DataFrame(
+        {"function_code": ["5.38.50"], "full_year_persons": [9.5], "amount_dkk": [9.5e6]}
+    )
+    split = fu.with_total(fu.split_deviation(rows, assumptions))
+    total = split.iloc[-1]
+    assert split["unsplit_dkk"].iloc[:2].tolist()[1] == pytest.approx(0.6e6) and np.isnan(
+        split["unsplit_dkk"][0]
+    )
+    parts = total[["quantity_dkk", "price_effect_dkk", "budget_gap_dkk", "unsplit_dkk"]].astype(float)
+    assert parts.tolist() == pytest.approx([0.5e6, 1.0e6, -0.5e6, 0.6e6])
+    assert parts.sum() == pytest.approx(total.deviation_dkk) == pytest.approx(1.6e6)
+
+    rep = FollowupReport(
+        rows=split, recorded=True, version=1, created_at="2025-10-05T08:00:00+00:00", previous=None,
+        moved=pd.DataFrame(), history=pd.DataFrame(), starts=pd.DataFrame(), budget_version=1,
+    )  # fmt: skip
+    assert dict(page.summary_items(rep, NAMES, 2025, 9))["Afvigelsen"] == (
+        "+0,5 mio. kr. fra antallet af helårspersoner, +1,0 mio. kr. fra prisen, -0,5 mio. kr. fra budget mod "
+        "forudsætninger (version 1); +0,6 mio. kr. ikke delt (1 område uden budgetforudsætninger eller "
+        "helårspersoner)"
+    )
+    t = followup_tables(rep, NAMES, 9)["split"]
+    assert ">Ikke delt<" in t and ">+0,6<" in t and "helårspersonerne i alt er de delte områders" in t
+    # the total's persons: the 9.5 assumed beside the 10.0 forecast of the same area, not 30.0 of both areas
+    total_row = t[t.index(">I alt<") :]
+    assert ">9,5<" in total_row and ">10,0<" in total_row and ">30,0<" not in total_row
+
+
+def test_a_fully_split_followup_has_no_unsplit_column_or_rest():
+    from analysis.reporting import followup_page as page
+    from analysis.reporting.rounds import followup_tables
+
+    rep = _page_report()
+    both = pd.DataFrame(
+        {"function_code": list(AREAS), "full_year_persons": [9.0, 5.0], "amount_dkk": [9e6, 5e6]}
+    )
+    rep.rows = fu.with_total(fu.split_deviation(rep.rows.iloc[:-1], both))
+    assert "ikke delt" not in dict(page.summary_items(rep, NAMES, 2025, 9))["Afvigelsen"]
+    assert "Ikke delt" not in followup_tables(rep, NAMES, 9)["split"]
+    assert "Ikke delt" not in followup_tables(rep, NAMES, 9)["moved"]
+
+
+def test_a_move_on_an_area_without_persons_is_shown_as_not_split():
+    from analysis.reporting.rounds import followup_tables
+
+    # 5.38.52 has no persons in August: its -0.2 mio. kr. (4.7 -> 4.5) is neither quantity nor price
+    rep = _page_report(budget_version=None)
+    rep.previous = rep.previous.assign(full_year_persons=[10.0, np.nan])
+    rep.moved = fu.moved(rep.rows.iloc[:-1], rep.previous)
+    t = followup_tables(rep, NAMES, 9)["moved"]
+    assert ">Heraf ikke delt<" in t and ">-0,2<" in t and "uden helårspersoner i begge måneder" in t
+
+
 def test_the_followup_pages_heading_names_the_municipality_officially():
     from analysis.reporting import followup_page as page
 

@@ -274,7 +274,9 @@ def split_deviation(journal: pd.DataFrame, assumptions: pd.DataFrame | None) -> 
     - price: ``(p_F - p_A) q_F`` (a higher or lower price than assumed, at the forecast's persons);
     - budget against assumptions: ``A - B`` (where the budget set differs from the assumptions' need).
 
-    They add up to ``F - B``: ``q_F p_A - A + F - p_A q_F + A - B``.
+    They add up to ``F - B``: ``q_F p_A - A + F - p_A q_F + A - B``. An area without an assumption or without the
+    forecast's persons is not split: its whole ``F - B`` is ``unsplit_dkk``, so that over the areas (and in the total
+    of :func:`with_total`) the three and ``unsplit_dkk`` add up to the deviation.
 
     Parameters
     ----------
@@ -288,7 +290,8 @@ def split_deviation(journal: pd.DataFrame, assumptions: pd.DataFrame | None) -> 
     -------
     pandas.DataFrame
         ``journal`` with ``assumed_persons``, ``assumed_price_dkk``, ``assumed_dkk``, ``deviation_dkk``,
-        ``quantity_dkk``, ``price_effect_dkk`` and ``budget_gap_dkk`` (NaN where no assumption or quantity).
+        ``quantity_dkk``, ``price_effect_dkk`` and ``budget_gap_dkk`` (NaN where no assumption or quantity), and
+        ``unsplit_dkk`` (the deviation there, NaN where it is split).
 
     Examples
     --------
@@ -319,6 +322,7 @@ def split_deviation(journal: pd.DataFrame, assumptions: pd.DataFrame | None) -> 
     out["quantity_dkk"] = np.where(ok, (q_f - q_a) * p_a, np.nan)
     out["budget_gap_dkk"] = np.where(ok, amount - b, np.nan)
     out["price_effect_dkk"] = np.where(ok, (f - b) - out["quantity_dkk"] - out["budget_gap_dkk"], np.nan)
+    out["unsplit_dkk"] = np.where(ok, np.nan, f - b)
     return out
 
 

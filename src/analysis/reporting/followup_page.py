@@ -83,13 +83,19 @@ def summary_items(rep: FollowupReport, names: dict[str, str], year: int, month: 
         ),
     ]
     if rep.budget_version is not None:
-        items.append(
-            (
-                "Afvigelsen",
-                f"{_signed(tot.quantity_dkk)} fra antallet af helårspersoner, {_signed(tot.price_effect_dkk)} fra "
-                f"prisen, {_signed(tot.budget_gap_dkk)} fra budget mod forudsætninger (version {rep.budget_version})",
-            )
+        split = (
+            f"{_signed(tot.quantity_dkk)} fra antallet af helårspersoner, {_signed(tot.price_effect_dkk)} fra "
+            f"prisen, {_signed(tot.budget_gap_dkk)} fra budget mod forudsætninger (version {rep.budget_version})"
         )
+        areas = rep.rows.iloc[:-1]
+        if "unsplit_dkk" in areas and areas["unsplit_dkk"].notna().any():
+            # the rest of the deviation, so that the parts add up to it: areas the assumptions do not split
+            n = int(areas["unsplit_dkk"].notna().sum())
+            split += (
+                f"; {_signed(tot.unsplit_dkk)} ikke delt ({n} {'område' if n == 1 else 'områder'} uden "
+                "budgetforudsætninger eller helårspersoner)"
+            )
+        items.append(("Afvigelsen", split))
     if rep.previous is not None:
         top = rep.moved.iloc[0]
         quantity, price = abs(np.nan_to_num(top.quantity_dkk)), abs(np.nan_to_num(top.price_effect_dkk))

@@ -489,17 +489,33 @@ def followup_tables(rep: FollowupReport, names: dict[str, str], month: int) -> d
         "history": None,
     }
     if rep.budget_version is not None:
+        is_area = r["function_code"] != fu.TOTAL
+        unsplit = r["unsplit_dkk"] if "unsplit_dkk" in r else pd.Series(np.nan, index=r.index)
+        some_unsplit = bool(unsplit[is_area].notna().any())
+        assumed, forecast = r["assumed_persons"].copy(), r["full_year_persons"].copy()
+        caption = f"Mio. kr. Budgetforudsætninger {r['year'].iloc[0]}, version {rep.budget_version}"
+        if some_unsplit:
+            # the total's persons of the areas split, so that the two persons columns compare the same areas
+            split_areas = is_area & unsplit.isna()
+            assumed[~is_area] = r.loc[split_areas, "assumed_persons"].sum()
+            forecast[~is_area] = r.loc[split_areas, "full_year_persons"].sum()
+            caption += (
+                ". Ikke delt: afvigelsen på områder uden budgetforudsætninger eller uden prognosens helårspersoner; "
+                "helårspersonerne i alt er de delte områders"
+            )
         split = pd.DataFrame(
             {
                 "Område": r["function_code"].map(names),
-                "Helårspersoner, forudsat": r["assumed_persons"],
-                "Helårspersoner, prognose": r["full_year_persons"],
+                "Helårspersoner, forudsat": assumed,
+                "Helårspersoner, prognose": forecast,
                 "Afvigelse": r["deviation_dkk"],
                 "Mængde": r["quantity_dkk"],
                 "Pris": r["price_effect_dkk"],
                 "Budget mod forudsætninger": r["budget_gap_dkk"],
             }
         )
+        if some_unsplit:
+            split["Ikke delt"] = unsplit
         formats = {c: SIGNED_MIO_NUMBER for c in split.columns[3:]}
         out["split"] = table_html(
             split,
@@ -508,10 +524,11 @@ def followup_tables(rep: FollowupReport, names: dict[str, str], month: int) -> d
                 "Helårspersoner, forudsat": ONE_DECIMAL,
                 "Helårspersoner, prognose": ONE_DECIMAL,
             },
-            caption=f"Mio. kr. Budgetforudsætninger {r['year'].iloc[0]}, version {rep.budget_version}",
+            caption=caption,
         )
     if rep.previous is not None:
         m = rep.moved.copy()
+        some_other = bool(m["other_dkk"].notna().any())  # an area without persons on both sides
         m.loc[fu.TOTAL] = m.sum(min_count=1)
         moved = pd.DataFrame(
             {
@@ -521,12 +538,18 @@ def followup_tables(rep: FollowupReport, names: dict[str, str], month: int) -> d
                 "Ændring": m["change_dkk"],
                 "Heraf mængde": m["quantity_dkk"],
                 "Heraf pris": m["price_effect_dkk"],
-                f"Bogført i {now}": m["booked_in_month_dkk"],
             }
         )
+        signed = ["Ændring", "Heraf mængde", "Heraf pris"]
+        caption = "Mio. kr."
+        if some_other:
+            moved["Heraf ikke delt"] = m["other_dkk"]
+            signed.append("Heraf ikke delt")
+            caption += " Ikke delt: ændringen på områder uden helårspersoner i begge måneder."
+        moved[f"Bogført i {now}"] = m["booked_in_month_dkk"]
         formats = {c: MIO_NUMBER for c in moved.columns[1:]}
-        formats |= {c: SIGNED_MIO_NUMBER for c in ("Ændring", "Heraf mængde", "Heraf pris")}
-        out["moved"] = table_html(moved, formats=formats, caption="Mio. kr.")
+        formats |= {c: SIGNED_MIO_NUMBER for c in signed}
+        out["moved"] = table_html(moved, formats=formats, caption=caption)
     h = rep.history
     if not h.empty:
         hist = pd.DataFrame(
