@@ -676,6 +676,55 @@ def test_a_move_on_an_area_without_persons_is_shown_as_not_split():
     assert ">Heraf ikke delt<" in t and ">-0,2<" in t and "uden helårspersoner i begge måneder" in t
 
 
+def test_the_journal_line_names_the_version_replaced_or_out_of_date():
+    from analysis.reporting import followup_page as page
+
+    earlier = pd.Series({"version": 1, "created_at": "2025-10-02T07:00:00+00:00", "forecast_dkk": 15.2e6})
+    rep = (
+        _page_report()
+    )  # version 1 shown; as version 2 it replaces version 1 of 15.2 mio.: 15.5 - 15.2 = +0.3
+    rep.version, rep.earlier = 2, earlier
+    assert dict(page.summary_items(rep, NAMES, 2025, 9))["Journal"] == (
+        "version 2, registreret 2025-10-05; erstatter version 1 fra 2025-10-02 med prognosen 15,2 mio. kr. "
+        "(+0,3 mio. kr. nu), lavet af data eller forudsætninger, der er ændret siden"
+    )
+    # the month is in the journal, but made from data changed since: not 'not stored'
+    rep = _page_report(recorded=False)
+    rep.earlier = earlier
+    assert dict(page.summary_items(rep, NAMES, 2025, 9))["Journal"] == (
+        "ikke journaliseret med de nuværende data: journalens version 1 fra 2025-10-02 (prognose 15,2 mio. kr.) er "
+        "lavet af data eller forudsætninger, der er ændret siden; kør analysis followup for at registrere en ny "
+        "version"
+    )
+
+
+def test_the_report_finds_the_version_out_of_date_and_then_the_one_replaced(warehouse, capsys):
+    from analysis.data import connect
+    from analysis.reporting.rounds import followup_report
+
+    def report():
+        con = connect(warehouse)
+        try:
+            return followup_report(con, MUNI, 2025, 9, first_year=2019)
+        finally:
+            con.close()
+
+    _run(warehouse, 9, capsys)
+    first = _journal(warehouse)
+    rep = report()
+    assert rep.recorded and rep.version == 1 and rep.earlier is None
+    con = connect(warehouse, read_only=False)
+    con.execute("UPDATE ledger SET spending_dkk = spending_dkk + 250000 WHERE year = 2025 AND month = 8")
+    con.close()
+    rep = report()  # the data changed after version 1: shown as computed now, version 1 named as out of date
+    assert not rep.recorded and int(rep.earlier.version) == 1
+    assert rep.earlier.forecast_dkk == pytest.approx(first["forecast_dkk"].sum())
+    _run(warehouse, 9, capsys)
+    rep = report()
+    assert rep.recorded and rep.version == 2 and int(rep.earlier.version) == 1
+    assert rep.earlier.created_at == first["created_at"].iloc[0]
+
+
 def test_the_followup_pages_heading_names_the_municipality_officially():
     from analysis.reporting import followup_page as page
 

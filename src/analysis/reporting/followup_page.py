@@ -104,13 +104,30 @@ def summary_items(rep: FollowupReport, names: dict[str, str], year: int, month: 
         items.append(
             (f"Siden {previous_month_name(month)}", f"{change} ({_signed(top.change_dkk)}, mest {cause})")
         )
-    journal = (
-        f"version {rep.version}, registreret {rep.created_at[:10]}" if rep.recorded else "ikke journaliseret"
-    )
-    items.append(
-        ("Journal", journal + ("" if rep.recorded else ": måneden er ikke gemt i værktøjets journal"))
-    )
+    items.append(("Journal", _journal_text(rep)))
     return items
+
+
+def _journal_text(rep: FollowupReport) -> str:
+    """Whether the journal holds the month as shown, and the version it replaced or that is out of date."""
+    e = rep.earlier
+    if rep.recorded:
+        text = f"version {rep.version}, registreret {rep.created_at[:10]}"
+        if e is not None:
+            change = float(rep.rows.iloc[-1].forecast_dkk - e.forecast_dkk)
+            text += (
+                f"; erstatter version {int(e.version)} fra {str(e.created_at)[:10]} med prognosen "
+                f"{mio(e.forecast_dkk)} ({_signed(change)} nu), lavet af data eller forudsætninger, der er ændret "
+                "siden"
+            )
+        return text
+    if e is None:
+        return "ikke journaliseret: måneden er ikke gemt i værktøjets journal"
+    return (
+        f"ikke journaliseret med de nuværende data: journalens version {int(e.version)} fra "
+        f"{str(e.created_at)[:10]} (prognose {mio(e.forecast_dkk)}) er lavet af data eller forudsætninger, der er "
+        "ændret siden; kør analysis followup for at registrere en ny version"
+    )
 
 
 def history_figure(rep: FollowupReport) -> Figure | None:

@@ -262,6 +262,11 @@ class FollowupReport:
         :func:`analysis.forecast.disposition.scaling_share` per function_code: the share of the booked spending
         the cases explained in the months after ``month`` a year earlier, which the disposition method is
         scaled by (None without cases).
+    earlier : pandas.Series or None
+        The month's other recorded version the report must mention (``version``, ``created_at``,
+        ``forecast_dkk`` summed over the areas): when ``recorded``, the version before the one shown (made from
+        other data or assumptions); when not, the latest version, which was made from data changed since. None
+        when there is none.
     """
 
     rows: pd.DataFrame
@@ -274,6 +279,7 @@ class FollowupReport:
     starts: pd.DataFrame
     budget_version: int | None
     scaling: pd.DataFrame | None = None
+    earlier: pd.Series | None = None
 
 
 def followup_report(
@@ -291,6 +297,13 @@ def followup_report(
     fingerprint, assumptions = current_fingerprint(con, municipality_code, year, month)
     recorded = journal.followup_journal(con, municipality_code, year, month)
     is_recorded = not recorded.empty and (recorded["data_fingerprint"] == fingerprint).all()
+    versions = journal.followup_journal(con, municipality_code, year, month, latest=False)
+    versions = versions.groupby("version", as_index=False).agg(
+        created_at=("created_at", "first"), forecast_dkk=("forecast_dkk", "sum")
+    )
+    if is_recorded:  # the version before the one shown
+        versions = versions[versions["version"] < int(recorded["version"].iloc[0])]
+    earlier = versions.iloc[-1] if len(versions) else None
     rows = recorded if is_recorded else compute_followup(con, municipality_code, year, month, first_year).rows
     previous = journal.followup_journal(con, municipality_code, year, month - 1) if month > 1 else None
     previous = None if previous is None or previous.empty else previous
@@ -316,6 +329,7 @@ def followup_report(
         starts=starts,
         budget_version=None if assumptions.empty else int(assumptions["version"].iloc[0]),
         scaling=scaling,
+        earlier=earlier,
     )
 
 
