@@ -590,3 +590,36 @@ def test_the_summary_does_not_state_a_demography_it_has_no_population_for():
     )
     # with the figure for 2026 the step is measured and stated plainly
     assert not _model().demography_assumed
+
+
+def _bridge_row(html: str, label: str) -> str:
+    start = html.index(f">{label}<")
+    return html[start : html.index("</tr>", start)]
+
+
+def test_the_bridge_table_does_not_show_a_step_it_did_not_measure_or_take_as_0_0():
+    from analysis.reporting.rounds import budget_tables
+
+    # no 18-64 figure for 2026, no projection, no growth: the summary says 'ikke opgjort'; the table said
+    # 'Demografi 0,0 mio. kr.' beside it, and 'Tilpasning mod sammenligningskommuner 0,0' with no step chosen
+    t = budget_tables(_model(population={2024: 10_000, 2025: 10_000}), {}, {})["bridge"]
+    row = _bridge_row(t, "Demografi: ikke opgjort (intet befolkningstal for 2026; regnet som uændret)")
+    assert ">–<" in row and "0,0" not in row
+    assert ">–<" in _bridge_row(t, "Tilpasning mod sammenligningskommuner: ikke valgt")
+    assert "0,0 mio. kr." not in t
+    # measured: +2 % residents on the persons after the trend at the base prices,
+    # 0.02 x (13.75 x 1,000,000 + 5 x 1,500,000 + 20 x 200,000) = 505,000 kr.
+    t = budget_tables(_model(), {}, {})["bridge"]
+    assert ">+0,5 mio. kr.<" in _bridge_row(t, "Demografi")
+    # an assumed growth is a figure, labelled as assumed
+    t = budget_tables(_model(population={2024: 10_000, 2025: 10_000}, population_growth=0.01), {}, {})[
+        "bridge"
+    ]
+    assert ">+0,3 mio. kr.<" in _bridge_row(
+        t, "Demografi: antaget 1,0 % vækst om året (intet befolkningstal for 2026)"
+    )
+    # a step toward the peers that was chosen keeps its figure (here 0: no peers above, but it was taken)
+    r = _model(
+        peers=pd.DataFrame({"peer_price_dkk": [1e9], "peer_rate": [1e9]}, index=["5.38.50"]), peer_step=0.5
+    )
+    assert ">Tilpasning mod sammenligningskommuner<" in budget_tables(r, {}, {})["bridge"]

@@ -19,7 +19,7 @@ import yaml
 
 from analysis import budget as budget_model
 from analysis import followup as fu
-from analysis.danish import MONTHS_DA, NA, fmt_dkk, fmt_dkk_number, fmt_number
+from analysis.danish import MONTHS_DA, NA, fmt_dkk, fmt_dkk_number, fmt_number, fmt_pct
 from analysis.data import journal, queries
 from analysis.data.yamlfiles import safe_load, yaml_text
 from analysis.errors import InputError
@@ -405,7 +405,22 @@ def budget_tables(
     out = {"areas": table_html(areas, formats=formats)}
     s = budget_model.bridge_steps(result)
     ends = s.index.isin([0, len(s) - 1])
-    bridge = pd.DataFrame({"Trin": s["label"], "Ændring": s["dkk"].where(~ends), "Niveau": s["end_dkk"]})
+    labels, change = s["label"].copy(), s["dkk"].where(~ends)
+    # a step the model did not measure or take is said so, not shown as a change of 0,0 mio. kr.
+    demography, peers = s["step"] == "demography_dkk", s["step"] == "peers_dkk"
+    if result.demography_assumed:
+        growth = result.inputs.get("population_growth", 0.0)
+        if not growth:
+            labels[demography] = f"Demografi: ikke opgjort (intet befolkningstal for {y}; regnet som uændret)"
+            change[demography] = np.nan
+        else:
+            labels[demography] = (
+                f"Demografi: antaget {fmt_pct(growth)} vækst om året (intet befolkningstal for {y})"
+            )
+    if not result.inputs.get("peer_step"):
+        labels[peers] = "Tilpasning mod sammenligningskommuner: ikke valgt"
+        change[peers] = np.nan
+    bridge = pd.DataFrame({"Trin": labels, "Ændring": change, "Niveau": s["end_dkk"]})
     out["bridge"] = table_html(bridge, formats={"Ændring": SIGNED_MIO, "Niveau": MIO})
     d = result.decisions
     out["decisions"] = None
