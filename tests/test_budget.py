@@ -623,3 +623,39 @@ def test_the_bridge_table_does_not_show_a_step_it_did_not_measure_or_take_as_0_0
         peers=pd.DataFrame({"peer_price_dkk": [1e9], "peer_rate": [1e9]}, index=["5.38.50"]), peer_step=0.5
     )
     assert ">Tilpasning mod sammenligningskommuner<" in budget_tables(r, {}, {})["bridge"]
+
+
+def test_the_report_names_the_recorded_version_of_what_it_shows_and_the_latest(own_con):
+    from analysis.data import journal
+    from analysis.reporting import budget_page as page
+    from analysis.reporting import rounds
+
+    # version 1 with both decisions: 25,327,700 kr.; version 2 without the -10 % price: + 787,950 = 26,115,650 kr.
+    first, second = _model(), _model(decisions=DECISIONS[:1])
+    journal.record_budget_assumptions(
+        own_con, first.assumptions, first.inputs, created_at="2025-09-01T10:00:00"
+    )
+    journal.record_budget_assumptions(
+        own_con, second.assumptions, second.inputs, created_at="2025-10-01T10:00:00"
+    )
+    versions = rounds.budget_versions(own_con, first)
+    # the report of version 1's inputs said 'ikke registreret endnu' once version 2 was recorded
+    recorded = rounds.recorded_budget_version(own_con, first)
+    assert int(recorded.version) == 1
+    assert dict(page.summary_items(first, recorded, versions))["Registreret"] == (
+        "version 1 af budgetforudsætningerne for 2026 (2025-09-01), men den seneste registrerede version, som "
+        "opfølgningen måler mod, er version 2 fra 2025-10-01 (26,1 mio. kr.)."
+    )
+    # the latest names what it replaced: 26,115,650 - 25,327,700 = +787,950 kr.
+    recorded = rounds.recorded_budget_version(own_con, second)
+    assert dict(page.summary_items(second, recorded, versions))["Registreret"] == (
+        "version 2 af budgetforudsætningerne for 2026 (2025-10-01); den erstatter version 1 fra 2025-09-01 "
+        "(25,3 mio. kr., +0,8 mio. kr. nu)."
+    )
+    # inputs never recorded: not stored, and the latest version named
+    third = _model(decisions=[])
+    assert rounds.recorded_budget_version(own_con, third) is None
+    assert dict(page.summary_items(third, None, versions))["Registreret"] == (
+        "ikke registreret: forudsætningerne er ikke gemt som en version i værktøjets journal; den seneste "
+        "registrerede version, som opfølgningen måler mod, er version 2 fra 2025-10-01 (26,1 mio. kr.)."
+    )

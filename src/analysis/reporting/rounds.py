@@ -34,6 +34,7 @@ __all__ = [
     "budget_function_codes",
     "budget_inputs",
     "budget_tables",
+    "budget_versions",
     "compute_budget",
     "compute_followup",
     "current_fingerprint",
@@ -346,11 +347,22 @@ def _scaling(con, cases: pd.DataFrame, municipality_code: int, year: int, month:
 def recorded_budget_version(
     con: duckdb.DuckDBPyConnection, result: budget_model.BudgetResult
 ) -> pd.Series | None:
-    """The recorded version holding exactly these assumptions and inputs (``version``, ``created_at``), or None."""
-    latest = journal.budget_assumptions(con, result.municipality_code, result.year)
-    if latest.empty or not journal.same_budget(latest, result.assumptions, result.inputs):
-        return None
-    return latest[["version", "created_at"]].iloc[0]
+    """The recorded version holding exactly these assumptions and inputs (``version``, ``created_at``), or None.
+
+    The latest such version: an earlier one counts too (the assumptions of version 1 shown after version 2 was
+    recorded are recorded, as version 1; :func:`budget_versions` says which version is the latest).
+    """
+    versions = budget_versions(con, result)
+    for version in versions["version"].iloc[::-1]:
+        rows = journal.budget_assumptions(con, result.municipality_code, result.year, version=int(version))
+        if journal.same_budget(rows, result.assumptions, result.inputs):
+            return rows[["version", "created_at"]].iloc[0]
+    return None
+
+
+def budget_versions(con: duckdb.DuckDBPyConnection, result: budget_model.BudgetResult) -> pd.DataFrame:
+    """Every recorded version of the result's municipality and year: ``version``, ``created_at``, ``amount_dkk``."""
+    return journal.budget_versions(con, result.municipality_code, result.year)
 
 
 # The reports' tables ------------------------------------------------------------------------------------------
