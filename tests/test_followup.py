@@ -179,6 +179,54 @@ def test_the_fingerprint_follows_the_rows_not_their_order():
     assert fu.data_fingerprint(MUNI, 2025, 8, changed, empty, empty, empty) != f
 
 
+def test_the_fingerprint_covers_the_earlier_years_and_the_cases_the_followup_reads():
+    led = _ledger()
+    empty = pd.DataFrame(columns=["municipality_code", "year"])
+    cases = pd.DataFrame({"municipality_code": [MUNI], "person_id": ["P-1"], "function_code": ["5.38.50"]})
+
+    def fingerprint(ledger=led, cs=cases):
+        return fu.data_fingerprint(MUNI, 2025, 8, ledger, empty, empty, empty, cases=cs, first_year=2022)
+
+    f = fingerprint()
+    corrected = led.copy()  # a corrected posting of March 2024: the profile and the back-test read it
+    corrected.loc[(corrected.year == 2024) & (corrected.month == 3), "spending_dkk"] += 1
+    assert fingerprint(corrected) != f
+    assert fu.data_fingerprint(MUNI, 2025, 8, corrected, empty, empty, empty) == fu.data_fingerprint(
+        MUNI, 2025, 8, led, empty, empty, empty
+    )  # without first_year only the year, as before
+    december = led.copy()  # every month of an earlier year, not only those up to August
+    december.loc[(december.year == 2024) & (december.month == 12), "spending_dkk"] += 1
+    assert fingerprint(december) != f
+    before = led.copy()  # a year before first_year is not read
+    before.loc[(before.year == 2021) & (before.month == 3), "spending_dkk"] += 1
+    assert fingerprint(before) == f
+    assert fingerprint(cs=cases.assign(function_code="5.38.52")) != f
+    other = pd.concat([cases, cases.assign(municipality_code=101, person_id="P-2")])  # another municipality's
+    assert fingerprint(cs=other) == f
+
+
+def test_a_corrected_posting_of_last_year_records_a_new_version_not_unchanged(warehouse, capsys):
+    # last year's March is in the monthly profile and the back-test: the budget to date and the forecast move, and
+    # the journal said 'unchanged' and the report showed the old figures
+    _run(warehouse, 8, capsys)
+    from analysis.data import connect
+
+    con = connect(warehouse, read_only=False)
+    con.execute("UPDATE ledger SET spending_dkk = spending_dkk * 3 WHERE year = 2024 AND month = 3")
+    con.close()
+    assert "Recorded the follow-up of 8/2025 as version 2" in _run(warehouse, 8, capsys)
+    old, new = (
+        _journal(warehouse, latest=False).query(f"version == {v}").set_index("function_code") for v in (1, 2)
+    )
+    # 2024 in the profile: Jan-Aug 11 of 15 months' worth (January twice, March three times), not 9 of 13; the mean
+    # of 2022-2024's shares rises by a third of the difference (up to the little noise of the ledger)
+    rise = (11 / 15 - 9 / 13) / 3
+    assert (new.budget_to_date_dkk - old.budget_to_date_dkk).tolist() == pytest.approx(
+        [1.43e6 * rise, 0.65e6 * rise], rel=0.02
+    )
+    assert "unchanged since version 2" in _run(warehouse, 8, capsys)
+
+
 def test_starts_and_ends_count_persons_in_the_month():
     cases = pd.DataFrame(
         {
@@ -511,7 +559,7 @@ def test_the_fingerprint_before_forecasting_is_the_one_recorded(warehouse, capsy
     _run(warehouse, 8, capsys)
     con = connect(warehouse)
     try:
-        fingerprint, _ = rounds.current_fingerprint(con, MUNI, 2025, 8)
+        fingerprint, _ = rounds.current_fingerprint(con, MUNI, 2025, 8, first_year=2019)  # as _run
     finally:
         con.close()
     assert _journal(warehouse)["data_fingerprint"].unique().tolist() == [fingerprint]
@@ -762,7 +810,10 @@ def test_the_followup_pages_method_names_the_month_and_year():
     text = page.method_text(2025, 9, is_sample=False)
     assert text.startswith("## Metode og data\n\n")
     assert "plejer at nå til og med september (gennemsnit af de seneste tre hele år)" in text
-    assert "aktivitet og forudsætninger for 2025);" in text
+    assert (
+        "i de tidligere år, prognosen læser, budgetter, aktivitet og sager, regnskab og forudsætninger for 2025);"
+        in text
+    )
     assert "eksempeldata" not in text
     assert page.method_text(2025, 3, is_sample=True).endswith(
         "ikke en ny beregning. Tallene er dannede eksempeldata, ikke en kommunes regnskab."

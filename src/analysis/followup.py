@@ -99,12 +99,18 @@ def data_fingerprint(
     accounts: pd.DataFrame,
     activity: pd.DataFrame,
     assumptions: pd.DataFrame | None = None,
+    *,
+    cases: pd.DataFrame | None = None,
+    first_year: int | None = None,
 ) -> str:
     """A fingerprint of the data a follow-up of ``month`` of ``year`` is made from.
 
-    The rows of the municipality and the year: the ledger up to ``month``, the budgets, accounts and activity, and
-    the budget assumptions measured against (their version and values). Any value changed, or any row added or
-    removed, changes it; the order of the rows does not. Other years (the back-test's history) are not included.
+    The rows of the municipality: the ledger up to ``month`` of ``year``, the budgets, accounts and activity of
+    ``year``, and the budget assumptions measured against (their version and values). With ``first_year``, the
+    years from it are included too (every month of the years before ``year``): the monthly profile, the forecast's
+    back-test and last year's persons read them, so a corrected posting of an earlier year changes the follow-up and
+    its fingerprint. With ``cases``, the municipality's cases (the forecast's caseload and disposition). Any value
+    changed, or any row added or removed, changes it; the order of the rows does not.
 
     Returns
     -------
@@ -112,16 +118,28 @@ def data_fingerprint(
         16 hexadecimal digits.
     """
     parts = []
+    if "month" in ledger.columns and "year" in ledger.columns:
+        ledger = ledger[(ledger["year"] < year) | (ledger["month"] <= month)]
+    elif "month" in ledger.columns:
+        ledger = ledger[ledger["month"] <= month]
     frames = {
-        "ledger": ledger[ledger["month"] <= month] if "month" in ledger.columns else ledger,
+        "ledger": ledger,
         "budgets": budgets,
         "accounts": accounts,
         "activity": activity,
         "budget_assumptions": assumptions if assumptions is not None else pd.DataFrame(),
     }
+    if cases is not None:
+        frames["cases"] = cases[cases["municipality_code"] == municipality_code]
+    first = year if first_year is None else int(first_year)
     for name, df in frames.items():
         if {"municipality_code", "year"} <= set(df.columns):
-            df = df[(df["municipality_code"] == municipality_code) & (df["year"] == year)]
+            years = (
+                df["year"] == year
+                if name in ("accounts", "budget_assumptions")
+                else df["year"].between(first, year)
+            )
+            df = df[(df["municipality_code"] == municipality_code) & years]
         df = df.drop(columns=[c for c in ("created_at", "inputs") if c in df.columns])
         df = df[sorted(df.columns)]
         df = df.sort_values(list(df.columns)).reset_index(drop=True) if len(df) else df

@@ -171,8 +171,9 @@ def method_text(year: int, month: int, is_sample: bool) -> str:
         "før journalen fik det, viser intet interval for i alt).\n"
         "- **Mængde og pris:** prognosens helårspersoner er sidste års gange udviklingen i sagerne (hvor der er "
         "sager), ellers sidste års; forudsætningerne er den seneste registrerede version af budgetforudsætningerne.\n"
-        "- **Journalen:** hver opfølgning registreres med et fingeraftryk af de data, den bygger på (bogføring til "
-        f"og med måneden, budget, regnskab, aktivitet og forudsætninger for {year}); uændrede data giver ingen ny "
+        "- **Journalen:** hver opfølgning registreres med et fingeraftryk af de data, den bygger på (bogføringen til "
+        f"og med måneden og i de tidligere år, prognosen læser, budgetter, aktivitet og sager, regnskab og "
+        f"forudsætninger for {year}); uændrede data giver ingen ny "
         "version, ændrede data en ny, og de gamle bevares. Sammenligningen med sidste måned bruger den "
         "journaliserede opfølgning, ikke en ny beregning."
         + (" Tallene er dannede eksempeldata, ikke en kommunes regnskab." if is_sample else "")

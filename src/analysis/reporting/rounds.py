@@ -211,16 +211,34 @@ def compute_followup(
         first_year=first_year,
     )
     fingerprint = fu.data_fingerprint(
-        municipality_code, year, month, led, budgets, accounts, activity, assumptions
+        municipality_code,
+        year,
+        month,
+        led,
+        budgets,
+        accounts,
+        activity,
+        assumptions,
+        cases=cases,
+        first_year=years[0],
     )
     return FollowupRun(rows, fingerprint, assumptions)
 
 
 def current_fingerprint(
-    con: duckdb.DuckDBPyConnection, municipality_code: int, year: int, month: int
+    con: duckdb.DuckDBPyConnection,
+    municipality_code: int,
+    year: int,
+    month: int,
+    first_year: int | None = None,
 ) -> tuple[str, pd.DataFrame]:
-    """The fingerprint of the data a follow-up of ``month`` would be made from now, and the assumptions it uses."""
-    where = {"years": (year, year), "municipality_codes": [municipality_code]}
+    """The fingerprint of the data a follow-up of ``month`` would be made from now, and the assumptions it uses.
+
+    The same data as :func:`compute_followup` reads with the same ``first_year`` (the earlier years' ledger,
+    budgets and activity, and the cases, included), so that a corrected posting of an earlier year is a change.
+    """
+    years = (first_year or 2000, year)
+    where = {"years": years, "municipality_codes": [municipality_code]}
     assumptions = journal.budget_assumptions(con, municipality_code, year)
     fingerprint = fu.data_fingerprint(
         municipality_code,
@@ -228,9 +246,11 @@ def current_fingerprint(
         month,
         queries.ledger(con, **where),
         queries.budgets(con, **where),
-        queries.accounts(con, **where),
+        queries.accounts(con, municipality_codes=[municipality_code], years=(year, year)),
         queries.activity(con, **where),
         assumptions,
+        cases=queries.cases(con, municipality_codes=[municipality_code]),
+        first_year=years[0],
     )
     return fingerprint, assumptions
 
@@ -295,7 +315,7 @@ def followup_report(
     The comparison with the previous month always uses the previous month's recorded follow-up (never a
     recomputation).
     """
-    fingerprint, assumptions = current_fingerprint(con, municipality_code, year, month)
+    fingerprint, assumptions = current_fingerprint(con, municipality_code, year, month, first_year)
     recorded = journal.followup_journal(con, municipality_code, year, month)
     is_recorded = not recorded.empty and (recorded["data_fingerprint"] == fingerprint).all()
     versions = journal.followup_journal(con, municipality_code, year, month, latest=False)
