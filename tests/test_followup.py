@@ -966,3 +966,24 @@ def test_the_default_forecaster_skips_the_forecasts_as_of_each_earlier_month(mon
     rows = fu.followup(_ledger(), budgets, MUNI, 2025, 9)
     assert calls == [("5.38.50", {"as_of_months": False}), ("5.38.52", {"as_of_months": False})]
     assert rows["forecast_dkk"].tolist() == [110.0, 50.0]
+
+
+def test_a_fingerprint_is_never_refused_as_a_cpr_number(own_con):
+    import re
+
+    from analysis.data import journal
+    from analysis.privacy import CPR_PATTERN
+
+    # one posting of 1,021 kr.: its fingerprint was '6309816721bff113' in hexadecimal, whose '6309816721' reads as a
+    # CPR number (day 63, a substitute number, of September 81): the journal's scan refused it ('expected no CPR
+    # number'), so the follow-up could not be recorded; a month of the sample's Syddjurs 2025 hit it too
+    led = pd.DataFrame(
+        {"municipality_code": [MUNI], "function_code": ["5.38.50"], "year": [2025], "month": [1],
+         "spending_dkk": [1021.0]}
+    )  # fmt: skip
+    empty = pd.DataFrame(columns=["municipality_code", "year"])
+    f = fu.data_fingerprint(MUNI, 2025, 1, led, empty, empty, empty)
+    assert re.fullmatch(r"[a-z2-7]{16}", f) and not re.search(CPR_PATTERN, f)
+    rows = _total_followup(month=1).assign(budget_version=None)
+    assert journal.record_followup(own_con, rows, f).recorded
+    assert journal.followup_journal(own_con, MUNI, 2025, 1)["data_fingerprint"].unique().tolist() == [f]
