@@ -509,11 +509,14 @@ def test_the_budget_pages_heading_and_summary_state_the_hand_computed_bridge():
     assert dict(page.summary_items(r, recorded))["Registreret"] == (
         "version 2 af budgetforudsætningerne for 2026 (2025-11-03)."
     )
-    # without last year's budget there is nothing to compare with and no drift
+    # without last year's budget there is nothing to compare with and no drift: not 'drift ... 0,0 mio. kr.', a
+    # measured nothing; the steps start at the actual of 2025, 11 + 6 + 4 = 21 mio. kr.
     items = dict(page.summary_items(_model(budgets=None), None))
     assert "Mod budget 2025" not in items and items["Heraf"].startswith(
-        "drift (regnskab 2025 mod budget 2025) 0,0"
+        "drift ikke opgjort (budget 2025 mangler for et eller flere områder); fra regnskab 2025 21,0 mio. kr.: "
+        "udvikling (trend) +4,3 mio. kr.,"
     )
+    assert "0,0" not in items["Heraf"]
     assert page.headline_text(r) == "Til 37,5 helårspersoner."
     assert page.persons(r) == pytest.approx(37.525)
 

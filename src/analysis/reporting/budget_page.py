@@ -80,12 +80,18 @@ def summary_items(
             else f"demografi {_signed(step.demography_dkk)} (antaget {fmt_pct(growth)} vækst om året; intet "
             f"befolkningstal for {y})"
         )
+    drift = (
+        f"drift (regnskab {result.base_year} mod budget {y - 1}) {_signed(step.drift_dkk)}, "
+        if "drift_dkk" in step.index
+        # no budget of last year (for an area or all): the bridge starts at the actual, the drift is not measured
+        else f"drift ikke opgjort (budget {y - 1} mangler for et eller flere områder); fra regnskab {result.base_year} "
+        f"{mio(step.base_dkk)}: "
+    )
     items = [
         (f"Budgetbehov {y}", f"{mio(result.total_dkk)} til {fmt_number(persons(result), 1)} helårspersoner"),
         (
             "Heraf",
-            f"drift (regnskab {result.base_year} mod budget {y - 1}) {_signed(step.get('drift_dkk', 0.0))}, "
-            f"udvikling (trend) {_signed(step.trend_dkk)}, {demography}, pris og løn "
+            f"{drift}udvikling (trend) {_signed(step.trend_dkk)}, {demography}, pris og løn "
             f"{_signed(step.prices_dkk)}, beslutninger {_signed(step.decisions_dkk)}",
         ),
         ("Registreret", _recorded_text(result, recorded, versions)),
