@@ -301,9 +301,83 @@ def test_a_decision_on_a_row_without_activity_is_refused():
         _model(decisions=bad)
 
 
+def _one(**kw) -> dict:
+    return {"function_code": "5.38.50", "paragraph": "§108", "provider": "external", "text": "x", **kw}
+
+
+def test_a_decision_given_twice_is_refused_not_applied_twice():
+    # a copied entry applied -2 persons twice (-4) without a word; same row and text, whatever the change
+    twice = {"decisions": [_one(persons=-2), _one(persons=-2)]}
+    with pytest.raises(InputError, match="beslutninger.yaml: decision 2: repeats decision 1") as e:
+        parse_decisions(twice, source="beslutninger.yaml")
+    assert "give each decision its own text" in str(e.value)
+    edited = {"decisions": [_one(persons=-2), _one(persons=-1, text="y"), _one(price_change=-0.1)]}
+    with pytest.raises(InputError, match="decision 3: repeats decision 1"):
+        parse_decisions(edited, source="beslutninger.yaml")
+    # two decisions on one row, each with its own text, are two decisions: -2 + -1 persons on 4 x 1.25 x 1.02
+    two = parse_decisions({"decisions": [_one(persons=-2), _one(persons=-1, text="y")]})
+    a = _model(decisions=two).assumptions.set_index(["function_code", "provider"])
+    assert a.loc[("5.38.50", "external"), "full_year_persons"].item() == pytest.approx(5.1 - 3)
+
+
+@pytest.mark.parametrize(
+    ("decision", "message"),
+    [
+        (
+            _one(function_code="5.38.500", persons=1),
+            r"beslutninger.yaml: decision 1 \(x\): no activity in 2025 on 5.38.500 §108 external: the area 5.38.500 "
+            r"has none \(did you mean '5.38.50'\?\); areas with activity: 5.38.50, 5.38.52$",
+        ),
+        (
+            _one(provider="ekstern", persons=1),
+            r"beslutninger.yaml: decision 1 \(x\): .*provider 'ekstern' \(did you mean 'external'\?\); rows of "
+            "5.38.50: 5.38.50 §108 external, 5.38.50 §108 internal$",
+        ),
+        (_one(persons=-10), r"^beslutninger.yaml: decision 1 \(x\): -10 full-year persons would leave fewer"),
+    ],
+)
+def test_a_decision_the_base_year_cannot_take_is_refused_naming_the_file(decision, message):
+    decisions = parse_decisions({"decisions": [decision]}, source="beslutninger.yaml")
+    with pytest.raises(InputError, match=message):
+        _model(decisions=decisions, decisions_source="beslutninger.yaml")
+
+
 def test_a_base_year_without_activity_is_refused():
     with pytest.raises(InputError, match="no activity of 706 in the base year 2023"):
         budget_model(_activity(), MUNI, 2024)
+
+
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        # 3 meant as 3 %: (1 + 3) ** year overflowed (a traceback), or with an index a fourfold price
+        ({"price_growth": 3.0}, r"price_growth is a fraction a year .* found 3; did you mean 0.03 \(3 %\)\?"),
+        ({"price_growth": -1.5}, "price_growth is a fraction a year"),  # (1 - 1.5) ** year: division by zero
+        ({"population_growth": -1.0}, "population_growth is a fraction a year"),  # a budget of 0 kr.
+        ({"population_growth": 2.0}, r"did you mean 0.02 \(2 %\)\?"),  # three times the persons
+        ({"population_growth": float("nan")}, "population_growth is a fraction a year"),
+        ({"trend_years": -2}, "trend_years is a number of years, 0 for no trend, found -2"),
+    ],
+)
+def test_an_absurd_growth_or_trend_is_refused_not_computed(kw, message):
+    with pytest.raises(InputError, match=message):
+        budget_model(_activity(), MUNI, 2026, population={2025: 10_000}, **kw)
+
+
+def test_the_largest_growth_the_report_takes_is_computed():
+    # the budget report's parameters allow -0.5..0.5; 5.38.52 §107: 20 persons x 0.5 (no trend) at 200,000 x 1.5
+    r = budget_model(
+        _activity(),
+        MUNI,
+        2026,
+        population={2025: 10_000},
+        population_growth=-0.5,
+        price_growth=0.5,
+        trend_years=0,
+    )
+    a = r.assumptions.set_index(["function_code", "paragraph"]).loc[("5.38.52", "§107")]
+    assert a.full_year_persons.item() == pytest.approx(10.0)
+    assert a.price_dkk.item() == pytest.approx(300_000.0)
 
 
 def test_versions_are_appended_never_overwritten(own_con):
@@ -435,11 +509,14 @@ def test_the_budget_pages_heading_and_summary_state_the_hand_computed_bridge():
     assert dict(page.summary_items(r, recorded))["Registreret"] == (
         "version 2 af budgetforudsætningerne for 2026 (2025-11-03)."
     )
-    # without last year's budget there is nothing to compare with and no drift
+    # without last year's budget there is nothing to compare with and no drift: not 'drift ... 0,0 mio. kr.', a
+    # measured nothing; the steps start at the actual of 2025, 11 + 6 + 4 = 21 mio. kr.
     items = dict(page.summary_items(_model(budgets=None), None))
     assert "Mod budget 2025" not in items and items["Heraf"].startswith(
-        "drift (regnskab 2025 mod budget 2025) 0,0"
+        "drift ikke opgjort (budget 2025 mangler for et eller flere områder); fra regnskab 2025 21,0 mio. kr.: "
+        "udvikling (trend) +4,3 mio. kr.,"
     )
+    assert "0,0" not in items["Heraf"]
     assert page.headline_text(r) == "Til 37,5 helårspersoner."
     assert page.persons(r) == pytest.approx(37.525)
 
@@ -516,3 +593,72 @@ def test_the_summary_does_not_state_a_demography_it_has_no_population_for():
     )
     # with the figure for 2026 the step is measured and stated plainly
     assert not _model().demography_assumed
+
+
+def _bridge_row(html: str, label: str) -> str:
+    start = html.index(f">{label}<")
+    return html[start : html.index("</tr>", start)]
+
+
+def test_the_bridge_table_does_not_show_a_step_it_did_not_measure_or_take_as_0_0():
+    from analysis.reporting.rounds import budget_tables
+
+    # no 18-64 figure for 2026, no projection, no growth: the summary says 'ikke opgjort'; the table said
+    # 'Demografi 0,0 mio. kr.' beside it, and 'Tilpasning mod sammenligningskommuner 0,0' with no step chosen
+    t = budget_tables(_model(population={2024: 10_000, 2025: 10_000}), {}, {})["bridge"]
+    row = _bridge_row(t, "Demografi: ikke opgjort (intet befolkningstal for 2026; regnet som uændret)")
+    assert ">–<" in row and "0,0" not in row
+    assert ">–<" in _bridge_row(t, "Tilpasning mod sammenligningskommuner: ikke valgt")
+    assert "0,0 mio. kr." not in t
+    # measured: +2 % residents on the persons after the trend at the base prices,
+    # 0.02 x (13.75 x 1,000,000 + 5 x 1,500,000 + 20 x 200,000) = 505,000 kr.
+    t = budget_tables(_model(), {}, {})["bridge"]
+    assert ">+0,5 mio. kr.<" in _bridge_row(t, "Demografi")
+    # an assumed growth is a figure, labelled as assumed
+    t = budget_tables(_model(population={2024: 10_000, 2025: 10_000}, population_growth=0.01), {}, {})[
+        "bridge"
+    ]
+    assert ">+0,3 mio. kr.<" in _bridge_row(
+        t, "Demografi: antaget 1,0 % vækst om året (intet befolkningstal for 2026)"
+    )
+    # a step toward the peers that was chosen keeps its figure (here 0: no peers above, but it was taken)
+    r = _model(
+        peers=pd.DataFrame({"peer_price_dkk": [1e9], "peer_rate": [1e9]}, index=["5.38.50"]), peer_step=0.5
+    )
+    assert ">Tilpasning mod sammenligningskommuner<" in budget_tables(r, {}, {})["bridge"]
+
+
+def test_the_report_names_the_recorded_version_of_what_it_shows_and_the_latest(own_con):
+    from analysis.data import journal
+    from analysis.reporting import budget_page as page
+    from analysis.reporting import rounds
+
+    # version 1 with both decisions: 25,327,700 kr.; version 2 without the -10 % price: + 787,950 = 26,115,650 kr.
+    first, second = _model(), _model(decisions=DECISIONS[:1])
+    journal.record_budget_assumptions(
+        own_con, first.assumptions, first.inputs, created_at="2025-09-01T10:00:00"
+    )
+    journal.record_budget_assumptions(
+        own_con, second.assumptions, second.inputs, created_at="2025-10-01T10:00:00"
+    )
+    versions = rounds.budget_versions(own_con, first)
+    # the report of version 1's inputs said 'ikke registreret endnu' once version 2 was recorded
+    recorded = rounds.recorded_budget_version(own_con, first)
+    assert int(recorded.version) == 1
+    assert dict(page.summary_items(first, recorded, versions))["Registreret"] == (
+        "version 1 af budgetforudsætningerne for 2026 (2025-09-01), men den seneste registrerede version, som "
+        "opfølgningen måler mod, er version 2 fra 2025-10-01 (26,1 mio. kr.)."
+    )
+    # the latest names what it replaced: 26,115,650 - 25,327,700 = +787,950 kr.
+    recorded = rounds.recorded_budget_version(own_con, second)
+    assert dict(page.summary_items(second, recorded, versions))["Registreret"] == (
+        "version 2 af budgetforudsætningerne for 2026 (2025-10-01); den erstatter version 1 fra 2025-09-01 "
+        "(25,3 mio. kr., +0,8 mio. kr. nu)."
+    )
+    # inputs never recorded: not stored, and the latest version named
+    third = _model(decisions=[])
+    assert rounds.recorded_budget_version(own_con, third) is None
+    assert dict(page.summary_items(third, None, versions))["Registreret"] == (
+        "ikke registreret: forudsætningerne er ikke gemt som en version i værktøjets journal; den seneste "
+        "registrerede version, som opfølgningen måler mod, er version 2 fra 2025-10-01 (26,1 mio. kr.)."
+    )

@@ -179,6 +179,54 @@ def test_the_fingerprint_follows_the_rows_not_their_order():
     assert fu.data_fingerprint(MUNI, 2025, 8, changed, empty, empty, empty) != f
 
 
+def test_the_fingerprint_covers_the_earlier_years_and_the_cases_the_followup_reads():
+    led = _ledger()
+    empty = pd.DataFrame(columns=["municipality_code", "year"])
+    cases = pd.DataFrame({"municipality_code": [MUNI], "person_id": ["P-1"], "function_code": ["5.38.50"]})
+
+    def fingerprint(ledger=led, cs=cases):
+        return fu.data_fingerprint(MUNI, 2025, 8, ledger, empty, empty, empty, cases=cs, first_year=2022)
+
+    f = fingerprint()
+    corrected = led.copy()  # a corrected posting of March 2024: the profile and the back-test read it
+    corrected.loc[(corrected.year == 2024) & (corrected.month == 3), "spending_dkk"] += 1
+    assert fingerprint(corrected) != f
+    assert fu.data_fingerprint(MUNI, 2025, 8, corrected, empty, empty, empty) == fu.data_fingerprint(
+        MUNI, 2025, 8, led, empty, empty, empty
+    )  # without first_year only the year, as before
+    december = led.copy()  # every month of an earlier year, not only those up to August
+    december.loc[(december.year == 2024) & (december.month == 12), "spending_dkk"] += 1
+    assert fingerprint(december) != f
+    before = led.copy()  # a year before first_year is not read
+    before.loc[(before.year == 2021) & (before.month == 3), "spending_dkk"] += 1
+    assert fingerprint(before) == f
+    assert fingerprint(cs=cases.assign(function_code="5.38.52")) != f
+    other = pd.concat([cases, cases.assign(municipality_code=101, person_id="P-2")])  # another municipality's
+    assert fingerprint(cs=other) == f
+
+
+def test_a_corrected_posting_of_last_year_records_a_new_version_not_unchanged(warehouse, capsys):
+    # last year's March is in the monthly profile and the back-test: the budget to date and the forecast move, and
+    # the journal said 'unchanged' and the report showed the old figures
+    _run(warehouse, 8, capsys)
+    from analysis.data import connect
+
+    con = connect(warehouse, read_only=False)
+    con.execute("UPDATE ledger SET spending_dkk = spending_dkk * 3 WHERE year = 2024 AND month = 3")
+    con.close()
+    assert "Recorded the follow-up of 8/2025 as version 2" in _run(warehouse, 8, capsys)
+    old, new = (
+        _journal(warehouse, latest=False).query(f"version == {v}").set_index("function_code") for v in (1, 2)
+    )
+    # 2024 in the profile: Jan-Aug 11 of 15 months' worth (January twice, March three times), not 9 of 13; the mean
+    # of 2022-2024's shares rises by a third of the difference (up to the little noise of the ledger)
+    rise = (11 / 15 - 9 / 13) / 3
+    assert (new.budget_to_date_dkk - old.budget_to_date_dkk).tolist() == pytest.approx(
+        [1.43e6 * rise, 0.65e6 * rise], rel=0.02
+    )
+    assert "unchanged since version 2" in _run(warehouse, 8, capsys)
+
+
 def test_starts_and_ends_count_persons_in_the_month():
     cases = pd.DataFrame(
         {
@@ -361,6 +409,26 @@ def test_a_month_that_is_not_booked_yet_is_refused(warehouse, capsys):
     assert "the ledger has no posting of 706 in 2026 up to month 3" in capsys.readouterr().err
 
 
+def test_a_month_beyond_the_ledgers_last_posting_is_refused_not_read_as_zero():
+    # the ledger holds 2025 to September: October would be a follow-up with October booked at 0 kr. (booked to date
+    # Jan-Sep against the budget to date Jan-Oct, an underspend that is not there)
+    budgets = pd.DataFrame(
+        {"municipality_code": MUNI, "year": 2025, "function_code": list(AREAS), "budget_dkk": [120.0, 45.0]}
+    )
+    with pytest.raises(ValueError, match="the ledger of 706 holds 2025 up to month 9: month 10 is beyond it; load the "
+                       "ledger through month 10, or follow up month 9"):  # fmt: skip
+        fu.followup(_ledger(), budgets, MUNI, 2025, 10, forecaster=_total_forecaster)
+    assert len(fu.followup(_ledger(), budgets, MUNI, 2025, 9, forecaster=_total_forecaster)) == 2
+
+
+def test_analysis_followup_of_a_month_beyond_the_ledger_says_so_and_records_nothing(warehouse, capsys):
+    args = ["followup", "--municipality", str(MUNI), "--year", "2025", "--month", "11", "--warehouse",
+            str(warehouse), "--first-year", "2019", "--no-report"]  # fmt: skip
+    assert main(args) == 2
+    assert "holds 2025 up to month 9: month 11 is beyond it" in capsys.readouterr().err
+    assert _journal(warehouse).empty
+
+
 def test_the_followup_reports_tables_suppress_small_groups_and_show_the_moves():
     from analysis.reporting.rounds import FollowupReport, followup_tables
 
@@ -491,7 +559,7 @@ def test_the_fingerprint_before_forecasting_is_the_one_recorded(warehouse, capsy
     _run(warehouse, 8, capsys)
     con = connect(warehouse)
     try:
-        fingerprint, _ = rounds.current_fingerprint(con, MUNI, 2025, 8)
+        fingerprint, _ = rounds.current_fingerprint(con, MUNI, 2025, 8, first_year=2019)  # as _run
     finally:
         con.close()
     assert _journal(warehouse)["data_fingerprint"].unique().tolist() == [fingerprint]
@@ -587,6 +655,124 @@ def test_the_followup_pages_summary_states_forecast_booking_split_and_moves():
     assert page.previous_month_name(1) == "måneden før" and page.previous_month_name(9) == "august"
 
 
+def test_an_area_without_assumptions_is_the_unsplit_rest_so_that_the_parts_add_up_to_the_deviation():
+    from analysis.reporting import followup_page as page
+    from analysis.reporting.rounds import FollowupReport, followup_tables
+
+    # 5.38.50: budget 10, forecast 11 mio. kr. at 10 persons; assumed 9.5 persons for 9.5 mio. kr. (1 mio. each):
+    #   quantity (10 - 9.5) x 1 = +0.5, budget gap 9.5 - 10 = -0.5, price 1.0 - 0.5 + 0.5 = +1.0
+    # 5.28.20 (children, not in the adult budget model): budget 5, forecast 5.6 at 20 persons, not split: +0.6
+    # in all +1.6 = 0.5 + 1.0 - 0.5 + 0.6; before, the total said +0.5, +1.0 and -0.5 of a deviation of +1.6
+    rows = pd.DataFrame(
+        {
+            "municipality_code": MUNI, "year": 2025, "month": 9, "function_code": ["5.38.50", "5.28.20"],
+            "budget_dkk": [10e6, 5e6], "budget_to_date_dkk": [7e6, 3.5e6], "booked_dkk": [7.5e6, 4e6],
+            "forecast_dkk": [11e6, 5.6e6], "lower_dkk": [10e6, 5e6], "upper_dkk": [12e6, 6e6],
+            "full_year_persons": [10.0, 20.0], "price_dkk": [1.1e6, 0.28e6],
+        }
+    )  # fmt: skip
+    assumptions = pd.DataFrame(
+        {"function_code": ["5.38.50"], "full_year_persons": [9.5], "amount_dkk": [9.5e6]}
+    )
+    split = fu.with_total(fu.split_deviation(rows, assumptions))
+    total = split.iloc[-1]
+    assert split["unsplit_dkk"].iloc[:2].tolist()[1] == pytest.approx(0.6e6) and np.isnan(
+        split["unsplit_dkk"][0]
+    )
+    parts = total[["quantity_dkk", "price_effect_dkk", "budget_gap_dkk", "unsplit_dkk"]].astype(float)
+    assert parts.tolist() == pytest.approx([0.5e6, 1.0e6, -0.5e6, 0.6e6])
+    assert parts.sum() == pytest.approx(total.deviation_dkk) == pytest.approx(1.6e6)
+
+    rep = FollowupReport(
+        rows=split, recorded=True, version=1, created_at="2025-10-05T08:00:00+00:00", previous=None,
+        moved=pd.DataFrame(), history=pd.DataFrame(), starts=pd.DataFrame(), budget_version=1,
+    )  # fmt: skip
+    assert dict(page.summary_items(rep, NAMES, 2025, 9))["Afvigelsen"] == (
+        "+0,5 mio. kr. fra antallet af helårspersoner, +1,0 mio. kr. fra prisen, -0,5 mio. kr. fra budget mod "
+        "forudsætninger (version 1); +0,6 mio. kr. ikke delt (1 område uden budgetforudsætninger eller "
+        "helårspersoner)"
+    )
+    t = followup_tables(rep, NAMES, 9)["split"]
+    assert ">Ikke delt<" in t and ">+0,6<" in t and "helårspersonerne i alt er de delte områders" in t
+    # the total's persons: the 9.5 assumed beside the 10.0 forecast of the same area, not 30.0 of both areas
+    total_row = t[t.index(">I alt<") :]
+    assert ">9,5<" in total_row and ">10,0<" in total_row and ">30,0<" not in total_row
+
+
+def test_a_fully_split_followup_has_no_unsplit_column_or_rest():
+    from analysis.reporting import followup_page as page
+    from analysis.reporting.rounds import followup_tables
+
+    rep = _page_report()
+    both = pd.DataFrame(
+        {"function_code": list(AREAS), "full_year_persons": [9.0, 5.0], "amount_dkk": [9e6, 5e6]}
+    )
+    rep.rows = fu.with_total(fu.split_deviation(rep.rows.iloc[:-1], both))
+    assert "ikke delt" not in dict(page.summary_items(rep, NAMES, 2025, 9))["Afvigelsen"]
+    assert "Ikke delt" not in followup_tables(rep, NAMES, 9)["split"]
+    assert "Ikke delt" not in followup_tables(rep, NAMES, 9)["moved"]
+
+
+def test_a_move_on_an_area_without_persons_is_shown_as_not_split():
+    from analysis.reporting.rounds import followup_tables
+
+    # 5.38.52 has no persons in August: its -0.2 mio. kr. (4.7 -> 4.5) is neither quantity nor price
+    rep = _page_report(budget_version=None)
+    rep.previous = rep.previous.assign(full_year_persons=[10.0, np.nan])
+    rep.moved = fu.moved(rep.rows.iloc[:-1], rep.previous)
+    t = followup_tables(rep, NAMES, 9)["moved"]
+    assert ">Heraf ikke delt<" in t and ">-0,2<" in t and "uden helårspersoner i begge måneder" in t
+
+
+def test_the_journal_line_names_the_version_replaced_or_out_of_date():
+    from analysis.reporting import followup_page as page
+
+    earlier = pd.Series({"version": 1, "created_at": "2025-10-02T07:00:00+00:00", "forecast_dkk": 15.2e6})
+    rep = (
+        _page_report()
+    )  # version 1 shown; as version 2 it replaces version 1 of 15.2 mio.: 15.5 - 15.2 = +0.3
+    rep.version, rep.earlier = 2, earlier
+    assert dict(page.summary_items(rep, NAMES, 2025, 9))["Journal"] == (
+        "version 2, registreret 2025-10-05; erstatter version 1 fra 2025-10-02 med prognosen 15,2 mio. kr. "
+        "(+0,3 mio. kr. nu), lavet af data eller forudsætninger, der er ændret siden"
+    )
+    # the month is in the journal, but made from data changed since: not 'not stored'
+    rep = _page_report(recorded=False)
+    rep.earlier = earlier
+    assert dict(page.summary_items(rep, NAMES, 2025, 9))["Journal"] == (
+        "ikke journaliseret med de nuværende data: journalens version 1 fra 2025-10-02 (prognose 15,2 mio. kr.) er "
+        "lavet af data eller forudsætninger, der er ændret siden; kør analysis followup for at registrere en ny "
+        "version"
+    )
+
+
+def test_the_report_finds_the_version_out_of_date_and_then_the_one_replaced(warehouse, capsys):
+    from analysis.data import connect
+    from analysis.reporting.rounds import followup_report
+
+    def report():
+        con = connect(warehouse)
+        try:
+            return followup_report(con, MUNI, 2025, 9, first_year=2019)
+        finally:
+            con.close()
+
+    _run(warehouse, 9, capsys)
+    first = _journal(warehouse)
+    rep = report()
+    assert rep.recorded and rep.version == 1 and rep.earlier is None
+    con = connect(warehouse, read_only=False)
+    con.execute("UPDATE ledger SET spending_dkk = spending_dkk + 250000 WHERE year = 2025 AND month = 8")
+    con.close()
+    rep = report()  # the data changed after version 1: shown as computed now, version 1 named as out of date
+    assert not rep.recorded and int(rep.earlier.version) == 1
+    assert rep.earlier.forecast_dkk == pytest.approx(first["forecast_dkk"].sum())
+    _run(warehouse, 9, capsys)
+    rep = report()
+    assert rep.recorded and rep.version == 2 and int(rep.earlier.version) == 1
+    assert rep.earlier.created_at == first["created_at"].iloc[0]
+
+
 def test_the_followup_pages_heading_names_the_municipality_officially():
     from analysis.reporting import followup_page as page
 
@@ -624,7 +810,10 @@ def test_the_followup_pages_method_names_the_month_and_year():
     text = page.method_text(2025, 9, is_sample=False)
     assert text.startswith("## Metode og data\n\n")
     assert "plejer at nå til og med september (gennemsnit af de seneste tre hele år)" in text
-    assert "aktivitet og forudsætninger for 2025);" in text
+    assert (
+        "i de tidligere år, prognosen læser, budgetter, aktivitet og sager, regnskab og forudsætninger for 2025);"
+        in text
+    )
     assert "eksempeldata" not in text
     assert page.method_text(2025, 3, is_sample=True).endswith(
         "ikke en ny beregning. Tallene er dannede eksempeldata, ikke en kommunes regnskab."
@@ -777,3 +966,24 @@ def test_the_default_forecaster_skips_the_forecasts_as_of_each_earlier_month(mon
     rows = fu.followup(_ledger(), budgets, MUNI, 2025, 9)
     assert calls == [("5.38.50", {"as_of_months": False}), ("5.38.52", {"as_of_months": False})]
     assert rows["forecast_dkk"].tolist() == [110.0, 50.0]
+
+
+def test_a_fingerprint_is_never_refused_as_a_cpr_number(own_con):
+    import re
+
+    from analysis.data import journal
+    from analysis.privacy import CPR_PATTERN
+
+    # one posting of 1,021 kr.: its fingerprint was '6309816721bff113' in hexadecimal, whose '6309816721' reads as a
+    # CPR number (day 63, a substitute number, of September 81): the journal's scan refused it ('expected no CPR
+    # number'), so the follow-up could not be recorded; a month of the sample's Syddjurs 2025 hit it too
+    led = pd.DataFrame(
+        {"municipality_code": [MUNI], "function_code": ["5.38.50"], "year": [2025], "month": [1],
+         "spending_dkk": [1021.0]}
+    )  # fmt: skip
+    empty = pd.DataFrame(columns=["municipality_code", "year"])
+    f = fu.data_fingerprint(MUNI, 2025, 1, led, empty, empty, empty)
+    assert re.fullmatch(r"[a-z2-7]{16}", f) and not re.search(CPR_PATTERN, f)
+    rows = _total_followup(month=1).assign(budget_version=None)
+    assert journal.record_followup(own_con, rows, f).recorded
+    assert journal.followup_journal(own_con, MUNI, 2025, 1)["data_fingerprint"].unique().tolist() == [f]

@@ -22,7 +22,7 @@ from analysis.reporting.batch import load_batch
 from analysis.reporting.runner import run_batch
 from analysis.reporting.workers import TRACE_ENV
 from analysis.reporting.zygote import WORKER_NAME, ZYGOTE_NAME
-from tests.notebook_fixtures import hello, write_notebook
+from tests.notebook_fixtures import PARAMETERS, hello, write_notebook
 
 pytestmark = pytest.mark.slow
 
@@ -369,3 +369,38 @@ def test_a_killed_worker_takes_its_kernel_with_it_and_the_batch_still_finishes(t
     reports = tmp_path / "reports"
     assert not [p for p in reports.rglob("*") if p.name.endswith((".part", ".tmp"))]
     assert len(_entries(reports / ".cache")) == manifest["counts"]["ok"]
+
+
+def test_a_changed_decisions_file_outside_parameters_is_executed_again_not_served_stale(
+    tmp_path, monkeypatch
+):
+    # the budget report names its decisions by a path; a municipality keeps its own file outside parameters/ (or
+    # anywhere): only parameters/ was hashed, so after the file changed the cache served the old decisions
+    root = tmp_path / "project"
+    (root / "parameters").mkdir(parents=True)
+    monkeypatch.setattr(runner, "project_root", lambda: root)
+    notebooks = tmp_path / "notebooks"
+    write_notebook(
+        notebooks,
+        "decider",
+        "from pathlib import Path\nprint('persons:', Path(decisions_file).read_text().strip())",
+        parameters=PARAMETERS + '\ndecisions_file: str = ""  # decisions (YAML)',
+    )
+    own = tmp_path / "elsewhere" / "beslutninger.yaml"
+    own.parent.mkdir()
+    own.write_text("-2\n", encoding="utf-8")
+    kw = {"notebooks_dir": notebooks, "reports_dir": tmp_path / "reports", "progress": False}
+    batch = _batch(
+        tmp_path,
+        notebooks,
+        municipalities=[706],
+        notebooks=["decider"],
+        parameters={"decisions_file": str(own)},
+    )
+    first = run_batch(batch, **kw)
+    assert first.reports[0].status == "ok" and "persons: -2" in _html(first, 706)
+    assert run_batch(batch, **kw).reports[0].status == "cached"
+    own.write_text("-5\n", encoding="utf-8")
+    again = run_batch(batch, **kw)
+    assert again.reports[0].status == "ok" and "persons: -5" in _html(again, 706)
+    assert run_batch(batch, **kw).reports[0].status == "cached"

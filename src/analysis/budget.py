@@ -49,6 +49,7 @@ from analysis.errors import InputError
 __all__ = [
     "BRIDGE_STEPS",
     "DEFAULT_PRICE_GROWTH",
+    "MAX_ANNUAL_GROWTH",
     "BudgetResult",
     "Decision",
     "area_summary",
@@ -64,6 +65,11 @@ __all__ = [
 #: workbench, in the range of recent years' price and wage growth of municipal service spending; replace it
 #: by an index (``price_index``) for a real budget.
 DEFAULT_PRICE_GROWTH = 0.025
+
+#: The largest annual growth (fraction, either way) the model takes for prices and wages or the population, the bound
+#: of the budget report's parameters: 0.5 is 50 % a year; a larger figure is a per cent written as a fraction (3 for
+#: 3 %) or a typing error, and -1 or below would leave nothing to carry.
+MAX_ANNUAL_GROWTH = 0.5
 
 #: The bridge's steps: column of :attr:`BudgetResult.bridge` and Danish label.
 BRIDGE_STEPS = {
@@ -134,7 +140,8 @@ def parse_decisions(data: object, source: str = "decisions") -> list[Decision]:
     Raises
     ------
     InputError
-        Naming the file, the decision's number and the key, e.g. a decision without text or with two changes.
+        Naming the file, the decision's number and the key, e.g. a decision without text or with two changes, or
+        one that repeats an earlier decision's row and text (a copy would be applied twice).
     """
     if data is None:
         return []
@@ -143,7 +150,8 @@ def parse_decisions(data: object, source: str = "decisions") -> list[Decision]:
     items = data.get("decisions") or []
     if not isinstance(items, list):
         raise InputError(f"{source}: decisions: expected a list, found {items!r:.80}")
-    out = []
+    out: list[Decision] = []
+    seen: dict[tuple[str, str, str, str], int] = {}
     for i, item in enumerate(items, start=1):
         where = f"{source}: decision {i}"
         if not isinstance(item, Mapping):
@@ -175,15 +183,21 @@ def parse_decisions(data: object, source: str = "decisions") -> list[Decision]:
             raise InputError(
                 f"{where}: 'price_change' is a fraction (-0.02 for 2 % lower), between -1 and 1, found {value!r}"
             )
-        out.append(
-            Decision(
-                item["function_code"].strip(),
-                item["paragraph"].strip(),
-                item["provider"].strip(),
-                item["text"].strip(),
-                **{changes[0]: float(value)},
-            )
+        d = Decision(
+            item["function_code"].strip(),
+            item["paragraph"].strip(),
+            item["provider"].strip(),
+            item["text"].strip(),
+            **{changes[0]: float(value)},
         )
+        key = (d.function_code, d.paragraph, d.provider, d.text)
+        if key in seen:
+            raise InputError(
+                f"{where}: repeats decision {seen[key]} (the same function_code, paragraph, provider and text); "
+                "both would be applied: remove one, or give each decision its own text"
+            )
+        seen[key] = i
+        out.append(d)
     return out
 
 
@@ -214,7 +228,7 @@ def _level(index: Mapping[int, float] | None, year: int, growth: float) -> float
     if year in known:
         return known[year]
     if not known:
-        return (1 + growth) ** year / (1 + growth) ** 2000  # only ratios are used
+        return (1 + growth) ** (year - 2000)  # only ratios are used (a power of the year itself overflows)
     nearest = min(known, key=lambda k: (abs(k - year), -k))
     return known[nearest] * (1 + growth) ** (year - nearest)
 
@@ -324,6 +338,28 @@ def _trend(activity: pd.DataFrame, population: Mapping[int, float], base_year: i
         return ((r1 / r0.where(r0 > 0)) ** (1 / n) - 1).astype(float)
 
 
+#: Danish words for the provider a decisions file may hold, and the activity table's word for each.
+_PROVIDERS_DA = {"egen": "internal", "eget": "internal", "intern": "internal", "ekstern": "external"}
+
+
+def _unknown_row(d: Decision, rows: list[tuple[str, str, str]], base_year: int) -> str:
+    """Why a decision's row is not among the base year's ``rows``, with the rows (or areas) there are."""
+    what = f"no activity in {base_year} on {d.function_code} {d.paragraph} {d.provider}"
+    same_area = [r for r in rows if r[0] == d.function_code]
+    if not same_area:
+        areas = sorted({r[0] for r in rows})
+        near = difflib.get_close_matches(d.function_code, areas, n=1, cutoff=0.6)
+        hint = f" (did you mean '{near[0]}'?)" if near else ""
+        return f"{what}: the area {d.function_code} has none{hint}; areas with activity: {', '.join(areas)}"
+    known = ", ".join(" ".join(r) for r in same_area)
+    meant = _PROVIDERS_DA.get(d.provider.lower())
+    if meant is not None:
+        return (
+            f"{what}: provider '{d.provider}' (did you mean '{meant}'?); rows of {d.function_code}: {known}"
+        )
+    return f"{what}; rows of {d.function_code}: {known}"
+
+
 def budget_model(
     activity: pd.DataFrame,
     municipality_code: int,
@@ -342,6 +378,7 @@ def budget_model(
     peers: pd.DataFrame | None = None,
     peer_step: float = 0.0,
     function_codes: Sequence[str] | None = None,
+    decisions_source: str | None = None,
 ) -> BudgetResult:
     """Quantity and price assumptions of every area x paragraph x provider for ``year`` (see the module docstring).
 
@@ -359,7 +396,8 @@ def budget_model(
     population : mapping or Series, optional
         Residents aged 18-64 by year (persons), actual and projected; default none (only ``population_growth``).
     population_growth : float
-        Annual growth of the 18-64 population (fraction) for years not in ``population``.
+        Annual growth of the 18-64 population (fraction, at most :data:`MAX_ANNUAL_GROWTH` either way) for years
+        not in ``population``.
     projection : mapping, optional
         Projected residents aged 18-64 by year (persons), from a loaded population projection; used for the
         demography when it holds both ``base_year`` and ``year``.
@@ -368,9 +406,10 @@ def budget_model(
     price_index : mapping, optional
         A price and wage index ``{year: index}``; default none (only ``price_growth``).
     price_growth : float
-        Annual growth of prices and wages (fraction) for years not in ``price_index``.
+        Annual growth of prices and wages (fraction, at most :data:`MAX_ANNUAL_GROWTH` either way) for years not
+        in ``price_index``.
     trend_years : int
-        Years over which the rate's trend is measured; 0 for no trend.
+        Years over which the rate's trend is measured (0 or more); 0 for no trend.
     decisions : sequence of Decision
         The decisions, applied in order.
     budgets : pandas.DataFrame, optional
@@ -381,6 +420,8 @@ def budget_model(
         Share (0-1) of the way toward the peers' rate and price, where the own is above them.
     function_codes : sequence of str, optional
         The areas; default every area with activity in the base year.
+    decisions_source : str, optional
+        The decisions file, named in the messages about a decision.
 
     Returns
     -------
@@ -390,9 +431,19 @@ def budget_model(
     ------
     InputError
         When the base year has no activity, a decision names a row without activity in the base year (or puts an
-        amount on a row of no persons), or ``peer_step`` is outside 0-1 or given without peers.
+        amount on a row of no persons), ``peer_step`` is outside 0-1 or given without peers, ``price_growth`` or
+        ``population_growth`` is not a fraction within :data:`MAX_ANNUAL_GROWTH`, or ``trend_years`` is negative.
     """
     base_year = year - 1 if base_year is None else int(base_year)
+    for name, value in (("price_growth", price_growth), ("population_growth", population_growth)):
+        if not np.isfinite(value) or abs(value) > MAX_ANNUAL_GROWTH:
+            hint = f"; did you mean {value / 100:g} ({value:g} %)?" if 1 <= abs(value) <= 100 else ""
+            raise InputError(
+                f"{name} is a fraction a year (0.025 for 2.5 %), between -{MAX_ANNUAL_GROWTH:g} and "
+                f"{MAX_ANNUAL_GROWTH:g}, found {value:g}{hint}"
+            )
+    if trend_years < 0:
+        raise InputError(f"trend_years is a number of years, 0 for no trend, found {trend_years}")
     if not 0 <= peer_step <= 1:
         raise InputError(f"peer_step must be between 0 and 1 (a share of the way), found {peer_step}")
     if peer_step > 0 and peers is None:
@@ -478,18 +529,17 @@ def budget_model(
     index = {tuple(k): i for i, k in enumerate(rows[_KEY].itertuples(index=False, name=None))}
     effects = []
     for n, d in enumerate(decisions, start=1):
+        where = (
+            f"{decisions_source}: decision {n} ({d.text})" if decisions_source else f"decision {n} ({d.text})"
+        )
         i = index.get((d.function_code, d.paragraph, d.provider))
         if i is None:
-            known = ", ".join(f"{a} {b} {c}" for a, b, c in index if a == d.function_code) or "none"
-            raise InputError(
-                f"decision {n} ({d.text}): no activity in {base_year} on {d.function_code} {d.paragraph} "
-                f"{d.provider}; rows of {d.function_code}: {known}"
-            )
+            raise InputError(f"{where}: {_unknown_row(d, list(index), base_year)}")
         before = q[i] * p[i]
         if d.kind == "persons":
             if q[i] + d.persons < 0:
                 raise InputError(
-                    f"decision {n} ({d.text}): {d.persons:g} full-year persons would leave fewer than none "
+                    f"{where}: {d.persons:g} full-year persons would leave fewer than none "
                     f"(the assumption before it is {q[i]:.1f})"
                 )
             q[i] += d.persons
@@ -498,12 +548,12 @@ def budget_model(
         else:
             if q[i] <= 0:
                 raise InputError(
-                    f"decision {n} ({d.text}): an amount needs full-year persons to put it on, found none on "
+                    f"{where}: an amount needs full-year persons to put it on, found none on "
                     f"{d.function_code} {d.paragraph} {d.provider}"
                 )
             p[i] += d.amount_dkk / q[i]
             if p[i] < 0:
-                raise InputError(f"decision {n} ({d.text}): the amount would make the price negative")
+                raise InputError(f"{where}: the amount would make the price negative")
         effects.append({**d.__dict__, "kind": d.kind, "effect_dkk": q[i] * p[i] - before})
     rows["full_year_persons"] = q
     rows["price_dkk"] = p

@@ -450,7 +450,9 @@ def _cmd_followup(args: argparse.Namespace) -> int:
 
     path, con = _writable(args)
     try:
-        fingerprint, assumptions = rounds.current_fingerprint(con, args.municipality, args.year, args.month)
+        fingerprint, assumptions = rounds.current_fingerprint(
+            con, args.municipality, args.year, args.month, args.first_year
+        )
         latest = journal.followup_journal(con, args.municipality, args.year, args.month)
         if (
             not latest.empty and (latest["data_fingerprint"] == fingerprint).all()

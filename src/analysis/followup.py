@@ -18,6 +18,7 @@ Units: DKK, full-year persons, DKK per full-year person.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 from collections.abc import Callable
@@ -99,36 +100,56 @@ def data_fingerprint(
     accounts: pd.DataFrame,
     activity: pd.DataFrame,
     assumptions: pd.DataFrame | None = None,
+    *,
+    cases: pd.DataFrame | None = None,
+    first_year: int | None = None,
 ) -> str:
     """A fingerprint of the data a follow-up of ``month`` of ``year`` is made from.
 
-    The rows of the municipality and the year: the ledger up to ``month``, the budgets, accounts and activity, and
-    the budget assumptions measured against (their version and values). Any value changed, or any row added or
-    removed, changes it; the order of the rows does not. Other years (the back-test's history) are not included.
+    The rows of the municipality: the ledger up to ``month`` of ``year``, the budgets, accounts and activity of
+    ``year``, and the budget assumptions measured against (their version and values). With ``first_year``, the
+    years from it are included too (every month of the years before ``year``): the monthly profile, the forecast's
+    back-test and last year's persons read them, so a corrected posting of an earlier year changes the follow-up and
+    its fingerprint. With ``cases``, the municipality's cases (the forecast's caseload and disposition). Any value
+    changed, or any row added or removed, changes it; the order of the rows does not.
 
     Returns
     -------
     str
-        16 hexadecimal digits.
+        16 characters of the SHA-256 in base32 (``a``-``z``, ``2``-``7``; 80 bits): never CPR-shaped, which the
+        journal's CPR scan refuses (16 hexadecimal digits were, now and then: ``6309816721bff113``).
     """
     parts = []
+    if "month" in ledger.columns and "year" in ledger.columns:
+        ledger = ledger[(ledger["year"] < year) | (ledger["month"] <= month)]
+    elif "month" in ledger.columns:
+        ledger = ledger[ledger["month"] <= month]
     frames = {
-        "ledger": ledger[ledger["month"] <= month] if "month" in ledger.columns else ledger,
+        "ledger": ledger,
         "budgets": budgets,
         "accounts": accounts,
         "activity": activity,
         "budget_assumptions": assumptions if assumptions is not None else pd.DataFrame(),
     }
+    if cases is not None:
+        frames["cases"] = cases[cases["municipality_code"] == municipality_code]
+    first = year if first_year is None else int(first_year)
     for name, df in frames.items():
         if {"municipality_code", "year"} <= set(df.columns):
-            df = df[(df["municipality_code"] == municipality_code) & (df["year"] == year)]
+            years = (
+                df["year"] == year
+                if name in ("accounts", "budget_assumptions")
+                else df["year"].between(first, year)
+            )
+            df = df[(df["municipality_code"] == municipality_code) & years]
         df = df.drop(columns=[c for c in ("created_at", "inputs") if c in df.columns])
         df = df[sorted(df.columns)]
         df = df.sort_values(list(df.columns)).reset_index(drop=True) if len(df) else df
         # an empty frame counts as no rows, whatever its columns (a table read for other years, or none)
         text = df.to_csv(index=False, float_format="%.6f") if len(df) else ""
         parts.append(f"{name}\n{text}")
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+    digest = hashlib.sha256("\n".join(parts).encode()).digest()
+    return base64.b32encode(digest).decode("ascii").lower()[:16]  # no 0 or 1: no month, no CPR number
 
 
 def followup(
@@ -185,7 +206,8 @@ def followup(
     Raises
     ------
     ValueError
-        When the ledger has no posting of the municipality in ``year`` up to ``month``, or ``month`` is not 1-11.
+        When the ledger has no posting of the municipality in ``year`` up to ``month``, its last posting of
+        ``year`` is in a month before ``month`` (the months between are not booked yet), or ``month`` is not 1-11.
     """
     if forecaster is None:
         from analysis.forecast import area_forecast
@@ -199,6 +221,12 @@ def followup(
     now = led[(led["year"] == year) & (led["month"] <= month)]
     if now.empty:
         raise ValueError(f"the ledger has no posting of {municipality_code} in {year} up to month {month}")
+    booked = int(now["month"].max())
+    if booked < month:  # the months after it would be read as booked at 0 kr.
+        raise ValueError(
+            f"the ledger of {municipality_code} holds {year} up to month {booked}: month {month} is beyond it; "
+            f"load the ledger through month {month}, or follow up month {booked}"
+        )
     profile = monthly_profile(led, year, profile_years)
     bud = budgets[(budgets["municipality_code"] == municipality_code) & (budgets["year"] == year)]
     bud = bud.set_index("function_code")["budget_dkk"]
@@ -267,7 +295,9 @@ def split_deviation(journal: pd.DataFrame, assumptions: pd.DataFrame | None) -> 
     - price: ``(p_F - p_A) q_F`` (a higher or lower price than assumed, at the forecast's persons);
     - budget against assumptions: ``A - B`` (where the budget set differs from the assumptions' need).
 
-    They add up to ``F - B``: ``q_F p_A - A + F - p_A q_F + A - B``.
+    They add up to ``F - B``: ``q_F p_A - A + F - p_A q_F + A - B``. An area without an assumption or without the
+    forecast's persons is not split: its whole ``F - B`` is ``unsplit_dkk``, so that over the areas (and in the total
+    of :func:`with_total`) the three and ``unsplit_dkk`` add up to the deviation.
 
     Parameters
     ----------
@@ -281,7 +311,8 @@ def split_deviation(journal: pd.DataFrame, assumptions: pd.DataFrame | None) -> 
     -------
     pandas.DataFrame
         ``journal`` with ``assumed_persons``, ``assumed_price_dkk``, ``assumed_dkk``, ``deviation_dkk``,
-        ``quantity_dkk``, ``price_effect_dkk`` and ``budget_gap_dkk`` (NaN where no assumption or quantity).
+        ``quantity_dkk``, ``price_effect_dkk`` and ``budget_gap_dkk`` (NaN where no assumption or quantity), and
+        ``unsplit_dkk`` (the deviation there, NaN where it is split).
 
     Examples
     --------
@@ -312,6 +343,7 @@ def split_deviation(journal: pd.DataFrame, assumptions: pd.DataFrame | None) -> 
     out["quantity_dkk"] = np.where(ok, (q_f - q_a) * p_a, np.nan)
     out["budget_gap_dkk"] = np.where(ok, amount - b, np.nan)
     out["price_effect_dkk"] = np.where(ok, (f - b) - out["quantity_dkk"] - out["budget_gap_dkk"], np.nan)
+    out["unsplit_dkk"] = np.where(ok, np.nan, f - b)
     return out
 
 

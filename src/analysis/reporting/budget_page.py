@@ -52,7 +52,9 @@ def heading(result: budget_model.BudgetResult) -> str:
     return f"Budgetforudsætninger {result.year}: {official_name(result.municipality_code)}"
 
 
-def summary_items(result: budget_model.BudgetResult, recorded: pd.Series | None) -> list[tuple[str, str]]:
+def summary_items(
+    result: budget_model.BudgetResult, recorded: pd.Series | None, versions: pd.DataFrame | None = None
+) -> list[tuple[str, str]]:
     """The report's summary box as (label, Danish sentence) pairs.
 
     Parameters
@@ -62,6 +64,9 @@ def summary_items(result: budget_model.BudgetResult, recorded: pd.Series | None)
     recorded : pandas.Series or None
         :func:`analysis.reporting.rounds.recorded_budget_version` (``version``, ``created_at``), None when the
         journal does not hold these assumptions.
+    versions : pandas.DataFrame, optional
+        :func:`analysis.reporting.rounds.budget_versions` (``version``, ``created_at``, ``amount_dkk``): the
+        version these assumptions replace, or the latest version where it is not the one shown, is named.
     """
     y = result.year
     step = budget_model.bridge_steps(result).set_index("step").dkk
@@ -75,20 +80,21 @@ def summary_items(result: budget_model.BudgetResult, recorded: pd.Series | None)
             else f"demografi {_signed(step.demography_dkk)} (antaget {fmt_pct(growth)} vækst om året; intet "
             f"befolkningstal for {y})"
         )
+    drift = (
+        f"drift (regnskab {result.base_year} mod budget {y - 1}) {_signed(step.drift_dkk)}, "
+        if "drift_dkk" in step.index
+        # no budget of last year (for an area or all): the bridge starts at the actual, the drift is not measured
+        else f"drift ikke opgjort (budget {y - 1} mangler for et eller flere områder); fra regnskab {result.base_year} "
+        f"{mio(step.base_dkk)}: "
+    )
     items = [
         (f"Budgetbehov {y}", f"{mio(result.total_dkk)} til {fmt_number(persons(result), 1)} helårspersoner"),
         (
             "Heraf",
-            f"drift (regnskab {result.base_year} mod budget {y - 1}) {_signed(step.get('drift_dkk', 0.0))}, "
-            f"udvikling (trend) {_signed(step.trend_dkk)}, {demography}, pris og løn "
+            f"{drift}udvikling (trend) {_signed(step.trend_dkk)}, {demography}, pris og løn "
             f"{_signed(step.prices_dkk)}, beslutninger {_signed(step.decisions_dkk)}",
         ),
-        (
-            "Registreret",
-            f"version {recorded.version} af budgetforudsætningerne for {y} ({recorded.created_at[:10]})."
-            if recorded is not None
-            else "ikke registreret endnu: forudsætningerne er ikke gemt som en version i værktøjets journal.",
-        ),
+        ("Registreret", _recorded_text(result, recorded, versions)),
     ]
     last = step.get("last_budget_dkk")
     if last is not None:
@@ -97,6 +103,41 @@ def summary_items(result: budget_model.BudgetResult, recorded: pd.Series | None)
             1, (f"Mod budget {y - 1}", f"{_signed(change)} ({fmt_pct(change / last)}) fra {mio(last)}")
         )
     return items
+
+
+def _recorded_text(
+    result: budget_model.BudgetResult, recorded: pd.Series | None, versions: pd.DataFrame | None
+) -> str:
+    """Which recorded version holds the assumptions shown, the one it replaces, or the latest one if not these."""
+    v = versions if versions is not None and len(versions) else None
+    latest = v.iloc[-1] if v is not None else None
+    follow = (
+        f"den seneste registrerede version, som opfølgningen måler mod, er version {int(latest.version)} fra "
+        f"{str(latest.created_at)[:10]} ({mio(latest.amount_dkk)})."
+        if latest is not None
+        else ""
+    )
+    if recorded is None:
+        if latest is None:
+            return (
+                "ikke registreret endnu: forudsætningerne er ikke gemt som en version i værktøjets journal."
+            )
+        return (
+            f"ikke registreret: forudsætningerne er ikke gemt som en version i værktøjets journal; {follow}"
+        )
+    text = (
+        f"version {recorded.version} af budgetforudsætningerne for {result.year} ({recorded.created_at[:10]})"
+    )
+    if latest is not None and int(latest.version) != int(recorded.version):
+        return f"{text}, men {follow}"
+    before = v[v["version"] < int(recorded.version)] if v is not None else None
+    if before is None or before.empty:
+        return f"{text}."
+    p = before.iloc[-1]
+    return (
+        f"{text}; den erstatter version {int(p.version)} fra {str(p.created_at)[:10]} ({mio(p.amount_dkk)}, "
+        f"{_signed(result.total_dkk - p.amount_dkk)} nu)."
+    )
 
 
 def bridge_figure(result: budget_model.BudgetResult) -> Figure:

@@ -83,13 +83,19 @@ def summary_items(rep: FollowupReport, names: dict[str, str], year: int, month: 
         ),
     ]
     if rep.budget_version is not None:
-        items.append(
-            (
-                "Afvigelsen",
-                f"{_signed(tot.quantity_dkk)} fra antallet af helårspersoner, {_signed(tot.price_effect_dkk)} fra "
-                f"prisen, {_signed(tot.budget_gap_dkk)} fra budget mod forudsætninger (version {rep.budget_version})",
-            )
+        split = (
+            f"{_signed(tot.quantity_dkk)} fra antallet af helårspersoner, {_signed(tot.price_effect_dkk)} fra "
+            f"prisen, {_signed(tot.budget_gap_dkk)} fra budget mod forudsætninger (version {rep.budget_version})"
         )
+        areas = rep.rows.iloc[:-1]
+        if "unsplit_dkk" in areas and areas["unsplit_dkk"].notna().any():
+            # the rest of the deviation, so that the parts add up to it: areas the assumptions do not split
+            n = int(areas["unsplit_dkk"].notna().sum())
+            split += (
+                f"; {_signed(tot.unsplit_dkk)} ikke delt ({n} {'område' if n == 1 else 'områder'} uden "
+                "budgetforudsætninger eller helårspersoner)"
+            )
+        items.append(("Afvigelsen", split))
     if rep.previous is not None:
         top = rep.moved.iloc[0]
         quantity, price = abs(np.nan_to_num(top.quantity_dkk)), abs(np.nan_to_num(top.price_effect_dkk))
@@ -98,13 +104,30 @@ def summary_items(rep: FollowupReport, names: dict[str, str], year: int, month: 
         items.append(
             (f"Siden {previous_month_name(month)}", f"{change} ({_signed(top.change_dkk)}, mest {cause})")
         )
-    journal = (
-        f"version {rep.version}, registreret {rep.created_at[:10]}" if rep.recorded else "ikke journaliseret"
-    )
-    items.append(
-        ("Journal", journal + ("" if rep.recorded else ": måneden er ikke gemt i værktøjets journal"))
-    )
+    items.append(("Journal", _journal_text(rep)))
     return items
+
+
+def _journal_text(rep: FollowupReport) -> str:
+    """Whether the journal holds the month as shown, and the version it replaced or that is out of date."""
+    e = rep.earlier
+    if rep.recorded:
+        text = f"version {rep.version}, registreret {rep.created_at[:10]}"
+        if e is not None:
+            change = float(rep.rows.iloc[-1].forecast_dkk - e.forecast_dkk)
+            text += (
+                f"; erstatter version {int(e.version)} fra {str(e.created_at)[:10]} med prognosen "
+                f"{mio(e.forecast_dkk)} ({_signed(change)} nu), lavet af data eller forudsætninger, der er ændret "
+                "siden"
+            )
+        return text
+    if e is None:
+        return "ikke journaliseret: måneden er ikke gemt i værktøjets journal"
+    return (
+        f"ikke journaliseret med de nuværende data: journalens version {int(e.version)} fra "
+        f"{str(e.created_at)[:10]} (prognose {mio(e.forecast_dkk)}) er lavet af data eller forudsætninger, der er "
+        "ændret siden; kør analysis followup for at registrere en ny version"
+    )
 
 
 def history_figure(rep: FollowupReport) -> Figure | None:
@@ -148,8 +171,9 @@ def method_text(year: int, month: int, is_sample: bool) -> str:
         "før journalen fik det, viser intet interval for i alt).\n"
         "- **Mængde og pris:** prognosens helårspersoner er sidste års gange udviklingen i sagerne (hvor der er "
         "sager), ellers sidste års; forudsætningerne er den seneste registrerede version af budgetforudsætningerne.\n"
-        "- **Journalen:** hver opfølgning registreres med et fingeraftryk af de data, den bygger på (bogføring til "
-        f"og med måneden, budget, regnskab, aktivitet og forudsætninger for {year}); uændrede data giver ingen ny "
+        "- **Journalen:** hver opfølgning registreres med et fingeraftryk af de data, den bygger på (bogføringen til "
+        f"og med måneden og i de tidligere år, prognosen læser, budgetter, aktivitet og sager, regnskab og "
+        f"forudsætninger for {year}); uændrede data giver ingen ny "
         "version, ændrede data en ny, og de gamle bevares. Sammenligningen med sidste måned bruger den "
         "journaliserede opfølgning, ikke en ny beregning."
         + (" Tallene er dannede eksempeldata, ikke en kommunes regnskab." if is_sample else "")

@@ -19,7 +19,7 @@ import yaml
 
 from analysis import budget as budget_model
 from analysis import followup as fu
-from analysis.danish import MONTHS_DA, NA, fmt_dkk, fmt_dkk_number, fmt_number
+from analysis.danish import MONTHS_DA, NA, fmt_dkk, fmt_dkk_number, fmt_number, fmt_pct
 from analysis.data import journal, queries
 from analysis.data.yamlfiles import safe_load, yaml_text
 from analysis.errors import InputError
@@ -34,6 +34,7 @@ __all__ = [
     "budget_function_codes",
     "budget_inputs",
     "budget_tables",
+    "budget_versions",
     "compute_budget",
     "compute_followup",
     "current_fingerprint",
@@ -167,6 +168,7 @@ def compute_budget(
         budgets=inp.budgets,
         peers=inp.peers,
         peer_step=peer_step,
+        decisions_source=str(decisions_file) if decisions_file else None,
     )
     result.inputs["peer_codes"] = inp.peer_codes
     result.inputs["decisions_file"] = Path(decisions_file).name if decisions_file else None
@@ -209,16 +211,34 @@ def compute_followup(
         first_year=first_year,
     )
     fingerprint = fu.data_fingerprint(
-        municipality_code, year, month, led, budgets, accounts, activity, assumptions
+        municipality_code,
+        year,
+        month,
+        led,
+        budgets,
+        accounts,
+        activity,
+        assumptions,
+        cases=cases,
+        first_year=years[0],
     )
     return FollowupRun(rows, fingerprint, assumptions)
 
 
 def current_fingerprint(
-    con: duckdb.DuckDBPyConnection, municipality_code: int, year: int, month: int
+    con: duckdb.DuckDBPyConnection,
+    municipality_code: int,
+    year: int,
+    month: int,
+    first_year: int | None = None,
 ) -> tuple[str, pd.DataFrame]:
-    """The fingerprint of the data a follow-up of ``month`` would be made from now, and the assumptions it uses."""
-    where = {"years": (year, year), "municipality_codes": [municipality_code]}
+    """The fingerprint of the data a follow-up of ``month`` would be made from now, and the assumptions it uses.
+
+    The same data as :func:`compute_followup` reads with the same ``first_year`` (the earlier years' ledger,
+    budgets and activity, and the cases, included), so that a corrected posting of an earlier year is a change.
+    """
+    years = (first_year or 2000, year)
+    where = {"years": years, "municipality_codes": [municipality_code]}
     assumptions = journal.budget_assumptions(con, municipality_code, year)
     fingerprint = fu.data_fingerprint(
         municipality_code,
@@ -226,9 +246,11 @@ def current_fingerprint(
         month,
         queries.ledger(con, **where),
         queries.budgets(con, **where),
-        queries.accounts(con, **where),
+        queries.accounts(con, municipality_codes=[municipality_code], years=(year, year)),
         queries.activity(con, **where),
         assumptions,
+        cases=queries.cases(con, municipality_codes=[municipality_code]),
+        first_year=years[0],
     )
     return fingerprint, assumptions
 
@@ -261,6 +283,11 @@ class FollowupReport:
         :func:`analysis.forecast.disposition.scaling_share` per function_code: the share of the booked spending
         the cases explained in the months after ``month`` a year earlier, which the disposition method is
         scaled by (None without cases).
+    earlier : pandas.Series or None
+        The month's other recorded version the report must mention (``version``, ``created_at``,
+        ``forecast_dkk`` summed over the areas): when ``recorded``, the version before the one shown (made from
+        other data or assumptions); when not, the latest version, which was made from data changed since. None
+        when there is none.
     """
 
     rows: pd.DataFrame
@@ -273,6 +300,7 @@ class FollowupReport:
     starts: pd.DataFrame
     budget_version: int | None
     scaling: pd.DataFrame | None = None
+    earlier: pd.Series | None = None
 
 
 def followup_report(
@@ -287,9 +315,16 @@ def followup_report(
     The comparison with the previous month always uses the previous month's recorded follow-up (never a
     recomputation).
     """
-    fingerprint, assumptions = current_fingerprint(con, municipality_code, year, month)
+    fingerprint, assumptions = current_fingerprint(con, municipality_code, year, month, first_year)
     recorded = journal.followup_journal(con, municipality_code, year, month)
     is_recorded = not recorded.empty and (recorded["data_fingerprint"] == fingerprint).all()
+    versions = journal.followup_journal(con, municipality_code, year, month, latest=False)
+    versions = versions.groupby("version", as_index=False).agg(
+        created_at=("created_at", "first"), forecast_dkk=("forecast_dkk", "sum")
+    )
+    if is_recorded:  # the version before the one shown
+        versions = versions[versions["version"] < int(recorded["version"].iloc[0])]
+    earlier = versions.iloc[-1] if len(versions) else None
     rows = recorded if is_recorded else compute_followup(con, municipality_code, year, month, first_year).rows
     previous = journal.followup_journal(con, municipality_code, year, month - 1) if month > 1 else None
     previous = None if previous is None or previous.empty else previous
@@ -315,6 +350,7 @@ def followup_report(
         starts=starts,
         budget_version=None if assumptions.empty else int(assumptions["version"].iloc[0]),
         scaling=scaling,
+        earlier=earlier,
     )
 
 
@@ -331,11 +367,22 @@ def _scaling(con, cases: pd.DataFrame, municipality_code: int, year: int, month:
 def recorded_budget_version(
     con: duckdb.DuckDBPyConnection, result: budget_model.BudgetResult
 ) -> pd.Series | None:
-    """The recorded version holding exactly these assumptions and inputs (``version``, ``created_at``), or None."""
-    latest = journal.budget_assumptions(con, result.municipality_code, result.year)
-    if latest.empty or not journal.same_budget(latest, result.assumptions, result.inputs):
-        return None
-    return latest[["version", "created_at"]].iloc[0]
+    """The recorded version holding exactly these assumptions and inputs (``version``, ``created_at``), or None.
+
+    The latest such version: an earlier one counts too (the assumptions of version 1 shown after version 2 was
+    recorded are recorded, as version 1; :func:`budget_versions` says which version is the latest).
+    """
+    versions = budget_versions(con, result)
+    for version in versions["version"].iloc[::-1]:
+        rows = journal.budget_assumptions(con, result.municipality_code, result.year, version=int(version))
+        if journal.same_budget(rows, result.assumptions, result.inputs):
+            return rows[["version", "created_at"]].iloc[0]
+    return None
+
+
+def budget_versions(con: duckdb.DuckDBPyConnection, result: budget_model.BudgetResult) -> pd.DataFrame:
+    """Every recorded version of the result's municipality and year: ``version``, ``created_at``, ``amount_dkk``."""
+    return journal.budget_versions(con, result.municipality_code, result.year)
 
 
 # The reports' tables ------------------------------------------------------------------------------------------
@@ -390,7 +437,22 @@ def budget_tables(
     out = {"areas": table_html(areas, formats=formats)}
     s = budget_model.bridge_steps(result)
     ends = s.index.isin([0, len(s) - 1])
-    bridge = pd.DataFrame({"Trin": s["label"], "Ændring": s["dkk"].where(~ends), "Niveau": s["end_dkk"]})
+    labels, change = s["label"].copy(), s["dkk"].where(~ends)
+    # a step the model did not measure or take is said so, not shown as a change of 0,0 mio. kr.
+    demography, peers = s["step"] == "demography_dkk", s["step"] == "peers_dkk"
+    if result.demography_assumed:
+        growth = result.inputs.get("population_growth", 0.0)
+        if not growth:
+            labels[demography] = f"Demografi: ikke opgjort (intet befolkningstal for {y}; regnet som uændret)"
+            change[demography] = np.nan
+        else:
+            labels[demography] = (
+                f"Demografi: antaget {fmt_pct(growth)} vækst om året (intet befolkningstal for {y})"
+            )
+    if not result.inputs.get("peer_step"):
+        labels[peers] = "Tilpasning mod sammenligningskommuner: ikke valgt"
+        change[peers] = np.nan
+    bridge = pd.DataFrame({"Trin": labels, "Ændring": change, "Niveau": s["end_dkk"]})
     out["bridge"] = table_html(bridge, formats={"Ændring": SIGNED_MIO, "Niveau": MIO})
     d = result.decisions
     out["decisions"] = None
@@ -488,17 +550,33 @@ def followup_tables(rep: FollowupReport, names: dict[str, str], month: int) -> d
         "history": None,
     }
     if rep.budget_version is not None:
+        is_area = r["function_code"] != fu.TOTAL
+        unsplit = r["unsplit_dkk"] if "unsplit_dkk" in r else pd.Series(np.nan, index=r.index)
+        some_unsplit = bool(unsplit[is_area].notna().any())
+        assumed, forecast = r["assumed_persons"].copy(), r["full_year_persons"].copy()
+        caption = f"Mio. kr. Budgetforudsætninger {r['year'].iloc[0]}, version {rep.budget_version}"
+        if some_unsplit:
+            # the total's persons of the areas split, so that the two persons columns compare the same areas
+            split_areas = is_area & unsplit.isna()
+            assumed[~is_area] = r.loc[split_areas, "assumed_persons"].sum()
+            forecast[~is_area] = r.loc[split_areas, "full_year_persons"].sum()
+            caption += (
+                ". Ikke delt: afvigelsen på områder uden budgetforudsætninger eller uden prognosens helårspersoner; "
+                "helårspersonerne i alt er de delte områders"
+            )
         split = pd.DataFrame(
             {
                 "Område": r["function_code"].map(names),
-                "Helårspersoner, forudsat": r["assumed_persons"],
-                "Helårspersoner, prognose": r["full_year_persons"],
+                "Helårspersoner, forudsat": assumed,
+                "Helårspersoner, prognose": forecast,
                 "Afvigelse": r["deviation_dkk"],
                 "Mængde": r["quantity_dkk"],
                 "Pris": r["price_effect_dkk"],
                 "Budget mod forudsætninger": r["budget_gap_dkk"],
             }
         )
+        if some_unsplit:
+            split["Ikke delt"] = unsplit
         formats = {c: SIGNED_MIO_NUMBER for c in split.columns[3:]}
         out["split"] = table_html(
             split,
@@ -507,10 +585,11 @@ def followup_tables(rep: FollowupReport, names: dict[str, str], month: int) -> d
                 "Helårspersoner, forudsat": ONE_DECIMAL,
                 "Helårspersoner, prognose": ONE_DECIMAL,
             },
-            caption=f"Mio. kr. Budgetforudsætninger {r['year'].iloc[0]}, version {rep.budget_version}",
+            caption=caption,
         )
     if rep.previous is not None:
         m = rep.moved.copy()
+        some_other = bool(m["other_dkk"].notna().any())  # an area without persons on both sides
         m.loc[fu.TOTAL] = m.sum(min_count=1)
         moved = pd.DataFrame(
             {
@@ -520,12 +599,18 @@ def followup_tables(rep: FollowupReport, names: dict[str, str], month: int) -> d
                 "Ændring": m["change_dkk"],
                 "Heraf mængde": m["quantity_dkk"],
                 "Heraf pris": m["price_effect_dkk"],
-                f"Bogført i {now}": m["booked_in_month_dkk"],
             }
         )
+        signed = ["Ændring", "Heraf mængde", "Heraf pris"]
+        caption = "Mio. kr."
+        if some_other:
+            moved["Heraf ikke delt"] = m["other_dkk"]
+            signed.append("Heraf ikke delt")
+            caption += " Ikke delt: ændringen på områder uden helårspersoner i begge måneder."
+        moved[f"Bogført i {now}"] = m["booked_in_month_dkk"]
         formats = {c: MIO_NUMBER for c in moved.columns[1:]}
-        formats |= {c: SIGNED_MIO_NUMBER for c in ("Ændring", "Heraf mængde", "Heraf pris")}
-        out["moved"] = table_html(moved, formats=formats, caption="Mio. kr.")
+        formats |= {c: SIGNED_MIO_NUMBER for c in signed}
+        out["moved"] = table_html(moved, formats=formats, caption=caption)
     h = rep.history
     if not h.empty:
         hist = pd.DataFrame(

@@ -89,6 +89,9 @@ log = logging.getLogger(__name__)
 #: Parameters that say where to read, not what: they are left out of the cache key (the inputs' fingerprints
 #: stand for the content).
 LOCATION_PARAMETERS = ("warehouse",)
+#: Parameters that name a file (or a folder of files) the report reads, which may lie outside ``parameters/``
+#: (a municipality's own decisions or offers): the content is part of the cache key, not only the name.
+FILE_PARAMETERS = ("decisions_file", "offer_file", "unit_costs")
 #: The file that marks a run folder whose manifest is not final (the run is going on, or was killed).
 INCOMPLETE = "INCOMPLETE"
 #: Free space an output folder must have before a batch starts (bytes), beside the warehouse snapshot's size.
@@ -436,6 +439,39 @@ def run_batch(
     return summary
 
 
+def _named_files(params: dict[str, Any], root: Path, notebooks_dir: Path) -> dict[str, Any]:
+    """SHA-256 of the files the :data:`FILE_PARAMETERS` of a report name (a folder: of each file in it).
+
+    A relative name is hashed as found from the project root and from the notebooks' folder (the kernels' working
+    folder), whichever holds it; a name that holds nothing is recorded as None. A changed decisions file thus makes
+    the budget report's key new, even where the file is not under ``parameters/``.
+    """
+    out: dict[str, Any] = {}
+    for name in FILE_PARAMETERS:
+        value = params.get(name)
+        if not isinstance(value, str) or not value.strip():
+            continue
+        given = Path(value)
+        found: dict[str, Any] = {}
+        bases = (
+            {"absolute": given}
+            if given.is_absolute()
+            else {"root": root / given, "notebooks": notebooks_dir / given}
+        )
+        # keyed by base, not by the machine's path: a moved project keeps its cache
+        for base, path in bases.items():
+            if path.is_file():
+                found[base] = file_sha256(path)
+            elif path.is_dir():
+                found[base] = {
+                    p.relative_to(path).as_posix(): file_sha256(p)
+                    for p in sorted(path.rglob("*"))
+                    if p.is_file()
+                }
+        out[name] = found or None
+    return out
+
+
 def _run(
     batch: Batch,
     *,
@@ -486,6 +522,7 @@ def _run(
                 "parameters": {k: v for k, v in params.items() if k not in LOCATION_PARAMETERS},
                 "tables": tables,
                 "parameter_files": parameters,
+                "named_files": _named_files(params, project_root(), notebooks_dir),
                 "code": code["source_sha256"],
                 "environment": environment,
                 "kernel": batch.kernel,
