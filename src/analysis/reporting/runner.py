@@ -79,6 +79,7 @@ from analysis.reporting.workers import (
     _init_worker,
     _run_job,
     _WarmKernel,  # noqa: F401 - also importable from here
+    new_fork_server,
     trace,
 )
 
@@ -700,7 +701,7 @@ def _execute_all(
     # One kernel fork server for all the workers, which imports the kernels' libraries once, and, at the same time
     # on the other core, one process that imports the workers' (the zygote) and from which they are forked. With
     # ANALYSIS_WORKER_FORK=0 (or without fork) each worker is a new interpreter that imports its libraries itself.
-    kernels = _kernel_server(cwd, sockets) if warm else None
+    kernels = new_fork_server(sockets, cwd) if warm else None
     forked = zygote.available()
     zyg = zygote.Zygote().start() if forked else None
     ctx = zyg.context if zyg is not None else multiprocessing.get_context("spawn")
@@ -770,26 +771,6 @@ def _execute_all(
                 bar.write(f"En arbejdsproces stoppede; {len(pending)} rapporter køres i nye arbejdsprocesser")
                 trace("pool_restart", reports=len(pending))
     bar.close()
-
-
-def _kernel_server(cwd: str, sockets: str | None):
-    """The batch's kernel fork server (:class:`analysis.reporting.forkserver.ForkServer`), or None without fork.
-
-    Started at once; it imports the kernels' libraries while the workers start. None where kernels are not forked
-    (the platform, ``ANALYSIS_KERNEL_FORK=0``) or its socket cannot be made: each worker then starts its kernels
-    as it would alone.
-    """
-    from analysis.reporting import forkserver
-
-    if not forkserver.fork_available():
-        return None
-    try:
-        server = forkserver.ForkServer(sockets, cwd=cwd)
-    except OSError as e:  # e.g. a socket path too long
-        log.warning("no kernel fork server (%s); kernels start the ordinary way", e)
-        return None
-    trace("forkserver_started", forkserver=server.pid)
-    return server
 
 
 def _record_result(

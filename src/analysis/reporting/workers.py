@@ -380,10 +380,11 @@ def _at_exit(function, forked: bool, priority: int) -> None:
         atexit.register(function)
 
 
-def _start_fork_server(sockets: str | None, cwd: str, forked: bool = False):
-    """A kernel fork server of this worker's own (:mod:`analysis.reporting.forkserver`), or None without fork.
+def new_fork_server(sockets: str | None, cwd: str):
+    """A new kernel fork server (:class:`~analysis.reporting.forkserver.ForkServer`), or None without fork.
 
-    ``forked``: this worker was forked from a zygote (it closes the server with multiprocessing's exit functions).
+    None where kernels are not forked (the platform, ``ANALYSIS_KERNEL_FORK=0``) or its socket cannot be made
+    (e.g. a path too long): kernels then start the ordinary way. Started at once; it imports meanwhile.
     """
     from analysis.reporting import forkserver
 
@@ -391,12 +392,21 @@ def _start_fork_server(sockets: str | None, cwd: str, forked: bool = False):
         return None
     try:
         server = forkserver.ForkServer(sockets, cwd=cwd)
-    except OSError as e:  # e.g. a socket path too long: kernels start the ordinary way
+    except OSError as e:
         log.warning("no kernel fork server (%s); kernels start the ordinary way", e)
         return None
     trace("forkserver_started", forkserver=server.pid)
-    # registered before the spare kernel's shutdown, so it runs after it
-    _at_exit(server.close, forked, priority=10)
+    return server
+
+
+def _start_fork_server(sockets: str | None, cwd: str, forked: bool = False):
+    """A kernel fork server of this worker's own (:func:`new_fork_server`), closed when the worker exits.
+
+    ``forked``: this worker was forked from a zygote (it closes the server with multiprocessing's exit functions).
+    """
+    server = new_fork_server(sockets, cwd)
+    if server is not None:  # registered before the spare kernel's shutdown, so it runs after it
+        _at_exit(server.close, forked, priority=10)
     return server
 
 
