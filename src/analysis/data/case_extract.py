@@ -211,13 +211,8 @@ def read_extract(
     """
     if not isinstance(mapping, ColumnMapping):
         mapping = read_mapping(mapping)
-    key = loader_key(key)
-    table = loads.read_file(path, mapping.format, headings=list(mapping.columns.values()))
-    df = loads.select_columns(table, mapping)
+    key, table, df, rows, col, f = person_files.open_file(path, mapping, FIELDS, key)
     source = table.source
-    rows = table.rows()
-    col = {k: mapping.columns.get(k, k) for k in FIELDS}
-    f = loads.Fields.of(table, df, col, mapping.format.date_format)
     df["municipality_code"] = f.municipalities(municipality_code, mapping.source)
 
     skipped: dict[str, int] = {}

@@ -41,7 +41,7 @@ import pandas as pd
 from analysis.data import case_extract, loads, person_files
 from analysis.data.cases import ingest_programme_members
 from analysis.data.loads import ColumnMapping, LoadResult
-from analysis.data.person_files import date_text, loader_key
+from analysis.data.person_files import date_text
 from analysis.data.schema import SchemaError
 from analysis.privacy import cpr_date_is_valid, find_cpr
 
@@ -168,13 +168,8 @@ def read_members(
     """
     if not isinstance(mapping, ColumnMapping):
         mapping = read_mapping(mapping)
-    key = loader_key(key)
-    table = loads.read_file(path, mapping.format, headings=list(mapping.columns.values()))
-    df = loads.select_columns(table, mapping)
+    key, table, df, rows, col, f = person_files.open_file(path, mapping, FIELDS, key)
     source = table.source
-    rows = table.rows()
-    col = {k: mapping.columns.get(k, k) for k in FIELDS}
-    f = loads.Fields.of(table, df, col, mapping.format.date_format)
     municipalities = f.municipalities(municipality_code, mapping.source)
 
     for i in np.flatnonzero(df["cpr"].map(loads.is_missing).to_numpy(dtype=bool))[:1]:

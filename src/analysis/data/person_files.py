@@ -33,6 +33,35 @@ def date_text(d: Any) -> str:
     return f"{pd.Timestamp(d):%d.%m.%Y}"
 
 
+def open_file(
+    path: str | os.PathLike, mapping: ColumnMapping, fields: Any, key: bytes | None
+) -> tuple[bytes, loads.SourceTable, pd.DataFrame, np.ndarray, dict[str, str], loads.Fields]:
+    """Open a file of persons as both loaders do: the key checked, the file read, its mapped columns selected.
+
+    Parameters
+    ----------
+    path
+        The file (CSV or .xlsx).
+    mapping
+        Its mapping.
+    fields
+        The loader's field names (each the file's column of that name unless the mapping names another).
+    key
+        The pseudonymisation key given to the loader, or None (:func:`loader_key`).
+
+    Returns
+    -------
+    tuple
+        The checked key, the file as read, its mapped columns, the file row of each, the file's column of each
+        field, and the fields' readers (:class:`analysis.data.loads.Fields`).
+    """
+    key = loader_key(key)
+    table = loads.read_file(path, mapping.format, headings=list(mapping.columns.values()))
+    df = loads.select_columns(table, mapping)
+    col = {k: mapping.columns.get(k, k) for k in fields}
+    return key, table, df, table.rows(), col, loads.Fields.of(table, df, col, mapping.format.date_format)
+
+
 def loader_key(key: bytes | None) -> bytes:
     """The pseudonymisation key a load of CPR numbers uses: the one given, checked, or else the configured one.
 
