@@ -242,3 +242,15 @@ def test_the_manager_notebooks_have_models_that_refuse_bad_values():
     with pytest.raises(ParameterError, match="threshold"):
         check("steering_models", {"threshold": 1.5})
     assert check("steering_models", {"threshold": 0.1}).threshold == 0.1
+
+
+def test_the_parameters_that_name_a_file_the_report_reads_are_marked_in_the_models():
+    from analysis.reporting.parameters import file_parameters
+
+    # the runner keys a report on the content of these files, not only on their names
+    assert file_parameters("budget") == ("decisions_file",)
+    assert file_parameters("staffing") == ("offer_file",)
+    assert file_parameters("cross_sector") == ("unit_costs",)
+    assert file_parameters("benchmark") == ()
+    # a notebook without a model of its own: every name a model marks
+    assert file_parameters("my_own_report") == ("decisions_file", "offer_file", "unit_costs")

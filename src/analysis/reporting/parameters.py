@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -36,12 +36,14 @@ __all__ = [
     "FollowupParameters",
     "ForecastParameters",
     "OverviewParameters",
+    "READS_FILE",
     "ParameterError",
     "StaffingParameters",
     "SteeringModelsParameters",
     "cell_disagreements",
     "check",
     "did_you_mean",
+    "file_parameters",
 ]
 
 PEER_METHODS = ("knn", "list", "region", "group")
@@ -118,6 +120,19 @@ class _Parameters(BaseModel):
 
 
 _YEAR = {"ge": 2000, "le": 2099}
+
+
+class _ReadsFile:
+    """The mark of a parameter that names a file (or a folder of files) the report reads."""
+
+    def __repr__(self) -> str:
+        return "READS_FILE"
+
+
+#: ``Annotated[str, READS_FILE]``: the parameter names a file or folder the report reads, which may lie outside
+#: ``parameters/`` (a municipality's own decisions, offers or unit costs): the runner keys the report on its content
+#: (:func:`file_parameters`), not only on its name.
+READS_FILE = _ReadsFile()
 
 
 class _PeerParameters(_Parameters):
@@ -236,7 +251,7 @@ class BudgetParameters(_Parameters):
 
     budget_year: int = Field(2026, **_YEAR)
     base_year: int = Field(0, ge=0, le=2099)
-    decisions_file: str = "parameters/budget/decisions-example.yaml"
+    decisions_file: Annotated[str, READS_FILE] = "parameters/budget/decisions-example.yaml"
     price_growth: float = Field(0.025, ge=-0.5, le=0.5)
     population_growth: float = Field(0.0, ge=-0.5, le=0.5)
     trend_years: int = Field(3, ge=0, le=20)
@@ -267,7 +282,7 @@ class CrossSectorParameters(_Parameters):
     show_persons: bool = False
     candidates: int = Field(15, ge=1)
     distribution_rule: Literal["baseline_share", "savings"] = "baseline_share"
-    unit_costs: str = ""
+    unit_costs: Annotated[str, READS_FILE] = ""
 
 
 class StaffingParameters(BaseModel):
@@ -275,7 +290,7 @@ class StaffingParameters(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    offer_file: str = "parameters/offers/example-offer.yaml"
+    offer_file: Annotated[str, READS_FILE] = "parameters/offers/example-offer.yaml"
     municipality_code: int = Field(706, ge=101, le=999)
 
 
@@ -301,6 +316,18 @@ MODELS: dict[str, type[BaseModel]] = {
     "staffing": StaffingParameters,
     "steering_models": SteeringModelsParameters,
 }
+
+
+def file_parameters(notebook: str) -> tuple[str, ...]:
+    """The parameters of ``notebook`` marked :data:`READS_FILE`, in the order declared.
+
+    A notebook without a model of its own (a user's) gets every name that a model marks, sorted: a parameter of
+    that name names a file there too.
+    """
+    model = MODELS.get(notebook)
+    models = [model] if model is not None else list(MODELS.values())
+    names = [name for m in models for name, info in m.model_fields.items() if READS_FILE in info.metadata]
+    return tuple(names) if model is not None else tuple(sorted(set(names)))
 
 
 def _explain(error: dict, model: type[_Parameters]) -> tuple[str, str]:

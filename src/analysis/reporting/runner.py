@@ -62,6 +62,7 @@ from analysis.paths import WAREHOUSE_ENV
 from analysis.reporting import notebook_json
 from analysis.reporting.batch import Batch, expand, function_name, municipality_name, project_root
 from analysis.reporting.cache import CACHE_FORMAT, _cache_lookup, _cache_store, _copy, _entry_dir
+from analysis.reporting.parameters import file_parameters
 from analysis.reporting.provenance import (
     code_version,
     environment_fingerprint,
@@ -90,9 +91,6 @@ log = logging.getLogger(__name__)
 #: Parameters that say where to read, not what: they are left out of the cache key (the inputs' fingerprints
 #: stand for the content).
 LOCATION_PARAMETERS = ("warehouse",)
-#: Parameters that name a file (or a folder of files) the report reads, which may lie outside ``parameters/``
-#: (a municipality's own decisions or offers): the content is part of the cache key, not only the name.
-FILE_PARAMETERS = ("decisions_file", "offer_file", "unit_costs")
 #: The file that marks a run folder whose manifest is not final (the run is going on, or was killed).
 INCOMPLETE = "INCOMPLETE"
 #: Free space an output folder must have before a batch starts (bytes), beside the warehouse snapshot's size.
@@ -440,15 +438,20 @@ def run_batch(
     return summary
 
 
-def _named_files(params: dict[str, Any], root: Path, notebooks_dir: Path) -> dict[str, Any]:
-    """SHA-256 of the files the :data:`FILE_PARAMETERS` of a report name (a folder: of each file in it).
+def _named_files(
+    params: dict[str, Any], names: tuple[str, ...], root: Path, notebooks_dir: Path
+) -> dict[str, Any]:
+    """SHA-256 of the files a report's parameters ``names`` name (a folder: of each file in it).
+
+    ``names``: the notebook's parameters marked as naming a file it reads
+    (:func:`analysis.reporting.parameters.file_parameters`).
 
     A relative name is hashed as found from the project root and from the notebooks' folder (the kernels' working
     folder), whichever holds it; a name that holds nothing is recorded as None. A changed decisions file thus makes
     the budget report's key new, even where the file is not under ``parameters/``.
     """
     out: dict[str, Any] = {}
-    for name in FILE_PARAMETERS:
+    for name in names:
         value = params.get(name)
         if not isinstance(value, str) or not value.strip():
             continue
@@ -523,7 +526,9 @@ def _run(
                 "parameters": {k: v for k, v in params.items() if k not in LOCATION_PARAMETERS},
                 "tables": tables,
                 "parameter_files": parameters,
-                "named_files": _named_files(params, project_root(), notebooks_dir),
+                "named_files": _named_files(
+                    params, file_parameters(job.notebook), project_root(), notebooks_dir
+                ),
                 "code": code["source_sha256"],
                 "environment": environment,
                 "kernel": batch.kernel,
